@@ -1,0 +1,1 @@
+#include "provenance/version.h"
