@@ -1,0 +1,41 @@
+// The factdedup subcommands. Each is a spec (for parsing and --help) and a function that
+// returns the process exit code. Commands print; the libraries never do.
+#ifndef FACTDEDUP_CLI_COMMANDS_H_
+#define FACTDEDUP_CLI_COMMANDS_H_
+
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "cli/args.h"
+#include "provenance/vault.h"
+
+namespace factdedup::cli {
+
+// Exit codes, documented in README.md and `factdedup --help`.
+inline constexpr int kExitOk = 0;
+inline constexpr int kExitFindings = 1;
+inline constexpr int kExitError = 2;
+
+struct Command {
+  CommandSpec spec;
+  std::function<int(const ParsedArgs&)> run;
+};
+
+// Every command, in the order `factdedup --help` lists them.
+const std::vector<Command>& AllCommands();
+
+// Commands, one per file.
+Command FactsCommand();
+Command LinksCommand();
+
+// Shared helpers.
+// Prints "factdedup: <message>" to stderr and returns kExitError.
+int Fail(const absl::Status& status);
+// Loads the config and the vault at `root`, printing every diagnostic to stderr.
+absl::StatusOr<provenance::Vault> LoadVaultOrReport(const std::string& root, bool quiet = false);
+
+}  // namespace factdedup::cli
+
+#endif  // FACTDEDUP_CLI_COMMANDS_H_

@@ -1,0 +1,187 @@
+#include "provenance/config.h"
+
+#include <functional>
+#include <map>
+
+// GCC 12 reports false -Wdangling-pointer positives inside yaml-cpp's node templates.
+#pragma GCC diagnostic ignored "-Wdangling-pointer"
+#include <yaml-cpp/yaml.h>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+
+namespace factdedup::provenance {
+namespace {
+
+absl::Status KeyError(absl::string_view path, const YAML::Node& node, absl::string_view msg) {
+  return absl::InvalidArgumentError(
+      absl::StrCat(path, ":", node.Mark().line + 1, ":", node.Mark().column + 1, ": ", msg));
+}
+
+absl::Status ReadStringList(absl::string_view path, absl::string_view key, const YAML::Node& v,
+                            std::vector<std::string>* out) {
+  out->clear();
+  if (v.IsScalar()) {
+    out->push_back(v.Scalar());
+    return absl::OkStatus();
+  }
+  if (!v.IsSequence()) {
+    return KeyError(path, v, absl::StrCat("'", key, "' must be a list of strings"));
+  }
+  for (const auto& item : v) {
+    if (!item.IsScalar()) {
+      return KeyError(path, item, absl::StrCat("'", key, "' must be a list of strings"));
+    }
+    out->push_back(item.Scalar());
+  }
+  return absl::OkStatus();
+}
+
+absl::Status ReadUint(absl::string_view path, absl::string_view key, const YAML::Node& v,
+                      uint64_t max, uint64_t* out) {
+  uint64_t value = 0;
+  if (!v.IsScalar() || !YAML::convert<uint64_t>::decode(v, value) || v.Scalar().empty() ||
+      v.Scalar()[0] == '-') {
+    return KeyError(path, v, absl::StrCat("'", key, "' must be a non-negative integer"));
+  }
+  if (value > max) {
+    return KeyError(path, v, absl::StrCat("'", key, "' must be at most ", max));
+  }
+  *out = value;
+  return absl::OkStatus();
+}
+
+using Handler = std::function<absl::Status(const YAML::Node&, Config*)>;
+
+absl::Status ApplyMap(absl::string_view path, const YAML::Node& map,
+                      const std::map<std::string, Handler>& handlers, Config* config) {
+  for (auto it = map.begin(); it != map.end(); ++it) {
+    const std::string& key = it->first.Scalar();
+    auto h = handlers.find(key);
+    if (h == handlers.end()) {
+      std::vector<std::string> known;
+      for (const auto& [k, unused] : handlers) known.push_back(k);
+      return KeyError(
+          path, it->first,
+          absl::StrCat("unknown key '", key, "' (known keys: ", absl::StrJoin(known, ", "), ")"));
+    }
+    if (absl::Status s = h->second(it->second, config); !s.ok()) return s;
+  }
+  return absl::OkStatus();
+}
+
+bool GlobMatchImpl(absl::string_view p, absl::string_view s, bool fold) {
+  while (!p.empty()) {
+    if (p.size() >= 2 && p[0] == '*' && p[1] == '*') {
+      absl::string_view rest = p.substr(2);
+      if (!rest.empty() && rest[0] == '/') {
+        // "**/" matches zero or more whole folders.
+        if (GlobMatchImpl(rest.substr(1), s, fold)) return true;
+        for (size_t i = 0; i < s.size(); ++i) {
+          if (s[i] == '/' && GlobMatchImpl(rest.substr(1), s.substr(i + 1), fold)) return true;
+        }
+        return false;
+      }
+      for (size_t i = 0; i <= s.size(); ++i) {
+        if (GlobMatchImpl(rest, s.substr(i), fold)) return true;
+      }
+      return false;
+    }
+    if (p[0] == '*') {
+      for (size_t i = 0; i <= s.size(); ++i) {
+        if (GlobMatchImpl(p.substr(1), s.substr(i), fold)) return true;
+        if (i < s.size() && s[i] == '/') break;
+      }
+      return false;
+    }
+    if (s.empty()) return false;
+    if (p[0] == '?') {
+      if (s[0] == '/') return false;
+    } else {
+      char a = p[0], b = s[0];
+      if (fold) {
+        a = absl::ascii_tolower(static_cast<unsigned char>(a));
+        b = absl::ascii_tolower(static_cast<unsigned char>(b));
+      }
+      if (a != b) return false;
+    }
+    p.remove_prefix(1);
+    s.remove_prefix(1);
+  }
+  return s.empty();
+}
+
+}  // namespace
+
+bool GlobMatch(absl::string_view pattern, absl::string_view path, bool fold_case) {
+  return GlobMatchImpl(pattern, path, fold_case);
+}
+
+bool IsFactSection(const VaultOptions& options, absl::string_view section) {
+  for (const auto& p : options.skip_sections) {
+    if (GlobMatch(p, section, /*fold_case=*/true)) return false;
+  }
+  for (const auto& p : options.fact_sections) {
+    if (GlobMatch(p, section, /*fold_case=*/true)) return true;
+  }
+  return false;
+}
+
+absl::StatusOr<Config> ParseConfig(absl::string_view yaml, absl::string_view path) {
+  Config config;
+  config.path = std::string(path);
+  YAML::Node root;
+  try {
+    root = YAML::Load(std::string(yaml));
+  } catch (const YAML::Exception& e) {
+    return absl::InvalidArgumentError(absl::StrCat(path, ":", e.mark.line + 1, ":",
+                                                   e.mark.column + 1, ": malformed YAML: ", e.msg));
+  }
+  if (root.IsNull()) return config;
+  if (!root.IsMap()) return KeyError(path, root, "the configuration must be a map of keys");
+  const std::string p(path);
+  std::map<std::string, Handler> handlers = {
+      {"version",
+       [&](const YAML::Node& v, Config*) -> absl::Status {
+         if (!v.IsScalar() || v.Scalar() != "1") {
+           return KeyError(p, v, "'version' must be 1 (the only configuration version)");
+         }
+         return absl::OkStatus();
+       }},
+      {"include", [&](const YAML::Node& v,
+                      Config* c) { return ReadStringList(p, "include", v, &c->vault.include); }},
+      {"exclude", [&](const YAML::Node& v,
+                      Config* c) { return ReadStringList(p, "exclude", v, &c->vault.exclude); }},
+      {"max_file_size",
+       [&](const YAML::Node& v, Config* c) {
+         return ReadUint(p, "max_file_size", v, 1ull << 30, &c->vault.max_file_size);
+       }},
+      {"fact_sections",
+       [&](const YAML::Node& v, Config* c) {
+         return ReadStringList(p, "fact_sections", v, &c->vault.fact_sections);
+       }},
+      {"skip_sections",
+       [&](const YAML::Node& v, Config* c) {
+         return ReadStringList(p, "skip_sections", v, &c->vault.skip_sections);
+       }},
+  };
+  try {
+    if (absl::Status s = ApplyMap(p, root, handlers, &config); !s.ok()) return s;
+  } catch (const YAML::Exception& e) {
+    return absl::InvalidArgumentError(absl::StrCat(path, ":", e.mark.line + 1, ": ", e.msg));
+  }
+  return config;
+}
+
+absl::StatusOr<Config> LoadConfig(FileSystem* fs, const std::string& vault_root) {
+  const std::string path = JoinPath(vault_root, kConfigFileName);
+  absl::StatusOr<std::string> bytes = fs->ReadFile(path, 1 << 20);
+  if (!bytes.ok()) {
+    if (absl::IsNotFound(bytes.status())) return Config{};
+    return bytes.status();
+  }
+  return ParseConfig(*bytes, path);
+}
+
+}  // namespace factdedup::provenance

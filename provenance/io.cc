@@ -1,0 +1,339 @@
+#include "provenance/io.h"
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <climits>
+#include <cstdlib>
+#include <cstring>
+#include <map>
+#include <mutex>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+
+namespace factdedup::provenance {
+namespace {
+
+absl::Status ErrnoStatus(int err, absl::string_view what, absl::string_view path) {
+  std::string msg = absl::StrCat(path, ": ", what, ": ", std::strerror(err));
+  switch (err) {
+    case ENOENT:
+      return absl::NotFoundError(msg);
+    case EACCES:
+    case EPERM:
+      return absl::PermissionDeniedError(msg);
+    case ENOSPC:
+    case EDQUOT:
+      return absl::ResourceExhaustedError(msg);
+    default:
+      return absl::InternalError(msg);
+  }
+}
+
+FileInfo FromStat(const struct stat& st) {
+  FileInfo info;
+  if (S_ISREG(st.st_mode)) {
+    info.type = FileInfo::Type::kFile;
+  } else if (S_ISDIR(st.st_mode)) {
+    info.type = FileInfo::Type::kDirectory;
+  } else if (S_ISLNK(st.st_mode)) {
+    info.type = FileInfo::Type::kSymlink;
+  }
+  info.size = static_cast<uint64_t>(st.st_size);
+  info.mtime_ns = static_cast<int64_t>(st.st_mtim.tv_sec) * 1000000000 + st.st_mtim.tv_nsec;
+  info.mode = st.st_mode & 07777;
+  info.inode = st.st_ino;
+  info.device = st.st_dev;
+  return info;
+}
+
+bool SameVersion(const FileInfo& a, const FileInfo& b) {
+  return a.size == b.size && a.mtime_ns == b.mtime_ns && a.inode == b.inode;
+}
+
+class PosixFileSystem final : public FileSystem {
+ public:
+  absl::StatusOr<std::string> ReadFile(const std::string& path, uint64_t max_size) override {
+    int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return ErrnoStatus(errno, "cannot open", path);
+    struct stat st;
+    if (::fstat(fd, &st) != 0) {
+      int err = errno;
+      ::close(fd);
+      return ErrnoStatus(err, "cannot stat", path);
+    }
+    if (!S_ISREG(st.st_mode)) {
+      ::close(fd);
+      return absl::FailedPreconditionError(absl::StrCat(path, ": not a regular file"));
+    }
+    if (static_cast<uint64_t>(st.st_size) > max_size) {
+      ::close(fd);
+      return absl::OutOfRangeError(
+          absl::StrFormat("%s: file is %d bytes, over the size limit of %d bytes (max_file_size)",
+                          path, static_cast<int64_t>(st.st_size), max_size));
+    }
+    std::string out;
+    out.resize(static_cast<size_t>(st.st_size));
+    size_t done = 0;
+    while (true) {
+      if (done == out.size()) out.resize(out.size() + 4096);  // file grew while reading
+      ssize_t n = ::read(fd, out.data() + done, out.size() - done);
+      if (n < 0) {
+        if (errno == EINTR) continue;
+        int err = errno;
+        ::close(fd);
+        return ErrnoStatus(err, "cannot read", path);
+      }
+      if (n == 0) break;
+      done += static_cast<size_t>(n);
+      if (done > max_size) {
+        ::close(fd);
+        return absl::OutOfRangeError(absl::StrFormat(
+            "%s: file grew over the size limit of %d bytes while reading", path, max_size));
+      }
+    }
+    ::close(fd);
+    out.resize(done);
+    return out;
+  }
+
+  absl::StatusOr<std::vector<DirEntry>> ListDir(const std::string& path) override {
+    DIR* dir = ::opendir(path.c_str());
+    if (dir == nullptr) return ErrnoStatus(errno, "cannot list directory", path);
+    std::vector<DirEntry> out;
+    while (struct dirent* e = ::readdir(dir)) {
+      if (std::strcmp(e->d_name, ".") == 0 || std::strcmp(e->d_name, "..") == 0) continue;
+      DirEntry entry;
+      entry.name = e->d_name;
+      struct stat st;
+      if (::lstat(JoinPath(path, entry.name).c_str(), &st) == 0) entry.type = FromStat(st).type;
+      out.push_back(std::move(entry));
+    }
+    ::closedir(dir);
+    return out;
+  }
+
+  absl::StatusOr<FileInfo> Stat(const std::string& path, bool follow) override {
+    struct stat st;
+    int rc = follow ? ::stat(path.c_str(), &st) : ::lstat(path.c_str(), &st);
+    if (rc != 0) return ErrnoStatus(errno, "cannot stat", path);
+    return FromStat(st);
+  }
+
+  absl::StatusOr<std::string> RealPath(const std::string& path) override {
+    char buf[PATH_MAX];
+    if (::realpath(path.c_str(), buf) == nullptr) {
+      return ErrnoStatus(errno, "cannot resolve", path);
+    }
+    return std::string(buf);
+  }
+
+  absl::Status WriteFileAtomic(const std::string& path, absl::string_view contents,
+                               const std::optional<FileInfo>& expected) override {
+    uint32_t mode = 0644;
+    struct stat st;
+    if (::stat(path.c_str(), &st) == 0) {
+      FileInfo now = FromStat(st);
+      if (expected.has_value() && !SameVersion(now, *expected)) {
+        return absl::AbortedError(
+            absl::StrCat(path, ": file changed since it was read; not written"));
+      }
+      mode = now.mode;
+    } else if (expected.has_value()) {
+      return absl::AbortedError(
+          absl::StrCat(path, ": file was removed since it was read; not written"));
+    }
+    std::string dir = ".";
+    if (size_t slash = path.rfind('/'); slash != std::string::npos) {
+      dir = slash == 0 ? "/" : path.substr(0, slash);
+    }
+    std::string tmpl = path + ".factdedup-tmp-XXXXXX";
+    int fd = ::mkstemp(tmpl.data());
+    if (fd < 0) return ErrnoStatus(errno, "cannot create temp file", tmpl);
+    auto fail = [&](int err, absl::string_view what) {
+      ::close(fd);
+      ::unlink(tmpl.c_str());
+      return ErrnoStatus(err, what, tmpl);
+    };
+    size_t done = 0;
+    while (done < contents.size()) {
+      ssize_t n = ::write(fd, contents.data() + done, contents.size() - done);
+      if (n < 0) {
+        if (errno == EINTR) continue;
+        return fail(errno, "cannot write");
+      }
+      done += static_cast<size_t>(n);
+    }
+    if (::fchmod(fd, mode) != 0) return fail(errno, "cannot set mode");
+    if (::fsync(fd) != 0) return fail(errno, "cannot fsync");
+    if (::close(fd) != 0) {
+      int err = errno;
+      ::unlink(tmpl.c_str());
+      return ErrnoStatus(err, "cannot close", tmpl);
+    }
+    // Re-check just before the rename to keep the window for a lost update small.
+    if (expected.has_value()) {
+      if (::stat(path.c_str(), &st) != 0 || !SameVersion(FromStat(st), *expected)) {
+        ::unlink(tmpl.c_str());
+        return absl::AbortedError(
+            absl::StrCat(path, ": file changed since it was read; not written"));
+      }
+    }
+    if (::rename(tmpl.c_str(), path.c_str()) != 0) {
+      int err = errno;
+      ::unlink(tmpl.c_str());
+      return ErrnoStatus(err, "cannot rename temp file over", path);
+    }
+    int dfd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (dfd >= 0) {
+      ::fsync(dfd);
+      ::close(dfd);
+    }
+    return absl::OkStatus();
+  }
+
+  absl::Status MakeDirs(const std::string& path) override {
+    std::string cur;
+    size_t pos = 0;
+    while (pos <= path.size()) {
+      size_t slash = path.find('/', pos);
+      if (slash == std::string::npos) slash = path.size();
+      cur = path.substr(0, slash);
+      pos = slash + 1;
+      if (cur.empty()) continue;
+      if (::mkdir(cur.c_str(), 0755) != 0 && errno != EEXIST) {
+        return ErrnoStatus(errno, "cannot create directory", cur);
+      }
+    }
+    return absl::OkStatus();
+  }
+
+  absl::Status Remove(const std::string& path) override {
+    if (::unlink(path.c_str()) != 0) return ErrnoStatus(errno, "cannot remove", path);
+    return absl::OkStatus();
+  }
+};
+
+class MemFileSystem final : public FileSystem {
+ public:
+  absl::StatusOr<std::string> ReadFile(const std::string& path, uint64_t max_size) override {
+    std::lock_guard<std::mutex> lock(mu_);
+    auto it = files_.find(path);
+    if (it == files_.end()) return absl::NotFoundError(absl::StrCat(path, ": no such file"));
+    if (it->second.data.size() > max_size) {
+      return absl::OutOfRangeError(
+          absl::StrFormat("%s: file is %d bytes, over the size limit of %d bytes (max_file_size)",
+                          path, it->second.data.size(), max_size));
+    }
+    return it->second.data;
+  }
+
+  absl::StatusOr<std::vector<DirEntry>> ListDir(const std::string& path) override {
+    std::lock_guard<std::mutex> lock(mu_);
+    std::string prefix = path.empty() ? "" : path + "/";
+    std::map<std::string, FileInfo::Type> seen;
+    for (const auto& [p, f] : files_) {
+      if (p.compare(0, prefix.size(), prefix) != 0) continue;
+      std::string rest = p.substr(prefix.size());
+      size_t slash = rest.find('/');
+      if (slash == std::string::npos) {
+        seen[rest] = FileInfo::Type::kFile;
+      } else {
+        seen[rest.substr(0, slash)] = FileInfo::Type::kDirectory;
+      }
+    }
+    if (seen.empty() && !dirs_.count(path)) {
+      return absl::NotFoundError(absl::StrCat(path, ": no such directory"));
+    }
+    std::vector<DirEntry> out;
+    for (const auto& [name, type] : seen) out.push_back({name, type});
+    return out;
+  }
+
+  absl::StatusOr<FileInfo> Stat(const std::string& path, bool) override {
+    std::lock_guard<std::mutex> lock(mu_);
+    auto it = files_.find(path);
+    if (it != files_.end()) return it->second.info;
+    std::string prefix = path + "/";
+    for (const auto& [p, f] : files_) {
+      if (p.compare(0, prefix.size(), prefix) == 0) {
+        FileInfo info;
+        info.type = FileInfo::Type::kDirectory;
+        return info;
+      }
+    }
+    if (dirs_.count(path)) {
+      FileInfo info;
+      info.type = FileInfo::Type::kDirectory;
+      return info;
+    }
+    return absl::NotFoundError(absl::StrCat(path, ": no such file"));
+  }
+
+  absl::StatusOr<std::string> RealPath(const std::string& path) override {
+    return std::string(path);
+  }
+
+  absl::Status WriteFileAtomic(const std::string& path, absl::string_view contents,
+                               const std::optional<FileInfo>& expected) override {
+    std::lock_guard<std::mutex> lock(mu_);
+    auto it = files_.find(path);
+    if (expected.has_value()) {
+      if (it == files_.end() || !SameVersion(it->second.info, *expected)) {
+        return absl::AbortedError(
+            absl::StrCat(path, ": file changed since it was read; not written"));
+      }
+    }
+    File& f = files_[path];
+    f.data = std::string(contents);
+    f.info.type = FileInfo::Type::kFile;
+    f.info.size = contents.size();
+    f.info.mtime_ns = ++clock_;
+    f.info.inode = f.info.inode ? f.info.inode : ++next_inode_;
+    return absl::OkStatus();
+  }
+
+  absl::Status MakeDirs(const std::string& path) override {
+    std::lock_guard<std::mutex> lock(mu_);
+    dirs_[path] = true;
+    return absl::OkStatus();
+  }
+
+  absl::Status Remove(const std::string& path) override {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (files_.erase(path) == 0) return absl::NotFoundError(absl::StrCat(path, ": no such file"));
+    return absl::OkStatus();
+  }
+
+ private:
+  struct File {
+    std::string data;
+    FileInfo info;
+  };
+  std::mutex mu_;
+  std::map<std::string, File> files_;
+  std::map<std::string, bool> dirs_;
+  int64_t clock_ = 0;
+  uint64_t next_inode_ = 0;
+};
+
+}  // namespace
+
+FileSystem* DefaultFileSystem() {
+  static PosixFileSystem* fs = new PosixFileSystem();
+  return fs;
+}
+
+std::unique_ptr<FileSystem> NewMemFileSystem() { return std::make_unique<MemFileSystem>(); }
+
+std::string JoinPath(absl::string_view a, absl::string_view b) {
+  if (a.empty()) return std::string(b);
+  if (a.back() == '/') return absl::StrCat(a, b);
+  return absl::StrCat(a, "/", b);
+}
+
+}  // namespace factdedup::provenance

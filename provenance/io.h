@@ -1,0 +1,75 @@
+// All file I/O of factdedup goes through FileSystem, so tests run in memory and inject faults.
+//
+//   FileSystem* fs = DefaultFileSystem();                 // POSIX, process-wide
+//   absl::StatusOr<std::string> bytes = fs->ReadFile("vault/a.md", 16 << 20);
+//
+//   auto mem = NewMemFileSystem();                        // for tests
+//   mem->WriteFileAtomic("v/a.md", "- fact\n", {});
+//
+// Paths are plain strings joined with '/'. Thread-safety: every implementation here is safe to
+// call from several threads at once.
+#ifndef FACTDEDUP_PROVENANCE_IO_H_
+#define FACTDEDUP_PROVENANCE_IO_H_
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+
+namespace factdedup::provenance {
+
+struct FileInfo {
+  enum class Type { kFile, kDirectory, kSymlink, kOther };
+  Type type = Type::kOther;
+  uint64_t size = 0;
+  int64_t mtime_ns = 0;
+  uint32_t mode = 0644;  // permission bits
+  uint64_t inode = 0;
+  uint64_t device = 0;
+};
+
+struct DirEntry {
+  std::string name;                              // not a path: the last component only
+  FileInfo::Type type = FileInfo::Type::kOther;  // of the entry itself (symlinks not followed)
+};
+
+class FileSystem {
+ public:
+  virtual ~FileSystem() = default;
+
+  // Reads a whole file. Fails with kOutOfRange, naming the limit, when it is larger than
+  // `max_size` bytes (checked before reading, so a huge file costs nothing).
+  virtual absl::StatusOr<std::string> ReadFile(const std::string& path, uint64_t max_size) = 0;
+  // Entries of a directory, without "." and "..", in no particular order.
+  virtual absl::StatusOr<std::vector<DirEntry>> ListDir(const std::string& path) = 0;
+  // Information about `path`; follows symlinks when `follow` is true.
+  virtual absl::StatusOr<FileInfo> Stat(const std::string& path, bool follow) = 0;
+  // Canonical absolute path with every symlink resolved.
+  virtual absl::StatusOr<std::string> RealPath(const std::string& path) = 0;
+  // Replaces `path` with `contents` atomically: a temp file in the same folder, fsync, rename.
+  // The file's mode is kept. When `expected` is given, refuses with kAborted if the file's
+  // current size or mtime differ from it (it changed since it was read).
+  virtual absl::Status WriteFileAtomic(const std::string& path, absl::string_view contents,
+                                       const std::optional<FileInfo>& expected) = 0;
+  // Creates a directory and its parents; success if it exists.
+  virtual absl::Status MakeDirs(const std::string& path) = 0;
+  virtual absl::Status Remove(const std::string& path) = 0;
+};
+
+// The process-wide POSIX file system. Never null; not owned by the caller.
+FileSystem* DefaultFileSystem();
+
+// An in-memory file system for tests. Symlinks are not modelled.
+std::unique_ptr<FileSystem> NewMemFileSystem();
+
+// Joins two path pieces with one '/'. An empty `a` yields `b`.
+std::string JoinPath(absl::string_view a, absl::string_view b);
+
+}  // namespace factdedup::provenance
+
+#endif  // FACTDEDUP_PROVENANCE_IO_H_

@@ -1,0 +1,747 @@
+#include "provenance/note.h"
+
+#include <algorithm>
+#include <utility>
+
+// GCC 12 reports false -Wdangling-pointer positives inside yaml-cpp's node templates.
+#pragma GCC diagnostic ignored "-Wdangling-pointer"
+#include <yaml-cpp/yaml.h>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "absl/strings/strip.h"
+
+namespace factdedup::provenance {
+namespace {
+
+struct Line {
+  size_t begin = 0;     // first byte of the line
+  size_t text_end = 0;  // end of the text, before the terminator
+  size_t end = 0;       // after the terminator
+  absl::string_view text;
+};
+
+std::vector<Line> SplitLines(absl::string_view content) {
+  std::vector<Line> lines;
+  size_t pos = 0;
+  while (pos < content.size()) {
+    size_t nl = content.find('\n', pos);
+    Line l;
+    l.begin = pos;
+    if (nl == absl::string_view::npos) {
+      l.text_end = l.end = content.size();
+    } else {
+      l.end = nl + 1;
+      l.text_end = (nl > pos && content[nl - 1] == '\r') ? nl - 1 : nl;
+    }
+    l.text = content.substr(l.begin, l.text_end - l.begin);
+    lines.push_back(l);
+    pos = l.end;
+  }
+  return lines;
+}
+
+bool IsBlank(absl::string_view s) {
+  return std::all_of(s.begin(), s.end(), [](char c) { return c == ' ' || c == '\t'; });
+}
+
+// Columns of leading white space (tabs advance to the next multiple of 4) and its byte length.
+int Indent(absl::string_view s, size_t* bytes) {
+  int col = 0;
+  size_t i = 0;
+  for (; i < s.size(); ++i) {
+    if (s[i] == ' ') {
+      ++col;
+    } else if (s[i] == '\t') {
+      col = (col / 4 + 1) * 4;
+    } else {
+      break;
+    }
+  }
+  if (bytes) *bytes = i;
+  return col;
+}
+
+absl::string_view RTrim(absl::string_view s) {
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
+  return s;
+}
+
+struct Fence {
+  char ch = 0;
+  size_t len = 0;
+};
+
+bool FenceOpen(absl::string_view s, Fence* f) {
+  size_t skip;
+  if (Indent(s, &skip) > 3) return false;
+  s.remove_prefix(skip);
+  if (s.empty() || (s[0] != '`' && s[0] != '~')) return false;
+  size_t n = 0;
+  while (n < s.size() && s[n] == s[0]) ++n;
+  if (n < 3) return false;
+  if (s[0] == '`' && s.substr(n).find('`') != absl::string_view::npos) return false;
+  f->ch = s[0];
+  f->len = n;
+  return true;
+}
+
+bool FenceClose(absl::string_view s, const Fence& f) {
+  size_t skip;
+  if (Indent(s, &skip) > 3) return false;
+  s.remove_prefix(skip);
+  size_t n = 0;
+  while (n < s.size() && s[n] == f.ch) ++n;
+  return n >= f.len && IsBlank(s.substr(n));
+}
+
+bool HeadingLine(absl::string_view s, int* level, absl::string_view* text) {
+  size_t skip;
+  if (Indent(s, &skip) > 3) return false;
+  s.remove_prefix(skip);
+  int n = 0;
+  while (n < static_cast<int>(s.size()) && s[n] == '#') ++n;
+  if (n < 1 || n > 6) return false;
+  if (static_cast<size_t>(n) < s.size() && s[n] != ' ' && s[n] != '\t') return false;
+  absl::string_view t = absl::StripAsciiWhitespace(s.substr(n));
+  // Optional closing sequence of #'s preceded by a space.
+  absl::string_view stripped = t;
+  while (!stripped.empty() && stripped.back() == '#') stripped.remove_suffix(1);
+  if (stripped.size() != t.size() && (stripped.empty() || stripped.back() == ' ')) {
+    t = RTrim(stripped);
+  }
+  *level = n;
+  *text = t;
+  return true;
+}
+
+bool RuleLine(absl::string_view s) {
+  size_t skip;
+  if (Indent(s, &skip) > 3) return false;
+  s.remove_prefix(skip);
+  if (s.empty() || (s[0] != '-' && s[0] != '*' && s[0] != '_')) return false;
+  int count = 0;
+  for (char c : s) {
+    if (c == s[0]) {
+      ++count;
+    } else if (c != ' ' && c != '\t') {
+      return false;
+    }
+  }
+  return count >= 3;
+}
+
+struct ListMarker {
+  int indent = 0;          // columns before the marker
+  std::string marker;      // "-", "1."
+  size_t text_offset = 0;  // bytes from line start to the item's text
+};
+
+bool ListItemLine(absl::string_view s, ListMarker* m) {
+  size_t skip;
+  int indent = Indent(s, &skip);
+  absl::string_view r = s.substr(skip);
+  size_t n = 0;
+  if (!r.empty() && (r[0] == '-' || r[0] == '*' || r[0] == '+')) {
+    n = 1;
+  } else {
+    while (n < r.size() && n < 9 && absl::ascii_isdigit(static_cast<unsigned char>(r[n]))) ++n;
+    if (n == 0 || n >= r.size() || (r[n] != '.' && r[n] != ')')) return false;
+    ++n;
+  }
+  if (n < r.size() && r[n] != ' ' && r[n] != '\t') return false;
+  size_t after = n;
+  while (after < r.size() && (r[after] == ' ' || r[after] == '\t')) ++after;
+  m->indent = indent;
+  m->marker = std::string(r.substr(0, n));
+  m->text_offset = skip + after;
+  return true;
+}
+
+bool QuoteLine(absl::string_view s) {
+  size_t skip;
+  return Indent(s, &skip) <= 3 && skip < s.size() && s[skip] == '>';
+}
+
+bool TableLine(absl::string_view s) {
+  size_t skip;
+  return Indent(s, &skip) <= 3 && skip < s.size() && s[skip] == '|';
+}
+
+bool CommentStart(absl::string_view s) {
+  size_t skip;
+  return Indent(s, &skip) <= 3 && absl::StartsWith(s.substr(skip), "<!--");
+}
+
+// A line that starts a block of its own and so cannot continue a list item or paragraph.
+bool StartsBlock(absl::string_view s) {
+  Fence f;
+  int level;
+  absl::string_view t;
+  ListMarker m;
+  return IsBlank(s) || FenceOpen(s, &f) || HeadingLine(s, &level, &t) || RuleLine(s) ||
+         ListItemLine(s, &m) || QuoteLine(s) || TableLine(s) || CommentStart(s);
+}
+
+std::string UrlDecode(absl::string_view s) {
+  std::string out;
+  for (size_t i = 0; i < s.size(); ++i) {
+    if (s[i] == '%' && i + 2 < s.size() &&
+        absl::ascii_isxdigit(static_cast<unsigned char>(s[i + 1])) &&
+        absl::ascii_isxdigit(static_cast<unsigned char>(s[i + 2]))) {
+      auto hex = [](char c) { return c <= '9' ? c - '0' : (c | 0x20) - 'a' + 10; };
+      out.push_back(static_cast<char>(hex(s[i + 1]) * 16 + hex(s[i + 2])));
+      i += 2;
+    } else {
+      out.push_back(s[i]);
+    }
+  }
+  return out;
+}
+
+bool HasScheme(absl::string_view url) {
+  size_t i = 0;
+  if (url.empty() || !absl::ascii_isalpha(static_cast<unsigned char>(url[0]))) return false;
+  while (i < url.size() && (absl::ascii_isalnum(static_cast<unsigned char>(url[i])) ||
+                            url[i] == '+' || url[i] == '.' || url[i] == '-')) {
+    ++i;
+  }
+  return i > 1 && i < url.size() && url[i] == ':';
+}
+
+// Splits "target#heading^block" into its parts.
+void SplitTarget(absl::string_view t, Link* link) {
+  size_t hash = t.find('#');
+  size_t caret = t.find('^');
+  size_t cut = std::min(hash, caret);
+  link->target = std::string(absl::StripAsciiWhitespace(t.substr(0, cut)));
+  if (hash != absl::string_view::npos) {
+    size_t hend = caret != absl::string_view::npos && caret > hash ? caret : t.size();
+    link->heading = std::string(t.substr(hash + 1, hend - hash - 1));
+    if (!link->heading.empty() && link->heading[0] == '^') link->heading.clear();
+  }
+  if (caret != absl::string_view::npos) link->block = std::string(t.substr(caret + 1));
+}
+
+int CountNewlines(absl::string_view s) {
+  return static_cast<int>(std::count(s.begin(), s.end(), '\n'));
+}
+
+// Reads YAML frontmatter into `fm`. On a YAML error records a diagnostic at the file line.
+void ParseFrontmatter(absl::string_view path, int first_yaml_line, Frontmatter* fm,
+                      std::vector<Diagnostic>* diags, bool* ok) {
+  try {
+    YAML::Node root = YAML::Load(fm->raw);
+    if (root.IsNull()) return;
+    if (!root.IsMap()) {
+      diags->push_back({Diagnostic::Severity::kError, std::string(path),
+                        first_yaml_line + root.Mark().line, root.Mark().column + 1,
+                        "frontmatter is not a map of keys"});
+      *ok = false;
+      return;
+    }
+    for (auto it = root.begin(); it != root.end(); ++it) {
+      FrontmatterKey key;
+      key.key = it->first.Scalar();
+      key.line = first_yaml_line + it->first.Mark().line;
+      const YAML::Node& v = it->second;
+      if (v.IsScalar()) {
+        key.value = v.Scalar();
+      } else if (v.IsSequence()) {
+        key.is_list = true;
+        for (const auto& item : v) {
+          if (item.IsScalar()) key.items.push_back(item.Scalar());
+        }
+      }
+      fm->keys.push_back(std::move(key));
+    }
+  } catch (const YAML::Exception& e) {
+    diags->push_back({Diagnostic::Severity::kError, std::string(path),
+                      e.mark.is_null() ? first_yaml_line : first_yaml_line + e.mark.line,
+                      e.mark.is_null() ? 0 : e.mark.column + 1,
+                      absl::StrCat("malformed YAML frontmatter: ", e.msg)});
+    *ok = false;
+  }
+}
+
+}  // namespace
+
+std::string FormatDiagnostic(const Diagnostic& d) {
+  std::string out = d.path;
+  if (d.line > 0) absl::StrAppend(&out, ":", d.line);
+  if (d.line > 0 && d.column > 0) absl::StrAppend(&out, ":", d.column);
+  absl::StrAppend(&out, ": ", d.severity == Diagnostic::Severity::kError ? "error" : "warning",
+                  ": ", d.message);
+  return out;
+}
+
+const FrontmatterKey* Frontmatter::Find(absl::string_view key) const {
+  for (const auto& k : keys) {
+    if (k.key == key) return &k;
+  }
+  return nullptr;
+}
+
+const char* BlockKindName(BlockKind kind) {
+  switch (kind) {
+    case BlockKind::kFrontmatter:
+      return "frontmatter";
+    case BlockKind::kBlank:
+      return "blank";
+    case BlockKind::kHeading:
+      return "heading";
+    case BlockKind::kListItem:
+      return "list_item";
+    case BlockKind::kParagraph:
+      return "paragraph";
+    case BlockKind::kCode:
+      return "code";
+    case BlockKind::kTable:
+      return "table";
+    case BlockKind::kHtmlComment:
+      return "html_comment";
+    case BlockKind::kQuote:
+      return "quote";
+    case BlockKind::kRule:
+      return "rule";
+  }
+  return "unknown";
+}
+
+bool ValidateUtf8(absl::string_view s, int* line, int* column) {
+  int ln = 1, col = 1;
+  size_t i = 0;
+  while (i < s.size()) {
+    unsigned char c = static_cast<unsigned char>(s[i]);
+    size_t len = 0;
+    uint32_t cp = 0;
+    if (c < 0x80) {
+      len = 1;
+      cp = c;
+    } else if ((c & 0xE0) == 0xC0) {
+      len = 2;
+      cp = c & 0x1F;
+    } else if ((c & 0xF0) == 0xE0) {
+      len = 3;
+      cp = c & 0x0F;
+    } else if ((c & 0xF8) == 0xF0) {
+      len = 4;
+      cp = c & 0x07;
+    }
+    bool ok = len > 0 && i + len <= s.size();
+    for (size_t k = 1; ok && k < len; ++k) {
+      unsigned char cc = static_cast<unsigned char>(s[i + k]);
+      if ((cc & 0xC0) != 0x80) ok = false;
+      cp = (cp << 6) | (cc & 0x3F);
+    }
+    if (ok) {
+      static constexpr uint32_t kMin[] = {0, 0, 0x80, 0x800, 0x10000};
+      if (cp < kMin[len] || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) ok = false;
+    }
+    if (!ok) {
+      if (line) *line = ln;
+      if (column) *column = col;
+      return false;
+    }
+    if (c == '\n') {
+      ++ln;
+      col = 1;
+    } else {
+      ++col;
+    }
+    i += len;
+  }
+  return true;
+}
+
+std::vector<Link> ExtractLinks(absl::string_view text, size_t offset, int line) {
+  std::vector<Link> links;
+  size_t i = 0;
+  while (i < text.size()) {
+    if (text[i] == '`') {  // skip code spans
+      size_t run = 0;
+      while (i + run < text.size() && text[i + run] == '`') ++run;
+      size_t close = text.find(std::string(run, '`'), i + run);
+      if (close == absl::string_view::npos) {
+        i += run;
+        continue;
+      }
+      i = close + run;
+      continue;
+    }
+    bool embed = text[i] == '!' && i + 2 < text.size() && text[i + 1] == '[' && text[i + 2] == '[';
+    size_t open = embed ? i + 1 : i;
+    if (open + 1 < text.size() && text[open] == '[' && text[open + 1] == '[') {
+      size_t close = text.find("]]", open + 2);
+      size_t nl = text.find('\n', open + 2);
+      if (close != absl::string_view::npos && (nl == absl::string_view::npos || nl > close)) {
+        absl::string_view inner = text.substr(open + 2, close - open - 2);
+        Link link;
+        link.kind = embed ? Link::Kind::kEmbed : Link::Kind::kWikilink;
+        size_t bar = inner.find('|');
+        if (bar != absl::string_view::npos) {
+          link.alias = std::string(inner.substr(bar + 1));
+          inner = inner.substr(0, bar);
+        }
+        SplitTarget(inner, &link);
+        link.span = {offset + i, offset + close + 2};
+        link.line = line + CountNewlines(text.substr(0, i));
+        links.push_back(std::move(link));
+        i = close + 2;
+        continue;
+      }
+    }
+    if (text[i] == '[' || (text[i] == '!' && i + 1 < text.size() && text[i + 1] == '[')) {
+      size_t lb = text[i] == '!' ? i + 1 : i;
+      // Find the matching ']' (nesting allowed) followed directly by '('.
+      int depth = 0;
+      size_t rb = absl::string_view::npos;
+      for (size_t k = lb; k < text.size(); ++k) {
+        if (text[k] == '\\') {
+          ++k;
+        } else if (text[k] == '[') {
+          ++depth;
+        } else if (text[k] == ']') {
+          if (--depth == 0) {
+            rb = k;
+            break;
+          }
+        } else if (text[k] == '\n' && k + 1 < text.size() && text[k + 1] == '\n') {
+          break;
+        }
+      }
+      if (rb != absl::string_view::npos && rb + 1 < text.size() && text[rb + 1] == '(') {
+        size_t p = rb + 2;
+        std::string url;
+        size_t end = absl::string_view::npos;
+        if (p < text.size() && text[p] == '<') {
+          size_t gt = text.find('>', p);
+          if (gt != absl::string_view::npos) {
+            url = std::string(text.substr(p + 1, gt - p - 1));
+            end = text.find(')', gt);
+          }
+        } else {
+          int paren = 0;
+          size_t k = p;
+          for (; k < text.size(); ++k) {
+            char c = text[k];
+            if (c == ' ' || c == '\t' || c == '\n') break;
+            if (c == '(') ++paren;
+            if (c == ')') {
+              if (paren == 0) break;
+              --paren;
+            }
+          }
+          url = std::string(text.substr(p, k - p));
+          end = text.find(')', k);
+        }
+        if (end != absl::string_view::npos && !url.empty()) {
+          Link link;
+          link.alias = std::string(text.substr(lb + 1, rb - lb - 1));
+          if (HasScheme(url)) {
+            link.kind = Link::Kind::kExternal;
+            link.target = url;
+          } else {
+            link.kind = Link::Kind::kMarkdown;
+            SplitTarget(UrlDecode(url), &link);
+          }
+          link.span = {offset + i, offset + end + 1};
+          link.line = line + CountNewlines(text.substr(0, i));
+          links.push_back(std::move(link));
+          i = end + 1;
+          continue;
+        }
+      }
+    }
+    ++i;
+  }
+  return links;
+}
+
+std::string StripMarkdown(absl::string_view md) {
+  std::string out;
+  out.reserve(md.size());
+  auto is_word = [](char c) {
+    return absl::ascii_isalnum(static_cast<unsigned char>(c)) || (c & 0x80);
+  };
+  size_t i = 0;
+  while (i < md.size()) {
+    char c = md[i];
+    if (c == '\\' && i + 1 < md.size() &&
+        absl::ascii_ispunct(static_cast<unsigned char>(md[i + 1]))) {
+      out.push_back(md[i + 1]);
+      i += 2;
+      continue;
+    }
+    if (absl::StartsWith(md.substr(i), "<!--")) {
+      size_t end = md.find("-->", i + 4);
+      i = end == absl::string_view::npos ? md.size() : end + 3;
+      continue;
+    }
+    if (c == '`') {
+      size_t run = 0;
+      while (i + run < md.size() && md[i + run] == '`') ++run;
+      size_t close = md.find(std::string(run, '`'), i + run);
+      if (close != absl::string_view::npos) {
+        {
+          absl::string_view code = absl::StripAsciiWhitespace(md.substr(i + run, close - i - run));
+          out.append(code.data(), code.size());
+        }
+        i = close + run;
+      } else {
+        out.append(md.data() + i, run);
+        i += run;
+      }
+      continue;
+    }
+    if (c == '[' || c == '!') {
+      std::vector<Link> links = ExtractLinks(md.substr(i), 0, 1);
+      if (!links.empty() && links[0].span.begin == 0) {
+        const Link& l = links[0];
+        if (!l.alias.empty()) {
+          out.append(StripMarkdown(l.alias));
+        } else if (l.kind == Link::Kind::kWikilink || l.kind == Link::Kind::kEmbed) {
+          out.append(l.target);
+          if (!l.heading.empty()) absl::StrAppend(&out, " > ", l.heading);
+        } else {
+          out.append(l.target);
+        }
+        i += l.span.end;
+        continue;
+      }
+    }
+    if (c == '*' || c == '~' || c == '=') {
+      size_t run = 0;
+      while (i + run < md.size() && md[i + run] == c) ++run;
+      bool prev_space = i == 0 || md[i - 1] == ' ' || md[i - 1] == '\t' || md[i - 1] == '\n';
+      bool next_space =
+          i + run >= md.size() || md[i + run] == ' ' || md[i + run] == '\t' || md[i + run] == '\n';
+      bool delimiter = (c == '*' || run == 2) && !(prev_space && next_space);
+      if (delimiter) {
+        i += run;
+        continue;
+      }
+      out.append(md.data() + i, run);
+      i += run;
+      continue;
+    }
+    if (c == '_') {
+      size_t run = 0;
+      while (i + run < md.size() && md[i + run] == '_') ++run;
+      bool prev_word = i > 0 && is_word(md[i - 1]);
+      bool next_word = i + run < md.size() && is_word(md[i + run]);
+      if (prev_word && next_word) {
+        out.append(md.data() + i, run);  // snake_case
+      }
+      i += run;
+      continue;
+    }
+    out.push_back(c);
+    ++i;
+  }
+  // Collapse ASCII white space runs; keep other characters (NBSP) for the normalizer.
+  std::string collapsed;
+  collapsed.reserve(out.size());
+  bool space = false;
+  for (char ch : out) {
+    if (ch == ' ' || ch == '\t' || ch == '\n' || ch == '\r') {
+      space = true;
+      continue;
+    }
+    if (space && !collapsed.empty()) collapsed.push_back(' ');
+    space = false;
+    collapsed.push_back(ch);
+  }
+  return collapsed;
+}
+
+Note ParseNote(absl::string_view path, absl::string_view content) {
+  Note note;
+  note.path = std::string(path);
+  note.content = std::string(content);
+  absl::string_view data = note.content;
+  std::vector<Line> lines = SplitLines(data);
+  note.has_bom = absl::StartsWith(data, "\xEF\xBB\xBF");
+  note.crlf = !lines.empty() && lines[0].end > lines[0].text_end + 1;
+  if (note.has_bom && !lines.empty()) {
+    lines[0].text.remove_prefix(3);
+  }
+  const int n = static_cast<int>(lines.size());
+  auto line_span = [&](int a, int b) { return Span{lines[a].begin, lines[b].end}; };
+  auto add_block = [&](BlockKind kind, int a, int b) {
+    Block blk;
+    blk.kind = kind;
+    blk.line_begin = a + 1;
+    blk.line_end = b + 1;
+    blk.span = line_span(a, b);
+    note.blocks.push_back(blk);
+    return static_cast<int>(note.blocks.size()) - 1;
+  };
+
+  int i = 0;
+  // Frontmatter: "---" on the first line, closed by "---" or "...".
+  if (n > 0 && RTrim(lines[0].text) == "---") {
+    int close = -1;
+    for (int k = 1; k < n; ++k) {
+      absl::string_view t = RTrim(lines[k].text);
+      if (t == "---" || t == "...") {
+        close = k;
+        break;
+      }
+    }
+    if (close < 0) {
+      note.diagnostics.push_back({Diagnostic::Severity::kError, note.path, 1, 1,
+                                  "frontmatter opened with '---' is never closed"});
+      note.fully_parsed = false;
+      add_block(BlockKind::kFrontmatter, 0, n - 1);
+      return note;
+    }
+    note.frontmatter.present = true;
+    note.frontmatter.span = line_span(0, close);
+    note.frontmatter.raw =
+        close > 1 ? std::string(data.substr(lines[1].begin, lines[close].begin - lines[1].begin))
+                  : "";
+    bool ok = true;
+    ParseFrontmatter(note.path, 2, &note.frontmatter, &note.diagnostics, &ok);
+    if (!ok) note.fully_parsed = false;
+    add_block(BlockKind::kFrontmatter, 0, close);
+    for (const FrontmatterKey& key : note.frontmatter.keys) {
+      if (key.key == "source_ref" && !key.value.empty()) {
+        Link link;
+        link.kind = Link::Kind::kSourceRef;
+        SplitTarget(key.value, &link);
+        link.line = key.line;
+        size_t lb = lines[key.line - 1].begin;
+        link.span = {lb, lines[key.line - 1].text_end};
+        note.links.push_back(std::move(link));
+      }
+    }
+    i = close + 1;
+  }
+
+  std::vector<std::pair<int, std::string>> heading_stack;  // (level, text)
+  std::vector<std::pair<int, int>> list_stack;             // (indent, fact index)
+  auto section_path = [&] {
+    std::vector<std::string> p;
+    for (auto& h : heading_stack) p.push_back(h.second);
+    return p;
+  };
+
+  while (i < n) {
+    absl::string_view t = lines[i].text;
+    Fence fence;
+    int level;
+    absl::string_view htext;
+    ListMarker lm;
+    if (IsBlank(t)) {
+      int j = i;
+      while (j + 1 < n && IsBlank(lines[j + 1].text)) ++j;
+      add_block(BlockKind::kBlank, i, j);
+      i = j + 1;
+    } else if (FenceOpen(t, &fence)) {
+      int j = i + 1;
+      while (j < n && !FenceClose(lines[j].text, fence)) ++j;
+      if (j >= n) j = n - 1;
+      add_block(BlockKind::kCode, i, j);
+      list_stack.clear();
+      i = j + 1;
+    } else if (HeadingLine(t, &level, &htext)) {
+      while (!heading_stack.empty() && heading_stack.back().first >= level) {
+        heading_stack.pop_back();
+      }
+      heading_stack.emplace_back(level, std::string(htext));
+      Heading h;
+      h.level = level;
+      h.text = std::string(htext);
+      h.line = i + 1;
+      h.span = line_span(i, i);
+      note.headings.push_back(h);
+      add_block(BlockKind::kHeading, i, i);
+      for (Link& l :
+           ExtractLinks(t, lines[i].begin + (t.data() - data.data() - lines[i].begin), i + 1)) {
+        note.links.push_back(std::move(l));
+      }
+      list_stack.clear();
+      ++i;
+    } else if (CommentStart(t)) {
+      int j = i;
+      while (j < n && lines[j].text.find("-->") == absl::string_view::npos) ++j;
+      if (j >= n) j = n - 1;
+      add_block(BlockKind::kHtmlComment, i, j);
+      i = j + 1;
+    } else if (RuleLine(t)) {
+      add_block(BlockKind::kRule, i, i);
+      list_stack.clear();
+      ++i;
+    } else if (ListItemLine(t, &lm)) {
+      int j = i;
+      while (j + 1 < n && !StartsBlock(lines[j + 1].text)) ++j;
+      Fact fact;
+      fact.index = static_cast<int>(note.facts.size());
+      fact.path = note.path;
+      fact.section_path = section_path();
+      fact.section = heading_stack.empty() ? "" : heading_stack.back().second;
+      fact.line = i + 1;
+      fact.line_end = j + 1;
+      fact.span = line_span(i, j);
+      fact.marker = lm.marker;
+      fact.indent = lm.indent;
+      size_t text_begin =
+          lines[i].begin + (t.data() - data.data() - lines[i].begin) + lm.text_offset;
+      absl::string_view first = data.substr(text_begin, lines[i].text_end - text_begin);
+      if (first.size() >= 3 && first[0] == '[' && first[2] == ']' &&
+          (first.size() == 3 || first[3] == ' ' || first[3] == '\t')) {
+        fact.task = true;
+        fact.task_state = first[1];
+        size_t skip = 3;
+        while (skip < first.size() && (first[skip] == ' ' || first[skip] == '\t')) ++skip;
+        text_begin += skip;
+      }
+      fact.text_span = {text_begin, std::max(text_begin, lines[j].text_end)};
+      fact.raw = std::string(data.substr(fact.text_span.begin, fact.text_span.size()));
+      fact.display = StripMarkdown(fact.raw);
+      fact.ignored = fact.raw.find("<!-- factdedup:ignore -->") != std::string::npos;
+      fact.links = ExtractLinks(fact.raw, fact.text_span.begin, fact.line);
+      while (!list_stack.empty() && list_stack.back().first >= lm.indent) list_stack.pop_back();
+      fact.parent = list_stack.empty() ? -1 : list_stack.back().second;
+      fact.depth = static_cast<int>(list_stack.size());
+      list_stack.emplace_back(lm.indent, fact.index);
+      int b = add_block(BlockKind::kListItem, i, j);
+      note.blocks[b].fact = fact.index;
+      for (const Link& l : fact.links) note.links.push_back(l);
+      note.facts.push_back(std::move(fact));
+      i = j + 1;
+    } else if (QuoteLine(t) || TableLine(t)) {
+      bool quote = QuoteLine(t);
+      int j = i;
+      while (j + 1 < n && (quote ? QuoteLine(lines[j + 1].text) : TableLine(lines[j + 1].text))) {
+        ++j;
+      }
+      add_block(quote ? BlockKind::kQuote : BlockKind::kTable, i, j);
+      i = j + 1;
+    } else {
+      int j = i;
+      while (j + 1 < n && !StartsBlock(lines[j + 1].text)) ++j;
+      add_block(BlockKind::kParagraph, i, j);
+      size_t indent_bytes;
+      if (Indent(t, &indent_bytes) == 0) list_stack.clear();
+      absl::string_view para = data.substr(lines[i].begin, lines[j].text_end - lines[i].begin);
+      for (Link& l : ExtractLinks(para, lines[i].begin, i + 1)) note.links.push_back(std::move(l));
+      i = j + 1;
+    }
+  }
+  std::stable_sort(note.links.begin(), note.links.end(),
+                   [](const Link& a, const Link& b) { return a.span.begin < b.span.begin; });
+  return note;
+}
+
+std::string RenderNote(const Note& note) {
+  std::string out;
+  out.reserve(note.content.size());
+  for (const Block& b : note.blocks) out.append(note.content, b.span.begin, b.span.size());
+  return out;
+}
+
+}  // namespace factdedup::provenance

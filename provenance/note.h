@@ -1,0 +1,168 @@
+// A parsed Obsidian note: frontmatter, headings, blocks and facts, each with exact byte spans.
+//
+// Parsing is lossless: the blocks of a note tile its bytes, so rendering an unchanged note
+// gives back the input byte for byte (CRLF, BOM, missing final newline, tabs, NBSP and
+// trailing spaces included).
+//
+//   Note note = ParseNote("Accounts/Microsoft.md", bytes);
+//   for (const Fact& f : note.facts) std::cout << f.line << " " << f.display << "\n";
+//   assert(RenderNote(note) == bytes);
+//
+// A note whose parse met a problem (malformed YAML, unclosed frontmatter) has
+// `fully_parsed == false` and `diagnostics` saying where; nothing may rewrite such a note.
+#ifndef FACTDEDUP_PROVENANCE_NOTE_H_
+#define FACTDEDUP_PROVENANCE_NOTE_H_
+
+#include <cstddef>
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "absl/strings/string_view.h"
+
+namespace factdedup::provenance {
+
+// A half-open byte range [begin, end) into a note's bytes.
+struct Span {
+  size_t begin = 0;
+  size_t end = 0;
+  size_t size() const { return end - begin; }
+  friend bool operator==(const Span&, const Span&) = default;
+};
+
+struct Diagnostic {
+  enum class Severity { kWarning, kError };
+  Severity severity = Severity::kError;
+  std::string path;  // relative to the vault root
+  int line = 0;      // 1-based; 0 when it concerns the whole file
+  int column = 0;    // 1-based; 0 when unknown
+  std::string message;
+};
+
+// "path:line:column: error: message", the format compilers and editors read.
+std::string FormatDiagnostic(const Diagnostic& d);
+
+struct Link {
+  enum class Kind {
+    kWikilink,   // [[target#heading^block|alias]]
+    kEmbed,      // ![[target]]
+    kMarkdown,   // [text](target) to a note or file in the vault
+    kExternal,   // [text](https://...) — never resolved
+    kSourceRef,  // frontmatter `source_ref: path`
+  };
+  Kind kind = Kind::kWikilink;
+  std::string target;   // note path or name as written, URL-decoded, without #heading/^block
+  std::string heading;  // after '#', if any
+  std::string block;    // after '^', if any
+  std::string alias;    // display text, if any
+  int line = 0;         // 1-based line of the link
+  Span span;            // bytes of the whole link in the note
+};
+
+struct FrontmatterKey {
+  std::string key;
+  int line = 0;  // 1-based line of the key in the note
+  // Scalar value as written (empty for lists and maps); list items for a sequence of scalars.
+  std::string value;
+  std::vector<std::string> items;
+  bool is_list = false;
+};
+
+struct Frontmatter {
+  bool present = false;
+  Span span;                         // from the opening "---" through the closing line's terminator
+  std::string raw;                   // the YAML text between the delimiters
+  std::vector<FrontmatterKey> keys;  // top-level keys in file order
+
+  // The key's entry, or nullptr.
+  const FrontmatterKey* Find(absl::string_view key) const;
+};
+
+struct Heading {
+  int level = 0;     // 1..6
+  std::string text;  // without the #'s and surrounding spaces
+  int line = 0;
+  Span span;
+};
+
+// The kinds of block a note's body is cut into. Only list items can be facts.
+enum class BlockKind {
+  kFrontmatter,
+  kBlank,
+  kHeading,
+  kListItem,
+  kParagraph,
+  kCode,  // fenced ``` or ~~~ block (e.g. ```tasks)
+  kTable,
+  kHtmlComment,
+  kQuote,  // blockquotes and callouts (> [!note])
+  kRule,   // thematic break: ---, ***, ___
+};
+
+const char* BlockKindName(BlockKind kind);
+
+struct Block {
+  BlockKind kind = BlockKind::kParagraph;
+  int line_begin = 0;  // 1-based, inclusive
+  int line_end = 0;    // 1-based, inclusive
+  Span span;           // whole lines, terminators included
+  int fact = -1;       // index into Note::facts for list items
+};
+
+struct Fact {
+  int index = 0;                          // position in Note::facts
+  std::string path;                       // note path relative to the vault root
+  std::vector<std::string> section_path;  // heading texts from outermost to innermost
+  std::string section;                    // innermost heading text ("" before the first heading)
+  int line = 0;                           // 1-based line of the bullet
+  int line_end = 0;                       // last line of the item (continuation lines included)
+  Span span;                              // whole lines of the item, terminators included
+  Span text_span;        // the item's text after marker and task box, first line on
+  std::string raw;       // bytes of text_span
+  std::string display;   // Markdown stripped, continuation lines joined by a space
+  std::string marker;    // "-", "*", "+", "1.", "2)"
+  int indent = 0;        // columns before the marker (tabs count to the next 4)
+  int depth = 0;         // 0 for top-level items, 1 for their children, ...
+  int parent = -1;       // index of the enclosing item, or -1
+  bool task = false;     // "- [ ] ", "- [x] ", "- [?] "
+  char task_state = 0;   // the character inside the box
+  bool ignored = false;  // carries <!-- factdedup:ignore -->
+  std::vector<Link> links;
+};
+
+struct Note {
+  std::string path;     // relative to the vault root, '/'-separated
+  std::string content;  // the exact bytes read
+  bool has_bom = false;
+  bool crlf = false;  // the first line ends with CRLF
+  bool fully_parsed = true;
+  Frontmatter frontmatter;
+  std::vector<Heading> headings;
+  std::vector<Block> blocks;  // tile `content` in order
+  std::vector<Fact> facts;
+  std::vector<Link> links;  // every link in the note, frontmatter source_ref included
+  std::vector<Diagnostic> diagnostics;
+};
+
+// Parses `content` (the note's bytes). Never fails: problems are recorded in `diagnostics`
+// and clear `fully_parsed`. Invalid UTF-8 is checked by the caller (see vault.h).
+Note ParseNote(absl::string_view path, absl::string_view content);
+
+// Concatenates the blocks' bytes: equal to `note.content` for any parsed note.
+std::string RenderNote(const Note& note);
+
+// Checks that `bytes` is valid UTF-8. On failure sets the 1-based line and column (in
+// characters) of the first invalid byte.
+bool ValidateUtf8(absl::string_view bytes, int* line, int* column);
+
+// Markdown to display text: strips emphasis, `code` ticks, [[target|alias]] -> alias (or the
+// target), [text](url) -> text, ![[embed]] -> target, HTML comments, and collapses white space.
+std::string StripMarkdown(absl::string_view markdown);
+
+// Links written in `text`, which starts at byte `offset` and line `line` of its note.
+std::vector<Link> ExtractLinks(absl::string_view text, size_t offset, int line);
+
+}  // namespace factdedup::provenance
+
+#endif  // FACTDEDUP_PROVENANCE_NOTE_H_

@@ -1,0 +1,305 @@
+#include "provenance/vault.h"
+
+#include <algorithm>
+#include <atomic>
+#include <set>
+#include <thread>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+
+namespace factdedup::provenance {
+namespace {
+
+bool LooksBinary(absl::string_view bytes) {
+  return bytes.substr(0, 8192).find('\0') != absl::string_view::npos;
+}
+
+std::string Lower(absl::string_view s) { return absl::AsciiStrToLower(s); }
+
+std::string StripMd(absl::string_view p) {
+  if (p.size() > 3 && absl::EndsWithIgnoreCase(p, ".md")) p.remove_suffix(3);
+  return std::string(p);
+}
+
+std::string Basename(absl::string_view p) {
+  size_t slash = p.rfind('/');
+  return std::string(slash == absl::string_view::npos ? p : p.substr(slash + 1));
+}
+
+std::string Dirname(absl::string_view p) {
+  size_t slash = p.rfind('/');
+  return slash == absl::string_view::npos ? "" : std::string(p.substr(0, slash));
+}
+
+struct Walker {
+  FileSystem* fs;
+  std::string root;
+  std::string root_real;
+  const VaultOptions& options;
+  std::vector<Diagnostic>* diags;
+  std::vector<std::string> out;
+  std::set<std::string> visited;  // real paths of folders, against symlink loops
+
+  bool Included(const std::string& rel) const {
+    bool in = false;
+    for (const auto& g : options.include) in = in || GlobMatch(g, rel);
+    if (!in) return false;
+    for (const auto& g : options.exclude) {
+      if (GlobMatch(g, rel)) return false;
+    }
+    return true;
+  }
+
+  void Warn(const std::string& rel, std::string msg) {
+    diags->push_back({Diagnostic::Severity::kWarning, rel, 0, 0, std::move(msg)});
+  }
+
+  void Walk(const std::string& rel_dir, int depth) {
+    if (depth > 64) {
+      Warn(rel_dir, "folder nesting deeper than 64 levels; not descended");
+      return;
+    }
+    std::string dir = rel_dir.empty() ? root : JoinPath(root, rel_dir);
+    absl::StatusOr<std::string> real = fs->RealPath(dir);
+    if (real.ok() && !visited.insert(*real).second) {
+      Warn(rel_dir, "symlink loop: folder already visited; skipped");
+      return;
+    }
+    absl::StatusOr<std::vector<DirEntry>> entries = fs->ListDir(dir);
+    if (!entries.ok()) {
+      diags->push_back({Diagnostic::Severity::kError, rel_dir.empty() ? "." : rel_dir, 0, 0,
+                        std::string(entries.status().message())});
+      return;
+    }
+    std::sort(entries->begin(), entries->end(),
+              [](const DirEntry& a, const DirEntry& b) { return a.name < b.name; });
+    for (const DirEntry& e : *entries) {
+      if (absl::StartsWith(e.name, ".")) continue;  // .obsidian, .git, .trash, .factdedup
+      std::string rel = rel_dir.empty() ? e.name : JoinPath(rel_dir, e.name);
+      FileInfo::Type type = e.type;
+      if (type == FileInfo::Type::kSymlink) {
+        std::string full = JoinPath(root, rel);
+        absl::StatusOr<std::string> target = fs->RealPath(full);
+        if (!target.ok()) {
+          Warn(rel, "broken symlink; skipped");
+          continue;
+        }
+        if (*target != root_real && !absl::StartsWith(*target, root_real + "/")) {
+          Warn(rel, "symlink leaves the vault; skipped");
+          continue;
+        }
+        absl::StatusOr<FileInfo> info = fs->Stat(full, /*follow=*/true);
+        if (!info.ok()) continue;
+        type = info->type;
+      }
+      if (type == FileInfo::Type::kDirectory) {
+        Walk(rel, depth + 1);
+      } else if (type == FileInfo::Type::kFile && absl::EndsWithIgnoreCase(e.name, ".md") &&
+                 Included(rel)) {
+        out.push_back(rel);
+      }
+    }
+  }
+};
+
+void ReadOne(FileSystem* fs, const std::string& root, const std::string& rel, uint64_t max_size,
+             Note* note, std::vector<Diagnostic>* diags, bool* ok) {
+  *ok = false;
+  absl::StatusOr<std::string> bytes = fs->ReadFile(JoinPath(root, rel), max_size);
+  if (!bytes.ok()) {
+    diags->push_back({Diagnostic::Severity::kError, rel, 0, 0,
+                      absl::StrCat("skipped: ", bytes.status().message())});
+    return;
+  }
+  if (LooksBinary(*bytes)) {
+    diags->push_back(
+        {Diagnostic::Severity::kError, rel, 0, 0, "skipped: binary file (NUL bytes) named .md"});
+    return;
+  }
+  int line = 0, column = 0;
+  if (!ValidateUtf8(*bytes, &line, &column)) {
+    diags->push_back({Diagnostic::Severity::kError, rel, line, column, "skipped: invalid UTF-8"});
+    return;
+  }
+  *note = ParseNote(rel, *bytes);
+  for (const Diagnostic& d : note->diagnostics) diags->push_back(d);
+  *ok = true;
+}
+
+}  // namespace
+
+int Vault::FindNote(absl::string_view path) const {
+  auto it = by_path.find(path);
+  return it == by_path.end() ? -1 : it->second;
+}
+
+bool Vault::has_errors() const {
+  return std::any_of(diagnostics.begin(), diagnostics.end(), [](const Diagnostic& d) {
+    return d.severity == Diagnostic::Severity::kError;
+  });
+}
+
+absl::StatusOr<std::vector<std::string>> ListNotes(FileSystem* fs, const std::string& root,
+                                                   const VaultOptions& options,
+                                                   std::vector<Diagnostic>* diagnostics) {
+  absl::StatusOr<FileInfo> info = fs->Stat(root, /*follow=*/true);
+  if (!info.ok()) return absl::NotFoundError(absl::StrCat(root, ": vault folder not found"));
+  if (info->type != FileInfo::Type::kDirectory) {
+    return absl::InvalidArgumentError(absl::StrCat(root, ": not a folder"));
+  }
+  absl::StatusOr<std::string> real = fs->RealPath(root);
+  Walker w{fs, root, real.ok() ? *real : root, options, diagnostics, {}, {}};
+  w.Walk("", 0);
+  std::sort(w.out.begin(), w.out.end());
+  return w.out;
+}
+
+absl::StatusOr<Vault> LoadVault(FileSystem* fs, const std::string& root, const Config& config,
+                                const LoadOptions& options) {
+  Vault vault;
+  vault.root = root;
+  vault.config = config;
+  absl::StatusOr<std::vector<std::string>> paths =
+      ListNotes(fs, root, config.vault, &vault.diagnostics);
+  if (!paths.ok()) return paths.status();
+  const size_t n = paths->size();
+  std::vector<Note> notes(n);
+  std::vector<std::vector<Diagnostic>> diags(n);
+  std::vector<char> ok(n, 0);
+  int threads =
+      options.threads > 0 ? options.threads : static_cast<int>(std::thread::hardware_concurrency());
+  threads = std::max(1, std::min<int>(threads, static_cast<int>(n)));
+  std::atomic<size_t> next{0};
+  auto work = [&] {
+    for (size_t i = next++; i < n; i = next++) {
+      bool good = false;
+      ReadOne(fs, root, (*paths)[i], config.vault.max_file_size, &notes[i], &diags[i], &good);
+      ok[i] = good;
+    }
+  };
+  std::vector<std::thread> pool;
+  for (int t = 1; t < threads; ++t) pool.emplace_back(work);
+  work();
+  for (auto& t : pool) t.join();
+  for (size_t i = 0; i < n; ++i) {
+    for (Diagnostic& d : diags[i]) vault.diagnostics.push_back(std::move(d));
+    if (ok[i]) {
+      vault.by_path[notes[i].path] = static_cast<int>(vault.notes.size());
+      vault.notes.push_back(std::move(notes[i]));
+    }
+  }
+  std::stable_sort(vault.diagnostics.begin(), vault.diagnostics.end(),
+                   [](const Diagnostic& a, const Diagnostic& b) {
+                     return std::tie(a.path, a.line) < std::tie(b.path, b.line);
+                   });
+  return vault;
+}
+
+const char* ResolutionStatusName(Resolution::Status status) {
+  switch (status) {
+    case Resolution::Status::kResolved:
+      return "resolved";
+    case Resolution::Status::kUnresolved:
+      return "unresolved";
+    case Resolution::Status::kAmbiguous:
+      return "ambiguous";
+    case Resolution::Status::kOutsideVault:
+      return "outside_vault";
+    case Resolution::Status::kExternal:
+      return "external";
+  }
+  return "unknown";
+}
+
+bool NormalizeRelativePath(absl::string_view path, std::string* out) {
+  std::vector<absl::string_view> parts;
+  for (absl::string_view part : absl::StrSplit(path, '/')) {
+    if (part.empty() || part == ".") continue;
+    if (part == "..") {
+      if (parts.empty()) return false;
+      parts.pop_back();
+    } else {
+      parts.push_back(part);
+    }
+  }
+  out->clear();
+  for (size_t i = 0; i < parts.size(); ++i) {
+    if (i) out->push_back('/');
+    out->append(parts[i].data(), parts[i].size());
+  }
+  return true;
+}
+
+LinkResolver::LinkResolver(const Vault& vault) : vault_(vault) {
+  for (size_t i = 0; i < vault.notes.size(); ++i) {
+    const std::string& p = vault.notes[i].path;
+    by_lower_path_[Lower(StripMd(p))] = static_cast<int>(i);
+    by_lower_name_[Lower(StripMd(Basename(p)))].push_back(static_cast<int>(i));
+  }
+}
+
+Resolution LinkResolver::Resolve(const Note& from, const Link& link) const {
+  Resolution r;
+  if (link.kind == Link::Kind::kExternal) {
+    r.status = Resolution::Status::kExternal;
+    return r;
+  }
+  if (link.target.empty()) {  // [[#heading]]: the note itself
+    r.status = Resolution::Status::kResolved;
+    r.note = vault_.FindNote(from.path);
+    return r;
+  }
+  absl::string_view target = link.target;
+  if (absl::StartsWith(target, "/")) {
+    r.status = Resolution::Status::kOutsideVault;
+    return r;
+  }
+  std::vector<std::string> tries;
+  const bool relative_first = link.kind == Link::Kind::kMarkdown ||
+                              absl::StartsWith(target, "./") || absl::StartsWith(target, "../");
+  if (relative_first) {
+    std::string rel;
+    if (!NormalizeRelativePath(JoinPath(Dirname(from.path), target), &rel)) {
+      r.status = Resolution::Status::kOutsideVault;
+      return r;
+    }
+    tries.push_back(rel);
+  }
+  std::string from_root;
+  if (!NormalizeRelativePath(target, &from_root)) {
+    if (!relative_first) {
+      r.status = Resolution::Status::kOutsideVault;
+      return r;
+    }
+  } else {
+    tries.push_back(from_root);
+  }
+  for (const std::string& t : tries) {
+    auto it = by_lower_path_.find(Lower(StripMd(t)));
+    if (it != by_lower_path_.end()) {
+      r.status = Resolution::Status::kResolved;
+      r.note = it->second;
+      return r;
+    }
+  }
+  if (target.find('/') == absl::string_view::npos) {
+    auto it = by_lower_name_.find(Lower(StripMd(target)));
+    if (it != by_lower_name_.end()) {
+      if (it->second.size() == 1) {
+        r.status = Resolution::Status::kResolved;
+        r.note = it->second[0];
+      } else {
+        r.status = Resolution::Status::kAmbiguous;
+        r.candidates = it->second;
+      }
+      return r;
+    }
+  }
+  r.status = Resolution::Status::kUnresolved;
+  return r;
+}
+
+}  // namespace factdedup::provenance
