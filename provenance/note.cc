@@ -651,10 +651,10 @@ Note ParseNote(absl::string_view path, absl::string_view content) {
       while (!heading_stack.empty() && heading_stack.back().first >= level) {
         heading_stack.pop_back();
       }
-      heading_stack.emplace_back(level, std::string(htext));
+      heading_stack.emplace_back(level, StripMarkdown(htext));
       Heading h;
       h.level = level;
-      h.text = std::string(htext);
+      h.text = heading_stack.back().second;
       h.line = i + 1;
       h.span = line_span(i, i);
       note.headings.push_back(h);

@@ -81,7 +81,7 @@ struct Frontmatter {
 
 struct Heading {
   int level = 0;     // 1..6
-  std::string text;  // without the #'s and surrounding spaces
+  std::string text;  // Markdown stripped, without the #'s and surrounding spaces
   int line = 0;
   Span span;
 };

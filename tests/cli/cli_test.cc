@@ -1,0 +1,84 @@
+// End-to-end tests of the factdedup executable: exit codes, --help, facts --json.
+#include <sys/wait.h>
+
+#include <array>
+#include <cstdio>
+#include <map>
+#include <set>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "absl/strings/str_split.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+
+namespace factdedup {
+namespace {
+
+using ::testing::HasSubstr;
+
+struct Result {
+  int code = -1;
+  std::string out;
+};
+
+// Runs the factdedup binary with `args` (shell-quoted by the caller); stdout only.
+Result RunCli(const std::string& args) {
+  std::string cmd = std::string(FACTDEDUP_BIN) + " " + args + " 2>/dev/null";
+  Result r;
+  FILE* p = popen(cmd.c_str(), "r");
+  if (!p) return r;
+  std::array<char, 4096> buf;
+  size_t n;
+  while ((n = fread(buf.data(), 1, buf.size(), p)) > 0) r.out.append(buf.data(), n);
+  int status = pclose(p);
+  r.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  return r;
+}
+
+std::string Vault() { return std::string("'") + FACTDEDUP_SOURCE_DIR + "/data/vault'"; }
+
+TEST(Cli, HelpVersionAndUsageErrors) {
+  EXPECT_EQ(RunCli("--help").code, 0);
+  EXPECT_THAT(RunCli("--help").out, HasSubstr("exit codes"));
+  EXPECT_EQ(RunCli("--version").code, 0);
+  EXPECT_THAT(RunCli("--version").out, HasSubstr("factdedup "));
+  EXPECT_EQ(RunCli("").code, 2);
+  EXPECT_EQ(RunCli("no-such-command").code, 2);
+  EXPECT_EQ(RunCli("facts --help").code, 0);
+  EXPECT_THAT(RunCli("facts --help").out, HasSubstr("usage: factdedup facts VAULT"));
+  EXPECT_EQ(RunCli("facts").code, 2);
+  EXPECT_EQ(RunCli("facts " + Vault() + " --no-such-flag").code, 2);
+  EXPECT_EQ(RunCli("facts /nonexistent/vault").code, 2);
+}
+
+TEST(Cli, FactsJsonListsEveryBulletWithRelativePaths) {
+  Result r = RunCli("facts " + Vault() + " --json");
+  ASSERT_EQ(r.code, 0);
+  std::map<std::string, int> per_note;
+  std::set<std::pair<std::string, int>> locations;
+  for (absl::string_view line : absl::StrSplit(r.out, '\n', absl::SkipEmpty())) {
+    nlohmann::json j = nlohmann::json::parse(std::string(line));
+    ASSERT_TRUE(j["path"].is_string());
+    ASSERT_TRUE(j["line"].is_number_integer());
+    ASSERT_TRUE(j["section"].is_string());
+    ASSERT_TRUE(j["text"].is_string());
+    EXPECT_NE(j["path"].get<std::string>()[0], '/');
+    EXPECT_GE(j["line"].get<int>(), 1);
+    per_note[j["path"]]++;
+    EXPECT_TRUE(locations.emplace(j["path"], j["line"]).second) << line;
+  }
+  EXPECT_EQ(per_note["Accounts/Microsoft.md"], 136);
+  EXPECT_EQ(per_note["Meetings/2025-12-16 - Prep for Microsoft AI talks.md"], 43);
+  EXPECT_EQ(locations.size(), 136u + 24 + 9 + 12 + 43);
+}
+
+TEST(Cli, FactsTextFormat) {
+  Result r = RunCli("facts " + Vault());
+  ASSERT_EQ(r.code, 0);
+  EXPECT_THAT(r.out, HasSubstr("Accounts/Microsoft.md:15: [Key Facts] Microsoft's internal"));
+}
+
+}  // namespace
+}  // namespace factdedup

@@ -1,0 +1,284 @@
+#include "provenance/vault.h"
+
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <map>
+#include <memory>
+#include <string>
+
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "tests/provenance/test_util.h"
+
+namespace factdedup::provenance {
+namespace {
+
+using ::factdedup::testing::SourcePath;
+using ::testing::HasSubstr;
+
+std::string Messages(const Vault& v) {
+  std::string out;
+  for (const Diagnostic& d : v.diagnostics) out += FormatDiagnostic(d) + "\n";
+  return out;
+}
+
+TEST(LoadVault, SampleVaultFactCountsPerNoteAndSection) {
+  absl::StatusOr<Config> config = LoadConfig(DefaultFileSystem(), SourcePath("data/vault"));
+  ASSERT_TRUE(config.ok()) << config.status();
+  absl::StatusOr<Vault> vault = LoadVault(DefaultFileSystem(), SourcePath("data/vault"), *config);
+  ASSERT_TRUE(vault.ok()) << vault.status();
+  EXPECT_FALSE(vault->has_errors()) << Messages(*vault);
+  std::map<std::string, std::map<std::string, int>> counts;
+  for (const Note& n : vault->notes) {
+    for (const Fact& f : n.facts) counts[n.path][f.section]++;
+  }
+  using Sections = std::map<std::string, int>;
+  EXPECT_EQ(
+      counts["Accounts/Microsoft.md"],
+      (Sections{{"Key Facts", 46}, {"Recent Context", 28}, {"Topics", 47}, {"Key Decisions", 15}}));
+  EXPECT_EQ(
+      counts["Accounts/Microsoft.sync-conflict-20260105-093000-VAULT01.md"],
+      (Sections{{"Key Facts", 8}, {"Recent Context", 2}, {"Topics", 10}, {"Key Decisions", 4}}));
+  EXPECT_EQ(counts["Meetings/2025-11-12 - Microsoft AI capacity and VAST.md"],
+            (Sections{{"Key Information", 7}, {"Related", 5}}));
+  EXPECT_EQ(counts["Meetings/2025-12-16 - Prep for Microsoft AI talks.md"],
+            (Sections{{"Action Items", 4},
+                      {"Decisions", 2},
+                      {"Key Information", 8},
+                      {"Topics", 7},
+                      {"Related", 22}}));
+  int article = 0;
+  for (const auto& [section, n] :
+       counts["Inbox/_archive/2025-11-12/2025-11-12 - Announcements.md"]) {
+    article += n;
+  }
+  EXPECT_EQ(article, 9);
+  EXPECT_EQ(counts["Inbox/_archive/2025-11-12/2025-11-12 - Announcements.md"]
+                  ["Quick guidance for VAST leadership"],
+            4);
+  ASSERT_EQ(vault->notes.size(), 5u);
+  EXPECT_EQ(vault->notes[0].path, "Accounts/Microsoft.md");  // sorted, byte order
+}
+
+TEST(LoadVault, SourceRefAndWikilinksResolve) {
+  absl::StatusOr<Vault> vault = LoadVault(DefaultFileSystem(), SourcePath("data/vault"), Config{});
+  ASSERT_TRUE(vault.ok());
+  LinkResolver resolver(*vault);
+  const Note& meeting =
+      vault->notes[vault->FindNote("Meetings/2025-11-12 - Microsoft AI capacity and VAST.md")];
+  std::map<std::string, std::string> resolved;
+  for (const Link& l : meeting.links) {
+    Resolution r = resolver.Resolve(meeting, l);
+    resolved[l.target] = r.note >= 0 ? vault->notes[r.note].path : ResolutionStatusName(r.status);
+  }
+  EXPECT_EQ(resolved["Inbox/_archive/2025-11-12/2025-11-12 - Announcements.md"],
+            "Inbox/_archive/2025-11-12/2025-11-12 - Announcements.md");
+  EXPECT_EQ(resolved["Microsoft"], "Accounts/Microsoft.md");
+  EXPECT_EQ(resolved["OpenAI"], "unresolved");
+}
+
+// A file system that fails reads of one path, to test an unreadable note.
+class FailingReadFs : public FileSystem {
+ public:
+  FailingReadFs(std::unique_ptr<FileSystem> base, std::string bad)
+      : base_(std::move(base)), bad_(std::move(bad)) {}
+  absl::StatusOr<std::string> ReadFile(const std::string& p, uint64_t max) override {
+    if (p == bad_) return absl::PermissionDeniedError(p + ": cannot open: Permission denied");
+    return base_->ReadFile(p, max);
+  }
+  absl::StatusOr<std::vector<DirEntry>> ListDir(const std::string& p) override {
+    return base_->ListDir(p);
+  }
+  absl::StatusOr<FileInfo> Stat(const std::string& p, bool f) override { return base_->Stat(p, f); }
+  absl::StatusOr<std::string> RealPath(const std::string& p) override { return base_->RealPath(p); }
+  absl::Status WriteFileAtomic(const std::string& p, absl::string_view c,
+                               const std::optional<FileInfo>& e) override {
+    return base_->WriteFileAtomic(p, c, e);
+  }
+  absl::Status MakeDirs(const std::string& p) override { return base_->MakeDirs(p); }
+  absl::Status Remove(const std::string& p) override { return base_->Remove(p); }
+
+ private:
+  std::unique_ptr<FileSystem> base_;
+  std::string bad_;
+};
+
+struct BadInputCase {
+  std::string name;
+  std::string bytes;
+  std::string expected_message;  // substring of the diagnostic
+  int line;                      // expected diagnostic line (0: whole file)
+  bool kept;                     // note kept (not fully parsed) vs skipped
+};
+
+TEST(LoadVault, BadInputsAreReportedAndTheRestIsRead) {
+  const std::vector<BadInputCase> cases = {
+      {"invalid_utf8.md", "- ok\n- bad \xFF byte\n", "invalid UTF-8", 2, false},
+      {"malformed_yaml.md", "---\na: [1\nb: 2\n---\n- body fact\n", "malformed YAML", 3, true},
+      {"binary.md", std::string("\x89PNG\r\n\x1a\n\0\0\0", 11), "binary", 0, false},
+      {"huge.md", std::string(2000, 'x'), "over the size limit", 0, false},
+      {"unreadable.md", "- fine\n", "Permission denied", 0, false},
+      // Former bugs: none yet.
+  };
+  auto mem = NewMemFileSystem();
+  ASSERT_TRUE(mem->WriteFileAtomic("v/good.md", "## Key Facts\n- a good fact\n", {}).ok());
+  for (const BadInputCase& c : cases) {
+    ASSERT_TRUE(mem->WriteFileAtomic("v/" + c.name, c.bytes, {}).ok());
+  }
+  FailingReadFs fs(std::move(mem), "v/unreadable.md");
+  Config config;
+  config.vault.max_file_size = 1000;
+  absl::StatusOr<Vault> vault = LoadVault(&fs, "v", config);
+  ASSERT_TRUE(vault.ok()) << vault.status();
+  ASSERT_GE(vault->FindNote("good.md"), 0) << "the rest of the vault must still be read";
+  EXPECT_EQ(vault->notes[vault->FindNote("good.md")].facts.size(), 1u);
+  EXPECT_TRUE(vault->has_errors());
+  for (const BadInputCase& c : cases) {
+    bool found = false;
+    for (const Diagnostic& d : vault->diagnostics) {
+      if (d.path != c.name) continue;
+      found = true;
+      EXPECT_THAT(d.message, HasSubstr(c.expected_message)) << c.name;
+      EXPECT_EQ(d.line, c.line) << c.name;
+    }
+    EXPECT_TRUE(found) << c.name << "\n" << Messages(*vault);
+    int idx = vault->FindNote(c.name);
+    EXPECT_EQ(idx >= 0, c.kept) << c.name;
+    if (idx >= 0) {
+      EXPECT_FALSE(vault->notes[idx].fully_parsed) << c.name;
+    }
+  }
+}
+
+class TempDir {
+ public:
+  TempDir() {
+    char tmpl[] = "/tmp/factdedup-test-XXXXXX";
+    path_ = mkdtemp(tmpl);
+  }
+  ~TempDir() { std::system(("rm -rf '" + path_ + "'").c_str()); }
+  const std::string& path() const { return path_; }
+  void Write(const std::string& rel, const std::string& bytes) {
+    std::string full = path_ + "/" + rel;
+    std::system(("mkdir -p \"$(dirname '" + full + "')\"").c_str());
+    ASSERT_TRUE(DefaultFileSystem()->WriteFileAtomic(full, bytes, {}).ok());
+  }
+
+ private:
+  std::string path_;
+};
+
+TEST(ListNotes, SkipsHiddenFoldersNonMarkdownAndEscapingSymlinks) {
+  TempDir outside;
+  outside.Write("secret.md", "- secret\n");
+  TempDir dir;
+  dir.Write("b.md", "- b\n");
+  dir.Write("A/a.md", "- a\n");
+  dir.Write("A/image.png", "png");
+  dir.Write(".obsidian/app.md", "- no\n");
+  dir.Write(".git/x.md", "- no\n");
+  dir.Write(".trash/old.md", "- no\n");
+  ASSERT_EQ(symlink((outside.path() + "/secret.md").c_str(), (dir.path() + "/leak.md").c_str()), 0);
+  ASSERT_EQ(symlink((dir.path() + "/A").c_str(), (dir.path() + "/A/loop").c_str()), 0);
+  ASSERT_EQ(symlink((dir.path() + "/b.md").c_str(), (dir.path() + "/inside.md").c_str()), 0);
+  std::vector<Diagnostic> diags;
+  absl::StatusOr<std::vector<std::string>> notes =
+      ListNotes(DefaultFileSystem(), dir.path(), VaultOptions{}, &diags);
+  ASSERT_TRUE(notes.ok());
+  EXPECT_EQ(*notes, (std::vector<std::string>{"A/a.md", "b.md", "inside.md"}));
+  std::string all;
+  for (const Diagnostic& d : diags) all += FormatDiagnostic(d) + "\n";
+  EXPECT_THAT(all, HasSubstr("leak.md: warning: symlink leaves the vault"));
+  EXPECT_THAT(all, HasSubstr("A/loop: warning: symlink loop"));
+}
+
+TEST(ListNotes, IncludeExcludeGlobs) {
+  auto mem = NewMemFileSystem();
+  for (const char* p :
+       {"v/Accounts/a.md", "v/Accounts/Archive/b.md", "v/Templates/t.md", "v/c.md"}) {
+    ASSERT_TRUE(mem->WriteFileAtomic(p, "- x\n", {}).ok());
+  }
+  VaultOptions options;
+  options.exclude = {"Templates/**", "**/Archive/*"};
+  std::vector<Diagnostic> diags;
+  auto notes = ListNotes(mem.get(), "v", options, &diags);
+  ASSERT_TRUE(notes.ok());
+  EXPECT_EQ(*notes, (std::vector<std::string>{"Accounts/a.md", "c.md"}));
+  options.exclude.clear();
+  options.include = {"Accounts/**"};
+  notes = ListNotes(mem.get(), "v", options, &diags);
+  EXPECT_EQ(*notes, (std::vector<std::string>{"Accounts/Archive/b.md", "Accounts/a.md"}));
+}
+
+TEST(LoadVault, MissingRootIsAnError) {
+  auto mem = NewMemFileSystem();
+  absl::StatusOr<Vault> vault = LoadVault(mem.get(), "nope", Config{});
+  EXPECT_FALSE(vault.ok());
+  EXPECT_THAT(vault.status().message(), HasSubstr("nope"));
+}
+
+TEST(LoadVault, SameResultForAnyThreadCount) {
+  absl::StatusOr<Vault> one =
+      LoadVault(DefaultFileSystem(), SourcePath("data/vault"), Config{}, {.threads = 1});
+  absl::StatusOr<Vault> four =
+      LoadVault(DefaultFileSystem(), SourcePath("data/vault"), Config{}, {.threads = 4});
+  ASSERT_TRUE(one.ok() && four.ok());
+  ASSERT_EQ(one->notes.size(), four->notes.size());
+  for (size_t i = 0; i < one->notes.size(); ++i) {
+    EXPECT_EQ(one->notes[i].path, four->notes[i].path);
+    EXPECT_EQ(one->notes[i].facts.size(), four->notes[i].facts.size());
+  }
+}
+
+struct ResolveCase {
+  std::string from;
+  Link::Kind kind;
+  std::string target;
+  Resolution::Status status;
+  std::string resolved;
+};
+
+TEST(LinkResolver, ObsidianRules) {
+  auto mem = NewMemFileSystem();
+  for (const char* p : {"v/Accounts/Microsoft.md", "v/People/Ann.md", "v/Old/Ann.md",
+                        "v/Inbox/a b.md", "v/Notes/x.md"}) {
+    ASSERT_TRUE(mem->WriteFileAtomic(p, "- x\n", {}).ok());
+  }
+  absl::StatusOr<Vault> vault = LoadVault(mem.get(), "v", Config{});
+  ASSERT_TRUE(vault.ok());
+  LinkResolver resolver(*vault);
+  using S = Resolution::Status;
+  const std::vector<ResolveCase> cases = {
+      {"Notes/x.md", Link::Kind::kWikilink, "Microsoft", S::kResolved, "Accounts/Microsoft.md"},
+      {"Notes/x.md", Link::Kind::kWikilink, "microsoft", S::kResolved, "Accounts/Microsoft.md"},
+      {"Notes/x.md", Link::Kind::kWikilink, "Accounts/Microsoft.md", S::kResolved,
+       "Accounts/Microsoft.md"},
+      {"Notes/x.md", Link::Kind::kWikilink, "Ann", S::kAmbiguous, ""},
+      {"Notes/x.md", Link::Kind::kWikilink, "People/Ann", S::kResolved, "People/Ann.md"},
+      {"Notes/x.md", Link::Kind::kSourceRef, "Inbox/a b.md", S::kResolved, "Inbox/a b.md"},
+      {"Notes/x.md", Link::Kind::kMarkdown, "../Inbox/a b.md", S::kResolved, "Inbox/a b.md"},
+      {"Notes/x.md", Link::Kind::kWikilink, "Nobody", S::kUnresolved, ""},
+      {"Notes/x.md", Link::Kind::kSourceRef, "../../etc/passwd", S::kOutsideVault, ""},
+      {"Notes/x.md", Link::Kind::kMarkdown, "../../../etc/passwd", S::kOutsideVault, ""},
+      {"Notes/x.md", Link::Kind::kWikilink, "/etc/passwd", S::kOutsideVault, ""},
+      {"Notes/x.md", Link::Kind::kExternal, "https://x.y", S::kExternal, ""},
+      // Former bugs: none yet.
+  };
+  for (const ResolveCase& c : cases) {
+    Link link;
+    link.kind = c.kind;
+    link.target = c.target;
+    const Note& from = vault->notes[vault->FindNote(c.from)];
+    Resolution r = resolver.Resolve(from, link);
+    EXPECT_EQ(r.status, c.status) << c.target;
+    if (!c.resolved.empty()) {
+      ASSERT_GE(r.note, 0) << c.target;
+      EXPECT_EQ(vault->notes[r.note].path, c.resolved);
+    }
+  }
+}
+
+}  // namespace
+}  // namespace factdedup::provenance
