@@ -1,0 +1,562 @@
+#include "dedup/engine.h"
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <numeric>
+#include <string>
+#include <utility>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "absl/strings/str_join.h"
+#include "dedup/hash.h"
+#include "dedup/internal/parallel.h"
+#include "dedup/simhash.h"
+
+namespace factdedup::dedup {
+namespace {
+
+using internal::ParallelFor;
+
+// What verification needs of one fact, computed once.
+struct Features {
+  std::vector<uint64_t> tokens;        // sorted unique content-token hashes
+  std::vector<uint64_t> seq;           // content-token hashes in text order
+  std::vector<uint64_t> bigrams;       // sorted unique ordered bigram hashes
+  std::vector<std::string> values[4];  // money, percent, number, date: sorted unique
+  std::vector<std::string> names;      // sorted unique name tokens
+  uint64_t exact = 0;                  // hash of every token in order
+  bool truncated = false;
+  bool repaired = false;
+  bool suspect = false;
+  bool passive = false;  // has "by" (passive voice flips the order of roles)
+  size_t clean_len = 0;
+};
+
+constexpr int kMoney = 0, kPercent = 1, kNumber = 2, kDate = 3;
+
+Features Extract(const NormalizedText& t) {
+  Features f;
+  f.truncated = t.truncated;
+  f.repaired = t.repaired_mojibake;
+  f.suspect = t.suspect_mojibake;
+  f.clean_len = t.clean.size();
+  std::string all;
+  for (const Token& tok : t.all_tokens) {
+    absl::StrAppend(&all, tok.text, "\x1f");
+    if (tok.text == "by") f.passive = true;
+  }
+  f.exact = Hash64(all);
+  for (const Token& tok : t.tokens) {
+    uint64_t h = Hash64(tok.text);
+    f.seq.push_back(h);
+    switch (tok.kind) {
+      case TokenKind::kMoney:
+        f.values[kMoney].push_back(tok.text);
+        break;
+      case TokenKind::kPercent:
+        f.values[kPercent].push_back(tok.text);
+        break;
+      case TokenKind::kNumber:
+        f.values[kNumber].push_back(tok.text);
+        break;
+      case TokenKind::kDate:
+        f.values[kDate].push_back(tok.text);
+        break;
+      case TokenKind::kName:
+        f.names.push_back(tok.text);
+        break;
+      case TokenKind::kWord:
+        break;
+    }
+  }
+  f.tokens = f.seq;
+  std::sort(f.tokens.begin(), f.tokens.end());
+  f.tokens.erase(std::unique(f.tokens.begin(), f.tokens.end()), f.tokens.end());
+  for (size_t i = 0; i + 1 < f.seq.size(); ++i) {
+    f.bigrams.push_back(f.seq[i] * 0x9E3779B97F4A7C15ULL ^ (f.seq[i + 1] + 0x632BE59BD9B4E019ULL));
+  }
+  std::sort(f.bigrams.begin(), f.bigrams.end());
+  f.bigrams.erase(std::unique(f.bigrams.begin(), f.bigrams.end()), f.bigrams.end());
+  auto uniq = [](std::vector<std::string>& v) {
+    std::sort(v.begin(), v.end());
+    v.erase(std::unique(v.begin(), v.end()), v.end());
+  };
+  for (auto& v : f.values) uniq(v);
+  uniq(f.names);
+  return f;
+}
+
+// Token weights: IDF over the corpus, or 1 for every token.
+class Weights {
+ public:
+  Weights() = default;
+  explicit Weights(const std::vector<Features>& all) : idf_(true) {
+    for (const Features& f : all) {
+      for (uint64_t t : f.tokens) df_[t]++;
+    }
+    n_ = static_cast<double>(all.size());
+  }
+  double operator()(uint64_t token) const {
+    if (!idf_) return 1.0;
+    auto it = df_.find(token);
+    double df = it == df_.end() ? 1.0 : it->second;
+    return std::log(1.0 + n_ / df);
+  }
+
+ private:
+  bool idf_ = false;
+  double n_ = 1;
+  absl::flat_hash_map<uint64_t, uint32_t> df_;
+};
+
+double SetJaccard(const std::vector<uint64_t>& a, const std::vector<uint64_t>& b) {
+  if (a.empty() && b.empty()) return 1.0;
+  size_t i = 0, j = 0, inter = 0;
+  while (i < a.size() && j < b.size()) {
+    if (a[i] == b[j]) {
+      ++inter, ++i, ++j;
+    } else if (a[i] < b[j]) {
+      ++i;
+    } else {
+      ++j;
+    }
+  }
+  return static_cast<double>(inter) / static_cast<double>(a.size() + b.size() - inter);
+}
+
+bool DateCompatible(const std::string& a, const std::string& b) {
+  if (a == b) return true;
+  // "2026" ~ "2026-02" ~ "2026-02-14"; a month-day without year ("--10-28") ~ "2025-10-28".
+  auto prefix = [](const std::string& s, const std::string& p) {
+    return s.size() > p.size() && s.compare(0, p.size(), p) == 0 && s[p.size()] == '-';
+  };
+  if (prefix(a, b) || prefix(b, a)) return true;
+  auto yearless = [](const std::string& s) { return s.size() >= 2 && s[0] == '-' && s[1] == '-'; };
+  if (yearless(a) && b.size() >= a.size() - 1 &&
+      b.compare(b.size() - (a.size() - 1), a.size() - 1, a, 1) == 0)
+    return true;
+  if (yearless(b) && a.size() >= b.size() - 1 &&
+      a.compare(a.size() - (b.size() - 1), b.size() - 1, b, 1) == 0)
+    return true;
+  return false;
+}
+
+// Values of one kind disagree when each side holds a value the other cannot explain.
+bool ValuesDisagree(const std::vector<std::string>& a, const std::vector<std::string>& b,
+                    bool dates) {
+  if (a.empty() || b.empty()) return false;
+  auto unexplained = [&](const std::vector<std::string>& x, const std::vector<std::string>& y) {
+    for (const std::string& v : x) {
+      bool ok = false;
+      for (const std::string& w : y) {
+        if (v == w || (dates && DateCompatible(v, w))) {
+          ok = true;
+          break;
+        }
+      }
+      if (!ok) return true;
+    }
+    return false;
+  };
+  return unexplained(a, b) && unexplained(b, a);
+}
+
+int EditDistance(const std::string& a, const std::string& b) {
+  std::vector<int> prev(b.size() + 1), cur(b.size() + 1);
+  std::iota(prev.begin(), prev.end(), 0);
+  for (size_t i = 1; i <= a.size(); ++i) {
+    cur[0] = static_cast<int>(i);
+    for (size_t j = 1; j <= b.size(); ++j) {
+      cur[j] = std::min({prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (a[i - 1] != b[j - 1])});
+    }
+    std::swap(prev, cur);
+  }
+  return prev[b.size()];
+}
+
+bool NamesDisagree(const std::vector<std::string>& a, const std::vector<std::string>& b) {
+  for (const std::string& x : a) {
+    if (std::binary_search(b.begin(), b.end(), x)) continue;
+    for (const std::string& y : b) {
+      if (std::binary_search(a.begin(), a.end(), y)) continue;
+      size_t len = std::max(x.size(), y.size());
+      if (len >= 4 && x[0] == y[0] &&
+          EditDistance(x, y) <= std::max<int>(1, static_cast<int>(len) / 4)) {
+        return true;
+      }
+    }
+  }
+  return false;
+}
+
+PairScore Score(const Features& a, const Features& b, const Weights& w,
+                const DedupOptions& options) {
+  PairScore s;
+  double inter = 0, wa = 0, wb = 0;
+  size_t i = 0, j = 0;
+  while (i < a.tokens.size() || j < b.tokens.size()) {
+    if (j >= b.tokens.size() || (i < a.tokens.size() && a.tokens[i] < b.tokens[j])) {
+      wa += w(a.tokens[i++]);
+    } else if (i >= a.tokens.size() || b.tokens[j] < a.tokens[i]) {
+      wb += w(b.tokens[j++]);
+    } else {
+      double x = w(a.tokens[i]);
+      inter += x;
+      wa += x;
+      wb += x;
+      ++i, ++j;
+    }
+  }
+  const double uni = wa + wb - inter;
+  s.jaccard = uni > 0 ? inter / uni : 1.0;
+  const bool a_shorter = wa <= wb;
+  const double small = a_shorter ? wa : wb;
+  s.containment = small > 0 ? inter / small : 0.0;
+  s.bigram = SetJaccard(a.bigrams, b.bigrams);
+  s.values_disagree = ValuesDisagree(a.values[kMoney], b.values[kMoney], false) ||
+                      ValuesDisagree(a.values[kPercent], b.values[kPercent], false) ||
+                      ValuesDisagree(a.values[kNumber], b.values[kNumber], false) ||
+                      ValuesDisagree(a.values[kDate], b.values[kDate], true);
+  s.names_disagree = NamesDisagree(a.names, b.names);
+  s.order_flipped = s.jaccard >= 0.8 && s.bigram < 0.5 && a.passive == b.passive &&
+                    std::min(a.seq.size(), b.seq.size()) >= 2;
+  const size_t short_len = (a_shorter ? a.tokens : b.tokens).size();
+  const bool contained = s.containment >= options.containment_threshold &&
+                         static_cast<int>(short_len) >= options.min_containment_tokens;
+  s.similarity = contained ? std::max(s.jaccard, s.containment) : s.jaccard;
+  // Relation of b relative to a (a is the canonical when called from clustering).
+  if (a.exact == b.exact) {
+    s.relation = (a.repaired != b.repaired) ? Relation::kMojibake : Relation::kExact;
+    s.similarity = 1.0;
+  } else if (b.truncated && contained) {
+    s.relation = Relation::kTruncated;
+  } else if (contained && !a_shorter && s.jaccard < options.threshold) {
+    s.relation = Relation::kSubsumed;
+  } else if (b.repaired && s.jaccard >= 0.95) {
+    s.relation = Relation::kMojibake;
+  } else {
+    s.relation = Relation::kParaphrase;
+  }
+  return s;
+}
+
+// Canonical quality: clean, not truncated, most content, covering the most values.
+struct Quality {
+  int clean = 0;      // 2: neither truncated nor mojibake-suspect
+  int coverage = 0;   // values of the component this fact carries
+  int content = 0;    // content tokens
+  size_t length = 0;  // bytes of clean text
+  auto Tie() const { return std::tie(clean, coverage, content, length); }
+};
+
+struct UnionFind {
+  std::vector<int> parent;
+  explicit UnionFind(size_t n) : parent(n) { std::iota(parent.begin(), parent.end(), 0); }
+  int Find(int x) {
+    while (parent[x] != x) x = parent[x] = parent[parent[x]];
+    return x;
+  }
+  void Union(int a, int b) {
+    a = Find(a), b = Find(b);
+    if (a != b) parent[std::max(a, b)] = std::min(a, b);
+  }
+};
+
+double Seconds(std::chrono::steady_clock::time_point since) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - since).count();
+}
+
+uint64_t PairKey(uint32_t a, uint32_t b) {
+  return (uint64_t{std::min(a, b)} << 32) | std::max(a, b);
+}
+
+}  // namespace
+
+const char* RelationName(Relation r) {
+  switch (r) {
+    case Relation::kCanonical:
+      return "canonical";
+    case Relation::kExact:
+      return "exact";
+    case Relation::kMojibake:
+      return "mojibake";
+    case Relation::kTruncated:
+      return "truncated";
+    case Relation::kSubsumed:
+      return "subsumed";
+    case Relation::kParaphrase:
+      return "paraphrase";
+  }
+  return "unknown";
+}
+
+bool PairScore::IsDuplicate(const DedupOptions& options) const {
+  if (values_disagree || names_disagree || order_flipped) return false;
+  return similarity >= options.threshold;
+}
+
+absl::StatusOr<PairScore> ScorePair(absl::string_view a, absl::string_view b,
+                                    const DedupOptions& options) {
+  Normalizer normalizer(options.normalize);
+  absl::StatusOr<NormalizedText> na = normalizer.Normalize(a);
+  if (!na.ok()) return na.status();
+  absl::StatusOr<NormalizedText> nb = normalizer.Normalize(b);
+  if (!nb.ok()) return nb.status();
+  return Score(Extract(*na), Extract(*nb), Weights(), options);
+}
+
+absl::StatusOr<DedupResult> Deduplicate(absl::Span<const Item> items, const DedupOptions& options) {
+  if (!(options.threshold > 0 && options.threshold <= 1)) {
+    return absl::InvalidArgumentError("threshold must be in (0, 1]");
+  }
+  DedupResult result;
+  const size_t n = items.size();
+  result.stats.items = static_cast<int64_t>(n);
+  const int threads = internal::ResolveThreads(options.threads);
+  auto key = [&](size_t i) -> const std::string& {
+    return items[i].key.empty() ? items[i].text : items[i].key;
+  };
+
+  // 1. Normalize and extract features.
+  auto t0 = std::chrono::steady_clock::now();
+  Normalizer normalizer(options.normalize);
+  std::vector<Features> features(n);
+  std::vector<std::vector<uint64_t>> shingles(n);
+  std::vector<absl::Status> errors(n);
+  ParallelFor(n, threads, 256, [&](size_t b, size_t e) {
+    std::vector<std::string> texts;
+    for (size_t i = b; i < e; ++i) {
+      absl::StatusOr<NormalizedText> t = normalizer.Normalize(items[i].text);
+      if (!t.ok()) {
+        errors[i] = t.status();
+        continue;
+      }
+      features[i] = Extract(*t);
+      texts.clear();
+      for (const Token& tok : t->tokens) texts.push_back(tok.text);
+      shingles[i] = ShingleHashes(texts, 1);
+    }
+  });
+  for (const absl::Status& s : errors) {
+    if (!s.ok()) return s;
+  }
+  result.stats.seconds_normalize = Seconds(t0);
+
+  // 2. Sketches.
+  t0 = std::chrono::steady_clock::now();
+  const Weights weights(features);
+  MinHasher hasher(options.minhash);
+  std::vector<MinHashSignature> sigs(n);
+  std::vector<uint64_t> simhashes(n);
+  ParallelFor(n, threads, 256, [&](size_t b, size_t e) {
+    std::vector<double> wts;
+    for (size_t i = b; i < e; ++i) {
+      sigs[i] = hasher.Sign(shingles[i]);
+      if (options.simhash_distance > 0) {
+        wts.clear();
+        for (uint64_t t : features[i].tokens) wts.push_back(weights(t));
+        simhashes[i] = SimHash(features[i].tokens, wts);
+      }
+    }
+  });
+  result.stats.seconds_sketch = Seconds(t0);
+
+  // 3. Candidates: MinHash-LSH union SimHash.
+  t0 = std::chrono::steady_clock::now();
+  LshParams lsh_params = LshIndex::ParamsForThreshold(
+      options.minhash.num_perm,
+      options.method == Method::kMinHash ? options.threshold : options.lsh_threshold);
+  lsh_params.max_bucket_size = options.max_bucket_size;
+  LshIndex lsh(lsh_params);
+  for (size_t i = 0; i < n; ++i) {
+    if (!shingles[i].empty()) lsh.Add(static_cast<uint32_t>(i), sigs[i]);
+  }
+  std::vector<std::pair<uint32_t, uint32_t>> pairs = lsh.CandidatePairs();
+  result.stats.minhash_candidates = static_cast<int64_t>(pairs.size());
+  std::vector<uint32_t> oversized = lsh.OversizedBucketIds();
+  if (options.method == Method::kVerified && options.simhash_distance > 0) {
+    SimHashIndex sim_index(options.simhash_distance, options.max_bucket_size);
+    for (size_t i = 0; i < n; ++i) {
+      if (!features[i].tokens.empty()) sim_index.Add(static_cast<uint32_t>(i), simhashes[i]);
+    }
+    std::vector<std::pair<uint32_t, uint32_t>> sp = sim_index.CandidatePairs();
+    result.stats.simhash_candidates = static_cast<int64_t>(sp.size());
+    std::vector<uint32_t> so = sim_index.OversizedBucketIds();
+    oversized.insert(oversized.end(), so.begin(), so.end());
+    pairs.insert(pairs.end(), sp.begin(), sp.end());
+    std::sort(pairs.begin(), pairs.end());
+    pairs.erase(std::unique(pairs.begin(), pairs.end()), pairs.end());
+  }
+  std::sort(oversized.begin(), oversized.end());
+  oversized.erase(std::unique(oversized.begin(), oversized.end()), oversized.end());
+  result.stats.oversized_buckets_items = static_cast<int64_t>(oversized.size());
+  result.stats.candidates = static_cast<int64_t>(pairs.size());
+  result.stats.seconds_candidates = Seconds(t0);
+
+  // 4. Verification (or the baseline's estimate).
+  t0 = std::chrono::steady_clock::now();
+  std::vector<PairScore> scores(pairs.size());
+  std::vector<char> dup(pairs.size(), 0);
+  ParallelFor(pairs.size(), threads, 1024, [&](size_t b, size_t e) {
+    for (size_t k = b; k < e; ++k) {
+      auto [x, y] = pairs[k];
+      if (options.method == Method::kMinHash) {
+        scores[k].similarity = EstimateJaccard(sigs[x], sigs[y]);
+        dup[k] = scores[k].similarity >= options.threshold;
+      } else {
+        scores[k] = Score(features[x], features[y], weights, options);
+        dup[k] = scores[k].IsDuplicate(options);
+      }
+    }
+  });
+  result.stats.seconds_verify = Seconds(t0);
+
+  // 5. Clusters.
+  t0 = std::chrono::steady_clock::now();
+  UnionFind uf(n);
+  absl::flat_hash_map<uint64_t, size_t> pair_index;
+  for (size_t k = 0; k < pairs.size(); ++k) {
+    if (!dup[k]) continue;
+    result.stats.duplicate_pairs++;
+    uf.Union(static_cast<int>(pairs[k].first), static_cast<int>(pairs[k].second));
+    pair_index[PairKey(pairs[k].first, pairs[k].second)] = k;
+  }
+  std::vector<char> involved(n, 0);
+  for (size_t k = 0; k < pairs.size(); ++k) {
+    if (dup[k]) involved[pairs[k].first] = involved[pairs[k].second] = 1;
+  }
+  absl::flat_hash_map<int, std::vector<int>> components;
+  for (size_t i = 0; i < n; ++i) {
+    if (involved[i]) components[uf.Find(static_cast<int>(i))].push_back(static_cast<int>(i));
+  }
+  std::vector<std::vector<int>> comps;
+  for (auto& [root, members] : components) {
+    if (members.size() >= 2) comps.push_back(std::move(members));
+  }
+  for (auto& c : comps) {
+    std::sort(c.begin(), c.end(), [&](int a, int b) { return key(a) < key(b); });
+  }
+  std::sort(comps.begin(), comps.end(),
+            [&](const auto& a, const auto& b) { return key(a[0]) < key(b[0]); });
+
+  if (options.method == Method::kMinHash) {
+    for (const auto& c : comps) {
+      Cluster cl;
+      cl.canonical = c[0];
+      cl.reason = "first by key (baseline: connected components of MinHash-LSH pairs)";
+      cl.members.push_back({c[0], 1.0, Relation::kCanonical});
+      for (size_t m = 1; m < c.size(); ++m) {
+        cl.members.push_back(
+            {c[m], EstimateJaccard(sigs[c[0]], sigs[c[m]]), Relation::kParaphrase});
+      }
+      result.clusters.push_back(std::move(cl));
+    }
+    result.stats.seconds_cluster = Seconds(t0);
+    return result;
+  }
+
+  // Non-chaining: inside each component, repeatedly take the best remaining fact as a
+  // canonical and give it every remaining fact that is a verified duplicate *of it*.
+  constexpr size_t kAllPairsLimit = 64;  // components up to this size score every pair
+  std::vector<std::vector<Cluster>> per_comp(comps.size());
+  ParallelFor(comps.size(), threads, 16, [&](size_t first, size_t last) {
+    for (size_t ci = first; ci < last; ++ci) {
+      const std::vector<int>& c = comps[ci];
+      auto quality = [&](int i) {
+        const Features& f = features[i];
+        Quality q;
+        q.clean = (f.truncated ? 0 : 1) + (f.suspect ? 0 : 1);
+        for (const auto& v : f.values) q.coverage += static_cast<int>(v.size());
+        q.content = static_cast<int>(f.tokens.size());
+        q.length = f.clean_len;
+        return q;
+      };
+      std::vector<int> order = c;
+      std::sort(order.begin(), order.end(), [&](int a, int b) {
+        Quality qa = quality(a), qb = quality(b);
+        if (qa.Tie() != qb.Tie()) return qa.Tie() > qb.Tie();
+        return key(a) < key(b);
+      });
+      auto score_of = [&](int a, int b, PairScore* out) {
+        auto it = pair_index.find(PairKey(static_cast<uint32_t>(a), static_cast<uint32_t>(b)));
+        if (it == pair_index.end() && c.size() > kAllPairsLimit) return false;
+        *out = Score(features[a], features[b], weights, options);
+        return out->IsDuplicate(options);
+      };
+      std::vector<char> taken(order.size(), 0);
+      for (size_t oi = 0; oi < order.size(); ++oi) {
+        if (taken[oi]) continue;
+        int canon = order[oi];
+        Cluster cl;
+        cl.canonical = canon;
+        cl.members.push_back({canon, 1.0, Relation::kCanonical});
+        for (size_t mi = oi + 1; mi < order.size(); ++mi) {
+          if (taken[mi]) continue;
+          PairScore s;
+          if (score_of(canon, order[mi], &s)) {
+            taken[mi] = 1;
+            cl.members.push_back({order[mi], s.similarity, s.relation});
+          }
+        }
+        taken[oi] = 1;
+        if (cl.members.size() < 2) continue;
+        std::sort(cl.members.begin() + 1, cl.members.end(), [&](const Member& a, const Member& b) {
+          if (a.similarity != b.similarity) return a.similarity > b.similarity;
+          return key(a.item) < key(b.item);
+        });
+        // Reason: what made the canonical the best choice.
+        const Features& cf = features[canon];
+        int covered = 0, total = 0;
+        std::vector<std::string> member_values;
+        for (const Member& m : cl.members) {
+          for (const auto& v : features[m.item].values) {
+            member_values.insert(member_values.end(), v.begin(), v.end());
+          }
+        }
+        std::sort(member_values.begin(), member_values.end());
+        member_values.erase(std::unique(member_values.begin(), member_values.end()),
+                            member_values.end());
+        for (const std::string& v : member_values) {
+          ++total;
+          for (const auto& cv : cf.values) {
+            if (std::binary_search(cv.begin(), cv.end(), v)) {
+              ++covered;
+              break;
+            }
+          }
+        }
+        int truncated = 0;
+        for (const Member& m : cl.members) truncated += features[m.item].truncated;
+        std::vector<std::string> parts;
+        parts.push_back(cf.truncated ? "all variants truncated" : "not truncated");
+        if (truncated > 0 && !cf.truncated) {
+          parts.back() +=
+              absl::StrCat(" (", truncated, " truncated variant", truncated > 1 ? "s" : "", ")");
+        }
+        if (cf.repaired) parts.push_back("mojibake repaired");
+        parts.push_back(absl::StrCat("most complete: ", cf.tokens.size(), " content words"));
+        if (total > 0) {
+          parts.push_back(
+              absl::StrCat("carries ", covered, "/", total, " numbers and dates of its variants"));
+        }
+        parts.push_back(
+            absl::StrCat("covers ", cl.members.size(), "/", cl.members.size(), " variants"));
+        cl.reason = absl::StrJoin(parts, "; ");
+        per_comp[ci].push_back(std::move(cl));
+      }
+    }
+  });
+  for (auto& v : per_comp) {
+    for (auto& cl : v) result.clusters.push_back(std::move(cl));
+  }
+  std::sort(
+      result.clusters.begin(), result.clusters.end(),
+      [&](const Cluster& a, const Cluster& b) { return key(a.canonical) < key(b.canonical); });
+  result.stats.seconds_cluster = Seconds(t0);
+  return result;
+}
+
+}  // namespace factdedup::dedup

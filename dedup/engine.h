@@ -1,0 +1,121 @@
+// The deduplication engine: strings in, clusters out. Knows nothing of Markdown or vaults.
+//
+//   std::vector<dedup::Item> items = {{"Peter Imming previously managed Jason Vallery.", "a:1"},
+//                                     {"Peter Imming was Jason Vallery's manager.", "b:7"}};
+//   absl::StatusOr<dedup::DedupResult> r = dedup::Deduplicate(items, dedup::DedupOptions{});
+//   for (const dedup::Cluster& c : r->clusters) { ... c.canonical, c.members, c.reason ... }
+//
+// Stages: normalize -> shingle + MinHash/LSH and weighted SimHash candidates (union) ->
+// verification of every candidate pair -> non-chaining clustering -> canonical choice.
+// Output is identical for any input order and any thread count (ties are broken by `key`).
+#ifndef FACTDEDUP_DEDUP_ENGINE_H_
+#define FACTDEDUP_DEDUP_ENGINE_H_
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/types/span.h"
+#include "dedup/minhash.h"
+#include "dedup/normalize.h"
+
+namespace factdedup::dedup {
+
+enum class Method {
+  kVerified,  // LSH + SimHash candidates, exact verification, non-chaining clusters (default)
+  kMinHash,   // baseline: plain MinHash-LSH, estimated Jaccard >= threshold, connected components
+};
+
+struct DedupOptions {
+  // Minimum verified similarity for a member to join its canonical's cluster. Default 0.5,
+  // calibrated on data/gold (see README); bound (0, 1].
+  double threshold = 0.5;
+  // A shorter fact whose weighted tokens are at least this much inside a longer one is
+  // "subsumed" by it (truncated facts likewise). Default 0.8; bound (0, 1].
+  double containment_threshold = 0.8;
+  // A fact needs this many content tokens before containment alone can make it a duplicate:
+  // "Microsoft" is inside every fact about Microsoft. Default 4.
+  int min_containment_tokens = 4;
+  // Candidate generation.
+  MinHashOptions minhash;
+  // Jaccard at the LSH S-curve's steep part; b x r are derived from it. Default 0.3.
+  double lsh_threshold = 0.3;
+  // SimHash candidates within this Hamming distance (0 disables SimHash). Default 8.
+  int simhash_distance = 8;
+  // Candidate buckets larger than this are not expanded (reported in stats). Default 2000.
+  int max_bucket_size = 2000;
+  // Threads for normalization, signatures and verification; 0 means one per core.
+  int threads = 0;
+  Method method = Method::kVerified;
+  NormalizeOptions normalize;
+};
+
+struct Item {
+  std::string text;  // the fact's display text (UTF-8)
+  std::string key;   // stable id used to break ties (e.g. "path:line"); "" uses the text
+};
+
+enum class Relation {
+  kCanonical,   // the kept fact
+  kExact,       // same tokens in the same order after normalization
+  kMojibake,    // same after repairing mis-encoded text
+  kTruncated,   // cut off with "..." and its remaining words are in the canonical
+  kSubsumed,    // its claim is wholly inside the (longer) canonical
+  kParaphrase,  // same claim in other words or order
+};
+
+const char* RelationName(Relation r);
+
+// Verified comparison of two facts.
+struct PairScore {
+  double similarity = 0;         // the score compared with the threshold, in [0, 1]
+  double jaccard = 0;            // IDF-weighted Jaccard of content tokens
+  double containment = 0;        // weighted share of the shorter fact's tokens inside the longer
+  double bigram = 0;             // Jaccard of ordered content-token bigrams
+  bool values_disagree = false;  // numbers, money, percentages or dates that cannot both hold
+  bool names_disagree = false;   // a name spelled two ways ("Stephenson" / "Stefanson")
+  bool order_flipped = false;    // same words, roles swapped ("A acquired B" / "B acquired A")
+  Relation relation = Relation::kParaphrase;  // of the second fact relative to the first
+  // Whether the pair counts as a duplicate under `options`.
+  bool IsDuplicate(const DedupOptions& options) const;
+};
+
+struct Member {
+  int item = 0;             // index into the input
+  double similarity = 1.0;  // to the canonical
+  Relation relation = Relation::kCanonical;
+};
+
+struct Cluster {
+  int canonical = 0;            // index into the input
+  std::vector<Member> members;  // the canonical first, then by similarity, then key
+  std::string reason;           // why the canonical was chosen
+};
+
+struct DedupStats {
+  int64_t items = 0;
+  int64_t minhash_candidates = 0;
+  int64_t simhash_candidates = 0;
+  int64_t candidates = 0;  // union, verified
+  int64_t duplicate_pairs = 0;
+  int64_t oversized_buckets_items = 0;  // items in buckets that were not expanded
+  double seconds_normalize = 0, seconds_sketch = 0, seconds_candidates = 0, seconds_verify = 0,
+         seconds_cluster = 0;
+};
+
+struct DedupResult {
+  std::vector<Cluster> clusters;  // clusters of two or more, ordered by canonical key
+  DedupStats stats;
+};
+
+absl::StatusOr<DedupResult> Deduplicate(absl::Span<const Item> items, const DedupOptions& options);
+
+// Scores one pair without any corpus statistics (all token weights 1). For tests, `eval`
+// and callers that compare a few strings.
+absl::StatusOr<PairScore> ScorePair(absl::string_view a, absl::string_view b,
+                                    const DedupOptions& options = {});
+
+}  // namespace factdedup::dedup
+
+#endif  // FACTDEDUP_DEDUP_ENGINE_H_
