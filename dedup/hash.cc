@@ -15,8 +15,11 @@ std::vector<uint64_t> ShingleHashes(absl::Span<const std::string> tokens, int n,
   if (tokens.empty() || n < 1) return out;
   const size_t width = std::min<size_t>(static_cast<size_t>(n), tokens.size());
   out.reserve(tokens.size() - width + 1);
+  if (width == 1) {  // unigrams: same bytes as the general path, without the copy
+    for (const std::string& token : tokens) out.push_back(Hash64(token, seed));
+  }
   std::string buf;
-  for (size_t i = 0; i + width <= tokens.size(); ++i) {
+  for (size_t i = 0; width > 1 && i + width <= tokens.size(); ++i) {
     buf.clear();
     for (size_t k = 0; k < width; ++k) {
       if (k) buf.push_back('\x1f');  // unit separator: tokens never contain it
