@@ -1,0 +1,23 @@
+// Internal entry points of the Normalizer, for tests and benchmarks.
+#ifndef FACTDEDUP_DEDUP_INTERNAL_NORMALIZE_INTERNAL_H_
+#define FACTDEDUP_DEDUP_INTERNAL_NORMALIZE_INTERNAL_H_
+
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "dedup/normalize.h"
+
+namespace factdedup::dedup::internal {
+
+// Which implementation handles pure-ASCII input.
+enum class AsciiPath {
+  kFast,      // hand-written cleaning and segmentation, no ICU (what Normalizer uses)
+  kForceIcu,  // the ICU path every non-ASCII input takes; tests compare the two
+};
+
+// Normalizer::Normalize without a Normalizer object.
+absl::StatusOr<NormalizedText> NormalizeText(const NormalizeOptions& options,
+                                             absl::string_view text, AsciiPath path);
+
+}  // namespace factdedup::dedup::internal
+
+#endif  // FACTDEDUP_DEDUP_INTERNAL_NORMALIZE_INTERNAL_H_

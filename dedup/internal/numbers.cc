@@ -1,0 +1,601 @@
+#include "dedup/internal/numbers.h"
+
+#include <optional>
+#include <utility>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+
+namespace factdedup::dedup::internal {
+namespace {
+
+bool IsDigit(char c) { return c >= '0' && c <= '9'; }
+bool IsLetter(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
+
+bool AllDigits(absl::string_view s) {
+  if (s.empty()) return false;
+  for (char c : s) {
+    if (!IsDigit(c)) return false;
+  }
+  return true;
+}
+
+bool AllLetters(absl::string_view s) {
+  if (s.empty()) return false;
+  for (char c : s) {
+    if (!IsLetter(c)) return false;
+  }
+  return true;
+}
+
+// Value of a string of at most 9 digits; -1 otherwise.
+int SmallInt(absl::string_view s) {
+  if (!AllDigits(s) || s.size() > 9) return -1;
+  int v = 0;
+  for (char c : s) v = v * 10 + (c - '0');
+  return v;
+}
+
+struct Num {
+  Decimal value;
+  absl::string_view suffix;  // letters after the digits ("B", "EB", "th")
+  bool integer = true;       // no decimal point
+  bool four_digits = false;  // exactly four digits, nothing else ("2026")
+};
+
+// digits (',' ddd)* ('.' digits)? letters*. Returns nullopt for anything else ("1,5",
+// "1.2.3", "1'26").
+std::optional<Num> ParseNum(absl::string_view s) {
+  Num num;
+  size_t i = 0;
+  std::string digits;
+  while (i < s.size() && IsDigit(s[i])) digits.push_back(s[i++]);
+  if (digits.empty()) return std::nullopt;
+  num.four_digits = digits.size() == 4;
+  while (i < s.size() && s[i] == ',') {
+    if (i + 4 > s.size() || !AllDigits(s.substr(i + 1, 3)) ||
+        (i + 4 < s.size() && IsDigit(s[i + 4]))) {
+      return std::nullopt;
+    }
+    digits.append(s.data() + i + 1, 3);
+    num.four_digits = false;
+    i += 4;
+  }
+  if (i < s.size() && s[i] == '.') {
+    size_t j = i + 1;
+    while (j < s.size() && IsDigit(s[j])) ++j;
+    if (j == i + 1) return std::nullopt;
+    digits.append(s.data() + i + 1, j - i - 1);
+    num.value.exp = -static_cast<int>(j - i - 1);
+    num.integer = false;
+    num.four_digits = false;
+    i = j;
+  }
+  num.suffix = s.substr(i);
+  if (!num.suffix.empty() && !AllLetters(num.suffix)) return std::nullopt;
+  if (!num.suffix.empty()) num.four_digits = false;
+  num.value.digits = std::move(digits);
+  return num;
+}
+
+int ScaleSuffix(absl::string_view s) {
+  static constexpr std::pair<absl::string_view, int> kScales[] = {
+      {"k", 3},  {"K", 3},  {"m", 6},   {"M", 6},   {"mm", 6},  {"MM", 6},  {"mn", 6},
+      {"Mn", 6}, {"MN", 6}, {"b", 9},   {"B", 9},   {"bn", 9},  {"Bn", 9},  {"BN", 9},
+      {"t", 12}, {"T", 12}, {"tn", 12}, {"Tn", 12}, {"TN", 12}, {"tr", 12}, {"Tr", 12}};
+  for (const auto& [name, pow] : kScales) {
+    if (s == name) return pow;
+  }
+  return 0;
+}
+
+int ScaleWord(absl::string_view s) {
+  static constexpr std::pair<absl::string_view, int> kScales[] = {
+      {"thousand", 3}, {"million", 6}, {"billion", 9}, {"trillion", 12},
+      {"bn", 9},       {"mn", 6},      {"tn", 12},     {"mm", 6}};
+  for (const auto& [name, pow] : kScales) {
+    if (absl::EqualsIgnoreCase(s, name)) return pow;
+  }
+  return 0;
+}
+
+struct Unit {
+  absl::string_view name;  // case-insensitive symbol or word
+  absl::string_view base;  // canonical unit
+  int pow10;
+  bool word;  // a spelled-out word (allowed as a separate token)
+};
+
+constexpr Unit kUnits[] = {
+    {"kb", "byte", 3, false},
+    {"mb", "byte", 6, false},
+    {"gb", "byte", 9, false},
+    {"tb", "byte", 12, false},
+    {"pb", "byte", 15, false},
+    {"eb", "byte", 18, false},
+    {"zb", "byte", 21, false},
+    {"byte", "byte", 0, true},
+    {"bytes", "byte", 0, true},
+    {"kilobyte", "byte", 3, true},
+    {"kilobytes", "byte", 3, true},
+    {"megabyte", "byte", 6, true},
+    {"megabytes", "byte", 6, true},
+    {"gigabyte", "byte", 9, true},
+    {"gigabytes", "byte", 9, true},
+    {"terabyte", "byte", 12, true},
+    {"terabytes", "byte", 12, true},
+    {"petabyte", "byte", 15, true},
+    {"petabytes", "byte", 15, true},
+    {"exabyte", "byte", 18, true},
+    {"exabytes", "byte", 18, true},
+    {"zettabyte", "byte", 21, true},
+    {"zettabytes", "byte", 21, true},
+    {"kib", "kib", 0, false},
+    {"mib", "mib", 0, false},
+    {"gib", "gib", 0, false},
+    {"tib", "tib", 0, false},
+    {"pib", "pib", 0, false},
+    {"eib", "eib", 0, false},
+    {"bps", "bps", 0, false},
+    {"kbps", "bps", 3, false},
+    {"mbps", "bps", 6, false},
+    {"gbps", "bps", 9, false},
+    {"tbps", "bps", 12, false},
+    {"w", "w", 0, false},
+    {"kw", "w", 3, false},
+    {"mw", "w", 6, false},
+    {"gw", "w", 9, false},
+    {"tw", "w", 12, false},
+    {"watt", "w", 0, true},
+    {"watts", "w", 0, true},
+    {"kilowatt", "w", 3, true},
+    {"kilowatts", "w", 3, true},
+    {"megawatt", "w", 6, true},
+    {"megawatts", "w", 6, true},
+    {"gigawatt", "w", 9, true},
+    {"gigawatts", "w", 9, true},
+    {"terawatt", "w", 12, true},
+    {"terawatts", "w", 12, true},
+    {"hz", "hz", 0, false},
+    {"khz", "hz", 3, false},
+    {"mhz", "hz", 6, false},
+    {"ghz", "hz", 9, false},
+    {"hertz", "hz", 0, true},
+    {"megahertz", "hz", 6, true},
+    {"gigahertz", "hz", 9, true},
+    {"x", "x", 0, false},
+};
+
+// A unit written right after the digits ("2EB", "10x").
+const Unit* UnitSuffix(absl::string_view s) {
+  for (const Unit& u : kUnits) {
+    if (absl::EqualsIgnoreCase(s, u.name)) return &u;
+  }
+  return nullptr;
+}
+
+// A unit as its own word ("2 exabytes", "2 EB"); one-letter symbols are too ambiguous.
+const Unit* UnitWord(absl::string_view s) {
+  if (s.size() < 2) return nullptr;
+  return UnitSuffix(s);
+}
+
+// Currency symbol for a code or word, or empty.
+absl::string_view CurrencyCode(absl::string_view s) {
+  if (s == "USD") return "$";
+  if (s == "EUR") return "€";
+  if (s == "GBP") return "£";
+  return {};
+}
+
+absl::string_view CurrencyWord(absl::string_view s) {
+  if (absl::string_view code = CurrencyCode(s); !code.empty()) return code;
+  if (absl::EqualsIgnoreCase(s, "dollars") || absl::EqualsIgnoreCase(s, "dollar") || s == "usd") {
+    return "$";
+  }
+  if (absl::EqualsIgnoreCase(s, "euros") || absl::EqualsIgnoreCase(s, "euro")) return "€";
+  return {};
+}
+
+// The currency symbol the gap before a number ends with ("$", " +$", " ~€"), or empty.
+absl::string_view CurrencyBefore(absl::string_view gap) {
+  for (absl::string_view sym : {"$", "€", "£"}) {
+    if (absl::EndsWith(gap, sym)) return sym;
+  }
+  return {};
+}
+
+int NumberWord(absl::string_view s) {
+  static constexpr absl::string_view kSmall[] = {
+      "zero",     "one",     "two",     "three",     "four",     "five",     "six",
+      "seven",    "eight",   "nine",    "ten",       "eleven",   "twelve",   "thirteen",
+      "fourteen", "fifteen", "sixteen", "seventeen", "eighteen", "nineteen", "twenty"};
+  for (int i = 0; i <= 20; ++i) {
+    if (absl::EqualsIgnoreCase(s, kSmall[i])) return i;
+  }
+  static constexpr absl::string_view kTens[] = {"thirty",  "forty",  "fifty", "sixty",
+                                                "seventy", "eighty", "ninety"};
+  for (int i = 0; i < 7; ++i) {
+    if (absl::EqualsIgnoreCase(s, kTens[i])) return 30 + 10 * i;
+  }
+  if (absl::EqualsIgnoreCase(s, "hundred")) return 100;
+  if (absl::EqualsIgnoreCase(s, "dozen")) return 12;
+  return -1;
+}
+
+bool IsOrdinalSuffix(absl::string_view s) {
+  return absl::EqualsIgnoreCase(s, "st") || absl::EqualsIgnoreCase(s, "nd") ||
+         absl::EqualsIgnoreCase(s, "rd") || absl::EqualsIgnoreCase(s, "th");
+}
+
+// 1..12 for a capitalized month name or abbreviation ("January", "Jan", "Sept", "MAY").
+int Month(absl::string_view s) {
+  if (s.empty() || !(s[0] >= 'A' && s[0] <= 'Z')) return 0;
+  static constexpr absl::string_view kFull[] = {"january",   "february", "march",    "april",
+                                                "may",       "june",     "july",     "august",
+                                                "september", "october",  "november", "december"};
+  for (int i = 0; i < 12; ++i) {
+    if (absl::EqualsIgnoreCase(s, kFull[i])) return i + 1;
+    if (s.size() == 3 && absl::EqualsIgnoreCase(s, kFull[i].substr(0, 3))) return i + 1;
+  }
+  if (absl::EqualsIgnoreCase(s, "sept")) return 9;
+  return 0;
+}
+
+// 1..31 for "6", "06", "6th"; else 0.
+int Day(absl::string_view s) {
+  size_t n = 0;
+  while (n < s.size() && IsDigit(s[n])) ++n;
+  if (n == 0 || n > 2) return 0;
+  if (n < s.size() && !IsOrdinalSuffix(s.substr(n))) return 0;
+  const int d = SmallInt(s.substr(0, n));
+  return d >= 1 && d <= 31 ? d : 0;
+}
+
+// A four-digit year in [lo, hi], else 0.
+int Year(absl::string_view s, int lo = 1900, int hi = 2100) {
+  if (s.size() != 4) return 0;
+  const int y = SmallInt(s);
+  return y >= lo && y <= hi ? y : 0;
+}
+
+// "26" -> 2026, "2026" -> 2026, else 0.
+int ShortOrLongYear(absl::string_view s) {
+  if (s.size() == 2 && AllDigits(s)) return 2000 + SmallInt(s);
+  return Year(s);
+}
+
+// Quarter/half label "q1".."q4", "h1", "h2" from a lower-case string, else empty.
+std::string PeriodLabel(absl::string_view lower) {
+  if (lower.size() != 2) return {};
+  if (lower[0] == 'q' && lower[1] >= '1' && lower[1] <= '4') return std::string(lower);
+  if (lower[0] == 'h' && (lower[1] == '1' || lower[1] == '2')) return std::string(lower);
+  return {};
+}
+
+// "fy26" / "fy2026" -> 2026, else 0.
+int FiscalYear(absl::string_view lower) {
+  if (!absl::StartsWith(lower, "fy")) return 0;
+  return ShortOrLongYear(lower.substr(2));
+}
+
+bool DateGap(absl::string_view g) {
+  if (g.empty() || g.size() > 3) return false;
+  for (char c : g) {
+    if (c != ' ' && c != ',' && c != '.') return false;
+  }
+  return true;
+}
+
+bool SpaceGap(absl::string_view g) { return g == " "; }
+
+std::string Ymd(int y, int m, int d) { return absl::StrFormat("%04d-%02d-%02d", y, m, d); }
+std::string Ym(int y, int m) { return absl::StrFormat("%04d-%02d", y, m); }
+std::string Md(int m, int d) { return absl::StrFormat("--%02d-%02d", m, d); }
+
+class Canonicalizer {
+ public:
+  Canonicalizer(absl::string_view text, absl::Span<const WordSpan> spans,
+                std::vector<CanonPiece>* out)
+      : text_(text), spans_(spans), out_(out) {}
+
+  void Run() {
+    for (size_t i = 0; i < spans_.size();) {
+      size_t used = IsoDate(i);
+      if (used == 0) used = SlashDate(i);
+      if (used == 0) used = MonthFirst(i);
+      if (used == 0) used = DayFirst(i);
+      if (used == 0) used = Period(i);
+      if (used == 0) used = Quantity(i);
+      if (used == 0) used = OddNumber(i);
+      if (used == 0) {
+        out_->push_back(
+            {Token{std::string(Tok(i)), TokenKind::kWord}, true, static_cast<uint32_t>(i)});
+        used = 1;
+      }
+      i += used;
+    }
+  }
+
+ private:
+  bool Has(size_t i) const { return i < spans_.size(); }
+  absl::string_view Tok(size_t i) const {
+    return text_.substr(spans_[i].begin, spans_[i].end - spans_[i].begin);
+  }
+  // Characters between span i-1 (or the start) and span i.
+  absl::string_view Gap(size_t i) const {
+    const uint32_t b = i == 0 ? 0 : spans_[i - 1].end;
+    return text_.substr(b, spans_[i].begin - b);
+  }
+  absl::string_view GapAfter(size_t i) const {
+    if (i + 1 < spans_.size()) return Gap(i + 1);
+    return text_.substr(spans_[i].end);
+  }
+
+  size_t Emit(size_t first, size_t used, std::string text, TokenKind kind) {
+    out_->push_back({Token{std::move(text), kind}, false, static_cast<uint32_t>(first)});
+    return used;
+  }
+
+  // 2026-01-06, 2026/01/06, 2026-01.
+  size_t IsoDate(size_t i) {
+    const int y = Year(Tok(i), 1000, 2999);
+    if (y == 0 || !Has(i + 1)) return 0;
+    const absl::string_view sep = Gap(i + 1);
+    if (sep != "-" && sep != "/") return 0;
+    const absl::string_view mt = Tok(i + 1);
+    const int m = mt.size() <= 2 ? SmallInt(mt) : -1;
+    if (m < 1 || m > 12) return 0;
+    if (Has(i + 2) && Gap(i + 2) == sep && Tok(i + 2).size() <= 2) {
+      const int d = SmallInt(Tok(i + 2));
+      if (d >= 1 && d <= 31) return Emit(i, 3, Ymd(y, m, d), TokenKind::kDate);
+    }
+    if (mt.size() == 2) return Emit(i, 2, Ym(y, m), TokenKind::kDate);
+    return 0;
+  }
+
+  // 1/6/2026 (US order), 28/10/2025 (first part > 12).
+  size_t SlashDate(size_t i) {
+    if (!Has(i + 2) || Gap(i + 1) != "/" || Gap(i + 2) != "/") return 0;
+    const int a = Tok(i).size() <= 2 ? SmallInt(Tok(i)) : -1;
+    const int b = Tok(i + 1).size() <= 2 ? SmallInt(Tok(i + 1)) : -1;
+    const int y = Year(Tok(i + 2), 1000, 2999);
+    if (a < 1 || b < 1 || y == 0) return 0;
+    if (a <= 12 && b <= 31) return Emit(i, 3, Ymd(y, a, b), TokenKind::kDate);
+    if (b <= 12 && a <= 31) return Emit(i, 3, Ymd(y, b, a), TokenKind::kDate);
+    return 0;
+  }
+
+  // January 6, 2026 / Jan 6 / February 2026.
+  size_t MonthFirst(size_t i) {
+    const int m = Month(Tok(i));
+    if (m == 0 || !Has(i + 1) || !DateGap(Gap(i + 1))) return 0;
+    if (const int d = Day(Tok(i + 1)); d != 0) {
+      if (Has(i + 2) && DateGap(Gap(i + 2))) {
+        if (const int y = Year(Tok(i + 2)); y != 0) {
+          return Emit(i, 3, Ymd(y, m, d), TokenKind::kDate);
+        }
+      }
+      return Emit(i, 2, Md(m, d), TokenKind::kDate);
+    }
+    if (const int y = Year(Tok(i + 1)); y != 0) return Emit(i, 2, Ym(y, m), TokenKind::kDate);
+    return 0;
+  }
+
+  // 6 January 2026 / 6th of January / 28 Oct.
+  size_t DayFirst(size_t i) {
+    const int d = Day(Tok(i));
+    if (d == 0 || !Has(i + 1) || !DateGap(Gap(i + 1))) return 0;
+    size_t j = i + 1;
+    if (Tok(j) == "of" && Has(j + 1) && SpaceGap(Gap(j + 1))) ++j;
+    const int m = Month(Tok(j));
+    if (m == 0) return 0;
+    if (Has(j + 1) && DateGap(Gap(j + 1))) {
+      if (const int y = Year(Tok(j + 1)); y != 0) {
+        return Emit(i, j + 2 - i, Ymd(y, m, d), TokenKind::kDate);
+      }
+    }
+    return Emit(i, j + 1 - i, Md(m, d), TokenKind::kDate);
+  }
+
+  // Q1 2026, Q1'26, Q1 '26, Q1 FY26, 1Q26, 2026Q1, 2026 Q1, H2 2025, FY26.
+  size_t Period(size_t i) {
+    const std::string lower = absl::AsciiStrToLower(Tok(i));
+    auto year_period = [](int y, absl::string_view label) { return absl::StrCat(y, "-", label); };
+    if (std::string label = PeriodLabel(lower); !label.empty()) {
+      if (Has(i + 1)) {
+        const absl::string_view gap = Gap(i + 1);
+        const absl::string_view next = Tok(i + 1);
+        if (SpaceGap(gap)) {
+          if (const int y = Year(next); y != 0) {
+            return Emit(i, 2, year_period(y, label), TokenKind::kDate);
+          }
+          if (const int y = FiscalYear(absl::AsciiStrToLower(next)); y != 0) {
+            return Emit(i, 2, year_period(y, label), TokenKind::kDate);
+          }
+        }
+        if ((gap == " '" || gap == "'") && next.size() == 2 && AllDigits(next)) {
+          return Emit(i, 2, year_period(2000 + SmallInt(next), label), TokenKind::kDate);
+        }
+      }
+      return Emit(i, 1, label, TokenKind::kDate);
+    }
+    // Single tokens: "q1'26", "1q26", "2026q1", "fy26".
+    if (const size_t apos = lower.find('\''); apos != std::string::npos) {
+      const std::string label = PeriodLabel(absl::string_view(lower).substr(0, apos));
+      const int y = ShortOrLongYear(absl::string_view(lower).substr(apos + 1));
+      if (!label.empty() && y != 0) return Emit(i, 1, year_period(y, label), TokenKind::kDate);
+      return 0;
+    }
+    if (lower.size() >= 4 && IsDigit(lower[0]) && (lower[1] == 'q' || lower[1] == 'h')) {
+      const std::string label = PeriodLabel(std::string{lower[1], lower[0]});
+      const int y = ShortOrLongYear(absl::string_view(lower).substr(2));
+      if (!label.empty() && y != 0) return Emit(i, 1, year_period(y, label), TokenKind::kDate);
+    }
+    if (lower.size() == 6) {
+      const int y = Year(absl::string_view(lower).substr(0, 4));
+      const std::string label = PeriodLabel(absl::string_view(lower).substr(4));
+      if (!label.empty() && y != 0) return Emit(i, 1, year_period(y, label), TokenKind::kDate);
+    }
+    if (const int y = FiscalYear(lower); y != 0) {
+      return Emit(i, 1, absl::StrCat("fy", y), TokenKind::kDate);
+    }
+    if (const int y = Year(Tok(i)); y != 0 && Has(i + 1) && SpaceGap(Gap(i + 1))) {
+      const std::string label = PeriodLabel(absl::AsciiStrToLower(Tok(i + 1)));
+      if (!label.empty()) return Emit(i, 2, year_period(y, label), TokenKind::kDate);
+    }
+    return 0;
+  }
+
+  // Money, percentages, quantities with units, plain numbers, bare years.
+  size_t Quantity(size_t i) {
+    size_t j = i;
+    absl::string_view currency = CurrencyCode(Tok(i));
+    if (!currency.empty()) {
+      if (!Has(i + 1) || !SpaceGap(Gap(i + 1)) || !IsDigit(Tok(i + 1)[0])) return 0;
+      j = i + 1;
+    }
+    Num num;
+    bool from_word = false;
+    if (IsDigit(Tok(j)[0])) {
+      std::optional<Num> parsed = ParseNum(Tok(j));
+      if (!parsed.has_value()) return 0;
+      num = std::move(*parsed);
+    } else if (const int w = NumberWord(Tok(j)); w >= 0) {
+      num.value.digits = absl::StrCat(w);
+      from_word = true;
+    } else {
+      return 0;
+    }
+    if (currency.empty()) currency = CurrencyBefore(Gap(j));
+    // ".5": segmentation leaves the leading point in the gap.
+    if (num.integer && !from_word && ((Gap(j) == "." && j == 0) || absl::EndsWith(Gap(j), " ."))) {
+      num.value.exp -= static_cast<int>(num.value.digits.size());
+      num.integer = false;
+      num.four_digits = false;
+    }
+
+    int scale = 0;
+    const Unit* unit = nullptr;
+    bool ordinal = false;
+    if (!num.suffix.empty()) {
+      if ((scale = ScaleSuffix(num.suffix)) != 0) {
+      } else if ((unit = UnitSuffix(num.suffix)) != nullptr) {
+      } else if (IsOrdinalSuffix(num.suffix) && num.integer) {
+        ordinal = true;
+      } else if (num.suffix == "s" && num.value.digits.size() == 4 &&
+                 num.value.digits.back() == '0' && Year(num.value.digits) != 0) {
+        return Emit(i, j + 1 - i, absl::StrCat(num.value.digits, "s"), TokenKind::kDate);
+      } else {
+        return 0;  // "4o", "3D": a word
+      }
+    }
+    size_t k = j + 1;
+    auto next_is = [&](auto&& pred) { return Has(k) && SpaceGap(Gap(k)) && pred(Tok(k)); };
+    if (scale == 0 && unit == nullptr && !ordinal &&
+        next_is([&](absl::string_view t) { return (scale = ScaleWord(t)) != 0; })) {
+      ++k;
+    }
+    if (unit == nullptr && !ordinal && currency.empty() &&
+        next_is([&](absl::string_view t) { return (unit = UnitWord(t)) != nullptr; })) {
+      ++k;
+    }
+    if (unit == nullptr && !ordinal) {
+      absl::string_view word_currency;
+      if (next_is([&](absl::string_view t) {
+            word_currency = CurrencyWord(t);
+            return !word_currency.empty();
+          })) {
+        if (currency.empty()) currency = word_currency;
+        ++k;
+      }
+    }
+    bool percent = false;
+    if (currency.empty() && unit == nullptr && !ordinal) {
+      if (absl::StartsWith(GapAfter(k - 1), "%")) {
+        percent = true;
+      } else if (next_is([](absl::string_view t) {
+                   return absl::EqualsIgnoreCase(t, "percent") || absl::EqualsIgnoreCase(t, "pct");
+                 })) {
+        percent = true;
+        ++k;
+      } else if (next_is([](absl::string_view t) { return absl::EqualsIgnoreCase(t, "per"); }) &&
+                 Has(k + 1) && SpaceGap(Gap(k + 1)) && absl::EqualsIgnoreCase(Tok(k + 1), "cent")) {
+        percent = true;
+        k += 2;
+      }
+    }
+    if (from_word && scale == 0 && unit == nullptr && currency.empty() && !percent) return 0;
+
+    Decimal value = num.value;
+    value.exp += scale + (unit != nullptr ? unit->pow10 : 0);
+    const std::string number = FormatDecimal(value);
+    const size_t used = k - i;
+    if (!currency.empty()) return Emit(i, used, absl::StrCat(currency, number), TokenKind::kMoney);
+    if (percent) return Emit(i, used, absl::StrCat(number, "%"), TokenKind::kPercent);
+    if (unit != nullptr) {
+      return Emit(i, used, absl::StrCat(number, ":", unit->base), TokenKind::kNumber);
+    }
+    if (ordinal) {
+      return Emit(i, used, absl::StrCat(number, absl::AsciiStrToLower(num.suffix)),
+                  TokenKind::kNumber);
+    }
+    if (num.four_digits && scale == 0 && Year(num.value.digits) != 0) {
+      return Emit(i, used, std::string(num.value.digits), TokenKind::kDate);
+    }
+    return Emit(i, used, number, TokenKind::kNumber);
+  }
+
+  // Digit tokens ParseNum rejects: "1,5" and "2,3,5" (lists) become several numbers,
+  // "1.2.3" (a version) stays verbatim.
+  size_t OddNumber(size_t i) {
+    const absl::string_view t = Tok(i);
+    if (!IsDigit(t[0])) return 0;
+    for (char c : t) {
+      if (IsLetter(c) || c == '_') return 0;  // "4o", "3d_model": a word
+    }
+    size_t start = 0;
+    for (size_t p = 0; p <= t.size(); ++p) {
+      if (p < t.size() && t[p] != ',' && t[p] != ';' && t[p] != '\'') continue;
+      const absl::string_view part = t.substr(start, p - start);
+      start = p + 1;
+      if (part.empty()) continue;
+      std::optional<Num> num = ParseNum(part);
+      Emit(i, 0, num.has_value() ? FormatDecimal(num->value) : std::string(part),
+           TokenKind::kNumber);
+    }
+    return 1;
+  }
+
+  absl::string_view text_;
+  absl::Span<const WordSpan> spans_;
+  std::vector<CanonPiece>* out_;
+};
+
+}  // namespace
+
+std::string FormatDecimal(const Decimal& d) {
+  size_t first = 0;
+  while (first < d.digits.size() && d.digits[first] == '0') ++first;
+  std::string s = d.digits.substr(first);
+  int exp = d.exp;
+  if (s.empty()) return "0";
+  while (exp < 0 && s.back() == '0') {
+    s.pop_back();
+    ++exp;
+  }
+  if (exp >= 0) return s + std::string(static_cast<size_t>(exp), '0');
+  const size_t frac = static_cast<size_t>(-exp);
+  if (s.size() > frac)
+    return absl::StrCat(s.substr(0, s.size() - frac), ".", s.substr(s.size() - frac));
+  return absl::StrCat("0.", std::string(frac - s.size(), '0'), s);
+}
+
+void Canonicalize(absl::string_view text, absl::Span<const WordSpan> spans,
+                  std::vector<CanonPiece>* out) {
+  Canonicalizer(text, spans, out).Run();
+}
+
+}  // namespace factdedup::dedup::internal

@@ -1,0 +1,396 @@
+#include "dedup/internal/unicode.h"
+
+#include <memory>
+
+#include "absl/strings/str_cat.h"
+#include "unicode/brkiter.h"
+#include "unicode/errorcode.h"
+#include "unicode/locid.h"
+#include "unicode/normalizer2.h"
+#include "unicode/uchar.h"
+#include "unicode/unistr.h"
+#include "unicode/utext.h"
+#include "unicode/utf8.h"
+
+namespace factdedup::dedup::internal {
+namespace {
+
+void AppendUtf8(char32_t c, std::string* out) {
+  char buf[4];
+  int32_t len = 0;
+  UBool error = false;
+  U8_APPEND(buf, len, 4, c, error);
+  if (error) {
+    out->append("\xEF\xBF\xBD");
+    return;
+  }
+  out->append(buf, static_cast<size_t>(len));
+}
+
+// What NfkcAndFoldPunctuation does with one code point after NFKC.
+enum class Fold { kKeep, kSpace, kDrop, kApostrophe, kQuote, kDash };
+
+Fold FoldOf(UChar32 c) {
+  switch (c) {
+    case 0x2018:
+    case 0x2019:
+    case 0x201A:
+    case 0x201B:
+    case 0x2032:
+    case 0x2035:
+    case 0x02BC:
+    case 0x2039:
+    case 0x203A:
+      return Fold::kApostrophe;
+    case 0x201C:
+    case 0x201D:
+    case 0x201E:
+    case 0x201F:
+    case 0x2033:
+    case 0x2036:
+    case 0x00AB:
+    case 0x00BB:
+      return Fold::kQuote;
+    case 0x2010:
+    case 0x2011:
+    case 0x2012:
+    case 0x2013:
+    case 0x2014:
+    case 0x2015:
+    case 0x2212:
+    case 0x2043:
+    case 0xFE58:
+    case 0xFE63:
+    case 0xFF0D:
+      return Fold::kDash;
+    case 0x00AD:
+    case 0x200B:
+    case 0x200E:
+    case 0x200F:
+    case 0x202A:
+    case 0x202B:
+    case 0x202C:
+    case 0x202D:
+    case 0x202E:
+    case 0x2060:
+    case 0x2061:
+    case 0x2062:
+    case 0x2063:
+    case 0x2064:
+    case 0xFEFF:
+      return Fold::kDrop;
+    default:
+      break;
+  }
+  if (c < 0x80) return (c < 0x20 || c == 0x7F) ? Fold::kSpace : Fold::kKeep;
+  if (u_isUWhiteSpace(c)) return Fold::kSpace;
+  const int8_t type = u_charType(c);
+  if (type == U_CONTROL_CHAR || type == U_SPACE_SEPARATOR || type == U_LINE_SEPARATOR ||
+      type == U_PARAGRAPH_SEPARATOR) {
+    return Fold::kSpace;
+  }
+  return Fold::kKeep;
+}
+
+const icu::Normalizer2* Nfkc(UErrorCode* status) {
+  return icu::Normalizer2::getNFKCInstance(*status);
+}
+
+// Per-thread word BreakIterator; ICU break iterators are not thread-safe.
+struct ThreadBreakIterator {
+  std::unique_ptr<icu::BreakIterator> iter;
+  UErrorCode init_status = U_ZERO_ERROR;
+  ThreadBreakIterator() {
+    iter.reset(icu::BreakIterator::createWordInstance(icu::Locale::getRoot(), init_status));
+    if (U_SUCCESS(init_status) && iter == nullptr) init_status = U_MEMORY_ALLOCATION_ERROR;
+  }
+};
+
+enum AsciiClass : uint8_t { kOther, kLetter, kDigit, kUnderscore, kApos, kPeriod, kComma };
+
+constexpr AsciiClass ClassOf(unsigned char c) {
+  // ICU's root word rules add '@' to ALetter, so "@name" and "a@b.com" are single words.
+  if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '@') return kLetter;
+  if (c >= '0' && c <= '9') return kDigit;
+  switch (c) {
+    case '_':
+      return kUnderscore;
+    case '\'':
+      return kApos;
+    case '.':
+      return kPeriod;
+    case ',':
+    case ';':
+      return kComma;
+    default:
+      return kOther;
+  }
+}
+
+}  // namespace
+
+absl::Status IcuStatus(int code, absl::string_view what) {
+  const UErrorCode status = static_cast<UErrorCode>(code);
+  if (U_SUCCESS(status)) return absl::OkStatus();
+  return absl::InternalError(absl::StrCat("ICU error in ", what, ": ", u_errorName(status)));
+}
+
+bool IsAscii(absl::string_view text) {
+  for (unsigned char c : text) {
+    if (c >= 0x80) return false;
+  }
+  return true;
+}
+
+std::string SanitizeUtf8(absl::string_view text, bool* had_invalid) {
+  std::string out;
+  out.reserve(text.size());
+  const auto* s = reinterpret_cast<const uint8_t*>(text.data());
+  const int32_t length = static_cast<int32_t>(text.size());
+  int32_t i = 0;
+  while (i < length) {
+    const int32_t start = i;
+    UChar32 c;
+    U8_NEXT(s, i, length, c);
+    if (c < 0) {
+      out.append("\xEF\xBF\xBD");
+      if (had_invalid != nullptr) *had_invalid = true;
+    } else {
+      out.append(text.data() + start, static_cast<size_t>(i - start));
+    }
+  }
+  return out;
+}
+
+absl::StatusOr<std::string> NfkcAndFoldPunctuation(absl::string_view utf8) {
+  UErrorCode status = U_ZERO_ERROR;
+  const icu::Normalizer2* nfkc = Nfkc(&status);
+  if (U_FAILURE(status)) return IcuStatus(status, "Normalizer2::getNFKCInstance");
+  icu::UnicodeString src = icu::UnicodeString::fromUTF8(
+      icu::StringPiece(utf8.data(), static_cast<int32_t>(utf8.size())));
+  icu::UnicodeString dst = nfkc->normalize(src, status);
+  if (U_FAILURE(status)) return IcuStatus(status, "NFKC normalize");
+  std::string out;
+  out.reserve(utf8.size());
+  for (int32_t i = 0; i < dst.length();) {
+    const UChar32 c = dst.char32At(i);
+    i += U16_LENGTH(c);
+    switch (FoldOf(c)) {
+      case Fold::kKeep:
+        AppendUtf8(static_cast<char32_t>(c), &out);
+        break;
+      case Fold::kSpace:
+        out.push_back(' ');
+        break;
+      case Fold::kDrop:
+        break;
+      case Fold::kApostrophe:
+        out.push_back('\'');
+        break;
+      case Fold::kQuote:
+        out.push_back('"');
+        break;
+      case Fold::kDash:
+        out.push_back('-');
+        break;
+    }
+  }
+  return out;
+}
+
+std::string CollapseSpace(absl::string_view text) {
+  std::string out;
+  out.reserve(text.size());
+  bool pending_space = false;
+  for (unsigned char c : text) {
+    if (c <= 0x20 || c == 0x7F) {
+      pending_space = !out.empty();
+      continue;
+    }
+    if (pending_space) out.push_back(' ');
+    pending_space = false;
+    out.push_back(static_cast<char>(c));
+  }
+  return out;
+}
+
+std::string FoldCase(absl::string_view utf8) {
+  if (IsAscii(utf8)) {
+    std::string out(utf8);
+    for (char& c : out) {
+      if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+    }
+    return out;
+  }
+  icu::UnicodeString u = icu::UnicodeString::fromUTF8(
+      icu::StringPiece(utf8.data(), static_cast<int32_t>(utf8.size())));
+  u.foldCase(U_FOLD_CASE_DEFAULT);
+  std::string out;
+  u.toUTF8String(out);
+  return out;
+}
+
+std::string FoldAccents(absl::string_view utf8) {
+  if (IsAscii(utf8)) return std::string(utf8);
+  UErrorCode status = U_ZERO_ERROR;
+  const icu::Normalizer2* nfd = icu::Normalizer2::getNFDInstance(status);
+  const icu::Normalizer2* nfc = icu::Normalizer2::getNFCInstance(status);
+  if (U_FAILURE(status)) return std::string(utf8);  // data missing: leave accents
+  icu::UnicodeString src = icu::UnicodeString::fromUTF8(
+      icu::StringPiece(utf8.data(), static_cast<int32_t>(utf8.size())));
+  icu::UnicodeString d = nfd->normalize(src, status);
+  if (U_FAILURE(status)) return std::string(utf8);
+  icu::UnicodeString stripped;
+  for (int32_t i = 0; i < d.length();) {
+    const UChar32 c = d.char32At(i);
+    i += U16_LENGTH(c);
+    if (c >= 0x0300 && c <= 0x036F) continue;
+    switch (c) {
+      case 0x0142:
+        stripped.append(u'l');
+        break;  // ł
+      case 0x0141:
+        stripped.append(u'L');
+        break;
+      case 0x00F8:
+        stripped.append(u'o');
+        break;  // ø
+      case 0x00D8:
+        stripped.append(u'O');
+        break;
+      case 0x0111:
+      case 0x00F0:
+        stripped.append(u'd');
+        break;  // đ ð
+      case 0x0110:
+      case 0x00D0:
+        stripped.append(u'D');
+        break;
+      case 0x00E6:
+        stripped.append(u"ae", 2);
+        break;  // æ
+      case 0x0153:
+        stripped.append(u"oe", 2);
+        break;  // œ
+      case 0x00FE:
+        stripped.append(u"th", 2);
+        break;  // þ
+      case 0x0131:
+        stripped.append(u'i');
+        break;  // dotless ı
+      default:
+        stripped.append(c);
+        break;
+    }
+  }
+  icu::UnicodeString composed = nfc->normalize(stripped, status);
+  if (U_FAILURE(status)) return std::string(utf8);
+  std::string out;
+  composed.toUTF8String(out);
+  return out;
+}
+
+bool StartsUpper(absl::string_view utf8) {
+  if (utf8.empty()) return false;
+  const unsigned char c0 = static_cast<unsigned char>(utf8[0]);
+  if (c0 < 0x80) return c0 >= 'A' && c0 <= 'Z';
+  const auto* s = reinterpret_cast<const uint8_t*>(utf8.data());
+  int32_t i = 0;
+  UChar32 c;
+  U8_NEXT(s, i, static_cast<int32_t>(utf8.size()), c);
+  return c >= 0 && (u_isupper(c) || u_istitle(c));
+}
+
+bool HasInnerUpper(absl::string_view utf8) {
+  const auto* s = reinterpret_cast<const uint8_t*>(utf8.data());
+  const int32_t length = static_cast<int32_t>(utf8.size());
+  int32_t i = 0;
+  bool first = true;
+  while (i < length) {
+    UChar32 c;
+    U8_NEXT(s, i, length, c);
+    if (!first && c >= 0 && u_isupper(c)) return true;
+    first = false;
+  }
+  return false;
+}
+
+absl::Status SegmentWordsIcu(absl::string_view utf8, std::vector<WordSpan>* out) {
+  thread_local ThreadBreakIterator tbi;
+  if (U_FAILURE(tbi.init_status)) {
+    return IcuStatus(tbi.init_status, "BreakIterator::createWordInstance");
+  }
+  UErrorCode status = U_ZERO_ERROR;
+  UText text = UTEXT_INITIALIZER;
+  utext_openUTF8(&text, utf8.data(), static_cast<int64_t>(utf8.size()), &status);
+  if (U_FAILURE(status)) return IcuStatus(status, "utext_openUTF8");
+  icu::BreakIterator& bi = *tbi.iter;
+  bi.setText(&text, status);
+  if (U_FAILURE(status)) {
+    utext_close(&text);
+    return IcuStatus(status, "BreakIterator::setText");
+  }
+  int32_t start = bi.first();
+  for (int32_t end = bi.next(); end != icu::BreakIterator::DONE; start = end, end = bi.next()) {
+    if (bi.getRuleStatus() < UBRK_WORD_NONE_LIMIT) continue;
+    // ICU counts runs of "_" and "@" as words; alone they carry nothing.
+    bool connectors_only = true;
+    for (int32_t k = start; k < end && connectors_only; ++k) {
+      const char ch = utf8[static_cast<size_t>(k)];
+      connectors_only = ch == '_' || ch == '@';
+    }
+    if (!connectors_only) {
+      out->push_back({static_cast<uint32_t>(start), static_cast<uint32_t>(end)});
+    }
+  }
+  // Detach the iterator from the stack UText before it goes away.
+  static constexpr char16_t kEmpty[] = u"";
+  icu::UnicodeString empty(true, kEmpty, 0);
+  bi.setText(empty);
+  utext_close(&text);
+  return absl::OkStatus();
+}
+
+void SegmentWordsAscii(absl::string_view ascii, std::vector<WordSpan>* out) {
+  const size_t n = ascii.size();
+  auto cls = [&](size_t i) -> AsciiClass {
+    return i < n ? ClassOf(static_cast<unsigned char>(ascii[i])) : kOther;
+  };
+  size_t i = 0;
+  while (i < n) {
+    AsciiClass c = cls(i);
+    if (c != kLetter && c != kDigit && c != kUnderscore) {
+      ++i;
+      continue;
+    }
+    const size_t start = i;
+    bool has_alnum = c != kUnderscore && ascii[i] != '@';
+    AsciiClass prev = c;
+    ++i;
+    while (i < n) {
+      const AsciiClass cur = cls(i);
+      if (cur == kLetter || cur == kDigit || cur == kUnderscore) {
+        has_alnum |= cur != kUnderscore && ascii[i] != '@';
+        prev = cur;
+        ++i;
+        continue;
+      }
+      // A single middle character joins two letters or two digits (WB6/7, WB11/12).
+      const AsciiClass next = cls(i + 1);
+      const bool letters = prev == kLetter && next == kLetter && (cur == kApos || cur == kPeriod);
+      const bool digits =
+          prev == kDigit && next == kDigit && (cur == kApos || cur == kPeriod || cur == kComma);
+      if (letters || digits) {
+        i += 2;
+        prev = next;
+        continue;
+      }
+      break;
+    }
+    if (has_alnum) {
+      out->push_back({static_cast<uint32_t>(start), static_cast<uint32_t>(i)});
+    }
+  }
+}
+
+}  // namespace factdedup::dedup::internal
