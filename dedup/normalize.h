@@ -5,7 +5,7 @@
 //
 //   Normalizer n;                                   // default NormalizeOptions
 //   absl::StatusOr<NormalizedText> t = n.Normalize("Microsoftâ€™s $250B deal ...");
-//   // t->clean     == "Microsoft’s $250B deal"      (mojibake repaired, NFKC, trimmed)
+//   // t->clean     == "Microsoft's $250B deal"      (mojibake repaired, NFKC, ASCII quotes)
 //   // t->tokens    == {"microsoft", "$250000000000", "deal"}   (stemmed, folded, canonical)
 //   // t->truncated == true, t->repaired_mojibake == true
 //
@@ -45,10 +45,12 @@ struct NormalizeOptions {
 // Kinds of canonical token, for verification (agreement of numbers/dates/names).
 enum class TokenKind : uint8_t {
   kWord,     // an ordinary word, case folded, accent folded, stemmed
-  kNumber,   // a plain number: "3", "2.5", "1,000" -> "1000"
-  kMoney,    // "$250B", "250 billion dollars" -> "$250000000000"
+  kNumber,   // a plain number: "3", "2.5", "1,000" -> "1000"; with a unit, value in base
+             // units ":" unit: "2EB" / "2 exabytes" -> "2000000000000000000:byte", "10x" -> "10:x"
+  kMoney,    // "$250B", "250 billion dollars" -> "$250000000000"; "€3M" -> "€3000000"
   kPercent,  // "15%", "15 percent" -> "15%"
-  kDate,     // "2026-01-06", "2026-01", "2026" (year), "2026-q1" (quarter)
+  kDate,     // "2026-01-06", "2026-01", "--10-28" (no year), "2026" (year), "2026-q1"
+             // (quarter), "2025-h2" (half), "fy2026". Full list: dedup/internal/numbers.h
   kName,     // a capitalized word not at sentence start (before folding): "Manish", "VAST"
 };
 
@@ -61,7 +63,8 @@ struct NormalizedText {
   // Display-quality cleaned text: mojibake repaired, NFKC, quotes/dashes/NBSP folded to
   // ASCII equivalents, runs of white space collapsed, trailing ellipsis removed. Not case folded.
   std::string clean;
-  // Matching tokens in text order, stop words dropped (if so configured).
+  // Matching tokens in text order, stop words dropped (if so configured). A word cut off by
+  // a trailing ellipsis ("now scr...") is in `clean` but in neither token list.
   std::vector<Token> tokens;
   // Every token in text order, stop words included (for order-sensitive checks).
   std::vector<Token> all_tokens;

@@ -3,6 +3,7 @@
 #include <optional>
 #include <utility>
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
@@ -208,21 +209,19 @@ absl::string_view CurrencyBefore(absl::string_view gap) {
 }
 
 int NumberWord(absl::string_view s) {
-  static constexpr absl::string_view kSmall[] = {
-      "zero",     "one",     "two",     "three",     "four",     "five",     "six",
-      "seven",    "eight",   "nine",    "ten",       "eleven",   "twelve",   "thirteen",
-      "fourteen", "fifteen", "sixteen", "seventeen", "eighteen", "nineteen", "twenty"};
-  for (int i = 0; i <= 20; ++i) {
-    if (absl::EqualsIgnoreCase(s, kSmall[i])) return i;
-  }
-  static constexpr absl::string_view kTens[] = {"thirty",  "forty",  "fifty", "sixty",
-                                                "seventy", "eighty", "ninety"};
-  for (int i = 0; i < 7; ++i) {
-    if (absl::EqualsIgnoreCase(s, kTens[i])) return 30 + 10 * i;
-  }
-  if (absl::EqualsIgnoreCase(s, "hundred")) return 100;
-  if (absl::EqualsIgnoreCase(s, "dozen")) return 12;
-  return -1;
+  if (s.size() < 3 || s.size() > 9) return -1;
+  static const auto* const kWords = new absl::flat_hash_map<absl::string_view, int>(
+      {{"zero", 0},     {"one", 1},      {"two", 2},        {"three", 3},     {"four", 4},
+       {"five", 5},     {"six", 6},      {"seven", 7},      {"eight", 8},     {"nine", 9},
+       {"ten", 10},     {"eleven", 11},  {"twelve", 12},    {"thirteen", 13}, {"fourteen", 14},
+       {"fifteen", 15}, {"sixteen", 16}, {"seventeen", 17}, {"eighteen", 18}, {"nineteen", 19},
+       {"twenty", 20},  {"thirty", 30},  {"forty", 40},     {"fifty", 50},    {"sixty", 60},
+       {"seventy", 70}, {"eighty", 80},  {"ninety", 90},    {"hundred", 100}, {"dozen", 12}});
+  char lower[9];
+  for (size_t i = 0; i < s.size(); ++i)
+    lower[i] = absl::ascii_tolower(static_cast<unsigned char>(s[i]));
+  auto it = kWords->find(absl::string_view(lower, s.size()));
+  return it == kWords->end() ? -1 : it->second;
 }
 
 bool IsOrdinalSuffix(absl::string_view s) {
@@ -402,6 +401,17 @@ class Canonicalizer {
 
   // Q1 2026, Q1'26, Q1 '26, Q1 FY26, 1Q26, 2026Q1, 2026 Q1, H2 2025, FY26.
   size_t Period(size_t i) {
+    switch (Tok(i)[0]) {  // every form starts with q, h, f or a digit
+      case 'q':
+      case 'Q':
+      case 'h':
+      case 'H':
+      case 'f':
+      case 'F':
+        break;
+      default:
+        if (!IsDigit(Tok(i)[0])) return 0;
+    }
     const std::string lower = absl::AsciiStrToLower(Tok(i));
     auto year_period = [](int y, absl::string_view label) { return absl::StrCat(y, "-", label); };
     if (std::string label = PeriodLabel(lower); !label.empty()) {
@@ -595,6 +605,7 @@ std::string FormatDecimal(const Decimal& d) {
 
 void Canonicalize(absl::string_view text, absl::Span<const WordSpan> spans,
                   std::vector<CanonPiece>* out) {
+  out->reserve(out->size() + spans.size());
   Canonicalizer(text, spans, out).Run();
 }
 
