@@ -11,6 +11,8 @@ const std::vector<Command>& AllCommands() {
   static const std::vector<Command>* commands = new std::vector<Command>{
       FactsCommand(),
       LinksCommand(),
+      ScanCommand(),
+      EvalCommand(),
   };
   return *commands;
 }

@@ -29,6 +29,8 @@ const std::vector<Command>& AllCommands();
 // Commands, one per file.
 Command FactsCommand();
 Command LinksCommand();
+Command ScanCommand();
+Command EvalCommand();
 
 // Shared helpers.
 // Prints "factdedup: <message>" to stderr and returns kExitError.

@@ -52,6 +52,32 @@ absl::Status ReadUint(absl::string_view path, absl::string_view key, const YAML:
   return absl::OkStatus();
 }
 
+absl::Status ReadDouble(absl::string_view path, absl::string_view key, const YAML::Node& v,
+                        double lo, double hi, double* out) {
+  double value = 0;
+  if (!v.IsScalar() || !YAML::convert<double>::decode(v, value)) {
+    return KeyError(path, v, absl::StrCat("'", key, "' must be a number"));
+  }
+  if (!(value >= lo && value <= hi)) {
+    return KeyError(path, v, absl::StrCat("'", key, "' must be between ", lo, " and ", hi));
+  }
+  *out = value;
+  return absl::OkStatus();
+}
+
+absl::Status ReadInt(absl::string_view path, absl::string_view key, const YAML::Node& v, int lo,
+                     int hi, int* out) {
+  int value = 0;
+  if (!v.IsScalar() || !YAML::convert<int>::decode(v, value)) {
+    return KeyError(path, v, absl::StrCat("'", key, "' must be an integer"));
+  }
+  if (value < lo || value > hi) {
+    return KeyError(path, v, absl::StrCat("'", key, "' must be between ", lo, " and ", hi));
+  }
+  *out = value;
+  return absl::OkStatus();
+}
+
 using Handler = std::function<absl::Status(const YAML::Node&, Config*)>;
 
 absl::Status ApplyMap(absl::string_view path, const YAML::Node& map,
@@ -71,33 +97,33 @@ absl::Status ApplyMap(absl::string_view path, const YAML::Node& map,
   return absl::OkStatus();
 }
 
-bool GlobMatchImpl(absl::string_view p, absl::string_view s, bool fold) {
+bool GlobMatchImpl(absl::string_view p, absl::string_view s, bool fold, bool paths) {
   while (!p.empty()) {
     if (p.size() >= 2 && p[0] == '*' && p[1] == '*') {
       absl::string_view rest = p.substr(2);
       if (!rest.empty() && rest[0] == '/') {
         // "**/" matches zero or more whole folders.
-        if (GlobMatchImpl(rest.substr(1), s, fold)) return true;
+        if (GlobMatchImpl(rest.substr(1), s, fold, paths)) return true;
         for (size_t i = 0; i < s.size(); ++i) {
-          if (s[i] == '/' && GlobMatchImpl(rest.substr(1), s.substr(i + 1), fold)) return true;
+          if (s[i] == '/' && GlobMatchImpl(rest.substr(1), s.substr(i + 1), fold, paths)) return true;
         }
         return false;
       }
       for (size_t i = 0; i <= s.size(); ++i) {
-        if (GlobMatchImpl(rest, s.substr(i), fold)) return true;
+        if (GlobMatchImpl(rest, s.substr(i), fold, paths)) return true;
       }
       return false;
     }
     if (p[0] == '*') {
       for (size_t i = 0; i <= s.size(); ++i) {
-        if (GlobMatchImpl(p.substr(1), s.substr(i), fold)) return true;
-        if (i < s.size() && s[i] == '/') break;
+        if (GlobMatchImpl(p.substr(1), s.substr(i), fold, paths)) return true;
+        if (paths && i < s.size() && s[i] == '/') break;
       }
       return false;
     }
     if (s.empty()) return false;
     if (p[0] == '?') {
-      if (s[0] == '/') return false;
+      if (paths && s[0] == '/') return false;
     } else {
       char a = p[0], b = s[0];
       if (fold) {
@@ -115,15 +141,15 @@ bool GlobMatchImpl(absl::string_view p, absl::string_view s, bool fold) {
 }  // namespace
 
 bool GlobMatch(absl::string_view pattern, absl::string_view path, bool fold_case) {
-  return GlobMatchImpl(pattern, path, fold_case);
+  return GlobMatchImpl(pattern, path, fold_case, /*paths=*/true);
 }
 
 bool IsFactSection(const VaultOptions& options, absl::string_view section) {
   for (const auto& p : options.skip_sections) {
-    if (GlobMatch(p, section, /*fold_case=*/true)) return false;
+    if (GlobMatchImpl(p, section, /*fold=*/true, /*paths=*/false)) return false;
   }
   for (const auto& p : options.fact_sections) {
-    if (GlobMatch(p, section, /*fold_case=*/true)) return true;
+    if (GlobMatchImpl(p, section, /*fold=*/true, /*paths=*/false)) return true;
   }
   return false;
 }
@@ -165,6 +191,53 @@ absl::StatusOr<Config> ParseConfig(absl::string_view yaml, absl::string_view pat
        [&](const YAML::Node& v, Config* c) {
          return ReadStringList(p, "skip_sections", v, &c->vault.skip_sections);
        }},
+  };
+  std::map<std::string, Handler> dedup_handlers = {
+      {"threshold",
+       [&](const YAML::Node& v, Config* c) {
+         return ReadDouble(p, "dedup.threshold", v, 0.01, 1.0, &c->dedup.threshold);
+       }},
+      {"containment_threshold",
+       [&](const YAML::Node& v, Config* c) {
+         return ReadDouble(p, "dedup.containment_threshold", v, 0.01, 1.0,
+                           &c->dedup.containment_threshold);
+       }},
+      {"min_containment_tokens",
+       [&](const YAML::Node& v, Config* c) {
+         return ReadInt(p, "dedup.min_containment_tokens", v, 1, 1000,
+                        &c->dedup.min_containment_tokens);
+       }},
+      {"lsh_threshold",
+       [&](const YAML::Node& v, Config* c) {
+         return ReadDouble(p, "dedup.lsh_threshold", v, 0.01, 1.0, &c->dedup.lsh_threshold);
+       }},
+      {"num_perm",
+       [&](const YAML::Node& v, Config* c) {
+         return ReadInt(p, "dedup.num_perm", v, 1, 1024, &c->dedup.minhash.num_perm);
+       }},
+      {"simhash_distance",
+       [&](const YAML::Node& v, Config* c) {
+         return ReadInt(p, "dedup.simhash_distance", v, 0, 16, &c->dedup.simhash_distance);
+       }},
+      {"max_bucket_size",
+       [&](const YAML::Node& v, Config* c) {
+         return ReadInt(p, "dedup.max_bucket_size", v, 2, 1000000, &c->dedup.max_bucket_size);
+       }},
+      {"method",
+       [&](const YAML::Node& v, Config* c) -> absl::Status {
+         if (v.IsScalar() && v.Scalar() == "verified") {
+           c->dedup.method = dedup::Method::kVerified;
+         } else if (v.IsScalar() && v.Scalar() == "minhash") {
+           c->dedup.method = dedup::Method::kMinHash;
+         } else {
+           return KeyError(p, v, "'dedup.method' must be 'verified' or 'minhash'");
+         }
+         return absl::OkStatus();
+       }},
+  };
+  handlers["dedup"] = [&](const YAML::Node& v, Config* c) -> absl::Status {
+    if (!v.IsMap()) return KeyError(p, v, "'dedup' must be a map of keys");
+    return ApplyMap(p, v, dedup_handlers, c);
   };
   try {
     if (absl::Status s = ApplyMap(p, root, handlers, &config); !s.ok()) return s;

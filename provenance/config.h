@@ -13,6 +13,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "dedup/engine.h"
 #include "provenance/io.h"
 
 namespace factdedup::provenance {
@@ -39,6 +40,8 @@ struct VaultOptions {
 struct Config {
   std::string path;  // the file read, or "" when defaults are used
   VaultOptions vault;
+  // The `dedup:` section: thresholds and candidate generation (see dedup/engine.h).
+  dedup::DedupOptions dedup;
 };
 
 // Parses configuration YAML. `path` names the file in error messages.

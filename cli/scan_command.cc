@@ -1,0 +1,248 @@
+// `factdedup scan` and `factdedup eval`.
+#include <fstream>
+#include <iostream>
+#include <sstream>
+
+#include <nlohmann/json.hpp>
+
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "cli/commands.h"
+#include "dedup/eval.h"
+#include "dedup/hash.h"
+#include "provenance/gold.h"
+#include "provenance/scan.h"
+#include "provenance/version.h"
+
+namespace factdedup::cli {
+namespace {
+
+using provenance::Fact;
+using provenance::ScanResult;
+using provenance::Vault;
+
+// Applies --threshold, --method and --threads over the config's dedup options.
+absl::Status ApplyDedupFlags(const ParsedArgs& args, dedup::DedupOptions* options) {
+  if (args.Has("threshold")) {
+    double t;
+    if (!absl::SimpleAtod(args.Get("threshold"), &t) || !(t > 0 && t <= 1)) {
+      return absl::InvalidArgumentError("--threshold must be a number in (0, 1]");
+    }
+    options->threshold = t;
+  }
+  if (args.Has("method")) {
+    std::string m = args.Get("method");
+    if (m == "verified") {
+      options->method = dedup::Method::kVerified;
+    } else if (m == "minhash") {
+      options->method = dedup::Method::kMinHash;
+    } else {
+      return absl::InvalidArgumentError("--method must be 'verified' or 'minhash'");
+    }
+  }
+  if (args.Has("threads")) {
+    int t;
+    if (!absl::SimpleAtoi(args.Get("threads"), &t) || t < 0 || t > 1024) {
+      return absl::InvalidArgumentError("--threads must be a whole number from 0 (all cores) to 1024");
+    }
+    options->threads = t;
+  }
+  return absl::OkStatus();
+}
+
+nlohmann::json Loc(const Fact& f) {
+  return {{"path", f.path}, {"line", f.line}, {"text", f.display}};
+}
+
+// A cluster id stable across runs and line moves: a hash of the canonical's text.
+std::string ClusterId(const Fact& canonical) {
+  return absl::StrFormat("c%012x", dedup::Hash64(canonical.display) & 0xFFFFFFFFFFFFULL);
+}
+
+nlohmann::json ScanJson(const Vault& vault, const ScanResult& scan) {
+  nlohmann::json clusters = nlohmann::json::array();
+  for (const dedup::Cluster& c : scan.dedup.clusters) {
+    const Fact& canon = scan.fact(vault, c.canonical);
+    nlohmann::json members = nlohmann::json::array();
+    for (const dedup::Member& m : c.members) {
+      nlohmann::json j = Loc(scan.fact(vault, m.item));
+      j["section"] = scan.fact(vault, m.item).section;
+      j["similarity"] = std::round(m.similarity * 1000) / 1000;
+      j["relation"] = dedup::RelationName(m.relation);
+      members.push_back(std::move(j));
+    }
+    clusters.push_back({{"id", ClusterId(canon)},
+                        {"canonical", Loc(canon)},
+                        {"members", std::move(members)},
+                        {"reason", c.reason}});
+  }
+  const dedup::DedupStats& s = scan.dedup.stats;
+  return {{"version", provenance::kJsonFormatVersion},
+          {"facts", scan.facts.size()},
+          {"clusters", std::move(clusters)},
+          {"stats",
+           {{"candidates", s.candidates},
+            {"minhash_candidates", s.minhash_candidates},
+            {"simhash_candidates", s.simhash_candidates},
+            {"duplicate_pairs", s.duplicate_pairs},
+            {"oversized_bucket_items", s.oversized_buckets_items}}}};
+}
+
+int RunScan(const ParsedArgs& args) {
+  absl::StatusOr<Vault> vault = LoadVaultOrReport(args.positionals[0]);
+  if (!vault.ok()) return Fail(vault.status());
+  dedup::DedupOptions options = vault->config.dedup;
+  if (absl::Status s = ApplyDedupFlags(args, &options); !s.ok()) return Fail(s);
+  absl::StatusOr<ScanResult> scan = provenance::ScanVault(*vault, options);
+  if (!scan.ok()) return Fail(scan.status());
+  if (args.Has("json")) {
+    std::cout << ScanJson(*vault, *scan).dump(2, ' ', false,
+                                              nlohmann::json::error_handler_t::replace)
+              << "\n";
+    return vault->has_errors() ? kExitError : kExitOk;
+  }
+  int dups = 0;
+  for (const auto& c : scan->dedup.clusters) dups += static_cast<int>(c.members.size()) - 1;
+  std::cout << absl::StrFormat("%d facts compared, %d clusters, %d duplicates\n\n",
+                               scan->facts.size(), scan->dedup.clusters.size(), dups);
+  for (const dedup::Cluster& c : scan->dedup.clusters) {
+    const Fact& canon = scan->fact(*vault, c.canonical);
+    std::cout << absl::StrFormat("%s  %d facts  (%s)\n", ClusterId(canon), c.members.size(),
+                                 c.reason);
+    for (const dedup::Member& m : c.members) {
+      const Fact& f = scan->fact(*vault, m.item);
+      if (m.relation == dedup::Relation::kCanonical) {
+        std::cout << absl::StrFormat("  * %s:%d  %s\n", f.path, f.line, f.display);
+      } else {
+        std::cout << absl::StrFormat("    %s:%d  [%s %.2f]  %s\n", f.path, f.line,
+                                     dedup::RelationName(m.relation), m.similarity, f.display);
+      }
+    }
+    std::cout << "\n";
+  }
+  return vault->has_errors() ? kExitError : kExitOk;
+}
+
+absl::StatusOr<std::string> ReadAll(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return absl::NotFoundError(absl::StrCat(path, ": cannot open"));
+  std::ostringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+void PrintMetrics(const std::string& label, const dedup::BinaryMetrics& m) {
+  std::cout << absl::StrFormat("  %-22s P=%.3f R=%.3f F1=%.3f  (threshold %.2f; tp=%d fp=%d fn=%d tn=%d)\n",
+                               label, m.precision(), m.recall(), m.f1(), m.threshold, m.tp, m.fp,
+                               m.fn, m.tn);
+}
+
+int RunEval(const ParsedArgs& args) {
+  dedup::DedupOptions options;
+  std::string vault_root = args.Get("vault");
+  absl::StatusOr<Vault> vault;
+  if (!vault_root.empty()) {
+    vault = LoadVaultOrReport(vault_root);
+    if (!vault.ok()) return Fail(vault.status());
+    options = vault->config.dedup;
+  }
+  if (absl::Status s = ApplyDedupFlags(args, &options); !s.ok()) return Fail(s);
+  std::string fmt = args.Get("format", "auto");
+  for (const std::string& path : args.positionals) {
+    absl::StatusOr<std::string> content = ReadAll(path);
+    if (!content.ok()) return Fail(content.status());
+    const bool gold = fmt == "gold" || (fmt == "auto" && content->rfind("label\tpath1\t", 0) == 0);
+    std::cout << path << "\n";
+    if (gold) {
+      if (!vault.ok() || vault_root.empty()) {
+        return Fail(absl::InvalidArgumentError(path + ": a vault gold file needs --vault DIR"));
+      }
+      absl::StatusOr<std::vector<provenance::GoldPair>> pairs = provenance::ReadGoldPairs(*content);
+      if (!pairs.ok()) return Fail(absl::InvalidArgumentError(absl::StrCat(path, ": ", pairs.status().message())));
+      std::cout << "  " << pairs->size() << " labeled pairs; pairwise same-cluster metrics\n";
+      for (dedup::Method method : {dedup::Method::kVerified, dedup::Method::kMinHash}) {
+        dedup::DedupOptions o = options;
+        o.method = method;
+        const char* name = method == dedup::Method::kVerified ? "ours" : "baseline minhash";
+        dedup::BinaryMetrics best;
+        for (int t = 20; t <= 95; t += 5) {
+          o.threshold = t / 100.0;
+          absl::StatusOr<ScanResult> scan = provenance::ScanVault(*vault, o);
+          if (!scan.ok()) return Fail(scan.status());
+          absl::StatusOr<dedup::BinaryMetrics> m = provenance::EvaluateClusters(*vault, *scan, *pairs);
+          if (!m.ok()) return Fail(m.status());
+          m->threshold = o.threshold;
+          if (m->f1() > best.f1()) best = *m;
+        }
+        o.threshold = options.threshold;
+        absl::StatusOr<ScanResult> scan = provenance::ScanVault(*vault, o);
+        if (!scan.ok()) return Fail(scan.status());
+        absl::StatusOr<dedup::BinaryMetrics> at = provenance::EvaluateClusters(*vault, *scan, *pairs);
+        if (!at.ok()) return Fail(at.status());
+        at->threshold = o.threshold;
+        PrintMetrics(absl::StrCat(name, " @config"), *at);
+        PrintMetrics(absl::StrCat(name, " @best"), best);
+      }
+      continue;
+    }
+    dedup::PairFormat pf = dedup::PairFormat::kAuto;
+    if (fmt == "tsv") pf = dedup::PairFormat::kTsv;
+    if (fmt == "mrpc") pf = dedup::PairFormat::kMrpc;
+    if (fmt == "stsb") pf = dedup::PairFormat::kStsb;
+    absl::StatusOr<dedup::PairSet> set = dedup::ReadPairs(*content, pf);
+    if (!set.ok()) return Fail(absl::InvalidArgumentError(absl::StrCat(path, ": ", set.status().message())));
+    std::cout << "  " << set->pairs.size() << " pairs"
+              << (set->graded ? absl::StrFormat(" (graded; label >= %.1f counts as paraphrase)", set->positive_cut) : "")
+              << "\n";
+    for (bool baseline : {false, true}) {
+      absl::StatusOr<dedup::EvalReport> r = dedup::EvaluatePairs(*set, options, baseline);
+      if (!r.ok()) return Fail(r.status());
+      const char* name = baseline ? "baseline minhash" : "ours";
+      PrintMetrics(absl::StrCat(name, " @config"), r->at_threshold);
+      PrintMetrics(absl::StrCat(name, " @best"), r->best);
+      if (set->graded) std::cout << absl::StrFormat("  %-22s Spearman=%.3f\n", name, r->spearman);
+    }
+  }
+  return kExitOk;
+}
+
+}  // namespace
+
+Command ScanCommand() {
+  return {{"scan", "VAULT [--json] [--threshold X] [--method verified|minhash] [--threads N]",
+           "find clusters of duplicate facts across the vault",
+           "Compares the facts of every fact section across all notes (MinHash-LSH and SimHash\n"
+           "candidates, exact verification, non-chaining clusters) and prints each cluster:\n"
+           "its canonical fact, the variants with similarity and relation, and the reason the\n"
+           "canonical was chosen. --json writes one document: {\"version\":1, \"facts\":N,\n"
+           "\"clusters\":[{\"id\",\"canonical\":{path,line,text},\"members\":[{path,line,text,\n"
+           "similarity,relation}],\"reason\"}], \"stats\":{...}}.",
+           {{"json", "", "write one JSON document"},
+            {"threshold", "X", "minimum verified similarity, (0, 1] (config: dedup.threshold)"},
+            {"method", "M", "verified (default) or minhash (the plain MinHash-LSH baseline)"},
+            {"threads", "N", "worker threads; 0 = all cores (default)"}},
+           1,
+           1},
+          RunScan};
+}
+
+Command EvalCommand() {
+  return {{"eval", "FILE... [--format auto|tsv|mrpc|stsb|gold] [--vault DIR] [--threshold X]",
+           "measure paraphrase detection on labeled pairs, ours vs plain MinHash",
+           "Reads labeled sentence pairs (MRPC, STS-B, or TSV label<TAB>text1<TAB>text2) and\n"
+           "prints precision, recall and F1 at the configured threshold and at the best\n"
+           "threshold, and Spearman rank correlation for graded scores (STS-B: a score >= 4\n"
+           "counts as a paraphrase). A vault gold file (data/gold/dedup_pairs.tsv; needs\n"
+           "--vault) is scored pairwise on the clusters of a full scan. The plain MinHash-LSH\n"
+           "baseline is printed beside ours.",
+           {{"format", "F", "auto (default), tsv, mrpc, stsb or gold"},
+            {"vault", "DIR", "the vault a gold file refers to (also supplies .factdedup.yaml)"},
+            {"threshold", "X", "similarity threshold, (0, 1]"},
+            {"threads", "N", "worker threads; 0 = all cores (default)"}},
+           1,
+           -1},
+          RunEval};
+}
+
+}  // namespace factdedup::cli

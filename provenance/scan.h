@@ -1,0 +1,42 @@
+// Deduplication over a whole vault: the facts of deduplicated sections, across notes, through
+// the dedup engine, with clusters mapped back to notes and lines.
+//
+//   absl::StatusOr<ScanResult> r = ScanVault(vault, config.dedup);
+//   for (const dedup::Cluster& c : r->dedup.clusters) {
+//     const Fact& canonical = r->fact(vault, c.canonical);  ...
+//   }
+#ifndef FACTDEDUP_PROVENANCE_SCAN_H_
+#define FACTDEDUP_PROVENANCE_SCAN_H_
+
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "dedup/engine.h"
+#include "provenance/vault.h"
+
+namespace factdedup::provenance {
+
+struct FactRef {
+  int note = 0;  // index into Vault::notes
+  int fact = 0;  // index into Note::facts
+};
+
+struct ScanResult {
+  std::vector<FactRef> facts;  // the facts compared, in vault order; item i of `dedup`
+  dedup::DedupResult dedup;
+
+  const Fact& fact(const Vault& vault, int item) const {
+    return vault.notes[facts[item].note].facts[facts[item].fact];
+  }
+};
+
+// Facts that take part in deduplication: in a fact section (see VaultOptions), not marked
+// `<!-- factdedup:ignore -->`, with some text.
+std::vector<FactRef> DedupFacts(const Vault& vault);
+
+absl::StatusOr<ScanResult> ScanVault(const Vault& vault, const dedup::DedupOptions& options);
+
+}  // namespace factdedup::provenance
+
+#endif  // FACTDEDUP_PROVENANCE_SCAN_H_
