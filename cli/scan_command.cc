@@ -44,7 +44,8 @@ absl::Status ApplyDedupFlags(const ParsedArgs& args, dedup::DedupOptions* option
   if (args.Has("threads")) {
     int t;
     if (!absl::SimpleAtoi(args.Get("threads"), &t) || t < 0 || t > 1024) {
-      return absl::InvalidArgumentError("--threads must be a whole number from 0 (all cores) to 1024");
+      return absl::InvalidArgumentError(
+          "--threads must be a whole number from 0 (all cores) to 1024");
     }
     options->threads = t;
   }
@@ -97,9 +98,9 @@ int RunScan(const ParsedArgs& args) {
   absl::StatusOr<ScanResult> scan = provenance::ScanVault(*vault, options);
   if (!scan.ok()) return Fail(scan.status());
   if (args.Has("json")) {
-    std::cout << ScanJson(*vault, *scan).dump(2, ' ', false,
-                                              nlohmann::json::error_handler_t::replace)
-              << "\n";
+    std::cout
+        << ScanJson(*vault, *scan).dump(2, ' ', false, nlohmann::json::error_handler_t::replace)
+        << "\n";
     return vault->has_errors() ? kExitError : kExitOk;
   }
   int dups = 0;
@@ -133,9 +134,9 @@ absl::StatusOr<std::string> ReadAll(const std::string& path) {
 }
 
 void PrintMetrics(const std::string& label, const dedup::BinaryMetrics& m) {
-  std::cout << absl::StrFormat("  %-22s P=%.3f R=%.3f F1=%.3f  (threshold %.2f; tp=%d fp=%d fn=%d tn=%d)\n",
-                               label, m.precision(), m.recall(), m.f1(), m.threshold, m.tp, m.fp,
-                               m.fn, m.tn);
+  std::cout << absl::StrFormat(
+      "  %-22s P=%.3f R=%.3f F1=%.3f  (threshold %.2f; tp=%d fp=%d fn=%d tn=%d)\n", label,
+      m.precision(), m.recall(), m.f1(), m.threshold, m.tp, m.fp, m.fn, m.tn);
 }
 
 int RunEval(const ParsedArgs& args) {
@@ -159,7 +160,8 @@ int RunEval(const ParsedArgs& args) {
         return Fail(absl::InvalidArgumentError(path + ": a vault gold file needs --vault DIR"));
       }
       absl::StatusOr<std::vector<provenance::GoldPair>> pairs = provenance::ReadGoldPairs(*content);
-      if (!pairs.ok()) return Fail(absl::InvalidArgumentError(absl::StrCat(path, ": ", pairs.status().message())));
+      if (!pairs.ok())
+        return Fail(absl::InvalidArgumentError(absl::StrCat(path, ": ", pairs.status().message())));
       std::cout << "  " << pairs->size() << " labeled pairs; pairwise same-cluster metrics\n";
       for (dedup::Method method : {dedup::Method::kVerified, dedup::Method::kMinHash}) {
         dedup::DedupOptions o = options;
@@ -170,7 +172,8 @@ int RunEval(const ParsedArgs& args) {
           o.threshold = t / 100.0;
           absl::StatusOr<ScanResult> scan = provenance::ScanVault(*vault, o);
           if (!scan.ok()) return Fail(scan.status());
-          absl::StatusOr<dedup::BinaryMetrics> m = provenance::EvaluateClusters(*vault, *scan, *pairs);
+          absl::StatusOr<dedup::BinaryMetrics> m =
+              provenance::EvaluateClusters(*vault, *scan, *pairs);
           if (!m.ok()) return Fail(m.status());
           m->threshold = o.threshold;
           if (m->f1() > best.f1()) best = *m;
@@ -178,7 +181,8 @@ int RunEval(const ParsedArgs& args) {
         o.threshold = options.threshold;
         absl::StatusOr<ScanResult> scan = provenance::ScanVault(*vault, o);
         if (!scan.ok()) return Fail(scan.status());
-        absl::StatusOr<dedup::BinaryMetrics> at = provenance::EvaluateClusters(*vault, *scan, *pairs);
+        absl::StatusOr<dedup::BinaryMetrics> at =
+            provenance::EvaluateClusters(*vault, *scan, *pairs);
         if (!at.ok()) return Fail(at.status());
         at->threshold = o.threshold;
         PrintMetrics(absl::StrCat(name, " @config"), *at);
@@ -191,9 +195,12 @@ int RunEval(const ParsedArgs& args) {
     if (fmt == "mrpc") pf = dedup::PairFormat::kMrpc;
     if (fmt == "stsb") pf = dedup::PairFormat::kStsb;
     absl::StatusOr<dedup::PairSet> set = dedup::ReadPairs(*content, pf);
-    if (!set.ok()) return Fail(absl::InvalidArgumentError(absl::StrCat(path, ": ", set.status().message())));
+    if (!set.ok())
+      return Fail(absl::InvalidArgumentError(absl::StrCat(path, ": ", set.status().message())));
     std::cout << "  " << set->pairs.size() << " pairs"
-              << (set->graded ? absl::StrFormat(" (graded; label >= %.1f counts as paraphrase)", set->positive_cut) : "")
+              << (set->graded ? absl::StrFormat(" (graded; label >= %.1f counts as paraphrase)",
+                                                set->positive_cut)
+                              : "")
               << "\n";
     for (bool baseline : {false, true}) {
       absl::StatusOr<dedup::EvalReport> r = dedup::EvaluatePairs(*set, options, baseline);
@@ -210,7 +217,8 @@ int RunEval(const ParsedArgs& args) {
 }  // namespace
 
 Command ScanCommand() {
-  return {{"scan", "VAULT [--json] [--threshold X] [--method verified|minhash] [--threads N]",
+  return {{"scan",
+           "VAULT [--json] [--threshold X] [--method verified|minhash] [--threads N]",
            "find clusters of duplicate facts across the vault",
            "Compares the facts of every fact section across all notes (MinHash-LSH and SimHash\n"
            "candidates, exact verification, non-chaining clusters) and prints each cluster:\n"
@@ -228,7 +236,8 @@ Command ScanCommand() {
 }
 
 Command EvalCommand() {
-  return {{"eval", "FILE... [--format auto|tsv|mrpc|stsb|gold] [--vault DIR] [--threshold X]",
+  return {{"eval",
+           "FILE... [--format auto|tsv|mrpc|stsb|gold] [--vault DIR] [--threshold X]",
            "measure paraphrase detection on labeled pairs, ours vs plain MinHash",
            "Reads labeled sentence pairs (MRPC, STS-B, or TSV label<TAB>text1<TAB>text2) and\n"
            "prints precision, recall and F1 at the configured threshold and at the best\n"

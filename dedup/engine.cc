@@ -192,6 +192,28 @@ bool NamesDisagree(const std::vector<std::string>& a, const std::vector<std::str
   return false;
 }
 
+// Share of pairs of shared tokens whose order differs between the two sequences (Kendall
+// distance over first occurrences).
+double DiscordantShare(const std::vector<uint64_t>& a, const std::vector<uint64_t>& b) {
+  std::vector<std::pair<size_t, size_t>> pos;  // (position in a, position in b)
+  for (size_t i = 0; i < a.size(); ++i) {
+    if (std::find(a.begin(), a.begin() + static_cast<long>(i), a[i]) !=
+        a.begin() + static_cast<long>(i))
+      continue;
+    auto it = std::find(b.begin(), b.end(), a[i]);
+    if (it != b.end()) pos.emplace_back(i, static_cast<size_t>(it - b.begin()));
+  }
+  if (pos.size() < 2) return 0;
+  size_t discordant = 0, total = 0;
+  for (size_t i = 0; i < pos.size(); ++i) {
+    for (size_t j = i + 1; j < pos.size(); ++j) {
+      ++total;
+      discordant += pos[j].second < pos[i].second;
+    }
+  }
+  return static_cast<double>(discordant) / static_cast<double>(total);
+}
+
 PairScore Score(const Features& a, const Features& b, const Weights& w,
                 const DedupOptions& options) {
   PairScore s;
@@ -221,11 +243,18 @@ PairScore Score(const Features& a, const Features& b, const Weights& w,
                       ValuesDisagree(a.values[kNumber], b.values[kNumber], false) ||
                       ValuesDisagree(a.values[kDate], b.values[kDate], true);
   s.names_disagree = NamesDisagree(a.names, b.names);
-  s.order_flipped = s.jaccard >= 0.8 && s.bigram < 0.5 && a.passive == b.passive &&
-                    std::min(a.seq.size(), b.seq.size()) >= 2;
+  // Roles swapped: almost the same words, few shared bigrams, and a large share of the shared
+  // words in inverted order. A moved adverb inverts one pair; swapped clauses keep their
+  // bigrams; "A acquired B" / "B acquired A" inverts every pair around the verb.
+  if (s.jaccard >= 0.8 && s.bigram < 0.5 && a.passive == b.passive) {
+    s.order_flipped = DiscordantShare(a.seq, b.seq) >= 0.3;
+  }
   const size_t short_len = (a_shorter ? a.tokens : b.tokens).size();
-  const bool contained = s.containment >= options.containment_threshold &&
-                         static_cast<int>(short_len) >= options.min_containment_tokens;
+  // A truncated fact lost its end: judge it by the words it kept, with some slack.
+  const bool short_truncated = a_shorter ? a.truncated : b.truncated;
+  const double needed = options.containment_threshold * (short_truncated ? 0.85 : 1.0);
+  const bool contained =
+      s.containment >= needed && static_cast<int>(short_len) >= options.min_containment_tokens;
   s.similarity = contained ? std::max(s.jaccard, s.containment) : s.jaccard;
   // Relation of b relative to a (a is the canonical when called from clustering).
   if (a.exact == b.exact) {
@@ -301,6 +330,11 @@ bool PairScore::IsDuplicate(const DedupOptions& options) const {
 absl::StatusOr<PairScore> ScorePair(absl::string_view a, absl::string_view b,
                                     const DedupOptions& options) {
   Normalizer normalizer(options.normalize);
+  return ScorePair(normalizer, a, b, options);
+}
+
+absl::StatusOr<PairScore> ScorePair(const Normalizer& normalizer, absl::string_view a,
+                                    absl::string_view b, const DedupOptions& options) {
   absl::StatusOr<NormalizedText> na = normalizer.Normalize(a);
   if (!na.ok()) return na.status();
   absl::StatusOr<NormalizedText> nb = normalizer.Normalize(b);
@@ -499,6 +533,28 @@ absl::StatusOr<DedupResult> Deduplicate(absl::Span<const Item> items, const Dedu
           if (score_of(canon, order[mi], &s)) {
             taken[mi] = 1;
             cl.members.push_back({order[mi], s.similarity, s.relation});
+          }
+        }
+        // Second pass: a fact that duplicates a member joins if it is still close enough to
+        // the canonical itself (bounded chaining: never A~B~C with A and C unrelated).
+        for (bool grew = true; grew;) {
+          grew = false;
+          for (size_t mi = oi + 1; mi < order.size(); ++mi) {
+            if (taken[mi]) continue;
+            PairScore to_canon = Score(features[canon], features[order[mi]], weights, options);
+            if (to_canon.values_disagree || to_canon.names_disagree || to_canon.order_flipped ||
+                to_canon.similarity < options.canonical_floor) {
+              continue;
+            }
+            for (size_t k = 1; k < cl.members.size(); ++k) {
+              PairScore s;
+              if (score_of(cl.members[k].item, order[mi], &s)) {
+                taken[mi] = 1;
+                cl.members.push_back({order[mi], to_canon.similarity, to_canon.relation});
+                grew = true;
+                break;
+              }
+            }
           }
         }
         taken[oi] = 1;

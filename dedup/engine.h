@@ -28,12 +28,15 @@ enum class Method {
 };
 
 struct DedupOptions {
-  // Minimum verified similarity for a member to join its canonical's cluster. Default 0.5,
+  // Minimum verified similarity for a member to join its canonical's cluster. Default 0.3,
   // calibrated on data/gold (see README); bound (0, 1].
-  double threshold = 0.5;
+  double threshold = 0.3;
+  // A fact that is a verified duplicate of a cluster member joins that cluster only if it is
+  // also at least this similar to the canonical (no unbounded chaining). Default 0.2.
+  double canonical_floor = 0.2;
   // A shorter fact whose weighted tokens are at least this much inside a longer one is
-  // "subsumed" by it (truncated facts likewise). Default 0.8; bound (0, 1].
-  double containment_threshold = 0.8;
+  // "subsumed" by it (truncated facts need 85% of this). Default 0.6; bound (0, 1].
+  double containment_threshold = 0.6;
   // A fact needs this many content tokens before containment alone can make it a duplicate:
   // "Microsoft" is inside every fact about Microsoft. Default 4.
   int min_containment_tokens = 4;
@@ -115,6 +118,9 @@ absl::StatusOr<DedupResult> Deduplicate(absl::Span<const Item> items, const Dedu
 // and callers that compare a few strings.
 absl::StatusOr<PairScore> ScorePair(absl::string_view a, absl::string_view b,
                                     const DedupOptions& options = {});
+// The same with a caller's normalizer (cheaper when scoring many pairs).
+absl::StatusOr<PairScore> ScorePair(const Normalizer& normalizer, absl::string_view a,
+                                    absl::string_view b, const DedupOptions& options);
 
 }  // namespace factdedup::dedup
 

@@ -60,21 +60,28 @@ absl::StatusOr<PairSet> ReadPairs(absl::string_view content, PairFormat format) 
     absl::string_view label, a, b;
     switch (format) {
       case PairFormat::kMrpc:
-        if (f.size() < 5) return absl::InvalidArgumentError(absl::StrCat("line ", i + 1, ": expected 5 tab-separated fields (MRPC)"));
+        if (f.size() < 5)
+          return absl::InvalidArgumentError(
+              absl::StrCat("line ", i + 1, ": expected 5 tab-separated fields (MRPC)"));
         label = f[0], a = f[3], b = f[4];
         break;
       case PairFormat::kStsb:
-        if (f.size() < 7) return absl::InvalidArgumentError(absl::StrCat("line ", i + 1, ": expected 7 or 9 tab-separated fields (STS-B)"));
+        if (f.size() < 7)
+          return absl::InvalidArgumentError(
+              absl::StrCat("line ", i + 1, ": expected 7 or 9 tab-separated fields (STS-B)"));
         label = f[4], a = f[5], b = f[6];
         break;
       default:
-        if (f.size() < 3) return absl::InvalidArgumentError(absl::StrCat("line ", i + 1, ": expected label<TAB>text1<TAB>text2"));
+        if (f.size() < 3)
+          return absl::InvalidArgumentError(
+              absl::StrCat("line ", i + 1, ": expected label<TAB>text1<TAB>text2"));
         label = f[0], a = f[1], b = f[2];
         break;
     }
     if (!absl::SimpleAtod(label, &p.label)) {
       if (i == 0) continue;  // a header line
-      return absl::InvalidArgumentError(absl::StrCat("line ", i + 1, ": label '", label, "' is not a number"));
+      return absl::InvalidArgumentError(
+          absl::StrCat("line ", i + 1, ": label '", label, "' is not a number"));
     }
     p.a = std::string(a);
     p.b = std::string(b);

@@ -29,8 +29,8 @@ struct LabeledPair {
 
 struct PairSet {
   PairFormat format = PairFormat::kTsv;
-  bool graded = false;          // labels are scores (STS-B), not 0/1
-  double positive_cut = 0.5;    // label >= this counts as a paraphrase (4.0 for STS-B)
+  bool graded = false;        // labels are scores (STS-B), not 0/1
+  double positive_cut = 0.5;  // label >= this counts as a paraphrase (4.0 for STS-B)
   std::vector<LabeledPair> pairs;
 };
 

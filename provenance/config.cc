@@ -105,7 +105,8 @@ bool GlobMatchImpl(absl::string_view p, absl::string_view s, bool fold, bool pat
         // "**/" matches zero or more whole folders.
         if (GlobMatchImpl(rest.substr(1), s, fold, paths)) return true;
         for (size_t i = 0; i < s.size(); ++i) {
-          if (s[i] == '/' && GlobMatchImpl(rest.substr(1), s.substr(i + 1), fold, paths)) return true;
+          if (s[i] == '/' && GlobMatchImpl(rest.substr(1), s.substr(i + 1), fold, paths))
+            return true;
         }
         return false;
       }

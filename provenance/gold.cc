@@ -47,9 +47,9 @@ absl::StatusOr<dedup::BinaryMetrics> EvaluateClusters(const Vault& vault, const 
     auto a = item_of.find(absl::StrCat(g.path1, ":", g.line1));
     auto b = item_of.find(absl::StrCat(g.path2, ":", g.line2));
     if (a == item_of.end() || b == item_of.end()) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "gold pair ", g.path1, ":", g.line1, " / ", g.path2, ":", g.line2,
-          " names a fact the scan did not compare"));
+      return absl::InvalidArgumentError(absl::StrCat("gold pair ", g.path1, ":", g.line1, " / ",
+                                                     g.path2, ":", g.line2,
+                                                     " names a fact the scan did not compare"));
     }
     bool same = cluster_of[a->second] >= 0 && cluster_of[a->second] == cluster_of[b->second];
     if (same && g.label) ++m.tp;

@@ -5,6 +5,22 @@
 
 namespace factdedup::provenance {
 
+namespace {
+
+// Log-style bullets start with the date they were logged ("2025-11-12: ..."); that date says
+// when the fact was noted, not what it claims, so it is not compared.
+absl::string_view MatchText(absl::string_view display) {
+  auto digit = [&](size_t i) { return display[i] >= '0' && display[i] <= '9'; };
+  if (display.size() > 12 && digit(0) && digit(1) && digit(2) && digit(3) && display[4] == '-' &&
+      digit(5) && digit(6) && display[7] == '-' && digit(8) && digit(9) && display[10] == ':' &&
+      display[11] == ' ') {
+    return display.substr(12);
+  }
+  return display;
+}
+
+}  // namespace
+
 std::vector<FactRef> DedupFacts(const Vault& vault) {
   std::vector<FactRef> out;
   for (size_t n = 0; n < vault.notes.size(); ++n) {
@@ -27,7 +43,8 @@ absl::StatusOr<ScanResult> ScanVault(const Vault& vault, const dedup::DedupOptio
   for (const FactRef& r : result.facts) {
     const Fact& f = vault.notes[r.note].facts[r.fact];
     // Keys sort like the vault: path, then zero-padded line.
-    items.push_back({f.display, absl::StrCat(f.path, "\x1f", absl::Dec(f.line, absl::kZeroPad10))});
+    items.push_back({std::string(MatchText(f.display)),
+                     absl::StrCat(f.path, "\x1f", absl::Dec(f.line, absl::kZeroPad10))});
   }
   absl::StatusOr<dedup::DedupResult> d = dedup::Deduplicate(items, options);
   if (!d.ok()) return d.status();
