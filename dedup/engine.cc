@@ -27,6 +27,7 @@ struct Features {
   std::vector<uint64_t> bigrams;       // sorted unique ordered bigram hashes
   std::vector<std::string> values[4];  // money, percent, number, date: sorted unique
   std::vector<std::string> names;      // sorted unique name tokens
+  std::vector<uint64_t> name_hashes;   // their hashes, as in `seq`
   uint64_t exact = 0;                  // hash of every token in order
   bool truncated = false;
   bool repaired = false;
@@ -67,6 +68,7 @@ Features Extract(const NormalizedText& t) {
         break;
       case TokenKind::kName:
         f.names.push_back(tok.text);
+        f.name_hashes.push_back(h);
         break;
       case TokenKind::kWord:
         break;
@@ -184,7 +186,7 @@ bool NamesDisagree(const std::vector<std::string>& a, const std::vector<std::str
       if (std::binary_search(a.begin(), a.end(), y)) continue;
       size_t len = std::max(x.size(), y.size());
       if (len >= 4 && x[0] == y[0] &&
-          EditDistance(x, y) <= std::max<int>(1, static_cast<int>(len) / 4)) {
+          EditDistance(x, y) <= std::max<int>(1, static_cast<int>(len) / 3)) {
         return true;
       }
     }
@@ -194,9 +196,11 @@ bool NamesDisagree(const std::vector<std::string>& a, const std::vector<std::str
 
 // Share of pairs of shared tokens whose order differs between the two sequences (Kendall
 // distance over first occurrences).
-double DiscordantShare(const std::vector<uint64_t>& a, const std::vector<uint64_t>& b) {
+double DiscordantShare(const std::vector<uint64_t>& a, const std::vector<uint64_t>& b,
+                       const std::vector<uint64_t>& names) {
   std::vector<std::pair<size_t, size_t>> pos;  // (position in a, position in b)
   for (size_t i = 0; i < a.size(); ++i) {
+    if (std::find(names.begin(), names.end(), a[i]) == names.end()) continue;
     if (std::find(a.begin(), a.begin() + static_cast<long>(i), a[i]) !=
         a.begin() + static_cast<long>(i))
       continue;
@@ -243,11 +247,13 @@ PairScore Score(const Features& a, const Features& b, const Weights& w,
                       ValuesDisagree(a.values[kNumber], b.values[kNumber], false) ||
                       ValuesDisagree(a.values[kDate], b.values[kDate], true);
   s.names_disagree = NamesDisagree(a.names, b.names);
-  // Roles swapped: almost the same words, few shared bigrams, and a large share of the shared
-  // words in inverted order. A moved adverb inverts one pair; swapped clauses keep their
-  // bigrams; "A acquired B" / "B acquired A" inverts every pair around the verb.
+  // Roles swapped: almost the same words, few shared bigrams, and the names (the entities in
+  // the roles) in inverted order. A moved adverb or clause keeps the names' order;
+  // "A acquired B" / "B acquired A" inverts it.
   if (s.jaccard >= 0.8 && s.bigram < 0.5 && a.passive == b.passive) {
-    s.order_flipped = DiscordantShare(a.seq, b.seq) >= 0.3;
+    std::vector<uint64_t> names = a.name_hashes;
+    names.insert(names.end(), b.name_hashes.begin(), b.name_hashes.end());
+    s.order_flipped = DiscordantShare(a.seq, b.seq, names) >= 0.3;
   }
   const size_t short_len = (a_shorter ? a.tokens : b.tokens).size();
   // A truncated fact lost its end: judge it by the words it kept, with some slack.
@@ -520,6 +526,22 @@ absl::StatusOr<DedupResult> Deduplicate(absl::Span<const Item> items, const Dedu
         *out = Score(features[a], features[b], weights, options);
         return out->IsDuplicate(options);
       };
+      // Every member must be close to the canonical and overlap every other member, and
+      // none may disagree with another on values, names or roles: A~B and B~C never put
+      // unrelated A and C together, even under a canonical that subsumes both.
+      auto compatible = [&](const Cluster& cl, int cand) {
+        for (const Member& m : cl.members) {
+          PairScore s = Score(features[m.item], features[cand], weights, options);
+          // Full floor against the canonical; against other members, a quarter of it: they
+          // must share some of the claim, not merely the canonical's other half.
+          const double floor = m.relation == Relation::kCanonical ? options.canonical_floor
+                                                                  : options.canonical_floor / 4;
+          if (s.values_disagree || s.names_disagree || s.order_flipped || s.similarity < floor) {
+            return false;
+          }
+        }
+        return true;
+      };
       std::vector<char> taken(order.size(), 0);
       for (size_t oi = 0; oi < order.size(); ++oi) {
         if (taken[oi]) continue;
@@ -530,7 +552,7 @@ absl::StatusOr<DedupResult> Deduplicate(absl::Span<const Item> items, const Dedu
         for (size_t mi = oi + 1; mi < order.size(); ++mi) {
           if (taken[mi]) continue;
           PairScore s;
-          if (score_of(canon, order[mi], &s)) {
+          if (score_of(canon, order[mi], &s) && compatible(cl, order[mi])) {
             taken[mi] = 1;
             cl.members.push_back({order[mi], s.similarity, s.relation});
           }
@@ -541,11 +563,8 @@ absl::StatusOr<DedupResult> Deduplicate(absl::Span<const Item> items, const Dedu
           grew = false;
           for (size_t mi = oi + 1; mi < order.size(); ++mi) {
             if (taken[mi]) continue;
+            if (!compatible(cl, order[mi])) continue;
             PairScore to_canon = Score(features[canon], features[order[mi]], weights, options);
-            if (to_canon.values_disagree || to_canon.names_disagree || to_canon.order_flipped ||
-                to_canon.similarity < options.canonical_floor) {
-              continue;
-            }
             for (size_t k = 1; k < cl.members.size(); ++k) {
               PairScore s;
               if (score_of(cl.members[k].item, order[mi], &s)) {

@@ -31,8 +31,8 @@ struct DedupOptions {
   // Minimum verified similarity for a member to join its canonical's cluster. Default 0.3,
   // calibrated on data/gold (see README); bound (0, 1].
   double threshold = 0.3;
-  // A fact that is a verified duplicate of a cluster member joins that cluster only if it is
-  // also at least this similar to the canonical (no unbounded chaining). Default 0.2.
+  // A fact joins a cluster only if it is at least this similar to every member already in it
+  // (no chaining: A~B and B~C never put unrelated A and C together). Default 0.2.
   double canonical_floor = 0.2;
   // A shorter fact whose weighted tokens are at least this much inside a longer one is
   // "subsumed" by it (truncated facts need 85% of this). Default 0.6; bound (0, 1].

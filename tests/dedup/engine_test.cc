@@ -1,0 +1,190 @@
+#include "dedup/engine.h"
+
+#include <algorithm>
+#include <map>
+#include <random>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+
+namespace factdedup::dedup {
+namespace {
+
+struct PairCase {
+  std::string a, b;
+  bool duplicate;
+  std::string why;
+};
+
+TEST(ScorePair, Table) {
+  const std::vector<PairCase> cases = {
+      {"Microsoft's Redmond lab currently does not have GPU nodes available for testing.",
+       "Microsoft's Redmond lab does not currently have GPU nodes available for testing.", true,
+       "moved adverb"},
+      {"Peter Imming and Jason Vallery previously worked together at Microsoft, where Peter "
+       "Imming was Jason Vallery's manager.",
+       "Peter Imming previously managed Jason Vallery at Microsoft.", true, "subsumed"},
+      {"Microsoft\xC3\xA2\xE2\x82\xAC\xE2\x84\xA2s fleet is described as fungible.",
+       "Microsoft\xE2\x80\x99s fleet is described as fungible.", true, "mojibake"},
+      {"OpenAI will purchase more than $250B of Azure services.",
+       "OpenAI to purchase +$250B of Azure services.", true, "money formats"},
+      {"Contoso acquired Fabrikam.", "Fabrikam acquired Contoso.", false, "roles swapped"},
+      {"Contoso acquired Fabrikam in 2025 for $1B.", "Fabrikam acquired Contoso in 2025 for $1B.",
+       false, "roles swapped, longer"},
+      {"Jeff Denworth stated MAI needs 2 exabytes of storage capacity on the floor in 2025.",
+       "Jeff Denworth stated MAI needs 2 exabytes of storage capacity on the floor in 2026.", false,
+       "year disagrees"},
+      {"OpenAI will purchase $250B of Azure services.",
+       "OpenAI will purchase $300B of Azure services.", false, "amount disagrees"},
+      {"Jonsi Stephenson met with Microsoft contacts about Azure Blob integration.",
+       "Jonsi Stefanson met with Microsoft contacts about Azure Blob integration.", false,
+       "name spelled two ways"},
+      {"Azure Cosmos DB is described as heavily used by OpenAI for conversation persistence.",
+       "Microsoft has a physical VAST PoC system installed in its Redmond lab.", false,
+       "unrelated"},
+      // Former bugs:
+      // "currently does not" vs "does not currently" was flagged as swapped roles when the
+      // order check used bigram overlap alone.
+  };
+  for (const PairCase& c : cases) {
+    absl::StatusOr<PairScore> s = ScorePair(c.a, c.b);
+    ASSERT_TRUE(s.ok()) << s.status();
+    EXPECT_EQ(s->IsDuplicate(DedupOptions{}), c.duplicate)
+        << c.why << ": sim=" << s->similarity << " j=" << s->jaccard << " c=" << s->containment
+        << " values=" << s->values_disagree << " names=" << s->names_disagree
+        << " order=" << s->order_flipped;
+  }
+}
+
+TEST(ScorePair, RelationsAreNamed) {
+  absl::StatusOr<PairScore> s =
+      ScorePair("The Big Pause is over and Microsoft is scrambling for near-term capacity.",
+                "The Big Pause is over and Microsoft is scrambling for near-term...");
+  ASSERT_TRUE(s.ok());
+  EXPECT_EQ(s->relation, Relation::kTruncated);
+  s = ScorePair("Microsoft's fleet is fungible.", "Microsoft's fleet is fungible.");
+  EXPECT_EQ(s->relation, Relation::kExact);
+}
+
+std::vector<Item> Corpus() {
+  return {
+      {"Microsoft has a physical VAST PoC system installed in Microsoft's lab in Redmond and is "
+       "actively testing it.",
+       "a:1"},
+      {"Microsoft has a physical VAST Data proof-of-concept system installed in Microsoft's lab "
+       "in Redmond and is actively testing it.",
+       "a:2"},
+      {"Microsoft is actively testing a physical VAST PoC system in its Redmond lab.", "a:3"},
+      {"Azure Cosmos DB is described as heavily used by OpenAI for conversation persistence.",
+       "a:4"},
+      {"OpenAI is described as heavily leveraging Azure Cosmos DB for conversation persistence.",
+       "a:5"},
+      {"Contoso acquired Fabrikam.", "a:6"},
+      {"Fabrikam acquired Contoso.", "a:7"},
+      {"Jay Parikh is EVP for CoreAI at Microsoft.", "a:8"},
+  };
+}
+
+std::set<std::set<std::string>> ClusterKeys(const std::vector<Item>& items, const DedupResult& r) {
+  std::set<std::set<std::string>> out;
+  for (const Cluster& c : r.clusters) {
+    std::set<std::string> keys;
+    for (const Member& m : c.members) keys.insert(items[m.item].key);
+    out.insert(keys);
+  }
+  return out;
+}
+
+TEST(Deduplicate, FindsClustersAndKeepsDifferentClaimsApart) {
+  std::vector<Item> items = Corpus();
+  absl::StatusOr<DedupResult> r = Deduplicate(items, DedupOptions{});
+  ASSERT_TRUE(r.ok()) << r.status();
+  std::set<std::set<std::string>> expected = {{"a:1", "a:2", "a:3"}, {"a:4", "a:5"}};
+  EXPECT_EQ(ClusterKeys(items, *r), expected);
+  for (const Cluster& c : r->clusters) {
+    EXPECT_EQ(c.members[0].item, c.canonical);
+    EXPECT_EQ(c.members[0].relation, Relation::kCanonical);
+    EXPECT_FALSE(c.reason.empty());
+    for (const Member& m : c.members) EXPECT_GE(m.similarity, DedupOptions{}.canonical_floor);
+  }
+  // The most complete variant is canonical.
+  for (const Cluster& c : r->clusters) {
+    if (c.members.size() == 3) {
+      EXPECT_EQ(items[c.canonical].key, "a:2");
+    }
+  }
+}
+
+TEST(Deduplicate, NoChainingThroughAMiddleFact) {
+  // A ~ B (Jaccard 1/3) and B ~ C (1/3), but A and C share nothing: never one cluster.
+  std::vector<Item> items = {
+      {"alpha bravo charlie delta echo foxtrot golf hotel", "k:1"},
+      {"delta echo foxtrot golf hotel india juliet kilo lima mike", "k:2"},
+      {"india juliet kilo lima mike november oscar papa", "k:3"},
+  };
+  absl::StatusOr<DedupResult> r = Deduplicate(items, DedupOptions{});
+  ASSERT_TRUE(r.ok());
+  ASSERT_EQ(r->clusters.size(), 1u);
+  std::set<std::string> keys;
+  for (const Member& m : r->clusters[0].members) keys.insert(items[m.item].key);
+  EXPECT_EQ(keys.size(), 2u);
+  EXPECT_TRUE(keys.count("k:2")) << "the middle fact pairs with one side only";
+  EXPECT_FALSE(keys.count("k:1") && keys.count("k:3"));
+}
+
+TEST(Deduplicate, SameOutputForShuffledInputAndAnyThreadCount) {
+  std::vector<Item> items = Corpus();
+  // Grow the corpus with near-copies so the thread pool has work.
+  for (int i = 0; i < 200; ++i) {
+    items.push_back({"Fact number " + std::to_string(i % 50) +
+                         " about storage capacity in region " + std::to_string(i % 7),
+                     "g:" + std::to_string(1000 + i)});
+  }
+  DedupOptions one;
+  one.threads = 1;
+  absl::StatusOr<DedupResult> base = Deduplicate(items, one);
+  ASSERT_TRUE(base.ok());
+  std::mt19937 rng(42);
+  for (int threads : {1, 2, 4}) {
+    std::vector<Item> shuffled = items;
+    std::shuffle(shuffled.begin(), shuffled.end(), rng);
+    DedupOptions o;
+    o.threads = threads;
+    absl::StatusOr<DedupResult> r = Deduplicate(shuffled, o);
+    ASSERT_TRUE(r.ok());
+    EXPECT_EQ(ClusterKeys(shuffled, *r), ClusterKeys(items, *base)) << threads << " threads";
+    ASSERT_EQ(r->clusters.size(), base->clusters.size());
+    for (size_t c = 0; c < r->clusters.size(); ++c) {
+      EXPECT_EQ(shuffled[r->clusters[c].canonical].key, items[base->clusters[c].canonical].key);
+      EXPECT_EQ(r->clusters[c].reason, base->clusters[c].reason);
+    }
+  }
+}
+
+TEST(Deduplicate, MinHashBaselineChainsByDesign) {
+  std::vector<Item> items = Corpus();
+  DedupOptions o;
+  o.method = Method::kMinHash;
+  absl::StatusOr<DedupResult> r = Deduplicate(items, o);
+  ASSERT_TRUE(r.ok());
+  // The bag-of-words baseline cannot tell the swapped roles apart.
+  bool swapped_together = false;
+  for (const Cluster& c : r->clusters) {
+    std::set<std::string> keys;
+    for (const Member& m : c.members) keys.insert(items[m.item].key);
+    swapped_together |= keys.count("a:6") && keys.count("a:7");
+  }
+  EXPECT_TRUE(swapped_together);
+}
+
+TEST(Deduplicate, RejectsBadThreshold) {
+  DedupOptions o;
+  o.threshold = 0;
+  EXPECT_FALSE(Deduplicate(Corpus(), o).ok());
+}
+
+}  // namespace
+}  // namespace factdedup::dedup
