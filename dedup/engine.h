@@ -32,8 +32,8 @@ struct DedupOptions {
   // calibrated on data/gold (see README); bound (0, 1].
   double threshold = 0.3;
   // A fact joins a cluster only if it is at least this similar to every member already in it
-  // (no chaining: A~B and B~C never put unrelated A and C together). Default 0.2.
-  double canonical_floor = 0.2;
+  // (no chaining: A~B and B~C never put unrelated A and C together). Default 0.15.
+  double canonical_floor = 0.15;
   // A shorter fact whose weighted tokens are at least this much inside a longer one is
   // "subsumed" by it (truncated facts need 85% of this). Default 0.6; bound (0, 1].
   double containment_threshold = 0.6;

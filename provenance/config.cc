@@ -208,6 +208,10 @@ absl::StatusOr<Config> ParseConfig(absl::string_view yaml, absl::string_view pat
          return ReadInt(p, "dedup.min_containment_tokens", v, 1, 1000,
                         &c->dedup.min_containment_tokens);
        }},
+      {"canonical_floor",
+       [&](const YAML::Node& v, Config* c) {
+         return ReadDouble(p, "dedup.canonical_floor", v, 0.0, 1.0, &c->dedup.canonical_floor);
+       }},
       {"lsh_threshold",
        [&](const YAML::Node& v, Config* c) {
          return ReadDouble(p, "dedup.lsh_threshold", v, 0.01, 1.0, &c->dedup.lsh_threshold);
