@@ -9,10 +9,8 @@ namespace factdedup::cli {
 
 const std::vector<Command>& AllCommands() {
   static const std::vector<Command>* commands = new std::vector<Command>{
-      FactsCommand(),
-      LinksCommand(),
-      ScanCommand(),
-      EvalCommand(),
+      FactsCommand(), LinksCommand(), ScanCommand(),
+      EvalCommand(),  CleanCommand(), RestoreCommand(),
   };
   return *commands;
 }

@@ -31,6 +31,8 @@ Command FactsCommand();
 Command LinksCommand();
 Command ScanCommand();
 Command EvalCommand();
+Command CleanCommand();
+Command RestoreCommand();
 
 // Shared helpers.
 // Prints "factdedup: <message>" to stderr and returns kExitError.

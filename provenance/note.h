@@ -143,6 +143,10 @@ struct Note {
   std::vector<Fact> facts;
   std::vector<Link> links;  // every link in the note, frontmatter source_ref included
   std::vector<Diagnostic> diagnostics;
+  // Size/mtime/inode when read (set by LoadVault), so a rewrite can refuse a changed file.
+  uint64_t read_size = 0;
+  int64_t read_mtime_ns = 0;
+  uint64_t read_inode = 0;
 };
 
 // Parses `content` (the note's bytes). Never fails: problems are recorded in `diagnostics`

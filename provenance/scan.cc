@@ -1,6 +1,7 @@
 #include "provenance/scan.h"
 
 #include "absl/strings/str_cat.h"
+#include "provenance/clean.h"
 #include "provenance/config.h"
 
 namespace factdedup::provenance {
@@ -43,7 +44,12 @@ absl::StatusOr<ScanResult> ScanVault(const Vault& vault, const dedup::DedupOptio
   for (const FactRef& r : result.facts) {
     const Fact& f = vault.notes[r.note].facts[r.fact];
     // Keys sort like the vault: path, then zero-padded line.
-    items.push_back({std::string(MatchText(f.display)),
+    // A bullet `clean` kept carries its sources; they are not part of the claim.
+    const size_t suffix = SourcesSuffixLength(f.raw);
+    const std::string display =
+        suffix == 0 ? f.display
+                    : StripMarkdown(absl::string_view(f.raw).substr(0, f.raw.size() - suffix));
+    items.push_back({std::string(MatchText(display)),
                      absl::StrCat(f.path, "\x1f", absl::Dec(f.line, absl::kZeroPad10))});
   }
   absl::StatusOr<dedup::DedupResult> d = dedup::Deduplicate(items, options);

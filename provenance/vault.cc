@@ -108,6 +108,7 @@ struct Walker {
 void ReadOne(FileSystem* fs, const std::string& root, const std::string& rel, uint64_t max_size,
              Note* note, std::vector<Diagnostic>* diags, bool* ok) {
   *ok = false;
+  absl::StatusOr<FileInfo> info = fs->Stat(JoinPath(root, rel), /*follow=*/true);
   absl::StatusOr<std::string> bytes = fs->ReadFile(JoinPath(root, rel), max_size);
   if (!bytes.ok()) {
     diags->push_back({Diagnostic::Severity::kError, rel, 0, 0,
@@ -125,6 +126,11 @@ void ReadOne(FileSystem* fs, const std::string& root, const std::string& rel, ui
     return;
   }
   *note = ParseNote(rel, *bytes);
+  if (info.ok()) {
+    note->read_size = info->size;
+    note->read_mtime_ns = info->mtime_ns;
+    note->read_inode = info->inode;
+  }
   for (const Diagnostic& d : note->diagnostics) diags->push_back(d);
   *ok = true;
 }

@@ -1,0 +1,114 @@
+// `factdedup clean VAULT [PATH...] [--write]` and `factdedup restore VAULT PATH...`.
+#include <ctime>
+#include <iostream>
+
+#include "absl/strings/str_format.h"
+#include "cli/commands.h"
+#include "provenance/clean.h"
+#include "provenance/scan.h"
+
+namespace factdedup::cli {
+namespace {
+
+std::string NowUtc() {
+  std::time_t t = std::time(nullptr);
+  std::tm tm;
+  gmtime_r(&t, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return buf;
+}
+
+int RunClean(const ParsedArgs& args) {
+  absl::StatusOr<provenance::Vault> vault = LoadVaultOrReport(args.positionals[0]);
+  if (!vault.ok()) return Fail(vault.status());
+  provenance::CleanOptions options;
+  options.paths.assign(args.positionals.begin() + 1, args.positionals.end());
+  options.include_evidence = args.Has("include-evidence");
+  const std::string style = args.Get("link-style", "wikilink");
+  if (style == "wikilink") {
+    options.link_style = provenance::CleanOptions::LinkStyle::kWikilink;
+  } else if (style == "none") {
+    options.link_style = provenance::CleanOptions::LinkStyle::kNone;
+  } else {
+    return Fail(absl::InvalidArgumentError("--link-style must be 'wikilink' or 'none'"));
+  }
+  absl::StatusOr<provenance::ScanResult> scan = provenance::ScanVault(*vault, vault->config.dedup);
+  if (!scan.ok()) return Fail(scan.status());
+  absl::StatusOr<provenance::CleanPlan> plan = provenance::PlanClean(*vault, *scan, options);
+  if (!plan.ok()) return Fail(plan.status());
+  const bool write = args.Has("write");
+  if (!write) {
+    for (const provenance::PagePlan& p : plan->pages) {
+      std::cout << provenance::UnifiedDiff(p.path, p.before, p.after);
+    }
+  }
+  int64_t saved = 0;
+  for (const provenance::PagePlan& p : plan->pages) {
+    saved += static_cast<int64_t>(p.before.size()) - static_cast<int64_t>(p.after.size());
+    std::cerr << absl::StrFormat(
+        "%s: %d -> %d facts, %d clusters merged, %d bytes saved\n", p.path, p.facts_before,
+        p.facts_after, p.clusters_merged,
+        static_cast<int64_t>(p.before.size()) - static_cast<int64_t>(p.after.size()));
+  }
+  std::cerr << absl::StrFormat("%s %d page(s), %d bytes saved%s\n",
+                               write ? "cleaned" : "would clean", plan->pages.size(), saved,
+                               write || plan->pages.empty() ? "" : " (dry run; --write applies)");
+  if (write && !plan->pages.empty()) {
+    absl::Status s =
+        provenance::ApplyClean(provenance::DefaultFileSystem(), *vault, *plan, NowUtc());
+    if (!s.ok()) return Fail(s);
+  }
+  return vault->has_errors() ? kExitError : kExitOk;
+}
+
+int RunRestore(const ParsedArgs& args) {
+  int code = kExitOk;
+  for (size_t i = 1; i < args.positionals.size(); ++i) {
+    absl::Status s = provenance::RestorePage(provenance::DefaultFileSystem(), args.positionals[0],
+                                             args.positionals[i], NowUtc());
+    if (!s.ok()) {
+      code = Fail(s);
+    } else {
+      std::cerr << args.positionals[i] << ": restored\n";
+    }
+  }
+  return code;
+}
+
+}  // namespace
+
+Command CleanCommand() {
+  return {{"clean",
+           "VAULT [PATH...] [--write] [--link-style wikilink|none] [--include-evidence]",
+           "keep one bullet per duplicate cluster on each page (dry run by default)",
+           "Within each page's fact sections, each cluster keeps one bullet (the canonical when\n"
+           "it is on that page) with links to every other note that stated it appended as\n"
+           "' (sources: [[...]], ...)'; the other variants on the page are removed. Without\n"
+           "--write, prints a unified diff and a per-page summary (stderr) and writes nothing.\n"
+           "With --write, saves each page's old bytes and a journal record under\n"
+           ".factdedup/ (see docs/clean-journal.md), then rewrites it atomically; a page that\n"
+           "changed since it was read is refused. Meeting notes and raw articles (evidence),\n"
+           "sync-conflict copies and notes that did not parse fully are never rewritten.\n"
+           "Running it twice changes nothing the second time. `factdedup restore` undoes it.",
+           {{"write", "", "apply the changes (atomic, recorded for restore)"},
+            {"link-style", "S", "wikilink (default) or none"},
+            {"include-evidence", "", "also rewrite evidence notes"}},
+           1,
+           -1},
+          RunClean};
+}
+
+Command RestoreCommand() {
+  return {{"restore",
+           "VAULT PATH...",
+           "undo the last `clean --write` of each page, byte for byte",
+           "Puts back each page exactly as it was before its last clean, from the backup and\n"
+           "journal under .factdedup/. Refuses a page that changed since that clean wrote it.",
+           {},
+           2,
+           -1},
+          RunRestore};
+}
+
+}  // namespace factdedup::cli

@@ -1,0 +1,391 @@
+#include "provenance/clean.h"
+
+#include <algorithm>
+#include <map>
+#include <set>
+
+#include <nlohmann/json.hpp>
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
+#include "dedup/hash.h"
+
+namespace factdedup::provenance {
+namespace {
+
+constexpr absl::string_view kSuffixOpen = " (sources: ";
+
+std::string StripMd(absl::string_view p) {
+  if (absl::EndsWith(p, ".md")) p.remove_suffix(3);
+  return std::string(p);
+}
+
+std::string Basename(absl::string_view p) {
+  size_t slash = p.rfind('/');
+  return std::string(slash == absl::string_view::npos ? p : p.substr(slash + 1));
+}
+
+std::string HashHex(absl::string_view bytes) {
+  return absl::StrFormat("%016x", dedup::Hash64(bytes));
+}
+
+std::string JournalPath(const std::string& root) {
+  return JoinPath(JoinPath(root, kStateDir), "journal.jsonl");
+}
+
+}  // namespace
+
+std::string SourcesSuffix(const std::vector<Source>& sources, absl::string_view page_path,
+                          CleanOptions::LinkStyle style) {
+  if (style == CleanOptions::LinkStyle::kNone) return "";
+  const std::string base = BaseNotePath(page_path);
+  std::vector<std::string> links;
+  for (const Source& s : sources) {
+    if (BaseNotePath(s.path) == base) continue;
+    std::string target = StripMd(s.path);
+    links.push_back(absl::StrCat("[[", target, "|", Basename(target), "]]"));
+  }
+  if (links.empty()) return "";
+  return absl::StrCat(kSuffixOpen, absl::StrJoin(links, ", "), ")");
+}
+
+size_t SourcesSuffixLength(absl::string_view raw) {
+  if (!absl::EndsWith(raw, "]])")) return 0;
+  size_t pos = raw.rfind(kSuffixOpen);
+  if (pos == absl::string_view::npos) return 0;
+  absl::string_view inner = raw.substr(pos + kSuffixOpen.size());
+  inner.remove_suffix(1);
+  // Only "[[...]], [[...]]": no other text inside.
+  for (absl::string_view part : absl::StrSplit(inner, ", ")) {
+    if (!absl::StartsWith(part, "[[") || !absl::EndsWith(part, "]]") ||
+        part.substr(2, part.size() - 4).find("]]") != absl::string_view::npos) {
+      return 0;
+    }
+  }
+  return raw.size() - pos;
+}
+
+absl::StatusOr<CleanPlan> PlanClean(const Vault& vault, const ScanResult& scan,
+                                    const CleanOptions& options) {
+  LinkResolver resolver(vault);
+  std::set<std::string> only(options.paths.begin(), options.paths.end());
+  for (const std::string& p : only) {
+    if (vault.FindNote(p) < 0) {
+      return absl::NotFoundError(absl::StrCat(p, ": no such note in the vault"));
+    }
+  }
+  auto cleanable = [&](int n) {
+    const Note& note = vault.notes[n];
+    if (!note.fully_parsed) return false;
+    if (BaseNotePath(note.path) != note.path) return false;
+    if (!options.include_evidence && IsEvidenceNote(note, options.sources)) return false;
+    return only.empty() || only.count(note.path) > 0;
+  };
+  // Per page: facts to remove (index -> record) and kept facts' new suffix.
+  struct PageEdits {
+    std::map<int, RemovedVariant> removed;
+    std::map<int, std::string> suffix;
+    int clusters = 0;
+  };
+  std::map<int, PageEdits> pages;
+  for (const dedup::Cluster& c : scan.dedup.clusters) {
+    std::map<int, std::vector<const dedup::Member*>> by_note;
+    for (const dedup::Member& m : c.members) by_note[scan.facts[m.item].note].push_back(&m);
+    std::vector<Source> sources;
+    bool have_sources = false;
+    for (auto& [n, members] : by_note) {
+      if (!cleanable(n)) continue;
+      const Note& note = vault.notes[n];
+      // Keep the first member on this page (the canonical if it is here), unless a later one
+      // has nested children and the first does not: never orphan a child bullet.
+      const Fact& kept = note.facts[scan.facts[members[0]->item].fact];
+      if (!have_sources) {
+        sources = ClusterSources(vault, resolver, scan, c, options.sources);
+        have_sources = true;
+      }
+      PageEdits& edits = pages[n];
+      edits.suffix[kept.index] = SourcesSuffix(sources, note.path, options.link_style);
+      bool merged = false;
+      for (size_t k = 1; k < members.size(); ++k) {
+        const Fact& f = note.facts[scan.facts[members[k]->item].fact];
+        bool has_children = f.index + 1 < static_cast<int>(note.facts.size()) &&
+                            note.facts[f.index + 1].parent == f.index;
+        if (has_children) continue;
+        RemovedVariant r;
+        r.line = f.line;
+        r.raw = note.content.substr(f.span.begin, f.span.size());
+        r.text = f.display;
+        r.canonical_line = kept.line;
+        r.canonical_text = kept.display;
+        r.similarity = members[k]->similarity;
+        r.relation = dedup::RelationName(members[k]->relation);
+        edits.removed[f.index] = std::move(r);
+        merged = true;
+      }
+      if (merged) edits.clusters++;
+    }
+  }
+  CleanPlan plan;
+  for (auto& [n, edits] : pages) {
+    const Note& note = vault.notes[n];
+    PagePlan page;
+    page.note = n;
+    page.path = note.path;
+    page.before = note.content;
+    std::string& out = page.after;
+    // Rebuild from the blocks. A removed bullet takes one neighbouring blank block with it so
+    // the list keeps its spacing: the blank after it when both sides are blank, else the blank
+    // before it when the next block is not blank.
+    const std::vector<Block>& blocks = note.blocks;
+    std::vector<char> drop(blocks.size(), 0);
+    for (size_t b = 0; b < blocks.size(); ++b) {
+      if (blocks[b].kind != BlockKind::kListItem || !edits.removed.count(blocks[b].fact)) continue;
+      drop[b] = 1;
+    }
+    for (size_t b = 0; b < blocks.size(); ++b) {
+      if (!drop[b] || blocks[b].kind != BlockKind::kListItem) continue;
+      size_t prev = b, next = b + 1;
+      while (prev > 0 && drop[prev - 1]) --prev;  // the nearest block that stays
+      bool prev_blank = prev > 0 && blocks[prev - 1].kind == BlockKind::kBlank && !drop[prev - 1];
+      bool next_blank = next < blocks.size() && blocks[next].kind == BlockKind::kBlank;
+      if (prev_blank && next_blank) {
+        drop[next] = 1;
+      } else if (prev_blank && (next >= blocks.size() || !next_blank)) {
+        drop[prev - 1] = 1;
+      }
+    }
+    for (size_t b = 0; b < blocks.size(); ++b) {
+      if (drop[b]) continue;
+      const Block& blk = blocks[b];
+      auto it = blk.kind == BlockKind::kListItem ? edits.suffix.find(blk.fact) : edits.suffix.end();
+      if (it == edits.suffix.end()) {
+        out.append(note.content, blk.span.begin, blk.span.size());
+        continue;
+      }
+      const Fact& f = note.facts[blk.fact];
+      size_t old_suffix = SourcesSuffixLength(f.raw);
+      out.append(note.content, blk.span.begin, f.text_span.end - old_suffix - blk.span.begin);
+      out.append(it->second);
+      out.append(note.content, f.text_span.end, blk.span.end - f.text_span.end);
+    }
+    if (!page.changed()) continue;
+    for (auto& [idx, r] : edits.removed) page.removed.push_back(std::move(r));
+    page.facts_before = static_cast<int>(note.facts.size());
+    page.facts_after = page.facts_before - static_cast<int>(page.removed.size());
+    page.clusters_merged = edits.clusters;
+    plan.pages.push_back(std::move(page));
+  }
+  return plan;
+}
+
+std::string UnifiedDiff(absl::string_view path, absl::string_view before, absl::string_view after) {
+  if (before == after) return "";
+  auto split = [](absl::string_view s) {
+    std::vector<absl::string_view> lines;
+    size_t pos = 0;
+    while (pos < s.size()) {
+      size_t nl = s.find('\n', pos);
+      size_t end = nl == absl::string_view::npos ? s.size() : nl + 1;
+      lines.push_back(s.substr(pos, end - pos));
+      pos = end;
+    }
+    return lines;
+  };
+  std::vector<absl::string_view> a = split(before), b = split(after);
+  // Trim the common prefix and suffix, then LCS on the middle.
+  size_t pre = 0;
+  while (pre < a.size() && pre < b.size() && a[pre] == b[pre]) ++pre;
+  size_t suf = 0;
+  while (suf < a.size() - pre && suf < b.size() - pre &&
+         a[a.size() - 1 - suf] == b[b.size() - 1 - suf]) {
+    ++suf;
+  }
+  const size_t n = a.size() - pre - suf, m = b.size() - pre - suf;
+  // ops over the whole files: ' ' keep, '-' delete, '+' insert
+  std::vector<std::pair<char, absl::string_view>> ops;
+  for (size_t i = 0; i < pre; ++i) ops.emplace_back(' ', a[i]);
+  if (n * m <= 25'000'000) {
+    std::vector<std::vector<uint32_t>> L(n + 1, std::vector<uint32_t>(m + 1, 0));
+    for (size_t i = n; i-- > 0;) {
+      for (size_t j = m; j-- > 0;) {
+        L[i][j] =
+            a[pre + i] == b[pre + j] ? L[i + 1][j + 1] + 1 : std::max(L[i + 1][j], L[i][j + 1]);
+      }
+    }
+    size_t i = 0, j = 0;
+    while (i < n || j < m) {
+      if (i < n && j < m && a[pre + i] == b[pre + j]) {
+        ops.emplace_back(' ', a[pre + i]);
+        ++i, ++j;
+      } else if (i < n && (j >= m || L[i + 1][j] >= L[i][j + 1])) {
+        ops.emplace_back('-', a[pre + i++]);
+      } else {
+        ops.emplace_back('+', b[pre + j++]);
+      }
+    }
+  } else {
+    for (size_t i = 0; i < n; ++i) ops.emplace_back('-', a[pre + i]);
+    for (size_t j = 0; j < m; ++j) ops.emplace_back('+', b[pre + j]);
+  }
+  for (size_t i = a.size() - suf; i < a.size(); ++i) ops.emplace_back(' ', a[i]);
+
+  std::string out = absl::StrCat("--- a/", path, "\n+++ b/", path, "\n");
+  constexpr size_t kContext = 3;
+  size_t k = 0;
+  while (k < ops.size()) {
+    while (k < ops.size() && ops[k].first == ' ') ++k;
+    if (k >= ops.size()) break;
+    size_t start = k >= kContext ? k - kContext : 0;
+    size_t end = k;
+    // Extend while changes are within 2*context of each other.
+    while (true) {
+      while (end < ops.size() && ops[end].first != ' ') ++end;
+      size_t look = end;
+      while (look < ops.size() && ops[look].first == ' ' && look - end < 2 * kContext) ++look;
+      if (look < ops.size() && ops[look].first != ' ') {
+        end = look;
+        continue;
+      }
+      break;
+    }
+    size_t stop = std::min(ops.size(), end + kContext);
+    size_t a_line = 1, b_line = 1;
+    for (size_t q = 0; q < start; ++q) {
+      if (ops[q].first != '+') ++a_line;
+      if (ops[q].first != '-') ++b_line;
+    }
+    size_t a_count = 0, b_count = 0;
+    for (size_t q = start; q < stop; ++q) {
+      if (ops[q].first != '+') ++a_count;
+      if (ops[q].first != '-') ++b_count;
+    }
+    absl::StrAppend(&out, "@@ -", a_count ? a_line : a_line - 1, ",", a_count, " +",
+                    b_count ? b_line : b_line - 1, ",", b_count, " @@\n");
+    for (size_t q = start; q < stop; ++q) {
+      out.push_back(ops[q].first);
+      out.append(ops[q].second.data(), ops[q].second.size());
+      if (ops[q].second.empty() || ops[q].second.back() != '\n') {
+        out.append("\n\\ No newline at end of file\n");
+      }
+    }
+    k = stop;
+  }
+  return out;
+}
+
+absl::Status ApplyClean(FileSystem* fs, const Vault& vault, const CleanPlan& plan,
+                        absl::string_view timestamp) {
+  const std::string state = JoinPath(vault.root, kStateDir);
+  const std::string backups = JoinPath(state, "backups");
+  if (absl::Status s = fs->MakeDirs(backups); !s.ok()) return s;
+  absl::Status first_error;
+  for (const PagePlan& page : plan.pages) {
+    const Note& note = vault.notes[page.note];
+    const std::string full = JoinPath(vault.root, page.path);
+    // 1. The old bytes, content-addressed, written once.
+    const std::string backup_rel = absl::StrCat("backups/", HashHex(page.before), ".md");
+    const std::string backup = JoinPath(state, backup_rel);
+    absl::StatusOr<std::string> existing = fs->ReadFile(backup, UINT64_MAX);
+    if (!existing.ok() || *existing != page.before) {
+      if (absl::Status s = fs->WriteFileAtomic(backup, page.before, std::nullopt); !s.ok()) {
+        if (first_error.ok()) first_error = s;
+        continue;
+      }
+    }
+    // 2. The journal record, before the page changes.
+    nlohmann::json removed = nlohmann::json::array();
+    for (const RemovedVariant& r : page.removed) {
+      removed.push_back({{"line", r.line},
+                         {"raw", r.raw},
+                         {"text", r.text},
+                         {"canonical", {{"line", r.canonical_line}, {"text", r.canonical_text}}},
+                         {"similarity", r.similarity},
+                         {"relation", r.relation}});
+    }
+    nlohmann::json record = {
+        {"format", "factdedup-clean"},
+        {"version", kJournalVersion},
+        {"action", "clean"},
+        {"time", std::string(timestamp)},
+        {"path", page.path},
+        {"before", {{"xxh3", HashHex(page.before)}, {"size", page.before.size()}}},
+        {"after", {{"xxh3", HashHex(page.after)}, {"size", page.after.size()}}},
+        {"backup", backup_rel},
+        {"removed", std::move(removed)}};
+    const std::string journal = JournalPath(vault.root);
+    absl::StatusOr<std::string> old_journal = fs->ReadFile(journal, UINT64_MAX);
+    std::string new_journal = old_journal.ok() ? *old_journal : "";
+    new_journal += record.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
+    if (absl::Status s = fs->WriteFileAtomic(journal, new_journal, std::nullopt); !s.ok()) {
+      if (first_error.ok()) first_error = s;
+      continue;
+    }
+    // 3. The page, only if it is still what was read.
+    FileInfo expected;
+    expected.size = note.read_size;
+    expected.mtime_ns = note.read_mtime_ns;
+    expected.inode = note.read_inode;
+    if (absl::Status s = fs->WriteFileAtomic(full, page.after, expected); !s.ok()) {
+      if (first_error.ok()) first_error = s;
+    }
+  }
+  return first_error;
+}
+
+absl::Status RestorePage(FileSystem* fs, const std::string& vault_root, absl::string_view path,
+                         absl::string_view timestamp) {
+  const std::string journal = JournalPath(vault_root);
+  absl::StatusOr<std::string> text = fs->ReadFile(journal, UINT64_MAX);
+  if (!text.ok()) {
+    return absl::NotFoundError(absl::StrCat(path, ": no clean has been recorded for this vault"));
+  }
+  nlohmann::json last;
+  int line_no = 0;
+  for (absl::string_view line : absl::StrSplit(*text, '\n', absl::SkipEmpty())) {
+    ++line_no;
+    nlohmann::json j = nlohmann::json::parse(line, nullptr, /*allow_exceptions=*/false);
+    if (j.is_discarded() || !j.is_object() || j.value("format", "") != "factdedup-clean") {
+      return absl::DataLossError(absl::StrCat(journal, ":", line_no, ": not a journal record"));
+    }
+    if (j.value("version", 0) != kJournalVersion) {
+      return absl::FailedPreconditionError(absl::StrCat(journal, ":", line_no, ": journal version ",
+                                                        j.value("version", 0), " is not ",
+                                                        kJournalVersion));
+    }
+    if (j.value("path", "") == path) last = j;
+  }
+  if (last.is_null() || last.value("action", "") != "clean") {
+    return absl::NotFoundError(absl::StrCat(path, ": no clean to undo"));
+  }
+  const std::string full = JoinPath(vault_root, std::string(path));
+  absl::StatusOr<std::string> current = fs->ReadFile(full, UINT64_MAX);
+  if (!current.ok()) return current.status();
+  if (HashHex(*current) != last["after"]["xxh3"].get<std::string>()) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        path,
+        ": the page changed since the last clean wrote it; not restored (the old page is "
+        "kept at .factdedup/",
+        last["backup"].get<std::string>(), ")"));
+  }
+  const std::string backup =
+      JoinPath(JoinPath(vault_root, kStateDir), last["backup"].get<std::string>());
+  absl::StatusOr<std::string> old = fs->ReadFile(backup, UINT64_MAX);
+  if (!old.ok()) return old.status();
+  if (HashHex(*old) != last["before"]["xxh3"].get<std::string>()) {
+    return absl::DataLossError(absl::StrCat(backup, ": backup does not match its recorded hash"));
+  }
+  absl::StatusOr<FileInfo> info = fs->Stat(full, true);
+  if (!info.ok()) return info.status();
+  nlohmann::json record = {{"format", "factdedup-clean"}, {"version", kJournalVersion},
+                           {"action", "restore"},         {"time", std::string(timestamp)},
+                           {"path", std::string(path)},   {"before", last["after"]},
+                           {"after", last["before"]},     {"backup", last["backup"]}};
+  std::string new_journal = *text + record.dump() + "\n";
+  if (absl::Status s = fs->WriteFileAtomic(journal, new_journal, std::nullopt); !s.ok()) return s;
+  return fs->WriteFileAtomic(full, *old, *info);
+}
+
+}  // namespace factdedup::provenance

@@ -1,0 +1,92 @@
+// Cleaning bloated pages: within each page's fact sections, each duplicate cluster keeps one
+// bullet (with links to every source that stated it); the other variants on that page are
+// removed and recorded so that `RestorePage` brings the page back byte for byte.
+//
+//   absl::StatusOr<CleanPlan> plan = PlanClean(vault, scan, {});
+//   for (const PagePlan& p : plan->pages) std::cout << UnifiedDiff(p.path, p.before, p.after);
+//   absl::Status s = ApplyClean(fs, vault, *plan, "2026-11-22T10:00:00Z");   // --write
+//
+// Everything outside the removed bullets and the kept bullets' source suffix stays
+// byte-identical. Evidence notes (meeting notes, raw articles), versions of a note
+// (sync-conflict copies) and notes that were not fully parsed are never rewritten.
+// The on-disk record is documented in docs/clean-journal.md.
+#ifndef FACTDEDUP_PROVENANCE_CLEAN_H_
+#define FACTDEDUP_PROVENANCE_CLEAN_H_
+
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "provenance/io.h"
+#include "provenance/scan.h"
+#include "provenance/sources.h"
+#include "provenance/vault.h"
+
+namespace factdedup::provenance {
+
+inline constexpr int kJournalVersion = 1;
+inline constexpr char kStateDir[] = ".factdedup";
+
+struct CleanOptions {
+  enum class LinkStyle {
+    kWikilink,  // " (sources: [[path|name]], ...)" appended to the kept bullet (default)
+    kNone,      // no links appended
+  };
+  LinkStyle link_style = LinkStyle::kWikilink;
+  SourceOptions sources;
+  // Also rewrite evidence notes (meeting notes, raw articles). Default false.
+  bool include_evidence = false;
+  // Vault-relative pages to clean; empty means every page.
+  std::vector<std::string> paths;
+};
+
+struct RemovedVariant {
+  int line = 0;            // in the page before cleaning
+  std::string raw;         // the bullet's whole lines, as they were
+  std::string text;        // display text
+  int canonical_line = 0;  // the kept bullet's line (before cleaning)
+  std::string canonical_text;
+  double similarity = 0;
+  std::string relation;
+};
+
+struct PagePlan {
+  int note = 0;
+  std::string path;
+  std::string before, after;
+  std::vector<RemovedVariant> removed;
+  int facts_before = 0, facts_after = 0, clusters_merged = 0;
+  bool changed() const { return before != after; }
+};
+
+struct CleanPlan {
+  std::vector<PagePlan> pages;  // only pages that change, in vault order
+};
+
+// The suffix `clean` appends to a kept bullet, or "" when there are no other sources.
+std::string SourcesSuffix(const std::vector<Source>& sources, absl::string_view page_path,
+                          CleanOptions::LinkStyle style);
+// Length of a trailing sources suffix in a bullet's raw text (0 if none).
+size_t SourcesSuffixLength(absl::string_view raw);
+
+absl::StatusOr<CleanPlan> PlanClean(const Vault& vault, const ScanResult& scan,
+                                    const CleanOptions& options);
+
+// A unified diff (3 lines of context) from `before` to `after`, with a/ and b/ headers.
+std::string UnifiedDiff(absl::string_view path, absl::string_view before, absl::string_view after);
+
+// Writes every changed page atomically, after saving its old bytes and a journal record under
+// `<vault>/.factdedup/`. A page that changed on disk since it was read is refused (kAborted)
+// and left untouched; the others are still written. Returns the first error.
+absl::Status ApplyClean(FileSystem* fs, const Vault& vault, const CleanPlan& plan,
+                        absl::string_view timestamp);
+
+// Puts back the page as it was before its last `clean --write`, if the page is still what that
+// run wrote (otherwise kFailedPrecondition, nothing written).
+absl::Status RestorePage(FileSystem* fs, const std::string& vault_root, absl::string_view path,
+                         absl::string_view timestamp);
+
+}  // namespace factdedup::provenance
+
+#endif  // FACTDEDUP_PROVENANCE_CLEAN_H_
