@@ -1,8 +1,11 @@
 // End-to-end tests of the factdedup executable: exit codes, --help, facts --json.
 #include <sys/wait.h>
 
+#include <unistd.h>
+
 #include <array>
 #include <cstdio>
+#include <cstdlib>
 #include <map>
 #include <set>
 #include <string>
@@ -78,6 +81,33 @@ TEST(Cli, FactsTextFormat) {
   Result r = RunCli("facts " + Vault());
   ASSERT_EQ(r.code, 0);
   EXPECT_THAT(r.out, HasSubstr("Accounts/Microsoft.md:15: [Key Facts] Microsoft's internal"));
+}
+
+TEST(Cli, CleanDryRunPrintsADiffAndWritesNothingThenWriteAndRestore) {
+  char tmpl[] = "/tmp/factdedup-cli-XXXXXX";
+  std::string dir = mkdtemp(tmpl);
+  ASSERT_EQ(std::system(("cp -r " + Vault() + "/. '" + dir + "/'").c_str()), 0);
+  const std::string q = "'" + dir + "'";
+  Result dry = RunCli("clean " + q);
+  EXPECT_EQ(dry.code, 0);
+  EXPECT_THAT(dry.out, HasSubstr("--- a/Accounts/Microsoft.md\n+++ b/Accounts/Microsoft.md\n@@"));
+  EXPECT_EQ(
+      std::system(
+          ("cmp -s " + q + "/Accounts/Microsoft.md " + Vault() + "/Accounts/Microsoft.md").c_str()),
+      0);
+  EXPECT_EQ(RunCli("clean " + q + " --write").code, 0);
+  EXPECT_NE(
+      std::system(
+          ("cmp -s " + q + "/Accounts/Microsoft.md " + Vault() + "/Accounts/Microsoft.md").c_str()),
+      0);
+  EXPECT_EQ(RunCli("clean " + q).out, "") << "second run must change nothing";
+  EXPECT_EQ(RunCli("restore " + q + " Accounts/Microsoft.md").code, 0);
+  EXPECT_EQ(
+      std::system(
+          ("cmp -s " + q + "/Accounts/Microsoft.md " + Vault() + "/Accounts/Microsoft.md").c_str()),
+      0);
+  EXPECT_EQ(RunCli("restore " + q + " Accounts/Microsoft.md").code, 2);
+  std::system(("rm -rf " + q).c_str());
 }
 
 }  // namespace
