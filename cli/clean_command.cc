@@ -25,14 +25,10 @@ int RunClean(const ParsedArgs& args) {
   provenance::CleanOptions options;
   options.paths.assign(args.positionals.begin() + 1, args.positionals.end());
   options.include_evidence = args.Has("include-evidence");
-  const std::string style = args.Get("link-style", "wikilink");
-  if (style == "wikilink") {
-    options.link_style = provenance::CleanOptions::LinkStyle::kWikilink;
-  } else if (style == "none") {
-    options.link_style = provenance::CleanOptions::LinkStyle::kNone;
-  } else {
-    return Fail(absl::InvalidArgumentError("--link-style must be 'wikilink' or 'none'"));
-  }
+  absl::StatusOr<provenance::CleanOptions::LinkStyle> style =
+      provenance::ParseLinkStyle(args.Get("link-style", vault->config.link_style));
+  if (!style.ok()) return Fail(style.status());
+  options.link_style = *style;
   absl::StatusOr<provenance::ScanResult> scan = provenance::ScanVault(*vault, vault->config.dedup);
   if (!scan.ok()) return Fail(scan.status());
   absl::StatusOr<provenance::CleanPlan> plan = provenance::PlanClean(*vault, *scan, options);
@@ -80,11 +76,12 @@ int RunRestore(const ParsedArgs& args) {
 
 Command CleanCommand() {
   return {{"clean",
-           "VAULT [PATH...] [--write] [--link-style wikilink|none] [--include-evidence]",
+           "VAULT [PATH...] [--write] [--link-style wikilink|footnote|none] [--include-evidence]",
            "keep one bullet per duplicate cluster on each page (dry run by default)",
            "Within each page's fact sections, each cluster keeps one bullet (the canonical when\n"
            "it is on that page) with links to every other note that stated it appended as\n"
-           "' (sources: [[...]], ...)'; the other variants on the page are removed. Without\n"
+           "' (sources: [[...]], ...)' (or a footnote); the other variants on the page are "
+           "removed. Without\n"
            "--write, prints a unified diff and a per-page summary (stderr) and writes nothing.\n"
            "With --write, saves each page's old bytes and a journal record under\n"
            ".factdedup/ (see docs/clean-journal.md), then rewrites it atomically; a page that\n"
@@ -92,7 +89,7 @@ Command CleanCommand() {
            "sync-conflict copies and notes that did not parse fully are never rewritten.\n"
            "Running it twice changes nothing the second time. `factdedup restore` undoes it.",
            {{"write", "", "apply the changes (atomic, recorded for restore)"},
-            {"link-style", "S", "wikilink (default) or none"},
+            {"link-style", "S", "wikilink (default), footnote or none (config: link_style)"},
             {"include-evidence", "", "also rewrite evidence notes"}},
            1,
            -1},

@@ -11,12 +11,20 @@
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
+#include "absl/strings/strip.h"
 #include "dedup/hash.h"
 
 namespace factdedup::provenance {
 namespace {
 
 constexpr absl::string_view kSuffixOpen = " (sources: ";
+constexpr absl::string_view kFootnoteOpen = " [^fd-";
+constexpr absl::string_view kFootnoteMarker = "\n<!-- factdedup:sources -->\n";
+
+// Six hex digits naming a set of source links; the same sources share one footnote.
+std::string FootnoteId(absl::string_view links) {
+  return absl::StrFormat("%06x", dedup::Hash64(links) & 0xFFFFFF);
+}
 
 std::string StripMd(absl::string_view p) {
   if (absl::EndsWith(p, ".md")) p.remove_suffix(3);
@@ -38,9 +46,15 @@ std::string JournalPath(const std::string& root) {
 
 }  // namespace
 
-std::string SourcesSuffix(const std::vector<Source>& sources, absl::string_view page_path,
-                          CleanOptions::LinkStyle style) {
-  if (style == CleanOptions::LinkStyle::kNone) return "";
+absl::StatusOr<CleanOptions::LinkStyle> ParseLinkStyle(absl::string_view name) {
+  if (name == "wikilink") return CleanOptions::LinkStyle::kWikilink;
+  if (name == "footnote") return CleanOptions::LinkStyle::kFootnote;
+  if (name == "none") return CleanOptions::LinkStyle::kNone;
+  return absl::InvalidArgumentError(
+      absl::StrCat("link style '", name, "' is not one of wikilink, footnote, none"));
+}
+
+std::string SourcesLinks(const std::vector<Source>& sources, absl::string_view page_path) {
   const std::string base = BaseNotePath(page_path);
   std::vector<std::string> links;
   for (const Source& s : sources) {
@@ -48,11 +62,32 @@ std::string SourcesSuffix(const std::vector<Source>& sources, absl::string_view 
     std::string target = StripMd(s.path);
     links.push_back(absl::StrCat("[[", target, "|", Basename(target), "]]"));
   }
+  return absl::StrJoin(links, ", ");
+}
+
+std::string SourcesSuffix(const std::vector<Source>& sources, absl::string_view page_path,
+                          CleanOptions::LinkStyle style) {
+  if (style == CleanOptions::LinkStyle::kNone) return "";
+  std::string links = SourcesLinks(sources, page_path);
   if (links.empty()) return "";
-  return absl::StrCat(kSuffixOpen, absl::StrJoin(links, ", "), ")");
+  if (style == CleanOptions::LinkStyle::kFootnote) {
+    return absl::StrCat(kFootnoteOpen, FootnoteId(links), "]");
+  }
+  return absl::StrCat(kSuffixOpen, links, ")");
 }
 
 size_t SourcesSuffixLength(absl::string_view raw) {
+  // " [^fd-xxxxxx]"
+  const size_t footnote = kFootnoteOpen.size() + 7;
+  if (raw.size() >= footnote &&
+      raw.substr(raw.size() - footnote, kFootnoteOpen.size()) == kFootnoteOpen &&
+      raw.back() == ']') {
+    absl::string_view hex = raw.substr(raw.size() - 7, 6);
+    if (std::all_of(hex.begin(), hex.end(),
+                    [](char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'); })) {
+      return footnote;
+    }
+  }
   if (!absl::EndsWith(raw, "]])")) return 0;
   size_t pos = raw.rfind(kSuffixOpen);
   if (pos == absl::string_view::npos) return 0;
@@ -88,6 +123,7 @@ absl::StatusOr<CleanPlan> PlanClean(const Vault& vault, const ScanResult& scan,
   struct PageEdits {
     std::map<int, RemovedVariant> removed;
     std::map<int, std::string> suffix;
+    std::map<std::string, std::string> footnotes;  // id -> links
     int clusters = 0;
   };
   std::map<int, PageEdits> pages;
@@ -108,6 +144,10 @@ absl::StatusOr<CleanPlan> PlanClean(const Vault& vault, const ScanResult& scan,
       }
       PageEdits& edits = pages[n];
       edits.suffix[kept.index] = SourcesSuffix(sources, note.path, options.link_style);
+      if (options.link_style == CleanOptions::LinkStyle::kFootnote) {
+        std::string links = SourcesLinks(sources, note.path);
+        if (!links.empty()) edits.footnotes[FootnoteId(links)] = links;
+      }
       bool merged = false;
       for (size_t k = 1; k < members.size(); ++k) {
         const Fact& f = note.facts[scan.facts[members[k]->item].fact];
@@ -170,6 +210,27 @@ absl::StatusOr<CleanPlan> PlanClean(const Vault& vault, const ScanResult& scan,
       out.append(note.content, blk.span.begin, f.text_span.end - old_suffix - blk.span.begin);
       out.append(it->second);
       out.append(note.content, f.text_span.end, blk.span.end - f.text_span.end);
+    }
+    // Footnote definitions live in one block at the end of the page, after a marker comment;
+    // an earlier run's block is read back (its definitions kept) and written anew.
+    if (size_t mark = out.find(kFootnoteMarker.data(), 0, kFootnoteMarker.size());
+        mark != std::string::npos) {
+      for (absl::string_view line :
+           absl::StrSplit(absl::string_view(out).substr(mark + kFootnoteMarker.size()), '\n')) {
+        if (absl::StartsWith(line, "[^fd-") && line.size() > 13 && line.substr(11, 3) == "]: ") {
+          absl::string_view links = line.substr(14);
+          absl::ConsumePrefix(&links, "sources: ");
+          edits.footnotes.emplace(std::string(line.substr(5, 6)), std::string(links));
+        }
+      }
+      out.resize(mark);
+    }
+    if (!edits.footnotes.empty()) {
+      if (!out.empty() && out.back() != '\n') out.push_back('\n');
+      out.append(kFootnoteMarker.data(), kFootnoteMarker.size());
+      for (const auto& [id, links] : edits.footnotes) {
+        absl::StrAppend(&out, "[^fd-", id, "]: sources: ", links, "\n");
+      }
     }
     if (!page.changed()) continue;
     for (auto& [idx, r] : edits.removed) page.removed.push_back(std::move(r));

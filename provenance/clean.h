@@ -31,6 +31,7 @@ inline constexpr char kStateDir[] = ".factdedup";
 struct CleanOptions {
   enum class LinkStyle {
     kWikilink,  // " (sources: [[path|name]], ...)" appended to the kept bullet (default)
+    kFootnote,  // " [^fd-xxxxxx]" appended, definitions at the end of the page
     kNone,      // no links appended
   };
   LinkStyle link_style = LinkStyle::kWikilink;
@@ -63,6 +64,12 @@ struct PagePlan {
 struct CleanPlan {
   std::vector<PagePlan> pages;  // only pages that change, in vault order
 };
+
+// Parses "wikilink", "footnote" or "none".
+absl::StatusOr<CleanOptions::LinkStyle> ParseLinkStyle(absl::string_view name);
+
+// "[[path|name]], ..." for every source that is not `page_path` or a version of it.
+std::string SourcesLinks(const std::vector<Source>& sources, absl::string_view page_path);
 
 // The suffix `clean` appends to a kept bullet, or "" when there are no other sources.
 std::string SourcesSuffix(const std::vector<Source>& sources, absl::string_view page_path,

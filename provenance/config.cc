@@ -184,6 +184,15 @@ absl::StatusOr<Config> ParseConfig(absl::string_view yaml, absl::string_view pat
        [&](const YAML::Node& v, Config* c) {
          return ReadUint(p, "max_file_size", v, 1ull << 30, &c->vault.max_file_size);
        }},
+      {"link_style",
+       [&](const YAML::Node& v, Config* c) -> absl::Status {
+         if (!v.IsScalar() ||
+             (v.Scalar() != "wikilink" && v.Scalar() != "footnote" && v.Scalar() != "none")) {
+           return KeyError(p, v, "'link_style' must be wikilink, footnote or none");
+         }
+         c->link_style = v.Scalar();
+         return absl::OkStatus();
+       }},
       {"fact_sections",
        [&](const YAML::Node& v, Config* c) {
          return ReadStringList(p, "fact_sections", v, &c->vault.fact_sections);

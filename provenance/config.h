@@ -40,6 +40,8 @@ struct VaultOptions {
 struct Config {
   std::string path;  // the file read, or "" when defaults are used
   VaultOptions vault;
+  // How `clean` links a kept bullet to its sources: "wikilink" (default), "footnote", "none".
+  std::string link_style = "wikilink";
   // The `dedup:` section: thresholds and candidate generation (see dedup/engine.h).
   dedup::DedupOptions dedup;
 };

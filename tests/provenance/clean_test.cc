@@ -90,6 +90,21 @@ TEST_F(CleanTest, WriteIsIdempotentAndRestoreIsByteExact) {
   EXPECT_FALSE(RestorePage(DefaultFileSystem(), dir_, "Accounts/Microsoft.md", "t").ok());
 }
 
+TEST_F(CleanTest, FootnoteStyleIsIdempotentAndRestorable) {
+  const std::string original = Page();
+  CleanOptions options;
+  options.link_style = CleanOptions::LinkStyle::kFootnote;
+  Run r = Plan(options);
+  ASSERT_EQ(r.plan.pages.size(), 1u);
+  const std::string& after = r.plan.pages[0].after;
+  EXPECT_THAT(after, HasSubstr("\n<!-- factdedup:sources -->\n[^fd-"));
+  EXPECT_THAT(after, ::testing::Not(HasSubstr("(sources: [[")));
+  ASSERT_TRUE(ApplyClean(DefaultFileSystem(), r.vault, r.plan, "t1").ok());
+  EXPECT_TRUE(Plan(options).plan.pages.empty()) << "a second clean must change nothing";
+  ASSERT_TRUE(RestorePage(DefaultFileSystem(), dir_, "Accounts/Microsoft.md", "t2").ok());
+  EXPECT_EQ(Page(), original);
+}
+
 TEST_F(CleanTest, RefusesAPageThatChangedSinceItWasRead) {
   Run r = Plan();
   const std::string edited = Page() + "\n- a line the user added meanwhile\n";

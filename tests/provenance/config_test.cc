@@ -43,6 +43,9 @@ TEST(ParseConfig, ErrorsNameKeyAndLine) {
       {"max_file_size: -5\n", "'max_file_size' must be a non-negative integer"},
       {"include:\n  a: b\n", "x.yaml:2:3: 'include' must be a list of strings"},
       {"version: 2\n", "'version' must be 1"},
+      {"link_style: links\n", "x.yaml:1:13: 'link_style' must be wikilink, footnote or none"},
+      {"dedup:\n  treshold: 0.5\n", "x.yaml:2:3: unknown key 'treshold'"},
+      {"dedup:\n  threshold: 2\n", "'dedup.threshold' must be between"},
       {"- a\n- b\n", "must be a map"},
       {"a: [1\n", "x.yaml:2:1: malformed YAML"},
       // Former bugs: none yet.
