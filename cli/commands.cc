@@ -9,8 +9,8 @@ namespace factdedup::cli {
 
 const std::vector<Command>& AllCommands() {
   static const std::vector<Command>* commands = new std::vector<Command>{
-      FactsCommand(), LinksCommand(), ScanCommand(),
-      EvalCommand(),  CleanCommand(), RestoreCommand(),
+      FactsCommand(), LinksCommand(),   ScanCommand(),  EvalCommand(),
+      CleanCommand(), RestoreCommand(), CheckCommand(),
   };
   return *commands;
 }

@@ -33,6 +33,7 @@ Command ScanCommand();
 Command EvalCommand();
 Command CleanCommand();
 Command RestoreCommand();
+Command CheckCommand();
 
 // Shared helpers.
 // Prints "factdedup: <message>" to stderr and returns kExitError.

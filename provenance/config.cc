@@ -249,6 +249,21 @@ absl::StatusOr<Config> ParseConfig(absl::string_view yaml, absl::string_view pat
          return absl::OkStatus();
        }},
   };
+  std::map<std::string, Handler> check_handlers = {
+      {"max_new_duplicates",
+       [&](const YAML::Node& v, Config* c) {
+         int value = 0;
+         absl::Status s = ReadInt(p, "check.max_new_duplicates", v, 0, 1000000, &value);
+         c->max_new_duplicates = value;
+         return s;
+       }},
+      {"allow", [&](const YAML::Node& v,
+                    Config* c) { return ReadStringList(p, "check.allow", v, &c->check_allow); }},
+  };
+  handlers["check"] = [&](const YAML::Node& v, Config* c) -> absl::Status {
+    if (!v.IsMap()) return KeyError(p, v, "'check' must be a map of keys");
+    return ApplyMap(p, v, check_handlers, c);
+  };
   handlers["dedup"] = [&](const YAML::Node& v, Config* c) -> absl::Status {
     if (!v.IsMap()) return KeyError(p, v, "'dedup' must be a map of keys");
     return ApplyMap(p, v, dedup_handlers, c);

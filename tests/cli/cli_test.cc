@@ -110,5 +110,38 @@ TEST(Cli, CleanDryRunPrintsADiffAndWritesNothingThenWriteAndRestore) {
   std::system(("rm -rf " + q).c_str());
 }
 
+TEST(Cli, CheckAgainstAGitBaseReportsOnlyNewDuplicates) {
+  char tmpl[] = "/tmp/factdedup-git-XXXXXX";
+  std::string dir = mkdtemp(tmpl);
+  const std::string q = "'" + dir + "'";
+  const std::string git = "git -C " + q + " -c user.email=t@t -c user.name=t ";
+  ASSERT_EQ(std::system(("mkdir -p " + q + "/vault && git -C " + q + " init -q").c_str()), 0);
+  // The base already has one duplicate pair.
+  ASSERT_EQ(std::system(("printf '## Key Facts\\n\\n- Jay Parikh is EVP for CoreAI at "
+                         "Microsoft.\\n- Jay Parikh is EVP for CoreAI at Microsoft.\\n' > " +
+                         q + "/vault/A.md && " + git + "add -A && " + git + "commit -qm base")
+                            .c_str()),
+            0);
+  EXPECT_EQ(RunCli("check " + q + "/vault --base HEAD").code, 0) << "nothing new";
+  EXPECT_EQ(RunCli("check " + q + "/vault").code, 1) << "without a base every duplicate counts";
+  // The change adds a paraphrase of another fact.
+  ASSERT_EQ(std::system(("printf -- '- Microsoft has a physical VAST PoC system in its Redmond "
+                         "lab.\\n- Microsoft has a physical VAST PoC system installed in its lab "
+                         "in Redmond.\\n' >> " +
+                         q + "/vault/A.md && " + git + "commit -qam change")
+                            .c_str()),
+            0);
+  Result r = RunCli("check " + q + "/vault --base HEAD~1 --format json");
+  EXPECT_EQ(r.code, 1);
+  nlohmann::json j = nlohmann::json::parse(r.out);
+  ASSERT_EQ(j["findings"].size(), 1u);
+  EXPECT_EQ(j["findings"][0]["path"], "A.md");
+  EXPECT_GE(j["findings"][0]["line"].get<int>(), 4);
+  // The working tree was not touched by reading the base.
+  EXPECT_EQ(std::system(("test -z \"$(git -C " + q + " status --porcelain)\"").c_str()), 0);
+  EXPECT_EQ(RunCli("check " + q + "/vault --base no-such-ref").code, 2);
+  std::system(("rm -rf " + q).c_str());
+}
+
 }  // namespace
 }  // namespace factdedup
