@@ -11,6 +11,7 @@
 #include "cli/commands.h"
 #include "dedup/eval.h"
 #include "dedup/hash.h"
+#include "provenance/check.h"
 #include "provenance/gold.h"
 #include "provenance/scan.h"
 #include "provenance/version.h"
@@ -56,11 +57,6 @@ nlohmann::json Loc(const Fact& f) {
   return {{"path", f.path}, {"line", f.line}, {"text", f.display}};
 }
 
-// A cluster id stable across runs and line moves: a hash of the canonical's text.
-std::string ClusterId(const Fact& canonical) {
-  return absl::StrFormat("c%012x", dedup::Hash64(canonical.display) & 0xFFFFFFFFFFFFULL);
-}
-
 nlohmann::json ScanJson(const Vault& vault, const ScanResult& scan) {
   nlohmann::json clusters = nlohmann::json::array();
   for (const dedup::Cluster& c : scan.dedup.clusters) {
@@ -73,7 +69,7 @@ nlohmann::json ScanJson(const Vault& vault, const ScanResult& scan) {
       j["relation"] = dedup::RelationName(m.relation);
       members.push_back(std::move(j));
     }
-    clusters.push_back({{"id", ClusterId(canon)},
+    clusters.push_back({{"id", provenance::ClusterId(canon)},
                         {"canonical", Loc(canon)},
                         {"members", std::move(members)},
                         {"reason", c.reason}});
@@ -109,7 +105,7 @@ int RunScan(const ParsedArgs& args) {
                                scan->facts.size(), scan->dedup.clusters.size(), dups);
   for (const dedup::Cluster& c : scan->dedup.clusters) {
     const Fact& canon = scan->fact(*vault, c.canonical);
-    std::cout << absl::StrFormat("%s  %d facts  (%s)\n", ClusterId(canon), c.members.size(),
+    std::cout << absl::StrFormat("%s  %d facts  (%s)\n", provenance::ClusterId(canon), c.members.size(),
                                  c.reason);
     for (const dedup::Member& m : c.members) {
       const Fact& f = scan->fact(*vault, m.item);
