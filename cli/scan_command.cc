@@ -10,7 +10,6 @@
 #include "absl/strings/str_format.h"
 #include "cli/commands.h"
 #include "dedup/eval.h"
-#include "dedup/hash.h"
 #include "provenance/check.h"
 #include "provenance/gold.h"
 #include "provenance/scan.h"
@@ -105,8 +104,8 @@ int RunScan(const ParsedArgs& args) {
                                scan->facts.size(), scan->dedup.clusters.size(), dups);
   for (const dedup::Cluster& c : scan->dedup.clusters) {
     const Fact& canon = scan->fact(*vault, c.canonical);
-    std::cout << absl::StrFormat("%s  %d facts  (%s)\n", provenance::ClusterId(canon), c.members.size(),
-                                 c.reason);
+    std::cout << absl::StrFormat("%s  %d facts  (%s)\n", provenance::ClusterId(canon),
+                                 c.members.size(), c.reason);
     for (const dedup::Member& m : c.members) {
       const Fact& f = scan->fact(*vault, m.item);
       if (m.relation == dedup::Relation::kCanonical) {
