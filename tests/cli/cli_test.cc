@@ -77,6 +77,19 @@ TEST(Cli, FactsJsonListsEveryBulletWithRelativePaths) {
   EXPECT_EQ(locations.size(), 136u + 24 + 9 + 12 + 43);
 }
 
+TEST(Cli, ScanJsonIsIdenticalForOneAndManyThreads) {
+  Result one = RunCli("scan " + Vault() + " --json --threads 1");
+  Result two = RunCli("scan " + Vault() + " --json --threads 2");
+  Result four = RunCli("scan " + Vault() + " --json --threads 4");
+  ASSERT_EQ(one.code, 0);
+  EXPECT_FALSE(one.out.empty());
+  EXPECT_EQ(one.out, two.out);
+  EXPECT_EQ(one.out, four.out);
+  nlohmann::json j = nlohmann::json::parse(one.out);
+  EXPECT_EQ(j["version"], 1);
+  EXPECT_GT(j["clusters"].size(), 10u);
+}
+
 TEST(Cli, FactsTextFormat) {
   Result r = RunCli("facts " + Vault());
   ASSERT_EQ(r.code, 0);
