@@ -11,6 +11,7 @@
 #include "cli/commands.h"
 #include "dedup/eval.h"
 #include "provenance/check.h"
+#include "provenance/conflicts.h"
 #include "provenance/gold.h"
 #include "provenance/scan.h"
 #include "provenance/version.h"
@@ -56,7 +57,18 @@ nlohmann::json Loc(const Fact& f) {
   return {{"path", f.path}, {"line", f.line}, {"text", f.display}};
 }
 
-nlohmann::json ScanJson(const Vault& vault, const ScanResult& scan) {
+nlohmann::json ConflictJson(const provenance::Conflict& c) {
+  nlohmann::json facts = nlohmann::json::array();
+  for (const provenance::ConflictFact& f : c.facts) {
+    nlohmann::json j = {{"path", f.path}, {"line", f.line}, {"text", f.text}, {"value", f.value}};
+    if (!f.field.empty()) j["field"] = f.field;
+    facts.push_back(std::move(j));
+  }
+  return {{"type", c.type}, {"facts", std::move(facts)}, {"suggestion", c.suggestion}};
+}
+
+nlohmann::json ScanJson(const Vault& vault, const ScanResult& scan,
+                        const std::vector<provenance::Conflict>& found) {
   nlohmann::json clusters = nlohmann::json::array();
   for (const dedup::Cluster& c : scan.dedup.clusters) {
     const Fact& canon = scan.fact(vault, c.canonical);
@@ -73,16 +85,39 @@ nlohmann::json ScanJson(const Vault& vault, const ScanResult& scan) {
                         {"members", std::move(members)},
                         {"reason", c.reason}});
   }
+  nlohmann::json conflicts = nlohmann::json::array(), updates = nlohmann::json::array();
+  for (const provenance::Conflict& c : found) {
+    (provenance::IsContradiction(c) ? conflicts : updates).push_back(ConflictJson(c));
+  }
   const dedup::DedupStats& s = scan.dedup.stats;
   return {{"version", provenance::kJsonFormatVersion},
           {"facts", scan.facts.size()},
           {"clusters", std::move(clusters)},
+          {"conflicts", std::move(conflicts)},
+          {"updates", std::move(updates)},
           {"stats",
            {{"candidates", s.candidates},
             {"minhash_candidates", s.minhash_candidates},
             {"simhash_candidates", s.simhash_candidates},
             {"duplicate_pairs", s.duplicate_pairs},
             {"oversized_bucket_items", s.oversized_buckets_items}}}};
+}
+
+void PrintConflicts(const std::vector<provenance::Conflict>& conflicts) {
+  int contradictions = 0;
+  for (const provenance::Conflict& c : conflicts) contradictions += provenance::IsContradiction(c);
+  std::cout << absl::StrFormat("%d conflicts, %d updates\n", contradictions,
+                               conflicts.size() - contradictions);
+  for (const provenance::Conflict& c : conflicts) {
+    std::cout << "\n"
+              << (provenance::IsContradiction(c) ? "conflict" : "update") << " [" << c.type
+              << "]\n";
+    for (const provenance::ConflictFact& f : c.facts) {
+      std::cout << absl::StrFormat("  %s:%d  %s%s'%s'  %s\n", f.path, f.line, f.field,
+                                   f.field.empty() ? "" : ": ", f.value, f.text);
+    }
+    if (!c.suggestion.empty()) std::cout << "  " << c.suggestion << "\n";
+  }
 }
 
 int RunScan(const ParsedArgs& args) {
@@ -92,10 +127,13 @@ int RunScan(const ParsedArgs& args) {
   if (absl::Status s = ApplyDedupFlags(args, &options); !s.ok()) return Fail(s);
   absl::StatusOr<ScanResult> scan = provenance::ScanVault(*vault, options);
   if (!scan.ok()) return Fail(scan.status());
+  absl::StatusOr<std::vector<provenance::Conflict>> conflicts =
+      provenance::FindConflicts(*vault, *scan);
+  if (!conflicts.ok()) return Fail(conflicts.status());
   if (args.Has("json")) {
-    std::cout
-        << ScanJson(*vault, *scan).dump(2, ' ', false, nlohmann::json::error_handler_t::replace)
-        << "\n";
+    std::cout << ScanJson(*vault, *scan, *conflicts)
+                     .dump(2, ' ', false, nlohmann::json::error_handler_t::replace)
+              << "\n";
     return vault->has_errors() ? kExitError : kExitOk;
   }
   int dups = 0;
@@ -117,6 +155,7 @@ int RunScan(const ParsedArgs& args) {
     }
     std::cout << "\n";
   }
+  PrintConflicts(*conflicts);
   return vault->has_errors() ? kExitError : kExitOk;
 }
 
@@ -150,6 +189,27 @@ int RunEval(const ParsedArgs& args) {
     if (!content.ok()) return Fail(content.status());
     const bool gold = fmt == "gold" || (fmt == "auto" && content->rfind("label\tpath1\t", 0) == 0);
     std::cout << path << "\n";
+    if (provenance::IsConflictGold(*content)) {
+      if (!vault.ok() || vault_root.empty()) {
+        return Fail(absl::InvalidArgumentError(path + ": a conflicts gold file needs --vault DIR"));
+      }
+      absl::StatusOr<ScanResult> scan = provenance::ScanVault(*vault, options);
+      if (!scan.ok()) return Fail(scan.status());
+      absl::StatusOr<std::vector<provenance::Conflict>> found =
+          provenance::FindConflicts(*vault, *scan);
+      if (!found.ok()) return Fail(found.status());
+      absl::StatusOr<provenance::ConflictMetrics> m =
+          provenance::EvaluateConflicts(*found, *content);
+      if (!m.ok())
+        return Fail(absl::InvalidArgumentError(absl::StrCat(path, ": ", m.status().message())));
+      std::cout << absl::StrFormat(
+          "  conflicts: P=%.3f (%d of %d reported conflicts find a gold row)  R=%.3f (%d of %d "
+          "gold rows found)\n",
+          m->precision(), m->correct, m->reported, m->recall(), m->found_gold, m->gold);
+      for (const std::string& x : m->missed) std::cout << "  missed: " << x << "\n";
+      for (const std::string& x : m->unmatched) std::cout << "  unmatched: " << x << "\n";
+      continue;
+    }
     if (gold) {
       if (!vault.ok() || vault_root.empty()) {
         return Fail(absl::InvalidArgumentError(path + ": a vault gold file needs --vault DIR"));

@@ -1,0 +1,98 @@
+// Conflicts: places where the vault's sources disagree, with both sides and their sources.
+//
+// A conflict is two statements of the same claim, or about the same subject, that cannot both
+// be true as written. FindConflicts reports five kinds (see docs/conflicts.md):
+//   "value"       a date, amount or qualifier disagrees between facts about the same subject
+//                 (also: one source file placed in two folders by the same note's links);
+//   "polarity"    same subject, opposite state ("... continues" / "... was removed");
+//   "name"        a person or organization spelled two ways ("Stephenson" / "Stefanson");
+//                 accent-only and case-only differences are folds, not conflicts;
+//   "acronym"     one acronym expanded two ways ("Microsoft AI (MAI)" / "... Infrastructure
+//                 (MAI)");
+//   "frontmatter" a key that differs between versions of one note (sync-conflict copies).
+// and, with type "update", explicit supersessions ("go-live now May (previously January)"):
+// these are not contradictions and are never counted as conflicts.
+//
+//   absl::StatusOr<std::vector<Conflict>> c = FindConflicts(vault, scan, {});
+//   for (const Conflict& x : *c) if (IsContradiction(x)) ...
+//
+// Nothing here rewrites a note: a suggestion is advice for the reader, never applied.
+#ifndef FACTDEDUP_PROVENANCE_CONFLICTS_H_
+#define FACTDEDUP_PROVENANCE_CONFLICTS_H_
+
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "provenance/scan.h"
+#include "provenance/vault.h"
+
+namespace factdedup::provenance {
+
+struct ConflictOptions {
+  // Cross-cluster facts are "about the same subject" when the IDF-weighted share of the
+  // smaller fact's content tokens found in the other is at least this. Default 0.5, in (0, 1].
+  double min_subject_overlap = 0.5;
+  // ... and they share at least this many content tokens. Default 3.
+  int min_shared_tokens = 3;
+  // Polarity: the two clauses share at least this share of the smaller clause's content
+  // tokens. Default 0.6.
+  double min_clause_overlap = 0.6;
+  // Tokens in more than this many facts are not used to find candidate pairs (bounds the
+  // pair count on large vaults). Default 200.
+  int max_postings = 200;
+  // Name spellings: maximal edit distance is max(this, shorter length / 3). Default 2.
+  int max_name_edit_distance = 2;
+};
+
+struct ConflictFact {
+  std::string path;   // relative to the vault root
+  int line = 0;       // 1-based; for frontmatter the key's line
+  std::string text;   // the fact's display text (or the line's text)
+  std::string value;  // the disagreeing substring as written
+  std::string field;  // frontmatter key for "frontmatter" conflicts, else empty
+};
+
+struct Conflict {
+  std::string type;  // "value", "polarity", "name", "acronym", "frontmatter" or "update"
+  std::vector<ConflictFact> facts;
+  std::string suggestion;  // "" when the evidence supports no side; advice, never applied
+};
+
+// Whether `c` is a contradiction (every type but "update").
+bool IsContradiction(const Conflict& c);
+
+// Finds conflicts and updates over the whole vault; `scan` gives the compared facts and their
+// clusters. Output order is deterministic: by type, then by first location.
+absl::StatusOr<std::vector<Conflict>> FindConflicts(const Vault& vault, const ScanResult& scan,
+                                                    const ConflictOptions& options = {});
+
+// Versions of a note are grouped with BaseNotePath() (provenance/sources.h).
+
+// Evaluation against hand-labeled conflicts (data/gold/conflicts.tsv: a header starting
+// "type\tpath1\tline1\tpath2\tline2", then rows). A gold row is found when a reported
+// conflict of the same type has a fact at (path1, line1) and another at (path2, line2)
+// (unordered). A reported conflict is correct when it finds at least one gold row. So a name
+// or acronym conflict, which groups every line of both spellings, finds all rows of that
+// pair of spellings. Updates are never counted.
+struct ConflictMetrics {
+  int gold = 0;        // gold rows
+  int found_gold = 0;  // gold rows found
+  int reported = 0;    // reported conflicts (updates excluded)
+  int correct = 0;     // reported conflicts that find a gold row
+  double precision() const { return reported ? static_cast<double>(correct) / reported : 0; }
+  double recall() const { return gold ? static_cast<double>(found_gold) / gold : 0; }
+  std::vector<std::string> missed;     // gold rows not found, as "type p1:l1 p2:l2"
+  std::vector<std::string> unmatched;  // reported conflicts finding no row, same format
+};
+
+// Whether `content` looks like a conflicts gold file (by its header).
+bool IsConflictGold(absl::string_view content);
+
+absl::StatusOr<ConflictMetrics> EvaluateConflicts(const std::vector<Conflict>& conflicts,
+                                                  absl::string_view gold_tsv);
+
+}  // namespace factdedup::provenance
+
+#endif  // FACTDEDUP_PROVENANCE_CONFLICTS_H_
