@@ -118,6 +118,7 @@ struct DateHit {
   size_t begin = 0, end = 0;  // bytes in the text
   bool bare_month = false;    // year guessed from the reference date
   int month = 0;
+  std::string role;  // the event the date belongs to ("deploy", "decide", ...), or ""
 };
 
 // The year that puts `month` nearest to the reference month index.
@@ -271,6 +272,68 @@ std::string DayString(int day) {
   return buf;
 }
 
+// The event a date is attached to: the role word nearest to it within its clause (up to 8
+// words before, 4 after). Only dates with the same role are compared across clusters.
+struct RoleWord {
+  const char* prefix;
+  const char* role;
+};
+constexpr RoleWord kRoleWords[] = {
+    {"deploy", "deploy"}, {"live", "deploy"},     {"deliver", "deploy"},  {"floor", "deploy"},
+    {"ready", "deploy"},  {"rollout", "deploy"},  {"launch", "deploy"},   {"ship", "deploy"},
+    {"install", "deploy"}, {"decid", "decide"},   {"decision", "decide"}, {"order", "order"},
+    {"purchas", "order"}, {"meet", "meet"},       {"call", "meet"},       {"keynote", "meet"},
+    {"workshop", "meet"}, {"session", "meet"},    {"present", "meet"},    {"roadshow", "meet"},
+    {"sync", "meet"},     {"schedul", "meet"},    {"deal", "deal"},       {"contract", "deal"},
+    {"return", "return"}, {"poc", "poc"},         {"test", "poc"},
+};
+
+std::string RoleOf(absl::string_view w) {
+  std::string lower = absl::AsciiStrToLower(w);
+  for (const RoleWord& r : kRoleWords) {
+    if (absl::StartsWith(lower, r.prefix)) return r.role;
+  }
+  return "";
+}
+
+void AssignRoles(absl::string_view text, std::vector<DateHit>* dates) {
+  std::vector<Word> w = Words(text);
+  for (DateHit& h : *dates) {
+    // Clause bounds around the date.
+    size_t lo = 0, hi = text.size();
+    for (size_t i = h.begin; i > 0; --i) {
+      char c = text[i - 1];
+      if (c == ';' || c == '(' || (c == ':' && i < text.size() && text[i] == ' ')) {
+        lo = i;
+        break;
+      }
+    }
+    for (size_t i = h.end; i < text.size(); ++i) {
+      char c = text[i];
+      if (c == ';' || c == ')' || c == '(' || (c == ':' && i + 1 < text.size() && text[i + 1] == ' ')) {
+        hi = i;
+        break;
+      }
+    }
+    int before = -1, after = -1;
+    for (int i = 0; i < static_cast<int>(w.size()); ++i) {
+      if (w[i].end <= h.begin && w[i].begin >= lo) before = i;
+      if (w[i].begin >= h.end && w[i].end <= hi && after < 0) after = i;
+    }
+    std::string role;
+    for (int d = 0; d < 8 && role.empty(); ++d) {
+      if (before >= 0 && before - d >= 0 && w[before - d].begin >= lo) {
+        role = RoleOf(w[before - d].text);
+      }
+      if (role.empty() && d < 4 && after >= 0 && after + d < static_cast<int>(w.size()) &&
+          w[after + d].end <= hi) {
+        role = RoleOf(w[after + d].text);
+      }
+    }
+    h.role = role;
+  }
+}
+
 // ---------------------------------------------------------------------------------------
 // Slots of one fact
 
@@ -303,6 +366,7 @@ struct Slots {
   Qualifier qualifier = Qualifier::kNone;
   std::vector<Clause> clauses;
   std::vector<std::string> content;  // distinct content tokens
+  std::vector<std::string> names;    // distinct name tokens (capitalized, acronyms), folded
   std::vector<Update> updates;
   int fact_day = 0;  // the statement's own date (leading "On 2025-10-28," / "2025-12-27:")
 };
@@ -446,7 +510,8 @@ absl::StatusOr<Slots> ExtractSlots(const dedup::Normalizer& n, const Fact& fact,
     if (ParseIsoDate(t.substr(skip, 10), &day) > 0 && t.size() > skip + 10 &&
         (t[skip + 10] == ':' || t[skip + 10] == ',')) {
       s.fact_day = day;
-      body = skip + 11;
+      // "2025-12-27: ..." records when; "On 2025-10-28, ..." is part of the claim.
+      if (skip == 0) body = 11;
     }
   }
   if (!s.fact_day) s.fact_day = note_day;
@@ -458,6 +523,12 @@ absl::StatusOr<Slots> ExtractSlots(const dedup::Normalizer& n, const Fact& fact,
     for (const auto& [b, e] : superseded) gone |= h.begin >= b && h.begin < e;
     if (!gone) s.dates.push_back(h);
   }
+  AssignRoles(text, &s.dates);
+  for (const Token& tok : norm->tokens) {
+    if (tok.kind == TokenKind::kName) s.names.push_back(tok.text);
+  }
+  std::sort(s.names.begin(), s.names.end());
+  s.names.erase(std::unique(s.names.begin(), s.names.end()), s.names.end());
   // Amounts from canonical tokens.
   for (const Token& tok : norm->tokens) {
     Amount a;
@@ -547,21 +618,33 @@ absl::StatusOr<Slots> ExtractSlots(const dedup::Normalizer& n, const Fact& fact,
 // ---------------------------------------------------------------------------------------
 // Pairwise checks
 
-std::string DatesText(const Slots& s) {
-  std::vector<std::string> parts;
-  for (const DateHit& h : s.dates) {
-    parts.push_back(std::string(absl::string_view(s.clean).substr(h.begin, h.end - h.begin)));
-  }
-  return absl::StrJoin(parts, ", ");
-}
 
-bool DatesDisagree(const Slots& a, const Slots& b) {
-  if (a.dates.empty() || b.dates.empty()) return false;
-  for (const DateHit& x : a.dates) {
-    for (const DateHit& y : b.dates) {
-      if (Overlap(x.iv, y.iv)) return false;
+// Whether the dates (of `role`, or all when role is null) disagree: both sides have some and
+// no interval of one overlaps an interval of the other. *va/*vb get the dates as written.
+bool DatesDisagree(const Slots& a, const Slots& b, const std::string* role, std::string* va,
+                   std::string* vb) {
+  std::vector<const DateHit*> xa, xb;
+  for (const DateHit& h : a.dates) {
+    if (!role || h.role == *role) xa.push_back(&h);
+  }
+  for (const DateHit& h : b.dates) {
+    if (!role || h.role == *role) xb.push_back(&h);
+  }
+  if (xa.empty() || xb.empty()) return false;
+  for (const DateHit* x : xa) {
+    for (const DateHit* y : xb) {
+      if (Overlap(x->iv, y->iv)) return false;
     }
   }
+  auto text = [](const Slots& s, const std::vector<const DateHit*>& hs) {
+    std::vector<std::string> parts;
+    for (const DateHit* h : hs) {
+      parts.push_back(std::string(absl::string_view(s.clean).substr(h->begin, h->end - h->begin)));
+    }
+    return absl::StrJoin(parts, ", ");
+  };
+  *va = text(a, xa);
+  *vb = text(b, xb);
   return true;
 }
 
@@ -911,6 +994,11 @@ absl::StatusOr<std::vector<Conflict>> FindConflicts(const Vault& vault, const Sc
     double df = it == postings.end() ? 1 : static_cast<double>(it->second.size());
     return std::log(1.0 + n / df);
   };
+  absl::flat_hash_map<std::string, int> name_df;
+  for (int i = 0; i < n; ++i) {
+    for (const std::string& t : slots[i].names) ++name_df[t];
+  }
+  const int max_name_df = std::max(2, static_cast<int>(options.max_name_share * n));
   std::map<std::pair<int, int>, int> shared;
   for (const auto& [tok, list] : postings) {
     if (static_cast<int>(list.size()) > options.max_postings) continue;
@@ -947,14 +1035,32 @@ absl::StatusOr<std::vector<Conflict>> FindConflicts(const Vault& vault, const Sc
       double denom = std::min(wa, wb);
       same_subject = denom > 0 && ws / denom >= options.min_subject_overlap;
     }
-    if (same_subject) {
-      std::string va, vb;
-      if (DatesDisagree(sa, sb)) {
-        value_pairs.push_back({a, b, DatesText(sa), DatesText(sb)});
-      } else if (AmountsDisagree(sa, sb, same_cluster, &va, &vb)) {
-        value_pairs.push_back({a, b, va, vb});
+    std::string va, vb;
+    bool value_conflict = false;
+    if (same_cluster) {
+      value_conflict = DatesDisagree(sa, sb, nullptr, &va, &vb);
+    } else {
+      // Across clusters: dates of the same role, in facts sharing a distinctive name.
+      bool share_name = false;
+      for (const std::string& t : sa.names) {
+        auto it = name_df.find(t);
+        share_name |= it != name_df.end() && it->second <= max_name_df &&
+                      std::binary_search(sb.names.begin(), sb.names.end(), t);
+      }
+      std::set<std::string> roles;
+      for (const DateHit& h : sa.dates) {
+        if (!h.role.empty()) roles.insert(h.role);
+      }
+      for (const std::string& role : roles) {
+        if (share_name && !value_conflict) {
+          value_conflict = DatesDisagree(sa, sb, &role, &va, &vb);
+        }
       }
     }
+    if (!value_conflict && (same_subject || same_cluster)) {
+      value_conflict = AmountsDisagree(sa, sb, same_cluster, &va, &vb);
+    }
+    if (value_conflict) value_pairs.push_back({a, b, va, vb});
     if (count >= 2 || same_cluster) {
       for (const Clause& ca : sa.clauses) {
         if (ca.polarity == Polarity::kNone) continue;
@@ -1145,6 +1251,8 @@ absl::StatusOr<std::vector<Conflict>> FindConflicts(const Vault& vault, const Sc
       const std::string& a = spellings[x];
       const std::string& b = spellings[y];
       if (a.size() < 3 || b.size() < 3) continue;
+      // "Azur..."/"Azure", "The"/"They": a prefix is a cut or an inflection, not a spelling.
+      if (absl::StartsWith(a, b) || absl::StartsWith(b, a)) continue;
       bool va = IsVowel(a[0]), vb = IsVowel(b[0]);
       if (a[0] != b[0] && !(va && vb)) continue;
       std::string ka = Skeleton(a), kb = Skeleton(b);

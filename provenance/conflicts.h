@@ -36,6 +36,10 @@ struct ConflictOptions {
   double min_subject_overlap = 0.5;
   // ... and they share at least this many content tokens. Default 3.
   int min_shared_tokens = 3;
+  // Dates across clusters are compared only between facts sharing a name token (capitalized
+  // word or acronym) found in at most this share of all facts ("MAI", not "Microsoft" in a
+  // Microsoft account vault), and only dates attached to the same kind of event. Default 0.1.
+  double max_name_share = 0.1;
   // Polarity: the two clauses share at least this share of the smaller clause's content
   // tokens. Default 0.6.
   double min_clause_overlap = 0.6;
