@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <iterator>
 #include <numeric>
 #include <string>
 #include <utility>
@@ -28,6 +29,10 @@ struct Features {
   std::vector<std::string> values[4];  // money, percent, number, date: sorted unique
   std::vector<std::string> names;      // sorted unique name tokens
   std::vector<uint64_t> name_hashes;   // their hashes, as in `seq`
+  std::string initials;                // first letter of each content token, in text order
+  std::vector<uint8_t> case_flags;     // per entry of `tokens`: kSeen* bits
+  std::vector<std::string> caps;       // sorted unique capitalized content words
+  std::vector<std::string> entities;   // names of people, places, organizations (see Corpus)
   uint64_t exact = 0;                  // hash of every token in order
   bool truncated = false;
   bool repaired = false;
@@ -37,6 +42,7 @@ struct Features {
 };
 
 constexpr int kMoney = 0, kPercent = 1, kNumber = 2, kDate = 3;
+constexpr uint8_t kSeenLowercase = 1, kSeenName = 2;
 
 Features Extract(const NormalizedText& t) {
   Features f;
@@ -53,6 +59,7 @@ Features Extract(const NormalizedText& t) {
   for (const Token& tok : t.tokens) {
     uint64_t h = Hash64(tok.text);
     f.seq.push_back(h);
+    f.initials.push_back(tok.text.empty() ? ' ' : tok.text[0]);
     switch (tok.kind) {
       case TokenKind::kMoney:
         f.values[kMoney].push_back(tok.text);
@@ -77,6 +84,15 @@ Features Extract(const NormalizedText& t) {
   f.tokens = f.seq;
   std::sort(f.tokens.begin(), f.tokens.end());
   f.tokens.erase(std::unique(f.tokens.begin(), f.tokens.end()), f.tokens.end());
+  f.case_flags.assign(f.tokens.size(), 0);
+  for (size_t i = 0; i < t.tokens.size(); ++i) {
+    const Token& tok = t.tokens[i];
+    const size_t at = static_cast<size_t>(
+        std::lower_bound(f.tokens.begin(), f.tokens.end(), f.seq[i]) - f.tokens.begin());
+    if (tok.lowercase) f.case_flags[at] |= kSeenLowercase;
+    if (tok.kind == TokenKind::kName) f.case_flags[at] |= kSeenName;
+    if (tok.capitalized) f.caps.push_back(tok.text);
+  }
   for (size_t i = 0; i + 1 < f.seq.size(); ++i) {
     f.bigrams.push_back(f.seq[i] * 0x9E3779B97F4A7C15ULL ^ (f.seq[i + 1] + 0x632BE59BD9B4E019ULL));
   }
@@ -88,6 +104,8 @@ Features Extract(const NormalizedText& t) {
   };
   for (auto& v : f.values) uniq(v);
   uniq(f.names);
+  uniq(f.caps);
+  f.entities = f.names;  // without a corpus; Deduplicate refines it
   return f;
 }
 
@@ -194,6 +212,32 @@ bool NamesDisagree(const std::vector<std::string>& a, const std::vector<std::str
   return false;
 }
 
+// Whether the two facts are about different entities: each side names someone or something
+// the other does not mention, and these outnumber the names they share. "Omar Farouk reported
+// that Contoso's pilot in Osaka ..." and "Diego Weber reported that Contoso's pilot in Madrid
+// ..." are two claims however alike the rest; an added "VAST Data" or "(Microsoft Teams)" in a
+// paraphrase that shares "Microsoft", "VAST" and "Redmond" is not. A name counts as mentioned
+// when the other side has the word (in any case) or spells it out as an acronym ("MAI" /
+// "Microsoft AI ...").
+bool EntitiesDiffer(const Features& a, const Features& b) {
+  auto count = [](const Features& x, const Features& y, int* shared) {
+    int exclusive = 0;
+    for (const std::string& name : x.entities) {
+      if (std::binary_search(y.tokens.begin(), y.tokens.end(), Hash64(name)) ||
+          (name.size() >= 2 && name.size() <= 6 && y.initials.find(name) != std::string::npos)) {
+        ++*shared;
+      } else {
+        ++exclusive;
+      }
+    }
+    return exclusive;
+  };
+  int shared_a = 0, shared_b = 0;
+  const int ea = count(a, b, &shared_a), eb = count(b, a, &shared_b);
+  const int shared = std::max(shared_a, shared_b);
+  return ea > 0 && eb > 0 && std::min(ea, eb) >= shared;
+}
+
 // Share of pairs of shared tokens whose order differs between the two sequences (Kendall
 // distance over first occurrences).
 double DiscordantShare(const std::vector<uint64_t>& a, const std::vector<uint64_t>& b,
@@ -208,11 +252,26 @@ double DiscordantShare(const std::vector<uint64_t>& a, const std::vector<uint64_
     if (it != b.end()) pos.emplace_back(i, static_cast<size_t>(it - b.begin()));
   }
   if (pos.size() < 2) return 0;
+  // A pair of names in the other order is a role swap only when the same relation word sits
+  // between them on both sides ("A acquired B" / "B acquired A"); "Contoso expects revenue
+  // from VDI" / "Revenue from VDI at Contoso" moves a name, not a role.
+  auto between = [](const std::vector<uint64_t>& s, size_t lo, size_t hi) {
+    std::vector<uint64_t> v(s.begin() + static_cast<long>(lo) + 1,
+                            s.begin() + static_cast<long>(hi));
+    std::sort(v.begin(), v.end());
+    return v;
+  };
   size_t discordant = 0, total = 0;
   for (size_t i = 0; i < pos.size(); ++i) {
     for (size_t j = i + 1; j < pos.size(); ++j) {
       ++total;
-      discordant += pos[j].second < pos[i].second;
+      if (pos[j].second >= pos[i].second) continue;
+      std::vector<uint64_t> in_a = between(a, pos[i].first, pos[j].first);
+      std::vector<uint64_t> in_b = between(b, pos[j].second, pos[i].second);
+      std::vector<uint64_t> common;
+      std::set_intersection(in_a.begin(), in_a.end(), in_b.begin(), in_b.end(),
+                            std::back_inserter(common));
+      discordant += !common.empty();
     }
   }
   return static_cast<double>(discordant) / static_cast<double>(total);
@@ -247,6 +306,7 @@ PairScore Score(const Features& a, const Features& b, const Weights& w,
                       ValuesDisagree(a.values[kNumber], b.values[kNumber], false) ||
                       ValuesDisagree(a.values[kDate], b.values[kDate], true);
   s.names_disagree = NamesDisagree(a.names, b.names);
+  s.entities_differ = !s.names_disagree && EntitiesDiffer(a, b);
   // Roles swapped: almost the same words, few shared bigrams, and the names (the entities in
   // the roles) in inverted order. A moved adverb or clause keeps the names' order;
   // "A acquired B" / "B acquired A" inverts it.
@@ -329,7 +389,7 @@ const char* RelationName(Relation r) {
 }
 
 bool PairScore::IsDuplicate(const DedupOptions& options) const {
-  if (values_disagree || names_disagree || order_flipped) return false;
+  if (values_disagree || names_disagree || entities_differ || order_flipped) return false;
   return similarity >= options.threshold;
 }
 
@@ -388,6 +448,27 @@ absl::StatusOr<DedupResult> Deduplicate(absl::Span<const Item> items, const Dedu
   // 2. Sketches.
   t0 = std::chrono::steady_clock::now();
   const Weights weights(features);
+  // Entities: words written capitalized inside a sentence somewhere in the corpus and never
+  // in lowercase ("Contoso", "Redmond", "Rahul"; not "Storage" of "Azure Storage"), so that a
+  // name that only ever opens sentences is still known as a name.
+  {
+    absl::flat_hash_map<uint64_t, uint8_t> seen;
+    for (const Features& f : features) {
+      for (size_t i = 0; i < f.tokens.size(); ++i) seen[f.tokens[i]] |= f.case_flags[i];
+    }
+    ParallelFor(n, threads, 1024, [&](size_t b, size_t e) {
+      for (size_t i = b; i < e; ++i) {
+        Features& f = features[i];
+        f.entities.clear();
+        for (const std::string& w : f.caps) {
+          auto it = seen.find(Hash64(w));
+          if (it != seen.end() && it->second == kSeenName) f.entities.push_back(w);
+        }
+        std::vector<uint8_t>().swap(f.case_flags);
+        std::vector<std::string>().swap(f.caps);
+      }
+    });
+  }
   MinHasher hasher(options.minhash);
   std::vector<MinHashSignature> sigs(n);
   std::vector<uint64_t> simhashes(n);
@@ -458,11 +539,14 @@ absl::StatusOr<DedupResult> Deduplicate(absl::Span<const Item> items, const Dedu
   t0 = std::chrono::steady_clock::now();
   UnionFind uf(n);
   absl::flat_hash_map<uint64_t, size_t> pair_index;
+  std::vector<std::vector<int>> dup_neighbors(n);
   for (size_t k = 0; k < pairs.size(); ++k) {
     if (!dup[k]) continue;
     result.stats.duplicate_pairs++;
     uf.Union(static_cast<int>(pairs[k].first), static_cast<int>(pairs[k].second));
     pair_index[PairKey(pairs[k].first, pairs[k].second)] = k;
+    dup_neighbors[pairs[k].first].push_back(static_cast<int>(pairs[k].second));
+    dup_neighbors[pairs[k].second].push_back(static_cast<int>(pairs[k].first));
   }
   std::vector<char> involved(n, 0);
   for (size_t k = 0; k < pairs.size(); ++k) {
@@ -520,12 +604,34 @@ absl::StatusOr<DedupResult> Deduplicate(absl::Span<const Item> items, const Dedu
         if (qa.Tie() != qb.Tie()) return qa.Tie() > qb.Tie();
         return key(a) < key(b);
       });
-      auto score_of = [&](int a, int b, PairScore* out) {
-        auto it = pair_index.find(PairKey(static_cast<uint32_t>(a), static_cast<uint32_t>(b)));
-        if (it == pair_index.end() && c.size() > kAllPairsLimit) return false;
-        *out = Score(features[a], features[b], weights, options);
-        return out->IsDuplicate(options);
-      };
+      // Verified-duplicate neighbours of each member, by position in `order`. Components up
+      // to kAllPairsLimit facts score every pair (LSH may have missed one inside a family);
+      // larger ones use the verified candidate pairs only, so the cost follows the edges.
+      absl::flat_hash_map<int, int> pos;
+      for (size_t i = 0; i < order.size(); ++i) pos[order[i]] = static_cast<int>(i);
+      std::vector<std::vector<int>> adj(order.size());
+      if (c.size() <= kAllPairsLimit) {
+        for (size_t i = 0; i < order.size(); ++i) {
+          for (size_t j = i + 1; j < order.size(); ++j) {
+            auto it = pair_index.find(
+                PairKey(static_cast<uint32_t>(order[i]), static_cast<uint32_t>(order[j])));
+            const bool d = it != pair_index.end() ||
+                           Score(features[order[i]], features[order[j]], weights, options)
+                               .IsDuplicate(options);
+            if (d) {
+              adj[i].push_back(static_cast<int>(j));
+              adj[j].push_back(static_cast<int>(i));
+            }
+          }
+        }
+      } else {
+        for (int item : c) {
+          for (int other : dup_neighbors[item]) {
+            adj[pos[item]].push_back(pos[other]);
+          }
+        }
+      }
+      for (auto& v : adj) std::sort(v.begin(), v.end());
       // Every member must be close to the canonical and overlap every other member, and
       // none may disagree with another on values, names or roles: A~B and B~C never put
       // unrelated A and C together, even under a canonical that subsumes both.
@@ -536,7 +642,10 @@ absl::StatusOr<DedupResult> Deduplicate(absl::Span<const Item> items, const Dedu
           // must share some of the claim, not merely the canonical's other half.
           const double floor = m.relation == Relation::kCanonical ? options.canonical_floor
                                                                   : options.canonical_floor / 4;
-          if (s.values_disagree || s.names_disagree || s.order_flipped || s.similarity < floor) {
+          // Other members may name different parts of the canonical's claim.
+          const bool entities = m.relation == Relation::kCanonical && s.entities_differ;
+          if (s.values_disagree || s.names_disagree || entities || s.order_flipped ||
+              s.similarity < floor) {
             return false;
           }
         }
@@ -549,31 +658,36 @@ absl::StatusOr<DedupResult> Deduplicate(absl::Span<const Item> items, const Dedu
         Cluster cl;
         cl.canonical = canon;
         cl.members.push_back({canon, 1.0, Relation::kCanonical});
-        for (size_t mi = oi + 1; mi < order.size(); ++mi) {
-          if (taken[mi]) continue;
-          PairScore s;
-          if (score_of(canon, order[mi], &s) && compatible(cl, order[mi])) {
+        std::vector<int> member_pos = {static_cast<int>(oi)};
+        // First the canonical's own duplicates, best first.
+        for (int mi : adj[oi]) {
+          if (taken[mi] || mi == static_cast<int>(oi)) continue;
+          if (compatible(cl, order[mi])) {
+            PairScore s = Score(features[canon], features[order[mi]], weights, options);
             taken[mi] = 1;
             cl.members.push_back({order[mi], s.similarity, s.relation});
+            member_pos.push_back(mi);
           }
         }
-        // Second pass: a fact that duplicates a member joins if it is still close enough to
-        // the canonical itself (bounded chaining: never A~B~C with A and C unrelated).
+        // Then a fact that duplicates a member joins if it is still close enough to the
+        // canonical itself (bounded chaining: never A~B~C with A and C unrelated).
         for (bool grew = true; grew;) {
           grew = false;
-          for (size_t mi = oi + 1; mi < order.size(); ++mi) {
-            if (taken[mi]) continue;
+          std::vector<int> frontier;
+          for (int mp : member_pos) {
+            for (int x : adj[mp]) {
+              if (!taken[x] && x != static_cast<int>(oi)) frontier.push_back(x);
+            }
+          }
+          std::sort(frontier.begin(), frontier.end());
+          frontier.erase(std::unique(frontier.begin(), frontier.end()), frontier.end());
+          for (int mi : frontier) {
             if (!compatible(cl, order[mi])) continue;
             PairScore to_canon = Score(features[canon], features[order[mi]], weights, options);
-            for (size_t k = 1; k < cl.members.size(); ++k) {
-              PairScore s;
-              if (score_of(cl.members[k].item, order[mi], &s)) {
-                taken[mi] = 1;
-                cl.members.push_back({order[mi], to_canon.similarity, to_canon.relation});
-                grew = true;
-                break;
-              }
-            }
+            taken[mi] = 1;
+            cl.members.push_back({order[mi], to_canon.similarity, to_canon.relation});
+            member_pos.push_back(mi);
+            grew = true;
           }
         }
         taken[oi] = 1;

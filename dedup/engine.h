@@ -78,6 +78,7 @@ struct PairScore {
   double bigram = 0;             // Jaccard of ordered content-token bigrams
   bool values_disagree = false;  // numbers, money, percentages or dates that cannot both hold
   bool names_disagree = false;   // a name spelled two ways ("Stephenson" / "Stefanson")
+  bool entities_differ = false;  // each names someone or something the other does not
   bool order_flipped = false;    // same words, roles swapped ("A acquired B" / "B acquired A")
   Relation relation = Relation::kParaphrase;  // of the second fact relative to the first
   // Whether the pair counts as a duplicate under `options`.

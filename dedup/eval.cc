@@ -164,7 +164,7 @@ absl::StatusOr<EvalReport> EvaluatePairs(const PairSet& set, const DedupOptions&
           continue;
         }
         scores[i] = s->similarity;
-        vetoed[i] = s->values_disagree || s->names_disagree || s->order_flipped;
+        vetoed[i] = s->values_disagree || s->names_disagree || s->entities_differ || s->order_flipped;
       }
     }
   });

@@ -73,13 +73,15 @@ class WordSink {
       Push("not", false);
       return;
     }
-    Push(std::move(folded), is_name);
+    Push(std::move(folded), is_name, StartsUpper(raw) ? kCapitalized : kLowercase);
   }
 
-  void Push(std::string folded, bool is_name) {
+  enum Case { kOther, kLowercase, kCapitalized };
+  void Push(std::string folded, bool is_name, Case c = kOther) {
     const bool stop = IsStopword(folded);
     if (options_.stem && IsAsciiLetters(folded)) folded = StemEnglish(folded);
-    Token token{std::move(folded), is_name && !stop ? TokenKind::kName : TokenKind::kWord};
+    Token token{std::move(folded), is_name && !stop ? TokenKind::kName : TokenKind::kWord,
+                c == kLowercase, c == kCapitalized};
     if (!(stop && options_.drop_stopwords)) out_->tokens.push_back(token);
     out_->all_tokens.push_back(std::move(token));
   }

@@ -57,6 +57,11 @@ enum class TokenKind : uint8_t {
 struct Token {
   std::string text;  // the canonical matching form
   TokenKind kind = TokenKind::kWord;
+  // How the word was written: "storage" is lowercase; "Storage" (anywhere) is capitalized.
+  // A sentence-initial capitalized word is kWord: one text cannot tell "Contoso said" from
+  // "Sharing slides"; a corpus can (dedup/engine.h: a word never written in lowercase).
+  bool lowercase = false;
+  bool capitalized = false;
 };
 
 struct NormalizedText {

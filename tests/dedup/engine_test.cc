@@ -45,6 +45,20 @@ TEST(ScorePair, Table) {
       {"Azure Cosmos DB is described as heavily used by OpenAI for conversation persistence.",
        "Microsoft has a physical VAST PoC system installed in its Redmond lab.", false,
        "unrelated"},
+      {"Omar Farouk reported that Contoso's observability pilot in Osaka was delayed to August "
+       "2027.",
+       "Diego Weber reported that Fabrikam's observability pilot in Madrid was delayed to August "
+       "2027.",
+       false, "different people, companies and places in the same wording"},
+      {"Sharing VAST presentation slides with Microsoft and Jason Vallery.",
+       "Sharing VAST Data presentation slides with Microsoft (Jason Vallery).", true,
+       "a name added beside shared ones"},
+      {"Contoso expects revenue of $80M from VDI in September 2027.",
+       "Revenue from VDI at Contoso is expected to reach $80 million in September 2027.", true,
+       "a name moved, no role swapped"},
+      {"Contoso's pilot slipped to 2025-08, Marco Genzel reported.",
+       "Marco Genzel reported that Contoso's pilot was delayed to August 2025.", true,
+       "attribution moved to the front"},
       // Former bugs:
       // "currently does not" vs "does not currently" was flagged as swapped roles when the
       // order check used bigram overlap alone.
@@ -55,7 +69,7 @@ TEST(ScorePair, Table) {
     EXPECT_EQ(s->IsDuplicate(DedupOptions{}), c.duplicate)
         << c.why << ": sim=" << s->similarity << " j=" << s->jaccard << " c=" << s->containment
         << " values=" << s->values_disagree << " names=" << s->names_disagree
-        << " order=" << s->order_flipped;
+        << " entities=" << s->entities_differ << " order=" << s->order_flipped;
   }
 }
 
@@ -178,6 +192,24 @@ TEST(Deduplicate, MinHashBaselineChainsByDesign) {
     swapped_together |= keys.count("a:6") && keys.count("a:7");
   }
   EXPECT_TRUE(swapped_together);
+}
+
+// A capitalized word that only ever opens sentences is still a name when the corpus never
+// writes it in lowercase and shows it capitalized mid-sentence elsewhere.
+TEST(Deduplicate, LearnsNamesThatOpenSentencesFromTheCorpus) {
+  const std::vector<Item> items = {
+      {"Qualytic expects revenue of $80M from edge compute in October 2027.", "a"},
+      {"Novtex expects revenue of $80M from edge compute in October 2027.", "b"},
+      {"A partner of Qualytic and Novtex met in Paris.", "c"},
+  };
+  // Without the corpus the two openers are ordinary words and the pair looks alike.
+  absl::StatusOr<PairScore> alone = ScorePair(items[0].text, items[1].text);
+  ASSERT_TRUE(alone.ok());
+  EXPECT_FALSE(alone->entities_differ);
+  EXPECT_TRUE(alone->IsDuplicate(DedupOptions{}));
+  absl::StatusOr<DedupResult> r = Deduplicate(items, DedupOptions{});
+  ASSERT_TRUE(r.ok()) << r.status();
+  EXPECT_TRUE(r->clusters.empty()) << "merged facts about two companies";
 }
 
 TEST(Deduplicate, RejectsBadThreshold) {
