@@ -12,6 +12,7 @@
 #define FACTDEDUP_DEDUP_ENGINE_H_
 
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -52,6 +53,10 @@ struct DedupOptions {
   int threads = 0;
   Method method = Method::kVerified;
   NormalizeOptions normalize;
+  // Progress of a long run: called with a stage ("normalize": facts done of all facts;
+  // "verify": LSH bands done of all bands) from worker threads, possibly concurrently, so it
+  // must be thread-safe and cheap. Empty: no reports. Never affects the result.
+  std::function<void(absl::string_view stage, int64_t done, int64_t total)> progress;
 };
 
 struct Item {
