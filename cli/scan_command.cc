@@ -125,8 +125,7 @@ void PrintConflicts(const std::vector<provenance::Conflict>& conflicts) {
 absl::StatusOr<ScanResult> ScanWithProgress(const Vault& vault, dedup::DedupOptions options,
                                             Progress* progress) {
   options.progress = [progress](absl::string_view stage, int64_t done, int64_t total) {
-    progress->Update(stage == "normalize" ? "normalized facts" : "verified LSH bands", done,
-                     total);
+    progress->Update(stage == "normalize" ? "normalized facts" : "verified LSH bands", done, total);
   };
   absl::StatusOr<ScanResult> scan = provenance::ScanVault(vault, options);
   if (!scan.ok()) return scan.status();
@@ -154,8 +153,8 @@ int RunScan(const ParsedArgs& args) {
   progress.StageDone("conflicts", Progress::Since(t0));
   progress.Clear();
   const std::string headline =
-      absl::StrFormat("%d facts in %d notes, %d clusters", scan->facts.size(),
-                      vault->notes.size(), scan->dedup.clusters.size());
+      absl::StrFormat("%d facts in %d notes, %d clusters", scan->facts.size(), vault->notes.size(),
+                      scan->dedup.clusters.size());
   t0 = std::chrono::steady_clock::now();
   if (args.Has("json")) {
     std::cout << ScanJson(*vault, *scan, *conflicts)

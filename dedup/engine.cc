@@ -46,6 +46,9 @@ struct Features {
   size_t clean_len = 0;
 };
 
+// A fact's MinHash set keeps at least this many of its words, common or not.
+constexpr size_t kMinSketchTokens = 3;
+
 constexpr int kMoney = 0, kPercent = 1, kNumber = 2, kDate = 3;
 constexpr uint8_t kSeenLowercase = 1, kSeenName = 2;
 
@@ -127,9 +130,11 @@ class Weights {
   }
   double operator()(uint64_t token) const {
     if (!idf_) return 1.0;
+    return std::log(1.0 + n_ / static_cast<double>(DocumentFrequency(token)));
+  }
+  uint32_t DocumentFrequency(uint64_t token) const {
     auto it = df_.find(token);
-    double df = it == df_.end() ? 1.0 : it->second;
-    return std::log(1.0 + n_ / df);
+    return it == df_.end() ? 1 : it->second;
   }
 
  private:
@@ -477,6 +482,7 @@ absl::StatusOr<DedupResult> Deduplicate(absl::Span<const Item> items, const Dedu
         continue;
       }
       features[i] = Extract(*t);
+      if (!baseline) continue;  // the verified method signs after the corpus pass
       texts.clear();
       for (const Token& tok : t->tokens) texts.push_back(tok.text);
       const std::vector<uint64_t> shingles = ShingleHashes(texts, 1);
@@ -484,9 +490,8 @@ absl::StatusOr<DedupResult> Deduplicate(absl::Span<const Item> items, const Dedu
         bands.SetEmpty(i);
         continue;
       }
-      MinHashSignature sig = hasher.Sign(shingles);
-      bands.SetKeys(i, sig, lsh_params.rows);
-      if (baseline) sigs[i] = std::move(sig);
+      sigs[i] = hasher.Sign(shingles);
+      bands.SetKeys(i, sigs[i], lsh_params.rows);
     }
     report("normalize", normalized += static_cast<int64_t>(e - b), static_cast<int64_t>(n));
   });
@@ -495,11 +500,17 @@ absl::StatusOr<DedupResult> Deduplicate(absl::Span<const Item> items, const Dedu
   }
   result.stats.seconds_normalize = Seconds(t0);
 
-  // 2. Corpus statistics: IDF weights, entities, SimHash.
+  // 2. Corpus statistics: IDF weights, entities; then the sketches. MinHash sets leave out
+  // the corpus's common words (in more than max(lsh_common_min, lsh_common_share x n)
+  // facts): templates and topic words put every fact of a large vault that shares them in
+  // one bucket, so candidates would grow with the square of the vault, while a fact's
+  // identity is in its rarer words. Verification still sees every word.
   t0 = std::chrono::steady_clock::now();
   std::vector<uint64_t> simhashes(n);
   {
     const Weights weights(features);
+    const auto common_df = static_cast<uint32_t>(std::max<double>(
+        options.lsh_common_min, options.lsh_common_share * static_cast<double>(n)));
     // Entities: words written capitalized inside a sentence somewhere in the corpus and never
     // in lowercase ("Contoso", "Redmond", "Rahul"; not "Storage" of "Azure Storage"), so that
     // a name that only ever opens sentences is still known as a name.
@@ -508,6 +519,8 @@ absl::StatusOr<DedupResult> Deduplicate(absl::Span<const Item> items, const Dedu
       for (size_t i = 0; i < f.tokens.size(); ++i) seen[f.tokens[i]] |= f.case_flags[i];
     }
     ParallelFor(n, threads, 1024, [&](size_t b, size_t e) {
+      std::vector<uint64_t> rare;
+      std::vector<std::pair<uint32_t, uint64_t>> by_df;
       for (size_t i = b; i < e; ++i) {
         Features& f = features[i];
         for (size_t k = 0; k < f.tokens.size(); ++k) {
@@ -524,6 +537,25 @@ absl::StatusOr<DedupResult> Deduplicate(absl::Span<const Item> items, const Dedu
           const std::vector<double> wts(f.weights.begin(), f.weights.end());
           simhashes[i] = SimHash(f.tokens, wts);
         }
+        if (baseline) continue;
+        if (f.tokens.empty()) {
+          bands.SetEmpty(i);
+          continue;
+        }
+        rare.clear();
+        for (uint64_t tok : f.tokens) {
+          if (weights.DocumentFrequency(tok) <= common_df) rare.push_back(tok);
+        }
+        if (rare.size() < kMinSketchTokens) {
+          // Mostly common words: sketch its rarest few so that it still has a set.
+          by_df.clear();
+          for (uint64_t tok : f.tokens) by_df.emplace_back(weights.DocumentFrequency(tok), tok);
+          const size_t keep = std::min(by_df.size(), kMinSketchTokens);
+          std::partial_sort(by_df.begin(), by_df.begin() + static_cast<long>(keep), by_df.end());
+          rare.clear();
+          for (size_t k = 0; k < keep; ++k) rare.push_back(by_df[k].second);
+        }
+        bands.SetKeys(i, hasher.Sign(rare), lsh_params.rows);
       }
     });
   }
@@ -661,10 +693,10 @@ absl::StatusOr<DedupResult> Deduplicate(absl::Span<const Item> items, const Dedu
       if (c.size() <= kAllPairsLimit) {
         for (size_t i = 0; i < order.size(); ++i) {
           for (size_t j = i + 1; j < order.size(); ++j) {
-            const bool d = dup_set.contains(PairKey(static_cast<uint32_t>(order[i]),
-                                                    static_cast<uint32_t>(order[j]))) ||
-                           Score(features[order[i]], features[order[j]], options)
-                               .IsDuplicate(options);
+            const bool d =
+                dup_set.contains(
+                    PairKey(static_cast<uint32_t>(order[i]), static_cast<uint32_t>(order[j]))) ||
+                Score(features[order[i]], features[order[j]], options).IsDuplicate(options);
             if (d) {
               adj[i].push_back(static_cast<int>(j));
               adj[j].push_back(static_cast<int>(i));
