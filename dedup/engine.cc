@@ -12,9 +12,11 @@
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/container/flat_hash_set.h"
+#include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
+#include "absl/strings/strip.h"
 #include "dedup/hash.h"
 #include "dedup/internal/band_table.h"
 #include "dedup/internal/parallel.h"
@@ -32,13 +34,16 @@ struct Features {
   std::vector<uint64_t> seq;           // content-token hashes in text order
   std::vector<uint64_t> bigrams;       // sorted unique ordered bigram hashes
   std::vector<std::string> values[4];  // money, percent, number, date: sorted unique
-  std::vector<std::string> names;      // sorted unique name tokens
-  std::vector<uint64_t> name_hashes;   // their hashes, as in `seq`
-  std::string initials;                // first letter of each content token, in text order
-  std::vector<uint8_t> case_flags;     // per entry of `tokens`: kSeen* bits
-  std::vector<std::string> caps;       // sorted unique capitalized content words
-  std::vector<std::string> entities;   // names of people, places, organizations (see Corpus)
-  uint64_t exact = 0;                  // hash of every token in order
+  // A leading "2025-12-27: ..." dates the entry (a log line), not the claim's own dates:
+  // compared only with another entry's date.
+  std::string entry_date;
+  std::vector<std::string> names;     // sorted unique name tokens
+  std::vector<uint64_t> name_hashes;  // their hashes, as in `seq`
+  std::string initials;               // first letter of each content token, in text order
+  std::vector<uint8_t> case_flags;    // per entry of `tokens`: kSeen* bits
+  std::vector<std::string> caps;      // sorted unique capitalized content words
+  std::vector<std::string> entities;  // names of people, places, organizations (see Corpus)
+  uint64_t exact = 0;                 // hash of every token in order
   bool truncated = false;
   bool repaired = false;
   bool suspect = false;
@@ -52,6 +57,19 @@ constexpr size_t kMinSketchTokens = 3;
 constexpr int kMoney = 0, kPercent = 1, kNumber = 2, kDate = 3;
 constexpr uint8_t kSeenLowercase = 1, kSeenName = 2;
 
+// "2025-12-27:" or "2025-12-27 -" opening the text.
+bool EntryDatePrefix(absl::string_view clean) {
+  if (clean.size() < 11) return false;
+  for (size_t i = 0; i < 10; ++i) {
+    const char c = clean[i];
+    if ((i == 4 || i == 7) ? c != '-' : !absl::ascii_isdigit(static_cast<unsigned char>(c))) {
+      return false;
+    }
+  }
+  absl::string_view rest = absl::StripLeadingAsciiWhitespace(clean.substr(10));
+  return !rest.empty() && (rest[0] == ':' || rest[0] == '-');
+}
+
 Features Extract(const NormalizedText& t) {
   Features f;
   f.truncated = t.truncated;
@@ -64,7 +82,15 @@ Features Extract(const NormalizedText& t) {
     if (tok.text == "by") f.passive = true;
   }
   f.exact = Hash64(all);
+  const bool dated_entry =
+      !t.tokens.empty() && t.tokens[0].kind == TokenKind::kDate && EntryDatePrefix(t.clean);
   for (const Token& tok : t.tokens) {
+    if (dated_entry && &tok == &t.tokens[0]) {
+      f.entry_date = tok.text;
+      f.seq.push_back(Hash64(tok.text));
+      f.initials.push_back(tok.text.empty() ? ' ' : tok.text[0]);
+      continue;
+    }
     uint64_t h = Hash64(tok.text);
     f.seq.push_back(h);
     f.initials.push_back(tok.text.empty() ? ' ' : tok.text[0]);
@@ -341,7 +367,9 @@ PairScore Score(const Features& a, const Features& b, const DedupOptions& option
   s.values_disagree = ValuesDisagree(a.values[kMoney], b.values[kMoney], false) ||
                       ValuesDisagree(a.values[kPercent], b.values[kPercent], false) ||
                       ValuesDisagree(a.values[kNumber], b.values[kNumber], false) ||
-                      ValuesDisagree(a.values[kDate], b.values[kDate], true);
+                      ValuesDisagree(a.values[kDate], b.values[kDate], true) ||
+                      (!a.entry_date.empty() && !b.entry_date.empty() &&
+                       !DateCompatible(a.entry_date, b.entry_date));
   s.names_disagree = NamesDisagree(a.names, b.names);
   s.entities_differ = !s.names_disagree && EntitiesDiffer(a, b);
   // Roles swapped: almost the same words, few shared bigrams, and the names (the entities in
