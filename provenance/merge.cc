@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <array>
 #include <map>
+#include <memory>
 #include <optional>
 #include <set>
 #include <utility>
@@ -27,6 +28,8 @@ using Lines = std::vector<std::string>;
 
 constexpr int kBase = 0, kOurs = 1, kTheirs = 2;
 constexpr absl::string_view kBom = "\xEF\xBB\xBF";
+// Bound on the pairs a fact-section run compares when it looks for bullets both sides edited.
+constexpr int64_t kMaxEditPairs = 20000;
 
 // A keyed piece of a note: one frontmatter key with its lines, or one section (heading line
 // and everything up to the next heading).
@@ -555,13 +558,12 @@ class FactSectionMerger {
 
   // The unit of `side` in [begin, end) most similar to base unit `bi`, if it is similar
   // enough to be an edit of it; -1 otherwise.
-  absl::StatusOr<int> EditOf(int bi, int side, int begin, int end) const {
+  absl::StatusOr<int> EditOf(int bi, int side, int begin, int end) {
     int best = -1;
     double best_score = 0;
     for (int i = begin; i < end; ++i) {
       if (Has(kBase, tokens_[side][i])) continue;
-      absl::StatusOr<dedup::PairScore> s =
-          dedup::ScorePair(Display(kBase, bi), Display(side, i), options_.dedup);
+      absl::StatusOr<dedup::PairScore> s = Score(Display(kBase, bi), Display(side, i));
       if (!s.ok()) return s.status();
       if (s->similarity >= options_.dedup.threshold && s->similarity > best_score) {
         best = i;
@@ -571,11 +573,22 @@ class FactSectionMerger {
     return best;
   }
 
+  absl::StatusOr<dedup::PairScore> Score(absl::string_view a, absl::string_view b) {
+    if (normalizer_ == nullptr) {
+      normalizer_ = std::make_unique<dedup::Normalizer>(options_.dedup.normalize);
+    }
+    return dedup::ScorePair(*normalizer_, a, b, options_.dedup);
+  }
+
   // Both sides changed the same run of bullets. Bullets deleted on either side are deleted and
   // both sides' new bullets are kept, unless both sides edited one base bullet into texts that
   // are not duplicates of each other: then the run is a conflict.
   absl::Status Resolve(const Chunk& c) {
-    for (int bi = c.base_begin; bi < c.base_end; ++bi) {
+    // Looking for edits compares every base bullet of the run with every new one; a run too
+    // large for that is merged as a union.
+    const int64_t pairs = int64_t{c.base_end - c.base_begin} *
+                          (c.ours_end - c.ours_begin + c.theirs_end - c.theirs_begin);
+    for (int bi = c.base_begin; pairs <= kMaxEditPairs && bi < c.base_end; ++bi) {
       const int token = tokens_[kBase][bi];
       if (Has(kOurs, token) || Has(kTheirs, token)) continue;
       absl::StatusOr<int> eo = EditOf(bi, kOurs, c.ours_begin, c.ours_end);
@@ -583,8 +596,7 @@ class FactSectionMerger {
       absl::StatusOr<int> et = EditOf(bi, kTheirs, c.theirs_begin, c.theirs_end);
       if (!et.ok()) return et.status();
       if (*eo < 0 || *et < 0 || tokens_[kOurs][*eo] == tokens_[kTheirs][*et]) continue;
-      absl::StatusOr<dedup::PairScore> s =
-          dedup::ScorePair(Display(kOurs, *eo), Display(kTheirs, *et), options_.dedup);
+      absl::StatusOr<dedup::PairScore> s = Score(Display(kOurs, *eo), Display(kTheirs, *et));
       if (!s.ok()) return s.status();
       if (s->IsDuplicate(options_.dedup)) continue;
       Piece piece;
@@ -752,6 +764,7 @@ class FactSectionMerger {
   std::map<int, int> written_;
   Lines sep_;
   std::vector<Piece> pieces_;
+  std::unique_ptr<dedup::Normalizer> normalizer_;  // made on first use
 };
 
 absl::Status MergeBody(const std::array<const Version*, 3>& v, const MergeOptions& options,

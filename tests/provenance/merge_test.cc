@@ -1,8 +1,16 @@
 #include "provenance/merge.h"
 
+#include <algorithm>
+#include <random>
+#include <set>
 #include <string>
+#include <vector>
 
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "absl/strings/str_replace.h"
+#include "absl/strings/str_split.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "tests/provenance/test_util.h"
@@ -286,6 +294,51 @@ TEST_F(MergeSeedTest, LastContactChangedOnBothSidesIsTheOnlyConflict) {
                                           "<<<<<<< ours\nlast_contact: '2026-01-05'\n=======\n"
                                           "last_contact: '2026-01-04'\n>>>>>>> theirs\n"}}));
   EXPECT_THAT(r.text, Not(HasSubstr("<<<<<<< ours\n-")));
+}
+
+// Random bullet additions and deletions on both sides of the seed page (tags included): the
+// merge is deterministic and conflict-free, every bullet a side added is there once and every
+// bullet a side deleted is gone.
+TEST_F(MergeSeedTest, RandomEditsKeepAdditionsAndDeletions) {
+  const std::vector<std::string> base = absl::StrSplit(Data("Microsoft.002.md"), '\n');
+  std::mt19937 rng(20260105);
+  const std::vector<std::string> words = {"alpha",   "bravo", "charlie", "delta", "echo",
+                                          "foxtrot", "golf",  "hotel",   "india", "juliet"};
+  int fact_id = 0;
+  for (int round = 0; round < 30; ++round) {
+    std::set<std::string> added, deleted;
+    auto edit = [&](std::vector<std::string> lines) {
+      for (int k = 0; k < 6; ++k) {
+        std::uniform_int_distribution<size_t> at(0, lines.size() - 1);
+        size_t i = at(rng);
+        while (!absl::StartsWith(lines[i], "- ")) i = (i + 1) % lines.size();
+        if (rng() % 2 == 0) {
+          if (std::count(base.begin(), base.end(), lines[i]) == 1) deleted.insert(lines[i]);
+          added.erase(lines[i]);  // a bullet this side added and deleted again
+          lines.erase(lines.begin() + i);
+        } else {
+          std::string fact = absl::StrCat("- Fact ", words[fact_id % 10], " ",
+                                          words[(fact_id / 10) % 10], " number ", fact_id, ".");
+          ++fact_id;
+          added.insert(fact);
+          lines.insert(lines.begin() + i + 1, {"", fact});
+        }
+      }
+      return absl::StrJoin(lines, "\n");
+    };
+    const std::string ours = edit(base), theirs = edit(base);
+    MergeResult r = Merge(absl::StrJoin(base, "\n"), ours, theirs);
+    ASSERT_EQ(Merge(absl::StrJoin(base, "\n"), ours, theirs).text, r.text) << round;
+    // Adding and deleting bullets never conflicts: fact sections merge as a union.
+    EXPECT_EQ(r.conflicts, 0) << round;
+    const std::vector<std::string> merged = absl::StrSplit(r.text, '\n');
+    for (const std::string& a : added) {
+      EXPECT_EQ(std::count(merged.begin(), merged.end(), a), 1) << round << " " << a;
+    }
+    for (const std::string& d : deleted) {
+      EXPECT_EQ(std::count(merged.begin(), merged.end(), d), 0) << round << " " << d;
+    }
+  }
 }
 
 }  // namespace
