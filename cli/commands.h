@@ -35,6 +35,7 @@ Command EvalCommand();
 Command CleanCommand();
 Command RestoreCommand();
 Command CheckCommand();
+Command MergeDriverCommand();
 
 // Shared helpers.
 // Prints "factdedup: <message>" to stderr and returns kExitError.
