@@ -10,7 +10,7 @@ namespace factdedup::cli {
 const std::vector<Command>& AllCommands() {
   static const std::vector<Command>* commands = new std::vector<Command>{
       FactsCommand(), LinksCommand(),   ScanCommand(),  EvalCommand(),
-      CleanCommand(), RestoreCommand(), CheckCommand(),
+      CleanCommand(), RestoreCommand(), CheckCommand(), ReportCommand(),
   };
   return *commands;
 }

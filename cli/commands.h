@@ -34,6 +34,7 @@ Command EvalCommand();
 Command CleanCommand();
 Command RestoreCommand();
 Command CheckCommand();
+Command ReportCommand();
 
 // Shared helpers.
 // Prints "factdedup: <message>" to stderr and returns kExitError.

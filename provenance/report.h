@@ -2,8 +2,8 @@
 // would do to each page, rendered for a reader (Markdown for Obsidian, one HTML file) or for
 // tools (JSON, a superset of `scan --json`; schema in docs/report.md).
 //
-//   absl::StatusOr<Report> r = BuildReport(vault, scan, conflicts, plan, {.generated = "2026-01-05"});
-//   std::string note = RenderReport(*r, ReportFormat::kMarkdown);
+//   absl::StatusOr<Report> r = BuildReport(vault, scan, conflicts, plan, {.generated =
+//   "2026-01-05"}); std::string note = RenderReport(*r, ReportFormat::kMarkdown);
 //
 // Rendering is deterministic: the same vault and options give the same bytes (the HTML's
 // Content-Security-Policy nonce is an option; see ReportOptions::html_nonce).
@@ -11,6 +11,7 @@
 #define FACTDEDUP_PROVENANCE_REPORT_H_
 
 #include <cstdint>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -50,17 +51,18 @@ struct ReportFact {
 };
 
 struct ReportCluster {
-  std::string id;                  // ClusterId of the canonical
+  std::string id;                   // ClusterId of the canonical
   std::vector<ReportFact> members;  // the canonical first (as in `scan --json`)
-  std::string reason;              // why the canonical was chosen
-  std::vector<Source> sources;     // ClusterSources
-  std::vector<std::string> pages;  // distinct paths of the members, sorted
-  double mean_similarity = 1.0;    // over the variants (members but the canonical)
+  std::string reason;               // why the canonical was chosen
+  std::vector<Source> sources;      // ClusterSources
+  std::vector<std::string> pages;   // distinct paths of the members, sorted
+  double mean_similarity = 1.0;     // over the variants (members but the canonical)
 };
 
 struct ReportConflictFact {
   ConflictFact fact;
-  std::vector<Source> sources;  // of the fact's cluster, else of its line (LineSources)
+  // LineSources of the fact's line, then the other notes of its cluster (each note once).
+  std::vector<Source> sources;
 };
 
 struct ReportConflict {
@@ -92,9 +94,10 @@ struct Report {
   int facts = 0;       // facts compared
   int duplicates = 0;  // cluster members that are not the canonical
   std::vector<ReportCluster> clusters;
-  std::vector<ReportConflict> conflicts;  // contradictions
-  std::vector<ReportConflict> updates;    // supersessions ("now May (previously January)")
-  std::vector<PageStats> pages;           // every note with a compared fact, in vault order
+  std::vector<ReportConflict> conflicts;      // contradictions
+  std::vector<ReportConflict> updates;        // supersessions ("now May (previously January)")
+  std::vector<PageStats> pages;               // every note with a compared fact, in vault order
+  std::map<std::string, std::string> titles;  // path -> title of every note in the vault
   // The `scan --json` document this report extends (kept verbatim so the JSON report is a
   // superset of it by construction).
   std::string scan_json;
