@@ -13,7 +13,8 @@ namespace factdedup::cli {
 const std::vector<Command>& AllCommands() {
   static const std::vector<Command>* commands = new std::vector<Command>{
       FactsCommand(), LinksCommand(),   ScanCommand(),  EvalCommand(),
-      CleanCommand(), RestoreCommand(), CheckCommand(), MergeDriverCommand(),
+      CleanCommand(), RestoreCommand(), CheckCommand(), ReportCommand(),
+      MergeDriverCommand(),
   };
   return *commands;
 }

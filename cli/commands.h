@@ -36,6 +36,7 @@ Command CleanCommand();
 Command RestoreCommand();
 Command CheckCommand();
 Command MergeDriverCommand();
+Command ReportCommand();
 
 // Shared helpers.
 // Prints "factdedup: <message>" to stderr and returns kExitError.

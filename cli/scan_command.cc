@@ -4,8 +4,6 @@
 #include <iostream>
 #include <sstream>
 
-#include <nlohmann/json.hpp>
-
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
@@ -15,7 +13,7 @@
 #include "provenance/conflicts.h"
 #include "provenance/gold.h"
 #include "provenance/scan.h"
-#include "provenance/version.h"
+#include "provenance/scan_json.h"
 
 namespace factdedup::cli {
 namespace {
@@ -52,56 +50,6 @@ absl::Status ApplyDedupFlags(const ParsedArgs& args, dedup::DedupOptions* option
     options->threads = t;
   }
   return absl::OkStatus();
-}
-
-nlohmann::json Loc(const Fact& f) {
-  return {{"path", f.path}, {"line", f.line}, {"text", f.display}};
-}
-
-nlohmann::json ConflictJson(const provenance::Conflict& c) {
-  nlohmann::json facts = nlohmann::json::array();
-  for (const provenance::ConflictFact& f : c.facts) {
-    nlohmann::json j = {{"path", f.path}, {"line", f.line}, {"text", f.text}, {"value", f.value}};
-    if (!f.field.empty()) j["field"] = f.field;
-    facts.push_back(std::move(j));
-  }
-  return {{"type", c.type}, {"facts", std::move(facts)}, {"suggestion", c.suggestion}};
-}
-
-nlohmann::json ScanJson(const Vault& vault, const ScanResult& scan,
-                        const std::vector<provenance::Conflict>& found) {
-  nlohmann::json clusters = nlohmann::json::array();
-  for (const dedup::Cluster& c : scan.dedup.clusters) {
-    const Fact& canon = scan.fact(vault, c.canonical);
-    nlohmann::json members = nlohmann::json::array();
-    for (const dedup::Member& m : c.members) {
-      nlohmann::json j = Loc(scan.fact(vault, m.item));
-      j["section"] = scan.fact(vault, m.item).section;
-      j["similarity"] = std::round(m.similarity * 1000) / 1000;
-      j["relation"] = dedup::RelationName(m.relation);
-      members.push_back(std::move(j));
-    }
-    clusters.push_back({{"id", provenance::ClusterId(canon)},
-                        {"canonical", Loc(canon)},
-                        {"members", std::move(members)},
-                        {"reason", c.reason}});
-  }
-  nlohmann::json conflicts = nlohmann::json::array(), updates = nlohmann::json::array();
-  for (const provenance::Conflict& c : found) {
-    (provenance::IsContradiction(c) ? conflicts : updates).push_back(ConflictJson(c));
-  }
-  const dedup::DedupStats& s = scan.dedup.stats;
-  return {{"version", provenance::kJsonFormatVersion},
-          {"facts", scan.facts.size()},
-          {"clusters", std::move(clusters)},
-          {"conflicts", std::move(conflicts)},
-          {"updates", std::move(updates)},
-          {"stats",
-           {{"candidates", s.candidates},
-            {"minhash_candidates", s.minhash_candidates},
-            {"simhash_candidates", s.simhash_candidates},
-            {"duplicate_pairs", s.duplicate_pairs},
-            {"oversized_bucket_items", s.oversized_buckets_items}}}};
 }
 
 void PrintConflicts(const std::vector<provenance::Conflict>& conflicts) {
@@ -157,9 +105,7 @@ int RunScan(const ParsedArgs& args) {
                       scan->dedup.clusters.size());
   t0 = std::chrono::steady_clock::now();
   if (args.Has("json")) {
-    std::cout << ScanJson(*vault, *scan, *conflicts)
-                     .dump(2, ' ', false, nlohmann::json::error_handler_t::replace)
-              << "\n";
+    std::cout << provenance::FormatScanJson(*vault, *scan, *conflicts);
     std::cout.flush();
     progress.StageDone("output", Progress::Since(t0));
     progress.Finish(headline);
