@@ -1,4 +1,5 @@
 // `factdedup scan` and `factdedup eval`.
+#include <chrono>
 #include <fstream>
 #include <iostream>
 #include <sstream>
@@ -120,20 +121,48 @@ void PrintConflicts(const std::vector<provenance::Conflict>& conflicts) {
   }
 }
 
+// Runs the engine with progress reports and records its stages.
+absl::StatusOr<ScanResult> ScanWithProgress(const Vault& vault, dedup::DedupOptions options,
+                                            Progress* progress) {
+  options.progress = [progress](absl::string_view stage, int64_t done, int64_t total) {
+    progress->Update(stage == "normalize" ? "normalized facts" : "verified LSH bands", done, total);
+  };
+  absl::StatusOr<ScanResult> scan = provenance::ScanVault(vault, options);
+  if (!scan.ok()) return scan.status();
+  const dedup::DedupStats& s = scan->dedup.stats;
+  progress->StageDone("normalize+sketch", s.seconds_normalize);
+  progress->StageDone("corpus", s.seconds_sketch);
+  progress->StageDone("candidates+verify", s.seconds_candidates,
+                      absl::StrCat(HumanCount(s.candidates), " candidates"));
+  progress->StageDone("cluster", s.seconds_cluster);
+  return scan;
+}
+
 int RunScan(const ParsedArgs& args) {
-  absl::StatusOr<Vault> vault = LoadVaultOrReport(args.positionals[0]);
+  Progress progress(Progress::FromArgs(args));
+  absl::StatusOr<Vault> vault = LoadVaultOrReport(args.positionals[0], false, &progress);
   if (!vault.ok()) return Fail(vault.status());
   dedup::DedupOptions options = vault->config.dedup;
   if (absl::Status s = ApplyDedupFlags(args, &options); !s.ok()) return Fail(s);
-  absl::StatusOr<ScanResult> scan = provenance::ScanVault(*vault, options);
+  absl::StatusOr<ScanResult> scan = ScanWithProgress(*vault, options, &progress);
   if (!scan.ok()) return Fail(scan.status());
+  auto t0 = std::chrono::steady_clock::now();
   absl::StatusOr<std::vector<provenance::Conflict>> conflicts =
       provenance::FindConflicts(*vault, *scan);
   if (!conflicts.ok()) return Fail(conflicts.status());
+  progress.StageDone("conflicts", Progress::Since(t0));
+  progress.Clear();
+  const std::string headline =
+      absl::StrFormat("%d facts in %d notes, %d clusters", scan->facts.size(), vault->notes.size(),
+                      scan->dedup.clusters.size());
+  t0 = std::chrono::steady_clock::now();
   if (args.Has("json")) {
     std::cout << ScanJson(*vault, *scan, *conflicts)
                      .dump(2, ' ', false, nlohmann::json::error_handler_t::replace)
               << "\n";
+    std::cout.flush();
+    progress.StageDone("output", Progress::Since(t0));
+    progress.Finish(headline);
     return vault->has_errors() ? kExitError : kExitOk;
   }
   int dups = 0;
@@ -156,6 +185,9 @@ int RunScan(const ParsedArgs& args) {
     std::cout << "\n";
   }
   PrintConflicts(*conflicts);
+  std::cout.flush();
+  progress.StageDone("output", Progress::Since(t0));
+  progress.Finish(headline);
   return vault->has_errors() ? kExitError : kExitOk;
 }
 
@@ -284,7 +316,9 @@ Command ScanCommand() {
            {{"json", "", "write one JSON document"},
             {"threshold", "X", "minimum verified similarity, (0, 1] (config: dedup.threshold)"},
             {"method", "M", "verified (default) or minhash (the plain MinHash-LSH baseline)"},
-            {"threads", "N", "worker threads; 0 = all cores (default)"}},
+            {"threads", "N", "worker threads; 0 = all cores (default)"},
+            ProgressFlags()[0],
+            ProgressFlags()[1]},
            1,
            1},
           RunScan};
