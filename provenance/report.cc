@@ -260,7 +260,7 @@ std::string HtmlEscape(absl::string_view text) {
 }
 
 std::string MarkdownEscape(absl::string_view text) {
-  static constexpr absl::string_view kSpecial = "\\`*_[]<>#|$~=^%&!{}";
+  static constexpr absl::string_view kSpecial = "\\`*_[]<>#|$~=^%&";
   std::string out;
   out.reserve(text.size());
   for (char c : text) {

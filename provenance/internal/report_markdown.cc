@@ -29,13 +29,17 @@ std::string PercentEncode(absl::string_view path) {
 
 // An Obsidian link to the note at `path`: [[path-without-.md|title]], or [[path-without-.md]]
 // when `alias` is false (inside tables, where '|' splits cells). A path that a wikilink
-// cannot hold ([ ] | # ^) gets a Markdown link with a percent-encoded target instead.
+// cannot hold ([ ] | # ^, or < > that could read as HTML) gets a Markdown link with a
+// percent-encoded target instead.
 std::string NoteLink(const Report& report, const std::string& path, bool alias = true) {
   absl::string_view target = path;
   absl::ConsumeSuffix(&target, ".md");
-  std::string title =
-      absl::StrReplaceAll(TitleOf(report, path), {{"[", "("}, {"]", ")"}, {"|", "/"}, {"\n", " "}});
-  if (target.find_first_of("[]|#^\n") != absl::string_view::npos) {
+  // An alias is shown as written: characters that would end the link or open markup are
+  // replaced by look-alikes.
+  std::string title = absl::StrReplaceAll(
+      TitleOf(report, path),
+      {{"[", "("}, {"]", ")"}, {"|", "/"}, {"\n", " "}, {"<", "\u2039"}, {">", "\u203A"}});
+  if (target.find_first_of("[]|#^<>\n") != absl::string_view::npos) {
     return absl::StrCat("[", MarkdownEscape(title), "](", PercentEncode(path), ")");
   }
   if (!alias) return absl::StrCat("[[", target, "]]");

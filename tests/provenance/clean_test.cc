@@ -168,6 +168,8 @@ TEST_F(CleanConflictTest, ConflictingVariantStaysMarkedAndRerunChangesNothing) {
   ASSERT_EQ(plan.pages.size(), 1u);
   const PagePlan& p = plan.pages[0];
   // The exact repeat goes; the contradicting variant stays, marked, naming the kept bullet.
+  // (FindConflicts groups all three lines into one polarity conflict, 6 against 5 and 7: line 7
+  // must still go, because it does not contradict the kept bullet itself.)
   ASSERT_EQ(p.removed.size(), 1u);
   EXPECT_EQ(p.removed[0].line, 7);
   ASSERT_EQ(p.conflicting.size(), 1u);
