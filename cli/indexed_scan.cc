@@ -5,8 +5,7 @@
 
 namespace factdedup::cli {
 
-IndexedScanner::IndexedScanner(std::string root, const dedup::DedupOptions& options,
-                               bool enabled)
+IndexedScanner::IndexedScanner(std::string root, const dedup::DedupOptions& options, bool enabled)
     : root_(std::move(root)), enabled_(enabled), previous_(options), next_(options) {
   if (!enabled_) return;
   std::string problem;

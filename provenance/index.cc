@@ -45,9 +45,8 @@ void PutParams(const IndexParams& p, Writer* w) {
 
 bool GetParams(Reader* r, IndexParams* p) {
   return r->GetU32(&p->normalizer_version) && r->GetU32(&p->normalize_flags) &&
-         r->GetU64(&p->token_hash_seed) && r->GetU64(&p->minhash_seed) &&
-         r->GetU32(&p->num_perm) && r->GetU32(&p->lsh_bands) && r->GetU32(&p->lsh_rows) &&
-         r->GetU32(&p->shingle_size);
+         r->GetU64(&p->token_hash_seed) && r->GetU64(&p->minhash_seed) && r->GetU32(&p->num_perm) &&
+         r->GetU32(&p->lsh_bands) && r->GetU32(&p->lsh_rows) && r->GetU32(&p->shingle_size);
 }
 
 bool SameToken(const dedup::Token& a, const dedup::Token& b) {
@@ -264,7 +263,16 @@ FactIndex LoadIndex(FileSystem* fs, const std::string& root, const dedup::DedupO
 }
 
 absl::Status SaveIndex(FileSystem* fs, const std::string& root, const FactIndex& index) {
-  if (absl::Status s = fs->MakeDirs(JoinPath(root, kIndexDir)); !s.ok()) return s;
+  const std::string dir = JoinPath(root, kIndexDir);
+  if (absl::Status s = fs->MakeDirs(dir); !s.ok()) return s;
+  // The index is a cache: keep it (and its temp files) out of the vault's git status.
+  const std::string ignore = JoinPath(dir, ".gitignore");
+  if (!fs->Stat(ignore, /*follow=*/false).ok()) {
+    if (absl::Status s = fs->WriteFileAtomic(ignore, "index.bin\nindex.bin.*\n", std::nullopt);
+        !s.ok()) {
+      return s;
+    }
+  }
   return fs->WriteFileAtomic(JoinPath(root, kIndexFile), index.Encode(), std::nullopt);
 }
 

@@ -14,8 +14,8 @@
 // the body. Any mismatch or damage makes LoadIndex return an empty index and say why; a saved
 // index is never trusted in part. Entries are keyed by content: a note is reused when its
 // XXH3 matches (path, size and mtime are recorded too), and within it a fact by its line and
-// the XXH3 of its text (a changed note reuses its unchanged facts), so a base copy of the vault at other paths or mtimes reuses it as well.
-// Results are identical with and without an index.
+// the XXH3 of its text (a changed note reuses its unchanged facts), so a base copy of the vault at
+// other paths or mtimes reuses it as well. Results are identical with and without an index.
 #ifndef FACTDEDUP_PROVENANCE_INDEX_H_
 #define FACTDEDUP_PROVENANCE_INDEX_H_
 
@@ -104,7 +104,8 @@ FactIndex LoadIndex(FileSystem* fs, const std::string& root, const dedup::DedupO
                     std::string* problem);
 
 // Writes the index atomically (temp file in .factdedup/, fsync, rename): concurrent runs leave
-// the last writer's complete file. Fails on a read-only vault; callers may ignore that.
+// the last writer's complete file. Also writes .factdedup/.gitignore (index.bin and its temp
+// files) if there is none. Fails on a read-only vault; callers may ignore that.
 absl::Status SaveIndex(FileSystem* fs, const std::string& root, const FactIndex& index);
 
 struct IndexStats {

@@ -7,9 +7,9 @@
 #include <utility>
 #include <vector>
 
+#include "dedup/hash.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
-#include "dedup/hash.h"
 #include "provenance/internal/codec.h"
 #include "provenance/scan.h"
 #include "tests/provenance/test_util.h"
