@@ -265,10 +265,11 @@ FactIndex LoadIndex(FileSystem* fs, const std::string& root, const dedup::DedupO
 absl::Status SaveIndex(FileSystem* fs, const std::string& root, const FactIndex& index) {
   const std::string dir = JoinPath(root, kIndexDir);
   if (absl::Status s = fs->MakeDirs(dir); !s.ok()) return s;
-  // The index is a cache: keep it (and its temp files) out of the vault's git status.
+  // The index is a cache: keep it, its temp files and this file out of the vault's git status.
   const std::string ignore = JoinPath(dir, ".gitignore");
   if (!fs->Stat(ignore, /*follow=*/false).ok()) {
-    if (absl::Status s = fs->WriteFileAtomic(ignore, "index.bin\nindex.bin.*\n", std::nullopt);
+    if (absl::Status s =
+            fs->WriteFileAtomic(ignore, ".gitignore\nindex.bin\nindex.bin.*\n", std::nullopt);
         !s.ok()) {
       return s;
     }

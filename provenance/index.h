@@ -105,7 +105,7 @@ FactIndex LoadIndex(FileSystem* fs, const std::string& root, const dedup::DedupO
 
 // Writes the index atomically (temp file in .factdedup/, fsync, rename): concurrent runs leave
 // the last writer's complete file. Also writes .factdedup/.gitignore (index.bin and its temp
-// files) if there is none. Fails on a read-only vault; callers may ignore that.
+// files, itself) if there is none. Fails on a read-only vault; callers may ignore that.
 absl::Status SaveIndex(FileSystem* fs, const std::string& root, const FactIndex& index);
 
 struct IndexStats {
