@@ -10,6 +10,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/strip.h"
 #include "cli/commands.h"
+#include "cli/indexed_scan.h"
 #include "provenance/check.h"
 #include "provenance/scan.h"
 
@@ -79,7 +80,8 @@ int RunCheck(const ParsedArgs& args) {
   }
   absl::StatusOr<provenance::Vault> vault = LoadVaultOrReport(root);
   if (!vault.ok()) return Fail(vault.status());
-  absl::StatusOr<provenance::ScanResult> scan = provenance::ScanVault(*vault, vault->config.dedup);
+  IndexedScanner scanner(root, vault->config.dedup, !args.Has("no-index"));
+  absl::StatusOr<provenance::ScanResult> scan = scanner.Scan(*vault, vault->config.dedup);
   if (!scan.ok()) return Fail(scan.status());
 
   std::string tmpdir, base_root = args.Get("base-dir");
@@ -93,9 +95,10 @@ int RunCheck(const ParsedArgs& args) {
   if (!base_root.empty()) {
     base = LoadVaultOrReport(base_root, /*quiet=*/true);
     if (!base.ok()) return Fail(base.status());
-    base_scan = provenance::ScanVault(*base, vault->config.dedup);
+    base_scan = scanner.ScanOther(*base, vault->config.dedup);
     if (!base_scan.ok()) return Fail(base_scan.status());
   }
+  scanner.Save();
   if (!tmpdir.empty()) std::system(("rm -rf " + ShellQuote(tmpdir)).c_str());
 
   std::vector<provenance::Finding> findings = provenance::DuplicateFindings(
@@ -124,7 +127,8 @@ Command CheckCommand() {
            "marked <!-- factdedup:ignore --> is never compared.",
            {{"base", "REF", "a git ref to compare with (e.g. origin/main)"},
             {"base-dir", "DIR", "another copy of the vault to compare with"},
-            {"format", "F", "text (default), json, github, sarif or junit"}},
+            {"format", "F", "text (default), json, github, sarif or junit"},
+            {"no-index", "", "neither read nor write the index in VAULT/.factdedup/"}},
            1,
            1},
           RunCheck};

@@ -8,6 +8,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "cli/commands.h"
+#include "cli/indexed_scan.h"
 #include "dedup/eval.h"
 #include "provenance/check.h"
 #include "provenance/conflicts.h"
@@ -71,11 +72,11 @@ void PrintConflicts(const std::vector<provenance::Conflict>& conflicts) {
 
 // Runs the engine with progress reports and records its stages.
 absl::StatusOr<ScanResult> ScanWithProgress(const Vault& vault, dedup::DedupOptions options,
-                                            Progress* progress) {
+                                            IndexedScanner* scanner, Progress* progress) {
   options.progress = [progress](absl::string_view stage, int64_t done, int64_t total) {
     progress->Update(stage == "normalize" ? "normalized facts" : "verified LSH bands", done, total);
   };
-  absl::StatusOr<ScanResult> scan = provenance::ScanVault(vault, options);
+  absl::StatusOr<ScanResult> scan = scanner->Scan(vault, options);
   if (!scan.ok()) return scan.status();
   const dedup::DedupStats& s = scan->dedup.stats;
   progress->StageDone("normalize+sketch", s.seconds_normalize);
@@ -92,8 +93,15 @@ int RunScan(const ParsedArgs& args) {
   if (!vault.ok()) return Fail(vault.status());
   dedup::DedupOptions options = vault->config.dedup;
   if (absl::Status s = ApplyDedupFlags(args, &options); !s.ok()) return Fail(s);
-  absl::StatusOr<ScanResult> scan = ScanWithProgress(*vault, options, &progress);
+  auto t_index = std::chrono::steady_clock::now();
+  IndexedScanner scanner(args.positionals[0], options, !args.Has("no-index"));
+  progress.StageDone("index load", Progress::Since(t_index));
+  absl::StatusOr<ScanResult> scan = ScanWithProgress(*vault, options, &scanner, &progress);
   if (!scan.ok()) return Fail(scan.status());
+  t_index = std::chrono::steady_clock::now();
+  scanner.Save();
+  progress.StageDone("index save", Progress::Since(t_index),
+                     absl::StrCat(scanner.stats().facts_normalized, " facts normalized"));
   auto t0 = std::chrono::steady_clock::now();
   absl::StatusOr<std::vector<provenance::Conflict>> conflicts =
       provenance::FindConflicts(*vault, *scan);
@@ -263,6 +271,7 @@ Command ScanCommand() {
             {"threshold", "X", "minimum verified similarity, (0, 1] (config: dedup.threshold)"},
             {"method", "M", "verified (default) or minhash (the plain MinHash-LSH baseline)"},
             {"threads", "N", "worker threads; 0 = all cores (default)"},
+            {"no-index", "", "neither read nor write the index in VAULT/.factdedup/"},
             ProgressFlags()[0],
             ProgressFlags()[1]},
            1,

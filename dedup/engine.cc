@@ -504,10 +504,15 @@ absl::StatusOr<DedupResult> Deduplicate(absl::Span<const Item> items, const Dedu
   ParallelFor(n, threads, 256, [&](size_t b, size_t e) {
     std::vector<std::string> texts;
     for (size_t i = b; i < e; ++i) {
-      absl::StatusOr<NormalizedText> t = normalizer.Normalize(items[i].text);
-      if (!t.ok()) {
-        errors[i] = t.status();
-        continue;
+      absl::StatusOr<NormalizedText> own;
+      const NormalizedText* t = items[i].normalized;
+      if (t == nullptr) {
+        own = normalizer.Normalize(items[i].text);
+        if (!own.ok()) {
+          errors[i] = own.status();
+          continue;
+        }
+        t = &*own;
       }
       features[i] = Extract(*t);
       if (!baseline) continue;  // the verified method signs after the corpus pass

@@ -68,6 +68,10 @@ struct DedupOptions {
 struct Item {
   std::string text;  // the fact's display text (UTF-8)
   std::string key;   // stable id used to break ties (e.g. "path:line"); "" uses the text
+  // Optional: `text` already normalized with the options' NormalizeOptions by a Normalizer of
+  // kNormalizerVersion (e.g. from a saved index), so it is not normalized again. Not owned;
+  // must outlive the call. nullptr: normalized here. The result is the same either way.
+  const NormalizedText* normalized = nullptr;
 };
 
 enum class Relation {

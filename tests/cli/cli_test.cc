@@ -28,9 +28,10 @@ struct Result {
   std::string out;
 };
 
-// Runs the factdedup binary with `args` (shell-quoted by the caller); stdout only.
-Result RunCli(const std::string& args) {
-  std::string cmd = std::string(FACTDEDUP_BIN) + " " + args + " 2>/dev/null";
+// Runs the factdedup binary with `args` (shell-quoted by the caller); stdout only, stderr to
+// `stderr_path`.
+Result RunCli(const std::string& args, const std::string& stderr_path = "/dev/null") {
+  std::string cmd = std::string(FACTDEDUP_BIN) + " " + args + " 2>'" + stderr_path + "'";
   Result r;
   FILE* p = popen(cmd.c_str(), "r");
   if (!p) return r;
@@ -216,6 +217,44 @@ TEST(Cli, ReportFormatsOutputFileAndErrors) {
   EXPECT_EQ(RunCli("report " + Vault() + " -o /nonexistent/dir/r.md").code, 2);
   EXPECT_EQ(RunCli("report " + Vault() + " -x").code, 2);
   EXPECT_THAT(RunCli("report --help").out, HasSubstr("-o, --output FILE"));
+}
+
+TEST(Cli, ScanJsonIsIdenticalWithoutAColdOrAWarmOrADamagedIndex) {
+  char tmpl[] = "/tmp/factdedup-index-XXXXXX";
+  std::string dir = mkdtemp(tmpl);
+  ASSERT_EQ(
+      std::system(
+          ("cp -r " + Vault() + "/. '" + dir + "/' && rm -rf '" + dir + "/.factdedup'").c_str()),
+      0);
+  const std::string q = "'" + dir + "'";
+  Result none = RunCli("scan " + q + " --json --no-index");
+  ASSERT_EQ(none.code, 0);
+  EXPECT_NE(std::system(("test -e " + q + "/.factdedup/index.bin").c_str()), 0)
+      << "--no-index writes nothing";
+  Result cold = RunCli("scan " + q + " --json");
+  ASSERT_EQ(std::system(("test -s " + q + "/.factdedup/index.bin").c_str()), 0);
+  Result warm = RunCli("scan " + q + " --json");
+  EXPECT_EQ(none.out, cold.out);
+  EXPECT_EQ(none.out, warm.out);
+  // A damaged index: one line on stderr naming it, then rebuilt; the output is unchanged.
+  ASSERT_EQ(std::system(("printf 'garbage' | dd of=" + q +
+                         "/.factdedup/index.bin bs=1 seek=100 conv=notrunc 2>/dev/null")
+                            .c_str()),
+            0);
+  const std::string err = dir + "/stderr.txt";
+  Result damaged = RunCli("scan " + q + " --json --quiet", err);
+  EXPECT_EQ(none.out, damaged.out);
+  std::ifstream in(err);
+  std::string line;
+  ASSERT_TRUE(std::getline(in, line));
+  EXPECT_THAT(line, HasSubstr(".factdedup/index.bin: index checksum mismatch; rebuilding it"));
+  EXPECT_EQ(RunCli("scan " + q + " --json --quiet", err).out, none.out);
+  std::ifstream again(err);
+  EXPECT_FALSE(std::getline(again, line)) << "rebuilt: no note the second time: " << line;
+  // check: same findings with and without the index.
+  EXPECT_EQ(RunCli("check " + q + " --format json").out,
+            RunCli("check " + q + " --format json --no-index").out);
+  std::system(("rm -rf " + q).c_str());
 }
 
 }  // namespace
