@@ -64,7 +64,12 @@ nlohmann::json ConflictJson(const provenance::Conflict& c) {
     if (!f.field.empty()) j["field"] = f.field;
     facts.push_back(std::move(j));
   }
-  return {{"type", c.type}, {"facts", std::move(facts)}, {"suggestion", c.suggestion}};
+  nlohmann::json pairs = nlohmann::json::array();
+  for (const auto& [a, b] : c.pairs) pairs.push_back({a, b});
+  return {{"type", c.type},
+          {"facts", std::move(facts)},
+          {"pairs", std::move(pairs)},
+          {"suggestion", c.suggestion}};
 }
 
 nlohmann::json ScanJson(const Vault& vault, const ScanResult& scan,
@@ -202,12 +207,21 @@ int RunEval(const ParsedArgs& args) {
           provenance::EvaluateConflicts(*found, *content);
       if (!m.ok())
         return Fail(absl::InvalidArgumentError(absl::StrCat(path, ": ", m.status().message())));
-      std::cout << absl::StrFormat(
-          "  conflicts: P=%.3f (%d of %d reported conflicts find a gold row)  R=%.3f (%d of %d "
-          "gold rows found)\n",
-          m->precision(), m->correct, m->reported, m->recall(), m->found_gold, m->gold);
+      if (m->gold > 0) {
+        std::cout << absl::StrFormat(
+            "  conflicts: P=%.3f (%d of %d reported conflicts find a gold row)  R=%.3f (%d of %d "
+            "gold rows found)\n",
+            m->precision(), m->correct, m->reported, m->recall(), m->found_gold, m->gold);
+      }
+      if (m->negatives > 0) {
+        std::cout << absl::StrFormat(
+            "  not conflicts: %d of %d rows reported as a disagreeing pair; updates: %d of %d "
+            "rows found\n",
+            m->false_alarms, m->negatives, m->updates_found, m->update_rows);
+      }
       for (const std::string& x : m->missed) std::cout << "  missed: " << x << "\n";
       for (const std::string& x : m->unmatched) std::cout << "  unmatched: " << x << "\n";
+      for (const std::string& x : m->alarms) std::cout << "  false alarm: " << x << "\n";
       continue;
     }
     if (gold) {

@@ -279,13 +279,13 @@ struct RoleWord {
   const char* role;
 };
 constexpr RoleWord kRoleWords[] = {
-    {"deploy", "deploy"}, {"live", "deploy"},     {"deliver", "deploy"},  {"floor", "deploy"},
-    {"ready", "deploy"},  {"rollout", "deploy"},  {"launch", "deploy"},   {"ship", "deploy"},
+    {"deploy", "deploy"},  {"live", "deploy"},    {"deliver", "deploy"},  {"floor", "deploy"},
+    {"ready", "deploy"},   {"rollout", "deploy"}, {"launch", "deploy"},   {"ship", "deploy"},
     {"install", "deploy"}, {"decid", "decide"},   {"decision", "decide"}, {"order", "order"},
-    {"purchas", "order"}, {"meet", "meet"},       {"call", "meet"},       {"keynote", "meet"},
-    {"workshop", "meet"}, {"session", "meet"},    {"present", "meet"},    {"roadshow", "meet"},
-    {"sync", "meet"},     {"schedul", "meet"},    {"deal", "deal"},       {"contract", "deal"},
-    {"return", "return"}, {"poc", "poc"},         {"test", "poc"},
+    {"purchas", "order"},  {"meet", "meet"},      {"call", "meet"},       {"keynote", "meet"},
+    {"workshop", "meet"},  {"session", "meet"},   {"present", "meet"},    {"roadshow", "meet"},
+    {"sync", "meet"},      {"schedul", "meet"},   {"deal", "deal"},       {"contract", "deal"},
+    {"return", "return"},  {"poc", "poc"},        {"test", "poc"},
 };
 
 std::string RoleOf(absl::string_view w) {
@@ -295,6 +295,11 @@ std::string RoleOf(absl::string_view w) {
   }
   return "";
 }
+
+// A milestone happens once for its subject (a go-live, a decision, an order, a deal), so two
+// dates for it disagree; meetings and calls recur, so theirs are compared only within a
+// cluster (the same meeting).
+bool IsMilestoneRole(absl::string_view role) { return !role.empty() && role != "meet"; }
 
 void AssignRoles(absl::string_view text, std::vector<DateHit>* dates) {
   std::vector<Word> w = Words(text);
@@ -310,7 +315,8 @@ void AssignRoles(absl::string_view text, std::vector<DateHit>* dates) {
     }
     for (size_t i = h.end; i < text.size(); ++i) {
       char c = text[i];
-      if (c == ';' || c == ')' || c == '(' || (c == ':' && i + 1 < text.size() && text[i + 1] == ' ')) {
+      if (c == ';' || c == ')' || c == '(' ||
+          (c == ':' && i + 1 < text.size() && text[i + 1] == ' ')) {
         hi = i;
         break;
       }
@@ -525,7 +531,8 @@ absl::StatusOr<Slots> ExtractSlots(const dedup::Normalizer& n, const Fact& fact,
   }
   AssignRoles(text, &s.dates);
   for (const Token& tok : norm->tokens) {
-    if (tok.kind == TokenKind::kName) s.names.push_back(tok.text);
+    // Month and weekday names are capitalized but name no subject.
+    if (tok.kind == TokenKind::kName && !IsMonthOrDayWord(tok.text)) s.names.push_back(tok.text);
   }
   std::sort(s.names.begin(), s.names.end());
   s.names.erase(std::unique(s.names.begin(), s.names.end()), s.names.end());
@@ -618,11 +625,11 @@ absl::StatusOr<Slots> ExtractSlots(const dedup::Normalizer& n, const Fact& fact,
 // ---------------------------------------------------------------------------------------
 // Pairwise checks
 
-
 // Whether the dates (of `role`, or all when role is null) disagree: both sides have some and
-// no interval of one overlaps an interval of the other. *va/*vb get the dates as written.
-bool DatesDisagree(const Slots& a, const Slots& b, const std::string* role, std::string* va,
-                   std::string* vb) {
+// no interval of one overlaps an interval of the other; `by_year` widens every interval to
+// whole years first. *va/*vb get the dates as written.
+bool DatesDisagree(const Slots& a, const Slots& b, const std::string* role, bool by_year,
+                   std::string* va, std::string* vb) {
   std::vector<const DateHit*> xa, xb;
   for (const DateHit& h : a.dates) {
     if (!role || h.role == *role) xa.push_back(&h);
@@ -631,9 +638,12 @@ bool DatesDisagree(const Slots& a, const Slots& b, const std::string* role, std:
     if (!role || h.role == *role) xb.push_back(&h);
   }
   if (xa.empty() || xb.empty()) return false;
+  auto widen = [by_year](Interval iv) {
+    return by_year ? Interval{iv.lo / 12 * 12, iv.hi / 12 * 12 + 11} : iv;
+  };
   for (const DateHit* x : xa) {
     for (const DateHit* y : xb) {
-      if (Overlap(x->iv, y->iv)) return false;
+      if (Overlap(widen(x->iv), widen(y->iv))) return false;
     }
   }
   auto text = [](const Slots& s, const std::vector<const DateHit*>& hs) {
@@ -959,54 +969,59 @@ std::string FoldKey(absl::string_view s) {
 
 std::string Loc(const ConflictFact& f) { return absl::StrCat(f.path, ":", f.line); }
 
-}  // namespace
+// ---------------------------------------------------------------------------------------
+// The driver, stage by stage.
 
-bool IsContradiction(const Conflict& c) { return c.type != "update"; }
+// What the fact-level stages share: the facts' slots and clusters.
+struct FactContext {
+  const Vault& vault;
+  const ScanResult& scan;
+  const ConflictOptions& options;
+  std::vector<int> note_day;  // per note, yyyymmdd or 0
+  std::vector<Slots> slots;   // per compared fact
+  std::vector<int> cluster_of;
 
-absl::StatusOr<std::vector<Conflict>> FindConflicts(const Vault& vault, const ScanResult& scan,
-                                                    const ConflictOptions& options) {
+  ConflictFact Entry(int item, const std::string& value) const {
+    const Fact& f = scan.fact(vault, item);
+    return ConflictFact{f.path, f.line, f.display, value, ""};
+  }
+};
+
+absl::Status BuildContext(FactContext* ctx) {
   dedup::Normalizer normalizer;
-  const int n = static_cast<int>(scan.facts.size());
-  std::vector<int> note_day(vault.notes.size());
-  for (size_t i = 0; i < vault.notes.size(); ++i) note_day[i] = NoteDay(vault.notes[i]);
-
-  std::vector<Slots> slots(n);
+  const Vault& vault = ctx->vault;
+  const int n = static_cast<int>(ctx->scan.facts.size());
+  ctx->note_day.resize(vault.notes.size());
+  for (size_t i = 0; i < vault.notes.size(); ++i) ctx->note_day[i] = NoteDay(vault.notes[i]);
+  ctx->slots.resize(n);
   for (int i = 0; i < n; ++i) {
     absl::StatusOr<Slots> s =
-        ExtractSlots(normalizer, scan.fact(vault, i), note_day[scan.facts[i].note]);
+        ExtractSlots(normalizer, ctx->scan.fact(vault, i), ctx->note_day[ctx->scan.facts[i].note]);
     if (!s.ok()) return s.status();
-    slots[i] = *std::move(s);
+    ctx->slots[i] = *std::move(s);
   }
-  std::vector<int> cluster_of(n, -1);
-  for (size_t c = 0; c < scan.dedup.clusters.size(); ++c) {
-    for (const dedup::Member& m : scan.dedup.clusters[c].members) {
-      cluster_of[m.item] = static_cast<int>(c);
+  ctx->cluster_of.assign(n, -1);
+  const std::vector<dedup::Cluster>& clusters = ctx->scan.dedup.clusters;
+  for (size_t c = 0; c < clusters.size(); ++c) {
+    for (const dedup::Member& m : clusters[c].members) {
+      ctx->cluster_of[m.item] = static_cast<int>(c);
     }
   }
+  return absl::OkStatus();
+}
 
-  // IDF weights and candidate pairs through an inverted index.
-  absl::flat_hash_map<std::string, std::vector<int>> postings;
-  for (int i = 0; i < n; ++i) {
-    for (const std::string& t : slots[i].content) postings[t].push_back(i);
-  }
-  auto weight = [&](const std::string& t) {
-    auto it = postings.find(t);
-    double df = it == postings.end() ? 1 : static_cast<double>(it->second.size());
-    return std::log(1.0 + n / df);
-  };
-  absl::flat_hash_map<std::string, int> name_df;
-  for (int i = 0; i < n; ++i) {
-    for (const std::string& t : slots[i].names) ++name_df[t];
-  }
-  const int max_name_df = std::max(2, static_cast<int>(options.max_name_share * n));
+// Candidate pairs: facts sharing a content token (tokens in more than max_postings facts are
+// not used), with the count of shared tokens, plus every pair inside a cluster.
+std::map<std::pair<int, int>, int> CandidatePairs(
+    const FactContext& ctx, const absl::flat_hash_map<std::string, std::vector<int>>& postings) {
   std::map<std::pair<int, int>, int> shared;
   for (const auto& [tok, list] : postings) {
-    if (static_cast<int>(list.size()) > options.max_postings) continue;
+    if (static_cast<int>(list.size()) > ctx.options.max_postings) continue;
     for (size_t x = 0; x < list.size(); ++x) {
       for (size_t y = x + 1; y < list.size(); ++y) ++shared[{list[x], list[y]}];
     }
   }
-  for (const dedup::Cluster& c : scan.dedup.clusters) {
+  for (const dedup::Cluster& c : ctx.scan.dedup.clusters) {
     for (size_t x = 0; x < c.members.size(); ++x) {
       for (size_t y = x + 1; y < c.members.size(); ++y) {
         int a = std::min(c.members[x].item, c.members[y].item);
@@ -1015,153 +1030,207 @@ absl::StatusOr<std::vector<Conflict>> FindConflicts(const Vault& vault, const Sc
       }
     }
   }
+  return shared;
+}
 
-  std::vector<PairFinding> value_pairs, polarity_pairs;
-  for (const auto& [pair, count] : shared) {
-    auto [a, b] = pair;
-    const Slots& sa = slots[a];
-    const Slots& sb = slots[b];
-    if (sa.clean == sb.clean) continue;
-    const bool same_cluster = cluster_of[a] >= 0 && cluster_of[a] == cluster_of[b];
-    bool same_subject = same_cluster;
-    if (!same_subject && count >= options.min_shared_tokens) {
-      std::set<std::string> tb(sb.content.begin(), sb.content.end());
-      double wa = 0, wb = 0, ws = 0;
-      for (const std::string& t : sa.content) {
-        wa += weight(t);
-        if (tb.count(t)) ws += weight(t);
-      }
-      for (const std::string& t : sb.content) wb += weight(t);
-      double denom = std::min(wa, wb);
-      same_subject = denom > 0 && ws / denom >= options.min_subject_overlap;
-    }
-    std::string va, vb;
-    bool value_conflict = false;
-    if (same_cluster) {
-      value_conflict = DatesDisagree(sa, sb, nullptr, &va, &vb);
-    } else {
-      // Across clusters: dates of the same role, in facts sharing a distinctive name.
-      bool share_name = false;
-      for (const std::string& t : sa.names) {
-        auto it = name_df.find(t);
-        share_name |= it != name_df.end() && it->second <= max_name_df &&
-                      std::binary_search(sb.names.begin(), sb.names.end(), t);
-      }
-      std::set<std::string> roles;
-      for (const DateHit& h : sa.dates) {
-        if (!h.role.empty()) roles.insert(h.role);
-      }
-      for (const std::string& role : roles) {
-        if (share_name && !value_conflict) {
-          value_conflict = DatesDisagree(sa, sb, &role, &va, &vb);
-        }
-      }
-    }
-    if (!value_conflict && (same_subject || same_cluster)) {
-      value_conflict = AmountsDisagree(sa, sb, same_cluster, &va, &vb);
-    }
-    if (value_conflict) value_pairs.push_back({a, b, va, vb});
-    if (count >= 2 || same_cluster) {
-      for (const Clause& ca : sa.clauses) {
-        if (ca.polarity == Polarity::kNone) continue;
-        bool found = false;
-        for (const Clause& cb : sb.clauses) {
-          if (ClausesOppose(ca, cb, options.min_clause_overlap)) {
-            polarity_pairs.push_back({a, b, ca.text, cb.text});
-            found = true;
-            break;
-          }
-        }
-        if (found) break;
-      }
-      if (!polarity_pairs.empty() && polarity_pairs.back().a == a && polarity_pairs.back().b == b) {
-        continue;
-      }
-      for (const Clause& cb : sb.clauses) {
-        if (cb.polarity == Polarity::kNone) continue;
-        bool found = false;
-        for (const Clause& ca : sa.clauses) {
-          if (ClausesOppose(ca, cb, options.min_clause_overlap)) {
-            polarity_pairs.push_back({a, b, ca.text, cb.text});
-            found = true;
-            break;
-          }
-        }
-        if (found) break;
+// Whether some clause of `a` and some clause of `b` state opposite states; *va/*vb get them.
+bool PolarityDisagrees(const Slots& a, const Slots& b, double min_overlap, std::string* va,
+                       std::string* vb) {
+  for (const Clause& ca : a.clauses) {
+    for (const Clause& cb : b.clauses) {
+      if (ca.polarity == Polarity::kNone && cb.polarity == Polarity::kNone) continue;
+      if (ClausesOppose(ca, cb, min_overlap)) {
+        *va = ca.text;
+        *vb = cb.text;
+        return true;
       }
     }
   }
+  return false;
+}
 
-  std::vector<Conflict> out;
-  auto fact_entry = [&](int item, const std::string& value) {
-    const Fact& f = scan.fact(vault, item);
-    return ConflictFact{f.path, f.line, f.display, value, ""};
+// Value and polarity disagreements between pairs of facts.
+void FindPairFindings(const FactContext& ctx, std::vector<PairFinding>* value_pairs,
+                      std::vector<PairFinding>* polarity_pairs) {
+  const int n = static_cast<int>(ctx.slots.size());
+  const ConflictOptions& options = ctx.options;
+  absl::flat_hash_map<std::string, std::vector<int>> postings;
+  for (int i = 0; i < n; ++i) {
+    for (const std::string& t : ctx.slots[i].content) postings[t].push_back(i);
+  }
+  auto weight = [&](const std::string& t) {
+    auto it = postings.find(t);
+    double df = it == postings.end() ? 1 : static_cast<double>(it->second.size());
+    return std::log(1.0 + n / df);
   };
-  // Groups pairwise findings into connected sets; each fact keeps its first value.
-  auto group = [&](const std::vector<PairFinding>& pairs, const std::string& type) {
-    Dsu dsu(n);
-    std::map<int, std::string> value;
+  absl::flat_hash_map<std::string, int> name_df;
+  for (int i = 0; i < n; ++i) {
+    for (const std::string& t : ctx.slots[i].names) ++name_df[t];
+  }
+  const int max_name_df = std::max(2, static_cast<int>(options.max_name_share * n));
+  // Whether a and b share a name that is not the vault's background ("Microsoft").
+  auto share_distinctive_name = [&](const Slots& a, const Slots& b) {
+    for (const std::string& t : a.names) {
+      auto it = name_df.find(t);
+      if (it != name_df.end() && it->second <= max_name_df &&
+          std::binary_search(b.names.begin(), b.names.end(), t)) {
+        return true;
+      }
+    }
+    return false;
+  };
+  // IDF-weighted share of the smaller fact's content found in the other.
+  auto subject_overlap = [&](const Slots& a, const Slots& b) {
+    std::set<std::string> tb(b.content.begin(), b.content.end());
+    double wa = 0, wb = 0, ws = 0;
+    for (const std::string& t : a.content) {
+      wa += weight(t);
+      if (tb.count(t)) ws += weight(t);
+    }
+    for (const std::string& t : b.content) wb += weight(t);
+    double denom = std::min(wa, wb);
+    return denom > 0 ? ws / denom : 0.0;
+  };
+  for (const auto& [pair, count] : CandidatePairs(ctx, postings)) {
+    auto [a, b] = pair;
+    const Slots& sa = ctx.slots[a];
+    const Slots& sb = ctx.slots[b];
+    if (sa.clean == sb.clean) continue;
+    const bool same_cluster = ctx.cluster_of[a] >= 0 && ctx.cluster_of[a] == ctx.cluster_of[b];
+    const bool same_subject =
+        same_cluster || (count >= options.min_shared_tokens &&
+                         subject_overlap(sa, sb) >= options.min_subject_overlap);
+    std::string va, vb;
+    bool value_conflict = false;
+    if (same_cluster) {
+      value_conflict = DatesDisagree(sa, sb, nullptr, /*by_year=*/false, &va, &vb);
+    } else if (share_distinctive_name(sa, sb)) {
+      // Across clusters: dates of the same milestone, in facts sharing a distinctive name.
+      // A role lumps related events (a first delivery, a go-live), so only the year counts.
+      std::set<std::string> roles;
+      for (const DateHit& h : sa.dates) {
+        if (IsMilestoneRole(h.role)) roles.insert(h.role);
+      }
+      for (const std::string& role : roles) {
+        if (!value_conflict) {
+          value_conflict = DatesDisagree(sa, sb, &role, /*by_year=*/true, &va, &vb);
+        }
+      }
+    }
+    if (!value_conflict && same_subject) {
+      value_conflict = AmountsDisagree(sa, sb, same_cluster, &va, &vb);
+    }
+    if (value_conflict) value_pairs->push_back({a, b, va, vb});
+    if ((count >= 2 || same_cluster) &&
+        PolarityDisagrees(sa, sb, options.min_clause_overlap, &va, &vb)) {
+      polarity_pairs->push_back({a, b, va, vb});
+    }
+  }
+}
+
+// Suggestion for a group of facts: the newest dated statement when one is strictly newest;
+// else, for dates, the most specific statement of the majority (by year), or the strictly
+// most specific statement when there is no majority. "" when the evidence supports no side.
+std::string GroupSuggestion(const FactContext& ctx, const std::string& type,
+                            const std::vector<int>& items, std::map<int, std::string>& value) {
+  int best = -1, best_day = 0, ties = 0;
+  for (int item : items) {
+    int d = ctx.slots[item].fact_day;
+    if (d > best_day) {
+      best = item, best_day = d, ties = 0;
+    } else if (d == best_day) {
+      ++ties;
+    }
+  }
+  if (best >= 0 && ties == 0 && best_day > 0) {
+    const Fact& f = ctx.scan.fact(ctx.vault, best);
+    return absl::StrCat("suggestion: prefer the newest dated source ", f.path, ":", f.line, " (",
+                        DayString(best_day), "): '", value[best], "'");
+  }
+  if (type != "value") return "";
+  auto width = [&](int item) {
+    int w = 1 << 30;
+    for (const DateHit& h : ctx.slots[item].dates) w = std::min(w, h.iv.hi - h.iv.lo);
+    return w;
+  };
+  std::map<std::string, std::vector<int>> by_years;
+  for (int item : items) {
+    std::set<int> years;
+    for (const DateHit& h : ctx.slots[item].dates) years.insert(h.iv.lo / 12);
+    by_years[absl::StrJoin(years, ",")].push_back(item);
+  }
+  const std::vector<int>* major = nullptr;
+  bool unique = true;
+  for (const auto& [k, v] : by_years) {
+    if (!major || v.size() > major->size()) {
+      major = &v, unique = true;
+    } else if (v.size() == major->size()) {
+      unique = false;
+    }
+  }
+  const bool dated = major && !ctx.slots[(*major)[0]].dates.empty();
+  const std::vector<int>& pool = dated && unique ? *major : items;
+  int narrow = -1, narrow_w = 1 << 30, narrow_ties = 0;
+  for (int item : pool) {
+    int w = width(item);
+    if (w < narrow_w) {
+      narrow = item, narrow_w = w, narrow_ties = 0;
+    } else if (w == narrow_w) {
+      ++narrow_ties;
+    }
+  }
+  if (narrow < 0 || narrow_w == 1 << 30) return "";
+  const Fact& f = ctx.scan.fact(ctx.vault, narrow);
+  if (dated && unique && by_years.size() > 1) {
+    return absl::StrCat("suggestion: ", major->size(), " of ", items.size(),
+                        " statements agree; the most specific is ", f.path, ":", f.line, " ('",
+                        value[narrow], "'); check the others");
+  }
+  if (narrow_ties > 0) return "";
+  return absl::StrCat("suggestion: the most specific statement is ", f.path, ":", f.line, " ('",
+                      value[narrow], "')");
+}
+
+// Joins pairwise findings into connected groups, one conflict each; each fact keeps the value
+// of its first finding.
+void GroupFindings(const FactContext& ctx, const std::vector<PairFinding>& pairs,
+                   const std::string& type, std::vector<Conflict>* out) {
+  Dsu dsu(static_cast<int>(ctx.slots.size()));
+  std::map<int, std::string> value;
+  for (const PairFinding& p : pairs) {
+    dsu.Union(p.a, p.b);
+    value.try_emplace(p.a, p.va);
+    value.try_emplace(p.b, p.vb);
+  }
+  std::map<int, std::vector<int>> groups;
+  for (const auto& [item, v] : value) groups[dsu.Find(item)].push_back(item);
+  for (const auto& [root, items] : groups) {
+    Conflict c;
+    c.type = type;
+    std::map<int, int> index;  // item -> index in c.facts
+    for (int item : items) {
+      index[item] = static_cast<int>(c.facts.size());
+      c.facts.push_back(ctx.Entry(item, value[item]));
+    }
     for (const PairFinding& p : pairs) {
-      dsu.Union(p.a, p.b);
-      value.try_emplace(p.a, p.va);
-      value.try_emplace(p.b, p.vb);
+      if (dsu.Find(p.a) != root) continue;
+      c.pairs.push_back(std::minmax(index[p.a], index[p.b]));
     }
-    std::map<int, std::vector<int>> groups;
-    for (const auto& [item, v] : value) groups[dsu.Find(item)].push_back(item);
-    for (const auto& [root, items] : groups) {
-      Conflict c;
-      c.type = type;
-      for (int item : items) c.facts.push_back(fact_entry(item, value[item]));
-      // Suggestion: the newest dated statement when one is strictly newest; else, for
-      // dates, the most specific (narrowest) statement.
-      int best = -1, best_day = 0, ties = 0;
-      for (int item : items) {
-        int d = slots[item].fact_day;
-        if (d > best_day)
-          best = item, best_day = d, ties = 0;
-        else if (d == best_day)
-          ++ties;
-      }
-      if (best >= 0 && ties == 0 && best_day > 0) {
-        const Fact& f = scan.fact(vault, best);
-        c.suggestion = absl::StrCat("suggestion: prefer the newest dated source ", f.path, ":",
-                                    f.line, " (", DayString(best_day), "): '", value[best], "'");
-      } else if (type == "value") {
-        // Majority by year set, then the narrowest statement within it.
-        std::map<std::string, std::vector<int>> by_years;
-        for (int item : items) {
-          std::set<int> years;
-          for (const DateHit& h : slots[item].dates) years.insert(h.iv.lo / 12);
-          by_years[absl::StrJoin(years, ",")].push_back(item);
-        }
-        const std::vector<int>* major = nullptr;
-        bool unique = true;
-        for (const auto& [k, v] : by_years) {
-          if (!major || v.size() > major->size())
-            major = &v, unique = true;
-          else if (v.size() == major->size())
-            unique = false;
-        }
-        if (major && unique && by_years.size() > 1 && !slots[(*major)[0]].dates.empty()) {
-          int narrow = (*major)[0], width = 1 << 30;
-          for (int item : *major) {
-            for (const DateHit& h : slots[item].dates) {
-              if (h.iv.hi - h.iv.lo < width) narrow = item, width = h.iv.hi - h.iv.lo;
-            }
-          }
-          const Fact& f = scan.fact(vault, narrow);
-          c.suggestion = absl::StrCat("suggestion: ", major->size(), " of ", items.size(),
-                                      " statements agree; the most specific is ", f.path, ":",
-                                      f.line, " ('", value[narrow], "'); check the others");
-        }
-      }
-      out.push_back(std::move(c));
-    }
-  };
-  group(value_pairs, "value");
-  group(polarity_pairs, "polarity");
+    c.suggestion = GroupSuggestion(ctx, type, items, value);
+    out->push_back(std::move(c));
+  }
+}
 
-  // The same source file placed in two folders by one note's links (source_ref vs body).
+// Records every pair of `c`'s facts as disagreeing.
+void AllPairs(Conflict* c) {
+  for (int i = 0; i < static_cast<int>(c->facts.size()); ++i) {
+    for (int j = i + 1; j < static_cast<int>(c->facts.size()); ++j) c->pairs.push_back({i, j});
+  }
+}
+
+// The same source file placed in two folders by one note's links (source_ref vs body).
+void LinkFolderConflicts(const Vault& vault, std::vector<Conflict>* out) {
+  auto dir_of = [](const std::string& target) { return target.substr(0, target.rfind('/') + 1); };
   for (const Note& note : vault.notes) {
     std::map<std::string, std::vector<const Link*>> by_base;
     for (const Link& l : note.links) {
@@ -1175,11 +1244,10 @@ absl::StatusOr<std::vector<Conflict>> FindConflicts(const Vault& vault, const Sc
     for (const auto& [base, links] : by_base) {
       std::vector<const Link*> distinct;
       for (const Link* l : links) {
-        std::string dir = l->target.substr(0, l->target.rfind('/') + 1);
         bool seen = false;
         for (const Link* d : distinct) {
-          seen |= absl::AsciiStrToLower(d->target.substr(0, d->target.rfind('/') + 1)) ==
-                  absl::AsciiStrToLower(dir);
+          seen |=
+              absl::AsciiStrToLower(dir_of(d->target)) == absl::AsciiStrToLower(dir_of(l->target));
         }
         if (!seen) distinct.push_back(l);
       }
@@ -1187,80 +1255,95 @@ absl::StatusOr<std::vector<Conflict>> FindConflicts(const Vault& vault, const Sc
       Conflict c;
       c.type = "value";
       for (const Link* l : distinct) {
-        c.facts.push_back(
-            {note.path, l->line, l->target, l->target.substr(0, l->target.rfind('/') + 1), ""});
+        c.facts.push_back({note.path, l->line, l->target, dir_of(l->target), ""});
       }
-      c.suggestion = "";
-      out.push_back(std::move(c));
+      AllPairs(&c);
+      out->push_back(std::move(c));
     }
   }
+}
 
-  // Updates: explicit supersessions inside one fact.
-  for (int i = 0; i < n; ++i) {
-    for (const Update& u : slots[i].updates) {
-      if (ExtractDates(u.value, DayToMonthIndex(note_day[scan.facts[i].note])).empty()) continue;
+// Updates: explicit supersessions of a date inside one fact.
+void UpdateFindings(const FactContext& ctx, std::vector<Conflict>* out) {
+  for (int i = 0; i < static_cast<int>(ctx.slots.size()); ++i) {
+    const int ref = DayToMonthIndex(ctx.note_day[ctx.scan.facts[i].note]);
+    for (const Update& u : ctx.slots[i].updates) {
+      if (ExtractDates(u.value, ref).empty()) continue;
       Conflict c;
       c.type = "update";
-      c.facts.push_back(fact_entry(i, u.value));
+      c.facts.push_back(ctx.Entry(i, u.value));
       c.suggestion = "update, not a contradiction: the superseded value is kept as history";
-      out.push_back(std::move(c));
+      out->push_back(std::move(c));
     }
   }
+}
 
-  // Names and acronyms over every line.
-  std::vector<LineText> lines = NoteLines(vault);
-  dedup::NormalizeOptions fold_opts;
-  fold_opts.stem = false;
-  fold_opts.drop_stopwords = false;
-  fold_opts.canonicalize_numbers = false;
-  dedup::Normalizer folder(fold_opts);
-  absl::flat_hash_map<std::string, std::string> fold_cache;
-  auto fold = [&](const std::string& w) -> std::string {
-    auto it = fold_cache.find(w);
-    if (it != fold_cache.end()) return it->second;
+// Folds a word for spelling comparison: case and accents (not stemmed).
+class WordFolder {
+ public:
+  WordFolder() : normalizer_(Options()) {}
+  const std::string& Fold(const std::string& w) {
+    auto it = cache_.find(w);
+    if (it != cache_.end()) return it->second;
     std::string f = absl::AsciiStrToLower(w);
-    absl::StatusOr<dedup::NormalizedText> t = folder.Normalize(w);
+    absl::StatusOr<dedup::NormalizedText> t = normalizer_.Normalize(w);
     if (t.ok() && t->all_tokens.size() == 1) f = t->all_tokens[0].text;
-    fold_cache[w] = f;
-    return f;
-  };
+    return cache_[w] = f;
+  }
+
+ private:
+  static dedup::NormalizeOptions Options() {
+    dedup::NormalizeOptions o;
+    o.stem = false;
+    o.drop_stopwords = false;
+    o.canonicalize_numbers = false;
+    return o;
+  }
+  dedup::Normalizer normalizer_;
+  absl::flat_hash_map<std::string, std::string> cache_;
+};
+
+// Whether two folded spellings are one name written two ways: same first letter (or both
+// vowels), same consonant skeleton, within the edit distance, and not a prefix of the other.
+bool SpellingVariants(const std::string& a, const std::string& b, int max_edit_distance) {
+  if (a.size() < 3 || b.size() < 3) return false;
+  // "Azur..."/"Azure", "The"/"They": a prefix is a cut or an inflection, not a spelling.
+  if (absl::StartsWith(a, b) || absl::StartsWith(b, a)) return false;
+  if (a[0] != b[0] && !(IsVowel(a[0]) && IsVowel(b[0]))) return false;
+  std::string ka = Skeleton(a), kb = Skeleton(b);
+  if (ka.size() < 2 || ka != kb) return false;
+  int limit = std::max(max_edit_distance, static_cast<int>(std::min(a.size(), b.size()) / 3));
+  return EditDistance(a, b) <= limit;
+}
+
+// Name spellings over every line: capitalized words that are spelling variants of each other
+// and share context (another capitalized word seen with both).
+void NameConflicts(const Vault& vault, const std::vector<LineText>& lines,
+                   const ConflictOptions& options, std::vector<Conflict>* out) {
+  WordFolder folder;
   std::map<std::string, std::vector<NameMention>> by_spelling;  // folded word -> mentions
   std::map<std::string, std::set<std::string>> context;         // folded word -> co-words
-  std::vector<Acronym> acronyms;
   for (int li = 0; li < static_cast<int>(lines.size()); ++li) {
     std::vector<NameMention> ms = NameMentions(lines[li].text, li);
     std::set<std::string> words;
-    for (const NameMention& m : ms) words.insert(fold(m.word));
+    for (const NameMention& m : ms) words.insert(folder.Fold(m.word));
     for (const NameMention& m : ms) {
-      std::string f = fold(m.word);
+      const std::string& f = folder.Fold(m.word);
       by_spelling[f].push_back(m);
       for (const std::string& w : words) {
         if (w != f) context[f].insert(w);
       }
     }
-    for (Acronym& a : AcronymDefinitions(lines[li].text, li)) acronyms.push_back(std::move(a));
   }
-  std::vector<std::string> spellings;
-  for (const auto& [f, ms] : by_spelling) spellings.push_back(f);
   auto line_entry = [&](int li, const std::string& value) {
     const LineText& lt = lines[li];
     return ConflictFact{vault.notes[lt.note].path, lt.line, lt.text, value, ""};
   };
-  for (size_t x = 0; x < spellings.size(); ++x) {
-    for (size_t y = x + 1; y < spellings.size(); ++y) {
-      const std::string& a = spellings[x];
-      const std::string& b = spellings[y];
-      if (a.size() < 3 || b.size() < 3) continue;
-      // "Azur..."/"Azure", "The"/"They": a prefix is a cut or an inflection, not a spelling.
-      if (absl::StartsWith(a, b) || absl::StartsWith(b, a)) continue;
-      bool va = IsVowel(a[0]), vb = IsVowel(b[0]);
-      if (a[0] != b[0] && !(va && vb)) continue;
-      std::string ka = Skeleton(a), kb = Skeleton(b);
-      if (ka.size() < 2 || ka != kb) continue;
-      int limit = std::max(options.max_name_edit_distance,
-                           static_cast<int>(std::min(a.size(), b.size()) / 3));
-      if (EditDistance(a, b) > limit) continue;
-      // Shared context: some other capitalized word appears with both spellings.
+  for (auto x = by_spelling.begin(); x != by_spelling.end(); ++x) {
+    for (auto y = std::next(x); y != by_spelling.end(); ++y) {
+      const std::string& a = x->first;
+      const std::string& b = y->first;
+      if (!SpellingVariants(a, b, options.max_name_edit_distance)) continue;
       const std::set<std::string>& ca = context[a];
       const std::set<std::string>& cb = context[b];
       bool share = false;
@@ -1268,28 +1351,41 @@ absl::StatusOr<std::vector<Conflict>> FindConflicts(const Vault& vault, const Sc
       if (!share) continue;
       Conflict c;
       c.type = "name";
-      std::set<int> seen;
-      size_t count_a = 0, count_b = 0;
-      std::string full_a, full_b;
-      for (const NameMention& m : by_spelling[a]) {
-        if (seen.insert(m.line_index).second) c.facts.push_back(line_entry(m.line_index, m.full));
-        ++count_a;
-        if (m.full.size() > full_a.size()) full_a = m.full;
+      std::string full[2];
+      size_t count[2] = {0, 0}, first_b = 0;
+      int side = 0;
+      for (const std::vector<NameMention>* ms : {&x->second, &y->second}) {
+        std::set<int> seen;
+        if (side == 1) first_b = c.facts.size();
+        for (const NameMention& m : *ms) {
+          if (seen.insert(m.line_index).second) c.facts.push_back(line_entry(m.line_index, m.full));
+          ++count[side];
+          if (m.full.size() > full[side].size()) full[side] = m.full;
+        }
+        ++side;
       }
-      seen.clear();
-      for (const NameMention& m : by_spelling[b]) {
-        if (seen.insert(m.line_index).second) c.facts.push_back(line_entry(m.line_index, m.full));
-        ++count_b;
-        if (m.full.size() > full_b.size()) full_b = m.full;
+      for (size_t i = 0; i < first_b; ++i) {
+        for (size_t j = first_b; j < c.facts.size(); ++j) {
+          c.pairs.push_back({static_cast<int>(i), static_cast<int>(j)});
+        }
       }
-      if (count_a != count_b) {
-        const std::string& more = count_a > count_b ? full_a : full_b;
+      if (count[0] != count[1]) {
+        const std::string& more = count[0] > count[1] ? full[0] : full[1];
         c.suggestion = absl::StrCat("suggestion: '", more, "' is the more frequent spelling (",
-                                    std::max(count_a, count_b), " vs ", std::min(count_a, count_b),
-                                    " mentions)");
+                                    std::max(count[0], count[1]), " vs ",
+                                    std::min(count[0], count[1]), " mentions)");
       }
-      out.push_back(std::move(c));
+      out->push_back(std::move(c));
     }
+  }
+}
+
+// An acronym expanded two ways ("Microsoft AI (MAI)" / "Microsoft AI Infrastructure (MAI)").
+void AcronymConflicts(const Vault& vault, const std::vector<LineText>& lines,
+                      std::vector<Conflict>* out) {
+  std::vector<Acronym> acronyms;
+  for (int li = 0; li < static_cast<int>(lines.size()); ++li) {
+    for (Acronym& a : AcronymDefinitions(lines[li].text, li)) acronyms.push_back(std::move(a));
   }
   std::map<std::string, std::map<std::string, std::vector<const Acronym*>>> by_acronym;
   for (const Acronym& a : acronyms) by_acronym[a.acronym][FoldKey(a.expansion)].push_back(&a);
@@ -1300,24 +1396,44 @@ absl::StatusOr<std::vector<Conflict>> FindConflicts(const Vault& vault, const Sc
     size_t most = 0;
     std::string most_exp;
     bool tie = false;
+    std::vector<int> expansion_of;  // per fact: which expansion it writes
+    int e = 0;
     for (const auto& [key, defs] : expansions) {
-      for (const Acronym* d : defs) c.facts.push_back(line_entry(d->line_index, d->written));
-      if (defs.size() > most)
+      for (const Acronym* d : defs) {
+        const LineText& lt = lines[d->line_index];
+        c.facts.push_back({vault.notes[lt.note].path, lt.line, lt.text, d->written, ""});
+        expansion_of.push_back(e);
+      }
+      ++e;
+      if (defs.size() > most) {
         most = defs.size(), most_exp = defs[0]->written, tie = false;
-      else if (defs.size() == most)
+      } else if (defs.size() == most) {
         tie = true;
+      }
+    }
+    for (size_t i = 0; i < c.facts.size(); ++i) {
+      for (size_t j = i + 1; j < c.facts.size(); ++j) {
+        if (expansion_of[i] != expansion_of[j]) {
+          c.pairs.push_back({static_cast<int>(i), static_cast<int>(j)});
+        }
+      }
     }
     if (!tie) {
       c.suggestion = absl::StrCat("suggestion: '", most_exp, "' is the more frequent expansion");
     }
-    out.push_back(std::move(c));
+    out->push_back(std::move(c));
   }
+}
 
-  // Frontmatter keys that differ between versions of one note.
+// Frontmatter keys that differ between versions of one note (sync-conflict copies).
+void FrontmatterConflicts(const Vault& vault, std::vector<Conflict>* out) {
   std::map<std::string, std::vector<int>> versions;
   for (size_t i = 0; i < vault.notes.size(); ++i) {
     versions[BaseNotePath(vault.notes[i].path)].push_back(static_cast<int>(i));
   }
+  auto value_of = [](const FrontmatterKey& k) {
+    return k.is_list ? absl::StrJoin(k.items, ", ") : Unquote(k.value);
+  };
   for (const auto& [base, ids] : versions) {
     if (ids.size() < 2) continue;
     int base_id = vault.FindNote(base);
@@ -1329,32 +1445,53 @@ absl::StatusOr<std::vector<Conflict>> FindConflicts(const Vault& vault, const Sc
       for (const FrontmatterKey& k : bn.frontmatter.keys) {
         const FrontmatterKey* o = vn.frontmatter.Find(k.key);
         if (!o) continue;
-        std::string v1 = k.is_list ? absl::StrJoin(k.items, ", ") : Unquote(k.value);
-        std::string v2 = o->is_list ? absl::StrJoin(o->items, ", ") : Unquote(o->value);
+        std::string v1 = value_of(k), v2 = value_of(*o);
         if (v1 == v2) continue;
         Conflict c;
         c.type = "frontmatter";
         c.facts.push_back({bn.path, k.line, absl::StrCat(k.key, ": ", v1), v1, k.key});
         c.facts.push_back({vn.path, o->line, absl::StrCat(o->key, ": ", v2), v2, o->key});
+        c.pairs.push_back({0, 1});
         int d1 = 0, d2 = 0;
-        if (ParseIsoDate(v1, &d1) > 0 && ParseIsoDate(v2, &d2) > 0) {
+        if (ParseIsoDate(v1, &d1) > 0 && ParseIsoDate(v2, &d2) > 0 && d1 != d2) {
           c.suggestion = absl::StrCat("suggestion: keep the later date '", d1 > d2 ? v1 : v2, "' (",
                                       d1 > d2 ? bn.path : vn.path, ")");
         }
-        out.push_back(std::move(c));
+        out->push_back(std::move(c));
       }
     }
   }
+}
 
-  auto rank = [](const std::string& t) {
-    static const char* kOrder[] = {"value", "polarity", "name", "acronym", "frontmatter", "update"};
-    for (int i = 0; i < 6; ++i) {
-      if (t == kOrder[i]) return i;
-    }
-    return 6;
-  };
+int TypeRank(const std::string& t) {
+  static const char* kOrder[] = {"value", "polarity", "name", "acronym", "frontmatter", "update"};
+  for (int i = 0; i < 6; ++i) {
+    if (t == kOrder[i]) return i;
+  }
+  return 6;
+}
+
+}  // namespace
+
+bool IsContradiction(const Conflict& c) { return c.type != "update"; }
+
+absl::StatusOr<std::vector<Conflict>> FindConflicts(const Vault& vault, const ScanResult& scan,
+                                                    const ConflictOptions& options) {
+  FactContext ctx{vault, scan, options, {}, {}, {}};
+  if (absl::Status s = BuildContext(&ctx); !s.ok()) return s;
+  std::vector<Conflict> out;
+  std::vector<PairFinding> value_pairs, polarity_pairs;
+  FindPairFindings(ctx, &value_pairs, &polarity_pairs);
+  GroupFindings(ctx, value_pairs, "value", &out);
+  GroupFindings(ctx, polarity_pairs, "polarity", &out);
+  LinkFolderConflicts(vault, &out);
+  UpdateFindings(ctx, &out);
+  const std::vector<LineText> lines = NoteLines(vault);
+  NameConflicts(vault, lines, options, &out);
+  AcronymConflicts(vault, lines, &out);
+  FrontmatterConflicts(vault, &out);
   std::stable_sort(out.begin(), out.end(), [&](const Conflict& a, const Conflict& b) {
-    if (rank(a.type) != rank(b.type)) return rank(a.type) < rank(b.type);
+    if (TypeRank(a.type) != TypeRank(b.type)) return TypeRank(a.type) < TypeRank(b.type);
     return std::tie(a.facts[0].path, a.facts[0].line) < std::tie(b.facts[0].path, b.facts[0].line);
   });
   return out;
@@ -1364,48 +1501,122 @@ bool IsConflictGold(absl::string_view content) {
   return absl::StartsWith(content, "type\tpath1\tline1\tpath2\tline2");
 }
 
+namespace {
+
+struct GoldRow {
+  std::string type, path1, path2;
+  int line1 = 0, line2 = 0;
+  std::string Name() const {
+    return absl::StrCat(type, " ", path1, ":", line1, " ", path2, ":", line2);
+  }
+};
+
+bool IsNegativeType(absl::string_view t) {
+  return t == "update" || t == "same_value" || t == "range" || t == "format";
+}
+
+bool IsPositiveType(absl::string_view t) {
+  return t == "value" || t == "polarity" || t == "name" || t == "acronym" || t == "frontmatter";
+}
+
+absl::StatusOr<std::vector<GoldRow>> ParseGoldRows(absl::string_view tsv) {
+  std::vector<GoldRow> rows;
+  int row = 0;
+  for (absl::string_view line : absl::StrSplit(tsv, '\n')) {
+    ++row;
+    line = absl::StripSuffix(line, "\r");
+    if (row == 1 || line.empty()) continue;
+    std::vector<std::string> f = absl::StrSplit(line, '\t');
+    GoldRow r;
+    if (f.size() < 5 || !absl::SimpleAtoi(f[2], &r.line1) || !absl::SimpleAtoi(f[4], &r.line2)) {
+      return absl::InvalidArgumentError(absl::StrCat("line ", row, ": bad row"));
+    }
+    if (!IsPositiveType(f[0]) && !IsNegativeType(f[0])) {
+      return absl::InvalidArgumentError(absl::StrCat("line ", row, ": unknown type '", f[0], "'"));
+    }
+    r.type = f[0], r.path1 = f[1], r.path2 = f[3];
+    rows.push_back(std::move(r));
+  }
+  return rows;
+}
+
+bool At(const ConflictFact& f, const std::string& path, int line) {
+  return f.path == path && f.line == line;
+}
+
+// Whether `c` has a fact at (path1, line1) and another at (path2, line2).
+bool HasBoth(const Conflict& c, const GoldRow& r) {
+  for (size_t x = 0; x < c.facts.size(); ++x) {
+    if (!At(c.facts[x], r.path1, r.line1)) continue;
+    for (size_t y = 0; y < c.facts.size(); ++y) {
+      if (y != x && At(c.facts[y], r.path2, r.line2)) return true;
+    }
+  }
+  return false;
+}
+
+// Whether `c` lists the two locations as a disagreeing pair.
+bool PairsBoth(const Conflict& c, const GoldRow& r) {
+  for (const auto& [x, y] : c.pairs) {
+    const ConflictFact& a = c.facts[x];
+    const ConflictFact& b = c.facts[y];
+    if ((At(a, r.path1, r.line1) && At(b, r.path2, r.line2)) ||
+        (At(b, r.path1, r.line1) && At(a, r.path2, r.line2))) {
+      return true;
+    }
+  }
+  return false;
+}
+
+}  // namespace
+
 absl::StatusOr<ConflictMetrics> EvaluateConflicts(const std::vector<Conflict>& conflicts,
                                                   absl::string_view gold_tsv) {
   if (!IsConflictGold(gold_tsv)) {
     return absl::InvalidArgumentError("not a conflicts gold file (header type\\tpath1\\tline1...)");
   }
+  absl::StatusOr<std::vector<GoldRow>> rows = ParseGoldRows(gold_tsv);
+  if (!rows.ok()) return rows.status();
   ConflictMetrics m;
   std::vector<bool> correct(conflicts.size(), false);
-  int row = 0;
-  for (absl::string_view line : absl::StrSplit(gold_tsv, '\n')) {
-    ++row;
-    line = absl::StripSuffix(line, "\r");
-    if (row == 1 || line.empty()) continue;
-    std::vector<std::string> f = absl::StrSplit(line, '\t');
-    int l1 = 0, l2 = 0;
-    if (f.size() < 5 || !absl::SimpleAtoi(f[2], &l1) || !absl::SimpleAtoi(f[4], &l2)) {
-      return absl::InvalidArgumentError(absl::StrCat("line ", row, ": bad row"));
+  for (const GoldRow& r : *rows) {
+    if (IsNegativeType(r.type)) {
+      ++m.negatives;
+      bool alarm = false;
+      for (const Conflict& c : conflicts) alarm |= IsContradiction(c) && PairsBoth(c, r);
+      if (alarm) {
+        ++m.false_alarms;
+        m.alarms.push_back(r.Name());
+      }
+      if (r.type == "update") {
+        ++m.update_rows;
+        bool first = false, second = false;
+        for (const Conflict& c : conflicts) {
+          if (IsContradiction(c)) continue;
+          for (const ConflictFact& f : c.facts) {
+            first |= At(f, r.path1, r.line1);
+            second |= At(f, r.path2, r.line2);
+          }
+        }
+        m.updates_found += first && second;
+      }
+      continue;
     }
     ++m.gold;
     bool found = false;
     for (size_t i = 0; i < conflicts.size(); ++i) {
       const Conflict& c = conflicts[i];
-      if (!IsContradiction(c) || c.type != f[0]) continue;
-      int at1 = -1, at2 = -1;
-      for (size_t k = 0; k < c.facts.size(); ++k) {
-        if (c.facts[k].path == f[1] && c.facts[k].line == l1 && at1 < 0) at1 = static_cast<int>(k);
-      }
-      for (size_t k = 0; k < c.facts.size(); ++k) {
-        if (c.facts[k].path == f[3] && c.facts[k].line == l2 && static_cast<int>(k) != at1) {
-          at2 = static_cast<int>(k);
-        }
-      }
-      if (at1 >= 0 && at2 >= 0) {
-        found = true;
-        correct[i] = true;
-      }
+      if (!IsContradiction(c) || c.type != r.type || !HasBoth(c, r)) continue;
+      found = true;
+      correct[i] = true;
     }
     if (found) {
       ++m.found_gold;
     } else {
-      m.missed.push_back(absl::StrCat(f[0], " ", f[1], ":", l1, " ", f[3], ":", l2));
+      m.missed.push_back(r.Name());
     }
   }
+  if (m.gold == 0) return m;  // a file of negatives only: precision is not measured
   for (size_t i = 0; i < conflicts.size(); ++i) {
     if (!IsContradiction(conflicts[i])) continue;
     ++m.reported;
