@@ -369,8 +369,13 @@ bool PolarityDisagrees(const Slots& a, const Slots& b, double min_overlap, std::
 }
 
 // Value and polarity disagreements between pairs of facts.
-void FindPairFindings(const FactContext& ctx, std::vector<PairFinding>* value_pairs,
-                      std::vector<PairFinding>* polarity_pairs) {
+struct PairFindings {
+  std::vector<PairFinding> value, polarity;
+  std::vector<PairFinding> update;  // a = the superseding fact, b = the older statement
+};
+
+PairFindings FindPairFindings(const FactContext& ctx) {
+  PairFindings found;
   const int n = static_cast<int>(ctx.slots.size());
   const ConflictOptions& options = ctx.options;
   absl::flat_hash_map<std::string, std::vector<int>> postings;
@@ -436,15 +441,22 @@ void FindPairFindings(const FactContext& ctx, std::vector<PairFinding>* value_pa
         }
       }
     }
-    if (!value_conflict && same_subject) {
-      value_conflict = AmountsDisagree(sa, sb, same_cluster, &va, &vb);
+    if (value_conflict && internal::Supersedes(sb, sa)) {
+      found.update.push_back({b, a, vb, va});  // "now May (previously January)": an update
+    } else if (value_conflict && internal::Supersedes(sa, sb)) {
+      found.update.push_back({a, b, va, vb});
+    } else {
+      if (!value_conflict && same_subject) {
+        value_conflict = AmountsDisagree(sa, sb, same_cluster, &va, &vb);
+      }
+      if (value_conflict) found.value.push_back({a, b, va, vb});
     }
-    if (value_conflict) value_pairs->push_back({a, b, va, vb});
     if ((count >= 2 || same_cluster) &&
         PolarityDisagrees(sa, sb, options.min_clause_overlap, &va, &vb)) {
-      polarity_pairs->push_back({a, b, va, vb});
+      found.polarity.push_back({a, b, va, vb});
     }
   }
+  return found;
 }
 
 // Suggestion for a group of facts: the newest dated statement when one is strictly newest;
@@ -582,16 +594,28 @@ void LinkFolderConflicts(const Vault& vault, std::vector<Conflict>* out) {
   }
 }
 
-// Updates: explicit supersessions of a date inside one fact.
-void UpdateFindings(const FactContext& ctx, std::vector<Conflict>* out) {
+// Updates: explicit supersessions of a date inside one fact, each with the older statements
+// of the superseded date (`update_pairs`) when there are any.
+void UpdateFindings(const FactContext& ctx, const std::vector<PairFinding>& update_pairs,
+                    std::vector<Conflict>* out) {
   for (int i = 0; i < static_cast<int>(ctx.slots.size()); ++i) {
-    const int ref = DayToMonthIndex(ctx.note_day[ctx.scan.facts[i].note]);
     for (const Update& u : ctx.slots[i].updates) {
-      if (ExtractDates(u.value, ref).empty()) continue;
+      if (u.dates.empty()) continue;
       Conflict c;
       c.type = "update";
       c.facts.push_back(ctx.Entry(i, u.value));
-      c.suggestion = "update, not a contradiction: the superseded value is kept as history";
+      for (const PairFinding& p : update_pairs) {
+        if (p.a != i) continue;
+        bool superseded = false;
+        for (const internal::Interval& iv : u.dates) {
+          for (const DateHit& h : ctx.slots[p.b].dates) superseded |= internal::Overlap(iv, h.iv);
+        }
+        if (superseded) c.facts.push_back(ctx.Entry(p.b, p.vb));
+      }
+      c.suggestion = c.facts.size() > 1
+                         ? "update, not a contradiction: the first fact supersedes the value "
+                           "the others state"
+                         : "update, not a contradiction: the superseded value is kept as history";
       out->push_back(std::move(c));
     }
   }
@@ -799,12 +823,11 @@ absl::StatusOr<std::vector<Conflict>> FindConflicts(const Vault& vault, const Sc
   FactContext ctx{vault, scan, options, {}, {}, {}};
   if (absl::Status s = BuildContext(&ctx); !s.ok()) return s;
   std::vector<Conflict> out;
-  std::vector<PairFinding> value_pairs, polarity_pairs;
-  FindPairFindings(ctx, &value_pairs, &polarity_pairs);
-  GroupFindings(ctx, value_pairs, "value", &out);
-  GroupFindings(ctx, polarity_pairs, "polarity", &out);
+  const PairFindings found = FindPairFindings(ctx);
+  GroupFindings(ctx, found.value, "value", &out);
+  GroupFindings(ctx, found.polarity, "polarity", &out);
   LinkFolderConflicts(vault, &out);
-  UpdateFindings(ctx, &out);
+  UpdateFindings(ctx, found.update, &out);
   const std::vector<LineText> lines = NoteLines(vault);
   NameConflicts(vault, lines, options, &out);
   AcronymConflicts(vault, lines, &out);

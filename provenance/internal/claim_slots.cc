@@ -6,6 +6,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <map>
+#include <optional>
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
@@ -36,6 +37,23 @@ bool IsYear(absl::string_view w) {
   if (w.size() != 4) return false;
   int y = ParseInt(w);
   return y >= 1990 && y <= 2100;
+}
+
+// "this|next|last" + "year|month|quarter" against the reference month index.
+std::optional<Interval> RelativePeriod(absl::string_view which, absl::string_view unit, int ref) {
+  std::string w = absl::AsciiStrToLower(which), u = absl::AsciiStrToLower(unit);
+  int d = w == "this" ? 0 : w == "next" ? 1 : w == "last" ? -1 : 2;
+  if (d == 2) return std::nullopt;
+  if (u == "year") {
+    int y = ref / 12 + d;
+    return Interval{y * 12, y * 12 + 11};
+  }
+  if (u == "month") return Interval{ref + d, ref + d};
+  if (u == "quarter") {
+    int q = ref / 3 * 3 + 3 * d;
+    return Interval{q, q + 2};
+  }
+  return std::nullopt;
 }
 
 // The year that puts `month` nearest to the reference month index.
@@ -194,6 +212,22 @@ bool InList(absl::string_view w, absl::Span<const char* const> list) {
   return false;
 }
 
+// "won't", "didn't", "isn't": Words() splits at the apostrophe, leaving these before "t".
+constexpr const char* kNtStems[] = {"don",    "doesn",   "didn",  "won",   "isn",
+                                    "aren",   "wasn",    "weren", "can",   "couldn",
+                                    "wouldn", "shouldn", "hasn",  "haven", "hadn"};
+
+// Whether lowercase word `i` negates what follows: "not", "never", "cannot", "no" (but not
+// "no longer", an update, nor "no more/less than", a qualifier) and "n't" forms.
+bool IsNegation(const std::vector<std::string>& lw, size_t i) {
+  const std::string& w = lw[i];
+  if (w == "not" || w == "never" || w == "cannot") return true;
+  if (w == "no") {
+    return i + 1 < lw.size() && lw[i + 1] != "longer" && lw[i + 1] != "more" && lw[i + 1] != "less";
+  }
+  return w == "t" && i > 0 && InList(lw[i - 1], kNtStems);
+}
+
 std::string VerbBase(absl::string_view w) {
   if (w == "has" || w == "had" || w == "having") return "have";
   if (w == "is" || w == "are" || w == "was" || w == "were") return "be";
@@ -331,6 +365,14 @@ std::vector<DateHit> ExtractDates(absl::string_view text, int ref) {
       ++i;
       continue;
     }
+    // "this year", "next month", "last quarter": relative to the note's date.
+    if (ref > 0 && i + 1 < w.size() && between(w[i].end, w[i + 1].begin) == " ") {
+      if (std::optional<Interval> iv = RelativePeriod(t, w[i + 1].text, ref)) {
+        hits.push_back({*iv, w[i].begin, w[i + 1].end, false, 0});
+        ++i;
+        continue;
+      }
+    }
     if (int m = MonthOf(t); m > 0) {
       size_t end = w[i].end;
       size_t j = i + 1;
@@ -464,11 +506,17 @@ absl::StatusOr<Slots> ExtractSlots(const dedup::Normalizer& n, absl::string_view
   }
   if (!s.fact_day) s.fact_day = note_day;
   std::vector<std::pair<size_t, size_t>> superseded = SupersededRegions(text);
-  for (const auto& [b, e] : superseded) s.updates.push_back({std::string(text.substr(b, e - b))});
+  for (const auto& [b, e] : superseded)
+    s.updates.push_back({std::string(absl::StripAsciiWhitespace(text.substr(b, e - b)))});
   for (DateHit& h : ExtractDates(text, DayToMonthIndex(note_day))) {
     if (h.begin < body) continue;
     bool gone = false;
-    for (const auto& [b, e] : superseded) gone |= h.begin >= b && h.begin < e;
+    for (size_t u = 0; u < superseded.size(); ++u) {
+      if (h.begin >= superseded[u].first && h.begin < superseded[u].second) {
+        s.updates[u].dates.push_back(h.iv);
+        gone = true;
+      }
+    }
     if (!gone) s.dates.push_back(h);
   }
   AssignRoles(text, &s.dates);
@@ -530,9 +578,7 @@ absl::StatusOr<Slots> ExtractSlots(const dedup::Normalizer& n, absl::string_view
       for (size_t i = 0; i < lw.size() && !in_superseded; ++i) {
         if (InList(lw[i], kOnWords)) cl.polarity = Polarity::kOn;
         if (InList(lw[i], kOffWords)) cl.polarity = Polarity::kOff;
-        bool neg = lw[i] == "not" || lw[i] == "never" || lw[i] == "cannot" || lw[i] == "won" ||
-                   (lw[i] == "t" && i > 0 && (lw[i - 1] == "don" || lw[i - 1] == "doesn"));
-        if (neg && cl.polarity == Polarity::kNone) {
+        if (IsNegation(lw, i) && cl.polarity == Polarity::kNone) {
           size_t j = i + 1;
           while (j < lw.size() && InList(lw[j], kSkipAfterNot)) ++j;
           if (j < lw.size()) {
@@ -661,6 +707,17 @@ bool ClausesOppose(const Clause& a, const Clause& b, double min_overlap) {
     return has_pred && has_obj && overlap_ok();
   };
   return negates(a, b) || negates(b, a);
+}
+
+bool Supersedes(const Slots& newer, const Slots& older) {
+  for (const Update& u : newer.updates) {
+    for (const Interval& iv : u.dates) {
+      for (const DateHit& h : older.dates) {
+        if (Overlap(iv, h.iv)) return true;
+      }
+    }
+  }
+  return false;
 }
 
 }  // namespace factdedup::provenance::internal

@@ -56,8 +56,10 @@ struct DateHit {
 };
 
 // Dates and periods in `text`, ranges ("May to June 2026", "2026-01 - 2026-03") merged.
-// `ref` is the note's date as a month index (0 if unknown): bare months resolve to the
-// nearest such month; without a reference they are dropped.
+// Recognized: years, "Q1 2026", months with or without day and year, ISO dates, and "this/
+// next/last year/month/quarter". `ref` is the note's date as a month index (0 if unknown):
+// bare months resolve to the nearest such month and relative periods to the note's date;
+// without a reference they are dropped.
 std::vector<DateHit> ExtractDates(absl::string_view text, int ref);
 
 // Whether two intervals share a month.
@@ -102,7 +104,8 @@ struct Clause {
 
 // An explicitly superseded part ("previously X", "X is no longer ...", "moved from X to Y").
 struct Update {
-  std::string value;  // the superseded part as written
+  std::string value;            // the superseded part as written
+  std::vector<Interval> dates;  // the dates in it
 };
 
 struct Slots {
@@ -138,6 +141,10 @@ bool AmountsDisagree(const Slots& a, const Slots& b, bool plain_numbers, std::st
 
 // A clause pair with opposite state, or "X not P O" vs "X P O".
 bool ClausesOppose(const Clause& a, const Clause& b, double min_overlap);
+
+// Whether `newer` explicitly supersedes a date `older` states ("now May (previously January)"
+// against "go-live in January"): then the two are an update, not a contradiction.
+bool Supersedes(const Slots& newer, const Slots& older);
 
 }  // namespace factdedup::provenance::internal
 
