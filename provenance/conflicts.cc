@@ -428,16 +428,17 @@ PairFindings FindPairFindings(const FactContext& ctx) {
     bool value_conflict = false;
     if (same_cluster) {
       value_conflict = DatesDisagree(sa, sb, nullptr, /*by_year=*/false, &va, &vb);
-    } else if (share_distinctive_name(sa, sb)) {
-      // Across clusters: dates of the same milestone, in facts sharing a distinctive name.
-      // A role lumps related events (a first delivery, a go-live), so only the year counts.
+    } else if (same_subject || share_distinctive_name(sa, sb)) {
+      // Across clusters: dates of the same milestone. In facts about the same subject the
+      // month counts; in facts that only share a distinctive name, the role lumps related
+      // events (a first delivery, a go-live), so only the year counts.
       std::set<std::string> roles;
       for (const DateHit& h : sa.dates) {
         if (IsMilestoneRole(h.role)) roles.insert(h.role);
       }
       for (const std::string& role : roles) {
         if (!value_conflict) {
-          value_conflict = DatesDisagree(sa, sb, &role, /*by_year=*/true, &va, &vb);
+          value_conflict = DatesDisagree(sa, sb, &role, /*by_year=*/!same_subject, &va, &vb);
         }
       }
     }

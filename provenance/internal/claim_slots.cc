@@ -12,6 +12,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
@@ -671,14 +672,17 @@ bool AmountsDisagree(const Slots& a, const Slots& b, bool plain_numbers, std::st
     };
     ok |= in_range(xs, ys) || in_range(ys, xs);
     if (!ok) {
-      auto fmt = [&](const std::vector<double>& v) {
+      auto fmt = [&](const std::vector<double>& v, Qualifier q) {
         std::vector<std::string> p;
-        for (double d : v)
-          p.push_back(absl::StrCat(unit == "$" ? "$" : "", d, unit == "$" ? "" : unit));
-        return absl::StrJoin(p, ", ");
+        for (double d : v) p.push_back(FormatAmount({unit, d}));
+        const char* prefix = q == Qualifier::kAtLeast  ? "at least "
+                             : q == Qualifier::kAtMost ? "at most "
+                             : q == Qualifier::kAbout  ? "about "
+                                                       : "";
+        return absl::StrCat(prefix, absl::StrJoin(p, ", "));
       };
-      *va = fmt(xs);
-      *vb = fmt(ys);
+      *va = fmt(xs, a.qualifier);
+      *vb = fmt(ys, b.qualifier);
       return true;
     }
   }
@@ -718,6 +722,29 @@ bool Supersedes(const Slots& newer, const Slots& older) {
     }
   }
   return false;
+}
+
+std::string FormatAmount(const Amount& a) {
+  struct Scale {
+    double factor;
+    const char* suffix;
+  };
+  static constexpr Scale kMoney[] = {{1e12, "T"}, {1e9, "B"}, {1e6, "M"}, {1e3, "K"}};
+  static constexpr Scale kBytes[] = {{1e18, "EB"}, {1e15, "PB"}, {1e12, "TB"},
+                                     {1e9, "GB"},  {1e6, "MB"},  {1e3, "KB"}};
+  auto scaled = [&](absl::Span<const Scale> scales, const char* base) {
+    for (const Scale& s : scales) {
+      if (std::fabs(a.value) >= s.factor) {
+        return absl::StrCat(absl::StrFormat("%.15g", a.value / s.factor), s.suffix);
+      }
+    }
+    return absl::StrCat(absl::StrFormat("%.15g", a.value), base);
+  };
+  if (a.unit == "byte") return scaled(kBytes, "B");
+  if (a.unit.empty() || a.unit == "%" || IsLower(a.unit[0])) {
+    return absl::StrCat(absl::StrFormat("%.15g", a.value), a.unit);
+  }
+  return absl::StrCat(a.unit, scaled(kMoney, ""));  // a currency symbol or code
 }
 
 }  // namespace factdedup::provenance::internal

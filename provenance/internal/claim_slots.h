@@ -87,6 +87,9 @@ struct Amount {
   double value = 0;
 };
 
+// An amount for display: "$250B", "2EB", "15%", "10x", "3".
+std::string FormatAmount(const Amount& a);
+
 enum class Qualifier { kNone, kAtLeast, kAtMost, kAbout };
 
 enum class Polarity { kNone, kOn, kOff, kNot };
