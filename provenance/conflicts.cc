@@ -420,13 +420,15 @@ PairFindings FindPairFindings(const FactContext& ctx) {
     const Slots& sa = ctx.slots[a];
     const Slots& sb = ctx.slots[b];
     if (sa.clean == sb.clean) continue;
-    const bool same_cluster = ctx.cluster_of[a] >= 0 && ctx.cluster_of[a] == ctx.cluster_of[b];
-    const bool same_subject =
-        same_cluster || (count >= options.min_shared_tokens &&
-                         subject_overlap(sa, sb) >= options.min_subject_overlap);
+    const double overlap = count >= options.min_shared_tokens ? subject_overlap(sa, sb) : 0.0;
+    // The same claim: one cluster, or as alike as one apart from the values (the dedup
+    // engine keeps facts apart when their dates or numbers differ).
+    const bool same_claim = (ctx.cluster_of[a] >= 0 && ctx.cluster_of[a] == ctx.cluster_of[b]) ||
+                            overlap >= options.min_claim_overlap;
+    const bool same_subject = same_claim || overlap >= options.min_subject_overlap;
     std::string va, vb;
     bool value_conflict = false;
-    if (same_cluster) {
+    if (same_claim) {
       value_conflict = DatesDisagree(sa, sb, nullptr, /*by_year=*/false, &va, &vb);
     } else if (same_subject || share_distinctive_name(sa, sb)) {
       // Across clusters: dates of the same milestone. In facts about the same subject the
@@ -448,11 +450,11 @@ PairFindings FindPairFindings(const FactContext& ctx) {
       found.update.push_back({a, b, va, vb});
     } else {
       if (!value_conflict && same_subject) {
-        value_conflict = AmountsDisagree(sa, sb, same_cluster, &va, &vb);
+        value_conflict = AmountsDisagree(sa, sb, same_claim, &va, &vb);
       }
       if (value_conflict) found.value.push_back({a, b, va, vb});
     }
-    if ((count >= 2 || same_cluster) &&
+    if ((count >= 2 || same_claim) &&
         PolarityDisagrees(sa, sb, options.min_clause_overlap, &va, &vb)) {
       found.polarity.push_back({a, b, va, vb});
     }

@@ -35,7 +35,10 @@ struct ConflictOptions {
   // Cross-cluster facts are "about the same subject" when the IDF-weighted share of the
   // smaller fact's content tokens found in the other is at least this. Default 0.5, in (0, 1].
   double min_subject_overlap = 0.5;
-  // ... and they share at least this many content tokens. Default 3.
+  // ... and they state the same claim (all their dates and numbers are compared, as within
+  // a cluster) when the share is at least this. Default 0.8, in [min_subject_overlap, 1].
+  double min_claim_overlap = 0.8;
+  // Either needs at least this many shared content tokens. Default 3.
   int min_shared_tokens = 3;
   // Dates across clusters are compared only between facts sharing a name token (capitalized
   // word or acronym) found in at most this share of all facts ("MAI", not "Microsoft" in a

@@ -200,9 +200,10 @@ std::vector<std::pair<size_t, size_t>> SupersededRegions(absl::string_view s) {
 
 constexpr const char* kOnWords[] = {"continues", "continue", "continued", "remains",
                                     "remain",    "retained", "persists",  "still"};
-constexpr const char* kOffWords[] = {"removed",      "ended",     "lifted",   "terminated",
-                                     "revoked",      "cancelled", "canceled", "eliminated",
-                                     "discontinued", "dropped",   "scrapped"};
+constexpr const char* kOffWords[] = {"removed",     "removal",      "ended",        "lifted",
+                                     "terminated",  "termination",  "revoked",      "revocation",
+                                     "cancelled",   "canceled",     "cancellation", "eliminated",
+                                     "elimination", "discontinued", "dropped",      "scrapped"};
 constexpr const char* kSkipAfterNot[] = {"yet", "currently", "always", "be",   "been", "being", "a",
                                          "an",  "the",       "to",     "ever", "even", "fully"};
 
@@ -567,11 +568,13 @@ absl::StatusOr<Slots> ExtractSlots(const dedup::Normalizer& n, absl::string_view
     if (HasWordCI(text, q) && s.qualifier == Qualifier::kNone) s.qualifier = Qualifier::kAbout;
   }
   // Clauses and their polarity.
-  for (absl::string_view part : absl::StrSplit(text.substr(body), absl::ByAnyChar(";"))) {
+  // Clauses: split at ';', ': ' and parentheses ("loosens constraints (via removal of X)"
+  // states the removal of X, not of the constraints).
+  for (absl::string_view part : absl::StrSplit(text.substr(body), absl::ByAnyChar(";()"))) {
     for (absl::string_view c : absl::StrSplit(part, ": ")) {
       Clause cl;
       cl.text = std::string(absl::StripAsciiWhitespace(c));
-      if (cl.text.empty()) continue;
+      if (Words(cl.text).empty()) continue;
       for (const Word& w : Words(cl.text)) cl.lower_words.push_back(absl::AsciiStrToLower(w.text));
       const std::vector<std::string>& lw = cl.lower_words;
       bool in_superseded = false;
@@ -701,7 +704,8 @@ bool ClausesOppose(const Clause& a, const Clause& b, double min_overlap) {
     return overlap_ok();
   }
   auto negates = [&](const Clause& neg, const Clause& pos) {
-    if (neg.polarity != Polarity::kNot || pos.polarity == Polarity::kNot) return false;
+    // The other clause states P O plainly: "removal of O" agrees with "no O".
+    if (neg.polarity != Polarity::kNot || pos.polarity != Polarity::kNone) return false;
     if (neg.predicate.empty() || neg.object.empty()) return false;
     bool has_pred = false, has_obj = false;
     for (const std::string& w : pos.lower_words) {
