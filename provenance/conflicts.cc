@@ -139,7 +139,8 @@ bool IsVowel(char c) {
   return c == 'a' || c == 'e' || c == 'i' || c == 'o' || c == 'u' || c == 'y';
 }
 
-// A consonant skeleton: "Stephenson" / "Stefanson" -> "stfnsn", "Manish" / "Maneesh" -> "mnsh".
+// A consonant skeleton: "Stephenson" / "Stefanson" -> "stfnsn", "Manish" / "Maneesh" -> "mnsh",
+// "Aung" / "Ong" -> "ng".
 std::string Skeleton(absl::string_view folded) {
   std::string s(folded);
   std::string t;
@@ -158,10 +159,14 @@ std::string Skeleton(absl::string_view folded) {
       t += s[i];
     }
   }
+  // Consonants in order; a doubled letter counts once ("Rossi" -> "rs", but "Rossys" ->
+  // "rss"); 'y' before a vowel is a consonant ("Satya" -> "sty", not "st" like "Sato").
   std::string out;
-  for (char c : t) {
-    if (IsVowel(c) || !IsLower(c)) continue;
-    if (!out.empty() && out.back() == c) continue;
+  for (size_t i = 0; i < t.size(); ++i) {
+    const char c = t[i];
+    const bool consonant_y = c == 'y' && i + 1 < t.size() && IsVowel(t[i + 1]) && t[i + 1] != 'y';
+    if ((IsVowel(c) && !consonant_y) || !IsLower(c)) continue;
+    if (i > 0 && t[i - 1] == c) continue;
     out += c;
   }
   return out;
@@ -433,7 +438,9 @@ PairFindings FindPairFindings(const FactContext& ctx) {
     } else if (same_subject || share_distinctive_name(sa, sb)) {
       // Across clusters: dates of the same milestone. In facts about the same subject the
       // month counts; in facts that only share a distinctive name, the role lumps related
-      // events (a first delivery, a go-live), so only the year counts.
+      // events (a first delivery, a go-live), so only the year counts. When their numbers
+      // differ too, they are two events ("buys $1B of CDN by 2025" / "$150M of Kubernetes by
+      // 2026"), not one event dated two ways.
       std::set<std::string> roles;
       for (const DateHit& h : sa.dates) {
         if (IsMilestoneRole(h.role)) roles.insert(h.role);
@@ -443,16 +450,23 @@ PairFindings FindPairFindings(const FactContext& ctx) {
           value_conflict = DatesDisagree(sa, sb, &role, /*by_year=*/!same_subject, &va, &vb);
         }
       }
+      std::string na, nb;
+      if (value_conflict && AmountsDisagree(sa, sb, /*plain_numbers=*/true, &na, &nb)) {
+        value_conflict = false;
+      }
     }
     if (value_conflict && internal::Supersedes(sb, sa)) {
       found.update.push_back({b, a, vb, va});  // "now May (previously January)": an update
     } else if (value_conflict && internal::Supersedes(sa, sb)) {
       found.update.push_back({a, b, va, vb});
-    } else {
-      if (!value_conflict && same_subject) {
-        value_conflict = AmountsDisagree(sa, sb, same_claim, &va, &vb);
+    } else if (value_conflict) {
+      found.value.push_back({a, b, va, vb});
+    } else if (same_subject && AmountsDisagree(sa, sb, same_claim, &va, &vb)) {
+      // Amounts; across clusters only when the dates do not set the two apart as well.
+      std::string da, db;
+      if (same_claim || !DatesDisagree(sa, sb, nullptr, /*by_year=*/false, &da, &db)) {
+        found.value.push_back({a, b, va, vb});
       }
-      if (value_conflict) found.value.push_back({a, b, va, vb});
     }
     if ((count >= 2 || same_claim) &&
         PolarityDisagrees(sa, sb, options.min_clause_overlap, &va, &vb)) {
@@ -662,6 +676,42 @@ bool SpellingVariants(const std::string& a, const std::string& b, int max_edit_d
   return EditDistance(a, b) <= limit;
 }
 
+// The conflict between two spellings: every line of each (once per spelling), every line of
+// one paired with every line of the other, and the more frequent spelling as a suggestion.
+Conflict NameConflict(const Vault& vault, const std::vector<LineText>& lines,
+                      const std::vector<NameMention>& a, const std::vector<NameMention>& b) {
+  Conflict c;
+  c.type = "name";
+  std::string full[2];
+  size_t count[2] = {0, 0}, first_b = 0;
+  int side = 0;
+  for (const std::vector<NameMention>* ms : {&a, &b}) {
+    std::set<int> seen;
+    if (side == 1) first_b = c.facts.size();
+    for (const NameMention& m : *ms) {
+      if (seen.insert(m.line_index).second) {
+        const LineText& lt = lines[m.line_index];
+        c.facts.push_back({vault.notes[lt.note].path, lt.line, lt.text, m.full, ""});
+      }
+      ++count[side];
+      if (m.full.size() > full[side].size()) full[side] = m.full;
+    }
+    ++side;
+  }
+  for (size_t i = 0; i < first_b; ++i) {
+    for (size_t j = first_b; j < c.facts.size(); ++j) {
+      c.pairs.push_back({static_cast<int>(i), static_cast<int>(j)});
+    }
+  }
+  if (count[0] != count[1]) {
+    const std::string& more = count[0] > count[1] ? full[0] : full[1];
+    c.suggestion = absl::StrCat("suggestion: '", more, "' is the more frequent spelling (",
+                                std::max(count[0], count[1]), " vs ", std::min(count[0], count[1]),
+                                " mentions)");
+  }
+  return c;
+}
+
 // Name spellings over every line: capitalized words that are spelling variants of each other
 // and share context (another capitalized word seen with both).
 void NameConflicts(const Vault& vault, const std::vector<LineText>& lines,
@@ -681,48 +731,31 @@ void NameConflicts(const Vault& vault, const std::vector<LineText>& lines,
       }
     }
   }
-  auto line_entry = [&](int li, const std::string& value) {
-    const LineText& lt = lines[li];
-    return ConflictFact{vault.notes[lt.note].path, lt.line, lt.text, value, ""};
-  };
-  for (auto x = by_spelling.begin(); x != by_spelling.end(); ++x) {
-    for (auto y = std::next(x); y != by_spelling.end(); ++y) {
-      const std::string& a = x->first;
-      const std::string& b = y->first;
-      if (!SpellingVariants(a, b, options.max_name_edit_distance)) continue;
-      const std::set<std::string>& ca = context[a];
-      const std::set<std::string>& cb = context[b];
-      bool share = false;
-      for (const std::string& w : ca) share |= cb.count(w) > 0;
-      if (!share) continue;
-      Conflict c;
-      c.type = "name";
-      std::string full[2];
-      size_t count[2] = {0, 0}, first_b = 0;
-      int side = 0;
-      for (const std::vector<NameMention>* ms : {&x->second, &y->second}) {
-        std::set<int> seen;
-        if (side == 1) first_b = c.facts.size();
-        for (const NameMention& m : *ms) {
-          if (seen.insert(m.line_index).second) c.facts.push_back(line_entry(m.line_index, m.full));
-          ++count[side];
-          if (m.full.size() > full[side].size()) full[side] = m.full;
-        }
-        ++side;
+  // Spelling variants share their first letter (or both start with a vowel) and consonant
+  // skeleton, so only spellings in one bucket of those are compared.
+  using Spelling = std::map<std::string, std::vector<NameMention>>::const_iterator;
+  std::map<std::string, std::vector<Spelling>> buckets;
+  for (auto it = by_spelling.cbegin(); it != by_spelling.cend(); ++it) {
+    const std::string& w = it->first;
+    if (w.size() < 3) continue;
+    buckets[absl::StrCat(IsVowel(w[0]) ? "" : w.substr(0, 1), "/", Skeleton(w))].push_back(it);
+  }
+  std::vector<std::pair<Spelling, Spelling>> candidates;
+  for (const auto& [key, spellings] : buckets) {
+    for (size_t i = 0; i < spellings.size(); ++i) {
+      for (size_t j = i + 1; j < spellings.size(); ++j) {
+        candidates.push_back({spellings[i], spellings[j]});
       }
-      for (size_t i = 0; i < first_b; ++i) {
-        for (size_t j = first_b; j < c.facts.size(); ++j) {
-          c.pairs.push_back({static_cast<int>(i), static_cast<int>(j)});
-        }
-      }
-      if (count[0] != count[1]) {
-        const std::string& more = count[0] > count[1] ? full[0] : full[1];
-        c.suggestion = absl::StrCat("suggestion: '", more, "' is the more frequent spelling (",
-                                    std::max(count[0], count[1]), " vs ",
-                                    std::min(count[0], count[1]), " mentions)");
-      }
-      out->push_back(std::move(c));
     }
+  }
+  for (const auto& [x, y] : candidates) {
+    if (!SpellingVariants(x->first, y->first, options.max_name_edit_distance)) continue;
+    // Shared context: another capitalized word seen with both spellings.
+    const std::set<std::string>& ca = context[x->first];
+    const std::set<std::string>& cb = context[y->first];
+    bool share = false;
+    for (const std::string& w : ca) share |= cb.count(w) > 0;
+    if (share) out->push_back(NameConflict(vault, lines, x->second, y->second));
   }
 }
 

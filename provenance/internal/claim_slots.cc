@@ -630,9 +630,16 @@ bool DatesDisagree(const Slots& a, const Slots& b, const std::string* role, bool
   auto widen = [by_year](Interval iv) {
     return by_year ? Interval{iv.lo / 12 * 12, iv.hi / 12 * 12 + 11} : iv;
   };
+  // A month written without a year took its year from the note's date: it agrees with the
+  // same month written with another year ("ahead of November" / "November 28, 2027").
+  auto same_month = [](const DateHit* bare, const DateHit* full) {
+    return bare->bare_month && full->iv.lo == full->iv.hi && full->iv.lo % 12 == bare->iv.lo % 12;
+  };
   for (const DateHit* x : xa) {
     for (const DateHit* y : xb) {
-      if (Overlap(widen(x->iv), widen(y->iv))) return false;
+      if (Overlap(widen(x->iv), widen(y->iv)) || same_month(x, y) || same_month(y, x)) {
+        return false;
+      }
     }
   }
   auto text = [](const Slots& s, const std::vector<const DateHit*>& hs) {

@@ -134,7 +134,8 @@ absl::StatusOr<Slots> ExtractSlots(const dedup::Normalizer& n, absl::string_view
 
 // Whether the dates (of `role`, or all when role is null) disagree: both sides have some and
 // no interval of one overlaps an interval of the other; `by_year` widens every interval to
-// whole years first. *va/*vb get the dates as written.
+// whole years first. A month whose year was guessed from the note's date agrees with the same
+// month of any year. *va/*vb get the dates as written.
 bool DatesDisagree(const Slots& a, const Slots& b, const std::string* role, bool by_year,
                    std::string* va, std::string* vb);
 

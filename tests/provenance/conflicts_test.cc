@@ -254,6 +254,28 @@ TEST(FindConflicts, AcrossClustersMonthsOfOneYearAndMeetingsAreNotCompared) {
   EXPECT_FALSE(Contradicts(r, "c.md:5", "d.md:5")) << Describe(r.conflicts);
 }
 
+TEST(FindConflicts, TwoEventsAreNotOneEventDatedTwoWays) {
+  VaultRun r = FindIn(
+      {{"a.md", Note("2025-11-01", {"Tariq said Conora will purchase $1B of CDN capacity by "
+                                    "August 2025."})},
+       {"b.md", Note("2025-12-16", {"Diego said Conora will purchase $150M of Kubernetes "
+                                    "capacity by May 12, 2026."})},
+       // A month without a year agrees with that month in a full date.
+       {"c.md", Note("2025-11-01", {"Novrikam requires 2378 PB of feature store storage for "
+                                    "Frankfurt ahead of November."})},
+       {"d.md", Note("2025-12-16", {"Ingrid said Novrikam needs 2378 petabytes of feature store "
+                                    "storage in Frankfurt before November 28, 2027."})}});
+  EXPECT_FALSE(Contradicts(r, "a.md:5", "b.md:5")) << Describe(r.conflicts);
+  EXPECT_FALSE(Contradicts(r, "c.md:5", "d.md:5")) << Describe(r.conflicts);
+}
+
+TEST(FindConflicts, SurnamesThatDifferByASyllableAreNotSpellings) {
+  VaultRun r = FindIn({{"a.md", Note("", {"Kenji Sato leads the Azure storage team.",
+                                          "Satya Costa met the Azure storage team.",
+                                          "Omar Rossi joined Rossys from Azure."})}});
+  for (const Conflict& c : r.conflicts) EXPECT_NE(c.type, "name") << Describe(r.conflicts);
+}
+
 TEST(FindConflicts, NameSpellings) {
   VaultRun r =
       FindIn({{"Meetings/1-1.md",
