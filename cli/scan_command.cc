@@ -292,9 +292,11 @@ Command ScanCommand() {
            "Compares the facts of every fact section across all notes (MinHash-LSH and SimHash\n"
            "candidates, exact verification, non-chaining clusters) and prints each cluster:\n"
            "its canonical fact, the variants with similarity and relation, and the reason the\n"
-           "canonical was chosen. --json writes one document: {\"version\":1, \"facts\":N,\n"
-           "\"clusters\":[{\"id\",\"canonical\":{path,line,text},\"members\":[{path,line,text,\n"
-           "similarity,relation}],\"reason\"}], \"stats\":{...}}.",
+           "canonical was chosen, then conflicts and updates (docs/conflicts.md). --json writes\n"
+           "one document: {\"version\":1, \"facts\":N, \"clusters\":[{\"id\",\"canonical\":\n"
+           "{path,line,text},\"members\":[{path,line,text,similarity,relation}],\"reason\"}],\n"
+           "\"conflicts\":[{\"type\",\"facts\":[{path,line,text,value[,field]}],\"pairs\",\n"
+           "\"suggestion\"}], \"updates\":[...], \"stats\":{...}}.",
            {{"json", "", "write one JSON document"},
             {"threshold", "X", "minimum verified similarity, (0, 1] (config: dedup.threshold)"},
             {"method", "M", "verified (default) or minhash (the plain MinHash-LSH baseline)"},
@@ -313,7 +315,9 @@ Command EvalCommand() {
            "threshold, and Spearman rank correlation for graded scores (STS-B: a score >= 4\n"
            "counts as a paraphrase). A vault gold file (data/gold/dedup_pairs.tsv; needs\n"
            "--vault) is scored pairwise on the clusters of a full scan. The plain MinHash-LSH\n"
-           "baseline is printed beside ours.",
+           "baseline is printed beside ours. A conflicts gold file (data/gold/conflicts.tsv,\n"
+           "not_conflicts.tsv; needs --vault) is scored on the conflicts of a full scan:\n"
+           "precision, recall, non-conflicts reported, updates found (docs/conflicts.md).",
            {{"format", "F", "auto (default), tsv, mrpc, stsb or gold"},
             {"vault", "DIR", "the vault a gold file refers to (also supplies .factdedup.yaml)"},
             {"threshold", "X", "similarity threshold, (0, 1]"},
