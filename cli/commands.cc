@@ -1,6 +1,9 @@
 #include "cli/commands.h"
 
+#include <chrono>
 #include <iostream>
+
+#include "absl/strings/str_cat.h"
 
 #include "provenance/config.h"
 #include "provenance/io.h"
@@ -10,7 +13,8 @@ namespace factdedup::cli {
 const std::vector<Command>& AllCommands() {
   static const std::vector<Command>* commands = new std::vector<Command>{
       FactsCommand(), LinksCommand(),   ScanCommand(),  EvalCommand(),
-      CleanCommand(), RestoreCommand(), CheckCommand(),
+      CleanCommand(), RestoreCommand(), CheckCommand(), ReportCommand(),
+      MergeDriverCommand(),
   };
   return *commands;
 }
@@ -20,7 +24,14 @@ int Fail(const absl::Status& status) {
   return kExitError;
 }
 
-absl::StatusOr<provenance::Vault> LoadVaultOrReport(const std::string& root, bool quiet) {
+std::vector<FlagSpec> ProgressFlags() {
+  return {{"quiet", "", "no progress line or time summary on stderr"},
+          {"timings", "", "print the time summary on stderr even when it is not a terminal"}};
+}
+
+absl::StatusOr<provenance::Vault> LoadVaultOrReport(const std::string& root, bool quiet,
+                                                    Progress* progress) {
+  const auto t0 = std::chrono::steady_clock::now();
   provenance::FileSystem* fs = provenance::DefaultFileSystem();
   absl::StatusOr<provenance::FileInfo> info = fs->Stat(root, /*follow=*/true);
   if (!info.ok() || info->type != provenance::FileInfo::Type::kDirectory) {
@@ -28,8 +39,14 @@ absl::StatusOr<provenance::Vault> LoadVaultOrReport(const std::string& root, boo
   }
   absl::StatusOr<provenance::Config> config = provenance::LoadConfig(fs, root);
   if (!config.ok()) return config.status();
-  absl::StatusOr<provenance::Vault> vault = provenance::LoadVault(fs, root, *config);
+  provenance::LoadOptions load;
+  if (progress != nullptr) load.progress = progress->Counter("read notes");
+  absl::StatusOr<provenance::Vault> vault = provenance::LoadVault(fs, root, *config, load);
   if (!vault.ok()) return vault.status();
+  if (progress != nullptr) {
+    progress->Clear();
+    progress->StageDone("read", Progress::Since(t0), absl::StrCat(vault->notes.size(), " notes"));
+  }
   if (!quiet) {
     for (const provenance::Diagnostic& d : vault->diagnostics) {
       std::cerr << provenance::FormatDiagnostic(d) << "\n";

@@ -9,6 +9,7 @@
 
 #include "absl/status/status.h"
 #include "cli/args.h"
+#include "cli/progress.h"
 #include "provenance/vault.h"
 
 namespace factdedup::cli {
@@ -34,12 +35,18 @@ Command EvalCommand();
 Command CleanCommand();
 Command RestoreCommand();
 Command CheckCommand();
+Command MergeDriverCommand();
+Command ReportCommand();
 
 // Shared helpers.
 // Prints "factdedup: <message>" to stderr and returns kExitError.
 int Fail(const absl::Status& status);
-// Loads the config and the vault at `root`, printing every diagnostic to stderr.
-absl::StatusOr<provenance::Vault> LoadVaultOrReport(const std::string& root, bool quiet = false);
+// Loads the config and the vault at `root`, printing every diagnostic to stderr. With a
+// `progress`, shows notes read and records the "read" stage.
+absl::StatusOr<provenance::Vault> LoadVaultOrReport(const std::string& root, bool quiet = false,
+                                                    Progress* progress = nullptr);
+// The --quiet and --timings flags of the commands that show progress.
+std::vector<FlagSpec> ProgressFlags();
 
 }  // namespace factdedup::cli
 

@@ -1,9 +1,8 @@
 // `factdedup scan` and `factdedup eval`.
+#include <chrono>
 #include <fstream>
 #include <iostream>
 #include <sstream>
-
-#include <nlohmann/json.hpp>
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
@@ -14,7 +13,7 @@
 #include "provenance/conflicts.h"
 #include "provenance/gold.h"
 #include "provenance/scan.h"
-#include "provenance/version.h"
+#include "provenance/scan_json.h"
 
 namespace factdedup::cli {
 namespace {
@@ -53,61 +52,6 @@ absl::Status ApplyDedupFlags(const ParsedArgs& args, dedup::DedupOptions* option
   return absl::OkStatus();
 }
 
-nlohmann::json Loc(const Fact& f) {
-  return {{"path", f.path}, {"line", f.line}, {"text", f.display}};
-}
-
-nlohmann::json ConflictJson(const provenance::Conflict& c) {
-  nlohmann::json facts = nlohmann::json::array();
-  for (const provenance::ConflictFact& f : c.facts) {
-    nlohmann::json j = {{"path", f.path}, {"line", f.line}, {"text", f.text}, {"value", f.value}};
-    if (!f.field.empty()) j["field"] = f.field;
-    facts.push_back(std::move(j));
-  }
-  nlohmann::json pairs = nlohmann::json::array();
-  for (const auto& [a, b] : c.pairs) pairs.push_back({a, b});
-  return {{"type", c.type},
-          {"facts", std::move(facts)},
-          {"pairs", std::move(pairs)},
-          {"suggestion", c.suggestion}};
-}
-
-nlohmann::json ScanJson(const Vault& vault, const ScanResult& scan,
-                        const std::vector<provenance::Conflict>& found) {
-  nlohmann::json clusters = nlohmann::json::array();
-  for (const dedup::Cluster& c : scan.dedup.clusters) {
-    const Fact& canon = scan.fact(vault, c.canonical);
-    nlohmann::json members = nlohmann::json::array();
-    for (const dedup::Member& m : c.members) {
-      nlohmann::json j = Loc(scan.fact(vault, m.item));
-      j["section"] = scan.fact(vault, m.item).section;
-      j["similarity"] = std::round(m.similarity * 1000) / 1000;
-      j["relation"] = dedup::RelationName(m.relation);
-      members.push_back(std::move(j));
-    }
-    clusters.push_back({{"id", provenance::ClusterId(canon)},
-                        {"canonical", Loc(canon)},
-                        {"members", std::move(members)},
-                        {"reason", c.reason}});
-  }
-  nlohmann::json conflicts = nlohmann::json::array(), updates = nlohmann::json::array();
-  for (const provenance::Conflict& c : found) {
-    (provenance::IsContradiction(c) ? conflicts : updates).push_back(ConflictJson(c));
-  }
-  const dedup::DedupStats& s = scan.dedup.stats;
-  return {{"version", provenance::kJsonFormatVersion},
-          {"facts", scan.facts.size()},
-          {"clusters", std::move(clusters)},
-          {"conflicts", std::move(conflicts)},
-          {"updates", std::move(updates)},
-          {"stats",
-           {{"candidates", s.candidates},
-            {"minhash_candidates", s.minhash_candidates},
-            {"simhash_candidates", s.simhash_candidates},
-            {"duplicate_pairs", s.duplicate_pairs},
-            {"oversized_bucket_items", s.oversized_buckets_items}}}};
-}
-
 void PrintConflicts(const std::vector<provenance::Conflict>& conflicts) {
   int contradictions = 0;
   for (const provenance::Conflict& c : conflicts) contradictions += provenance::IsContradiction(c);
@@ -125,20 +69,46 @@ void PrintConflicts(const std::vector<provenance::Conflict>& conflicts) {
   }
 }
 
+// Runs the engine with progress reports and records its stages.
+absl::StatusOr<ScanResult> ScanWithProgress(const Vault& vault, dedup::DedupOptions options,
+                                            Progress* progress) {
+  options.progress = [progress](absl::string_view stage, int64_t done, int64_t total) {
+    progress->Update(stage == "normalize" ? "normalized facts" : "verified LSH bands", done, total);
+  };
+  absl::StatusOr<ScanResult> scan = provenance::ScanVault(vault, options);
+  if (!scan.ok()) return scan.status();
+  const dedup::DedupStats& s = scan->dedup.stats;
+  progress->StageDone("normalize+sketch", s.seconds_normalize);
+  progress->StageDone("corpus", s.seconds_sketch);
+  progress->StageDone("candidates+verify", s.seconds_candidates,
+                      absl::StrCat(HumanCount(s.candidates), " candidates"));
+  progress->StageDone("cluster", s.seconds_cluster);
+  return scan;
+}
+
 int RunScan(const ParsedArgs& args) {
-  absl::StatusOr<Vault> vault = LoadVaultOrReport(args.positionals[0]);
+  Progress progress(Progress::FromArgs(args));
+  absl::StatusOr<Vault> vault = LoadVaultOrReport(args.positionals[0], false, &progress);
   if (!vault.ok()) return Fail(vault.status());
   dedup::DedupOptions options = vault->config.dedup;
   if (absl::Status s = ApplyDedupFlags(args, &options); !s.ok()) return Fail(s);
-  absl::StatusOr<ScanResult> scan = provenance::ScanVault(*vault, options);
+  absl::StatusOr<ScanResult> scan = ScanWithProgress(*vault, options, &progress);
   if (!scan.ok()) return Fail(scan.status());
+  auto t0 = std::chrono::steady_clock::now();
   absl::StatusOr<std::vector<provenance::Conflict>> conflicts =
       provenance::FindConflicts(*vault, *scan);
   if (!conflicts.ok()) return Fail(conflicts.status());
+  progress.StageDone("conflicts", Progress::Since(t0));
+  progress.Clear();
+  const std::string headline =
+      absl::StrFormat("%d facts in %d notes, %d clusters", scan->facts.size(), vault->notes.size(),
+                      scan->dedup.clusters.size());
+  t0 = std::chrono::steady_clock::now();
   if (args.Has("json")) {
-    std::cout << ScanJson(*vault, *scan, *conflicts)
-                     .dump(2, ' ', false, nlohmann::json::error_handler_t::replace)
-              << "\n";
+    std::cout << provenance::FormatScanJson(*vault, *scan, *conflicts);
+    std::cout.flush();
+    progress.StageDone("output", Progress::Since(t0));
+    progress.Finish(headline);
     return vault->has_errors() ? kExitError : kExitOk;
   }
   int dups = 0;
@@ -161,6 +131,9 @@ int RunScan(const ParsedArgs& args) {
     std::cout << "\n";
   }
   PrintConflicts(*conflicts);
+  std::cout.flush();
+  progress.StageDone("output", Progress::Since(t0));
+  progress.Finish(headline);
   return vault->has_errors() ? kExitError : kExitOk;
 }
 
@@ -300,7 +273,9 @@ Command ScanCommand() {
            {{"json", "", "write one JSON document"},
             {"threshold", "X", "minimum verified similarity, (0, 1] (config: dedup.threshold)"},
             {"method", "M", "verified (default) or minhash (the plain MinHash-LSH baseline)"},
-            {"threads", "N", "worker threads; 0 = all cores (default)"}},
+            {"threads", "N", "worker threads; 0 = all cores (default)"},
+            ProgressFlags()[0],
+            ProgressFlags()[1]},
            1,
            1},
           RunScan};

@@ -1,18 +1,24 @@
 #include "dedup/engine.h"
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <cmath>
 #include <iterator>
+#include <mutex>
 #include <numeric>
 #include <string>
 #include <utility>
 
 #include "absl/container/flat_hash_map.h"
+#include "absl/container/flat_hash_set.h"
+#include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
+#include "absl/strings/strip.h"
 #include "dedup/hash.h"
+#include "dedup/internal/band_table.h"
 #include "dedup/internal/parallel.h"
 #include "dedup/simhash.h"
 
@@ -24,16 +30,20 @@ using internal::ParallelFor;
 // What verification needs of one fact, computed once.
 struct Features {
   std::vector<uint64_t> tokens;        // sorted unique content-token hashes
+  std::vector<float> weights;          // per entry of `tokens`: IDF over the corpus, or 1
   std::vector<uint64_t> seq;           // content-token hashes in text order
   std::vector<uint64_t> bigrams;       // sorted unique ordered bigram hashes
   std::vector<std::string> values[4];  // money, percent, number, date: sorted unique
-  std::vector<std::string> names;      // sorted unique name tokens
-  std::vector<uint64_t> name_hashes;   // their hashes, as in `seq`
-  std::string initials;                // first letter of each content token, in text order
-  std::vector<uint8_t> case_flags;     // per entry of `tokens`: kSeen* bits
-  std::vector<std::string> caps;       // sorted unique capitalized content words
-  std::vector<std::string> entities;   // names of people, places, organizations (see Corpus)
-  uint64_t exact = 0;                  // hash of every token in order
+  // A leading "2025-12-27: ..." dates the entry (a log line), not the claim's own dates:
+  // compared only with another entry's date.
+  std::string entry_date;
+  std::vector<std::string> names;     // sorted unique name tokens
+  std::vector<uint64_t> name_hashes;  // their hashes, as in `seq`
+  std::string initials;               // first letter of each content token, in text order
+  std::vector<uint8_t> case_flags;    // per entry of `tokens`: kSeen* bits
+  std::vector<std::string> caps;      // sorted unique capitalized content words
+  std::vector<std::string> entities;  // names of people, places, organizations (see Corpus)
+  uint64_t exact = 0;                 // hash of every token in order
   bool truncated = false;
   bool repaired = false;
   bool suspect = false;
@@ -41,8 +51,24 @@ struct Features {
   size_t clean_len = 0;
 };
 
+// A fact's MinHash set keeps at least this many of its words, common or not.
+constexpr size_t kMinSketchTokens = 3;
+
 constexpr int kMoney = 0, kPercent = 1, kNumber = 2, kDate = 3;
 constexpr uint8_t kSeenLowercase = 1, kSeenName = 2;
+
+// "2025-12-27:" or "2025-12-27 -" opening the text.
+bool EntryDatePrefix(absl::string_view clean) {
+  if (clean.size() < 11) return false;
+  for (size_t i = 0; i < 10; ++i) {
+    const char c = clean[i];
+    if ((i == 4 || i == 7) ? c != '-' : !absl::ascii_isdigit(static_cast<unsigned char>(c))) {
+      return false;
+    }
+  }
+  absl::string_view rest = absl::StripLeadingAsciiWhitespace(clean.substr(10));
+  return !rest.empty() && (rest[0] == ':' || rest[0] == '-');
+}
 
 Features Extract(const NormalizedText& t) {
   Features f;
@@ -56,7 +82,15 @@ Features Extract(const NormalizedText& t) {
     if (tok.text == "by") f.passive = true;
   }
   f.exact = Hash64(all);
+  const bool dated_entry =
+      !t.tokens.empty() && t.tokens[0].kind == TokenKind::kDate && EntryDatePrefix(t.clean);
   for (const Token& tok : t.tokens) {
+    if (dated_entry && &tok == &t.tokens[0]) {
+      f.entry_date = tok.text;
+      f.seq.push_back(Hash64(tok.text));
+      f.initials.push_back(tok.text.empty() ? ' ' : tok.text[0]);
+      continue;
+    }
     uint64_t h = Hash64(tok.text);
     f.seq.push_back(h);
     f.initials.push_back(tok.text.empty() ? ' ' : tok.text[0]);
@@ -84,6 +118,7 @@ Features Extract(const NormalizedText& t) {
   f.tokens = f.seq;
   std::sort(f.tokens.begin(), f.tokens.end());
   f.tokens.erase(std::unique(f.tokens.begin(), f.tokens.end()), f.tokens.end());
+  f.weights.assign(f.tokens.size(), 1.0F);
   f.case_flags.assign(f.tokens.size(), 0);
   for (size_t i = 0; i < t.tokens.size(); ++i) {
     const Token& tok = t.tokens[i];
@@ -121,9 +156,11 @@ class Weights {
   }
   double operator()(uint64_t token) const {
     if (!idf_) return 1.0;
+    return std::log(1.0 + n_ / static_cast<double>(DocumentFrequency(token)));
+  }
+  uint32_t DocumentFrequency(uint64_t token) const {
     auto it = df_.find(token);
-    double df = it == df_.end() ? 1.0 : it->second;
-    return std::log(1.0 + n_ / df);
+    return it == df_.end() ? 1 : it->second;
   }
 
  private:
@@ -277,24 +314,50 @@ double DiscordantShare(const std::vector<uint64_t>& a, const std::vector<uint64_
   return static_cast<double>(discordant) / static_cast<double>(total);
 }
 
-PairScore Score(const Features& a, const Features& b, const Weights& w,
-                const DedupOptions& options) {
-  PairScore s;
+// Weighted overlap of the two token sets: shared weight and each side's total.
+struct Overlap {
   double inter = 0, wa = 0, wb = 0;
+};
+
+Overlap WeightedOverlap(const Features& a, const Features& b) {
+  Overlap o;
   size_t i = 0, j = 0;
-  while (i < a.tokens.size() || j < b.tokens.size()) {
-    if (j >= b.tokens.size() || (i < a.tokens.size() && a.tokens[i] < b.tokens[j])) {
-      wa += w(a.tokens[i++]);
-    } else if (i >= a.tokens.size() || b.tokens[j] < a.tokens[i]) {
-      wb += w(b.tokens[j++]);
+  const size_t na = a.tokens.size(), nb = b.tokens.size();
+  while (i < na && j < nb) {
+    if (a.tokens[i] < b.tokens[j]) {
+      o.wa += a.weights[i++];
+    } else if (b.tokens[j] < a.tokens[i]) {
+      o.wb += b.weights[j++];
     } else {
-      double x = w(a.tokens[i]);
-      inter += x;
-      wa += x;
-      wb += x;
+      const double x = a.weights[i];
+      o.inter += x;
+      o.wa += x;
+      o.wb += x;
       ++i, ++j;
     }
   }
+  for (; i < na; ++i) o.wa += a.weights[i];
+  for (; j < nb; ++j) o.wb += b.weights[j];
+  return o;
+}
+
+// A cheap necessary condition for IsDuplicate: the similarity Score computes is at most the
+// larger of weighted Jaccard and containment (or 1 for exact copies). Most LSH candidates
+// fail it, so the costly checks (values, names, order) run only on plausible pairs.
+bool MayBeDuplicate(const Features& a, const Features& b, const DedupOptions& options) {
+  if (a.exact == b.exact) return true;
+  const Overlap o = WeightedOverlap(a, b);
+  const double uni = o.wa + o.wb - o.inter;
+  const double jaccard = uni > 0 ? o.inter / uni : 1.0;
+  const double small = std::min(o.wa, o.wb);
+  const double containment = small > 0 ? o.inter / small : 0.0;
+  return std::max(jaccard, containment) >= options.threshold;
+}
+
+PairScore Score(const Features& a, const Features& b, const DedupOptions& options) {
+  PairScore s;
+  const Overlap o = WeightedOverlap(a, b);
+  const double inter = o.inter, wa = o.wa, wb = o.wb;
   const double uni = wa + wb - inter;
   s.jaccard = uni > 0 ? inter / uni : 1.0;
   const bool a_shorter = wa <= wb;
@@ -304,7 +367,9 @@ PairScore Score(const Features& a, const Features& b, const Weights& w,
   s.values_disagree = ValuesDisagree(a.values[kMoney], b.values[kMoney], false) ||
                       ValuesDisagree(a.values[kPercent], b.values[kPercent], false) ||
                       ValuesDisagree(a.values[kNumber], b.values[kNumber], false) ||
-                      ValuesDisagree(a.values[kDate], b.values[kDate], true);
+                      ValuesDisagree(a.values[kDate], b.values[kDate], true) ||
+                      (!a.entry_date.empty() && !b.entry_date.empty() &&
+                       !DateCompatible(a.entry_date, b.entry_date));
   s.names_disagree = NamesDisagree(a.names, b.names);
   s.entities_differ = !s.names_disagree && EntitiesDiffer(a, b);
   // Roles swapped: almost the same words, few shared bigrams, and the names (the entities in
@@ -405,7 +470,7 @@ absl::StatusOr<PairScore> ScorePair(const Normalizer& normalizer, absl::string_v
   if (!na.ok()) return na.status();
   absl::StatusOr<NormalizedText> nb = normalizer.Normalize(b);
   if (!nb.ok()) return nb.status();
-  return Score(Extract(*na), Extract(*nb), Weights(), options);
+  return Score(Extract(*na), Extract(*nb), options);
 }
 
 absl::StatusOr<DedupResult> Deduplicate(absl::Span<const Item> items, const DedupOptions& options) {
@@ -420,12 +485,22 @@ absl::StatusOr<DedupResult> Deduplicate(absl::Span<const Item> items, const Dedu
     return items[i].key.empty() ? items[i].text : items[i].key;
   };
 
-  // 1. Normalize and extract features.
+  // 1. Normalize, extract features and MinHash band keys. Shingles and signatures live only
+  // for one fact (the baseline keeps its signatures: it estimates Jaccard from them).
   auto t0 = std::chrono::steady_clock::now();
+  auto report = [&](absl::string_view stage, int64_t done, int64_t total) {
+    if (options.progress) options.progress(stage, done, total);
+  };
+  const bool baseline = options.method == Method::kMinHash;
+  LshParams lsh_params = LshIndex::ParamsForThreshold(
+      options.minhash.num_perm, baseline ? options.threshold : options.lsh_threshold);
   Normalizer normalizer(options.normalize);
+  MinHasher hasher(options.minhash);
+  internal::BandTable bands(n, lsh_params.bands);
   std::vector<Features> features(n);
-  std::vector<std::vector<uint64_t>> shingles(n);
+  std::vector<MinHashSignature> sigs(baseline ? n : 0);
   std::vector<absl::Status> errors(n);
+  std::atomic<int64_t> normalized{0};
   ParallelFor(n, threads, 256, [&](size_t b, size_t e) {
     std::vector<std::string> texts;
     for (size_t i = b; i < e; ++i) {
@@ -435,30 +510,50 @@ absl::StatusOr<DedupResult> Deduplicate(absl::Span<const Item> items, const Dedu
         continue;
       }
       features[i] = Extract(*t);
+      if (!baseline) continue;  // the verified method signs after the corpus pass
       texts.clear();
       for (const Token& tok : t->tokens) texts.push_back(tok.text);
-      shingles[i] = ShingleHashes(texts, 1);
+      const std::vector<uint64_t> shingles = ShingleHashes(texts, 1);
+      if (shingles.empty()) {
+        bands.SetEmpty(i);
+        continue;
+      }
+      sigs[i] = hasher.Sign(shingles);
+      bands.SetKeys(i, sigs[i], lsh_params.rows);
     }
+    report("normalize", normalized += static_cast<int64_t>(e - b), static_cast<int64_t>(n));
   });
   for (const absl::Status& s : errors) {
     if (!s.ok()) return s;
   }
   result.stats.seconds_normalize = Seconds(t0);
 
-  // 2. Sketches.
+  // 2. Corpus statistics: IDF weights, entities; then the sketches. MinHash sets leave out
+  // the corpus's common words (in more than max(lsh_common_min, lsh_common_share x n)
+  // facts): templates and topic words put every fact of a large vault that shares them in
+  // one bucket, so candidates would grow with the square of the vault, while a fact's
+  // identity is in its rarer words. Verification still sees every word.
   t0 = std::chrono::steady_clock::now();
-  const Weights weights(features);
-  // Entities: words written capitalized inside a sentence somewhere in the corpus and never
-  // in lowercase ("Contoso", "Redmond", "Rahul"; not "Storage" of "Azure Storage"), so that a
-  // name that only ever opens sentences is still known as a name.
+  std::vector<uint64_t> simhashes(n);
   {
+    const Weights weights(features);
+    const auto common_df = static_cast<uint32_t>(std::max<double>(
+        options.lsh_common_min, options.lsh_common_share * static_cast<double>(n)));
+    // Entities: words written capitalized inside a sentence somewhere in the corpus and never
+    // in lowercase ("Contoso", "Redmond", "Rahul"; not "Storage" of "Azure Storage"), so that
+    // a name that only ever opens sentences is still known as a name.
     absl::flat_hash_map<uint64_t, uint8_t> seen;
     for (const Features& f : features) {
       for (size_t i = 0; i < f.tokens.size(); ++i) seen[f.tokens[i]] |= f.case_flags[i];
     }
     ParallelFor(n, threads, 1024, [&](size_t b, size_t e) {
+      std::vector<uint64_t> rare;
+      std::vector<std::pair<uint32_t, uint64_t>> by_df;
       for (size_t i = b; i < e; ++i) {
         Features& f = features[i];
+        for (size_t k = 0; k < f.tokens.size(); ++k) {
+          f.weights[k] = static_cast<float>(weights(f.tokens[k]));
+        }
         f.entities.clear();
         for (const std::string& w : f.caps) {
           auto it = seen.find(Hash64(w));
@@ -466,92 +561,105 @@ absl::StatusOr<DedupResult> Deduplicate(absl::Span<const Item> items, const Dedu
         }
         std::vector<uint8_t>().swap(f.case_flags);
         std::vector<std::string>().swap(f.caps);
+        if (options.simhash_distance > 0 && !f.tokens.empty()) {
+          const std::vector<double> wts(f.weights.begin(), f.weights.end());
+          simhashes[i] = SimHash(f.tokens, wts);
+        }
+        if (baseline) continue;
+        if (f.tokens.empty()) {
+          bands.SetEmpty(i);
+          continue;
+        }
+        rare.clear();
+        for (uint64_t tok : f.tokens) {
+          if (weights.DocumentFrequency(tok) <= common_df) rare.push_back(tok);
+        }
+        if (rare.size() < kMinSketchTokens) {
+          // Mostly common words: sketch its rarest few so that it still has a set.
+          by_df.clear();
+          for (uint64_t tok : f.tokens) by_df.emplace_back(weights.DocumentFrequency(tok), tok);
+          const size_t keep = std::min(by_df.size(), kMinSketchTokens);
+          std::partial_sort(by_df.begin(), by_df.begin() + static_cast<long>(keep), by_df.end());
+          rare.clear();
+          for (size_t k = 0; k < keep; ++k) rare.push_back(by_df[k].second);
+        }
+        bands.SetKeys(i, hasher.Sign(rare), lsh_params.rows);
       }
     });
   }
-  MinHasher hasher(options.minhash);
-  std::vector<MinHashSignature> sigs(n);
-  std::vector<uint64_t> simhashes(n);
-  ParallelFor(n, threads, 256, [&](size_t b, size_t e) {
-    std::vector<double> wts;
-    for (size_t i = b; i < e; ++i) {
-      sigs[i] = hasher.Sign(shingles[i]);
-      if (options.simhash_distance > 0) {
-        wts.clear();
-        for (uint64_t t : features[i].tokens) wts.push_back(weights(t));
-        simhashes[i] = SimHash(features[i].tokens, wts);
-      }
-    }
-  });
   result.stats.seconds_sketch = Seconds(t0);
 
-  // 3. Candidates: MinHash-LSH union SimHash.
+  // 3+4. Candidates, verified as they are found: LSH bucket pairs (each once, in its first
+  // shared band), then SimHash pairs LSH did not already give. Only duplicate edges are kept,
+  // so memory never grows with the candidate count.
   t0 = std::chrono::steady_clock::now();
-  LshParams lsh_params = LshIndex::ParamsForThreshold(
-      options.minhash.num_perm,
-      options.method == Method::kMinHash ? options.threshold : options.lsh_threshold);
-  lsh_params.max_bucket_size = options.max_bucket_size;
-  LshIndex lsh(lsh_params);
-  for (size_t i = 0; i < n; ++i) {
-    if (!shingles[i].empty()) lsh.Add(static_cast<uint32_t>(i), sigs[i]);
-  }
-  std::vector<std::pair<uint32_t, uint32_t>> pairs = lsh.CandidatePairs();
-  result.stats.minhash_candidates = static_cast<int64_t>(pairs.size());
-  std::vector<uint32_t> oversized = lsh.OversizedBucketIds();
-  if (options.method == Method::kVerified && options.simhash_distance > 0) {
+  std::mutex edges_mu;
+  std::vector<uint64_t> dup_edges;  // PairKey of verified duplicates
+  std::atomic<int64_t> lsh_candidates{0};
+  auto verify = [&](uint32_t x, uint32_t y) {
+    bool d;
+    if (baseline) {
+      d = EstimateJaccard(sigs[x], sigs[y]) >= options.threshold;
+    } else {
+      d = MayBeDuplicate(features[x], features[y], options) &&
+          Score(features[x], features[y], options).IsDuplicate(options);
+    }
+    if (d) {
+      std::lock_guard<std::mutex> lock(edges_mu);
+      dup_edges.push_back(PairKey(x, y));
+    }
+  };
+  std::vector<uint32_t> oversized;
+  bands.ForEachPair(
+      threads, static_cast<size_t>(std::max(2, options.max_bucket_size)),
+      [&](uint32_t x, uint32_t y) {
+        lsh_candidates.fetch_add(1, std::memory_order_relaxed);
+        verify(x, y);
+      },
+      &oversized, [&](int band) { report("verify", band + 1, lsh_params.bands); });
+  result.stats.minhash_candidates = lsh_candidates.load();
+  result.stats.candidates = result.stats.minhash_candidates;
+  if (!baseline && options.simhash_distance > 0) {
     SimHashIndex sim_index(options.simhash_distance, options.max_bucket_size);
     for (size_t i = 0; i < n; ++i) {
       if (!features[i].tokens.empty()) sim_index.Add(static_cast<uint32_t>(i), simhashes[i]);
     }
-    std::vector<std::pair<uint32_t, uint32_t>> sp = sim_index.CandidatePairs();
+    std::vector<std::pair<uint32_t, uint32_t>> sp;
+    std::vector<uint32_t> so;
+    sim_index.FindCandidates(&sp, &so);
     result.stats.simhash_candidates = static_cast<int64_t>(sp.size());
-    std::vector<uint32_t> so = sim_index.OversizedBucketIds();
     oversized.insert(oversized.end(), so.begin(), so.end());
-    pairs.insert(pairs.end(), sp.begin(), sp.end());
-    std::sort(pairs.begin(), pairs.end());
-    pairs.erase(std::unique(pairs.begin(), pairs.end()), pairs.end());
+    std::vector<std::pair<uint32_t, uint32_t>> extra;
+    for (const auto& [x, y] : sp) {
+      if (!bands.Collide(x, y)) extra.emplace_back(x, y);
+    }
+    result.stats.candidates += static_cast<int64_t>(extra.size());
+    ParallelFor(extra.size(), threads, 1024, [&](size_t b, size_t e) {
+      for (size_t k = b; k < e; ++k) verify(extra[k].first, extra[k].second);
+    });
   }
   std::sort(oversized.begin(), oversized.end());
   oversized.erase(std::unique(oversized.begin(), oversized.end()), oversized.end());
   result.stats.oversized_buckets_items = static_cast<int64_t>(oversized.size());
-  result.stats.candidates = static_cast<int64_t>(pairs.size());
+  std::sort(dup_edges.begin(), dup_edges.end());  // found in any order; clustering must not see it
   result.stats.seconds_candidates = Seconds(t0);
-
-  // 4. Verification (or the baseline's estimate).
-  t0 = std::chrono::steady_clock::now();
-  std::vector<PairScore> scores(pairs.size());
-  std::vector<char> dup(pairs.size(), 0);
-  ParallelFor(pairs.size(), threads, 1024, [&](size_t b, size_t e) {
-    for (size_t k = b; k < e; ++k) {
-      auto [x, y] = pairs[k];
-      if (options.method == Method::kMinHash) {
-        scores[k].similarity = EstimateJaccard(sigs[x], sigs[y]);
-        dup[k] = scores[k].similarity >= options.threshold;
-      } else {
-        scores[k] = Score(features[x], features[y], weights, options);
-        dup[k] = scores[k].IsDuplicate(options);
-      }
-    }
-  });
-  result.stats.seconds_verify = Seconds(t0);
+  result.stats.seconds_verify = 0;  // verification happens inside candidate generation
 
   // 5. Clusters.
   t0 = std::chrono::steady_clock::now();
   UnionFind uf(n);
-  absl::flat_hash_map<uint64_t, size_t> pair_index;
+  absl::flat_hash_set<uint64_t> dup_set(dup_edges.begin(), dup_edges.end());
   std::vector<std::vector<int>> dup_neighbors(n);
-  for (size_t k = 0; k < pairs.size(); ++k) {
-    if (!dup[k]) continue;
-    result.stats.duplicate_pairs++;
-    uf.Union(static_cast<int>(pairs[k].first), static_cast<int>(pairs[k].second));
-    pair_index[PairKey(pairs[k].first, pairs[k].second)] = k;
-    dup_neighbors[pairs[k].first].push_back(static_cast<int>(pairs[k].second));
-    dup_neighbors[pairs[k].second].push_back(static_cast<int>(pairs[k].first));
-  }
   std::vector<char> involved(n, 0);
-  for (size_t k = 0; k < pairs.size(); ++k) {
-    if (dup[k]) involved[pairs[k].first] = involved[pairs[k].second] = 1;
+  for (uint64_t edge : dup_edges) {
+    const int a = static_cast<int>(edge >> 32), b = static_cast<int>(edge & 0xffffffffULL);
+    result.stats.duplicate_pairs++;
+    uf.Union(a, b);
+    dup_neighbors[a].push_back(b);
+    dup_neighbors[b].push_back(a);
+    involved[a] = involved[b] = 1;
   }
+  std::vector<uint64_t>().swap(dup_edges);
   absl::flat_hash_map<int, std::vector<int>> components;
   for (size_t i = 0; i < n; ++i) {
     if (involved[i]) components[uf.Find(static_cast<int>(i))].push_back(static_cast<int>(i));
@@ -613,11 +721,10 @@ absl::StatusOr<DedupResult> Deduplicate(absl::Span<const Item> items, const Dedu
       if (c.size() <= kAllPairsLimit) {
         for (size_t i = 0; i < order.size(); ++i) {
           for (size_t j = i + 1; j < order.size(); ++j) {
-            auto it = pair_index.find(
-                PairKey(static_cast<uint32_t>(order[i]), static_cast<uint32_t>(order[j])));
-            const bool d = it != pair_index.end() ||
-                           Score(features[order[i]], features[order[j]], weights, options)
-                               .IsDuplicate(options);
+            const bool d =
+                dup_set.contains(
+                    PairKey(static_cast<uint32_t>(order[i]), static_cast<uint32_t>(order[j]))) ||
+                Score(features[order[i]], features[order[j]], options).IsDuplicate(options);
             if (d) {
               adj[i].push_back(static_cast<int>(j));
               adj[j].push_back(static_cast<int>(i));
@@ -637,7 +744,7 @@ absl::StatusOr<DedupResult> Deduplicate(absl::Span<const Item> items, const Dedu
       // unrelated A and C together, even under a canonical that subsumes both.
       auto compatible = [&](const Cluster& cl, int cand) {
         for (const Member& m : cl.members) {
-          PairScore s = Score(features[m.item], features[cand], weights, options);
+          PairScore s = Score(features[m.item], features[cand], options);
           // Full floor against the canonical; against other members, a quarter of it: they
           // must share some of the claim, not merely the canonical's other half.
           const double floor = m.relation == Relation::kCanonical ? options.canonical_floor
@@ -663,7 +770,7 @@ absl::StatusOr<DedupResult> Deduplicate(absl::Span<const Item> items, const Dedu
         for (int mi : adj[oi]) {
           if (taken[mi] || mi == static_cast<int>(oi)) continue;
           if (compatible(cl, order[mi])) {
-            PairScore s = Score(features[canon], features[order[mi]], weights, options);
+            PairScore s = Score(features[canon], features[order[mi]], options);
             taken[mi] = 1;
             cl.members.push_back({order[mi], s.similarity, s.relation});
             member_pos.push_back(mi);
@@ -683,7 +790,7 @@ absl::StatusOr<DedupResult> Deduplicate(absl::Span<const Item> items, const Dedu
           frontier.erase(std::unique(frontier.begin(), frontier.end()), frontier.end());
           for (int mi : frontier) {
             if (!compatible(cl, order[mi])) continue;
-            PairScore to_canon = Score(features[canon], features[order[mi]], weights, options);
+            PairScore to_canon = Score(features[canon], features[order[mi]], options);
             taken[mi] = 1;
             cl.members.push_back({order[mi], to_canon.similarity, to_canon.relation});
             member_pos.push_back(mi);

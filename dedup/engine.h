@@ -12,6 +12,7 @@
 #define FACTDEDUP_DEDUP_ENGINE_H_
 
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -46,12 +47,22 @@ struct DedupOptions {
   double lsh_threshold = 0.3;
   // SimHash candidates within this Hamming distance (0 disables SimHash). Default 8.
   int simhash_distance = 8;
+  // Words in more than max(lsh_common_min, lsh_common_share x facts) facts are left out of
+  // the MinHash sets (not of verification): in a large vault they would put every fact
+  // that shares a template or topic word in one bucket. Defaults 200 and 0.002: nothing is
+  // left out of a vault under 100k facts unless a word is in 200 of them.
+  int lsh_common_min = 200;
+  double lsh_common_share = 0.002;
   // Candidate buckets larger than this are not expanded (reported in stats). Default 2000.
   int max_bucket_size = 2000;
   // Threads for normalization, signatures and verification; 0 means one per core.
   int threads = 0;
   Method method = Method::kVerified;
   NormalizeOptions normalize;
+  // Progress of a long run: called with a stage ("normalize": facts done of all facts;
+  // "verify": LSH bands done of all bands) from worker threads, possibly concurrently, so it
+  // must be thread-safe and cheap. Empty: no reports. Never affects the result.
+  std::function<void(absl::string_view stage, int64_t done, int64_t total)> progress;
 };
 
 struct Item {

@@ -246,7 +246,7 @@ void ParseFrontmatter(absl::string_view path, int first_yaml_line, Frontmatter* 
       FrontmatterKey key;
       key.key = it->first.Scalar();
       key.line = first_yaml_line + it->first.Mark().line;
-      const YAML::Node& v = it->second;
+      const YAML::Node v = it->second;  // a copy: it->second lives in a temporary proxy
       if (v.IsScalar()) {
         key.value = v.Scalar();
       } else if (v.IsSequence()) {

@@ -179,11 +179,13 @@ absl::StatusOr<Vault> LoadVault(FileSystem* fs, const std::string& root, const C
       options.threads > 0 ? options.threads : static_cast<int>(std::thread::hardware_concurrency());
   threads = std::max(1, std::min<int>(threads, static_cast<int>(n)));
   std::atomic<size_t> next{0};
+  std::atomic<size_t> read{0};
   auto work = [&] {
     for (size_t i = next++; i < n; i = next++) {
       bool good = false;
       ReadOne(fs, root, (*paths)[i], config.vault.max_file_size, &notes[i], &diags[i], &good);
       ok[i] = good;
+      if (options.progress) options.progress(static_cast<int64_t>(++read), static_cast<int64_t>(n));
     }
   };
   std::vector<std::thread> pool;

@@ -10,6 +10,8 @@
 #ifndef FACTDEDUP_PROVENANCE_VAULT_H_
 #define FACTDEDUP_PROVENANCE_VAULT_H_
 
+#include <cstdint>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -24,6 +26,9 @@ namespace factdedup::provenance {
 struct LoadOptions {
   // Threads used to read and parse notes; 0 means one per core. Output is the same for any.
   int threads = 0;
+  // Called after each note is read, with (notes read, notes in all), from worker threads,
+  // possibly concurrently: must be thread-safe and cheap. Empty: no reports.
+  std::function<void(int64_t done, int64_t total)> progress;
 };
 
 struct Vault {

@@ -5,7 +5,8 @@ set -euo pipefail
 pkgs=(cmake g++ ninja-build pkg-config git
       libicu-dev libxxhash-dev libabsl-dev libyaml-cpp-dev nlohmann-json3-dev libstemmer-dev
       libgtest-dev libgmock-dev libbenchmark-dev)
-if [[ "${1:-}" == "--with-browser" ]]; then pkgs+=(chromium); fi
+# Headless Chromium and a font for tests/browser/ (the HTML report test).
+if [[ "${1:-}" == "--with-browser" ]]; then pkgs+=(chromium fonts-dejavu-core); fi
 missing=()
 for p in "${pkgs[@]}"; do
   if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then

@@ -6,6 +6,8 @@
 #include <array>
 #include <cstdio>
 #include <cstdlib>
+#include <fstream>
+#include <iterator>
 #include <map>
 #include <set>
 #include <string>
@@ -234,6 +236,66 @@ TEST(Cli, CheckReportsNewConflictsAgainstAGitBaseWithABudget) {
   ASSERT_EQ(config("check:\\n  max_new_duplicates: 1\\n  max_new_conflicts: 1\\n"), 0);
   EXPECT_EQ(RunCli("check " + q + "/vault --base HEAD~1").code, 0);
   std::system(("rm -rf " + q).c_str());
+}
+
+TEST(Cli, ReportJsonExtendsScanJson) {
+  Result scan = RunCli("scan " + Vault() + " --json");
+  Result report = RunCli("report " + Vault() + " --format json");
+  ASSERT_EQ(scan.code, 0);
+  ASSERT_EQ(report.code, 0);
+  nlohmann::json s = nlohmann::json::parse(scan.out), r = nlohmann::json::parse(report.out);
+  EXPECT_EQ(r["report_version"], 1);
+  for (const auto& [key, value] : s.items()) {
+    ASSERT_TRUE(r.contains(key)) << key;
+    if (key != "clusters" && key != "conflicts" && key != "updates") {
+      EXPECT_EQ(r[key], value) << key;
+      continue;
+    }
+    ASSERT_EQ(r[key].size(), value.size()) << key;
+    for (size_t i = 0; i < value.size(); ++i) {
+      for (const auto& [k, v] : value[i].items()) {
+        if (k != "facts") {
+          EXPECT_EQ(r[key][i][k], v) << key << "/" << i << "/" << k;
+          continue;
+        }
+        // Conflict facts gain "sources"; everything else is the same.
+        ASSERT_EQ(r[key][i][k].size(), v.size());
+        for (size_t f = 0; f < v.size(); ++f) {
+          for (const auto& [fk, fv] : v[f].items()) EXPECT_EQ(r[key][i][k][f][fk], fv) << fk;
+          EXPECT_TRUE(r[key][i][k][f].contains("sources"));
+        }
+      }
+    }
+  }
+}
+
+TEST(Cli, ReportFormatsOutputFileAndErrors) {
+  Result md = RunCli("report " + Vault());  // md is the default
+  ASSERT_EQ(md.code, 0);
+  EXPECT_EQ(md.out.rfind("---\ntype: factdedup-report\n", 0), 0u);
+  EXPECT_EQ(RunCli("report " + Vault() + " " + Vault()).code, 2) << "one vault only";
+  // SOURCE_DATE_EPOCH fixes the date; -o writes the file and nothing to stdout.
+  char tmpl[] = "/tmp/factdedup-report-XXXXXX";
+  std::string dir = mkdtemp(tmpl);
+  Result html = RunCli("report " + Vault() + " --format html -o '" + dir + "/r.html'");
+  EXPECT_EQ(html.code, 0);
+  EXPECT_EQ(html.out, "");
+  std::ifstream in(dir + "/r.html");
+  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  EXPECT_EQ(text.rfind("<!DOCTYPE html>", 0), 0u);
+  EXPECT_THAT(text, HasSubstr("Content-Security-Policy"));
+  std::string cmd = std::string("SOURCE_DATE_EPOCH=1767571200 ") + FACTDEDUP_BIN + " report " +
+                    Vault() + " --format json --output '" + dir + "/r.json' 2>/dev/null";
+  ASSERT_EQ(std::system(cmd.c_str()), 0);
+  std::ifstream jin(dir + "/r.json");
+  nlohmann::json j = nlohmann::json::parse(jin);
+  EXPECT_EQ(j["generated"], "2026-01-05T00:00:00Z");
+  std::system(("rm -rf '" + dir + "'").c_str());
+  EXPECT_EQ(RunCli("report " + Vault() + " --format pdf").code, 2);
+  EXPECT_EQ(RunCli("report /nonexistent/vault").code, 2);
+  EXPECT_EQ(RunCli("report " + Vault() + " -o /nonexistent/dir/r.md").code, 2);
+  EXPECT_EQ(RunCli("report " + Vault() + " -x").code, 2);
+  EXPECT_THAT(RunCli("report --help").out, HasSubstr("-o, --output FILE"));
 }
 
 }  // namespace

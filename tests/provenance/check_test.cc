@@ -14,7 +14,7 @@
 namespace factdedup::provenance {
 namespace {
 
-using ::factdedup::testing::ReadFileOrDie;
+using ::factdedup::testing::ExpectGolden;
 using ::factdedup::testing::SourcePath;
 using ::testing::HasSubstr;
 using ::testing::IsEmpty;
@@ -39,18 +39,6 @@ std::vector<std::string> Notes(const Vault& v) {
   std::vector<std::string> out;
   for (const Note& n : v.notes) out.push_back(n.path);
   return out;
-}
-
-// Compares with tests/golden/<name>; FACTDEDUP_UPDATE_GOLDEN=1 rewrites the golden file.
-void ExpectGolden(const std::string& name, const std::string& actual) {
-  const std::string path = SourcePath("tests/golden/" + name);
-  const char* update = std::getenv("FACTDEDUP_UPDATE_GOLDEN");
-  if (update != nullptr && std::string(update) == "1") {
-    ASSERT_TRUE(DefaultFileSystem()->WriteFileAtomic(path, actual, std::nullopt).ok());
-    return;
-  }
-  EXPECT_EQ(actual, ReadFileOrDie(path))
-      << "golden " << name << " differs (FACTDEDUP_UPDATE_GOLDEN=1 to rewrite)";
 }
 
 std::vector<Conflict> Conflicts(const Loaded& l) {

@@ -1,0 +1,94 @@
+#include "dedup/internal/band_table.h"
+
+#include <algorithm>
+#include <mutex>
+
+#include "dedup/internal/parallel.h"
+#include "xxhash.h"
+
+namespace factdedup::dedup::internal {
+
+BandTable::BandTable(size_t items, int bands)
+    : items_(items),
+      bands_(std::max(1, bands)),
+      keys_(items * static_cast<size_t>(std::max(1, bands)), 0),
+      empty_(items, 0),
+      oversized_(static_cast<size_t>(std::max(1, bands))) {}
+
+void BandTable::SetKeys(size_t i, absl::Span<const uint64_t> signature, int rows) {
+  const size_t r = static_cast<size_t>(std::max(1, rows));
+  uint32_t* out = keys_.data() + i * static_cast<size_t>(bands_);
+  for (size_t band = 0; band < static_cast<size_t>(bands_); ++band) {
+    if ((band + 1) * r > signature.size()) {
+      empty_[i] = 1;
+      return;
+    }
+    out[band] = static_cast<uint32_t>(
+        XXH3_64bits_withSeed(signature.data() + band * r, r * sizeof(uint64_t), band) >> 32);
+  }
+}
+
+void BandTable::SetEmpty(size_t i) { empty_[i] = 1; }
+
+int BandTable::FirstCollision(uint32_t i, uint32_t j, int limit) const {
+  const uint32_t* a = keys_.data() + static_cast<size_t>(i) * static_cast<size_t>(bands_);
+  const uint32_t* b = keys_.data() + static_cast<size_t>(j) * static_cast<size_t>(bands_);
+  if (empty_[i] || empty_[j]) return limit;
+  for (int band = 0; band < limit; ++band) {
+    if (a[band] == b[band] && !oversized_[static_cast<size_t>(band)].contains(a[band])) {
+      return band;
+    }
+  }
+  return limit;
+}
+
+void BandTable::ForEachPair(int threads, size_t cap,
+                            const std::function<void(uint32_t, uint32_t)>& visit,
+                            std::vector<uint32_t>* oversized,
+                            const std::function<void(int)>& band_done) {
+  std::vector<uint64_t> sorted;  // key << 32 | id, for one band
+  sorted.reserve(items_);
+  std::vector<std::pair<size_t, size_t>> runs;  // [begin, end) of buckets with >= 2 ids
+  std::vector<uint32_t> big;
+  for (int band = 0; band < bands_; ++band) {
+    sorted.clear();
+    for (size_t i = 0; i < items_; ++i) {
+      if (empty_[i]) continue;
+      sorted.push_back(uint64_t{keys_[i * static_cast<size_t>(bands_) + band]} << 32 | i);
+    }
+    std::sort(sorted.begin(), sorted.end());
+    runs.clear();
+    for (size_t begin = 0; begin < sorted.size();) {
+      size_t end = begin + 1;
+      while (end < sorted.size() && (sorted[end] >> 32) == (sorted[begin] >> 32)) ++end;
+      if (end - begin > cap) {
+        oversized_[static_cast<size_t>(band)].insert(static_cast<uint32_t>(sorted[begin] >> 32));
+        for (size_t p = begin; p < end; ++p) big.push_back(static_cast<uint32_t>(sorted[p]));
+      } else if (end - begin >= 2) {
+        runs.emplace_back(begin, end);
+      }
+      begin = end;
+    }
+    // Buckets are independent; a pair is visited here only if no earlier band put it in a
+    // (non-oversized) bucket together.
+    ParallelFor(runs.size(), threads, 64, [&](size_t rb, size_t re) {
+      for (size_t r = rb; r < re; ++r) {
+        for (size_t p = runs[r].first; p < runs[r].second; ++p) {
+          const auto i = static_cast<uint32_t>(sorted[p]);
+          for (size_t q = p + 1; q < runs[r].second; ++q) {
+            const auto j = static_cast<uint32_t>(sorted[q]);
+            if (FirstCollision(i, j, band) == band) visit(i, j);
+          }
+        }
+      }
+    });
+    if (band_done) band_done(band);
+  }
+  if (oversized != nullptr) {
+    std::sort(big.begin(), big.end());
+    big.erase(std::unique(big.begin(), big.end()), big.end());
+    oversized->insert(oversized->end(), big.begin(), big.end());
+  }
+}
+
+}  // namespace factdedup::dedup::internal

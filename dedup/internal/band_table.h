@@ -1,0 +1,65 @@
+// Streaming LSH candidate enumeration with memory linear in the number of items.
+//
+// LshIndex (dedup/minhash.h) materializes every candidate pair, which is fine for thousands of
+// facts and quadratic in memory for a million. BandTable keeps only each item's 32-bit band
+// keys (bands x 4 bytes per item) and one band's sorted keys at a time, and hands every pair
+// that shares a bucket to a callback exactly once: in the first band (lowest index) where the
+// two collide in a bucket that was not oversized. Callers verify pairs as they arrive and keep
+// only what they need (duplicate edges), so nothing proportional to the candidate count is
+// ever held.
+//
+//   BandTable table(n, params.bands);
+//   for (i...) table.SetKeys(i, sig, params.rows);          // thread-safe for distinct i
+//   table.ForEachPair(threads, cap, [&](uint32_t i, uint32_t j) { ... });  // i < j
+#ifndef FACTDEDUP_DEDUP_INTERNAL_BAND_TABLE_H_
+#define FACTDEDUP_DEDUP_INTERNAL_BAND_TABLE_H_
+
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <vector>
+
+#include "absl/container/flat_hash_set.h"
+#include "absl/types/span.h"
+
+namespace factdedup::dedup::internal {
+
+class BandTable {
+ public:
+  BandTable(size_t items, int bands);
+
+  // Band keys of item `i` from its MinHash signature. A signature too short for every band
+  // marks the item as colliding with nothing, as SetEmpty does (for an empty set).
+  void SetKeys(size_t i, absl::Span<const uint64_t> signature, int rows);
+  void SetEmpty(size_t i);
+
+  // Calls visit(i, j), i < j, once for every pair that shares a bucket of at most `cap` items
+  // in some band, from up to `threads` threads concurrently. Pairs of one band are visited
+  // before any pair of the next; within a band, in no particular order. Ids in buckets larger
+  // than `cap` are appended to *oversized (sorted, deduplicated) if it is not null.
+  // `band_done(b)`, if set, is called (from the calling thread) after band b.
+  void ForEachPair(int threads, size_t cap, const std::function<void(uint32_t, uint32_t)>& visit,
+                   std::vector<uint32_t>* oversized,
+                   const std::function<void(int)>& band_done = nullptr);
+
+  // Whether i and j share a non-oversized bucket in any band, i.e. ForEachPair visited (or
+  // will visit) them. Valid after ForEachPair.
+  bool Collide(uint32_t i, uint32_t j) const { return FirstCollision(i, j, bands_) < bands_; }
+
+  size_t items() const { return items_; }
+  int bands() const { return bands_; }
+
+ private:
+  // Lowest band < limit where i and j share a non-oversized bucket, or `limit`.
+  int FirstCollision(uint32_t i, uint32_t j, int limit) const;
+
+  size_t items_;
+  int bands_;
+  std::vector<uint32_t> keys_;                            // items x bands
+  std::vector<uint8_t> empty_;                            // per item
+  std::vector<absl::flat_hash_set<uint32_t>> oversized_;  // per band: keys of oversized buckets
+};
+
+}  // namespace factdedup::dedup::internal
+
+#endif  // FACTDEDUP_DEDUP_INTERNAL_BAND_TABLE_H_
