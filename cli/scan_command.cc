@@ -188,12 +188,21 @@ int RunEval(const ParsedArgs& args) {
           provenance::EvaluateConflicts(*found, *content);
       if (!m.ok())
         return Fail(absl::InvalidArgumentError(absl::StrCat(path, ": ", m.status().message())));
-      std::cout << absl::StrFormat(
-          "  conflicts: P=%.3f (%d of %d reported conflicts find a gold row)  R=%.3f (%d of %d "
-          "gold rows found)\n",
-          m->precision(), m->correct, m->reported, m->recall(), m->found_gold, m->gold);
+      if (m->gold > 0) {
+        std::cout << absl::StrFormat(
+            "  conflicts: P=%.3f (%d of %d reported conflicts find a gold row)  R=%.3f (%d of %d "
+            "gold rows found)\n",
+            m->precision(), m->correct, m->reported, m->recall(), m->found_gold, m->gold);
+      }
+      if (m->negatives > 0) {
+        std::cout << absl::StrFormat(
+            "  not conflicts: %d of %d rows reported as a disagreeing pair; updates: %d of %d "
+            "rows found\n",
+            m->false_alarms, m->negatives, m->updates_found, m->update_rows);
+      }
       for (const std::string& x : m->missed) std::cout << "  missed: " << x << "\n";
       for (const std::string& x : m->unmatched) std::cout << "  unmatched: " << x << "\n";
+      for (const std::string& x : m->alarms) std::cout << "  false alarm: " << x << "\n";
       continue;
     }
     if (gold) {
@@ -264,9 +273,11 @@ Command ScanCommand() {
            "Compares the facts of every fact section across all notes (MinHash-LSH and SimHash\n"
            "candidates, exact verification, non-chaining clusters) and prints each cluster:\n"
            "its canonical fact, the variants with similarity and relation, and the reason the\n"
-           "canonical was chosen. --json writes one document: {\"version\":1, \"facts\":N,\n"
-           "\"clusters\":[{\"id\",\"canonical\":{path,line,text},\"members\":[{path,line,text,\n"
-           "similarity,relation}],\"reason\"}], \"stats\":{...}}.",
+           "canonical was chosen, then conflicts and updates (docs/conflicts.md). --json writes\n"
+           "one document: {\"version\":1, \"facts\":N, \"clusters\":[{\"id\",\"canonical\":\n"
+           "{path,line,text},\"members\":[{path,line,text,similarity,relation}],\"reason\"}],\n"
+           "\"conflicts\":[{\"type\",\"facts\":[{path,line,text,value[,field]}],\"pairs\",\n"
+           "\"suggestion\"}], \"updates\":[...], \"stats\":{...}}.",
            {{"json", "", "write one JSON document"},
             {"threshold", "X", "minimum verified similarity, (0, 1] (config: dedup.threshold)"},
             {"method", "M", "verified (default) or minhash (the plain MinHash-LSH baseline)"},
@@ -288,7 +299,9 @@ Command EvalCommand() {
            "threshold, and Spearman rank correlation for graded scores (STS-B: a score >= 4\n"
            "counts as a paraphrase). A vault gold file (data/gold/dedup_pairs.tsv; needs\n"
            "--vault) is scored pairwise on the clusters of a full scan. The plain MinHash-LSH\n"
-           "baseline is printed beside ours.",
+           "baseline is printed beside ours. A conflicts gold file (data/gold/conflicts.tsv,\n"
+           "not_conflicts.tsv; needs --vault) is scored on the conflicts of a full scan:\n"
+           "precision, recall, non-conflicts reported, updates found (docs/conflicts.md).",
            {{"format", "F", "auto (default), tsv, mrpc, stsb or gold"},
             {"vault", "DIR", "the vault a gold file refers to (also supplies .factdedup.yaml)"},
             {"threshold", "X", "similarity threshold, (0, 1]"},

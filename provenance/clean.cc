@@ -83,7 +83,7 @@ class PairwiseConflicts {
         if (ca != cb) continue;
         if (ca->type == "name" || ca->type == "acronym") {
           if (absl::AsciiStrToLower(fa->value) == absl::AsciiStrToLower(fb->value)) continue;
-          return Conflict{ca->type, {*fa, *fb}, ""};
+          return Conflict{ca->type, {*fa, *fb}, {{0, 1}}, ""};
         }
         absl::StatusOr<std::optional<Conflict>> alone = Alone(a, b, ca->type);
         if (!alone.ok() || alone->has_value()) return alone;
@@ -111,7 +111,7 @@ class PairwiseConflicts {
         if (f.path == fa.path && f.line == fa.line) xa = &f;
         if (f.path == fb.path && f.line == fb.line) xb = &f;
       }
-      if (xa != nullptr && xb != nullptr) return Conflict{x.type, {*xa, *xb}, ""};
+      if (xa != nullptr && xb != nullptr) return Conflict{x.type, {*xa, *xb}, {{0, 1}}, ""};
     }
     return std::nullopt;
   }

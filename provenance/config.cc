@@ -265,6 +265,13 @@ absl::StatusOr<Config> ParseConfig(absl::string_view yaml, absl::string_view pat
          c->max_new_duplicates = value;
          return s;
        }},
+      {"max_new_conflicts",
+       [&](const YAML::Node& v, Config* c) {
+         int value = 0;
+         absl::Status s = ReadInt(p, "check.max_new_conflicts", v, 0, 1000000, &value);
+         c->max_new_conflicts = value;
+         return s;
+       }},
       {"allow", [&](const YAML::Node& v,
                     Config* c) { return ReadStringList(p, "check.allow", v, &c->check_allow); }},
   };

@@ -4,7 +4,8 @@
 //    "clusters":[{"id", "canonical":{"path","line","text"},
 //                 "members":[{"path","line","text","section","similarity","relation"}],
 //                 "reason"}],
-//    "conflicts":[{"type", "facts":[{"path","line","text","value"(,"field")}], "suggestion"}],
+//    "conflicts":[{"type", "facts":[{"path","line","text","value"(,"field")}], "pairs",
+//                  "suggestion"}],
 //    "updates":[...as conflicts...], "stats":{...}}
 //
 // The JSON report (provenance/report.h, docs/report.md) is a superset of it.

@@ -35,7 +35,12 @@ nlohmann::json ConflictJson(const Conflict& c) {
     if (!f.field.empty()) j["field"] = f.field;
     facts.push_back(std::move(j));
   }
-  return {{"type", c.type}, {"facts", std::move(facts)}, {"suggestion", c.suggestion}};
+  nlohmann::json pairs = nlohmann::json::array();
+  for (const auto& [a, b] : c.pairs) pairs.push_back({a, b});
+  return {{"type", c.type},
+          {"facts", std::move(facts)},
+          {"pairs", std::move(pairs)},
+          {"suggestion", c.suggestion}};
 }
 
 nlohmann::json SourceJson(const Source& s) {

@@ -23,7 +23,8 @@ nlohmann::json FactJson(const Fact& f);
 // One cluster as `scan --json` writes it: {"id", "canonical", "members", "reason"}.
 nlohmann::json ClusterJson(const Vault& vault, const ScanResult& scan, const dedup::Cluster& c);
 
-// {"type", "facts":[{"path","line","text","value"(,"field")}], "suggestion"}.
+// {"type", "facts":[{"path","line","text","value"(,"field")}], "pairs":[[i,j],...],
+// "suggestion"}; pairs index `facts` (Conflict::pairs).
 nlohmann::json ConflictJson(const Conflict& c);
 
 // {"path","line","section","date","type","source","evidence","depth","via"}.
