@@ -10,11 +10,14 @@
 #include "provenance/conflicts.h"
 
 #include <algorithm>
+#include <atomic>
 #include <cmath>
 #include <cstdlib>
 #include <map>
 #include <numeric>
 #include <set>
+#include <string_view>
+#include <thread>
 #include <utility>
 
 #include "absl/container/flat_hash_map.h"
@@ -296,6 +299,25 @@ std::string Loc(const ConflictFact& f) { return absl::StrCat(f.path, ":", f.line
 // ---------------------------------------------------------------------------------------
 // The driver, stage by stage.
 
+// Calls fn(begin, end) on chunks of [0, n) from one thread per core; results are written by
+// index, so they never depend on scheduling.
+template <typename Fn>
+void ParallelChunks(int n, Fn fn) {
+  constexpr int kGrain = 256;
+  const int threads = std::max(
+      1, std::min<int>(static_cast<int>(std::thread::hardware_concurrency()), n / kGrain + 1));
+  std::atomic<int> next{0};
+  auto work = [&] {
+    for (int b = next.fetch_add(kGrain); b < n; b = next.fetch_add(kGrain)) {
+      fn(b, std::min(n, b + kGrain));
+    }
+  };
+  std::vector<std::thread> pool;
+  for (int t = 1; t < threads; ++t) pool.emplace_back(work);
+  work();
+  for (std::thread& t : pool) t.join();
+}
+
 // What the fact-level stages share: the facts' slots and clusters.
 struct FactContext {
   const Vault& vault;
@@ -318,11 +340,20 @@ absl::Status BuildContext(FactContext* ctx) {
   ctx->note_day.resize(vault.notes.size());
   for (size_t i = 0; i < vault.notes.size(); ++i) ctx->note_day[i] = NoteDay(vault.notes[i]);
   ctx->slots.resize(n);
-  for (int i = 0; i < n; ++i) {
-    absl::StatusOr<Slots> s = ExtractSlots(normalizer, ctx->scan.fact(vault, i).display,
-                                           ctx->note_day[ctx->scan.facts[i].note]);
-    if (!s.ok()) return s.status();
-    ctx->slots[i] = *std::move(s);
+  std::vector<absl::Status> errors(n);
+  ParallelChunks(n, [&](int b, int e) {
+    for (int i = b; i < e; ++i) {
+      absl::StatusOr<Slots> s = ExtractSlots(normalizer, ctx->scan.fact(vault, i).display,
+                                             ctx->note_day[ctx->scan.facts[i].note]);
+      if (!s.ok()) {
+        errors[i] = s.status();
+        continue;
+      }
+      ctx->slots[i] = *std::move(s);
+    }
+  });
+  for (const absl::Status& s : errors) {
+    if (!s.ok()) return s;
   }
   ctx->cluster_of.assign(n, -1);
   const std::vector<dedup::Cluster>& clusters = ctx->scan.dedup.clusters;
@@ -334,27 +365,39 @@ absl::Status BuildContext(FactContext* ctx) {
   return absl::OkStatus();
 }
 
-// Candidate pairs: facts sharing a content token (tokens in more than max_postings facts are
-// not used), with the count of shared tokens, plus every pair inside a cluster.
-std::map<std::pair<int, int>, int> CandidatePairs(
-    const FactContext& ctx, const absl::flat_hash_map<std::string, std::vector<int>>& postings) {
-  std::map<std::pair<int, int>, int> shared;
-  for (const auto& [tok, list] : postings) {
-    if (static_cast<int>(list.size()) > ctx.options.max_postings) continue;
-    for (size_t x = 0; x < list.size(); ++x) {
-      for (size_t y = x + 1; y < list.size(); ++y) ++shared[{list[x], list[y]}];
+// Candidate partners of fact `a`, sorted by b: every b > a sharing a content token with it
+// (tokens in more than max_postings facts are not used) with the count of shared tokens,
+// plus every later member of its cluster (count 0 when they share no token).
+void CandidatesOf(const FactContext& ctx,
+                  const absl::flat_hash_map<std::string, std::vector<int>>& postings,
+                  const std::vector<std::vector<int>>& cluster_members, int a,
+                  std::vector<int>* scratch, std::vector<std::pair<int, int>>* out) {
+  scratch->clear();
+  out->clear();
+  for (const std::string& t : ctx.slots[a].content) {
+    auto it = postings.find(t);
+    if (it == postings.end() || static_cast<int>(it->second.size()) > ctx.options.max_postings) {
+      continue;
     }
+    const std::vector<int>& list = it->second;  // ascending
+    scratch->insert(scratch->end(), std::upper_bound(list.begin(), list.end(), a), list.end());
   }
-  for (const dedup::Cluster& c : ctx.scan.dedup.clusters) {
-    for (size_t x = 0; x < c.members.size(); ++x) {
-      for (size_t y = x + 1; y < c.members.size(); ++y) {
-        int a = std::min(c.members[x].item, c.members[y].item);
-        int b = std::max(c.members[x].item, c.members[y].item);
-        shared.try_emplace({a, b}, 0);
-      }
-    }
+  std::sort(scratch->begin(), scratch->end());
+  for (size_t i = 0; i < scratch->size();) {
+    size_t j = i;
+    while (j < scratch->size() && (*scratch)[j] == (*scratch)[i]) ++j;
+    out->emplace_back((*scratch)[i], static_cast<int>(j - i));
+    i = j;
   }
-  return shared;
+  if (ctx.cluster_of[a] < 0) return;
+  const size_t found = out->size();
+  for (int b : cluster_members[ctx.cluster_of[a]]) {
+    if (b <= a) continue;
+    auto it = std::lower_bound(out->begin(), out->begin() + static_cast<long>(found),
+                               std::make_pair(b, 0));
+    if (it == out->begin() + static_cast<long>(found) || it->first != b) out->emplace_back(b, 0);
+  }
+  std::sort(out->begin(), out->end());
 }
 
 // Whether some clause of `a` and some clause of `b` state opposite states; *va/*vb get them.
@@ -380,7 +423,7 @@ struct PairFindings {
 };
 
 PairFindings FindPairFindings(const FactContext& ctx) {
-  PairFindings found;
+  PairFindings all;
   const int n = static_cast<int>(ctx.slots.size());
   const ConflictOptions& options = ctx.options;
   absl::flat_hash_map<std::string, std::vector<int>> postings;
@@ -408,24 +451,45 @@ PairFindings FindPairFindings(const FactContext& ctx) {
     }
     return false;
   };
-  // IDF-weighted share of the smaller fact's content found in the other.
-  auto subject_overlap = [&](const Slots& a, const Slots& b) {
-    std::set<std::string> tb(b.content.begin(), b.content.end());
-    double wa = 0, wb = 0, ws = 0;
-    for (const std::string& t : a.content) {
-      wa += weight(t);
-      if (tb.count(t)) ws += weight(t);
+  // Content tokens as ids, once per fact: in text order with their weights (sums keep the
+  // text order, so results do not depend on how they are computed), and sorted for lookups.
+  struct Content {
+    std::vector<int> ids, sorted;
+    std::vector<double> weights;
+    double total = 0;
+  };
+  absl::flat_hash_map<std::string_view, int> token_id;
+  for (const auto& [t, list] : postings) token_id.emplace(t, static_cast<int>(token_id.size()));
+  std::vector<Content> content(n);
+  ParallelChunks(n, [&](int first, int last) {
+    for (int i = first; i < last; ++i) {
+      Content& c = content[i];
+      for (const std::string& t : ctx.slots[i].content) {
+        c.ids.push_back(token_id.at(t));
+        c.weights.push_back(weight(t));
+        c.total += c.weights.back();
+      }
+      c.sorted = c.ids;
+      std::sort(c.sorted.begin(), c.sorted.end());
     }
-    for (const std::string& t : b.content) wb += weight(t);
-    double denom = std::min(wa, wb);
+  });
+  // IDF-weighted share of the smaller fact's content found in the other.
+  auto subject_overlap = [&](int a, int b) {
+    const Content& ca = content[a];
+    const Content& cb = content[b];
+    double ws = 0;
+    for (size_t k = 0; k < ca.ids.size(); ++k) {
+      if (std::binary_search(cb.sorted.begin(), cb.sorted.end(), ca.ids[k])) ws += ca.weights[k];
+    }
+    const double denom = std::min(ca.total, cb.total);
     return denom > 0 ? ws / denom : 0.0;
   };
-  for (const auto& [pair, count] : CandidatePairs(ctx, postings)) {
-    auto [a, b] = pair;
+  // One candidate pair (a < b sharing `count` content tokens) into `found`.
+  auto examine = [&](int a, int b, int count, PairFindings& found) {
     const Slots& sa = ctx.slots[a];
     const Slots& sb = ctx.slots[b];
-    if (sa.clean == sb.clean) continue;
-    const double overlap = count >= options.min_shared_tokens ? subject_overlap(sa, sb) : 0.0;
+    if (sa.clean == sb.clean) return;
+    const double overlap = count >= options.min_shared_tokens ? subject_overlap(a, b) : 0.0;
     // The same claim: one cluster, or as alike as one apart from the values (the dedup
     // engine keeps facts apart when their dates or numbers differ).
     const bool same_claim = (ctx.cluster_of[a] >= 0 && ctx.cluster_of[a] == ctx.cluster_of[b]) ||
@@ -472,8 +536,30 @@ PairFindings FindPairFindings(const FactContext& ctx) {
         PolarityDisagrees(sa, sb, options.min_clause_overlap, &va, &vb)) {
       found.polarity.push_back({a, b, va, vb});
     }
+  };
+  std::vector<std::vector<int>> cluster_members(ctx.scan.dedup.clusters.size());
+  for (size_t c = 0; c < ctx.scan.dedup.clusters.size(); ++c) {
+    for (const dedup::Member& m : ctx.scan.dedup.clusters[c].members) {
+      cluster_members[c].push_back(m.item);
+    }
   }
-  return found;
+  // Each fact's partners are examined by one thread; findings are kept per fact and joined in
+  // fact order (the order of the pairs, as before), so output is the same for any thread count.
+  std::vector<PairFindings> per_fact(n);
+  ParallelChunks(n, [&](int first, int last) {
+    std::vector<int> scratch;
+    std::vector<std::pair<int, int>> partners;
+    for (int a = first; a < last; ++a) {
+      CandidatesOf(ctx, postings, cluster_members, a, &scratch, &partners);
+      for (const auto& [b, count] : partners) examine(a, b, count, per_fact[a]);
+    }
+  });
+  for (PairFindings& f : per_fact) {
+    all.value.insert(all.value.end(), f.value.begin(), f.value.end());
+    all.polarity.insert(all.polarity.end(), f.polarity.begin(), f.polarity.end());
+    all.update.insert(all.update.end(), f.update.begin(), f.update.end());
+  }
+  return all;
 }
 
 // Suggestion for a group of facts: the newest dated statement when one is strictly newest;
