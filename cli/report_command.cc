@@ -1,4 +1,5 @@
 // `factdedup report VAULT --format md|html|json [-o FILE]`.
+#include <chrono>
 #include <cstdlib>
 #include <ctime>
 #include <iostream>
@@ -46,13 +47,21 @@ int RunReport(const ParsedArgs& args) {
   if (!format.ok()) return Fail(format.status());
   absl::StatusOr<std::string> generated = GenerationTime();
   if (!generated.ok()) return Fail(generated.status());
-  absl::StatusOr<provenance::Vault> vault = LoadVaultOrReport(args.positionals[0]);
+  Progress progress(Progress::FromArgs(args));
+  absl::StatusOr<provenance::Vault> vault =
+      LoadVaultOrReport(args.positionals[0], false, &progress);
   if (!vault.ok()) return Fail(vault.status());
-  absl::StatusOr<provenance::ScanResult> scan = provenance::ScanVault(*vault, vault->config.dedup);
+  dedup::DedupOptions dedup_options = vault->config.dedup;
+  dedup_options.progress = DedupProgress(&progress);
+  absl::StatusOr<provenance::ScanResult> scan = provenance::ScanVault(*vault, dedup_options);
   if (!scan.ok()) return Fail(scan.status());
+  RecordScanStages(scan->dedup.stats, &progress);
+  auto t0 = std::chrono::steady_clock::now();
   absl::StatusOr<std::vector<provenance::Conflict>> conflicts =
       provenance::FindConflicts(*vault, *scan);
   if (!conflicts.ok()) return Fail(conflicts.status());
+  progress.StageDone("conflicts", Progress::Since(t0));
+  t0 = std::chrono::steady_clock::now();
   provenance::CleanOptions clean;
   absl::StatusOr<provenance::CleanOptions::LinkStyle> style =
       provenance::ParseLinkStyle(vault->config.link_style);
@@ -78,7 +87,11 @@ int RunReport(const ParsedArgs& args) {
                                  report->updates.size());
   } else {
     std::cout << text;
+    std::cout.flush();
   }
+  progress.StageDone("report", Progress::Since(t0));
+  progress.Finish(absl::StrFormat("%d facts in %d notes, %d clusters", scan->facts.size(),
+                                  vault->notes.size(), scan->dedup.clusters.size()));
   return vault->has_errors() ? kExitError : kExitOk;
 }
 
@@ -98,7 +111,9 @@ Command ReportCommand() {
            "(schema in docs/report.md). Written to stdout, or atomically to FILE with -o.\n"
            "The generation time is now, or SOURCE_DATE_EPOCH when set.",
            {{"format", "F", "md (default), html or json"},
-            {"output", "FILE", "write the report to FILE (atomically) instead of stdout", "o"}},
+            {"output", "FILE", "write the report to FILE (atomically) instead of stdout", "o"},
+            ProgressFlags()[0],
+            ProgressFlags()[1]},
            1,
            1},
           RunReport};

@@ -73,17 +73,10 @@ void PrintConflicts(const std::vector<provenance::Conflict>& conflicts) {
 // Runs the engine with progress reports and records its stages.
 absl::StatusOr<ScanResult> ScanWithProgress(const Vault& vault, dedup::DedupOptions options,
                                             IndexedScanner* scanner, Progress* progress) {
-  options.progress = [progress](absl::string_view stage, int64_t done, int64_t total) {
-    progress->Update(stage == "normalize" ? "normalized facts" : "verified LSH bands", done, total);
-  };
+  options.progress = DedupProgress(progress);
   absl::StatusOr<ScanResult> scan = scanner->Scan(vault, options);
   if (!scan.ok()) return scan.status();
-  const dedup::DedupStats& s = scan->dedup.stats;
-  progress->StageDone("normalize+sketch", s.seconds_normalize);
-  progress->StageDone("corpus", s.seconds_sketch);
-  progress->StageDone("candidates+verify", s.seconds_candidates,
-                      absl::StrCat(HumanCount(s.candidates), " candidates"));
-  progress->StageDone("cluster", s.seconds_cluster);
+  RecordScanStages(scan->dedup.stats, progress);
   return scan;
 }
 

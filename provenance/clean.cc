@@ -73,8 +73,8 @@ class PairwiseConflicts {
 
   // A contradiction between compared facts `a` and `b` with each one's value, or nullopt.
   // Name and acronym conflicts hold when the two facts' spellings differ; value and polarity
-  // conflicts must also be found between the two facts alone (FindConflicts groups pairs into
-  // connected sets, so sharing a set is not enough).
+  // conflicts must list the two facts as a disagreeing pair (Conflict::pairs: FindConflicts
+  // groups pairs into connected sets, so sharing a set is not enough).
   absl::StatusOr<std::optional<Conflict>> Between(int a, int b) {
     auto ia = in_.find(a), ib = in_.find(b);
     if (ia == in_.end() || ib == in_.end()) return std::nullopt;
@@ -85,37 +85,19 @@ class PairwiseConflicts {
           if (absl::AsciiStrToLower(fa->value) == absl::AsciiStrToLower(fb->value)) continue;
           return Conflict{ca->type, {*fa, *fb}, {{0, 1}}, ""};
         }
-        absl::StatusOr<std::optional<Conflict>> alone = Alone(a, b, ca->type);
-        if (!alone.ok() || alone->has_value()) return alone;
+        const int xa = static_cast<int>(fa - ca->facts.data());
+        const int xb = static_cast<int>(fb - ca->facts.data());
+        for (const auto& [x, y] : ca->pairs) {
+          if ((x == xa && y == xb) || (x == xb && y == xa)) {
+            return Conflict{ca->type, {*fa, *fb}, {{0, 1}}, ""};
+          }
+        }
       }
     }
     return std::nullopt;
   }
 
  private:
-  // FindConflicts over the two facts as one cluster.
-  absl::StatusOr<std::optional<Conflict>> Alone(int a, int b, const std::string& type) {
-    ScanResult two;
-    two.facts = {scan_.facts[a], scan_.facts[b]};
-    dedup::Cluster c;
-    c.members = {{0, 1.0, dedup::Relation::kCanonical}, {1, 1.0, dedup::Relation::kParaphrase}};
-    two.dedup.clusters.push_back(c);
-    absl::StatusOr<std::vector<Conflict>> found = FindConflicts(vault_, two);
-    if (!found.ok()) return found.status();
-    const Fact& fa = scan_.fact(vault_, a);
-    const Fact& fb = scan_.fact(vault_, b);
-    for (const Conflict& x : *found) {
-      if (x.type != type) continue;
-      const ConflictFact *xa = nullptr, *xb = nullptr;
-      for (const ConflictFact& f : x.facts) {
-        if (f.path == fa.path && f.line == fa.line) xa = &f;
-        if (f.path == fb.path && f.line == fb.line) xb = &f;
-      }
-      if (xa != nullptr && xb != nullptr) return Conflict{x.type, {*xa, *xb}, {{0, 1}}, ""};
-    }
-    return std::nullopt;
-  }
-
   const Vault& vault_;
   const ScanResult& scan_;
   std::map<int, std::vector<std::pair<const Conflict*, const ConflictFact*>>> in_;
