@@ -37,9 +37,19 @@ for n in $SIZES; do
   "$BUILD_DIR/bench/bare_pass_tool" "$dir/vault" >/dev/null
   bare=$("$BUILD_DIR/bench/bare_pass_tool" "$dir/vault" | sed 's/.*seconds=//')
   files=$("$BUILD_DIR/bench/bare_pass_tool" "$dir/vault" | sed 's/^files=\([0-9]*\).*/\1/')
+  code=0
   /usr/bin/time -f "%e %M" -o "$dir/time.txt" \
-    "$BIN" scan "$dir/vault" --json --timings --threads "$THREADS" >"$dir/scan.json" 2>"$dir/stderr.txt" || true
-  read -r wall rss_kb <"$dir/time.txt"
+    "$BIN" scan "$dir/vault" --json --timings --threads "$THREADS" >"$dir/scan.json" 2>"$dir/stderr.txt" || code=$?
+  read -r wall rss_kb < <(tail -1 "$dir/time.txt")
+  if [[ $code -ne 0 ]]; then
+    # Killed (e.g. by the kernel's OOM killer: exit 137) or failed: say so, keep going.
+    awk -v n="$n" -v f="$files" -v w="$wall" -v kb="$rss_kb" -v b="$bare" -v c="$code" \
+      'BEGIN { printf "| %d | %d | failed after %.0f s (exit %d) | | %.0f | %.0f | %.3f | | | | |\n",
+               n, f, w, c, kb / 1024, kb * 1024 / n, b }'
+    STAGES+=("$n: failed with exit $code; last stderr: $(tail -1 "$dir/stderr.txt")")
+    rm -rf "$dir"
+    continue
+  fi
   quality=$("$BUILD_DIR/bench/family_eval_tool" "$dir/families.tsv" "$dir/scan.json")
   p=$(sed 's/.*precision=\([0-9.]*\).*/\1/' <<<"$quality")
   r=$(sed 's/.*recall=\([0-9.]*\).*/\1/' <<<"$quality")
@@ -48,6 +58,7 @@ for n in $SIZES; do
     'BEGIN { printf "| %d | %d | %.2f | %.0f | %.0f | %.0f | %.3f | %.1fx | %.3f | %.3f | %s |\n",
              n, f, w, n / w, kb / 1024, kb * 1024 / n, b, w / b, p, r, c }'
   STAGES+=("$n: $(grep '^factdedup: ' "$dir/stderr.txt" | sed 's/^factdedup: //')")
+  rm -rf "$dir"  # a 1M vault is 2 GB; keep the disk free for the next size
 done
 echo
 echo "Stages (factdedup scan --timings):"

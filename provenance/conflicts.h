@@ -67,7 +67,9 @@ struct Conflict {
   std::vector<ConflictFact> facts;
   // The pairs of `facts` (indexes, first < second) found to disagree directly; `facts` is
   // their connected closure, so two facts of one conflict may agree with each other (two
-  // copies of the same side). Empty for updates.
+  // copies of the same side). Empty for updates. For a name conflict every fact of one
+  // spelling disagrees with every fact of the other, and the pairs link each fact to the
+  // first fact of the other spelling (linear in the mentions, not all a x b pairs).
   std::vector<std::pair<int, int>> pairs;
   std::string suggestion;  // "" when the evidence supports no side; advice, never applied
 };
