@@ -53,8 +53,11 @@ struct DedupOptions {
   // left out of a vault under 100k facts unless a word is in 200 of them.
   int lsh_common_min = 200;
   double lsh_common_share = 0.002;
-  // Candidate buckets larger than this are not expanded (reported in stats). Default 2000.
-  int max_bucket_size = 2000;
+  // Candidate buckets larger than this are not expanded (reported in stats).
+  // Default 300: on a generated 300k-fact vault, 2000 gave 61.2M candidates and 300 18.1M
+  // with the same family F1 (0.724); a bucket of 300 facts sharing every sampled word is
+  // a template, not a claim.
+  int max_bucket_size = 300;
   // Threads for normalization, signatures and verification; 0 means one per core.
   int threads = 0;
   Method method = Method::kVerified;
