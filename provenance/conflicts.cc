@@ -693,10 +693,10 @@ bool AmountsDisagree(const Slots& a, const Slots& b, bool plain_numbers, std::st
     };
     ok |= in_range(xs, ys) || in_range(ys, xs);
     if (!ok) {
-      auto fmt = [&](const std::vector<double>& v) {
+      // Clang 14 (the fuzz build) cannot capture a structured binding: capture a reference.
+      auto fmt = [&u = unit](const std::vector<double>& v) {
         std::vector<std::string> p;
-        for (double d : v)
-          p.push_back(absl::StrCat(unit == "$" ? "$" : "", d, unit == "$" ? "" : unit));
+        for (double d : v) p.push_back(absl::StrCat(u == "$" ? "$" : "", d, u == "$" ? "" : u));
         return absl::StrJoin(p, ", ");
       };
       *va = fmt(xs);
