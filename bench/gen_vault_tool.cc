@@ -13,8 +13,10 @@
 // values are the same claim. Variants of a claim: another wording of the template (reworded
 // and reordered), other formats of its numbers and dates ("$250M" / "250 million dollars",
 // "March 6, 2026" / "2026-03-06"), truncation with "...", mojibake ("â€™"), Markdown decoration
-// (bold, [[links]]), and merged claims ("A; B"). Unrelated claims drawn from the same templates
-// differ in a value or a name: look-alike facts that must not be merged.
+// (bold, [[links]]), and merged claims ("A; B"). Each account has its own contacts and
+// partners drawn from name pools that grow with the vault (as a real vault's do), while the
+// topics (objects, places, templates) are shared by all. Unrelated claims drawn from the same
+// templates differ in a value or a name: look-alike facts that must not be merged.
 #include <algorithm>
 #include <cstdint>
 #include <cstdio>
@@ -102,14 +104,43 @@ struct Claim {
   }
 };
 
+// Syllables that extend the name pools: a real vault's people and partners grow with its
+// accounts, so a large vault must not reuse a few thousand names for every account.
+const std::vector<std::string> kSyllable = {
+    "ba",  "ko",  "ri", "mel", "dan", "vo", "su", "tar", "len", "gi",  "ma",  "zo", "pe",  "lun",
+    "dor", "ca",  "fi", "ne",  "ros", "ti", "ha", "bel", "mi",  "sor", "ka",  "lo", "ven", "du",
+    "ra",  "kel", "no", "sa",  "ter", "li", "go", "wen", "pa",  "ru",  "des", "mo"};
+
+int NumLastNames() { return static_cast<int>(kLast.size() + kSyllable.size() * kSyllable.size()); }
+std::string LastName(int i) {
+  if (i < static_cast<int>(kLast.size())) return kLast[i];
+  i -= static_cast<int>(kLast.size());
+  std::string s = kSyllable[i % kSyllable.size()] + kSyllable[i / kSyllable.size()] + "son";
+  s[0] = static_cast<char>(s[0] - 'a' + 'A');
+  return s;
+}
 std::string Person(int p) {
-  return kFirst[p % kFirst.size()] + " " + kLast[(p / kFirst.size()) % kLast.size()];
+  return kFirst[p % kFirst.size()] + " " + LastName((p / kFirst.size()) % NumLastNames());
+}
+int NumPeople() { return static_cast<int>(kFirst.size()) * NumLastNames(); }
+int NumOrgs() {
+  return static_cast<int>(kOrgHead.size() * kOrgTail.size() * (1 + kSyllable.size()));
 }
 std::string Org(int o) {
-  return kOrgHead[o % kOrgHead.size()] + kOrgTail[(o / kOrgHead.size()) % kOrgTail.size()];
+  const int base = static_cast<int>(kOrgHead.size() * kOrgTail.size());
+  std::string s = kOrgHead[o % kOrgHead.size()] + kOrgTail[(o / kOrgHead.size()) % kOrgTail.size()];
+  if (o >= base) s += kSyllable[(o / base - 1) % kSyllable.size()];
+  return s;
 }
-int NumPeople() { return static_cast<int>(kFirst.size() * kLast.size()); }
-int NumOrgs() { return static_cast<int>(kOrgHead.size() * kOrgTail.size()); }
+
+// The account's own contacts and partners: a few per account, from the whole pool.
+constexpr int kContacts = 10, kPartners = 5;
+int Pick(int account, int k, int pool) {
+  uint64_t z =
+      (static_cast<uint64_t>(account) << 20 | static_cast<uint64_t>(k)) * 0x9e3779b97f4a7c15ULL;
+  z = (z ^ (z >> 31)) * 0xbf58476d1ce4e5b9ULL;
+  return static_cast<int>((z ^ (z >> 29)) % static_cast<uint64_t>(pool));
+}
 
 std::string WithCommas(int v) {
   const std::string digits = absl::StrCat(v);
@@ -274,15 +305,17 @@ struct Bullet {
   std::vector<uint64_t> claims;
 };
 
-Claim RandomClaim(Rng& rng, int account_org) {
+Claim RandomClaim(Rng& rng, int account) {
   Claim c;
   c.tmpl = rng.Below(kTemplates);
-  c.p1 = rng.Below(NumPeople());
-  c.p2 = rng.Below(NumPeople());
+  // People are the account's contacts; other organizations its partners.
+  c.p1 = Pick(account, rng.Below(kContacts), NumPeople());
+  c.p2 = Pick(account, rng.Below(kContacts), NumPeople());
   if (c.p2 == c.p1) c.p2 = (c.p1 + 1) % NumPeople();
   // Most claims are about the page's account.
-  c.o1 = rng.Chance(0.7) ? account_org : rng.Below(NumOrgs());
-  c.o2 = rng.Below(NumOrgs());
+  const int account_org = account % NumOrgs();
+  c.o1 = rng.Chance(0.7) ? account_org : Pick(account, 100 + rng.Below(kPartners), NumOrgs());
+  c.o2 = Pick(account, 100 + rng.Below(kPartners), NumOrgs());
   if (c.o2 == c.o1) c.o2 = (c.o1 + 1) % NumOrgs();
   c.obj = rng.Below(static_cast<int>(kObject.size()));
   c.place = rng.Below(static_cast<int>(kPlace.size()));
@@ -386,7 +419,7 @@ int main(int argc, char** argv) {
     long placed = 0;
     Bullet last{};
     while (placed < budget) {
-      const Claim c = RandomClaim(rng, org);
+      const Claim c = RandomClaim(rng, account);
       // Family size: half are single facts, the rest 2-5 variants.
       const int variants = rng.Chance(0.5) ? 1 : 2 + rng.Below(4);
       for (int v = 0; v < variants && placed < budget; ++v) {

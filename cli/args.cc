@@ -30,20 +30,28 @@ absl::StatusOr<ParsedArgs> ParseArgs(const CommandSpec& spec,
       out.help = true;
       continue;
     }
-    if (!absl::StartsWith(a, "--")) {
-      return absl::InvalidArgumentError(absl::StrCat("unknown option '", a, "' for '", spec.name,
-                                                     "' (see factdedup ", spec.name, " --help)"));
-    }
-    std::string name = a.substr(2), value;
+    std::string name, value;
     bool has_inline = false;
-    if (size_t eq = name.find('='); eq != std::string::npos) {
-      value = name.substr(eq + 1);
-      name = name.substr(0, eq);
-      has_inline = true;
-    }
     const FlagSpec* flag = nullptr;
-    for (const FlagSpec& f : spec.flags) {
-      if (f.name == name) flag = &f;
+    if (!absl::StartsWith(a, "--")) {
+      for (const FlagSpec& f : spec.flags) {
+        if (!f.short_name.empty() && a.substr(1) == f.short_name) flag = &f;
+      }
+      if (flag == nullptr) {
+        return absl::InvalidArgumentError(absl::StrCat("unknown option '", a, "' for '", spec.name,
+                                                       "' (see factdedup ", spec.name, " --help)"));
+      }
+      name = flag->name;
+    } else {
+      name = a.substr(2);
+      if (size_t eq = name.find('='); eq != std::string::npos) {
+        value = name.substr(eq + 1);
+        name = name.substr(0, eq);
+        has_inline = true;
+      }
+      for (const FlagSpec& f : spec.flags) {
+        if (f.name == name) flag = &f;
+      }
     }
     if (flag == nullptr) {
       return absl::InvalidArgumentError(absl::StrCat("unknown option '--", name, "' for '",
@@ -82,7 +90,9 @@ std::string CommandHelp(const CommandSpec& spec) {
   if (!spec.flags.empty()) {
     absl::StrAppend(&out, "\noptions:\n");
     for (const FlagSpec& f : spec.flags) {
-      std::string left = absl::StrCat("--", f.name, f.value.empty() ? "" : " ", f.value);
+      std::string left = absl::StrCat(f.short_name.empty() ? "" : "-", f.short_name,
+                                      f.short_name.empty() ? "" : ", ", "--", f.name,
+                                      f.value.empty() ? "" : " ", f.value);
       absl::StrAppend(&out, absl::StrFormat("  %-24s %s\n", left, f.help));
     }
   }

@@ -1,5 +1,6 @@
 // A small command-line parser for factdedup's subcommands: positionals, `--flag`,
-// `--flag value` and `--flag=value`. Unknown flags are usage errors.
+// `--flag value`, `--flag=value` and `-f value` for flags with a short name. Unknown flags are
+// usage errors.
 #ifndef FACTDEDUP_CLI_ARGS_H_
 #define FACTDEDUP_CLI_ARGS_H_
 
@@ -15,6 +16,7 @@ struct FlagSpec {
   std::string name;   // without the leading "--"
   std::string value;  // placeholder ("X") for flags that take a value, "" for switches
   std::string help;
+  std::string short_name;  // "o" for `-o`; "" for none
 };
 
 struct CommandSpec {

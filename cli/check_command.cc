@@ -10,7 +10,9 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/strip.h"
 #include "cli/commands.h"
+#include "cli/indexed_scan.h"
 #include "provenance/check.h"
+#include "provenance/conflicts.h"
 #include "provenance/scan.h"
 
 namespace factdedup::cli {
@@ -79,7 +81,8 @@ int RunCheck(const ParsedArgs& args) {
   }
   absl::StatusOr<provenance::Vault> vault = LoadVaultOrReport(root);
   if (!vault.ok()) return Fail(vault.status());
-  absl::StatusOr<provenance::ScanResult> scan = provenance::ScanVault(*vault, vault->config.dedup);
+  IndexedScanner scanner(root, vault->config.dedup, !args.Has("no-index"));
+  absl::StatusOr<provenance::ScanResult> scan = scanner.Scan(*vault, vault->config.dedup);
   if (!scan.ok()) return Fail(scan.status());
 
   std::string tmpdir, base_root = args.Get("base-dir");
@@ -88,25 +91,43 @@ int RunCheck(const ParsedArgs& args) {
     if (!b.ok()) return Fail(b.status());
     base_root = *b;
   }
+  absl::StatusOr<std::vector<provenance::Conflict>> conflicts =
+      provenance::FindConflicts(*vault, *scan);
+  if (!conflicts.ok()) return Fail(conflicts.status());
   absl::StatusOr<provenance::Vault> base;
   absl::StatusOr<provenance::ScanResult> base_scan;
+  provenance::ConflictBaseline baseline;
   if (!base_root.empty()) {
     base = LoadVaultOrReport(base_root, /*quiet=*/true);
     if (!base.ok()) return Fail(base.status());
-    base_scan = provenance::ScanVault(*base, vault->config.dedup);
+    base_scan = scanner.ScanOther(*base, vault->config.dedup);
     if (!base_scan.ok()) return Fail(base_scan.status());
+    absl::StatusOr<std::vector<provenance::Conflict>> base_conflicts =
+        provenance::FindConflicts(*base, *base_scan);
+    if (!base_conflicts.ok()) return Fail(base_conflicts.status());
+    baseline = provenance::MakeConflictBaseline(*base, *std::move(base_conflicts));
   }
+  scanner.Save();
   if (!tmpdir.empty()) std::system(("rm -rf " + ShellQuote(tmpdir)).c_str());
 
-  std::vector<provenance::Finding> findings = provenance::DuplicateFindings(
-      *vault, *scan, base_root.empty() ? nullptr : &*base,
-      base_root.empty() ? nullptr : &*base_scan, vault->config.check_allow);
+  const bool has_base = !base_root.empty();
+  std::vector<provenance::Finding> findings =
+      provenance::DuplicateFindings(*vault, *scan, has_base ? &*base : nullptr,
+                                    has_base ? &*base_scan : nullptr, vault->config.check_allow);
+  const int64_t duplicates = static_cast<int64_t>(findings.size());
+  std::vector<provenance::Finding> conflict_findings = provenance::ConflictFindings(
+      *conflicts, has_base ? &baseline : nullptr, vault->config.check_allow);
+  const int64_t new_conflicts = static_cast<int64_t>(conflict_findings.size());
+  findings.insert(findings.end(), conflict_findings.begin(), conflict_findings.end());
+  provenance::SortFindings(&findings);
   std::vector<std::string> notes;
   for (const provenance::Note& n : vault->notes) notes.push_back(n.path);
   std::cout << provenance::FormatFindings(findings, *format, notes, FACTDEDUP_VERSION);
   if (vault->has_errors()) return kExitError;
-  return static_cast<int64_t>(findings.size()) > vault->config.max_new_duplicates ? kExitFindings
-                                                                                  : kExitOk;
+  return duplicates > vault->config.max_new_duplicates ||
+                 new_conflicts > vault->config.max_new_conflicts
+             ? kExitFindings
+             : kExitOk;
 }
 
 }  // namespace
@@ -114,17 +135,22 @@ int RunCheck(const ParsedArgs& args) {
 Command CheckCommand() {
   return {{"check",
            "VAULT [--base GIT-REF | --base-dir DIR] [--format text|json|github|sarif|junit]",
-           "fail when a change adds duplicate facts (exit 1), with file:line findings",
+           "fail when a change adds duplicate facts or conflicts (exit 1), with file:line findings",
            "Reports every duplicate (a non-canonical member of a cluster) with its file and line,\n"
-           "the canonical and the other facts involved. With --base (a git ref, read with\n"
-           "`git archive` without touching the working tree) or --base-dir (another copy of\n"
-           "the vault), only duplicates that the base did not already have are findings.\n"
-           "Exit 0: no findings (or no more than check.max_new_duplicates); 1: findings;\n"
-           "2: error. Clusters listed in check.allow (ids as printed) are accepted; a fact\n"
-           "marked <!-- factdedup:ignore --> is never compared.",
+           "the canonical and the other facts involved, and every conflict (rules\n"
+           "conflict/value, conflict/polarity, conflict/name, conflict/acronym,\n"
+           "conflict/frontmatter; see docs/conflicts.md) with the locations of all its facts.\n"
+           "With --base (a git ref, read with `git archive` without touching the working tree)\n"
+           "or --base-dir (another copy of the vault), only duplicates and conflicts that the\n"
+           "base did not already have are findings (conflicts compared by the facts' texts,\n"
+           "not lines). Exit 0: no findings (or no more than check.max_new_duplicates and\n"
+           "check.max_new_conflicts); 1: findings; 2: error. Clusters and conflicts listed in\n"
+           "check.allow (ids as printed) are accepted; a fact marked <!-- factdedup:ignore -->\n"
+           "is never compared.",
            {{"base", "REF", "a git ref to compare with (e.g. origin/main)"},
             {"base-dir", "DIR", "another copy of the vault to compare with"},
-            {"format", "F", "text (default), json, github, sarif or junit"}},
+            {"format", "F", "text (default), json, github, sarif or junit"},
+            {"no-index", "", "neither read nor write the index in VAULT/.factdedup/"}},
            1,
            1},
           RunCheck};

@@ -65,6 +65,10 @@ int RunClean(const ParsedArgs& args) {
         "%s: %d -> %d facts, %d clusters merged, %d bytes saved\n", p.path, p.facts_before,
         p.facts_after, p.clusters_merged,
         static_cast<int64_t>(p.before.size()) - static_cast<int64_t>(p.after.size()));
+    for (const provenance::KeptConflict& k : p.conflicting) {
+      std::cerr << absl::StrFormat("  kept line %d, %s conflict with %s:%d ('%s' vs '%s')\n",
+                                   k.line, k.type, k.kept_path, k.kept_line, k.value, k.kept_value);
+    }
   }
   std::cerr << absl::StrFormat("%s %d page(s), %d bytes saved%s\n",
                                write ? "cleaned" : "would clean", plan->pages.size(), saved,
@@ -101,8 +105,9 @@ Command CleanCommand() {
            "keep one bullet per duplicate cluster on each page (dry run by default)",
            "Within each page's fact sections, each cluster keeps one bullet (the canonical when\n"
            "it is on that page) with links to every other note that stated it appended as\n"
-           "' (sources: [[...]], ...)' (or a footnote); the other variants on the page are "
-           "removed. Without\n"
+           "' (sources: [[...]], ...)' (or a footnote); the other variants on the page are\n"
+           "removed. A variant that contradicts the kept bullet (values, dates, names,\n"
+           "polarity) stays, marked ' \u26A0 <!-- factdedup:conflict ... -->'. Without\n"
            "--write, prints a unified diff and a per-page summary (stderr) and writes nothing.\n"
            "With --write, saves each page's old bytes and a journal record under\n"
            ".factdedup/ (see docs/clean-journal.md), then rewrites it atomically; a page that\n"

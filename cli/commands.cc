@@ -12,8 +12,8 @@ namespace factdedup::cli {
 
 const std::vector<Command>& AllCommands() {
   static const std::vector<Command>* commands = new std::vector<Command>{
-      FactsCommand(), LinksCommand(),   ScanCommand(),  EvalCommand(),
-      CleanCommand(), RestoreCommand(), CheckCommand(),
+      FactsCommand(),   LinksCommand(), ScanCommand(),   EvalCommand(),        CleanCommand(),
+      RestoreCommand(), CheckCommand(), ReportCommand(), MergeDriverCommand(),
   };
   return *commands;
 }
@@ -26,6 +26,20 @@ int Fail(const absl::Status& status) {
 std::vector<FlagSpec> ProgressFlags() {
   return {{"quiet", "", "no progress line or time summary on stderr"},
           {"timings", "", "print the time summary on stderr even when it is not a terminal"}};
+}
+
+std::function<void(absl::string_view, int64_t, int64_t)> DedupProgress(Progress* progress) {
+  return [progress](absl::string_view stage, int64_t done, int64_t total) {
+    progress->Update(stage == "normalize" ? "normalized facts" : "verified LSH bands", done, total);
+  };
+}
+
+void RecordScanStages(const dedup::DedupStats& s, Progress* progress) {
+  progress->StageDone("normalize+sketch", s.seconds_normalize);
+  progress->StageDone("corpus", s.seconds_sketch);
+  progress->StageDone("candidates+verify", s.seconds_candidates,
+                      absl::StrCat(HumanCount(s.candidates), " candidates"));
+  progress->StageDone("cluster", s.seconds_cluster);
 }
 
 absl::StatusOr<provenance::Vault> LoadVaultOrReport(const std::string& root, bool quiet,

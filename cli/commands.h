@@ -10,6 +10,7 @@
 #include "absl/status/status.h"
 #include "cli/args.h"
 #include "cli/progress.h"
+#include "dedup/engine.h"
 #include "provenance/vault.h"
 
 namespace factdedup::cli {
@@ -35,6 +36,8 @@ Command EvalCommand();
 Command CleanCommand();
 Command RestoreCommand();
 Command CheckCommand();
+Command MergeDriverCommand();
+Command ReportCommand();
 
 // Shared helpers.
 // Prints "factdedup: <message>" to stderr and returns kExitError.
@@ -45,6 +48,10 @@ absl::StatusOr<provenance::Vault> LoadVaultOrReport(const std::string& root, boo
                                                     Progress* progress = nullptr);
 // The --quiet and --timings flags of the commands that show progress.
 std::vector<FlagSpec> ProgressFlags();
+// A dedup progress callback that shows facts normalized and LSH bands verified.
+std::function<void(absl::string_view, int64_t, int64_t)> DedupProgress(Progress* progress);
+// Records the engine's stages (normalize, corpus, candidates+verify, cluster) for the summary.
+void RecordScanStages(const dedup::DedupStats& stats, Progress* progress);
 
 }  // namespace factdedup::cli
 

@@ -43,9 +43,7 @@ void Progress::Update(absl::string_view what, int64_t done, int64_t total) {
 
 std::function<void(int64_t, int64_t)> Progress::Counter(std::string what) {
   if (!settings_.live) return nullptr;
-  return [this, what = std::move(what)](int64_t done, int64_t total) {
-    Update(what, done, total);
-  };
+  return [this, what = std::move(what)](int64_t done, int64_t total) { Update(what, done, total); };
 }
 
 void Progress::StageDone(absl::string_view stage, double seconds, absl::string_view detail) {

@@ -4,18 +4,17 @@
 #include <iostream>
 #include <sstream>
 
-#include <nlohmann/json.hpp>
-
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "cli/commands.h"
+#include "cli/indexed_scan.h"
 #include "dedup/eval.h"
 #include "provenance/check.h"
 #include "provenance/conflicts.h"
 #include "provenance/gold.h"
 #include "provenance/scan.h"
-#include "provenance/version.h"
+#include "provenance/scan_json.h"
 
 namespace factdedup::cli {
 namespace {
@@ -54,56 +53,6 @@ absl::Status ApplyDedupFlags(const ParsedArgs& args, dedup::DedupOptions* option
   return absl::OkStatus();
 }
 
-nlohmann::json Loc(const Fact& f) {
-  return {{"path", f.path}, {"line", f.line}, {"text", f.display}};
-}
-
-nlohmann::json ConflictJson(const provenance::Conflict& c) {
-  nlohmann::json facts = nlohmann::json::array();
-  for (const provenance::ConflictFact& f : c.facts) {
-    nlohmann::json j = {{"path", f.path}, {"line", f.line}, {"text", f.text}, {"value", f.value}};
-    if (!f.field.empty()) j["field"] = f.field;
-    facts.push_back(std::move(j));
-  }
-  return {{"type", c.type}, {"facts", std::move(facts)}, {"suggestion", c.suggestion}};
-}
-
-nlohmann::json ScanJson(const Vault& vault, const ScanResult& scan,
-                        const std::vector<provenance::Conflict>& found) {
-  nlohmann::json clusters = nlohmann::json::array();
-  for (const dedup::Cluster& c : scan.dedup.clusters) {
-    const Fact& canon = scan.fact(vault, c.canonical);
-    nlohmann::json members = nlohmann::json::array();
-    for (const dedup::Member& m : c.members) {
-      nlohmann::json j = Loc(scan.fact(vault, m.item));
-      j["section"] = scan.fact(vault, m.item).section;
-      j["similarity"] = std::round(m.similarity * 1000) / 1000;
-      j["relation"] = dedup::RelationName(m.relation);
-      members.push_back(std::move(j));
-    }
-    clusters.push_back({{"id", provenance::ClusterId(canon)},
-                        {"canonical", Loc(canon)},
-                        {"members", std::move(members)},
-                        {"reason", c.reason}});
-  }
-  nlohmann::json conflicts = nlohmann::json::array(), updates = nlohmann::json::array();
-  for (const provenance::Conflict& c : found) {
-    (provenance::IsContradiction(c) ? conflicts : updates).push_back(ConflictJson(c));
-  }
-  const dedup::DedupStats& s = scan.dedup.stats;
-  return {{"version", provenance::kJsonFormatVersion},
-          {"facts", scan.facts.size()},
-          {"clusters", std::move(clusters)},
-          {"conflicts", std::move(conflicts)},
-          {"updates", std::move(updates)},
-          {"stats",
-           {{"candidates", s.candidates},
-            {"minhash_candidates", s.minhash_candidates},
-            {"simhash_candidates", s.simhash_candidates},
-            {"duplicate_pairs", s.duplicate_pairs},
-            {"oversized_bucket_items", s.oversized_buckets_items}}}};
-}
-
 void PrintConflicts(const std::vector<provenance::Conflict>& conflicts) {
   int contradictions = 0;
   for (const provenance::Conflict& c : conflicts) contradictions += provenance::IsContradiction(c);
@@ -123,19 +72,11 @@ void PrintConflicts(const std::vector<provenance::Conflict>& conflicts) {
 
 // Runs the engine with progress reports and records its stages.
 absl::StatusOr<ScanResult> ScanWithProgress(const Vault& vault, dedup::DedupOptions options,
-                                            Progress* progress) {
-  options.progress = [progress](absl::string_view stage, int64_t done, int64_t total) {
-    progress->Update(stage == "normalize" ? "normalized facts" : "verified LSH bands", done,
-                     total);
-  };
-  absl::StatusOr<ScanResult> scan = provenance::ScanVault(vault, options);
+                                            IndexedScanner* scanner, Progress* progress) {
+  options.progress = DedupProgress(progress);
+  absl::StatusOr<ScanResult> scan = scanner->Scan(vault, options);
   if (!scan.ok()) return scan.status();
-  const dedup::DedupStats& s = scan->dedup.stats;
-  progress->StageDone("normalize+sketch", s.seconds_normalize);
-  progress->StageDone("corpus", s.seconds_sketch);
-  progress->StageDone("candidates+verify", s.seconds_candidates,
-                      absl::StrCat(HumanCount(s.candidates), " candidates"));
-  progress->StageDone("cluster", s.seconds_cluster);
+  RecordScanStages(scan->dedup.stats, progress);
   return scan;
 }
 
@@ -145,8 +86,15 @@ int RunScan(const ParsedArgs& args) {
   if (!vault.ok()) return Fail(vault.status());
   dedup::DedupOptions options = vault->config.dedup;
   if (absl::Status s = ApplyDedupFlags(args, &options); !s.ok()) return Fail(s);
-  absl::StatusOr<ScanResult> scan = ScanWithProgress(*vault, options, &progress);
+  auto t_index = std::chrono::steady_clock::now();
+  IndexedScanner scanner(args.positionals[0], options, !args.Has("no-index"));
+  progress.StageDone("index load", Progress::Since(t_index));
+  absl::StatusOr<ScanResult> scan = ScanWithProgress(*vault, options, &scanner, &progress);
   if (!scan.ok()) return Fail(scan.status());
+  t_index = std::chrono::steady_clock::now();
+  scanner.Save();
+  progress.StageDone("index save", Progress::Since(t_index),
+                     absl::StrCat(scanner.stats().facts_normalized, " facts normalized"));
   auto t0 = std::chrono::steady_clock::now();
   absl::StatusOr<std::vector<provenance::Conflict>> conflicts =
       provenance::FindConflicts(*vault, *scan);
@@ -154,13 +102,11 @@ int RunScan(const ParsedArgs& args) {
   progress.StageDone("conflicts", Progress::Since(t0));
   progress.Clear();
   const std::string headline =
-      absl::StrFormat("%d facts in %d notes, %d clusters", scan->facts.size(),
-                      vault->notes.size(), scan->dedup.clusters.size());
+      absl::StrFormat("%d facts in %d notes, %d clusters", scan->facts.size(), vault->notes.size(),
+                      scan->dedup.clusters.size());
   t0 = std::chrono::steady_clock::now();
   if (args.Has("json")) {
-    std::cout << ScanJson(*vault, *scan, *conflicts)
-                     .dump(2, ' ', false, nlohmann::json::error_handler_t::replace)
-              << "\n";
+    std::cout << provenance::FormatScanJson(*vault, *scan, *conflicts);
     std::cout.flush();
     progress.StageDone("output", Progress::Since(t0));
     progress.Finish(headline);
@@ -235,12 +181,21 @@ int RunEval(const ParsedArgs& args) {
           provenance::EvaluateConflicts(*found, *content);
       if (!m.ok())
         return Fail(absl::InvalidArgumentError(absl::StrCat(path, ": ", m.status().message())));
-      std::cout << absl::StrFormat(
-          "  conflicts: P=%.3f (%d of %d reported conflicts find a gold row)  R=%.3f (%d of %d "
-          "gold rows found)\n",
-          m->precision(), m->correct, m->reported, m->recall(), m->found_gold, m->gold);
+      if (m->gold > 0) {
+        std::cout << absl::StrFormat(
+            "  conflicts: P=%.3f (%d of %d reported conflicts find a gold row)  R=%.3f (%d of %d "
+            "gold rows found)\n",
+            m->precision(), m->correct, m->reported, m->recall(), m->found_gold, m->gold);
+      }
+      if (m->negatives > 0) {
+        std::cout << absl::StrFormat(
+            "  not conflicts: %d of %d rows reported as a disagreeing pair; updates: %d of %d "
+            "rows found\n",
+            m->false_alarms, m->negatives, m->updates_found, m->update_rows);
+      }
       for (const std::string& x : m->missed) std::cout << "  missed: " << x << "\n";
       for (const std::string& x : m->unmatched) std::cout << "  unmatched: " << x << "\n";
+      for (const std::string& x : m->alarms) std::cout << "  false alarm: " << x << "\n";
       continue;
     }
     if (gold) {
@@ -311,13 +266,16 @@ Command ScanCommand() {
            "Compares the facts of every fact section across all notes (MinHash-LSH and SimHash\n"
            "candidates, exact verification, non-chaining clusters) and prints each cluster:\n"
            "its canonical fact, the variants with similarity and relation, and the reason the\n"
-           "canonical was chosen. --json writes one document: {\"version\":1, \"facts\":N,\n"
-           "\"clusters\":[{\"id\",\"canonical\":{path,line,text},\"members\":[{path,line,text,\n"
-           "similarity,relation}],\"reason\"}], \"stats\":{...}}.",
+           "canonical was chosen, then conflicts and updates (docs/conflicts.md). --json writes\n"
+           "one document: {\"version\":1, \"facts\":N, \"clusters\":[{\"id\",\"canonical\":\n"
+           "{path,line,text},\"members\":[{path,line,text,similarity,relation}],\"reason\"}],\n"
+           "\"conflicts\":[{\"type\",\"facts\":[{path,line,text,value[,field]}],\"pairs\",\n"
+           "\"suggestion\"}], \"updates\":[...], \"stats\":{...}}.",
            {{"json", "", "write one JSON document"},
             {"threshold", "X", "minimum verified similarity, (0, 1] (config: dedup.threshold)"},
             {"method", "M", "verified (default) or minhash (the plain MinHash-LSH baseline)"},
             {"threads", "N", "worker threads; 0 = all cores (default)"},
+            {"no-index", "", "neither read nor write the index in VAULT/.factdedup/"},
             ProgressFlags()[0],
             ProgressFlags()[1]},
            1,
@@ -334,7 +292,9 @@ Command EvalCommand() {
            "threshold, and Spearman rank correlation for graded scores (STS-B: a score >= 4\n"
            "counts as a paraphrase). A vault gold file (data/gold/dedup_pairs.tsv; needs\n"
            "--vault) is scored pairwise on the clusters of a full scan. The plain MinHash-LSH\n"
-           "baseline is printed beside ours.",
+           "baseline is printed beside ours. A conflicts gold file (data/gold/conflicts.tsv,\n"
+           "not_conflicts.tsv; needs --vault) is scored on the conflicts of a full scan:\n"
+           "precision, recall, non-conflicts reported, updates found (docs/conflicts.md).",
            {{"format", "F", "auto (default), tsv, mrpc, stsb or gold"},
             {"vault", "DIR", "the vault a gold file refers to (also supplies .factdedup.yaml)"},
             {"threshold", "X", "similarity threshold, (0, 1]"},

@@ -12,9 +12,11 @@
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/container/flat_hash_set.h"
+#include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
+#include "absl/strings/strip.h"
 #include "dedup/hash.h"
 #include "dedup/internal/band_table.h"
 #include "dedup/internal/parallel.h"
@@ -32,13 +34,16 @@ struct Features {
   std::vector<uint64_t> seq;           // content-token hashes in text order
   std::vector<uint64_t> bigrams;       // sorted unique ordered bigram hashes
   std::vector<std::string> values[4];  // money, percent, number, date: sorted unique
-  std::vector<std::string> names;      // sorted unique name tokens
-  std::vector<uint64_t> name_hashes;   // their hashes, as in `seq`
-  std::string initials;                // first letter of each content token, in text order
-  std::vector<uint8_t> case_flags;     // per entry of `tokens`: kSeen* bits
-  std::vector<std::string> caps;       // sorted unique capitalized content words
-  std::vector<std::string> entities;   // names of people, places, organizations (see Corpus)
-  uint64_t exact = 0;                  // hash of every token in order
+  // A leading "2025-12-27: ..." dates the entry (a log line), not the claim's own dates:
+  // compared only with another entry's date.
+  std::string entry_date;
+  std::vector<std::string> names;     // sorted unique name tokens
+  std::vector<uint64_t> name_hashes;  // their hashes, as in `seq`
+  std::string initials;               // first letter of each content token, in text order
+  std::vector<uint8_t> case_flags;    // per entry of `tokens`: kSeen* bits
+  std::vector<std::string> caps;      // sorted unique capitalized content words
+  std::vector<std::string> entities;  // names of people, places, organizations (see Corpus)
+  uint64_t exact = 0;                 // hash of every token in order
   bool truncated = false;
   bool repaired = false;
   bool suspect = false;
@@ -46,8 +51,24 @@ struct Features {
   size_t clean_len = 0;
 };
 
+// A fact's MinHash set keeps at least this many of its words, common or not.
+constexpr size_t kMinSketchTokens = 3;
+
 constexpr int kMoney = 0, kPercent = 1, kNumber = 2, kDate = 3;
 constexpr uint8_t kSeenLowercase = 1, kSeenName = 2;
+
+// "2025-12-27:" or "2025-12-27 -" opening the text.
+bool EntryDatePrefix(absl::string_view clean) {
+  if (clean.size() < 11) return false;
+  for (size_t i = 0; i < 10; ++i) {
+    const char c = clean[i];
+    if ((i == 4 || i == 7) ? c != '-' : !absl::ascii_isdigit(static_cast<unsigned char>(c))) {
+      return false;
+    }
+  }
+  absl::string_view rest = absl::StripLeadingAsciiWhitespace(clean.substr(10));
+  return !rest.empty() && (rest[0] == ':' || rest[0] == '-');
+}
 
 Features Extract(const NormalizedText& t) {
   Features f;
@@ -61,7 +82,15 @@ Features Extract(const NormalizedText& t) {
     if (tok.text == "by") f.passive = true;
   }
   f.exact = Hash64(all);
+  const bool dated_entry =
+      !t.tokens.empty() && t.tokens[0].kind == TokenKind::kDate && EntryDatePrefix(t.clean);
   for (const Token& tok : t.tokens) {
+    if (dated_entry && &tok == &t.tokens[0]) {
+      f.entry_date = tok.text;
+      f.seq.push_back(Hash64(tok.text));
+      f.initials.push_back(tok.text.empty() ? ' ' : tok.text[0]);
+      continue;
+    }
     uint64_t h = Hash64(tok.text);
     f.seq.push_back(h);
     f.initials.push_back(tok.text.empty() ? ' ' : tok.text[0]);
@@ -127,9 +156,11 @@ class Weights {
   }
   double operator()(uint64_t token) const {
     if (!idf_) return 1.0;
+    return std::log(1.0 + n_ / static_cast<double>(DocumentFrequency(token)));
+  }
+  uint32_t DocumentFrequency(uint64_t token) const {
     auto it = df_.find(token);
-    double df = it == df_.end() ? 1.0 : it->second;
-    return std::log(1.0 + n_ / df);
+    return it == df_.end() ? 1 : it->second;
   }
 
  private:
@@ -336,7 +367,9 @@ PairScore Score(const Features& a, const Features& b, const DedupOptions& option
   s.values_disagree = ValuesDisagree(a.values[kMoney], b.values[kMoney], false) ||
                       ValuesDisagree(a.values[kPercent], b.values[kPercent], false) ||
                       ValuesDisagree(a.values[kNumber], b.values[kNumber], false) ||
-                      ValuesDisagree(a.values[kDate], b.values[kDate], true);
+                      ValuesDisagree(a.values[kDate], b.values[kDate], true) ||
+                      (!a.entry_date.empty() && !b.entry_date.empty() &&
+                       !DateCompatible(a.entry_date, b.entry_date));
   s.names_disagree = NamesDisagree(a.names, b.names);
   s.entities_differ = !s.names_disagree && EntitiesDiffer(a, b);
   // Roles swapped: almost the same words, few shared bigrams, and the names (the entities in
@@ -471,12 +504,18 @@ absl::StatusOr<DedupResult> Deduplicate(absl::Span<const Item> items, const Dedu
   ParallelFor(n, threads, 256, [&](size_t b, size_t e) {
     std::vector<std::string> texts;
     for (size_t i = b; i < e; ++i) {
-      absl::StatusOr<NormalizedText> t = normalizer.Normalize(items[i].text);
-      if (!t.ok()) {
-        errors[i] = t.status();
-        continue;
+      absl::StatusOr<NormalizedText> own;
+      const NormalizedText* t = items[i].normalized;
+      if (t == nullptr) {
+        own = normalizer.Normalize(items[i].text);
+        if (!own.ok()) {
+          errors[i] = own.status();
+          continue;
+        }
+        t = &*own;
       }
       features[i] = Extract(*t);
+      if (!baseline) continue;  // the verified method signs after the corpus pass
       texts.clear();
       for (const Token& tok : t->tokens) texts.push_back(tok.text);
       const std::vector<uint64_t> shingles = ShingleHashes(texts, 1);
@@ -484,9 +523,8 @@ absl::StatusOr<DedupResult> Deduplicate(absl::Span<const Item> items, const Dedu
         bands.SetEmpty(i);
         continue;
       }
-      MinHashSignature sig = hasher.Sign(shingles);
-      bands.SetKeys(i, sig, lsh_params.rows);
-      if (baseline) sigs[i] = std::move(sig);
+      sigs[i] = hasher.Sign(shingles);
+      bands.SetKeys(i, sigs[i], lsh_params.rows);
     }
     report("normalize", normalized += static_cast<int64_t>(e - b), static_cast<int64_t>(n));
   });
@@ -495,11 +533,17 @@ absl::StatusOr<DedupResult> Deduplicate(absl::Span<const Item> items, const Dedu
   }
   result.stats.seconds_normalize = Seconds(t0);
 
-  // 2. Corpus statistics: IDF weights, entities, SimHash.
+  // 2. Corpus statistics: IDF weights, entities; then the sketches. MinHash sets leave out
+  // the corpus's common words (in more than max(lsh_common_min, lsh_common_share x n)
+  // facts): templates and topic words put every fact of a large vault that shares them in
+  // one bucket, so candidates would grow with the square of the vault, while a fact's
+  // identity is in its rarer words. Verification still sees every word.
   t0 = std::chrono::steady_clock::now();
   std::vector<uint64_t> simhashes(n);
   {
     const Weights weights(features);
+    const auto common_df = static_cast<uint32_t>(std::max<double>(
+        options.lsh_common_min, options.lsh_common_share * static_cast<double>(n)));
     // Entities: words written capitalized inside a sentence somewhere in the corpus and never
     // in lowercase ("Contoso", "Redmond", "Rahul"; not "Storage" of "Azure Storage"), so that
     // a name that only ever opens sentences is still known as a name.
@@ -508,6 +552,8 @@ absl::StatusOr<DedupResult> Deduplicate(absl::Span<const Item> items, const Dedu
       for (size_t i = 0; i < f.tokens.size(); ++i) seen[f.tokens[i]] |= f.case_flags[i];
     }
     ParallelFor(n, threads, 1024, [&](size_t b, size_t e) {
+      std::vector<uint64_t> rare;
+      std::vector<std::pair<uint32_t, uint64_t>> by_df;
       for (size_t i = b; i < e; ++i) {
         Features& f = features[i];
         for (size_t k = 0; k < f.tokens.size(); ++k) {
@@ -524,6 +570,25 @@ absl::StatusOr<DedupResult> Deduplicate(absl::Span<const Item> items, const Dedu
           const std::vector<double> wts(f.weights.begin(), f.weights.end());
           simhashes[i] = SimHash(f.tokens, wts);
         }
+        if (baseline) continue;
+        if (f.tokens.empty()) {
+          bands.SetEmpty(i);
+          continue;
+        }
+        rare.clear();
+        for (uint64_t tok : f.tokens) {
+          if (weights.DocumentFrequency(tok) <= common_df) rare.push_back(tok);
+        }
+        if (rare.size() < kMinSketchTokens) {
+          // Mostly common words: sketch its rarest few so that it still has a set.
+          by_df.clear();
+          for (uint64_t tok : f.tokens) by_df.emplace_back(weights.DocumentFrequency(tok), tok);
+          const size_t keep = std::min(by_df.size(), kMinSketchTokens);
+          std::partial_sort(by_df.begin(), by_df.begin() + static_cast<long>(keep), by_df.end());
+          rare.clear();
+          for (size_t k = 0; k < keep; ++k) rare.push_back(by_df[k].second);
+        }
+        bands.SetKeys(i, hasher.Sign(rare), lsh_params.rows);
       }
     });
   }
@@ -661,10 +726,10 @@ absl::StatusOr<DedupResult> Deduplicate(absl::Span<const Item> items, const Dedu
       if (c.size() <= kAllPairsLimit) {
         for (size_t i = 0; i < order.size(); ++i) {
           for (size_t j = i + 1; j < order.size(); ++j) {
-            const bool d = dup_set.contains(PairKey(static_cast<uint32_t>(order[i]),
-                                                    static_cast<uint32_t>(order[j]))) ||
-                           Score(features[order[i]], features[order[j]], options)
-                               .IsDuplicate(options);
+            const bool d =
+                dup_set.contains(
+                    PairKey(static_cast<uint32_t>(order[i]), static_cast<uint32_t>(order[j]))) ||
+                Score(features[order[i]], features[order[j]], options).IsDuplicate(options);
             if (d) {
               adj[i].push_back(static_cast<int>(j));
               adj[j].push_back(static_cast<int>(i));

@@ -47,6 +47,12 @@ struct DedupOptions {
   double lsh_threshold = 0.3;
   // SimHash candidates within this Hamming distance (0 disables SimHash). Default 8.
   int simhash_distance = 8;
+  // Words in more than max(lsh_common_min, lsh_common_share x facts) facts are left out of
+  // the MinHash sets (not of verification): in a large vault they would put every fact
+  // that shares a template or topic word in one bucket. Defaults 200 and 0.002: nothing is
+  // left out of a vault under 100k facts unless a word is in 200 of them.
+  int lsh_common_min = 200;
+  double lsh_common_share = 0.002;
   // Candidate buckets larger than this are not expanded (reported in stats). Default 2000.
   int max_bucket_size = 2000;
   // Threads for normalization, signatures and verification; 0 means one per core.
@@ -62,6 +68,10 @@ struct DedupOptions {
 struct Item {
   std::string text;  // the fact's display text (UTF-8)
   std::string key;   // stable id used to break ties (e.g. "path:line"); "" uses the text
+  // Optional: `text` already normalized with the options' NormalizeOptions by a Normalizer of
+  // kNormalizerVersion (e.g. from a saved index), so it is not normalized again. Not owned;
+  // must outlive the call. nullptr: normalized here. The result is the same either way.
+  const NormalizedText* normalized = nullptr;
 };
 
 enum class Relation {

@@ -1,14 +1,21 @@
 #include "provenance/check.h"
 
+#include <algorithm>
 #include <map>
 #include <set>
+#include <tuple>
+#include <utility>
 
 #include <nlohmann/json.hpp>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "absl/strings/str_join.h"
 #include "absl/strings/str_replace.h"
 #include "dedup/hash.h"
+#include "dedup/normalize.h"
+#include "provenance/sources.h"
 
 namespace factdedup::provenance {
 namespace {
@@ -31,6 +38,24 @@ std::string Shorten(absl::string_view s, size_t n = 100) {
   size_t cut = n;
   while (cut > 0 && (static_cast<unsigned char>(s[cut]) & 0xC0) == 0x80) --cut;  // UTF-8 boundary
   return absl::StrCat(s.substr(0, cut), "...");
+}
+
+// Every rule a finding can have, with a one-line description.
+nlohmann::json SarifRules() {
+  static const std::pair<const char*, const char*> kRules[] = {
+      {"duplicate", "A fact that duplicates another fact"},
+      {"conflict/value",
+       "Statements of one claim or subject disagree on a date, amount or qualifier"},
+      {"conflict/polarity", "Statements about one subject state opposite states"},
+      {"conflict/name", "A person or organization spelled two ways"},
+      {"conflict/acronym", "An acronym expanded two ways"},
+      {"conflict/frontmatter", "Versions of one note disagree on a frontmatter field"},
+  };
+  nlohmann::json rules = nlohmann::json::array();
+  for (const auto& [id, text] : kRules) {
+    rules.push_back({{"id", id}, {"shortDescription", {{"text", text}}}});
+  }
+  return rules;
 }
 
 }  // namespace
@@ -87,6 +112,114 @@ std::vector<Finding> DuplicateFindings(const Vault& vault, const ScanResult& sca
   return out;
 }
 
+std::string ConflictFactKey(const ConflictFact& fact) {
+  static const dedup::Normalizer* normalizer = new dedup::Normalizer();
+  std::string key;
+  absl::StatusOr<dedup::NormalizedText> t = normalizer->Normalize(fact.text);
+  if (t.ok()) {
+    for (const dedup::Token& tok : t->tokens)
+      absl::StrAppend(&key, key.empty() ? "" : " ", tok.text);
+  }
+  if (key.empty()) key = fact.text;
+  if (!fact.field.empty()) key = absl::StrCat(BaseNotePath(fact.path), "#", fact.field, "=", key);
+  return key;
+}
+
+std::string ConflictId(const Conflict& conflict) {
+  std::vector<std::string> keys;
+  for (const ConflictFact& f : conflict.facts) keys.push_back(ConflictFactKey(f));
+  std::sort(keys.begin(), keys.end());
+  keys.erase(std::unique(keys.begin(), keys.end()), keys.end());
+  const std::string all = absl::StrCat(conflict.type, "\x1f", absl::StrJoin(keys, "\x1f"));
+  return absl::StrFormat("k%012x", dedup::Hash64(all) & 0xFFFFFFFFFFFFULL);
+}
+
+void SortFindings(std::vector<Finding>* findings) {
+  std::stable_sort(findings->begin(), findings->end(), [](const Finding& a, const Finding& b) {
+    return std::tie(a.where.path, a.where.line) < std::tie(b.where.path, b.where.line);
+  });
+}
+
+bool IsConflictFinding(const Finding& f) { return absl::StartsWith(f.rule, "conflict/"); }
+
+namespace {
+
+// Key of one disagreeing pair: type and both facts' keys, in order.
+std::string PairKey(const Conflict& c, int x, int y) {
+  std::string a = ConflictFactKey(c.facts[x]), b = ConflictFactKey(c.facts[y]);
+  if (b < a) std::swap(a, b);
+  return absl::StrCat(c.type, "\x1f", a, "\x1f", b);
+}
+
+std::string ConflictMessage(const Conflict& c, int x, int y) {
+  const ConflictFact& a = c.facts[x];
+  const ConflictFact& b = c.facts[y];
+  std::string msg =
+      absl::StrFormat("%s conflict: '%s' (%s:%d) vs '%s' (%s:%d)", c.type, Shorten(a.value, 80),
+                      a.path, a.line, Shorten(b.value, 80), b.path, b.line);
+  if (!a.field.empty()) absl::StrAppend(&msg, " in field '", a.field, "'");
+  if (c.facts.size() > 2) absl::StrAppend(&msg, "; ", c.facts.size(), " facts in all");
+  if (!c.suggestion.empty()) absl::StrAppend(&msg, "; ", c.suggestion);
+  return absl::StrCat(msg, " [conflict ", ConflictId(c), "]");
+}
+
+}  // namespace
+
+ConflictBaseline MakeConflictBaseline(const Vault& base, std::vector<Conflict> conflicts) {
+  ConflictBaseline b;
+  for (const Note& note : base.notes) {
+    for (const Fact& f : note.facts)
+      b.fact_keys.insert(ConflictFactKey({"", 0, f.display, "", ""}));
+  }
+  b.conflicts = std::move(conflicts);
+  return b;
+}
+
+std::vector<Finding> ConflictFindings(const std::vector<Conflict>& conflicts,
+                                      const ConflictBaseline* base,
+                                      const std::vector<std::string>& allowed_ids) {
+  std::set<std::string> base_pairs;
+  if (base != nullptr) {
+    for (const Conflict& c : base->conflicts) {
+      for (const auto& [x, y] : c.pairs) base_pairs.insert(PairKey(c, x, y));
+    }
+  }
+  auto at_base = [&](const ConflictFact& f) {
+    return base != nullptr && base->fact_keys.count(ConflictFactKey(f)) > 0;
+  };
+  const std::set<std::string> allowed(allowed_ids.begin(), allowed_ids.end());
+  std::vector<Finding> out;
+  for (const Conflict& c : conflicts) {
+    if (!IsContradiction(c) || c.pairs.empty()) continue;
+    const std::string id = ConflictId(c);
+    if (allowed.count(id)) continue;
+    // The first disagreement the base lacks (without a base: the first one).
+    int reported = -1;
+    for (size_t p = 0; p < c.pairs.size() && reported < 0; ++p) {
+      if (!base_pairs.count(PairKey(c, c.pairs[p].first, c.pairs[p].second))) {
+        reported = static_cast<int>(p);
+      }
+    }
+    if (reported < 0) continue;
+    auto [x, y] = c.pairs[reported];
+    // Report on the fact the change added when only one side is new.
+    if (at_base(c.facts[x]) && !at_base(c.facts[y])) std::swap(x, y);
+    Finding f;
+    f.rule = absl::StrCat("conflict/", c.type);
+    f.cluster_id = id;
+    f.where = {c.facts[x].path, c.facts[x].line, c.facts[x].text};
+    f.message = ConflictMessage(c, x, y);
+    f.related.push_back({c.facts[y].path, c.facts[y].line, c.facts[y].text});
+    for (int i = 0; i < static_cast<int>(c.facts.size()); ++i) {
+      if (i != x && i != y)
+        f.related.push_back({c.facts[i].path, c.facts[i].line, c.facts[i].text});
+    }
+    out.push_back(std::move(f));
+  }
+  SortFindings(&out);
+  return out;
+}
+
 absl::StatusOr<FindingFormat> ParseFindingFormat(absl::string_view name) {
   if (name == "text") return FindingFormat::kText;
   if (name == "json") return FindingFormat::kJson;
@@ -121,7 +254,7 @@ std::string FormatFindings(const std::vector<Finding>& findings, FindingFormat f
         arr.push_back({{"path", f.where.path},
                        {"line", f.where.line},
                        {"rule", f.rule},
-                       {"cluster", f.cluster_id},
+                       {IsConflictFinding(f) ? "conflict" : "cluster", f.cluster_id},
                        {"message", f.message},
                        {"text", f.where.text},
                        {"related", std::move(related)}});
@@ -157,20 +290,19 @@ std::string FormatFindings(const std::vector<Finding>& findings, FindingFormat f
                                {{"artifactLocation", {{"uri", f.where.path}}},
                                 {"region", {{"startLine", f.where.line}}}}}}}},
                            {"relatedLocations", std::move(related)},
-                           {"partialFingerprints", {{"factdedupCluster/v1", f.cluster_id}}}});
+                           {"partialFingerprints",
+                            {{IsConflictFinding(f) ? "factdedupConflict/v1" : "factdedupCluster/v1",
+                              f.cluster_id}}}});
       }
-      nlohmann::json sarif = {
-          {"$schema", "https://json.schemastore.org/sarif-2.1.0.json"},
-          {"version", "2.1.0"},
-          {"runs",
-           {{{"tool",
-              {{"driver",
-                {{"name", "factdedup"},
-                 {"version", std::string(version)},
-                 {"rules",
-                  {{{"id", "duplicate"},
-                    {"shortDescription", {{"text", "A fact that duplicates another fact"}}}}}}}}}},
-             {"results", std::move(results)}}}}};
+      nlohmann::json sarif = {{"$schema", "https://json.schemastore.org/sarif-2.1.0.json"},
+                              {"version", "2.1.0"},
+                              {"runs",
+                               {{{"tool",
+                                  {{"driver",
+                                    {{"name", "factdedup"},
+                                     {"version", std::string(version)},
+                                     {"rules", SarifRules()}}}}},
+                                 {"results", std::move(results)}}}}};
       return dump(sarif);
     }
     case FindingFormat::kJunit: {
@@ -185,13 +317,15 @@ std::string FormatFindings(const std::vector<Finding>& findings, FindingFormat f
           continue;
         }
         std::string body;
+        std::set<std::string> rules;
         for (const Finding* f : it->second) {
           absl::StrAppend(&body, f->where.path, ":", f->where.line, ": ", f->message, "\n");
+          rules.insert(f->rule);
         }
         absl::StrAppend(&cases, "    <testcase classname=\"factdedup\" name=\"", XmlEscape(note),
                         "\">\n      <failure message=\"", it->second.size(),
-                        " finding(s)\" type=\"duplicate\">", XmlEscape(body),
-                        "</failure>\n    </testcase>\n");
+                        " finding(s)\" type=\"", XmlEscape(absl::StrJoin(rules, " ")), "\">",
+                        XmlEscape(body), "</failure>\n    </testcase>\n");
       }
       return absl::StrCat("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites>\n",
                           "  <testsuite name=\"factdedup\" tests=\"", notes.size(),

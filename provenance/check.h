@@ -1,15 +1,19 @@
-// The merge check: duplicate clusters that a change introduces, as findings with file:line,
-// in the formats CI systems read.
+// The merge check: duplicate clusters and conflicts that a change introduces, as findings with
+// file:line, in the formats CI systems read.
 //
-//   absl::StatusOr<std::vector<Finding>> f = NewDuplicateFindings(vault, scan, &base, &base_scan);
-//   std::string sarif = FormatFindings(*f, FindingFormat::kSarif, "factdedup", "0.1.0");
+//   std::vector<Finding> f = DuplicateFindings(vault, scan, &base, &base_scan, allowed);
+//   ConflictBaseline b = MakeConflictBaseline(base, base_conflicts);
+//   std::vector<Finding> c = ConflictFindings(conflicts, &b, allowed);
+//   std::string sarif = FormatFindings(f, FindingFormat::kSarif, notes, "0.1.0");
 #ifndef FACTDEDUP_PROVENANCE_CHECK_H_
 #define FACTDEDUP_PROVENANCE_CHECK_H_
 
+#include <set>
 #include <string>
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "provenance/conflicts.h"
 #include "provenance/scan.h"
 #include "provenance/vault.h"
 
@@ -22,9 +26,12 @@ struct FindingLocation {
 };
 
 struct Finding {
-  std::string rule;        // "duplicate"
-  std::string cluster_id;  // stable id of the cluster (hash of the canonical's text)
-  FindingLocation where;   // the fact the finding is reported on (a variant, not the canonical)
+  // "duplicate", or "conflict/<type>" for a conflict ("conflict/value", "conflict/polarity",
+  // "conflict/name", "conflict/acronym", "conflict/frontmatter").
+  std::string rule;
+  // Stable id: of the cluster (ClusterId) for a duplicate, of the conflict (ConflictId).
+  std::string cluster_id;
+  FindingLocation where;  // the fact the finding is reported on (a variant, not the canonical)
   std::string message;
   std::vector<FindingLocation> related;  // the other facts involved (canonical first)
 };
@@ -39,11 +46,46 @@ std::vector<Finding> DuplicateFindings(const Vault& vault, const ScanResult& sca
                                        const Vault* base, const ScanResult* base_scan,
                                        const std::vector<std::string>& allowed_ids);
 
+// Stable id of a conflict: "k" + 12 hex digits of the XXH3 of its type and its facts' keys
+// (ConflictFactKey), sorted: the same for the same disagreement wherever its lines are.
+std::string ConflictId(const Conflict& conflict);
+
+// What identifies a fact of a conflict across versions of a vault: its normalized text
+// (dedup::Normalizer tokens), and for a frontmatter fact also its note's base path and field.
+std::string ConflictFactKey(const ConflictFact& fact);
+
+// What a change is compared with: the base version's conflicts and the keys of its facts.
+struct ConflictBaseline {
+  std::vector<Conflict> conflicts;
+  std::set<std::string> fact_keys;  // ConflictFactKey of every fact (bullet) of the base
+};
+
+// The baseline of `base` (its conflicts found by FindConflicts on it).
+ConflictBaseline MakeConflictBaseline(const Vault& base, std::vector<Conflict> conflicts);
+
+// One finding per contradiction in `conflicts` (updates are never findings), rule
+// "conflict/<type>", reported on the conflict's first fact with the others as related facts.
+// With a `base`, a conflict is a finding only when one of its disagreeing pairs is absent at
+// the base, pairs keyed by type and both facts' ConflictFactKey (not by line numbers); it is
+// then reported on a fact of that new pair, the one the base did not have when only one is
+// new. A conflict whose ConflictId is in `allowed_ids` is accepted.
+std::vector<Finding> ConflictFindings(const std::vector<Conflict>& conflicts,
+                                      const ConflictBaseline* base,
+                                      const std::vector<std::string>& allowed_ids);
+
+// Sorts findings by location (path, then line), keeping the order of equal ones: the order
+// `check` prints them in.
+void SortFindings(std::vector<Finding>* findings);
+
+// Whether `f` reports a conflict (rule "conflict/...").
+bool IsConflictFinding(const Finding& f);
+
 enum class FindingFormat { kText, kJson, kGithub, kSarif, kJunit };
 
 absl::StatusOr<FindingFormat> ParseFindingFormat(absl::string_view name);
 
-// Renders findings. `notes` lists every note checked (JUnit has one testcase per note).
+// Renders findings (duplicates and conflicts alike). `notes` lists every note checked (JUnit
+// has one testcase per note).
 std::string FormatFindings(const std::vector<Finding>& findings, FindingFormat format,
                            const std::vector<std::string>& notes, absl::string_view version);
 

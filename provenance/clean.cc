@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <chrono>
 #include <map>
+#include <optional>
 #include <set>
 #include <thread>
 #include <tuple>
@@ -10,10 +11,12 @@
 
 #include <nlohmann/json.hpp>
 
+#include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
+#include "absl/strings/str_replace.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
 #include "dedup/hash.h"
@@ -48,7 +51,96 @@ std::string JournalPath(const std::string& root) {
   return JoinPath(JoinPath(root, kStateDir), "journal.jsonl");
 }
 
+constexpr absl::string_view kMarkerOpen = " \u26A0 <!-- factdedup:conflict ";
+constexpr absl::string_view kMarkerClose = " -->";
+constexpr size_t kMarkerTextBytes = 160;
+
+// Pairs of compared facts that contradict each other, from FindConflicts' output.
+class PairwiseConflicts {
+ public:
+  PairwiseConflicts(const Vault& vault, const ScanResult& scan,
+                    const std::vector<Conflict>& conflicts)
+      : vault_(vault), scan_(scan) {
+    std::map<std::pair<std::string, int>, int> item_at;
+    for (size_t i = 0; i < scan.facts.size(); ++i) {
+      const Fact& f = scan.fact(vault, static_cast<int>(i));
+      item_at[{f.path, f.line}] = static_cast<int>(i);
+    }
+    for (const Conflict& c : conflicts) {
+      if (!IsContradiction(c) || c.type == "frontmatter") continue;
+      for (const ConflictFact& f : c.facts) {
+        auto it = item_at.find({f.path, f.line});
+        if (it != item_at.end()) in_[it->second].push_back({&c, &f});
+      }
+    }
+  }
+
+  // A contradiction between compared facts `a` and `b` with each one's value, or nullopt.
+  // Name and acronym conflicts hold when the two facts' spellings differ; value and polarity
+  // conflicts must list the two facts as a disagreeing pair (Conflict::pairs: FindConflicts
+  // groups pairs into connected sets, so sharing a set is not enough).
+  absl::StatusOr<std::optional<Conflict>> Between(int a, int b) {
+    auto ia = in_.find(a), ib = in_.find(b);
+    if (ia == in_.end() || ib == in_.end()) return std::nullopt;
+    for (const auto& [ca, fa] : ia->second) {
+      for (const auto& [cb, fb] : ib->second) {
+        if (ca != cb) continue;
+        if (ca->type == "name" || ca->type == "acronym") {
+          if (absl::AsciiStrToLower(fa->value) == absl::AsciiStrToLower(fb->value)) continue;
+          return Conflict{ca->type, {*fa, *fb}, {{0, 1}}, ""};
+        }
+        const int xa = static_cast<int>(fa - ca->facts.data());
+        const int xb = static_cast<int>(fb - ca->facts.data());
+        for (const auto& [x, y] : ca->pairs) {
+          if ((x == xa && y == xb) || (x == xb && y == xa)) {
+            return Conflict{ca->type, {*fa, *fb}, {{0, 1}}, ""};
+          }
+        }
+      }
+    }
+    return std::nullopt;
+  }
+
+ private:
+  const Vault& vault_;
+  const ScanResult& scan_;
+  std::map<int, std::vector<std::pair<const Conflict*, const ConflictFact*>>> in_;
+};
+
+// `text` cut to at most `max` bytes at a UTF-8 boundary, with "..." when cut.
+std::string Truncate(absl::string_view text, size_t max) {
+  if (text.size() <= max) return std::string(text);
+  size_t end = max;
+  while (end > 0 && (static_cast<unsigned char>(text[end]) & 0xC0) == 0x80) --end;
+  return absl::StrCat(absl::StripTrailingAsciiWhitespace(text.substr(0, end)), "...");
+}
+
+// A bullet's display text without a sources suffix or conflict marker.
+std::string BareText(const Fact& f) {
+  absl::string_view raw = f.raw;
+  raw.remove_suffix(ConflictMarkerLength(raw));
+  raw.remove_suffix(SourcesSuffixLength(raw));
+  return StripMarkdown(raw);
+}
+
 }  // namespace
+
+std::string ConflictMarker(absl::string_view type, absl::string_view other_text) {
+  std::string text = Truncate(other_text, kMarkerTextBytes);
+  // Nothing inside may end the comment early.
+  while (absl::StrContains(text, "--")) text = absl::StrReplaceAll(text, {{"--", "- -"}});
+  return absl::StrCat(kMarkerOpen, type, " with: ", text, kMarkerClose);
+}
+
+size_t ConflictMarkerLength(absl::string_view raw) {
+  if (!absl::EndsWith(raw, kMarkerClose)) return 0;
+  size_t pos = raw.rfind(kMarkerOpen);
+  if (pos == absl::string_view::npos) return 0;
+  absl::string_view inner = raw.substr(pos + kMarkerOpen.size());
+  inner.remove_suffix(kMarkerClose.size());
+  if (absl::StrContains(inner, "--")) return 0;
+  return raw.size() - pos;
+}
 
 absl::StatusOr<CleanOptions::LinkStyle> ParseLinkStyle(absl::string_view name) {
   if (name == "wikilink") return CleanOptions::LinkStyle::kWikilink;
@@ -123,10 +215,20 @@ absl::StatusOr<CleanPlan> PlanClean(const Vault& vault, const ScanResult& scan,
     if (!options.include_evidence && IsEvidenceNote(note, options.sources)) return false;
     return only.empty() || only.count(note.path) > 0;
   };
-  // Per page: facts to remove (index -> record) and kept facts' new suffix.
+  std::vector<Conflict> found;
+  if (options.conflicts == nullptr) {
+    absl::StatusOr<std::vector<Conflict>> f = FindConflicts(vault, scan);
+    if (!f.ok()) return f.status();
+    found = *std::move(f);
+  }
+  PairwiseConflicts pairwise(vault, scan, options.conflicts ? *options.conflicts : found);
+  // Per page: facts to remove (index -> record), kept facts' new suffix, conflicting
+  // variants' marker.
   struct PageEdits {
     std::map<int, RemovedVariant> removed;
     std::map<int, std::string> suffix;
+    std::map<int, std::string> marker;
+    std::map<int, KeptConflict> conflicting;
     std::map<std::string, std::string> footnotes;  // id -> links
     int clusters = 0;
   };
@@ -141,7 +243,8 @@ absl::StatusOr<CleanPlan> PlanClean(const Vault& vault, const ScanResult& scan,
       const Note& note = vault.notes[n];
       // Keep the first member on this page (the canonical if it is here), unless a later one
       // has nested children and the first does not: never orphan a child bullet.
-      const Fact& kept = note.facts[scan.facts[members[0]->item].fact];
+      const int kept_item = members[0]->item;
+      const Fact& kept = note.facts[scan.facts[kept_item].fact];
       if (!have_sources) {
         sources = ClusterSources(vault, resolver, scan, c, options.sources);
         have_sources = true;
@@ -158,6 +261,33 @@ absl::StatusOr<CleanPlan> PlanClean(const Vault& vault, const ScanResult& scan,
         bool has_children = f.index + 1 < static_cast<int>(note.facts.size()) &&
                             note.facts[f.index + 1].parent == f.index;
         if (has_children) continue;
+        // A variant that contradicts the kept bullet or the canonical stays, marked.
+        std::optional<Conflict> conflict;
+        int other = kept_item;
+        for (int candidate : {kept_item, c.canonical}) {
+          absl::StatusOr<std::optional<Conflict>> x = pairwise.Between(members[k]->item, candidate);
+          if (!x.ok()) return x.status();
+          if (x->has_value()) {
+            conflict = std::move(*x);
+            other = candidate;
+            break;
+          }
+        }
+        if (conflict.has_value()) {
+          const Fact& o = scan.fact(vault, other);
+          KeptConflict kc;
+          kc.line = f.line;
+          kc.text = f.display;
+          kc.value = conflict->facts[0].value;
+          kc.kept_line = o.line;
+          kc.kept_path = o.path;
+          kc.kept_text = BareText(o);
+          kc.kept_value = conflict->facts[1].value;
+          kc.type = conflict->type;
+          edits.marker[f.index] = ConflictMarker(kc.type, kc.kept_text);
+          edits.conflicting[f.index] = std::move(kc);
+          continue;
+        }
         RemovedVariant r;
         r.line = f.line;
         r.raw = note.content.substr(f.span.begin, f.span.size());
@@ -204,15 +334,27 @@ absl::StatusOr<CleanPlan> PlanClean(const Vault& vault, const ScanResult& scan,
     for (size_t b = 0; b < blocks.size(); ++b) {
       if (drop[b]) continue;
       const Block& blk = blocks[b];
-      auto it = blk.kind == BlockKind::kListItem ? edits.suffix.find(blk.fact) : edits.suffix.end();
-      if (it == edits.suffix.end()) {
+      // A kept bullet gets its sources suffix, a conflicting variant its marker; either
+      // replaces an earlier run's.
+      const std::string* tail = nullptr;
+      size_t old_tail = 0;
+      if (blk.kind == BlockKind::kListItem) {
+        const Fact& f = note.facts[blk.fact];
+        if (auto it = edits.suffix.find(blk.fact); it != edits.suffix.end()) {
+          tail = &it->second;
+          old_tail = SourcesSuffixLength(f.raw);
+        } else if (auto m = edits.marker.find(blk.fact); m != edits.marker.end()) {
+          tail = &m->second;
+          old_tail = ConflictMarkerLength(f.raw);
+        }
+      }
+      if (tail == nullptr) {
         out.append(note.content, blk.span.begin, blk.span.size());
         continue;
       }
       const Fact& f = note.facts[blk.fact];
-      size_t old_suffix = SourcesSuffixLength(f.raw);
-      out.append(note.content, blk.span.begin, f.text_span.end - old_suffix - blk.span.begin);
-      out.append(it->second);
+      out.append(note.content, blk.span.begin, f.text_span.end - old_tail - blk.span.begin);
+      out.append(*tail);
       out.append(note.content, f.text_span.end, blk.span.end - f.text_span.end);
     }
     // Footnote definitions live in one block at the end of the page, after a marker comment;
@@ -238,6 +380,7 @@ absl::StatusOr<CleanPlan> PlanClean(const Vault& vault, const ScanResult& scan,
     }
     if (!page.changed()) continue;
     for (auto& [idx, r] : edits.removed) page.removed.push_back(std::move(r));
+    for (auto& [idx, k] : edits.conflicting) page.conflicting.push_back(std::move(k));
     page.facts_before = static_cast<int>(note.facts.size());
     page.facts_after = page.facts_before - static_cast<int>(page.removed.size());
     page.clusters_merged = edits.clusters;
@@ -389,6 +532,18 @@ std::string CleanRecord(const PagePlan& page, absl::string_view timestamp) {
                        {"similarity", r.similarity},
                        {"relation", r.relation}});
   }
+  nlohmann::json conflicting = nlohmann::json::array();
+  for (const KeptConflict& k : page.conflicting) {
+    conflicting.push_back({{"line", k.line},
+                           {"text", k.text},
+                           {"value", k.value},
+                           {"type", k.type},
+                           {"other",
+                            {{"path", k.kept_path},
+                             {"line", k.kept_line},
+                             {"text", k.kept_text},
+                             {"value", k.kept_value}}}});
+  }
   nlohmann::json record = {
       {"format", "factdedup-clean"},
       {"version", kJournalVersion},
@@ -398,7 +553,8 @@ std::string CleanRecord(const PagePlan& page, absl::string_view timestamp) {
       {"before", {{"xxh3", HashHex(page.before)}, {"size", page.before.size()}}},
       {"after", {{"xxh3", HashHex(page.after)}, {"size", page.after.size()}}},
       {"backup", absl::StrCat("backups/", HashHex(page.before), ".md")},
-      {"removed", std::move(removed)}};
+      {"removed", std::move(removed)},
+      {"conflicting", std::move(conflicting)}};
   return record.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
 }
 

@@ -20,6 +20,7 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "provenance/conflicts.h"
 #include "provenance/io.h"
 #include "provenance/scan.h"
 #include "provenance/sources.h"
@@ -44,6 +45,9 @@ struct CleanOptions {
   bool include_evidence = false;
   // Vault-relative pages to clean; empty means every page.
   std::vector<std::string> paths;
+  // FindConflicts' output for the same scan, when the caller has it; nullptr: PlanClean finds
+  // the conflicts itself. Not owned.
+  const std::vector<Conflict>* conflicts = nullptr;
 };
 
 struct RemovedVariant {
@@ -56,11 +60,26 @@ struct RemovedVariant {
   std::string relation;
 };
 
+// A variant that contradicts the bullet it would be merged into (or the cluster's canonical):
+// it stays on the page, marked with ConflictMarker().
+struct KeptConflict {
+  int line = 0;  // in the page before cleaning
+  std::string text;
+  std::string value;  // the variant's disagreeing value, as FindConflicts reports it
+  // The bullet it conflicts with: the page's kept bullet, else the canonical on another page.
+  std::string kept_path;
+  int kept_line = 0;  // before cleaning
+  std::string kept_text;
+  std::string kept_value;
+  std::string type;  // "value", "polarity", "name" or "acronym"
+};
+
 struct PagePlan {
   int note = 0;
   std::string path;
   std::string before, after;
   std::vector<RemovedVariant> removed;
+  std::vector<KeptConflict> conflicting;  // variants kept because they conflict
   int facts_before = 0, facts_after = 0, clusters_merged = 0;
   bool changed() const { return before != after; }
 };
@@ -81,6 +100,18 @@ std::string SourcesSuffix(const std::vector<Source>& sources, absl::string_view 
 // Length of a trailing sources suffix in a bullet's raw text (0 if none).
 size_t SourcesSuffixLength(absl::string_view raw);
 
+// The mark `clean` appends to a conflicting variant it keeps:
+//   " ⚠ <!-- factdedup:conflict <type> with: <the other bullet's text, at most 160 bytes> -->"
+// Obsidian shows the ⚠ and hides the comment in reading view; the comment is not part of the
+// fact's text for scanning. `other_text` is used without its sources suffix.
+std::string ConflictMarker(absl::string_view type, absl::string_view other_text);
+// Length of a trailing conflict marker in a bullet's raw text (0 if none).
+size_t ConflictMarkerLength(absl::string_view raw);
+
+// Variants that conflict with the bullet they would be merged into (or with the cluster's
+// canonical) are never removed: they stay, marked with ConflictMarker() (see
+// docs/clean-journal.md). A conflict counts when FindConflicts names both facts in one
+// contradiction and, for "value" and "polarity", still finds it between the two facts alone.
 absl::StatusOr<CleanPlan> PlanClean(const Vault& vault, const ScanResult& scan,
                                     const CleanOptions& options);
 

@@ -238,6 +238,14 @@ absl::StatusOr<Config> ParseConfig(absl::string_view yaml, absl::string_view pat
        [&](const YAML::Node& v, Config* c) {
          return ReadInt(p, "dedup.simhash_distance", v, 0, 16, &c->dedup.simhash_distance);
        }},
+      {"lsh_common_min",
+       [&](const YAML::Node& v, Config* c) {
+         return ReadInt(p, "dedup.lsh_common_min", v, 1, 1 << 30, &c->dedup.lsh_common_min);
+       }},
+      {"lsh_common_share",
+       [&](const YAML::Node& v, Config* c) {
+         return ReadDouble(p, "dedup.lsh_common_share", v, 0.0, 1.0, &c->dedup.lsh_common_share);
+       }},
       {"max_bucket_size",
        [&](const YAML::Node& v, Config* c) {
          return ReadInt(p, "dedup.max_bucket_size", v, 2, 1000000, &c->dedup.max_bucket_size);
@@ -260,6 +268,13 @@ absl::StatusOr<Config> ParseConfig(absl::string_view yaml, absl::string_view pat
          int value = 0;
          absl::Status s = ReadInt(p, "check.max_new_duplicates", v, 0, 1000000, &value);
          c->max_new_duplicates = value;
+         return s;
+       }},
+      {"max_new_conflicts",
+       [&](const YAML::Node& v, Config* c) {
+         int value = 0;
+         absl::Status s = ReadInt(p, "check.max_new_conflicts", v, 0, 1000000, &value);
+         c->max_new_conflicts = value;
          return s;
        }},
       {"allow", [&](const YAML::Node& v,

@@ -42,9 +42,11 @@ struct Config {
   VaultOptions vault;
   // How `clean` links a kept bullet to its sources: "wikilink" (default), "footnote", "none".
   std::string link_style = "wikilink";
-  // The `check:` section: findings allowed before `check` exits 1 (default 0), and ids of
-  // clusters accepted as they are (default none).
+  // The `check:` section: duplicate findings and conflict findings allowed before `check`
+  // exits 1 (default 0 each), and ids of clusters or conflicts accepted as they are (default
+  // none).
   int64_t max_new_duplicates = 0;
+  int64_t max_new_conflicts = 0;
   std::vector<std::string> check_allow;
   // The `dedup:` section: thresholds and candidate generation (see dedup/engine.h).
   dedup::DedupOptions dedup;

@@ -10,11 +10,14 @@
 #include "provenance/conflicts.h"
 
 #include <algorithm>
+#include <atomic>
 #include <cmath>
 #include <cstdlib>
 #include <map>
 #include <numeric>
 #include <set>
+#include <string_view>
+#include <thread>
 #include <utility>
 
 #include "absl/container/flat_hash_map.h"
@@ -26,232 +29,34 @@
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
 #include "dedup/normalize.h"
+#include "provenance/internal/claim_slots.h"
 #include "provenance/sources.h"
 
 namespace factdedup::provenance {
 namespace {
 
-using dedup::Token;
-using dedup::TokenKind;
-
-bool IsUpper(char c) { return c >= 'A' && c <= 'Z'; }
-bool IsLower(char c) { return c >= 'a' && c <= 'z'; }
-bool IsDigit(char c) { return c >= '0' && c <= '9'; }
-// Letters for word splitting: ASCII letters and any byte of a multi-byte UTF-8 sequence,
-// except the bytes of the typographic apostrophe and quotes (U+2018/2019/201C/201D).
-bool IsWordByte(absl::string_view s, size_t i) {
-  unsigned char c = static_cast<unsigned char>(s[i]);
-  if (c < 0x80) return IsUpper(s[i]) || IsLower(s[i]);
-  // U+2018..U+201D are E2 80 98..9D.
-  auto quote_at = [&](size_t start) {
-    return start + 2 < s.size() && static_cast<unsigned char>(s[start]) == 0xE2 &&
-           static_cast<unsigned char>(s[start + 1]) == 0x80 &&
-           static_cast<unsigned char>(s[start + 2]) >= 0x98 &&
-           static_cast<unsigned char>(s[start + 2]) <= 0x9D;
-  };
-  for (size_t back = 0; back < 3 && back <= i; ++back) {
-    if (quote_at(i - back)) return false;
-  }
-  return true;
-}
-
-struct Word {
-  size_t begin = 0, end = 0;
-  absl::string_view text;
-};
-
-// Runs of letters/digits.
-std::vector<Word> Words(absl::string_view s) {
-  std::vector<Word> out;
-  size_t i = 0;
-  while (i < s.size()) {
-    if (!IsWordByte(s, i) && !IsDigit(s[i])) {
-      ++i;
-      continue;
-    }
-    size_t b = i;
-    while (i < s.size() && (IsWordByte(s, i) || IsDigit(s[i]))) ++i;
-    out.push_back({b, i, s.substr(b, i - b)});
-  }
-  return out;
-}
-
-// ---------------------------------------------------------------------------------------
-// Dates
-
-constexpr const char* kMonths[] = {"january",   "february", "march",    "april",
-                                   "may",       "june",     "july",     "august",
-                                   "september", "october",  "november", "december"};
-
-// 1..12 for a capitalized month name or 3-letter abbreviation ("Sept" too), else 0.
-int MonthOf(absl::string_view w) {
-  if (w.size() < 3 || !IsUpper(w[0])) return 0;
-  std::string lower = absl::AsciiStrToLower(w);
-  for (int m = 0; m < 12; ++m) {
-    absl::string_view full = kMonths[m];
-    if (lower == full) return m + 1;
-    if (lower.size() == 3 && full.substr(0, 3) == lower) return m + 1;
-    if (lower == "sept" && m == 8) return 9;
-  }
-  return 0;
-}
-
-int ParseInt(absl::string_view s) {
-  int v = 0;
-  if (!absl::SimpleAtoi(s, &v)) return -1;
-  return v;
-}
-
-bool IsYear(absl::string_view w) {
-  if (w.size() != 4) return false;
-  int y = ParseInt(w);
-  return y >= 1990 && y <= 2100;
-}
-
-// A month interval [lo, hi], months counted as year * 12 + (month - 1).
-struct Interval {
-  int lo = 0, hi = 0;
-};
-
-struct DateHit {
-  Interval iv;
-  size_t begin = 0, end = 0;  // bytes in the text
-  bool bare_month = false;    // year guessed from the reference date
-  int month = 0;
-  std::string role;  // the event the date belongs to ("deploy", "decide", ...), or ""
-};
-
-// The year that puts `month` nearest to the reference month index.
-int NearestMonthIndex(int month, int ref) {
-  if (ref <= 0) return 0;
-  int year = ref / 12;
-  int best = 0, best_d = 1 << 30;
-  for (int y = year - 1; y <= year + 1; ++y) {
-    int idx = y * 12 + month - 1;
-    int d = std::abs(idx - ref);
-    if (d < best_d) best = idx, best_d = d;
-  }
-  return best;
-}
-
-// Dates and periods in `text`, ranges ("May to June 2026", "2026-01 - 2026-03") merged.
-// `ref` is the note's date as a month index (0 if unknown): bare months resolve to the
-// nearest such month; without a reference they are dropped.
-std::vector<DateHit> ExtractDates(absl::string_view text, int ref) {
-  std::vector<Word> w = Words(text);
-  std::vector<DateHit> hits;
-  auto between = [&](size_t a, size_t b) { return text.substr(a, b - a); };
-  for (size_t i = 0; i < w.size(); ++i) {
-    absl::string_view t = w[i].text;
-    // ISO yyyy-mm(-dd).
-    if (IsYear(t) && i + 1 < w.size() && between(w[i].end, w[i + 1].begin) == "-" &&
-        w[i + 1].text.size() == 2 && IsDigit(w[i + 1].text[0])) {
-      int y = ParseInt(t), m = ParseInt(w[i + 1].text);
-      if (m >= 1 && m <= 12) {
-        size_t end = w[i + 1].end;
-        size_t skip = 1;
-        if (i + 2 < w.size() && between(w[i + 1].end, w[i + 2].begin) == "-" &&
-            w[i + 2].text.size() == 2) {
-          end = w[i + 2].end;
-          skip = 2;
-        }
-        int idx = y * 12 + m - 1;
-        hits.push_back({{idx, idx}, w[i].begin, end, false, m});
-        i += skip;
-        continue;
-      }
-    }
-    // Q1 2026 / 2026 Q1.
-    if (t.size() == 2 && (t[0] == 'Q' || t[0] == 'q') && t[1] >= '1' && t[1] <= '4' &&
-        i + 1 < w.size() && IsYear(w[i + 1].text)) {
-      int q = t[1] - '1', y = ParseInt(w[i + 1].text);
-      hits.push_back({{y * 12 + q * 3, y * 12 + q * 3 + 2}, w[i].begin, w[i + 1].end, false, 0});
-      ++i;
-      continue;
-    }
-    if (int m = MonthOf(t); m > 0) {
-      size_t end = w[i].end;
-      size_t j = i + 1;
-      if (j < w.size() && w[j].text.size() <= 2 && IsDigit(w[j].text[0])) {
-        int d = ParseInt(w[j].text);
-        if (d >= 1 && d <= 31) end = w[j].end, ++j;
-      } else if (j < w.size() && w[j].text.size() >= 3 && IsDigit(w[j].text[0]) &&
-                 !IsYear(w[j].text) &&
-                 (absl::EndsWith(w[j].text, "th") || absl::EndsWith(w[j].text, "st") ||
-                  absl::EndsWith(w[j].text, "nd") || absl::EndsWith(w[j].text, "rd"))) {
-        end = w[j].end, ++j;
-      }
-      if (j < w.size() && IsYear(w[j].text) && w[j].begin - end <= 2) {
-        int idx = ParseInt(w[j].text) * 12 + m - 1;
-        hits.push_back({{idx, idx}, w[i].begin, w[j].end, false, m});
-        i = j;
-        continue;
-      }
-      int idx = NearestMonthIndex(m, ref);
-      hits.push_back({{idx, idx}, w[i].begin, end, true, m});
-      i = j - 1;
-      continue;
-    }
-    if (IsYear(t)) {
-      // Not part of a longer number ("1,2026") or a path-like token.
-      int y = ParseInt(t);
-      hits.push_back({{y * 12, y * 12 + 11}, w[i].begin, w[i].end, false, 0});
-    }
-  }
-  // Merge ranges; a bare month on the left of a range takes the right side's year.
-  std::vector<DateHit> out;
-  for (size_t k = 0; k < hits.size(); ++k) {
-    DateHit h = hits[k];
-    if (k + 1 < hits.size()) {
-      std::string sep(absl::StripAsciiWhitespace(between(h.end, hits[k + 1].begin)));
-      if (sep == "to" || sep == "through" || sep == "until" || sep == "-" || sep == "\u2013" ||
-          sep == "\u2014" || sep == "and") {
-        const DateHit& r = hits[k + 1];
-        if (h.bare_month && !r.bare_month) {
-          int idx = (r.iv.lo / 12) * 12 + h.month - 1;
-          h.iv = {idx, idx};
-        }
-        if (sep != "and" || h.bare_month) {
-          DateHit m{
-              {std::min(h.iv.lo, r.iv.lo), std::max(h.iv.hi, r.iv.hi)}, h.begin, r.end, false, 0};
-          if (sep == "and") {  // "April and May 2026": two months, same year
-            out.push_back(h);
-            out.push_back(r);
-          } else {
-            out.push_back(m);
-          }
-          ++k;
-          continue;
-        }
-      }
-    }
-    if (h.bare_month && ref <= 0) continue;
-    out.push_back(h);
-  }
-  return out;
-}
-
-bool Overlap(const Interval& a, const Interval& b) { return a.lo <= b.hi && b.lo <= a.hi; }
-
-// "2025-12-16" (quotes allowed) -> month index; 0 if not a date. *day gets yyyymmdd.
-int ParseIsoDate(absl::string_view v, int* day = nullptr) {
-  v = absl::StripAsciiWhitespace(v);
-  if (!v.empty() && (v.front() == '\'' || v.front() == '"')) v.remove_prefix(1);
-  if (!v.empty() && (v.back() == '\'' || v.back() == '"')) v.remove_suffix(1);
-  if (v.size() < 10 || v[4] != '-' || v[7] != '-') return 0;
-  int y = ParseInt(v.substr(0, 4)), m = ParseInt(v.substr(5, 2)), d = ParseInt(v.substr(8, 2));
-  if (y < 1900 || m < 1 || m > 12 || d < 1 || d > 31) return 0;
-  if (day) *day = y * 10000 + m * 100 + d;
-  return y * 12 + m - 1;
-}
-
-std::string Unquote(absl::string_view v) {
-  v = absl::StripAsciiWhitespace(v);
-  if (v.size() >= 2 && (v.front() == '\'' || v.front() == '"') && v.back() == v.front()) {
-    v = v.substr(1, v.size() - 2);
-  }
-  return std::string(v);
-}
+using internal::AmountsDisagree;
+using internal::Clause;
+using internal::ClausesOppose;
+using internal::DateHit;
+using internal::DatesDisagree;
+using internal::DayString;
+using internal::DayToMonthIndex;
+using internal::ExtractDates;
+using internal::ExtractSlots;
+using internal::IsDigit;
+using internal::IsLower;
+using internal::IsMilestoneRole;
+using internal::IsMonthOrDayWord;
+using internal::IsUpper;
+using internal::MonthOf;
+using internal::ParseIsoDate;
+using internal::Polarity;
+using internal::Slots;
+using internal::Unquote;
+using internal::Update;
+using internal::Word;
+using internal::Words;
 
 // The note's own date: frontmatter date, else last_contact, else created. yyyymmdd or 0.
 int NoteDay(const Note& note) {
@@ -262,479 +67,6 @@ int NoteDay(const Note& note) {
     }
   }
   return 0;
-}
-
-int DayToMonthIndex(int day) { return day ? (day / 10000) * 12 + (day / 100 % 100) - 1 : 0; }
-
-std::string DayString(int day) {
-  char buf[16];
-  snprintf(buf, sizeof(buf), "%04d-%02d-%02d", day / 10000, day / 100 % 100, day % 100);
-  return buf;
-}
-
-// The event a date is attached to: the role word nearest to it within its clause (up to 8
-// words before, 4 after). Only dates with the same role are compared across clusters.
-struct RoleWord {
-  const char* prefix;
-  const char* role;
-};
-constexpr RoleWord kRoleWords[] = {
-    {"deploy", "deploy"}, {"live", "deploy"},     {"deliver", "deploy"},  {"floor", "deploy"},
-    {"ready", "deploy"},  {"rollout", "deploy"},  {"launch", "deploy"},   {"ship", "deploy"},
-    {"install", "deploy"}, {"decid", "decide"},   {"decision", "decide"}, {"order", "order"},
-    {"purchas", "order"}, {"meet", "meet"},       {"call", "meet"},       {"keynote", "meet"},
-    {"workshop", "meet"}, {"session", "meet"},    {"present", "meet"},    {"roadshow", "meet"},
-    {"sync", "meet"},     {"schedul", "meet"},    {"deal", "deal"},       {"contract", "deal"},
-    {"return", "return"}, {"poc", "poc"},         {"test", "poc"},
-};
-
-std::string RoleOf(absl::string_view w) {
-  std::string lower = absl::AsciiStrToLower(w);
-  for (const RoleWord& r : kRoleWords) {
-    if (absl::StartsWith(lower, r.prefix)) return r.role;
-  }
-  return "";
-}
-
-void AssignRoles(absl::string_view text, std::vector<DateHit>* dates) {
-  std::vector<Word> w = Words(text);
-  for (DateHit& h : *dates) {
-    // Clause bounds around the date.
-    size_t lo = 0, hi = text.size();
-    for (size_t i = h.begin; i > 0; --i) {
-      char c = text[i - 1];
-      if (c == ';' || c == '(' || (c == ':' && i < text.size() && text[i] == ' ')) {
-        lo = i;
-        break;
-      }
-    }
-    for (size_t i = h.end; i < text.size(); ++i) {
-      char c = text[i];
-      if (c == ';' || c == ')' || c == '(' || (c == ':' && i + 1 < text.size() && text[i + 1] == ' ')) {
-        hi = i;
-        break;
-      }
-    }
-    int before = -1, after = -1;
-    for (int i = 0; i < static_cast<int>(w.size()); ++i) {
-      if (w[i].end <= h.begin && w[i].begin >= lo) before = i;
-      if (w[i].begin >= h.end && w[i].end <= hi && after < 0) after = i;
-    }
-    std::string role;
-    for (int d = 0; d < 8 && role.empty(); ++d) {
-      if (before >= 0 && before - d >= 0 && w[before - d].begin >= lo) {
-        role = RoleOf(w[before - d].text);
-      }
-      if (role.empty() && d < 4 && after >= 0 && after + d < static_cast<int>(w.size()) &&
-          w[after + d].end <= hi) {
-        role = RoleOf(w[after + d].text);
-      }
-    }
-    h.role = role;
-  }
-}
-
-// ---------------------------------------------------------------------------------------
-// Slots of one fact
-
-struct Amount {
-  std::string unit;  // "$", "%", "byte", ... ; "" for a plain number
-  double value = 0;
-};
-
-enum class Qualifier { kNone, kAtLeast, kAtMost, kAbout };
-
-enum class Polarity { kNone, kOn, kOff, kNot };
-
-struct Clause {
-  std::string text;
-  Polarity polarity = Polarity::kNone;
-  std::set<std::string> tokens;  // content tokens, stemmed
-  std::string predicate;         // for kNot: the word negated (lowercase)
-  std::string object;            // for kNot: the first content token after it
-  std::vector<std::string> lower_words;
-};
-
-struct Update {
-  std::string value;  // the superseded part as written
-};
-
-struct Slots {
-  std::string clean;
-  std::vector<DateHit> dates;  // superseded ones removed
-  std::vector<Amount> amounts;
-  Qualifier qualifier = Qualifier::kNone;
-  std::vector<Clause> clauses;
-  std::vector<std::string> content;  // distinct content tokens
-  std::vector<std::string> names;    // distinct name tokens (capitalized, acronyms), folded
-  std::vector<Update> updates;
-  int fact_day = 0;  // the statement's own date (leading "On 2025-10-28," / "2025-12-27:")
-};
-
-bool HasWordCI(absl::string_view text, absl::string_view phrase, size_t* at = nullptr) {
-  std::string lower = absl::AsciiStrToLower(text);
-  size_t pos = 0;
-  while ((pos = lower.find(std::string(phrase), pos)) != std::string::npos) {
-    bool left = pos == 0 || !IsWordByte(lower, pos - 1);
-    size_t e = pos + phrase.size();
-    bool right = e >= lower.size() || !IsWordByte(lower, e);
-    if (left && right) {
-      if (at) *at = pos;
-      return true;
-    }
-    ++pos;
-  }
-  return false;
-}
-
-// End of the clause that starts at `from`: the next ';', ')', ". " or end.
-size_t ClauseEnd(absl::string_view s, size_t from) {
-  for (size_t i = from; i < s.size(); ++i) {
-    if (s[i] == ';' || s[i] == ')') return i;
-    if (s[i] == '.' && (i + 1 == s.size() || s[i + 1] == ' ')) return i;
-  }
-  return s.size();
-}
-
-size_t ClauseStart(absl::string_view s, size_t before) {
-  for (size_t i = before; i > 0; --i) {
-    char c = s[i - 1];
-    if (c == ';' || c == '(' || c == ':' || c == ',') return i;
-    if (c == '.' && i < s.size() && s[i] == ' ') return i;
-  }
-  return 0;
-}
-
-// Superseded regions: "previously X" (to the end of its clause), "X is no longer ..."
-// (the clause), "moved ... from X to Y" (X).
-std::vector<std::pair<size_t, size_t>> SupersededRegions(absl::string_view s) {
-  std::vector<std::pair<size_t, size_t>> out;
-  std::string lower = absl::AsciiStrToLower(s);
-  for (absl::string_view marker : {"previously", "formerly", "originally"}) {
-    size_t pos = 0;
-    while ((pos = lower.find(std::string(marker), pos)) != std::string::npos) {
-      // "previously worked together" is history, not a superseded value: require a value.
-      size_t e = ClauseEnd(s, pos);
-      out.push_back({pos, e});
-      pos = e;
-    }
-  }
-  size_t pos = 0;
-  while ((pos = lower.find("no longer", pos)) != std::string::npos) {
-    out.push_back({ClauseStart(s, pos), ClauseEnd(s, pos)});
-    pos += 9;
-  }
-  for (absl::string_view verb : {"moved", "moving", "rescheduled", "postponed", "shifted"}) {
-    size_t at = 0;
-    if (!HasWordCI(s, verb, &at)) continue;
-    size_t from = lower.find(" from ", at);
-    if (from == std::string::npos) continue;
-    size_t to = lower.find(" to ", from + 6);
-    if (to == std::string::npos) continue;
-    out.push_back({from + 1, to});
-  }
-  return out;
-}
-
-constexpr const char* kOnWords[] = {"continues", "continue", "continued", "remains",
-                                    "remain",    "retained", "persists",  "still"};
-constexpr const char* kOffWords[] = {"removed",      "ended",     "lifted",   "terminated",
-                                     "revoked",      "cancelled", "canceled", "eliminated",
-                                     "discontinued", "dropped",   "scrapped"};
-constexpr const char* kSkipAfterNot[] = {"yet", "currently", "always", "be",   "been", "being", "a",
-                                         "an",  "the",       "to",     "ever", "even", "fully"};
-
-bool InList(absl::string_view w, absl::Span<const char* const> list) {
-  for (const char* x : list) {
-    if (w == x) return true;
-  }
-  return false;
-}
-
-std::string VerbBase(absl::string_view w) {
-  if (w == "has" || w == "had" || w == "having") return "have";
-  if (w == "is" || w == "are" || w == "was" || w == "were") return "be";
-  std::string s(w);
-  if (s.size() > 4 && absl::EndsWith(s, "ing"))
-    s.resize(s.size() - 3);
-  else if (s.size() > 3 && absl::EndsWith(s, "ed"))
-    s.resize(s.size() - 2);
-  else if (s.size() > 3 && absl::EndsWith(s, "es"))
-    s.resize(s.size() - 2);
-  else if (s.size() > 3 && absl::EndsWith(s, "s"))
-    s.resize(s.size() - 1);
-  return s;
-}
-
-bool IsMonthOrDayWord(absl::string_view t) {
-  static const char* kExtra[] = {
-      "jan",    "feb",      "mar",    "apr",     "jun",      "jul",     "aug",       "sep",
-      "sept",   "oct",      "nov",    "dec",     "monday",   "tuesday", "wednesday", "thursday",
-      "friday", "saturday", "sunday", "januari", "februari", "juli",    "octob",     "novemb",
-      "decemb", "septemb",  "march",  "april",   "may",      "june",    "august"};
-  for (const char* m : kMonths) {
-    if (t == m) return true;
-  }
-  return InList(t, kExtra);
-}
-
-absl::StatusOr<std::vector<std::string>> ContentTokens(const dedup::Normalizer& n,
-                                                       absl::string_view text) {
-  absl::StatusOr<dedup::NormalizedText> t = n.Normalize(text);
-  if (!t.ok()) return t.status();
-  std::vector<std::string> out;
-  for (const Token& tok : t->tokens) {
-    if (tok.kind != TokenKind::kWord && tok.kind != TokenKind::kName) continue;
-    if (tok.text.size() < 2 || IsMonthOrDayWord(tok.text)) continue;
-    out.push_back(tok.text);
-  }
-  std::sort(out.begin(), out.end());
-  out.erase(std::unique(out.begin(), out.end()), out.end());
-  return out;
-}
-
-absl::StatusOr<Slots> ExtractSlots(const dedup::Normalizer& n, const Fact& fact, int note_day) {
-  Slots s;
-  absl::StatusOr<dedup::NormalizedText> norm = n.Normalize(fact.display);
-  if (!norm.ok()) return norm.status();
-  s.clean = norm->clean;
-  absl::string_view text = s.clean;
-  // A leading record date ("2025-12-27: ...", "On 2025-10-28, ...") dates the statement and
-  // is not a claim slot.
-  size_t body = 0;
-  {
-    absl::string_view t = text;
-    size_t skip = 0;
-    if (absl::StartsWith(t, "On ")) skip = 3;
-    int day = 0;
-    if (ParseIsoDate(t.substr(skip, 10), &day) > 0 && t.size() > skip + 10 &&
-        (t[skip + 10] == ':' || t[skip + 10] == ',')) {
-      s.fact_day = day;
-      // "2025-12-27: ..." records when; "On 2025-10-28, ..." is part of the claim.
-      if (skip == 0) body = 11;
-    }
-  }
-  if (!s.fact_day) s.fact_day = note_day;
-  std::vector<std::pair<size_t, size_t>> superseded = SupersededRegions(text);
-  for (const auto& [b, e] : superseded) s.updates.push_back({std::string(text.substr(b, e - b))});
-  for (DateHit& h : ExtractDates(text, DayToMonthIndex(note_day))) {
-    if (h.begin < body) continue;
-    bool gone = false;
-    for (const auto& [b, e] : superseded) gone |= h.begin >= b && h.begin < e;
-    if (!gone) s.dates.push_back(h);
-  }
-  AssignRoles(text, &s.dates);
-  for (const Token& tok : norm->tokens) {
-    if (tok.kind == TokenKind::kName) s.names.push_back(tok.text);
-  }
-  std::sort(s.names.begin(), s.names.end());
-  s.names.erase(std::unique(s.names.begin(), s.names.end()), s.names.end());
-  // Amounts from canonical tokens.
-  for (const Token& tok : norm->tokens) {
-    Amount a;
-    std::string_view v = tok.text;
-    if (tok.kind == TokenKind::kMoney) {
-      size_t d = 0;
-      while (d < v.size() && !IsDigit(v[d])) ++d;
-      a.unit = std::string(v.substr(0, d));
-      v = v.substr(d);
-    } else if (tok.kind == TokenKind::kPercent) {
-      a.unit = "%";
-      v = v.substr(0, v.size() - 1);
-    } else if (tok.kind == TokenKind::kNumber) {
-      size_t colon = v.find(':');
-      if (colon != std::string_view::npos) {
-        a.unit = std::string(v.substr(colon + 1));
-        v = v.substr(0, colon);
-      }
-    } else {
-      continue;
-    }
-    if (!absl::SimpleAtod(absl::string_view(v.data(), v.size()), &a.value)) continue;
-    // Years are dates, not amounts.
-    if (a.unit.empty() && a.value >= 1990 && a.value <= 2100 && a.value == std::floor(a.value)) {
-      continue;
-    }
-    s.amounts.push_back(a);
-  }
-  std::string lower = absl::AsciiStrToLower(text);
-  for (const char* q :
-       {"more than", "at least", "over $", "above", "exceeding", "+$", "b+", "m+", "k+", "t+"}) {
-    if (lower.find(q) != std::string::npos) s.qualifier = Qualifier::kAtLeast;
-  }
-  for (const char* q : {"up to", "at most", "less than", "under $", "no more than"}) {
-    if (lower.find(q) != std::string::npos) s.qualifier = Qualifier::kAtMost;
-  }
-  for (const char* q : {"about", "around", "approximately", "roughly", "~"}) {
-    if (HasWordCI(text, q) && s.qualifier == Qualifier::kNone) s.qualifier = Qualifier::kAbout;
-  }
-  // Clauses and their polarity.
-  for (absl::string_view part : absl::StrSplit(text.substr(body), absl::ByAnyChar(";"))) {
-    for (absl::string_view c : absl::StrSplit(part, ": ")) {
-      Clause cl;
-      cl.text = std::string(absl::StripAsciiWhitespace(c));
-      if (cl.text.empty()) continue;
-      for (const Word& w : Words(cl.text)) cl.lower_words.push_back(absl::AsciiStrToLower(w.text));
-      const std::vector<std::string>& lw = cl.lower_words;
-      bool in_superseded = false;
-      for (const Update& u : s.updates) in_superseded |= absl::StrContains(u.value, cl.text);
-      for (size_t i = 0; i < lw.size() && !in_superseded; ++i) {
-        if (InList(lw[i], kOnWords)) cl.polarity = Polarity::kOn;
-        if (InList(lw[i], kOffWords)) cl.polarity = Polarity::kOff;
-        bool neg = lw[i] == "not" || lw[i] == "never" || lw[i] == "cannot" || lw[i] == "won" ||
-                   (lw[i] == "t" && i > 0 && (lw[i - 1] == "don" || lw[i - 1] == "doesn"));
-        if (neg && cl.polarity == Polarity::kNone) {
-          size_t j = i + 1;
-          while (j < lw.size() && InList(lw[j], kSkipAfterNot)) ++j;
-          if (j < lw.size()) {
-            cl.polarity = Polarity::kNot;
-            cl.predicate = VerbBase(lw[j]);
-            for (size_t k = j + 1; k < lw.size(); ++k) {
-              if (!InList(lw[k], kSkipAfterNot) && lw[k].size() > 2) {
-                cl.object = lw[k];
-                break;
-              }
-            }
-          }
-        }
-      }
-      absl::StatusOr<std::vector<std::string>> toks = ContentTokens(n, cl.text);
-      if (!toks.ok()) return toks.status();
-      for (const std::string& t : *toks) {
-        bool marker = false;
-        for (const char* w : kOnWords) marker |= VerbBase(w) == t || t == w;
-        for (const char* w : kOffWords) marker |= absl::StartsWith(w, t) && t.size() >= 4;
-        if (!marker) cl.tokens.insert(t);
-      }
-      s.clauses.push_back(std::move(cl));
-    }
-  }
-  absl::StatusOr<std::vector<std::string>> content = ContentTokens(n, text.substr(body));
-  if (!content.ok()) return content.status();
-  s.content = *std::move(content);
-  return s;
-}
-
-// ---------------------------------------------------------------------------------------
-// Pairwise checks
-
-
-// Whether the dates (of `role`, or all when role is null) disagree: both sides have some and
-// no interval of one overlaps an interval of the other. *va/*vb get the dates as written.
-bool DatesDisagree(const Slots& a, const Slots& b, const std::string* role, std::string* va,
-                   std::string* vb) {
-  std::vector<const DateHit*> xa, xb;
-  for (const DateHit& h : a.dates) {
-    if (!role || h.role == *role) xa.push_back(&h);
-  }
-  for (const DateHit& h : b.dates) {
-    if (!role || h.role == *role) xb.push_back(&h);
-  }
-  if (xa.empty() || xb.empty()) return false;
-  for (const DateHit* x : xa) {
-    for (const DateHit* y : xb) {
-      if (Overlap(x->iv, y->iv)) return false;
-    }
-  }
-  auto text = [](const Slots& s, const std::vector<const DateHit*>& hs) {
-    std::vector<std::string> parts;
-    for (const DateHit* h : hs) {
-      parts.push_back(std::string(absl::string_view(s.clean).substr(h->begin, h->end - h->begin)));
-    }
-    return absl::StrJoin(parts, ", ");
-  };
-  *va = text(a, xa);
-  *vb = text(b, xb);
-  return true;
-}
-
-bool Close(double a, double b) { return std::fabs(a - b) <= 1e-9 * std::max(1.0, std::fabs(a)); }
-
-bool Compatible(double a, Qualifier qa, double b, Qualifier qb) {
-  if (Close(a, b))
-    return !((qa == Qualifier::kAtLeast && qb == Qualifier::kAtMost) ||
-             (qa == Qualifier::kAtMost && qb == Qualifier::kAtLeast));
-  if (qa == Qualifier::kAtLeast && b > a) return true;
-  if (qb == Qualifier::kAtLeast && a > b) return true;
-  if (qa == Qualifier::kAtMost && b < a) return true;
-  if (qb == Qualifier::kAtMost && a < b) return true;
-  if ((qa == Qualifier::kAbout || qb == Qualifier::kAbout) &&
-      std::fabs(a - b) <= 0.1 * std::max(std::fabs(a), std::fabs(b))) {
-    return true;
-  }
-  return false;
-}
-
-// Amounts of one unit disagree: no pair compatible and neither side's range holds the other.
-bool AmountsDisagree(const Slots& a, const Slots& b, bool plain_numbers, std::string* va,
-                     std::string* vb) {
-  std::map<std::string, std::vector<double>> ua, ub;
-  for (const Amount& x : a.amounts) {
-    if (plain_numbers || !x.unit.empty()) ua[x.unit].push_back(x.value);
-  }
-  for (const Amount& x : b.amounts) {
-    if (plain_numbers || !x.unit.empty()) ub[x.unit].push_back(x.value);
-  }
-  for (const auto& [unit, xs] : ua) {
-    auto it = ub.find(unit);
-    if (it == ub.end()) continue;
-    const std::vector<double>& ys = it->second;
-    bool ok = false;
-    for (double x : xs) {
-      for (double y : ys) ok |= Compatible(x, a.qualifier, y, b.qualifier);
-    }
-    auto in_range = [](const std::vector<double>& r, const std::vector<double>& v) {
-      if (r.size() < 2) return false;
-      auto [lo, hi] = std::minmax_element(r.begin(), r.end());
-      for (double x : v) {
-        if (x >= *lo && x <= *hi) return true;
-      }
-      return false;
-    };
-    ok |= in_range(xs, ys) || in_range(ys, xs);
-    if (!ok) {
-      // Clang 14 (the fuzz build) cannot capture a structured binding: capture a reference.
-      auto fmt = [&u = unit](const std::vector<double>& v) {
-        std::vector<std::string> p;
-        for (double d : v) p.push_back(absl::StrCat(u == "$" ? "$" : "", d, u == "$" ? "" : u));
-        return absl::StrJoin(p, ", ");
-      };
-      *va = fmt(xs);
-      *vb = fmt(ys);
-      return true;
-    }
-  }
-  return false;
-}
-
-size_t SharedCount(const std::set<std::string>& a, const std::set<std::string>& b) {
-  size_t n = 0;
-  for (const std::string& t : a) n += b.count(t);
-  return n;
-}
-
-// A clause pair with opposite state, or "X not P O" vs "X P O".
-bool ClausesOppose(const Clause& a, const Clause& b, double min_overlap) {
-  auto overlap_ok = [&]() {
-    size_t shared = SharedCount(a.tokens, b.tokens);
-    size_t smaller = std::min(a.tokens.size(), b.tokens.size());
-    return shared >= 2 && smaller > 0 && static_cast<double>(shared) / smaller >= min_overlap;
-  };
-  if ((a.polarity == Polarity::kOn && b.polarity == Polarity::kOff) ||
-      (a.polarity == Polarity::kOff && b.polarity == Polarity::kOn)) {
-    return overlap_ok();
-  }
-  auto negates = [&](const Clause& neg, const Clause& pos) {
-    if (neg.polarity != Polarity::kNot || pos.polarity == Polarity::kNot) return false;
-    if (neg.predicate.empty() || neg.object.empty()) return false;
-    bool has_pred = false, has_obj = false;
-    for (const std::string& w : pos.lower_words) {
-      has_pred |= VerbBase(w) == neg.predicate;
-      has_obj |= w == neg.object;
-    }
-    return has_pred && has_obj && overlap_ok();
-  };
-  return negates(a, b) || negates(b, a);
 }
 
 // ---------------------------------------------------------------------------------------
@@ -810,7 +142,8 @@ bool IsVowel(char c) {
   return c == 'a' || c == 'e' || c == 'i' || c == 'o' || c == 'u' || c == 'y';
 }
 
-// A consonant skeleton: "Stephenson" / "Stefanson" -> "stfnsn", "Manish" / "Maneesh" -> "mnsh".
+// A consonant skeleton: "Stephenson" / "Stefanson" -> "stfnsn", "Manish" / "Maneesh" -> "mnsh",
+// "Aung" / "Ong" -> "ng".
 std::string Skeleton(absl::string_view folded) {
   std::string s(folded);
   std::string t;
@@ -829,10 +162,14 @@ std::string Skeleton(absl::string_view folded) {
       t += s[i];
     }
   }
+  // Consonants in order; a doubled letter counts once ("Rossi" -> "rs", but "Rossys" ->
+  // "rss"); 'y' before a vowel is a consonant ("Satya" -> "sty", not "st" like "Sato").
   std::string out;
-  for (char c : t) {
-    if (IsVowel(c) || !IsLower(c)) continue;
-    if (!out.empty() && out.back() == c) continue;
+  for (size_t i = 0; i < t.size(); ++i) {
+    const char c = t[i];
+    const bool consonant_y = c == 'y' && i + 1 < t.size() && IsVowel(t[i + 1]) && t[i + 1] != 'y';
+    if ((IsVowel(c) && !consonant_y) || !IsLower(c)) continue;
+    if (i > 0 && t[i - 1] == c) continue;
     out += c;
   }
   return out;
@@ -959,35 +296,139 @@ std::string FoldKey(absl::string_view s) {
 
 std::string Loc(const ConflictFact& f) { return absl::StrCat(f.path, ":", f.line); }
 
-}  // namespace
+// ---------------------------------------------------------------------------------------
+// The driver, stage by stage.
 
-bool IsContradiction(const Conflict& c) { return c.type != "update"; }
+// Calls fn(begin, end) on chunks of [0, n) from one thread per core; results are written by
+// index, so they never depend on scheduling.
+template <typename Fn>
+void ParallelChunks(int n, Fn fn) {
+  constexpr int kGrain = 256;
+  const int threads = std::max(
+      1, std::min<int>(static_cast<int>(std::thread::hardware_concurrency()), n / kGrain + 1));
+  std::atomic<int> next{0};
+  auto work = [&] {
+    for (int b = next.fetch_add(kGrain); b < n; b = next.fetch_add(kGrain)) {
+      fn(b, std::min(n, b + kGrain));
+    }
+  };
+  std::vector<std::thread> pool;
+  for (int t = 1; t < threads; ++t) pool.emplace_back(work);
+  work();
+  for (std::thread& t : pool) t.join();
+}
 
-absl::StatusOr<std::vector<Conflict>> FindConflicts(const Vault& vault, const ScanResult& scan,
-                                                    const ConflictOptions& options) {
-  dedup::Normalizer normalizer;
-  const int n = static_cast<int>(scan.facts.size());
-  std::vector<int> note_day(vault.notes.size());
-  for (size_t i = 0; i < vault.notes.size(); ++i) note_day[i] = NoteDay(vault.notes[i]);
+// What the fact-level stages share: the facts' slots and clusters.
+struct FactContext {
+  const Vault& vault;
+  const ScanResult& scan;
+  const ConflictOptions& options;
+  std::vector<int> note_day;  // per note, yyyymmdd or 0
+  std::vector<Slots> slots;   // per compared fact
+  std::vector<int> cluster_of;
 
-  std::vector<Slots> slots(n);
-  for (int i = 0; i < n; ++i) {
-    absl::StatusOr<Slots> s =
-        ExtractSlots(normalizer, scan.fact(vault, i), note_day[scan.facts[i].note]);
-    if (!s.ok()) return s.status();
-    slots[i] = *std::move(s);
+  ConflictFact Entry(int item, const std::string& value) const {
+    const Fact& f = scan.fact(vault, item);
+    return ConflictFact{f.path, f.line, f.display, value, ""};
   }
-  std::vector<int> cluster_of(n, -1);
-  for (size_t c = 0; c < scan.dedup.clusters.size(); ++c) {
-    for (const dedup::Member& m : scan.dedup.clusters[c].members) {
-      cluster_of[m.item] = static_cast<int>(c);
+};
+
+absl::Status BuildContext(FactContext* ctx) {
+  dedup::Normalizer normalizer;
+  const Vault& vault = ctx->vault;
+  const int n = static_cast<int>(ctx->scan.facts.size());
+  ctx->note_day.resize(vault.notes.size());
+  for (size_t i = 0; i < vault.notes.size(); ++i) ctx->note_day[i] = NoteDay(vault.notes[i]);
+  ctx->slots.resize(n);
+  std::vector<absl::Status> errors(n);
+  ParallelChunks(n, [&](int b, int e) {
+    for (int i = b; i < e; ++i) {
+      absl::StatusOr<Slots> s = ExtractSlots(normalizer, ctx->scan.fact(vault, i).display,
+                                             ctx->note_day[ctx->scan.facts[i].note]);
+      if (!s.ok()) {
+        errors[i] = s.status();
+        continue;
+      }
+      ctx->slots[i] = *std::move(s);
+    }
+  });
+  for (const absl::Status& s : errors) {
+    if (!s.ok()) return s;
+  }
+  ctx->cluster_of.assign(n, -1);
+  const std::vector<dedup::Cluster>& clusters = ctx->scan.dedup.clusters;
+  for (size_t c = 0; c < clusters.size(); ++c) {
+    for (const dedup::Member& m : clusters[c].members) {
+      ctx->cluster_of[m.item] = static_cast<int>(c);
     }
   }
+  return absl::OkStatus();
+}
 
-  // IDF weights and candidate pairs through an inverted index.
+// Candidate partners of fact `a`, sorted by b: every b > a sharing a content token with it
+// (tokens in more than max_postings facts are not used) with the count of shared tokens,
+// plus every later member of its cluster (count 0 when they share no token).
+void CandidatesOf(const FactContext& ctx,
+                  const absl::flat_hash_map<std::string, std::vector<int>>& postings,
+                  const std::vector<std::vector<int>>& cluster_members, int a,
+                  std::vector<int>* scratch, std::vector<std::pair<int, int>>* out) {
+  scratch->clear();
+  out->clear();
+  for (const std::string& t : ctx.slots[a].content) {
+    auto it = postings.find(t);
+    if (it == postings.end() || static_cast<int>(it->second.size()) > ctx.options.max_postings) {
+      continue;
+    }
+    const std::vector<int>& list = it->second;  // ascending
+    scratch->insert(scratch->end(), std::upper_bound(list.begin(), list.end(), a), list.end());
+  }
+  std::sort(scratch->begin(), scratch->end());
+  for (size_t i = 0; i < scratch->size();) {
+    size_t j = i;
+    while (j < scratch->size() && (*scratch)[j] == (*scratch)[i]) ++j;
+    out->emplace_back((*scratch)[i], static_cast<int>(j - i));
+    i = j;
+  }
+  if (ctx.cluster_of[a] < 0) return;
+  const size_t found = out->size();
+  for (int b : cluster_members[ctx.cluster_of[a]]) {
+    if (b <= a) continue;
+    auto it = std::lower_bound(out->begin(), out->begin() + static_cast<long>(found),
+                               std::make_pair(b, 0));
+    if (it == out->begin() + static_cast<long>(found) || it->first != b) out->emplace_back(b, 0);
+  }
+  std::sort(out->begin(), out->end());
+}
+
+// Whether some clause of `a` and some clause of `b` state opposite states; *va/*vb get them.
+bool PolarityDisagrees(const Slots& a, const Slots& b, double min_overlap, std::string* va,
+                       std::string* vb) {
+  for (const Clause& ca : a.clauses) {
+    for (const Clause& cb : b.clauses) {
+      if (ca.polarity == Polarity::kNone && cb.polarity == Polarity::kNone) continue;
+      if (ClausesOppose(ca, cb, min_overlap)) {
+        *va = ca.text;
+        *vb = cb.text;
+        return true;
+      }
+    }
+  }
+  return false;
+}
+
+// Value and polarity disagreements between pairs of facts.
+struct PairFindings {
+  std::vector<PairFinding> value, polarity;
+  std::vector<PairFinding> update;  // a = the superseding fact, b = the older statement
+};
+
+PairFindings FindPairFindings(const FactContext& ctx) {
+  PairFindings all;
+  const int n = static_cast<int>(ctx.slots.size());
+  const ConflictOptions& options = ctx.options;
   absl::flat_hash_map<std::string, std::vector<int>> postings;
   for (int i = 0; i < n; ++i) {
-    for (const std::string& t : slots[i].content) postings[t].push_back(i);
+    for (const std::string& t : ctx.slots[i].content) postings[t].push_back(i);
   }
   auto weight = [&](const std::string& t) {
     auto it = postings.find(t);
@@ -996,172 +437,234 @@ absl::StatusOr<std::vector<Conflict>> FindConflicts(const Vault& vault, const Sc
   };
   absl::flat_hash_map<std::string, int> name_df;
   for (int i = 0; i < n; ++i) {
-    for (const std::string& t : slots[i].names) ++name_df[t];
+    for (const std::string& t : ctx.slots[i].names) ++name_df[t];
   }
   const int max_name_df = std::max(2, static_cast<int>(options.max_name_share * n));
-  std::map<std::pair<int, int>, int> shared;
-  for (const auto& [tok, list] : postings) {
-    if (static_cast<int>(list.size()) > options.max_postings) continue;
-    for (size_t x = 0; x < list.size(); ++x) {
-      for (size_t y = x + 1; y < list.size(); ++y) ++shared[{list[x], list[y]}];
-    }
-  }
-  for (const dedup::Cluster& c : scan.dedup.clusters) {
-    for (size_t x = 0; x < c.members.size(); ++x) {
-      for (size_t y = x + 1; y < c.members.size(); ++y) {
-        int a = std::min(c.members[x].item, c.members[y].item);
-        int b = std::max(c.members[x].item, c.members[y].item);
-        shared.try_emplace({a, b}, 0);
+  // Whether a and b share a name that is not the vault's background ("Microsoft").
+  auto share_distinctive_name = [&](const Slots& a, const Slots& b) {
+    for (const std::string& t : a.names) {
+      auto it = name_df.find(t);
+      if (it != name_df.end() && it->second <= max_name_df &&
+          std::binary_search(b.names.begin(), b.names.end(), t)) {
+        return true;
       }
     }
-  }
-
-  std::vector<PairFinding> value_pairs, polarity_pairs;
-  for (const auto& [pair, count] : shared) {
-    auto [a, b] = pair;
-    const Slots& sa = slots[a];
-    const Slots& sb = slots[b];
-    if (sa.clean == sb.clean) continue;
-    const bool same_cluster = cluster_of[a] >= 0 && cluster_of[a] == cluster_of[b];
-    bool same_subject = same_cluster;
-    if (!same_subject && count >= options.min_shared_tokens) {
-      std::set<std::string> tb(sb.content.begin(), sb.content.end());
-      double wa = 0, wb = 0, ws = 0;
-      for (const std::string& t : sa.content) {
-        wa += weight(t);
-        if (tb.count(t)) ws += weight(t);
+    return false;
+  };
+  // Content tokens as ids, once per fact: in text order with their weights (sums keep the
+  // text order, so results do not depend on how they are computed), and sorted for lookups.
+  struct Content {
+    std::vector<int> ids, sorted;
+    std::vector<double> weights;
+    double total = 0;
+  };
+  absl::flat_hash_map<std::string_view, int> token_id;
+  for (const auto& [t, list] : postings) token_id.emplace(t, static_cast<int>(token_id.size()));
+  std::vector<Content> content(n);
+  ParallelChunks(n, [&](int first, int last) {
+    for (int i = first; i < last; ++i) {
+      Content& c = content[i];
+      for (const std::string& t : ctx.slots[i].content) {
+        c.ids.push_back(token_id.at(t));
+        c.weights.push_back(weight(t));
+        c.total += c.weights.back();
       }
-      for (const std::string& t : sb.content) wb += weight(t);
-      double denom = std::min(wa, wb);
-      same_subject = denom > 0 && ws / denom >= options.min_subject_overlap;
+      c.sorted = c.ids;
+      std::sort(c.sorted.begin(), c.sorted.end());
     }
+  });
+  // IDF-weighted share of the smaller fact's content found in the other.
+  auto subject_overlap = [&](int a, int b) {
+    const Content& ca = content[a];
+    const Content& cb = content[b];
+    double ws = 0;
+    for (size_t k = 0; k < ca.ids.size(); ++k) {
+      if (std::binary_search(cb.sorted.begin(), cb.sorted.end(), ca.ids[k])) ws += ca.weights[k];
+    }
+    const double denom = std::min(ca.total, cb.total);
+    return denom > 0 ? ws / denom : 0.0;
+  };
+  // One candidate pair (a < b sharing `count` content tokens) into `found`.
+  auto examine = [&](int a, int b, int count, PairFindings& found) {
+    const Slots& sa = ctx.slots[a];
+    const Slots& sb = ctx.slots[b];
+    if (sa.clean == sb.clean) return;
+    const double overlap = count >= options.min_shared_tokens ? subject_overlap(a, b) : 0.0;
+    // The same claim: one cluster, or as alike as one apart from the values (the dedup
+    // engine keeps facts apart when their dates or numbers differ).
+    const bool same_claim = (ctx.cluster_of[a] >= 0 && ctx.cluster_of[a] == ctx.cluster_of[b]) ||
+                            overlap >= options.min_claim_overlap;
+    const bool same_subject = same_claim || overlap >= options.min_subject_overlap;
     std::string va, vb;
     bool value_conflict = false;
-    if (same_cluster) {
-      value_conflict = DatesDisagree(sa, sb, nullptr, &va, &vb);
-    } else {
-      // Across clusters: dates of the same role, in facts sharing a distinctive name.
-      bool share_name = false;
-      for (const std::string& t : sa.names) {
-        auto it = name_df.find(t);
-        share_name |= it != name_df.end() && it->second <= max_name_df &&
-                      std::binary_search(sb.names.begin(), sb.names.end(), t);
-      }
+    if (same_claim) {
+      value_conflict = DatesDisagree(sa, sb, nullptr, /*by_year=*/false, &va, &vb);
+    } else if (same_subject || share_distinctive_name(sa, sb)) {
+      // Across clusters: dates of the same milestone. In facts about the same subject the
+      // month counts; in facts that only share a distinctive name, the role lumps related
+      // events (a first delivery, a go-live), so only the year counts. When their numbers
+      // differ too, they are two events ("buys $1B of CDN by 2025" / "$150M of Kubernetes by
+      // 2026"), not one event dated two ways.
       std::set<std::string> roles;
       for (const DateHit& h : sa.dates) {
-        if (!h.role.empty()) roles.insert(h.role);
+        if (IsMilestoneRole(h.role)) roles.insert(h.role);
       }
       for (const std::string& role : roles) {
-        if (share_name && !value_conflict) {
-          value_conflict = DatesDisagree(sa, sb, &role, &va, &vb);
+        if (!value_conflict) {
+          value_conflict = DatesDisagree(sa, sb, &role, /*by_year=*/!same_subject, &va, &vb);
         }
+      }
+      std::string na, nb;
+      if (value_conflict && AmountsDisagree(sa, sb, /*plain_numbers=*/true, &na, &nb)) {
+        value_conflict = false;
       }
     }
-    if (!value_conflict && (same_subject || same_cluster)) {
-      value_conflict = AmountsDisagree(sa, sb, same_cluster, &va, &vb);
+    if (value_conflict && internal::Supersedes(sb, sa)) {
+      found.update.push_back({b, a, vb, va});  // "now May (previously January)": an update
+    } else if (value_conflict && internal::Supersedes(sa, sb)) {
+      found.update.push_back({a, b, va, vb});
+    } else if (value_conflict) {
+      found.value.push_back({a, b, va, vb});
+    } else if (same_subject && AmountsDisagree(sa, sb, same_claim, &va, &vb)) {
+      // Amounts; across clusters only when the dates do not set the two apart as well.
+      std::string da, db;
+      if (same_claim || !DatesDisagree(sa, sb, nullptr, /*by_year=*/false, &da, &db)) {
+        found.value.push_back({a, b, va, vb});
+      }
     }
-    if (value_conflict) value_pairs.push_back({a, b, va, vb});
-    if (count >= 2 || same_cluster) {
-      for (const Clause& ca : sa.clauses) {
-        if (ca.polarity == Polarity::kNone) continue;
-        bool found = false;
-        for (const Clause& cb : sb.clauses) {
-          if (ClausesOppose(ca, cb, options.min_clause_overlap)) {
-            polarity_pairs.push_back({a, b, ca.text, cb.text});
-            found = true;
-            break;
-          }
-        }
-        if (found) break;
-      }
-      if (!polarity_pairs.empty() && polarity_pairs.back().a == a && polarity_pairs.back().b == b) {
-        continue;
-      }
-      for (const Clause& cb : sb.clauses) {
-        if (cb.polarity == Polarity::kNone) continue;
-        bool found = false;
-        for (const Clause& ca : sa.clauses) {
-          if (ClausesOppose(ca, cb, options.min_clause_overlap)) {
-            polarity_pairs.push_back({a, b, ca.text, cb.text});
-            found = true;
-            break;
-          }
-        }
-        if (found) break;
-      }
+    if ((count >= 2 || same_claim) &&
+        PolarityDisagrees(sa, sb, options.min_clause_overlap, &va, &vb)) {
+      found.polarity.push_back({a, b, va, vb});
+    }
+  };
+  std::vector<std::vector<int>> cluster_members(ctx.scan.dedup.clusters.size());
+  for (size_t c = 0; c < ctx.scan.dedup.clusters.size(); ++c) {
+    for (const dedup::Member& m : ctx.scan.dedup.clusters[c].members) {
+      cluster_members[c].push_back(m.item);
     }
   }
+  // Each fact's partners are examined by one thread; findings are kept per fact and joined in
+  // fact order (the order of the pairs, as before), so output is the same for any thread count.
+  std::vector<PairFindings> per_fact(n);
+  ParallelChunks(n, [&](int first, int last) {
+    std::vector<int> scratch;
+    std::vector<std::pair<int, int>> partners;
+    for (int a = first; a < last; ++a) {
+      CandidatesOf(ctx, postings, cluster_members, a, &scratch, &partners);
+      for (const auto& [b, count] : partners) examine(a, b, count, per_fact[a]);
+    }
+  });
+  for (PairFindings& f : per_fact) {
+    all.value.insert(all.value.end(), f.value.begin(), f.value.end());
+    all.polarity.insert(all.polarity.end(), f.polarity.begin(), f.polarity.end());
+    all.update.insert(all.update.end(), f.update.begin(), f.update.end());
+  }
+  return all;
+}
 
-  std::vector<Conflict> out;
-  auto fact_entry = [&](int item, const std::string& value) {
-    const Fact& f = scan.fact(vault, item);
-    return ConflictFact{f.path, f.line, f.display, value, ""};
+// Suggestion for a group of facts: the newest dated statement when one is strictly newest;
+// else, for dates, the most specific statement of the majority (by year), or the strictly
+// most specific statement when there is no majority. "" when the evidence supports no side.
+std::string GroupSuggestion(const FactContext& ctx, const std::string& type,
+                            const std::vector<int>& items, std::map<int, std::string>& value) {
+  int best = -1, best_day = 0, ties = 0;
+  for (int item : items) {
+    int d = ctx.slots[item].fact_day;
+    if (d > best_day) {
+      best = item, best_day = d, ties = 0;
+    } else if (d == best_day) {
+      ++ties;
+    }
+  }
+  if (best >= 0 && ties == 0 && best_day > 0) {
+    const Fact& f = ctx.scan.fact(ctx.vault, best);
+    return absl::StrCat("suggestion: prefer the newest dated source ", f.path, ":", f.line, " (",
+                        DayString(best_day), "): '", value[best], "'");
+  }
+  if (type != "value") return "";
+  auto width = [&](int item) {
+    int w = 1 << 30;
+    for (const DateHit& h : ctx.slots[item].dates) w = std::min(w, h.iv.hi - h.iv.lo);
+    return w;
   };
-  // Groups pairwise findings into connected sets; each fact keeps its first value.
-  auto group = [&](const std::vector<PairFinding>& pairs, const std::string& type) {
-    Dsu dsu(n);
-    std::map<int, std::string> value;
+  std::map<std::string, std::vector<int>> by_years;
+  for (int item : items) {
+    std::set<int> years;
+    for (const DateHit& h : ctx.slots[item].dates) years.insert(h.iv.lo / 12);
+    by_years[absl::StrJoin(years, ",")].push_back(item);
+  }
+  const std::vector<int>* major = nullptr;
+  bool unique = true;
+  for (const auto& [k, v] : by_years) {
+    if (!major || v.size() > major->size()) {
+      major = &v, unique = true;
+    } else if (v.size() == major->size()) {
+      unique = false;
+    }
+  }
+  const bool dated = major && !ctx.slots[(*major)[0]].dates.empty();
+  const std::vector<int>& pool = dated && unique ? *major : items;
+  int narrow = -1, narrow_w = 1 << 30, narrow_ties = 0;
+  for (int item : pool) {
+    int w = width(item);
+    if (w < narrow_w) {
+      narrow = item, narrow_w = w, narrow_ties = 0;
+    } else if (w == narrow_w) {
+      ++narrow_ties;
+    }
+  }
+  if (narrow < 0 || narrow_w == 1 << 30) return "";
+  const Fact& f = ctx.scan.fact(ctx.vault, narrow);
+  if (dated && unique && by_years.size() > 1) {
+    return absl::StrCat("suggestion: ", major->size(), " of ", items.size(),
+                        " statements agree; the most specific is ", f.path, ":", f.line, " ('",
+                        value[narrow], "'); check the others");
+  }
+  if (narrow_ties > 0) return "";
+  return absl::StrCat("suggestion: the most specific statement is ", f.path, ":", f.line, " ('",
+                      value[narrow], "')");
+}
+
+// Joins pairwise findings into connected groups, one conflict each; each fact keeps the value
+// of its first finding.
+void GroupFindings(const FactContext& ctx, const std::vector<PairFinding>& pairs,
+                   const std::string& type, std::vector<Conflict>* out) {
+  Dsu dsu(static_cast<int>(ctx.slots.size()));
+  std::map<int, std::string> value;
+  for (const PairFinding& p : pairs) {
+    dsu.Union(p.a, p.b);
+    value.try_emplace(p.a, p.va);
+    value.try_emplace(p.b, p.vb);
+  }
+  std::map<int, std::vector<int>> groups;
+  for (const auto& [item, v] : value) groups[dsu.Find(item)].push_back(item);
+  for (const auto& [root, items] : groups) {
+    Conflict c;
+    c.type = type;
+    std::map<int, int> index;  // item -> index in c.facts
+    for (int item : items) {
+      index[item] = static_cast<int>(c.facts.size());
+      c.facts.push_back(ctx.Entry(item, value[item]));
+    }
     for (const PairFinding& p : pairs) {
-      dsu.Union(p.a, p.b);
-      value.try_emplace(p.a, p.va);
-      value.try_emplace(p.b, p.vb);
+      if (dsu.Find(p.a) != root) continue;
+      c.pairs.push_back(std::minmax(index[p.a], index[p.b]));
     }
-    std::map<int, std::vector<int>> groups;
-    for (const auto& [item, v] : value) groups[dsu.Find(item)].push_back(item);
-    for (const auto& [root, items] : groups) {
-      Conflict c;
-      c.type = type;
-      for (int item : items) c.facts.push_back(fact_entry(item, value[item]));
-      // Suggestion: the newest dated statement when one is strictly newest; else, for
-      // dates, the most specific (narrowest) statement.
-      int best = -1, best_day = 0, ties = 0;
-      for (int item : items) {
-        int d = slots[item].fact_day;
-        if (d > best_day)
-          best = item, best_day = d, ties = 0;
-        else if (d == best_day)
-          ++ties;
-      }
-      if (best >= 0 && ties == 0 && best_day > 0) {
-        const Fact& f = scan.fact(vault, best);
-        c.suggestion = absl::StrCat("suggestion: prefer the newest dated source ", f.path, ":",
-                                    f.line, " (", DayString(best_day), "): '", value[best], "'");
-      } else if (type == "value") {
-        // Majority by year set, then the narrowest statement within it.
-        std::map<std::string, std::vector<int>> by_years;
-        for (int item : items) {
-          std::set<int> years;
-          for (const DateHit& h : slots[item].dates) years.insert(h.iv.lo / 12);
-          by_years[absl::StrJoin(years, ",")].push_back(item);
-        }
-        const std::vector<int>* major = nullptr;
-        bool unique = true;
-        for (const auto& [k, v] : by_years) {
-          if (!major || v.size() > major->size())
-            major = &v, unique = true;
-          else if (v.size() == major->size())
-            unique = false;
-        }
-        if (major && unique && by_years.size() > 1 && !slots[(*major)[0]].dates.empty()) {
-          int narrow = (*major)[0], width = 1 << 30;
-          for (int item : *major) {
-            for (const DateHit& h : slots[item].dates) {
-              if (h.iv.hi - h.iv.lo < width) narrow = item, width = h.iv.hi - h.iv.lo;
-            }
-          }
-          const Fact& f = scan.fact(vault, narrow);
-          c.suggestion = absl::StrCat("suggestion: ", major->size(), " of ", items.size(),
-                                      " statements agree; the most specific is ", f.path, ":",
-                                      f.line, " ('", value[narrow], "'); check the others");
-        }
-      }
-      out.push_back(std::move(c));
-    }
-  };
-  group(value_pairs, "value");
-  group(polarity_pairs, "polarity");
+    c.suggestion = GroupSuggestion(ctx, type, items, value);
+    out->push_back(std::move(c));
+  }
+}
 
-  // The same source file placed in two folders by one note's links (source_ref vs body).
+// Records every pair of `c`'s facts as disagreeing.
+void AllPairs(Conflict* c) {
+  for (int i = 0; i < static_cast<int>(c->facts.size()); ++i) {
+    for (int j = i + 1; j < static_cast<int>(c->facts.size()); ++j) c->pairs.push_back({i, j});
+  }
+}
+
+// The same source file placed in two folders by one note's links (source_ref vs body).
+void LinkFolderConflicts(const Vault& vault, std::vector<Conflict>* out) {
+  auto dir_of = [](const std::string& target) { return target.substr(0, target.rfind('/') + 1); };
   for (const Note& note : vault.notes) {
     std::map<std::string, std::vector<const Link*>> by_base;
     for (const Link& l : note.links) {
@@ -1175,11 +678,10 @@ absl::StatusOr<std::vector<Conflict>> FindConflicts(const Vault& vault, const Sc
     for (const auto& [base, links] : by_base) {
       std::vector<const Link*> distinct;
       for (const Link* l : links) {
-        std::string dir = l->target.substr(0, l->target.rfind('/') + 1);
         bool seen = false;
         for (const Link* d : distinct) {
-          seen |= absl::AsciiStrToLower(d->target.substr(0, d->target.rfind('/') + 1)) ==
-                  absl::AsciiStrToLower(dir);
+          seen |=
+              absl::AsciiStrToLower(dir_of(d->target)) == absl::AsciiStrToLower(dir_of(l->target));
         }
         if (!seen) distinct.push_back(l);
       }
@@ -1187,109 +689,168 @@ absl::StatusOr<std::vector<Conflict>> FindConflicts(const Vault& vault, const Sc
       Conflict c;
       c.type = "value";
       for (const Link* l : distinct) {
-        c.facts.push_back(
-            {note.path, l->line, l->target, l->target.substr(0, l->target.rfind('/') + 1), ""});
+        c.facts.push_back({note.path, l->line, l->target, dir_of(l->target), ""});
       }
-      c.suggestion = "";
-      out.push_back(std::move(c));
+      AllPairs(&c);
+      out->push_back(std::move(c));
     }
   }
+}
 
-  // Updates: explicit supersessions inside one fact.
-  for (int i = 0; i < n; ++i) {
-    for (const Update& u : slots[i].updates) {
-      if (ExtractDates(u.value, DayToMonthIndex(note_day[scan.facts[i].note])).empty()) continue;
+// Updates: explicit supersessions of a date inside one fact, each with the older statements
+// of the superseded date (`update_pairs`) when there are any.
+void UpdateFindings(const FactContext& ctx, const std::vector<PairFinding>& update_pairs,
+                    std::vector<Conflict>* out) {
+  for (int i = 0; i < static_cast<int>(ctx.slots.size()); ++i) {
+    for (const Update& u : ctx.slots[i].updates) {
+      if (u.dates.empty()) continue;
       Conflict c;
       c.type = "update";
-      c.facts.push_back(fact_entry(i, u.value));
-      c.suggestion = "update, not a contradiction: the superseded value is kept as history";
-      out.push_back(std::move(c));
+      c.facts.push_back(ctx.Entry(i, u.value));
+      for (const PairFinding& p : update_pairs) {
+        if (p.a != i) continue;
+        bool superseded = false;
+        for (const internal::Interval& iv : u.dates) {
+          for (const DateHit& h : ctx.slots[p.b].dates) superseded |= internal::Overlap(iv, h.iv);
+        }
+        if (superseded) c.facts.push_back(ctx.Entry(p.b, p.vb));
+      }
+      c.suggestion = c.facts.size() > 1
+                         ? "update, not a contradiction: the first fact supersedes the value "
+                           "the others state"
+                         : "update, not a contradiction: the superseded value is kept as history";
+      out->push_back(std::move(c));
     }
   }
+}
 
-  // Names and acronyms over every line.
-  std::vector<LineText> lines = NoteLines(vault);
-  dedup::NormalizeOptions fold_opts;
-  fold_opts.stem = false;
-  fold_opts.drop_stopwords = false;
-  fold_opts.canonicalize_numbers = false;
-  dedup::Normalizer folder(fold_opts);
-  absl::flat_hash_map<std::string, std::string> fold_cache;
-  auto fold = [&](const std::string& w) -> std::string {
-    auto it = fold_cache.find(w);
-    if (it != fold_cache.end()) return it->second;
+// Folds a word for spelling comparison: case and accents (not stemmed).
+class WordFolder {
+ public:
+  WordFolder() : normalizer_(Options()) {}
+  const std::string& Fold(const std::string& w) {
+    auto it = cache_.find(w);
+    if (it != cache_.end()) return it->second;
     std::string f = absl::AsciiStrToLower(w);
-    absl::StatusOr<dedup::NormalizedText> t = folder.Normalize(w);
+    absl::StatusOr<dedup::NormalizedText> t = normalizer_.Normalize(w);
     if (t.ok() && t->all_tokens.size() == 1) f = t->all_tokens[0].text;
-    fold_cache[w] = f;
-    return f;
-  };
+    return cache_[w] = f;
+  }
+
+ private:
+  static dedup::NormalizeOptions Options() {
+    dedup::NormalizeOptions o;
+    o.stem = false;
+    o.drop_stopwords = false;
+    o.canonicalize_numbers = false;
+    return o;
+  }
+  dedup::Normalizer normalizer_;
+  absl::flat_hash_map<std::string, std::string> cache_;
+};
+
+// Whether two folded spellings are one name written two ways: same first letter (or both
+// vowels), same consonant skeleton, within the edit distance, and not a prefix of the other.
+bool SpellingVariants(const std::string& a, const std::string& b, int max_edit_distance) {
+  if (a.size() < 3 || b.size() < 3) return false;
+  // "Azur..."/"Azure", "The"/"They": a prefix is a cut or an inflection, not a spelling.
+  if (absl::StartsWith(a, b) || absl::StartsWith(b, a)) return false;
+  if (a[0] != b[0] && !(IsVowel(a[0]) && IsVowel(b[0]))) return false;
+  std::string ka = Skeleton(a), kb = Skeleton(b);
+  if (ka.size() < 2 || ka != kb) return false;
+  int limit = std::max(max_edit_distance, static_cast<int>(std::min(a.size(), b.size()) / 3));
+  return EditDistance(a, b) <= limit;
+}
+
+// The conflict between two spellings: every line of each (once per spelling), every line of
+// one paired with every line of the other, and the more frequent spelling as a suggestion.
+Conflict NameConflict(const Vault& vault, const std::vector<LineText>& lines,
+                      const std::vector<NameMention>& a, const std::vector<NameMention>& b) {
+  Conflict c;
+  c.type = "name";
+  std::string full[2];
+  size_t count[2] = {0, 0}, first_b = 0;
+  int side = 0;
+  for (const std::vector<NameMention>* ms : {&a, &b}) {
+    std::set<int> seen;
+    if (side == 1) first_b = c.facts.size();
+    for (const NameMention& m : *ms) {
+      if (seen.insert(m.line_index).second) {
+        const LineText& lt = lines[m.line_index];
+        c.facts.push_back({vault.notes[lt.note].path, lt.line, lt.text, m.full, ""});
+      }
+      ++count[side];
+      if (m.full.size() > full[side].size()) full[side] = m.full;
+    }
+    ++side;
+  }
+  for (size_t i = 0; i < first_b; ++i) {
+    for (size_t j = first_b; j < c.facts.size(); ++j) {
+      c.pairs.push_back({static_cast<int>(i), static_cast<int>(j)});
+    }
+  }
+  if (count[0] != count[1]) {
+    const std::string& more = count[0] > count[1] ? full[0] : full[1];
+    c.suggestion = absl::StrCat("suggestion: '", more, "' is the more frequent spelling (",
+                                std::max(count[0], count[1]), " vs ", std::min(count[0], count[1]),
+                                " mentions)");
+  }
+  return c;
+}
+
+// Name spellings over every line: capitalized words that are spelling variants of each other
+// and share context (another capitalized word seen with both).
+void NameConflicts(const Vault& vault, const std::vector<LineText>& lines,
+                   const ConflictOptions& options, std::vector<Conflict>* out) {
+  WordFolder folder;
   std::map<std::string, std::vector<NameMention>> by_spelling;  // folded word -> mentions
   std::map<std::string, std::set<std::string>> context;         // folded word -> co-words
-  std::vector<Acronym> acronyms;
   for (int li = 0; li < static_cast<int>(lines.size()); ++li) {
     std::vector<NameMention> ms = NameMentions(lines[li].text, li);
     std::set<std::string> words;
-    for (const NameMention& m : ms) words.insert(fold(m.word));
+    for (const NameMention& m : ms) words.insert(folder.Fold(m.word));
     for (const NameMention& m : ms) {
-      std::string f = fold(m.word);
+      const std::string& f = folder.Fold(m.word);
       by_spelling[f].push_back(m);
       for (const std::string& w : words) {
         if (w != f) context[f].insert(w);
       }
     }
-    for (Acronym& a : AcronymDefinitions(lines[li].text, li)) acronyms.push_back(std::move(a));
   }
-  std::vector<std::string> spellings;
-  for (const auto& [f, ms] : by_spelling) spellings.push_back(f);
-  auto line_entry = [&](int li, const std::string& value) {
-    const LineText& lt = lines[li];
-    return ConflictFact{vault.notes[lt.note].path, lt.line, lt.text, value, ""};
-  };
-  for (size_t x = 0; x < spellings.size(); ++x) {
-    for (size_t y = x + 1; y < spellings.size(); ++y) {
-      const std::string& a = spellings[x];
-      const std::string& b = spellings[y];
-      if (a.size() < 3 || b.size() < 3) continue;
-      // "Azur..."/"Azure", "The"/"They": a prefix is a cut or an inflection, not a spelling.
-      if (absl::StartsWith(a, b) || absl::StartsWith(b, a)) continue;
-      bool va = IsVowel(a[0]), vb = IsVowel(b[0]);
-      if (a[0] != b[0] && !(va && vb)) continue;
-      std::string ka = Skeleton(a), kb = Skeleton(b);
-      if (ka.size() < 2 || ka != kb) continue;
-      int limit = std::max(options.max_name_edit_distance,
-                           static_cast<int>(std::min(a.size(), b.size()) / 3));
-      if (EditDistance(a, b) > limit) continue;
-      // Shared context: some other capitalized word appears with both spellings.
-      const std::set<std::string>& ca = context[a];
-      const std::set<std::string>& cb = context[b];
-      bool share = false;
-      for (const std::string& w : ca) share |= cb.count(w) > 0;
-      if (!share) continue;
-      Conflict c;
-      c.type = "name";
-      std::set<int> seen;
-      size_t count_a = 0, count_b = 0;
-      std::string full_a, full_b;
-      for (const NameMention& m : by_spelling[a]) {
-        if (seen.insert(m.line_index).second) c.facts.push_back(line_entry(m.line_index, m.full));
-        ++count_a;
-        if (m.full.size() > full_a.size()) full_a = m.full;
+  // Spelling variants share their first letter (or both start with a vowel) and consonant
+  // skeleton, so only spellings in one bucket of those are compared.
+  using Spelling = std::map<std::string, std::vector<NameMention>>::const_iterator;
+  std::map<std::string, std::vector<Spelling>> buckets;
+  for (auto it = by_spelling.cbegin(); it != by_spelling.cend(); ++it) {
+    const std::string& w = it->first;
+    if (w.size() < 3) continue;
+    buckets[absl::StrCat(IsVowel(w[0]) ? "" : w.substr(0, 1), "/", Skeleton(w))].push_back(it);
+  }
+  std::vector<std::pair<Spelling, Spelling>> candidates;
+  for (const auto& [key, spellings] : buckets) {
+    for (size_t i = 0; i < spellings.size(); ++i) {
+      for (size_t j = i + 1; j < spellings.size(); ++j) {
+        candidates.push_back({spellings[i], spellings[j]});
       }
-      seen.clear();
-      for (const NameMention& m : by_spelling[b]) {
-        if (seen.insert(m.line_index).second) c.facts.push_back(line_entry(m.line_index, m.full));
-        ++count_b;
-        if (m.full.size() > full_b.size()) full_b = m.full;
-      }
-      if (count_a != count_b) {
-        const std::string& more = count_a > count_b ? full_a : full_b;
-        c.suggestion = absl::StrCat("suggestion: '", more, "' is the more frequent spelling (",
-                                    std::max(count_a, count_b), " vs ", std::min(count_a, count_b),
-                                    " mentions)");
-      }
-      out.push_back(std::move(c));
     }
+  }
+  for (const auto& [x, y] : candidates) {
+    if (!SpellingVariants(x->first, y->first, options.max_name_edit_distance)) continue;
+    // Shared context: another capitalized word seen with both spellings.
+    const std::set<std::string>& ca = context[x->first];
+    const std::set<std::string>& cb = context[y->first];
+    bool share = false;
+    for (const std::string& w : ca) share |= cb.count(w) > 0;
+    if (share) out->push_back(NameConflict(vault, lines, x->second, y->second));
+  }
+}
+
+// An acronym expanded two ways ("Microsoft AI (MAI)" / "Microsoft AI Infrastructure (MAI)").
+void AcronymConflicts(const Vault& vault, const std::vector<LineText>& lines,
+                      std::vector<Conflict>* out) {
+  std::vector<Acronym> acronyms;
+  for (int li = 0; li < static_cast<int>(lines.size()); ++li) {
+    for (Acronym& a : AcronymDefinitions(lines[li].text, li)) acronyms.push_back(std::move(a));
   }
   std::map<std::string, std::map<std::string, std::vector<const Acronym*>>> by_acronym;
   for (const Acronym& a : acronyms) by_acronym[a.acronym][FoldKey(a.expansion)].push_back(&a);
@@ -1300,24 +861,44 @@ absl::StatusOr<std::vector<Conflict>> FindConflicts(const Vault& vault, const Sc
     size_t most = 0;
     std::string most_exp;
     bool tie = false;
+    std::vector<int> expansion_of;  // per fact: which expansion it writes
+    int e = 0;
     for (const auto& [key, defs] : expansions) {
-      for (const Acronym* d : defs) c.facts.push_back(line_entry(d->line_index, d->written));
-      if (defs.size() > most)
+      for (const Acronym* d : defs) {
+        const LineText& lt = lines[d->line_index];
+        c.facts.push_back({vault.notes[lt.note].path, lt.line, lt.text, d->written, ""});
+        expansion_of.push_back(e);
+      }
+      ++e;
+      if (defs.size() > most) {
         most = defs.size(), most_exp = defs[0]->written, tie = false;
-      else if (defs.size() == most)
+      } else if (defs.size() == most) {
         tie = true;
+      }
+    }
+    for (size_t i = 0; i < c.facts.size(); ++i) {
+      for (size_t j = i + 1; j < c.facts.size(); ++j) {
+        if (expansion_of[i] != expansion_of[j]) {
+          c.pairs.push_back({static_cast<int>(i), static_cast<int>(j)});
+        }
+      }
     }
     if (!tie) {
       c.suggestion = absl::StrCat("suggestion: '", most_exp, "' is the more frequent expansion");
     }
-    out.push_back(std::move(c));
+    out->push_back(std::move(c));
   }
+}
 
-  // Frontmatter keys that differ between versions of one note.
+// Frontmatter keys that differ between versions of one note (sync-conflict copies).
+void FrontmatterConflicts(const Vault& vault, std::vector<Conflict>* out) {
   std::map<std::string, std::vector<int>> versions;
   for (size_t i = 0; i < vault.notes.size(); ++i) {
     versions[BaseNotePath(vault.notes[i].path)].push_back(static_cast<int>(i));
   }
+  auto value_of = [](const FrontmatterKey& k) {
+    return k.is_list ? absl::StrJoin(k.items, ", ") : Unquote(k.value);
+  };
   for (const auto& [base, ids] : versions) {
     if (ids.size() < 2) continue;
     int base_id = vault.FindNote(base);
@@ -1329,32 +910,52 @@ absl::StatusOr<std::vector<Conflict>> FindConflicts(const Vault& vault, const Sc
       for (const FrontmatterKey& k : bn.frontmatter.keys) {
         const FrontmatterKey* o = vn.frontmatter.Find(k.key);
         if (!o) continue;
-        std::string v1 = k.is_list ? absl::StrJoin(k.items, ", ") : Unquote(k.value);
-        std::string v2 = o->is_list ? absl::StrJoin(o->items, ", ") : Unquote(o->value);
+        std::string v1 = value_of(k), v2 = value_of(*o);
         if (v1 == v2) continue;
         Conflict c;
         c.type = "frontmatter";
         c.facts.push_back({bn.path, k.line, absl::StrCat(k.key, ": ", v1), v1, k.key});
         c.facts.push_back({vn.path, o->line, absl::StrCat(o->key, ": ", v2), v2, o->key});
+        c.pairs.push_back({0, 1});
         int d1 = 0, d2 = 0;
-        if (ParseIsoDate(v1, &d1) > 0 && ParseIsoDate(v2, &d2) > 0) {
+        if (ParseIsoDate(v1, &d1) > 0 && ParseIsoDate(v2, &d2) > 0 && d1 != d2) {
           c.suggestion = absl::StrCat("suggestion: keep the later date '", d1 > d2 ? v1 : v2, "' (",
                                       d1 > d2 ? bn.path : vn.path, ")");
         }
-        out.push_back(std::move(c));
+        out->push_back(std::move(c));
       }
     }
   }
+}
 
-  auto rank = [](const std::string& t) {
-    static const char* kOrder[] = {"value", "polarity", "name", "acronym", "frontmatter", "update"};
-    for (int i = 0; i < 6; ++i) {
-      if (t == kOrder[i]) return i;
-    }
-    return 6;
-  };
+int TypeRank(const std::string& t) {
+  static const char* kOrder[] = {"value", "polarity", "name", "acronym", "frontmatter", "update"};
+  for (int i = 0; i < 6; ++i) {
+    if (t == kOrder[i]) return i;
+  }
+  return 6;
+}
+
+}  // namespace
+
+bool IsContradiction(const Conflict& c) { return c.type != "update"; }
+
+absl::StatusOr<std::vector<Conflict>> FindConflicts(const Vault& vault, const ScanResult& scan,
+                                                    const ConflictOptions& options) {
+  FactContext ctx{vault, scan, options, {}, {}, {}};
+  if (absl::Status s = BuildContext(&ctx); !s.ok()) return s;
+  std::vector<Conflict> out;
+  const PairFindings found = FindPairFindings(ctx);
+  GroupFindings(ctx, found.value, "value", &out);
+  GroupFindings(ctx, found.polarity, "polarity", &out);
+  LinkFolderConflicts(vault, &out);
+  UpdateFindings(ctx, found.update, &out);
+  const std::vector<LineText> lines = NoteLines(vault);
+  NameConflicts(vault, lines, options, &out);
+  AcronymConflicts(vault, lines, &out);
+  FrontmatterConflicts(vault, &out);
   std::stable_sort(out.begin(), out.end(), [&](const Conflict& a, const Conflict& b) {
-    if (rank(a.type) != rank(b.type)) return rank(a.type) < rank(b.type);
+    if (TypeRank(a.type) != TypeRank(b.type)) return TypeRank(a.type) < TypeRank(b.type);
     return std::tie(a.facts[0].path, a.facts[0].line) < std::tie(b.facts[0].path, b.facts[0].line);
   });
   return out;
@@ -1364,48 +965,122 @@ bool IsConflictGold(absl::string_view content) {
   return absl::StartsWith(content, "type\tpath1\tline1\tpath2\tline2");
 }
 
+namespace {
+
+struct GoldRow {
+  std::string type, path1, path2;
+  int line1 = 0, line2 = 0;
+  std::string Name() const {
+    return absl::StrCat(type, " ", path1, ":", line1, " ", path2, ":", line2);
+  }
+};
+
+bool IsNegativeType(absl::string_view t) {
+  return t == "update" || t == "same_value" || t == "range" || t == "format";
+}
+
+bool IsPositiveType(absl::string_view t) {
+  return t == "value" || t == "polarity" || t == "name" || t == "acronym" || t == "frontmatter";
+}
+
+absl::StatusOr<std::vector<GoldRow>> ParseGoldRows(absl::string_view tsv) {
+  std::vector<GoldRow> rows;
+  int row = 0;
+  for (absl::string_view line : absl::StrSplit(tsv, '\n')) {
+    ++row;
+    line = absl::StripSuffix(line, "\r");
+    if (row == 1 || line.empty()) continue;
+    std::vector<std::string> f = absl::StrSplit(line, '\t');
+    GoldRow r;
+    if (f.size() < 5 || !absl::SimpleAtoi(f[2], &r.line1) || !absl::SimpleAtoi(f[4], &r.line2)) {
+      return absl::InvalidArgumentError(absl::StrCat("line ", row, ": bad row"));
+    }
+    if (!IsPositiveType(f[0]) && !IsNegativeType(f[0])) {
+      return absl::InvalidArgumentError(absl::StrCat("line ", row, ": unknown type '", f[0], "'"));
+    }
+    r.type = f[0], r.path1 = f[1], r.path2 = f[3];
+    rows.push_back(std::move(r));
+  }
+  return rows;
+}
+
+bool At(const ConflictFact& f, const std::string& path, int line) {
+  return f.path == path && f.line == line;
+}
+
+// Whether `c` has a fact at (path1, line1) and another at (path2, line2).
+bool HasBoth(const Conflict& c, const GoldRow& r) {
+  for (size_t x = 0; x < c.facts.size(); ++x) {
+    if (!At(c.facts[x], r.path1, r.line1)) continue;
+    for (size_t y = 0; y < c.facts.size(); ++y) {
+      if (y != x && At(c.facts[y], r.path2, r.line2)) return true;
+    }
+  }
+  return false;
+}
+
+// Whether `c` lists the two locations as a disagreeing pair.
+bool PairsBoth(const Conflict& c, const GoldRow& r) {
+  for (const auto& [x, y] : c.pairs) {
+    const ConflictFact& a = c.facts[x];
+    const ConflictFact& b = c.facts[y];
+    if ((At(a, r.path1, r.line1) && At(b, r.path2, r.line2)) ||
+        (At(b, r.path1, r.line1) && At(a, r.path2, r.line2))) {
+      return true;
+    }
+  }
+  return false;
+}
+
+}  // namespace
+
 absl::StatusOr<ConflictMetrics> EvaluateConflicts(const std::vector<Conflict>& conflicts,
                                                   absl::string_view gold_tsv) {
   if (!IsConflictGold(gold_tsv)) {
     return absl::InvalidArgumentError("not a conflicts gold file (header type\\tpath1\\tline1...)");
   }
+  absl::StatusOr<std::vector<GoldRow>> rows = ParseGoldRows(gold_tsv);
+  if (!rows.ok()) return rows.status();
   ConflictMetrics m;
   std::vector<bool> correct(conflicts.size(), false);
-  int row = 0;
-  for (absl::string_view line : absl::StrSplit(gold_tsv, '\n')) {
-    ++row;
-    line = absl::StripSuffix(line, "\r");
-    if (row == 1 || line.empty()) continue;
-    std::vector<std::string> f = absl::StrSplit(line, '\t');
-    int l1 = 0, l2 = 0;
-    if (f.size() < 5 || !absl::SimpleAtoi(f[2], &l1) || !absl::SimpleAtoi(f[4], &l2)) {
-      return absl::InvalidArgumentError(absl::StrCat("line ", row, ": bad row"));
+  for (const GoldRow& r : *rows) {
+    if (IsNegativeType(r.type)) {
+      ++m.negatives;
+      bool alarm = false;
+      for (const Conflict& c : conflicts) alarm |= IsContradiction(c) && PairsBoth(c, r);
+      if (alarm) {
+        ++m.false_alarms;
+        m.alarms.push_back(r.Name());
+      }
+      if (r.type == "update") {
+        ++m.update_rows;
+        bool first = false, second = false;
+        for (const Conflict& c : conflicts) {
+          if (IsContradiction(c)) continue;
+          for (const ConflictFact& f : c.facts) {
+            first |= At(f, r.path1, r.line1);
+            second |= At(f, r.path2, r.line2);
+          }
+        }
+        m.updates_found += first && second;
+      }
+      continue;
     }
     ++m.gold;
     bool found = false;
     for (size_t i = 0; i < conflicts.size(); ++i) {
       const Conflict& c = conflicts[i];
-      if (!IsContradiction(c) || c.type != f[0]) continue;
-      int at1 = -1, at2 = -1;
-      for (size_t k = 0; k < c.facts.size(); ++k) {
-        if (c.facts[k].path == f[1] && c.facts[k].line == l1 && at1 < 0) at1 = static_cast<int>(k);
-      }
-      for (size_t k = 0; k < c.facts.size(); ++k) {
-        if (c.facts[k].path == f[3] && c.facts[k].line == l2 && static_cast<int>(k) != at1) {
-          at2 = static_cast<int>(k);
-        }
-      }
-      if (at1 >= 0 && at2 >= 0) {
-        found = true;
-        correct[i] = true;
-      }
+      if (!IsContradiction(c) || c.type != r.type || !HasBoth(c, r)) continue;
+      found = true;
+      correct[i] = true;
     }
     if (found) {
       ++m.found_gold;
     } else {
-      m.missed.push_back(absl::StrCat(f[0], " ", f[1], ":", l1, " ", f[3], ":", l2));
+      m.missed.push_back(r.Name());
     }
   }
+  if (m.gold == 0) return m;  // a file of negatives only: precision is not measured
   for (size_t i = 0; i < conflicts.size(); ++i) {
     if (!IsContradiction(conflicts[i])) continue;
     ++m.reported;

@@ -21,6 +21,7 @@
 #define FACTDEDUP_PROVENANCE_CONFLICTS_H_
 
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "absl/status/statusor.h"
@@ -34,12 +35,15 @@ struct ConflictOptions {
   // Cross-cluster facts are "about the same subject" when the IDF-weighted share of the
   // smaller fact's content tokens found in the other is at least this. Default 0.5, in (0, 1].
   double min_subject_overlap = 0.5;
-  // ... and they share at least this many content tokens. Default 3.
+  // ... and they state the same claim (all their dates and numbers are compared, as within
+  // a cluster) when the share is at least this. Default 0.8, in [min_subject_overlap, 1].
+  double min_claim_overlap = 0.8;
+  // Either needs at least this many shared content tokens. Default 3.
   int min_shared_tokens = 3;
   // Dates across clusters are compared only between facts sharing a name token (capitalized
   // word or acronym) found in at most this share of all facts ("MAI", not "Microsoft" in a
   // Microsoft account vault), and only dates attached to the same kind of event. Default 0.1.
-  double max_name_share = 0.1;
+  double max_name_share = 0.25;
   // Polarity: the two clauses share at least this share of the smaller clause's content
   // tokens. Default 0.6.
   double min_clause_overlap = 0.6;
@@ -61,6 +65,10 @@ struct ConflictFact {
 struct Conflict {
   std::string type;  // "value", "polarity", "name", "acronym", "frontmatter" or "update"
   std::vector<ConflictFact> facts;
+  // The pairs of `facts` (indexes, first < second) found to disagree directly; `facts` is
+  // their connected closure, so two facts of one conflict may agree with each other (two
+  // copies of the same side). Empty for updates.
+  std::vector<std::pair<int, int>> pairs;
   std::string suggestion;  // "" when the evidence supports no side; advice, never applied
 };
 
@@ -74,21 +82,32 @@ absl::StatusOr<std::vector<Conflict>> FindConflicts(const Vault& vault, const Sc
 
 // Versions of a note are grouped with BaseNotePath() (provenance/sources.h).
 
-// Evaluation against hand-labeled conflicts (data/gold/conflicts.tsv: a header starting
-// "type\tpath1\tline1\tpath2\tline2", then rows). A gold row is found when a reported
-// conflict of the same type has a fact at (path1, line1) and another at (path2, line2)
-// (unordered). A reported conflict is correct when it finds at least one gold row. So a name
-// or acronym conflict, which groups every line of both spellings, finds all rows of that
-// pair of spellings. Updates are never counted.
+// Evaluation against hand-labeled rows (data/gold/conflicts.tsv and not_conflicts.tsv: a
+// header starting "type\tpath1\tline1\tpath2\tline2", then rows).
+//
+// Rows of a contradiction type (value, polarity, name, acronym, frontmatter) are positives: one
+// is found when a reported conflict of the same type has a fact at (path1, line1) and another
+// at (path2, line2) (unordered). A reported conflict is correct when it finds at least one
+// positive row. So a name or acronym conflict, which groups every line of both spellings,
+// finds all rows of that pair of spellings.
+//
+// Rows of type update, same_value, range or format are negatives: one is a false alarm when
+// some contradiction lists its two facts as a disagreeing pair (Conflict::pairs). An update
+// row is also found when every line it names carries a reported update.
 struct ConflictMetrics {
-  int gold = 0;        // gold rows
-  int found_gold = 0;  // gold rows found
-  int reported = 0;    // reported conflicts (updates excluded)
-  int correct = 0;     // reported conflicts that find a gold row
+  int gold = 0;          // positive rows
+  int found_gold = 0;    // positive rows found
+  int reported = 0;      // reported conflicts (updates excluded)
+  int correct = 0;       // reported conflicts that find a positive row
+  int negatives = 0;     // negative rows
+  int false_alarms = 0;  // negative rows reported as a disagreeing pair
+  int update_rows = 0;   // negative rows of type update
+  int updates_found = 0;
   double precision() const { return reported ? static_cast<double>(correct) / reported : 0; }
   double recall() const { return gold ? static_cast<double>(found_gold) / gold : 0; }
-  std::vector<std::string> missed;     // gold rows not found, as "type p1:l1 p2:l2"
+  std::vector<std::string> missed;     // positive rows not found, as "type p1:l1 p2:l2"
   std::vector<std::string> unmatched;  // reported conflicts finding no row, same format
+  std::vector<std::string> alarms;     // negative rows reported, same format
 };
 
 // Whether `content` looks like a conflicts gold file (by its header).

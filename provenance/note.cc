@@ -401,9 +401,7 @@ void ParseFrontmatter(absl::string_view path, int first_yaml_line, Frontmatter* 
       FrontmatterKey key;
       key.key = it->first.Scalar();
       key.line = first_yaml_line + it->first.Mark().line;
-      // A copy: `it->second` lives in a proxy that dies with this statement (ASan found the
-      // reference this used to be dangling).
-      const YAML::Node v = it->second;
+      const YAML::Node v = it->second;  // a copy: it->second lives in a temporary proxy
       if (v.IsScalar()) {
         key.value = v.Scalar();
       } else if (v.IsSequence()) {

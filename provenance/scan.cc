@@ -36,14 +36,11 @@ std::vector<FactRef> DedupFacts(const Vault& vault) {
   return out;
 }
 
-absl::StatusOr<ScanResult> ScanVault(const Vault& vault, const dedup::DedupOptions& options) {
-  ScanResult result;
-  result.facts = DedupFacts(vault);
+std::vector<dedup::Item> DedupItems(const Vault& vault, const std::vector<FactRef>& facts) {
   std::vector<dedup::Item> items;
-  items.reserve(result.facts.size());
-  for (const FactRef& r : result.facts) {
+  items.reserve(facts.size());
+  for (const FactRef& r : facts) {
     const Fact& f = vault.notes[r.note].facts[r.fact];
-    // Keys sort like the vault: path, then zero-padded line.
     // A bullet `clean` kept carries its sources; they are not part of the claim.
     const size_t suffix = SourcesSuffixLength(f.raw);
     const std::string display =
@@ -52,7 +49,14 @@ absl::StatusOr<ScanResult> ScanVault(const Vault& vault, const dedup::DedupOptio
     items.push_back({std::string(MatchText(display)),
                      absl::StrCat(f.path, "\x1f", absl::Dec(f.line, absl::kZeroPad10))});
   }
-  absl::StatusOr<dedup::DedupResult> d = dedup::Deduplicate(items, options);
+  return items;
+}
+
+absl::StatusOr<ScanResult> ScanVault(const Vault& vault, const dedup::DedupOptions& options) {
+  ScanResult result;
+  result.facts = DedupFacts(vault);
+  absl::StatusOr<dedup::DedupResult> d =
+      dedup::Deduplicate(DedupItems(vault, result.facts), options);
   if (!d.ok()) return d.status();
   result.dedup = std::move(*d);
   return result;

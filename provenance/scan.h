@@ -35,6 +35,10 @@ struct ScanResult {
 // `<!-- factdedup:ignore -->`, with some text.
 std::vector<FactRef> DedupFacts(const Vault& vault);
 
+// The engine's input for `facts`: the text compared (Markdown, kept sources and a leading
+// log date stripped) and a key that sorts like the vault (path, then zero-padded line).
+std::vector<dedup::Item> DedupItems(const Vault& vault, const std::vector<FactRef>& facts);
+
 absl::StatusOr<ScanResult> ScanVault(const Vault& vault, const dedup::DedupOptions& options);
 
 }  // namespace factdedup::provenance

@@ -72,6 +72,32 @@ std::string BaseNotePath(absl::string_view path) {
   return std::string(path);
 }
 
+namespace {
+
+// Appends the notes reached from `queue` through source links, breadth first, each once.
+void FollowSourceLinks(const Vault& vault, const LinkResolver& resolver,
+                       const SourceOptions& options, std::deque<std::pair<int, int>> queue,
+                       std::set<int>* seen, std::vector<Source>* out) {
+  while (!queue.empty()) {
+    auto [n, depth] = queue.front();
+    queue.pop_front();
+    if (depth >= options.max_depth) continue;
+    const Note& note = vault.notes[n];
+    for (const Link& link : note.links) {
+      if (!IsSourceLink(note, link)) continue;
+      Resolution r = resolver.Resolve(note, link);
+      if (r.status != Resolution::Status::kResolved || !seen->insert(r.note).second) continue;
+      Source s = SourceOf(vault.notes[r.note], options);
+      s.depth = depth + 1;
+      s.via = note.path;
+      out->push_back(std::move(s));
+      queue.emplace_back(r.note, depth + 1);
+    }
+  }
+}
+
+}  // namespace
+
 std::vector<Source> ClusterSources(const Vault& vault, const LinkResolver& resolver,
                                    const ScanResult& scan, const dedup::Cluster& cluster,
                                    const SourceOptions& options) {
@@ -89,22 +115,21 @@ std::vector<Source> ClusterSources(const Vault& vault, const LinkResolver& resol
     out.push_back(std::move(s));
     queue.emplace_back(ref.note, 0);
   }
-  while (!queue.empty()) {
-    auto [n, depth] = queue.front();
-    queue.pop_front();
-    if (depth >= options.max_depth) continue;
-    const Note& note = vault.notes[n];
-    for (const Link& link : note.links) {
-      if (!IsSourceLink(note, link)) continue;
-      Resolution r = resolver.Resolve(note, link);
-      if (r.status != Resolution::Status::kResolved || !seen.insert(r.note).second) continue;
-      Source s = SourceOf(vault.notes[r.note], options);
-      s.depth = depth + 1;
-      s.via = note.path;
-      out.push_back(std::move(s));
-      queue.emplace_back(r.note, depth + 1);
-    }
+  FollowSourceLinks(vault, resolver, options, std::move(queue), &seen, &out);
+  return out;
+}
+
+std::vector<Source> LineSources(const Vault& vault, const LinkResolver& resolver, int note,
+                                int line, const SourceOptions& options) {
+  std::vector<Source> out;
+  Source s = SourceOf(vault.notes[note], options);
+  s.line = line;
+  for (const Fact& f : vault.notes[note].facts) {
+    if (f.line == line) s.section = f.section;
   }
+  out.push_back(std::move(s));
+  std::set<int> seen = {note};
+  FollowSourceLinks(vault, resolver, options, {{note, 0}}, &seen, &out);
   return out;
 }
 

@@ -52,6 +52,11 @@ std::vector<Source> ClusterSources(const Vault& vault, const LinkResolver& resol
                                    const ScanResult& scan, const dedup::Cluster& cluster,
                                    const SourceOptions& options = {});
 
+// Sources of one line of one note (a fact, or a frontmatter key): the note itself, then the
+// notes reached from it through source_ref and "Source:" links, as ClusterSources does.
+std::vector<Source> LineSources(const Vault& vault, const LinkResolver& resolver, int note,
+                                int line, const SourceOptions& options = {});
+
 }  // namespace factdedup::provenance
 
 #endif  // FACTDEDUP_PROVENANCE_SOURCES_H_

@@ -6,7 +6,8 @@ pkgs=(cmake g++ ninja-build pkg-config git
       libicu-dev libxxhash-dev libabsl-dev libyaml-cpp-dev nlohmann-json3-dev libstemmer-dev
       libgtest-dev libgmock-dev libbenchmark-dev
       clang libclang-rt-14-dev llvm)  # libFuzzer, sanitizer runtimes, llvm-symbolizer
-if [[ "${1:-}" == "--with-browser" ]]; then pkgs+=(chromium); fi
+# Headless Chromium and a font for tests/browser/ (the HTML report test).
+if [[ "${1:-}" == "--with-browser" ]]; then pkgs+=(chromium fonts-dejavu-core); fi
 missing=()
 for p in "${pkgs[@]}"; do
   if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then

@@ -55,8 +55,8 @@ class BandTable {
 
   size_t items_;
   int bands_;
-  std::vector<uint32_t> keys_;                              // items x bands
-  std::vector<uint8_t> empty_;                              // per item
+  std::vector<uint32_t> keys_;                            // items x bands
+  std::vector<uint8_t> empty_;                            // per item
   std::vector<absl::flat_hash_set<uint32_t>> oversized_;  // per band: keys of oversized buckets
 };
 

@@ -59,6 +59,14 @@ TEST(ScorePair, Table) {
       {"Contoso's pilot slipped to 2025-08, Marco Genzel reported.",
        "Marco Genzel reported that Contoso's pilot was delayed to August 2025.", true,
        "attribution moved to the front"},
+      {"2026-01-04: Karl Rautenstrauch requested moving the Weekly VAST GTM Meeting from "
+       "Monda...",
+       "Karl Rautenstrauch tentatively moved the Weekly VAST GTM Meeting from Monday, January 5, "
+       "2026 to Tuesday of that week.",
+       true, "a log entry's leading date is not one of the claim's dates"},
+      {"2025-12-18: Peter Imming introduced Sebastien Berube to Jason Vallery.",
+       "2025-12-19: Peter Imming introduced Sebastien Berube to Jason Vallery.", false,
+       "two log entries of different days"},
       // Former bugs:
       // "currently does not" vs "does not currently" was flagged as swapped roles when the
       // order check used bigram overlap alone.

@@ -124,6 +124,91 @@ TEST_F(CleanTest, PageWithoutDuplicatesIsUntouched) {
   EXPECT_TRUE(r.plan.pages.empty());
 }
 
+// A page whose duplicates include one that contradicts the kept bullet (polarity), and one
+// that merely repeats it.
+class CleanConflictTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    char tmpl[] = "/tmp/factdedup-clean-conflict-XXXXXX";
+    dir_ = mkdtemp(tmpl);
+    ASSERT_TRUE(DefaultFileSystem()->MakeDirs(dir_ + "/Accounts").ok());
+    ASSERT_TRUE(
+        DefaultFileSystem()->WriteFileAtomic(dir_ + "/Accounts/P.md", kPage, std::nullopt).ok());
+  }
+  void TearDown() override { std::system(("rm -rf '" + dir_ + "'").c_str()); }
+
+  static constexpr char kPage[] =
+      "---\ntype: account\n---\n## Key Facts\n"
+      "- Azure API exclusivity for OpenAI continues under the updated Microsoft-OpenAI "
+      "agreement.\n"
+      "- Azure API exclusivity for OpenAI ended under the updated Microsoft-OpenAI agreement.\n"
+      "- Azure API exclusivity for OpenAI continues under the updated Microsoft-OpenAI "
+      "agreement!\n";
+
+  CleanPlan Plan() {
+    absl::StatusOr<Vault> vault = LoadVault(DefaultFileSystem(), dir_, Config{});
+    EXPECT_TRUE(vault.ok());
+    vault_ = *std::move(vault);
+    absl::StatusOr<ScanResult> scan = ScanVault(vault_, dedup::DedupOptions{});
+    EXPECT_TRUE(scan.ok());
+    scan_ = *std::move(scan);
+    absl::StatusOr<CleanPlan> plan = PlanClean(vault_, scan_, {});
+    EXPECT_TRUE(plan.ok()) << plan.status();
+    return plan.ok() ? *plan : CleanPlan{};
+  }
+  std::string Page() { return ReadFileOrDie(dir_ + "/Accounts/P.md"); }
+
+  std::string dir_;
+  Vault vault_;
+  ScanResult scan_;
+};
+
+TEST_F(CleanConflictTest, ConflictingVariantStaysMarkedAndRerunChangesNothing) {
+  CleanPlan plan = Plan();
+  ASSERT_EQ(plan.pages.size(), 1u);
+  const PagePlan& p = plan.pages[0];
+  // The exact repeat goes; the contradicting variant stays, marked, naming the kept bullet.
+  // (FindConflicts groups all three lines into one polarity conflict, 6 against 5 and 7: line 7
+  // must still go, because it does not contradict the kept bullet itself.)
+  ASSERT_EQ(p.removed.size(), 1u);
+  EXPECT_EQ(p.removed[0].line, 7);
+  ASSERT_EQ(p.conflicting.size(), 1u);
+  EXPECT_EQ(p.conflicting[0].line, 6);
+  EXPECT_EQ(p.conflicting[0].type, "polarity");
+  EXPECT_EQ(p.conflicting[0].kept_line, 5);
+  EXPECT_EQ(p.facts_after, 2);
+  const std::string kept =
+      "Azure API exclusivity for OpenAI continues under the updated Microsoft-OpenAI agreement.";
+  EXPECT_THAT(p.after, HasSubstr("- Azure API exclusivity for OpenAI ended under the updated "
+                                 "Microsoft-OpenAI agreement." +
+                                 ConflictMarker("polarity", kept) + "\n"));
+  EXPECT_THAT(p.after,
+              HasSubstr(" \u26A0 <!-- factdedup:conflict polarity with: " + kept + " -->"));
+  ASSERT_TRUE(ApplyClean(DefaultFileSystem(), vault_, plan, "t1").ok());
+  EXPECT_EQ(Page(), p.after);
+  // Idempotent: the marker is recognized and the same one written again.
+  EXPECT_TRUE(Plan().pages.empty()) << "a second clean must change nothing";
+  // The journal names the kept conflict; restore brings the page back byte for byte.
+  EXPECT_THAT(ReadFileOrDie(dir_ + "/.factdedup/journal.jsonl"),
+              HasSubstr("\"conflicting\":[{\"line\":6,"));
+  ASSERT_TRUE(RestorePage(DefaultFileSystem(), dir_, "Accounts/P.md", "t2").ok());
+  EXPECT_EQ(Page(), kPage);
+}
+
+TEST(ConflictMarker, RoundTripsAndCannotCloseTheCommentEarly) {
+  std::string m = ConflictMarker("value", "a --> b <!-- c");
+  EXPECT_EQ(m, " \u26A0 <!-- factdedup:conflict value with: a - -> b <!- - c -->");
+  EXPECT_EQ(ConflictMarkerLength("fact" + m), m.size());
+  EXPECT_EQ(ConflictMarkerLength("fact <!-- factdedup:conflict value with: x -->"), 0u);
+  EXPECT_EQ(ConflictMarkerLength("fact"), 0u);
+  // Long texts are cut at a character boundary.
+  std::string long_text;
+  for (int i = 0; i < 100; ++i) long_text += "\u00e9";  // 2 bytes each
+  m = ConflictMarker("name", long_text);
+  EXPECT_THAT(m, HasSubstr("\u00e9..."));
+  EXPECT_EQ(ConflictMarkerLength(m), m.size());
+}
+
 TEST(SourcesSuffix, RoundTripsAndRejectsLookalikes) {
   std::vector<Source> sources(2);
   sources[0].path = "Accounts/Microsoft.md";

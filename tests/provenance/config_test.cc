@@ -31,6 +31,19 @@ TEST(ParseConfig, ReadsKeys) {
   EXPECT_FALSE(IsFactSection(c->vault, "Topics"));
 }
 
+TEST(ParseConfig, CheckBudgetsAndAllowList) {
+  absl::StatusOr<Config> c = ParseConfig("", "x.yaml");
+  ASSERT_TRUE(c.ok());
+  EXPECT_EQ(c->max_new_duplicates, 0);
+  EXPECT_EQ(c->max_new_conflicts, 0);
+  c = ParseConfig("check:\n  max_new_duplicates: 3\n  max_new_conflicts: 2\n  allow: [c1, k2]\n",
+                  "x.yaml");
+  ASSERT_TRUE(c.ok()) << c.status();
+  EXPECT_EQ(c->max_new_duplicates, 3);
+  EXPECT_EQ(c->max_new_conflicts, 2);
+  EXPECT_EQ(c->check_allow, (std::vector<std::string>{"c1", "k2"}));
+}
+
 struct ErrorCase {
   std::string yaml;
   std::string message;  // substring, includes "file:line"
@@ -45,6 +58,7 @@ TEST(ParseConfig, ErrorsNameKeyAndLine) {
       {"version: 2\n", "'version' must be 1"},
       {"link_style: links\n", "x.yaml:1:13: 'link_style' must be wikilink, footnote or none"},
       {"dedup:\n  treshold: 0.5\n", "x.yaml:2:3: unknown key 'treshold'"},
+      {"check:\n  max_new_conflicts: many\n", "x.yaml:2:22: 'check.max_new_conflicts'"},
       {"dedup:\n  threshold: 2\n", "'dedup.threshold' must be between"},
       {"- a\n- b\n", "must be a map"},
       {"a: [1\n", "x.yaml:2:1: malformed YAML"},

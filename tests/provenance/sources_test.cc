@@ -52,5 +52,26 @@ TEST(ClusterSources, FollowsSourceRefFromMeetingNoteToRawArticle) {
   EXPECT_EQ(sources[0].path, "Accounts/Microsoft.md");
 }
 
+TEST(LineSources, TheNoteThenItsSourceChain) {
+  absl::StatusOr<Vault> vault = LoadVault(DefaultFileSystem(), SourcePath("data/vault"), Config{});
+  ASSERT_TRUE(vault.ok());
+  LinkResolver resolver(*vault);
+  const std::string meeting = "Meetings/2025-11-12 - Microsoft AI capacity and VAST.md";
+  const int n = vault->FindNote(meeting);
+  ASSERT_GE(n, 0);
+  std::vector<Source> sources = LineSources(*vault, resolver, n, 25);
+  ASSERT_EQ(sources.size(), 2u);
+  EXPECT_EQ(sources[0].path, meeting);
+  EXPECT_EQ(sources[0].line, 25);
+  EXPECT_FALSE(sources[0].section.empty());
+  EXPECT_EQ(sources[0].depth, 0);
+  EXPECT_EQ(sources[1].path, "Inbox/_archive/2025-11-12/2025-11-12 - Announcements.md");
+  EXPECT_EQ(sources[1].depth, 1);
+  EXPECT_EQ(sources[1].via, meeting);
+  // A frontmatter line: the note, no section.
+  sources = LineSources(*vault, resolver, n, 2);
+  EXPECT_EQ(sources[0].section, "");
+}
+
 }  // namespace
 }  // namespace factdedup::provenance

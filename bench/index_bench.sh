@@ -1,0 +1,74 @@
+#!/usr/bin/env bash
+# Incremental index benchmark (issue #6): on a generated vault, a cold full `scan --json`
+# without the index, then — with a warm index — `check` of a change touching 10 notes (a
+# paraphrase bullet added to 10 account pages) against the unchanged copy (--base-dir).
+# Prints both times and the ratio, plus `check` without the index for the same change, and
+# verifies that scan --json is byte-identical with no index, a cold index and a warm index.
+#
+#   bench/index_bench.sh                 # 100k facts
+#   FACTS=10000 bench/index_bench.sh
+#
+# Needs a build (scripts/build.sh; BUILD_DIR as there). Work files go to $WORK (default a
+# temp folder, removed at the end unless KEEP=1).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+BUILD_DIR=${BUILD_DIR:-build}
+FACTS=${FACTS:-100000}
+WORK=${WORK:-$(mktemp -d)}
+BIN="$BUILD_DIR/cli/factdedup"
+for tool in "$BIN" "$BUILD_DIR/bench/gen_vault_tool"; do
+  [[ -x "$tool" ]] || { echo "index_bench.sh: $tool not built (run scripts/build.sh)" >&2; exit 2; }
+done
+cleanup() { [[ "${KEEP:-0}" == 1 ]] || rm -rf "$WORK"; }
+trap cleanup EXIT
+
+# Seconds taken by a command (its stdout to $1); exit status 0 or 1 (findings) is fine.
+timed() {
+  local out=$1; shift
+  local t0 t1 rc=0
+  t0=$(date +%s.%N)
+  "$@" >"$out" 2>>"$WORK/stderr.txt" || rc=$?
+  t1=$(date +%s.%N)
+  [[ $rc -le 1 ]] || { echo "index_bench.sh: '$*' failed ($rc)" >&2; tail -3 "$WORK/stderr.txt" >&2; exit 2; }
+  awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.3f", b - a }'
+}
+
+"$BUILD_DIR/bench/gen_vault_tool" --facts "$FACTS" --seed 1 --out "$WORK" >/dev/null
+V="$WORK/vault"
+cp -r "$V" "$WORK/base"
+cat "$V"/Accounts/*.md "$V"/Meetings/*.md >/dev/null  # page cache warm for every run alike
+
+cold=$(timed "$WORK/cold.json" "$BIN" scan "$V" --json --no-index --quiet)
+first=$(timed "$WORK/first.json" "$BIN" scan "$V" --json --quiet)   # writes the index
+warm=$(timed "$WORK/warm.json" "$BIN" scan "$V" --json --quiet)
+cmp -s "$WORK/cold.json" "$WORK/first.json" || { echo "scan --json differs: no index vs cold index" >&2; exit 1; }
+cmp -s "$WORK/cold.json" "$WORK/warm.json" || { echo "scan --json differs: no index vs warm index" >&2; exit 1; }
+
+# The change: a paraphrase of each page's first bullet, right after it, on 10 account pages.
+n=0
+for page in "$V"/Accounts/*.md; do
+  awk 'BEGIN { done = 0 } { print } !done && /^- / { print "- As noted before, " substr($0, 3); done = 1 }' \
+    "$page" >"$page.tmp" && mv "$page.tmp" "$page"
+  n=$((n + 1)); [[ $n -lt 10 ]] || break
+done
+
+check_noindex=$(timed "$WORK/check0.txt" "$BIN" check "$V" --base-dir "$WORK/base" --no-index)
+check_warm=$(timed "$WORK/check1.txt" "$BIN" check "$V" --base-dir "$WORK/base")
+cmp -s "$WORK/check0.txt" "$WORK/check1.txt" || { echo "check output differs with the index" >&2; exit 1; }
+findings=$(grep -c 'duplicate' "$WORK/check1.txt" || true)
+facts=$(grep -m1 '^  "facts"' "$WORK/cold.json" | tr -dc 0-9)
+
+echo "factdedup index benchmark: $facts facts, $(ls "$V"/Accounts | wc -l) account pages, $(nproc) cores"
+echo "| run | seconds |"
+echo "|---|---|"
+echo "| cold full scan --json, no index | $cold |"
+echo "| scan --json, building the index | $first |"
+echo "| scan --json, warm index | $warm |"
+echo "| check --base-dir, 10 notes changed, no index | $check_noindex |"
+echo "| check --base-dir, 10 notes changed, warm index | $check_warm |"
+awk -v c="$cold" -v w="$check_warm" 'BEGIN { printf "ratio cold scan / warm check: %.1fx\n", c / w }'
+echo "check findings lines mentioning 'duplicate': $findings; scan --json identical with and without the index"
+echo "stage times of the warm scan (scan --timings):"
+
+"$BIN" scan "$V" --timings >/dev/null 2>"$WORK/t.txt" || true
+grep '^factdedup: ' "$WORK/t.txt" | sed 's/^factdedup: /  /'

@@ -1,0 +1,49 @@
+// Scans through the vault's incremental index (provenance/index.h), for `scan` and `check`.
+//
+//   IndexedScanner scanner(root, options, /*enabled=*/!args.Has("no-index"));
+//   absl::StatusOr<ScanResult> now = scanner.Scan(vault, options);       // the vault at root
+//   absl::StatusOr<ScanResult> then = scanner.ScanOther(base, options);  // reuses, never saves
+//   scanner.Save();
+//
+// A bad index is reported with one line on stderr and rebuilt. Save() writes
+// <root>/.factdedup/index.bin when it can; on a read-only vault it writes nothing and says
+// nothing. Disabled, it scans exactly like provenance::ScanVault.
+#ifndef FACTDEDUP_CLI_INDEXED_SCAN_H_
+#define FACTDEDUP_CLI_INDEXED_SCAN_H_
+
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "dedup/engine.h"
+#include "provenance/index.h"
+#include "provenance/scan.h"
+#include "provenance/vault.h"
+
+namespace factdedup::cli {
+
+class IndexedScanner {
+ public:
+  IndexedScanner(std::string root, const dedup::DedupOptions& options, bool enabled);
+
+  // Scans the vault at `root`; its notes become the index Save() writes.
+  absl::StatusOr<provenance::ScanResult> Scan(const provenance::Vault& vault,
+                                              const dedup::DedupOptions& options);
+  // Scans another copy of the vault (a base), reusing notes of the same content.
+  absl::StatusOr<provenance::ScanResult> ScanOther(const provenance::Vault& vault,
+                                                   const dedup::DedupOptions& options);
+  // Writes the index of the last Scan(), if enabled and writable. Failures are ignored.
+  void Save();
+
+  const provenance::IndexStats& stats() const { return stats_; }
+
+ private:
+  std::string root_;
+  bool enabled_;
+  provenance::FactIndex previous_, next_;
+  bool scanned_ = false;
+  provenance::IndexStats stats_;
+};
+
+}  // namespace factdedup::cli
+
+#endif  // FACTDEDUP_CLI_INDEXED_SCAN_H_

@@ -1,0 +1,341 @@
+#include "provenance/index.h"
+
+#include <algorithm>
+#include <atomic>
+#include <thread>
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "dedup/hash.h"
+#include "dedup/minhash.h"
+#include "provenance/internal/codec.h"
+
+namespace factdedup::provenance {
+namespace {
+
+using internal::Reader;
+using internal::Writer;
+
+constexpr absl::string_view kMagic("FDINDEX\n", 8);
+// The engine's MinHash sets are of single tokens (dedup/engine.cc).
+constexpr uint32_t kShingleSize = 1;
+// Sanity bounds on counts read from a file, before anything is allocated for them.
+constexpr uint64_t kMaxTokens = 1 << 20;
+
+// Token flag bits: kind in the low 3 bits.
+constexpr uint8_t kKindMask = 0x07, kLowercase = 0x08, kCapitalized = 0x10, kKept = 0x20;
+// NormalizedText flag bits.
+constexpr uint8_t kTruncated = 1, kRepaired = 2, kSuspect = 4;
+
+uint32_t NormalizeFlags(const dedup::NormalizeOptions& o) {
+  return (o.repair_mojibake ? 1u : 0u) | (o.fold_accents ? 2u : 0u) | (o.stem ? 4u : 0u) |
+         (o.canonicalize_numbers ? 8u : 0u) | (o.drop_stopwords ? 16u : 0u);
+}
+
+void PutParams(const IndexParams& p, Writer* w) {
+  w->PutU32(p.normalizer_version);
+  w->PutU32(p.normalize_flags);
+  w->PutU64(p.token_hash_seed);
+  w->PutU64(p.minhash_seed);
+  w->PutU32(p.num_perm);
+  w->PutU32(p.lsh_bands);
+  w->PutU32(p.lsh_rows);
+  w->PutU32(p.shingle_size);
+}
+
+bool GetParams(Reader* r, IndexParams* p) {
+  return r->GetU32(&p->normalizer_version) && r->GetU32(&p->normalize_flags) &&
+         r->GetU64(&p->token_hash_seed) && r->GetU64(&p->minhash_seed) && r->GetU32(&p->num_perm) &&
+         r->GetU32(&p->lsh_bands) && r->GetU32(&p->lsh_rows) && r->GetU32(&p->shingle_size);
+}
+
+bool SameToken(const dedup::Token& a, const dedup::Token& b) {
+  return a.text == b.text && a.kind == b.kind && a.lowercase == b.lowercase &&
+         a.capitalized == b.capitalized;
+}
+
+// `tokens` is the subsequence of `all_tokens` that is not a dropped stop word (see
+// dedup/normalize.cc), so each token is written once with a "kept" bit.
+void PutNormalized(const dedup::NormalizedText& t, Writer* w) {
+  w->PutString(t.clean);
+  w->PutU8((t.truncated ? kTruncated : 0) | (t.repaired_mojibake ? kRepaired : 0) |
+           (t.suspect_mojibake ? kSuspect : 0));
+  w->PutVarint(t.all_tokens.size());
+  size_t kept = 0;
+  for (const dedup::Token& tok : t.all_tokens) {
+    const bool is_kept = kept < t.tokens.size() && SameToken(t.tokens[kept], tok);
+    kept += is_kept;
+    w->PutU8(static_cast<uint8_t>(tok.kind) | (tok.lowercase ? kLowercase : 0) |
+             (tok.capitalized ? kCapitalized : 0) | (is_kept ? kKept : 0));
+    w->PutString(tok.text);
+  }
+}
+
+bool GetNormalized(Reader* r, dedup::NormalizedText* t) {
+  uint8_t flags;
+  uint64_t n;
+  if (!r->GetString(&t->clean) || !r->GetU8(&flags) || !r->GetVarint(&n) || n > kMaxTokens ||
+      n * 2 > r->remaining()) {
+    return false;
+  }
+  t->truncated = flags & kTruncated;
+  t->repaired_mojibake = flags & kRepaired;
+  t->suspect_mojibake = flags & kSuspect;
+  t->all_tokens.resize(n);
+  for (dedup::Token& tok : t->all_tokens) {
+    uint8_t f;
+    if (!r->GetU8(&f) || !r->GetString(&tok.text)) return false;
+    if ((f & kKindMask) > static_cast<uint8_t>(dedup::TokenKind::kName)) return false;
+    tok.kind = static_cast<dedup::TokenKind>(f & kKindMask);
+    tok.lowercase = f & kLowercase;
+    tok.capitalized = f & kCapitalized;
+    if (f & kKept) t->tokens.push_back(tok);
+  }
+  return true;
+}
+
+void PutNote(const IndexedNote& note, Writer* w) {
+  w->PutString(note.path);
+  w->PutVarint(note.size);
+  w->PutU64(static_cast<uint64_t>(note.mtime_ns));
+  w->PutU64(note.content_hash);
+  w->PutVarint(note.facts.size());
+  for (const IndexedFact& f : note.facts) {
+    w->PutVarint(static_cast<uint64_t>(f.line));
+    w->PutU64(f.text_hash);
+    PutNormalized(f.normalized, w);
+  }
+}
+
+bool GetNote(Reader* r, IndexedNote* note) {
+  uint64_t size, mtime, facts;
+  if (!r->GetString(&note->path) || !r->GetVarint(&size) || !r->GetU64(&mtime) ||
+      !r->GetU64(&note->content_hash) || !r->GetVarint(&facts) || facts > r->remaining()) {
+    return false;
+  }
+  note->size = size;
+  note->mtime_ns = static_cast<int64_t>(mtime);
+  note->facts.resize(facts);
+  for (IndexedFact& f : note->facts) {
+    uint64_t line;
+    if (!r->GetVarint(&line) || line > (1u << 31) || !r->GetU64(&f.text_hash) ||
+        !GetNormalized(r, &f.normalized)) {
+      return false;
+    }
+    f.line = static_cast<int>(line);
+  }
+  return true;
+}
+
+// Calls fn(i) for every i in [0, n) on `threads` threads (static interleaving).
+template <typename Fn>
+void ForEachParallel(size_t n, int threads, Fn fn) {
+  if (threads <= 0) threads = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  threads = static_cast<int>(std::min<size_t>(static_cast<size_t>(threads), n / 64 + 1));
+  std::atomic<size_t> next{0};
+  auto work = [&] {
+    for (size_t b; (b = next.fetch_add(64)) < n;) {
+      for (size_t i = b; i < std::min(n, b + 64); ++i) fn(i);
+    }
+  };
+  std::vector<std::thread> pool;
+  for (int t = 1; t < threads; ++t) pool.emplace_back(work);
+  work();
+  for (std::thread& t : pool) t.join();
+}
+
+// A saved fact of `note` with text hash `hash`, preferably at `line`, or nullptr.
+// Normalization depends on the text alone, so a fact that moved is still found.
+const IndexedFact* FindFact(const IndexedNote& note, int line, uint64_t hash) {
+  auto it = std::lower_bound(note.facts.begin(), note.facts.end(), line,
+                             [](const IndexedFact& f, int l) { return f.line < l; });
+  if (it != note.facts.end() && it->line == line && it->text_hash == hash) return &*it;
+  for (const IndexedFact& f : note.facts) {
+    if (f.text_hash == hash) return &f;
+  }
+  return nullptr;
+}
+
+}  // namespace
+
+IndexParams ParamsFor(const dedup::DedupOptions& options) {
+  IndexParams p;
+  p.normalizer_version = dedup::kNormalizerVersion;
+  p.normalize_flags = NormalizeFlags(options.normalize);
+  p.token_hash_seed = dedup::kDefaultHashSeed;
+  p.minhash_seed = options.minhash.seed;
+  p.num_perm = static_cast<uint32_t>(options.minhash.num_perm);
+  const dedup::LshParams lsh =
+      dedup::LshIndex::ParamsForThreshold(options.minhash.num_perm, options.lsh_threshold);
+  p.lsh_bands = static_cast<uint32_t>(lsh.bands);
+  p.lsh_rows = static_cast<uint32_t>(lsh.rows);
+  p.shingle_size = kShingleSize;
+  return p;
+}
+
+std::string FactIndex::Encode() const {
+  Writer body;
+  body.PutVarint(notes_.size());
+  for (const IndexedNote& note : notes_) PutNote(note, &body);
+  Writer w;
+  w.PutBytes(kMagic);
+  w.PutU32(kIndexFormatVersion);
+  PutParams(params_, &w);
+  w.PutU64(body.data().size());
+  w.PutU64(dedup::Hash64(body.data(), 0));
+  w.PutBytes(body.data());
+  return w.Release();
+}
+
+absl::Status FactIndex::Decode(absl::string_view bytes) {
+  notes_.clear();
+  by_content_.clear();
+  by_path_.clear();
+  Reader r(bytes);
+  absl::string_view magic;
+  uint32_t version;
+  if (!r.GetBytes(kMagic.size(), &magic) || magic != kMagic) {
+    return absl::FailedPreconditionError("not a factdedup index (bad magic bytes)");
+  }
+  if (!r.GetU32(&version) || version != kIndexFormatVersion) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("index format version ", version, ", expected ", kIndexFormatVersion));
+  }
+  IndexParams saved;
+  if (!GetParams(&r, &saved)) return absl::DataLossError("index truncated in its header");
+  if (!(saved == params_)) {
+    return absl::FailedPreconditionError(
+        "index built with other parameters (normalizer, hash seed, MinHash or LSH settings)");
+  }
+  uint64_t size, checksum;
+  absl::string_view body;
+  if (!r.GetU64(&size) || !r.GetU64(&checksum) || size != r.remaining() ||
+      !r.GetBytes(size, &body)) {
+    return absl::DataLossError("index truncated (body size does not match the file)");
+  }
+  if (dedup::Hash64(body, 0) != checksum) return absl::DataLossError("index checksum mismatch");
+  Reader b(body);
+  uint64_t count;
+  std::vector<IndexedNote> notes;
+  bool ok = b.GetVarint(&count) && count <= b.remaining();
+  if (ok) notes.resize(count);
+  for (size_t i = 0; ok && i < notes.size(); ++i) ok = GetNote(&b, &notes[i]);
+  if (!ok || b.remaining() != 0) return absl::DataLossError("index body is malformed");
+  for (IndexedNote& note : notes) Add(std::move(note));
+  return absl::OkStatus();
+}
+
+const IndexedNote* FactIndex::FindByContent(uint64_t content_hash) const {
+  auto it = by_content_.find(content_hash);
+  return it == by_content_.end() ? nullptr : &notes_[it->second];
+}
+
+const IndexedNote* FactIndex::FindByPath(absl::string_view path) const {
+  auto it = by_path_.find(path);
+  return it == by_path_.end() ? nullptr : &notes_[it->second];
+}
+
+void FactIndex::Add(IndexedNote note) {
+  std::sort(note.facts.begin(), note.facts.end(),
+            [](const IndexedFact& a, const IndexedFact& b) { return a.line < b.line; });
+  by_content_[note.content_hash] = notes_.size();
+  by_path_[note.path] = notes_.size();
+  notes_.push_back(std::move(note));
+}
+
+FactIndex LoadIndex(FileSystem* fs, const std::string& root, const dedup::DedupOptions& options,
+                    std::string* problem) {
+  problem->clear();
+  FactIndex index(options);
+  const std::string path = JoinPath(root, kIndexFile);
+  absl::StatusOr<FileInfo> info = fs->Stat(path, /*follow=*/true);
+  if (!info.ok()) return index;  // no index yet
+  absl::StatusOr<std::string> bytes = fs->ReadFile(path, uint64_t{4} << 30);
+  if (!bytes.ok()) {
+    *problem = absl::StrCat(path, ": cannot read the index (", bytes.status().message(),
+                            "); rebuilding it");
+    return index;
+  }
+  if (absl::Status s = index.Decode(*bytes); !s.ok()) {
+    *problem = absl::StrCat(path, ": ", s.message(), "; rebuilding it");
+  }
+  return index;
+}
+
+absl::Status SaveIndex(FileSystem* fs, const std::string& root, const FactIndex& index) {
+  const std::string dir = JoinPath(root, kIndexDir);
+  if (absl::Status s = fs->MakeDirs(dir); !s.ok()) return s;
+  // The index is a cache: keep it, its temp files and this file out of the vault's git status.
+  const std::string ignore = JoinPath(dir, ".gitignore");
+  if (!fs->Stat(ignore, /*follow=*/false).ok()) {
+    if (absl::Status s =
+            fs->WriteFileAtomic(ignore, ".gitignore\nindex.bin\nindex.bin.*\n", std::nullopt);
+        !s.ok()) {
+      return s;
+    }
+  }
+  return fs->WriteFileAtomic(JoinPath(root, kIndexFile), index.Encode(), std::nullopt);
+}
+
+absl::StatusOr<ScanResult> ScanVaultIndexed(const Vault& vault, const dedup::DedupOptions& options,
+                                            absl::Span<const FactIndex* const> previous,
+                                            FactIndex* next, IndexStats* stats) {
+  ScanResult result;
+  result.facts = DedupFacts(vault);
+  std::vector<dedup::Item> items = DedupItems(vault, result.facts);
+  // One entry per note; facts are filled in below, in item order.
+  std::vector<IndexedNote> notes(vault.notes.size());
+  std::vector<const IndexedNote*> saved(vault.notes.size());
+  for (size_t n = 0; n < vault.notes.size(); ++n) {
+    const Note& note = vault.notes[n];
+    notes[n] = {note.path, note.read_size, note.read_mtime_ns, dedup::Hash64(note.content), {}};
+    for (const FactIndex* p : previous) {
+      if (saved[n] == nullptr) saved[n] = p->FindByContent(notes[n].content_hash);
+    }
+    (saved[n] != nullptr ? stats->notes_reused : stats->notes_indexed)++;
+    for (const FactIndex* p : previous) {
+      if (saved[n] == nullptr) saved[n] = p->FindByPath(note.path);
+    }
+  }
+  std::vector<IndexedFact> facts(items.size());
+  std::vector<size_t> missing;
+  for (size_t i = 0; i < items.size(); ++i) {
+    const Fact& f = result.fact(vault, static_cast<int>(i));
+    facts[i].line = f.line;
+    facts[i].text_hash = dedup::Hash64(items[i].text);
+    const IndexedNote* s = saved[result.facts[i].note];
+    const IndexedFact* hit = s == nullptr ? nullptr : FindFact(*s, f.line, facts[i].text_hash);
+    if (hit != nullptr) {
+      facts[i].normalized = hit->normalized;
+    } else {
+      missing.push_back(i);
+    }
+  }
+  stats->facts_reused += static_cast<int64_t>(items.size() - missing.size());
+  stats->facts_normalized += static_cast<int64_t>(missing.size());
+  const dedup::Normalizer normalizer(options.normalize);
+  std::vector<absl::Status> errors(missing.size());
+  ForEachParallel(missing.size(), options.threads, [&](size_t k) {
+    absl::StatusOr<dedup::NormalizedText> t = normalizer.Normalize(items[missing[k]].text);
+    if (t.ok()) {
+      facts[missing[k]].normalized = *std::move(t);
+    } else {
+      errors[k] = t.status();
+    }
+  });
+  for (const absl::Status& s : errors) {
+    if (!s.ok()) return s;
+  }
+  for (size_t i = 0; i < items.size(); ++i) items[i].normalized = &facts[i].normalized;
+  absl::StatusOr<dedup::DedupResult> d = dedup::Deduplicate(items, options);
+  if (!d.ok()) return d.status();
+  result.dedup = std::move(*d);
+  if (next == nullptr) return result;
+  for (size_t i = 0; i < items.size(); ++i) {
+    notes[result.facts[i].note].facts.push_back(std::move(facts[i]));
+  }
+  for (IndexedNote& note : notes) next->Add(std::move(note));
+  return result;
+}
+
+}  // namespace factdedup::provenance

@@ -1,0 +1,129 @@
+// The incremental index: each note's facts, normalized, saved at <vault>/.factdedup/index.bin so
+// that a later scan normalizes only the facts of notes that changed.
+//
+//   std::string problem;
+//   FactIndex previous = LoadIndex(fs, root, options, &problem);  // empty if absent or bad
+//   FactIndex next(options);
+//   IndexStats stats;
+//   absl::StatusOr<ScanResult> r = ScanVaultIndexed(vault, options, {&previous}, &next, &stats);
+//   SaveIndex(fs, root, next);  // may fail on a read-only vault: the scan result still holds
+//
+// The file describes itself (docs/index-format.md): magic bytes, format version, and every
+// parameter that makes its entries comparable (normalizer version and options, token hash
+// seed, MinHash seed and permutations, LSH bands x rows, shingle size), then a checksum over
+// the body. Any mismatch or damage makes LoadIndex return an empty index and say why; a saved
+// index is never trusted in part. Entries are keyed by content: a note is reused when its
+// XXH3 matches (path, size and mtime are recorded too), and within it a fact by its line and
+// the XXH3 of its text (a changed note reuses its unchanged facts), so a base copy of the vault at
+// other paths or mtimes reuses it as well. Results are identical with and without an index.
+#ifndef FACTDEDUP_PROVENANCE_INDEX_H_
+#define FACTDEDUP_PROVENANCE_INDEX_H_
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "absl/types/span.h"
+#include "dedup/engine.h"
+#include "dedup/normalize.h"
+#include "provenance/io.h"
+#include "provenance/scan.h"
+#include "provenance/vault.h"
+
+namespace factdedup::provenance {
+
+// Bumped whenever the layout of index.bin changes.
+inline constexpr uint32_t kIndexFormatVersion = 1;
+// The index file, relative to the vault root.
+inline constexpr absl::string_view kIndexDir = ".factdedup";
+inline constexpr absl::string_view kIndexFile = ".factdedup/index.bin";
+
+struct IndexedFact {
+  int line = 0;            // 1-based line of the bullet
+  uint64_t text_hash = 0;  // XXH3 of the text compared (dedup::Item::text)
+  dedup::NormalizedText normalized;
+};
+
+struct IndexedNote {
+  std::string path;  // vault-relative
+  uint64_t size = 0;
+  int64_t mtime_ns = 0;
+  uint64_t content_hash = 0;       // XXH3 of the note's bytes
+  std::vector<IndexedFact> facts;  // sorted by line
+};
+
+// Parameters an index was built with; two indexes are comparable only when all are equal.
+struct IndexParams {
+  uint32_t normalizer_version = 0;
+  uint32_t normalize_flags = 0;  // NormalizeOptions, one bit per field
+  uint64_t token_hash_seed = 0;
+  uint64_t minhash_seed = 0;
+  uint32_t num_perm = 0;
+  uint32_t lsh_bands = 0;
+  uint32_t lsh_rows = 0;
+  uint32_t shingle_size = 0;
+  friend bool operator==(const IndexParams&, const IndexParams&) = default;
+};
+
+IndexParams ParamsFor(const dedup::DedupOptions& options);
+
+class FactIndex {
+ public:
+  explicit FactIndex(const dedup::DedupOptions& options) : params_(ParamsFor(options)) {}
+
+  // Replaces the contents with a saved index. Fails, leaving the index empty, on a wrong
+  // magic or format version (kFailedPrecondition), other parameters (kFailedPrecondition),
+  // or a truncated or corrupt body (kDataLoss); the message says which.
+  absl::Status Decode(absl::string_view bytes);
+  std::string Encode() const;
+
+  // The saved note with this content, or nullptr.
+  const IndexedNote* FindByContent(uint64_t content_hash) const;
+  // The saved note at this vault-relative path, or nullptr.
+  const IndexedNote* FindByPath(absl::string_view path) const;
+  // Adds a note (a later note with the same content replaces the earlier in lookups).
+  void Add(IndexedNote note);
+
+  const std::vector<IndexedNote>& notes() const { return notes_; }
+  const IndexParams& params() const { return params_; }
+
+ private:
+  IndexParams params_;
+  std::vector<IndexedNote> notes_;
+  absl::flat_hash_map<uint64_t, size_t> by_content_;
+  absl::flat_hash_map<std::string, size_t> by_path_;
+};
+
+// Reads <root>/.factdedup/index.bin. A missing file gives an empty index and no problem; an
+// unreadable or invalid one gives an empty index and a one-line `problem` for the user.
+FactIndex LoadIndex(FileSystem* fs, const std::string& root, const dedup::DedupOptions& options,
+                    std::string* problem);
+
+// Writes the index atomically (temp file in .factdedup/, fsync, rename): concurrent runs leave
+// the last writer's complete file. Also writes .factdedup/.gitignore (index.bin and its temp
+// files, itself) if there is none. Fails on a read-only vault; callers may ignore that.
+absl::Status SaveIndex(FileSystem* fs, const std::string& root, const FactIndex& index);
+
+struct IndexStats {
+  int64_t notes_reused = 0;      // notes whose content was in the previous index
+  int64_t notes_indexed = 0;     // new or changed notes (unchanged facts still reused)
+  int64_t facts_reused = 0;      // facts whose normalization came from the index
+  int64_t facts_normalized = 0;  // facts normalized in this run
+};
+
+// ScanVault, taking each fact's normalization from the first of `previous` that has its
+// note's content, else its note's path (a changed note), when the fact's text is there;
+// normalizing the others. Fills `next` (built
+// with the same options; may be null) with every note of the vault and adds to `stats`. The
+// result equals ScanVault(vault, options).
+absl::StatusOr<ScanResult> ScanVaultIndexed(const Vault& vault, const dedup::DedupOptions& options,
+                                            absl::Span<const FactIndex* const> previous,
+                                            FactIndex* next, IndexStats* stats);
+
+}  // namespace factdedup::provenance
+
+#endif  // FACTDEDUP_PROVENANCE_INDEX_H_

@@ -1,0 +1,761 @@
+// Claim slot extraction and comparison (the contract is in claim_slots.h).
+#include "provenance/internal/claim_slots.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <map>
+#include <optional>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
+#include "absl/strings/strip.h"
+#include "absl/types/span.h"
+
+namespace factdedup::provenance::internal {
+namespace {
+
+using dedup::Token;
+using dedup::TokenKind;
+
+constexpr const char* kMonths[] = {"january",   "february", "march",    "april",
+                                   "may",       "june",     "july",     "august",
+                                   "september", "october",  "november", "december"};
+
+int ParseInt(absl::string_view s) {
+  int v = 0;
+  if (!absl::SimpleAtoi(s, &v)) return -1;
+  return v;
+}
+
+bool IsYear(absl::string_view w) {
+  if (w.size() != 4) return false;
+  int y = ParseInt(w);
+  return y >= 1990 && y <= 2100;
+}
+
+// "this|next|last" + "year|month|quarter" against the reference month index.
+std::optional<Interval> RelativePeriod(absl::string_view which, absl::string_view unit, int ref) {
+  std::string w = absl::AsciiStrToLower(which), u = absl::AsciiStrToLower(unit);
+  int d = w == "this" ? 0 : w == "next" ? 1 : w == "last" ? -1 : 2;
+  if (d == 2) return std::nullopt;
+  if (u == "year") {
+    int y = ref / 12 + d;
+    return Interval{y * 12, y * 12 + 11};
+  }
+  if (u == "month") return Interval{ref + d, ref + d};
+  if (u == "quarter") {
+    int q = ref / 3 * 3 + 3 * d;
+    return Interval{q, q + 2};
+  }
+  return std::nullopt;
+}
+
+// The year that puts `month` nearest to the reference month index.
+int NearestMonthIndex(int month, int ref) {
+  if (ref <= 0) return 0;
+  int year = ref / 12;
+  int best = 0, best_d = 1 << 30;
+  for (int y = year - 1; y <= year + 1; ++y) {
+    int idx = y * 12 + month - 1;
+    int d = std::abs(idx - ref);
+    if (d < best_d) best = idx, best_d = d;
+  }
+  return best;
+}
+
+// The event a date is attached to: the role word nearest to it within its clause (up to 8
+// words before, 4 after). Only dates with the same role are compared across clusters.
+struct RoleWord {
+  const char* prefix;
+  const char* role;
+};
+constexpr RoleWord kRoleWords[] = {
+    {"deploy", "deploy"},  {"live", "deploy"},    {"deliver", "deploy"},  {"floor", "deploy"},
+    {"ready", "deploy"},   {"rollout", "deploy"}, {"launch", "deploy"},   {"ship", "deploy"},
+    {"install", "deploy"}, {"decid", "decide"},   {"decision", "decide"}, {"order", "order"},
+    {"purchas", "order"},  {"meet", "meet"},      {"call", "meet"},       {"keynote", "meet"},
+    {"workshop", "meet"},  {"session", "meet"},   {"present", "meet"},    {"roadshow", "meet"},
+    {"sync", "meet"},      {"schedul", "meet"},   {"deal", "deal"},       {"contract", "deal"},
+    {"return", "return"},  {"poc", "poc"},        {"test", "poc"},
+};
+
+std::string RoleOf(absl::string_view w) {
+  std::string lower = absl::AsciiStrToLower(w);
+  for (const RoleWord& r : kRoleWords) {
+    if (absl::StartsWith(lower, r.prefix)) return r.role;
+  }
+  return "";
+}
+
+void AssignRoles(absl::string_view text, std::vector<DateHit>* dates) {
+  std::vector<Word> w = Words(text);
+  for (DateHit& h : *dates) {
+    // Clause bounds around the date.
+    size_t lo = 0, hi = text.size();
+    for (size_t i = h.begin; i > 0; --i) {
+      char c = text[i - 1];
+      if (c == ';' || c == '(' || (c == ':' && i < text.size() && text[i] == ' ')) {
+        lo = i;
+        break;
+      }
+    }
+    for (size_t i = h.end; i < text.size(); ++i) {
+      char c = text[i];
+      if (c == ';' || c == ')' || c == '(' ||
+          (c == ':' && i + 1 < text.size() && text[i + 1] == ' ')) {
+        hi = i;
+        break;
+      }
+    }
+    int before = -1, after = -1;
+    for (int i = 0; i < static_cast<int>(w.size()); ++i) {
+      if (w[i].end <= h.begin && w[i].begin >= lo) before = i;
+      if (w[i].begin >= h.end && w[i].end <= hi && after < 0) after = i;
+    }
+    std::string role;
+    for (int d = 0; d < 8 && role.empty(); ++d) {
+      if (before >= 0 && before - d >= 0 && w[before - d].begin >= lo) {
+        role = RoleOf(w[before - d].text);
+      }
+      if (role.empty() && d < 4 && after >= 0 && after + d < static_cast<int>(w.size()) &&
+          w[after + d].end <= hi) {
+        role = RoleOf(w[after + d].text);
+      }
+    }
+    h.role = role;
+  }
+}
+
+bool HasWordCI(absl::string_view text, absl::string_view phrase, size_t* at = nullptr) {
+  std::string lower = absl::AsciiStrToLower(text);
+  size_t pos = 0;
+  while ((pos = lower.find(std::string(phrase), pos)) != std::string::npos) {
+    bool left = pos == 0 || !IsWordByte(lower, pos - 1);
+    size_t e = pos + phrase.size();
+    bool right = e >= lower.size() || !IsWordByte(lower, e);
+    if (left && right) {
+      if (at) *at = pos;
+      return true;
+    }
+    ++pos;
+  }
+  return false;
+}
+
+// End of the clause that starts at `from`: the next ';', ')', ". " or end.
+size_t ClauseEnd(absl::string_view s, size_t from) {
+  for (size_t i = from; i < s.size(); ++i) {
+    if (s[i] == ';' || s[i] == ')') return i;
+    if (s[i] == '.' && (i + 1 == s.size() || s[i + 1] == ' ')) return i;
+  }
+  return s.size();
+}
+
+size_t ClauseStart(absl::string_view s, size_t before) {
+  for (size_t i = before; i > 0; --i) {
+    char c = s[i - 1];
+    if (c == ';' || c == '(' || c == ':' || c == ',') return i;
+    if (c == '.' && i < s.size() && s[i] == ' ') return i;
+  }
+  return 0;
+}
+
+// Superseded regions: "previously X" (to the end of its clause), "X is no longer ..."
+// (the clause), "moved ... from X to Y" (X).
+std::vector<std::pair<size_t, size_t>> SupersededRegions(absl::string_view s) {
+  std::vector<std::pair<size_t, size_t>> out;
+  std::string lower = absl::AsciiStrToLower(s);
+  for (absl::string_view marker : {"previously", "formerly", "originally"}) {
+    size_t pos = 0;
+    while ((pos = lower.find(std::string(marker), pos)) != std::string::npos) {
+      // "previously worked together" is history, not a superseded value: require a value.
+      size_t e = ClauseEnd(s, pos);
+      out.push_back({pos, e});
+      pos = e;
+    }
+  }
+  size_t pos = 0;
+  while ((pos = lower.find("no longer", pos)) != std::string::npos) {
+    out.push_back({ClauseStart(s, pos), ClauseEnd(s, pos)});
+    pos += 9;
+  }
+  for (absl::string_view verb : {"moved", "moving", "rescheduled", "postponed", "shifted"}) {
+    size_t at = 0;
+    if (!HasWordCI(s, verb, &at)) continue;
+    size_t from = lower.find(" from ", at);
+    if (from == std::string::npos) continue;
+    size_t to = lower.find(" to ", from + 6);
+    if (to == std::string::npos) continue;
+    out.push_back({from + 1, to});
+  }
+  return out;
+}
+
+constexpr const char* kOnWords[] = {"continues", "continue", "continued", "remains",
+                                    "remain",    "retained", "persists",  "still"};
+constexpr const char* kOffWords[] = {"removed",     "removal",      "ended",        "lifted",
+                                     "terminated",  "termination",  "revoked",      "revocation",
+                                     "cancelled",   "canceled",     "cancellation", "eliminated",
+                                     "elimination", "discontinued", "dropped",      "scrapped"};
+constexpr const char* kSkipAfterNot[] = {"yet", "currently", "always", "be",   "been", "being", "a",
+                                         "an",  "the",       "to",     "ever", "even", "fully"};
+
+bool InList(absl::string_view w, absl::Span<const char* const> list) {
+  for (const char* x : list) {
+    if (w == x) return true;
+  }
+  return false;
+}
+
+// "won't", "didn't", "isn't": Words() splits at the apostrophe, leaving these before "t".
+constexpr const char* kNtStems[] = {"don",    "doesn",   "didn",  "won",   "isn",
+                                    "aren",   "wasn",    "weren", "can",   "couldn",
+                                    "wouldn", "shouldn", "hasn",  "haven", "hadn"};
+
+// Whether lowercase word `i` negates what follows: "not", "never", "cannot", "no" (but not
+// "no longer", an update, nor "no more/less than", a qualifier) and "n't" forms.
+bool IsNegation(const std::vector<std::string>& lw, size_t i) {
+  const std::string& w = lw[i];
+  if (w == "not" || w == "never" || w == "cannot") return true;
+  if (w == "no") {
+    return i + 1 < lw.size() && lw[i + 1] != "longer" && lw[i + 1] != "more" && lw[i + 1] != "less";
+  }
+  return w == "t" && i > 0 && InList(lw[i - 1], kNtStems);
+}
+
+std::string VerbBase(absl::string_view w) {
+  if (w == "has" || w == "had" || w == "having") return "have";
+  if (w == "is" || w == "are" || w == "was" || w == "were") return "be";
+  std::string s(w);
+  if (s.size() > 4 && absl::EndsWith(s, "ing"))
+    s.resize(s.size() - 3);
+  else if (s.size() > 3 && absl::EndsWith(s, "ed"))
+    s.resize(s.size() - 2);
+  else if (s.size() > 3 && absl::EndsWith(s, "es"))
+    s.resize(s.size() - 2);
+  else if (s.size() > 3 && absl::EndsWith(s, "s"))
+    s.resize(s.size() - 1);
+  return s;
+}
+
+absl::StatusOr<std::vector<std::string>> ContentTokens(const dedup::Normalizer& n,
+                                                       absl::string_view text) {
+  absl::StatusOr<dedup::NormalizedText> t = n.Normalize(text);
+  if (!t.ok()) return t.status();
+  std::vector<std::string> out;
+  for (const Token& tok : t->tokens) {
+    if (tok.kind != TokenKind::kWord && tok.kind != TokenKind::kName) continue;
+    if (tok.text.size() < 2 || IsMonthOrDayWord(tok.text)) continue;
+    out.push_back(tok.text);
+  }
+  std::sort(out.begin(), out.end());
+  out.erase(std::unique(out.begin(), out.end()), out.end());
+  return out;
+}
+
+bool Close(double a, double b) { return std::fabs(a - b) <= 1e-9 * std::max(1.0, std::fabs(a)); }
+
+bool Compatible(double a, Qualifier qa, double b, Qualifier qb) {
+  if (Close(a, b))
+    return !((qa == Qualifier::kAtLeast && qb == Qualifier::kAtMost) ||
+             (qa == Qualifier::kAtMost && qb == Qualifier::kAtLeast));
+  if (qa == Qualifier::kAtLeast && b > a) return true;
+  if (qb == Qualifier::kAtLeast && a > b) return true;
+  if (qa == Qualifier::kAtMost && b < a) return true;
+  if (qb == Qualifier::kAtMost && a < b) return true;
+  if ((qa == Qualifier::kAbout || qb == Qualifier::kAbout) &&
+      std::fabs(a - b) <= 0.1 * std::max(std::fabs(a), std::fabs(b))) {
+    return true;
+  }
+  return false;
+}
+
+size_t SharedCount(const std::set<std::string>& a, const std::set<std::string>& b) {
+  size_t n = 0;
+  for (const std::string& t : a) n += b.count(t);
+  return n;
+}
+
+}  // namespace
+
+// Letters for word splitting: ASCII letters and any byte of a multi-byte UTF-8 sequence,
+// except the bytes of the typographic apostrophe and quotes (U+2018/2019/201C/201D).
+bool IsWordByte(absl::string_view s, size_t i) {
+  unsigned char c = static_cast<unsigned char>(s[i]);
+  if (c < 0x80) return IsUpper(s[i]) || IsLower(s[i]);
+  // U+2018..U+201D are E2 80 98..9D.
+  auto quote_at = [&](size_t start) {
+    return start + 2 < s.size() && static_cast<unsigned char>(s[start]) == 0xE2 &&
+           static_cast<unsigned char>(s[start + 1]) == 0x80 &&
+           static_cast<unsigned char>(s[start + 2]) >= 0x98 &&
+           static_cast<unsigned char>(s[start + 2]) <= 0x9D;
+  };
+  for (size_t back = 0; back < 3 && back <= i; ++back) {
+    if (quote_at(i - back)) return false;
+  }
+  return true;
+}
+
+// Runs of letters/digits.
+std::vector<Word> Words(absl::string_view s) {
+  std::vector<Word> out;
+  size_t i = 0;
+  while (i < s.size()) {
+    if (!IsWordByte(s, i) && !IsDigit(s[i])) {
+      ++i;
+      continue;
+    }
+    size_t b = i;
+    while (i < s.size() && (IsWordByte(s, i) || IsDigit(s[i]))) ++i;
+    out.push_back({b, i, s.substr(b, i - b)});
+  }
+  return out;
+}
+
+// 1..12 for a capitalized month name or 3-letter abbreviation ("Sept" too), else 0.
+int MonthOf(absl::string_view w) {
+  if (w.size() < 3 || !IsUpper(w[0])) return 0;
+  std::string lower = absl::AsciiStrToLower(w);
+  for (int m = 0; m < 12; ++m) {
+    absl::string_view full = kMonths[m];
+    if (lower == full) return m + 1;
+    if (lower.size() == 3 && full.substr(0, 3) == lower) return m + 1;
+    if (lower == "sept" && m == 8) return 9;
+  }
+  return 0;
+}
+
+// Dates and periods in `text`, ranges ("May to June 2026", "2026-01 - 2026-03") merged.
+// `ref` is the note's date as a month index (0 if unknown): bare months resolve to the
+// nearest such month; without a reference they are dropped.
+std::vector<DateHit> ExtractDates(absl::string_view text, int ref) {
+  std::vector<Word> w = Words(text);
+  std::vector<DateHit> hits;
+  auto between = [&](size_t a, size_t b) { return text.substr(a, b - a); };
+  for (size_t i = 0; i < w.size(); ++i) {
+    absl::string_view t = w[i].text;
+    // ISO yyyy-mm(-dd).
+    if (IsYear(t) && i + 1 < w.size() && between(w[i].end, w[i + 1].begin) == "-" &&
+        w[i + 1].text.size() == 2 && IsDigit(w[i + 1].text[0])) {
+      int y = ParseInt(t), m = ParseInt(w[i + 1].text);
+      if (m >= 1 && m <= 12) {
+        size_t end = w[i + 1].end;
+        size_t skip = 1;
+        if (i + 2 < w.size() && between(w[i + 1].end, w[i + 2].begin) == "-" &&
+            w[i + 2].text.size() == 2) {
+          end = w[i + 2].end;
+          skip = 2;
+        }
+        int idx = y * 12 + m - 1;
+        hits.push_back({{idx, idx}, w[i].begin, end, false, m});
+        i += skip;
+        continue;
+      }
+    }
+    // Q1 2026 / 2026 Q1.
+    if (t.size() == 2 && (t[0] == 'Q' || t[0] == 'q') && t[1] >= '1' && t[1] <= '4' &&
+        i + 1 < w.size() && IsYear(w[i + 1].text)) {
+      int q = t[1] - '1', y = ParseInt(w[i + 1].text);
+      hits.push_back({{y * 12 + q * 3, y * 12 + q * 3 + 2}, w[i].begin, w[i + 1].end, false, 0});
+      ++i;
+      continue;
+    }
+    // "this year", "next month", "last quarter": relative to the note's date.
+    if (ref > 0 && i + 1 < w.size() && between(w[i].end, w[i + 1].begin) == " ") {
+      if (std::optional<Interval> iv = RelativePeriod(t, w[i + 1].text, ref)) {
+        hits.push_back({*iv, w[i].begin, w[i + 1].end, false, 0});
+        ++i;
+        continue;
+      }
+    }
+    if (int m = MonthOf(t); m > 0) {
+      size_t end = w[i].end;
+      size_t j = i + 1;
+      if (j < w.size() && w[j].text.size() <= 2 && IsDigit(w[j].text[0])) {
+        int d = ParseInt(w[j].text);
+        if (d >= 1 && d <= 31) end = w[j].end, ++j;
+      } else if (j < w.size() && w[j].text.size() >= 3 && IsDigit(w[j].text[0]) &&
+                 !IsYear(w[j].text) &&
+                 (absl::EndsWith(w[j].text, "th") || absl::EndsWith(w[j].text, "st") ||
+                  absl::EndsWith(w[j].text, "nd") || absl::EndsWith(w[j].text, "rd"))) {
+        end = w[j].end, ++j;
+      }
+      if (j < w.size() && IsYear(w[j].text) && w[j].begin - end <= 2) {
+        int idx = ParseInt(w[j].text) * 12 + m - 1;
+        hits.push_back({{idx, idx}, w[i].begin, w[j].end, false, m});
+        i = j;
+        continue;
+      }
+      int idx = NearestMonthIndex(m, ref);
+      hits.push_back({{idx, idx}, w[i].begin, end, true, m});
+      i = j - 1;
+      continue;
+    }
+    if (IsYear(t)) {
+      // Not part of a longer number ("1,2026") or a path-like token.
+      int y = ParseInt(t);
+      hits.push_back({{y * 12, y * 12 + 11}, w[i].begin, w[i].end, false, 0});
+    }
+  }
+  // Merge ranges; a bare month on the left of a range takes the right side's year.
+  std::vector<DateHit> out;
+  for (size_t k = 0; k < hits.size(); ++k) {
+    DateHit h = hits[k];
+    if (k + 1 < hits.size()) {
+      std::string sep(absl::StripAsciiWhitespace(between(h.end, hits[k + 1].begin)));
+      if (sep == "to" || sep == "through" || sep == "until" || sep == "-" || sep == "\u2013" ||
+          sep == "\u2014" || sep == "and") {
+        const DateHit& r = hits[k + 1];
+        if (h.bare_month && !r.bare_month) {
+          int idx = (r.iv.lo / 12) * 12 + h.month - 1;
+          h.iv = {idx, idx};
+        }
+        if (sep != "and" || h.bare_month) {
+          DateHit m{
+              {std::min(h.iv.lo, r.iv.lo), std::max(h.iv.hi, r.iv.hi)}, h.begin, r.end, false, 0};
+          if (sep == "and") {  // "April and May 2026": two months, same year
+            out.push_back(h);
+            out.push_back(r);
+          } else {
+            out.push_back(m);
+          }
+          ++k;
+          continue;
+        }
+      }
+    }
+    if (h.bare_month && ref <= 0) continue;
+    out.push_back(h);
+  }
+  return out;
+}
+
+bool Overlap(const Interval& a, const Interval& b) { return a.lo <= b.hi && b.lo <= a.hi; }
+
+// "2025-12-16" (quotes allowed) -> month index; 0 if not a date. *day gets yyyymmdd.
+int ParseIsoDate(absl::string_view v, int* day) {
+  v = absl::StripAsciiWhitespace(v);
+  if (!v.empty() && (v.front() == '\'' || v.front() == '"')) v.remove_prefix(1);
+  if (!v.empty() && (v.back() == '\'' || v.back() == '"')) v.remove_suffix(1);
+  if (v.size() < 10 || v[4] != '-' || v[7] != '-') return 0;
+  int y = ParseInt(v.substr(0, 4)), m = ParseInt(v.substr(5, 2)), d = ParseInt(v.substr(8, 2));
+  if (y < 1900 || m < 1 || m > 12 || d < 1 || d > 31) return 0;
+  if (day) *day = y * 10000 + m * 100 + d;
+  return y * 12 + m - 1;
+}
+
+std::string Unquote(absl::string_view v) {
+  v = absl::StripAsciiWhitespace(v);
+  if (v.size() >= 2 && (v.front() == '\'' || v.front() == '"') && v.back() == v.front()) {
+    v = v.substr(1, v.size() - 2);
+  }
+  return std::string(v);
+}
+
+int DayToMonthIndex(int day) { return day ? (day / 10000) * 12 + (day / 100 % 100) - 1 : 0; }
+
+std::string DayString(int day) {
+  char buf[16];
+  snprintf(buf, sizeof(buf), "%04d-%02d-%02d", day / 10000, day / 100 % 100, day % 100);
+  return buf;
+}
+
+// A milestone happens once for its subject (a go-live, a decision, an order, a deal), so two
+// dates for it disagree; meetings and calls recur, so theirs are compared only within a
+// cluster (the same meeting).
+bool IsMilestoneRole(absl::string_view role) { return !role.empty() && role != "meet"; }
+
+bool IsMonthOrDayWord(absl::string_view t) {
+  static const char* kExtra[] = {
+      "jan",    "feb",      "mar",    "apr",     "jun",      "jul",     "aug",       "sep",
+      "sept",   "oct",      "nov",    "dec",     "monday",   "tuesday", "wednesday", "thursday",
+      "friday", "saturday", "sunday", "januari", "februari", "juli",    "octob",     "novemb",
+      "decemb", "septemb",  "march",  "april",   "may",      "june",    "august"};
+  for (const char* m : kMonths) {
+    if (t == m) return true;
+  }
+  return InList(t, kExtra);
+}
+
+absl::StatusOr<Slots> ExtractSlots(const dedup::Normalizer& n, absl::string_view display,
+                                   int note_day) {
+  Slots s;
+  absl::StatusOr<dedup::NormalizedText> norm = n.Normalize(display);
+  if (!norm.ok()) return norm.status();
+  s.clean = norm->clean;
+  absl::string_view text = s.clean;
+  // A leading record date ("2025-12-27: ...", "On 2025-10-28, ...") dates the statement and
+  // is not a claim slot.
+  size_t body = 0;
+  {
+    absl::string_view t = text;
+    size_t skip = 0;
+    if (absl::StartsWith(t, "On ")) skip = 3;
+    int day = 0;
+    if (ParseIsoDate(t.substr(skip, 10), &day) > 0 && t.size() > skip + 10 &&
+        (t[skip + 10] == ':' || t[skip + 10] == ',')) {
+      s.fact_day = day;
+      // "2025-12-27: ..." records when; "On 2025-10-28, ..." is part of the claim.
+      if (skip == 0) body = 11;
+    }
+  }
+  if (!s.fact_day) s.fact_day = note_day;
+  std::vector<std::pair<size_t, size_t>> superseded = SupersededRegions(text);
+  for (const auto& [b, e] : superseded)
+    s.updates.push_back({std::string(absl::StripAsciiWhitespace(text.substr(b, e - b)))});
+  for (DateHit& h : ExtractDates(text, DayToMonthIndex(note_day))) {
+    if (h.begin < body) continue;
+    bool gone = false;
+    for (size_t u = 0; u < superseded.size(); ++u) {
+      if (h.begin >= superseded[u].first && h.begin < superseded[u].second) {
+        s.updates[u].dates.push_back(h.iv);
+        gone = true;
+      }
+    }
+    if (!gone) s.dates.push_back(h);
+  }
+  AssignRoles(text, &s.dates);
+  for (const Token& tok : norm->tokens) {
+    // Month and weekday names are capitalized but name no subject.
+    if (tok.kind == TokenKind::kName && !IsMonthOrDayWord(tok.text)) s.names.push_back(tok.text);
+  }
+  std::sort(s.names.begin(), s.names.end());
+  s.names.erase(std::unique(s.names.begin(), s.names.end()), s.names.end());
+  // Amounts from canonical tokens.
+  for (const Token& tok : norm->tokens) {
+    Amount a;
+    std::string_view v = tok.text;
+    if (tok.kind == TokenKind::kMoney) {
+      size_t d = 0;
+      while (d < v.size() && !IsDigit(v[d])) ++d;
+      a.unit = std::string(v.substr(0, d));
+      v = v.substr(d);
+    } else if (tok.kind == TokenKind::kPercent) {
+      a.unit = "%";
+      v = v.substr(0, v.size() - 1);
+    } else if (tok.kind == TokenKind::kNumber) {
+      size_t colon = v.find(':');
+      if (colon != std::string_view::npos) {
+        a.unit = std::string(v.substr(colon + 1));
+        v = v.substr(0, colon);
+      }
+    } else {
+      continue;
+    }
+    if (!absl::SimpleAtod(absl::string_view(v.data(), v.size()), &a.value)) continue;
+    // Years are dates, not amounts.
+    if (a.unit.empty() && a.value >= 1990 && a.value <= 2100 && a.value == std::floor(a.value)) {
+      continue;
+    }
+    s.amounts.push_back(a);
+  }
+  std::string lower = absl::AsciiStrToLower(text);
+  for (const char* q :
+       {"more than", "at least", "over $", "above", "exceeding", "+$", "b+", "m+", "k+", "t+"}) {
+    if (lower.find(q) != std::string::npos) s.qualifier = Qualifier::kAtLeast;
+  }
+  for (const char* q : {"up to", "at most", "less than", "under $", "no more than"}) {
+    if (lower.find(q) != std::string::npos) s.qualifier = Qualifier::kAtMost;
+  }
+  for (const char* q : {"about", "around", "approximately", "roughly", "~"}) {
+    if (HasWordCI(text, q) && s.qualifier == Qualifier::kNone) s.qualifier = Qualifier::kAbout;
+  }
+  // Clauses and their polarity.
+  // Clauses: split at ';', ': ' and parentheses ("loosens constraints (via removal of X)"
+  // states the removal of X, not of the constraints).
+  for (absl::string_view part : absl::StrSplit(text.substr(body), absl::ByAnyChar(";()"))) {
+    for (absl::string_view c : absl::StrSplit(part, ": ")) {
+      Clause cl;
+      cl.text = std::string(absl::StripAsciiWhitespace(c));
+      if (Words(cl.text).empty()) continue;
+      for (const Word& w : Words(cl.text)) cl.lower_words.push_back(absl::AsciiStrToLower(w.text));
+      const std::vector<std::string>& lw = cl.lower_words;
+      bool in_superseded = false;
+      for (const Update& u : s.updates) in_superseded |= absl::StrContains(u.value, cl.text);
+      for (size_t i = 0; i < lw.size() && !in_superseded; ++i) {
+        if (InList(lw[i], kOnWords)) cl.polarity = Polarity::kOn;
+        if (InList(lw[i], kOffWords)) cl.polarity = Polarity::kOff;
+        if (IsNegation(lw, i) && cl.polarity == Polarity::kNone) {
+          size_t j = i + 1;
+          while (j < lw.size() && InList(lw[j], kSkipAfterNot)) ++j;
+          if (j < lw.size()) {
+            cl.polarity = Polarity::kNot;
+            cl.predicate = VerbBase(lw[j]);
+            for (size_t k = j + 1; k < lw.size(); ++k) {
+              if (!InList(lw[k], kSkipAfterNot) && lw[k].size() > 2) {
+                cl.object = lw[k];
+                break;
+              }
+            }
+          }
+        }
+      }
+      absl::StatusOr<std::vector<std::string>> toks = ContentTokens(n, cl.text);
+      if (!toks.ok()) return toks.status();
+      for (const std::string& t : *toks) {
+        bool marker = false;
+        for (const char* w : kOnWords) marker |= VerbBase(w) == t || t == w;
+        for (const char* w : kOffWords) marker |= absl::StartsWith(w, t) && t.size() >= 4;
+        if (!marker) cl.tokens.insert(t);
+      }
+      s.clauses.push_back(std::move(cl));
+    }
+  }
+  absl::StatusOr<std::vector<std::string>> content = ContentTokens(n, text.substr(body));
+  if (!content.ok()) return content.status();
+  s.content = *std::move(content);
+  return s;
+}
+
+// Whether the dates (of `role`, or all when role is null) disagree: both sides have some and
+// no interval of one overlaps an interval of the other; `by_year` widens every interval to
+// whole years first. *va/*vb get the dates as written.
+bool DatesDisagree(const Slots& a, const Slots& b, const std::string* role, bool by_year,
+                   std::string* va, std::string* vb) {
+  std::vector<const DateHit*> xa, xb;
+  for (const DateHit& h : a.dates) {
+    if (!role || h.role == *role) xa.push_back(&h);
+  }
+  for (const DateHit& h : b.dates) {
+    if (!role || h.role == *role) xb.push_back(&h);
+  }
+  if (xa.empty() || xb.empty()) return false;
+  auto widen = [by_year](Interval iv) {
+    return by_year ? Interval{iv.lo / 12 * 12, iv.hi / 12 * 12 + 11} : iv;
+  };
+  // A month written without a year took its year from the note's date: it agrees with the
+  // same month written with another year ("ahead of November" / "November 28, 2027").
+  auto same_month = [](const DateHit* bare, const DateHit* full) {
+    return bare->bare_month && full->iv.lo == full->iv.hi && full->iv.lo % 12 == bare->iv.lo % 12;
+  };
+  for (const DateHit* x : xa) {
+    for (const DateHit* y : xb) {
+      if (Overlap(widen(x->iv), widen(y->iv)) || same_month(x, y) || same_month(y, x)) {
+        return false;
+      }
+    }
+  }
+  auto text = [](const Slots& s, const std::vector<const DateHit*>& hs) {
+    std::vector<std::string> parts;
+    for (const DateHit* h : hs) {
+      parts.push_back(std::string(absl::string_view(s.clean).substr(h->begin, h->end - h->begin)));
+    }
+    return absl::StrJoin(parts, ", ");
+  };
+  *va = text(a, xa);
+  *vb = text(b, xb);
+  return true;
+}
+
+// Amounts of one unit disagree: no pair compatible and neither side's range holds the other.
+bool AmountsDisagree(const Slots& a, const Slots& b, bool plain_numbers, std::string* va,
+                     std::string* vb) {
+  std::map<std::string, std::vector<double>> ua, ub;
+  for (const Amount& x : a.amounts) {
+    if (plain_numbers || !x.unit.empty()) ua[x.unit].push_back(x.value);
+  }
+  for (const Amount& x : b.amounts) {
+    if (plain_numbers || !x.unit.empty()) ub[x.unit].push_back(x.value);
+  }
+  for (const auto& [unit, xs] : ua) {
+    auto it = ub.find(unit);
+    if (it == ub.end()) continue;
+    const std::vector<double>& ys = it->second;
+    bool ok = false;
+    for (double x : xs) {
+      for (double y : ys) ok |= Compatible(x, a.qualifier, y, b.qualifier);
+    }
+    auto in_range = [](const std::vector<double>& r, const std::vector<double>& v) {
+      if (r.size() < 2) return false;
+      auto [lo, hi] = std::minmax_element(r.begin(), r.end());
+      for (double x : v) {
+        if (x >= *lo && x <= *hi) return true;
+      }
+      return false;
+    };
+    ok |= in_range(xs, ys) || in_range(ys, xs);
+    if (!ok) {
+      auto fmt = [&](const std::vector<double>& v, Qualifier q) {
+        std::vector<std::string> p;
+        for (double d : v) p.push_back(FormatAmount({unit, d}));
+        const char* prefix = q == Qualifier::kAtLeast  ? "at least "
+                             : q == Qualifier::kAtMost ? "at most "
+                             : q == Qualifier::kAbout  ? "about "
+                                                       : "";
+        return absl::StrCat(prefix, absl::StrJoin(p, ", "));
+      };
+      *va = fmt(xs, a.qualifier);
+      *vb = fmt(ys, b.qualifier);
+      return true;
+    }
+  }
+  return false;
+}
+
+// A clause pair with opposite state, or "X not P O" vs "X P O".
+bool ClausesOppose(const Clause& a, const Clause& b, double min_overlap) {
+  auto overlap_ok = [&]() {
+    size_t shared = SharedCount(a.tokens, b.tokens);
+    size_t smaller = std::min(a.tokens.size(), b.tokens.size());
+    return shared >= 2 && smaller > 0 && static_cast<double>(shared) / smaller >= min_overlap;
+  };
+  if ((a.polarity == Polarity::kOn && b.polarity == Polarity::kOff) ||
+      (a.polarity == Polarity::kOff && b.polarity == Polarity::kOn)) {
+    return overlap_ok();
+  }
+  auto negates = [&](const Clause& neg, const Clause& pos) {
+    // The other clause states P O plainly: "removal of O" agrees with "no O".
+    if (neg.polarity != Polarity::kNot || pos.polarity != Polarity::kNone) return false;
+    if (neg.predicate.empty() || neg.object.empty()) return false;
+    bool has_pred = false, has_obj = false;
+    for (const std::string& w : pos.lower_words) {
+      has_pred |= VerbBase(w) == neg.predicate;
+      has_obj |= w == neg.object;
+    }
+    return has_pred && has_obj && overlap_ok();
+  };
+  return negates(a, b) || negates(b, a);
+}
+
+bool Supersedes(const Slots& newer, const Slots& older) {
+  for (const Update& u : newer.updates) {
+    for (const Interval& iv : u.dates) {
+      for (const DateHit& h : older.dates) {
+        if (Overlap(iv, h.iv)) return true;
+      }
+    }
+  }
+  return false;
+}
+
+std::string FormatAmount(const Amount& a) {
+  struct Scale {
+    double factor;
+    const char* suffix;
+  };
+  static constexpr Scale kMoney[] = {{1e12, "T"}, {1e9, "B"}, {1e6, "M"}, {1e3, "K"}};
+  static constexpr Scale kBytes[] = {{1e18, "EB"}, {1e15, "PB"}, {1e12, "TB"},
+                                     {1e9, "GB"},  {1e6, "MB"},  {1e3, "KB"}};
+  auto scaled = [&](absl::Span<const Scale> scales, const char* base) {
+    for (const Scale& s : scales) {
+      if (std::fabs(a.value) >= s.factor) {
+        return absl::StrCat(absl::StrFormat("%.15g", a.value / s.factor), s.suffix);
+      }
+    }
+    return absl::StrCat(absl::StrFormat("%.15g", a.value), base);
+  };
+  if (a.unit == "byte") return scaled(kBytes, "B");
+  if (a.unit.empty() || a.unit == "%" || IsLower(a.unit[0])) {
+    return absl::StrCat(absl::StrFormat("%.15g", a.value), a.unit);
+  }
+  return absl::StrCat(a.unit, scaled(kMoney, ""));  // a currency symbol or code
+}
+
+}  // namespace factdedup::provenance::internal

@@ -1,0 +1,155 @@
+// Claim slots of one fact, and how two facts' slots compare (internal to conflicts.cc; public
+// here only for the tests).
+//
+//   dedup::Normalizer n;
+//   absl::StatusOr<Slots> s = ExtractSlots(n, "MAI goes live in Q1 2026", 20251216);
+//   s->dates[0].iv  ->  {2026*12 + 0, 2026*12 + 2}   (January..March 2026, months)
+//
+// Dates are month intervals (month index = year * 12 + month - 1); a date without a year takes
+// the year that puts it nearest to the note's date. Amounts come from dedup::Normalizer's
+// canonical tokens, so "2EB" and "2 exabytes", "$250B" and "250 billion dollars" are equal.
+#ifndef FACTDEDUP_PROVENANCE_INTERNAL_CLAIM_SLOTS_H_
+#define FACTDEDUP_PROVENANCE_INTERNAL_CLAIM_SLOTS_H_
+
+#include <cstddef>
+#include <set>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "dedup/normalize.h"
+
+namespace factdedup::provenance::internal {
+
+inline bool IsUpper(char c) { return c >= 'A' && c <= 'Z'; }
+inline bool IsLower(char c) { return c >= 'a' && c <= 'z'; }
+inline bool IsDigit(char c) { return c >= '0' && c <= '9'; }
+
+// Letters for word splitting: ASCII letters and any byte of a multi-byte UTF-8 sequence,
+// except the bytes of the typographic apostrophe and quotes (U+2018/2019/201C/201D).
+bool IsWordByte(absl::string_view s, size_t i);
+
+struct Word {
+  size_t begin = 0, end = 0;
+  absl::string_view text;
+};
+
+// Runs of letters/digits.
+std::vector<Word> Words(absl::string_view s);
+
+// 1..12 for a capitalized month name or 3-letter abbreviation ("Sept" too), else 0.
+int MonthOf(absl::string_view w);
+
+// A month interval [lo, hi], months counted as year * 12 + (month - 1).
+struct Interval {
+  int lo = 0, hi = 0;
+};
+
+struct DateHit {
+  Interval iv;
+  size_t begin = 0, end = 0;  // bytes in the text
+  bool bare_month = false;    // year guessed from the reference date
+  int month = 0;
+  std::string role;  // the event the date belongs to ("deploy", "decide", ...), or ""
+};
+
+// Dates and periods in `text`, ranges ("May to June 2026", "2026-01 - 2026-03") merged.
+// Recognized: years, "Q1 2026", months with or without day and year, ISO dates, and "this/
+// next/last year/month/quarter". `ref` is the note's date as a month index (0 if unknown):
+// bare months resolve to the nearest such month and relative periods to the note's date;
+// without a reference they are dropped.
+std::vector<DateHit> ExtractDates(absl::string_view text, int ref);
+
+// Whether two intervals share a month.
+bool Overlap(const Interval& a, const Interval& b);
+
+// "2025-12-16" (quotes allowed) -> month index; 0 if not a date. *day gets yyyymmdd.
+int ParseIsoDate(absl::string_view v, int* day = nullptr);
+
+// A YAML scalar without surrounding whitespace and one pair of matching quotes.
+std::string Unquote(absl::string_view v);
+
+// yyyymmdd -> month index; 0 for 0.
+int DayToMonthIndex(int day);
+
+// yyyymmdd -> "yyyy-mm-dd".
+std::string DayString(int day);
+
+// A milestone happens once for its subject (a go-live, a decision, an order, a deal), so two
+// dates for it disagree; meetings and calls recur, so theirs are compared only within a
+// cluster (the same meeting).
+bool IsMilestoneRole(absl::string_view role);
+
+struct Amount {
+  std::string unit;  // "$", "%", "byte", ... ; "" for a plain number
+  double value = 0;
+};
+
+// An amount for display: "$250B", "2EB", "15%", "10x", "3".
+std::string FormatAmount(const Amount& a);
+
+enum class Qualifier { kNone, kAtLeast, kAtMost, kAbout };
+
+enum class Polarity { kNone, kOn, kOff, kNot };
+
+// A clause (split at ';' and ': ') with its state marker: kOn ("continues", "remains"),
+// kOff ("removed", "ended", "lifted"), kNot ("not", "never", "won't") or none.
+struct Clause {
+  std::string text;
+  Polarity polarity = Polarity::kNone;
+  std::set<std::string> tokens;  // content tokens, stemmed
+  std::string predicate;         // for kNot: the word negated (lowercase)
+  std::string object;            // for kNot: the first content token after it
+  std::vector<std::string> lower_words;
+};
+
+// An explicitly superseded part ("previously X", "X is no longer ...", "moved from X to Y").
+struct Update {
+  std::string value;            // the superseded part as written
+  std::vector<Interval> dates;  // the dates in it
+};
+
+struct Slots {
+  std::string clean;           // the normalizer's cleaned text; DateHit offsets point into it
+  std::vector<DateHit> dates;  // superseded ones removed
+  std::vector<Amount> amounts;
+  Qualifier qualifier = Qualifier::kNone;  // of the whole fact ("more than", "up to", "about")
+  std::vector<Clause> clauses;
+  std::vector<std::string> content;  // distinct content tokens
+  std::vector<std::string> names;    // distinct name tokens (capitalized, acronyms), folded
+  std::vector<Update> updates;
+  int fact_day = 0;  // the statement's own date (leading "On 2025-10-28," / "2025-12-27:")
+};
+
+// Whether a folded (lowercase, possibly stemmed) token names a month or a weekday.
+bool IsMonthOrDayWord(absl::string_view t);
+
+// The slots of a fact's display text. `note_day` (yyyymmdd, 0 if unknown) resolves dates
+// without a year and dates the statement unless it starts with its own date. Fails only when
+// the normalizer does (invalid UTF-8).
+absl::StatusOr<Slots> ExtractSlots(const dedup::Normalizer& n, absl::string_view display,
+                                   int note_day);
+
+// Whether the dates (of `role`, or all when role is null) disagree: both sides have some and
+// no interval of one overlaps an interval of the other; `by_year` widens every interval to
+// whole years first. A month whose year was guessed from the note's date agrees with the same
+// month of any year. *va/*vb get the dates as written.
+bool DatesDisagree(const Slots& a, const Slots& b, const std::string* role, bool by_year,
+                   std::string* va, std::string* vb);
+
+// Amounts of one unit disagree: no pair compatible and neither side's range holds the other.
+bool AmountsDisagree(const Slots& a, const Slots& b, bool plain_numbers, std::string* va,
+                     std::string* vb);
+
+// A clause pair with opposite state, or "X not P O" vs "X P O".
+bool ClausesOppose(const Clause& a, const Clause& b, double min_overlap);
+
+// Whether `newer` explicitly supersedes a date `older` states ("now May (previously January)"
+// against "go-live in January"): then the two are an update, not a contradiction.
+bool Supersedes(const Slots& newer, const Slots& older);
+
+}  // namespace factdedup::provenance::internal
+
+#endif  // FACTDEDUP_PROVENANCE_INTERNAL_CLAIM_SLOTS_H_

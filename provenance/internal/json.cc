@@ -1,0 +1,80 @@
+#include "provenance/internal/json.h"
+
+#include <cmath>
+
+#include "provenance/check.h"
+#include "provenance/version.h"
+
+namespace factdedup::provenance::internal {
+
+nlohmann::json FactJson(const Fact& f) {
+  return {{"path", f.path}, {"line", f.line}, {"text", f.display}};
+}
+
+nlohmann::json ClusterJson(const Vault& vault, const ScanResult& scan, const dedup::Cluster& c) {
+  const Fact& canon = scan.fact(vault, c.canonical);
+  nlohmann::json members = nlohmann::json::array();
+  for (const dedup::Member& m : c.members) {
+    const Fact& f = scan.fact(vault, m.item);
+    nlohmann::json j = FactJson(f);
+    j["section"] = f.section;
+    j["similarity"] = std::round(m.similarity * 1000) / 1000;
+    j["relation"] = dedup::RelationName(m.relation);
+    members.push_back(std::move(j));
+  }
+  return {{"id", ClusterId(canon)},
+          {"canonical", FactJson(canon)},
+          {"members", std::move(members)},
+          {"reason", c.reason}};
+}
+
+nlohmann::json ConflictJson(const Conflict& c) {
+  nlohmann::json facts = nlohmann::json::array();
+  for (const ConflictFact& f : c.facts) {
+    nlohmann::json j = {{"path", f.path}, {"line", f.line}, {"text", f.text}, {"value", f.value}};
+    if (!f.field.empty()) j["field"] = f.field;
+    facts.push_back(std::move(j));
+  }
+  nlohmann::json pairs = nlohmann::json::array();
+  for (const auto& [a, b] : c.pairs) pairs.push_back({a, b});
+  return {{"type", c.type},
+          {"facts", std::move(facts)},
+          {"pairs", std::move(pairs)},
+          {"suggestion", c.suggestion}};
+}
+
+nlohmann::json SourceJson(const Source& s) {
+  return {{"path", s.path},         {"line", s.line},   {"section", s.section},
+          {"date", s.date},         {"type", s.type},   {"source", s.source},
+          {"evidence", s.evidence}, {"depth", s.depth}, {"via", s.via}};
+}
+
+nlohmann::json ScanJson(const Vault& vault, const ScanResult& scan,
+                        const std::vector<Conflict>& found) {
+  nlohmann::json clusters = nlohmann::json::array();
+  for (const dedup::Cluster& c : scan.dedup.clusters) {
+    clusters.push_back(ClusterJson(vault, scan, c));
+  }
+  nlohmann::json conflicts = nlohmann::json::array(), updates = nlohmann::json::array();
+  for (const Conflict& c : found) {
+    (IsContradiction(c) ? conflicts : updates).push_back(ConflictJson(c));
+  }
+  const dedup::DedupStats& s = scan.dedup.stats;
+  return {{"version", kJsonFormatVersion},
+          {"facts", scan.facts.size()},
+          {"clusters", std::move(clusters)},
+          {"conflicts", std::move(conflicts)},
+          {"updates", std::move(updates)},
+          {"stats",
+           {{"candidates", s.candidates},
+            {"minhash_candidates", s.minhash_candidates},
+            {"simhash_candidates", s.simhash_candidates},
+            {"duplicate_pairs", s.duplicate_pairs},
+            {"oversized_bucket_items", s.oversized_buckets_items}}}};
+}
+
+std::string Dump(const nlohmann::json& j) {
+  return j.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
+}
+
+}  // namespace factdedup::provenance::internal

@@ -1,0 +1,44 @@
+// JSON pieces shared by `scan --json` and the JSON report, so the report stays a superset of
+// the scan document by construction. Internal: callers outside provenance/ use
+// provenance/scan_json.h and provenance/report.h.
+#ifndef FACTDEDUP_PROVENANCE_INTERNAL_JSON_H_
+#define FACTDEDUP_PROVENANCE_INTERNAL_JSON_H_
+
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "dedup/engine.h"
+#include "provenance/conflicts.h"
+#include "provenance/scan.h"
+#include "provenance/sources.h"
+#include "provenance/vault.h"
+
+namespace factdedup::provenance::internal {
+
+// {"path", "line", "text"} of a fact.
+nlohmann::json FactJson(const Fact& f);
+
+// One cluster as `scan --json` writes it: {"id", "canonical", "members", "reason"}.
+nlohmann::json ClusterJson(const Vault& vault, const ScanResult& scan, const dedup::Cluster& c);
+
+// {"type", "facts":[{"path","line","text","value"(,"field")}], "pairs":[[i,j],...],
+// "suggestion"}; pairs index `facts` (Conflict::pairs).
+nlohmann::json ConflictJson(const Conflict& c);
+
+// {"path","line","section","date","type","source","evidence","depth","via"}.
+nlohmann::json SourceJson(const Source& s);
+
+// The whole `scan --json` document: {"version", "facts", "clusters", "conflicts", "updates",
+// "stats"}.
+nlohmann::json ScanJson(const Vault& vault, const ScanResult& scan,
+                        const std::vector<Conflict>& found);
+
+// Serializes the way every factdedup JSON document is written: 2-space indent, invalid UTF-8
+// replaced, a final newline.
+std::string Dump(const nlohmann::json& j);
+
+}  // namespace factdedup::provenance::internal
+
+#endif  // FACTDEDUP_PROVENANCE_INTERNAL_JSON_H_

@@ -1,0 +1,30 @@
+// The `scan --json` document (format version kJsonFormatVersion, see provenance/version.h):
+//
+//   {"version":1, "facts":N,
+//    "clusters":[{"id", "canonical":{"path","line","text"},
+//                 "members":[{"path","line","text","section","similarity","relation"}],
+//                 "reason"}],
+//    "conflicts":[{"type", "facts":[{"path","line","text","value"(,"field")}], "pairs",
+//                  "suggestion"}],
+//    "updates":[...as conflicts...], "stats":{...}}
+//
+// The JSON report (provenance/report.h, docs/report.md) is a superset of it.
+#ifndef FACTDEDUP_PROVENANCE_SCAN_JSON_H_
+#define FACTDEDUP_PROVENANCE_SCAN_JSON_H_
+
+#include <string>
+#include <vector>
+
+#include "provenance/conflicts.h"
+#include "provenance/scan.h"
+#include "provenance/vault.h"
+
+namespace factdedup::provenance {
+
+// The document, indented by 2, with a final newline.
+std::string FormatScanJson(const Vault& vault, const ScanResult& scan,
+                           const std::vector<Conflict>& conflicts);
+
+}  // namespace factdedup::provenance
+
+#endif  // FACTDEDUP_PROVENANCE_SCAN_JSON_H_

@@ -1,0 +1,316 @@
+// Claim slots (provenance/internal/claim_slots.h): dates, amounts, qualifiers, polarity,
+// updates, and the pairwise comparisons built on them.
+#include "provenance/internal/claim_slots.h"
+
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+
+namespace factdedup::provenance::internal {
+namespace {
+
+using ::testing::IsEmpty;
+
+constexpr int kNoteDay = 20251216;  // the note's date: 2025-12-16
+
+int M(int year, int month) { return year * 12 + month - 1; }
+
+Slots Extract(absl::string_view text, int note_day = kNoteDay) {
+  dedup::Normalizer n;
+  absl::StatusOr<Slots> s = ExtractSlots(n, text, note_day);
+  EXPECT_TRUE(s.ok()) << s.status();
+  return s.ok() ? *std::move(s) : Slots{};
+}
+
+struct DateCase {
+  std::string text;
+  int note_day;
+  std::vector<std::pair<int, int>> intervals;  // [first month, last month] per date
+  std::vector<std::string> written;            // each date as written
+};
+
+TEST(ExtractSlots, DatesPeriodsRangesAndRelativeWords) {
+  const std::vector<DateCase> cases = {
+      {"MAI goes live in Q1 2026.", kNoteDay, {{M(2026, 1), M(2026, 3)}}, {"Q1 2026"}},
+      {"Storage is needed for the May to June 2026 timeframe.",
+       kNoteDay,
+       {{M(2026, 5), M(2026, 6)}},
+       {"May to June 2026"}},
+      {"Storage is needed for May 2026 to June 2026.",
+       kNoteDay,
+       {{M(2026, 5), M(2026, 6)}},
+       {"May 2026 to June 2026"}},
+      {"Capacity on the floor in calendar year 2025.",
+       kNoteDay,
+       {{M(2025, 1), M(2025, 12)}},
+       {"2025"}},
+      {"The roadshow was on Tuesday, December 9, 2025.",
+       kNoteDay,
+       {{M(2025, 12), M(2025, 12)}},
+       {"December 9, 2025"}},
+      {"The roadshow was on 2025-12-09.", kNoteDay, {{M(2025, 12), M(2025, 12)}}, {"2025-12-09"}},
+      {"Deliveries in April and May 2026.",
+       kNoteDay,
+       {{M(2026, 4), M(2026, 4)}, {M(2026, 5), M(2026, 5)}},
+       {"April", "May 2026"}},
+      // A month without a year is the one nearest to the note's date.
+      {"A decision is expected around March.", kNoteDay, {{M(2026, 3), M(2026, 3)}}, {"March"}},
+      {"They want a POC in January.", 20250310, {{M(2025, 1), M(2025, 1)}}, {"January"}},
+      {"A decision is expected around March.", 0, {}, {}},  // no note date: dropped
+      // Relative words, resolved against the note's date.
+      {"The deal closes next quarter.", kNoteDay, {{M(2026, 1), M(2026, 3)}}, {"next quarter"}},
+      {"The budget was approved this year.", kNoteDay, {{M(2025, 1), M(2025, 12)}}, {"this year"}},
+      {"The cluster shipped last month.", 20260115, {{M(2025, 12), M(2025, 12)}}, {"last month"}},
+      {"Go-live is next year.", kNoteDay, {{M(2026, 1), M(2026, 12)}}, {"next year"}},
+      {"Go-live is next year.", 0, {}, {}},
+      // A leading record date dates the statement; it is not a claim slot.
+      {"2025-12-27: MAI moved its go-live to 2026.",
+       kNoteDay,
+       {{M(2026, 1), M(2026, 12)}},
+       {"2026"}},
+      // Former bugs: none yet.
+  };
+  for (const DateCase& c : cases) {
+    Slots s = Extract(c.text, c.note_day);
+    std::vector<std::pair<int, int>> intervals;
+    std::vector<std::string> written;
+    for (const DateHit& h : s.dates) {
+      intervals.push_back({h.iv.lo, h.iv.hi});
+      written.push_back(s.clean.substr(h.begin, h.end - h.begin));
+    }
+    EXPECT_EQ(intervals, c.intervals) << c.text;
+    EXPECT_EQ(written, c.written) << c.text;
+  }
+}
+
+TEST(ExtractSlots, RecordDateAndNoteDateDateTheStatement) {
+  EXPECT_EQ(Extract("2025-12-27: MAI moved its go-live to 2026.").fact_day, 20251227);
+  EXPECT_EQ(Extract("On 2025-10-28, Microsoft disclosed the agreement.").fact_day, 20251028);
+  EXPECT_EQ(Extract("Microsoft disclosed the agreement.").fact_day, kNoteDay);
+}
+
+TEST(ExtractSlots, DatesGetTheRoleOfTheirEvent) {
+  Slots s = Extract("They want a POC in January; decision expected around March; go-live in May.");
+  ASSERT_EQ(s.dates.size(), 3u);
+  EXPECT_EQ(s.dates[0].role, "poc");
+  EXPECT_EQ(s.dates[1].role, "decide");
+  EXPECT_EQ(s.dates[2].role, "deploy");
+  EXPECT_TRUE(IsMilestoneRole("deploy"));
+  EXPECT_FALSE(IsMilestoneRole("meet"));  // meetings recur
+  EXPECT_FALSE(IsMilestoneRole(""));
+}
+
+struct AmountCase {
+  std::string text;
+  std::vector<std::string> amounts;  // FormatAmount of each
+  Qualifier qualifier;
+};
+
+TEST(ExtractSlots, AmountsWithUnitsCurrencyPercentagesAndQualifiers) {
+  const std::vector<AmountCase> cases = {
+      {"MAI needs 2EB of storage.", {"2EB"}, Qualifier::kNone},
+      {"MAI needs 2 exabytes of storage.", {"2EB"}, Qualifier::kNone},
+      {"MAI needs 2,000 PB of storage.", {"2EB"}, Qualifier::kNone},
+      {"OpenAI will buy $250B of Azure.", {"$250B"}, Qualifier::kNone},
+      {"OpenAI will buy 250 billion dollars of Azure.", {"$250B"}, Qualifier::kNone},
+      {"OpenAI will buy more than $250B of Azure.", {"$250B"}, Qualifier::kAtLeast},
+      {"OpenAI will buy $250B+ of Azure.", {"$250B"}, Qualifier::kAtLeast},
+      {"OpenAI will buy +$250B of Azure.", {"$250B"}, Qualifier::kAtLeast},
+      {"OpenAI will buy at least $250B of Azure.", {"$250B"}, Qualifier::kAtLeast},
+      {"OpenAI will buy up to $250B of Azure.", {"$250B"}, Qualifier::kAtMost},
+      {"OpenAI will buy no more than $250B of Azure.", {"$250B"}, Qualifier::kAtMost},
+      {"OpenAI will buy about $250B of Azure.", {"$250B"}, Qualifier::kAbout},
+      {"Churn fell by 15%.", {"15%"}, Qualifier::kNone},
+      {"Churn fell by 15 percent.", {"15%"}, Qualifier::kNone},
+      {"Roughly 4.3x less power.", {"4.3x"}, Qualifier::kAbout},
+      {"A ~7x smaller footprint.", {"7x"}, Qualifier::kAbout},
+      // A year is a date, not an amount.
+      {"Revenue of $3M in 2026.", {"$3M"}, Qualifier::kNone},
+      // Former bugs: none yet.
+  };
+  for (const AmountCase& c : cases) {
+    Slots s = Extract(c.text);
+    std::vector<std::string> amounts;
+    for (const Amount& a : s.amounts) amounts.push_back(FormatAmount(a));
+    EXPECT_EQ(amounts, c.amounts) << c.text;
+    EXPECT_EQ(s.qualifier, c.qualifier) << c.text;
+  }
+}
+
+struct PolarityCase {
+  std::string text;
+  Polarity polarity;      // of the first clause with a marker, or kNone
+  std::string predicate;  // for kNot
+};
+
+TEST(ExtractSlots, PolarityOfClauses) {
+  const std::vector<PolarityCase> cases = {
+      {"Azure API exclusivity for OpenAI continues.", Polarity::kOn, ""},
+      {"The exclusivity remains in the contract.", Polarity::kOn, ""},
+      {"OpenAI's Azure exclusivity was removed from the contract.", Polarity::kOff, ""},
+      {"The restraining order was lifted.", Polarity::kOff, ""},
+      {"The exclusivity ended in October.", Polarity::kOff, ""},
+      {"VAST will not provide an Azure VoC instance.", Polarity::kNot, "provide"},
+      {"VAST won't provide an Azure VoC instance.", Polarity::kNot, "provide"},
+      {"Microsoft never signed the storage contract.", Polarity::kNot, "sign"},
+      {"There is no right-of-first-refusal for Microsoft.", Polarity::kNot, "right"},
+      {"VAST will provide an Azure VoC instance.", Polarity::kNone, ""},
+      // Former bugs: "won" alone is a verb, not "won't".
+      {"VAST won the Microsoft storage deal.", Polarity::kNone, ""},
+      // "no longer" marks an update and "no more than" a qualifier, not a negation.
+      {"January 2026 is no longer a hard date.", Polarity::kNone, ""},
+      {"OpenAI will buy no more than $250B of Azure.", Polarity::kNone, ""},
+  };
+  for (const PolarityCase& c : cases) {
+    Slots s = Extract(c.text);
+    Polarity p = Polarity::kNone;
+    std::string predicate;
+    for (const Clause& cl : s.clauses) {
+      if (cl.polarity != Polarity::kNone) {
+        p = cl.polarity;
+        predicate = cl.predicate;
+        break;
+      }
+    }
+    EXPECT_EQ(p, c.polarity) << c.text;
+    EXPECT_EQ(predicate, c.predicate) << c.text;
+  }
+}
+
+TEST(ExtractSlots, SupersededValuesAreUpdatesNotSlots) {
+  Slots s = Extract("Go-live is now more like May (previously January/February).");
+  ASSERT_EQ(s.dates.size(), 1u);
+  EXPECT_EQ(s.dates[0].iv.lo, M(2026, 5));
+  ASSERT_EQ(s.updates.size(), 1u);
+  EXPECT_EQ(s.updates[0].value, "previously January/February");
+  EXPECT_EQ(s.updates[0].dates.size(), 2u);
+
+  s = Extract("MAI needs storage by June 2026, and January 2026 is no longer a hard date.");
+  ASSERT_EQ(s.updates.size(), 1u);
+  EXPECT_EQ(s.updates[0].value, "and January 2026 is no longer a hard date");
+  ASSERT_EQ(s.dates.size(), 1u);
+  EXPECT_EQ(s.dates[0].iv.lo, M(2026, 6));
+
+  s = Extract("Karl moved the weekly meeting from Monday, January 5, 2026 to Tuesday.");
+  ASSERT_EQ(s.updates.size(), 1u);
+  EXPECT_EQ(s.updates[0].value, "from Monday, January 5, 2026");
+  EXPECT_THAT(s.dates, IsEmpty());
+}
+
+// Pairwise comparisons: whether the slots of two statements disagree.
+struct PairCase {
+  std::string a, b;
+  bool disagree;
+};
+
+TEST(DatesDisagree, IntervalsThatDoNotOverlap) {
+  const std::vector<PairCase> cases = {
+      {"MAI deploys in 2025.", "MAI deploys in April 2026.", true},
+      {"MAI deploys in March 2026.", "MAI deploys in May 2026.", true},
+      // A range holding the other value, a quarter holding a month, one range written two ways.
+      {"MAI deploys May to June 2026.", "MAI deploys in June 2026.", false},
+      {"The decision is in Q1 2026.", "The decision is expected around March.", false},
+      {"MAI deploys May 2026 to June 2026.", "MAI deploys May to June 2026.", false},
+      {"MAI deploys in April 2026, May 2026, or June 2026.", "MAI deploys May to June 2026.",
+       false},
+      {"The roadshow is on December 9, 2025.", "The roadshow is on 2025-12-09.", false},
+      // No date on one side: nothing to compare.
+      {"MAI deploys in 2025.", "MAI deploys soon.", false},
+      // Former bugs: none yet.
+  };
+  for (const PairCase& c : cases) {
+    std::string va, vb;
+    EXPECT_EQ(DatesDisagree(Extract(c.a), Extract(c.b), nullptr, false, &va, &vb), c.disagree)
+        << c.a << " | " << c.b;
+  }
+  // By year: months of one year agree; the values are the dates as written.
+  std::string va, vb;
+  EXPECT_FALSE(DatesDisagree(Extract("MAI deploys in March 2026."),
+                             Extract("MAI deploys in May 2026."), nullptr, true, &va, &vb));
+  EXPECT_TRUE(DatesDisagree(Extract("MAI needs it on the floor in calendar year 2025."),
+                            Extract("MAI deploys in April 2026."), nullptr, true, &va, &vb));
+  EXPECT_EQ(va, "2025");
+  EXPECT_EQ(vb, "April 2026");
+}
+
+TEST(AmountsDisagree, SameAmountInOtherUnitsOrFormatsAgrees) {
+  const std::vector<PairCase> cases = {
+      {"MAI needs 2EB of storage.", "MAI needs 2 exabytes of storage.", false},
+      {"OpenAI buys $250B of Azure.", "OpenAI buys 250 billion dollars of Azure.", false},
+      {"OpenAI buys more than $250B of Azure.", "OpenAI buys $250B+ of Azure.", false},
+      {"OpenAI buys $250B+ of Azure.", "OpenAI buys +$250B of Azure.", false},
+      {"OpenAI buys more than $250B of Azure.", "OpenAI buys $300B of Azure.", false},
+      {"OpenAI buys about $250B of Azure.", "OpenAI buys $260B of Azure.", false},
+      {"OpenAI buys between $200B and $300B of Azure.", "OpenAI buys $250B of Azure.", false},
+      {"OpenAI buys $250B of Azure.", "OpenAI buys $300B of Azure.", true},
+      {"MAI needs 2EB of storage.", "MAI needs 3 exabytes of storage.", true},
+      {"OpenAI buys more than $250B of Azure.", "OpenAI buys up to $250B of Azure.", true},
+      {"OpenAI buys up to $250B of Azure.", "OpenAI buys $300B of Azure.", true},
+      {"Churn fell by 15%.", "Churn fell by 20 percent.", true},
+      // Different units are not compared.
+      {"MAI needs 2EB of storage.", "MAI spends $2B on storage.", false},
+      // Former bugs: none yet.
+  };
+  for (const PairCase& c : cases) {
+    std::string va, vb;
+    EXPECT_EQ(AmountsDisagree(Extract(c.a), Extract(c.b), false, &va, &vb), c.disagree)
+        << c.a << " | " << c.b;
+  }
+  std::string va, vb;
+  ASSERT_TRUE(AmountsDisagree(Extract("OpenAI buys more than $250B of Azure."),
+                              Extract("OpenAI buys up to $250B of Azure."), false, &va, &vb));
+  EXPECT_EQ(va, "at least $250B");
+  EXPECT_EQ(vb, "at most $250B");
+}
+
+TEST(ClausesOppose, OppositeStatesOfTheSameSubject) {
+  const std::vector<PairCase> cases = {
+      {"Azure API exclusivity for OpenAI continues.",
+       "OpenAI's Azure exclusivity was removed from the contract.", true},
+      {"Azure API exclusivity for OpenAI continues.", "Azure API exclusivity for OpenAI ended.",
+       true},
+      {"VAST will provide an Azure VoC instance for MAI.",
+       "VAST will not provide an Azure VoC instance for MAI.", true},
+      {"Microsoft signed the storage contract with VAST.",
+       "Microsoft never signed the storage contract with VAST.", true},
+      {"There is a right-of-first-refusal for Microsoft.",
+       "There is no right-of-first-refusal for Microsoft.", true},
+      // Same state, or opposite states of different subjects.
+      {"Azure API exclusivity for OpenAI continues.", "Azure API exclusivity continues.", false},
+      {"Azure API exclusivity for OpenAI continues.", "The restraining order was lifted.", false},
+      {"VAST will not provide an Azure VoC instance.", "Microsoft will provide GPU nodes.", false},
+      // Former bugs: none yet.
+  };
+  for (const PairCase& c : cases) {
+    Slots a = Extract(c.a), b = Extract(c.b);
+    bool oppose = false;
+    for (const Clause& x : a.clauses) {
+      for (const Clause& y : b.clauses) oppose |= ClausesOppose(x, y, 0.6);
+    }
+    EXPECT_EQ(oppose, c.disagree) << c.a << " | " << c.b;
+  }
+}
+
+TEST(Supersedes, NowYPreviouslyXSupersedesAnOlderX) {
+  Slots newer = Extract("MAI go-live is now more like May 2026 (previously January 2026).");
+  Slots older = Extract("MAI go-live is planned for January 2026.");
+  Slots other = Extract("MAI go-live is planned for March 2026.");
+  EXPECT_TRUE(Supersedes(newer, older));
+  EXPECT_FALSE(Supersedes(older, newer));
+  EXPECT_FALSE(Supersedes(newer, other));
+}
+
+TEST(FormatAmount, ScalesAndUnits) {
+  EXPECT_EQ(FormatAmount({"$", 2.5e11}), "$250B");
+  EXPECT_EQ(FormatAmount({"$", 1.5e6}), "$1.5M");
+  EXPECT_EQ(FormatAmount({"byte", 2e18}), "2EB");
+  EXPECT_EQ(FormatAmount({"byte", 500}), "500B");
+  EXPECT_EQ(FormatAmount({"%", 15}), "15%");
+  EXPECT_EQ(FormatAmount({"", 3}), "3");
+}
+
+}  // namespace
+}  // namespace factdedup::provenance::internal

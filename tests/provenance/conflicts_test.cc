@@ -1,0 +1,549 @@
+// FindConflicts over small in-memory vaults (one test per kind of conflict and per
+// non-conflict), the seed examples on data/vault, and EvaluateConflicts.
+#include "provenance/conflicts.h"
+
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "provenance/io.h"
+#include "tests/provenance/test_util.h"
+
+namespace factdedup::provenance {
+namespace {
+
+using ::factdedup::testing::ReadFileOrDie;
+using ::factdedup::testing::SourcePath;
+using ::testing::HasSubstr;
+using ::testing::IsEmpty;
+using ::testing::StartsWith;
+
+// Unrelated facts, so that vault-wide statistics (how common a name is) are realistic.
+constexpr char kBackground[] =
+    "## Key Facts\n"
+    "- Contoso renewed its support contract with Fabrikam for three years.\n"
+    "- The Redmond lab has no spare rack space until the move.\n"
+    "- Northwind asked for a demo of the backup product.\n"
+    "- Litware moved its analytics cluster to a new region.\n"
+    "- The quarterly business review covered pipeline and hiring.\n"
+    "- Tailspin wants a proposal for archive storage tiers.\n"
+    "- Wingtip evaluated three vendors for object storage.\n"
+    "- The partner team is hiring two solution architects.\n"
+    "- Adatum reported strong demand for inference capacity.\n"
+    "- Proseware signed a pilot for log analytics.\n";
+
+// A note with frontmatter `date` (if any) and one "## Key Facts" section: facts start at line
+// 5 with a date, at line 2 without.
+std::string Note(const std::string& date, const std::vector<std::string>& facts) {
+  std::string out = date.empty() ? "" : absl::StrCat("---\ndate: '", date, "'\n---\n");
+  absl::StrAppend(&out, "## Key Facts\n");
+  for (const std::string& f : facts) absl::StrAppend(&out, "- ", f, "\n");
+  return out;
+}
+
+struct VaultRun {
+  std::unique_ptr<FileSystem> fs;
+  Vault vault;
+  ScanResult scan;
+  std::vector<Conflict> conflicts;
+};
+
+VaultRun FindIn(const std::vector<std::pair<std::string, std::string>>& files) {
+  VaultRun r;
+  r.fs = NewMemFileSystem();
+  EXPECT_TRUE(r.fs->WriteFileAtomic("v/Notes/background.md", kBackground, {}).ok());
+  for (const auto& [path, content] : files) {
+    EXPECT_TRUE(r.fs->WriteFileAtomic("v/" + path, content, {}).ok());
+  }
+  absl::StatusOr<Vault> vault = LoadVault(r.fs.get(), "v", Config{});
+  EXPECT_TRUE(vault.ok()) << vault.status();
+  r.vault = *std::move(vault);
+  absl::StatusOr<ScanResult> scan = ScanVault(r.vault, dedup::DedupOptions{});
+  EXPECT_TRUE(scan.ok()) << scan.status();
+  r.scan = *std::move(scan);
+  absl::StatusOr<std::vector<Conflict>> c = FindConflicts(r.vault, r.scan);
+  EXPECT_TRUE(c.ok()) << c.status();
+  r.conflicts = *std::move(c);
+  return r;
+}
+
+std::string Loc(const ConflictFact& f) { return absl::StrCat(f.path, ":", f.line); }
+
+std::string Describe(const std::vector<Conflict>& cs) {
+  std::string out;
+  for (const Conflict& c : cs) {
+    absl::StrAppend(&out, c.type, ":");
+    for (const ConflictFact& f : c.facts) absl::StrAppend(&out, " ", Loc(f), " '", f.value, "'");
+    absl::StrAppend(&out, "\n");
+  }
+  return out;
+}
+
+// The contradictions of `type` that list loc1 and loc2 as a disagreeing pair.
+std::vector<const Conflict*> AllBetween(const VaultRun& r, const std::string& type,
+                                        const std::string& loc1, const std::string& loc2) {
+  std::vector<const Conflict*> out;
+  for (const Conflict& c : r.conflicts) {
+    if (c.type != type) continue;
+    for (const auto& [x, y] : c.pairs) {
+      std::string a = Loc(c.facts[x]), b = Loc(c.facts[y]);
+      if ((a == loc1 && b == loc2) || (a == loc2 && b == loc1)) {
+        out.push_back(&c);
+        break;
+      }
+    }
+  }
+  return out;
+}
+
+// The first of them, or null.
+const Conflict* Between(const VaultRun& r, const std::string& type, const std::string& loc1,
+                        const std::string& loc2) {
+  std::vector<const Conflict*> all = AllBetween(r, type, loc1, loc2);
+  return all.empty() ? nullptr : all[0];
+}
+
+// Whether any contradiction lists loc1 and loc2 as a disagreeing pair.
+bool Contradicts(const VaultRun& r, const std::string& loc1, const std::string& loc2) {
+  for (const char* type : {"value", "polarity", "name", "acronym", "frontmatter"}) {
+    if (Between(r, type, loc1, loc2) != nullptr) return true;
+  }
+  return false;
+}
+
+std::string ValueAt(const Conflict& c, const std::string& loc) {
+  for (const ConflictFact& f : c.facts) {
+    if (Loc(f) == loc) return f.value;
+  }
+  return "<none>";
+}
+
+bool SameCluster(const VaultRun& r, const std::string& loc1, const std::string& loc2) {
+  for (const dedup::Cluster& c : r.scan.dedup.clusters) {
+    bool a = false, b = false;
+    for (const dedup::Member& m : c.members) {
+      const Fact& f = r.scan.fact(r.vault, m.item);
+      std::string loc = absl::StrCat(f.path, ":", f.line);
+      a |= loc == loc1;
+      b |= loc == loc2;
+    }
+    if (a && b) return true;
+  }
+  return false;
+}
+
+// Two statements of one claim, in notes dated 2025-11-01 (a.md) and 2025-12-16 (b.md).
+struct PairCase {
+  std::string name;
+  std::string a, b;              // the facts
+  std::string type;              // expected conflict type, or "" for none
+  std::string value_a, value_b;  // expected values when there is a conflict
+};
+
+VaultRun FindPair(const PairCase& c) {
+  return FindIn({{"a.md", Note("2025-11-01", {c.a})}, {"b.md", Note("2025-12-16", {c.b})}});
+}
+
+void CheckPairs(const std::vector<PairCase>& cases) {
+  for (const PairCase& c : cases) {
+    VaultRun r = FindPair(c);
+    if (c.type.empty()) {
+      EXPECT_FALSE(Contradicts(r, "a.md:5", "b.md:5")) << c.name << "\n" << Describe(r.conflicts);
+      continue;
+    }
+    const Conflict* found = Between(r, c.type, "a.md:5", "b.md:5");
+    ASSERT_NE(found, nullptr) << c.name << "\n" << Describe(r.conflicts);
+    EXPECT_EQ(ValueAt(*found, "a.md:5"), c.value_a) << c.name;
+    EXPECT_EQ(ValueAt(*found, "b.md:5"), c.value_b) << c.name;
+    EXPECT_EQ(found->facts.size(), 2u) << c.name;
+  }
+}
+
+TEST(FindConflicts, SameClaimYearAmountAndQualifier) {
+  CheckPairs({
+      {"year", "Jeff Denworth stated MAI needs 2 exabytes of storage on the floor in 2025.",
+       "Jeff Denworth stated MAI needs 2 exabytes of storage on the floor in 2026.", "value",
+       "2025", "2026"},
+      {"quarter", "Decision on the Fairwater storage vendor is expected in Q1 2026.",
+       "Decision on the Fairwater storage vendor is expected in Q3 2026.", "value", "Q1 2026",
+       "Q3 2026"},
+      {"amount", "OpenAI will purchase $250B of Azure services over the next five years.",
+       "OpenAI will purchase $300B of Azure services over the next five years.", "value", "$250B",
+       "$300B"},
+      {"amount in other units", "MAI needs 2EB of flash capacity for the Fairwater site.",
+       "MAI needs 3 exabytes of flash capacity for the Fairwater site.", "value", "2EB", "3EB"},
+      {"qualifier", "Microsoft plans to spend more than $80B on AI datacenters this fiscal year.",
+       "Microsoft plans to spend up to $80B on AI datacenters this fiscal year.", "value",
+       "at least $80B", "at most $80B"},
+  });
+}
+
+TEST(FindConflicts, QualifierConflictInsideOneCluster) {
+  VaultRun r = FindIn(
+      {{"a.md", Note("2025-11-01",
+                     {"Microsoft plans to spend more than $80B on AI datacenters this year."})},
+       {"b.md",
+        Note("2025-12-16", {"Microsoft plans to spend up to $80B on AI datacenters this year."})}});
+  ASSERT_TRUE(SameCluster(r, "a.md:5", "b.md:5")) << "the dedup engine merges these variants";
+  EXPECT_NE(Between(r, "value", "a.md:5", "b.md:5"), nullptr) << Describe(r.conflicts);
+}
+
+TEST(FindConflicts, AcrossClustersPolarity) {
+  CheckPairs({
+      {"continues vs removed", "Azure API exclusivity for OpenAI continues under the agreement.",
+       "OpenAI's Azure exclusivity was removed from the contract.", "polarity",
+       "Azure API exclusivity for OpenAI continues under the agreement.",
+       "OpenAI's Azure exclusivity was removed from the contract."},
+      {"continues vs ended", "Azure API exclusivity for OpenAI continues.",
+       "Azure API exclusivity for OpenAI ended in October.", "polarity",
+       "Azure API exclusivity for OpenAI continues.",
+       "Azure API exclusivity for OpenAI ended in October."},
+      {"remains vs lifted", "The export restriction on Maia chips remains in place.",
+       "The export restriction on Maia chips was lifted.", "polarity",
+       "The export restriction on Maia chips remains in place.",
+       "The export restriction on Maia chips was lifted."},
+      {"will vs will not", "VAST will provide an Azure VoC instance for the MAI benchmark.",
+       "VAST will not provide an Azure VoC instance for the MAI benchmark.", "polarity",
+       "VAST will provide an Azure VoC instance for the MAI benchmark.",
+       "VAST will not provide an Azure VoC instance for the MAI benchmark."},
+      {"never", "Microsoft signed the Fairwater storage contract with VAST.",
+       "Microsoft never signed the Fairwater storage contract with VAST.", "polarity",
+       "Microsoft signed the Fairwater storage contract with VAST.",
+       "Microsoft never signed the Fairwater storage contract with VAST."},
+      {"no", "The new agreement gives Microsoft a right-of-first-refusal on OpenAI compute.",
+       "The new agreement gives Microsoft no right-of-first-refusal on OpenAI compute.", "polarity",
+       "The new agreement gives Microsoft a right-of-first-refusal on OpenAI compute.",
+       "The new agreement gives Microsoft no right-of-first-refusal on OpenAI compute."},
+      // Same state in other words; opposite states of different subjects.
+      {"same state", "Azure API exclusivity for OpenAI continues.",
+       "OpenAI keeps its Azure API exclusivity, which continues.", "", "", ""},
+      {"different subjects", "Azure API exclusivity for OpenAI continues.",
+       "Jonsi's temporary restraining order was lifted.", "", "", ""},
+  });
+}
+
+TEST(FindConflicts, AcrossClustersIncompatibleDates) {
+  // Different claims about one milestone (the MAI deployment) that disagree on the year.
+  VaultRun r = FindIn(
+      {{"a.md", Note("2025-11-01", {"Jeff Denworth stated MAI needs 2 exabytes of storage "
+                                    "capacity deployed on the floor in calendar year 2025."})},
+       {"b.md", Note("2025-12-16", {"Kushal said MAI go-live is now planned for May 2026 "
+                                    "after a performance bake-off."})}});
+  ASSERT_FALSE(SameCluster(r, "a.md:5", "b.md:5"));
+  const Conflict* c = Between(r, "value", "a.md:5", "b.md:5");
+  ASSERT_NE(c, nullptr) << Describe(r.conflicts);
+  EXPECT_EQ(ValueAt(*c, "a.md:5"), "2025");
+  EXPECT_EQ(ValueAt(*c, "b.md:5"), "May 2026");
+}
+
+TEST(FindConflicts, AcrossClustersMonthsOfOneYearAndMeetingsAreNotCompared) {
+  VaultRun r = FindIn(
+      {{"a.md", Note("2025-11-01", {"HDDs are considered for the first April 2026 delivery for MAI "
+                                    "scale-up."})},
+       {"b.md", Note("2025-12-16", {"MAI needs a storage solution ready for May to June 2026."})},
+       {"c.md", Note("2025-11-01", {"VAST Data presented to Microsoft GBB sellers at the AKS "
+                                    "roadshow on December 9, 2025."})},
+       {"d.md", Note("2025-12-16", {"The pipeline sync between VAST Data and Microsoft will be "
+                                    "scheduled in January 2026."})}});
+  EXPECT_FALSE(Contradicts(r, "a.md:5", "b.md:5")) << Describe(r.conflicts);
+  EXPECT_FALSE(Contradicts(r, "c.md:5", "d.md:5")) << Describe(r.conflicts);
+}
+
+TEST(FindConflicts, TwoEventsAreNotOneEventDatedTwoWays) {
+  VaultRun r = FindIn(
+      {{"a.md", Note("2025-11-01", {"Tariq said Conora will purchase $1B of CDN capacity by "
+                                    "August 2025."})},
+       {"b.md", Note("2025-12-16", {"Diego said Conora will purchase $150M of Kubernetes "
+                                    "capacity by May 12, 2026."})},
+       // A month without a year agrees with that month in a full date.
+       {"c.md", Note("2025-11-01", {"Novrikam requires 2378 PB of feature store storage for "
+                                    "Frankfurt ahead of November."})},
+       {"d.md", Note("2025-12-16", {"Ingrid said Novrikam needs 2378 petabytes of feature store "
+                                    "storage in Frankfurt before November 28, 2027."})}});
+  EXPECT_FALSE(Contradicts(r, "a.md:5", "b.md:5")) << Describe(r.conflicts);
+  EXPECT_FALSE(Contradicts(r, "c.md:5", "d.md:5")) << Describe(r.conflicts);
+}
+
+TEST(FindConflicts, SurnamesThatDifferByASyllableAreNotSpellings) {
+  VaultRun r = FindIn({{"a.md", Note("", {"Kenji Sato leads the Azure storage team.",
+                                          "Satya Costa met the Azure storage team.",
+                                          "Omar Rossi joined Rossys from Azure."})}});
+  for (const Conflict& c : r.conflicts) EXPECT_NE(c.type, "name") << Describe(r.conflicts);
+}
+
+TEST(FindConflicts, NameSpellings) {
+  VaultRun r =
+      FindIn({{"Meetings/1-1.md",
+               "---\nperson: Jonsi Stephenson\nparticipants:\n- Jonsi Stefanson\n---\n"
+               "## Key Information\n"
+               "- Jonsi Stefanson will meet Ong and Manish about Azure Blob integration.\n"},
+              {"Accounts/Microsoft.md",
+               Note("", {"Jonsi Stephenson met Aung and Maneesh Sah from Azure Storage.",
+                         "Kushal told Manish that Azure Blob does not fit MAI."})}});
+  const Conflict* jonsi =
+      Between(r, "name", "Meetings/1-1.md:2", "Meetings/1-1.md:4");  // frontmatter lines
+  ASSERT_NE(jonsi, nullptr) << Describe(r.conflicts);
+  EXPECT_EQ(ValueAt(*jonsi, "Meetings/1-1.md:2"), "Jonsi Stephenson");
+  EXPECT_EQ(ValueAt(*jonsi, "Meetings/1-1.md:4"), "Jonsi Stefanson");
+  EXPECT_NE(Between(r, "name", "Accounts/Microsoft.md:2", "Meetings/1-1.md:7"), nullptr);
+  const Conflict* manish = nullptr;
+  for (const Conflict& c : r.conflicts) {
+    if (c.type == "name" && ValueAt(c, "Accounts/Microsoft.md:3") == "Manish") manish = &c;
+  }
+  ASSERT_NE(manish, nullptr) << Describe(r.conflicts);
+  EXPECT_EQ(ValueAt(*manish, "Accounts/Microsoft.md:2"), "Maneesh Sah");
+  // 'Manish' is written twice, 'Maneesh' once.
+  EXPECT_THAT(manish->suggestion, StartsWith("suggestion: 'Manish' is the more frequent"));
+}
+
+TEST(FindConflicts, AccentAndCaseOnlyDifferencesAreNotNameConflicts) {
+  VaultRun r =
+      FindIn({{"a.md", Note("", {"Renée Dupont runs the Nvidia partnership at Contoso.",
+                                 "Contoso buys NVIDIA GPUs through Renee Dupont's team."})},
+              {"b.md", Note("", {"Renee Dupont said Contoso prefers Nvidia hardware.",
+                                 "Nscale and N\u2011scale are one neocloud for Contoso."})}});
+  for (const Conflict& c : r.conflicts) {
+    EXPECT_NE(c.type, "name") << Describe(r.conflicts);
+  }
+}
+
+TEST(FindConflicts, AcronymDefinedTwoWays) {
+  VaultRun r =
+      FindIn({{"a.md", Note("", {"Microsoft AI (MAI) already runs VAST in production.",
+                                 "Google Cloud Platform (GCP) is a second option."})},
+              {"b.md", Note("", {"Microsoft AI Infrastructure (MAI) needs 2EB of storage.",
+                                 "GOOGLE CLOUD PLATFORM (GCP) offers committed-use discounts."})}});
+  const Conflict* c = Between(r, "acronym", "a.md:2", "b.md:2");
+  ASSERT_NE(c, nullptr) << Describe(r.conflicts);
+  EXPECT_EQ(ValueAt(*c, "a.md:2"), "Microsoft AI (MAI)");
+  EXPECT_EQ(ValueAt(*c, "b.md:2"), "Microsoft AI Infrastructure (MAI)");
+  EXPECT_FALSE(Contradicts(r, "a.md:3", "b.md:3")) << "GCP is expanded one way, case aside";
+}
+
+TEST(FindConflicts, FrontmatterFieldsThatDifferBetweenVersionsOfANote) {
+  const std::string page = "---\ntype: customer\nlast_contact: '2026-01-04'\nstatus: active\n---\n";
+  const std::string copy = "---\ntype: customer\nstatus: active\nlast_contact: '2026-01-05'\n---\n";
+  VaultRun r = FindIn({{"Accounts/Microsoft.md", page + "## Key Facts\n- A fact.\n"},
+                       {"Accounts/Microsoft.sync-conflict-20260105-093000-VAULT01.md",
+                        copy + "## Key Facts\n- A fact.\n"}});
+  std::vector<const Conflict*> fm;
+  for (const Conflict& c : r.conflicts) {
+    if (c.type == "frontmatter") fm.push_back(&c);
+  }
+  ASSERT_EQ(fm.size(), 1u) << "only last_contact differs\n" << Describe(r.conflicts);
+  const Conflict& c = *fm[0];
+  ASSERT_EQ(c.facts.size(), 2u);
+  EXPECT_EQ(Loc(c.facts[0]), "Accounts/Microsoft.md:3");  // the key's line in each version
+  EXPECT_EQ(Loc(c.facts[1]), "Accounts/Microsoft.sync-conflict-20260105-093000-VAULT01.md:4");
+  EXPECT_EQ(c.facts[0].field, "last_contact");
+  EXPECT_EQ(c.facts[1].field, "last_contact");
+  EXPECT_EQ(c.facts[0].value, "2026-01-04");
+  EXPECT_EQ(c.facts[1].value, "2026-01-05");
+  EXPECT_THAT(c.suggestion, StartsWith("suggestion: keep the later date '2026-01-05'"));
+}
+
+TEST(FindConflicts, NotConflicts) {
+  CheckPairs({
+      {"other units", "MAI needs 2EB of storage capacity on the floor in 2026.",
+       "MAI needs 2 exabytes of storage capacity on the floor in 2026.", "", "", ""},
+      {"other currency format", "OpenAI will purchase $250B of Azure services.",
+       "OpenAI will purchase 250 billion dollars of Azure services.", "", "", ""},
+      {"more than vs plus", "OpenAI will purchase more than $250B of Azure services.",
+       "OpenAI will purchase $250B+ of Azure services.", "", "", ""},
+      {"leading plus", "OpenAI will purchase +$250B of Azure services.",
+       "OpenAI will purchase $250B+ of Azure services.", "", "", ""},
+      {"range holds the value", "MAI needs a storage solution ready for May to June 2026.",
+       "MAI needs a storage solution ready for June 2026.", "", "", ""},
+      {"quarter holds the month", "The MAI storage decision is expected in Q1 2026.",
+       "The MAI storage decision is expected around March.", "", "", ""},
+      {"date formats", "VAST presented at the AKS AI roadshow on Tuesday, December 9, 2025.",
+       "VAST presented at the AKS AI roadshow on Tuesday, 2025-12-09.", "", "", ""},
+      {"one range written two ways", "MAI needs storage ready for May 2026 to June 2026.",
+       "MAI needs storage ready for May to June 2026.", "", "", ""},
+      // Former bugs: none yet.
+  });
+}
+
+TEST(FindConflicts, PreviouslyXNowYIsAnUpdateNotAConflict) {
+  VaultRun r =
+      FindIn({{"a.md", Note("2025-11-01", {"MAI go-live is planned for January 2026."})},
+              {"b.md", Note("2025-12-16", {"MAI go-live is now more like May 2026 (previously "
+                                           "January 2026)."})}});
+  EXPECT_FALSE(Contradicts(r, "a.md:5", "b.md:5")) << Describe(r.conflicts);
+  const Conflict* update = nullptr;
+  for (const Conflict& c : r.conflicts) {
+    if (c.type == "update") update = &c;
+  }
+  ASSERT_NE(update, nullptr) << Describe(r.conflicts);
+  EXPECT_FALSE(IsContradiction(*update));
+  ASSERT_EQ(update->facts.size(), 2u);
+  EXPECT_EQ(Loc(update->facts[0]), "b.md:5");  // the superseding fact first
+  EXPECT_EQ(update->facts[0].value, "previously January 2026");
+  EXPECT_EQ(Loc(update->facts[1]), "a.md:5");
+  EXPECT_EQ(update->facts[1].value, "January 2026");
+  EXPECT_THAT(update->pairs, IsEmpty());
+}
+
+TEST(FindConflicts, SuggestionsWhereTheEvidenceSupportsOne) {
+  // A newer dated source.
+  VaultRun r = FindPair({"", "Azure API exclusivity for OpenAI continues.",
+                         "OpenAI's Azure exclusivity was removed from the contract.", "", "", ""});
+  const Conflict* c = Between(r, "polarity", "a.md:5", "b.md:5");
+  ASSERT_NE(c, nullptr) << Describe(r.conflicts);
+  EXPECT_THAT(c->suggestion, StartsWith("suggestion: prefer the newest dated source b.md:5 "
+                                        "(2025-12-16)"));
+  // Undated notes: the more specific statement.
+  r = FindIn({{"a.md", Note("", {"The MAI storage decision is expected in 2026."})},
+              {"b.md", Note("", {"The MAI storage decision is expected in March 2025."})}});
+  c = Between(r, "value", "a.md:2", "b.md:2");
+  ASSERT_NE(c, nullptr) << Describe(r.conflicts);
+  EXPECT_EQ(c->suggestion, "suggestion: the most specific statement is b.md:2 ('March 2025')");
+  // Undated and equally specific: no side is suggested.
+  r = FindIn({{"a.md", Note("", {"OpenAI will purchase $250B of Azure services."})},
+              {"b.md", Note("", {"OpenAI will purchase $300B of Azure services."})}});
+  c = Between(r, "value", "a.md:2", "b.md:2");
+  ASSERT_NE(c, nullptr) << Describe(r.conflicts);
+  EXPECT_EQ(c->suggestion, "");
+}
+
+TEST(FindConflicts, EveryConflictListsDistinctFactsAndValidPairs) {
+  VaultRun r =
+      FindIn({{"a.md", Note("2025-11-01", {"OpenAI will purchase $250B of Azure services.",
+                                           "Azure API exclusivity for OpenAI continues."})},
+              {"b.md", Note("2025-12-16", {"OpenAI will purchase $300B of Azure services.",
+                                           "Azure API exclusivity for OpenAI ended."})}});
+  ASSERT_GE(r.conflicts.size(), 2u);
+  for (const Conflict& c : r.conflicts) {
+    ASSERT_FALSE(c.facts.empty());
+    for (const auto& [x, y] : c.pairs) {
+      EXPECT_LT(x, y);
+      EXPECT_LT(y, static_cast<int>(c.facts.size()));
+    }
+    if (IsContradiction(c)) {
+      EXPECT_FALSE(c.pairs.empty()) << c.type;
+    }
+    if (!c.suggestion.empty() && IsContradiction(c)) {
+      EXPECT_THAT(c.suggestion, StartsWith("suggestion: "));
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------------------
+// data/vault and its hand-labeled conflicts
+
+struct Sample {
+  Vault vault;
+  std::vector<Conflict> conflicts;
+};
+
+const Sample& SampleVault() {
+  static const Sample* sample = [] {
+    auto* s = new Sample;
+    absl::StatusOr<Config> config = LoadConfig(DefaultFileSystem(), SourcePath("data/vault"));
+    EXPECT_TRUE(config.ok());
+    absl::StatusOr<Vault> vault = LoadVault(DefaultFileSystem(), SourcePath("data/vault"), *config);
+    EXPECT_TRUE(vault.ok());
+    s->vault = *std::move(vault);
+    absl::StatusOr<ScanResult> scan = ScanVault(s->vault, s->vault.config.dedup);
+    EXPECT_TRUE(scan.ok());
+    absl::StatusOr<std::vector<Conflict>> c = FindConflicts(s->vault, *scan);
+    EXPECT_TRUE(c.ok());
+    s->conflicts = *std::move(c);
+    return s;
+  }();
+  return *sample;
+}
+
+TEST(SampleVault, TheSixSeedExamplesAreFound) {
+  VaultRun r;
+  r.conflicts = SampleVault().conflicts;
+  const std::string account = "Accounts/Microsoft.md";
+  const std::string copy = "Accounts/Microsoft.sync-conflict-20260105-093000-VAULT01.md";
+  const std::string prep = "Meetings/2025-12-16 - Prep for Microsoft AI talks.md";
+  struct Seed {
+    std::string type, loc1, loc2, value1, value2;
+  };
+  const std::vector<Seed> seeds = {
+      {"value", account + ":63", account + ":33", "2025", "April 2026, May 2026, June 2026"},
+      {"polarity", prep + ":43", account + ":21",
+       "OpenAI's Azure exclusivity was removed from the contract.",
+       "Azure API exclusivity for OpenAI continues"},
+      {"name", prep + ":5", prep + ":7", "Jonsi Stephenson", "Jonsi Stefanson"},
+      {"name", account + ":71", prep + ":28", "Maneesh Sah", "Manish"},
+      {"acronym", account + ":63", prep + ":37", "Microsoft AI Infrastructure (MAI)",
+       "Microsoft AI (MAI)"},
+      {"frontmatter", account + ":4", copy + ":4", "2026-01-04", "2026-01-05"},
+  };
+  for (const Seed& s : seeds) {
+    bool found = false;
+    for (const Conflict* c : AllBetween(r, s.type, s.loc1, s.loc2)) {
+      found |= ValueAt(*c, s.loc1) == s.value1 && ValueAt(*c, s.loc2) == s.value2;
+    }
+    EXPECT_TRUE(found) << s.type << " " << s.loc1 << " '" << s.value1 << "' vs " << s.loc2 << " '"
+                       << s.value2 << "'\n"
+                       << Describe(r.conflicts);
+  }
+}
+
+TEST(SampleVault, HandLabeledPrecisionAndRecallHaveAFloor) {
+  const Sample& s = SampleVault();
+  absl::StatusOr<ConflictMetrics> m =
+      EvaluateConflicts(s.conflicts, ReadFileOrDie(SourcePath("data/gold/conflicts.tsv")));
+  ASSERT_TRUE(m.ok()) << m.status();
+  EXPECT_EQ(m->gold, 25);
+  // Measured P=1.000 (8/8) R=1.000 (25/25) when this floor was set; see docs/conflicts.md.
+  EXPECT_GE(m->precision(), 0.8);
+  EXPECT_GE(m->recall(), 0.8);
+  absl::StatusOr<ConflictMetrics> n =
+      EvaluateConflicts(s.conflicts, ReadFileOrDie(SourcePath("data/gold/not_conflicts.tsv")));
+  ASSERT_TRUE(n.ok()) << n.status();
+  EXPECT_EQ(n->negatives, 29);
+  EXPECT_EQ(n->false_alarms, 0) << ::testing::PrintToString(n->alarms);
+  EXPECT_EQ(n->updates_found, n->update_rows);
+}
+
+TEST(EvaluateConflicts, RowsFoundMissedAndFalseAlarms) {
+  Conflict value{
+      "value",
+      {{"a.md", 3, "x", "2025", ""}, {"b.md", 4, "y", "2026", ""}, {"c.md", 5, "z", "2026", ""}},
+      {{0, 1}, {0, 2}},
+      ""};
+  Conflict name{"name", {{"a.md", 9, "x", "Ann", ""}, {"b.md", 9, "y", "Anne", ""}}, {{0, 1}}, ""};
+  const std::string gold =
+      "type\tpath1\tline1\tpath2\tline2\tvalue1\tvalue2\tcomment\n"
+      "value\tb.md\t4\ta.md\t3\t2026\t2025\tfound (unordered)\n"
+      "value\tb.md\t4\tc.md\t5\t2026\t2026\tfound through the group\n"
+      "polarity\ta.md\t3\tb.md\t4\t\t\tmissed: wrong type\n"
+      "same_value\tb.md\t4\tc.md\t5\t\t\tnot a disagreeing pair\n"
+      "range\ta.md\t3\tc.md\t5\t\t\ta false alarm\n";
+  absl::StatusOr<ConflictMetrics> m = EvaluateConflicts({value, name}, gold);
+  ASSERT_TRUE(m.ok()) << m.status();
+  EXPECT_EQ(m->gold, 3);
+  EXPECT_EQ(m->found_gold, 2);
+  EXPECT_EQ(m->reported, 2);
+  EXPECT_EQ(m->correct, 1);
+  EXPECT_THAT(m->missed, ::testing::ElementsAre("polarity a.md:3 b.md:4"));
+  EXPECT_THAT(m->unmatched, ::testing::ElementsAre("name a.md:9 b.md:9"));
+  EXPECT_EQ(m->negatives, 2);
+  EXPECT_EQ(m->false_alarms, 1);
+  EXPECT_THAT(m->alarms, ::testing::ElementsAre("range a.md:3 c.md:5"));
+}
+
+TEST(EvaluateConflicts, BadFilesAreErrorsNamingTheLine) {
+  EXPECT_FALSE(EvaluateConflicts({}, "label\tpath1\n").ok());
+  absl::StatusOr<ConflictMetrics> m =
+      EvaluateConflicts({}, "type\tpath1\tline1\tpath2\tline2\nvalue\ta.md\tx\tb.md\t2\n");
+  ASSERT_FALSE(m.ok());
+  EXPECT_THAT(m.status().message(), HasSubstr("line 2"));
+  m = EvaluateConflicts({}, "type\tpath1\tline1\tpath2\tline2\nvalu\ta.md\t1\tb.md\t2\n");
+  ASSERT_FALSE(m.ok());
+  EXPECT_THAT(m.status().message(), HasSubstr("unknown type 'valu'"));
+}
+
+}  // namespace
+}  // namespace factdedup::provenance

@@ -1,0 +1,308 @@
+#include "provenance/index.h"
+
+#include <atomic>
+#include <functional>
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "dedup/hash.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "provenance/internal/codec.h"
+#include "provenance/scan.h"
+#include "tests/provenance/test_util.h"
+
+namespace factdedup::provenance {
+namespace {
+
+using ::factdedup::testing::SourcePath;
+using ::testing::HasSubstr;
+
+// Passes everything through, counting reads and optionally refusing writes.
+class CountingFs : public FileSystem {
+ public:
+  explicit CountingFs(std::unique_ptr<FileSystem> base) : base_(std::move(base)) {}
+  absl::StatusOr<std::string> ReadFile(const std::string& path, uint64_t max_size) override {
+    reads_++;
+    return base_->ReadFile(path, max_size);
+  }
+  absl::StatusOr<std::vector<DirEntry>> ListDir(const std::string& path) override {
+    return base_->ListDir(path);
+  }
+  absl::StatusOr<FileInfo> Stat(const std::string& path, bool follow) override {
+    return base_->Stat(path, follow);
+  }
+  absl::StatusOr<std::string> RealPath(const std::string& path) override {
+    return base_->RealPath(path);
+  }
+  absl::Status WriteFileAtomic(const std::string& path, absl::string_view contents,
+                               const std::optional<FileInfo>& expected) override {
+    if (read_only_) return absl::PermissionDeniedError(path + ": read-only file system");
+    return base_->WriteFileAtomic(path, contents, expected);
+  }
+  absl::Status MakeDirs(const std::string& path) override {
+    if (read_only_) return absl::PermissionDeniedError(path + ": read-only file system");
+    return base_->MakeDirs(path);
+  }
+  absl::Status Remove(const std::string& path) override { return base_->Remove(path); }
+
+  int reads() const { return reads_; }
+  void set_read_only(bool r) { read_only_ = r; }
+
+ private:
+  std::unique_ptr<FileSystem> base_;
+  std::atomic<int> reads_{0};
+  bool read_only_ = false;
+};
+
+constexpr char kAccount[] =
+    "# Contoso\n\n## Key Facts\n\n"
+    "- Contoso signed a $2M storage deal with Fabrikam in March 2025.\n"
+    "- Contoso's storage deal with Fabrikam was worth $2M (March 2025).\n"
+    "- Ann Lee leads the Contoso account in Redmond.\n"
+    "- The Redmond team uses Azure Blob for backups.\n";
+constexpr char kPerson[] =
+    "# Ann Lee\n\n## Key Facts\n\n"
+    "- Ann Lee leads the Contoso account in Redmond.\n"
+    "- Ann Lee joined Microsoft in 2019 after six years at VAST Data.\n"
+    "- The Redmond team uses Azure Blob storage for its backups.\n";
+
+std::unique_ptr<CountingFs> MemVault() {
+  auto fs = std::make_unique<CountingFs>(NewMemFileSystem());
+  EXPECT_TRUE(fs->WriteFileAtomic("v/Accounts/Contoso.md", kAccount, {}).ok());
+  EXPECT_TRUE(fs->WriteFileAtomic("v/People/Ann Lee.md", kPerson, {}).ok());
+  return fs;
+}
+
+Vault Load(FileSystem* fs, const std::string& root = "v") {
+  absl::StatusOr<Vault> vault = LoadVault(fs, root, Config{});
+  EXPECT_TRUE(vault.ok()) << vault.status();
+  return *std::move(vault);
+}
+
+// Everything the scan's output shows of its clusters, as one comparable string.
+std::string Describe(const Vault& vault, const ScanResult& scan) {
+  std::string out;
+  for (const dedup::Cluster& c : scan.dedup.clusters) {
+    out += "cluster " + c.reason + "\n";
+    for (const dedup::Member& m : c.members) {
+      const Fact& f = scan.fact(vault, m.item);
+      out += f.path + ":" + std::to_string(f.line) + " " + dedup::RelationName(m.relation) + " " +
+             std::to_string(m.similarity) + "\n";
+    }
+  }
+  return out;
+}
+
+struct Scanned {
+  ScanResult result;
+  FactIndex next;
+  IndexStats stats;
+};
+
+Scanned ScanWith(const Vault& vault, const FactIndex& previous) {
+  const dedup::DedupOptions& options = vault.config.dedup;
+  Scanned s{{}, FactIndex(options), {}};
+  absl::StatusOr<ScanResult> r = ScanVaultIndexed(vault, options, {&previous}, &s.next, &s.stats);
+  EXPECT_TRUE(r.ok()) << r.status();
+  s.result = *std::move(r);
+  return s;
+}
+
+TEST(FactIndex, EncodeDecodeRoundTripKeepsEveryField) {
+  auto fs = MemVault();
+  Vault vault = Load(fs.get());
+  Scanned cold = ScanWith(vault, FactIndex(vault.config.dedup));
+  FactIndex decoded(vault.config.dedup);
+  ASSERT_TRUE(decoded.Decode(cold.next.Encode()).ok());
+  ASSERT_EQ(decoded.notes().size(), 2u);
+  for (size_t n = 0; n < 2; ++n) {
+    const IndexedNote& a = cold.next.notes()[n];
+    const IndexedNote& b = decoded.notes()[n];
+    EXPECT_EQ(a.path, b.path);
+    EXPECT_EQ(a.size, b.size);
+    EXPECT_EQ(a.mtime_ns, b.mtime_ns);
+    EXPECT_EQ(a.content_hash, b.content_hash);
+    ASSERT_EQ(a.facts.size(), b.facts.size());
+    for (size_t f = 0; f < a.facts.size(); ++f) {
+      const dedup::NormalizedText &x = a.facts[f].normalized, &y = b.facts[f].normalized;
+      EXPECT_EQ(a.facts[f].line, b.facts[f].line);
+      EXPECT_EQ(a.facts[f].text_hash, b.facts[f].text_hash);
+      EXPECT_EQ(x.clean, y.clean);
+      EXPECT_EQ(x.truncated, y.truncated);
+      EXPECT_EQ(x.repaired_mojibake, y.repaired_mojibake);
+      ASSERT_EQ(x.tokens.size(), y.tokens.size());
+      ASSERT_EQ(x.all_tokens.size(), y.all_tokens.size());
+      EXPECT_LT(x.tokens.size(), x.all_tokens.size()) << "stop words are dropped from tokens";
+      for (size_t t = 0; t < x.tokens.size(); ++t) {
+        EXPECT_EQ(x.tokens[t].text, y.tokens[t].text);
+        EXPECT_EQ(x.tokens[t].kind, y.tokens[t].kind);
+        EXPECT_EQ(x.tokens[t].lowercase, y.tokens[t].lowercase);
+        EXPECT_EQ(x.tokens[t].capitalized, y.tokens[t].capitalized);
+      }
+    }
+  }
+  EXPECT_EQ(decoded.Encode(), cold.next.Encode());
+}
+
+TEST(ScanVaultIndexed, ColdWarmAndPlainScansAreIdentical) {
+  absl::StatusOr<Config> config = LoadConfig(DefaultFileSystem(), SourcePath("data/vault"));
+  ASSERT_TRUE(config.ok());
+  absl::StatusOr<Vault> vault = LoadVault(DefaultFileSystem(), SourcePath("data/vault"), *config);
+  ASSERT_TRUE(vault.ok());
+  absl::StatusOr<ScanResult> plain = ScanVault(*vault, vault->config.dedup);
+  ASSERT_TRUE(plain.ok());
+  Scanned cold = ScanWith(*vault, FactIndex(vault->config.dedup));
+  FactIndex saved(vault->config.dedup);
+  ASSERT_TRUE(saved.Decode(cold.next.Encode()).ok());
+  Scanned warm = ScanWith(*vault, saved);
+  ASSERT_GT(plain->dedup.clusters.size(), 10u);
+  EXPECT_EQ(Describe(*vault, cold.result), Describe(*vault, *plain));
+  EXPECT_EQ(Describe(*vault, warm.result), Describe(*vault, *plain));
+  EXPECT_EQ(cold.stats.facts_reused, 0);
+  EXPECT_EQ(cold.stats.facts_normalized, static_cast<int64_t>(plain->facts.size()));
+  EXPECT_EQ(warm.stats.facts_normalized, 0);
+  EXPECT_EQ(warm.stats.facts_reused, static_cast<int64_t>(plain->facts.size()));
+  EXPECT_EQ(warm.stats.notes_indexed, 0);
+}
+
+TEST(ScanVaultIndexed, OnlyTheChangedNoteIsReindexed) {
+  auto fs = MemVault();
+  Vault before = Load(fs.get());
+  Scanned cold = ScanWith(before, FactIndex(before.config.dedup));
+  ASSERT_TRUE(SaveIndex(fs.get(), "v", cold.next).ok());
+  // Append one paraphrase to one note.
+  ASSERT_TRUE(fs->WriteFileAtomic("v/People/Ann Lee.md",
+                                  std::string(kPerson) +
+                                      "- Before Microsoft, Ann Lee spent six years at VAST Data.\n",
+                                  {})
+                  .ok());
+  Vault after = Load(fs.get());
+  std::string problem;
+  FactIndex saved = LoadIndex(fs.get(), "v", after.config.dedup, &problem);
+  EXPECT_EQ(problem, "");
+  Scanned warm = ScanWith(after, saved);
+  EXPECT_EQ(warm.stats.notes_reused, 1);
+  EXPECT_EQ(warm.stats.notes_indexed, 1);
+  EXPECT_EQ(warm.stats.facts_normalized, 1) << "only the new bullet is normalized";
+  EXPECT_EQ(warm.stats.facts_reused, 7);
+  absl::StatusOr<ScanResult> plain = ScanVault(after, after.config.dedup);
+  ASSERT_TRUE(plain.ok());
+  EXPECT_EQ(Describe(after, warm.result), Describe(after, *plain));
+  EXPECT_THAT(Describe(after, warm.result), HasSubstr("Ann Lee.md:8"));
+}
+
+TEST(ScanVaultIndexed, BaseCopyReusesNotesOfTheSameContent) {
+  auto fs = MemVault();
+  ASSERT_TRUE(fs->WriteFileAtomic("base/Accounts/Contoso.md", kAccount, {}).ok());
+  ASSERT_TRUE(fs->WriteFileAtomic("base/People/Ann Lee.md", "# Ann Lee\n- other\n", {}).ok());
+  Vault now = Load(fs.get());
+  Scanned cold = ScanWith(now, FactIndex(now.config.dedup));
+  Vault base = Load(fs.get(), "base");
+  IndexStats stats;
+  const FactIndex* previous[] = {&cold.next};
+  absl::StatusOr<ScanResult> r =
+      ScanVaultIndexed(base, base.config.dedup, previous, nullptr, &stats);
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(stats.notes_reused, 1);
+  EXPECT_EQ(stats.facts_reused, 4);
+}
+
+// Damage to a saved index, and the message that must name it.
+struct BadIndexCase {
+  std::string name;
+  std::function<void(std::string*)> damage;
+  std::string message;
+};
+
+TEST(LoadIndex, DamagedOrForeignIndexIsIgnoredAndResultsAreUnchanged) {
+  const std::vector<BadIndexCase> cases = {
+      {"magic", [](std::string* b) { (*b)[0] = 'X'; }, "magic"},
+      {"version", [](std::string* b) { (*b)[8] = 99; }, "format version 99"},
+      {"params", [](std::string* b) { (*b)[16] ^= 1; }, "other parameters"},
+      {"checksum", [](std::string* b) { b->back() ^= 0x40; }, "checksum"},
+      {"truncated", [](std::string* b) { b->resize(b->size() - 7); }, "truncated"},
+      {"header only", [](std::string* b) { b->resize(20); }, "truncated"},
+      {"empty", [](std::string* b) { b->clear(); }, "magic"},
+      // A body that ends early but whose size and checksum were made to match.
+      {"short body, matching checksum",
+       [](std::string* b) {
+         constexpr size_t kHeader = 68;  // magic 8, version 4, params 40, size 8, checksum 8
+         b->resize(b->size() - 5);
+         const std::string body = b->substr(kHeader);
+         internal::Writer w;
+         w.PutU64(body.size());
+         w.PutU64(dedup::Hash64(body, 0));
+         b->replace(kHeader - 16, 16, w.data());
+       },
+       "malformed"},
+  };
+  for (const BadIndexCase& c : cases) {
+    SCOPED_TRACE(c.name);
+    auto fs = MemVault();
+    Vault vault = Load(fs.get());
+    Scanned cold = ScanWith(vault, FactIndex(vault.config.dedup));
+    std::string bytes = cold.next.Encode();
+    c.damage(&bytes);
+    ASSERT_TRUE(fs->MakeDirs("v/.factdedup").ok());
+    ASSERT_TRUE(fs->WriteFileAtomic("v/.factdedup/index.bin", bytes, {}).ok());
+    std::string problem;
+    FactIndex loaded = LoadIndex(fs.get(), "v", vault.config.dedup, &problem);
+    EXPECT_THAT(problem, HasSubstr(c.message));
+    EXPECT_THAT(problem, HasSubstr("v/.factdedup/index.bin"));
+    EXPECT_TRUE(loaded.notes().empty());
+    Scanned rebuilt = ScanWith(vault, loaded);
+    EXPECT_EQ(rebuilt.stats.facts_reused, 0);
+    EXPECT_EQ(Describe(vault, rebuilt.result), Describe(vault, cold.result));
+  }
+}
+
+TEST(LoadIndex, OtherOptionsMakeTheIndexForeign) {
+  auto fs = MemVault();
+  Vault vault = Load(fs.get());
+  Scanned cold = ScanWith(vault, FactIndex(vault.config.dedup));
+  ASSERT_TRUE(SaveIndex(fs.get(), "v", cold.next).ok());
+  dedup::DedupOptions other = vault.config.dedup;
+  other.normalize.stem = false;
+  std::string problem;
+  EXPECT_TRUE(LoadIndex(fs.get(), "v", other, &problem).notes().empty());
+  EXPECT_THAT(problem, HasSubstr("other parameters"));
+  other = vault.config.dedup;
+  other.minhash.num_perm = 64;
+  EXPECT_TRUE(LoadIndex(fs.get(), "v", other, &problem).notes().empty());
+  EXPECT_THAT(problem, HasSubstr("other parameters"));
+  EXPECT_FALSE(LoadIndex(fs.get(), "v", vault.config.dedup, &problem).notes().empty());
+  EXPECT_EQ(problem, "");
+}
+
+TEST(LoadIndex, MissingIndexIsEmptyWithoutAProblem) {
+  auto fs = MemVault();
+  std::string problem = "stale";
+  EXPECT_TRUE(LoadIndex(fs.get(), "v", {}, &problem).notes().empty());
+  EXPECT_EQ(problem, "");
+}
+
+TEST(SaveIndex, ReadOnlyVaultFailsCleanlyAndWritesNothing) {
+  auto fs = MemVault();
+  Vault vault = Load(fs.get());
+  Scanned cold = ScanWith(vault, FactIndex(vault.config.dedup));
+  fs->set_read_only(true);
+  EXPECT_FALSE(SaveIndex(fs.get(), "v", cold.next).ok());
+  EXPECT_FALSE(fs->Stat("v/.factdedup/index.bin", true).ok());
+}
+
+TEST(SaveIndex, TheIndexIsNotReadAsANote) {
+  auto fs = MemVault();
+  Vault vault = Load(fs.get());
+  Scanned cold = ScanWith(vault, FactIndex(vault.config.dedup));
+  ASSERT_TRUE(SaveIndex(fs.get(), "v", cold.next).ok());
+  const int before = fs->reads();
+  Vault again = Load(fs.get());
+  EXPECT_EQ(fs->reads() - before, 2) << "two notes read; .factdedup/ is skipped";
+  EXPECT_EQ(again.notes.size(), 2u);
+}
+
+}  // namespace
+}  // namespace factdedup::provenance
