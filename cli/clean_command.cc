@@ -1,7 +1,10 @@
 // `factdedup clean VAULT [PATH...] [--write]` and `factdedup restore VAULT PATH...`.
 #include <ctime>
 #include <iostream>
+#include <memory>
 
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "cli/commands.h"
 #include "provenance/clean.h"
@@ -19,7 +22,24 @@ std::string NowUtc() {
   return buf;
 }
 
+// With --write (and for restore), the vault's lock, held from loading to writing.
+absl::StatusOr<std::unique_ptr<provenance::FileLock>> Lock(const ParsedArgs& args) {
+  double wait = 0;
+  if (args.Has("wait") && (!absl::SimpleAtod(args.Get("wait"), &wait) || !(wait >= 0))) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("--wait '", args.Get("wait"), "' is not a number of seconds"));
+  }
+  return provenance::LockVault(provenance::DefaultFileSystem(), args.positionals[0], wait);
+}
+
 int RunClean(const ParsedArgs& args) {
+  const bool write = args.Has("write");
+  std::unique_ptr<provenance::FileLock> lock;
+  if (write) {
+    absl::StatusOr<std::unique_ptr<provenance::FileLock>> locked = Lock(args);
+    if (!locked.ok()) return Fail(locked.status());
+    lock = *std::move(locked);
+  }
   absl::StatusOr<provenance::Vault> vault = LoadVaultOrReport(args.positionals[0]);
   if (!vault.ok()) return Fail(vault.status());
   provenance::CleanOptions options;
@@ -33,7 +53,6 @@ int RunClean(const ParsedArgs& args) {
   if (!scan.ok()) return Fail(scan.status());
   absl::StatusOr<provenance::CleanPlan> plan = provenance::PlanClean(*vault, *scan, options);
   if (!plan.ok()) return Fail(plan.status());
-  const bool write = args.Has("write");
   if (!write) {
     for (const provenance::PagePlan& p : plan->pages) {
       std::cout << provenance::UnifiedDiff(p.path, p.before, p.after);
@@ -63,6 +82,8 @@ int RunClean(const ParsedArgs& args) {
 }
 
 int RunRestore(const ParsedArgs& args) {
+  absl::StatusOr<std::unique_ptr<provenance::FileLock>> lock = Lock(args);
+  if (!lock.ok()) return Fail(lock.status());
   int code = kExitOk;
   for (size_t i = 1; i < args.positionals.size(); ++i) {
     absl::Status s = provenance::RestorePage(provenance::DefaultFileSystem(), args.positionals[0],
@@ -90,12 +111,17 @@ Command CleanCommand() {
            "--write, prints a unified diff and a per-page summary (stderr) and writes nothing.\n"
            "With --write, saves each page's old bytes and a journal record under\n"
            ".factdedup/ (see docs/clean-journal.md), then rewrites it atomically; a page that\n"
-           "changed since it was read is refused. Meeting notes and raw articles (evidence),\n"
-           "sync-conflict copies and notes that did not parse fully are never rewritten.\n"
+           "changed since it was read is refused. Only one run writes a vault at a time\n"
+           "(lock file .factdedup/lock); another is refused, or waits with --wait.\n"
+           "Meeting notes and raw articles (evidence), sync-conflict copies and notes that\n"
+           "did not parse fully are never rewritten.\n"
            "Running it twice changes nothing the second time. `factdedup restore` undoes it.",
            {{"write", "", "apply the changes (atomic, recorded for restore)"},
             {"link-style", "S", "wikilink (default), footnote or none (config: link_style)"},
-            {"include-evidence", "", "also rewrite evidence notes"}},
+            {"include-evidence", "", "also rewrite evidence notes"},
+            {"wait", "SECONDS",
+             "with --write, wait up to SECONDS for another run writing this vault "
+             "(default 0: refuse at once)"}},
            1,
            -1},
           RunClean};
@@ -107,7 +133,8 @@ Command RestoreCommand() {
            "undo the last `clean --write` of each page, byte for byte",
            "Puts back each page exactly as it was before its last clean, from the backup and\n"
            "journal under .factdedup/. Refuses a page that changed since that clean wrote it.",
-           {},
+           {{"wait", "SECONDS",
+             "wait up to SECONDS for another run writing this vault (default 0: refuse)"}},
            2,
            -1},
           RunRestore};

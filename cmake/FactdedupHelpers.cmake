@@ -5,10 +5,14 @@ function(factdedup_target_options target)
   if(FACTDEDUP_WERROR)
     target_compile_options(${target} PRIVATE -Werror)
   endif()
-  if(FACTDEDUP_SANITIZE)
+  if(FACTDEDUP_SANITIZE OR FACTDEDUP_FUZZ)
     target_compile_options(${target} PRIVATE -fsanitize=address,undefined -fno-omit-frame-pointer
                            -fno-sanitize-recover=undefined)
     target_link_options(${target} PRIVATE -fsanitize=address,undefined)
+  endif()
+  if(FACTDEDUP_FUZZ)
+    # Coverage instrumentation for libFuzzer; fuzz targets add -fsanitize=fuzzer (the main).
+    target_compile_options(${target} PRIVATE -fsanitize=fuzzer-no-link)
   endif()
 endfunction()
 

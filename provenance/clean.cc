@@ -1,9 +1,13 @@
 #include "provenance/clean.h"
 
 #include <algorithm>
+#include <chrono>
 #include <map>
 #include <optional>
 #include <set>
+#include <thread>
+#include <tuple>
+#include <utility>
 
 #include <nlohmann/json.hpp>
 
@@ -480,128 +484,278 @@ std::string UnifiedDiff(absl::string_view path, absl::string_view before, absl::
   return out;
 }
 
-absl::Status ApplyClean(FileSystem* fs, const Vault& vault, const CleanPlan& plan,
-                        absl::string_view timestamp) {
-  const std::string state = JoinPath(vault.root, kStateDir);
-  const std::string backups = JoinPath(state, "backups");
-  if (absl::Status s = fs->MakeDirs(backups); !s.ok()) return s;
-  absl::Status first_error;
-  for (const PagePlan& page : plan.pages) {
-    const Note& note = vault.notes[page.note];
-    const std::string full = JoinPath(vault.root, page.path);
-    // 1. The old bytes, content-addressed, written once.
-    const std::string backup_rel = absl::StrCat("backups/", HashHex(page.before), ".md");
-    const std::string backup = JoinPath(state, backup_rel);
-    absl::StatusOr<std::string> existing = fs->ReadFile(backup, UINT64_MAX);
-    if (!existing.ok() || *existing != page.before) {
-      if (absl::Status s = fs->WriteFileAtomic(backup, page.before, std::nullopt); !s.ok()) {
-        if (first_error.ok()) first_error = s;
-        continue;
+namespace {
+
+std::string StatePath(const std::string& root) { return JoinPath(root, kStateDir); }
+
+// The journal's bytes, "" when there is none yet. Any other read error is returned: a journal
+// that cannot be read must never be replaced by a shorter one.
+absl::StatusOr<std::string> ReadJournal(FileSystem* fs, const std::string& root) {
+  absl::StatusOr<std::string> text = fs->ReadFile(JournalPath(root), kMaxJournalSize);
+  if (absl::IsNotFound(text.status())) return std::string();
+  return text;
+}
+
+// Removes temp files an interrupted write left in the vault and in `.factdedup/`. They are
+// never read; removing them only tidies up, so failures are ignored.
+void RemoveTempFiles(FileSystem* fs, const Vault& vault) {
+  for (const std::string& rel : vault.temp_files) {
+    if (IsTempFileName(rel)) (void)fs->Remove(JoinPath(vault.root, rel));
+  }
+  const std::string state = StatePath(vault.root);
+  for (const std::string& dir : {state, JoinPath(state, "backups")}) {
+    absl::StatusOr<std::vector<DirEntry>> entries = fs->ListDir(dir);
+    if (!entries.ok()) continue;
+    for (const DirEntry& e : *entries) {
+      if (e.type == FileInfo::Type::kFile && IsTempFileName(e.name)) {
+        (void)fs->Remove(JoinPath(dir, e.name));
       }
     }
-    // 2. The journal record, before the page changes.
-    nlohmann::json removed = nlohmann::json::array();
-    for (const RemovedVariant& r : page.removed) {
-      removed.push_back({{"line", r.line},
-                         {"raw", r.raw},
-                         {"text", r.text},
-                         {"canonical", {{"line", r.canonical_line}, {"text", r.canonical_text}}},
-                         {"similarity", r.similarity},
-                         {"relation", r.relation}});
+  }
+}
+
+// Saves `bytes` as a content-addressed backup, unless an identical one exists.
+absl::Status SaveBackup(FileSystem* fs, const std::string& state, absl::string_view bytes) {
+  const std::string backup = JoinPath(state, absl::StrCat("backups/", HashHex(bytes), ".md"));
+  absl::StatusOr<std::string> existing = fs->ReadFile(backup, bytes.size());
+  if (existing.ok() && *existing == bytes) return absl::OkStatus();
+  return fs->WriteFileAtomic(backup, bytes, std::nullopt);
+}
+
+std::string CleanRecord(const PagePlan& page, absl::string_view timestamp) {
+  nlohmann::json removed = nlohmann::json::array();
+  for (const RemovedVariant& r : page.removed) {
+    removed.push_back({{"line", r.line},
+                       {"raw", r.raw},
+                       {"text", r.text},
+                       {"canonical", {{"line", r.canonical_line}, {"text", r.canonical_text}}},
+                       {"similarity", r.similarity},
+                       {"relation", r.relation}});
+  }
+  nlohmann::json conflicting = nlohmann::json::array();
+  for (const KeptConflict& k : page.conflicting) {
+    conflicting.push_back({{"line", k.line},
+                           {"text", k.text},
+                           {"value", k.value},
+                           {"type", k.type},
+                           {"other",
+                            {{"path", k.kept_path},
+                             {"line", k.kept_line},
+                             {"text", k.kept_text},
+                             {"value", k.kept_value}}}});
+  }
+  nlohmann::json record = {
+      {"format", "factdedup-clean"},
+      {"version", kJournalVersion},
+      {"action", "clean"},
+      {"time", std::string(timestamp)},
+      {"path", page.path},
+      {"before", {{"xxh3", HashHex(page.before)}, {"size", page.before.size()}}},
+      {"after", {{"xxh3", HashHex(page.after)}, {"size", page.after.size()}}},
+      {"backup", absl::StrCat("backups/", HashHex(page.before), ".md")},
+      {"removed", std::move(removed)},
+      {"conflicting", std::move(conflicting)}};
+  return record.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
+}
+
+// The fields of a journal record that restore relies on, checked.
+struct JournalRecord {
+  int line = 0;
+  std::string action, path, before, after, backup;
+  nlohmann::json before_json, after_json;
+};
+
+bool IsHashHex(const std::string& s) {
+  return s.size() == 16 && std::all_of(s.begin(), s.end(), [](char c) {
+           return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
+         });
+}
+
+absl::StatusOr<JournalRecord> ParseRecord(const std::string& journal, int line_no,
+                                          absl::string_view line) {
+  auto bad = [&](absl::string_view why) {
+    return absl::DataLossError(
+        absl::StrCat(journal, ":", line_no, ": not a journal record (", why, ")"));
+  };
+  nlohmann::json j = nlohmann::json::parse(line, nullptr, /*allow_exceptions=*/false);
+  if (j.is_discarded() || !j.is_object()) return bad("not a JSON object");
+  auto str = [&](const nlohmann::json& o, const char* key) -> const std::string* {
+    auto it = o.find(key);
+    return it != o.end() && it->is_string() ? it->get_ptr<const std::string*>() : nullptr;
+  };
+  const std::string* format = str(j, "format");
+  if (format == nullptr || *format != "factdedup-clean") return bad("no format factdedup-clean");
+  auto version = j.find("version");
+  if (version == j.end() || !version->is_number_integer() || *version != kJournalVersion) {
+    return absl::FailedPreconditionError(absl::StrCat(journal, ":", line_no, ": journal version ",
+                                                      version == j.end() ? "?" : version->dump(),
+                                                      " is not ", kJournalVersion));
+  }
+  JournalRecord r;
+  r.line = line_no;
+  const std::pair<std::string*, const char*> strings[] = {
+      {&r.action, "action"}, {&r.path, "path"}, {&r.backup, "backup"}};
+  for (const auto& [field, key] : strings) {
+    const std::string* v = str(j, key);
+    if (v == nullptr) return bad(absl::StrCat("no '", key, "'"));
+    *field = *v;
+  }
+  const std::tuple<std::string*, nlohmann::json*, const char*> states[] = {
+      {&r.before, &r.before_json, "before"}, {&r.after, &r.after_json, "after"}};
+  for (const auto& [field, json, key] : states) {
+    auto it = j.find(key);
+    const std::string* hash = it != j.end() && it->is_object() ? str(*it, "xxh3") : nullptr;
+    if (hash == nullptr || !IsHashHex(*hash)) return bad(absl::StrCat("no '", key, ".xxh3'"));
+    *field = *hash;
+    *json = *it;
+  }
+  if (r.action != "clean" && r.action != "restore") return bad("unknown action");
+  // Backups are content-addressed files under backups/, never a path of the record's choosing.
+  if (r.backup != absl::StrCat("backups/", r.before, ".md") &&
+      r.backup != absl::StrCat("backups/", r.after, ".md")) {
+    return bad("backup is not backups/<xxh3>.md");
+  }
+  return r;
+}
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<FileLock>> LockVault(FileSystem* fs, const std::string& vault_root,
+                                                    double wait_seconds) {
+  const std::string state = StatePath(vault_root);
+  if (absl::Status s = fs->MakeDirs(state); !s.ok()) return s;
+  const std::string path = JoinPath(state, "lock");
+  const auto deadline = std::chrono::steady_clock::now() +
+                        std::chrono::milliseconds(static_cast<int64_t>(wait_seconds * 1000));
+  while (true) {
+    absl::StatusOr<std::unique_ptr<FileLock>> lock = fs->TryLock(path);
+    if (lock.ok() || !absl::IsUnavailable(lock.status())) return lock;
+    if (std::chrono::steady_clock::now() >= deadline) {
+      absl::string_view msg = lock.status().message();
+      size_t pid = msg.rfind("(pid ");
+      return absl::UnavailableError(absl::StrCat(
+          vault_root, ": another factdedup is writing this vault ",
+          pid == absl::string_view::npos ? "" : msg.substr(pid),
+          wait_seconds > 0 ? absl::StrCat("; gave up after ", wait_seconds, " s") : ""));
     }
-    nlohmann::json conflicting = nlohmann::json::array();
-    for (const KeptConflict& k : page.conflicting) {
-      conflicting.push_back({{"line", k.line},
-                             {"text", k.text},
-                             {"value", k.value},
-                             {"type", k.type},
-                             {"other",
-                              {{"path", k.kept_path},
-                               {"line", k.kept_line},
-                               {"text", k.kept_text},
-                               {"value", k.kept_value}}}});
-    }
-    nlohmann::json record = {
-        {"format", "factdedup-clean"},
-        {"version", kJournalVersion},
-        {"action", "clean"},
-        {"time", std::string(timestamp)},
-        {"path", page.path},
-        {"before", {{"xxh3", HashHex(page.before)}, {"size", page.before.size()}}},
-        {"after", {{"xxh3", HashHex(page.after)}, {"size", page.after.size()}}},
-        {"backup", backup_rel},
-        {"removed", std::move(removed)},
-        {"conflicting", std::move(conflicting)}};
-    const std::string journal = JournalPath(vault.root);
-    absl::StatusOr<std::string> old_journal = fs->ReadFile(journal, UINT64_MAX);
-    std::string new_journal = old_journal.ok() ? *old_journal : "";
-    new_journal += record.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
-    if (absl::Status s = fs->WriteFileAtomic(journal, new_journal, std::nullopt); !s.ok()) {
-      if (first_error.ok()) first_error = s;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+}
+
+absl::Status ApplyClean(FileSystem* fs, const Vault& vault, const CleanPlan& plan,
+                        absl::string_view timestamp) {
+  const std::string state = StatePath(vault.root);
+  if (absl::Status s = fs->MakeDirs(JoinPath(state, "backups")); !s.ok()) return s;
+  RemoveTempFiles(fs, vault);
+  absl::Status first_error;
+  auto note = [&](absl::Status s) {
+    if (first_error.ok()) first_error = std::move(s);
+  };
+  // 1. Every page's old bytes, content-addressed. A page whose backup fails is not written.
+  std::vector<const PagePlan*> saved;
+  for (const PagePlan& page : plan.pages) {
+    // Renaming over a symlink would replace the link, not its target (itself a note).
+    absl::StatusOr<FileInfo> link = fs->Stat(JoinPath(vault.root, page.path), /*follow=*/false);
+    if (link.ok() && link->type == FileInfo::Type::kSymlink) {
+      note(absl::FailedPreconditionError(absl::StrCat(
+          page.path, ": a symlink; not rewritten (the note it points to is cleaned itself)")));
       continue;
     }
-    // 3. The page, only if it is still what was read.
-    FileInfo expected;
-    expected.size = note.read_size;
-    expected.mtime_ns = note.read_mtime_ns;
-    expected.inode = note.read_inode;
-    if (absl::Status s = fs->WriteFileAtomic(full, page.after, expected); !s.ok()) {
-      if (first_error.ok()) first_error = s;
+    absl::Status s = SaveBackup(fs, state, page.before);
+    if (s.ok()) {
+      saved.push_back(&page);
+    } else {
+      note(s);
     }
+  }
+  if (saved.empty()) return first_error;
+  // 2. One record per page, in one atomic rewrite of the journal, before any page changes.
+  absl::StatusOr<std::string> journal = ReadJournal(fs, vault.root);
+  if (!journal.ok()) return journal.status();
+  for (const PagePlan* page : saved) journal->append(CleanRecord(*page, timestamp));
+  if (absl::Status s = fs->WriteFileAtomic(JournalPath(vault.root), *journal, std::nullopt);
+      !s.ok()) {
+    return s;
+  }
+  // 3. Each page, only if it is still what was read.
+  for (const PagePlan* page : saved) {
+    const Note& n = vault.notes[page->note];
+    FileInfo expected;
+    expected.size = n.read_size;
+    expected.mtime_ns = n.read_mtime_ns;
+    expected.inode = n.read_inode;
+    note(fs->WriteFileAtomic(JoinPath(vault.root, page->path), page->after, expected));
   }
   return first_error;
 }
 
 absl::Status RestorePage(FileSystem* fs, const std::string& vault_root, absl::string_view path,
                          absl::string_view timestamp) {
+  std::string rel;
+  if (absl::StartsWith(path, "/") || !NormalizeRelativePath(path, &rel) || rel.empty()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(path, ": not a path inside the vault (give it relative to the vault)"));
+  }
   const std::string journal = JournalPath(vault_root);
-  absl::StatusOr<std::string> text = fs->ReadFile(journal, UINT64_MAX);
-  if (!text.ok()) {
+  absl::StatusOr<std::string> text = ReadJournal(fs, vault_root);
+  if (!text.ok()) return text.status();
+  if (text->empty()) {
     return absl::NotFoundError(absl::StrCat(path, ": no clean has been recorded for this vault"));
   }
-  nlohmann::json last;
+  std::vector<JournalRecord> records;  // this page's, oldest first
   int line_no = 0;
-  for (absl::string_view line : absl::StrSplit(*text, '\n', absl::SkipEmpty())) {
+  for (absl::string_view line : absl::StrSplit(*text, '\n')) {
     ++line_no;
-    nlohmann::json j = nlohmann::json::parse(line, nullptr, /*allow_exceptions=*/false);
-    if (j.is_discarded() || !j.is_object() || j.value("format", "") != "factdedup-clean") {
-      return absl::DataLossError(absl::StrCat(journal, ":", line_no, ": not a journal record"));
-    }
-    if (j.value("version", 0) != kJournalVersion) {
-      return absl::FailedPreconditionError(absl::StrCat(journal, ":", line_no, ": journal version ",
-                                                        j.value("version", 0), " is not ",
-                                                        kJournalVersion));
-    }
-    if (j.value("path", "") == path) last = j;
+    if (line.empty()) continue;
+    absl::StatusOr<JournalRecord> r = ParseRecord(journal, line_no, line);
+    if (!r.ok()) return r.status();
+    if (r->path == rel) records.push_back(*std::move(r));
   }
-  if (last.is_null() || last.value("action", "") != "clean") {
-    return absl::NotFoundError(absl::StrCat(path, ": no clean to undo"));
-  }
-  const std::string full = JoinPath(vault_root, std::string(path));
-  absl::StatusOr<std::string> current = fs->ReadFile(full, UINT64_MAX);
+  if (records.empty()) return absl::NotFoundError(absl::StrCat(path, ": no clean to undo"));
+  const std::string full = JoinPath(vault_root, rel);
+  absl::StatusOr<std::string> current = fs->ReadFile(full, kMaxJournalSize);
   if (!current.ok()) return current.status();
-  if (HashHex(*current) != last["after"]["xxh3"].get<std::string>()) {
+  absl::StatusOr<FileInfo> info = fs->Stat(full, true);
+  if (!info.ok()) return info.status();
+  // The newest clean that produced the page's current bytes is the one to undo. A clean
+  // record whose page write never happened (refused, or the run died after writing the
+  // journal) has an `after` the page never had and is passed over; after a restore, the page
+  // is what an older clean produced, so restoring again undoes that one.
+  const std::string hash = HashHex(*current);
+  auto produced = [&](const JournalRecord& r) { return r.after == hash; };
+  auto last = std::find_if(records.rbegin(), records.rend(), [&](const JournalRecord& r) {
+    return produced(r) && r.action == "clean";
+  });
+  if (last == records.rend()) {
+    if (std::any_of(records.begin(), records.end(), produced)) {
+      return absl::NotFoundError(absl::StrCat(path, ": no clean to undo (already restored)"));
+    }
+    if (records.back().before == hash) {
+      return absl::NotFoundError(
+          absl::StrCat(path, ": no clean to undo (the last clean did not write this page)"));
+    }
     return absl::FailedPreconditionError(absl::StrCat(
         path,
         ": the page changed since the last clean wrote it; not restored (the old page is "
         "kept at .factdedup/",
-        last["backup"].get<std::string>(), ")"));
+        records.back().backup, ")"));
   }
-  const std::string backup =
-      JoinPath(JoinPath(vault_root, kStateDir), last["backup"].get<std::string>());
-  absl::StatusOr<std::string> old = fs->ReadFile(backup, UINT64_MAX);
+  const std::string backup = JoinPath(StatePath(vault_root), last->backup);
+  absl::StatusOr<std::string> old = fs->ReadFile(backup, kMaxJournalSize);
   if (!old.ok()) return old.status();
-  if (HashHex(*old) != last["before"]["xxh3"].get<std::string>()) {
+  if (HashHex(*old) != last->before) {
     return absl::DataLossError(absl::StrCat(backup, ": backup does not match its recorded hash"));
   }
-  absl::StatusOr<FileInfo> info = fs->Stat(full, true);
-  if (!info.ok()) return info.status();
-  nlohmann::json record = {{"format", "factdedup-clean"}, {"version", kJournalVersion},
-                           {"action", "restore"},         {"time", std::string(timestamp)},
-                           {"path", std::string(path)},   {"before", last["after"]},
-                           {"after", last["before"]},     {"backup", last["backup"]}};
-  std::string new_journal = *text + record.dump() + "\n";
-  if (absl::Status s = fs->WriteFileAtomic(journal, new_journal, std::nullopt); !s.ok()) return s;
+  nlohmann::json record = {{"format", "factdedup-clean"},
+                           {"version", kJournalVersion},
+                           {"action", "restore"},
+                           {"time", std::string(timestamp)},
+                           {"path", rel},
+                           {"before", last->after_json},
+                           {"after", last->before_json},
+                           {"backup", last->backup}};
+  *text += record.dump() + "\n";
+  if (absl::Status s = fs->WriteFileAtomic(journal, *text, std::nullopt); !s.ok()) return s;
   return fs->WriteFileAtomic(full, *old, *info);
 }
 

@@ -13,6 +13,8 @@
 #ifndef FACTDEDUP_PROVENANCE_CLEAN_H_
 #define FACTDEDUP_PROVENANCE_CLEAN_H_
 
+#include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -28,6 +30,8 @@ namespace factdedup::provenance {
 
 inline constexpr int kJournalVersion = 1;
 inline constexpr char kStateDir[] = ".factdedup";
+// Journal, backups and pages larger than this are not read by clean/restore (1 GiB).
+inline constexpr uint64_t kMaxJournalSize = 1ull << 30;
 
 struct CleanOptions {
   enum class LinkStyle {
@@ -114,14 +118,27 @@ absl::StatusOr<CleanPlan> PlanClean(const Vault& vault, const ScanResult& scan,
 // A unified diff (3 lines of context) from `before` to `after`, with a/ and b/ headers.
 std::string UnifiedDiff(absl::string_view path, absl::string_view before, absl::string_view after);
 
-// Writes every changed page atomically, after saving its old bytes and a journal record under
-// `<vault>/.factdedup/`. A page that changed on disk since it was read is refused (kAborted)
-// and left untouched; the others are still written. Returns the first error.
+// Takes the vault's write lock, `<vault>/.factdedup/lock` (its folder created if missing),
+// waiting up to `wait_seconds` (0: not at all) while another process holds it; then fails with
+// kUnavailable: "<vault>: another factdedup is writing this vault (pid N)". Hold the lock from
+// loading the vault until ApplyClean or RestorePage returns, so no update is lost.
+absl::StatusOr<std::unique_ptr<FileLock>> LockVault(FileSystem* fs, const std::string& vault_root,
+                                                    double wait_seconds);
+
+// Writes every changed page, in three steps (docs/clean-journal.md): the old bytes of every
+// page under `<vault>/.factdedup/backups/`, then one journal record per page (one atomic
+// rewrite of the journal), then each page atomically. A page whose backup fails, or that
+// changed on disk since it was read (kAborted), is left untouched; the others are still
+// written. If the journal cannot be written, no page is. Temp files of an interrupted earlier
+// run (Vault::temp_files) are removed first. Returns the first error. Call it with the vault
+// lock held (LockVault).
 absl::Status ApplyClean(FileSystem* fs, const Vault& vault, const CleanPlan& plan,
                         absl::string_view timestamp);
 
-// Puts back the page as it was before its last `clean --write`, if the page is still what that
-// run wrote (otherwise kFailedPrecondition, nothing written).
+// Puts back the page as it was before the clean that wrote its current bytes, if that is the
+// latest record producing them (otherwise kFailedPrecondition or kNotFound, nothing written).
+// `path` is vault-relative; one that climbs out of the vault is refused (kInvalidArgument).
+// A journal line that is not a well-formed record is an error naming the line (kDataLoss).
 absl::Status RestorePage(FileSystem* fs, const std::string& vault_root, absl::string_view path,
                          absl::string_view timestamp);
 

@@ -10,6 +10,7 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "provenance/internal/yaml_limits.h"
 
 namespace factdedup::provenance {
 namespace {
@@ -159,6 +160,10 @@ absl::StatusOr<Config> ParseConfig(absl::string_view yaml, absl::string_view pat
   Config config;
   config.path = std::string(path);
   YAML::Node root;
+  int limit_line = 0;
+  if (absl::Status s = internal::CheckYamlLimits(yaml, {}, &limit_line); !s.ok()) {
+    return absl::InvalidArgumentError(absl::StrCat(path, ":", limit_line, ": ", s.message()));
+  }
   try {
     root = YAML::Load(std::string(yaml));
   } catch (const YAML::Exception& e) {

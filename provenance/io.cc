@@ -2,18 +2,24 @@
 
 #include <dirent.h>
 #include <fcntl.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <climits>
 #include <cstdlib>
 #include <cstring>
 #include <map>
 #include <mutex>
+#include <set>
 
+#include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "absl/strings/strip.h"
 
 namespace factdedup::provenance {
 namespace {
@@ -50,6 +56,25 @@ FileInfo FromStat(const struct stat& st) {
   info.device = st.st_dev;
   return info;
 }
+
+// "<path>: locked (pid N)"; `holder` is the lock file's contents ("?" unless a number).
+absl::Status LockedError(absl::string_view path, absl::string_view holder) {
+  holder = absl::StripAsciiWhitespace(holder);
+  bool number = !holder.empty() && holder.size() <= 10 &&
+                std::all_of(holder.begin(), holder.end(), [](char c) {
+                  return absl::ascii_isdigit(static_cast<unsigned char>(c));
+                });
+  return absl::UnavailableError(absl::StrCat(path, ": locked (pid ", number ? holder : "?", ")"));
+}
+
+class PosixFileLock final : public FileLock {
+ public:
+  explicit PosixFileLock(int fd) : fd_(fd) {}
+  ~PosixFileLock() override { ::close(fd_); }  // releases the flock
+
+ private:
+  int fd_;
+};
 
 bool SameVersion(const FileInfo& a, const FileInfo& b) {
   return a.size == b.size && a.mtime_ns == b.mtime_ns && a.inode == b.inode;
@@ -151,7 +176,7 @@ class PosixFileSystem final : public FileSystem {
     if (size_t slash = path.rfind('/'); slash != std::string::npos) {
       dir = slash == 0 ? "/" : path.substr(0, slash);
     }
-    std::string tmpl = path + ".factdedup-tmp-XXXXXX";
+    std::string tmpl = absl::StrCat(path, kTempFileMarker, "XXXXXX");
     int fd = ::mkstemp(tmpl.data());
     if (fd < 0) return ErrnoStatus(errno, "cannot create temp file", tmpl);
     auto fail = [&](int err, absl::string_view what) {
@@ -215,6 +240,28 @@ class PosixFileSystem final : public FileSystem {
   absl::Status Remove(const std::string& path) override {
     if (::unlink(path.c_str()) != 0) return ErrnoStatus(errno, "cannot remove", path);
     return absl::OkStatus();
+  }
+
+  absl::StatusOr<std::unique_ptr<FileLock>> TryLock(const std::string& path) override {
+    int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+    if (fd < 0) return ErrnoStatus(errno, "cannot open lock file", path);
+    if (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
+      int err = errno;
+      if (err != EWOULDBLOCK) {
+        ::close(fd);
+        return ErrnoStatus(err, "cannot lock", path);
+      }
+      char buf[32];
+      ssize_t n = ::pread(fd, buf, sizeof buf, 0);
+      ::close(fd);
+      return LockedError(path, absl::string_view(buf, n > 0 ? static_cast<size_t>(n) : 0));
+    }
+    // The pid only informs whoever finds the lock taken; failing to write it is harmless.
+    std::string pid = absl::StrCat(::getpid(), "\n");
+    if (::ftruncate(fd, 0) == 0) {
+      [[maybe_unused]] ssize_t n = ::pwrite(fd, pid.data(), pid.size(), 0);
+    }
+    return std::unique_ptr<FileLock>(new PosixFileLock(fd));
   }
 };
 
@@ -309,7 +356,31 @@ class MemFileSystem final : public FileSystem {
     return absl::OkStatus();
   }
 
+  absl::StatusOr<std::unique_ptr<FileLock>> TryLock(const std::string& path) override {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (!locks_.insert(path).second) return LockedError(path, files_[path].data);
+    File& f = files_[path];
+    f.data = absl::StrCat(::getpid(), "\n");
+    f.info.type = FileInfo::Type::kFile;
+    f.info.size = f.data.size();
+    f.info.mtime_ns = ++clock_;
+    return std::unique_ptr<FileLock>(new MemFileLock(this, path));
+  }
+
  private:
+  class MemFileLock final : public FileLock {
+   public:
+    MemFileLock(MemFileSystem* fs, std::string path) : fs_(fs), path_(std::move(path)) {}
+    ~MemFileLock() override {
+      std::lock_guard<std::mutex> lock(fs_->mu_);
+      fs_->locks_.erase(path_);
+    }
+
+   private:
+    MemFileSystem* fs_;
+    std::string path_;
+  };
+
   struct File {
     std::string data;
     FileInfo info;
@@ -317,11 +388,24 @@ class MemFileSystem final : public FileSystem {
   std::mutex mu_;
   std::map<std::string, File> files_;
   std::map<std::string, bool> dirs_;
+  std::set<std::string> locks_;
   int64_t clock_ = 0;
   uint64_t next_inode_ = 0;
 };
 
 }  // namespace
+
+bool IsTempFileName(absl::string_view name) {
+  size_t slash = name.rfind('/');
+  if (slash != absl::string_view::npos) name.remove_prefix(slash + 1);
+  const absl::string_view kMarker(kTempFileMarker);
+  size_t pos = name.rfind(kMarker);
+  return pos != absl::string_view::npos && pos > 0 && name.size() == pos + kMarker.size() + 6;
+}
+
+absl::StatusOr<std::unique_ptr<FileLock>> FileSystem::TryLock(const std::string& path) {
+  return absl::UnimplementedError(absl::StrCat(path, ": this file system cannot lock files"));
+}
 
 FileSystem* DefaultFileSystem() {
   static PosixFileSystem* fs = new PosixFileSystem();

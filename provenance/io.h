@@ -33,6 +33,20 @@ struct FileInfo {
   uint64_t device = 0;
 };
 
+// Every temp file WriteFileAtomic creates is named `<path><kTempFileMarker><6 characters>`;
+// one left behind by a crash is never read as a note and `clean --write` removes it.
+inline constexpr char kTempFileMarker[] = ".factdedup-tmp-";
+
+// Whether `name` (a path or its last component) is such a temp file.
+bool IsTempFileName(absl::string_view name);
+
+// An exclusive advisory lock, released when destroyed or when its process dies. Must not
+// outlive the FileSystem that made it.
+class FileLock {
+ public:
+  virtual ~FileLock() = default;
+};
+
 struct DirEntry {
   std::string name;                              // not a path: the last component only
   FileInfo::Type type = FileInfo::Type::kOther;  // of the entry itself (symlinks not followed)
@@ -59,12 +73,17 @@ class FileSystem {
   // Creates a directory and its parents; success if it exists.
   virtual absl::Status MakeDirs(const std::string& path) = 0;
   virtual absl::Status Remove(const std::string& path) = 0;
+  // Takes an exclusive lock on `path` (created if missing) without waiting and writes the
+  // caller's process id into it. When another process, or another FileLock of this one,
+  // holds it, fails with kUnavailable and the message "<path>: locked (pid N)" (N is "?" when
+  // unknown). The default implementation fails with kUnimplemented.
+  virtual absl::StatusOr<std::unique_ptr<FileLock>> TryLock(const std::string& path);
 };
 
 // The process-wide POSIX file system. Never null; not owned by the caller.
 FileSystem* DefaultFileSystem();
 
-// An in-memory file system for tests. Symlinks are not modelled.
+// An in-memory file system for tests. Symlinks are not modelled; locks are per instance.
 std::unique_ptr<FileSystem> NewMemFileSystem();
 
 // Joins two path pieces with one '/'. An empty `a` yields `b`.

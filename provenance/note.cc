@@ -1,17 +1,20 @@
 #include "provenance/note.h"
 
 #include <algorithm>
+#include <optional>
 #include <utility>
 
 // GCC 12 reports false -Wdangling-pointer positives inside yaml-cpp's node templates.
 #pragma GCC diagnostic ignored "-Wdangling-pointer"
 #include <yaml-cpp/yaml.h>
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/strip.h"
+#include "provenance/internal/yaml_limits.h"
 
 namespace factdedup::provenance {
 namespace {
@@ -229,9 +232,161 @@ int CountNewlines(absl::string_view s) {
   return static_cast<int>(std::count(s.begin(), s.end(), '\n'));
 }
 
+// Nested link aliases StripMarkdown strips before keeping the rest as written.
+constexpr int kMaxAliasDepth = 4;
+
+// Finds links and code spans in one text with work linear in its size, whatever the text.
+// Searches whose answer later positions can reuse are cached (positions are asked for in
+// increasing order); every other scan is charged to a budget of kBudgetPerByte bytes per byte
+// of text. Once the budget is spent (only pathological text, such as megabytes of "[](",
+// gets there), Markdown links and code spans in the rest of the text are read as plain text.
+class LinkScanner {
+ public:
+  static constexpr size_t kBudgetPerByte = 16;
+
+  explicit LinkScanner(absl::string_view text)
+      : text_(text), budget_(kBudgetPerByte * text.size() + 65536) {}
+
+  // The first `needle` at or after `from`, or npos.
+  size_t Find(absl::string_view needle, size_t from) {
+    Cache& c = caches_[needle];
+    if (c.from != absl::string_view::npos && from >= c.from &&
+        (c.at == absl::string_view::npos || c.at >= from)) {
+      return c.at;
+    }
+    c.from = from;
+    c.at = text_.find(needle, from);
+    Charge((c.at == absl::string_view::npos ? text_.size() : c.at) - std::min(from, text_.size()));
+    return c.at;
+  }
+
+  // Where the code span opened by `run` backticks at `i` closes, or npos.
+  size_t CodeSpanClose(size_t i, size_t run) {
+    if (budget_ == 0) return absl::string_view::npos;
+    size_t close = text_.find(std::string(run, '`'), i + run);
+    Charge((close == absl::string_view::npos ? text_.size() : close) - i);
+    return close;
+  }
+
+  // The link that starts at `i` ("[[", "![[", "[" or "!["), with its span relative to the text
+  // and `line` unset.
+  std::optional<Link> LinkAt(size_t i) {
+    const bool embed =
+        text_[i] == '!' && i + 2 < text_.size() && text_[i + 1] == '[' && text_[i + 2] == '[';
+    const size_t open = embed ? i + 1 : i;
+    if (open + 1 < text_.size() && text_[open] == '[' && text_[open + 1] == '[') {
+      size_t close = Find("]]", open + 2);
+      size_t nl = Find("\n", open + 2);
+      if (close != absl::string_view::npos && (nl == absl::string_view::npos || nl > close)) {
+        absl::string_view inner = text_.substr(open + 2, close - open - 2);
+        Link link;
+        link.kind = embed ? Link::Kind::kEmbed : Link::Kind::kWikilink;
+        size_t bar = inner.find('|');
+        if (bar != absl::string_view::npos) {
+          link.alias = std::string(inner.substr(bar + 1));
+          inner = inner.substr(0, bar);
+        }
+        SplitTarget(inner, &link);
+        link.span = {i, close + 2};
+        return link;
+      }
+    }
+    if (text_[i] == '[' || (text_[i] == '!' && i + 1 < text_.size() && text_[i + 1] == '[')) {
+      return MarkdownLinkAt(i, text_[i] == '!' ? i + 1 : i);
+    }
+    return std::nullopt;
+  }
+
+ private:
+  struct Cache {
+    size_t from = absl::string_view::npos;
+    size_t at = absl::string_view::npos;
+  };
+
+  void Charge(size_t n) { budget_ = n >= budget_ ? 0 : budget_ - n; }
+
+  // "[text](url)" with `lb` at its '['.
+  std::optional<Link> MarkdownLinkAt(size_t i, size_t lb) {
+    if (budget_ == 0) return std::nullopt;
+    // The matching ']' (nesting allowed, not across a blank line) followed directly by '('.
+    const size_t limit = std::min(text_.size(), lb + budget_);
+    int depth = 0;
+    size_t rb = absl::string_view::npos;
+    size_t k = lb;
+    for (; k < limit; ++k) {
+      if (text_[k] == '\\') {
+        ++k;
+      } else if (text_[k] == '[') {
+        ++depth;
+      } else if (text_[k] == ']') {
+        if (--depth == 0) {
+          rb = k;
+          break;
+        }
+      } else if (text_[k] == '\n' && k + 1 < text_.size() && text_[k + 1] == '\n') {
+        break;
+      }
+    }
+    Charge(k - lb);
+    if (rb == absl::string_view::npos || rb + 1 >= text_.size() || text_[rb + 1] != '(') {
+      return std::nullopt;
+    }
+    const size_t p = rb + 2;
+    absl::string_view url;
+    size_t end = absl::string_view::npos;
+    if (p < text_.size() && text_[p] == '<') {
+      size_t gt = Find(">", p);
+      if (gt == absl::string_view::npos || gt == p + 1) return std::nullopt;
+      url = text_.substr(p + 1, gt - p - 1);
+      end = Find(")", gt);
+    } else {
+      int paren = 0;
+      size_t u = p;
+      const size_t url_limit = std::min(text_.size(), p + budget_);
+      for (; u < url_limit; ++u) {
+        char c = text_[u];
+        if (c == ' ' || c == '\t' || c == '\n') break;
+        if (c == '(') ++paren;
+        if (c == ')') {
+          if (paren == 0) break;
+          --paren;
+        }
+      }
+      Charge(u - p);
+      if (u == p || (u == url_limit && u < text_.size())) return std::nullopt;
+      url = text_.substr(p, u - p);
+      end = Find(")", u);
+    }
+    if (end == absl::string_view::npos) return std::nullopt;
+    Link link;
+    link.alias = std::string(text_.substr(lb + 1, rb - lb - 1));
+    if (HasScheme(url)) {
+      link.kind = Link::Kind::kExternal;
+      link.target = std::string(url);
+    } else {
+      link.kind = Link::Kind::kMarkdown;
+      SplitTarget(UrlDecode(url), &link);
+    }
+    link.span = {i, end + 1};
+    return link;
+  }
+
+  absl::string_view text_;
+  size_t budget_;
+  absl::flat_hash_map<std::string, Cache> caches_;
+};
+
 // Reads YAML frontmatter into `fm`. On a YAML error records a diagnostic at the file line.
 void ParseFrontmatter(absl::string_view path, int first_yaml_line, Frontmatter* fm,
                       std::vector<Diagnostic>* diags, bool* ok) {
+  int limit_line = 0;
+  if (absl::Status s = internal::CheckYamlLimits(fm->raw, {}, &limit_line); !s.ok()) {
+    diags->push_back({Diagnostic::Severity::kError, std::string(path),
+                      first_yaml_line + limit_line - 1, 0,
+                      absl::StrCat("frontmatter not read: ", s.message())});
+    *ok = false;
+    return;
+  }
   try {
     YAML::Node root = YAML::Load(fm->raw);
     if (root.IsNull()) return;
@@ -357,115 +512,43 @@ bool ValidateUtf8(absl::string_view s, int* line, int* column) {
 }
 
 std::vector<Link> ExtractLinks(absl::string_view text, size_t offset, int line) {
+  LinkScanner scanner(text);
   std::vector<Link> links;
+  size_t counted = 0;  // newlines before `counted` are in `line`
   size_t i = 0;
   while (i < text.size()) {
     if (text[i] == '`') {  // skip code spans
       size_t run = 0;
       while (i + run < text.size() && text[i + run] == '`') ++run;
-      size_t close = text.find(std::string(run, '`'), i + run);
-      if (close == absl::string_view::npos) {
-        i += run;
-        continue;
-      }
-      i = close + run;
+      size_t close = scanner.CodeSpanClose(i, run);
+      i = close == absl::string_view::npos ? i + run : close + run;
       continue;
     }
-    bool embed = text[i] == '!' && i + 2 < text.size() && text[i + 1] == '[' && text[i + 2] == '[';
-    size_t open = embed ? i + 1 : i;
-    if (open + 1 < text.size() && text[open] == '[' && text[open + 1] == '[') {
-      size_t close = text.find("]]", open + 2);
-      size_t nl = text.find('\n', open + 2);
-      if (close != absl::string_view::npos && (nl == absl::string_view::npos || nl > close)) {
-        absl::string_view inner = text.substr(open + 2, close - open - 2);
-        Link link;
-        link.kind = embed ? Link::Kind::kEmbed : Link::Kind::kWikilink;
-        size_t bar = inner.find('|');
-        if (bar != absl::string_view::npos) {
-          link.alias = std::string(inner.substr(bar + 1));
-          inner = inner.substr(0, bar);
-        }
-        SplitTarget(inner, &link);
-        link.span = {offset + i, offset + close + 2};
-        link.line = line + CountNewlines(text.substr(0, i));
-        links.push_back(std::move(link));
-        i = close + 2;
-        continue;
-      }
+    std::optional<Link> link = scanner.LinkAt(i);
+    if (!link.has_value()) {
+      ++i;
+      continue;
     }
-    if (text[i] == '[' || (text[i] == '!' && i + 1 < text.size() && text[i + 1] == '[')) {
-      size_t lb = text[i] == '!' ? i + 1 : i;
-      // Find the matching ']' (nesting allowed) followed directly by '('.
-      int depth = 0;
-      size_t rb = absl::string_view::npos;
-      for (size_t k = lb; k < text.size(); ++k) {
-        if (text[k] == '\\') {
-          ++k;
-        } else if (text[k] == '[') {
-          ++depth;
-        } else if (text[k] == ']') {
-          if (--depth == 0) {
-            rb = k;
-            break;
-          }
-        } else if (text[k] == '\n' && k + 1 < text.size() && text[k + 1] == '\n') {
-          break;
-        }
-      }
-      if (rb != absl::string_view::npos && rb + 1 < text.size() && text[rb + 1] == '(') {
-        size_t p = rb + 2;
-        std::string url;
-        size_t end = absl::string_view::npos;
-        if (p < text.size() && text[p] == '<') {
-          size_t gt = text.find('>', p);
-          if (gt != absl::string_view::npos) {
-            url = std::string(text.substr(p + 1, gt - p - 1));
-            end = text.find(')', gt);
-          }
-        } else {
-          int paren = 0;
-          size_t k = p;
-          for (; k < text.size(); ++k) {
-            char c = text[k];
-            if (c == ' ' || c == '\t' || c == '\n') break;
-            if (c == '(') ++paren;
-            if (c == ')') {
-              if (paren == 0) break;
-              --paren;
-            }
-          }
-          url = std::string(text.substr(p, k - p));
-          end = text.find(')', k);
-        }
-        if (end != absl::string_view::npos && !url.empty()) {
-          Link link;
-          link.alias = std::string(text.substr(lb + 1, rb - lb - 1));
-          if (HasScheme(url)) {
-            link.kind = Link::Kind::kExternal;
-            link.target = url;
-          } else {
-            link.kind = Link::Kind::kMarkdown;
-            SplitTarget(UrlDecode(url), &link);
-          }
-          link.span = {offset + i, offset + end + 1};
-          link.line = line + CountNewlines(text.substr(0, i));
-          links.push_back(std::move(link));
-          i = end + 1;
-          continue;
-        }
-      }
-    }
-    ++i;
+    line += CountNewlines(text.substr(counted, i - counted));
+    counted = i;
+    link->line = line;
+    i = link->span.end;
+    link->span.begin += offset;
+    link->span.end += offset;
+    links.push_back(*std::move(link));
   }
   return links;
 }
 
-std::string StripMarkdown(absl::string_view md) {
+namespace {
+
+std::string StripMarkdownImpl(absl::string_view md, int depth) {
   std::string out;
   out.reserve(md.size());
   auto is_word = [](char c) {
     return absl::ascii_isalnum(static_cast<unsigned char>(c)) || (c & 0x80);
   };
+  LinkScanner scanner(md);
   size_t i = 0;
   while (i < md.size()) {
     char c = md[i];
@@ -476,19 +559,17 @@ std::string StripMarkdown(absl::string_view md) {
       continue;
     }
     if (absl::StartsWith(md.substr(i), "<!--")) {
-      size_t end = md.find("-->", i + 4);
+      size_t end = scanner.Find("-->", i + 4);
       i = end == absl::string_view::npos ? md.size() : end + 3;
       continue;
     }
     if (c == '`') {
       size_t run = 0;
       while (i + run < md.size() && md[i + run] == '`') ++run;
-      size_t close = md.find(std::string(run, '`'), i + run);
+      size_t close = scanner.CodeSpanClose(i, run);
       if (close != absl::string_view::npos) {
-        {
-          absl::string_view code = absl::StripAsciiWhitespace(md.substr(i + run, close - i - run));
-          out.append(code.data(), code.size());
-        }
+        absl::string_view code = absl::StripAsciiWhitespace(md.substr(i + run, close - i - run));
+        out.append(code.data(), code.size());
         i = close + run;
       } else {
         out.append(md.data() + i, run);
@@ -497,18 +578,21 @@ std::string StripMarkdown(absl::string_view md) {
       continue;
     }
     if (c == '[' || c == '!') {
-      std::vector<Link> links = ExtractLinks(md.substr(i), 0, 1);
-      if (!links.empty() && links[0].span.begin == 0) {
-        const Link& l = links[0];
-        if (!l.alias.empty()) {
-          out.append(StripMarkdown(l.alias));
-        } else if (l.kind == Link::Kind::kWikilink || l.kind == Link::Kind::kEmbed) {
-          out.append(l.target);
-          if (!l.heading.empty()) absl::StrAppend(&out, " > ", l.heading);
+      if (std::optional<Link> l = scanner.LinkAt(i); l.has_value()) {
+        if (!l->alias.empty()) {
+          // Aliases nest ("[[[a](b)](c)](d)"); past a few levels they are kept as written.
+          if (depth < kMaxAliasDepth) {
+            out.append(StripMarkdownImpl(l->alias, depth + 1));
+          } else {
+            out.append(l->alias);
+          }
+        } else if (l->kind == Link::Kind::kWikilink || l->kind == Link::Kind::kEmbed) {
+          out.append(l->target);
+          if (!l->heading.empty()) absl::StrAppend(&out, " > ", l->heading);
         } else {
-          out.append(l.target);
+          out.append(l->target);
         }
-        i += l.span.end;
+        i = l->span.end;
         continue;
       }
     }
@@ -556,6 +640,10 @@ std::string StripMarkdown(absl::string_view md) {
   }
   return collapsed;
 }
+
+}  // namespace
+
+std::string StripMarkdown(absl::string_view md) { return StripMarkdownImpl(md, 0); }
 
 Note ParseNote(absl::string_view path, absl::string_view content) {
   Note note;

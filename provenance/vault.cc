@@ -13,8 +13,11 @@
 namespace factdedup::provenance {
 namespace {
 
-bool LooksBinary(absl::string_view bytes) {
-  return bytes.substr(0, 8192).find('\0') != absl::string_view::npos;
+// The 1-based line of the first NUL byte (binary data, or text in UTF-16), or 0 if none.
+int NulLine(absl::string_view bytes) {
+  size_t nul = bytes.find('\0');
+  if (nul == absl::string_view::npos) return 0;
+  return 1 + static_cast<int>(std::count(bytes.begin(), bytes.begin() + nul, '\n'));
 }
 
 std::string Lower(absl::string_view s) { return absl::AsciiStrToLower(s); }
@@ -41,7 +44,9 @@ struct Walker {
   const VaultOptions& options;
   std::vector<Diagnostic>* diags;
   std::vector<std::string> out;
+  std::vector<std::string> temps;
   std::set<std::string> visited;  // real paths of folders, against symlink loops
+  std::vector<std::pair<std::string, int>> symlinked_dirs;  // walked after the real ones
 
   bool Included(const std::string& rel) const {
     bool in = false;
@@ -79,6 +84,10 @@ struct Walker {
     for (const DirEntry& e : *entries) {
       if (absl::StartsWith(e.name, ".")) continue;  // .obsidian, .git, .trash, .factdedup
       std::string rel = rel_dir.empty() ? e.name : JoinPath(rel_dir, e.name);
+      if (e.type == FileInfo::Type::kFile && IsTempFileName(e.name)) {
+        temps.push_back(rel);
+        continue;
+      }
       FileInfo::Type type = e.type;
       if (type == FileInfo::Type::kSymlink) {
         std::string full = JoinPath(root, rel);
@@ -95,7 +104,9 @@ struct Walker {
         if (!info.ok()) continue;
         type = info->type;
       }
-      if (type == FileInfo::Type::kDirectory) {
+      if (type == FileInfo::Type::kDirectory && e.type == FileInfo::Type::kSymlink) {
+        symlinked_dirs.emplace_back(rel, depth + 1);  // after every real folder
+      } else if (type == FileInfo::Type::kDirectory) {
         Walk(rel, depth + 1);
       } else if (type == FileInfo::Type::kFile && absl::EndsWithIgnoreCase(e.name, ".md") &&
                  Included(rel)) {
@@ -115,9 +126,9 @@ void ReadOne(FileSystem* fs, const std::string& root, const std::string& rel, ui
                       absl::StrCat("skipped: ", bytes.status().message())});
     return;
   }
-  if (LooksBinary(*bytes)) {
-    diags->push_back(
-        {Diagnostic::Severity::kError, rel, 0, 0, "skipped: binary file (NUL bytes) named .md"});
+  if (int line = NulLine(*bytes); line > 0) {
+    diags->push_back({Diagnostic::Severity::kError, rel, line, 0,
+                      "skipped: NUL byte (a binary file named .md, or not UTF-8 text)"});
     return;
   }
   int line = 0, column = 0;
@@ -150,16 +161,27 @@ bool Vault::has_errors() const {
 
 absl::StatusOr<std::vector<std::string>> ListNotes(FileSystem* fs, const std::string& root,
                                                    const VaultOptions& options,
-                                                   std::vector<Diagnostic>* diagnostics) {
+                                                   std::vector<Diagnostic>* diagnostics,
+                                                   std::vector<std::string>* temp_files) {
   absl::StatusOr<FileInfo> info = fs->Stat(root, /*follow=*/true);
   if (!info.ok()) return absl::NotFoundError(absl::StrCat(root, ": vault folder not found"));
   if (info->type != FileInfo::Type::kDirectory) {
     return absl::InvalidArgumentError(absl::StrCat(root, ": not a folder"));
   }
   absl::StatusOr<std::string> real = fs->RealPath(root);
-  Walker w{fs, root, real.ok() ? *real : root, options, diagnostics, {}, {}};
+  Walker w{fs, root, real.ok() ? *real : root, options, diagnostics, {}, {}, {}};
   w.Walk("", 0);
+  // Folders reached through symlinks come last, so a folder is read under its own path when
+  // it is in the vault, and once.
+  for (size_t i = 0; i < w.symlinked_dirs.size(); ++i) {
+    auto [rel, depth] = w.symlinked_dirs[i];
+    w.Walk(rel, depth);
+  }
   std::sort(w.out.begin(), w.out.end());
+  if (temp_files != nullptr) {
+    std::sort(w.temps.begin(), w.temps.end());
+    *temp_files = std::move(w.temps);
+  }
   return w.out;
 }
 
@@ -169,7 +191,7 @@ absl::StatusOr<Vault> LoadVault(FileSystem* fs, const std::string& root, const C
   vault.root = root;
   vault.config = config;
   absl::StatusOr<std::vector<std::string>> paths =
-      ListNotes(fs, root, config.vault, &vault.diagnostics);
+      ListNotes(fs, root, config.vault, &vault.diagnostics, &vault.temp_files);
   if (!paths.ok()) return paths.status();
   const size_t n = paths->size();
   std::vector<Note> notes(n);

@@ -37,6 +37,9 @@ struct Vault {
   std::vector<Note> notes;              // sorted by path
   std::vector<Diagnostic> diagnostics;  // warnings and skipped notes, sorted by path and line
   FileInfo root_info;
+  // Temp files left by an interrupted write (see kTempFileMarker), vault-relative, sorted.
+  // Never read as notes; `clean --write` removes them.
+  std::vector<std::string> temp_files;
 
   // Index of the note with this vault-relative path, or -1.
   int FindNote(absl::string_view path) const;
@@ -48,10 +51,12 @@ struct Vault {
 
 // Lists the notes under `root` (vault-relative paths, sorted), applying the include/exclude
 // globs, skipping dot-folders and symlinks that leave the vault or loop. Problems met while
-// walking are appended to `diagnostics`.
+// walking are appended to `diagnostics`; temp files left by an interrupted write to
+// `temp_files` when it is not null.
 absl::StatusOr<std::vector<std::string>> ListNotes(FileSystem* fs, const std::string& root,
                                                    const VaultOptions& options,
-                                                   std::vector<Diagnostic>* diagnostics);
+                                                   std::vector<Diagnostic>* diagnostics,
+                                                   std::vector<std::string>* temp_files = nullptr);
 
 // Reads and parses every note. Fails only when `root` is not a readable folder.
 absl::StatusOr<Vault> LoadVault(FileSystem* fs, const std::string& root, const Config& config,

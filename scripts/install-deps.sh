@@ -4,7 +4,8 @@
 set -euo pipefail
 pkgs=(cmake g++ ninja-build pkg-config git
       libicu-dev libxxhash-dev libabsl-dev libyaml-cpp-dev nlohmann-json3-dev libstemmer-dev
-      libgtest-dev libgmock-dev libbenchmark-dev)
+      libgtest-dev libgmock-dev libbenchmark-dev
+      clang libclang-rt-14-dev llvm)  # libFuzzer, sanitizer runtimes, llvm-symbolizer
 # Headless Chromium and a font for tests/browser/ (the HTML report test).
 if [[ "${1:-}" == "--with-browser" ]]; then pkgs+=(chromium fonts-dejavu-core); fi
 missing=()

@@ -117,10 +117,10 @@ TEST(LoadVault, BadInputsAreReportedAndTheRestIsRead) {
   const std::vector<BadInputCase> cases = {
       {"invalid_utf8.md", "- ok\n- bad \xFF byte\n", "invalid UTF-8", 2, false},
       {"malformed_yaml.md", "---\na: [1\nb: 2\n---\n- body fact\n", "malformed YAML", 3, true},
-      {"binary.md", std::string("\x89PNG\r\n\x1a\n\0\0\0", 11), "binary", 0, false},
+      {"binary.md", std::string("\x89PNG\r\n\x1a\n\0\0\0", 11), "binary", 3, false},
       {"huge.md", std::string(2000, 'x'), "over the size limit", 0, false},
       {"unreadable.md", "- fine\n", "Permission denied", 0, false},
-      // Former bugs: none yet.
+      // Former bugs: a NUL byte after the first 8 KiB was read as text (see below).
   };
   auto mem = NewMemFileSystem();
   ASSERT_TRUE(mem->WriteFileAtomic("v/good.md", "## Key Facts\n- a good fact\n", {}).ok());

@@ -1,0 +1,77 @@
+#!/usr/bin/env bash
+# Builds the libFuzzer targets (CMake preset `fuzz`: clang, ASan+UBSan, build-fuzz/) and runs
+# each for SECONDS (default 20) on a corpus seeded from data/vault, tests/data and fuzz/seeds.
+#
+#   scripts/fuzz.sh                 # CI: 20 s per target
+#   scripts/fuzz.sh 3600 note_fuzzer   # one target for an hour
+#
+# New inputs accumulate in build-fuzz/corpus/<target>/ (kept between runs). A crash, leak,
+# timeout (> 10 s for one input) or out-of-memory (> 2 GB) is saved under
+# build-fuzz/crashes/<target>/ and makes the script fail; reproduce it with
+#   build-fuzz/fuzz/<target> build-fuzz/crashes/<target>/crash-<sha1>
+set -euo pipefail
+cd "$(dirname "$0")/.."
+secs=${1:-20}
+if (($# > 0)); then shift; fi
+targets=("$@")
+if ((${#targets[@]} == 0)); then
+  targets=(note_fuzzer frontmatter_fuzzer normalize_fuzzer link_fuzzer)
+fi
+out=build-fuzz
+JOBS=${JOBS:-$(nproc)}
+cmake --preset fuzz >/dev/null
+cmake --build --preset fuzz -j"$JOBS"
+
+notes=(data/vault tests/data)
+md_files() { find "${notes[@]}" -name '*.md' -type f -print0 | sort -z; }
+
+# Seeds are rebuilt from the repository each run (read-only to libFuzzer).
+seed() {
+  local t=$1 dir=$out/seeds/$1
+  rm -rf "$dir" && mkdir -p "$dir"
+  case $t in
+    note_fuzzer)
+      md_files | xargs -0 -I{} sh -c 'cp "$1" "$2/$(cksum < "$1" | cut -d" " -f1).md"' _ {} "$dir" ;;
+    frontmatter_fuzzer)
+      cp fuzz/seeds/frontmatter/* "$dir/"
+      md_files | xargs -0 awk -v dir="$dir" '
+        FNR == 1 { inside = ($0 ~ /^---[ \t\r]*$/); n++; next }
+        inside && /^(---|\.\.\.)[ \t\r]*$/ { inside = 0; next }
+        inside { print > (dir "/fm-" n ".yaml") }' ;;
+    normalize_fuzzer)
+      md_files | xargs -0 grep -h -E '^[[:space:]]*([-*+]|[0-9]+[.)])[[:space:]]' | head -n 2000 |
+        split -l 1 -a 4 - "$dir/line-" ;;
+    link_fuzzer)
+      cp fuzz/seeds/link/* "$dir/"
+      md_files | xargs -0 grep -h -E '\[\[|\]\(|source_ref' | head -n 1000 |
+        split -l 1 -a 4 - "$dir/line-" ;;
+  esac
+}
+
+max_len() {
+  case $1 in
+    note_fuzzer) echo 32768 ;;
+    *) echo 4096 ;;
+  esac
+}
+
+failed=()
+for t in "${targets[@]}"; do
+  seed "$t"
+  mkdir -p "$out/corpus/$t" "$out/crashes/$t"
+  echo "fuzz: $t for ${secs}s ($(ls "$out/seeds/$t" | wc -l) seeds, $(ls "$out/corpus/$t" | wc -l) in corpus)" >&2
+  if ! "$out/fuzz/$t" -max_total_time="$secs" -timeout=10 -rss_limit_mb=2048 \
+      -max_len="$(max_len "$t")" -dict=fuzz/markdown.dict -print_final_stats=1 \
+      -artifact_prefix="$out/crashes/$t/" "$out/corpus/$t" "$out/seeds/$t" \
+      >"$out/$t.log" 2>&1; then
+    failed+=("$t")
+    tail -n 60 "$out/$t.log" >&2
+  fi
+  grep -E '^stat::number_of_executed_units|^stat::peak_rss_mb|^#[0-9]+.*DONE' "$out/$t.log" \
+    | sed "s/^/fuzz: $t: /" >&2 || true
+done
+if ((${#failed[@]} > 0)); then
+  echo "fuzz: FAILED: ${failed[*]} (inputs under $out/crashes/)" >&2
+  exit 1
+fi
+echo "fuzz: ${#targets[@]} target(s) clean for ${secs}s each" >&2
