@@ -1,4 +1,5 @@
 // `factdedup clean VAULT [PATH...] [--write]` and `factdedup restore VAULT PATH...`.
+#include <chrono>
 #include <ctime>
 #include <iostream>
 #include <memory>
@@ -40,7 +41,9 @@ int RunClean(const ParsedArgs& args) {
     if (!locked.ok()) return Fail(locked.status());
     lock = *std::move(locked);
   }
-  absl::StatusOr<provenance::Vault> vault = LoadVaultOrReport(args.positionals[0]);
+  Progress progress(Progress::FromArgs(args));
+  absl::StatusOr<provenance::Vault> vault =
+      LoadVaultOrReport(args.positionals[0], false, &progress);
   if (!vault.ok()) return Fail(vault.status());
   provenance::CleanOptions options;
   options.paths.assign(args.positionals.begin() + 1, args.positionals.end());
@@ -49,10 +52,16 @@ int RunClean(const ParsedArgs& args) {
       provenance::ParseLinkStyle(args.Get("link-style", vault->config.link_style));
   if (!style.ok()) return Fail(style.status());
   options.link_style = *style;
-  absl::StatusOr<provenance::ScanResult> scan = provenance::ScanVault(*vault, vault->config.dedup);
+  dedup::DedupOptions dedup_options = vault->config.dedup;
+  dedup_options.progress = DedupProgress(&progress);
+  absl::StatusOr<provenance::ScanResult> scan = provenance::ScanVault(*vault, dedup_options);
   if (!scan.ok()) return Fail(scan.status());
+  RecordScanStages(scan->dedup.stats, &progress);
+  auto t0 = std::chrono::steady_clock::now();
   absl::StatusOr<provenance::CleanPlan> plan = provenance::PlanClean(*vault, *scan, options);
   if (!plan.ok()) return Fail(plan.status());
+  progress.StageDone("plan (conflicts, rewrite)", Progress::Since(t0));
+  progress.Clear();
   if (!write) {
     for (const provenance::PagePlan& p : plan->pages) {
       std::cout << provenance::UnifiedDiff(p.path, p.before, p.after);
@@ -78,6 +87,8 @@ int RunClean(const ParsedArgs& args) {
         provenance::ApplyClean(provenance::DefaultFileSystem(), *vault, *plan, NowUtc());
     if (!s.ok()) return Fail(s);
   }
+  progress.Finish(absl::StrFormat("%d facts in %d notes, %d clusters", scan->facts.size(),
+                                  vault->notes.size(), scan->dedup.clusters.size()));
   return vault->has_errors() ? kExitError : kExitOk;
 }
 
@@ -121,7 +132,9 @@ Command CleanCommand() {
             {"include-evidence", "", "also rewrite evidence notes"},
             {"wait", "SECONDS",
              "with --write, wait up to SECONDS for another run writing this vault "
-             "(default 0: refuse at once)"}},
+             "(default 0: refuse at once)"},
+            ProgressFlags()[0],
+            ProgressFlags()[1]},
            1,
            -1},
           RunClean};

@@ -23,6 +23,7 @@ namespace factdedup {
 namespace {
 
 using ::testing::HasSubstr;
+using ::testing::Not;
 
 struct Result {
   int code = -1;
@@ -335,6 +336,33 @@ TEST(Cli, ScanJsonIsIdenticalWithoutAColdOrAWarmOrADamagedIndex) {
   EXPECT_EQ(RunCli("check " + q + " --format json").out,
             RunCli("check " + q + " --format json --no-index").out);
   std::system(("rm -rf " + q).c_str());
+}
+
+std::string ReadText(const std::string& path) {
+  std::ifstream in(path);
+  return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+}
+
+// Progress and the stage summary go to stderr only on a terminal or with --timings; never
+// when piped, never with --quiet, and never into stdout.
+TEST(Cli, StageSummaryOnlyWhenAskedOrOnATerminal) {
+  char tmpl[] = "/tmp/factdedup-progress-XXXXXX";
+  const std::string dir = mkdtemp(tmpl);
+  const std::string err = dir + "/stderr.txt";
+  for (const std::string cmd : {"scan", "report", "clean"}) {
+    Result plain = RunCli(cmd + " " + Vault() + " --no-index", err);
+    if (cmd != "scan") plain = RunCli(cmd + " " + Vault(), err);
+    EXPECT_THAT(ReadText(err), Not(HasSubstr("; total "))) << cmd << ": piped";
+    Result timed = RunCli(cmd + " " + Vault() + " --timings", err);
+    const std::string summary = ReadText(err);
+    EXPECT_THAT(summary, HasSubstr("facts in ")) << cmd;
+    EXPECT_THAT(summary, HasSubstr("candidates+verify ")) << cmd;
+    EXPECT_THAT(summary, HasSubstr("; total ")) << cmd;
+    EXPECT_EQ(timed.out, plain.out) << cmd << ": the summary never goes to stdout";
+    RunCli(cmd + " " + Vault() + " --timings --quiet", err);
+    EXPECT_THAT(ReadText(err), Not(HasSubstr("; total "))) << cmd << ": --quiet wins";
+  }
+  std::system(("rm -rf '" + dir + "'").c_str());
 }
 
 }  // namespace
