@@ -522,6 +522,19 @@ absl::Status SaveBackup(FileSystem* fs, const std::string& state, absl::string_v
   return fs->WriteFileAtomic(backup, bytes, std::nullopt);
 }
 
+// kAborted unless the file at `path` still holds exactly `bytes`.
+absl::Status StillAsRead(FileSystem* fs, const std::string& path, absl::string_view bytes) {
+  absl::StatusOr<std::string> now = fs->ReadFile(path, bytes.size());
+  if (absl::IsNotFound(now.status())) {
+    return absl::AbortedError(
+        absl::StrCat(path, ": file was removed since it was read; not written"));
+  }
+  if (absl::IsOutOfRange(now.status()) || (now.ok() && *now != bytes)) {
+    return absl::AbortedError(absl::StrCat(path, ": file changed since it was read; not written"));
+  }
+  return now.status();
+}
+
 std::string CleanRecord(const PagePlan& page, absl::string_view timestamp) {
   nlohmann::json removed = nlohmann::json::array();
   for (const RemovedVariant& r : page.removed) {
@@ -677,14 +690,21 @@ absl::Status ApplyClean(FileSystem* fs, const Vault& vault, const CleanPlan& pla
       !s.ok()) {
     return s;
   }
-  // 3. Each page, only if it is still what was read.
+  // 3. Each page, only if it is still what was read: the same bytes now (an edit that kept
+  // the size within one mtime tick shows only there), and the same size, mtime and inode
+  // just before the rename.
   for (const PagePlan* page : saved) {
+    const std::string full = JoinPath(vault.root, page->path);
+    if (absl::Status s = StillAsRead(fs, full, page->before); !s.ok()) {
+      note(s);
+      continue;
+    }
     const Note& n = vault.notes[page->note];
     FileInfo expected;
     expected.size = n.read_size;
     expected.mtime_ns = n.read_mtime_ns;
     expected.inode = n.read_inode;
-    note(fs->WriteFileAtomic(JoinPath(vault.root, page->path), page->after, expected));
+    note(fs->WriteFileAtomic(full, page->after, expected));
   }
   return first_error;
 }

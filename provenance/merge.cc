@@ -831,8 +831,13 @@ absl::StatusOr<MergeResult> MergeNote(absl::string_view base, absl::string_view 
                 "merged line by line");
     MergeLines(vb.lines, vo.lines, vt.lines, "note", options, &out);
   }
+  // An empty side has no last line, so no say on the final newline (the merge fuzzer found
+  // merge(base, "", x) differing from x's own merge otherwise).
+  auto final_newline = [&](const Version& x) {
+    return x.lines.empty() ? vb.final_newline : x.final_newline;
+  };
   result.text = Join(out, Merge3Flag(vb.bom, vo.bom, vt.bom), Merge3Flag(vb.crlf, vo.crlf, vt.crlf),
-                     Merge3Flag(vb.final_newline, vo.final_newline, vt.final_newline));
+                     Merge3Flag(vb.final_newline, final_newline(vo), final_newline(vt)));
   result.conflicts = out.conflicts();
   result.messages = out.messages();
   return result;

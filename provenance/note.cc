@@ -3,12 +3,12 @@
 #include <algorithm>
 #include <optional>
 #include <utility>
+#include <vector>
 
 // GCC 12 reports false -Wdangling-pointer positives inside yaml-cpp's node templates.
 #pragma GCC diagnostic ignored "-Wdangling-pointer"
 #include <yaml-cpp/yaml.h>
 
-#include "absl/container/flat_hash_map.h"
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
@@ -245,11 +245,13 @@ class LinkScanner {
   static constexpr size_t kBudgetPerByte = 16;
 
   explicit LinkScanner(absl::string_view text)
-      : text_(text), budget_(kBudgetPerByte * text.size() + 65536) {}
+      : text_(text), budget_(kBudgetPerByte * text.size() + 65536) {
+    caches_.reserve(5);
+  }
 
   // The first `needle` at or after `from`, or npos.
   size_t Find(absl::string_view needle, size_t from) {
-    Cache& c = caches_[needle];
+    Cache& c = CacheFor(needle);
     if (c.from != absl::string_view::npos && from >= c.from &&
         (c.at == absl::string_view::npos || c.at >= from)) {
       return c.at;
@@ -299,9 +301,19 @@ class LinkScanner {
 
  private:
   struct Cache {
+    absl::string_view needle;
     size_t from = absl::string_view::npos;
     size_t at = absl::string_view::npos;
   };
+
+  // One cache per needle; there are a handful ("]]", "\n", ">", ")", "-->").
+  Cache& CacheFor(absl::string_view needle) {
+    for (Cache& c : caches_) {
+      if (c.needle == needle) return c;
+    }
+    caches_.push_back({needle});
+    return caches_.back();
+  }
 
   void Charge(size_t n) { budget_ = n >= budget_ ? 0 : budget_ - n; }
 
@@ -373,7 +385,7 @@ class LinkScanner {
 
   absl::string_view text_;
   size_t budget_;
-  absl::flat_hash_map<std::string, Cache> caches_;
+  std::vector<Cache> caches_;
 };
 
 // Reads YAML frontmatter into `fm`. On a YAML error records a diagnostic at the file line.

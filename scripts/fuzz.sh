@@ -15,7 +15,7 @@ secs=${1:-20}
 if (($# > 0)); then shift; fi
 targets=("$@")
 if ((${#targets[@]} == 0)); then
-  targets=(note_fuzzer frontmatter_fuzzer normalize_fuzzer link_fuzzer)
+  targets=(note_fuzzer frontmatter_fuzzer normalize_fuzzer link_fuzzer merge_fuzzer)
 fi
 out=build-fuzz
 JOBS=${JOBS:-$(nproc)}
@@ -45,12 +45,23 @@ seed() {
       cp fuzz/seeds/link/* "$dir/"
       md_files | xargs -0 grep -h -E '\[\[|\]\(|source_ref' | head -n 1000 |
         split -l 1 -a 4 - "$dir/line-" ;;
+    merge_fuzzer)
+      # base, ours, theirs as FuzzedDataProvider reads them: '\' doubled, "\|" ends a part.
+      local f n=0
+      while IFS= read -r -d '' f; do
+        (($(wc -c <"$f") < 6000)) || continue
+        n=$((n + 1))
+        { sed 's/\\/\\\\/g' "$f"; printf '\\|'
+          sed 's/\\/\\\\/g' "$f"; printf -- '- a fact added on ours\n\\|'
+          cat "$f"; printf -- '- a fact added on theirs\n'; } >"$dir/triple-$n"
+      done < <(md_files) ;;
   esac
 }
 
 max_len() {
   case $1 in
     note_fuzzer) echo 32768 ;;
+    merge_fuzzer) echo 8192 ;;
     *) echo 4096 ;;
   esac
 }

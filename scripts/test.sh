@@ -1,5 +1,8 @@
 #!/usr/bin/env bash
-# Installs dependencies, builds, and runs the whole test suite.
+# Installs dependencies, builds, and runs the whole test suite; then the same suite under
+# ASan+UBSan (scripts/test-asan.sh, build-asan/) and every fuzz target for a CI-sized run
+# (scripts/fuzz.sh, build-fuzz/, FACTDEDUP_FUZZ_SECONDS each, default 20).
+# FACTDEDUP_QUICK=1 runs only the plain suite.
 # The browser test (tests/browser/) needs chromium, installed here only when that test runs:
 # FACTDEDUP_BROWSER_TESTS=0 skips it and installs no browser.
 set -euo pipefail
@@ -12,3 +15,7 @@ fi
 scripts/build.sh
 BUILD_DIR=${BUILD_DIR:-build}
 ctest --test-dir "$BUILD_DIR" --output-on-failure -j"$(nproc)"
+if [[ "${FACTDEDUP_QUICK:-0}" != 1 ]]; then
+  scripts/test-asan.sh
+  scripts/fuzz.sh "${FACTDEDUP_FUZZ_SECONDS:-20}"
+fi

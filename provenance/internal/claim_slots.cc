@@ -682,9 +682,10 @@ bool AmountsDisagree(const Slots& a, const Slots& b, bool plain_numbers, std::st
     };
     ok |= in_range(xs, ys) || in_range(ys, xs);
     if (!ok) {
-      auto fmt = [&](const std::vector<double>& v, Qualifier q) {
+      // Clang 14 (the fuzz build) cannot capture a structured binding: capture a reference.
+      auto fmt = [&u = unit](const std::vector<double>& v, Qualifier q) {
         std::vector<std::string> p;
-        for (double d : v) p.push_back(FormatAmount({unit, d}));
+        for (double d : v) p.push_back(FormatAmount({u, d}));
         const char* prefix = q == Qualifier::kAtLeast  ? "at least "
                              : q == Qualifier::kAtMost ? "at most "
                              : q == Qualifier::kAbout  ? "about "

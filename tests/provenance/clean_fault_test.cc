@@ -2,7 +2,12 @@
 // fails, every page is its old or its new version (or what another program wrote), never
 // partial and never lost; the journal agrees with the pages, so a later run finishes the job
 // and `restore` undoes exactly what was written; no temp file survives the next run.
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <algorithm>
+#include <cstdlib>
 #include <map>
 #include <memory>
 #include <string>
@@ -53,9 +58,9 @@ struct Planned {
   CleanPlan plan;
 };
 
-Planned PlanOn(FileSystem* fs) {
+Planned PlanOn(FileSystem* fs, const std::string& root = kRoot) {
   Planned p;
-  absl::StatusOr<Vault> vault = LoadVault(fs, kRoot, Config{});
+  absl::StatusOr<Vault> vault = LoadVault(fs, root, Config{});
   EXPECT_TRUE(vault.ok()) << vault.status();
   p.vault = *std::move(vault);
   absl::StatusOr<ScanResult> scan = ScanVault(p.vault, p.vault.config.dedup);
@@ -250,6 +255,37 @@ TEST(CleanFault, UnreadableJournalIsNeverReplaced) {
   EXPECT_EQ(*mem->ReadFile("v/.factdedup/journal.jsonl", 1 << 20), journal);
   EXPECT_EQ(*mem->ReadFile("v/Accounts/Northwind.md", 1 << 20), before)
       << "no page is written without its journal record";
+}
+
+TEST(CleanFault, InPlaceEditKeepingSizeMtimeAndInodeIsStillSeen) {
+  char tmpl[] = "/tmp/factdedup-edit-XXXXXX";
+  const std::string root = mkdtemp(tmpl);
+  const std::string page = root + "/Contoso.md";
+  FileSystem* fs = DefaultFileSystem();
+  const std::string before = Pages().at("Accounts/Contoso.md");
+  ASSERT_TRUE(fs->WriteFileAtomic(page, before, {}).ok());
+  Planned p = PlanOn(fs, root);
+  ASSERT_EQ(p.plan.pages.size(), 1u);
+  // Another program rewrites the page in place with as many bytes, within one mtime tick.
+  struct stat st;
+  ASSERT_EQ(stat(page.c_str(), &st), 0);
+  std::string edited = before;
+  edited[edited.size() - 2] = '!';
+  int fd = open(page.c_str(), O_WRONLY);
+  ASSERT_GE(fd, 0);
+  ASSERT_EQ(pwrite(fd, edited.data(), edited.size(), 0), static_cast<ssize_t>(edited.size()));
+  close(fd);
+  const struct timespec times[2] = {st.st_atim, st.st_mtim};
+  ASSERT_EQ(utimensat(AT_FDCWD, page.c_str(), times, 0), 0);
+  absl::StatusOr<FileInfo> now = fs->Stat(page, true);
+  ASSERT_TRUE(now.ok());
+  ASSERT_EQ(now->mtime_ns, p.vault.notes[0].read_mtime_ns);
+  ASSERT_EQ(now->size, p.vault.notes[0].read_size);
+  absl::Status s = ApplyClean(fs, p.vault, p.plan, "t");
+  EXPECT_TRUE(absl::IsAborted(s)) << s;
+  EXPECT_THAT(std::string(s.message()), ::testing::HasSubstr("changed since it was read"));
+  EXPECT_EQ(*fs->ReadFile(page, 1 << 20), edited) << "the other program's edit was lost";
+  std::system(("rm -rf '" + root + "'").c_str());
 }
 
 TEST(CleanFault, CorruptJournalRecordsAreErrorsNamingTheLine) {
