@@ -540,6 +540,8 @@ absl::StatusOr<DedupResult> Deduplicate(absl::Span<const Item> items, const Dedu
   // identity is in its rarer words. Verification still sees every word.
   t0 = std::chrono::steady_clock::now();
   std::vector<uint64_t> simhashes(n);
+  const size_t rare_keys = baseline ? 0 : static_cast<size_t>(std::max(0, options.rare_word_keys));
+  std::vector<uint64_t> rare_words(n * rare_keys, 0);  // 0: no key in that slot
   {
     const Weights weights(features);
     const auto common_df = static_cast<uint32_t>(std::max<double>(
@@ -571,6 +573,29 @@ absl::StatusOr<DedupResult> Deduplicate(absl::Span<const Item> items, const Dedu
           simhashes[i] = SimHash(f.tokens, wts);
         }
         if (baseline) continue;
+        if (rare_keys > 0) {
+          // The fact's rarest words that another fact also has (df >= 2), rarest first,
+          // ties by hash so that the choice does not depend on word order.
+          by_df.clear();
+          double total = 0;
+          for (size_t k = 0; k < f.tokens.size(); ++k) {
+            by_df.emplace_back(weights.DocumentFrequency(f.tokens[k]), f.tokens[k]);
+            total += f.weights[k];
+          }
+          std::sort(by_df.begin(), by_df.end());
+          by_df.erase(std::unique(by_df.begin(), by_df.end()), by_df.end());
+          // Prefix filtering: the rarest words holding `rare_word_share` of the fact's
+          // weight; a fact sharing more than the rest of its weight with another shares
+          // one of these. Words in no other fact take their place in the prefix but get
+          // no key (nothing to pair with).
+          double acc = 0;
+          size_t slot = 0;
+          for (const auto& [df, tok] : by_df) {
+            if (slot >= rare_keys || acc >= options.rare_word_share * total) break;
+            acc += weights(tok);
+            if (df >= 2) rare_words[i * rare_keys + slot++] = tok;
+          }
+        }
         if (f.tokens.empty()) {
           bands.SetEmpty(i);
           continue;
@@ -624,6 +649,8 @@ absl::StatusOr<DedupResult> Deduplicate(absl::Span<const Item> items, const Dedu
       &oversized, [&](int band) { report("verify", band + 1, lsh_params.bands); });
   result.stats.minhash_candidates = lsh_candidates.load();
   result.stats.candidates = result.stats.minhash_candidates;
+  // Pairs the LSH bands did not already give: SimHash neighbours and rare-word buckets.
+  std::vector<std::pair<uint32_t, uint32_t>> extra;
   if (!baseline && options.simhash_distance > 0) {
     SimHashIndex sim_index(options.simhash_distance, options.max_bucket_size);
     for (size_t i = 0; i < n; ++i) {
@@ -634,15 +661,70 @@ absl::StatusOr<DedupResult> Deduplicate(absl::Span<const Item> items, const Dedu
     sim_index.FindCandidates(&sp, &so);
     result.stats.simhash_candidates = static_cast<int64_t>(sp.size());
     oversized.insert(oversized.end(), so.begin(), so.end());
-    std::vector<std::pair<uint32_t, uint32_t>> extra;
     for (const auto& [x, y] : sp) {
       if (!bands.Collide(x, y)) extra.emplace_back(x, y);
     }
-    result.stats.candidates += static_cast<int64_t>(extra.size());
-    ParallelFor(extra.size(), threads, 1024, [&](size_t b, size_t e) {
-      for (size_t k = b; k < e; ++k) verify(extra[k].first, extra[k].second);
-    });
   }
+  if (rare_keys > 0) {
+    // Each fact's prefix words are probed against every fact that has the word anywhere
+    // (a containment needs the shorter fact's rare words inside the longer one, not in the
+    // longer one's own prefix). Words in more than `rare_word_bucket` facts are not probed.
+    const auto cap = static_cast<uint32_t>(std::max(2, options.rare_word_bucket));
+    absl::flat_hash_set<uint64_t> probe;
+    for (uint64_t w : rare_words) {
+      if (w != 0) probe.insert(w);
+    }
+    std::vector<std::pair<uint64_t, uint32_t>> postings;
+    for (size_t i = 0; i < n; ++i) {
+      for (uint64_t tok : features[i].tokens) {
+        if (probe.contains(tok)) postings.emplace_back(tok, static_cast<uint32_t>(i));
+      }
+    }
+    std::sort(postings.begin(), postings.end());
+    postings.erase(std::unique(postings.begin(), postings.end()), postings.end());
+    absl::flat_hash_map<uint64_t, std::pair<uint32_t, uint32_t>> range;  // word -> [b, e)
+    for (size_t b = 0; b < postings.size();) {
+      size_t e = b;
+      while (e < postings.size() && postings[e].first == postings[b].first) ++e;
+      if (e - b >= 2 && e - b <= cap) {
+        range[postings[b].first] = {static_cast<uint32_t>(b), static_cast<uint32_t>(e)};
+      }
+      b = e;
+    }
+    std::atomic<int64_t> probed{0};
+    ParallelFor(n, threads, 4096, [&](size_t b, size_t e) {
+      std::vector<std::pair<uint32_t, uint32_t>> local;
+      int64_t count = 0;
+      for (size_t i = b; i < e; ++i) {
+        for (size_t k = 0; k < rare_keys; ++k) {
+          const uint64_t w = rare_words[i * rare_keys + k];
+          if (w == 0) break;
+          auto it = range.find(w);
+          if (it == range.end()) continue;
+          for (uint32_t p = it->second.first; p < it->second.second; ++p) {
+            const uint32_t x = static_cast<uint32_t>(i), y = postings[p].second;
+            if (x == y) continue;
+            ++count;
+            const uint32_t u = std::min(x, y), v = std::max(x, y);
+            if (!bands.Collide(u, v)) local.emplace_back(u, v);
+          }
+        }
+      }
+      probed += count;
+      std::sort(local.begin(), local.end());
+      local.erase(std::unique(local.begin(), local.end()), local.end());
+      std::lock_guard<std::mutex> lock(edges_mu);
+      extra.insert(extra.end(), local.begin(), local.end());
+    });
+    std::vector<uint64_t>().swap(rare_words);
+    result.stats.rare_word_candidates = probed.load();
+  }
+  std::sort(extra.begin(), extra.end());
+  extra.erase(std::unique(extra.begin(), extra.end()), extra.end());
+  result.stats.candidates += static_cast<int64_t>(extra.size());
+  ParallelFor(extra.size(), threads, 1024, [&](size_t b, size_t e) {
+    for (size_t k = b; k < e; ++k) verify(extra[k].first, extra[k].second);
+  });
   std::sort(oversized.begin(), oversized.end());
   oversized.erase(std::unique(oversized.begin(), oversized.end()), oversized.end());
   result.stats.oversized_buckets_items = static_cast<int64_t>(oversized.size());

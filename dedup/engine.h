@@ -58,6 +58,16 @@ struct DedupOptions {
   // with the same family F1 (0.724); a bucket of 300 facts sharing every sampled word is
   // a template, not a claim.
   int max_bucket_size = 300;
+  // Rare-word candidates (prefix filtering, as in exact set-similarity joins): each fact's
+  // rarest words, up to `rare_word_keys` of them and until they hold `rare_word_share` of
+  // its weight, are probed against every fact that has the word anywhere. LSH finds pairs
+  // by overall Jaccard; a one-line topic or a truncated fact inside a long one has a low
+  // Jaccard but shares the long fact's rarest words ("Rautenstrauch", "VoC"). Words in more
+  // than `rare_word_bucket` facts are not probed. 0 keys disables. Defaults 4, 0.3 and 64
+  // (docs/lsh.md gives what they bought on data/gold and what they cost at scale).
+  int rare_word_keys = 4;
+  double rare_word_share = 0.3;
+  int rare_word_bucket = 64;
   // Threads for normalization, signatures and verification; 0 means one per core.
   int threads = 0;
   Method method = Method::kVerified;
@@ -119,6 +129,7 @@ struct DedupStats {
   int64_t items = 0;
   int64_t minhash_candidates = 0;
   int64_t simhash_candidates = 0;
+  int64_t rare_word_candidates = 0;  // pairs sharing a rare word (before removing LSH's)
   int64_t candidates = 0;  // union, verified
   int64_t duplicate_pairs = 0;
   int64_t oversized_buckets_items = 0;  // items in buckets that were not expanded

@@ -250,6 +250,18 @@ absl::StatusOr<Config> ParseConfig(absl::string_view yaml, absl::string_view pat
        [&](const YAML::Node& v, Config* c) {
          return ReadInt(p, "dedup.max_bucket_size", v, 2, 1000000, &c->dedup.max_bucket_size);
        }},
+      {"rare_word_keys",
+       [&](const YAML::Node& v, Config* c) {
+         return ReadInt(p, "dedup.rare_word_keys", v, 0, 64, &c->dedup.rare_word_keys);
+       }},
+      {"rare_word_share",
+       [&](const YAML::Node& v, Config* c) {
+         return ReadDouble(p, "dedup.rare_word_share", v, 0.0, 1.0, &c->dedup.rare_word_share);
+       }},
+      {"rare_word_bucket",
+       [&](const YAML::Node& v, Config* c) {
+         return ReadInt(p, "dedup.rare_word_bucket", v, 2, 1000000, &c->dedup.rare_word_bucket);
+       }},
       {"method",
        [&](const YAML::Node& v, Config* c) -> absl::Status {
          if (v.IsScalar() && v.Scalar() == "verified") {

@@ -333,6 +333,8 @@ struct FactContext {
   }
 };
 
+constexpr size_t kMaxClaimBytes = 64 * 1024;
+
 absl::Status BuildContext(FactContext* ctx) {
   dedup::Normalizer normalizer;
   const Vault& vault = ctx->vault;
@@ -343,6 +345,10 @@ absl::Status BuildContext(FactContext* ctx) {
   std::vector<absl::Status> errors(n);
   ParallelChunks(n, [&](int b, int e) {
     for (int i = b; i < e; ++i) {
+      // A "fact" longer than this is a pasted blob, not one claim: it keeps no slots, so it
+      // takes part in no conflict (it is still deduplicated), and a hostile 16 MB line costs
+      // no more here than a short one.
+      if (ctx->scan.fact(vault, i).display.size() > kMaxClaimBytes) continue;
       absl::StatusOr<Slots> s = ExtractSlots(normalizer, ctx->scan.fact(vault, i).display,
                                              ctx->note_day[ctx->scan.facts[i].note]);
       if (!s.ok()) {

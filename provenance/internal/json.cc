@@ -69,6 +69,7 @@ nlohmann::json ScanJson(const Vault& vault, const ScanResult& scan,
            {{"candidates", s.candidates},
             {"minhash_candidates", s.minhash_candidates},
             {"simhash_candidates", s.simhash_candidates},
+            {"rare_word_candidates", s.rare_word_candidates},
             {"duplicate_pairs", s.duplicate_pairs},
             {"oversized_bucket_items", s.oversized_buckets_items}}}};
 }

@@ -349,6 +349,8 @@ TEST(Cli, StageSummaryOnlyWhenAskedOrOnATerminal) {
   char tmpl[] = "/tmp/factdedup-progress-XXXXXX";
   const std::string dir = mkdtemp(tmpl);
   const std::string err = dir + "/stderr.txt";
+  // A fixed report time: the runs compared below may fall in different seconds.
+  setenv("SOURCE_DATE_EPOCH", "1767225600", 1);
   for (const std::string cmd : {"scan", "report", "clean"}) {
     Result plain = RunCli(cmd + " " + Vault() + " --no-index", err);
     if (cmd != "scan") plain = RunCli(cmd + " " + Vault(), err);
@@ -362,6 +364,7 @@ TEST(Cli, StageSummaryOnlyWhenAskedOrOnATerminal) {
     RunCli(cmd + " " + Vault() + " --timings --quiet", err);
     EXPECT_THAT(ReadText(err), Not(HasSubstr("; total "))) << cmd << ": --quiet wins";
   }
+  unsetenv("SOURCE_DATE_EPOCH");
   std::system(("rm -rf '" + dir + "'").c_str());
 }
 

@@ -117,11 +117,31 @@ TEST_F(CleanTest, RefusesAPageThatChangedSinceItWasRead) {
 }
 
 TEST_F(CleanTest, PageWithoutDuplicatesIsUntouched) {
+  // Facts that nothing else in the vault states, none a duplicate of another.
+  ASSERT_TRUE(DefaultFileSystem()
+                  ->WriteFileAtomic(dir_ + "/Accounts/Fabrikam.md",
+                                    "---\ntype: account\n---\n# Fabrikam\n\n## Key Facts\n"
+                                    "- Fabrikam runs its render farm in Oslo on 400 nodes.\n"
+                                    "- Fabrikam's CFO is Ingrid Solberg.\n"
+                                    "- Fabrikam evaluates tape archives for cold footage.\n",
+                                    std::nullopt)
+                  .ok());
+  CleanOptions options;
+  options.paths = {"Accounts/Fabrikam.md"};
+  Run r = Plan(options);
+  EXPECT_TRUE(r.plan.pages.empty());
+}
+
+TEST_F(CleanTest, EvidencePageLosesOnlyTheTopicItsOwnKeyFactStates) {
+  // The meeting note's topic line "Bifrost/Apollo internal Microsoft initiatives" is wholly
+  // inside its own Key Facts bullet on Apollo and Bifrost (data/gold: subsumed).
   CleanOptions options;
   options.paths = {"Meetings/2025-12-16 - Prep for Microsoft AI talks.md"};
   options.include_evidence = true;
   Run r = Plan(options);
-  EXPECT_TRUE(r.plan.pages.empty());
+  ASSERT_EQ(r.plan.pages.size(), 1u);
+  ASSERT_EQ(r.plan.pages[0].removed.size(), 1u);
+  EXPECT_EQ(r.plan.pages[0].removed[0].line, 48);
 }
 
 // A page whose duplicates include one that contradicts the kept bullet (polarity), and one
