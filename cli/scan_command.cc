@@ -106,7 +106,7 @@ int RunScan(const ParsedArgs& args) {
                       scan->dedup.clusters.size());
   t0 = std::chrono::steady_clock::now();
   if (args.Has("json")) {
-    std::cout << provenance::FormatScanJson(*vault, *scan, *conflicts);
+    provenance::WriteScanJson(std::cout, *vault, *scan, *conflicts);
     std::cout.flush();
     progress.StageDone("output", Progress::Since(t0));
     progress.Finish(headline);

@@ -12,6 +12,7 @@
 #ifndef FACTDEDUP_PROVENANCE_SCAN_JSON_H_
 #define FACTDEDUP_PROVENANCE_SCAN_JSON_H_
 
+#include <ostream>
 #include <string>
 #include <vector>
 
@@ -24,6 +25,11 @@ namespace factdedup::provenance {
 // The document, indented by 2, with a final newline.
 std::string FormatScanJson(const Vault& vault, const ScanResult& scan,
                            const std::vector<Conflict>& conflicts);
+
+// The same bytes, written to `out` one cluster and one conflict at a time: memory stays that of
+// one element, not of the whole document (a 1M-fact vault's document is hundreds of MB).
+void WriteScanJson(std::ostream& out, const Vault& vault, const ScanResult& scan,
+                   const std::vector<Conflict>& conflicts);
 
 }  // namespace factdedup::provenance
 

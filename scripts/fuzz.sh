@@ -17,10 +17,12 @@ targets=("$@")
 if ((${#targets[@]} == 0)); then
   targets=(note_fuzzer frontmatter_fuzzer normalize_fuzzer link_fuzzer merge_fuzzer)
 fi
-out=build-fuzz
+# FUZZ_PRESET=sanitize reuses the CI build (scripts/test-sanitize.sh) instead of build-fuzz/.
+preset=${FUZZ_PRESET:-fuzz}
+out=build-$preset
 JOBS=${JOBS:-$(nproc)}
-cmake --preset fuzz >/dev/null
-cmake --build --preset fuzz -j"$JOBS"
+cmake --preset "$preset" >/dev/null
+cmake --build --preset "$preset" -j"$JOBS"
 
 notes=(data/vault tests/data)
 md_files() { find "${notes[@]}" -name '*.md' -type f -print0 | sort -z; }

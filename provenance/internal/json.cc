@@ -59,19 +59,21 @@ nlohmann::json ScanJson(const Vault& vault, const ScanResult& scan,
   for (const Conflict& c : found) {
     (IsContradiction(c) ? conflicts : updates).push_back(ConflictJson(c));
   }
-  const dedup::DedupStats& s = scan.dedup.stats;
   return {{"version", kJsonFormatVersion},
           {"facts", scan.facts.size()},
           {"clusters", std::move(clusters)},
           {"conflicts", std::move(conflicts)},
           {"updates", std::move(updates)},
-          {"stats",
-           {{"candidates", s.candidates},
-            {"minhash_candidates", s.minhash_candidates},
-            {"simhash_candidates", s.simhash_candidates},
-            {"rare_word_candidates", s.rare_word_candidates},
-            {"duplicate_pairs", s.duplicate_pairs},
-            {"oversized_bucket_items", s.oversized_buckets_items}}}};
+          {"stats", StatsJson(scan.dedup.stats)}};
+}
+
+nlohmann::json StatsJson(const dedup::DedupStats& s) {
+  return {{"candidates", s.candidates},
+          {"minhash_candidates", s.minhash_candidates},
+          {"simhash_candidates", s.simhash_candidates},
+          {"rare_word_candidates", s.rare_word_candidates},
+          {"duplicate_pairs", s.duplicate_pairs},
+          {"oversized_bucket_items", s.oversized_buckets_items}};
 }
 
 std::string Dump(const nlohmann::json& j) {

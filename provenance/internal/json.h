@@ -35,6 +35,9 @@ nlohmann::json SourceJson(const Source& s);
 nlohmann::json ScanJson(const Vault& vault, const ScanResult& scan,
                         const std::vector<Conflict>& found);
 
+// The engine's counters, {"candidates", "minhash_candidates", ...}.
+nlohmann::json StatsJson(const dedup::DedupStats& s);
+
 // Serializes the way every factdedup JSON document is written: 2-space indent, invalid UTF-8
 // replaced, a final newline.
 std::string Dump(const nlohmann::json& j);
