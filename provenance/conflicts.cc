@@ -490,8 +490,23 @@ PairFindings FindPairFindings(const FactContext& ctx) {
     const double denom = std::min(ca.total, cb.total);
     return denom > 0 ? ws / denom : 0.0;
   };
+  // What each fact can disagree on: dates and amounts need both sides to have some, polarity
+  // needs a stated state on one side. Most pairs have neither and are skipped at once.
+  struct Can {
+    bool dates = false, amounts = false, polar = false;
+  };
+  std::vector<Can> can(n);
+  for (int i = 0; i < n; ++i) {
+    const Slots& s = ctx.slots[i];
+    can[i].dates = !s.dates.empty();
+    can[i].amounts = !s.amounts.empty();
+    for (const Clause& c : s.clauses) can[i].polar |= c.polarity != Polarity::kNone;
+  }
   // One candidate pair (a < b sharing `count` content tokens) into `found`.
   auto examine = [&](int a, int b, int count, PairFindings& found) {
+    const bool may_value =
+        (can[a].dates && can[b].dates) || (can[a].amounts && can[b].amounts);
+    if (!may_value && !can[a].polar && !can[b].polar) return;
     const Slots& sa = ctx.slots[a];
     const Slots& sb = ctx.slots[b];
     if (sa.clean == sb.clean) return;
