@@ -55,6 +55,7 @@ void BM_ScorePair(benchmark::State& state) {
     benchmark::DoNotOptimize(s);
   }
   state.SetItemsProcessed(state.iterations());
+  state.SetBytesProcessed(state.iterations() * static_cast<int64_t>(a.size() + b.size()));
 }
 BENCHMARK(BM_ScorePair);
 
@@ -71,6 +72,9 @@ void BM_Deduplicate(benchmark::State& state) {
     benchmark::DoNotOptimize(r);
   }
   state.SetItemsProcessed(state.iterations() * static_cast<int64_t>(items.size()));
+  int64_t bytes = 0;
+  for (const Item& item : items) bytes += static_cast<int64_t>(item.text.size());
+  state.SetBytesProcessed(state.iterations() * bytes);
 }
 BENCHMARK(BM_Deduplicate)
     ->Args({10000, 1})

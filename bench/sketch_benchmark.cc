@@ -54,11 +54,14 @@ void BM_ShingleHashes(benchmark::State& state) {
   const int n = static_cast<int>(state.range(0));  // shingle size
   const std::vector<std::vector<std::string>> facts = Facts(1000);
   size_t i = 0;
+  int64_t bytes = 0;
   for (auto _ : state) {
     benchmark::DoNotOptimize(ShingleHashes(facts[i], n));
+    for (const std::string& t : facts[i]) bytes += static_cast<int64_t>(t.size());
     if (++i == facts.size()) i = 0;
   }
   state.SetItemsProcessed(state.iterations());
+  state.SetBytesProcessed(bytes);
 }
 BENCHMARK(BM_ShingleHashes)->Arg(1)->Arg(2)->Arg(3);
 
