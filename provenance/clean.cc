@@ -59,8 +59,7 @@ constexpr size_t kMarkerTextBytes = 160;
 class PairwiseConflicts {
  public:
   PairwiseConflicts(const Vault& vault, const ScanResult& scan,
-                    const std::vector<Conflict>& conflicts)
-      : vault_(vault), scan_(scan) {
+                    const std::vector<Conflict>& conflicts) {
     std::map<std::pair<std::string, int>, int> item_at;
     for (size_t i = 0; i < scan.facts.size(); ++i) {
       const Fact& f = scan.fact(vault, static_cast<int>(i));
@@ -102,8 +101,6 @@ class PairwiseConflicts {
   }
 
  private:
-  const Vault& vault_;
-  const ScanResult& scan_;
   std::map<int, std::vector<std::pair<const Conflict*, const ConflictFact*>>> in_;
 };
 

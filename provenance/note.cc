@@ -6,7 +6,9 @@
 #include <vector>
 
 // GCC 12 reports false -Wdangling-pointer positives inside yaml-cpp's node templates.
+#if defined(__GNUC__) && !defined(__clang__)
 #pragma GCC diagnostic ignored "-Wdangling-pointer"
+#endif
 #include <yaml-cpp/yaml.h>
 
 #include "absl/strings/ascii.h"

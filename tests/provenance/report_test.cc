@@ -7,7 +7,9 @@
 #include <nlohmann/json.hpp>
 
 #pragma GCC diagnostic push
+#if defined(__GNUC__) && !defined(__clang__)
 #pragma GCC diagnostic ignored "-Wdangling-pointer"
+#endif
 #include <yaml-cpp/yaml.h>
 #pragma GCC diagnostic pop
 
