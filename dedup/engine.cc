@@ -433,72 +433,48 @@ uint64_t PairKey(uint32_t a, uint32_t b) {
   return (uint64_t{std::min(a, b)} << 32) | std::max(a, b);
 }
 
-}  // namespace
-
-const char* RelationName(Relation r) {
-  switch (r) {
-    case Relation::kCanonical:
-      return "canonical";
-    case Relation::kExact:
-      return "exact";
-    case Relation::kMojibake:
-      return "mojibake";
-    case Relation::kTruncated:
-      return "truncated";
-    case Relation::kSubsumed:
-      return "subsumed";
-    case Relation::kParaphrase:
-      return "paraphrase";
-  }
-  return "unknown";
-}
-
-bool PairScore::IsDuplicate(const DedupOptions& options) const {
-  if (values_disagree || names_disagree || entities_differ || order_flipped) return false;
-  return similarity >= options.threshold;
-}
-
-absl::StatusOr<PairScore> ScorePair(absl::string_view a, absl::string_view b,
-                                    const DedupOptions& options) {
-  Normalizer normalizer(options.normalize);
-  return ScorePair(normalizer, a, b, options);
-}
-
-absl::StatusOr<PairScore> ScorePair(const Normalizer& normalizer, absl::string_view a,
-                                    absl::string_view b, const DedupOptions& options) {
-  absl::StatusOr<NormalizedText> na = normalizer.Normalize(a);
-  if (!na.ok()) return na.status();
-  absl::StatusOr<NormalizedText> nb = normalizer.Normalize(b);
-  if (!nb.ok()) return nb.status();
-  return Score(Extract(*na), Extract(*nb), options);
-}
-
-absl::StatusOr<DedupResult> Deduplicate(absl::Span<const Item> items, const DedupOptions& options) {
-  if (!(options.threshold > 0 && options.threshold <= 1)) {
-    return absl::InvalidArgumentError("threshold must be in (0, 1]");
-  }
-  DedupResult result;
-  const size_t n = items.size();
-  result.stats.items = static_cast<int64_t>(n);
-  const int threads = internal::ResolveThreads(options.threads);
-  auto key = [&](size_t i) -> const std::string& {
+// The tie-breaking key of each item: its key, or its text when the key is empty.
+struct Keys {
+  absl::Span<const Item> items;
+  const std::string& operator()(size_t i) const {
     return items[i].key.empty() ? items[i].text : items[i].key;
-  };
+  }
+};
 
-  // 1. Normalize, extract features and MinHash band keys. Shingles and signatures live only
-  // for one fact (the baseline keeps its signatures: it estimates Jaccard from them).
-  auto t0 = std::chrono::steady_clock::now();
+// Every fact's features and sketches: what the candidate stages share.
+struct Sketched {
+  std::vector<Features> features;
+  std::vector<MinHashSignature> sigs;  // the baseline's (it estimates Jaccard from them)
+  LshParams lsh_params;
+  internal::BandTable bands{0, 1};
+  std::vector<uint64_t> simhashes;
+  size_t rare_keys = 0;              // rare-word key slots per fact
+  std::vector<uint64_t> rare_words;  // rare_keys per fact; 0: no key in that slot
+};
+
+// Stages 1 and 2 of Deduplicate over all `items`: normalize (unless given), features, corpus
+// statistics (IDF weights, entities), MinHash band keys, SimHash, rare-word keys.
+absl::Status SketchAll(absl::Span<const Item> items, const DedupOptions& options, int threads,
+                       DedupStats* stats, Sketched* s) {
+  const size_t n = items.size();
   auto report = [&](absl::string_view stage, int64_t done, int64_t total) {
     if (options.progress) options.progress(stage, done, total);
   };
+  // 1. Normalize, extract features and MinHash band keys. Shingles and signatures live only
+  // for one fact (the baseline keeps its signatures: it estimates Jaccard from them).
+  auto t0 = std::chrono::steady_clock::now();
   const bool baseline = options.method == Method::kMinHash;
-  LshParams lsh_params = LshIndex::ParamsForThreshold(
+  s->lsh_params = LshIndex::ParamsForThreshold(
       options.minhash.num_perm, baseline ? options.threshold : options.lsh_threshold);
+  const LshParams& lsh_params = s->lsh_params;
   Normalizer normalizer(options.normalize);
   MinHasher hasher(options.minhash);
-  internal::BandTable bands(n, lsh_params.bands);
-  std::vector<Features> features(n);
-  std::vector<MinHashSignature> sigs(baseline ? n : 0);
+  s->bands = internal::BandTable(n, lsh_params.bands);
+  internal::BandTable& bands = s->bands;
+  s->features.resize(n);
+  std::vector<Features>& features = s->features;
+  s->sigs.resize(baseline ? n : 0);
+  std::vector<MinHashSignature>& sigs = s->sigs;
   std::vector<absl::Status> errors(n);
   std::atomic<int64_t> normalized{0};
   ParallelFor(n, threads, 256, [&](size_t b, size_t e) {
@@ -528,10 +504,10 @@ absl::StatusOr<DedupResult> Deduplicate(absl::Span<const Item> items, const Dedu
     }
     report("normalize", normalized += static_cast<int64_t>(e - b), static_cast<int64_t>(n));
   });
-  for (const absl::Status& s : errors) {
-    if (!s.ok()) return s;
+  for (const absl::Status& e : errors) {
+    if (!e.ok()) return e;
   }
-  result.stats.seconds_normalize = Seconds(t0);
+  stats->seconds_normalize = Seconds(t0);
 
   // 2. Corpus statistics: IDF weights, entities; then the sketches. MinHash sets leave out
   // the corpus's common words (in more than max(lsh_common_min, lsh_common_share x n)
@@ -539,9 +515,12 @@ absl::StatusOr<DedupResult> Deduplicate(absl::Span<const Item> items, const Dedu
   // one bucket, so candidates would grow with the square of the vault, while a fact's
   // identity is in its rarer words. Verification still sees every word.
   t0 = std::chrono::steady_clock::now();
-  std::vector<uint64_t> simhashes(n);
-  const size_t rare_keys = baseline ? 0 : static_cast<size_t>(std::max(0, options.rare_word_keys));
-  std::vector<uint64_t> rare_words(n * rare_keys, 0);  // 0: no key in that slot
+  s->simhashes.assign(n, 0);
+  std::vector<uint64_t>& simhashes = s->simhashes;
+  s->rare_keys = baseline ? 0 : static_cast<size_t>(std::max(0, options.rare_word_keys));
+  const size_t rare_keys = s->rare_keys;
+  s->rare_words.assign(n * rare_keys, 0);  // 0: no key in that slot
+  std::vector<uint64_t>& rare_words = s->rare_words;
   {
     const Weights weights(features);
     const auto common_df = static_cast<uint32_t>(std::max<double>(
@@ -617,12 +596,400 @@ absl::StatusOr<DedupResult> Deduplicate(absl::Span<const Item> items, const Dedu
       }
     });
   }
-  result.stats.seconds_sketch = Seconds(t0);
+  stats->seconds_sketch = Seconds(t0);
+  return absl::OkStatus();
+}
+
+// Components of the duplicate graph `edges` (sorted PairKeys, released here) with two or more
+// facts, each sorted by key and ordered by its first key; also the edge set and each fact's
+// neighbours (in edge order), which clustering reads.
+std::vector<std::vector<int>> Components(size_t n, std::vector<uint64_t>* edges, const Keys& key,
+                                         absl::flat_hash_set<uint64_t>* dup_set,
+                                         std::vector<std::vector<int>>* dup_neighbors,
+                                         int64_t* duplicate_pairs) {
+  UnionFind uf(n);
+  dup_set->insert(edges->begin(), edges->end());
+  dup_neighbors->assign(n, {});
+  std::vector<char> involved(n, 0);
+  for (uint64_t edge : *edges) {
+    const int a = static_cast<int>(edge >> 32), b = static_cast<int>(edge & 0xffffffffULL);
+    ++*duplicate_pairs;
+    uf.Union(a, b);
+    (*dup_neighbors)[a].push_back(b);
+    (*dup_neighbors)[b].push_back(a);
+    involved[a] = involved[b] = 1;
+  }
+  std::vector<uint64_t>().swap(*edges);
+  absl::flat_hash_map<int, std::vector<int>> components;
+  for (size_t i = 0; i < n; ++i) {
+    if (involved[i]) components[uf.Find(static_cast<int>(i))].push_back(static_cast<int>(i));
+  }
+  std::vector<std::vector<int>> comps;
+  for (auto& [root, members] : components) {
+    if (members.size() >= 2) comps.push_back(std::move(members));
+  }
+  for (auto& c : comps) {
+    std::sort(c.begin(), c.end(), [&](int a, int b) { return key(a) < key(b); });
+  }
+  std::sort(comps.begin(), comps.end(),
+            [&](const auto& a, const auto& b) { return key(a[0]) < key(b[0]); });
+
+  return comps;
+}
+
+// Non-chaining clusters of one component (sorted by key): repeatedly take the best remaining
+// fact as a canonical and give it every remaining fact that is a verified duplicate *of it*.
+std::vector<Cluster> ClusterComponent(const std::vector<int>& c,
+                                      const std::vector<Features>& features,
+                                      const absl::flat_hash_set<uint64_t>& dup_set,
+                                      const std::vector<std::vector<int>>& dup_neighbors,
+                                      const Keys& key, const DedupOptions& options) {
+  std::vector<Cluster> out;
+  constexpr size_t kAllPairsLimit = 64;  // components up to this size score every pair
+  auto quality = [&](int i) {
+    const Features& f = features[i];
+    Quality q;
+    q.clean = (f.truncated ? 0 : 1) + (f.suspect ? 0 : 1);
+    for (const auto& v : f.values) q.coverage += static_cast<int>(v.size());
+    q.content = static_cast<int>(f.tokens.size());
+    q.length = f.clean_len;
+    return q;
+  };
+  std::vector<int> order = c;
+  std::sort(order.begin(), order.end(), [&](int a, int b) {
+    Quality qa = quality(a), qb = quality(b);
+    if (qa.Tie() != qb.Tie()) return qa.Tie() > qb.Tie();
+    return key(a) < key(b);
+  });
+  // Verified-duplicate neighbours of each member, by position in `order`. Components up
+  // to kAllPairsLimit facts score every pair (LSH may have missed one inside a family);
+  // larger ones use the verified candidate pairs only, so the cost follows the edges.
+  absl::flat_hash_map<int, int> pos;
+  for (size_t i = 0; i < order.size(); ++i) pos[order[i]] = static_cast<int>(i);
+  std::vector<std::vector<int>> adj(order.size());
+  if (c.size() <= kAllPairsLimit) {
+    for (size_t i = 0; i < order.size(); ++i) {
+      for (size_t j = i + 1; j < order.size(); ++j) {
+        const bool d = dup_set.contains(PairKey(static_cast<uint32_t>(order[i]),
+                                                static_cast<uint32_t>(order[j]))) ||
+                       Score(features[order[i]], features[order[j]], options).IsDuplicate(options);
+        if (d) {
+          adj[i].push_back(static_cast<int>(j));
+          adj[j].push_back(static_cast<int>(i));
+        }
+      }
+    }
+  } else {
+    for (int item : c) {
+      for (int other : dup_neighbors[item]) {
+        adj[pos[item]].push_back(pos[other]);
+      }
+    }
+  }
+  for (auto& v : adj) std::sort(v.begin(), v.end());
+  // Every member must be close to the canonical and overlap every other member, and
+  // none may disagree with another on values, names or roles: A~B and B~C never put
+  // unrelated A and C together, even under a canonical that subsumes both.
+  auto compatible = [&](const Cluster& cl, int cand) {
+    for (const Member& m : cl.members) {
+      PairScore s = Score(features[m.item], features[cand], options);
+      // Full floor against the canonical; against other members, a quarter of it: they
+      // must share some of the claim, not merely the canonical's other half.
+      const double floor = m.relation == Relation::kCanonical ? options.canonical_floor
+                                                              : options.canonical_floor / 4;
+      // Other members may name different parts of the canonical's claim.
+      const bool entities = m.relation == Relation::kCanonical && s.entities_differ;
+      if (s.values_disagree || s.names_disagree || entities || s.order_flipped ||
+          s.similarity < floor) {
+        return false;
+      }
+    }
+    return true;
+  };
+  std::vector<char> taken(order.size(), 0);
+  for (size_t oi = 0; oi < order.size(); ++oi) {
+    if (taken[oi]) continue;
+    int canon = order[oi];
+    Cluster cl;
+    cl.canonical = canon;
+    cl.members.push_back({canon, 1.0, Relation::kCanonical});
+    std::vector<int> member_pos = {static_cast<int>(oi)};
+    // First the canonical's own duplicates, best first.
+    for (int mi : adj[oi]) {
+      if (taken[mi] || mi == static_cast<int>(oi)) continue;
+      if (compatible(cl, order[mi])) {
+        PairScore s = Score(features[canon], features[order[mi]], options);
+        taken[mi] = 1;
+        cl.members.push_back({order[mi], s.similarity, s.relation});
+        member_pos.push_back(mi);
+      }
+    }
+    // Then a fact that duplicates a member joins if it is still close enough to the
+    // canonical itself (bounded chaining: never A~B~C with A and C unrelated).
+    for (bool grew = true; grew;) {
+      grew = false;
+      std::vector<int> frontier;
+      for (int mp : member_pos) {
+        for (int x : adj[mp]) {
+          if (!taken[x] && x != static_cast<int>(oi)) frontier.push_back(x);
+        }
+      }
+      std::sort(frontier.begin(), frontier.end());
+      frontier.erase(std::unique(frontier.begin(), frontier.end()), frontier.end());
+      for (int mi : frontier) {
+        if (!compatible(cl, order[mi])) continue;
+        PairScore to_canon = Score(features[canon], features[order[mi]], options);
+        taken[mi] = 1;
+        cl.members.push_back({order[mi], to_canon.similarity, to_canon.relation});
+        member_pos.push_back(mi);
+        grew = true;
+      }
+    }
+    taken[oi] = 1;
+    if (cl.members.size() < 2) continue;
+    std::sort(cl.members.begin() + 1, cl.members.end(), [&](const Member& a, const Member& b) {
+      if (a.similarity != b.similarity) return a.similarity > b.similarity;
+      return key(a.item) < key(b.item);
+    });
+    // Reason: what made the canonical the best choice.
+    const Features& cf = features[canon];
+    int covered = 0, total = 0;
+    std::vector<std::string> member_values;
+    for (const Member& m : cl.members) {
+      for (const auto& v : features[m.item].values) {
+        member_values.insert(member_values.end(), v.begin(), v.end());
+      }
+    }
+    std::sort(member_values.begin(), member_values.end());
+    member_values.erase(std::unique(member_values.begin(), member_values.end()),
+                        member_values.end());
+    for (const std::string& v : member_values) {
+      ++total;
+      for (const auto& cv : cf.values) {
+        if (std::binary_search(cv.begin(), cv.end(), v)) {
+          ++covered;
+          break;
+        }
+      }
+    }
+    int truncated = 0;
+    for (const Member& m : cl.members) truncated += features[m.item].truncated;
+    std::vector<std::string> parts;
+    parts.push_back(cf.truncated ? "all variants truncated" : "not truncated");
+    if (truncated > 0 && !cf.truncated) {
+      parts.back() +=
+          absl::StrCat(" (", truncated, " truncated variant", truncated > 1 ? "s" : "", ")");
+    }
+    if (cf.repaired) parts.push_back("mojibake repaired");
+    parts.push_back(absl::StrCat("most complete: ", cf.tokens.size(), " content words"));
+    if (total > 0) {
+      parts.push_back(
+          absl::StrCat("carries ", covered, "/", total, " numbers and dates of its variants"));
+    }
+    parts.push_back(
+        absl::StrCat("covers ", cl.members.size(), "/", cl.members.size(), " variants"));
+    cl.reason = absl::StrJoin(parts, "; ");
+    out.push_back(std::move(cl));
+  }
+  return out;
+}
+
+// Clusters of every component, ordered by canonical key.
+std::vector<Cluster> ClusterAll(const std::vector<std::vector<int>>& comps,
+                                const std::vector<Features>& features,
+                                const absl::flat_hash_set<uint64_t>& dup_set,
+                                const std::vector<std::vector<int>>& dup_neighbors, const Keys& key,
+                                const DedupOptions& options, int threads) {
+  std::vector<std::vector<Cluster>> per_comp(comps.size());
+  ParallelFor(comps.size(), threads, 16, [&](size_t first, size_t last) {
+    for (size_t ci = first; ci < last; ++ci) {
+      per_comp[ci] = ClusterComponent(comps[ci], features, dup_set, dup_neighbors, key, options);
+    }
+  });
+  std::vector<Cluster> clusters;
+  for (auto& v : per_comp) {
+    for (auto& cl : v) clusters.push_back(std::move(cl));
+  }
+  std::sort(clusters.begin(), clusters.end(), [&](const Cluster& a, const Cluster& b) {
+    return key(a.canonical) < key(b.canonical);
+  });
+  return clusters;
+}
+
+// The full pass's candidate pairs, one fact at a time: j is a candidate of i when the two
+// share a bucket of at most max_bucket_size facts in some LSH band, are SimHash neighbours
+// in a table bucket of at most that size, or one has a rare-word key (in at most
+// rare_word_bucket facts) that the other contains. Built once over all facts; a query costs
+// O(bands log n) for LSH and one pass over the SimHash values.
+class CandidateFinder {
+ public:
+  CandidateFinder(const Sketched& s, const DedupOptions& options, int threads)
+      : s_(s),
+        lsh_cap_(static_cast<size_t>(std::max(2, options.max_bucket_size))),
+        sim_index_(options.simhash_distance, options.max_bucket_size) {
+    const size_t n = s.features.size();
+    band_keys_.resize(static_cast<size_t>(s.bands.bands()));
+    ParallelFor(band_keys_.size(), threads, 1, [&](size_t b, size_t e) {
+      for (size_t band = b; band < e; ++band) {
+        std::vector<uint64_t>& sorted = band_keys_[band];
+        for (size_t i = 0; i < n; ++i) {
+          if (s.bands.empty(i)) continue;
+          sorted.push_back(uint64_t{s.bands.key(i, static_cast<int>(band))} << 32 | i);
+        }
+        std::sort(sorted.begin(), sorted.end());
+      }
+    });
+    use_simhash_ = options.simhash_distance > 0;
+    if (use_simhash_) {
+      for (size_t i = 0; i < n; ++i) {
+        if (!s.features[i].tokens.empty()) sim_index_.Add(static_cast<uint32_t>(i), s.simhashes[i]);
+      }
+    }
+    if (s.rare_keys > 0) IndexRareWords(options);
+  }
+
+  // Every j != i the full pass verifies with i, sorted and unique.
+  void Find(uint32_t i, std::vector<uint32_t>* out) const {
+    out->clear();
+    if (!s_.bands.empty(i)) {
+      for (size_t band = 0; band < band_keys_.size(); ++band) {
+        const std::vector<uint64_t>& sorted = band_keys_[band];
+        const uint64_t k = uint64_t{s_.bands.key(i, static_cast<int>(band))} << 32;
+        auto lo = std::lower_bound(sorted.begin(), sorted.end(), k);
+        auto hi = std::lower_bound(lo, sorted.end(), k + (uint64_t{1} << 32));
+        if (k + (uint64_t{1} << 32) == 0) hi = sorted.end();  // the largest key
+        if (static_cast<size_t>(hi - lo) > lsh_cap_) continue;
+        for (auto it = lo; it != hi; ++it) out->push_back(static_cast<uint32_t>(*it));
+      }
+    }
+    if (use_simhash_ && !s_.features[i].tokens.empty()) {
+      const std::vector<uint32_t> near = sim_index_.CandidatesOf(i, s_.simhashes[i]);
+      out->insert(out->end(), near.begin(), near.end());
+    }
+    for (size_t k = 0; k < s_.rare_keys; ++k) {  // i's keys, in every fact holding them
+      const uint64_t w = s_.rare_words[i * s_.rare_keys + k];
+      if (w == 0) break;
+      auto it = holders_.find(w);
+      if (it != holders_.end()) out->insert(out->end(), it->second.begin(), it->second.end());
+    }
+    for (uint64_t tok : s_.features[i].tokens) {  // facts keyed by a word i holds
+      auto it = keyed_.find(tok);
+      if (it != keyed_.end()) out->insert(out->end(), it->second.begin(), it->second.end());
+    }
+    std::sort(out->begin(), out->end());
+    out->erase(std::unique(out->begin(), out->end()), out->end());
+    out->erase(std::remove(out->begin(), out->end(), i), out->end());
+  }
+
+ private:
+  // As the full pass: a key word is probed when 2..rare_word_bucket facts hold it.
+  void IndexRareWords(const DedupOptions& options) {
+    const size_t cap = static_cast<size_t>(std::max(2, options.rare_word_bucket));
+    const size_t n = s_.features.size();
+    absl::flat_hash_set<uint64_t> probe;
+    for (uint64_t w : s_.rare_words) {
+      if (w != 0) probe.insert(w);
+    }
+    for (size_t i = 0; i < n; ++i) {
+      for (uint64_t tok : s_.features[i].tokens) {
+        if (probe.contains(tok)) holders_[tok].push_back(static_cast<uint32_t>(i));
+      }
+    }
+    for (auto it = holders_.begin(); it != holders_.end();) {
+      const size_t size = it->second.size();  // tokens are unique per fact
+      if (size < 2 || size > cap) {
+        holders_.erase(it++);
+      } else {
+        ++it;
+      }
+    }
+    for (size_t i = 0; i < n; ++i) {
+      for (size_t k = 0; k < s_.rare_keys; ++k) {
+        const uint64_t w = s_.rare_words[i * s_.rare_keys + k];
+        if (w == 0) break;
+        if (holders_.contains(w)) keyed_[w].push_back(static_cast<uint32_t>(i));
+      }
+    }
+  }
+
+  const Sketched& s_;
+  size_t lsh_cap_;
+  std::vector<std::vector<uint64_t>> band_keys_;  // per band: key << 32 | item, sorted
+  bool use_simhash_ = false;
+  SimHashIndex sim_index_;
+  absl::flat_hash_map<uint64_t, std::vector<uint32_t>> holders_;  // probed word -> facts with it
+  absl::flat_hash_map<uint64_t, std::vector<uint32_t>> keyed_;  // probed word -> facts keyed by it
+};
+
+}  // namespace
+
+const char* RelationName(Relation r) {
+  switch (r) {
+    case Relation::kCanonical:
+      return "canonical";
+    case Relation::kExact:
+      return "exact";
+    case Relation::kMojibake:
+      return "mojibake";
+    case Relation::kTruncated:
+      return "truncated";
+    case Relation::kSubsumed:
+      return "subsumed";
+    case Relation::kParaphrase:
+      return "paraphrase";
+  }
+  return "unknown";
+}
+
+bool PairScore::IsDuplicate(const DedupOptions& options) const {
+  if (values_disagree || names_disagree || entities_differ || order_flipped) return false;
+  return similarity >= options.threshold;
+}
+
+absl::StatusOr<PairScore> ScorePair(absl::string_view a, absl::string_view b,
+                                    const DedupOptions& options) {
+  Normalizer normalizer(options.normalize);
+  return ScorePair(normalizer, a, b, options);
+}
+
+absl::StatusOr<PairScore> ScorePair(const Normalizer& normalizer, absl::string_view a,
+                                    absl::string_view b, const DedupOptions& options) {
+  absl::StatusOr<NormalizedText> na = normalizer.Normalize(a);
+  if (!na.ok()) return na.status();
+  absl::StatusOr<NormalizedText> nb = normalizer.Normalize(b);
+  if (!nb.ok()) return nb.status();
+  return Score(Extract(*na), Extract(*nb), options);
+}
+
+absl::StatusOr<DedupResult> Deduplicate(absl::Span<const Item> items, const DedupOptions& options) {
+  if (!(options.threshold > 0 && options.threshold <= 1)) {
+    return absl::InvalidArgumentError("threshold must be in (0, 1]");
+  }
+  DedupResult result;
+  const size_t n = items.size();
+  result.stats.items = static_cast<int64_t>(n);
+  const int threads = internal::ResolveThreads(options.threads);
+  const Keys key{items};
+  auto report = [&](absl::string_view stage, int64_t done, int64_t total) {
+    if (options.progress) options.progress(stage, done, total);
+  };
+  const bool baseline = options.method == Method::kMinHash;
+  Sketched sketched;
+  if (absl::Status s = SketchAll(items, options, threads, &result.stats, &sketched); !s.ok()) {
+    return s;
+  }
+  std::vector<Features>& features = sketched.features;
+  const std::vector<MinHashSignature>& sigs = sketched.sigs;
+  const LshParams& lsh_params = sketched.lsh_params;
+  internal::BandTable& bands = sketched.bands;
+  const std::vector<uint64_t>& simhashes = sketched.simhashes;
+  const size_t rare_keys = sketched.rare_keys;
+  std::vector<uint64_t>& rare_words = sketched.rare_words;
 
   // 3+4. Candidates, verified as they are found: LSH bucket pairs (each once, in its first
   // shared band), then SimHash pairs LSH did not already give. Only duplicate edges are kept,
   // so memory never grows with the candidate count.
-  t0 = std::chrono::steady_clock::now();
+  auto t0 = std::chrono::steady_clock::now();
   std::mutex edges_mu;
   std::vector<uint64_t> dup_edges;  // PairKey of verified duplicates
   std::atomic<int64_t> lsh_candidates{0};
@@ -734,33 +1101,10 @@ absl::StatusOr<DedupResult> Deduplicate(absl::Span<const Item> items, const Dedu
 
   // 5. Clusters.
   t0 = std::chrono::steady_clock::now();
-  UnionFind uf(n);
-  absl::flat_hash_set<uint64_t> dup_set(dup_edges.begin(), dup_edges.end());
-  std::vector<std::vector<int>> dup_neighbors(n);
-  std::vector<char> involved(n, 0);
-  for (uint64_t edge : dup_edges) {
-    const int a = static_cast<int>(edge >> 32), b = static_cast<int>(edge & 0xffffffffULL);
-    result.stats.duplicate_pairs++;
-    uf.Union(a, b);
-    dup_neighbors[a].push_back(b);
-    dup_neighbors[b].push_back(a);
-    involved[a] = involved[b] = 1;
-  }
-  std::vector<uint64_t>().swap(dup_edges);
-  absl::flat_hash_map<int, std::vector<int>> components;
-  for (size_t i = 0; i < n; ++i) {
-    if (involved[i]) components[uf.Find(static_cast<int>(i))].push_back(static_cast<int>(i));
-  }
-  std::vector<std::vector<int>> comps;
-  for (auto& [root, members] : components) {
-    if (members.size() >= 2) comps.push_back(std::move(members));
-  }
-  for (auto& c : comps) {
-    std::sort(c.begin(), c.end(), [&](int a, int b) { return key(a) < key(b); });
-  }
-  std::sort(comps.begin(), comps.end(),
-            [&](const auto& a, const auto& b) { return key(a[0]) < key(b[0]); });
-
+  absl::flat_hash_set<uint64_t> dup_set;
+  std::vector<std::vector<int>> dup_neighbors;
+  const std::vector<std::vector<int>> comps =
+      Components(n, &dup_edges, key, &dup_set, &dup_neighbors, &result.stats.duplicate_pairs);
   if (options.method == Method::kMinHash) {
     for (const auto& c : comps) {
       Cluster cl;
@@ -776,168 +1120,101 @@ absl::StatusOr<DedupResult> Deduplicate(absl::Span<const Item> items, const Dedu
     result.stats.seconds_cluster = Seconds(t0);
     return result;
   }
+  result.clusters = ClusterAll(comps, features, dup_set, dup_neighbors, key, options, threads);
+  result.stats.seconds_cluster = Seconds(t0);
+  return result;
+}
 
-  // Non-chaining: inside each component, repeatedly take the best remaining fact as a
-  // canonical and give it every remaining fact that is a verified duplicate *of it*.
-  constexpr size_t kAllPairsLimit = 64;  // components up to this size score every pair
-  std::vector<std::vector<Cluster>> per_comp(comps.size());
-  ParallelFor(comps.size(), threads, 16, [&](size_t first, size_t last) {
-    for (size_t ci = first; ci < last; ++ci) {
-      const std::vector<int>& c = comps[ci];
-      auto quality = [&](int i) {
-        const Features& f = features[i];
-        Quality q;
-        q.clean = (f.truncated ? 0 : 1) + (f.suspect ? 0 : 1);
-        for (const auto& v : f.values) q.coverage += static_cast<int>(v.size());
-        q.content = static_cast<int>(f.tokens.size());
-        q.length = f.clean_len;
-        return q;
-      };
-      std::vector<int> order = c;
-      std::sort(order.begin(), order.end(), [&](int a, int b) {
-        Quality qa = quality(a), qb = quality(b);
-        if (qa.Tie() != qb.Tie()) return qa.Tie() > qb.Tie();
-        return key(a) < key(b);
-      });
-      // Verified-duplicate neighbours of each member, by position in `order`. Components up
-      // to kAllPairsLimit facts score every pair (LSH may have missed one inside a family);
-      // larger ones use the verified candidate pairs only, so the cost follows the edges.
-      absl::flat_hash_map<int, int> pos;
-      for (size_t i = 0; i < order.size(); ++i) pos[order[i]] = static_cast<int>(i);
-      std::vector<std::vector<int>> adj(order.size());
-      if (c.size() <= kAllPairsLimit) {
-        for (size_t i = 0; i < order.size(); ++i) {
-          for (size_t j = i + 1; j < order.size(); ++j) {
-            const bool d =
-                dup_set.contains(
-                    PairKey(static_cast<uint32_t>(order[i]), static_cast<uint32_t>(order[j]))) ||
-                Score(features[order[i]], features[order[j]], options).IsDuplicate(options);
-            if (d) {
-              adj[i].push_back(static_cast<int>(j));
-              adj[j].push_back(static_cast<int>(i));
-            }
-          }
-        }
-      } else {
-        for (int item : c) {
-          for (int other : dup_neighbors[item]) {
-            adj[pos[item]].push_back(pos[other]);
+absl::StatusOr<DedupResult> DeduplicateAround(absl::Span<const Item> items,
+                                              absl::Span<const int> focus,
+                                              const DedupOptions& options) {
+  const size_t n = items.size();
+  for (int f : focus) {
+    if (f < 0 || static_cast<size_t>(f) >= n) {
+      return absl::InvalidArgumentError(absl::StrCat("focus item ", f, " is not an item"));
+    }
+  }
+  if (options.method == Method::kMinHash) {  // clusters are its components: filter them
+    absl::StatusOr<DedupResult> all = Deduplicate(items, options);
+    if (!all.ok()) return all;
+    std::vector<char> in_focus(n, 0);
+    for (int f : focus) in_focus[static_cast<size_t>(f)] = 1;
+    std::vector<Cluster> kept;
+    for (Cluster& c : all->clusters) {
+      bool touched = false;
+      for (const Member& m : c.members) touched |= in_focus[static_cast<size_t>(m.item)] != 0;
+      if (touched) kept.push_back(std::move(c));
+    }
+    all->clusters = std::move(kept);
+    return all;
+  }
+  if (!(options.threshold > 0 && options.threshold <= 1)) {
+    return absl::InvalidArgumentError("threshold must be in (0, 1]");
+  }
+  DedupResult result;
+  result.stats.items = static_cast<int64_t>(n);
+  const int threads = internal::ResolveThreads(options.threads);
+  const Keys key{items};
+  Sketched sketched;
+  if (absl::Status s = SketchAll(items, options, threads, &result.stats, &sketched); !s.ok()) {
+    return s;
+  }
+  const std::vector<Features>& features = sketched.features;
+
+  // Breadth-first from the focus: each fact reached is queried for its candidates, which are
+  // verified as the full pass verifies them (smaller index first); a duplicate joins the next
+  // level. At the end every edge of every component holding a focus fact is known.
+  auto t0 = std::chrono::steady_clock::now();
+  const CandidateFinder finder(sketched, options, threads);
+  std::vector<char> reached(n, 0);
+  std::vector<uint32_t> level;
+  for (int f : focus) {
+    if (!reached[static_cast<size_t>(f)]) {
+      reached[static_cast<size_t>(f)] = 1;
+      level.push_back(static_cast<uint32_t>(f));
+    }
+  }
+  std::vector<uint64_t> edges;
+  while (!level.empty()) {
+    std::vector<std::vector<uint32_t>> found(level.size());
+    std::vector<int64_t> queried(level.size(), 0);
+    ParallelFor(level.size(), threads, 8, [&](size_t b, size_t e) {
+      std::vector<uint32_t> candidates;
+      for (size_t q = b; q < e; ++q) {
+        finder.Find(level[q], &candidates);
+        queried[q] = static_cast<int64_t>(candidates.size());
+        for (uint32_t j : candidates) {
+          const uint32_t x = std::min(level[q], j), y = std::max(level[q], j);
+          if (MayBeDuplicate(features[x], features[y], options) &&
+              Score(features[x], features[y], options).IsDuplicate(options)) {
+            found[q].push_back(j);
           }
         }
       }
-      for (auto& v : adj) std::sort(v.begin(), v.end());
-      // Every member must be close to the canonical and overlap every other member, and
-      // none may disagree with another on values, names or roles: A~B and B~C never put
-      // unrelated A and C together, even under a canonical that subsumes both.
-      auto compatible = [&](const Cluster& cl, int cand) {
-        for (const Member& m : cl.members) {
-          PairScore s = Score(features[m.item], features[cand], options);
-          // Full floor against the canonical; against other members, a quarter of it: they
-          // must share some of the claim, not merely the canonical's other half.
-          const double floor = m.relation == Relation::kCanonical ? options.canonical_floor
-                                                                  : options.canonical_floor / 4;
-          // Other members may name different parts of the canonical's claim.
-          const bool entities = m.relation == Relation::kCanonical && s.entities_differ;
-          if (s.values_disagree || s.names_disagree || entities || s.order_flipped ||
-              s.similarity < floor) {
-            return false;
-          }
+    });
+    std::vector<uint32_t> next;
+    for (size_t q = 0; q < level.size(); ++q) {
+      result.stats.candidates += queried[q];
+      for (uint32_t j : found[q]) {
+        edges.push_back(PairKey(level[q], j));
+        if (!reached[j]) {
+          reached[j] = 1;
+          next.push_back(j);
         }
-        return true;
-      };
-      std::vector<char> taken(order.size(), 0);
-      for (size_t oi = 0; oi < order.size(); ++oi) {
-        if (taken[oi]) continue;
-        int canon = order[oi];
-        Cluster cl;
-        cl.canonical = canon;
-        cl.members.push_back({canon, 1.0, Relation::kCanonical});
-        std::vector<int> member_pos = {static_cast<int>(oi)};
-        // First the canonical's own duplicates, best first.
-        for (int mi : adj[oi]) {
-          if (taken[mi] || mi == static_cast<int>(oi)) continue;
-          if (compatible(cl, order[mi])) {
-            PairScore s = Score(features[canon], features[order[mi]], options);
-            taken[mi] = 1;
-            cl.members.push_back({order[mi], s.similarity, s.relation});
-            member_pos.push_back(mi);
-          }
-        }
-        // Then a fact that duplicates a member joins if it is still close enough to the
-        // canonical itself (bounded chaining: never A~B~C with A and C unrelated).
-        for (bool grew = true; grew;) {
-          grew = false;
-          std::vector<int> frontier;
-          for (int mp : member_pos) {
-            for (int x : adj[mp]) {
-              if (!taken[x] && x != static_cast<int>(oi)) frontier.push_back(x);
-            }
-          }
-          std::sort(frontier.begin(), frontier.end());
-          frontier.erase(std::unique(frontier.begin(), frontier.end()), frontier.end());
-          for (int mi : frontier) {
-            if (!compatible(cl, order[mi])) continue;
-            PairScore to_canon = Score(features[canon], features[order[mi]], options);
-            taken[mi] = 1;
-            cl.members.push_back({order[mi], to_canon.similarity, to_canon.relation});
-            member_pos.push_back(mi);
-            grew = true;
-          }
-        }
-        taken[oi] = 1;
-        if (cl.members.size() < 2) continue;
-        std::sort(cl.members.begin() + 1, cl.members.end(), [&](const Member& a, const Member& b) {
-          if (a.similarity != b.similarity) return a.similarity > b.similarity;
-          return key(a.item) < key(b.item);
-        });
-        // Reason: what made the canonical the best choice.
-        const Features& cf = features[canon];
-        int covered = 0, total = 0;
-        std::vector<std::string> member_values;
-        for (const Member& m : cl.members) {
-          for (const auto& v : features[m.item].values) {
-            member_values.insert(member_values.end(), v.begin(), v.end());
-          }
-        }
-        std::sort(member_values.begin(), member_values.end());
-        member_values.erase(std::unique(member_values.begin(), member_values.end()),
-                            member_values.end());
-        for (const std::string& v : member_values) {
-          ++total;
-          for (const auto& cv : cf.values) {
-            if (std::binary_search(cv.begin(), cv.end(), v)) {
-              ++covered;
-              break;
-            }
-          }
-        }
-        int truncated = 0;
-        for (const Member& m : cl.members) truncated += features[m.item].truncated;
-        std::vector<std::string> parts;
-        parts.push_back(cf.truncated ? "all variants truncated" : "not truncated");
-        if (truncated > 0 && !cf.truncated) {
-          parts.back() +=
-              absl::StrCat(" (", truncated, " truncated variant", truncated > 1 ? "s" : "", ")");
-        }
-        if (cf.repaired) parts.push_back("mojibake repaired");
-        parts.push_back(absl::StrCat("most complete: ", cf.tokens.size(), " content words"));
-        if (total > 0) {
-          parts.push_back(
-              absl::StrCat("carries ", covered, "/", total, " numbers and dates of its variants"));
-        }
-        parts.push_back(
-            absl::StrCat("covers ", cl.members.size(), "/", cl.members.size(), " variants"));
-        cl.reason = absl::StrJoin(parts, "; ");
-        per_comp[ci].push_back(std::move(cl));
       }
     }
-  });
-  for (auto& v : per_comp) {
-    for (auto& cl : v) result.clusters.push_back(std::move(cl));
+    level = std::move(next);
   }
-  std::sort(
-      result.clusters.begin(), result.clusters.end(),
-      [&](const Cluster& a, const Cluster& b) { return key(a.canonical) < key(b.canonical); });
+  std::sort(edges.begin(), edges.end());
+  edges.erase(std::unique(edges.begin(), edges.end()), edges.end());
+  result.stats.seconds_candidates = Seconds(t0);
+
+  t0 = std::chrono::steady_clock::now();
+  absl::flat_hash_set<uint64_t> dup_set;
+  std::vector<std::vector<int>> dup_neighbors;
+  const std::vector<std::vector<int>> comps =
+      Components(n, &edges, key, &dup_set, &dup_neighbors, &result.stats.duplicate_pairs);
+  result.clusters = ClusterAll(comps, features, dup_set, dup_neighbors, key, options, threads);
   result.stats.seconds_cluster = Seconds(t0);
   return result;
 }

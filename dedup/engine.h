@@ -130,7 +130,7 @@ struct DedupStats {
   int64_t minhash_candidates = 0;
   int64_t simhash_candidates = 0;
   int64_t rare_word_candidates = 0;  // pairs sharing a rare word (before removing LSH's)
-  int64_t candidates = 0;  // union, verified
+  int64_t candidates = 0;            // union, verified
   int64_t duplicate_pairs = 0;
   int64_t oversized_buckets_items = 0;  // items in buckets that were not expanded
   double seconds_normalize = 0, seconds_sketch = 0, seconds_candidates = 0, seconds_verify = 0,
@@ -143,6 +143,18 @@ struct DedupResult {
 };
 
 absl::StatusOr<DedupResult> Deduplicate(absl::Span<const Item> items, const DedupOptions& options);
+
+// The clusters of Deduplicate(items, options) that lie in the duplicate-graph component of
+// some `focus` item (indexes into `items`), without verifying the candidate pairs of the
+// rest: features, corpus statistics and sketches are still built over all items (cheap
+// when they carry `Item::normalized`), then each focus fact's candidates are queried,
+// verified, and followed outwards until those components are closed. Every cluster with a
+// focus member is returned, every cluster returned is one of Deduplicate's, equal in every
+// field and in the same order; so a focus that changed little (`check --base` of a small
+// change) costs little. Stats count the candidates queried and the duplicate pairs found.
+absl::StatusOr<DedupResult> DeduplicateAround(absl::Span<const Item> items,
+                                              absl::Span<const int> focus,
+                                              const DedupOptions& options);
 
 // Scores one pair without any corpus statistics (all token weights 1). For tests, `eval`
 // and callers that compare a few strings.

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstddef>
+#include <cstdint>
 
 namespace factdedup::dedup {
 
@@ -121,6 +122,45 @@ void SimHashIndex::FindCandidates(std::vector<std::pair<uint32_t, uint32_t>>* pa
     oversized.erase(std::unique(oversized.begin(), oversized.end()), oversized.end());
     *oversized_ids = std::move(oversized);
   }
+}
+
+std::vector<uint32_t> SimHashIndex::CandidatesOf(uint32_t id, uint64_t simhash) const {
+  const int num_blocks = max_distance_ + key_blocks_;
+  std::vector<uint64_t> masks;  // one per table, as FindCandidates builds them
+  std::vector<int> combination(key_blocks_);
+  for (int i = 0; i < key_blocks_; ++i) combination[i] = i;
+  do {
+    uint64_t mask = 0;
+    for (int block : combination) {
+      mask |= BitRange(block * 64 / num_blocks, (block + 1) * 64 / num_blocks);
+    }
+    masks.push_back(mask);
+  } while (NextCombination(&combination, num_blocks));
+  const size_t cap = static_cast<size_t>(max_bucket_size_);
+  std::vector<size_t> bucket(masks.size(), SIZE_MAX);  // size of simhash's bucket, capped
+  auto small_bucket = [&](size_t t) {
+    if (bucket[t] == SIZE_MAX) {
+      size_t count = 0;
+      for (size_t k = 0; k < items_.size() && count <= cap; ++k) {
+        count += (items_[k].second & masks[t]) == (simhash & masks[t]);
+      }
+      bucket[t] = count;
+    }
+    return bucket[t] <= cap;
+  };
+  std::vector<uint32_t> out;
+  for (const auto& [other, hash] : items_) {
+    if (other == id || HammingDistance(hash, simhash) > max_distance_) continue;
+    for (size_t t = 0; t < masks.size(); ++t) {
+      if ((hash & masks[t]) == (simhash & masks[t]) && small_bucket(t)) {
+        out.push_back(other);
+        break;
+      }
+    }
+  }
+  std::sort(out.begin(), out.end());
+  out.erase(std::unique(out.begin(), out.end()), out.end());
+  return out;
 }
 
 std::vector<std::pair<uint32_t, uint32_t>> SimHashIndex::CandidatePairs() const {

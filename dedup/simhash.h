@@ -52,6 +52,11 @@ class SimHashIndex {
   void FindCandidates(std::vector<std::pair<uint32_t, uint32_t>>* pairs,
                       std::vector<uint32_t>* oversized_ids) const;
 
+  // The ids FindCandidates pairs with `id` (added with `simhash`), sorted: within
+  // max_distance and sharing some table's bucket that is not oversized. One pass over every
+  // hash, plus one per table bucket whose size it needs: for a few queries, not all.
+  std::vector<uint32_t> CandidatesOf(uint32_t id, uint64_t simhash) const;
+
   int max_distance() const { return max_distance_; }
   int key_blocks() const { return key_blocks_; }
   size_t size() const { return items_.size(); }

@@ -76,6 +76,8 @@ std::vector<Finding> DuplicateFindings(const Vault& vault, const ScanResult& sca
       }
     }
   }
+  std::set<std::string> added;
+  if (base != nullptr) added = AddedFactTexts(vault, *base);
   std::set<std::string> allowed(allowed_ids.begin(), allowed_ids.end());
   std::vector<Finding> out;
   for (const dedup::Cluster& c : scan.dedup.clusters) {
@@ -86,6 +88,7 @@ std::vector<Finding> DuplicateFindings(const Vault& vault, const ScanResult& sca
       if (m.item == c.canonical) continue;
       const Fact& f = scan.fact(vault, m.item);
       if (base != nullptr) {
+        if (!added.count(f.display) && !added.count(canon.display)) continue;
         auto a = base_cluster.find(f.display), b = base_cluster.find(canon.display);
         if (a != base_cluster.end() && b != base_cluster.end() && a->second == b->second) continue;
       }
@@ -110,6 +113,56 @@ std::vector<Finding> DuplicateFindings(const Vault& vault, const ScanResult& sca
     return std::tie(a.where.path, a.where.line) < std::tie(b.where.path, b.where.line);
   });
   return out;
+}
+
+std::set<std::string> AddedFactTexts(const Vault& vault, const Vault& base) {
+  std::map<std::string, int> count;  // copies now minus copies at the base
+  for (const FactRef& r : DedupFacts(vault)) ++count[vault.notes[r.note].facts[r.fact].display];
+  for (const FactRef& r : DedupFacts(base)) --count[base.notes[r.note].facts[r.fact].display];
+  std::set<std::string> added;
+  for (const auto& [text, n] : count) {
+    if (n > 0) added.insert(text);
+  }
+  return added;
+}
+
+absl::StatusOr<std::vector<Finding>> ChangeDuplicateFindings(
+    const Vault& vault, const Vault& base, const dedup::DedupOptions& options,
+    absl::Span<const FactIndex* const> previous, const std::vector<std::string>& allowed_ids) {
+  const std::set<std::string> added = AddedFactTexts(vault, base);
+  IndexStats stats;
+  absl::StatusOr<ScanResult> now =
+      ScanVaultIndexedAround(vault, options, previous, nullptr, &stats,
+                             [&](const Fact& f) { return added.count(f.display) > 0; });
+  if (!now.ok()) return now.status();
+  // Every cluster that can give a finding holds an added fact, so it is in `now`. At the base,
+  // DuplicateFindings reads the clusters of the texts such findings pair: all of them are in
+  // the components of the base's facts with those texts.
+  std::set<std::string> paired;
+  for (const dedup::Cluster& c : now->dedup.clusters) {
+    const Fact& canon = now->fact(vault, c.canonical);
+    for (const dedup::Member& m : c.members) {
+      const Fact& f = now->fact(vault, m.item);
+      if (m.item == c.canonical || (!added.count(f.display) && !added.count(canon.display))) {
+        continue;
+      }
+      paired.insert(f.display);
+      paired.insert(canon.display);
+    }
+  }
+  ScanResult then;
+  then.facts = DedupFacts(base);
+  bool base_has = false;
+  for (const FactRef& r : then.facts)
+    base_has |= paired.count(base.notes[r.note].facts[r.fact].display) > 0;
+  if (base_has) {
+    absl::StatusOr<ScanResult> s =
+        ScanVaultIndexedAround(base, options, previous, nullptr, &stats,
+                               [&](const Fact& f) { return paired.count(f.display) > 0; });
+    if (!s.ok()) return s.status();
+    then = *std::move(s);
+  }
+  return DuplicateFindings(vault, *now, &base, &then, allowed_ids);
 }
 
 std::string ConflictFactKey(const ConflictFact& fact) {

@@ -14,6 +14,7 @@
 
 #include "absl/status/statusor.h"
 #include "provenance/conflicts.h"
+#include "provenance/index.h"
 #include "provenance/scan.h"
 #include "provenance/vault.h"
 
@@ -41,10 +42,27 @@ std::string ClusterId(const Fact& canonical);
 
 // One finding per non-canonical member of every cluster, unless the cluster is allowed
 // (`allowed_ids`), the member carries <!-- factdedup:ignore --> (never scanned), or — with a
-// base — the same duplicate existed at the base (both texts were in one cluster there).
+// base — neither the member nor its canonical is a fact the change added (AddedFactTexts),
+// or the same duplicate existed at the base (both texts were in one cluster there).
+// A duplicate between two facts the base already had is not a finding of the change, even
+// when the base clustered them apart: that happens when the change only shifts corpus
+// statistics (IDF weights, common words) or removes a fact that held them in other clusters.
 std::vector<Finding> DuplicateFindings(const Vault& vault, const ScanResult& scan,
                                        const Vault* base, const ScanResult* base_scan,
                                        const std::vector<std::string>& allowed_ids);
+
+// Display texts of compared facts (DedupFacts) that `vault` has more copies of than `base`:
+// what a change added (a new text, or one more copy of an existing one).
+std::set<std::string> AddedFactTexts(const Vault& vault, const Vault& base);
+
+// DuplicateFindings(vault, full scan, &base, &full base scan, allowed_ids), computed around
+// the facts the change added: only the duplicate components of added facts are verified and
+// clustered (ScanVaultIndexedAround), and at the base only those of the texts those clusters
+// pair them with, when the base has them. Normalizations come from `previous` (as
+// ScanVaultIndexed). The result is equal to the full computation's.
+absl::StatusOr<std::vector<Finding>> ChangeDuplicateFindings(
+    const Vault& vault, const Vault& base, const dedup::DedupOptions& options,
+    absl::Span<const FactIndex* const> previous, const std::vector<std::string>& allowed_ids);
 
 // Stable id of a conflict: "k" + 12 hex digits of the XXH3 of its type and its facts' keys
 // (ConflictFactKey), sorted: the same for the same disagreement wherever its lines are.

@@ -277,9 +277,13 @@ absl::Status SaveIndex(FileSystem* fs, const std::string& root, const FactIndex&
   return fs->WriteFileAtomic(JoinPath(root, kIndexFile), index.Encode(), std::nullopt);
 }
 
-absl::StatusOr<ScanResult> ScanVaultIndexed(const Vault& vault, const dedup::DedupOptions& options,
-                                            absl::Span<const FactIndex* const> previous,
-                                            FactIndex* next, IndexStats* stats) {
+namespace {
+
+// ScanVaultIndexed; with `in_focus`, only around the facts it accepts.
+absl::StatusOr<ScanResult> Scan(const Vault& vault, const dedup::DedupOptions& options,
+                                absl::Span<const FactIndex* const> previous, FactIndex* next,
+                                IndexStats* stats,
+                                const std::function<bool(const Fact&)>* in_focus) {
   ScanResult result;
   result.facts = DedupFacts(vault);
   std::vector<dedup::Item> items = DedupItems(vault, result.facts);
@@ -327,7 +331,17 @@ absl::StatusOr<ScanResult> ScanVaultIndexed(const Vault& vault, const dedup::Ded
     if (!s.ok()) return s;
   }
   for (size_t i = 0; i < items.size(); ++i) items[i].normalized = &facts[i].normalized;
-  absl::StatusOr<dedup::DedupResult> d = dedup::Deduplicate(items, options);
+  absl::StatusOr<dedup::DedupResult> d;
+  if (in_focus == nullptr) {
+    d = dedup::Deduplicate(items, options);
+  } else {
+    std::vector<int> focus;
+    for (size_t i = 0; i < items.size(); ++i) {
+      if ((*in_focus)(result.fact(vault, static_cast<int>(i))))
+        focus.push_back(static_cast<int>(i));
+    }
+    d = dedup::DeduplicateAround(items, focus, options);
+  }
   if (!d.ok()) return d.status();
   result.dedup = std::move(*d);
   if (next == nullptr) return result;
@@ -336,6 +350,21 @@ absl::StatusOr<ScanResult> ScanVaultIndexed(const Vault& vault, const dedup::Ded
   }
   for (IndexedNote& note : notes) next->Add(std::move(note));
   return result;
+}
+
+}  // namespace
+
+absl::StatusOr<ScanResult> ScanVaultIndexed(const Vault& vault, const dedup::DedupOptions& options,
+                                            absl::Span<const FactIndex* const> previous,
+                                            FactIndex* next, IndexStats* stats) {
+  return Scan(vault, options, previous, next, stats, nullptr);
+}
+
+absl::StatusOr<ScanResult> ScanVaultIndexedAround(
+    const Vault& vault, const dedup::DedupOptions& options,
+    absl::Span<const FactIndex* const> previous, FactIndex* next, IndexStats* stats,
+    const std::function<bool(const Fact&)>& in_focus) {
+  return Scan(vault, options, previous, next, stats, &in_focus);
 }
 
 }  // namespace factdedup::provenance

@@ -20,6 +20,7 @@
 #define FACTDEDUP_PROVENANCE_INDEX_H_
 
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -123,6 +124,16 @@ struct IndexStats {
 absl::StatusOr<ScanResult> ScanVaultIndexed(const Vault& vault, const dedup::DedupOptions& options,
                                             absl::Span<const FactIndex* const> previous,
                                             FactIndex* next, IndexStats* stats);
+
+// ScanVaultIndexed restricted to the facts `in_focus` accepts: result.dedup.clusters are the
+// full scan's clusters in the duplicate components of those facts (dedup::DeduplicateAround),
+// equal to the full scan's and in its order; `facts` is every compared fact, as always. The
+// other clusters are absent, so a caller must only read clusters it knows to be covered.
+absl::StatusOr<ScanResult> ScanVaultIndexedAround(const Vault& vault,
+                                                  const dedup::DedupOptions& options,
+                                                  absl::Span<const FactIndex* const> previous,
+                                                  FactIndex* next, IndexStats* stats,
+                                                  const std::function<bool(const Fact&)>& in_focus);
 
 }  // namespace factdedup::provenance
 

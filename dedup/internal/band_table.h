@@ -46,6 +46,12 @@ class BandTable {
   // will visit) them. Valid after ForEachPair.
   bool Collide(uint32_t i, uint32_t j) const { return FirstCollision(i, j, bands_) < bands_; }
 
+  // Item i's key in `band` (meaningless when empty(i)), and whether it collides with nothing.
+  uint32_t key(size_t i, int band) const {
+    return keys_[i * static_cast<size_t>(bands_) + static_cast<size_t>(band)];
+  }
+  bool empty(size_t i) const { return empty_[i] != 0; }
+
   size_t items() const { return items_; }
   int bands() const { return bands_; }
 

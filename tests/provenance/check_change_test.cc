@@ -1,0 +1,189 @@
+// ChangeDuplicateFindings (duplicates computed around the facts a change added) against the
+// full computation (ScanVault of both versions, then DuplicateFindings), on copies of the
+// sample vaults with one change each: a paraphrase added, an exact copy added, a conflicting
+// value added, a fact removed, a note added, a note deleted. Findings must be equal: rule,
+// cluster, path, line, message and related facts.
+#include <filesystem>
+#include <fstream>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
+#include "gtest/gtest.h"
+#include "provenance/check.h"
+#include "provenance/io.h"
+#include "tests/provenance/test_util.h"
+
+namespace factdedup::provenance {
+namespace {
+
+namespace fs = std::filesystem;
+using ::factdedup::testing::ReadFileOrDie;
+using ::factdedup::testing::SourcePath;
+
+Vault LoadOrDie(const std::string& root) {
+  absl::StatusOr<Vault> v = LoadVault(DefaultFileSystem(), root, Config{});
+  EXPECT_TRUE(v.ok()) << v.status();
+  return v.ok() ? *std::move(v) : Vault{};
+}
+
+std::vector<std::string> Show(const std::vector<Finding>& findings) {
+  std::vector<std::string> out;
+  for (const Finding& f : findings) {
+    std::vector<std::string> related;
+    for (const FindingLocation& r : f.related) {
+      related.push_back(absl::StrCat(r.path, ":", r.line, " ", r.text));
+    }
+    out.push_back(absl::StrCat(f.rule, " ", f.cluster_id, " ", f.where.path, ":", f.where.line, " ",
+                               f.message, " | ", absl::StrJoin(related, " | ")));
+  }
+  return out;
+}
+
+std::vector<std::string> FullFindings(const Vault& now, const Vault& base) {
+  absl::StatusOr<ScanResult> a = ScanVault(now, dedup::DedupOptions{});
+  absl::StatusOr<ScanResult> b = ScanVault(base, dedup::DedupOptions{});
+  EXPECT_TRUE(a.ok() && b.ok());
+  return Show(DuplicateFindings(now, *a, &base, &*b, {}));
+}
+
+std::vector<std::string> ChangeFindings(const Vault& now, const Vault& base) {
+  absl::StatusOr<std::vector<Finding>> f =
+      ChangeDuplicateFindings(now, base, dedup::DedupOptions{}, {}, {});
+  EXPECT_TRUE(f.ok()) << f.status();
+  return f.ok() ? Show(*f) : std::vector<std::string>{};
+}
+
+// Line-level edits of a vault copy.
+class VaultCopy {
+ public:
+  VaultCopy(const std::string& source, const std::string& name) {
+    root_ = (fs::temp_directory_path() / absl::StrCat("factdedup_change_", name, "_", ::getpid()))
+                .string();
+    fs::remove_all(root_);
+    fs::copy(source, root_, fs::copy_options::recursive);
+  }
+  ~VaultCopy() { fs::remove_all(root_); }
+  const std::string& root() const { return root_; }
+
+  std::vector<std::string> Lines(const std::string& rel) const {
+    return absl::StrSplit(ReadFileOrDie(root_ + "/" + rel), '\n');
+  }
+  void Write(const std::string& rel, const std::vector<std::string>& lines) const {
+    std::ofstream(root_ + "/" + rel, std::ios::binary) << absl::StrJoin(lines, "\n");
+  }
+  // Inserts `text` as a line after 1-based line `line`.
+  void InsertAfter(const std::string& rel, int line, const std::string& text) const {
+    std::vector<std::string> l = Lines(rel);
+    l.insert(l.begin() + line, text);
+    Write(rel, l);
+  }
+  void Remove(const std::string& rel, int line) const {
+    std::vector<std::string> l = Lines(rel);
+    l.erase(l.begin() + (line - 1));
+    Write(rel, l);
+  }
+
+ private:
+  std::string root_;
+};
+
+// The facts of a full scan's clusters: first member of the first cluster, and so on.
+struct Picks {
+  Fact clustered;        // a member of a cluster
+  Fact other_clustered;  // a member of another cluster, in another note if there is one
+  Fact dated;            // a compared fact with a digit
+};
+
+Picks Pick(const Vault& v) {
+  absl::StatusOr<ScanResult> s = ScanVault(v, dedup::DedupOptions{});
+  EXPECT_TRUE(s.ok() && s->dedup.clusters.size() >= 2);
+  Picks p;
+  p.clustered = s->fact(v, s->dedup.clusters[0].members[1].item);
+  p.other_clustered = s->fact(v, s->dedup.clusters.back().canonical);
+  for (const dedup::Cluster& c : s->dedup.clusters) {
+    const Fact& f = s->fact(v, c.canonical);
+    if (f.path != p.clustered.path) p.other_clustered = f;
+  }
+  for (const FactRef& r : s->facts) {
+    const Fact& f = v.notes[r.note].facts[r.fact];
+    if (f.display.find_first_of("0123456789") != std::string::npos) p.dated = f;
+  }
+  return p;
+}
+
+struct Change {
+  std::string name;
+  bool adds_findings;  // the full check must find something (the case is not vacuous)
+  std::function<void(const VaultCopy&, const Picks&)> apply;
+};
+
+std::vector<Change> Changes() {
+  return {
+      {"paraphrase added", true,
+       [](const VaultCopy& v, const Picks& p) {
+         v.InsertAfter(p.clustered.path, p.clustered.line,
+                       absl::StrCat("- As noted before, ", p.clustered.display));
+       }},
+      {"exact copy added in another note (suppressed: one base cluster)", false,
+       [](const VaultCopy& v, const Picks& p) {
+         v.InsertAfter(p.other_clustered.path, p.other_clustered.line,
+                       absl::StrCat("- ", p.clustered.display));
+       }},
+      {"conflicting value added", false,
+       [](const VaultCopy& v, const Picks& p) {
+         std::string t = p.dated.display;
+         for (char& c : t) {
+           if (c >= '0' && c <= '8') c = static_cast<char>(c + 1);
+         }
+         v.InsertAfter(p.dated.path, p.dated.line, absl::StrCat("- ", t));
+       }},
+      {"fact removed", false,
+       [](const VaultCopy& v, const Picks& p) { v.Remove(p.clustered.path, p.clustered.line); }},
+      {"note added", true,
+       [](const VaultCopy& v, const Picks& p) {
+         std::vector<std::string> l = v.Lines(p.clustered.path);
+         l.insert(l.begin() + p.clustered.line,
+                  absl::StrCat("- According to the team, ", p.other_clustered.display));
+         const std::string copy =
+             absl::StrCat(p.clustered.path.substr(0, p.clustered.path.size() - 3), " (copy).md");
+         v.Write(copy, l);
+       }},
+      {"note deleted", false,
+       [](const VaultCopy& v, const Picks& p) { fs::remove(v.root() + "/" + p.clustered.path); }},
+  };
+}
+
+void ExpectEqualForEveryChange(const std::string& source, const std::string& tag) {
+  const Vault base = LoadOrDie(source);
+  const Picks picks = Pick(base);
+  for (const Change& change : Changes()) {
+    VaultCopy copy(source, tag);
+    change.apply(copy, picks);
+    const Vault now = LoadOrDie(copy.root());
+    const std::vector<std::string> full = FullFindings(now, base);
+    if (change.adds_findings) EXPECT_FALSE(full.empty()) << tag << ": " << change.name;
+    EXPECT_EQ(ChangeFindings(now, base), full) << tag << ": " << change.name;
+  }
+}
+
+TEST(ChangeDuplicateFindings, EqualsTheFullCheckOnTheSampleVault) {
+  ExpectEqualForEveryChange(SourcePath("data/vault"), "sample");
+}
+
+TEST(ChangeDuplicateFindings, EqualsTheFullCheckOnTheCheckVault) {
+  ExpectEqualForEveryChange(SourcePath("tests/data/check_vault"), "check");
+}
+
+TEST(ChangeDuplicateFindings, NoChangeNoFindingsAndNoBaseWork) {
+  const Vault base = LoadOrDie(SourcePath("data/vault"));
+  EXPECT_TRUE(AddedFactTexts(base, base).empty());
+  EXPECT_TRUE(ChangeFindings(base, base).empty());
+  EXPECT_TRUE(FullFindings(base, base).empty());
+}
+
+}  // namespace
+}  // namespace factdedup::provenance
