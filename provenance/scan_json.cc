@@ -1,6 +1,12 @@
 #include "provenance/scan_json.h"
 
+#include <cmath>
+#include <cstdint>
 #include <sstream>
+
+#include "absl/strings/str_format.h"
+#include "absl/strings/string_view.h"
+#include "provenance/check.h"
 
 #include "provenance/internal/json.h"
 #include "provenance/version.h"
@@ -22,21 +28,232 @@ void WriteNested(std::ostream& out, const nlohmann::json& j, int depth) {
   out.write(s.data() + from, static_cast<std::streamsize>(s.size() - from));
 }
 
-// `"key": [ elements ]` as a member of the top-level object; `element(i)` builds element i.
+// Direct writers for the two bulky elements (clusters and conflicts: at 1M facts the
+// document is about a gigabyte), producing exactly what nlohmann::json's dump(2) writes for
+// the same tree: keys in sorted order, 2-space indent, "[]" for an empty array. Strings that
+// are not valid UTF-8 and every double go through nlohmann itself, so its replacement and
+// number formatting are kept byte for byte.
+class Writer {
+ public:
+  explicit Writer(std::ostream& out) : out_(out) {}
+
+  void String(absl::string_view s) {
+    if (!IsValidUtf8(s)) {
+      out_ << nlohmann::json(std::string(s)).dump(-1, ' ', false,
+                                                  nlohmann::json::error_handler_t::replace);
+      return;
+    }
+    buf_.clear();
+    buf_.push_back('"');
+    for (char ch : s) {
+      const auto c = static_cast<unsigned char>(ch);
+      switch (c) {
+        case '"': buf_ += "\\\""; break;
+        case '\\': buf_ += "\\\\"; break;
+        case '\b': buf_ += "\\b"; break;
+        case '\f': buf_ += "\\f"; break;
+        case '\n': buf_ += "\\n"; break;
+        case '\r': buf_ += "\\r"; break;
+        case '\t': buf_ += "\\t"; break;
+        default:
+          if (c < 0x20) {
+            absl::StrAppendFormat(&buf_, "\\u%04x", c);
+          } else {
+            buf_.push_back(ch);
+          }
+      }
+    }
+    buf_.push_back('"');
+    out_.write(buf_.data(), static_cast<std::streamsize>(buf_.size()));
+  }
+  void Int(int64_t v) { out_ << v; }
+  void Double(double v) { out_ << nlohmann::json(v).dump(); }
+  // `"key": ` at `depth` (the first member of an object follows its "{\n").
+  void Key(int depth, absl::string_view key, bool first) {
+    if (!first) out_ << ",\n";
+    Indent(depth);
+    out_ << '"' << key << "\": ";
+  }
+  void Indent(int depth) {
+    for (int i = 0; i < depth; ++i) out_ << "  ";
+  }
+  std::ostream& out() { return out_; }
+
+ private:
+  static bool IsValidUtf8(absl::string_view s) {
+    size_t i = 0;
+    while (i < s.size()) {
+      const auto c = static_cast<unsigned char>(s[i]);
+      size_t n;
+      uint32_t cp;
+      if (c < 0x80) {
+        ++i;
+        continue;
+      } else if ((c & 0xE0) == 0xC0) {
+        n = 1;
+        cp = c & 0x1F;
+      } else if ((c & 0xF0) == 0xE0) {
+        n = 2;
+        cp = c & 0x0F;
+      } else if ((c & 0xF8) == 0xF0) {
+        n = 3;
+        cp = c & 0x07;
+      } else {
+        return false;
+      }
+      if (i + n >= s.size()) return false;  // the sequence runs past the end
+      for (size_t k = 1; k <= n; ++k) {
+        const auto d = static_cast<unsigned char>(s[i + k]);
+        if ((d & 0xC0) != 0x80) return false;
+        cp = (cp << 6) | (d & 0x3F);
+      }
+      // Overlong forms, surrogates and values past U+10FFFF are invalid too.
+      if ((n == 1 && cp < 0x80) || (n == 2 && cp < 0x800) || (n == 3 && cp < 0x10000) ||
+          (cp >= 0xD800 && cp <= 0xDFFF) || cp > 0x10FFFF) {
+        return false;
+      }
+      i += n + 1;
+    }
+    return true;
+  }
+
+  std::ostream& out_;
+  std::string buf_;
+};
+
+// {"line", "path", "text"} (+ the member fields) at `depth`.
+void WriteFact(Writer& w, int depth, const Fact& f, const dedup::Member* m) {
+  w.out() << "{\n";
+  w.Key(depth + 1, "line", true);
+  w.Int(f.line);
+  w.Key(depth + 1, "path", false);
+  w.String(f.path);
+  if (m != nullptr) {
+    w.Key(depth + 1, "relation", false);
+    w.String(dedup::RelationName(m->relation));
+    w.Key(depth + 1, "section", false);
+    w.String(f.section);
+    w.Key(depth + 1, "similarity", false);
+    w.Double(std::round(m->similarity * 1000) / 1000);
+  }
+  w.Key(depth + 1, "text", false);
+  w.String(f.display);
+  w.out() << "\n";
+  w.Indent(depth);
+  w.out() << "}";
+}
+
+// One cluster as internal::ClusterJson builds it, at `depth`.
+void WriteCluster(Writer& w, int depth, const Vault& vault, const ScanResult& scan,
+                  const dedup::Cluster& c) {
+  const Fact& canon = scan.fact(vault, c.canonical);
+  w.out() << "{\n";
+  w.Key(depth + 1, "canonical", true);
+  WriteFact(w, depth + 1, canon, nullptr);
+  w.Key(depth + 1, "id", false);
+  w.String(ClusterId(canon));
+  w.Key(depth + 1, "members", false);
+  if (c.members.empty()) {
+    w.out() << "[]";
+  } else {
+    w.out() << "[\n";
+    for (size_t i = 0; i < c.members.size(); ++i) {
+      if (i > 0) w.out() << ",\n";
+      w.Indent(depth + 2);
+      WriteFact(w, depth + 2, scan.fact(vault, c.members[i].item), &c.members[i]);
+    }
+    w.out() << "\n";
+    w.Indent(depth + 1);
+    w.out() << "]";
+  }
+  w.Key(depth + 1, "reason", false);
+  w.String(c.reason);
+  w.out() << "\n";
+  w.Indent(depth);
+  w.out() << "}";
+}
+
+// One conflict as internal::ConflictJson builds it, at `depth`.
+void WriteConflict(Writer& w, int depth, const Conflict& c) {
+  w.out() << "{\n";
+  w.Key(depth + 1, "facts", true);
+  if (c.facts.empty()) {
+    w.out() << "[]";
+  } else {
+    w.out() << "[\n";
+    for (size_t i = 0; i < c.facts.size(); ++i) {
+      const ConflictFact& f = c.facts[i];
+      if (i > 0) w.out() << ",\n";
+      w.Indent(depth + 2);
+      w.out() << "{\n";
+      bool first = true;
+      if (!f.field.empty()) {
+        w.Key(depth + 3, "field", true);
+        w.String(f.field);
+        first = false;
+      }
+      w.Key(depth + 3, "line", first);
+      w.Int(f.line);
+      w.Key(depth + 3, "path", false);
+      w.String(f.path);
+      w.Key(depth + 3, "text", false);
+      w.String(f.text);
+      w.Key(depth + 3, "value", false);
+      w.String(f.value);
+      w.out() << "\n";
+      w.Indent(depth + 2);
+      w.out() << "}";
+    }
+    w.out() << "\n";
+    w.Indent(depth + 1);
+    w.out() << "]";
+  }
+  w.Key(depth + 1, "pairs", false);
+  if (c.pairs.empty()) {
+    w.out() << "[]";
+  } else {
+    w.out() << "[\n";
+    for (size_t i = 0; i < c.pairs.size(); ++i) {
+      if (i > 0) w.out() << ",\n";
+      w.Indent(depth + 2);
+      w.out() << "[\n";
+      w.Indent(depth + 3);
+      w.Int(c.pairs[i].first);
+      w.out() << ",\n";
+      w.Indent(depth + 3);
+      w.Int(c.pairs[i].second);
+      w.out() << "\n";
+      w.Indent(depth + 2);
+      w.out() << "]";
+    }
+    w.out() << "\n";
+    w.Indent(depth + 1);
+    w.out() << "]";
+  }
+  w.Key(depth + 1, "suggestion", false);
+  w.String(c.suggestion);
+  w.Key(depth + 1, "type", false);
+  w.String(c.type);
+  w.out() << "\n";
+  w.Indent(depth);
+  w.out() << "}";
+}
+
+// `"key": [ elements ]` as a member of the top-level object; `element(i)` writes element i.
 template <typename Element>
-void WriteArrayMember(std::ostream& out, const char* key, size_t count, Element element) {
-  out << "  \"" << key << "\": ";
+void WriteArrayMember(Writer& w, const char* key, size_t count, Element element) {
+  w.out() << "  \"" << key << "\": ";
   if (count == 0) {
-    out << "[]";
+    w.out() << "[]";
     return;
   }
-  out << "[\n";
+  w.out() << "[\n";
   for (size_t i = 0; i < count; ++i) {
-    out << "    ";
-    WriteNested(out, element(i), 2);
-    out << (i + 1 < count ? ",\n" : "\n");
+    w.out() << "    ";
+    element(i);
+    w.out() << (i + 1 < count ? ",\n" : "\n");
   }
-  out << "  ]";
+  w.out() << "  ]";
 }
 
 }  // namespace
@@ -57,17 +274,18 @@ void WriteScanJson(std::ostream& out, const Vault& vault, const ScanResult& scan
     (IsContradiction(c) ? contradictions : updates).push_back(&c);
   }
   const std::vector<dedup::Cluster>& clusters = scan.dedup.clusters;
+  Writer w(out);
   out << "{\n";
-  WriteArrayMember(out, "clusters", clusters.size(),
-                   [&](size_t i) { return internal::ClusterJson(vault, scan, clusters[i]); });
+  WriteArrayMember(w, "clusters", clusters.size(),
+                   [&](size_t i) { WriteCluster(w, 2, vault, scan, clusters[i]); });
   out << ",\n";
-  WriteArrayMember(out, "conflicts", contradictions.size(),
-                   [&](size_t i) { return internal::ConflictJson(*contradictions[i]); });
+  WriteArrayMember(w, "conflicts", contradictions.size(),
+                   [&](size_t i) { WriteConflict(w, 2, *contradictions[i]); });
   out << ",\n  \"facts\": " << scan.facts.size() << ",\n  \"stats\": ";
   WriteNested(out, internal::StatsJson(scan.dedup.stats), 1);
   out << ",\n";
-  WriteArrayMember(out, "updates", updates.size(),
-                   [&](size_t i) { return internal::ConflictJson(*updates[i]); });
+  WriteArrayMember(w, "updates", updates.size(),
+                   [&](size_t i) { WriteConflict(w, 2, *updates[i]); });
   out << ",\n  \"version\": " << kJsonFormatVersion << "\n}\n";
 }
 
