@@ -8,6 +8,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
@@ -119,12 +120,12 @@ std::vector<Finding> DuplicateFindings(const Vault& vault, const ScanResult& sca
 }
 
 std::set<std::string> AddedFactTexts(const Vault& vault, const Vault& base) {
-  std::map<std::string, int> count;  // copies now minus copies at the base
+  absl::flat_hash_map<absl::string_view, int> count;  // copies now minus copies at the base
   for (const FactRef& r : DedupFacts(vault)) ++count[vault.notes[r.note].facts[r.fact].display];
   for (const FactRef& r : DedupFacts(base)) --count[base.notes[r.note].facts[r.fact].display];
   std::set<std::string> added;
   for (const auto& [text, n] : count) {
-    if (n > 0) added.insert(text);
+    if (n > 0) added.insert(std::string(text));
   }
   return added;
 }
