@@ -12,7 +12,9 @@
 #include "cli/commands.h"
 #include "cli/indexed_scan.h"
 #include "provenance/check.h"
+#include "provenance/config.h"
 #include "provenance/conflicts.h"
+#include "provenance/io.h"
 #include "provenance/scan.h"
 
 namespace factdedup::cli {
@@ -71,6 +73,58 @@ absl::StatusOr<std::string> CheckoutBase(const std::string& vault, const std::st
   return base;
 }
 
+// The bytes of <root>/.factdedup.yaml, "" when there is none.
+std::string ConfigBytes(const std::string& root) {
+  absl::StatusOr<std::string> bytes =
+      provenance::DefaultFileSystem()->ReadFile(root + "/" + provenance::kConfigFileName, 1 << 20);
+  return bytes.ok() ? *std::move(bytes) : "";
+}
+
+// Every duplicate and conflict finding; with a `base`, those of the change (check.h's rules).
+struct AllFindings {
+  std::vector<provenance::Finding> duplicates, conflicts;
+};
+
+// The full computation: the whole vault (and base) scanned, conflicts over the whole vault.
+absl::StatusOr<AllFindings> FullFindings(const provenance::Vault& vault,
+                                         const provenance::Vault* base, IndexedScanner& scanner) {
+  absl::StatusOr<provenance::ScanResult> scan = scanner.Scan(vault, vault.config.dedup);
+  if (!scan.ok()) return scan.status();
+  absl::StatusOr<provenance::ScanResult> base_scan;
+  provenance::LineSet added;
+  if (base != nullptr) {
+    base_scan = scanner.ScanOther(*base, vault.config.dedup);
+    if (!base_scan.ok()) return base_scan.status();
+    added = provenance::AddedLocations(vault, *base);
+  }
+  absl::StatusOr<std::vector<provenance::Conflict>> conflicts =
+      provenance::FindConflicts(vault, *scan);
+  if (!conflicts.ok()) return conflicts.status();
+  AllFindings out;
+  out.duplicates = provenance::DuplicateFindings(vault, *scan, base, base ? &*base_scan : nullptr,
+                                                 vault.config.check_allow);
+  out.conflicts =
+      provenance::ConflictFindings(*conflicts, base ? &added : nullptr, vault.config.check_allow);
+  return out;
+}
+
+// The same findings for a change, computed around what it added (provenance/check.h).
+absl::StatusOr<AllFindings> ChangeFindings(const provenance::Vault& vault,
+                                           const provenance::Vault& base, IndexedScanner& scanner) {
+  provenance::ScanResult now;
+  AllFindings out;
+  absl::StatusOr<std::vector<provenance::Finding>> duplicates =
+      scanner.ChangeDuplicates(vault, base, vault.config.dedup, vault.config.check_allow, &now);
+  if (!duplicates.ok()) return duplicates.status();
+  out.duplicates = *std::move(duplicates);
+  const provenance::LineSet added = provenance::AddedLocations(vault, base);
+  absl::StatusOr<std::vector<provenance::Conflict>> conflicts =
+      provenance::FindConflicts(vault, now, {}, &added);
+  if (!conflicts.ok()) return conflicts.status();
+  out.conflicts = provenance::ConflictFindings(*conflicts, &added, vault.config.check_allow);
+  return out;
+}
+
 int RunCheck(const ParsedArgs& args) {
   const std::string root = args.positionals[0];
   absl::StatusOr<provenance::FindingFormat> format =
@@ -81,9 +135,8 @@ int RunCheck(const ParsedArgs& args) {
   }
   absl::StatusOr<provenance::Vault> vault = LoadVaultOrReport(root);
   if (!vault.ok()) return Fail(vault.status());
-  IndexedScanner scanner(root, vault->config.dedup, !args.Has("no-index"));
-  absl::StatusOr<provenance::ScanResult> scan = scanner.Scan(*vault, vault->config.dedup);
-  if (!scan.ok()) return Fail(scan.status());
+  const bool use_index = !args.Has("no-index");
+  IndexedScanner scanner(root, vault->config.dedup, use_index);
 
   std::string tmpdir, base_root = args.Get("base-dir");
   if (args.Has("base")) {
@@ -91,34 +144,25 @@ int RunCheck(const ParsedArgs& args) {
     if (!b.ok()) return Fail(b.status());
     base_root = *b;
   }
-  absl::StatusOr<std::vector<provenance::Conflict>> conflicts =
-      provenance::FindConflicts(*vault, *scan);
-  if (!conflicts.ok()) return Fail(conflicts.status());
+  const bool has_base = !base_root.empty();
   absl::StatusOr<provenance::Vault> base;
-  absl::StatusOr<provenance::ScanResult> base_scan;
-  provenance::ConflictBaseline baseline;
-  if (!base_root.empty()) {
+  if (has_base) {
     base = LoadVaultOrReport(base_root, /*quiet=*/true);
     if (!base.ok()) return Fail(base.status());
-    base_scan = scanner.ScanOther(*base, vault->config.dedup);
-    if (!base_scan.ok()) return Fail(base_scan.status());
-    absl::StatusOr<std::vector<provenance::Conflict>> base_conflicts =
-        provenance::FindConflicts(*base, *base_scan);
-    if (!base_conflicts.ok()) return Fail(base_conflicts.status());
-    baseline = provenance::MakeConflictBaseline(*base, *std::move(base_conflicts));
   }
-  scanner.Save();
+  // Around the change only with the index and one configuration for both versions.
+  const bool incremental = has_base && use_index && ConfigBytes(root) == ConfigBytes(base_root);
+  absl::StatusOr<AllFindings> all =
+      incremental ? ChangeFindings(*vault, *base, scanner)
+                  : FullFindings(*vault, has_base ? &*base : nullptr, scanner);
   if (!tmpdir.empty()) std::system(("rm -rf " + ShellQuote(tmpdir)).c_str());
+  if (!all.ok()) return Fail(all.status());
+  scanner.Save();
 
-  const bool has_base = !base_root.empty();
-  std::vector<provenance::Finding> findings =
-      provenance::DuplicateFindings(*vault, *scan, has_base ? &*base : nullptr,
-                                    has_base ? &*base_scan : nullptr, vault->config.check_allow);
-  const int64_t duplicates = static_cast<int64_t>(findings.size());
-  std::vector<provenance::Finding> conflict_findings = provenance::ConflictFindings(
-      *conflicts, has_base ? &baseline : nullptr, vault->config.check_allow);
-  const int64_t new_conflicts = static_cast<int64_t>(conflict_findings.size());
-  findings.insert(findings.end(), conflict_findings.begin(), conflict_findings.end());
+  std::vector<provenance::Finding> findings = all->duplicates;
+  const int64_t duplicates = static_cast<int64_t>(all->duplicates.size());
+  const int64_t new_conflicts = static_cast<int64_t>(all->conflicts.size());
+  findings.insert(findings.end(), all->conflicts.begin(), all->conflicts.end());
   provenance::SortFindings(&findings);
   std::vector<std::string> notes;
   for (const provenance::Note& n : vault->notes) notes.push_back(n.path);
@@ -141,9 +185,14 @@ Command CheckCommand() {
            "conflict/value, conflict/polarity, conflict/name, conflict/acronym,\n"
            "conflict/frontmatter; see docs/conflicts.md) with the locations of all its facts.\n"
            "With --base (a git ref, read with `git archive` without touching the working tree)\n"
-           "or --base-dir (another copy of the vault), only duplicates and conflicts that the\n"
-           "base did not already have are findings (conflicts compared by the facts' texts,\n"
-           "not lines). Exit 0: no findings (or no more than check.max_new_duplicates and\n"
+           "or --base-dir (another copy of the vault), only what the change added counts: a\n"
+           "duplicate is a finding when its member or canonical is an added fact (a text with\n"
+           "more copies than at the base) and the base did not cluster the two texts together;\n"
+           "a conflict is a finding when one of its facts is an added fact or another added\n"
+           "line (frontmatter, paragraph, link). With the index (the default) and the same\n"
+           ".factdedup.yaml in both versions, only the added facts' duplicate groups and\n"
+           "conflicts are computed; --no-index computes everything (same findings). Exit 0: no "
+           "findings (or no more than check.max_new_duplicates and\n"
            "check.max_new_conflicts); 1: findings; 2: error. Clusters and conflicts listed in\n"
            "check.allow (ids as printed) are accepted; a fact marked <!-- factdedup:ignore -->\n"
            "is never compared.",

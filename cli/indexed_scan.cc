@@ -27,6 +27,16 @@ absl::StatusOr<provenance::ScanResult> IndexedScanner::ScanOther(
   return provenance::ScanVaultIndexed(vault, options, {&next_, &previous_}, nullptr, &stats_);
 }
 
+absl::StatusOr<std::vector<provenance::Finding>> IndexedScanner::ChangeDuplicates(
+    const provenance::Vault& vault, const provenance::Vault& base,
+    const dedup::DedupOptions& options, const std::vector<std::string>& allowed_ids,
+    provenance::ScanResult* now) {
+  next_ = provenance::FactIndex(options);
+  scanned_ = true;
+  return provenance::ChangeDuplicateFindings(vault, base, options, {&previous_}, allowed_ids, now,
+                                             &next_);
+}
+
 void IndexedScanner::Save() {
   if (!enabled_ || !scanned_) return;
   // A read-only vault works without an index: the error is deliberately dropped.

@@ -12,9 +12,11 @@
 #define FACTDEDUP_CLI_INDEXED_SCAN_H_
 
 #include <string>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "dedup/engine.h"
+#include "provenance/check.h"
 #include "provenance/index.h"
 #include "provenance/scan.h"
 #include "provenance/vault.h"
@@ -31,6 +33,12 @@ class IndexedScanner {
   // Scans another copy of the vault (a base), reusing notes of the same content.
   absl::StatusOr<provenance::ScanResult> ScanOther(const provenance::Vault& vault,
                                                    const dedup::DedupOptions& options);
+  // provenance::ChangeDuplicateFindings of `vault` against `base`, reading normalizations from
+  // the index; the vault's notes become the index Save() writes. `now` as there.
+  absl::StatusOr<std::vector<provenance::Finding>> ChangeDuplicates(
+      const provenance::Vault& vault, const provenance::Vault& base,
+      const dedup::DedupOptions& options, const std::vector<std::string>& allowed_ids,
+      provenance::ScanResult* now);
   // Writes the index of the last Scan(), if enabled and writable. Failures are ignored.
   void Save();
 

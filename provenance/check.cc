@@ -8,11 +8,15 @@
 
 #include <nlohmann/json.hpp>
 
+#include "absl/container/flat_hash_map.h"
+#include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_replace.h"
+#include "absl/strings/str_split.h"
+#include "absl/strings/strip.h"
 #include "dedup/hash.h"
 #include "dedup/normalize.h"
 #include "provenance/sources.h"
@@ -116,23 +120,24 @@ std::vector<Finding> DuplicateFindings(const Vault& vault, const ScanResult& sca
 }
 
 std::set<std::string> AddedFactTexts(const Vault& vault, const Vault& base) {
-  std::map<std::string, int> count;  // copies now minus copies at the base
+  absl::flat_hash_map<absl::string_view, int> count;  // copies now minus copies at the base
   for (const FactRef& r : DedupFacts(vault)) ++count[vault.notes[r.note].facts[r.fact].display];
   for (const FactRef& r : DedupFacts(base)) --count[base.notes[r.note].facts[r.fact].display];
   std::set<std::string> added;
   for (const auto& [text, n] : count) {
-    if (n > 0) added.insert(text);
+    if (n > 0) added.insert(std::string(text));
   }
   return added;
 }
 
 absl::StatusOr<std::vector<Finding>> ChangeDuplicateFindings(
     const Vault& vault, const Vault& base, const dedup::DedupOptions& options,
-    absl::Span<const FactIndex* const> previous, const std::vector<std::string>& allowed_ids) {
+    absl::Span<const FactIndex* const> previous, const std::vector<std::string>& allowed_ids,
+    ScanResult* now_out, FactIndex* next) {
   const std::set<std::string> added = AddedFactTexts(vault, base);
   IndexStats stats;
   absl::StatusOr<ScanResult> now =
-      ScanVaultIndexedAround(vault, options, previous, nullptr, &stats,
+      ScanVaultIndexedAround(vault, options, previous, next, &stats,
                              [&](const Fact& f) { return added.count(f.display) > 0; });
   if (!now.ok()) return now.status();
   // Every cluster that can give a finding holds an added fact, so it is in `now`. At the base,
@@ -162,7 +167,37 @@ absl::StatusOr<std::vector<Finding>> ChangeDuplicateFindings(
     if (!s.ok()) return s.status();
     then = *std::move(s);
   }
-  return DuplicateFindings(vault, *now, &base, &then, allowed_ids);
+  std::vector<Finding> findings = DuplicateFindings(vault, *now, &base, &then, allowed_ids);
+  if (now_out != nullptr) *now_out = *std::move(now);
+  return findings;
+}
+
+LineSet AddedLocations(const Vault& vault, const Vault& base) {
+  LineSet out;
+  const std::set<std::string> added = AddedFactTexts(vault, base);
+  for (const FactRef& r : DedupFacts(vault)) {
+    const Fact& f = vault.notes[r.note].facts[r.fact];
+    if (added.count(f.display)) out.insert({vault.notes[r.note].path, f.line});
+  }
+  for (const Note& note : vault.notes) {
+    std::set<int> fact_lines;
+    for (const Fact& f : note.facts) fact_lines.insert(f.line);
+    std::map<absl::string_view, int> at_base;  // copies of each line in the base's note
+    const int b = base.FindNote(note.path);
+    if (b >= 0) {
+      for (absl::string_view l : absl::StrSplit(base.notes[b].content, '\n')) {
+        ++at_base[absl::StripSuffix(l, "\r")];
+      }
+    }
+    int line = 0;
+    for (absl::string_view l : absl::StrSplit(note.content, '\n')) {
+      ++line;
+      l = absl::StripSuffix(l, "\r");
+      if (fact_lines.count(line) || absl::StripAsciiWhitespace(l).empty()) continue;
+      if (--at_base[l] < 0) out.insert({note.path, line});
+    }
+  }
+  return out;
 }
 
 std::string ConflictFactKey(const ConflictFact& fact) {
@@ -197,13 +232,6 @@ bool IsConflictFinding(const Finding& f) { return absl::StartsWith(f.rule, "conf
 
 namespace {
 
-// Key of one disagreeing pair: type and both facts' keys, in order.
-std::string PairKey(const Conflict& c, int x, int y) {
-  std::string a = ConflictFactKey(c.facts[x]), b = ConflictFactKey(c.facts[y]);
-  if (b < a) std::swap(a, b);
-  return absl::StrCat(c.type, "\x1f", a, "\x1f", b);
-}
-
 std::string ConflictMessage(const Conflict& c, int x, int y) {
   const ConflictFact& a = c.facts[x];
   const ConflictFact& b = c.facts[y];
@@ -218,27 +246,10 @@ std::string ConflictMessage(const Conflict& c, int x, int y) {
 
 }  // namespace
 
-ConflictBaseline MakeConflictBaseline(const Vault& base, std::vector<Conflict> conflicts) {
-  ConflictBaseline b;
-  for (const Note& note : base.notes) {
-    for (const Fact& f : note.facts)
-      b.fact_keys.insert(ConflictFactKey({"", 0, f.display, "", ""}));
-  }
-  b.conflicts = std::move(conflicts);
-  return b;
-}
-
-std::vector<Finding> ConflictFindings(const std::vector<Conflict>& conflicts,
-                                      const ConflictBaseline* base,
+std::vector<Finding> ConflictFindings(const std::vector<Conflict>& conflicts, const LineSet* added,
                                       const std::vector<std::string>& allowed_ids) {
-  std::set<std::string> base_pairs;
-  if (base != nullptr) {
-    for (const Conflict& c : base->conflicts) {
-      for (const auto& [x, y] : c.pairs) base_pairs.insert(PairKey(c, x, y));
-    }
-  }
-  auto at_base = [&](const ConflictFact& f) {
-    return base != nullptr && base->fact_keys.count(ConflictFactKey(f)) > 0;
+  auto is_added = [&](const ConflictFact& f) {
+    return added == nullptr || added->count({f.path, f.line}) > 0;
   };
   const std::set<std::string> allowed(allowed_ids.begin(), allowed_ids.end());
   std::vector<Finding> out;
@@ -246,17 +257,16 @@ std::vector<Finding> ConflictFindings(const std::vector<Conflict>& conflicts,
     if (!IsContradiction(c) || c.pairs.empty()) continue;
     const std::string id = ConflictId(c);
     if (allowed.count(id)) continue;
-    // The first disagreement the base lacks (without a base: the first one).
+    // The first disagreement with an added fact (without a base: the first one).
     int reported = -1;
     for (size_t p = 0; p < c.pairs.size() && reported < 0; ++p) {
-      if (!base_pairs.count(PairKey(c, c.pairs[p].first, c.pairs[p].second))) {
+      if (is_added(c.facts[c.pairs[p].first]) || is_added(c.facts[c.pairs[p].second])) {
         reported = static_cast<int>(p);
       }
     }
     if (reported < 0) continue;
     auto [x, y] = c.pairs[reported];
-    // Report on the fact the change added when only one side is new.
-    if (at_base(c.facts[x]) && !at_base(c.facts[y])) std::swap(x, y);
+    if (!is_added(c.facts[x])) std::swap(x, y);  // report on the fact the change added
     Finding f;
     f.rule = absl::StrCat("conflict/", c.type);
     f.cluster_id = id;

@@ -2,8 +2,9 @@
 // file:line, in the formats CI systems read.
 //
 //   std::vector<Finding> f = DuplicateFindings(vault, scan, &base, &base_scan, allowed);
-//   ConflictBaseline b = MakeConflictBaseline(base, base_conflicts);
-//   std::vector<Finding> c = ConflictFindings(conflicts, &b, allowed);
+//   LineSet added = AddedLocations(vault, base);
+//   std::vector<Finding> c = ConflictFindings(*FindConflicts(vault, scan, {}, &added), &added,
+//                                             allowed);
 //   std::string sarif = FormatFindings(f, FindingFormat::kSarif, notes, "0.1.0");
 #ifndef FACTDEDUP_PROVENANCE_CHECK_H_
 #define FACTDEDUP_PROVENANCE_CHECK_H_
@@ -60,9 +61,14 @@ std::set<std::string> AddedFactTexts(const Vault& vault, const Vault& base);
 // clustered (ScanVaultIndexedAround), and at the base only those of the texts those clusters
 // pair them with, when the base has them. Normalizations come from `previous` (as
 // ScanVaultIndexed). The result is equal to the full computation's.
+// When `now` is not null it receives the scan of `vault` around the added facts (every fact,
+// clusters only for their duplicate groups): what FindConflicts needs with AddedLocations as
+// its focus. When `next` is not null it is filled with every note of `vault` (as
+// ScanVaultIndexed).
 absl::StatusOr<std::vector<Finding>> ChangeDuplicateFindings(
     const Vault& vault, const Vault& base, const dedup::DedupOptions& options,
-    absl::Span<const FactIndex* const> previous, const std::vector<std::string>& allowed_ids);
+    absl::Span<const FactIndex* const> previous, const std::vector<std::string>& allowed_ids,
+    ScanResult* now = nullptr, FactIndex* next = nullptr);
 
 // Stable id of a conflict: "k" + 12 hex digits of the XXH3 of its type and its facts' keys
 // (ConflictFactKey), sorted: the same for the same disagreement wherever its lines are.
@@ -72,23 +78,21 @@ std::string ConflictId(const Conflict& conflict);
 // (dedup::Normalizer tokens), and for a frontmatter fact also its note's base path and field.
 std::string ConflictFactKey(const ConflictFact& fact);
 
-// What a change is compared with: the base version's conflicts and the keys of its facts.
-struct ConflictBaseline {
-  std::vector<Conflict> conflicts;
-  std::set<std::string> fact_keys;  // ConflictFactKey of every fact (bullet) of the base
-};
-
-// The baseline of `base` (its conflicts found by FindConflicts on it).
-ConflictBaseline MakeConflictBaseline(const Vault& base, std::vector<Conflict> conflicts);
+// Where a change added something, as (path, line) locations of `vault`: every compared fact
+// whose display text is added (AddedFactTexts), and every other non-blank line (frontmatter,
+// paragraphs, links) whose text the base's note of the same path has fewer copies of (all of
+// them when the base has no such note).
+LineSet AddedLocations(const Vault& vault, const Vault& base);
 
 // One finding per contradiction in `conflicts` (updates are never findings), rule
 // "conflict/<type>", reported on the conflict's first fact with the others as related facts.
-// With a `base`, a conflict is a finding only when one of its disagreeing pairs is absent at
-// the base, pairs keyed by type and both facts' ConflictFactKey (not by line numbers); it is
-// then reported on a fact of that new pair, the one the base did not have when only one is
-// new. A conflict whose ConflictId is in `allowed_ids` is accepted.
-std::vector<Finding> ConflictFindings(const std::vector<Conflict>& conflicts,
-                                      const ConflictBaseline* base,
+// With `added` (a base: AddedLocations), a conflict is a finding only when one of its facts is
+// at an added location: the same rule as for duplicates, so the base needs no FindConflicts
+// (and FindConflicts can be focused on `added`). It is then reported on the first disagreeing
+// pair with an added fact, on that fact. A conflict the change only moved (same texts on other
+// lines) is not a finding; one whose fact the change rewrote, even only in case or spacing, is.
+// A conflict whose ConflictId is in `allowed_ids` is accepted.
+std::vector<Finding> ConflictFindings(const std::vector<Conflict>& conflicts, const LineSet* added,
                                       const std::vector<std::string>& allowed_ids);
 
 // Sorts findings by location (path, then line), keeping the order of equal ones: the order

@@ -18,6 +18,7 @@
 #include <set>
 #include <string_view>
 #include <thread>
+#include <tuple>
 #include <utility>
 
 #include "absl/container/flat_hash_map.h"
@@ -428,7 +429,77 @@ struct PairFindings {
   std::vector<PairFinding> update;  // a = the superseding fact, b = the older statement
 };
 
-PairFindings FindPairFindings(const FactContext& ctx) {
+// Every candidate partner of fact `v` (a < v or b > v), as (a, b, shared tokens) with a < b.
+void PartnersOf(const FactContext& ctx,
+                const absl::flat_hash_map<std::string, std::vector<int>>& postings,
+                const std::vector<std::vector<int>>& cluster_members, int v,
+                std::vector<int>* scratch, std::vector<std::tuple<int, int, int>>* out) {
+  out->clear();
+  std::vector<std::pair<int, int>> later;
+  CandidatesOf(ctx, postings, cluster_members, v, scratch, &later);
+  for (const auto& [b, count] : later) out->emplace_back(v, b, count);
+  // Earlier partners: the same rule read from the other side (content tokens are distinct,
+  // so the count of shared tokens is symmetric).
+  absl::flat_hash_map<int, int> earlier;
+  for (const std::string& t : ctx.slots[v].content) {
+    auto it = postings.find(t);
+    if (it == postings.end() || static_cast<int>(it->second.size()) > ctx.options.max_postings) {
+      continue;
+    }
+    for (int a : it->second) {
+      if (a >= v) break;
+      ++earlier[a];
+    }
+  }
+  if (ctx.cluster_of[v] >= 0) {
+    for (int a : cluster_members[ctx.cluster_of[v]]) {
+      if (a < v) earlier.try_emplace(a, 0);
+    }
+  }
+  for (const auto& [a, count] : earlier) out->emplace_back(a, v, count);
+}
+
+// The pair findings of every value or polarity group holding a focus fact: the pairs of the
+// focus facts are examined, then those of every fact a finding links them to, until the
+// groups are closed. Pairs are examined once and joined in (a, b) order, the order of the
+// full computation, so each group is what the full computation finds.
+template <typename Examine>
+PairFindings FocusedPairFindings(const FactContext& ctx,
+                                 const absl::flat_hash_map<std::string, std::vector<int>>& postings,
+                                 const std::vector<std::vector<int>>& cluster_members,
+                                 const std::vector<char>& focus, Examine& examine) {
+  const int n = static_cast<int>(ctx.slots.size());
+  std::vector<char> reached(focus.begin(), focus.end());
+  reached.resize(n, 0);
+  std::vector<int> queue;
+  for (int i = 0; i < n; ++i) {
+    if (reached[i]) queue.push_back(i);
+  }
+  std::map<std::pair<int, int>, PairFindings> examined;
+  std::vector<int> scratch;
+  std::vector<std::tuple<int, int, int>> partners;
+  for (size_t q = 0; q < queue.size(); ++q) {
+    PartnersOf(ctx, postings, cluster_members, queue[q], &scratch, &partners);
+    for (const auto& [a, b, count] : partners) {
+      auto [it, fresh] = examined.try_emplace({a, b});
+      if (!fresh) continue;
+      examine(a, b, count, it->second);
+      if (it->second.value.empty() && it->second.polarity.empty()) continue;
+      for (int x : {a, b}) {
+        if (!reached[x]) reached[x] = 1, queue.push_back(x);
+      }
+    }
+  }
+  PairFindings all;
+  for (auto& [ab, f] : examined) {
+    all.value.insert(all.value.end(), f.value.begin(), f.value.end());
+    all.polarity.insert(all.polarity.end(), f.polarity.begin(), f.polarity.end());
+    all.update.insert(all.update.end(), f.update.begin(), f.update.end());
+  }
+  return all;
+}
+
+PairFindings FindPairFindings(const FactContext& ctx, const std::vector<char>* focus) {
   PairFindings all;
   const int n = static_cast<int>(ctx.slots.size());
   const ConflictOptions& options = ctx.options;
@@ -504,8 +575,7 @@ PairFindings FindPairFindings(const FactContext& ctx) {
   }
   // One candidate pair (a < b sharing `count` content tokens) into `found`.
   auto examine = [&](int a, int b, int count, PairFindings& found) {
-    const bool may_value =
-        (can[a].dates && can[b].dates) || (can[a].amounts && can[b].amounts);
+    const bool may_value = (can[a].dates && can[b].dates) || (can[a].amounts && can[b].amounts);
     if (!may_value && !can[a].polar && !can[b].polar) return;
     const Slots& sa = ctx.slots[a];
     const Slots& sb = ctx.slots[b];
@@ -563,6 +633,9 @@ PairFindings FindPairFindings(const FactContext& ctx) {
     for (const dedup::Member& m : ctx.scan.dedup.clusters[c].members) {
       cluster_members[c].push_back(m.item);
     }
+  }
+  if (focus != nullptr) {
+    return FocusedPairFindings(ctx, postings, cluster_members, *focus, examine);
   }
   // Each fact's partners are examined by one thread; findings are kept per fact and joined in
   // fact order (the order of the pairs, as before), so output is the same for any thread count.
@@ -828,7 +901,8 @@ Conflict NameConflict(const Vault& vault, const std::vector<LineText>& lines,
 // Name spellings over every line: capitalized words that are spelling variants of each other
 // and share context (another capitalized word seen with both).
 void NameConflicts(const Vault& vault, const std::vector<LineText>& lines,
-                   const ConflictOptions& options, std::vector<Conflict>* out) {
+                   const ConflictOptions& options, const std::vector<char>* line_focus,
+                   std::vector<Conflict>* out) {
   WordFolder folder;
   std::map<std::string, std::vector<NameMention>> by_spelling;  // folded word -> mentions
   std::map<std::string, std::set<std::string>> context;         // folded word -> co-words
@@ -861,7 +935,14 @@ void NameConflicts(const Vault& vault, const std::vector<LineText>& lines,
       }
     }
   }
+  auto focused = [&](const std::vector<NameMention>& ms) {
+    for (const NameMention& m : ms) {
+      if ((*line_focus)[m.line_index]) return true;
+    }
+    return false;
+  };
   for (const auto& [x, y] : candidates) {
+    if (line_focus != nullptr && !focused(x->second) && !focused(y->second)) continue;
     if (!SpellingVariants(x->first, y->first, options.max_name_edit_distance)) continue;
     // Shared context: another capitalized word seen with both spellings.
     const std::set<std::string>& ca = context[x->first];
@@ -874,7 +955,7 @@ void NameConflicts(const Vault& vault, const std::vector<LineText>& lines,
 
 // An acronym expanded two ways ("Microsoft AI (MAI)" / "Microsoft AI Infrastructure (MAI)").
 void AcronymConflicts(const Vault& vault, const std::vector<LineText>& lines,
-                      std::vector<Conflict>* out) {
+                      const std::vector<char>* line_focus, std::vector<Conflict>* out) {
   std::vector<Acronym> acronyms;
   for (int li = 0; li < static_cast<int>(lines.size()); ++li) {
     for (Acronym& a : AcronymDefinitions(lines[li].text, li)) acronyms.push_back(std::move(a));
@@ -883,6 +964,13 @@ void AcronymConflicts(const Vault& vault, const std::vector<LineText>& lines,
   for (const Acronym& a : acronyms) by_acronym[a.acronym][FoldKey(a.expansion)].push_back(&a);
   for (const auto& [acr, expansions] : by_acronym) {
     if (expansions.size() < 2) continue;
+    if (line_focus != nullptr) {
+      bool focused = false;
+      for (const auto& [key, defs] : expansions) {
+        for (const Acronym* d : defs) focused |= (*line_focus)[d->line_index] != 0;
+      }
+      if (!focused) continue;
+    }
     Conflict c;
     c.type = "acronym";
     size_t most = 0;
@@ -968,19 +1056,41 @@ int TypeRank(const std::string& t) {
 bool IsContradiction(const Conflict& c) { return c.type != "update"; }
 
 absl::StatusOr<std::vector<Conflict>> FindConflicts(const Vault& vault, const ScanResult& scan,
-                                                    const ConflictOptions& options) {
+                                                    const ConflictOptions& options,
+                                                    const LineSet* focus) {
   FactContext ctx{vault, scan, options, {}, {}, {}};
   if (absl::Status s = BuildContext(&ctx); !s.ok()) return s;
   std::vector<Conflict> out;
-  const PairFindings found = FindPairFindings(ctx);
+  std::vector<char> fact_focus, line_focus;
+  const std::vector<LineText> lines = NoteLines(vault);
+  if (focus != nullptr) {
+    auto at = [&](int note, int line) {
+      return static_cast<char>(focus->count({vault.notes[note].path, line}) > 0);
+    };
+    for (size_t i = 0; i < scan.facts.size(); ++i) {
+      fact_focus.push_back(at(scan.facts[i].note, scan.fact(vault, static_cast<int>(i)).line));
+    }
+    for (const LineText& l : lines) line_focus.push_back(at(l.note, l.line));
+  }
+  const PairFindings found = FindPairFindings(ctx, focus ? &fact_focus : nullptr);
   GroupFindings(ctx, found.value, "value", &out);
   GroupFindings(ctx, found.polarity, "polarity", &out);
   LinkFolderConflicts(vault, &out);
   UpdateFindings(ctx, found.update, &out);
-  const std::vector<LineText> lines = NoteLines(vault);
-  NameConflicts(vault, lines, options, &out);
-  AcronymConflicts(vault, lines, &out);
+  NameConflicts(vault, lines, options, focus ? &line_focus : nullptr, &out);
+  AcronymConflicts(vault, lines, focus ? &line_focus : nullptr, &out);
   FrontmatterConflicts(vault, &out);
+  if (focus != nullptr) {
+    auto touches_focus = [&](const Conflict& c) {
+      for (const ConflictFact& f : c.facts) {
+        if (focus->count({f.path, f.line})) return true;
+      }
+      return false;
+    };
+    out.erase(std::remove_if(out.begin(), out.end(),
+                             [&](const Conflict& c) { return !touches_focus(c); }),
+              out.end());
+  }
   std::stable_sort(out.begin(), out.end(), [&](const Conflict& a, const Conflict& b) {
     if (TypeRank(a.type) != TypeRank(b.type)) return TypeRank(a.type) < TypeRank(b.type);
     return std::tie(a.facts[0].path, a.facts[0].line) < std::tie(b.facts[0].path, b.facts[0].line);

@@ -20,6 +20,7 @@
 #ifndef FACTDEDUP_PROVENANCE_CONFLICTS_H_
 #define FACTDEDUP_PROVENANCE_CONFLICTS_H_
 
+#include <set>
 #include <string>
 #include <utility>
 #include <vector>
@@ -77,10 +78,23 @@ struct Conflict {
 // Whether `c` is a contradiction (every type but "update").
 bool IsContradiction(const Conflict& c);
 
+// Locations in a vault: (path relative to the vault root, 1-based line).
+using LineSet = std::set<std::pair<std::string, int>>;
+
 // Finds conflicts and updates over the whole vault; `scan` gives the compared facts and their
 // clusters. Output order is deterministic: by type, then by first location.
+//
+// With a `focus`, returns exactly the conflicts and updates of the unfocused call that have a
+// fact at a focus location, and does only the work they need: candidate pairs are examined
+// for the focus facts and, transitively, for the facts their value and polarity findings link
+// them to (so each group is complete); name and acronym conflicts only for spellings with a
+// mention on a focus line. `scan` must cluster every fact those groups reach as the full scan
+// does (a scan around the focus facts, ScanVaultIndexedAround, clusters the focus facts'
+// duplicate groups exactly; a fact reached only through a finding may miss a same-cluster
+// partner there).
 absl::StatusOr<std::vector<Conflict>> FindConflicts(const Vault& vault, const ScanResult& scan,
-                                                    const ConflictOptions& options = {});
+                                                    const ConflictOptions& options = {},
+                                                    const LineSet* focus = nullptr);
 
 // Versions of a note are grouped with BaseNotePath() (provenance/sources.h).
 

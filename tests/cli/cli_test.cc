@@ -161,6 +161,46 @@ TEST(Cli, CheckAgainstAGitBaseReportsOnlyNewDuplicates) {
   std::system(("rm -rf " + q).c_str());
 }
 
+// With the index, `check --base-dir` computes only around what the change added; it must print
+// what the full computation (--no-index) prints, cold and with the index it then wrote.
+TEST(Cli, CheckAroundTheChangePrintsWhatTheFullCheckPrints) {
+  char tmpl[] = "/tmp/factdedup-change-XXXXXX";
+  const std::string dir = mkdtemp(tmpl);
+  const std::string q = "'" + dir + "'";
+  ASSERT_EQ(std::system(("cp -r " + Vault() + " " + q + "/base && rm -rf " + q +
+                         "/base/.factdedup && cp -r " + q + "/base " + q + "/now")
+                            .c_str()),
+            0);
+  // The change: a new note with a paraphrase of an existing fact and a contradicting statement.
+  std::string first;
+  {
+    std::ifstream in(dir + "/base/Accounts/Microsoft.md");
+    for (std::string line; std::getline(in, line) && first.empty();) {
+      if (line.rfind("- ", 0) == 0) first = line.substr(2);
+    }
+  }
+  ASSERT_FALSE(first.empty());
+  std::ofstream(dir + "/now/Accounts/Change.md")
+      << "## Key Facts\n\n- As noted before, " << first
+      << "\n- Azure API exclusivity for OpenAI was removed from the agreement.\n";
+  const std::string args = "check " + q + "/now --base-dir " + q + "/base --format json";
+  const Result full = RunCli(args + " --no-index");
+  EXPECT_EQ(full.code, 1) << full.out;
+  std::set<std::string> rules;
+  const nlohmann::json j = nlohmann::json::parse(full.out);
+  for (const auto& f : j["findings"]) rules.insert(f["rule"].get<std::string>());
+  EXPECT_TRUE(rules.count("duplicate")) << full.out;
+  EXPECT_TRUE(rules.count("conflict/polarity")) << full.out;
+  const Result cold = RunCli(args);  // no index yet: written by this run
+  EXPECT_EQ(cold.code, full.code);
+  EXPECT_EQ(cold.out, full.out);
+  EXPECT_EQ(std::system(("test -f " + q + "/now/.factdedup/index.bin").c_str()), 0);
+  const Result warm = RunCli(args);
+  EXPECT_EQ(warm.code, full.code);
+  EXPECT_EQ(warm.out, full.out);
+  std::system(("rm -rf " + q).c_str());
+}
+
 TEST(Cli, ScanJsonHasConflictsAndUpdates) {
   Result r = RunCli("scan " + Vault() + " --json");
   ASSERT_EQ(r.code, 0);

@@ -1,8 +1,11 @@
 // ChangeDuplicateFindings (duplicates computed around the facts a change added) against the
 // full computation (ScanVault of both versions, then DuplicateFindings), on copies of the
 // sample vaults with one change each: a paraphrase added, an exact copy added, a conflicting
-// value added, a fact removed, a note added, a note deleted. Findings must be equal: rule,
-// cluster, path, line, message and related facts.
+// value added, a fact restated with one digit changed, two contradicting facts added, a fact
+// removed, a note added, a note deleted. Conflict findings of the change, focused (FindConflicts
+// with AddedLocations as the focus, over the full scan and over the scan around the added facts),
+// must equal the unfocused ones filtered by the same rule. Findings must be equal: rule, cluster,
+// path, line, message and related facts.
 #include <filesystem>
 #include <fstream>
 #include <functional>
@@ -14,6 +17,7 @@
 #include "absl/strings/str_split.h"
 #include "gtest/gtest.h"
 #include "provenance/check.h"
+#include "provenance/conflicts.h"
 #include "provenance/io.h"
 #include "tests/provenance/test_util.h"
 
@@ -50,11 +54,23 @@ std::vector<std::string> FullFindings(const Vault& now, const Vault& base) {
   return Show(DuplicateFindings(now, *a, &base, &*b, {}));
 }
 
-std::vector<std::string> ChangeFindings(const Vault& now, const Vault& base) {
+std::vector<std::string> ChangeFindings(const Vault& now, const Vault& base,
+                                        ScanResult* around = nullptr) {
   absl::StatusOr<std::vector<Finding>> f =
-      ChangeDuplicateFindings(now, base, dedup::DedupOptions{}, {}, {});
+      ChangeDuplicateFindings(now, base, dedup::DedupOptions{}, {}, {}, around);
   EXPECT_TRUE(f.ok()) << f.status();
   return f.ok() ? Show(*f) : std::vector<std::string>{};
+}
+
+// Conflict findings of the change: conflicts over `scan`, focused on the added locations or
+// not, filtered by the rule.
+std::vector<std::string> ConflictChangeFindings(const Vault& now, const Vault& base,
+                                                const ScanResult& scan, bool focused) {
+  const LineSet added = AddedLocations(now, base);
+  absl::StatusOr<std::vector<Conflict>> c =
+      FindConflicts(now, scan, {}, focused ? &added : nullptr);
+  EXPECT_TRUE(c.ok()) << c.status();
+  return c.ok() ? Show(ConflictFindings(*c, &added, {})) : std::vector<std::string>{};
 }
 
 // Line-level edits of a vault copy.
@@ -119,6 +135,7 @@ struct Change {
   std::string name;
   bool adds_findings;  // the full check must find something (the case is not vacuous)
   std::function<void(const VaultCopy&, const Picks&)> apply;
+  bool adds_conflicts = false;  // the full check must find a conflict
 };
 
 std::vector<Change> Changes() {
@@ -141,6 +158,23 @@ std::vector<Change> Changes() {
          }
          v.InsertAfter(p.dated.path, p.dated.line, absl::StrCat("- ", t));
        }},
+      {"the same statement with its last digit changed (a conflict with an existing fact)", false,
+       [](const VaultCopy& v, const Picks& p) {
+         std::string t = p.dated.display;
+         const size_t d = t.find_last_of("0123456789");
+         if (d == std::string::npos) return;
+         t[d] = t[d] == '9' ? '8' : static_cast<char>(t[d] + 1);
+         v.InsertAfter(p.dated.path, p.dated.line, absl::StrCat("- ", t));
+       }},
+      {"two contradicting dates added in two notes", false,
+       [](const VaultCopy& v, const Picks& p) {
+         v.InsertAfter(p.clustered.path, p.clustered.line,
+                       "- Northwind go-live for the Tailspin migration is planned for March 2027.");
+         v.InsertAfter(p.other_clustered.path, p.other_clustered.line,
+                       "- Northwind go-live for the Tailspin migration is planned for September "
+                       "2028.");
+       },
+       /*adds_conflicts=*/true},
       {"fact removed", false,
        [](const VaultCopy& v, const Picks& p) { v.Remove(p.clustered.path, p.clustered.line); }},
       {"note added", true,
@@ -165,8 +199,21 @@ void ExpectEqualForEveryChange(const std::string& source, const std::string& tag
     change.apply(copy, picks);
     const Vault now = LoadOrDie(copy.root());
     const std::vector<std::string> full = FullFindings(now, base);
-    if (change.adds_findings) EXPECT_FALSE(full.empty()) << tag << ": " << change.name;
-    EXPECT_EQ(ChangeFindings(now, base), full) << tag << ": " << change.name;
+    if (change.adds_findings) {
+      EXPECT_FALSE(full.empty()) << tag << ": " << change.name;
+    }
+    ScanResult around;
+    EXPECT_EQ(ChangeFindings(now, base, &around), full) << tag << ": " << change.name;
+    // Conflicts: focused on the added locations, over the full scan and over the scan around
+    // the added facts (what `check` uses), equal to all conflicts filtered by the rule.
+    absl::StatusOr<ScanResult> scan = ScanVault(now, dedup::DedupOptions{});
+    ASSERT_TRUE(scan.ok());
+    const std::vector<std::string> all = ConflictChangeFindings(now, base, *scan, false);
+    if (change.adds_conflicts) {
+      EXPECT_FALSE(all.empty()) << tag << ": " << change.name;
+    }
+    EXPECT_EQ(ConflictChangeFindings(now, base, *scan, true), all) << tag << ": " << change.name;
+    EXPECT_EQ(ConflictChangeFindings(now, base, around, true), all) << tag << ": " << change.name;
   }
 }
 

@@ -135,30 +135,45 @@ TEST(ConflictFindings, OneFindingPerContradictionWithEveryFactLocated) {
   EXPECT_THAT(ConflictFindings(Conflicts(u), nullptr, {}), IsEmpty());
 }
 
-TEST(ConflictFindings, WithABaseOnlyNewDisagreementsKeyedByTextNotLines) {
+TEST(ConflictFindings, WithABaseOnlyConflictsWithAnAddedFact) {
   const std::string a = "## Key Facts\n- Azure API exclusivity for OpenAI continues.\n";
   const std::string b = "## Key Facts\n- OpenAI's Azure exclusivity ended.\n";
   Loaded base = LoadMem(a, b);
-  ConflictBaseline base_conflicts = MakeConflictBaseline(base.vault, Conflicts(base));
-  ASSERT_EQ(base_conflicts.conflicts.size(), 1u);
-  // The same disagreement on other lines (and other whitespace/case) is not new.
+  ASSERT_EQ(Conflicts(base).size(), 1u);
+  // The same disagreement on other lines (and other spacing) adds no fact: not a finding.
   Loaded moved = LoadMem(
       "## Key Facts\n- Unrelated fact about Contoso.\n\n- Azure API "
       "exclusivity for  OpenAI continues.\n",
-      "## Notes\n\n- openAI's Azure exclusivity ended.\n");
-  EXPECT_THAT(ConflictFindings(Conflicts(moved), &base_conflicts, {}), IsEmpty());
-  // A third statement that disagrees is new, reported on the new pair.
-  Loaded added = LoadMem(a, b + "- Azure API exclusivity for OpenAI was removed.\n");
-  std::vector<Finding> f = ConflictFindings(Conflicts(added), &base_conflicts, {});
-  ASSERT_EQ(f.size(), 1u);
-  EXPECT_EQ(f[0].where.path, "b.md");  // on the fact the change added
-  EXPECT_EQ(f[0].where.line, 3);
-  // A base without the conflict: it is new, reported on the fact the base lacked.
-  Loaded clean = LoadMem(a, "## Key Facts\n- Contoso signed.\n");
-  ConflictBaseline none = MakeConflictBaseline(clean.vault, Conflicts(clean));
-  f = ConflictFindings(Conflicts(base), &none, {});
+      "## Notes\n\n- OpenAI's Azure exclusivity ended.\n");
+  LineSet added = AddedLocations(moved.vault, base.vault);
+  EXPECT_EQ(added, (LineSet{{"a.md", 2}, {"b.md", 1}}));  // the unrelated fact, the heading
+  EXPECT_THAT(ConflictFindings(Conflicts(moved), &added, {}), IsEmpty());
+  // A third statement that disagrees is added: reported on it.
+  Loaded third = LoadMem(a, b + "- Azure API exclusivity for OpenAI was removed.\n");
+  added = AddedLocations(third.vault, base.vault);
+  std::vector<Finding> f = ConflictFindings(Conflicts(third), &added, {});
   ASSERT_EQ(f.size(), 1u);
   EXPECT_EQ(f[0].where.path, "b.md");
+  EXPECT_EQ(f[0].where.line, 3);
+  // A base without the other side: reported on the fact the base lacked.
+  Loaded clean = LoadMem(a, "## Key Facts\n- Contoso signed.\n");
+  added = AddedLocations(base.vault, clean.vault);
+  f = ConflictFindings(Conflicts(base), &added, {});
+  ASSERT_EQ(f.size(), 1u);
+  EXPECT_EQ(f[0].where.path, "b.md");
+  // A fact rewritten (here only in case) is an added fact: the conflict is reported again.
+  Loaded recased = LoadMem(a, "## Key Facts\n- openAI's Azure exclusivity ended.\n");
+  added = AddedLocations(recased.vault, base.vault);
+  EXPECT_EQ(ConflictFindings(Conflicts(recased), &added, {}).size(), 1u);
+}
+
+TEST(AddedLocations, NonFactLinesCountWhenTheBaseNoteHasFewerCopies) {
+  Loaded base =
+      LoadMem("---\nstatus: active\n---\nIntro.\n## Key Facts\n- One.\n", "## Key Facts\n- Two.\n");
+  Loaded now = LoadMem("---\nstatus: closed\n---\nIntro.\nIntro.\n## Key Facts\n- One.\n",
+                       "Fresh paragraph.\n## Key Facts\n- Two.\n");
+  EXPECT_EQ(AddedLocations(now.vault, base.vault),
+            (LineSet{{"a.md", 2}, {"a.md", 5}, {"b.md", 1}}));
 }
 
 TEST(ConflictFindings, AllowListTakesConflictIds) {
