@@ -567,6 +567,12 @@ absl::StatusOr<Slots> ExtractSlots(const dedup::Normalizer& n, absl::string_view
   for (const char* q : {"about", "around", "approximately", "roughly", "~"}) {
     if (HasWordCI(text, q) && s.qualifier == Qualifier::kNone) s.qualifier = Qualifier::kAbout;
   }
+  // The body's content tokens, computed at most once.
+  std::optional<absl::StatusOr<std::vector<std::string>>> body_content;
+  auto BodyContent = [&]() -> absl::StatusOr<std::vector<std::string>> {
+    if (!body_content) body_content = ContentTokens(n, text.substr(body));
+    return *body_content;
+  };
   // Clauses and their polarity.
   // Clauses: split at ';', ': ' and parentheses ("loosens constraints (via removal of X)"
   // states the removal of X, not of the constraints).
@@ -597,7 +603,9 @@ absl::StatusOr<Slots> ExtractSlots(const dedup::Normalizer& n, absl::string_view
           }
         }
       }
-      absl::StatusOr<std::vector<std::string>> toks = ContentTokens(n, cl.text);
+      // A fact of one clause (most of them) has the body's own tokens: normalize it once.
+      absl::StatusOr<std::vector<std::string>> toks =
+          cl.text == text.substr(body) ? BodyContent() : ContentTokens(n, cl.text);
       if (!toks.ok()) return toks.status();
       for (const std::string& t : *toks) {
         bool marker = false;
@@ -608,7 +616,7 @@ absl::StatusOr<Slots> ExtractSlots(const dedup::Normalizer& n, absl::string_view
       s.clauses.push_back(std::move(cl));
     }
   }
-  absl::StatusOr<std::vector<std::string>> content = ContentTokens(n, text.substr(body));
+  absl::StatusOr<std::vector<std::string>> content = BodyContent();
   if (!content.ok()) return content.status();
   s.content = *std::move(content);
   return s;
