@@ -7,6 +7,7 @@
 #include "absl/strings/str_format.h"
 #include "absl/strings/string_view.h"
 #include "provenance/check.h"
+#include "provenance/note.h"
 
 #include "provenance/internal/json.h"
 #include "provenance/version.h"
@@ -38,7 +39,7 @@ class Writer {
   explicit Writer(std::ostream& out) : out_(out) {}
 
   void String(absl::string_view s) {
-    if (!IsValidUtf8(s)) {
+    if (!ValidateUtf8(s, nullptr, nullptr)) {
       out_ << nlohmann::json(std::string(s)).dump(-1, ' ', false,
                                                   nlohmann::json::error_handler_t::replace);
       return;
@@ -80,43 +81,6 @@ class Writer {
   std::ostream& out() { return out_; }
 
  private:
-  static bool IsValidUtf8(absl::string_view s) {
-    size_t i = 0;
-    while (i < s.size()) {
-      const auto c = static_cast<unsigned char>(s[i]);
-      size_t n;
-      uint32_t cp;
-      if (c < 0x80) {
-        ++i;
-        continue;
-      } else if ((c & 0xE0) == 0xC0) {
-        n = 1;
-        cp = c & 0x1F;
-      } else if ((c & 0xF0) == 0xE0) {
-        n = 2;
-        cp = c & 0x0F;
-      } else if ((c & 0xF8) == 0xF0) {
-        n = 3;
-        cp = c & 0x07;
-      } else {
-        return false;
-      }
-      if (i + n >= s.size()) return false;  // the sequence runs past the end
-      for (size_t k = 1; k <= n; ++k) {
-        const auto d = static_cast<unsigned char>(s[i + k]);
-        if ((d & 0xC0) != 0x80) return false;
-        cp = (cp << 6) | (d & 0x3F);
-      }
-      // Overlong forms, surrogates and values past U+10FFFF are invalid too.
-      if ((n == 1 && cp < 0x80) || (n == 2 && cp < 0x800) || (n == 3 && cp < 0x10000) ||
-          (cp >= 0xD800 && cp <= 0xDFFF) || cp > 0x10FFFF) {
-        return false;
-      }
-      i += n + 1;
-    }
-    return true;
-  }
-
   std::ostream& out_;
   std::string buf_;
 };
