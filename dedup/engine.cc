@@ -565,7 +565,8 @@ absl::Status SketchAll(absl::Span<const Item> items, const DedupOptions& options
           by_df.erase(std::unique(by_df.begin(), by_df.end()), by_df.end());
           // Prefix filtering: the rarest words holding `rare_word_share` of the fact's
           // weight; a fact sharing more than the rest of its weight with another shares
-          // one of these. Words in no other fact take their place in the prefix but get
+          // one of these (a heuristic once `rare_word_keys` or `rare_word_bucket` cuts the
+          // prefix short). Words in no other fact take their place in the prefix but get
           // no key (nothing to pair with).
           double acc = 0;
           size_t slot = 0;
@@ -986,9 +987,11 @@ absl::StatusOr<DedupResult> Deduplicate(absl::Span<const Item> items, const Dedu
   const size_t rare_keys = sketched.rare_keys;
   std::vector<uint64_t>& rare_words = sketched.rare_words;
 
-  // 3+4. Candidates, verified as they are found: LSH bucket pairs (each once, in its first
-  // shared band), then SimHash pairs LSH did not already give. Only duplicate edges are kept,
-  // so memory never grows with the candidate count.
+  // 3+4. Candidates: LSH bucket pairs, verified as they are found (each once, in its first
+  // shared band; only duplicate edges are kept, so LSH's candidates take no memory), then the
+  // SimHash and rare-word pairs LSH did not already give, collected (sorted, unique) and
+  // verified together: at most n x rare_word_keys x rare_word_bucket pairs (8 bytes each)
+  // plus SimHash's capped buckets.
   auto t0 = std::chrono::steady_clock::now();
   std::mutex edges_mu;
   std::vector<uint64_t> dup_edges;  // PairKey of verified duplicates

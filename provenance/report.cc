@@ -13,6 +13,7 @@
 #include "dedup/hash.h"
 #include "provenance/check.h"
 #include "provenance/internal/json.h"
+#include "provenance/scan_json.h"
 #include "provenance/internal/report_render.h"
 
 namespace factdedup::provenance {
@@ -202,7 +203,7 @@ absl::StatusOr<Report> BuildReport(const Vault& vault, const ScanResult& scan,
   }
   r.pages = BuildPages(vault, scan, plan, options.sources);
   for (const Note& note : vault.notes) r.titles[note.path] = NoteTitle(note);
-  r.scan_json = internal::Dump(internal::ScanJson(vault, scan, conflicts));
+  r.scan_json = FormatScanJson(vault, scan, conflicts);
   r.html_nonce = options.html_nonce;
   if (r.html_nonce.empty()) {
     // Reproducible: the same report gets the same nonce.

@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <sstream>
 
+#include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/string_view.h"
 #include "provenance/check.h"
@@ -67,7 +68,7 @@ class Writer {
     buf_.push_back('"');
     out_.write(buf_.data(), static_cast<std::streamsize>(buf_.size()));
   }
-  void Int(int64_t v) { out_ << v; }
+  void Int(int64_t v) { out_ << absl::StrCat(v); }  // never the stream's locale or flags
   void Double(double v) { out_ << nlohmann::json(v).dump(); }
   // `"key": ` at `depth` (the first member of an object follows its "{\n").
   void Key(int depth, absl::string_view key, bool first) {
@@ -245,12 +246,12 @@ void WriteScanJson(std::ostream& out, const Vault& vault, const ScanResult& scan
   out << ",\n";
   WriteArrayMember(w, "conflicts", contradictions.size(),
                    [&](size_t i) { WriteConflict(w, 2, *contradictions[i]); });
-  out << ",\n  \"facts\": " << scan.facts.size() << ",\n  \"stats\": ";
+  out << ",\n  \"facts\": " << absl::StrCat(scan.facts.size()) << ",\n  \"stats\": ";
   WriteNested(out, internal::StatsJson(scan.dedup.stats), 1);
   out << ",\n";
   WriteArrayMember(w, "updates", updates.size(),
                    [&](size_t i) { WriteConflict(w, 2, *updates[i]); });
-  out << ",\n  \"version\": " << kJsonFormatVersion << "\n}\n";
+  out << ",\n  \"version\": " << absl::StrCat(kJsonFormatVersion) << "\n}\n";
 }
 
 }  // namespace factdedup::provenance

@@ -569,7 +569,7 @@ absl::StatusOr<Slots> ExtractSlots(const dedup::Normalizer& n, absl::string_view
   }
   // The body's content tokens, computed at most once.
   std::optional<absl::StatusOr<std::vector<std::string>>> body_content;
-  auto BodyContent = [&]() -> absl::StatusOr<std::vector<std::string>> {
+  auto BodyContent = [&]() -> const absl::StatusOr<std::vector<std::string>>& {
     if (!body_content) body_content = ContentTokens(n, text.substr(body));
     return *body_content;
   };
@@ -604,8 +604,9 @@ absl::StatusOr<Slots> ExtractSlots(const dedup::Normalizer& n, absl::string_view
         }
       }
       // A fact of one clause (most of them) has the body's own tokens: normalize it once.
-      absl::StatusOr<std::vector<std::string>> toks =
-          cl.text == text.substr(body) ? BodyContent() : ContentTokens(n, cl.text);
+      std::optional<absl::StatusOr<std::vector<std::string>>> own;
+      if (cl.text != text.substr(body)) own = ContentTokens(n, cl.text);
+      const absl::StatusOr<std::vector<std::string>>& toks = own ? *own : BodyContent();
       if (!toks.ok()) return toks.status();
       for (const std::string& t : *toks) {
         bool marker = false;
@@ -616,9 +617,9 @@ absl::StatusOr<Slots> ExtractSlots(const dedup::Normalizer& n, absl::string_view
       s.clauses.push_back(std::move(cl));
     }
   }
-  absl::StatusOr<std::vector<std::string>> content = BodyContent();
+  const absl::StatusOr<std::vector<std::string>>& content = BodyContent();
   if (!content.ok()) return content.status();
-  s.content = *std::move(content);
+  s.content = *content;
   return s;
 }
 
