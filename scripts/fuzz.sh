@@ -2,7 +2,7 @@
 # Builds the libFuzzer targets (CMake preset `fuzz`: clang, ASan+UBSan, build-fuzz/) and runs
 # each for SECONDS (default 20) on a corpus seeded from data/vault, tests/data and fuzz/seeds.
 #
-#   scripts/fuzz.sh                 # CI: 20 s per target
+#   scripts/fuzz.sh                 # 20 s per target (CI runs 15 s each via scripts/test-sanitize.sh)
 #   scripts/fuzz.sh 3600 note_fuzzer   # one target for an hour
 #
 # New inputs accumulate in build-fuzz/corpus/<target>/ (kept between runs). A crash, leak,
