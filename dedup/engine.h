@@ -132,7 +132,7 @@ struct DedupStats {
   // Rare-word probe hits (a fact's key word found in another fact; a pair can count more than
   // once), before LSH's pairs are removed.
   int64_t rare_word_candidates = 0;
-  int64_t candidates = 0;            // union, verified
+  int64_t candidates = 0;  // union, verified
   int64_t duplicate_pairs = 0;
   int64_t oversized_buckets_items = 0;  // items in buckets that were not expanded
   double seconds_normalize = 0, seconds_sketch = 0, seconds_candidates = 0, seconds_verify = 0,

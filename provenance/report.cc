@@ -13,8 +13,8 @@
 #include "dedup/hash.h"
 #include "provenance/check.h"
 #include "provenance/internal/json.h"
-#include "provenance/scan_json.h"
 #include "provenance/internal/report_render.h"
+#include "provenance/scan_json.h"
 
 namespace factdedup::provenance {
 namespace {

@@ -41,8 +41,8 @@ class Writer {
 
   void String(absl::string_view s) {
     if (!ValidateUtf8(s, nullptr, nullptr)) {
-      out_ << nlohmann::json(std::string(s)).dump(-1, ' ', false,
-                                                  nlohmann::json::error_handler_t::replace);
+      out_ << nlohmann::json(std::string(s))
+                  .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
       return;
     }
     buf_.clear();
@@ -50,13 +50,27 @@ class Writer {
     for (char ch : s) {
       const auto c = static_cast<unsigned char>(ch);
       switch (c) {
-        case '"': buf_ += "\\\""; break;
-        case '\\': buf_ += "\\\\"; break;
-        case '\b': buf_ += "\\b"; break;
-        case '\f': buf_ += "\\f"; break;
-        case '\n': buf_ += "\\n"; break;
-        case '\r': buf_ += "\\r"; break;
-        case '\t': buf_ += "\\t"; break;
+        case '"':
+          buf_ += "\\\"";
+          break;
+        case '\\':
+          buf_ += "\\\\";
+          break;
+        case '\b':
+          buf_ += "\\b";
+          break;
+        case '\f':
+          buf_ += "\\f";
+          break;
+        case '\n':
+          buf_ += "\\n";
+          break;
+        case '\r':
+          buf_ += "\\r";
+          break;
+        case '\t':
+          buf_ += "\\t";
+          break;
         default:
           if (c < 0x20) {
             absl::StrAppendFormat(&buf_, "\\u%04x", c);

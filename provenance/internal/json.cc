@@ -59,12 +59,9 @@ nlohmann::json ScanJson(const Vault& vault, const ScanResult& scan,
   for (const Conflict& c : found) {
     (IsContradiction(c) ? conflicts : updates).push_back(ConflictJson(c));
   }
-  return {{"version", kJsonFormatVersion},
-          {"facts", scan.facts.size()},
-          {"clusters", std::move(clusters)},
-          {"conflicts", std::move(conflicts)},
-          {"updates", std::move(updates)},
-          {"stats", StatsJson(scan.dedup.stats)}};
+  return {{"version", kJsonFormatVersion},   {"facts", scan.facts.size()},
+          {"clusters", std::move(clusters)}, {"conflicts", std::move(conflicts)},
+          {"updates", std::move(updates)},   {"stats", StatsJson(scan.dedup.stats)}};
 }
 
 nlohmann::json StatsJson(const dedup::DedupStats& s) {
