@@ -100,6 +100,25 @@ class Writer {
   std::string buf_;
 };
 
+// An array at `depth` (its "[" already placed): "[]" when empty, else one element per line at
+// depth + 1, as dump(2) writes it; `element(i)` writes element i.
+template <typename Element>
+void WriteArray(Writer& w, int depth, size_t count, Element element) {
+  if (count == 0) {
+    w.out() << "[]";
+    return;
+  }
+  w.out() << "[\n";
+  for (size_t i = 0; i < count; ++i) {
+    if (i > 0) w.out() << ",\n";
+    w.Indent(depth + 1);
+    element(i);
+  }
+  w.out() << "\n";
+  w.Indent(depth);
+  w.out() << "]";
+}
+
 // {"line", "path", "text"} (+ the member fields) at `depth`.
 void WriteFact(Writer& w, int depth, const Fact& f, const dedup::Member* m) {
   w.out() << "{\n";
@@ -132,19 +151,9 @@ void WriteCluster(Writer& w, int depth, const Vault& vault, const ScanResult& sc
   w.Key(depth + 1, "id", false);
   w.String(ClusterId(canon));
   w.Key(depth + 1, "members", false);
-  if (c.members.empty()) {
-    w.out() << "[]";
-  } else {
-    w.out() << "[\n";
-    for (size_t i = 0; i < c.members.size(); ++i) {
-      if (i > 0) w.out() << ",\n";
-      w.Indent(depth + 2);
-      WriteFact(w, depth + 2, scan.fact(vault, c.members[i].item), &c.members[i]);
-    }
-    w.out() << "\n";
-    w.Indent(depth + 1);
-    w.out() << "]";
-  }
+  WriteArray(w, depth + 1, c.members.size(), [&](size_t i) {
+    WriteFact(w, depth + 2, scan.fact(vault, c.members[i].item), &c.members[i]);
+  });
   w.Key(depth + 1, "reason", false);
   w.String(c.reason);
   w.out() << "\n";
@@ -156,59 +165,32 @@ void WriteCluster(Writer& w, int depth, const Vault& vault, const ScanResult& sc
 void WriteConflict(Writer& w, int depth, const Conflict& c) {
   w.out() << "{\n";
   w.Key(depth + 1, "facts", true);
-  if (c.facts.empty()) {
-    w.out() << "[]";
-  } else {
-    w.out() << "[\n";
-    for (size_t i = 0; i < c.facts.size(); ++i) {
-      const ConflictFact& f = c.facts[i];
-      if (i > 0) w.out() << ",\n";
-      w.Indent(depth + 2);
-      w.out() << "{\n";
-      bool first = true;
-      if (!f.field.empty()) {
-        w.Key(depth + 3, "field", true);
-        w.String(f.field);
-        first = false;
-      }
-      w.Key(depth + 3, "line", first);
-      w.Int(f.line);
-      w.Key(depth + 3, "path", false);
-      w.String(f.path);
-      w.Key(depth + 3, "text", false);
-      w.String(f.text);
-      w.Key(depth + 3, "value", false);
-      w.String(f.value);
-      w.out() << "\n";
-      w.Indent(depth + 2);
-      w.out() << "}";
+  WriteArray(w, depth + 1, c.facts.size(), [&](size_t i) {
+    const ConflictFact& f = c.facts[i];
+    w.out() << "{\n";
+    bool first = true;
+    if (!f.field.empty()) {
+      w.Key(depth + 3, "field", true);
+      w.String(f.field);
+      first = false;
     }
+    w.Key(depth + 3, "line", first);
+    w.Int(f.line);
+    w.Key(depth + 3, "path", false);
+    w.String(f.path);
+    w.Key(depth + 3, "text", false);
+    w.String(f.text);
+    w.Key(depth + 3, "value", false);
+    w.String(f.value);
     w.out() << "\n";
-    w.Indent(depth + 1);
-    w.out() << "]";
-  }
+    w.Indent(depth + 2);
+    w.out() << "}";
+  });
   w.Key(depth + 1, "pairs", false);
-  if (c.pairs.empty()) {
-    w.out() << "[]";
-  } else {
-    w.out() << "[\n";
-    for (size_t i = 0; i < c.pairs.size(); ++i) {
-      if (i > 0) w.out() << ",\n";
-      w.Indent(depth + 2);
-      w.out() << "[\n";
-      w.Indent(depth + 3);
-      w.Int(c.pairs[i].first);
-      w.out() << ",\n";
-      w.Indent(depth + 3);
-      w.Int(c.pairs[i].second);
-      w.out() << "\n";
-      w.Indent(depth + 2);
-      w.out() << "]";
-    }
-    w.out() << "\n";
-    w.Indent(depth + 1);
-    w.out() << "]";
-  }
+  WriteArray(w, depth + 1, c.pairs.size(), [&](size_t i) {
+    const auto& [a, b] = c.pairs[i];
+    WriteArray(w, depth + 2, 2, [&, a = a, b = b](size_t k) { w.Int(k == 0 ? a : b); });
+  });
   w.Key(depth + 1, "suggestion", false);
   w.String(c.suggestion);
   w.Key(depth + 1, "type", false);
@@ -222,17 +204,7 @@ void WriteConflict(Writer& w, int depth, const Conflict& c) {
 template <typename Element>
 void WriteArrayMember(Writer& w, const char* key, size_t count, Element element) {
   w.out() << "  \"" << key << "\": ";
-  if (count == 0) {
-    w.out() << "[]";
-    return;
-  }
-  w.out() << "[\n";
-  for (size_t i = 0; i < count; ++i) {
-    w.out() << "    ";
-    element(i);
-    w.out() << (i + 1 < count ? ",\n" : "\n");
-  }
-  w.out() << "  ]";
+  WriteArray(w, 1, count, element);
 }
 
 }  // namespace
