@@ -39,6 +39,7 @@ absl::StatusOr<std::vector<provenance::Finding>> IndexedScanner::ChangeDuplicate
 
 void IndexedScanner::Save() {
   if (!enabled_ || !scanned_) return;
+  next_.set_claims(next_claims_.empty() ? previous_.claims() : std::move(next_claims_));
   // A read-only vault works without an index: the error is deliberately dropped.
   (void)provenance::SaveIndex(provenance::DefaultFileSystem(), root_, next_);
 }

@@ -39,6 +39,13 @@ class IndexedScanner {
       const provenance::Vault& vault, const provenance::Vault& base,
       const dedup::DedupOptions& options, const std::vector<std::string>& allowed_ids,
       provenance::ScanResult* now);
+  // Claim summaries for FindConflicts: those of the loaded index (null when disabled), and
+  // where to put this run's (Save() writes them; without a conflict pass it keeps the loaded
+  // ones).
+  const provenance::ClaimCache* previous_claims() const {
+    return enabled_ ? &previous_.claims() : nullptr;
+  }
+  provenance::ClaimCache* next_claims() { return enabled_ ? &next_claims_ : nullptr; }
   // Writes the index of the last Scan(), if enabled and writable. Failures are ignored.
   void Save();
 
@@ -48,6 +55,7 @@ class IndexedScanner {
   std::string root_;
   bool enabled_;
   provenance::FactIndex previous_, next_;
+  provenance::ClaimCache next_claims_;
   bool scanned_ = false;
   provenance::IndexStats stats_;
 };

@@ -91,15 +91,15 @@ int RunScan(const ParsedArgs& args) {
   progress.StageDone("index load", Progress::Since(t_index));
   absl::StatusOr<ScanResult> scan = ScanWithProgress(*vault, options, &scanner, &progress);
   if (!scan.ok()) return Fail(scan.status());
+  auto t0 = std::chrono::steady_clock::now();
+  absl::StatusOr<std::vector<provenance::Conflict>> conflicts = provenance::FindConflicts(
+      *vault, *scan, {}, nullptr, scanner.previous_claims(), scanner.next_claims());
+  if (!conflicts.ok()) return Fail(conflicts.status());
+  progress.StageDone("conflicts", Progress::Since(t0));
   t_index = std::chrono::steady_clock::now();
   scanner.Save();
   progress.StageDone("index save", Progress::Since(t_index),
                      absl::StrCat(scanner.stats().facts_normalized, " facts normalized"));
-  auto t0 = std::chrono::steady_clock::now();
-  absl::StatusOr<std::vector<provenance::Conflict>> conflicts =
-      provenance::FindConflicts(*vault, *scan);
-  if (!conflicts.ok()) return Fail(conflicts.status());
-  progress.StageDone("conflicts", Progress::Since(t0));
   progress.Clear();
   const std::string headline =
       absl::StrFormat("%d facts in %d notes, %d clusters", scan->facts.size(), vault->notes.size(),

@@ -9,6 +9,7 @@
 #include <nlohmann/json.hpp>
 
 #include "absl/container/flat_hash_map.h"
+#include "absl/container/flat_hash_set.h"
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
@@ -119,12 +120,44 @@ std::vector<Finding> DuplicateFindings(const Vault& vault, const ScanResult& sca
   return out;
 }
 
+namespace {
+
+// Per note of `vault`: whether `base` has a note at its path with the same bytes, read with
+// the same fact sections (then the two notes state the same facts and lines).
+std::vector<char> UnchangedNotes(const Vault& vault, const Vault& base) {
+  const VaultOptions& a = vault.config.vault;
+  const VaultOptions& b = base.config.vault;
+  std::vector<char> out(vault.notes.size(), 0);
+  if (a.fact_sections != b.fact_sections || a.skip_sections != b.skip_sections) return out;
+  for (size_t n = 0; n < vault.notes.size(); ++n) {
+    const int at = base.FindNote(vault.notes[n].path);
+    out[n] = at >= 0 && base.notes[at].content == vault.notes[n].content;
+  }
+  return out;
+}
+
+// Copies now minus copies at the base of each fact text, over the notes that differ.
+absl::flat_hash_map<absl::string_view, int> AddedCounts(const Vault& vault, const Vault& base) {
+  const std::vector<char> unchanged = UnchangedNotes(vault, base);
+  std::vector<char> base_unchanged(base.notes.size(), 0);
+  for (size_t n = 0; n < vault.notes.size(); ++n) {
+    if (unchanged[n]) base_unchanged[base.FindNote(vault.notes[n].path)] = 1;
+  }
+  absl::flat_hash_map<absl::string_view, int> count;
+  for (const FactRef& r : DedupFacts(vault)) {
+    if (!unchanged[r.note]) ++count[vault.notes[r.note].facts[r.fact].display];
+  }
+  for (const FactRef& r : DedupFacts(base)) {
+    if (!base_unchanged[r.note]) --count[base.notes[r.note].facts[r.fact].display];
+  }
+  return count;
+}
+
+}  // namespace
+
 std::set<std::string> AddedFactTexts(const Vault& vault, const Vault& base) {
-  absl::flat_hash_map<absl::string_view, int> count;  // copies now minus copies at the base
-  for (const FactRef& r : DedupFacts(vault)) ++count[vault.notes[r.note].facts[r.fact].display];
-  for (const FactRef& r : DedupFacts(base)) --count[base.notes[r.note].facts[r.fact].display];
   std::set<std::string> added;
-  for (const auto& [text, n] : count) {
+  for (const auto& [text, n] : AddedCounts(vault, base)) {
     if (n > 0) added.insert(std::string(text));
   }
   return added;
@@ -143,7 +176,7 @@ absl::StatusOr<std::vector<Finding>> ChangeDuplicateFindings(
   // Every cluster that can give a finding holds an added fact, so it is in `now`. At the base,
   // DuplicateFindings reads the clusters of the texts such findings pair: all of them are in
   // the components of the base's facts with those texts.
-  std::set<std::string> paired;
+  std::set<std::pair<absl::string_view, absl::string_view>> pairs;
   for (const dedup::Cluster& c : now->dedup.clusters) {
     const Fact& canon = now->fact(vault, c.canonical);
     for (const dedup::Member& m : c.members) {
@@ -151,16 +184,22 @@ absl::StatusOr<std::vector<Finding>> ChangeDuplicateFindings(
       if (m.item == c.canonical || (!added.count(f.display) && !added.count(canon.display))) {
         continue;
       }
-      paired.insert(f.display);
-      paired.insert(canon.display);
+      pairs.insert({f.display, canon.display});
     }
   }
+  // Only a pair whose two texts are both at the base can have been clustered there.
   ScanResult then;
   then.facts = DedupFacts(base);
-  bool base_has = false;
-  for (const FactRef& r : then.facts)
-    base_has |= paired.count(base.notes[r.note].facts[r.fact].display) > 0;
-  if (base_has) {
+  absl::flat_hash_set<absl::string_view> at_base;
+  for (const FactRef& r : then.facts) at_base.insert(base.notes[r.note].facts[r.fact].display);
+  std::set<std::string> paired;
+  for (const auto& [a, b] : pairs) {
+    if (at_base.contains(a) && at_base.contains(b)) {
+      paired.insert(std::string(a));
+      paired.insert(std::string(b));
+    }
+  }
+  if (!paired.empty()) {
     absl::StatusOr<ScanResult> s =
         ScanVaultIndexedAround(base, options, previous, nullptr, &stats,
                                [&](const Fact& f) { return paired.count(f.display) > 0; });
@@ -174,12 +213,20 @@ absl::StatusOr<std::vector<Finding>> ChangeDuplicateFindings(
 
 LineSet AddedLocations(const Vault& vault, const Vault& base) {
   LineSet out;
-  const std::set<std::string> added = AddedFactTexts(vault, base);
-  for (const FactRef& r : DedupFacts(vault)) {
-    const Fact& f = vault.notes[r.note].facts[r.fact];
-    if (added.count(f.display)) out.insert({vault.notes[r.note].path, f.line});
+  absl::flat_hash_set<absl::string_view> added;
+  for (const auto& [text, n] : AddedCounts(vault, base)) {
+    if (n > 0) added.insert(text);
   }
-  for (const Note& note : vault.notes) {
+  if (!added.empty()) {
+    for (const FactRef& r : DedupFacts(vault)) {
+      const Fact& f = vault.notes[r.note].facts[r.fact];
+      if (added.contains(f.display)) out.insert({vault.notes[r.note].path, f.line});
+    }
+  }
+  const std::vector<char> unchanged = UnchangedNotes(vault, base);
+  for (size_t n = 0; n < vault.notes.size(); ++n) {
+    if (unchanged[n]) continue;  // every line is at the base
+    const Note& note = vault.notes[n];
     std::set<int> fact_lines;
     for (const Fact& f : note.facts) fact_lines.insert(f.line);
     std::map<absl::string_view, int> at_base;  // copies of each line in the base's note

@@ -22,6 +22,7 @@
 #include <utility>
 
 #include "absl/container/flat_hash_map.h"
+#include "absl/container/node_hash_map.h"
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
@@ -29,6 +30,7 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
+#include "dedup/hash.h"
 #include "dedup/normalize.h"
 #include "provenance/internal/claim_slots.h"
 #include "provenance/sources.h"
@@ -190,9 +192,9 @@ int EditDistance(absl::string_view a, absl::string_view b) {
 }
 
 struct NameMention {
-  int line_index = 0;  // into the LineText vector
-  std::string word;    // as written
-  std::string full;    // the capitalized run containing it, as written
+  int line_index = 0;      // into the LineText vector
+  absl::string_view word;  // as written (in the line's text)
+  absl::string_view full;  // the capitalized run containing it, as written
 };
 
 // Capitalized words (at least one lowercase letter after the first) and their runs.
@@ -220,10 +222,11 @@ std::vector<NameMention> NameMentions(const std::string& text, int line_index) {
            text[w[j - 1].end] == ' ') {
       ++j;
     }
-    std::string full = text.substr(w[i].begin, w[j - 1].end - w[i].begin);
+    const absl::string_view full =
+        absl::string_view(text).substr(w[i].begin, w[j - 1].end - w[i].begin);
     for (size_t k = i; k < j; ++k) {
       if (MonthOf(w[k].text) || IsMonthOrDayWord(absl::AsciiStrToLower(w[k].text))) continue;
-      out.push_back({line_index, std::string(w[k].text), full});
+      out.push_back({line_index, w[k].text, full});
     }
     i = j;
   }
@@ -319,48 +322,113 @@ void ParallelChunks(int n, Fn fn) {
   for (std::thread& t : pool) t.join();
 }
 
-// What the fact-level stages share: the facts' slots and clusters.
+// What the fact-level stages share: the facts' claims and clusters.
+//
+// A full pass extracts every fact's slots up front (in parallel). A focused pass reads each
+// fact's ClaimSummary from the previous run's cache when it can and extracts slots only when
+// it first examines a pair of the fact (SlotsOf; single-threaded there).
 struct FactContext {
   const Vault& vault;
   const ScanResult& scan;
   const ConflictOptions& options;
   std::vector<int> note_day;  // per note, yyyymmdd or 0
-  std::vector<Slots> slots;   // per compared fact
   std::vector<int> cluster_of;
+  std::vector<uint64_t> key;                                // per compared fact: ClaimKey
+  std::vector<std::shared_ptr<const ClaimSummary>> claim;   // per compared fact
+  mutable std::vector<Slots> slots;                         // per compared fact, when extracted
+  mutable std::vector<char> has_slots;
+
+  int size() const { return static_cast<int>(claim.size()); }
+  const ClaimSummary& Claim(int i) const { return *claim[i]; }
+  // The fact's slots, extracted on first use. A fact too long to be a claim has none.
+  const Slots& SlotsOf(int i) const {
+    if (!has_slots[i]) {
+      has_slots[i] = 1;
+      const Fact& f = scan.fact(vault, i);
+      if (f.display.size() <= kMaxClaimBytes) {
+        static const dedup::Normalizer* normalizer = new dedup::Normalizer();
+        absl::StatusOr<Slots> s = ExtractSlots(*normalizer, f.display, note_day[scan.facts[i].note]);
+        if (s.ok()) slots[i] = *std::move(s);  // it was extracted once before without error
+      }
+    }
+    return slots[i];
+  }
 
   ConflictFact Entry(int item, const std::string& value) const {
     const Fact& f = scan.fact(vault, item);
     return ConflictFact{f.path, f.line, f.display, value, ""};
   }
+
+  // A "fact" longer than this is a pasted blob, not one claim: it keeps no slots, so it takes
+  // part in no conflict (it is still deduplicated), and a hostile 16 MB line costs no more
+  // here than a short one.
+  static constexpr size_t kMaxClaimBytes = 64 * 1024;
 };
 
-constexpr size_t kMaxClaimBytes = 64 * 1024;
+std::shared_ptr<const ClaimSummary> Summarize(const Slots& s) {
+  auto c = std::make_shared<ClaimSummary>();
+  c->content = s.content;
+  c->names = s.names;
+  c->dates = !s.dates.empty();
+  c->amounts = !s.amounts.empty();
+  for (const Clause& cl : s.clauses) c->polar |= cl.polarity != Polarity::kNone;
+  return c;
+}
 
-absl::Status BuildContext(FactContext* ctx) {
-  dedup::Normalizer normalizer;
+// Fills `ctx`. Full pass (`focus` null): every fact's slots. Focused: summaries from
+// `previous` where it has them, slots for the others and for the focus facts.
+absl::Status BuildContext(FactContext* ctx, const std::vector<char>* focus,
+                          const ClaimCache* previous, ClaimCache* next) {
   const Vault& vault = ctx->vault;
   const int n = static_cast<int>(ctx->scan.facts.size());
   ctx->note_day.resize(vault.notes.size());
   for (size_t i = 0; i < vault.notes.size(); ++i) ctx->note_day[i] = NoteDay(vault.notes[i]);
+  ctx->key.resize(n);
+  ctx->claim.resize(n);
   ctx->slots.resize(n);
-  std::vector<absl::Status> errors(n);
-  ParallelChunks(n, [&](int b, int e) {
-    for (int i = b; i < e; ++i) {
-      // A "fact" longer than this is a pasted blob, not one claim: it keeps no slots, so it
-      // takes part in no conflict (it is still deduplicated), and a hostile 16 MB line costs
-      // no more here than a short one.
-      if (ctx->scan.fact(vault, i).display.size() > kMaxClaimBytes) continue;
+  ctx->has_slots.assign(n, 0);
+  static const std::shared_ptr<const ClaimSummary> kNone = std::make_shared<ClaimSummary>();
+  std::vector<int> extract;
+  for (int i = 0; i < n; ++i) {
+    const Fact& f = ctx->scan.fact(vault, i);
+    if (f.display.size() > FactContext::kMaxClaimBytes) {
+      ctx->claim[i] = kNone;
+      ctx->has_slots[i] = 1;  // none
+      continue;
+    }
+    ctx->key[i] = ClaimKey(f.display, ctx->note_day[ctx->scan.facts[i].note]);
+    if (focus != nullptr && previous != nullptr && !(*focus)[i]) {
+      auto it = previous->find(ctx->key[i]);
+      if (it != previous->end()) {
+        ctx->claim[i] = it->second;
+        continue;
+      }
+    }
+    extract.push_back(i);
+  }
+  std::vector<absl::Status> errors(extract.size());
+  dedup::Normalizer normalizer;
+  ParallelChunks(static_cast<int>(extract.size()), [&](int b, int e) {
+    for (int k = b; k < e; ++k) {
+      const int i = extract[k];
       absl::StatusOr<Slots> s = ExtractSlots(normalizer, ctx->scan.fact(vault, i).display,
                                              ctx->note_day[ctx->scan.facts[i].note]);
       if (!s.ok()) {
-        errors[i] = s.status();
+        errors[k] = s.status();
         continue;
       }
       ctx->slots[i] = *std::move(s);
+      ctx->has_slots[i] = 1;
+      ctx->claim[i] = Summarize(ctx->slots[i]);
     }
   });
   for (const absl::Status& s : errors) {
     if (!s.ok()) return s;
+  }
+  if (next != nullptr) {
+    for (int i = 0; i < n; ++i) {
+      if (ctx->claim[i] != kNone) next->emplace(ctx->key[i], ctx->claim[i]);
+    }
   }
   ctx->cluster_of.assign(n, -1);
   const std::vector<dedup::Cluster>& clusters = ctx->scan.dedup.clusters;
@@ -381,7 +449,7 @@ void CandidatesOf(const FactContext& ctx,
                   std::vector<int>* scratch, std::vector<std::pair<int, int>>* out) {
   scratch->clear();
   out->clear();
-  for (const std::string& t : ctx.slots[a].content) {
+  for (const std::string& t : ctx.Claim(a).content) {
     auto it = postings.find(t);
     if (it == postings.end() || static_cast<int>(it->second.size()) > ctx.options.max_postings) {
       continue;
@@ -441,7 +509,7 @@ void PartnersOf(const FactContext& ctx,
   // Earlier partners: the same rule read from the other side (content tokens are distinct,
   // so the count of shared tokens is symmetric).
   absl::flat_hash_map<int, int> earlier;
-  for (const std::string& t : ctx.slots[v].content) {
+  for (const std::string& t : ctx.Claim(v).content) {
     auto it = postings.find(t);
     if (it == postings.end() || static_cast<int>(it->second.size()) > ctx.options.max_postings) {
       continue;
@@ -468,7 +536,7 @@ PairFindings FocusedPairFindings(const FactContext& ctx,
                                  const absl::flat_hash_map<std::string, std::vector<int>>& postings,
                                  const std::vector<std::vector<int>>& cluster_members,
                                  const std::vector<char>& focus, Examine& examine) {
-  const int n = static_cast<int>(ctx.slots.size());
+  const int n = ctx.size();
   std::vector<char> reached(focus.begin(), focus.end());
   reached.resize(n, 0);
   std::vector<int> queue;
@@ -501,11 +569,11 @@ PairFindings FocusedPairFindings(const FactContext& ctx,
 
 PairFindings FindPairFindings(const FactContext& ctx, const std::vector<char>* focus) {
   PairFindings all;
-  const int n = static_cast<int>(ctx.slots.size());
+  const int n = ctx.size();
   const ConflictOptions& options = ctx.options;
   absl::flat_hash_map<std::string, std::vector<int>> postings;
   for (int i = 0; i < n; ++i) {
-    for (const std::string& t : ctx.slots[i].content) postings[t].push_back(i);
+    for (const std::string& t : ctx.Claim(i).content) postings[t].push_back(i);
   }
   auto weight = [&](const std::string& t) {
     auto it = postings.find(t);
@@ -514,7 +582,7 @@ PairFindings FindPairFindings(const FactContext& ctx, const std::vector<char>* f
   };
   absl::flat_hash_map<std::string, int> name_df;
   for (int i = 0; i < n; ++i) {
-    for (const std::string& t : ctx.slots[i].names) ++name_df[t];
+    for (const std::string& t : ctx.Claim(i).names) ++name_df[t];
   }
   const int max_name_df = std::max(2, static_cast<int>(options.max_name_share * n));
   // Whether a and b share a name that is not the vault's background ("Microsoft").
@@ -537,23 +605,33 @@ PairFindings FindPairFindings(const FactContext& ctx, const std::vector<char>* f
   };
   absl::flat_hash_map<std::string_view, int> token_id;
   for (const auto& [t, list] : postings) token_id.emplace(t, static_cast<int>(token_id.size()));
+  // A full pass computes every fact's; a focused one those it reads (single-threaded there).
   std::vector<Content> content(n);
-  ParallelChunks(n, [&](int first, int last) {
-    for (int i = first; i < last; ++i) {
-      Content& c = content[i];
-      for (const std::string& t : ctx.slots[i].content) {
-        c.ids.push_back(token_id.at(t));
-        c.weights.push_back(weight(t));
-        c.total += c.weights.back();
-      }
-      c.sorted = c.ids;
-      std::sort(c.sorted.begin(), c.sorted.end());
+  std::vector<char> has_content(n, 0);
+  auto fill_content = [&](int i) {
+    Content& c = content[i];
+    for (const std::string& t : ctx.Claim(i).content) {
+      c.ids.push_back(token_id.at(t));
+      c.weights.push_back(weight(t));
+      c.total += c.weights.back();
     }
-  });
+    c.sorted = c.ids;
+    std::sort(c.sorted.begin(), c.sorted.end());
+    has_content[i] = 1;
+  };
+  if (focus == nullptr) {
+    ParallelChunks(n, [&](int first, int last) {
+      for (int i = first; i < last; ++i) fill_content(i);
+    });
+  }
+  auto content_of = [&](int i) -> const Content& {
+    if (!has_content[i]) fill_content(i);
+    return content[i];
+  };
   // IDF-weighted share of the smaller fact's content found in the other.
   auto subject_overlap = [&](int a, int b) {
-    const Content& ca = content[a];
-    const Content& cb = content[b];
+    const Content& ca = content_of(a);
+    const Content& cb = content_of(b);
     double ws = 0;
     for (size_t k = 0; k < ca.ids.size(); ++k) {
       if (std::binary_search(cb.sorted.begin(), cb.sorted.end(), ca.ids[k])) ws += ca.weights[k];
@@ -568,17 +646,15 @@ PairFindings FindPairFindings(const FactContext& ctx, const std::vector<char>* f
   };
   std::vector<Can> can(n);
   for (int i = 0; i < n; ++i) {
-    const Slots& s = ctx.slots[i];
-    can[i].dates = !s.dates.empty();
-    can[i].amounts = !s.amounts.empty();
-    for (const Clause& c : s.clauses) can[i].polar |= c.polarity != Polarity::kNone;
+    const ClaimSummary& c = ctx.Claim(i);
+    can[i] = {c.dates, c.amounts, c.polar};
   }
   // One candidate pair (a < b sharing `count` content tokens) into `found`.
   auto examine = [&](int a, int b, int count, PairFindings& found) {
     const bool may_value = (can[a].dates && can[b].dates) || (can[a].amounts && can[b].amounts);
     if (!may_value && !can[a].polar && !can[b].polar) return;
-    const Slots& sa = ctx.slots[a];
-    const Slots& sb = ctx.slots[b];
+    const Slots& sa = ctx.SlotsOf(a);
+    const Slots& sb = ctx.SlotsOf(b);
     if (sa.clean == sb.clean) return;
     const double overlap = count >= options.min_shared_tokens ? subject_overlap(a, b) : 0.0;
     // The same claim: one cluster, or as alike as one apart from the values (the dedup
@@ -663,7 +739,7 @@ std::string GroupSuggestion(const FactContext& ctx, const std::string& type,
                             const std::vector<int>& items, std::map<int, std::string>& value) {
   int best = -1, best_day = 0, ties = 0;
   for (int item : items) {
-    int d = ctx.slots[item].fact_day;
+    int d = ctx.SlotsOf(item).fact_day;
     if (d > best_day) {
       best = item, best_day = d, ties = 0;
     } else if (d == best_day) {
@@ -678,13 +754,13 @@ std::string GroupSuggestion(const FactContext& ctx, const std::string& type,
   if (type != "value") return "";
   auto width = [&](int item) {
     int w = 1 << 30;
-    for (const DateHit& h : ctx.slots[item].dates) w = std::min(w, h.iv.hi - h.iv.lo);
+    for (const DateHit& h : ctx.SlotsOf(item).dates) w = std::min(w, h.iv.hi - h.iv.lo);
     return w;
   };
   std::map<std::string, std::vector<int>> by_years;
   for (int item : items) {
     std::set<int> years;
-    for (const DateHit& h : ctx.slots[item].dates) years.insert(h.iv.lo / 12);
+    for (const DateHit& h : ctx.SlotsOf(item).dates) years.insert(h.iv.lo / 12);
     by_years[absl::StrJoin(years, ",")].push_back(item);
   }
   const std::vector<int>* major = nullptr;
@@ -696,7 +772,7 @@ std::string GroupSuggestion(const FactContext& ctx, const std::string& type,
       unique = false;
     }
   }
-  const bool dated = major && !ctx.slots[(*major)[0]].dates.empty();
+  const bool dated = major && !ctx.SlotsOf((*major)[0]).dates.empty();
   const std::vector<int>& pool = dated && unique ? *major : items;
   int narrow = -1, narrow_w = 1 << 30, narrow_ties = 0;
   for (int item : pool) {
@@ -723,7 +799,7 @@ std::string GroupSuggestion(const FactContext& ctx, const std::string& type,
 // of its first finding.
 void GroupFindings(const FactContext& ctx, const std::vector<PairFinding>& pairs,
                    const std::string& type, std::vector<Conflict>* out) {
-  Dsu dsu(static_cast<int>(ctx.slots.size()));
+  Dsu dsu(ctx.size());
   std::map<int, std::string> value;
   for (const PairFinding& p : pairs) {
     dsu.Union(p.a, p.b);
@@ -795,7 +871,10 @@ void LinkFolderConflicts(const Vault& vault, std::vector<Conflict>* out) {
 // of the superseded date (`update_pairs`) when there are any.
 void UpdateFindings(const FactContext& ctx, const std::vector<PairFinding>& update_pairs,
                     std::vector<Conflict>* out) {
-  for (int i = 0; i < static_cast<int>(ctx.slots.size()); ++i) {
+  // A focused pass reads the updates of the facts it extracted: every focus fact and every
+  // fact of an examined pair, which holds every update that can touch the focus.
+  for (int i = 0; i < ctx.size(); ++i) {
+    if (!ctx.has_slots[i]) continue;
     for (const Update& u : ctx.slots[i].updates) {
       if (u.dates.empty()) continue;
       Conflict c;
@@ -805,7 +884,7 @@ void UpdateFindings(const FactContext& ctx, const std::vector<PairFinding>& upda
         if (p.a != i) continue;
         bool superseded = false;
         for (const internal::Interval& iv : u.dates) {
-          for (const DateHit& h : ctx.slots[p.b].dates) superseded |= internal::Overlap(iv, h.iv);
+          for (const DateHit& h : ctx.SlotsOf(p.b).dates) superseded |= internal::Overlap(iv, h.iv);
         }
         if (superseded) c.facts.push_back(ctx.Entry(p.b, p.vb));
       }
@@ -822,13 +901,14 @@ void UpdateFindings(const FactContext& ctx, const std::vector<PairFinding>& upda
 class WordFolder {
  public:
   WordFolder() : normalizer_(Options()) {}
-  const std::string& Fold(const std::string& w) {
+  // The folded word; the reference stays valid as long as the folder.
+  const std::string& Fold(absl::string_view w) {
     auto it = cache_.find(w);
     if (it != cache_.end()) return it->second;
     std::string f = absl::AsciiStrToLower(w);
     absl::StatusOr<dedup::NormalizedText> t = normalizer_.Normalize(w);
     if (t.ok() && t->all_tokens.size() == 1) f = t->all_tokens[0].text;
-    return cache_[w] = f;
+    return cache_.emplace(std::string(w), std::move(f)).first->second;
   }
 
  private:
@@ -840,7 +920,7 @@ class WordFolder {
     return o;
   }
   dedup::Normalizer normalizer_;
-  absl::flat_hash_map<std::string, std::string> cache_;
+  absl::node_hash_map<std::string, std::string> cache_;  // node: Fold's references are stable
 };
 
 // Whether two folded spellings are one name written two ways: same first letter (or both
@@ -871,10 +951,10 @@ Conflict NameConflict(const Vault& vault, const std::vector<LineText>& lines,
     for (const NameMention& m : *ms) {
       if (seen.insert(m.line_index).second) {
         const LineText& lt = lines[m.line_index];
-        c.facts.push_back({vault.notes[lt.note].path, lt.line, lt.text, m.full, ""});
+        c.facts.push_back({vault.notes[lt.note].path, lt.line, lt.text, std::string(m.full), ""});
       }
       ++count[side];
-      if (m.full.size() > full[side].size()) full[side] = m.full;
+      if (m.full.size() > full[side].size()) full[side] = std::string(m.full);
     }
     ++side;
   }
@@ -904,52 +984,80 @@ void NameConflicts(const Vault& vault, const std::vector<LineText>& lines,
                    const ConflictOptions& options, const std::vector<char>* line_focus,
                    std::vector<Conflict>* out) {
   WordFolder folder;
-  std::map<std::string, std::vector<NameMention>> by_spelling;  // folded word -> mentions
-  std::map<std::string, std::set<std::string>> context;         // folded word -> co-words
+  // Spellings (folded words) by id, first seen first; each one's mentions in line order; and
+  // the distinct spellings of each line.
+  absl::flat_hash_map<absl::string_view, int> spelling_id;  // keys: the folder's strings
+  std::vector<const std::string*> spelling;
+  std::vector<std::vector<NameMention>> mentions;
+  std::vector<std::vector<int>> line_spellings(lines.size());
   for (int li = 0; li < static_cast<int>(lines.size()); ++li) {
-    std::vector<NameMention> ms = NameMentions(lines[li].text, li);
-    std::set<std::string> words;
-    for (const NameMention& m : ms) words.insert(folder.Fold(m.word));
-    for (const NameMention& m : ms) {
+    for (const NameMention& m : NameMentions(lines[li].text, li)) {
       const std::string& f = folder.Fold(m.word);
-      by_spelling[f].push_back(m);
-      for (const std::string& w : words) {
-        if (w != f) context[f].insert(w);
+      auto [it, fresh] = spelling_id.try_emplace(f, static_cast<int>(spelling.size()));
+      if (fresh) {
+        spelling.push_back(&f);
+        mentions.emplace_back();
       }
+      mentions[it->second].push_back(m);
+      line_spellings[li].push_back(it->second);
     }
+    std::vector<int>& ids = line_spellings[li];
+    std::sort(ids.begin(), ids.end());
+    ids.erase(std::unique(ids.begin(), ids.end()), ids.end());
   }
   // Spelling variants share their first letter (or both start with a vowel) and consonant
-  // skeleton, so only spellings in one bucket of those are compared.
-  using Spelling = std::map<std::string, std::vector<NameMention>>::const_iterator;
-  std::map<std::string, std::vector<Spelling>> buckets;
-  for (auto it = by_spelling.cbegin(); it != by_spelling.cend(); ++it) {
-    const std::string& w = it->first;
+  // skeleton, so only spellings in one bucket of those are compared; buckets in key order,
+  // spellings in each in alphabetical order.
+  std::vector<int> by_text(spelling.size());
+  for (size_t i = 0; i < by_text.size(); ++i) by_text[i] = static_cast<int>(i);
+  std::sort(by_text.begin(), by_text.end(),
+            [&](int a, int b) { return *spelling[a] < *spelling[b]; });
+  std::map<std::string, std::vector<int>> buckets;
+  for (int id : by_text) {
+    const std::string& w = *spelling[id];
     if (w.size() < 3) continue;
-    buckets[absl::StrCat(IsVowel(w[0]) ? "" : w.substr(0, 1), "/", Skeleton(w))].push_back(it);
+    buckets[absl::StrCat(IsVowel(w[0]) ? "" : w.substr(0, 1), "/", Skeleton(w))].push_back(id);
   }
-  std::vector<std::pair<Spelling, Spelling>> candidates;
-  for (const auto& [key, spellings] : buckets) {
-    for (size_t i = 0; i < spellings.size(); ++i) {
-      for (size_t j = i + 1; j < spellings.size(); ++j) {
-        candidates.push_back({spellings[i], spellings[j]});
-      }
-    }
-  }
-  auto focused = [&](const std::vector<NameMention>& ms) {
-    for (const NameMention& m : ms) {
+  auto focused = [&](int id) {
+    for (const NameMention& m : mentions[id]) {
       if ((*line_focus)[m.line_index]) return true;
     }
     return false;
   };
-  for (const auto& [x, y] : candidates) {
-    if (line_focus != nullptr && !focused(x->second) && !focused(y->second)) continue;
-    if (!SpellingVariants(x->first, y->first, options.max_name_edit_distance)) continue;
-    // Shared context: another capitalized word seen with both spellings.
-    const std::set<std::string>& ca = context[x->first];
-    const std::set<std::string>& cb = context[y->first];
-    bool share = false;
-    for (const std::string& w : ca) share |= cb.count(w) > 0;
-    if (share) out->push_back(NameConflict(vault, lines, x->second, y->second));
+  // The spellings seen on a line with `id` (its context), computed for the spellings compared.
+  std::vector<std::vector<int>> context(spelling.size());
+  std::vector<char> has_context(spelling.size(), 0);
+  auto context_of = [&](int id) -> const std::vector<int>& {
+    if (!has_context[id]) {
+      has_context[id] = 1;
+      std::vector<int>& c = context[id];
+      for (const NameMention& m : mentions[id]) {
+        for (int other : line_spellings[m.line_index]) {
+          if (other != id) c.push_back(other);
+        }
+      }
+      std::sort(c.begin(), c.end());
+      c.erase(std::unique(c.begin(), c.end()), c.end());
+    }
+    return context[id];
+  };
+  for (const auto& [key, ids] : buckets) {
+    for (size_t i = 0; i < ids.size(); ++i) {
+      for (size_t j = i + 1; j < ids.size(); ++j) {
+        const int x = ids[i], y = ids[j];
+        if (line_focus != nullptr && !focused(x) && !focused(y)) continue;
+        if (!SpellingVariants(*spelling[x], *spelling[y], options.max_name_edit_distance)) {
+          continue;
+        }
+        // Shared context: another capitalized word seen with both spellings.
+        const std::vector<int>& ca = context_of(x);
+        const std::vector<int>& cb = context_of(y);
+        std::vector<int> shared;
+        std::set_intersection(ca.begin(), ca.end(), cb.begin(), cb.end(),
+                              std::back_inserter(shared));
+        if (!shared.empty()) out->push_back(NameConflict(vault, lines, mentions[x], mentions[y]));
+      }
+    }
   }
 }
 
@@ -1055,12 +1163,15 @@ int TypeRank(const std::string& t) {
 
 bool IsContradiction(const Conflict& c) { return c.type != "update"; }
 
+uint64_t ClaimKey(absl::string_view display, int note_day) {
+  return dedup::Hash64(display) ^ (static_cast<uint64_t>(note_day) * 0x9E3779B97F4A7C15ULL);
+}
+
 absl::StatusOr<std::vector<Conflict>> FindConflicts(const Vault& vault, const ScanResult& scan,
                                                     const ConflictOptions& options,
-                                                    const LineSet* focus) {
-  FactContext ctx{vault, scan, options, {}, {}, {}};
-  if (absl::Status s = BuildContext(&ctx); !s.ok()) return s;
-  std::vector<Conflict> out;
+                                                    const LineSet* focus,
+                                                    const ClaimCache* previous, ClaimCache* next) {
+  FactContext ctx{vault, scan, options, {}, {}, {}, {}, {}, {}};
   std::vector<char> fact_focus, line_focus;
   const std::vector<LineText> lines = NoteLines(vault);
   if (focus != nullptr) {
@@ -1072,6 +1183,10 @@ absl::StatusOr<std::vector<Conflict>> FindConflicts(const Vault& vault, const Sc
     }
     for (const LineText& l : lines) line_focus.push_back(at(l.note, l.line));
   }
+  if (absl::Status s = BuildContext(&ctx, focus ? &fact_focus : nullptr, previous, next); !s.ok()) {
+    return s;
+  }
+  std::vector<Conflict> out;
   const PairFindings found = FindPairFindings(ctx, focus ? &fact_focus : nullptr);
   GroupFindings(ctx, found.value, "value", &out);
   GroupFindings(ctx, found.polarity, "polarity", &out);

@@ -20,11 +20,14 @@
 #ifndef FACTDEDUP_PROVENANCE_CONFLICTS_H_
 #define FACTDEDUP_PROVENANCE_CONFLICTS_H_
 
+#include <cstdint>
+#include <memory>
 #include <set>
 #include <string>
 #include <utility>
 #include <vector>
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "provenance/scan.h"
@@ -78,6 +81,21 @@ struct Conflict {
 // Whether `c` is a contradiction (every type but "update").
 bool IsContradiction(const Conflict& c);
 
+// What the conflict pass needs of a fact to find its candidate pairs, kept between runs (the
+// index saves it): its distinct content and name tokens, and whether it states a date, an
+// amount or a state. Keyed by ClaimKey; shared, so copying a cache copies no tokens.
+struct ClaimSummary {
+  std::vector<std::string> content;  // as internal::Slots::content
+  std::vector<std::string> names;    // as internal::Slots::names
+  bool dates = false, amounts = false, polar = false;
+  friend bool operator==(const ClaimSummary&, const ClaimSummary&) = default;
+};
+using ClaimCache = absl::flat_hash_map<uint64_t, std::shared_ptr<const ClaimSummary>>;
+
+// The key of a fact's summary: its display text and its note's date (yyyymmdd or 0), which
+// dates without a year depend on.
+uint64_t ClaimKey(absl::string_view display, int note_day);
+
 // Locations in a vault: (path relative to the vault root, 1-based line).
 using LineSet = std::set<std::pair<std::string, int>>;
 
@@ -92,9 +110,16 @@ using LineSet = std::set<std::pair<std::string, int>>;
 // does (a scan around the focus facts, ScanVaultIndexedAround, clusters the focus facts'
 // duplicate groups exactly; a fact reached only through a finding may miss a same-cluster
 // partner there).
+//
+// Claims: `next` (optional) gets the ClaimSummary of every compared fact. A focused call with
+// `previous` summaries (a ClaimCache saved by an earlier run) reads the summaries it has from
+// there and extracts a fact's full claim only when it examines a pair of that fact. Results
+// are the same with or without them.
 absl::StatusOr<std::vector<Conflict>> FindConflicts(const Vault& vault, const ScanResult& scan,
                                                     const ConflictOptions& options = {},
-                                                    const LineSet* focus = nullptr);
+                                                    const LineSet* focus = nullptr,
+                                                    const ClaimCache* previous = nullptr,
+                                                    ClaimCache* next = nullptr);
 
 // Versions of a note are grouped with BaseNotePath() (provenance/sources.h).
 

@@ -103,7 +103,7 @@ void PutNote(const IndexedNote& note, Writer* w) {
   for (const IndexedFact& f : note.facts) {
     w->PutVarint(static_cast<uint64_t>(f.line));
     w->PutU64(f.text_hash);
-    PutNormalized(f.normalized, w);
+    PutNormalized(*f.normalized, w);
   }
 }
 
@@ -118,11 +118,67 @@ bool GetNote(Reader* r, IndexedNote* note) {
   note->facts.resize(facts);
   for (IndexedFact& f : note->facts) {
     uint64_t line;
+    auto normalized = std::make_shared<dedup::NormalizedText>();
     if (!r->GetVarint(&line) || line > (1u << 31) || !r->GetU64(&f.text_hash) ||
-        !GetNormalized(r, &f.normalized)) {
+        !GetNormalized(r, normalized.get())) {
       return false;
     }
+    f.normalized = std::move(normalized);
     f.line = static_cast<int>(line);
+  }
+  return true;
+}
+
+constexpr uint8_t kClaimDates = 1, kClaimAmounts = 2, kClaimPolar = 4;
+
+void PutStrings(const std::vector<std::string>& v, Writer* w) {
+  w->PutVarint(v.size());
+  for (const std::string& x : v) w->PutString(x);
+}
+
+bool GetStrings(Reader* r, std::vector<std::string>* v) {
+  uint64_t n;
+  if (!r->GetVarint(&n) || n > kMaxTokens || n > r->remaining()) return false;
+  v->resize(n);
+  for (std::string& x : *v) {
+    if (!r->GetString(&x)) return false;
+  }
+  return true;
+}
+
+// Claims in key order, so that the file does not depend on hash-map iteration.
+void PutClaims(const ClaimCache& claims, Writer* w) {
+  std::vector<uint64_t> keys;
+  keys.reserve(claims.size());
+  for (const auto& [key, claim] : claims) keys.push_back(key);
+  std::sort(keys.begin(), keys.end());
+  w->PutVarint(keys.size());
+  for (uint64_t key : keys) {
+    const ClaimSummary& c = *claims.at(key);
+    w->PutU64(key);
+    w->PutU8((c.dates ? kClaimDates : 0) | (c.amounts ? kClaimAmounts : 0) |
+             (c.polar ? kClaimPolar : 0));
+    PutStrings(c.content, w);
+    PutStrings(c.names, w);
+  }
+}
+
+bool GetClaims(Reader* r, ClaimCache* claims) {
+  uint64_t n;
+  if (!r->GetVarint(&n) || n > r->remaining()) return false;
+  claims->reserve(n);
+  for (uint64_t i = 0; i < n; ++i) {
+    uint64_t key;
+    uint8_t flags;
+    auto c = std::make_shared<ClaimSummary>();
+    if (!r->GetU64(&key) || !r->GetU8(&flags) || flags > 7 || !GetStrings(r, &c->content) ||
+        !GetStrings(r, &c->names)) {
+      return false;
+    }
+    c->dates = flags & kClaimDates;
+    c->amounts = flags & kClaimAmounts;
+    c->polar = flags & kClaimPolar;
+    (*claims)[key] = std::move(c);
   }
   return true;
 }
@@ -177,6 +233,7 @@ std::string FactIndex::Encode() const {
   Writer body;
   body.PutVarint(notes_.size());
   for (const IndexedNote& note : notes_) PutNote(note, &body);
+  PutClaims(claims_, &body);
   Writer w;
   w.PutBytes(kMagic);
   w.PutU32(kIndexFormatVersion);
@@ -191,6 +248,7 @@ absl::Status FactIndex::Decode(absl::string_view bytes) {
   notes_.clear();
   by_content_.clear();
   by_path_.clear();
+  claims_.clear();
   Reader r(bytes);
   absl::string_view magic;
   uint32_t version;
@@ -220,8 +278,11 @@ absl::Status FactIndex::Decode(absl::string_view bytes) {
   bool ok = b.GetVarint(&count) && count <= b.remaining();
   if (ok) notes.resize(count);
   for (size_t i = 0; ok && i < notes.size(); ++i) ok = GetNote(&b, &notes[i]);
+  ClaimCache claims;
+  ok = ok && GetClaims(&b, &claims);
   if (!ok || b.remaining() != 0) return absl::DataLossError("index body is malformed");
   for (IndexedNote& note : notes) Add(std::move(note));
+  claims_ = std::move(claims);
   return absl::OkStatus();
 }
 
@@ -322,7 +383,8 @@ absl::StatusOr<ScanResult> Scan(const Vault& vault, const dedup::DedupOptions& o
   ForEachParallel(missing.size(), options.threads, [&](size_t k) {
     absl::StatusOr<dedup::NormalizedText> t = normalizer.Normalize(items[missing[k]].text);
     if (t.ok()) {
-      facts[missing[k]].normalized = *std::move(t);
+      facts[missing[k]].normalized =
+          std::make_shared<const dedup::NormalizedText>(*std::move(t));
     } else {
       errors[k] = t.status();
     }
@@ -330,7 +392,7 @@ absl::StatusOr<ScanResult> Scan(const Vault& vault, const dedup::DedupOptions& o
   for (const absl::Status& s : errors) {
     if (!s.ok()) return s;
   }
-  for (size_t i = 0; i < items.size(); ++i) items[i].normalized = &facts[i].normalized;
+  for (size_t i = 0; i < items.size(); ++i) items[i].normalized = facts[i].normalized.get();
   absl::StatusOr<dedup::DedupResult> d;
   if (in_focus == nullptr) {
     d = dedup::Deduplicate(items, options);

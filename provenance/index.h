@@ -11,7 +11,8 @@
 // The file describes itself (docs/index-format.md): magic bytes, format version, and every
 // parameter that makes its entries comparable (normalizer version and options, token hash
 // seed, MinHash seed and permutations, LSH bands x rows, shingle size), then a checksum over
-// the body. Any mismatch or damage makes LoadIndex return an empty index and say why; a saved
+// the body. Version 2 adds the conflict pass's claim summaries (provenance/conflicts.h) after
+// the notes. Any mismatch or damage makes LoadIndex return an empty index and say why; a saved
 // index is never trusted in part. Entries are keyed by content: a note is reused when its
 // XXH3 matches (path, size and mtime are recorded too), and within it a fact by its line and
 // the XXH3 of its text (a changed note reuses its unchanged facts), so a base copy of the vault at
@@ -21,6 +22,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -31,6 +33,7 @@
 #include "absl/types/span.h"
 #include "dedup/engine.h"
 #include "dedup/normalize.h"
+#include "provenance/conflicts.h"
 #include "provenance/io.h"
 #include "provenance/scan.h"
 #include "provenance/vault.h"
@@ -38,7 +41,7 @@
 namespace factdedup::provenance {
 
 // Bumped whenever the layout of index.bin changes.
-inline constexpr uint32_t kIndexFormatVersion = 1;
+inline constexpr uint32_t kIndexFormatVersion = 2;
 // The index file, relative to the vault root.
 inline constexpr absl::string_view kIndexDir = ".factdedup";
 inline constexpr absl::string_view kIndexFile = ".factdedup/index.bin";
@@ -46,7 +49,8 @@ inline constexpr absl::string_view kIndexFile = ".factdedup/index.bin";
 struct IndexedFact {
   int line = 0;            // 1-based line of the bullet
   uint64_t text_hash = 0;  // XXH3 of the text compared (dedup::Item::text)
-  dedup::NormalizedText normalized;
+  // Shared: a scan reads it from the loaded index and hands it to the next index uncopied.
+  std::shared_ptr<const dedup::NormalizedText> normalized;
 };
 
 struct IndexedNote {
@@ -92,9 +96,14 @@ class FactIndex {
   const std::vector<IndexedNote>& notes() const { return notes_; }
   const IndexParams& params() const { return params_; }
 
+  // The conflict pass's summary of each fact (FindConflicts), keyed by ClaimKey.
+  const ClaimCache& claims() const { return claims_; }
+  void set_claims(ClaimCache claims) { claims_ = std::move(claims); }
+
  private:
   IndexParams params_;
   std::vector<IndexedNote> notes_;
+  ClaimCache claims_;
   absl::flat_hash_map<uint64_t, size_t> by_content_;
   absl::flat_hash_map<std::string, size_t> by_path_;
 };

@@ -64,11 +64,17 @@ std::vector<std::string> ChangeFindings(const Vault& now, const Vault& base,
 
 // Conflict findings of the change: conflicts over `scan`, focused on the added locations or
 // not, filtered by the rule.
+// With `claims` (summaries an earlier run saved), the focused pass reads them.
 std::vector<std::string> ConflictChangeFindings(const Vault& now, const Vault& base,
-                                                const ScanResult& scan, bool focused) {
+                                                const ScanResult& scan, bool focused,
+                                                const ClaimCache* claims = nullptr) {
   const LineSet added = AddedLocations(now, base);
+  ClaimCache next;
   absl::StatusOr<std::vector<Conflict>> c =
-      FindConflicts(now, scan, {}, focused ? &added : nullptr);
+      FindConflicts(now, scan, {}, focused ? &added : nullptr, claims, &next);
+  // The summaries of this run: one per compared fact's text and note date.
+  EXPECT_LE(next.size(), scan.facts.size());
+  EXPECT_GE(next.size(), scan.facts.empty() ? 0u : 1u);
   EXPECT_TRUE(c.ok()) << c.status();
   return c.ok() ? Show(ConflictFindings(*c, &added, {})) : std::vector<std::string>{};
 }
@@ -194,6 +200,13 @@ std::vector<Change> Changes() {
 void ExpectEqualForEveryChange(const std::string& source, const std::string& tag) {
   const Vault base = LoadOrDie(source);
   const Picks picks = Pick(base);
+  ClaimCache base_claims;
+  {
+    absl::StatusOr<ScanResult> s = ScanVault(base, dedup::DedupOptions{});
+    ASSERT_TRUE(s.ok());
+    ASSERT_TRUE(FindConflicts(base, *s, {}, nullptr, nullptr, &base_claims).ok());
+    ASSERT_FALSE(base_claims.empty());
+  }
   for (const Change& change : Changes()) {
     VaultCopy copy(source, tag);
     change.apply(copy, picks);
@@ -214,6 +227,9 @@ void ExpectEqualForEveryChange(const std::string& source, const std::string& tag
     }
     EXPECT_EQ(ConflictChangeFindings(now, base, *scan, true), all) << tag << ": " << change.name;
     EXPECT_EQ(ConflictChangeFindings(now, base, around, true), all) << tag << ": " << change.name;
+    // With the claim summaries of a run on the base (as the index keeps them): the same.
+    EXPECT_EQ(ConflictChangeFindings(now, base, around, true, &base_claims), all)
+        << tag << ": " << change.name;
   }
 }
 

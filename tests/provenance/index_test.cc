@@ -10,6 +10,7 @@
 #include "dedup/hash.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "provenance/conflicts.h"
 #include "provenance/internal/codec.h"
 #include "provenance/scan.h"
 #include "tests/provenance/test_util.h"
@@ -127,7 +128,7 @@ TEST(FactIndex, EncodeDecodeRoundTripKeepsEveryField) {
     EXPECT_EQ(a.content_hash, b.content_hash);
     ASSERT_EQ(a.facts.size(), b.facts.size());
     for (size_t f = 0; f < a.facts.size(); ++f) {
-      const dedup::NormalizedText &x = a.facts[f].normalized, &y = b.facts[f].normalized;
+      const dedup::NormalizedText &x = *a.facts[f].normalized, &y = *b.facts[f].normalized;
       EXPECT_EQ(a.facts[f].line, b.facts[f].line);
       EXPECT_EQ(a.facts[f].text_hash, b.facts[f].text_hash);
       EXPECT_EQ(x.clean, y.clean);
@@ -145,6 +146,37 @@ TEST(FactIndex, EncodeDecodeRoundTripKeepsEveryField) {
     }
   }
   EXPECT_EQ(decoded.Encode(), cold.next.Encode());
+}
+
+TEST(FactIndex, ClaimSummariesRoundTrip) {
+  auto fs = MemVault();
+  Vault vault = Load(fs.get());
+  Scanned cold = ScanWith(vault, FactIndex(vault.config.dedup));
+  ClaimCache claims;
+  ASSERT_TRUE(FindConflicts(vault, cold.result, {}, nullptr, nullptr, &claims).ok());
+  ASSERT_FALSE(claims.empty());
+  bool some_dates = false, some_names = false;
+  for (const auto& [key, c] : claims) {
+    some_dates |= c->dates;
+    some_names |= !c->names.empty();
+  }
+  EXPECT_TRUE(some_dates && some_names) << "the sample states dates and names";
+  cold.next.set_claims(claims);
+  FactIndex decoded(vault.config.dedup);
+  ASSERT_TRUE(decoded.Decode(cold.next.Encode()).ok());
+  ASSERT_EQ(decoded.claims().size(), claims.size());
+  for (const auto& [key, c] : claims) {
+    auto it = decoded.claims().find(key);
+    ASSERT_NE(it, decoded.claims().end());
+    EXPECT_EQ(*it->second, *c);
+  }
+  EXPECT_EQ(decoded.Encode(), cold.next.Encode());
+  // Damage inside the claims (the last bytes of the body) is caught by the checksum.
+  std::string bytes = cold.next.Encode();
+  bytes[bytes.size() - 2] ^= 0x40;
+  FactIndex damaged(vault.config.dedup);
+  EXPECT_FALSE(damaged.Decode(bytes).ok());
+  EXPECT_TRUE(damaged.claims().empty());
 }
 
 TEST(ScanVaultIndexed, ColdWarmAndPlainScansAreIdentical) {
