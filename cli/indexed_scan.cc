@@ -39,6 +39,16 @@ absl::StatusOr<std::vector<provenance::Finding>> IndexedScanner::ChangeDuplicate
 
 void IndexedScanner::Save() {
   if (!enabled_ || !scanned_) return;
+  // An index that is current for all but under 1% of this run's facts and claims is kept as
+  // it is: rewriting it (tens of MB at 100k facts) costs more than normalizing those few
+  // facts again next time, which is all a stale entry costs (entries are keyed by content).
+  size_t facts = 0, fresh_facts = 0, fresh_claims = 0;
+  for (const provenance::IndexedNote& note : next_.notes()) {
+    facts += note.facts.size();
+    if (previous_.FindByContent(note.content_hash) == nullptr) fresh_facts += note.facts.size();
+  }
+  for (const auto& [key, claim] : next_claims_) fresh_claims += !previous_.claims().contains(key);
+  if (!previous_.notes().empty() && (fresh_facts + fresh_claims) * 100 < facts) return;
   next_.set_claims(next_claims_.empty() ? previous_.claims() : std::move(next_claims_));
   // A read-only vault works without an index: the error is deliberately dropped.
   (void)provenance::SaveIndex(provenance::DefaultFileSystem(), root_, next_);

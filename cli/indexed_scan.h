@@ -46,7 +46,9 @@ class IndexedScanner {
     return enabled_ ? &previous_.claims() : nullptr;
   }
   provenance::ClaimCache* next_claims() { return enabled_ ? &next_claims_ : nullptr; }
-  // Writes the index of the last Scan(), if enabled and writable. Failures are ignored.
+  // Writes the index of the last Scan(), if enabled and writable, unless the loaded index
+  // already holds all but under 1% of its facts and claims (then rewriting it would cost more
+  // than it saves). Failures are ignored.
   void Save();
 
   const provenance::IndexStats& stats() const { return stats_; }

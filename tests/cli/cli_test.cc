@@ -15,6 +15,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -338,6 +339,40 @@ TEST(Cli, ReportFormatsOutputFileAndErrors) {
   EXPECT_EQ(RunCli("report " + Vault() + " -o /nonexistent/dir/r.md").code, 2);
   EXPECT_EQ(RunCli("report " + Vault() + " -x").code, 2);
   EXPECT_THAT(RunCli("report --help").out, HasSubstr("-o, --output FILE"));
+}
+
+// The index is rewritten when a run changed more than 1% of its facts, and kept otherwise.
+TEST(Cli, IndexIsRewrittenOnlyWhenMoreThanOnePercentOfItChanged) {
+  char tmpl[] = "/tmp/factdedup-index-XXXXXX";
+  const std::string dir = mkdtemp(tmpl);
+  const std::string q = "'" + dir + "'";
+  // 400 notes of one fact each: a note is 0.25% of the facts.
+  for (int i = 0; i < 400; ++i) {
+    std::ofstream(absl::StrCat(dir, "/n", i, ".md"))
+        << "# N\n\n## Key Facts\n- Fact number " << i << " says widget " << i * 7
+        << " ships in lane " << i % 13 << "\n";
+  }
+  const std::string index = dir + "/.factdedup/index.bin";
+  auto bytes = [&] {
+    std::ifstream in(index, std::ios::binary);
+    return std::string(std::istreambuf_iterator<char>(in), {});
+  };
+  ASSERT_EQ(RunCli("scan " + q + " --quiet").code, 0);
+  const std::string first = bytes();
+  ASSERT_FALSE(first.empty());
+  std::ofstream(dir + "/n0.md", std::ios::app) << "- One more fact about gadget 42\n";
+  ASSERT_LE(RunCli("check " + q).code, 1);
+  ASSERT_EQ(RunCli("scan " + q + " --quiet").code, 0);
+  // One changed note: its 2 facts and the new fact's claim are under 1% of 401.
+  EXPECT_TRUE(bytes() == first) << "0.75% of the index changed: it is kept";
+  for (int i = 1; i < 6; ++i) {
+    std::ofstream(absl::StrCat(dir, "/n", i, ".md"), std::ios::app) << "- Extra " << i << "\n";
+  }
+  ASSERT_EQ(RunCli("scan " + q + " --quiet").code, 0);
+  EXPECT_TRUE(bytes() != first) << "over 1% of the index changed: it is rewritten";
+  // Results do not depend on it.
+  EXPECT_EQ(RunCli("scan " + q + " --json").out, RunCli("scan " + q + " --json --no-index").out);
+  std::system(("rm -rf " + q).c_str());
 }
 
 TEST(Cli, ScanJsonIsIdenticalWithoutAColdOrAWarmOrADamagedIndex) {
