@@ -148,7 +148,7 @@ int RunCheck(const ParsedArgs& args) {
   const bool has_base = !base_root.empty();
   absl::StatusOr<provenance::Vault> base;
   if (has_base) {
-    base = LoadVaultOrReport(base_root, /*quiet=*/true);
+    base = LoadVaultOrReport(base_root, /*quiet=*/true, nullptr, &*vault);
     if (!base.ok()) return Fail(base.status());
   }
   // Around the change only with the index and one configuration for both versions.

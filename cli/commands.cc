@@ -43,7 +43,8 @@ void RecordScanStages(const dedup::DedupStats& s, Progress* progress) {
 }
 
 absl::StatusOr<provenance::Vault> LoadVaultOrReport(const std::string& root, bool quiet,
-                                                    Progress* progress) {
+                                                    Progress* progress,
+                                                    const provenance::Vault* reuse) {
   const auto t0 = std::chrono::steady_clock::now();
   provenance::FileSystem* fs = provenance::DefaultFileSystem();
   absl::StatusOr<provenance::FileInfo> info = fs->Stat(root, /*follow=*/true);
@@ -53,6 +54,7 @@ absl::StatusOr<provenance::Vault> LoadVaultOrReport(const std::string& root, boo
   absl::StatusOr<provenance::Config> config = provenance::LoadConfig(fs, root);
   if (!config.ok()) return config.status();
   provenance::LoadOptions load;
+  load.reuse = reuse;
   if (progress != nullptr) load.progress = progress->Counter("read notes");
   absl::StatusOr<provenance::Vault> vault = provenance::LoadVault(fs, root, *config, load);
   if (!vault.ok()) return vault.status();

@@ -44,8 +44,10 @@ Command ReportCommand();
 int Fail(const absl::Status& status);
 // Loads the config and the vault at `root`, printing every diagnostic to stderr. With a
 // `progress`, shows notes read and records the "read" stage.
+// `reuse`: as provenance::LoadOptions::reuse.
 absl::StatusOr<provenance::Vault> LoadVaultOrReport(const std::string& root, bool quiet = false,
-                                                    Progress* progress = nullptr);
+                                                    Progress* progress = nullptr,
+                                                    const provenance::Vault* reuse = nullptr);
 // The --quiet and --timings flags of the commands that show progress.
 std::vector<FlagSpec> ProgressFlags();
 // A dedup progress callback that shows facts normalized and LSH bands verified.

@@ -117,13 +117,25 @@ struct Walker {
 };
 
 void ReadOne(FileSystem* fs, const std::string& root, const std::string& rel, uint64_t max_size,
-             Note* note, std::vector<Diagnostic>* diags, bool* ok) {
+             const Vault* reuse, Note* note, std::vector<Diagnostic>* diags, bool* ok) {
   *ok = false;
   absl::StatusOr<FileInfo> info = fs->Stat(JoinPath(root, rel), /*follow=*/true);
   absl::StatusOr<std::string> bytes = fs->ReadFile(JoinPath(root, rel), max_size);
   if (!bytes.ok()) {
     diags->push_back({Diagnostic::Severity::kError, rel, 0, 0,
                       absl::StrCat("skipped: ", bytes.status().message())});
+    return;
+  }
+  if (const int same = reuse != nullptr ? reuse->FindNote(rel) : -1;
+      same >= 0 && reuse->notes[same].content == *bytes) {
+    *note = reuse->notes[same];  // parsed from the same path and bytes: the same note
+    if (info.ok()) {
+      note->read_size = info->size;
+      note->read_mtime_ns = info->mtime_ns;
+      note->read_inode = info->inode;
+    }
+    for (const Diagnostic& d : note->diagnostics) diags->push_back(d);
+    *ok = true;
     return;
   }
   if (int line = NulLine(*bytes); line > 0) {
@@ -205,7 +217,8 @@ absl::StatusOr<Vault> LoadVault(FileSystem* fs, const std::string& root, const C
   auto work = [&] {
     for (size_t i = next++; i < n; i = next++) {
       bool good = false;
-      ReadOne(fs, root, (*paths)[i], config.vault.max_file_size, &notes[i], &diags[i], &good);
+      ReadOne(fs, root, (*paths)[i], config.vault.max_file_size, options.reuse, &notes[i],
+              &diags[i], &good);
       ok[i] = good;
       if (options.progress) options.progress(static_cast<int64_t>(++read), static_cast<int64_t>(n));
     }

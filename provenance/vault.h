@@ -23,12 +23,18 @@
 
 namespace factdedup::provenance {
 
+struct Vault;
+
 struct LoadOptions {
   // Threads used to read and parse notes; 0 means one per core. Output is the same for any.
   int threads = 0;
   // Called after each note is read, with (notes read, notes in all), from worker threads,
   // possibly concurrently: must be thread-safe and cheap. Empty: no reports.
   std::function<void(int64_t done, int64_t total)> progress;
+  // Another loaded vault (another version of this one, e.g. the other side of `check`): a note
+  // of it with the same path and bytes is copied instead of parsed (a note's parse depends on
+  // nothing else). Null: every note is parsed. Must outlive the call.
+  const Vault* reuse = nullptr;
 };
 
 struct Vault {

@@ -232,6 +232,41 @@ TEST(LoadVault, SameResultForAnyThreadCount) {
   }
 }
 
+// A note with the same path and bytes in `reuse` is copied, not parsed: the result is the same
+// as a plain load, and a note whose bytes differ is parsed from its own bytes.
+TEST(LoadVault, ReusedNotesEqualParsedOnes) {
+  auto mem = NewMemFileSystem();
+  ASSERT_TRUE(mem->WriteFileAtomic("a/x.md", "---\nd: 2025-01-02\n---\n## Key Facts\n- one\n", {}).ok());
+  ASSERT_TRUE(mem->WriteFileAtomic("a/y.md", "## Key Facts\n- two\n- three [[x]]\n", {}).ok());
+  ASSERT_TRUE(mem->WriteFileAtomic("b/x.md", "---\nd: 2025-01-02\n---\n## Key Facts\n- one\n", {}).ok());
+  ASSERT_TRUE(mem->WriteFileAtomic("b/y.md", "## Key Facts\n- two changed\n", {}).ok());
+  ASSERT_TRUE(mem->WriteFileAtomic("b/z.md", "- bad \xFF\n", {}).ok());
+  absl::StatusOr<Vault> a = LoadVault(mem.get(), "a", Config{});
+  ASSERT_TRUE(a.ok());
+  absl::StatusOr<Vault> plain = LoadVault(mem.get(), "b", Config{});
+  absl::StatusOr<Vault> reused = LoadVault(mem.get(), "b", Config{}, {.reuse = &*a});
+  ASSERT_TRUE(plain.ok() && reused.ok());
+  ASSERT_EQ(plain->notes.size(), 2u);
+  ASSERT_EQ(reused->notes.size(), plain->notes.size());
+  for (size_t i = 0; i < plain->notes.size(); ++i) {
+    const Note& p = plain->notes[i];
+    const Note& r = reused->notes[i];
+    EXPECT_EQ(r.path, p.path);
+    EXPECT_EQ(r.content, p.content);
+    EXPECT_EQ(r.read_size, p.read_size);
+    EXPECT_EQ(r.frontmatter.keys.size(), p.frontmatter.keys.size());
+    EXPECT_EQ(r.links.size(), p.links.size());
+    ASSERT_EQ(r.facts.size(), p.facts.size());
+    for (size_t f = 0; f < p.facts.size(); ++f) {
+      EXPECT_EQ(r.facts[f].display, p.facts[f].display);
+      EXPECT_EQ(r.facts[f].line, p.facts[f].line);
+      EXPECT_EQ(r.facts[f].section, p.facts[f].section);
+    }
+  }
+  EXPECT_EQ(reused->notes[reused->FindNote("y.md")].facts[0].display, "two changed");
+  EXPECT_EQ(reused->diagnostics.size(), plain->diagnostics.size());
+}
+
 struct ResolveCase {
   std::string from;
   Link::Kind kind;
