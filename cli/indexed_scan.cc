@@ -3,6 +3,8 @@
 #include <iostream>
 #include <utility>
 
+#include "absl/container/flat_hash_set.h"
+
 namespace factdedup::cli {
 
 IndexedScanner::IndexedScanner(std::string root, const dedup::DedupOptions& options, bool enabled)
@@ -45,7 +47,14 @@ void IndexedScanner::Save() {
   size_t facts = 0, fresh_facts = 0, fresh_claims = 0;
   for (const provenance::IndexedNote& note : next_.notes()) {
     facts += note.facts.size();
-    if (previous_.FindByContent(note.content_hash) == nullptr) fresh_facts += note.facts.size();
+    if (previous_.FindByContent(note.content_hash) != nullptr) continue;
+    // A changed note: its facts whose text the saved note at its path does not have.
+    const provenance::IndexedNote* saved = previous_.FindByPath(note.path);
+    absl::flat_hash_set<uint64_t> known;
+    if (saved != nullptr) {
+      for (const provenance::IndexedFact& f : saved->facts) known.insert(f.text_hash);
+    }
+    for (const provenance::IndexedFact& f : note.facts) fresh_facts += !known.contains(f.text_hash);
   }
   for (const auto& [key, claim] : next_claims_) fresh_claims += !previous_.claims().contains(key);
   if (!previous_.notes().empty() && (fresh_facts + fresh_claims) * 100 < facts) return;

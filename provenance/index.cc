@@ -82,6 +82,7 @@ bool GetNormalized(Reader* r, dedup::NormalizedText* t) {
   t->repaired_mojibake = flags & kRepaired;
   t->suspect_mojibake = flags & kSuspect;
   t->all_tokens.resize(n);
+  t->tokens.reserve(n);
   for (dedup::Token& tok : t->all_tokens) {
     uint8_t f;
     if (!r->GetU8(&f) || !r->GetString(&tok.text)) return false;
@@ -230,9 +231,14 @@ IndexParams ParamsFor(const dedup::DedupOptions& options) {
 }
 
 std::string FactIndex::Encode() const {
+  // Two sections, notes then claims, the first preceded by its size so that a reader can
+  // decode both at once.
+  Writer notes;
+  notes.PutVarint(notes_.size());
+  for (const IndexedNote& note : notes_) PutNote(note, &notes);
   Writer body;
-  body.PutVarint(notes_.size());
-  for (const IndexedNote& note : notes_) PutNote(note, &body);
+  body.PutU64(notes.data().size());
+  body.PutBytes(notes.data());
   PutClaims(claims_, &body);
   Writer w;
   w.PutBytes(kMagic);
@@ -272,15 +278,28 @@ absl::Status FactIndex::Decode(absl::string_view bytes) {
     return absl::DataLossError("index truncated (body size does not match the file)");
   }
   if (dedup::Hash64(body, 0) != checksum) return absl::DataLossError("index checksum mismatch");
-  Reader b(body);
+  Reader sections(body);
+  uint64_t notes_size;
+  absl::string_view notes_bytes;
+  if (!sections.GetU64(&notes_size) || notes_size > sections.remaining() ||
+      !sections.GetBytes(notes_size, &notes_bytes)) {
+    return absl::DataLossError("index body is malformed");
+  }
+  // The claims decode on another thread while the notes decode on this one.
+  ClaimCache claims;
+  bool claims_ok = false;
+  std::thread claim_reader([&] {
+    Reader c(body.substr(body.size() - sections.remaining()));
+    claims_ok = GetClaims(&c, &claims) && c.remaining() == 0;
+  });
+  Reader b(notes_bytes);
   uint64_t count;
   std::vector<IndexedNote> notes;
   bool ok = b.GetVarint(&count) && count <= b.remaining();
   if (ok) notes.resize(count);
   for (size_t i = 0; ok && i < notes.size(); ++i) ok = GetNote(&b, &notes[i]);
-  ClaimCache claims;
-  ok = ok && GetClaims(&b, &claims);
-  if (!ok || b.remaining() != 0) return absl::DataLossError("index body is malformed");
+  claim_reader.join();
+  if (!ok || !claims_ok || b.remaining() != 0) return absl::DataLossError("index body is malformed");
   for (IndexedNote& note : notes) Add(std::move(note));
   claims_ = std::move(claims);
   return absl::OkStatus();

@@ -1,5 +1,6 @@
 #include "provenance/scan.h"
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/strings/str_cat.h"
 #include "provenance/clean.h"
 #include "provenance/config.h"
@@ -24,12 +25,15 @@ absl::string_view MatchText(absl::string_view display) {
 
 std::vector<FactRef> DedupFacts(const Vault& vault) {
   std::vector<FactRef> out;
+  absl::flat_hash_map<absl::string_view, bool> is_fact_section;  // few distinct headings
   for (size_t n = 0; n < vault.notes.size(); ++n) {
     const Note& note = vault.notes[n];
     for (size_t f = 0; f < note.facts.size(); ++f) {
       const Fact& fact = note.facts[f];
       if (fact.ignored || fact.display.empty()) continue;
-      if (!IsFactSection(vault.config.vault, fact.section)) continue;
+      auto [it, fresh] = is_fact_section.try_emplace(fact.section, false);
+      if (fresh) it->second = IsFactSection(vault.config.vault, fact.section);
+      if (!it->second) continue;
       out.push_back({static_cast<int>(n), static_cast<int>(f)});
     }
   }
