@@ -822,6 +822,20 @@ std::vector<Cluster> ClusterAll(const std::vector<std::vector<int>>& comps,
 // in a table bucket of at most that size, or one has a rare-word key (in at most
 // rare_word_bucket facts) that the other contains. Built once over all facts; a query costs
 // O(bands log n) for LSH and one pass over the SimHash values.
+// Sorts entries (key << 32 | index) appended in ascending index order, as std::sort would:
+// two stable counting passes over the key's 16-bit halves keep equal keys in index order.
+void SortByKeyThenIndex(std::vector<uint64_t>* v) {
+  std::vector<uint64_t> tmp(v->size());
+  std::vector<uint32_t> count(65537);
+  for (const int shift : {32, 48}) {
+    std::fill(count.begin(), count.end(), 0);
+    for (uint64_t x : *v) ++count[((x >> shift) & 0xFFFF) + 1];
+    for (size_t d = 1; d < count.size(); ++d) count[d] += count[d - 1];
+    for (uint64_t x : *v) tmp[count[(x >> shift) & 0xFFFF]++] = x;
+    v->swap(tmp);
+  }
+}
+
 class CandidateFinder {
  public:
   CandidateFinder(const Sketched& s, const DedupOptions& options, int threads)
@@ -837,7 +851,7 @@ class CandidateFinder {
           if (s.bands.empty(i)) continue;
           sorted.push_back(uint64_t{s.bands.key(i, static_cast<int>(band))} << 32 | i);
         }
-        std::sort(sorted.begin(), sorted.end());
+        SortByKeyThenIndex(&sorted);
       }
     });
     use_simhash_ = options.simhash_distance > 0;

@@ -167,11 +167,12 @@ absl::StatusOr<std::vector<Finding>> ChangeDuplicateFindings(
     const Vault& vault, const Vault& base, const dedup::DedupOptions& options,
     absl::Span<const FactIndex* const> previous, const std::vector<std::string>& allowed_ids,
     ScanResult* now_out, FactIndex* next) {
-  const std::set<std::string> added = AddedFactTexts(vault, base);
+  const std::set<std::string> added_texts = AddedFactTexts(vault, base);
+  const absl::flat_hash_set<absl::string_view> added(added_texts.begin(), added_texts.end());
   IndexStats stats;
   absl::StatusOr<ScanResult> now =
       ScanVaultIndexedAround(vault, options, previous, next, &stats,
-                             [&](const Fact& f) { return added.count(f.display) > 0; });
+                             [&](const Fact& f) { return added.contains(f.display); });
   if (!now.ok()) return now.status();
   // Every cluster that can give a finding holds an added fact, so it is in `now`. At the base,
   // DuplicateFindings reads the clusters of the texts such findings pair: all of them are in

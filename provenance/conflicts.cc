@@ -22,6 +22,7 @@
 #include <utility>
 
 #include "absl/container/flat_hash_map.h"
+#include "absl/container/flat_hash_set.h"
 #include "absl/container/node_hash_map.h"
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
@@ -96,9 +97,9 @@ struct LineText {
   std::string text;  // display text of the line (frontmatter: the value part)
 };
 
-std::vector<LineText> NoteLines(const Vault& vault) {
-  std::vector<LineText> out;
-  for (int ni = 0; ni < static_cast<int>(vault.notes.size()); ++ni) {
+// The lines of one note (`ni`) that NoteLines reads.
+void LinesOfNote(const Vault& vault, int ni, std::vector<LineText>* out) {
+  {
     const Note& note = vault.notes[ni];
     int fm_end = 0;
     if (note.frontmatter.present) {
@@ -135,9 +136,26 @@ std::vector<LineText> NoteLines(const Vault& vault) {
       } else {
         text = StripMarkdown(raw);
       }
-      if (!text.empty()) out.push_back({ni, line, std::move(text)});
+      if (!text.empty()) out->push_back({ni, line, std::move(text)});
     }
   }
+}
+
+template <typename Fn>
+void ParallelChunks(int n, Fn fn);
+
+// Every line of the vault that names and acronyms are read from, in note and line order.
+std::vector<LineText> NoteLines(const Vault& vault) {
+  const int notes = static_cast<int>(vault.notes.size());
+  std::vector<std::vector<LineText>> per_note(notes);
+  ParallelChunks(notes, [&](int b, int e) {
+    for (int ni = b; ni < e; ++ni) LinesOfNote(vault, ni, &per_note[ni]);
+  });
+  std::vector<LineText> out;
+  size_t total = 0;
+  for (const auto& v : per_note) total += v.size();
+  out.reserve(total);
+  for (auto& v : per_note) std::move(v.begin(), v.end(), std::back_inserter(out));
   return out;
 }
 
@@ -990,8 +1008,13 @@ void NameConflicts(const Vault& vault, const std::vector<LineText>& lines,
   std::vector<const std::string*> spelling;
   std::vector<std::vector<NameMention>> mentions;
   std::vector<std::vector<int>> line_spellings(lines.size());
+  // Mentions are found in parallel; spellings are numbered in line order.
+  std::vector<std::vector<NameMention>> line_mentions(lines.size());
+  ParallelChunks(static_cast<int>(lines.size()), [&](int b, int e) {
+    for (int li = b; li < e; ++li) line_mentions[li] = NameMentions(lines[li].text, li);
+  });
   for (int li = 0; li < static_cast<int>(lines.size()); ++li) {
-    for (const NameMention& m : NameMentions(lines[li].text, li)) {
+    for (const NameMention& m : line_mentions[li]) {
       const std::string& f = folder.Fold(m.word);
       auto [it, fresh] = spelling_id.try_emplace(f, static_cast<int>(spelling.size()));
       if (fresh) {
@@ -1175,8 +1198,14 @@ absl::StatusOr<std::vector<Conflict>> FindConflicts(const Vault& vault, const Sc
   std::vector<char> fact_focus, line_focus;
   const std::vector<LineText> lines = NoteLines(vault);
   if (focus != nullptr) {
+    absl::flat_hash_set<uint64_t> focused;  // note index << 32 | line
+    for (const auto& [path, line] : *focus) {
+      const int note = vault.FindNote(path);
+      if (note >= 0) focused.insert(uint64_t{static_cast<uint32_t>(note)} << 32 | static_cast<uint32_t>(line));
+    }
     auto at = [&](int note, int line) {
-      return static_cast<char>(focus->count({vault.notes[note].path, line}) > 0);
+      return static_cast<char>(
+          focused.contains(uint64_t{static_cast<uint32_t>(note)} << 32 | static_cast<uint32_t>(line)));
     };
     for (size_t i = 0; i < scan.facts.size(); ++i) {
       fact_focus.push_back(at(scan.facts[i].note, scan.fact(vault, static_cast<int>(i)).line));
