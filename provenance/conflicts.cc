@@ -366,7 +366,11 @@ struct FactContext {
       if (f.display.size() <= kMaxClaimBytes) {
         static const dedup::Normalizer* normalizer = new dedup::Normalizer();
         absl::StatusOr<Slots> s = ExtractSlots(*normalizer, f.display, note_day[scan.facts[i].note]);
-        if (s.ok()) slots[i] = *std::move(s);  // it was extracted once before without error
+        if (s.ok()) {  // it was extracted once before without error
+          slots[i] = *std::move(s);
+          slots[i].content.clear();  // the summary (claim[i]) holds them
+          slots[i].names.clear();
+        }
       }
     }
     return slots[i];
@@ -383,10 +387,14 @@ struct FactContext {
   static constexpr size_t kMaxClaimBytes = 64 * 1024;
 };
 
-std::shared_ptr<const ClaimSummary> Summarize(const Slots& s) {
+// The summary of `s`, taking its content and names (read through FactContext::Claim after
+// this, so that they are held once).
+std::shared_ptr<const ClaimSummary> Summarize(Slots& s) {
   auto c = std::make_shared<ClaimSummary>();
-  c->content = s.content;
-  c->names = s.names;
+  c->content = std::move(s.content);
+  c->names = std::move(s.names);
+  s.content.clear();
+  s.names.clear();
   c->dates = !s.dates.empty();
   c->amounts = !s.amounts.empty();
   for (const Clause& cl : s.clauses) c->polar |= cl.polarity != Polarity::kNone;
@@ -604,11 +612,13 @@ PairFindings FindPairFindings(const FactContext& ctx, const std::vector<char>* f
   }
   const int max_name_df = std::max(2, static_cast<int>(options.max_name_share * n));
   // Whether a and b share a name that is not the vault's background ("Microsoft").
-  auto share_distinctive_name = [&](const Slots& a, const Slots& b) {
-    for (const std::string& t : a.names) {
+  auto share_distinctive_name = [&](int x, int y) {
+    const std::vector<std::string>& a = ctx.Claim(x).names;
+    const std::vector<std::string>& b = ctx.Claim(y).names;
+    for (const std::string& t : a) {
       auto it = name_df.find(t);
       if (it != name_df.end() && it->second <= max_name_df &&
-          std::binary_search(b.names.begin(), b.names.end(), t)) {
+          std::binary_search(b.begin(), b.end(), t)) {
         return true;
       }
     }
@@ -684,7 +694,7 @@ PairFindings FindPairFindings(const FactContext& ctx, const std::vector<char>* f
     bool value_conflict = false;
     if (same_claim) {
       value_conflict = DatesDisagree(sa, sb, nullptr, /*by_year=*/false, &va, &vb);
-    } else if (same_subject || share_distinctive_name(sa, sb)) {
+    } else if (same_subject || share_distinctive_name(a, b)) {
       // Across clusters: dates of the same milestone. In facts about the same subject the
       // month counts; in facts that only share a distinctive name, the role lumps related
       // events (a first delivery, a go-live), so only the year counts. When their numbers

@@ -232,21 +232,22 @@ IndexParams ParamsFor(const dedup::DedupOptions& options) {
 
 std::string FactIndex::Encode() const {
   // Two sections, notes then claims, the first preceded by its size so that a reader can
-  // decode both at once.
-  Writer notes;
-  notes.PutVarint(notes_.size());
-  for (const IndexedNote& note : notes_) PutNote(note, &notes);
-  Writer body;
-  body.PutU64(notes.data().size());
-  body.PutBytes(notes.data());
-  PutClaims(claims_, &body);
+  // decode both at once (the size is written after the section, in place).
+  Writer sections;
+  sections.PutU64(0);
+  sections.PutVarint(notes_.size());
+  for (const IndexedNote& note : notes_) PutNote(note, &sections);
+  const uint64_t notes_size = sections.data().size() - 8;
+  PutClaims(claims_, &sections);
+  std::string body = sections.Release();
+  for (int k = 0; k < 8; ++k) body[k] = static_cast<char>(notes_size >> (8 * k));  // LE u64
   Writer w;
   w.PutBytes(kMagic);
   w.PutU32(kIndexFormatVersion);
   PutParams(params_, &w);
-  w.PutU64(body.data().size());
-  w.PutU64(dedup::Hash64(body.data(), 0));
-  w.PutBytes(body.data());
+  w.PutU64(body.size());
+  w.PutU64(dedup::Hash64(body, 0));
+  w.PutBytes(body);
   return w.Release();
 }
 

@@ -117,8 +117,10 @@ struct Slots {
   std::vector<Amount> amounts;
   Qualifier qualifier = Qualifier::kNone;  // of the whole fact ("more than", "up to", "about")
   std::vector<Clause> clauses;
-  std::vector<std::string> content;  // distinct content tokens
-  std::vector<std::string> names;    // distinct name tokens (capitalized, acronyms), folded
+  // Distinct content tokens and name tokens (capitalized, acronyms), folded. The conflict
+  // pass moves both into the fact's ClaimSummary and reads them from there.
+  std::vector<std::string> content;
+  std::vector<std::string> names;
   std::vector<Update> updates;
   int fact_day = 0;  // the statement's own date (leading "On 2025-10-28," / "2025-12-27:")
 };
