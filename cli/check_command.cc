@@ -118,9 +118,8 @@ absl::StatusOr<AllFindings> ChangeFindings(const provenance::Vault& vault,
   if (!duplicates.ok()) return duplicates.status();
   out.duplicates = *std::move(duplicates);
   const provenance::LineSet added = provenance::AddedLocations(vault, base);
-  absl::StatusOr<std::vector<provenance::Conflict>> conflicts =
-      provenance::FindConflicts(vault, now, {}, &added, scanner.previous_claims(),
-                                scanner.next_claims());
+  absl::StatusOr<std::vector<provenance::Conflict>> conflicts = provenance::FindConflicts(
+      vault, now, {}, &added, scanner.previous_claims(), scanner.next_claims());
   if (!conflicts.ok()) return conflicts.status();
   out.conflicts = provenance::ConflictFindings(*conflicts, &added, vault.config.check_allow);
   return out;

@@ -351,9 +351,9 @@ struct FactContext {
   const ConflictOptions& options;
   std::vector<int> note_day;  // per note, yyyymmdd or 0
   std::vector<int> cluster_of;
-  std::vector<uint64_t> key;                                // per compared fact: ClaimKey
-  std::vector<std::shared_ptr<const ClaimSummary>> claim;   // per compared fact
-  mutable std::vector<Slots> slots;                         // per compared fact, when extracted
+  std::vector<uint64_t> key;                               // per compared fact: ClaimKey
+  std::vector<std::shared_ptr<const ClaimSummary>> claim;  // per compared fact
+  mutable std::vector<Slots> slots;                        // per compared fact, when extracted
   mutable std::vector<char> has_slots;
 
   int size() const { return static_cast<int>(claim.size()); }
@@ -365,7 +365,8 @@ struct FactContext {
       const Fact& f = scan.fact(vault, i);
       if (f.display.size() <= kMaxClaimBytes) {
         static const dedup::Normalizer* normalizer = new dedup::Normalizer();
-        absl::StatusOr<Slots> s = ExtractSlots(*normalizer, f.display, note_day[scan.facts[i].note]);
+        absl::StatusOr<Slots> s =
+            ExtractSlots(*normalizer, f.display, note_day[scan.facts[i].note]);
         if (s.ok()) {  // it was extracted once before without error
           slots[i] = *std::move(s);
           slots[i].content.clear();  // the summary (claim[i]) holds them
@@ -1211,11 +1212,12 @@ absl::StatusOr<std::vector<Conflict>> FindConflicts(const Vault& vault, const Sc
     absl::flat_hash_set<uint64_t> focused;  // note index << 32 | line
     for (const auto& [path, line] : *focus) {
       const int note = vault.FindNote(path);
-      if (note >= 0) focused.insert(uint64_t{static_cast<uint32_t>(note)} << 32 | static_cast<uint32_t>(line));
+      if (note >= 0)
+        focused.insert(uint64_t{static_cast<uint32_t>(note)} << 32 | static_cast<uint32_t>(line));
     }
     auto at = [&](int note, int line) {
-      return static_cast<char>(
-          focused.contains(uint64_t{static_cast<uint32_t>(note)} << 32 | static_cast<uint32_t>(line)));
+      return static_cast<char>(focused.contains(uint64_t{static_cast<uint32_t>(note)} << 32 |
+                                                static_cast<uint32_t>(line)));
     };
     for (size_t i = 0; i < scan.facts.size(); ++i) {
       fact_focus.push_back(at(scan.facts[i].note, scan.fact(vault, static_cast<int>(i)).line));

@@ -236,9 +236,11 @@ TEST(LoadVault, SameResultForAnyThreadCount) {
 // as a plain load, and a note whose bytes differ is parsed from its own bytes.
 TEST(LoadVault, ReusedNotesEqualParsedOnes) {
   auto mem = NewMemFileSystem();
-  ASSERT_TRUE(mem->WriteFileAtomic("a/x.md", "---\nd: 2025-01-02\n---\n## Key Facts\n- one\n", {}).ok());
+  ASSERT_TRUE(
+      mem->WriteFileAtomic("a/x.md", "---\nd: 2025-01-02\n---\n## Key Facts\n- one\n", {}).ok());
   ASSERT_TRUE(mem->WriteFileAtomic("a/y.md", "## Key Facts\n- two\n- three [[x]]\n", {}).ok());
-  ASSERT_TRUE(mem->WriteFileAtomic("b/x.md", "---\nd: 2025-01-02\n---\n## Key Facts\n- one\n", {}).ok());
+  ASSERT_TRUE(
+      mem->WriteFileAtomic("b/x.md", "---\nd: 2025-01-02\n---\n## Key Facts\n- one\n", {}).ok());
   ASSERT_TRUE(mem->WriteFileAtomic("b/y.md", "## Key Facts\n- two changed\n", {}).ok());
   ASSERT_TRUE(mem->WriteFileAtomic("b/z.md", "- bad \xFF\n", {}).ok());
   absl::StatusOr<Vault> a = LoadVault(mem.get(), "a", Config{});
