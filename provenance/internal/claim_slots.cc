@@ -245,12 +245,11 @@ std::string VerbBase(absl::string_view w) {
   return s;
 }
 
-absl::StatusOr<std::vector<std::string>> ContentTokens(const dedup::Normalizer& n,
-                                                       absl::string_view text) {
-  absl::StatusOr<dedup::NormalizedText> t = n.Normalize(text);
-  if (!t.ok()) return t.status();
+// The content tokens of normalized text: words and names of two or more letters that are
+// not month or weekday names, sorted and distinct.
+std::vector<std::string> ContentTokensOf(const dedup::NormalizedText& t) {
   std::vector<std::string> out;
-  for (const Token& tok : t->tokens) {
+  for (const Token& tok : t.tokens) {
     if (tok.kind != TokenKind::kWord && tok.kind != TokenKind::kName) continue;
     if (tok.text.size() < 2 || IsMonthOrDayWord(tok.text)) continue;
     out.push_back(tok.text);
@@ -258,6 +257,13 @@ absl::StatusOr<std::vector<std::string>> ContentTokens(const dedup::Normalizer& 
   std::sort(out.begin(), out.end());
   out.erase(std::unique(out.begin(), out.end()), out.end());
   return out;
+}
+
+absl::StatusOr<std::vector<std::string>> ContentTokens(const dedup::Normalizer& n,
+                                                       absl::string_view text) {
+  absl::StatusOr<dedup::NormalizedText> t = n.Normalize(text);
+  if (!t.ok()) return t.status();
+  return ContentTokensOf(*t);
 }
 
 bool Close(double a, double b) { return std::fabs(a - b) <= 1e-9 * std::max(1.0, std::fabs(a)); }
@@ -570,7 +576,9 @@ absl::StatusOr<Slots> ExtractSlots(const dedup::Normalizer& n, absl::string_view
   // The body's content tokens, computed at most once.
   std::optional<absl::StatusOr<std::vector<std::string>>> body_content;
   auto BodyContent = [&]() -> const absl::StatusOr<std::vector<std::string>>& {
-    if (!body_content) body_content = ContentTokens(n, text.substr(body));
+    if (!body_content) {
+      body_content = body == 0 ? ContentTokensOf(*norm) : ContentTokens(n, text.substr(body));
+    }
     return *body_content;
   };
   // Clauses and their polarity.
