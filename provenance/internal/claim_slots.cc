@@ -283,9 +283,15 @@ bool Compatible(double a, Qualifier qa, double b, Qualifier qb) {
   return false;
 }
 
-size_t SharedCount(const std::set<std::string>& a, const std::set<std::string>& b) {
+// Tokens two sorted, distinct token lists share.
+size_t SharedCount(const std::vector<std::string>& a, const std::vector<std::string>& b) {
   size_t n = 0;
-  for (const std::string& t : a) n += b.count(t);
+  for (size_t i = 0, j = 0; i < a.size() && j < b.size();) {
+    const int c = a[i].compare(b[j]);
+    if (c == 0) ++n;
+    i += c <= 0;
+    j += c >= 0;
+  }
   return n;
 }
 
@@ -322,6 +328,12 @@ std::vector<Word> Words(absl::string_view s) {
     while (i < s.size() && (IsWordByte(s, i) || IsDigit(s[i]))) ++i;
     out.push_back({b, i, s.substr(b, i - b)});
   }
+  return out;
+}
+
+std::vector<std::string> LowerWords(absl::string_view s) {
+  std::vector<std::string> out;
+  for (const Word& w : Words(s)) out.push_back(absl::AsciiStrToLower(w.text));
   return out;
 }
 
@@ -589,8 +601,7 @@ absl::StatusOr<Slots> ExtractSlots(const dedup::Normalizer& n, absl::string_view
       Clause cl;
       cl.text = std::string(absl::StripAsciiWhitespace(c));
       if (Words(cl.text).empty()) continue;
-      for (const Word& w : Words(cl.text)) cl.lower_words.push_back(absl::AsciiStrToLower(w.text));
-      const std::vector<std::string>& lw = cl.lower_words;
+      const std::vector<std::string> lw = LowerWords(cl.text);
       bool in_superseded = false;
       for (const Update& u : s.updates) in_superseded |= absl::StrContains(u.value, cl.text);
       for (size_t i = 0; i < lw.size() && !in_superseded; ++i) {
@@ -620,7 +631,7 @@ absl::StatusOr<Slots> ExtractSlots(const dedup::Normalizer& n, absl::string_view
         bool marker = false;
         for (const char* w : kOnWords) marker |= VerbBase(w) == t || t == w;
         for (const char* w : kOffWords) marker |= absl::StartsWith(w, t) && t.size() >= 4;
-        if (!marker) cl.tokens.insert(t);
+        if (!marker) cl.tokens.push_back(t);  // `toks` is sorted and distinct
       }
       s.clauses.push_back(std::move(cl));
     }
@@ -733,7 +744,7 @@ bool ClausesOppose(const Clause& a, const Clause& b, double min_overlap) {
     if (neg.polarity != Polarity::kNot || pos.polarity != Polarity::kNone) return false;
     if (neg.predicate.empty() || neg.object.empty()) return false;
     bool has_pred = false, has_obj = false;
-    for (const std::string& w : pos.lower_words) {
+    for (const std::string& w : LowerWords(pos.text)) {
       has_pred |= VerbBase(w) == neg.predicate;
       has_obj |= w == neg.object;
     }

@@ -38,6 +38,8 @@ struct Word {
 
 // Runs of letters/digits.
 std::vector<Word> Words(absl::string_view s);
+// The Words of `s`, ASCII-lowercased.
+std::vector<std::string> LowerWords(absl::string_view s);
 
 // 1..12 for a capitalized month name or 3-letter abbreviation ("Sept" too), else 0.
 int MonthOf(absl::string_view w);
@@ -99,10 +101,9 @@ enum class Polarity { kNone, kOn, kOff, kNot };
 struct Clause {
   std::string text;
   Polarity polarity = Polarity::kNone;
-  std::set<std::string> tokens;  // content tokens, stemmed
-  std::string predicate;         // for kNot: the word negated (lowercase)
-  std::string object;            // for kNot: the first content token after it
-  std::vector<std::string> lower_words;
+  std::vector<std::string> tokens;  // content tokens, stemmed; sorted, distinct
+  std::string predicate;            // for kNot: the word negated (lowercase)
+  std::string object;               // for kNot: the first content token after it
 };
 
 // An explicitly superseded part ("previously X", "X is no longer ...", "moved from X to Y").
