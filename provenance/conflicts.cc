@@ -1039,6 +1039,7 @@ void NameConflicts(const Vault& vault, const std::vector<LineText>& lines,
     std::sort(ids.begin(), ids.end());
     ids.erase(std::unique(ids.begin(), ids.end()), ids.end());
   }
+  std::vector<std::vector<NameMention>>().swap(line_mentions);  // copied into `mentions`
   // Spelling variants share their first letter (or both start with a vowel) and consonant
   // skeleton, so only spellings in one bucket of those are compared; buckets in key order,
   // spellings in each in alphabetical order.

@@ -104,7 +104,11 @@ void PutNote(const IndexedNote& note, Writer* w) {
   for (const IndexedFact& f : note.facts) {
     w->PutVarint(static_cast<uint64_t>(f.line));
     w->PutU64(f.text_hash);
-    PutNormalized(*f.normalized, w);
+    if (f.normalized != nullptr) {
+      PutNormalized(*f.normalized, w);
+    } else {
+      w->PutBytes(f.encoded);
+    }
   }
 }
 
@@ -399,8 +403,16 @@ absl::StatusOr<ScanResult> Scan(const Vault& vault, const dedup::DedupOptions& o
     facts[i].text_hash = dedup::Hash64(items[i].text);
     const IndexedNote* s = saved[result.facts[i].note];
     const IndexedFact* hit = s == nullptr ? nullptr : FindFact(*s, f.line, facts[i].text_hash);
-    if (hit != nullptr) {
+    if (hit != nullptr && hit->normalized != nullptr) {
       facts[i].normalized = hit->normalized;
+    } else if (hit != nullptr) {
+      auto t = std::make_shared<dedup::NormalizedText>();
+      Reader r(hit->encoded);
+      if (GetNormalized(&r, t.get()) && r.remaining() == 0) {
+        facts[i].normalized = std::move(t);
+      } else {
+        missing.push_back(i);  // cannot happen: this run encoded it
+      }
     } else {
       missing.push_back(i);
     }
@@ -435,6 +447,15 @@ absl::StatusOr<ScanResult> Scan(const Vault& vault, const dedup::DedupOptions& o
   if (!d.ok()) return d.status();
   result.dedup = std::move(*d);
   if (next == nullptr) return result;
+  // The next index keeps what this run normalized as bytes: the objects are several times
+  // larger, and the rest of the run (the conflict pass) needs the memory more.
+  ForEachParallel(items.size(), options.threads, [&](size_t i) {
+    if (facts[i].normalized.use_count() != 1) return;  // shared with a loaded index
+    Writer w;
+    PutNormalized(*facts[i].normalized, &w);
+    facts[i].encoded = w.Release();
+    facts[i].normalized.reset();
+  });
   for (size_t i = 0; i < items.size(); ++i) {
     notes[result.facts[i].note].facts.push_back(std::move(facts[i]));
   }

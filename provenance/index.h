@@ -50,7 +50,11 @@ struct IndexedFact {
   int line = 0;            // 1-based line of the bullet
   uint64_t text_hash = 0;  // XXH3 of the text compared (dedup::Item::text)
   // Shared: a scan reads it from the loaded index and hands it to the next index uncopied.
+  // A fact normalized by this run is kept in `encoded` instead (its bytes in the index
+  // format, a fraction of the object's size) once the engine is done with it; a later scan
+  // decodes it from there. One of the two is set.
   std::shared_ptr<const dedup::NormalizedText> normalized;
+  std::string encoded;
 };
 
 struct IndexedNote {
