@@ -35,6 +35,32 @@ void WriteNested(std::ostream& out, const nlohmann::json& j, int depth) {
 // the same tree: keys in sorted order, 2-space indent, "[]" for an empty array. Strings that
 // are not valid UTF-8 and every double go through nlohmann itself, so its replacement and
 // number formatting are kept byte for byte.
+// Bytes for `out`, gathered and written 64 KiB at a time: a document is written in millions of
+// small pieces, and a stream write each costs more than the piece.
+class Sink {
+ public:
+  explicit Sink(std::ostream& out) : out_(out) {}
+  Sink(const Sink&) = delete;
+  Sink& operator=(const Sink&) = delete;
+  ~Sink() { Flush(); }
+
+  Sink& operator<<(absl::string_view s) {
+    buf_.append(s.data(), s.size());
+    if (buf_.size() >= kChunk) Flush();
+    return *this;
+  }
+  Sink& operator<<(char c) { return *this << absl::string_view(&c, 1); }
+  void Flush() {
+    out_.write(buf_.data(), static_cast<std::streamsize>(buf_.size()));
+    buf_.clear();
+  }
+
+ private:
+  static constexpr size_t kChunk = 64 * 1024;
+  std::ostream& out_;
+  std::string buf_;
+};
+
 class Writer {
  public:
   explicit Writer(std::ostream& out) : out_(out) {}
@@ -47,8 +73,12 @@ class Writer {
     }
     buf_.clear();
     buf_.push_back('"');
-    for (char ch : s) {
-      const auto c = static_cast<unsigned char>(ch);
+    size_t plain = 0;  // start of the run of bytes that need no escape
+    for (size_t i = 0; i < s.size(); ++i) {
+      const auto c = static_cast<unsigned char>(s[i]);
+      if (c >= 0x20 && c != '"' && c != '\\') continue;
+      buf_.append(s.data() + plain, i - plain);
+      plain = i + 1;
       switch (c) {
         case '"':
           buf_ += "\\\"";
@@ -71,16 +101,13 @@ class Writer {
         case '\t':
           buf_ += "\\t";
           break;
-        default:
-          if (c < 0x20) {
-            absl::StrAppendFormat(&buf_, "\\u%04x", c);
-          } else {
-            buf_.push_back(ch);
-          }
+        default:  // another control byte
+          absl::StrAppendFormat(&buf_, "\\u%04x", c);
       }
     }
+    buf_.append(s.data() + plain, s.size() - plain);
     buf_.push_back('"');
-    out_.write(buf_.data(), static_cast<std::streamsize>(buf_.size()));
+    out_ << buf_;
   }
   void Int(int64_t v) { out_ << absl::StrCat(v); }  // never the stream's locale or flags
   void Double(double v) { out_ << nlohmann::json(v).dump(); }
@@ -93,10 +120,10 @@ class Writer {
   void Indent(int depth) {
     for (int i = 0; i < depth; ++i) out_ << "  ";
   }
-  std::ostream& out() { return out_; }
+  Sink& out() { return out_; }
 
  private:
-  std::ostream& out_;
+  Sink out_;
   std::string buf_;
 };
 
@@ -226,18 +253,19 @@ void WriteScanJson(std::ostream& out, const Vault& vault, const ScanResult& scan
   }
   const std::vector<dedup::Cluster>& clusters = scan.dedup.clusters;
   Writer w(out);
-  out << "{\n";
+  w.out() << "{\n";
   WriteArrayMember(w, "clusters", clusters.size(),
                    [&](size_t i) { WriteCluster(w, 2, vault, scan, clusters[i]); });
-  out << ",\n";
+  w.out() << ",\n";
   WriteArrayMember(w, "conflicts", contradictions.size(),
                    [&](size_t i) { WriteConflict(w, 2, *contradictions[i]); });
-  out << ",\n  \"facts\": " << absl::StrCat(scan.facts.size()) << ",\n  \"stats\": ";
+  w.out() << ",\n  \"facts\": " << absl::StrCat(scan.facts.size()) << ",\n  \"stats\": ";
+  w.out().Flush();
   WriteNested(out, internal::StatsJson(scan.dedup.stats), 1);
-  out << ",\n";
+  w.out() << ",\n";
   WriteArrayMember(w, "updates", updates.size(),
                    [&](size_t i) { WriteConflict(w, 2, *updates[i]); });
-  out << ",\n  \"version\": " << absl::StrCat(kJsonFormatVersion) << "\n}\n";
+  w.out() << ",\n  \"version\": " << absl::StrCat(kJsonFormatVersion) << "\n}\n";
 }
 
 }  // namespace factdedup::provenance
