@@ -470,10 +470,21 @@ absl::Status BuildContext(FactContext* ctx, const std::vector<char>* focus,
 // Candidate partners of fact `a`, sorted by b: every b > a sharing a content token with it
 // (tokens in more than max_postings facts are not used) with the count of shared tokens,
 // plus every later member of its cluster (count 0 when they share no token).
+//
+// With `can` (per fact, kCan* bits: what it states), only the partners the pair examination
+// does not skip at once: one side states a state, or both state dates, or both amounts. The
+// count of a partner kept is unchanged (all or none of its entries are kept).
+constexpr uint8_t kCanDates = 1, kCanAmounts = 2, kCanPolar = 4;
+
+bool MayDisagree(uint8_t a, uint8_t b) {
+  return ((a | b) & kCanPolar) != 0 || (a & b & (kCanDates | kCanAmounts)) != 0;
+}
+
 void CandidatesOf(const FactContext& ctx,
                   const absl::flat_hash_map<std::string, std::vector<int>>& postings,
                   const std::vector<std::vector<int>>& cluster_members, int a,
-                  std::vector<int>* scratch, std::vector<std::pair<int, int>>* out) {
+                  std::vector<int>* scratch, std::vector<std::pair<int, int>>* out,
+                  const std::vector<uint8_t>* can = nullptr) {
   scratch->clear();
   out->clear();
   for (const std::string& t : ctx.Claim(a).content) {
@@ -482,7 +493,14 @@ void CandidatesOf(const FactContext& ctx,
       continue;
     }
     const std::vector<int>& list = it->second;  // ascending
-    scratch->insert(scratch->end(), std::upper_bound(list.begin(), list.end(), a), list.end());
+    auto from = std::upper_bound(list.begin(), list.end(), a);
+    if (can == nullptr || ((*can)[a] & kCanPolar)) {
+      scratch->insert(scratch->end(), from, list.end());
+    } else {
+      for (auto b = from; b != list.end(); ++b) {
+        if (MayDisagree((*can)[a], (*can)[*b])) scratch->push_back(*b);
+      }
+    }
   }
   std::sort(scratch->begin(), scratch->end());
   for (size_t i = 0; i < scratch->size();) {
@@ -494,7 +512,7 @@ void CandidatesOf(const FactContext& ctx,
   if (ctx.cluster_of[a] < 0) return;
   const size_t found = out->size();
   for (int b : cluster_members[ctx.cluster_of[a]]) {
-    if (b <= a) continue;
+    if (b <= a || (can != nullptr && !MayDisagree((*can)[a], (*can)[b]))) continue;
     auto it = std::lower_bound(out->begin(), out->begin() + static_cast<long>(found),
                                std::make_pair(b, 0));
     if (it == out->begin() + static_cast<long>(found) || it->first != b) out->emplace_back(b, 0);
@@ -674,9 +692,12 @@ PairFindings FindPairFindings(const FactContext& ctx, const std::vector<char>* f
     bool dates = false, amounts = false, polar = false;
   };
   std::vector<Can> can(n);
+  std::vector<uint8_t> can_bits(n);
   for (int i = 0; i < n; ++i) {
     const ClaimSummary& c = ctx.Claim(i);
     can[i] = {c.dates, c.amounts, c.polar};
+    can_bits[i] =
+        (c.dates ? kCanDates : 0) | (c.amounts ? kCanAmounts : 0) | (c.polar ? kCanPolar : 0);
   }
   // One candidate pair (a < b sharing `count` content tokens) into `found`.
   auto examine = [&](int a, int b, int count, PairFindings& found) {
@@ -749,7 +770,7 @@ PairFindings FindPairFindings(const FactContext& ctx, const std::vector<char>* f
     std::vector<int> scratch;
     std::vector<std::pair<int, int>> partners;
     for (int a = first; a < last; ++a) {
-      CandidatesOf(ctx, postings, cluster_members, a, &scratch, &partners);
+      CandidatesOf(ctx, postings, cluster_members, a, &scratch, &partners, &can_bits);
       for (const auto& [b, count] : partners) examine(a, b, count, per_fact[a]);
     }
   });

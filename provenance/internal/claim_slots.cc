@@ -627,9 +627,17 @@ absl::StatusOr<Slots> ExtractSlots(const dedup::Normalizer& n, absl::string_view
       if (cl.text != text.substr(body)) own = ContentTokens(n, cl.text);
       const absl::StatusOr<std::vector<std::string>>& toks = own ? *own : BodyContent();
       if (!toks.ok()) return toks.status();
+      // The state words' base forms, computed once.
+      static const std::vector<std::string>* on_bases = [] {
+        auto* v = new std::vector<std::string>();
+        for (const char* w : kOnWords) v->push_back(VerbBase(w));
+        return v;
+      }();
       for (const std::string& t : *toks) {
         bool marker = false;
-        for (const char* w : kOnWords) marker |= VerbBase(w) == t || t == w;
+        for (size_t k = 0; k < std::size(kOnWords); ++k) {
+          marker |= (*on_bases)[k] == t || t == kOnWords[k];
+        }
         for (const char* w : kOffWords) marker |= absl::StartsWith(w, t) && t.size() >= 4;
         if (!marker) cl.tokens.push_back(t);  // `toks` is sorted and distinct
       }
