@@ -41,9 +41,10 @@ absl::StatusOr<std::vector<provenance::Finding>> IndexedScanner::ChangeDuplicate
 
 void IndexedScanner::Save() {
   if (!enabled_ || !scanned_) return;
-  // An index that is current for all but under 1% of this run's facts and claims is kept as
-  // it is: rewriting it (tens of MB at 100k facts) costs more than normalizing those few
-  // facts again next time, which is all a stale entry costs (entries are keyed by content).
+  // An index to which this run adds new facts and claim summaries numbering under 1% of its
+  // facts is kept as it is: rewriting it (tens of MB at 100k facts) costs more than
+  // normalizing those few facts again next time, which is all a stale entry costs (entries
+  // are keyed by content).
   size_t facts = 0, fresh_facts = 0, fresh_claims = 0;
   for (const provenance::IndexedNote& note : next_.notes()) {
     facts += note.facts.size();

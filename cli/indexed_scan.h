@@ -46,9 +46,9 @@ class IndexedScanner {
     return enabled_ ? &previous_.claims() : nullptr;
   }
   provenance::ClaimCache* next_claims() { return enabled_ ? &next_claims_ : nullptr; }
-  // Writes the index of the last Scan(), if enabled and writable, unless the loaded index
-  // already holds all but under 1% of its facts and claims (facts counted by text within
-  // their note; then rewriting it would cost more than it saves). Failures are ignored.
+  // Writes the index of the last Scan(), if enabled and writable, unless the run's new facts
+  // (by text within their note) plus new claim summaries number under 1% of its facts (then
+  // rewriting it would cost more than it saves). Failures are ignored.
   void Save();
 
   const provenance::IndexStats& stats() const { return stats_; }

@@ -817,11 +817,6 @@ std::vector<Cluster> ClusterAll(const std::vector<std::vector<int>>& comps,
   return clusters;
 }
 
-// The full pass's candidate pairs, one fact at a time: j is a candidate of i when the two
-// share a bucket of at most max_bucket_size facts in some LSH band, are SimHash neighbours
-// in a table bucket of at most that size, or one has a rare-word key (in at most
-// rare_word_bucket facts) that the other contains. Built once over all facts; a query costs
-// O(bands log n) for LSH and one pass over the SimHash values.
 // Sorts entries (key << 32 | index) appended in ascending index order, as std::sort would:
 // two stable counting passes over the key's 16-bit halves keep equal keys in index order.
 void SortByKeyThenIndex(std::vector<uint64_t>* v) {
@@ -836,6 +831,11 @@ void SortByKeyThenIndex(std::vector<uint64_t>* v) {
   }
 }
 
+// The full pass's candidate pairs, one fact at a time: j is a candidate of i when the two
+// share a bucket of at most max_bucket_size facts in some LSH band, are SimHash neighbours
+// in a table bucket of at most that size, or one has a rare-word key (in at most
+// rare_word_bucket facts) that the other contains. Built once over all facts; a query costs
+// O(bands log n) for LSH and one pass over the SimHash values.
 class CandidateFinder {
  public:
   CandidateFinder(const Sketched& s, const DedupOptions& options, int threads)

@@ -355,6 +355,7 @@ struct FactContext {
   std::vector<std::shared_ptr<const ClaimSummary>> claim;  // per compared fact
   mutable std::vector<Slots> slots;                        // per compared fact, when extracted
   mutable std::vector<char> has_slots;
+  mutable absl::Status error;  // the first failed extraction in SlotsOf (as the full pass fails)
 
   int size() const { return static_cast<int>(claim.size()); }
   const ClaimSummary& Claim(int i) const { return *claim[i]; }
@@ -367,10 +368,12 @@ struct FactContext {
         static const dedup::Normalizer* normalizer = new dedup::Normalizer();
         absl::StatusOr<Slots> s =
             ExtractSlots(*normalizer, f.display, note_day[scan.facts[i].note]);
-        if (s.ok()) {  // it was extracted once before without error
+        if (s.ok()) {
           slots[i] = *std::move(s);
           slots[i].content.clear();  // the summary (claim[i]) holds them
           slots[i].names.clear();
+        } else if (error.ok()) {
+          error = s.status();
         }
       }
     }
@@ -1227,7 +1230,7 @@ absl::StatusOr<std::vector<Conflict>> FindConflicts(const Vault& vault, const Sc
                                                     const ConflictOptions& options,
                                                     const LineSet* focus,
                                                     const ClaimCache* previous, ClaimCache* next) {
-  FactContext ctx{vault, scan, options, {}, {}, {}, {}, {}, {}};
+  FactContext ctx{vault, scan, options, {}, {}, {}, {}, {}, {}, {}};
   std::vector<char> fact_focus, line_focus;
   const std::vector<LineText> lines = NoteLines(vault);
   if (focus != nullptr) {
@@ -1258,6 +1261,7 @@ absl::StatusOr<std::vector<Conflict>> FindConflicts(const Vault& vault, const Sc
   NameConflicts(vault, lines, options, focus ? &line_focus : nullptr, &out);
   AcronymConflicts(vault, lines, focus ? &line_focus : nullptr, &out);
   FrontmatterConflicts(vault, &out);
+  if (!ctx.error.ok()) return ctx.error;
   if (focus != nullptr) {
     auto touches_focus = [&](const Conflict& c) {
       for (const ConflictFact& f : c.facts) {

@@ -92,6 +92,10 @@ struct ClaimSummary {
 };
 using ClaimCache = absl::flat_hash_map<uint64_t, std::shared_ptr<const ClaimSummary>>;
 
+// Bumped whenever what a ClaimSummary holds for a text can change (claim extraction, its word
+// lists): the index records it, and saved summaries of another version are not used.
+inline constexpr uint32_t kClaimsVersion = 1;
+
 // The key of a fact's summary: its display text and its note's date (yyyymmdd or 0), which
 // dates without a year depend on.
 uint64_t ClaimKey(absl::string_view display, int note_day);

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <system_error>
 #include <thread>
 #include <utility>
 
@@ -41,12 +42,14 @@ void PutParams(const IndexParams& p, Writer* w) {
   w->PutU32(p.lsh_bands);
   w->PutU32(p.lsh_rows);
   w->PutU32(p.shingle_size);
+  w->PutU32(p.claims_version);
 }
 
 bool GetParams(Reader* r, IndexParams* p) {
   return r->GetU32(&p->normalizer_version) && r->GetU32(&p->normalize_flags) &&
          r->GetU64(&p->token_hash_seed) && r->GetU64(&p->minhash_seed) && r->GetU32(&p->num_perm) &&
-         r->GetU32(&p->lsh_bands) && r->GetU32(&p->lsh_rows) && r->GetU32(&p->shingle_size);
+         r->GetU32(&p->lsh_bands) && r->GetU32(&p->lsh_rows) && r->GetU32(&p->shingle_size) &&
+         r->GetU32(&p->claims_version);
 }
 
 bool SameToken(const dedup::Token& a, const dedup::Token& b) {
@@ -231,6 +234,7 @@ IndexParams ParamsFor(const dedup::DedupOptions& options) {
   p.lsh_bands = static_cast<uint32_t>(lsh.bands);
   p.lsh_rows = static_cast<uint32_t>(lsh.rows);
   p.shingle_size = kShingleSize;
+  p.claims_version = kClaimsVersion;
   return p;
 }
 
@@ -282,7 +286,8 @@ absl::Status FactIndex::Decode(absl::string_view bytes) {
   if (!GetParams(&r, &saved)) return absl::DataLossError("index truncated in its header");
   if (!(saved == params_)) {
     return absl::FailedPreconditionError(
-        "index built with other parameters (normalizer, hash seed, MinHash or LSH settings)");
+        "index built with other parameters (normalizer, hash seed, MinHash or LSH settings, "
+        "claim extraction)");
   }
   uint64_t size, checksum;
   absl::string_view body;
@@ -298,20 +303,37 @@ absl::Status FactIndex::Decode(absl::string_view bytes) {
       !sections.GetBytes(notes_size, &notes_bytes)) {
     return absl::DataLossError("index body is malformed");
   }
-  // The claims decode on another thread while the notes decode on this one.
+  // The claims decode on another thread while the notes decode on this one (on this one
+  // after them if no thread can be started).
   ClaimCache claims;
   bool claims_ok = false;
-  std::thread claim_reader([&] {
-    Reader c(body.substr(body.size() - sections.remaining()));
+  const absl::string_view claim_bytes = body.substr(body.size() - sections.remaining());
+  auto read_claims = [&] {
+    Reader c(claim_bytes);
     claims_ok = GetClaims(&c, &claims) && c.remaining() == 0;
-  });
+  };
+  std::thread claim_reader;
+  try {
+    claim_reader = std::thread(read_claims);
+  } catch (const std::system_error&) {
+  }
+  struct Join {  // joined however this function is left
+    std::thread& t;
+    ~Join() {
+      if (t.joinable()) t.join();
+    }
+  } join{claim_reader};
   Reader b(notes_bytes);
   uint64_t count;
   std::vector<IndexedNote> notes;
   bool ok = b.GetVarint(&count) && count <= b.remaining();
   if (ok) notes.resize(count);
   for (size_t i = 0; ok && i < notes.size(); ++i) ok = GetNote(&b, &notes[i]);
-  claim_reader.join();
+  if (claim_reader.joinable()) {
+    claim_reader.join();
+  } else {
+    read_claims();
+  }
   if (!ok || !claims_ok || b.remaining() != 0)
     return absl::DataLossError("index body is malformed");
   for (IndexedNote& note : notes) Add(std::move(note));
@@ -410,6 +432,7 @@ absl::StatusOr<ScanResult> Scan(const Vault& vault, const dedup::DedupOptions& o
       Reader r(hit->encoded);
       if (GetNormalized(&r, t.get()) && r.remaining() == 0) {
         facts[i].normalized = std::move(t);
+        facts[i].encoded = hit->encoded;  // kept as bytes again below, without re-encoding
       } else {
         missing.push_back(i);  // cannot happen: this run encoded it
       }
@@ -451,9 +474,11 @@ absl::StatusOr<ScanResult> Scan(const Vault& vault, const dedup::DedupOptions& o
   // larger, and the rest of the run (the conflict pass) needs the memory more.
   ForEachParallel(items.size(), options.threads, [&](size_t i) {
     if (facts[i].normalized.use_count() != 1) return;  // shared with a loaded index
-    Writer w;
-    PutNormalized(*facts[i].normalized, &w);
-    facts[i].encoded = w.Release();
+    if (facts[i].encoded.empty()) {
+      Writer w;
+      PutNormalized(*facts[i].normalized, &w);
+      facts[i].encoded = w.Release();
+    }
     facts[i].normalized.reset();
   });
   for (size_t i = 0; i < items.size(); ++i) {

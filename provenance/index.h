@@ -75,6 +75,7 @@ struct IndexParams {
   uint32_t lsh_bands = 0;
   uint32_t lsh_rows = 0;
   uint32_t shingle_size = 0;
+  uint32_t claims_version = 0;  // kClaimsVersion (provenance/conflicts.h)
   friend bool operator==(const IndexParams&, const IndexParams&) = default;
 };
 

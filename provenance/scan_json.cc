@@ -30,11 +30,6 @@ void WriteNested(std::ostream& out, const nlohmann::json& j, int depth) {
   out.write(s.data() + from, static_cast<std::streamsize>(s.size() - from));
 }
 
-// Direct writers for the two bulky elements (clusters and conflicts: at 1M facts the
-// document is about a gigabyte), producing exactly what nlohmann::json's dump(2) writes for
-// the same tree: keys in sorted order, 2-space indent, "[]" for an empty array. Strings that
-// are not valid UTF-8 and every double go through nlohmann itself, so its replacement and
-// number formatting are kept byte for byte.
 // Bytes for `out`, gathered and written 64 KiB at a time: a document is written in millions of
 // small pieces, and a stream write each costs more than the piece.
 class Sink {
@@ -61,6 +56,11 @@ class Sink {
   std::string buf_;
 };
 
+// Direct writers for the two bulky elements (clusters and conflicts: at 1M facts the
+// document is about a gigabyte), producing exactly what nlohmann::json's dump(2) writes for
+// the same tree: keys in sorted order, 2-space indent, "[]" for an empty array. Strings that
+// are not valid UTF-8 and every double go through nlohmann itself, so its replacement and
+// number formatting are kept byte for byte.
 class Writer {
  public:
   explicit Writer(std::ostream& out) : out_(out) {}

@@ -589,7 +589,11 @@ absl::StatusOr<Slots> ExtractSlots(const dedup::Normalizer& n, absl::string_view
   std::optional<absl::StatusOr<std::vector<std::string>>> body_content;
   auto BodyContent = [&]() -> const absl::StatusOr<std::vector<std::string>>& {
     if (!body_content) {
-      body_content = body == 0 ? ContentTokensOf(*norm) : ContentTokens(n, text.substr(body));
+      // The tokens of the one normalization serve unless a date opens the text, or the text
+      // ends in a cut word (the normalizer drops it from the tokens but keeps it in `clean`,
+      // where normalizing again finds it).
+      body_content = body == 0 && !norm->truncated ? ContentTokensOf(*norm)
+                                                   : ContentTokens(n, text.substr(body));
     }
     return *body_content;
   };

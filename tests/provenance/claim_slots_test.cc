@@ -318,10 +318,10 @@ TEST(FormatAmount, ScalesAndUnits) {
   EXPECT_EQ(FormatAmount({"", 3}), "3");
 }
 
-// A fact's content tokens come from the tokens of its one normalization; they must equal
-// those of its cleaned text normalized again (what they were computed from before: the
-// normalizer is idempotent on its output), on every fact of the sample vault and on inputs
-// that exercise the normalizer's repairs.
+// A fact's content tokens come from the tokens of its one normalization (unless it ends in a
+// cut word); they must equal those of its cleaned text normalized again (what they were
+// computed from before), on every fact of the sample vault and on inputs that exercise the
+// normalizer's repairs and cut words.
 TEST(ExtractSlots, ContentTokensEqualThoseOfTheCleanTextNormalizedAgain) {
   absl::StatusOr<Vault> vault =
       LoadVault(DefaultFileSystem(), testing::SourcePath("data/vault"), Config{});
@@ -332,6 +332,9 @@ TEST(ExtractSlots, ContentTokensEqualThoseOfTheCleanTextNormalizedAgain) {
       "Azure Storage won't renew the 2EB deal; exclusivity was removed",
       "Caf\xC3\xA9 M\xC3\xBCller's team ships v2.1 on 2026-01-05 \xE2\x80\x94 \"maybe\"",
       "The THE the   spaces\tand\ttabs, 50% of $250B, 3x faster ... truncated",
+      "Microsoft now scr...",
+      "On 2025-10-28, Kushal said the Azur\xE2\x80\xA6",
+      "MAI's initial GPU drop will arrive in February 2026 ...",
   };
   for (const Note& note : vault->notes) {
     for (const Fact& f : note.facts) texts.push_back(f.display);
@@ -342,7 +345,9 @@ TEST(ExtractSlots, ContentTokensEqualThoseOfTheCleanTextNormalizedAgain) {
   for (const std::string& text : texts) {
     absl::StatusOr<Slots> s = ExtractSlots(n, text, kNoteDay);
     ASSERT_TRUE(s.ok()) << text;
-    if (s->fact_day != kNoteDay) continue;  // a leading record date: the body is re-normalized
+    // A leading record date ("2025-12-27: ...") is not part of the body compared.
+    const std::string& c = s->clean;
+    if (c.size() > 10 && c[4] == '-' && c[7] == '-' && (c[10] == ':' || c[10] == ',')) continue;
     absl::StatusOr<dedup::NormalizedText> again = n.Normalize(s->clean);
     ASSERT_TRUE(again.ok());
     std::vector<std::string> expected;

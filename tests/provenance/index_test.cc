@@ -112,6 +112,17 @@ Scanned ScanWith(const Vault& vault, const FactIndex& previous) {
   return s;
 }
 
+// Changes an encoded index's body with `edit`, then makes its size and checksum match.
+void Reseal(std::string* bytes, const std::function<void(std::string*)>& edit) {
+  constexpr size_t kHeader = 72;  // magic 8, version 4, params 44, size 8, checksum 8
+  std::string body = bytes->substr(kHeader);
+  edit(&body);
+  internal::Writer w;
+  w.PutU64(body.size());
+  w.PutU64(dedup::Hash64(body, 0));
+  *bytes = bytes->substr(0, kHeader - 16) + w.data() + body;
+}
+
 TEST(FactIndex, EncodeDecodeRoundTripKeepsEveryField) {
   auto fs = MemVault();
   Vault vault = Load(fs.get());
@@ -181,12 +192,20 @@ TEST(FactIndex, ClaimSummariesRoundTrip) {
     EXPECT_EQ(*it->second, *c);
   }
   EXPECT_EQ(decoded.Encode(), cold.next.Encode());
-  // Damage inside the claims (the last bytes of the body) is caught by the checksum.
+  // Damage inside the claims (the last bytes of the body) is caught by the checksum, and a
+  // claims section cut short is caught even with a matching checksum; the notes decoded
+  // beside it are not kept either.
   std::string bytes = cold.next.Encode();
   bytes[bytes.size() - 2] ^= 0x40;
   FactIndex damaged(vault.config.dedup);
   EXPECT_FALSE(damaged.Decode(bytes).ok());
+  bytes = cold.next.Encode();
+  Reseal(&bytes, [](std::string* body) { body->resize(body->size() - 3); });
+  ASSERT_TRUE(damaged.Decode(decoded.Encode()).ok());
+  absl::Status s = damaged.Decode(bytes);
+  EXPECT_THAT(s.message(), HasSubstr("malformed"));
   EXPECT_TRUE(damaged.claims().empty());
+  EXPECT_TRUE(damaged.notes().empty());
 }
 
 TEST(ScanVaultIndexed, ColdWarmAndPlainScansAreIdentical) {
@@ -272,17 +291,15 @@ TEST(LoadIndex, DamagedOrForeignIndexIsIgnoredAndResultsAreUnchanged) {
       {"truncated", [](std::string* b) { b->resize(b->size() - 7); }, "truncated"},
       {"header only", [](std::string* b) { b->resize(20); }, "truncated"},
       {"empty", [](std::string* b) { b->clear(); }, "magic"},
-      // A body that ends early but whose size and checksum were made to match.
+      // Bodies changed but with their size and checksum made to match.
       {"short body, matching checksum",
-       [](std::string* b) {
-         constexpr size_t kHeader = 68;  // magic 8, version 4, params 40, size 8, checksum 8
-         b->resize(b->size() - 5);
-         const std::string body = b->substr(kHeader);
-         internal::Writer w;
-         w.PutU64(body.size());
-         w.PutU64(dedup::Hash64(body, 0));
-         b->replace(kHeader - 16, 16, w.data());
-       },
+       [](std::string* b) { Reseal(b, [](std::string* body) { body->resize(body->size() - 5); }); },
+       "malformed"},
+      {"bytes after the claims, matching checksum",
+       [](std::string* b) { Reseal(b, [](std::string* body) { body->push_back('\0'); }); },
+       "malformed"},
+      {"notes section size past the body, matching checksum",
+       [](std::string* b) { Reseal(b, [](std::string* body) { (*body)[6] = 0x7f; }); },
        "malformed"},
   };
   for (const BadIndexCase& c : cases) {

@@ -267,6 +267,13 @@ TEST(LoadVault, ReusedNotesEqualParsedOnes) {
   }
   EXPECT_EQ(reused->notes[reused->FindNote("y.md")].facts[0].display, "two changed");
   EXPECT_EQ(reused->diagnostics.size(), plain->diagnostics.size());
+  // Copied, not parsed: a mark put on the reused vault's note shows in the result.
+  Vault marked = *a;
+  marked.notes[marked.FindNote("x.md")].facts[0].display = "copied";
+  absl::StatusOr<Vault> from_marked = LoadVault(mem.get(), "b", Config{}, {.reuse = &marked});
+  ASSERT_TRUE(from_marked.ok());
+  EXPECT_EQ(from_marked->notes[from_marked->FindNote("x.md")].facts[0].display, "copied");
+  EXPECT_EQ(from_marked->notes[from_marked->FindNote("y.md")].facts[0].display, "two changed");
 }
 
 struct ResolveCase {
