@@ -10,9 +10,9 @@
 //
 // The file describes itself (docs/index-format.md): magic bytes, format version, and every
 // parameter that makes its entries comparable (normalizer version and options, token hash
-// seed, MinHash seed and permutations, LSH bands x rows, shingle size), then a checksum over
-// the body. Version 2 adds the conflict pass's claim summaries (provenance/conflicts.h) after
-// the notes. Any mismatch or damage makes LoadIndex return an empty index and say why; a saved
+// seed, MinHash seed and permutations, LSH bands x rows, shingle size, claims version), then a
+// checksum over the body. Version 2 adds the conflict pass's claim summaries
+// (provenance/conflicts.h) after the notes. Any mismatch or damage makes LoadIndex return an empty index and say why; a saved
 // index is never trusted in part. Entries are keyed by content: a note is reused when its
 // XXH3 matches (path, size and mtime are recorded too), and within it a fact by its line and
 // the XXH3 of its text (a changed note reuses its unchanged facts), so a base copy of the vault at
