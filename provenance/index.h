@@ -12,11 +12,12 @@
 // parameter that makes its entries comparable (normalizer version and options, token hash
 // seed, MinHash seed and permutations, LSH bands x rows, shingle size, claims version), then a
 // checksum over the body. Version 2 adds the conflict pass's claim summaries
-// (provenance/conflicts.h) after the notes. Any mismatch or damage makes LoadIndex return an empty index and say why; a saved
-// index is never trusted in part. Entries are keyed by content: a note is reused when its
-// XXH3 matches (path, size and mtime are recorded too), and within it a fact by its line and
-// the XXH3 of its text (a changed note reuses its unchanged facts), so a base copy of the vault at
-// other paths or mtimes reuses it as well. Results are identical with and without an index.
+// (provenance/conflicts.h) after the notes. Any mismatch or damage makes LoadIndex return an empty
+// index and say why; a saved index is never trusted in part. Entries are keyed by content: a note
+// is reused when its XXH3 matches (path, size and mtime are recorded too), and within it a fact by
+// its line and the XXH3 of its text (a changed note reuses its unchanged facts), so a base copy of
+// the vault at other paths or mtimes reuses it as well. Results are identical with and without an
+// index.
 #ifndef FACTDEDUP_PROVENANCE_INDEX_H_
 #define FACTDEDUP_PROVENANCE_INDEX_H_
 
