@@ -41,8 +41,12 @@ void CheckRepair(absl::string_view text) {
   bool repaired = false;
   std::string out = RepairMojibake(text, &repaired);
   FUZZ_CHECK(Utf8(out)) << "repair produced invalid UTF-8";
-  if (!repaired) FUZZ_CHECK(out == text) << "changed without reporting a repair";
-  if (Ascii(text)) FUZZ_CHECK(!repaired && out == text) << "ASCII was changed";
+  if (!repaired) {
+    FUZZ_CHECK(out == text) << "changed without reporting a repair";
+  }
+  if (Ascii(text)) {
+    FUZZ_CHECK(!repaired && out == text) << "ASCII was changed";
+  }
 }
 
 }  // namespace
