@@ -167,11 +167,11 @@ int RunCheck(const ParsedArgs& args) {
   std::vector<std::string> notes;
   for (const provenance::Note& n : vault->notes) notes.push_back(n.path);
   std::cout << provenance::FormatFindings(findings, *format, notes, FACTDEDUP_VERSION);
-  if (vault->has_errors()) return kExitError;
-  return duplicates > vault->config.max_new_duplicates ||
-                 new_conflicts > vault->config.max_new_conflicts
-             ? kExitFindings
-             : kExitOk;
+  if (vault->has_errors()) ExitNow(kExitError);
+  ExitNow(duplicates > vault->config.max_new_duplicates ||
+                  new_conflicts > vault->config.max_new_conflicts
+              ? kExitFindings
+              : kExitOk);
 }
 
 }  // namespace

@@ -1,6 +1,8 @@
 #include "cli/commands.h"
 
 #include <chrono>
+#include <cstdio>
+#include <cstdlib>
 #include <iostream>
 
 #include "absl/strings/str_cat.h"
@@ -21,6 +23,13 @@ const std::vector<Command>& AllCommands() {
 int Fail(const absl::Status& status) {
   std::cerr << "factdedup: " << status.message() << "\n";
   return kExitError;
+}
+
+void ExitNow(int code) {
+  std::cout.flush();
+  std::cerr.flush();
+  std::fflush(nullptr);
+  std::_Exit(code);
 }
 
 std::vector<FlagSpec> ProgressFlags() {

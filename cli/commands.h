@@ -42,6 +42,11 @@ Command ReportCommand();
 // Shared helpers.
 // Prints "factdedup: <message>" to stderr and returns kExitError.
 int Fail(const absl::Status& status);
+// Ends the process with `code` once stdout and stderr are flushed, without destroying the
+// command's data: freeing a large vault's millions of small objects one by one takes a
+// noticeable part of a run (0.5 s of a 100k-fact `check`), and the OS takes the memory back
+// at once. For the last statement of a command that wrote everything it had to.
+[[noreturn]] void ExitNow(int code);
 // Loads the config and the vault at `root`, printing every diagnostic to stderr. With a
 // `progress`, shows notes read and records the "read" stage.
 // `reuse`: as provenance::LoadOptions::reuse.

@@ -110,7 +110,7 @@ int RunScan(const ParsedArgs& args) {
     std::cout.flush();
     progress.StageDone("output", Progress::Since(t0));
     progress.Finish(headline);
-    return vault->has_errors() ? kExitError : kExitOk;
+    ExitNow(vault->has_errors() ? kExitError : kExitOk);
   }
   int dups = 0;
   for (const auto& c : scan->dedup.clusters) dups += static_cast<int>(c.members.size()) - 1;
@@ -135,7 +135,7 @@ int RunScan(const ParsedArgs& args) {
   std::cout.flush();
   progress.StageDone("output", Progress::Since(t0));
   progress.Finish(headline);
-  return vault->has_errors() ? kExitError : kExitOk;
+  ExitNow(vault->has_errors() ? kExitError : kExitOk);
 }
 
 absl::StatusOr<std::string> ReadAll(const std::string& path) {
