@@ -691,21 +691,15 @@ PairFindings FindPairFindings(const FactContext& ctx, const std::vector<char>* f
   };
   // What each fact can disagree on: dates and amounts need both sides to have some, polarity
   // needs a stated state on one side. Most pairs have neither and are skipped at once.
-  struct Can {
-    bool dates = false, amounts = false, polar = false;
-  };
-  std::vector<Can> can(n);
   std::vector<uint8_t> can_bits(n);
   for (int i = 0; i < n; ++i) {
     const ClaimSummary& c = ctx.Claim(i);
-    can[i] = {c.dates, c.amounts, c.polar};
     can_bits[i] =
         (c.dates ? kCanDates : 0) | (c.amounts ? kCanAmounts : 0) | (c.polar ? kCanPolar : 0);
   }
   // One candidate pair (a < b sharing `count` content tokens) into `found`.
   auto examine = [&](int a, int b, int count, PairFindings& found) {
-    const bool may_value = (can[a].dates && can[b].dates) || (can[a].amounts && can[b].amounts);
-    if (!may_value && !can[a].polar && !can[b].polar) return;
+    if (!MayDisagree(can_bits[a], can_bits[b])) return;
     const Slots& sa = ctx.SlotsOf(a);
     const Slots& sb = ctx.SlotsOf(b);
     if (sa.clean == sb.clean) return;
