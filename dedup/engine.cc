@@ -450,6 +450,13 @@ struct Sketched {
   std::vector<uint64_t> simhashes;
   size_t rare_keys = 0;              // rare-word key slots per fact
   std::vector<uint64_t> rare_words;  // rare_keys per fact; 0: no key in that slot
+  // Exact copies (the same tokens in the same order) are sketched once: copy_of[i] is the
+  // copy with the smallest key, which alone goes into the LSH bands, the SimHash index and
+  // the rare-word postings; every other copy is a candidate of it (and only of it). Empty
+  // for the baseline. A fact copied into hundreds of notes would otherwise fill every
+  // bucket it is in past max_bucket_size and be compared with nothing.
+  std::vector<uint32_t> copy_of;
+  bool Copy(size_t i) const { return !copy_of.empty() && copy_of[i] != i; }
 };
 
 // Stages 1 and 2 of Deduplicate over all `items`: normalize (unless given), features, corpus
@@ -508,6 +515,27 @@ absl::Status SketchAll(absl::Span<const Item> items, const DedupOptions& options
     if (!e.ok()) return e;
   }
   stats->seconds_normalize = Seconds(t0);
+  if (!baseline) {
+    const Keys key{items};
+    std::vector<uint32_t> order;
+    order.reserve(n);
+    for (size_t i = 0; i < n; ++i) {
+      if (!features[i].tokens.empty()) order.push_back(static_cast<uint32_t>(i));
+    }
+    std::sort(order.begin(), order.end(), [&](uint32_t a, uint32_t b) {
+      if (features[a].exact != features[b].exact) return features[a].exact < features[b].exact;
+      if (key(a) != key(b)) return key(a) < key(b);
+      return a < b;
+    });
+    s->copy_of.resize(n);
+    for (size_t i = 0; i < n; ++i) s->copy_of[i] = static_cast<uint32_t>(i);
+    for (size_t b = 0; b < order.size();) {
+      size_t e = b + 1;
+      while (e < order.size() && features[order[e]].exact == features[order[b]].exact) ++e;
+      for (size_t k = b + 1; k < e; ++k) s->copy_of[order[k]] = order[b];
+      b = e;
+    }
+  }
 
   // 2. Corpus statistics: IDF weights, entities; then the sketches. MinHash sets leave out
   // the corpus's common words (in more than max(lsh_common_min, lsh_common_share x n)
@@ -547,6 +575,10 @@ absl::Status SketchAll(absl::Span<const Item> items, const DedupOptions& options
         }
         std::vector<uint8_t>().swap(f.case_flags);
         std::vector<std::string>().swap(f.caps);
+        if (s->Copy(i)) {  // sketched by the copy it is a candidate of
+          bands.SetEmpty(i);
+          continue;
+        }
         if (options.simhash_distance > 0 && !f.tokens.empty()) {
           const std::vector<double> wts(f.weights.begin(), f.weights.end());
           simhashes[i] = SimHash(f.tokens, wts);
@@ -857,15 +889,27 @@ class CandidateFinder {
     use_simhash_ = options.simhash_distance > 0;
     if (use_simhash_) {
       for (size_t i = 0; i < n; ++i) {
-        if (!s.features[i].tokens.empty()) sim_index_.Add(static_cast<uint32_t>(i), s.simhashes[i]);
+        if (!s.features[i].tokens.empty() && !s.Copy(i)) {
+          sim_index_.Add(static_cast<uint32_t>(i), s.simhashes[i]);
+        }
       }
     }
     if (s.rare_keys > 0) IndexRareWords(options);
+    for (size_t i = 0; i < n; ++i) {
+      if (s.Copy(i)) copies_[s.copy_of[i]].push_back(static_cast<uint32_t>(i));
+    }
   }
 
   // Every j != i the full pass verifies with i, sorted and unique.
   void Find(uint32_t i, std::vector<uint32_t>* out) const {
     out->clear();
+    if (s_.Copy(i)) {  // a copy is paired with the copy sketched for it, and nothing else
+      out->push_back(s_.copy_of[i]);
+      return;
+    }
+    if (auto it = copies_.find(i); it != copies_.end()) {
+      out->insert(out->end(), it->second.begin(), it->second.end());
+    }
     if (!s_.bands.empty(i)) {
       for (size_t band = 0; band < band_keys_.size(); ++band) {
         const std::vector<uint64_t>& sorted = band_keys_[band];
@@ -906,6 +950,7 @@ class CandidateFinder {
       if (w != 0) probe.insert(w);
     }
     for (size_t i = 0; i < n; ++i) {
+      if (s_.Copy(i)) continue;
       for (uint64_t tok : s_.features[i].tokens) {
         if (probe.contains(tok)) holders_[tok].push_back(static_cast<uint32_t>(i));
       }
@@ -933,7 +978,8 @@ class CandidateFinder {
   bool use_simhash_ = false;
   SimHashIndex sim_index_;
   absl::flat_hash_map<uint64_t, std::vector<uint32_t>> holders_;  // probed word -> facts with it
-  absl::flat_hash_map<uint64_t, std::vector<uint32_t>> keyed_;  // probed word -> facts keyed by it
+  absl::flat_hash_map<uint64_t, std::vector<uint32_t>> keyed_;   // probed word -> facts keyed by it
+  absl::flat_hash_map<uint32_t, std::vector<uint32_t>> copies_;  // sketched fact -> its copies
 };
 
 }  // namespace
@@ -1038,7 +1084,9 @@ absl::StatusOr<DedupResult> Deduplicate(absl::Span<const Item> items, const Dedu
   if (!baseline && options.simhash_distance > 0) {
     SimHashIndex sim_index(options.simhash_distance, options.max_bucket_size);
     for (size_t i = 0; i < n; ++i) {
-      if (!features[i].tokens.empty()) sim_index.Add(static_cast<uint32_t>(i), simhashes[i]);
+      if (!features[i].tokens.empty() && !sketched.Copy(i)) {
+        sim_index.Add(static_cast<uint32_t>(i), simhashes[i]);
+      }
     }
     std::vector<std::pair<uint32_t, uint32_t>> sp;
     std::vector<uint32_t> so;
@@ -1060,6 +1108,7 @@ absl::StatusOr<DedupResult> Deduplicate(absl::Span<const Item> items, const Dedu
     }
     std::vector<std::pair<uint64_t, uint32_t>> postings;
     for (size_t i = 0; i < n; ++i) {
+      if (sketched.Copy(i)) continue;
       for (uint64_t tok : features[i].tokens) {
         if (probe.contains(tok)) postings.emplace_back(tok, static_cast<uint32_t>(i));
       }
@@ -1102,6 +1151,12 @@ absl::StatusOr<DedupResult> Deduplicate(absl::Span<const Item> items, const Dedu
     });
     std::vector<uint64_t>().swap(rare_words);
     result.stats.rare_word_candidates = probed.load();
+  }
+  for (size_t i = 0; i < n; ++i) {  // each exact copy with the one sketched for it
+    if (sketched.Copy(i)) {
+      extra.emplace_back(std::min<uint32_t>(i, sketched.copy_of[i]),
+                         std::max<uint32_t>(i, sketched.copy_of[i]));
+    }
   }
   std::sort(extra.begin(), extra.end());
   extra.erase(std::unique(extra.begin(), extra.end()), extra.end());

@@ -226,5 +226,35 @@ TEST(Deduplicate, RejectsBadThreshold) {
   EXPECT_FALSE(Deduplicate(Corpus(), o).ok());
 }
 
+// A fact copied into more notes than max_bucket_size fills every LSH, SimHash and rare-word
+// bucket it is in; its copies are sketched once, so they still form one cluster, and a
+// paraphrase of it still joins (it shares buckets with the one sketched copy).
+TEST(Deduplicate, FactCopiedPastTheBucketCapIsOneCluster) {
+  std::vector<Item> items;
+  for (int i = 0; i < 40; ++i) {
+    items.push_back({"Contoso signed a three-year Azure commitment worth $5M in March 2026.",
+                     "copy" + std::to_string(100 + i)});
+  }
+  items.push_back(
+      {"In March 2026 Contoso signed a three-year Azure commitment worth $5M.", "para"});
+  items.push_back({"Fabrikam moved its cold archive to Azure Blob storage in Oslo.", "other"});
+  DedupOptions o;
+  o.max_bucket_size = 10;  // 40 copies: every bucket of theirs is oversized
+  o.rare_word_bucket = 10;
+  for (int threads : {1, 2}) {
+    o.threads = threads;
+    absl::StatusOr<DedupResult> r = Deduplicate(items, o);
+    ASSERT_TRUE(r.ok()) << r.status();
+    ASSERT_EQ(r->clusters.size(), 1u);
+    EXPECT_EQ(r->clusters[0].members.size(), 41u);
+    EXPECT_EQ(r->clusters[0].canonical, 0);  // "copy100": first key among equals
+    EXPECT_EQ(r->stats.oversized_buckets_items, 0);
+    absl::StatusOr<DedupResult> around = DeduplicateAround(items, {40}, o);
+    ASSERT_TRUE(around.ok()) << around.status();
+    ASSERT_EQ(around->clusters.size(), 1u);
+    EXPECT_EQ(around->clusters[0].members.size(), 41u);
+  }
+}
+
 }  // namespace
 }  // namespace factdedup::dedup
