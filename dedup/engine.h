@@ -53,11 +53,12 @@ struct DedupOptions {
   // left out of a vault under 100k facts unless a word is in 200 of them.
   int lsh_common_min = 200;
   double lsh_common_share = 0.002;
-  // Candidate buckets larger than this are not expanded (reported in stats).
-  // Default 300: on a generated 300k-fact vault, 2000 gave 61.2M candidates and 300 18.1M
-  // with the same family F1 (0.724); a bucket of 300 facts sharing every sampled word is
-  // a template, not a claim.
-  int max_bucket_size = 300;
+  // Candidate buckets larger than this are not expanded (reported in stats). Exact copies
+  // are sketched once, so copies do not fill a bucket. Default 100: on generated vaults
+  // (bench/scale.sh) 300 gave 4.8M candidates at 100k facts and 100 gave 2.9M, with family
+  // F1 0.7421 and 0.7423 (earlier, 2000 gave 61.2M at 300k and 300 18.1M, same F1); a
+  // bucket of 100 distinct facts sharing every sampled word is a template, not a claim.
+  int max_bucket_size = 100;
   // Rare-word candidates (prefix filtering, as in exact set-similarity joins): each fact's
   // rarest words, up to `rare_word_keys` of them and until they hold `rare_word_share` of
   // its weight, are probed against every fact that has the word anywhere. LSH finds pairs
