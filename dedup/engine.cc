@@ -1090,7 +1090,7 @@ absl::StatusOr<DedupResult> Deduplicate(absl::Span<const Item> items, const Dedu
     }
     std::vector<std::pair<uint32_t, uint32_t>> sp;
     std::vector<uint32_t> so;
-    sim_index.FindCandidates(&sp, &so);
+    sim_index.FindCandidates(&sp, &so, threads);
     result.stats.simhash_candidates = static_cast<int64_t>(sp.size());
     oversized.insert(oversized.end(), so.begin(), so.end());
     for (const auto& [x, y] : sp) {

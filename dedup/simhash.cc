@@ -3,6 +3,9 @@
 #include <algorithm>
 #include <cstddef>
 #include <cstdint>
+#include <mutex>
+
+#include "dedup/internal/parallel.h"
 
 namespace factdedup::dedup {
 
@@ -70,44 +73,61 @@ bool NextCombination(std::vector<int>* c, int n) {
 // Verified pairs are few (only true near pairs, at most once per table), so they are
 // collected and deduplicated once at the end.
 void SimHashIndex::FindCandidates(std::vector<std::pair<uint32_t, uint32_t>>* pairs,
-                                  std::vector<uint32_t>* oversized_ids) const {
+                                  std::vector<uint32_t>* oversized_ids, int threads) const {
   const int num_blocks = max_distance_ + key_blocks_;
   std::vector<uint64_t> block_masks(num_blocks);
   for (int i = 0; i < num_blocks; ++i) {
     block_masks[i] = BitRange(i * 64 / num_blocks, (i + 1) * 64 / num_blocks);
   }
-  std::vector<uint64_t> found;  // i << 32 | j
-  std::vector<uint32_t> oversized;
-  std::vector<std::pair<uint64_t, uint32_t>> keys(items_.size());
-  const size_t cap = static_cast<size_t>(max_bucket_size_);
+  std::vector<uint64_t> table_masks;  // one per combination of key_blocks blocks
   std::vector<int> combination(key_blocks_);
   for (int i = 0; i < key_blocks_; ++i) combination[i] = i;
   do {
     uint64_t mask = 0;
     for (int block : combination) mask |= block_masks[block];
-    for (size_t i = 0; i < items_.size(); ++i) {
-      keys[i] = {items_[i].second & mask, static_cast<uint32_t>(i)};
-    }
-    std::sort(keys.begin(), keys.end());
-    for (size_t begin = 0; begin < keys.size();) {
-      size_t end = begin + 1;
-      while (end < keys.size() && keys[end].first == keys[begin].first) ++end;
-      if (end - begin > cap) {
-        for (size_t p = begin; p < end; ++p) oversized.push_back(items_[keys[p].second].first);
-      } else if (pairs != nullptr) {
-        for (size_t p = begin; p < end; ++p) {
-          const auto& [id_p, hash_p] = items_[keys[p].second];
-          for (size_t q = p + 1; q < end; ++q) {
-            const auto& [id_q, hash_q] = items_[keys[q].second];
-            if (id_p == id_q || HammingDistance(hash_p, hash_q) > max_distance_) continue;
-            const uint64_t lo = std::min(id_p, id_q), hi = std::max(id_p, id_q);
-            found.push_back(lo << 32 | hi);
+    table_masks.push_back(mask);
+  } while (NextCombination(&combination, num_blocks));
+  std::vector<uint64_t> found;  // i << 32 | j
+  std::vector<uint32_t> oversized;
+  std::mutex mu;
+  const size_t cap = static_cast<size_t>(max_bucket_size_);
+  // Tables are independent: each range of them on one thread, merged (then sorted) at the end.
+  // Two ranges per thread: balanced enough, and one key array per range.
+  const size_t grain = std::max<size_t>(
+      1, table_masks.size() / (2 * static_cast<size_t>(internal::ResolveThreads(threads))));
+  internal::ParallelFor(table_masks.size(), threads, grain, [&](size_t tb, size_t te) {
+    std::vector<std::pair<uint64_t, uint32_t>> keys(items_.size());
+    std::vector<uint64_t> my_found;
+    std::vector<uint32_t> my_oversized;
+    for (size_t t = tb; t < te; ++t) {
+      const uint64_t mask = table_masks[t];
+      for (size_t i = 0; i < items_.size(); ++i) {
+        keys[i] = {items_[i].second & mask, static_cast<uint32_t>(i)};
+      }
+      std::sort(keys.begin(), keys.end());
+      for (size_t begin = 0; begin < keys.size();) {
+        size_t end = begin + 1;
+        while (end < keys.size() && keys[end].first == keys[begin].first) ++end;
+        if (end - begin > cap) {
+          for (size_t p = begin; p < end; ++p) my_oversized.push_back(items_[keys[p].second].first);
+        } else if (pairs != nullptr) {
+          for (size_t p = begin; p < end; ++p) {
+            const auto& [id_p, hash_p] = items_[keys[p].second];
+            for (size_t q = p + 1; q < end; ++q) {
+              const auto& [id_q, hash_q] = items_[keys[q].second];
+              if (id_p == id_q || HammingDistance(hash_p, hash_q) > max_distance_) continue;
+              const uint64_t lo = std::min(id_p, id_q), hi = std::max(id_p, id_q);
+              my_found.push_back(lo << 32 | hi);
+            }
           }
         }
+        begin = end;
       }
-      begin = end;
     }
-  } while (NextCombination(&combination, num_blocks));
+    std::lock_guard<std::mutex> lock(mu);
+    found.insert(found.end(), my_found.begin(), my_found.end());
+    oversized.insert(oversized.end(), my_oversized.begin(), my_oversized.end());
+  });
   if (pairs != nullptr) {
     std::sort(found.begin(), found.end());
     found.erase(std::unique(found.begin(), found.end()), found.end());

@@ -24,7 +24,19 @@ namespace factdedup::dedup {
 // pass a set for set semantics. Empty input gives 0.
 uint64_t SimHash(absl::Span<const uint64_t> hashes, absl::Span<const double> weights = {});
 
-inline int HammingDistance(uint64_t a, uint64_t b) { return __builtin_popcountll(a ^ b); }
+// Without a popcount instruction in the target (-mpopcnt), __builtin_popcountll is a libgcc
+// call; the inline bit-count below is as fast and lets the index's inner loop stay inline.
+inline int HammingDistance(uint64_t a, uint64_t b) {
+#if defined(__POPCNT__)
+  return __builtin_popcountll(a ^ b);
+#else
+  uint64_t x = a ^ b;
+  x -= (x >> 1) & 0x5555555555555555ULL;
+  x = (x & 0x3333333333333333ULL) + ((x >> 2) & 0x3333333333333333ULL);
+  x = (x + (x >> 4)) & 0x0F0F0F0F0F0F0F0FULL;
+  return static_cast<int>((x * 0x0101010101010101ULL) >> 56);
+#endif
+}
 
 // Finds all pairs within `max_distance` bits without comparing all pairs: splits the 64 bits
 // into max_distance + key_blocks blocks; two hashes within d bits differ in at most d blocks,
@@ -48,9 +60,10 @@ class SimHashIndex {
   std::vector<std::pair<uint32_t, uint32_t>> CandidatePairs() const;
   // Ids in buckets that exceeded max_bucket_size (sorted, deduplicated).
   std::vector<uint32_t> OversizedBucketIds() const;
-  // Both of the above in one pass; either pointer may be null.
+  // Both of the above in one pass; either pointer may be null. The tables are built on up to
+  // `threads` threads (0: one per core); the result is the same for any count.
   void FindCandidates(std::vector<std::pair<uint32_t, uint32_t>>* pairs,
-                      std::vector<uint32_t>* oversized_ids) const;
+                      std::vector<uint32_t>* oversized_ids, int threads = 1) const;
 
   // The ids FindCandidates pairs with `id` (added with `simhash`), sorted: within
   // max_distance and sharing some table's bucket that is not oversized. One pass over every

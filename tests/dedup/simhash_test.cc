@@ -114,7 +114,24 @@ TEST(SimHashIndexTest, MatchesBruteForce) {
     EXPECT_GT(want.size(), 100u);
     EXPECT_EQ(pairs, want);
     EXPECT_THAT(oversized, IsEmpty());
+    for (int threads : {2, 3, 0}) {  // tables split over threads: same pairs
+      Pairs threaded;
+      index.FindCandidates(&threaded, nullptr, threads);
+      EXPECT_EQ(threaded, want) << threads << " threads";
+    }
   }
+}
+
+TEST(SimHashIndexTest, HammingDistanceCountsDifferingBits) {
+  std::mt19937_64 rng(7);
+  for (int k = 0; k < 1000; ++k) {
+    const uint64_t a = rng(), b = k % 3 == 0 ? a ^ (uint64_t{1} << (k % 64)) : rng();
+    int want = 0;
+    for (int bit = 0; bit < 64; ++bit) want += static_cast<int>(((a ^ b) >> bit) & 1);
+    EXPECT_EQ(HammingDistance(a, b), want);
+  }
+  EXPECT_EQ(HammingDistance(0, ~uint64_t{0}), 64);
+  EXPECT_EQ(HammingDistance(kH1, kH1), 0);
 }
 
 TEST(SimHashIndexTest, PairSetDoesNotDependOnInsertionOrderOrIds) {
@@ -142,6 +159,11 @@ TEST(SimHashIndexTest, OversizedBucketsAreSkippedAndReported) {
   index.FindCandidates(&pairs, &oversized);
   EXPECT_THAT(pairs, ElementsAre(std::make_pair(1u, 2u), std::make_pair(2u, 3u)));
   EXPECT_THAT(oversized, ElementsAre(10, 11, 12, 13, 14, 15, 16, 17, 18, 19));
+  Pairs threaded;
+  std::vector<uint32_t> threaded_oversized;
+  index.FindCandidates(&threaded, &threaded_oversized, 4);
+  EXPECT_EQ(threaded, pairs);
+  EXPECT_EQ(threaded_oversized, oversized);
   EXPECT_EQ(index.OversizedBucketIds(), oversized);
   EXPECT_EQ(index.CandidatePairs(), pairs);
 }
