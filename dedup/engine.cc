@@ -849,20 +849,6 @@ std::vector<Cluster> ClusterAll(const std::vector<std::vector<int>>& comps,
   return clusters;
 }
 
-// Sorts entries (key << 32 | index) appended in ascending index order, as std::sort would:
-// two stable counting passes over the key's 16-bit halves keep equal keys in index order.
-void SortByKeyThenIndex(std::vector<uint64_t>* v) {
-  std::vector<uint64_t> tmp(v->size());
-  std::vector<uint32_t> count(65537);
-  for (const int shift : {32, 48}) {
-    std::fill(count.begin(), count.end(), 0);
-    for (uint64_t x : *v) ++count[((x >> shift) & 0xFFFF) + 1];
-    for (size_t d = 1; d < count.size(); ++d) count[d] += count[d - 1];
-    for (uint64_t x : *v) tmp[count[(x >> shift) & 0xFFFF]++] = x;
-    v->swap(tmp);
-  }
-}
-
 // The full pass's candidate pairs, one fact at a time: j is a candidate of i when the two
 // share a bucket of at most max_bucket_size facts in some LSH band, are SimHash neighbours
 // in a table bucket of at most that size, or one has a rare-word key (in at most
@@ -883,7 +869,7 @@ class CandidateFinder {
           if (s.bands.empty(i)) continue;
           sorted.push_back(uint64_t{s.bands.key(i, static_cast<int>(band))} << 32 | i);
         }
-        SortByKeyThenIndex(&sorted);
+        internal::SortByKeyThenIndex(&sorted);
       }
     });
     use_simhash_ = options.simhash_distance > 0;

@@ -8,6 +8,22 @@
 
 namespace factdedup::dedup::internal {
 
+void SortByKeyThenIndex(std::vector<uint64_t>* v) {
+  if (v->size() < 4096) {  // entries are unique: std::sort gives the same order
+    std::sort(v->begin(), v->end());
+    return;
+  }
+  std::vector<uint64_t> tmp(v->size());
+  std::vector<uint32_t> count(65537);
+  for (const int shift : {32, 48}) {
+    std::fill(count.begin(), count.end(), 0);
+    for (uint64_t x : *v) ++count[((x >> shift) & 0xFFFF) + 1];
+    for (size_t d = 1; d < count.size(); ++d) count[d] += count[d - 1];
+    for (uint64_t x : *v) tmp[count[(x >> shift) & 0xFFFF]++] = x;
+    v->swap(tmp);
+  }
+}
+
 BandTable::BandTable(size_t items, int bands)
     : items_(items),
       bands_(std::max(1, bands)),
@@ -56,7 +72,7 @@ void BandTable::ForEachPair(int threads, size_t cap,
       if (empty_[i]) continue;
       sorted.push_back(uint64_t{keys_[i * static_cast<size_t>(bands_) + band]} << 32 | i);
     }
-    std::sort(sorted.begin(), sorted.end());
+    SortByKeyThenIndex(&sorted);  // pushed in index order
     runs.clear();
     for (size_t begin = 0; begin < sorted.size();) {
       size_t end = begin + 1;

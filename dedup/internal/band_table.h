@@ -24,6 +24,11 @@
 
 namespace factdedup::dedup::internal {
 
+// Sorts entries (key << 32 | index) appended in ascending index order, as std::sort would:
+// two stable counting passes over the key's 16-bit halves keep equal keys in index order.
+// O(n) with a 65536-entry count table: for arrays of tens of thousands of entries and more.
+void SortByKeyThenIndex(std::vector<uint64_t>* v);
+
 class BandTable {
  public:
   BandTable(size_t items, int bands);

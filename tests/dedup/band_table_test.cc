@@ -1,0 +1,85 @@
+// The LSH band table: the counting sort it buckets with, and the pairs it visits.
+#include "dedup/internal/band_table.h"
+
+#include <algorithm>
+#include <mutex>
+#include <random>
+#include <set>
+#include <utility>
+#include <vector>
+
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+
+namespace factdedup::dedup::internal {
+namespace {
+
+TEST(SortByKeyThenIndex, SameOrderAsStdSortSmallAndLarge) {
+  std::mt19937 rng(3);
+  for (size_t n : {0, 1, 100, 4095, 4096, 50000}) {
+    std::vector<uint64_t> v;
+    for (size_t i = 0; i < n; ++i) {
+      // Few distinct keys, spread over both 16-bit halves: many ties broken by index.
+      const uint32_t key = (rng() % 50) * 0x00010001u + (rng() % 2 == 0 ? 0 : 0xFFFF0000u);
+      v.push_back(uint64_t{key} << 32 | i);
+    }
+    std::vector<uint64_t> want = v;
+    std::sort(want.begin(), want.end());
+    SortByKeyThenIndex(&v);
+    EXPECT_EQ(v, want) << n << " entries";
+  }
+}
+
+// Items 0..3 share every band; 4 and 5 share band 1 only; 6 is empty.
+BandTable Table() {
+  BandTable t(7, 3);
+  const std::vector<uint64_t> same = {1, 2, 3, 4, 5, 6};
+  for (size_t i = 0; i < 4; ++i) t.SetKeys(i, same, 2);
+  t.SetKeys(4, {10, 11, 3, 4, 12, 13}, 2);
+  t.SetKeys(5, {20, 21, 3, 4, 22, 23}, 2);
+  t.SetEmpty(6);
+  return t;
+}
+
+TEST(BandTable, EachCollidingPairVisitedOnceAndOversizedBucketsReported) {
+  for (int threads : {1, 2}) {
+    BandTable t = Table();
+    std::mutex mu;
+    std::vector<std::pair<uint32_t, uint32_t>> seen;
+    std::vector<uint32_t> oversized;
+    t.ForEachPair(
+        threads, /*cap=*/8,
+        [&](uint32_t i, uint32_t j) {
+          std::lock_guard<std::mutex> lock(mu);
+          seen.emplace_back(i, j);
+        },
+        &oversized);
+    std::sort(seen.begin(), seen.end());
+    // 0..3 pairwise (in band 0 only), and 4..5 with each other and with 0..3 in band 1.
+    std::set<std::pair<uint32_t, uint32_t>> want;
+    for (uint32_t i = 0; i < 6; ++i) {
+      for (uint32_t j = i + 1; j < 6; ++j) want.emplace(i, j);
+    }
+    const std::vector<std::pair<uint32_t, uint32_t>> want_pairs(want.begin(), want.end());
+    EXPECT_EQ(seen, want_pairs);
+    EXPECT_THAT(oversized, testing::IsEmpty());
+    EXPECT_TRUE(t.Collide(4, 5));
+    EXPECT_FALSE(t.Collide(0, 6));
+
+    BandTable small = Table();  // cap 3: the 6-item bucket of band 1 and the 4-item ones are out
+    seen.clear();
+    small.ForEachPair(
+        threads, /*cap=*/3,
+        [&](uint32_t i, uint32_t j) {
+          std::lock_guard<std::mutex> lock(mu);
+          seen.emplace_back(i, j);
+        },
+        &oversized);
+    EXPECT_THAT(seen, testing::IsEmpty());
+    EXPECT_THAT(oversized, testing::ElementsAre(0, 1, 2, 3, 4, 5));
+    EXPECT_FALSE(small.Collide(4, 5));
+  }
+}
+
+}  // namespace
+}  // namespace factdedup::dedup::internal
