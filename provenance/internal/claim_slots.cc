@@ -24,9 +24,9 @@ namespace {
 using dedup::Token;
 using dedup::TokenKind;
 
-constexpr const char* kMonths[] = {"january",   "february", "march",    "april",
-                                   "may",       "june",     "july",     "august",
-                                   "september", "october",  "november", "december"};
+constexpr absl::string_view kMonths[] = {"january",   "february", "march",    "april",
+                                         "may",       "june",     "july",     "august",
+                                         "september", "october",  "november", "december"};
 
 int ParseInt(absl::string_view s) {
   int v = 0;
@@ -73,8 +73,8 @@ int NearestMonthIndex(int month, int ref) {
 // The event a date is attached to: the role word nearest to it within its clause (up to 8
 // words before, 4 after). Only dates with the same role are compared across clusters.
 struct RoleWord {
-  const char* prefix;
-  const char* role;
+  absl::string_view prefix;
+  absl::string_view role;
 };
 constexpr RoleWord kRoleWords[] = {
     {"deploy", "deploy"},  {"live", "deploy"},    {"deliver", "deploy"},  {"floor", "deploy"},
@@ -89,7 +89,7 @@ constexpr RoleWord kRoleWords[] = {
 std::string RoleOf(absl::string_view w) {
   std::string lower = absl::AsciiStrToLower(w);
   for (const RoleWord& r : kRoleWords) {
-    if (absl::StartsWith(lower, r.prefix)) return r.role;
+    if (absl::StartsWith(lower, r.prefix)) return std::string(r.role);
   }
   return "";
 }
@@ -198,26 +198,27 @@ std::vector<std::pair<size_t, size_t>> SupersededRegions(absl::string_view s) {
   return out;
 }
 
-constexpr const char* kOnWords[] = {"continues", "continue", "continued", "remains",
-                                    "remain",    "retained", "persists",  "still"};
-constexpr const char* kOffWords[] = {"removed",     "removal",      "ended",        "lifted",
-                                     "terminated",  "termination",  "revoked",      "revocation",
-                                     "cancelled",   "canceled",     "cancellation", "eliminated",
-                                     "elimination", "discontinued", "dropped",      "scrapped"};
-constexpr const char* kSkipAfterNot[] = {"yet", "currently", "always", "be",   "been", "being", "a",
-                                         "an",  "the",       "to",     "ever", "even", "fully"};
+constexpr absl::string_view kOnWords[] = {"continues", "continue", "continued", "remains",
+                                          "remain",    "retained", "persists",  "still"};
+constexpr absl::string_view kOffWords[] = {
+    "removed",     "removal",      "ended",     "lifted",   "terminated",   "termination",
+    "revoked",     "revocation",   "cancelled", "canceled", "cancellation", "eliminated",
+    "elimination", "discontinued", "dropped",   "scrapped"};
+constexpr absl::string_view kSkipAfterNot[] = {"yet",   "currently", "always", "be",  "been",
+                                               "being", "a",         "an",     "the", "to",
+                                               "ever",  "even",      "fully"};
 
-bool InList(absl::string_view w, absl::Span<const char* const> list) {
-  for (const char* x : list) {
+bool InList(absl::string_view w, absl::Span<const absl::string_view> list) {
+  for (absl::string_view x : list) {
     if (w == x) return true;
   }
   return false;
 }
 
 // "won't", "didn't", "isn't": Words() splits at the apostrophe, leaving these before "t".
-constexpr const char* kNtStems[] = {"don",    "doesn",   "didn",  "won",   "isn",
-                                    "aren",   "wasn",    "weren", "can",   "couldn",
-                                    "wouldn", "shouldn", "hasn",  "haven", "hadn"};
+constexpr absl::string_view kNtStems[] = {"don",    "doesn",   "didn",  "won",   "isn",
+                                          "aren",   "wasn",    "weren", "can",   "couldn",
+                                          "wouldn", "shouldn", "hasn",  "haven", "hadn"};
 
 // Whether lowercase word `i` negates what follows: "not", "never", "cannot", "no" (but not
 // "no longer", an update, nor "no more/less than", a qualifier) and "n't" forms.
@@ -491,12 +492,12 @@ std::string DayString(int day) {
 bool IsMilestoneRole(absl::string_view role) { return !role.empty() && role != "meet"; }
 
 bool IsMonthOrDayWord(absl::string_view t) {
-  static const char* kExtra[] = {
+  static constexpr absl::string_view kExtra[] = {
       "jan",    "feb",      "mar",    "apr",     "jun",      "jul",     "aug",       "sep",
       "sept",   "oct",      "nov",    "dec",     "monday",   "tuesday", "wednesday", "thursday",
       "friday", "saturday", "sunday", "januari", "februari", "juli",    "octob",     "novemb",
       "decemb", "septemb",  "march",  "april",   "may",      "june",    "august"};
-  for (const char* m : kMonths) {
+  for (absl::string_view m : kMonths) {
     if (t == m) return true;
   }
   return InList(t, kExtra);
@@ -634,7 +635,7 @@ absl::StatusOr<Slots> ExtractSlots(const dedup::Normalizer& n, absl::string_view
       // The state words' base forms, computed once.
       static const std::vector<std::string>* on_bases = [] {
         auto* v = new std::vector<std::string>();
-        for (const char* w : kOnWords) v->push_back(VerbBase(w));
+        for (absl::string_view w : kOnWords) v->push_back(VerbBase(w));
         return v;
       }();
       for (const std::string& t : *toks) {
@@ -642,7 +643,7 @@ absl::StatusOr<Slots> ExtractSlots(const dedup::Normalizer& n, absl::string_view
         for (size_t k = 0; k < std::size(kOnWords); ++k) {
           marker |= (*on_bases)[k] == t || t == kOnWords[k];
         }
-        for (const char* w : kOffWords) marker |= absl::StartsWith(w, t) && t.size() >= 4;
+        for (absl::string_view w : kOffWords) marker |= absl::StartsWith(w, t) && t.size() >= 4;
         if (!marker) cl.tokens.push_back(t);  // `toks` is sorted and distinct
       }
       s.clauses.push_back(std::move(cl));
