@@ -4,6 +4,7 @@
 set -euo pipefail
 pkgs=(cmake g++ ninja-build pkg-config git
       libicu-dev libxxhash-dev libabsl-dev libyaml-cpp-dev nlohmann-json3-dev libstemmer-dev
+      libjemalloc-dev
       libgtest-dev libgmock-dev libbenchmark-dev
       clang llvm)  # clang and llvm-symbolizer; libFuzzer's runtime is added below
 # Headless Chromium and a font for tests/browser/ (the HTML report test).
