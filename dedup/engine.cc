@@ -249,30 +249,25 @@ bool NamesDisagree(const std::vector<std::string>& a, const std::vector<std::str
   return false;
 }
 
-// Whether the two facts are about different entities: each side names someone or something
-// the other does not mention, and these outnumber the names they share. "Omar Farouk reported
-// that Contoso's pilot in Osaka ..." and "Diego Weber reported that Contoso's pilot in Madrid
-// ..." are two claims however alike the rest; an added "VAST Data" or "(Microsoft Teams)" in a
-// paraphrase that shares "Microsoft", "VAST" and "Redmond" is not. A name counts as mentioned
-// when the other side has the word (in any case) or spells it out as an acronym ("MAI" /
-// "Microsoft AI ...").
-bool EntitiesDiffer(const Features& a, const Features& b) {
-  auto count = [](const Features& x, const Features& y, int* shared) {
-    int exclusive = 0;
-    for (const std::string& name : x.entities) {
-      if (std::binary_search(y.tokens.begin(), y.tokens.end(), Hash64(name)) ||
-          (name.size() >= 2 && name.size() <= 6 && y.initials.find(name) != std::string::npos)) {
-        ++*shared;
-      } else {
-        ++exclusive;
-      }
+// The names (entities) of `a` that `b` does not mention; those it does are added to *shared.
+// Two facts are about different entities (PairScore::entities_differ) when each side names
+// someone or something the other does not mention, and these outnumber the names they share:
+// "Omar Farouk reported that Contoso's pilot in Osaka ..." and "Diego Weber reported that
+// Contoso's pilot in Madrid ..." are two claims however alike the rest; an added "VAST Data"
+// or "(Microsoft Teams)" in a paraphrase that shares "Microsoft", "VAST" and "Redmond" is not.
+// A name counts as mentioned when the other side has the word (in any case) or spells it out
+// as an acronym ("MAI" / "Microsoft AI ...").
+int ExclusiveEntities(const Features& a, const Features& b, int* shared) {
+  int exclusive = 0;
+  for (const std::string& name : a.entities) {
+    if (std::binary_search(b.tokens.begin(), b.tokens.end(), Hash64(name)) ||
+        (name.size() >= 2 && name.size() <= 6 && b.initials.find(name) != std::string::npos)) {
+      ++*shared;
+    } else {
+      ++exclusive;
     }
-    return exclusive;
-  };
-  int shared_a = 0, shared_b = 0;
-  const int ea = count(a, b, &shared_a), eb = count(b, a, &shared_b);
-  const int shared = std::max(shared_a, shared_b);
-  return ea > 0 && eb > 0 && std::min(ea, eb) >= shared;
+  }
+  return exclusive;
 }
 
 // Share of pairs of shared tokens whose order differs between the two sequences (Kendall
@@ -371,7 +366,13 @@ PairScore Score(const Features& a, const Features& b, const DedupOptions& option
                       (!a.entry_date.empty() && !b.entry_date.empty() &&
                        !DateCompatible(a.entry_date, b.entry_date));
   s.names_disagree = NamesDisagree(a.names, b.names);
-  s.entities_differ = !s.names_disagree && EntitiesDiffer(a, b);
+  // Different entities (see ExclusiveEntities): each side names someone or something the
+  // other does not mention, and these outnumber the names they share.
+  int shared_a = 0, shared_b = 0;
+  const int ea = ExclusiveEntities(a, b, &shared_a), eb = ExclusiveEntities(b, a, &shared_b);
+  s.entities_exclusive = ea > 0 && eb > 0;
+  s.entities_differ =
+      !s.names_disagree && s.entities_exclusive && std::min(ea, eb) >= std::max(shared_a, shared_b);
   // Roles swapped: almost the same words, few shared bigrams, and the names (the entities in
   // the roles) in inverted order. A moved adverb or clause keeps the names' order;
   // "A acquired B" / "B acquired A" inverts it.
@@ -730,8 +731,13 @@ std::vector<Cluster> ClusterComponent(const std::vector<int>& c,
       // must share some of the claim, not merely the canonical's other half.
       const double floor = m.relation == Relation::kCanonical ? options.canonical_floor
                                                               : options.canonical_floor / 4;
-      // Other members may name different parts of the canonical's claim.
-      const bool entities = m.relation == Relation::kCanonical && s.entities_differ;
+      // Other members may name different parts of the canonical's claim. Against the
+      // canonical, a member that names something it does not (and the other way round) needs
+      // a strong link: "Kenji noted the pilot in Seoul is delayed" joined "Lars and Kenji
+      // agreed to evaluate search for Toronto" at 0.2 through a merged fact naming both.
+      const bool entities = m.relation == Relation::kCanonical &&
+                            (s.entities_differ || (s.entities_exclusive &&
+                                                   s.similarity < options.distinct_entities_floor));
       if (s.values_disagree || s.names_disagree || entities || s.order_flipped ||
           s.similarity < floor) {
         return false;

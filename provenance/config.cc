@@ -228,6 +228,11 @@ absl::StatusOr<Config> ParseConfig(absl::string_view yaml, absl::string_view pat
        [&](const YAML::Node& v, Config* c) {
          return ReadDouble(p, "dedup.canonical_floor", v, 0.0, 1.0, &c->dedup.canonical_floor);
        }},
+      {"distinct_entities_floor",
+       [&](const YAML::Node& v, Config* c) {
+         return ReadDouble(p, "dedup.distinct_entities_floor", v, 0.0, 1.0,
+                           &c->dedup.distinct_entities_floor);
+       }},
       {"lsh_threshold",
        [&](const YAML::Node& v, Config* c) {
          return ReadDouble(p, "dedup.lsh_threshold", v, 0.01, 1.0, &c->dedup.lsh_threshold);

@@ -226,6 +226,62 @@ TEST(Deduplicate, RejectsBadThreshold) {
   EXPECT_FALSE(Deduplicate(Corpus(), o).ok());
 }
 
+// From data/vault: two truncated merged facts ("2025-12-11: ... testing a VAST PoC ... but
+// lacks GPU nodes, so t...", compared without the log date as `scan` does) tie the claim that the
+// lab lacks GPU nodes to the claim that it tests a VAST PoC. Each names something the other does
+// not (GPU; VAST, Data), and they are only ~0.15 alike: the GPU facts stay out of the PoC cluster
+// (cleaning would otherwise drop a distinct claim). In the whole vault this happens at the default
+// thresholds; in these seven facts alone (other corpus weights) at looser ones.
+// distinct_entities_floor 0 restores the old chaining.
+TEST(Deduplicate, WeakLinkBetweenFactsNamingDifferentThingsDoesNotJoin) {
+  const std::vector<Item> items = {
+      {"Microsoft has a physical VAST Data proof-of-concept system installed in Microsoft's lab "
+       "in Redmond and is actively testing it.",
+       "a:43"},
+      {"Microsoft's Redmond lab currently does not have GPU nodes available for testing.", "a:45"},
+      {"Microsoft has a physical VAST PoC system installed in Microsoft's lab in Redmond and is "
+       "actively testing it.",
+       "a:85"},
+      {"Microsoft's Redmond lab does not currently have GPU nodes available for testing.", "a:87"},
+      {"Microsoft is testing a physical VAST POC system in Microsoft's Redmond lab but "
+       "lacks GPU nodes, so t...",
+       "a:122"},
+      {"Microsoft Redmond lab testing of physical VAST PoC system", "a:246"},
+      {"Microsoft is testing a physical VAST PoC system in Microsoft's Redmond lab but "
+       "lacks GPU nodes, so t...",
+       "a:148"},
+  };
+  DedupOptions loose;
+  loose.threshold = 0.2;
+  loose.canonical_floor = 0.05;
+  auto cluster_of = [](const DedupResult& r, int item) {
+    for (size_t c = 0; c < r.clusters.size(); ++c) {
+      for (const Member& m : r.clusters[c].members) {
+        if (m.item == item) return static_cast<int>(c);
+      }
+    }
+    return -1;
+  };
+  absl::StatusOr<PairScore> s = ScorePair(items[0].text, items[1].text);
+  ASSERT_TRUE(s.ok());
+  EXPECT_TRUE(s->entities_exclusive);
+  EXPECT_FALSE(s->entities_differ);  // they share Microsoft and Redmond
+  absl::StatusOr<DedupResult> r = Deduplicate(items, loose);
+  ASSERT_TRUE(r.ok()) << r.status();
+  EXPECT_NE(cluster_of(*r, 0), -1);
+  EXPECT_EQ(cluster_of(*r, 0), cluster_of(*r, 4));  // the merged facts stay with the PoC
+  EXPECT_NE(cluster_of(*r, 1), -1);                 // the GPU facts form their own cluster
+  EXPECT_EQ(cluster_of(*r, 1), cluster_of(*r, 3));
+  EXPECT_EQ(cluster_of(*r, 0), cluster_of(*r, 2));
+  EXPECT_NE(cluster_of(*r, 1), cluster_of(*r, 0));
+  EXPECT_NE(cluster_of(*r, 3), cluster_of(*r, 0));
+  DedupOptions chaining = loose;
+  chaining.distinct_entities_floor = 0;
+  r = Deduplicate(items, chaining);
+  ASSERT_TRUE(r.ok()) << r.status();
+  EXPECT_EQ(cluster_of(*r, 1), cluster_of(*r, 0));
+}
+
 // A fact copied into more notes than max_bucket_size fills every LSH, SimHash and rare-word
 // bucket it is in; its copies are sketched once, so they still form one cluster, and a
 // paraphrase of it still joins (it shares buckets with the one sketched copy).

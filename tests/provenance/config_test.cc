@@ -31,6 +31,18 @@ TEST(ParseConfig, ReadsKeys) {
   EXPECT_FALSE(IsFactSection(c->vault, "Topics"));
 }
 
+TEST(ParseConfig, ReadsDedupKeys) {
+  absl::StatusOr<Config> c = ParseConfig(
+      "dedup:\n  canonical_floor: 0.2\n  distinct_entities_floor: 0.7\n  max_bucket_size: 50\n",
+      "x.yaml");
+  ASSERT_TRUE(c.ok()) << c.status();
+  EXPECT_DOUBLE_EQ(c->dedup.canonical_floor, 0.2);
+  EXPECT_DOUBLE_EQ(c->dedup.distinct_entities_floor, 0.7);
+  EXPECT_EQ(c->dedup.max_bucket_size, 50);
+  EXPECT_DOUBLE_EQ(ParseConfig("", "x.yaml")->dedup.distinct_entities_floor, 0.5);
+  EXPECT_FALSE(ParseConfig("dedup:\n  distinct_entities_floor: 1.5\n", "x.yaml").ok());
+}
+
 TEST(ParseConfig, CheckBudgetsAndAllowList) {
   absl::StatusOr<Config> c = ParseConfig("", "x.yaml");
   ASSERT_TRUE(c.ok());
