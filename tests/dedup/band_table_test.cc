@@ -41,41 +41,39 @@ BandTable Table() {
   return t;
 }
 
+// The pairs ForEachPair visits (sorted; a pair visited twice appears twice).
+std::vector<std::pair<uint32_t, uint32_t>> Visited(BandTable* t, int threads, size_t cap,
+                                                   std::vector<uint32_t>* oversized) {
+  std::mutex mu;
+  std::vector<std::pair<uint32_t, uint32_t>> seen;
+  t->ForEachPair(
+      threads, cap,
+      [&](uint32_t i, uint32_t j) {
+        std::lock_guard<std::mutex> lock(mu);
+        seen.emplace_back(i, j);
+      },
+      oversized);
+  std::sort(seen.begin(), seen.end());
+  return seen;
+}
+
 TEST(BandTable, EachCollidingPairVisitedOnceAndOversizedBucketsReported) {
   for (int threads : {1, 2}) {
     BandTable t = Table();
-    std::mutex mu;
-    std::vector<std::pair<uint32_t, uint32_t>> seen;
     std::vector<uint32_t> oversized;
-    t.ForEachPair(
-        threads, /*cap=*/8,
-        [&](uint32_t i, uint32_t j) {
-          std::lock_guard<std::mutex> lock(mu);
-          seen.emplace_back(i, j);
-        },
-        &oversized);
-    std::sort(seen.begin(), seen.end());
     // 0..3 pairwise (in band 0 only), and 4..5 with each other and with 0..3 in band 1.
     std::set<std::pair<uint32_t, uint32_t>> want;
     for (uint32_t i = 0; i < 6; ++i) {
       for (uint32_t j = i + 1; j < 6; ++j) want.emplace(i, j);
     }
     const std::vector<std::pair<uint32_t, uint32_t>> want_pairs(want.begin(), want.end());
-    EXPECT_EQ(seen, want_pairs);
+    EXPECT_EQ(Visited(&t, threads, /*cap=*/8, &oversized), want_pairs);
     EXPECT_THAT(oversized, testing::IsEmpty());
     EXPECT_TRUE(t.Collide(4, 5));
     EXPECT_FALSE(t.Collide(0, 6));
 
     BandTable small = Table();  // cap 3: the 6-item bucket of band 1 and the 4-item ones are out
-    seen.clear();
-    small.ForEachPair(
-        threads, /*cap=*/3,
-        [&](uint32_t i, uint32_t j) {
-          std::lock_guard<std::mutex> lock(mu);
-          seen.emplace_back(i, j);
-        },
-        &oversized);
-    EXPECT_THAT(seen, testing::IsEmpty());
+    EXPECT_THAT(Visited(&small, threads, /*cap=*/3, &oversized), testing::IsEmpty());
     EXPECT_THAT(oversized, testing::ElementsAre(0, 1, 2, 3, 4, 5));
     EXPECT_FALSE(small.Collide(4, 5));
   }
