@@ -451,14 +451,30 @@ struct Sketched {
   std::vector<uint64_t> simhashes;
   size_t rare_keys = 0;              // rare-word key slots per fact
   std::vector<uint64_t> rare_words;  // rare_keys per fact; 0: no key in that slot
-  // Exact copies (the same tokens in the same order) are sketched once: copy_of[i] is the
-  // copy with the smallest key, which alone goes into the LSH bands, the SimHash index and
-  // the rare-word postings; every other copy is a candidate of it (and only of it). Empty
-  // for the baseline. A fact copied into hundreds of notes would otherwise fill every
-  // bucket it is in past max_bucket_size and be compared with nothing.
+  // Exact copies are sketched once: facts with the same normalized tokens in the same order
+  // *and* the same case, names, values, log date and truncation/mojibake flags (everything
+  // verification reads; CopyKey) score alike against any fact, so copy_of[i] is the copy
+  // with the smallest key, which alone goes into the LSH bands, the SimHash index and the
+  // rare-word postings; every other copy is a candidate of it (and only of it), and
+  // clustering admits a copy of a member without scoring it again. Empty for the baseline.
+  // A fact copied into hundreds of notes would otherwise fill every bucket it is in past
+  // max_bucket_size and be compared with nothing.
   std::vector<uint32_t> copy_of;
   bool Copy(size_t i) const { return !copy_of.empty() && copy_of[i] != i; }
 };
+
+// What makes two facts score alike against every fact: their tokens in order (`exact`) and
+// every other Features field that Score reads and Extract derives from more than the tokens'
+// text (case, name kind, values, the log date, the truncation and mojibake flags).
+uint64_t CopyKey(const Features& f) {
+  std::string k;
+  absl::StrAppend(&k, f.exact, "\x1f", f.truncated ? 1 : 0, f.repaired ? 1 : 0, f.suspect ? 1 : 0,
+                  "\x1f", f.entry_date, "\x1f", absl::StrJoin(f.names, "\x1e"), "\x1f",
+                  absl::StrJoin(f.caps, "\x1e"), "\x1f");
+  for (const auto& v : f.values) absl::StrAppend(&k, absl::StrJoin(v, "\x1e"), "\x1d");
+  k.append(f.case_flags.begin(), f.case_flags.end());
+  return Hash64(k);
+}
 
 // Stages 1 and 2 of Deduplicate over all `items`: normalize (unless given), features, corpus
 // statistics (IDF weights, entities), MinHash band keys, SimHash, rare-word keys.
@@ -518,13 +534,17 @@ absl::Status SketchAll(absl::Span<const Item> items, const DedupOptions& options
   stats->seconds_normalize = Seconds(t0);
   if (!baseline) {
     const Keys key{items};
+    std::vector<uint64_t> copy_key(n, 0);
+    ParallelFor(n, threads, 1024, [&](size_t b, size_t e) {
+      for (size_t i = b; i < e; ++i) copy_key[i] = CopyKey(features[i]);
+    });
     std::vector<uint32_t> order;
     order.reserve(n);
     for (size_t i = 0; i < n; ++i) {
       if (!features[i].tokens.empty()) order.push_back(static_cast<uint32_t>(i));
     }
     std::sort(order.begin(), order.end(), [&](uint32_t a, uint32_t b) {
-      if (features[a].exact != features[b].exact) return features[a].exact < features[b].exact;
+      if (copy_key[a] != copy_key[b]) return copy_key[a] < copy_key[b];
       if (key(a) != key(b)) return key(a) < key(b);
       return a < b;
     });
@@ -532,7 +552,7 @@ absl::Status SketchAll(absl::Span<const Item> items, const DedupOptions& options
     for (size_t i = 0; i < n; ++i) s->copy_of[i] = static_cast<uint32_t>(i);
     for (size_t b = 0; b < order.size();) {
       size_t e = b + 1;
-      while (e < order.size() && features[order[e]].exact == features[order[b]].exact) ++e;
+      while (e < order.size() && copy_key[order[e]] == copy_key[order[b]]) ++e;
       for (size_t k = b + 1; k < e; ++k) s->copy_of[order[k]] = order[b];
       b = e;
     }
@@ -552,6 +572,19 @@ absl::Status SketchAll(absl::Span<const Item> items, const DedupOptions& options
   std::vector<uint64_t>& rare_words = s->rare_words;
   {
     const Weights weights(features);
+    // Sketches count each group of copies once: the words of a fact copied into 300 notes
+    // are not common for that, and a word only the fact and its copies hold is no rare-word
+    // key (no other sketched fact holds it). IDF weights still count every copy.
+    absl::flat_hash_map<uint64_t, uint32_t> copy_df;
+    for (size_t i = 0; i < n; ++i) {
+      if (!s->Copy(i)) continue;
+      for (uint64_t t : features[i].tokens) ++copy_df[t];
+    }
+    auto sketch_df = [&](uint64_t t) {
+      const uint32_t d = weights.DocumentFrequency(t);
+      auto it = copy_df.find(t);
+      return it == copy_df.end() ? d : d - it->second;
+    };
     const auto common_df = static_cast<uint32_t>(std::max<double>(
         options.lsh_common_min, options.lsh_common_share * static_cast<double>(n)));
     // Entities: words written capitalized inside a sentence somewhere in the corpus and never
@@ -591,7 +624,7 @@ absl::Status SketchAll(absl::Span<const Item> items, const DedupOptions& options
           by_df.clear();
           double total = 0;
           for (size_t k = 0; k < f.tokens.size(); ++k) {
-            by_df.emplace_back(weights.DocumentFrequency(f.tokens[k]), f.tokens[k]);
+            by_df.emplace_back(sketch_df(f.tokens[k]), f.tokens[k]);
             total += f.weights[k];
           }
           std::sort(by_df.begin(), by_df.end());
@@ -615,12 +648,12 @@ absl::Status SketchAll(absl::Span<const Item> items, const DedupOptions& options
         }
         rare.clear();
         for (uint64_t tok : f.tokens) {
-          if (weights.DocumentFrequency(tok) <= common_df) rare.push_back(tok);
+          if (sketch_df(tok) <= common_df) rare.push_back(tok);
         }
         if (rare.size() < kMinSketchTokens) {
           // Mostly common words: sketch its rarest few so that it still has a set.
           by_df.clear();
-          for (uint64_t tok : f.tokens) by_df.emplace_back(weights.DocumentFrequency(tok), tok);
+          for (uint64_t tok : f.tokens) by_df.emplace_back(sketch_df(tok), tok);
           const size_t keep = std::min(by_df.size(), kMinSketchTokens);
           std::partial_sort(by_df.begin(), by_df.begin() + static_cast<long>(keep), by_df.end());
           rare.clear();
@@ -675,6 +708,7 @@ std::vector<std::vector<int>> Components(size_t n, std::vector<uint64_t>* edges,
 // fact as a canonical and give it every remaining fact that is a verified duplicate *of it*.
 std::vector<Cluster> ClusterComponent(const std::vector<int>& c,
                                       const std::vector<Features>& features,
+                                      const std::vector<uint32_t>& copy_of,
                                       const absl::flat_hash_set<uint64_t>& dup_set,
                                       const std::vector<std::vector<int>>& dup_neighbors,
                                       const Keys& key, const DedupOptions& options) {
@@ -724,7 +758,13 @@ std::vector<Cluster> ClusterComponent(const std::vector<int>& c,
   // Every member must be close to the canonical and overlap every other member, and
   // none may disagree with another on values, names or roles: A~B and B~C never put
   // unrelated A and C together, even under a canonical that subsumes both.
+  // A copy of a member (Sketched::copy_of: it scores exactly as that member does) is as
+  // compatible as the member was: admitted without scoring it against every member again,
+  // which would cost k^2 / 2 scores for k copies of one fact.
+  auto group = [&](int i) { return copy_of.empty() ? static_cast<uint32_t>(i) : copy_of[i]; };
+  absl::flat_hash_set<uint32_t> member_groups;  // of the cluster being built
   auto compatible = [&](const Cluster& cl, int cand) {
+    if (member_groups.contains(group(cand))) return true;
     for (const Member& m : cl.members) {
       PairScore s = Score(features[m.item], features[cand], options);
       // Full floor against the canonical; against other members, a quarter of it: they
@@ -752,6 +792,7 @@ std::vector<Cluster> ClusterComponent(const std::vector<int>& c,
     Cluster cl;
     cl.canonical = canon;
     cl.members.push_back({canon, 1.0, Relation::kCanonical});
+    member_groups = {group(canon)};
     std::vector<int> member_pos = {static_cast<int>(oi)};
     // First the canonical's own duplicates, best first.
     for (int mi : adj[oi]) {
@@ -760,6 +801,7 @@ std::vector<Cluster> ClusterComponent(const std::vector<int>& c,
         PairScore s = Score(features[canon], features[order[mi]], options);
         taken[mi] = 1;
         cl.members.push_back({order[mi], s.similarity, s.relation});
+        member_groups.insert(group(order[mi]));
         member_pos.push_back(mi);
       }
     }
@@ -780,6 +822,7 @@ std::vector<Cluster> ClusterComponent(const std::vector<int>& c,
         PairScore to_canon = Score(features[canon], features[order[mi]], options);
         taken[mi] = 1;
         cl.members.push_back({order[mi], to_canon.similarity, to_canon.relation});
+        member_groups.insert(group(order[mi]));
         member_pos.push_back(mi);
         grew = true;
       }
@@ -836,13 +879,15 @@ std::vector<Cluster> ClusterComponent(const std::vector<int>& c,
 // Clusters of every component, ordered by canonical key.
 std::vector<Cluster> ClusterAll(const std::vector<std::vector<int>>& comps,
                                 const std::vector<Features>& features,
+                                const std::vector<uint32_t>& copy_of,
                                 const absl::flat_hash_set<uint64_t>& dup_set,
                                 const std::vector<std::vector<int>>& dup_neighbors, const Keys& key,
                                 const DedupOptions& options, int threads) {
   std::vector<std::vector<Cluster>> per_comp(comps.size());
   ParallelFor(comps.size(), threads, 16, [&](size_t first, size_t last) {
     for (size_t ci = first; ci < last; ++ci) {
-      per_comp[ci] = ClusterComponent(comps[ci], features, dup_set, dup_neighbors, key, options);
+      per_comp[ci] =
+          ClusterComponent(comps[ci], features, copy_of, dup_set, dup_neighbors, key, options);
     }
   });
   std::vector<Cluster> clusters;
@@ -858,8 +903,10 @@ std::vector<Cluster> ClusterAll(const std::vector<std::vector<int>>& comps,
 // The full pass's candidate pairs, one fact at a time: j is a candidate of i when the two
 // share a bucket of at most max_bucket_size facts in some LSH band, are SimHash neighbours
 // in a table bucket of at most that size, or one has a rare-word key (in at most
-// rare_word_bucket facts) that the other contains. Built once over all facts; a query costs
-// O(bands log n) for LSH and one pass over the SimHash values.
+// rare_word_bucket facts) that the other contains, among sketched facts; an exact copy
+// (Sketched::copy_of) is a candidate of its sketched copy only, and that one of its copies.
+// Built once over all facts; a query costs O(bands log n) for LSH and one pass over the
+// SimHash values.
 class CandidateFinder {
  public:
   CandidateFinder(const Sketched& s, const DedupOptions& options, int threads)
@@ -1041,9 +1088,10 @@ absl::StatusOr<DedupResult> Deduplicate(absl::Span<const Item> items, const Dedu
 
   // 3+4. Candidates: LSH bucket pairs, verified as they are found (each once, in its first
   // shared band; only duplicate edges are kept, so LSH's candidates take no memory), then the
-  // SimHash and rare-word pairs LSH did not already give, collected (sorted, unique) and
-  // verified together: at most n x rare_word_keys x rare_word_bucket pairs (8 bytes each)
-  // plus SimHash's capped buckets.
+  // SimHash and rare-word pairs LSH did not already give and each exact copy's pair with its
+  // sketched copy, collected (sorted, unique) and verified together: at most
+  // n x rare_word_keys x rare_word_bucket pairs (8 bytes each) plus SimHash's capped buckets
+  // plus one pair per copy.
   auto t0 = std::chrono::steady_clock::now();
   std::mutex edges_mu;
   std::vector<uint64_t> dup_edges;  // PairKey of verified duplicates
@@ -1071,7 +1119,7 @@ absl::StatusOr<DedupResult> Deduplicate(absl::Span<const Item> items, const Dedu
       &oversized, [&](int band) { report("verify", band + 1, lsh_params.bands); });
   result.stats.minhash_candidates = lsh_candidates.load();
   result.stats.candidates = result.stats.minhash_candidates;
-  // Pairs the LSH bands did not already give: SimHash neighbours and rare-word buckets.
+  // Pairs the LSH bands did not already give: SimHash neighbours, rare-word buckets, copies.
   std::vector<std::pair<uint32_t, uint32_t>> extra;
   if (!baseline && options.simhash_distance > 0) {
     SimHashIndex sim_index(options.simhash_distance, options.max_bucket_size);
@@ -1184,7 +1232,8 @@ absl::StatusOr<DedupResult> Deduplicate(absl::Span<const Item> items, const Dedu
     result.stats.seconds_cluster = Seconds(t0);
     return result;
   }
-  result.clusters = ClusterAll(comps, features, dup_set, dup_neighbors, key, options, threads);
+  result.clusters =
+      ClusterAll(comps, features, sketched.copy_of, dup_set, dup_neighbors, key, options, threads);
   result.stats.seconds_cluster = Seconds(t0);
   return result;
 }
@@ -1278,7 +1327,8 @@ absl::StatusOr<DedupResult> DeduplicateAround(absl::Span<const Item> items,
   std::vector<std::vector<int>> dup_neighbors;
   const std::vector<std::vector<int>> comps =
       Components(n, &edges, key, &dup_set, &dup_neighbors, &result.stats.duplicate_pairs);
-  result.clusters = ClusterAll(comps, features, dup_set, dup_neighbors, key, options, threads);
+  result.clusters =
+      ClusterAll(comps, features, sketched.copy_of, dup_set, dup_neighbors, key, options, threads);
   result.stats.seconds_cluster = Seconds(t0);
   return result;
 }

@@ -26,7 +26,7 @@ namespace factdedup::dedup::internal {
 
 // Sorts entries (key << 32 | index) appended in ascending index order, as std::sort would:
 // two stable counting passes over the key's 16-bit halves keep equal keys in index order.
-// O(n) with a 65536-entry count table: for arrays of tens of thousands of entries and more.
+// O(n) with a 65536-entry count table; arrays under 4096 entries go to std::sort.
 void SortByKeyThenIndex(std::vector<uint64_t>* v);
 
 class BandTable {

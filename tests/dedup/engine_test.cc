@@ -279,7 +279,35 @@ TEST(Deduplicate, WeakLinkBetweenFactsNamingDifferentThingsDoesNotJoin) {
   chaining.distinct_entities_floor = 0;
   r = Deduplicate(items, chaining);
   ASSERT_TRUE(r.ok()) << r.status();
+  EXPECT_NE(cluster_of(*r, 0), -1);
   EXPECT_EQ(cluster_of(*r, 1), cluster_of(*r, 0));
+}
+
+// Texts with the same tokens are copies only when verification would score them alike: the
+// capitalized "Ana Lima" names a person, the lowercase one does not, so only the lowercase one
+// is a duplicate of "Anna Lima" (a name spelled two ways disagrees). Grouped as copies, the
+// lowercase text would never be compared with "Anna Lima".
+TEST(Deduplicate, TextsThatScoreDifferentlyAreNotCopies) {
+  const std::vector<Item> items = {
+      {"Contoso signed the storage deal with Ana Lima in Lisbon last spring.", "a"},
+      {"contoso signed the storage deal with ana lima in lisbon last spring.", "b"},
+      {"Contoso signed the storage deal with Anna Lima in Lisbon last spring.", "c"},
+  };
+  absl::StatusOr<PairScore> ac = ScorePair(items[0].text, items[2].text);
+  ASSERT_TRUE(ac.ok());
+  EXPECT_TRUE(ac->names_disagree);
+  absl::StatusOr<DedupResult> r = Deduplicate(items, DedupOptions{});
+  ASSERT_TRUE(r.ok()) << r.status();
+  bool b_with_c = false;
+  for (const Cluster& c : r->clusters) {
+    bool b = false, cc = false;
+    for (const Member& m : c.members) {
+      b |= m.item == 1;
+      cc |= m.item == 2;
+    }
+    b_with_c |= b && cc;
+  }
+  EXPECT_TRUE(b_with_c);
 }
 
 // A fact copied into more notes than max_bucket_size fills every LSH, SimHash and rare-word
@@ -287,7 +315,7 @@ TEST(Deduplicate, WeakLinkBetweenFactsNamingDifferentThingsDoesNotJoin) {
 // paraphrase of it still joins (it shares buckets with the one sketched copy).
 TEST(Deduplicate, FactCopiedPastTheBucketCapIsOneCluster) {
   std::vector<Item> items;
-  for (int i = 0; i < 40; ++i) {
+  for (int i = 0; i < 80; ++i) {  // more than the 64 a component scores all pairs of
     items.push_back({"Contoso signed a three-year Azure commitment worth $5M in March 2026.",
                      "copy" + std::to_string(100 + i)});
   }
@@ -295,20 +323,22 @@ TEST(Deduplicate, FactCopiedPastTheBucketCapIsOneCluster) {
       {"In March 2026 Contoso signed a three-year Azure commitment worth $5M.", "para"});
   items.push_back({"Fabrikam moved its cold archive to Azure Blob storage in Oslo.", "other"});
   DedupOptions o;
-  o.max_bucket_size = 10;  // 40 copies: every bucket of theirs is oversized
+  o.max_bucket_size = 10;  // 80 copies: every bucket of theirs is oversized
   o.rare_word_bucket = 10;
   for (int threads : {1, 2}) {
     o.threads = threads;
     absl::StatusOr<DedupResult> r = Deduplicate(items, o);
     ASSERT_TRUE(r.ok()) << r.status();
     ASSERT_EQ(r->clusters.size(), 1u);
-    EXPECT_EQ(r->clusters[0].members.size(), 41u);
+    EXPECT_EQ(r->clusters[0].members.size(), 81u);
     EXPECT_EQ(r->clusters[0].canonical, 0);  // "copy100": first key among equals
     EXPECT_EQ(r->stats.oversized_buckets_items, 0);
-    absl::StatusOr<DedupResult> around = DeduplicateAround(items, {40}, o);
-    ASSERT_TRUE(around.ok()) << around.status();
-    ASSERT_EQ(around->clusters.size(), 1u);
-    EXPECT_EQ(around->clusters[0].members.size(), 41u);
+    for (int focus : {80, 37}) {  // the paraphrase, and a copy that is not the sketched one
+      absl::StatusOr<DedupResult> around = DeduplicateAround(items, {focus}, o);
+      ASSERT_TRUE(around.ok()) << around.status();
+      ASSERT_EQ(around->clusters.size(), 1u);
+      EXPECT_EQ(around->clusters[0].members.size(), 81u);
+    }
   }
 }
 
