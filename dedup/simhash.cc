@@ -66,6 +66,22 @@ bool NextCombination(std::vector<int>* c, int n) {
   return true;
 }
 
+// One mask per table: the bits of each choice of `key_blocks` of the `num_blocks` blocks, in
+// lexicographic order of the choices (FindCandidates and CandidatesOf must agree on them).
+std::vector<uint64_t> TableMasks(int num_blocks, int key_blocks) {
+  std::vector<uint64_t> masks;
+  std::vector<int> combination(key_blocks);
+  for (int i = 0; i < key_blocks; ++i) combination[i] = i;
+  do {
+    uint64_t mask = 0;
+    for (int block : combination) {
+      mask |= BitRange(block * 64 / num_blocks, (block + 1) * 64 / num_blocks);
+    }
+    masks.push_back(mask);
+  } while (NextCombination(&combination, num_blocks));
+  return masks;
+}
+
 }  // namespace
 
 // One table per combination of key_blocks blocks out of max_distance + key_blocks: sort
@@ -74,19 +90,7 @@ bool NextCombination(std::vector<int>* c, int n) {
 // collected and deduplicated once at the end.
 void SimHashIndex::FindCandidates(std::vector<std::pair<uint32_t, uint32_t>>* pairs,
                                   std::vector<uint32_t>* oversized_ids, int threads) const {
-  const int num_blocks = max_distance_ + key_blocks_;
-  std::vector<uint64_t> block_masks(num_blocks);
-  for (int i = 0; i < num_blocks; ++i) {
-    block_masks[i] = BitRange(i * 64 / num_blocks, (i + 1) * 64 / num_blocks);
-  }
-  std::vector<uint64_t> table_masks;  // one per combination of key_blocks blocks
-  std::vector<int> combination(key_blocks_);
-  for (int i = 0; i < key_blocks_; ++i) combination[i] = i;
-  do {
-    uint64_t mask = 0;
-    for (int block : combination) mask |= block_masks[block];
-    table_masks.push_back(mask);
-  } while (NextCombination(&combination, num_blocks));
+  const std::vector<uint64_t> table_masks = TableMasks(max_distance_ + key_blocks_, key_blocks_);
   std::vector<uint64_t> found;  // i << 32 | j
   std::vector<uint32_t> oversized;
   std::mutex mu;
@@ -145,17 +149,7 @@ void SimHashIndex::FindCandidates(std::vector<std::pair<uint32_t, uint32_t>>* pa
 }
 
 std::vector<uint32_t> SimHashIndex::CandidatesOf(uint32_t id, uint64_t simhash) const {
-  const int num_blocks = max_distance_ + key_blocks_;
-  std::vector<uint64_t> masks;  // one per table, as FindCandidates builds them
-  std::vector<int> combination(key_blocks_);
-  for (int i = 0; i < key_blocks_; ++i) combination[i] = i;
-  do {
-    uint64_t mask = 0;
-    for (int block : combination) {
-      mask |= BitRange(block * 64 / num_blocks, (block + 1) * 64 / num_blocks);
-    }
-    masks.push_back(mask);
-  } while (NextCombination(&combination, num_blocks));
+  const std::vector<uint64_t> masks = TableMasks(max_distance_ + key_blocks_, key_blocks_);
   const size_t cap = static_cast<size_t>(max_bucket_size_);
   std::vector<size_t> bucket(masks.size(), SIZE_MAX);  // size of simhash's bucket, capped
   auto small_bucket = [&](size_t t) {
