@@ -98,7 +98,8 @@ absl::StatusOr<AllFindings> FullFindings(const provenance::Vault& vault,
     added = provenance::AddedLocations(vault, *base);
   }
   absl::StatusOr<std::vector<provenance::Conflict>> conflicts = provenance::FindConflicts(
-      vault, *scan, {}, nullptr, scanner.previous_claims(), scanner.next_claims());
+      vault, *scan, scanner.ConflictOptionsFor(vault, *scan, vault.config.dedup), nullptr,
+      scanner.previous_claims(), scanner.next_claims());
   if (!conflicts.ok()) return conflicts.status();
   AllFindings out;
   out.duplicates = provenance::DuplicateFindings(vault, *scan, base, base ? &*base_scan : nullptr,
@@ -119,7 +120,8 @@ absl::StatusOr<AllFindings> ChangeFindings(const provenance::Vault& vault,
   out.duplicates = *std::move(duplicates);
   const provenance::LineSet added = provenance::AddedLocations(vault, base);
   absl::StatusOr<std::vector<provenance::Conflict>> conflicts = provenance::FindConflicts(
-      vault, now, {}, &added, scanner.previous_claims(), scanner.next_claims());
+      vault, now, scanner.ConflictOptionsFor(vault, now, vault.config.dedup), &added,
+      scanner.previous_claims(), scanner.next_claims());
   if (!conflicts.ok()) return conflicts.status();
   out.conflicts = provenance::ConflictFindings(*conflicts, &added, vault.config.check_allow);
   return out;

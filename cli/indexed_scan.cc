@@ -39,6 +39,15 @@ absl::StatusOr<std::vector<provenance::Finding>> IndexedScanner::ChangeDuplicate
                                              &next_);
 }
 
+provenance::ConflictOptions IndexedScanner::ConflictOptionsFor(
+    const provenance::Vault& vault, const provenance::ScanResult& scan,
+    const dedup::DedupOptions& options) const {
+  provenance::ConflictOptions out;
+  if (enabled_ && scanned_)
+    out.normalized = provenance::NormalizedDisplays(next_, vault, scan, options);
+  return out;
+}
+
 void IndexedScanner::Save() {
   if (!enabled_ || !scanned_) return;
   // An index to which this run adds new facts and claim summaries numbering under 1% of its

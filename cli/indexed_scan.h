@@ -46,6 +46,12 @@ class IndexedScanner {
     return enabled_ ? &previous_.claims() : nullptr;
   }
   provenance::ClaimCache* next_claims() { return enabled_ ? &next_claims_ : nullptr; }
+  // Options for FindConflicts on `scan`, the result of the last Scan() or ChangeDuplicates()
+  // of `vault`: the conflict pass reads the facts' normalizations from this run's index
+  // instead of normalizing them again (ConflictOptions::normalized). Defaults when disabled.
+  provenance::ConflictOptions ConflictOptionsFor(const provenance::Vault& vault,
+                                                 const provenance::ScanResult& scan,
+                                                 const dedup::DedupOptions& options) const;
   // Writes the index of the last Scan(), if enabled and writable, unless the run's new facts
   // (by text within their note) plus new claim summaries number under 1% of its facts (then
   // rewriting it would cost more than it saves). Failures are ignored.

@@ -92,8 +92,9 @@ int RunScan(const ParsedArgs& args) {
   absl::StatusOr<ScanResult> scan = ScanWithProgress(*vault, options, &scanner, &progress);
   if (!scan.ok()) return Fail(scan.status());
   auto t0 = std::chrono::steady_clock::now();
-  absl::StatusOr<std::vector<provenance::Conflict>> conflicts = provenance::FindConflicts(
-      *vault, *scan, {}, nullptr, scanner.previous_claims(), scanner.next_claims());
+  absl::StatusOr<std::vector<provenance::Conflict>> conflicts =
+      provenance::FindConflicts(*vault, *scan, scanner.ConflictOptionsFor(*vault, *scan, options),
+                                nullptr, scanner.previous_claims(), scanner.next_claims());
   if (!conflicts.ok()) return Fail(conflicts.status());
   progress.StageDone("conflicts", Progress::Since(t0));
   t_index = std::chrono::steady_clock::now();

@@ -366,8 +366,10 @@ struct FactContext {
       const Fact& f = scan.fact(vault, i);
       if (f.display.size() <= kMaxClaimBytes) {
         static const dedup::Normalizer* normalizer = new dedup::Normalizer();
+        dedup::NormalizedText scratch;
         absl::StatusOr<Slots> s =
-            ExtractSlots(*normalizer, f.display, note_day[scan.facts[i].note]);
+            ExtractSlots(*normalizer, f.display, note_day[scan.facts[i].note],
+                         options.normalized ? options.normalized(i, &scratch) : nullptr);
         if (s.ok()) {
           slots[i] = *std::move(s);
           slots[i].content.clear();  // the summary (claim[i]) holds them
@@ -438,11 +440,14 @@ absl::Status BuildContext(FactContext* ctx, const std::vector<char>* focus,
   }
   std::vector<absl::Status> errors(extract.size());
   dedup::Normalizer normalizer;
+  const auto& given = ctx->options.normalized;
   ParallelChunks(static_cast<int>(extract.size()), [&](int b, int e) {
+    dedup::NormalizedText scratch;
     for (int k = b; k < e; ++k) {
       const int i = extract[k];
       absl::StatusOr<Slots> s = ExtractSlots(normalizer, ctx->scan.fact(vault, i).display,
-                                             ctx->note_day[ctx->scan.facts[i].note]);
+                                             ctx->note_day[ctx->scan.facts[i].note],
+                                             given ? given(i, &scratch) : nullptr);
       if (!s.ok()) {
         errors[k] = s.status();
         continue;
@@ -983,8 +988,9 @@ bool SpellingVariants(const std::string& a, const std::string& b, int max_edit_d
   return EditDistance(a, b) <= limit;
 }
 
-// The conflict between two spellings: every line of each (once per spelling), every line of
-// one paired with every line of the other, and the more frequent spelling as a suggestion.
+// The conflict between two spellings: every line of each (once per spelling) among the
+// mentions given, every line of one paired with every line of the other, and the more
+// frequent spelling as a suggestion.
 Conflict NameConflict(const Vault& vault, const std::vector<LineText>& lines,
                       const std::vector<NameMention>& a, const std::vector<NameMention>& b) {
   Conflict c;
@@ -1025,8 +1031,63 @@ Conflict NameConflict(const Vault& vault, const std::vector<LineText>& lines,
   return c;
 }
 
-// Name spellings over every line: capitalized words that are spelling variants of each other
-// and share context (another capitalized word seen with both).
+// The other words of the capitalized run a mention is in, folded and sorted ("lars" for
+// "Dorcason" in "Lars Dorcason"); none for a word written alone.
+std::vector<std::string> Companions(const NameMention& m, WordFolder& folder) {
+  std::vector<std::string> out;
+  for (const Word& w : Words(m.full)) {
+    if (w.text.data() == m.word.data()) continue;  // the mention's own word
+    if (MonthOf(w.text) || IsMonthOrDayWord(absl::AsciiStrToLower(w.text))) continue;
+    out.push_back(folder.Fold(w.text));
+  }
+  std::sort(out.begin(), out.end());
+  out.erase(std::unique(out.begin(), out.end()), out.end());
+  return out;
+}
+
+// The mentions of spellings `a` and `b` that can name one person: a mention written alone
+// can be anyone of that spelling; a mention in a run ("Lars Dorcason") is the same person as
+// a mention of the other spelling written alone or sharing a run word with it ("Jonsi
+// Stephenson" / "Jonsi Stefanson"). Two spellings whose runs share no word and that are
+// never written alone are different people (both outputs empty).
+void SameEntityMentions(const std::vector<NameMention>& a, const std::vector<NameMention>& b,
+                        WordFolder& folder, std::vector<NameMention>* out_a,
+                        std::vector<NameMention>* out_b) {
+  std::vector<std::vector<std::string>> ca, cb;
+  for (const NameMention& m : a) ca.push_back(Companions(m, folder));
+  for (const NameMention& m : b) cb.push_back(Companions(m, folder));
+  // Per side: whether some mention is alone, and every run word.
+  auto summarize = [](const std::vector<std::vector<std::string>>& c, bool* alone,
+                      std::set<std::string>* all) {
+    for (const std::vector<std::string>& words : c) {
+      if (words.empty()) *alone = true;
+      all->insert(words.begin(), words.end());
+    }
+  };
+  bool alone_a = false, alone_b = false;
+  std::set<std::string> all_a, all_b;
+  summarize(ca, &alone_a, &all_a);
+  summarize(cb, &alone_b, &all_b);
+  auto keep = [](const std::vector<NameMention>& ms, const std::vector<std::vector<std::string>>& c,
+                 bool other_alone, const std::set<std::string>& other_words,
+                 std::vector<NameMention>* out) {
+    for (size_t i = 0; i < ms.size(); ++i) {
+      bool same = other_alone || c[i].empty();
+      for (size_t k = 0; !same && k < c[i].size(); ++k) same = other_words.count(c[i][k]) > 0;
+      if (same) out->push_back(ms[i]);
+    }
+  };
+  keep(a, ca, alone_b, all_b, out_a);
+  keep(b, cb, alone_a, all_a, out_b);
+  if (out_a->empty() || out_b->empty()) {
+    out_a->clear();
+    out_b->clear();
+  }
+}
+
+// Name spellings over every line: capitalized words that are spelling variants of each other,
+// share context (another capitalized word seen with both) and can name one person
+// (SameEntityMentions).
 void NameConflicts(const Vault& vault, const std::vector<LineText>& lines,
                    const ConflictOptions& options, const std::vector<char>* line_focus,
                    std::vector<Conflict>* out) {
@@ -1108,7 +1169,13 @@ void NameConflicts(const Vault& vault, const std::vector<LineText>& lines,
         std::vector<int> shared;
         std::set_intersection(ca.begin(), ca.end(), cb.begin(), cb.end(),
                               std::back_inserter(shared));
-        if (!shared.empty()) out->push_back(NameConflict(vault, lines, mentions[x], mentions[y]));
+        if (shared.empty()) continue;
+        // Only mentions that can be one person: "Lars Dorcason" and "Hiroshi Dorkason" are
+        // two people whose surnames look alike, "Jonsi Stephenson" / "Jonsi Stefanson" and
+        // "Maneesh Sah" / "Manish" are one written two ways.
+        std::vector<NameMention> mx, my;
+        SameEntityMentions(mentions[x], mentions[y], folder, &mx, &my);
+        if (!mx.empty()) out->push_back(NameConflict(vault, lines, mx, my));
       }
     }
   }

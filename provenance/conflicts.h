@@ -21,6 +21,7 @@
 #define FACTDEDUP_PROVENANCE_CONFLICTS_H_
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <set>
 #include <string>
@@ -30,6 +31,7 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "dedup/normalize.h"
 #include "provenance/scan.h"
 #include "provenance/vault.h"
 
@@ -56,6 +58,12 @@ struct ConflictOptions {
   int max_postings = 200;
   // Name spellings: maximal edit distance is max(this, shorter length / 3). Default 2.
   int max_name_edit_distance = 2;
+  // Optional: compared fact i's display text as a default dedup::Normalizer normalizes it,
+  // from a caller that has it already (provenance/index.h NormalizedDisplays), so that the
+  // pass does not normalize it again. Returns nullptr when it has none (the pass normalizes
+  // then), or a pointer valid until the next call on the same `scratch` (which it may fill).
+  // Called from several threads at once, each with its own `scratch`. Never changes results.
+  std::function<const dedup::NormalizedText*(int fact, dedup::NormalizedText* scratch)> normalized;
 };
 
 struct ConflictFact {

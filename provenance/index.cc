@@ -85,6 +85,7 @@ bool GetNormalized(Reader* r, dedup::NormalizedText* t) {
   t->repaired_mojibake = flags & kRepaired;
   t->suspect_mojibake = flags & kSuspect;
   t->all_tokens.resize(n);
+  t->tokens.clear();
   t->tokens.reserve(n);
   for (dedup::Token& tok : t->all_tokens) {
     uint8_t f;
@@ -494,6 +495,32 @@ absl::StatusOr<ScanResult> ScanVaultIndexed(const Vault& vault, const dedup::Ded
                                             absl::Span<const FactIndex* const> previous,
                                             FactIndex* next, IndexStats* stats) {
   return Scan(vault, options, previous, next, stats, nullptr);
+}
+
+std::function<const dedup::NormalizedText*(int, dedup::NormalizedText*)> NormalizedDisplays(
+    const FactIndex& index, const Vault& vault, const ScanResult& scan,
+    const dedup::DedupOptions& options) {
+  if (NormalizeFlags(options.normalize) != NormalizeFlags(dedup::NormalizeOptions{})) return {};
+  // Each fact's entry, found once here: the entry of the text the scan compared, which is
+  // the display itself only when its hash is the display's.
+  auto entries = std::make_shared<std::vector<const IndexedFact*>>(scan.facts.size(), nullptr);
+  size_t found = 0;
+  for (size_t i = 0; i < scan.facts.size(); ++i) {
+    const Fact& f = scan.fact(vault, static_cast<int>(i));
+    const IndexedNote* note = index.FindByPath(f.path);
+    if (note == nullptr) continue;
+    (*entries)[i] = FindFact(*note, f.line, dedup::Hash64(f.display));
+    found += (*entries)[i] != nullptr;
+  }
+  if (found == 0) return {};
+  return [entries](int i, dedup::NormalizedText* scratch) -> const dedup::NormalizedText* {
+    const IndexedFact* e = (*entries)[i];
+    if (e == nullptr) return nullptr;
+    if (e->normalized != nullptr) return e->normalized.get();
+    Reader r(e->encoded);
+    if (!GetNormalized(&r, scratch) || r.remaining() != 0) return nullptr;
+    return scratch;
+  };
 }
 
 absl::StatusOr<ScanResult> ScanVaultIndexedAround(

@@ -150,6 +150,15 @@ absl::StatusOr<ScanResult> ScanVaultIndexedAround(const Vault& vault,
                                                   FactIndex* next, IndexStats* stats,
                                                   const std::function<bool(const Fact&)>& in_focus);
 
+// For ConflictOptions::normalized: compared fact i's display text, normalized, from `index`
+// (the `next` of the scan that gave `scan` over `vault`) when the scan normalized exactly that
+// text with the default NormalizeOptions (not when it compared less than the display: a log
+// date or a sources suffix cut off). An empty function when `options` normalize otherwise.
+// `index` must outlive it and not change meanwhile.
+std::function<const dedup::NormalizedText*(int, dedup::NormalizedText*)> NormalizedDisplays(
+    const FactIndex& index, const Vault& vault, const ScanResult& scan,
+    const dedup::DedupOptions& options);
+
 }  // namespace factdedup::provenance
 
 #endif  // FACTDEDUP_PROVENANCE_INDEX_H_

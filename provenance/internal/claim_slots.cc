@@ -504,10 +504,15 @@ bool IsMonthOrDayWord(absl::string_view t) {
 }
 
 absl::StatusOr<Slots> ExtractSlots(const dedup::Normalizer& n, absl::string_view display,
-                                   int note_day) {
+                                   int note_day, const dedup::NormalizedText* normalized) {
   Slots s;
-  absl::StatusOr<dedup::NormalizedText> norm = n.Normalize(display);
-  if (!norm.ok()) return norm.status();
+  absl::StatusOr<dedup::NormalizedText> normalized_here;
+  if (normalized == nullptr) {
+    normalized_here = n.Normalize(display);
+    if (!normalized_here.ok()) return normalized_here.status();
+    normalized = &*normalized_here;
+  }
+  const dedup::NormalizedText* norm = normalized;
   s.clean = norm->clean;
   absl::string_view text = s.clean;
   // A leading record date ("2025-12-27: ...", "On 2025-10-28, ...") dates the statement and

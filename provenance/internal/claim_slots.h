@@ -131,9 +131,10 @@ bool IsMonthOrDayWord(absl::string_view t);
 
 // The slots of a fact's display text. `note_day` (yyyymmdd, 0 if unknown) resolves dates
 // without a year and dates the statement unless it starts with its own date. Fails only when
-// the normalizer does (invalid UTF-8).
+// the normalizer does (invalid UTF-8). `normalized`, when given, is `display` as `n`
+// normalizes it (a caller that has it already); the result is the same.
 absl::StatusOr<Slots> ExtractSlots(const dedup::Normalizer& n, absl::string_view display,
-                                   int note_day);
+                                   int note_day, const dedup::NormalizedText* normalized = nullptr);
 
 // Whether the dates (of `role`, or all when role is null) disagree: both sides have some and
 // no interval of one overlaps an interval of the other; `by_year` widens every interval to

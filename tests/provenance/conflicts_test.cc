@@ -301,6 +301,33 @@ TEST(FindConflicts, NameSpellings) {
   EXPECT_THAT(manish->suggestion, StartsWith("suggestion: 'Manish' is the more frequent"));
 }
 
+TEST(FindConflicts, LookAlikeSurnamesOfDifferentPeopleAreNotSpellings) {
+  // "Dorcason" and "Dorkason" are spelling variants and share context (Conmark), but every
+  // mention has a first name and no first name is shared: two people.
+  VaultRun r = FindIn({{"a.md", Note("", {"Lars Dorcason said Conmark will buy storage.",
+                                          "Lars Dorcason runs the Conmark pilot in Paris."})},
+                       {"b.md", Note("", {"Hiroshi Dorkason said Conmark delayed the pilot.",
+                                          "Hiroshi Dorkason leads Conmark backup."})}});
+  for (const Conflict& c : r.conflicts) EXPECT_NE(c.type, "name") << Describe(r.conflicts);
+}
+
+TEST(FindConflicts, NameSpellingListsOnlyMentionsOfThatPerson) {
+  // Elena's surname is written two ways; Lars Dorcason is someone else and is not listed.
+  VaultRun r = FindIn({{"a.md", Note("", {"Elena Dorcason said Conmark will buy storage.",
+                                          "Lars Dorcason runs the Conmark pilot in Paris."})},
+                       {"b.md", Note("", {"Elena Dorkason said Conmark delayed the pilot."})}});
+  const Conflict* c = Between(r, "name", "a.md:2", "b.md:2");
+  ASSERT_NE(c, nullptr) << Describe(r.conflicts);
+  EXPECT_EQ(ValueAt(*c, "a.md:2"), "Elena Dorcason");
+  EXPECT_EQ(ValueAt(*c, "b.md:2"), "Elena Dorkason");
+  EXPECT_EQ(c->facts.size(), 2u) << Describe(r.conflicts);
+  // A surname written alone can be anyone of that spelling.
+  VaultRun alone =
+      FindIn({{"a.md", Note("", {"Lars Dorcason said Conmark will buy storage."})},
+              {"b.md", Note("", {"Hiroshi Mori said Dorkason from Conmark delayed the pilot."})}});
+  EXPECT_NE(Between(alone, "name", "a.md:2", "b.md:2"), nullptr) << Describe(alone.conflicts);
+}
+
 TEST(FindConflicts, AccentAndCaseOnlyDifferencesAreNotNameConflicts) {
   VaultRun r =
       FindIn({{"a.md", Note("", {"Renée Dupont runs the Nvidia partnership at Contoso.",

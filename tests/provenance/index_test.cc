@@ -7,7 +7,9 @@
 #include <utility>
 #include <vector>
 
+#include "absl/strings/match.h"
 #include "dedup/hash.h"
+#include "dedup/normalize.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "provenance/conflicts.h"
@@ -231,6 +233,78 @@ TEST(ScanVaultIndexed, ColdWarmAndPlainScansAreIdentical) {
   EXPECT_EQ(warm.stats.facts_normalized, 0);
   EXPECT_EQ(warm.stats.facts_reused, static_cast<int64_t>(plain->facts.size()));
   EXPECT_EQ(warm.stats.notes_indexed, 0);
+}
+
+TEST(NormalizedDisplays, GivesTheDefaultNormalizationOfEachDisplayTheScanCompared) {
+  auto fs = MemVault();
+  ASSERT_TRUE(fs->WriteFileAtomic("v/Accounts/Log.md",
+                                  "# Log\n\n## Key Facts\n\n"
+                                  "- 2025-11-12: Contoso moved its backups to Azure Blob.\n"
+                                  "- Contoso moved its backups to Azure Blob in 2025.\n",
+                                  {})
+                  .ok());
+  const Vault vault = Load(fs.get());
+  const dedup::DedupOptions& options = vault.config.dedup;
+  // Cold (facts kept as bytes) and warm (facts shared with the loaded index) alike.
+  Scanned cold = ScanWith(vault, FactIndex(options));
+  FactIndex saved(options);
+  ASSERT_TRUE(saved.Decode(cold.next.Encode()).ok());
+  Scanned warm = ScanWith(vault, saved);
+  const dedup::Normalizer normalizer;
+  for (Scanned* s : {&cold, &warm}) {
+    auto given = NormalizedDisplays(s->next, vault, s->result, options);
+    ASSERT_TRUE(given);
+    int logged = 0;
+    dedup::NormalizedText scratch;
+    for (size_t i = 0; i < s->result.facts.size(); ++i) {
+      const Fact& f = s->result.fact(vault, static_cast<int>(i));
+      const dedup::NormalizedText* t = given(static_cast<int>(i), &scratch);
+      if (absl::StartsWith(f.display, "2025-11-12: ")) {
+        EXPECT_EQ(t, nullptr) << "the scan compared the text without its log date";
+        ++logged;
+        continue;
+      }
+      ASSERT_NE(t, nullptr) << f.display;
+      absl::StatusOr<dedup::NormalizedText> want = normalizer.Normalize(f.display);
+      ASSERT_TRUE(want.ok());
+      EXPECT_EQ(t->clean, want->clean);
+      ASSERT_EQ(t->tokens.size(), want->tokens.size()) << f.display;
+      ASSERT_EQ(t->all_tokens.size(), want->all_tokens.size()) << f.display;
+      for (size_t k = 0; k < t->tokens.size(); ++k)
+        EXPECT_EQ(t->tokens[k].text, want->tokens[k].text);
+    }
+    EXPECT_EQ(logged, 1);
+  }
+  // Other normalize options: nothing given.
+  dedup::DedupOptions other = options;
+  other.normalize.stem = false;
+  EXPECT_FALSE(NormalizedDisplays(cold.next, vault, cold.result, other));
+}
+
+TEST(FindConflicts, SameResultWithNormalizationsFromTheIndex) {
+  absl::StatusOr<Config> config = LoadConfig(DefaultFileSystem(), SourcePath("data/vault"));
+  ASSERT_TRUE(config.ok());
+  absl::StatusOr<Vault> vault = LoadVault(DefaultFileSystem(), SourcePath("data/vault"), *config);
+  ASSERT_TRUE(vault.ok());
+  Scanned cold = ScanWith(*vault, FactIndex(vault->config.dedup));
+  ConflictOptions options;
+  options.normalized = NormalizedDisplays(cold.next, *vault, cold.result, vault->config.dedup);
+  ASSERT_TRUE(options.normalized);
+  absl::StatusOr<std::vector<Conflict>> plain = FindConflicts(*vault, cold.result);
+  absl::StatusOr<std::vector<Conflict>> given = FindConflicts(*vault, cold.result, options);
+  ASSERT_TRUE(plain.ok() && given.ok());
+  ASSERT_GT(plain->size(), 5u);
+  ASSERT_EQ(plain->size(), given->size());
+  for (size_t i = 0; i < plain->size(); ++i) {
+    EXPECT_EQ((*plain)[i].type, (*given)[i].type);
+    EXPECT_EQ((*plain)[i].suggestion, (*given)[i].suggestion);
+    ASSERT_EQ((*plain)[i].facts.size(), (*given)[i].facts.size());
+    for (size_t k = 0; k < (*plain)[i].facts.size(); ++k) {
+      EXPECT_EQ((*plain)[i].facts[k].path, (*given)[i].facts[k].path);
+      EXPECT_EQ((*plain)[i].facts[k].line, (*given)[i].facts[k].line);
+      EXPECT_EQ((*plain)[i].facts[k].value, (*given)[i].facts[k].value);
+    }
+  }
 }
 
 TEST(ScanVaultIndexed, OnlyTheChangedNoteIsReindexed) {
