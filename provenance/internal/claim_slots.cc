@@ -42,15 +42,18 @@ bool IsYear(absl::string_view w) {
 
 // "this|next|last" + "year|month|quarter" against the reference month index.
 std::optional<Interval> RelativePeriod(absl::string_view which, absl::string_view unit, int ref) {
-  std::string w = absl::AsciiStrToLower(which), u = absl::AsciiStrToLower(unit);
-  int d = w == "this" ? 0 : w == "next" ? 1 : w == "last" ? -1 : 2;
+  using absl::EqualsIgnoreCase;
+  const int d = EqualsIgnoreCase(which, "this")   ? 0
+                : EqualsIgnoreCase(which, "next") ? 1
+                : EqualsIgnoreCase(which, "last") ? -1
+                                                  : 2;
   if (d == 2) return std::nullopt;
-  if (u == "year") {
+  if (EqualsIgnoreCase(unit, "year")) {
     int y = ref / 12 + d;
     return Interval{y * 12, y * 12 + 11};
   }
-  if (u == "month") return Interval{ref + d, ref + d};
-  if (u == "quarter") {
+  if (EqualsIgnoreCase(unit, "month")) return Interval{ref + d, ref + d};
+  if (EqualsIgnoreCase(unit, "quarter")) {
     int q = ref / 3 * 3 + 3 * d;
     return Interval{q, q + 2};
   }
@@ -87,9 +90,8 @@ constexpr RoleWord kRoleWords[] = {
 };
 
 std::string RoleOf(absl::string_view w) {
-  std::string lower = absl::AsciiStrToLower(w);
   for (const RoleWord& r : kRoleWords) {
-    if (absl::StartsWith(lower, r.prefix)) return std::string(r.role);
+    if (absl::StartsWithIgnoreCase(w, r.prefix)) return std::string(r.role);
   }
   return "";
 }
@@ -133,10 +135,10 @@ void AssignRoles(absl::string_view text, std::vector<DateHit>* dates) {
   }
 }
 
-bool HasWordCI(absl::string_view text, absl::string_view phrase, size_t* at = nullptr) {
-  std::string lower = absl::AsciiStrToLower(text);
+// Whether lowercase `lower` holds lowercase `phrase` as whole words; *at gets where.
+bool HasWord(absl::string_view lower, absl::string_view phrase, size_t* at = nullptr) {
   size_t pos = 0;
-  while ((pos = lower.find(std::string(phrase), pos)) != std::string::npos) {
+  while ((pos = lower.find(phrase, pos)) != absl::string_view::npos) {
     bool left = pos == 0 || !IsWordByte(lower, pos - 1);
     size_t e = pos + phrase.size();
     bool right = e >= lower.size() || !IsWordByte(lower, e);
@@ -169,12 +171,13 @@ size_t ClauseStart(absl::string_view s, size_t before) {
 
 // Superseded regions: "previously X" (to the end of its clause), "X is no longer ..."
 // (the clause), "moved ... from X to Y" (X).
-std::vector<std::pair<size_t, size_t>> SupersededRegions(absl::string_view s) {
+// `lower` is `s` lowercased.
+std::vector<std::pair<size_t, size_t>> SupersededRegions(absl::string_view s,
+                                                         absl::string_view lower) {
   std::vector<std::pair<size_t, size_t>> out;
-  std::string lower = absl::AsciiStrToLower(s);
   for (absl::string_view marker : {"previously", "formerly", "originally"}) {
     size_t pos = 0;
-    while ((pos = lower.find(std::string(marker), pos)) != std::string::npos) {
+    while ((pos = lower.find(marker, pos)) != absl::string_view::npos) {
       // "previously worked together" is history, not a superseded value: require a value.
       size_t e = ClauseEnd(s, pos);
       out.push_back({pos, e});
@@ -182,17 +185,17 @@ std::vector<std::pair<size_t, size_t>> SupersededRegions(absl::string_view s) {
     }
   }
   size_t pos = 0;
-  while ((pos = lower.find("no longer", pos)) != std::string::npos) {
+  while ((pos = lower.find("no longer", pos)) != absl::string_view::npos) {
     out.push_back({ClauseStart(s, pos), ClauseEnd(s, pos)});
     pos += 9;
   }
   for (absl::string_view verb : {"moved", "moving", "rescheduled", "postponed", "shifted"}) {
     size_t at = 0;
-    if (!HasWordCI(s, verb, &at)) continue;
+    if (!HasWord(lower, verb, &at)) continue;
     size_t from = lower.find(" from ", at);
-    if (from == std::string::npos) continue;
+    if (from == absl::string_view::npos) continue;
     size_t to = lower.find(" to ", from + 6);
-    if (to == std::string::npos) continue;
+    if (to == absl::string_view::npos) continue;
     out.push_back({from + 1, to});
   }
   return out;
@@ -341,14 +344,12 @@ std::vector<std::string> LowerWords(absl::string_view s) {
 // 1..12 for a capitalized month name or 3-letter abbreviation ("Sept" too), else 0.
 int MonthOf(absl::string_view w) {
   if (w.size() < 3 || !IsUpper(w[0])) return 0;
-  std::string lower = absl::AsciiStrToLower(w);
   for (int m = 0; m < 12; ++m) {
     absl::string_view full = kMonths[m];
-    if (lower == full) return m + 1;
-    if (lower.size() == 3 && full.substr(0, 3) == lower) return m + 1;
-    if (lower == "sept" && m == 8) return 9;
+    if (absl::EqualsIgnoreCase(w, full)) return m + 1;
+    if (w.size() == 3 && absl::EqualsIgnoreCase(full.substr(0, 3), w)) return m + 1;
   }
-  return 0;
+  return absl::EqualsIgnoreCase(w, "sept") ? 9 : 0;
 }
 
 // Dates and periods in `text`, ranges ("May to June 2026", "2026-01 - 2026-03") merged.
@@ -531,7 +532,8 @@ absl::StatusOr<Slots> ExtractSlots(const dedup::Normalizer& n, absl::string_view
     }
   }
   if (!s.fact_day) s.fact_day = note_day;
-  std::vector<std::pair<size_t, size_t>> superseded = SupersededRegions(text);
+  const std::string lower = absl::AsciiStrToLower(text);
+  std::vector<std::pair<size_t, size_t>> superseded = SupersededRegions(text, lower);
   for (const auto& [b, e] : superseded)
     s.updates.push_back({std::string(absl::StripAsciiWhitespace(text.substr(b, e - b)))});
   for (DateHit& h : ExtractDates(text, DayToMonthIndex(note_day))) {
@@ -580,7 +582,6 @@ absl::StatusOr<Slots> ExtractSlots(const dedup::Normalizer& n, absl::string_view
     }
     s.amounts.push_back(a);
   }
-  std::string lower = absl::AsciiStrToLower(text);
   for (const char* q :
        {"more than", "at least", "over $", "above", "exceeding", "+$", "b+", "m+", "k+", "t+"}) {
     if (lower.find(q) != std::string::npos) s.qualifier = Qualifier::kAtLeast;
@@ -589,7 +590,7 @@ absl::StatusOr<Slots> ExtractSlots(const dedup::Normalizer& n, absl::string_view
     if (lower.find(q) != std::string::npos) s.qualifier = Qualifier::kAtMost;
   }
   for (const char* q : {"about", "around", "approximately", "roughly", "~"}) {
-    if (HasWordCI(text, q) && s.qualifier == Qualifier::kNone) s.qualifier = Qualifier::kAbout;
+    if (HasWord(lower, q) && s.qualifier == Qualifier::kNone) s.qualifier = Qualifier::kAbout;
   }
   // The body's content tokens, computed at most once.
   std::optional<absl::StatusOr<std::vector<std::string>>> body_content;
