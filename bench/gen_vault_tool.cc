@@ -105,17 +105,24 @@ struct Claim {
 };
 
 // Syllables that extend the name pools: a real vault's people and partners grow with its
-// accounts, so a large vault must not reuse a few thousand names for every account.
-const std::vector<std::string> kSyllable = {
-    "ba",  "ko",  "ri", "mel", "dan", "vo", "su", "tar", "len", "gi",  "ma",  "zo", "pe",  "lun",
-    "dor", "ca",  "fi", "ne",  "ros", "ti", "ha", "bel", "mi",  "sor", "ka",  "lo", "ven", "du",
-    "ra",  "kel", "no", "sa",  "ter", "li", "go", "wen", "pa",  "ru",  "des", "mo"};
+// accounts, so a large vault must not reuse a few thousand names for every account. One
+// vowel per consonant, and no two consonants the name-conflict rule hears alike (c/k/q,
+// z/s, ph/f): names built from them differ in their consonants, so no two generated names
+// are spelling variants of each other. An earlier pool ("ca" and "ka", "ma", "mi" and "mel")
+// made hundreds of look-alike people ("Lars Dorcason" / "Hiroshi Dorkason") that no real
+// vault has, and the name-conflict rule rightly reported every line naming them.
+const std::vector<std::string> kSyllable = {"ba", "ko", "di", "fe", "gu", "ha", "ju", "lo",
+                                            "mi", "ne", "pa", "ri", "su", "ti", "vo", "wa"};
+int Syllables() { return static_cast<int>(kSyllable.size()); }
 
-int NumLastNames() { return static_cast<int>(kLast.size() + kSyllable.size() * kSyllable.size()); }
+int NumLastNames() {
+  return static_cast<int>(kLast.size()) + Syllables() * Syllables() * Syllables();
+}
 std::string LastName(int i) {
   if (i < static_cast<int>(kLast.size())) return kLast[i];
   i -= static_cast<int>(kLast.size());
-  std::string s = kSyllable[i % kSyllable.size()] + kSyllable[i / kSyllable.size()] + "son";
+  const int k = Syllables();
+  std::string s = kSyllable[i % k] + kSyllable[(i / k) % k] + kSyllable[i / (k * k)] + "son";
   s[0] = static_cast<char>(s[0] - 'a' + 'A');
   return s;
 }
@@ -124,12 +131,15 @@ std::string Person(int p) {
 }
 int NumPeople() { return static_cast<int>(kFirst.size()) * NumLastNames(); }
 int NumOrgs() {
-  return static_cast<int>(kOrgHead.size() * kOrgTail.size() * (1 + kSyllable.size()));
+  return static_cast<int>(kOrgHead.size() * kOrgTail.size()) * (1 + Syllables() * Syllables());
 }
 std::string Org(int o) {
   const int base = static_cast<int>(kOrgHead.size() * kOrgTail.size());
   std::string s = kOrgHead[o % kOrgHead.size()] + kOrgTail[(o / kOrgHead.size()) % kOrgTail.size()];
-  if (o >= base) s += kSyllable[(o / base - 1) % kSyllable.size()];
+  if (o >= base) {
+    const int v = o / base - 1, k = Syllables();
+    s += kSyllable[v % k] + kSyllable[(v / k) % k];
+  }
   return s;
 }
 
