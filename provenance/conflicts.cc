@@ -31,6 +31,7 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
+#include "absl/types/span.h"
 #include "dedup/hash.h"
 #include "dedup/normalize.h"
 #include "provenance/internal/claim_slots.h"
@@ -475,6 +476,49 @@ absl::Status BuildContext(FactContext* ctx, const std::vector<char>* focus,
   return absl::OkStatus();
 }
 
+// The facts' content tokens as dense ids (first seen first), each fact's ids in the order of
+// its ClaimSummary::content, and each id's facts in ascending order: built once with one hash
+// lookup per token, so that candidates and weights need no string hashing.
+class TokenPostings {
+ public:
+  explicit TokenPostings(const FactContext& ctx) {
+    const int n = ctx.size();
+    absl::flat_hash_map<absl::string_view, int> intern;
+    fact_offsets_.reserve(static_cast<size_t>(n) + 1);
+    fact_offsets_.push_back(0);
+    for (int i = 0; i < n; ++i) {
+      for (const std::string& t : ctx.Claim(i).content) {
+        ids_.push_back(intern.try_emplace(t, static_cast<int>(intern.size())).first->second);
+      }
+      fact_offsets_.push_back(ids_.size());
+    }
+    // Counting sort of (id, fact) by id; facts are visited in order, so each list ascends.
+    list_offsets_.assign(intern.size() + 1, 0);
+    for (int id : ids_) ++list_offsets_[static_cast<size_t>(id) + 1];
+    for (size_t t = 1; t < list_offsets_.size(); ++t) list_offsets_[t] += list_offsets_[t - 1];
+    facts_.resize(ids_.size());
+    std::vector<size_t> next(list_offsets_.begin(), list_offsets_.end() - 1);
+    for (int i = 0; i < n; ++i) {
+      for (int id : IdsOf(i)) facts_[next[id]++] = i;
+    }
+  }
+  absl::Span<const int> IdsOf(int fact) const {
+    return absl::MakeConstSpan(ids_).subspan(fact_offsets_[fact],
+                                             fact_offsets_[fact + 1] - fact_offsets_[fact]);
+  }
+  absl::Span<const int> FactsOf(int id) const {
+    return absl::MakeConstSpan(facts_).subspan(list_offsets_[id],
+                                               list_offsets_[id + 1] - list_offsets_[id]);
+  }
+  int DocumentFrequency(int id) const { return static_cast<int>(FactsOf(id).size()); }
+
+ private:
+  std::vector<int> ids_;
+  std::vector<size_t> fact_offsets_;
+  std::vector<int> facts_;
+  std::vector<size_t> list_offsets_;
+};
+
 // Candidate partners of fact `a`, sorted by b: every b > a sharing a content token with it
 // (tokens in more than max_postings facts are not used) with the count of shared tokens,
 // plus every later member of its cluster (count 0 when they share no token).
@@ -488,19 +532,15 @@ bool MayDisagree(uint8_t a, uint8_t b) {
   return ((a | b) & kCanPolar) != 0 || (a & b & (kCanDates | kCanAmounts)) != 0;
 }
 
-void CandidatesOf(const FactContext& ctx,
-                  const absl::flat_hash_map<std::string, std::vector<int>>& postings,
+void CandidatesOf(const FactContext& ctx, const TokenPostings& postings,
                   const std::vector<std::vector<int>>& cluster_members, int a,
                   std::vector<int>* scratch, std::vector<std::pair<int, int>>* out,
                   const std::vector<uint8_t>* can = nullptr) {
   scratch->clear();
   out->clear();
-  for (const std::string& t : ctx.Claim(a).content) {
-    auto it = postings.find(t);
-    if (it == postings.end() || static_cast<int>(it->second.size()) > ctx.options.max_postings) {
-      continue;
-    }
-    const std::vector<int>& list = it->second;  // ascending
+  for (int t : postings.IdsOf(a)) {
+    const absl::Span<const int> list = postings.FactsOf(t);  // ascending
+    if (static_cast<int>(list.size()) > ctx.options.max_postings) continue;
     auto from = std::upper_bound(list.begin(), list.end(), a);
     if (can == nullptr || ((*can)[a] & kCanPolar)) {
       scratch->insert(scratch->end(), from, list.end());
@@ -551,8 +591,7 @@ struct PairFindings {
 };
 
 // Every candidate partner of fact `v` (a < v or b > v), as (a, b, shared tokens) with a < b.
-void PartnersOf(const FactContext& ctx,
-                const absl::flat_hash_map<std::string, std::vector<int>>& postings,
+void PartnersOf(const FactContext& ctx, const TokenPostings& postings,
                 const std::vector<std::vector<int>>& cluster_members, int v,
                 std::vector<int>* scratch, std::vector<std::tuple<int, int, int>>* out) {
   out->clear();
@@ -562,12 +601,10 @@ void PartnersOf(const FactContext& ctx,
   // Earlier partners: the same rule read from the other side (content tokens are distinct,
   // so the count of shared tokens is symmetric).
   absl::flat_hash_map<int, int> earlier;
-  for (const std::string& t : ctx.Claim(v).content) {
-    auto it = postings.find(t);
-    if (it == postings.end() || static_cast<int>(it->second.size()) > ctx.options.max_postings) {
-      continue;
-    }
-    for (int a : it->second) {
+  for (int t : postings.IdsOf(v)) {
+    const absl::Span<const int> list = postings.FactsOf(t);
+    if (static_cast<int>(list.size()) > ctx.options.max_postings) continue;
+    for (int a : list) {
       if (a >= v) break;
       ++earlier[a];
     }
@@ -585,8 +622,7 @@ void PartnersOf(const FactContext& ctx,
 // groups are closed. Pairs are examined once and joined in (a, b) order, the order of the
 // full computation, so each group is what the full computation finds.
 template <typename Examine>
-PairFindings FocusedPairFindings(const FactContext& ctx,
-                                 const absl::flat_hash_map<std::string, std::vector<int>>& postings,
+PairFindings FocusedPairFindings(const FactContext& ctx, const TokenPostings& postings,
                                  const std::vector<std::vector<int>>& cluster_members,
                                  const std::vector<char>& focus, Examine& examine) {
   const int n = ctx.size();
@@ -624,30 +660,39 @@ PairFindings FindPairFindings(const FactContext& ctx, const std::vector<char>* f
   PairFindings all;
   const int n = ctx.size();
   const ConflictOptions& options = ctx.options;
-  absl::flat_hash_map<std::string, std::vector<int>> postings;
-  for (int i = 0; i < n; ++i) {
-    for (const std::string& t : ctx.Claim(i).content) postings[t].push_back(i);
-  }
-  auto weight = [&](const std::string& t) {
-    auto it = postings.find(t);
-    double df = it == postings.end() ? 1 : static_cast<double>(it->second.size());
-    return std::log(1.0 + n / df);
-  };
-  absl::flat_hash_map<std::string, int> name_df;
-  for (int i = 0; i < n; ++i) {
-    for (const std::string& t : ctx.Claim(i).names) ++name_df[t];
-  }
+  const TokenPostings postings(ctx);
+  // Each fact's distinctive names, those not the vault's background ("Microsoft": in more
+  // than max_name_share of the facts), as sorted ids.
   const int max_name_df = std::max(2, static_cast<int>(options.max_name_share * n));
-  // Whether a and b share a name that is not the vault's background ("Microsoft").
-  auto share_distinctive_name = [&](int x, int y) {
-    const std::vector<std::string>& a = ctx.Claim(x).names;
-    const std::vector<std::string>& b = ctx.Claim(y).names;
-    for (const std::string& t : a) {
-      auto it = name_df.find(t);
-      if (it != name_df.end() && it->second <= max_name_df &&
-          std::binary_search(b.begin(), b.end(), t)) {
-        return true;
+  std::vector<std::vector<int>> distinctive(n);
+  {
+    absl::flat_hash_map<absl::string_view, int> name_id;
+    std::vector<int> name_df;
+    for (int i = 0; i < n; ++i) {
+      for (const std::string& t : ctx.Claim(i).names) {
+        auto [it, fresh] = name_id.try_emplace(t, static_cast<int>(name_df.size()));
+        if (fresh) name_df.push_back(0);
+        ++name_df[it->second];
+        distinctive[i].push_back(it->second);
       }
+    }
+    ParallelChunks(n, [&](int first, int last) {
+      for (int i = first; i < last; ++i) {
+        std::vector<int>& d = distinctive[i];
+        d.erase(
+            std::remove_if(d.begin(), d.end(), [&](int id) { return name_df[id] > max_name_df; }),
+            d.end());
+        std::sort(d.begin(), d.end());
+      }
+    });
+  }
+  // Whether a and b share a distinctive name.
+  auto share_distinctive_name = [&](int x, int y) {
+    const std::vector<int>& a = distinctive[x];
+    const std::vector<int>& b = distinctive[y];
+    for (size_t i = 0, j = 0; i < a.size() && j < b.size();) {
+      if (a[i] == b[j]) return true;
+      a[i] < b[j] ? ++i : ++j;
     }
     return false;
   };
@@ -658,16 +703,14 @@ PairFindings FindPairFindings(const FactContext& ctx, const std::vector<char>* f
     std::vector<double> weights;
     double total = 0;
   };
-  absl::flat_hash_map<std::string_view, int> token_id;
-  for (const auto& [t, list] : postings) token_id.emplace(t, static_cast<int>(token_id.size()));
   // A full pass computes every fact's; a focused one those it reads (single-threaded there).
   std::vector<Content> content(n);
   std::vector<char> has_content(n, 0);
   auto fill_content = [&](int i) {
     Content& c = content[i];
-    for (const std::string& t : ctx.Claim(i).content) {
-      c.ids.push_back(token_id.at(t));
-      c.weights.push_back(weight(t));
+    for (int t : postings.IdsOf(i)) {
+      c.ids.push_back(t);
+      c.weights.push_back(std::log(1.0 + n / static_cast<double>(postings.DocumentFrequency(t))));
       c.total += c.weights.back();
     }
     c.sorted = c.ids;

@@ -8,6 +8,7 @@
 #include <map>
 #include <optional>
 
+#include "absl/container/flat_hash_set.h"
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
@@ -96,8 +97,14 @@ std::string RoleOf(absl::string_view w) {
   return "";
 }
 
-void AssignRoles(absl::string_view text, std::vector<DateHit>* dates) {
-  std::vector<Word> w = Words(text);
+// `w` is Words(text).
+void AssignRoles(absl::string_view text, const std::vector<Word>& w, std::vector<DateHit>* dates) {
+  // Each word's role, computed on first use ("" for none).
+  std::vector<std::optional<std::string>> roles(w.size());
+  auto role_of = [&](int i) -> const std::string& {
+    if (!roles[i]) roles[i] = RoleOf(w[i].text);
+    return *roles[i];
+  };
   for (DateHit& h : *dates) {
     // Clause bounds around the date.
     size_t lo = 0, hi = text.size();
@@ -124,11 +131,11 @@ void AssignRoles(absl::string_view text, std::vector<DateHit>* dates) {
     std::string role;
     for (int d = 0; d < 8 && role.empty(); ++d) {
       if (before >= 0 && before - d >= 0 && w[before - d].begin >= lo) {
-        role = RoleOf(w[before - d].text);
+        role = role_of(before - d);
       }
       if (role.empty() && d < 4 && after >= 0 && after + d < static_cast<int>(w.size()) &&
           w[after + d].end <= hi) {
-        role = RoleOf(w[after + d].text);
+        role = role_of(after + d);
       }
     }
     h.role = role;
@@ -225,8 +232,8 @@ constexpr absl::string_view kNtStems[] = {"don",    "doesn",   "didn",  "won",  
 
 // Whether lowercase word `i` negates what follows: "not", "never", "cannot", "no" (but not
 // "no longer", an update, nor "no more/less than", a qualifier) and "n't" forms.
-bool IsNegation(const std::vector<std::string>& lw, size_t i) {
-  const std::string& w = lw[i];
+bool IsNegation(const std::vector<absl::string_view>& lw, size_t i) {
+  const absl::string_view w = lw[i];
   if (w == "not" || w == "never" || w == "cannot") return true;
   if (w == "no") {
     return i + 1 < lw.size() && lw[i + 1] != "longer" && lw[i + 1] != "more" && lw[i + 1] != "less";
@@ -356,7 +363,10 @@ int MonthOf(absl::string_view w) {
 // `ref` is the note's date as a month index (0 if unknown): bare months resolve to the
 // nearest such month; without a reference they are dropped.
 std::vector<DateHit> ExtractDates(absl::string_view text, int ref) {
-  std::vector<Word> w = Words(text);
+  return ExtractDatesIn(text, Words(text), ref);
+}
+
+std::vector<DateHit> ExtractDatesIn(absl::string_view text, const std::vector<Word>& w, int ref) {
   std::vector<DateHit> hits;
   auto between = [&](size_t a, size_t b) { return text.substr(a, b - a); };
   for (size_t i = 0; i < w.size(); ++i) {
@@ -536,7 +546,8 @@ absl::StatusOr<Slots> ExtractSlots(const dedup::Normalizer& n, absl::string_view
   std::vector<std::pair<size_t, size_t>> superseded = SupersededRegions(text, lower);
   for (const auto& [b, e] : superseded)
     s.updates.push_back({std::string(absl::StripAsciiWhitespace(text.substr(b, e - b)))});
-  for (DateHit& h : ExtractDates(text, DayToMonthIndex(note_day))) {
+  const std::vector<Word> words = Words(text);
+  for (DateHit& h : ExtractDatesIn(text, words, DayToMonthIndex(note_day))) {
     if (h.begin < body) continue;
     bool gone = false;
     for (size_t u = 0; u < superseded.size(); ++u) {
@@ -547,7 +558,7 @@ absl::StatusOr<Slots> ExtractSlots(const dedup::Normalizer& n, absl::string_view
     }
     if (!gone) s.dates.push_back(h);
   }
-  AssignRoles(text, &s.dates);
+  AssignRoles(text, words, &s.dates);
   for (const Token& tok : norm->tokens) {
     // Month and weekday names are capitalized but name no subject.
     if (tok.kind == TokenKind::kName && !IsMonthOrDayWord(tok.text)) s.names.push_back(tok.text);
@@ -611,8 +622,10 @@ absl::StatusOr<Slots> ExtractSlots(const dedup::Normalizer& n, absl::string_view
     for (absl::string_view c : absl::StrSplit(part, ": ")) {
       Clause cl;
       cl.text = std::string(absl::StripAsciiWhitespace(c));
-      if (Words(cl.text).empty()) continue;
-      const std::vector<std::string> lw = LowerWords(cl.text);
+      const std::string lowered = absl::AsciiStrToLower(cl.text);
+      std::vector<absl::string_view> lw;  // its words, lowercase
+      for (const Word& w : Words(lowered)) lw.push_back(w.text);
+      if (lw.empty()) continue;
       bool in_superseded = false;
       for (const Update& u : s.updates) in_superseded |= absl::StrContains(u.value, cl.text);
       for (size_t i = 0; i < lw.size() && !in_superseded; ++i) {
@@ -626,7 +639,7 @@ absl::StatusOr<Slots> ExtractSlots(const dedup::Normalizer& n, absl::string_view
             cl.predicate = VerbBase(lw[j]);
             for (size_t k = j + 1; k < lw.size(); ++k) {
               if (!InList(lw[k], kSkipAfterNot) && lw[k].size() > 2) {
-                cl.object = lw[k];
+                cl.object = std::string(lw[k]);
                 break;
               }
             }
@@ -638,19 +651,21 @@ absl::StatusOr<Slots> ExtractSlots(const dedup::Normalizer& n, absl::string_view
       if (cl.text != text.substr(body)) own = ContentTokens(n, cl.text);
       const absl::StatusOr<std::vector<std::string>>& toks = own ? *own : BodyContent();
       if (!toks.ok()) return toks.status();
-      // The state words' base forms, computed once.
-      static const std::vector<std::string>* on_bases = [] {
-        auto* v = new std::vector<std::string>();
-        for (absl::string_view w : kOnWords) v->push_back(VerbBase(w));
-        return v;
+      // The state words as tokens: an on-word or its base form, or a stem of four letters or
+      // more of an off-word (the normalizer's stems: "remov", "cancel"). Built once.
+      static const absl::flat_hash_set<std::string>* markers = [] {
+        auto* m = new absl::flat_hash_set<std::string>();
+        for (absl::string_view w : kOnWords) {
+          m->insert(VerbBase(w));
+          m->insert(std::string(w));
+        }
+        for (absl::string_view w : kOffWords) {
+          for (size_t len = 4; len <= w.size(); ++len) m->insert(std::string(w.substr(0, len)));
+        }
+        return m;
       }();
       for (const std::string& t : *toks) {
-        bool marker = false;
-        for (size_t k = 0; k < std::size(kOnWords); ++k) {
-          marker |= (*on_bases)[k] == t || t == kOnWords[k];
-        }
-        for (absl::string_view w : kOffWords) marker |= absl::StartsWith(w, t) && t.size() >= 4;
-        if (!marker) cl.tokens.push_back(t);  // `toks` is sorted and distinct
+        if (!markers->contains(t)) cl.tokens.push_back(t);  // `toks` is sorted and distinct
       }
       s.clauses.push_back(std::move(cl));
     }

@@ -63,6 +63,9 @@ struct DateHit {
 // bare months resolve to the nearest such month and relative periods to the note's date;
 // without a reference they are dropped.
 std::vector<DateHit> ExtractDates(absl::string_view text, int ref);
+// ExtractDates, given the Words of `text`.
+std::vector<DateHit> ExtractDatesIn(absl::string_view text, const std::vector<Word>& words,
+                                    int ref);
 
 // Whether two intervals share a month.
 bool Overlap(const Interval& a, const Interval& b);
