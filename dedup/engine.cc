@@ -12,6 +12,7 @@
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/container/flat_hash_set.h"
+#include "absl/container/inlined_vector.h"
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
@@ -37,13 +38,14 @@ struct Features {
   // A leading "2025-12-27: ..." dates the entry (a log line), not the claim's own dates:
   // compared only with another entry's date.
   std::string entry_date;
-  std::vector<std::string> names;     // sorted unique name tokens
-  std::vector<uint64_t> name_hashes;  // their hashes, as in `seq`
-  std::string initials;               // first letter of each content token, in text order
-  std::vector<uint8_t> case_flags;    // per entry of `tokens`: kSeen* bits
-  std::vector<std::string> caps;      // sorted unique capitalized content words
-  std::vector<std::string> entities;  // names of people, places, organizations (see Corpus)
-  uint64_t exact = 0;                 // hash of every token in order
+  std::vector<std::string> names;       // sorted unique name tokens
+  std::vector<uint64_t> name_hashes;    // their hashes, as in `seq`
+  std::string initials;                 // first letter of each content token, in text order
+  std::vector<uint8_t> case_flags;      // per entry of `tokens`: kSeen* bits
+  std::vector<std::string> caps;        // sorted unique capitalized content words
+  std::vector<std::string> entities;    // names of people, places, organizations (see Corpus)
+  std::vector<uint64_t> entity_hashes;  // Hash64 of each of `entities`
+  uint64_t exact = 0;                   // hash of every token in order
   bool truncated = false;
   bool repaired = false;
   bool suspect = false;
@@ -141,6 +143,7 @@ Features Extract(const NormalizedText& t) {
   uniq(f.names);
   uniq(f.caps);
   f.entities = f.names;  // without a corpus; Deduplicate refines it
+  for (const std::string& e : f.entities) f.entity_hashes.push_back(Hash64(e));
   return f;
 }
 
@@ -235,10 +238,21 @@ int EditDistance(const std::string& a, const std::string& b) {
 }
 
 bool NamesDisagree(const std::vector<std::string>& a, const std::vector<std::string>& b) {
-  for (const std::string& x : a) {
-    if (std::binary_search(b.begin(), b.end(), x)) continue;
-    for (const std::string& y : b) {
-      if (std::binary_search(a.begin(), a.end(), y)) continue;
+  // The names only one side has (both lists are sorted and unique), in one merge.
+  absl::InlinedVector<const std::string*, 8> only_a, only_b;
+  for (size_t i = 0, j = 0; i < a.size() || j < b.size();) {
+    if (j == b.size() || (i < a.size() && a[i] < b[j])) {
+      only_a.push_back(&a[i++]);
+    } else if (i == a.size() || b[j] < a[i]) {
+      only_b.push_back(&b[j++]);
+    } else {
+      ++i, ++j;
+    }
+  }
+  for (const std::string* xp : only_a) {
+    const std::string& x = *xp;
+    for (const std::string* yp : only_b) {
+      const std::string& y = *yp;
       size_t len = std::max(x.size(), y.size());
       if (len >= 4 && x[0] == y[0] &&
           EditDistance(x, y) <= std::max<int>(1, static_cast<int>(len) / 3)) {
@@ -259,8 +273,9 @@ bool NamesDisagree(const std::vector<std::string>& a, const std::vector<std::str
 // as an acronym ("MAI" / "Microsoft AI ...").
 int ExclusiveEntities(const Features& a, const Features& b, int* shared) {
   int exclusive = 0;
-  for (const std::string& name : a.entities) {
-    if (std::binary_search(b.tokens.begin(), b.tokens.end(), Hash64(name)) ||
+  for (size_t k = 0; k < a.entities.size(); ++k) {
+    const std::string& name = a.entities[k];
+    if (std::binary_search(b.tokens.begin(), b.tokens.end(), a.entity_hashes[k]) ||
         (name.size() >= 2 && name.size() <= 6 && b.initials.find(name) != std::string::npos)) {
       ++*shared;
     } else {
@@ -603,9 +618,14 @@ absl::Status SketchAll(absl::Span<const Item> items, const DedupOptions& options
           f.weights[k] = static_cast<float>(weights(f.tokens[k]));
         }
         f.entities.clear();
+        f.entity_hashes.clear();
         for (const std::string& w : f.caps) {
-          auto it = seen.find(Hash64(w));
-          if (it != seen.end() && it->second == kSeenName) f.entities.push_back(w);
+          const uint64_t h = Hash64(w);
+          auto it = seen.find(h);
+          if (it != seen.end() && it->second == kSeenName) {
+            f.entities.push_back(w);
+            f.entity_hashes.push_back(h);
+          }
         }
         std::vector<uint8_t>().swap(f.case_flags);
         std::vector<std::string>().swap(f.caps);
