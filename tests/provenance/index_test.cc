@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
 #include "dedup/hash.h"
 #include "dedup/normalize.h"
 #include "gmock/gmock.h"
@@ -169,6 +170,57 @@ TEST(FactIndex, EncodeDecodeRoundTripKeepsEveryField) {
     }
   }
   EXPECT_EQ(decoded.Encode(), cold.next.Encode());
+}
+
+TEST(FactIndex, ALargeIndexEncodedInPiecesRoundTripsInOrder) {
+  // More notes and claims than one encoding piece holds (64 notes, 1024 claims), so that the
+  // pieces encoded on several threads are joined in order.
+  const dedup::DedupOptions options;
+  const dedup::Normalizer normalizer;
+  FactIndex index(options);
+  for (int n = 0; n < 300; ++n) {
+    IndexedNote note{absl::StrCat("Accounts/A", n, ".md"),
+                     100u + n,
+                     n * 1000LL,
+                     dedup::Hash64(absl::StrCat(n)),
+                     {}};
+    for (int f = 0; f < 3; ++f) {
+      absl::StatusOr<dedup::NormalizedText> t =
+          normalizer.Normalize(absl::StrCat("Account ", n, " bought ", f, " PB of storage."));
+      ASSERT_TRUE(t.ok());
+      note.facts.push_back({5 + f, dedup::Hash64(t->clean),
+                            std::make_shared<const dedup::NormalizedText>(*std::move(t)), ""});
+    }
+    index.Add(std::move(note));
+  }
+  ClaimCache claims;
+  for (uint64_t k = 0; k < 3000; ++k) {
+    auto c = std::make_shared<ClaimSummary>();
+    c->content = {absl::StrCat("word", k)};
+    c->names = {absl::StrCat("Name", k % 7)};
+    c->dates = k % 2;
+    claims.emplace(k * 0x9e3779b97f4a7c15ULL, std::move(c));
+  }
+  index.set_claims(claims);
+  const std::string bytes = index.Encode();
+  FactIndex decoded(options);
+  ASSERT_TRUE(decoded.Decode(bytes).ok());
+  ASSERT_EQ(decoded.notes().size(), 300u);
+  for (int n = 0; n < 300; ++n) {
+    const IndexedNote& d = decoded.notes()[n];
+    EXPECT_EQ(d.path, absl::StrCat("Accounts/A", n, ".md"));
+    EXPECT_EQ(d.mtime_ns, n * 1000LL);
+    ASSERT_EQ(d.facts.size(), 3u);
+    EXPECT_EQ(d.facts[2].normalized->clean,
+              absl::StrCat("Account ", n, " bought 2 PB of storage."));
+  }
+  ASSERT_EQ(decoded.claims().size(), claims.size());
+  for (const auto& [key, c] : claims) {
+    auto it = decoded.claims().find(key);
+    ASSERT_NE(it, decoded.claims().end());
+    EXPECT_EQ(*it->second, *c);
+  }
+  EXPECT_EQ(decoded.Encode(), bytes);
 }
 
 TEST(FactIndex, ClaimSummariesRoundTrip) {
