@@ -96,7 +96,11 @@ struct OptionCase {
 std::vector<OptionCase> OptionCases() {
   std::vector<OptionCase> cases;
   cases.push_back({"defaults", DedupOptions{}});
+  DedupOptions simhash;  // SimHash candidates are off by default
+  simhash.simhash_distance = 8;
+  cases.push_back({"with SimHash", simhash});
   DedupOptions small;  // oversized LSH, SimHash and rare-word buckets are all exercised
+  small.simhash_distance = 8;
   small.max_bucket_size = 4;
   small.rare_word_bucket = 3;
   small.lsh_common_min = 5;

@@ -320,6 +320,7 @@ TEST(Deduplicate, FactCopiedPastTheBucketCapIsOneCluster) {
   DedupOptions o;
   o.max_bucket_size = 10;  // 80 copies: every bucket of theirs is oversized
   o.rare_word_bucket = 10;
+  o.simhash_distance = 8;  // off by default: its buckets too
   for (int threads : {1, 2}) {
     o.threads = threads;
     absl::StatusOr<DedupResult> r = Deduplicate(items, o);
