@@ -3,14 +3,17 @@
 #include <unistd.h>
 
 #include <array>
+#include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <iostream>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
 #include "absl/strings/strip.h"
 #include "cli/commands.h"
 #include "cli/indexed_scan.h"
+#include "cli/progress.h"
 #include "provenance/check.h"
 #include "provenance/config.h"
 #include "provenance/conflicts.h"
@@ -87,16 +90,22 @@ struct AllFindings {
 
 // The full computation: the whole vault (and base) scanned, conflicts over the whole vault.
 absl::StatusOr<AllFindings> FullFindings(const provenance::Vault& vault,
-                                         const provenance::Vault* base, IndexedScanner& scanner) {
+                                         const provenance::Vault* base, IndexedScanner& scanner,
+                                         Progress* progress) {
+  auto t0 = std::chrono::steady_clock::now();
   absl::StatusOr<provenance::ScanResult> scan = scanner.Scan(vault, vault.config.dedup);
   if (!scan.ok()) return scan.status();
+  progress->StageDone("duplicates", Progress::Since(t0));
+  t0 = std::chrono::steady_clock::now();
   absl::StatusOr<provenance::ScanResult> base_scan;
   provenance::LineSet added;
   if (base != nullptr) {
     base_scan = scanner.ScanOther(*base, vault.config.dedup);
     if (!base_scan.ok()) return base_scan.status();
     added = provenance::AddedLocations(vault, *base);
+    progress->StageDone("base duplicates", Progress::Since(t0));
   }
+  t0 = std::chrono::steady_clock::now();
   absl::StatusOr<std::vector<provenance::Conflict>> conflicts = provenance::FindConflicts(
       vault, *scan, scanner.ConflictOptionsFor(vault, *scan, vault.config.dedup), nullptr,
       scanner.previous_claims(), scanner.next_claims());
@@ -106,24 +115,30 @@ absl::StatusOr<AllFindings> FullFindings(const provenance::Vault& vault,
                                                  vault.config.check_allow);
   out.conflicts =
       provenance::ConflictFindings(*conflicts, base ? &added : nullptr, vault.config.check_allow);
+  progress->StageDone("conflicts", Progress::Since(t0));
   return out;
 }
 
 // The same findings for a change, computed around what it added (provenance/check.h).
 absl::StatusOr<AllFindings> ChangeFindings(const provenance::Vault& vault,
-                                           const provenance::Vault& base, IndexedScanner& scanner) {
+                                           const provenance::Vault& base, IndexedScanner& scanner,
+                                           Progress* progress) {
   provenance::ScanResult now;
   AllFindings out;
+  auto t0 = std::chrono::steady_clock::now();
   absl::StatusOr<std::vector<provenance::Finding>> duplicates =
       scanner.ChangeDuplicates(vault, base, vault.config.dedup, vault.config.check_allow, &now);
   if (!duplicates.ok()) return duplicates.status();
+  progress->StageDone("duplicates around the change", Progress::Since(t0));
   out.duplicates = *std::move(duplicates);
+  t0 = std::chrono::steady_clock::now();
   const provenance::LineSet added = provenance::AddedLocations(vault, base);
   absl::StatusOr<std::vector<provenance::Conflict>> conflicts = provenance::FindConflicts(
       vault, now, scanner.ConflictOptionsFor(vault, now, vault.config.dedup), &added,
       scanner.previous_claims(), scanner.next_claims());
   if (!conflicts.ok()) return conflicts.status();
   out.conflicts = provenance::ConflictFindings(*conflicts, &added, vault.config.check_allow);
+  progress->StageDone("conflicts around the change", Progress::Since(t0));
   return out;
 }
 
@@ -135,10 +150,13 @@ int RunCheck(const ParsedArgs& args) {
   if (args.Has("base") && args.Has("base-dir")) {
     return Fail(absl::InvalidArgumentError("give --base or --base-dir, not both"));
   }
-  absl::StatusOr<provenance::Vault> vault = LoadVaultOrReport(root);
+  Progress progress(Progress::FromArgs(args));
+  absl::StatusOr<provenance::Vault> vault = LoadVaultOrReport(root, false, &progress);
   if (!vault.ok()) return Fail(vault.status());
   const bool use_index = !args.Has("no-index");
+  auto t0 = std::chrono::steady_clock::now();
   IndexedScanner scanner(root, vault->config.dedup, use_index);
+  progress.StageDone("index load", Progress::Since(t0));
 
   std::string tmpdir, base_root = args.Get("base-dir");
   if (args.Has("base")) {
@@ -149,17 +167,23 @@ int RunCheck(const ParsedArgs& args) {
   const bool has_base = !base_root.empty();
   absl::StatusOr<provenance::Vault> base;
   if (has_base) {
+    t0 = std::chrono::steady_clock::now();
     base = LoadVaultOrReport(base_root, /*quiet=*/true, nullptr, &*vault);
     if (!base.ok()) return Fail(base.status());
+    progress.StageDone("base read", Progress::Since(t0));
   }
   // Around the change only with the index and one configuration for both versions.
   const bool incremental = has_base && use_index && ConfigBytes(root) == ConfigBytes(base_root);
   absl::StatusOr<AllFindings> all =
-      incremental ? ChangeFindings(*vault, *base, scanner)
-                  : FullFindings(*vault, has_base ? &*base : nullptr, scanner);
+      incremental ? ChangeFindings(*vault, *base, scanner, &progress)
+                  : FullFindings(*vault, has_base ? &*base : nullptr, scanner, &progress);
   if (!tmpdir.empty()) std::system(("rm -rf " + ShellQuote(tmpdir)).c_str());
   if (!all.ok()) return Fail(all.status());
+  t0 = std::chrono::steady_clock::now();
   scanner.Save();
+  progress.StageDone("index save", Progress::Since(t0));
+  t0 = std::chrono::steady_clock::now();
+  progress.Clear();
 
   std::vector<provenance::Finding> findings = all->duplicates;
   const int64_t duplicates = static_cast<int64_t>(all->duplicates.size());
@@ -169,6 +193,13 @@ int RunCheck(const ParsedArgs& args) {
   std::vector<std::string> notes;
   for (const provenance::Note& n : vault->notes) notes.push_back(n.path);
   std::cout << provenance::FormatFindings(findings, *format, notes, FACTDEDUP_VERSION);
+  std::cout.flush();
+  progress.StageDone("output", Progress::Since(t0));
+  size_t facts = 0;
+  for (const provenance::Note& n : vault->notes) facts += n.facts.size();
+  progress.Finish(absl::StrFormat("%d facts in %d notes, %d findings%s", facts, vault->notes.size(),
+                                  findings.size(),
+                                  incremental ? " (around the change, with the index)" : ""));
   if (vault->has_errors()) ExitNow(kExitError);
   ExitNow(duplicates > vault->config.max_new_duplicates ||
                   new_conflicts > vault->config.max_new_conflicts
@@ -201,7 +232,9 @@ Command CheckCommand() {
            {{"base", "REF", "a git ref to compare with (e.g. origin/main)"},
             {"base-dir", "DIR", "another copy of the vault to compare with"},
             {"format", "F", "text (default), json, github, sarif or junit"},
-            {"no-index", "", "neither read nor write the index in VAULT/.factdedup/"}},
+            {"no-index", "", "neither read nor write the index in VAULT/.factdedup/"},
+            ProgressFlags()[0],
+            ProgressFlags()[1]},
            1,
            1},
           RunCheck};

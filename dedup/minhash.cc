@@ -3,10 +3,14 @@
 #include <algorithm>
 #include <cmath>
 #include <cstddef>
+#include <cstring>
 #include <iterator>
 #include <limits>
+#include <mutex>
 
 #include <xxhash.h>
+
+#include "absl/container/flat_hash_map.h"
 
 namespace factdedup::dedup {
 namespace {
@@ -124,6 +128,17 @@ LshParams LshIndex::ParamsForThreshold(int num_perm, double threshold) {
   constexpr double kFalseNegativeWeight = 2.0;
   num_perm = std::clamp(num_perm, 1, kMaxNumPerm);
   threshold = std::isnan(threshold) ? 0.0 : std::clamp(threshold, 0.0, 1.0);
+  // The search integrates ~8k S-curves (tens of ms); a run asks for the same few settings
+  // several times (the scan, the index's parameters, a check's base), so results are kept.
+  static std::mutex mu;
+  static auto* memo = new absl::flat_hash_map<std::pair<int, uint64_t>, LshParams>();
+  uint64_t bits;
+  std::memcpy(&bits, &threshold, sizeof bits);
+  {
+    std::lock_guard<std::mutex> lock(mu);
+    auto it = memo->find(std::make_pair(num_perm, bits));
+    if (it != memo->end()) return it->second;
+  }
   LshParams best;
   double best_cost = std::numeric_limits<double>::infinity();
   for (int bands = 1; bands <= num_perm; ++bands) {
@@ -140,6 +155,8 @@ LshParams LshIndex::ParamsForThreshold(int num_perm, double threshold) {
       }
     }
   }
+  std::lock_guard<std::mutex> lock(mu);
+  memo->emplace(std::make_pair(num_perm, bits), best);
   return best;
 }
 

@@ -210,6 +210,15 @@ int EditDistance(absl::string_view a, absl::string_view b) {
   return prev[b.size()];
 }
 
+// IsMonthOrDayWord in any case ("March", "FRIDAY"), without allocating.
+bool IsMonthOrDayName(absl::string_view w) {
+  constexpr size_t kLongest = 9;  // "september", "wednesday"
+  if (w.size() > kLongest) return false;
+  char lower[kLongest];
+  for (size_t i = 0; i < w.size(); ++i) lower[i] = absl::ascii_tolower(w[i]);
+  return IsMonthOrDayWord(absl::string_view(lower, w.size()));
+}
+
 struct NameMention {
   int line_index = 0;      // into the LineText vector
   absl::string_view word;  // as written (in the line's text)
@@ -244,7 +253,7 @@ std::vector<NameMention> NameMentions(const std::string& text, int line_index) {
     const absl::string_view full =
         absl::string_view(text).substr(w[i].begin, w[j - 1].end - w[i].begin);
     for (size_t k = i; k < j; ++k) {
-      if (MonthOf(w[k].text) || IsMonthOrDayWord(absl::AsciiStrToLower(w[k].text))) continue;
+      if (MonthOf(w[k].text) || IsMonthOrDayName(w[k].text)) continue;
       out.push_back({line_index, w[k].text, full});
     }
     i = j;
@@ -1080,7 +1089,7 @@ std::vector<std::string> Companions(const NameMention& m, WordFolder& folder) {
   std::vector<std::string> out;
   for (const Word& w : Words(m.full)) {
     if (w.text.data() == m.word.data()) continue;  // the mention's own word
-    if (MonthOf(w.text) || IsMonthOrDayWord(absl::AsciiStrToLower(w.text))) continue;
+    if (MonthOf(w.text) || IsMonthOrDayName(w.text)) continue;
     out.push_back(folder.Fold(w.text));
   }
   std::sort(out.begin(), out.end());

@@ -1,7 +1,9 @@
 #include "provenance/note.h"
 
 #include <algorithm>
+#include <array>
 #include <optional>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -563,8 +565,21 @@ std::string StripMarkdownImpl(absl::string_view md, int depth) {
     return absl::ascii_isalnum(static_cast<unsigned char>(c)) || (c & 0x80);
   };
   LinkScanner scanner(md);
+  // Bytes that may start markup; every other byte is copied as it is, a run at a time.
+  static constexpr auto kSpecial = [] {
+    std::array<bool, 256> t{};
+    for (unsigned char ch : std::string_view("\\<`[!*~=_")) t[ch] = true;
+    return t;
+  }();
   size_t i = 0;
   while (i < md.size()) {
+    size_t run_end = i;
+    while (run_end < md.size() && !kSpecial[static_cast<unsigned char>(md[run_end])]) ++run_end;
+    if (run_end > i) {
+      out.append(md.data() + i, run_end - i);
+      i = run_end;
+      continue;
+    }
     char c = md[i];
     if (c == '\\' && i + 1 < md.size() &&
         absl::ascii_ispunct(static_cast<unsigned char>(md[i + 1]))) {
@@ -572,7 +587,7 @@ std::string StripMarkdownImpl(absl::string_view md, int depth) {
       i += 2;
       continue;
     }
-    if (absl::StartsWith(md.substr(i), "<!--")) {
+    if (c == '<' && absl::StartsWith(md.substr(i), "<!--")) {
       size_t end = scanner.Find("-->", i + 4);
       i = end == absl::string_view::npos ? md.size() : end + 3;
       continue;

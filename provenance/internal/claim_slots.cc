@@ -2,6 +2,7 @@
 #include "provenance/internal/claim_slots.h"
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
@@ -328,15 +329,28 @@ bool IsWordByte(absl::string_view s, size_t i) {
 
 // Runs of letters/digits.
 std::vector<Word> Words(absl::string_view s) {
+  // ASCII letters and digits by table; other bytes as IsWordByte says.
+  static constexpr auto kAscii = [] {
+    std::array<bool, 128> t{};
+    for (int c = 0; c < 128; ++c) {
+      t[c] = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+    }
+    return t;
+  }();
+  auto in_word = [&](size_t i) {
+    const auto c = static_cast<unsigned char>(s[i]);
+    return c < 0x80 ? kAscii[c] : IsWordByte(s, i);
+  };
   std::vector<Word> out;
+  out.reserve(s.size() / 6 + 1);
   size_t i = 0;
   while (i < s.size()) {
-    if (!IsWordByte(s, i) && !IsDigit(s[i])) {
+    if (!in_word(i)) {
       ++i;
       continue;
     }
     size_t b = i;
-    while (i < s.size() && (IsWordByte(s, i) || IsDigit(s[i]))) ++i;
+    while (i < s.size() && in_word(i)) ++i;
     out.push_back({b, i, s.substr(b, i - b)});
   }
   return out;
