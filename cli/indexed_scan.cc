@@ -17,9 +17,11 @@ IndexedScanner::IndexedScanner(std::string root, const dedup::DedupOptions& opti
 
 absl::StatusOr<provenance::ScanResult> IndexedScanner::Scan(const provenance::Vault& vault,
                                                             const dedup::DedupOptions& options) {
-  if (!enabled_) return provenance::ScanVault(vault, options);
+  // Disabled, the index is still built in memory (never saved): the conflict pass reads each
+  // fact's normalization from it instead of normalizing the fact a second time.
   next_ = provenance::FactIndex(options);
   scanned_ = true;
+  if (!enabled_) return provenance::ScanVaultIndexed(vault, options, {}, &next_, &stats_);
   return provenance::ScanVaultIndexed(vault, options, {&previous_}, &next_, &stats_);
 }
 
@@ -43,8 +45,7 @@ provenance::ConflictOptions IndexedScanner::ConflictOptionsFor(
     const provenance::Vault& vault, const provenance::ScanResult& scan,
     const dedup::DedupOptions& options) const {
   provenance::ConflictOptions out;
-  if (enabled_ && scanned_)
-    out.normalized = provenance::NormalizedDisplays(next_, vault, scan, options);
+  if (scanned_) out.normalized = provenance::NormalizedDisplays(next_, vault, scan, options);
   return out;
 }
 

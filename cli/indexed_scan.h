@@ -7,7 +7,9 @@
 //
 // A bad index is reported with one line on stderr and rebuilt. Save() writes
 // <root>/.factdedup/index.bin when it can; on a read-only vault it writes nothing and says
-// nothing. Disabled, it scans exactly like provenance::ScanVault.
+// nothing. Disabled, it neither loads nor saves an index file, and results are the same as
+// provenance::ScanVault's; Scan() still keeps this run's normalizations in memory for
+// ConflictOptionsFor.
 #ifndef FACTDEDUP_CLI_INDEXED_SCAN_H_
 #define FACTDEDUP_CLI_INDEXED_SCAN_H_
 
@@ -48,7 +50,7 @@ class IndexedScanner {
   provenance::ClaimCache* next_claims() { return enabled_ ? &next_claims_ : nullptr; }
   // Options for FindConflicts on `scan`, the result of the last Scan() or ChangeDuplicates()
   // of `vault`: the conflict pass reads the facts' normalizations from this run's index
-  // instead of normalizing them again (ConflictOptions::normalized). Defaults when disabled.
+  // instead of normalizing them again (ConflictOptions::normalized), enabled or not.
   provenance::ConflictOptions ConflictOptionsFor(const provenance::Vault& vault,
                                                  const provenance::ScanResult& scan,
                                                  const dedup::DedupOptions& options) const;

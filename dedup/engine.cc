@@ -351,28 +351,39 @@ Overlap WeightedOverlap(const Features& a, const Features& b) {
   return o;
 }
 
-// A cheap necessary condition for IsDuplicate: the similarity Score computes is at most the
-// larger of weighted Jaccard and containment (or 1 for exact copies). Most LSH candidates
-// fail it, so the costly checks (values, names, order) run only on plausible pairs.
-bool MayBeDuplicate(const Features& a, const Features& b, const DedupOptions& options) {
-  if (a.exact == b.exact) return true;
-  const Overlap o = WeightedOverlap(a, b);
+// What Score derives from the weighted overlap alone.
+struct OverlapScore {
+  double jaccard = 0, containment = 0, similarity = 0;
+  bool a_shorter = false, contained = false;
+};
+
+OverlapScore ScoreOverlap(const Features& a, const Features& b, const Overlap& o,
+                          const DedupOptions& options) {
+  OverlapScore s;
   const double uni = o.wa + o.wb - o.inter;
-  const double jaccard = uni > 0 ? o.inter / uni : 1.0;
-  const double small = std::min(o.wa, o.wb);
-  const double containment = small > 0 ? o.inter / small : 0.0;
-  return std::max(jaccard, containment) >= options.threshold;
+  s.jaccard = uni > 0 ? o.inter / uni : 1.0;
+  s.a_shorter = o.wa <= o.wb;
+  const double small = s.a_shorter ? o.wa : o.wb;
+  s.containment = small > 0 ? o.inter / small : 0.0;
+  const size_t short_len = (s.a_shorter ? a.tokens : b.tokens).size();
+  // A truncated fact lost its end: judge it by the words it kept, with some slack.
+  const bool short_truncated = s.a_shorter ? a.truncated : b.truncated;
+  const double needed = options.containment_threshold * (short_truncated ? 0.85 : 1.0);
+  s.contained =
+      s.containment >= needed && static_cast<int>(short_len) >= options.min_containment_tokens;
+  s.similarity = s.contained ? std::max(s.jaccard, s.containment) : s.jaccard;
+  return s;
 }
 
-PairScore Score(const Features& a, const Features& b, const DedupOptions& options) {
+// Score, given the pair's WeightedOverlap.
+PairScore ScoreWith(const Features& a, const Features& b, const Overlap& o,
+                    const DedupOptions& options) {
   PairScore s;
-  const Overlap o = WeightedOverlap(a, b);
-  const double inter = o.inter, wa = o.wa, wb = o.wb;
-  const double uni = wa + wb - inter;
-  s.jaccard = uni > 0 ? inter / uni : 1.0;
-  const bool a_shorter = wa <= wb;
-  const double small = a_shorter ? wa : wb;
-  s.containment = small > 0 ? inter / small : 0.0;
+  const OverlapScore os = ScoreOverlap(a, b, o, options);
+  s.jaccard = os.jaccard;
+  s.containment = os.containment;
+  const bool a_shorter = os.a_shorter;
+  const bool contained = os.contained;
   s.bigram = SetJaccard(a.bigrams, b.bigrams);
   s.values_disagree = ValuesDisagree(a.values[kMoney], b.values[kMoney], false) ||
                       ValuesDisagree(a.values[kPercent], b.values[kPercent], false) ||
@@ -396,13 +407,7 @@ PairScore Score(const Features& a, const Features& b, const DedupOptions& option
     names.insert(names.end(), b.name_hashes.begin(), b.name_hashes.end());
     s.order_flipped = DiscordantShare(a.seq, b.seq, names) >= 0.3;
   }
-  const size_t short_len = (a_shorter ? a.tokens : b.tokens).size();
-  // A truncated fact lost its end: judge it by the words it kept, with some slack.
-  const bool short_truncated = a_shorter ? a.truncated : b.truncated;
-  const double needed = options.containment_threshold * (short_truncated ? 0.85 : 1.0);
-  const bool contained =
-      s.containment >= needed && static_cast<int>(short_len) >= options.min_containment_tokens;
-  s.similarity = contained ? std::max(s.jaccard, s.containment) : s.jaccard;
+  s.similarity = os.similarity;
   // Relation of b relative to a (a is the canonical when called from clustering).
   if (a.exact == b.exact) {
     s.relation = (a.repaired != b.repaired) ? Relation::kMojibake : Relation::kExact;
@@ -417,6 +422,21 @@ PairScore Score(const Features& a, const Features& b, const DedupOptions& option
     s.relation = Relation::kParaphrase;
   }
   return s;
+}
+
+PairScore Score(const Features& a, const Features& b, const DedupOptions& options) {
+  return ScoreWith(a, b, WeightedOverlap(a, b), options);
+}
+
+// Score(a, b, options).IsDuplicate(options), with the overlap computed once and the costly
+// checks (values, names, entities, order) only for pairs similar enough: most candidates
+// are not.
+bool VerifiedDuplicate(const Features& a, const Features& b, const DedupOptions& options) {
+  const Overlap o = WeightedOverlap(a, b);
+  if (a.exact != b.exact && ScoreOverlap(a, b, o, options).similarity < options.threshold) {
+    return false;
+  }
+  return ScoreWith(a, b, o, options).IsDuplicate(options);
 }
 
 // Canonical quality: clean, not truncated, most content, covering the most values.
@@ -1121,8 +1141,7 @@ absl::StatusOr<DedupResult> Deduplicate(absl::Span<const Item> items, const Dedu
     if (baseline) {
       d = EstimateJaccard(sigs[x], sigs[y]) >= options.threshold;
     } else {
-      d = MayBeDuplicate(features[x], features[y], options) &&
-          Score(features[x], features[y], options).IsDuplicate(options);
+      d = VerifiedDuplicate(features[x], features[y], options);
     }
     if (d) {
       std::lock_guard<std::mutex> lock(edges_mu);
@@ -1318,8 +1337,7 @@ absl::StatusOr<DedupResult> DeduplicateAround(absl::Span<const Item> items,
         queried[q] = static_cast<int64_t>(candidates.size());
         for (uint32_t j : candidates) {
           const uint32_t x = std::min(level[q], j), y = std::max(level[q], j);
-          if (MayBeDuplicate(features[x], features[y], options) &&
-              Score(features[x], features[y], options).IsDuplicate(options)) {
+          if (VerifiedDuplicate(features[x], features[y], options)) {
             found[q].push_back(j);
           }
         }

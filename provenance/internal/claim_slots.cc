@@ -9,6 +9,7 @@
 #include <map>
 #include <optional>
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/container/flat_hash_set.h"
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
@@ -224,6 +225,20 @@ bool InList(absl::string_view w, absl::Span<const absl::string_view> list) {
     if (w == x) return true;
   }
   return false;
+}
+
+// Which of kOnWords, kOffWords and kSkipAfterNot a lowercase word is in (one lookup).
+constexpr uint8_t kOnWord = 1, kOffWord = 2, kSkipWord = 4;
+uint8_t StateWordKind(absl::string_view w) {
+  static const auto* kinds = [] {
+    auto* m = new absl::flat_hash_map<absl::string_view, uint8_t>();
+    for (absl::string_view x : kOnWords) (*m)[x] |= kOnWord;
+    for (absl::string_view x : kOffWords) (*m)[x] |= kOffWord;
+    for (absl::string_view x : kSkipAfterNot) (*m)[x] |= kSkipWord;
+    return m;
+  }();
+  auto it = kinds->find(w);
+  return it == kinds->end() ? 0 : it->second;
 }
 
 // "won't", "didn't", "isn't": Words() splits at the apostrophe, leaving these before "t".
@@ -522,10 +537,12 @@ bool IsMonthOrDayWord(absl::string_view t) {
       "sept",   "oct",      "nov",    "dec",     "monday",   "tuesday", "wednesday", "thursday",
       "friday", "saturday", "sunday", "januari", "februari", "juli",    "octob",     "novemb",
       "decemb", "septemb",  "march",  "april",   "may",      "june",    "august"};
-  for (absl::string_view m : kMonths) {
-    if (t == m) return true;
-  }
-  return InList(t, kExtra);
+  static const auto* words = [] {
+    auto* w = new absl::flat_hash_set<absl::string_view>(std::begin(kExtra), std::end(kExtra));
+    w->insert(std::begin(kMonths), std::end(kMonths));
+    return w;
+  }();
+  return words->contains(t);
 }
 
 absl::StatusOr<Slots> ExtractSlots(const dedup::Normalizer& n, absl::string_view display,
@@ -643,16 +660,17 @@ absl::StatusOr<Slots> ExtractSlots(const dedup::Normalizer& n, absl::string_view
       bool in_superseded = false;
       for (const Update& u : s.updates) in_superseded |= absl::StrContains(u.value, cl.text);
       for (size_t i = 0; i < lw.size() && !in_superseded; ++i) {
-        if (InList(lw[i], kOnWords)) cl.polarity = Polarity::kOn;
-        if (InList(lw[i], kOffWords)) cl.polarity = Polarity::kOff;
+        const uint8_t kind = StateWordKind(lw[i]);
+        if (kind & kOnWord) cl.polarity = Polarity::kOn;
+        if (kind & kOffWord) cl.polarity = Polarity::kOff;
         if (IsNegation(lw, i) && cl.polarity == Polarity::kNone) {
           size_t j = i + 1;
-          while (j < lw.size() && InList(lw[j], kSkipAfterNot)) ++j;
+          while (j < lw.size() && (StateWordKind(lw[j]) & kSkipWord)) ++j;
           if (j < lw.size()) {
             cl.polarity = Polarity::kNot;
             cl.predicate = VerbBase(lw[j]);
             for (size_t k = j + 1; k < lw.size(); ++k) {
-              if (!InList(lw[k], kSkipAfterNot) && lw[k].size() > 2) {
+              if (!(StateWordKind(lw[k]) & kSkipWord) && lw[k].size() > 2) {
                 cl.object = std::string(lw[k]);
                 break;
               }
