@@ -99,6 +99,31 @@ bool GetNormalized(Reader* r, dedup::NormalizedText* t) {
   return true;
 }
 
+// Checks the layout GetNormalized reads (lengths, token count and kinds) without building
+// the object, and advances past it.
+bool SkipNormalized(Reader* r) {
+  auto skip_string = [r] {
+    uint64_t len;
+    absl::string_view unused;
+    return r->GetVarint(&len) && len <= r->remaining() &&
+           r->GetBytes(static_cast<size_t>(len), &unused);
+  };
+  uint8_t flags;
+  uint64_t n;
+  if (!skip_string() || !r->GetU8(&flags) || !r->GetVarint(&n) || n > kMaxTokens ||
+      n * 2 > r->remaining()) {
+    return false;
+  }
+  for (uint64_t i = 0; i < n; ++i) {
+    uint8_t f;
+    if (!r->GetU8(&f) || (f & kKindMask) > static_cast<uint8_t>(dedup::TokenKind::kName) ||
+        !skip_string()) {
+      return false;
+    }
+  }
+  return true;
+}
+
 void PutNote(const IndexedNote& note, Writer* w) {
   w->PutString(note.path);
   w->PutVarint(note.size);
@@ -125,14 +150,14 @@ bool GetNote(Reader* r, IndexedNote* note) {
   note->size = size;
   note->mtime_ns = static_cast<int64_t>(mtime);
   note->facts.resize(facts);
+  // Each fact's normalization stays in its bytes (checked here, decoded by the scan that
+  // reads it, on every core): most of a large index is never decoded by a focused check.
   for (IndexedFact& f : note->facts) {
     uint64_t line;
-    auto normalized = std::make_shared<dedup::NormalizedText>();
-    if (!r->GetVarint(&line) || line > (1u << 31) || !r->GetU64(&f.text_hash) ||
-        !GetNormalized(r, normalized.get())) {
-      return false;
-    }
-    f.normalized = std::move(normalized);
+    if (!r->GetVarint(&line) || line > (1u << 31) || !r->GetU64(&f.text_hash)) return false;
+    const size_t begin = r->position();
+    if (!SkipNormalized(r)) return false;
+    f.encoded = std::string(r->Consumed(begin));
     f.line = static_cast<int>(line);
   }
   return true;
@@ -218,6 +243,14 @@ const IndexedFact* FindFact(const IndexedNote& note, int line, uint64_t hash) {
 }
 
 }  // namespace
+
+std::shared_ptr<const dedup::NormalizedText> NormalizedOf(const IndexedFact& fact) {
+  if (fact.normalized != nullptr) return fact.normalized;
+  auto t = std::make_shared<dedup::NormalizedText>();
+  Reader r(fact.encoded);
+  if (!GetNormalized(&r, t.get()) || r.remaining() != 0) return nullptr;
+  return t;
+}
 
 IndexParams ParamsFor(const dedup::DedupOptions& options) {
   IndexParams p;
@@ -443,8 +476,9 @@ absl::StatusOr<ScanResult> Scan(const Vault& vault, const dedup::DedupOptions& o
     }
   }
   std::vector<IndexedFact> facts(items.size());
-  std::vector<size_t> missing;
-  for (size_t i = 0; i < items.size(); ++i) {
+  // Each fact's saved normalization, shared or decoded from its bytes (on every core).
+  std::vector<char> found(items.size(), 0);
+  ForEachParallel(items.size(), options.threads, [&](size_t i) {
     const Fact& f = result.fact(vault, static_cast<int>(i));
     facts[i].line = f.line;
     facts[i].text_hash = dedup::Hash64(items[i].text);
@@ -452,18 +486,21 @@ absl::StatusOr<ScanResult> Scan(const Vault& vault, const dedup::DedupOptions& o
     const IndexedFact* hit = s == nullptr ? nullptr : FindFact(*s, f.line, facts[i].text_hash);
     if (hit != nullptr && hit->normalized != nullptr) {
       facts[i].normalized = hit->normalized;
+      found[i] = 1;
     } else if (hit != nullptr) {
       auto t = std::make_shared<dedup::NormalizedText>();
       Reader r(hit->encoded);
+      // A loaded index checked the layout; this run's own entries it wrote itself.
       if (GetNormalized(&r, t.get()) && r.remaining() == 0) {
         facts[i].normalized = std::move(t);
         facts[i].encoded = hit->encoded;  // kept as bytes again below, without re-encoding
-      } else {
-        missing.push_back(i);  // cannot happen: this run encoded it
+        found[i] = 1;
       }
-    } else {
-      missing.push_back(i);
     }
+  });
+  std::vector<size_t> missing;
+  for (size_t i = 0; i < items.size(); ++i) {
+    if (!found[i]) missing.push_back(i);
   }
   stats->facts_reused += static_cast<int64_t>(items.size() - missing.size());
   stats->facts_normalized += static_cast<int64_t>(missing.size());

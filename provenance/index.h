@@ -50,13 +50,16 @@ inline constexpr absl::string_view kIndexFile = ".factdedup/index.bin";
 struct IndexedFact {
   int line = 0;            // 1-based line of the bullet
   uint64_t text_hash = 0;  // XXH3 of the text compared (dedup::Item::text)
-  // Shared: a scan reads it from the loaded index and hands it to the next index uncopied.
-  // A fact normalized by this run is kept in `encoded` instead (its bytes in the index
-  // format, a fraction of the object's size) once the engine is done with it; a later scan
-  // decodes it from there. One of the two is set.
+  // The fact's normalization, as an object or as its bytes in the index format (a fraction
+  // of the object's size). A loaded index holds bytes (checked when loaded); a scan decodes
+  // the facts it reads, on every core, and keeps what it normalized as bytes once the
+  // engine is done with it. At least one of the two is set; NormalizedOf reads either.
   std::shared_ptr<const dedup::NormalizedText> normalized;
   std::string encoded;
 };
+
+// The fact's normalization: `normalized`, or decoded from `encoded` (nullptr if malformed).
+std::shared_ptr<const dedup::NormalizedText> NormalizedOf(const IndexedFact& fact);
 
 struct IndexedNote {
   std::string path;  // vault-relative

@@ -43,6 +43,9 @@ class Reader {
 
   size_t remaining() const { return in_.size() - pos_; }
   bool ok() const { return ok_; }
+  // The read position, and the bytes read since an earlier one.
+  size_t position() const { return pos_; }
+  absl::string_view Consumed(size_t since) const { return in_.substr(since, pos_ - since); }
 
  private:
   bool Fail() { return ok_ = false; }

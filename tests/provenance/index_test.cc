@@ -152,7 +152,11 @@ TEST(FactIndex, EncodeDecodeRoundTripKeepsEveryField) {
     EXPECT_EQ(a.content_hash, b.content_hash);
     ASSERT_EQ(a.facts.size(), b.facts.size());
     for (size_t f = 0; f < a.facts.size(); ++f) {
-      const dedup::NormalizedText &x = *a.facts[f].normalized, &y = *b.facts[f].normalized;
+      const std::shared_ptr<const dedup::NormalizedText> xa = NormalizedOf(a.facts[f]),
+                                                         yb = NormalizedOf(b.facts[f]);
+      ASSERT_NE(xa, nullptr);
+      ASSERT_NE(yb, nullptr);
+      const dedup::NormalizedText &x = *xa, &y = *yb;
       EXPECT_EQ(a.facts[f].line, b.facts[f].line);
       EXPECT_EQ(a.facts[f].text_hash, b.facts[f].text_hash);
       EXPECT_EQ(x.clean, y.clean);
@@ -211,7 +215,7 @@ TEST(FactIndex, ALargeIndexEncodedInPiecesRoundTripsInOrder) {
     EXPECT_EQ(d.path, absl::StrCat("Accounts/A", n, ".md"));
     EXPECT_EQ(d.mtime_ns, n * 1000LL);
     ASSERT_EQ(d.facts.size(), 3u);
-    EXPECT_EQ(d.facts[2].normalized->clean,
+    EXPECT_EQ(NormalizedOf(d.facts[2])->clean,
               absl::StrCat("Account ", n, " bought 2 PB of storage."));
   }
   ASSERT_EQ(decoded.claims().size(), claims.size());
@@ -221,6 +225,38 @@ TEST(FactIndex, ALargeIndexEncodedInPiecesRoundTripsInOrder) {
     EXPECT_EQ(*it->second, *c);
   }
   EXPECT_EQ(decoded.Encode(), bytes);
+}
+
+TEST(FactIndex, LoadedFactsStayBytesAndABadTokenKindIsRejectedAtLoad) {
+  const dedup::DedupOptions options;
+  const dedup::Normalizer normalizer;
+  FactIndex index(options);
+  absl::StatusOr<dedup::NormalizedText> t = normalizer.Normalize("Contoso bought storage.");
+  ASSERT_TRUE(t.ok());
+  IndexedNote note{"Accounts/Contoso.md", 10, 1, 7, {}};
+  note.facts.push_back(
+      {3, dedup::Hash64(t->clean), std::make_shared<const dedup::NormalizedText>(*t), ""});
+  index.Add(std::move(note));
+  std::string bytes = index.Encode();
+  FactIndex loaded(options);
+  ASSERT_TRUE(loaded.Decode(bytes).ok());
+  const IndexedFact& f = loaded.notes()[0].facts[0];
+  EXPECT_EQ(f.normalized, nullptr) << "decoded by the scan that reads it";
+  ASSERT_FALSE(f.encoded.empty());
+  ASSERT_NE(NormalizedOf(f), nullptr);
+  EXPECT_EQ(NormalizedOf(f)->clean, t->clean);
+  // A token's kind byte out of range, with size and checksum made to match: the load checks
+  // every fact's layout and refuses the whole index.
+  const std::string& word = t->all_tokens.back().text;
+  ASSERT_LT(word.size(), 0x80u);  // its length is one varint byte
+  Reseal(&bytes, [&](std::string* body) {
+    const size_t at = body->find(static_cast<char>(word.size()) + word);
+    ASSERT_NE(at, std::string::npos);
+    (*body)[at - 1] = 0x3f;
+  });
+  absl::Status s = loaded.Decode(bytes);
+  EXPECT_THAT(s.message(), HasSubstr("malformed"));
+  EXPECT_TRUE(loaded.notes().empty());
 }
 
 TEST(FactIndex, ClaimSummariesRoundTrip) {
