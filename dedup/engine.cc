@@ -78,12 +78,16 @@ Features Extract(const NormalizedText& t) {
   f.repaired = t.repaired_mojibake;
   f.suspect = t.suspect_mojibake;
   f.clean_len = t.clean.size();
-  std::string all;
+  thread_local std::string all;  // reused: Extract runs once per fact
+  all.clear();
   for (const Token& tok : t.all_tokens) {
-    absl::StrAppend(&all, tok.text, "\x1f");
+    all.append(tok.text);
+    all.push_back('\x1f');
     if (tok.text == "by") f.passive = true;
   }
   f.exact = Hash64(all);
+  f.seq.reserve(t.tokens.size());
+  f.initials.reserve(t.tokens.size());
   const bool dated_entry =
       !t.tokens.empty() && t.tokens[0].kind == TokenKind::kDate && EntryDatePrefix(t.clean);
   for (const Token& tok : t.tokens) {
@@ -502,11 +506,24 @@ struct Sketched {
 // every other Features field that Score reads and Extract derives from more than the tokens'
 // text (case, name kind, values, the log date, the truncation and mojibake flags).
 uint64_t CopyKey(const Features& f) {
-  std::string k;
+  thread_local std::string k;  // reused: one key per fact
+  k.clear();
+  auto join = [](const std::vector<std::string>& v, char sep) {
+    for (size_t i = 0; i < v.size(); ++i) {
+      if (i > 0) k.push_back(sep);
+      k.append(v[i]);
+    }
+  };
   absl::StrAppend(&k, f.exact, "\x1f", f.truncated ? 1 : 0, f.repaired ? 1 : 0, f.suspect ? 1 : 0,
-                  "\x1f", f.entry_date, "\x1f", absl::StrJoin(f.names, "\x1e"), "\x1f",
-                  absl::StrJoin(f.caps, "\x1e"), "\x1f");
-  for (const auto& v : f.values) absl::StrAppend(&k, absl::StrJoin(v, "\x1e"), "\x1d");
+                  "\x1f", f.entry_date, "\x1f");
+  join(f.names, '\x1e');
+  k.push_back('\x1f');
+  join(f.caps, '\x1e');
+  k.push_back('\x1f');
+  for (const auto& v : f.values) {
+    join(v, '\x1e');
+    k.push_back('\x1d');
+  }
   k.append(f.case_flags.begin(), f.case_flags.end());
   return Hash64(k);
 }

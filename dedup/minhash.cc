@@ -7,6 +7,8 @@
 #include <iterator>
 #include <limits>
 #include <mutex>
+#include <tuple>
+#include <vector>
 
 #include <xxhash.h>
 
@@ -108,21 +110,6 @@ double LshCandidateProbability(double s, int bands, int rows) {
   return 1.0 - std::pow(1.0 - std::pow(s, rows), bands);
 }
 
-namespace {
-
-// Composite Simpson's rule; the integrands are smooth polynomials in s.
-template <typename F>
-double Integrate(F f, double lo, double hi) {
-  constexpr int kIntervals = 256;  // even
-  if (hi <= lo) return 0.0;
-  const double h = (hi - lo) / kIntervals;
-  double sum = f(lo) + f(hi);
-  for (int i = 1; i < kIntervals; ++i) sum += f(lo + i * h) * (i % 2 == 1 ? 4.0 : 2.0);
-  return sum * h / 3.0;
-}
-
-}  // namespace
-
 LshParams LshIndex::ParamsForThreshold(int num_perm, double threshold) {
   constexpr double kFalsePositiveWeight = 1.0;
   constexpr double kFalseNegativeWeight = 2.0;
@@ -139,16 +126,40 @@ LshParams LshIndex::ParamsForThreshold(int num_perm, double threshold) {
     auto it = memo->find(std::make_pair(num_perm, bits));
     if (it != memo->end()) return it->second;
   }
+  // FP + 2 FN of every b x r by Simpson's rule over 256 intervals, as Integrate would compute
+  // it for LshCandidateProbability, but with s^r taken once per row count and point.
+  constexpr int kIntervals = 256;
+  const double fp_h = threshold / kIntervals, fn_h = (1.0 - threshold) / kIntervals;
+  std::vector<double> fp_s(kIntervals + 1), fn_s(kIntervals + 1);
+  for (int i = 0; i <= kIntervals; ++i) {
+    // Integrate's points: both ends exactly, lo + i * h between.
+    fp_s[i] = i == kIntervals ? threshold : 0.0 + i * fp_h;
+    fn_s[i] = i == 0 ? threshold : i == kIntervals ? 1.0 : threshold + i * fn_h;
+  }
+  std::vector<double> fp_pow(kIntervals + 1), fn_pow(kIntervals + 1);
+  auto simpson = [&](const std::vector<double>& pw, int bands, bool complement, double h) {
+    auto f = [&](int i) {
+      const double p = 1.0 - std::pow(1.0 - pw[i], bands);
+      return complement ? 1.0 - p : p;
+    };
+    double sum = f(0) + f(kIntervals);
+    for (int i = 1; i < kIntervals; ++i) sum += f(i) * (i % 2 == 1 ? 4.0 : 2.0);
+    return sum * h / 3.0;
+  };
   LshParams best;
   double best_cost = std::numeric_limits<double>::infinity();
-  for (int bands = 1; bands <= num_perm; ++bands) {
-    for (int rows = 1; bands * rows <= num_perm; ++rows) {
-      const double fp = Integrate([&](double s) { return LshCandidateProbability(s, bands, rows); },
-                                  0.0, threshold);
-      const double fn = Integrate(
-          [&](double s) { return 1.0 - LshCandidateProbability(s, bands, rows); }, threshold, 1.0);
+  for (int rows = 1; rows <= num_perm; ++rows) {
+    for (int i = 0; i <= kIntervals; ++i) {
+      fp_pow[i] = std::pow(std::clamp(fp_s[i], 0.0, 1.0), rows);
+      fn_pow[i] = std::pow(std::clamp(fn_s[i], 0.0, 1.0), rows);
+    }
+    for (int bands = 1; bands * rows <= num_perm; ++bands) {
+      const double fp = threshold <= 0.0 ? 0.0 : simpson(fp_pow, bands, false, fp_h);
+      const double fn = threshold >= 1.0 ? 0.0 : simpson(fn_pow, bands, true, fn_h);
       const double cost = kFalsePositiveWeight * fp + kFalseNegativeWeight * fn;
-      if (cost < best_cost) {  // strict: ties keep the smallest (bands, rows)
+      // Ties keep the smallest (bands, rows), as a search with bands outermost would.
+      if (cost < best_cost ||
+          (cost == best_cost && std::tie(bands, rows) < std::tie(best.bands, best.rows))) {
         best_cost = cost;
         best.bands = bands;
         best.rows = rows;

@@ -624,15 +624,18 @@ absl::StatusOr<Slots> ExtractSlots(const dedup::Normalizer& n, absl::string_view
     }
     s.amounts.push_back(a);
   }
-  for (const char* q :
-       {"more than", "at least", "over $", "above", "exceeding", "+$", "b+", "m+", "k+", "t+"}) {
-    if (lower.find(q) != std::string::npos) s.qualifier = Qualifier::kAtLeast;
-  }
-  for (const char* q : {"up to", "at most", "less than", "under $", "no more than"}) {
-    if (lower.find(q) != std::string::npos) s.qualifier = Qualifier::kAtMost;
-  }
-  for (const char* q : {"about", "around", "approximately", "roughly", "~"}) {
-    if (HasWord(lower, q) && s.qualifier == Qualifier::kNone) s.qualifier = Qualifier::kAbout;
+  // The qualifier of the fact's amounts (none without amounts: nothing reads it then).
+  if (!s.amounts.empty()) {
+    for (const char* q :
+         {"more than", "at least", "over $", "above", "exceeding", "+$", "b+", "m+", "k+", "t+"}) {
+      if (lower.find(q) != std::string::npos) s.qualifier = Qualifier::kAtLeast;
+    }
+    for (const char* q : {"up to", "at most", "less than", "under $", "no more than"}) {
+      if (lower.find(q) != std::string::npos) s.qualifier = Qualifier::kAtMost;
+    }
+    for (const char* q : {"about", "around", "approximately", "roughly", "~"}) {
+      if (HasWord(lower, q) && s.qualifier == Qualifier::kNone) s.qualifier = Qualifier::kAbout;
+    }
   }
   // The body's content tokens, computed at most once.
   std::optional<absl::StatusOr<std::vector<std::string>>> body_content;

@@ -119,7 +119,8 @@ struct Slots {
   std::string clean;           // the normalizer's cleaned text; DateHit offsets point into it
   std::vector<DateHit> dates;  // superseded ones removed
   std::vector<Amount> amounts;
-  Qualifier qualifier = Qualifier::kNone;  // of the whole fact ("more than", "up to", "about")
+  // Of the amounts ("more than", "up to", "about"); kNone when there are none.
+  Qualifier qualifier = Qualifier::kNone;
   std::vector<Clause> clauses;
   // Distinct content tokens and name tokens (capitalized, acronyms), folded. The conflict
   // pass moves both into the fact's ClaimSummary and reads them from there.

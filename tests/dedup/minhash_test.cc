@@ -216,6 +216,48 @@ TEST(LshTest, ParamsForThreshold) {
   EXPECT_EQ(defaults.rows, recommended.rows);
 }
 
+// The search as first written (bands outermost, each S-curve integrated by its own Simpson's
+// rule): ParamsForThreshold shares the powers between curves and must choose the same.
+LshParams ReferenceParams(int num_perm, double threshold) {
+  auto integrate = [](const auto& f, double lo, double hi) {
+    constexpr int kIntervals = 256;
+    if (hi <= lo) return 0.0;
+    const double h = (hi - lo) / kIntervals;
+    double sum = f(lo) + f(hi);
+    for (int i = 1; i < kIntervals; ++i) sum += f(lo + i * h) * (i % 2 == 1 ? 4.0 : 2.0);
+    return sum * h / 3.0;
+  };
+  LshParams best;
+  double best_cost = std::numeric_limits<double>::infinity();
+  for (int bands = 1; bands <= num_perm; ++bands) {
+    for (int rows = 1; bands * rows <= num_perm; ++rows) {
+      const double fp = integrate([&](double x) { return LshCandidateProbability(x, bands, rows); },
+                                  0.0, threshold);
+      const double fn = integrate(
+          [&](double x) { return 1.0 - LshCandidateProbability(x, bands, rows); }, threshold, 1.0);
+      const double cost = fp + 2.0 * fn;
+      if (cost < best_cost) {
+        best_cost = cost;
+        best.bands = bands;
+        best.rows = rows;
+      }
+    }
+  }
+  return best;
+}
+
+TEST(LshTest, ParamsForThresholdMatchesTheReferenceSearch) {
+  for (int k : {1, 2, 7, 16, 64, 128}) {
+    for (int step = 0; step <= 20; ++step) {
+      const double t = step / 20.0;
+      const LshParams want = ReferenceParams(k, t);
+      const LshParams got = LshIndex::ParamsForThreshold(k, t);
+      EXPECT_EQ(got.bands, want.bands) << k << " " << t;
+      EXPECT_EQ(got.rows, want.rows) << k << " " << t;
+    }
+  }
+}
+
 TEST(LshTest, ParamsForThresholdFitInSignature) {
   for (int k : {1, 2, 3, 7, 16, 100, 128, 256, 1024}) {
     for (double t : {-1.0, 0.0, 0.05, 0.25, 0.5, 0.8, 1.0, 2.0, std::nan("")}) {
