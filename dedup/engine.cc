@@ -555,9 +555,11 @@ absl::Status SketchAll(absl::Span<const Item> items, const DedupOptions& options
   std::atomic<int64_t> normalized{0};
   ParallelFor(n, threads, 256, [&](size_t b, size_t e) {
     std::vector<std::string> texts;
+    NormalizedText scratch;
     for (size_t i = b; i < e; ++i) {
       absl::StatusOr<NormalizedText> own;
       const NormalizedText* t = items[i].normalized;
+      if (t == nullptr && options.normalized_of) t = options.normalized_of(i, &scratch);
       if (t == nullptr) {
         own = normalizer.Normalize(items[i].text);
         if (!own.ok()) {
@@ -567,6 +569,7 @@ absl::Status SketchAll(absl::Span<const Item> items, const DedupOptions& options
         t = &*own;
       }
       features[i] = Extract(*t);
+      if (options.on_normalized && items[i].normalized == nullptr) options.on_normalized(i, *t);
       if (!baseline) continue;  // the verified method signs after the corpus pass
       texts.clear();
       for (const Token& tok : t->tokens) texts.push_back(tok.text);

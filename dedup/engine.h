@@ -88,6 +88,15 @@ struct DedupOptions {
   // "verify": LSH bands done of all bands) from worker threads, possibly concurrently, so it
   // must be thread-safe and cheap. Empty: no reports. Never affects the result.
   std::function<void(absl::string_view stage, int64_t done, int64_t total)> progress;
+  // Streaming normalizations (a caller that keeps them elsewhere, e.g. encoded in an index,
+  // so that all of them never live as objects at once). Both are called once per item that
+  // has no Item::normalized, from worker threads, concurrently for different items.
+  // normalized_of(i, scratch): item i's normalization, as Item::normalized would give it
+  // (returned, or written to *scratch and scratch returned); nullptr: normalized here.
+  // on_normalized(i, t): item i's normalization, right before the engine drops it.
+  // Neither affects the result.
+  std::function<const NormalizedText*(size_t item, NormalizedText* scratch)> normalized_of;
+  std::function<void(size_t item, const NormalizedText& normalized)> on_normalized;
 };
 
 struct Item {

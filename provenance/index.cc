@@ -476,7 +476,8 @@ absl::StatusOr<ScanResult> Scan(const Vault& vault, const dedup::DedupOptions& o
     }
   }
   std::vector<IndexedFact> facts(items.size());
-  // Each fact's saved normalization, shared or decoded from its bytes (on every core).
+  // Each fact's saved normalization: a shared object, or its bytes, which the engine decodes
+  // as it reads them (normalized_of), so that they never all live as objects at once.
   std::vector<char> found(items.size(), 0);
   ForEachParallel(items.size(), options.threads, [&](size_t i) {
     const Fact& f = result.fact(vault, static_cast<int>(i));
@@ -484,65 +485,67 @@ absl::StatusOr<ScanResult> Scan(const Vault& vault, const dedup::DedupOptions& o
     facts[i].text_hash = dedup::Hash64(items[i].text);
     const IndexedNote* s = saved[result.facts[i].note];
     const IndexedFact* hit = s == nullptr ? nullptr : FindFact(*s, f.line, facts[i].text_hash);
-    if (hit != nullptr && hit->normalized != nullptr) {
+    if (hit == nullptr) return;
+    if (hit->normalized != nullptr) {
       facts[i].normalized = hit->normalized;
-      found[i] = 1;
-    } else if (hit != nullptr) {
-      auto t = std::make_shared<dedup::NormalizedText>();
-      Reader r(hit->encoded);
-      // A loaded index checked the layout; this run's own entries it wrote itself.
-      if (GetNormalized(&r, t.get()) && r.remaining() == 0) {
-        facts[i].normalized = std::move(t);
-        facts[i].encoded = hit->encoded;  // kept as bytes again below, without re-encoding
-        found[i] = 1;
-      }
-    }
-  });
-  std::vector<size_t> missing;
-  for (size_t i = 0; i < items.size(); ++i) {
-    if (!found[i]) missing.push_back(i);
-  }
-  stats->facts_reused += static_cast<int64_t>(items.size() - missing.size());
-  stats->facts_normalized += static_cast<int64_t>(missing.size());
-  const dedup::Normalizer normalizer(options.normalize);
-  std::vector<absl::Status> errors(missing.size());
-  ForEachParallel(missing.size(), options.threads, [&](size_t k) {
-    absl::StatusOr<dedup::NormalizedText> t = normalizer.Normalize(items[missing[k]].text);
-    if (t.ok()) {
-      facts[missing[k]].normalized = std::make_shared<const dedup::NormalizedText>(*std::move(t));
     } else {
-      errors[k] = t.status();
+      facts[i].encoded = hit->encoded;
     }
+    found[i] = 1;
   });
-  for (const absl::Status& s : errors) {
-    if (!s.ok()) return s;
-  }
+  const auto reused = static_cast<int64_t>(std::count(found.begin(), found.end(), 1));
+  stats->facts_reused += reused;
+  stats->facts_normalized += static_cast<int64_t>(items.size()) - reused;
   for (size_t i = 0; i < items.size(); ++i) items[i].normalized = facts[i].normalized.get();
+  dedup::DedupOptions run = options;
+  run.normalized_of = [&](size_t i,
+                          dedup::NormalizedText* scratch) -> const dedup::NormalizedText* {
+    if (facts[i].encoded.empty()) return nullptr;  // normalized by the engine
+    Reader r(facts[i].encoded);
+    if (GetNormalized(&r, scratch) && r.remaining() == 0) return scratch;
+    facts[i].encoded.clear();  // cannot happen (checked when loaded): normalized again
+    return nullptr;
+  };
+  // What the engine normalized, the next index keeps as bytes: the objects are several times
+  // larger, and would otherwise all be alive until the end of the engine.
+  run.on_normalized = [&](size_t i, const dedup::NormalizedText& t) {
+    if (next == nullptr || !facts[i].encoded.empty()) return;
+    Writer w;
+    PutNormalized(t, &w);
+    facts[i].encoded = w.Release();
+  };
   absl::StatusOr<dedup::DedupResult> d;
   if (in_focus == nullptr) {
-    d = dedup::Deduplicate(items, options);
+    d = dedup::Deduplicate(items, run);
   } else {
     std::vector<int> focus;
     for (size_t i = 0; i < items.size(); ++i) {
       if ((*in_focus)(result.fact(vault, static_cast<int>(i))))
         focus.push_back(static_cast<int>(i));
     }
-    d = dedup::DeduplicateAround(items, focus, options);
+    d = dedup::DeduplicateAround(items, focus, run);
   }
   if (!d.ok()) return d.status();
   result.dedup = std::move(*d);
   if (next == nullptr) return result;
-  // The next index keeps what this run normalized as bytes: the objects are several times
-  // larger, and the rest of the run (the conflict pass) needs the memory more.
+  // Every fact is in the next index, as an object or as bytes (the engine read each one; a
+  // fact it did not read, which no path leaves, is normalized here).
+  const dedup::Normalizer normalizer(options.normalize);
+  std::vector<absl::Status> errors(items.size());
   ForEachParallel(items.size(), options.threads, [&](size_t i) {
-    if (facts[i].normalized.use_count() != 1) return;  // shared with a loaded index
-    if (facts[i].encoded.empty()) {
-      Writer w;
-      PutNormalized(*facts[i].normalized, &w);
-      facts[i].encoded = w.Release();
+    if (facts[i].normalized != nullptr || !facts[i].encoded.empty()) return;
+    absl::StatusOr<dedup::NormalizedText> t = normalizer.Normalize(items[i].text);
+    if (!t.ok()) {
+      errors[i] = t.status();
+      return;
     }
-    facts[i].normalized.reset();
+    Writer w;
+    PutNormalized(*t, &w);
+    facts[i].encoded = w.Release();
   });
+  for (const absl::Status& e : errors) {
+    if (!e.ok()) return e;
+  }
   for (size_t i = 0; i < items.size(); ++i) {
     notes[result.facts[i].note].facts.push_back(std::move(facts[i]));
   }
