@@ -1155,7 +1155,6 @@ absl::StatusOr<DedupResult> Deduplicate(absl::Span<const Item> items, const Dedu
   auto t0 = std::chrono::steady_clock::now();
   std::mutex edges_mu;
   std::vector<uint64_t> dup_edges;  // PairKey of verified duplicates
-  std::atomic<int64_t> lsh_candidates{0};
   auto verify = [&](uint32_t x, uint32_t y) {
     bool d;
     if (baseline) {
@@ -1169,14 +1168,10 @@ absl::StatusOr<DedupResult> Deduplicate(absl::Span<const Item> items, const Dedu
     }
   };
   std::vector<uint32_t> oversized;
-  bands.ForEachPair(
-      threads, static_cast<size_t>(std::max(2, options.max_bucket_size)),
-      [&](uint32_t x, uint32_t y) {
-        lsh_candidates.fetch_add(1, std::memory_order_relaxed);
-        verify(x, y);
-      },
-      &oversized, [&](int band) { report("verify", band + 1, lsh_params.bands); });
-  result.stats.minhash_candidates = lsh_candidates.load();
+  const uint64_t lsh_candidates = bands.ForEachPair(
+      threads, static_cast<size_t>(std::max(2, options.max_bucket_size)), verify, &oversized,
+      [&](int band) { report("verify", band + 1, lsh_params.bands); });
+  result.stats.minhash_candidates = static_cast<int64_t>(lsh_candidates);
   result.stats.candidates = result.stats.minhash_candidates;
   // Pairs the LSH bands did not already give: SimHash neighbours, rare-word buckets, copies.
   std::vector<std::pair<uint32_t, uint32_t>> extra;
@@ -1206,13 +1201,19 @@ absl::StatusOr<DedupResult> Deduplicate(absl::Span<const Item> items, const Dedu
       if (w != 0) probe.insert(w);
     }
     std::vector<std::pair<uint64_t, uint32_t>> postings;
-    for (size_t i = 0; i < n; ++i) {
-      if (sketched.Copy(i)) continue;
-      for (uint64_t tok : features[i].tokens) {
-        if (probe.contains(tok)) postings.emplace_back(tok, static_cast<uint32_t>(i));
+    std::mutex postings_mu;
+    ParallelFor(n, threads, 4096, [&](size_t b, size_t e) {
+      std::vector<std::pair<uint64_t, uint32_t>> local;
+      for (size_t i = b; i < e; ++i) {
+        if (sketched.Copy(i)) continue;
+        for (uint64_t tok : features[i].tokens) {
+          if (probe.contains(tok)) local.emplace_back(tok, static_cast<uint32_t>(i));
+        }
       }
-    }
-    std::sort(postings.begin(), postings.end());
+      std::lock_guard<std::mutex> lock(postings_mu);
+      postings.insert(postings.end(), local.begin(), local.end());
+    });
+    internal::ParallelSort(&postings, threads);  // the same order whatever the chunks' order
     postings.erase(std::unique(postings.begin(), postings.end()), postings.end());
     absl::flat_hash_map<uint64_t, std::pair<uint32_t, uint32_t>> range;  // word -> [b, e)
     for (size_t b = 0; b < postings.size();) {
@@ -1257,7 +1258,7 @@ absl::StatusOr<DedupResult> Deduplicate(absl::Span<const Item> items, const Dedu
                          std::max<uint32_t>(i, sketched.copy_of[i]));
     }
   }
-  std::sort(extra.begin(), extra.end());
+  internal::ParallelSort(&extra, threads);
   extra.erase(std::unique(extra.begin(), extra.end()), extra.end());
   result.stats.candidates += static_cast<int64_t>(extra.size());
   ParallelFor(extra.size(), threads, 1024, [&](size_t b, size_t e) {

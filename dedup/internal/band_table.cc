@@ -1,7 +1,11 @@
 #include "dedup/internal/band_table.h"
 
 #include <algorithm>
+#include <atomic>
 #include <mutex>
+#include <system_error>
+#include <thread>
+#include <utility>
 
 #include "dedup/internal/parallel.h"
 #include "xxhash.h"
@@ -58,53 +62,88 @@ int BandTable::FirstCollision(uint32_t i, uint32_t j, int limit) const {
   return limit;
 }
 
-void BandTable::ForEachPair(int threads, size_t cap,
-                            const std::function<void(uint32_t, uint32_t)>& visit,
-                            std::vector<uint32_t>* oversized,
-                            const std::function<void(int)>& band_done) {
-  std::vector<uint64_t> sorted;  // key << 32 | id, for one band
-  sorted.reserve(items_);
-  std::vector<std::pair<size_t, size_t>> runs;  // [begin, end) of buckets with >= 2 ids
-  std::vector<uint32_t> big;
-  for (int band = 0; band < bands_; ++band) {
-    sorted.clear();
+uint64_t BandTable::ForEachPair(int threads, size_t cap,
+                                const std::function<void(uint32_t, uint32_t)>& visit,
+                                std::vector<uint32_t>* oversized,
+                                const std::function<void(int)>& band_done) {
+  // One band's buckets: its entries sorted (key << 32 | id) and the [begin, end) runs of the
+  // buckets with 2..cap ids. Writes the band's oversized keys (read by FirstCollision for
+  // later bands only) and appends their ids to `big`.
+  struct Prepared {
+    std::vector<uint64_t> sorted;
+    std::vector<std::pair<size_t, size_t>> runs;
+    std::vector<uint32_t> big;
+  };
+  auto prepare = [&](int band, Prepared* p) {
+    p->sorted.clear();
+    p->sorted.reserve(items_);
     for (size_t i = 0; i < items_; ++i) {
       if (empty_[i]) continue;
-      sorted.push_back(uint64_t{keys_[i * static_cast<size_t>(bands_) + band]} << 32 | i);
+      p->sorted.push_back(uint64_t{keys_[i * static_cast<size_t>(bands_) + band]} << 32 | i);
     }
-    SortByKeyThenIndex(&sorted);  // pushed in index order
-    runs.clear();
+    SortByKeyThenIndex(&p->sorted);  // pushed in index order
+    p->runs.clear();
+    const std::vector<uint64_t>& sorted = p->sorted;
     for (size_t begin = 0; begin < sorted.size();) {
       size_t end = begin + 1;
       while (end < sorted.size() && (sorted[end] >> 32) == (sorted[begin] >> 32)) ++end;
       if (end - begin > cap) {
         oversized_[static_cast<size_t>(band)].insert(static_cast<uint32_t>(sorted[begin] >> 32));
-        for (size_t p = begin; p < end; ++p) big.push_back(static_cast<uint32_t>(sorted[p]));
+        for (size_t q = begin; q < end; ++q) p->big.push_back(static_cast<uint32_t>(sorted[q]));
       } else if (end - begin >= 2) {
-        runs.emplace_back(begin, end);
+        p->runs.emplace_back(begin, end);
       }
       begin = end;
     }
+  };
+  Prepared buffers[2];
+  prepare(0, &buffers[0]);
+  std::atomic<uint64_t> visited{0};
+  for (int band = 0; band < bands_; ++band) {
+    Prepared& cur = buffers[band % 2];
+    Prepared& nxt = buffers[(band + 1) % 2];
+    // FirstCollision reads the oversized keys of earlier bands only: preparing the next band
+    // (which writes its own) alongside is safe.
+    std::thread ahead;
+    if (band + 1 < bands_) {
+      try {
+        ahead = std::thread(prepare, band + 1, &nxt);
+      } catch (const std::system_error&) {  // no thread: prepared after this band
+      }
+    }
     // Buckets are independent; a pair is visited here only if no earlier band put it in a
     // (non-oversized) bucket together.
-    ParallelFor(runs.size(), threads, 64, [&](size_t rb, size_t re) {
+    ParallelFor(cur.runs.size(), threads, 64, [&](size_t rb, size_t re) {
+      uint64_t count = 0;
       for (size_t r = rb; r < re; ++r) {
-        for (size_t p = runs[r].first; p < runs[r].second; ++p) {
-          const auto i = static_cast<uint32_t>(sorted[p]);
-          for (size_t q = p + 1; q < runs[r].second; ++q) {
-            const auto j = static_cast<uint32_t>(sorted[q]);
-            if (FirstCollision(i, j, band) == band) visit(i, j);
+        for (size_t p = cur.runs[r].first; p < cur.runs[r].second; ++p) {
+          const auto i = static_cast<uint32_t>(cur.sorted[p]);
+          for (size_t q = p + 1; q < cur.runs[r].second; ++q) {
+            const auto j = static_cast<uint32_t>(cur.sorted[q]);
+            if (FirstCollision(i, j, band) == band) {
+              ++count;
+              visit(i, j);
+            }
           }
         }
       }
+      visited.fetch_add(count, std::memory_order_relaxed);
     });
+    if (ahead.joinable()) {
+      ahead.join();
+    } else if (band + 1 < bands_) {
+      prepare(band + 1, &nxt);
+    }
     if (band_done) band_done(band);
   }
   if (oversized != nullptr) {
+    std::vector<uint32_t> big = std::move(buffers[0].big);
+    big.insert(big.end(), buffers[1].big.begin(), buffers[1].big.end());
     std::sort(big.begin(), big.end());
     big.erase(std::unique(big.begin(), big.end()), big.end());
     oversized->insert(oversized->end(), big.begin(), big.end());
   }
+  return visited.load();
 }
 
 }  // namespace factdedup::dedup::internal

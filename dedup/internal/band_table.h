@@ -42,10 +42,13 @@ class BandTable {
   // in some band, from up to `threads` threads concurrently. Pairs of one band are visited
   // before any pair of the next; within a band, in no particular order. Ids in buckets larger
   // than `cap` are appended to *oversized (sorted, deduplicated) if it is not null.
-  // `band_done(b)`, if set, is called (from the calling thread) after band b.
-  void ForEachPair(int threads, size_t cap, const std::function<void(uint32_t, uint32_t)>& visit,
-                   std::vector<uint32_t>* oversized,
-                   const std::function<void(int)>& band_done = nullptr);
+  // `band_done(b)`, if set, is called (from the calling thread) after band b. Returns the
+  // number of pairs visited. The next band's buckets are sorted on a thread of their own
+  // while this band's pairs are visited.
+  uint64_t ForEachPair(int threads, size_t cap,
+                       const std::function<void(uint32_t, uint32_t)>& visit,
+                       std::vector<uint32_t>* oversized,
+                       const std::function<void(int)>& band_done = nullptr);
 
   // Whether i and j share a non-oversized bucket in any band, i.e. ForEachPair visited (or
   // will visit) them. Valid after ForEachPair.

@@ -8,6 +8,7 @@
 #include <utility>
 #include <vector>
 
+#include "dedup/internal/parallel.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 
@@ -46,13 +47,14 @@ std::vector<std::pair<uint32_t, uint32_t>> Visited(BandTable* t, int threads, si
                                                    std::vector<uint32_t>* oversized) {
   std::mutex mu;
   std::vector<std::pair<uint32_t, uint32_t>> seen;
-  t->ForEachPair(
+  const uint64_t count = t->ForEachPair(
       threads, cap,
       [&](uint32_t i, uint32_t j) {
         std::lock_guard<std::mutex> lock(mu);
         seen.emplace_back(i, j);
       },
       oversized);
+  EXPECT_EQ(count, seen.size()) << "the returned count is the number of visits";
   std::sort(seen.begin(), seen.end());
   return seen;
 }
@@ -81,3 +83,23 @@ TEST(BandTable, EachCollidingPairVisitedOnceAndOversizedBucketsReported) {
 
 }  // namespace
 }  // namespace factdedup::dedup::internal
+
+// ParallelSort (dedup/internal/parallel.h) gives std::sort's order for any thread count,
+// including sizes that do not split evenly and runs of equal values.
+TEST(ParallelSort, SameOrderAsStdSort) {
+  std::mt19937_64 rng(7);
+  for (size_t n : {size_t{0}, size_t{5}, size_t{65535}, size_t{65536}, size_t{200003}}) {
+    std::vector<std::pair<uint64_t, uint32_t>> v(n);
+    for (auto& [a, b] : v) {
+      a = rng() % 1000;  // many equal keys
+      b = static_cast<uint32_t>(rng());
+    }
+    std::vector<std::pair<uint64_t, uint32_t>> want = v;
+    std::sort(want.begin(), want.end());
+    for (int threads : {1, 2, 3, 7}) {
+      std::vector<std::pair<uint64_t, uint32_t>> got = v;
+      factdedup::dedup::internal::ParallelSort(&got, threads);
+      EXPECT_EQ(got, want) << n << " values, " << threads << " threads";
+    }
+  }
+}
