@@ -776,11 +776,18 @@ PairFindings FindPairFindings(const FactContext& ctx, const std::vector<char>* f
       // events (a first delivery, a go-live), so only the year counts. When their numbers
       // differ too, they are two events ("buys $1B of CDN by 2025" / "$150M of Kubernetes by
       // 2026"), not one event dated two ways.
-      std::set<std::string> roles;
+      // Each milestone role of `a` once, in order (no set per pair: this runs for most pairs).
+      std::vector<const std::string*> roles;
       for (const DateHit& h : sa.dates) {
-        if (IsMilestoneRole(h.role)) roles.insert(h.role);
+        if (IsMilestoneRole(h.role)) roles.push_back(&h.role);
       }
-      for (const std::string& role : roles) {
+      std::sort(roles.begin(), roles.end(),
+                [](const std::string* x, const std::string* y) { return *x < *y; });
+      roles.erase(std::unique(roles.begin(), roles.end(),
+                              [](const std::string* x, const std::string* y) { return *x == *y; }),
+                  roles.end());
+      for (const std::string* role_ptr : roles) {
+        const std::string& role = *role_ptr;
         if (!value_conflict) {
           value_conflict = DatesDisagree(sa, sb, &role, /*by_year=*/!same_subject, &va, &vb);
         }

@@ -93,14 +93,25 @@ constexpr RoleWord kRoleWords[] = {
 };
 
 std::string RoleOf(absl::string_view w) {
-  for (const RoleWord& r : kRoleWords) {
-    if (absl::StartsWithIgnoreCase(w, r.prefix)) return std::string(r.role);
+  if (w.empty()) return "";
+  // The role words by their (lowercase) first letter, in table order: a word is compared
+  // only with those that can match, and the first match is the table's first match.
+  static const auto* by_letter = [] {
+    auto* t = new std::array<std::vector<const RoleWord*>, 256>();
+    for (const RoleWord& r : kRoleWords) {
+      (*t)[static_cast<unsigned char>(absl::ascii_tolower(r.prefix[0]))].push_back(&r);
+    }
+    return t;
+  }();
+  for (const RoleWord* r : (*by_letter)[static_cast<unsigned char>(absl::ascii_tolower(w[0]))]) {
+    if (absl::StartsWithIgnoreCase(w, r->prefix)) return std::string(r->role);
   }
   return "";
 }
 
 // `w` is Words(text).
 void AssignRoles(absl::string_view text, const std::vector<Word>& w, std::vector<DateHit>* dates) {
+  if (dates->empty()) return;  // most facts
   // Each word's role, computed on first use ("" for none).
   std::vector<std::optional<std::string>> roles(w.size());
   auto role_of = [&](int i) -> const std::string& {
@@ -379,13 +390,22 @@ std::vector<std::string> LowerWords(absl::string_view s) {
 
 // 1..12 for a capitalized month name or 3-letter abbreviation ("Sept" too), else 0.
 int MonthOf(absl::string_view w) {
-  if (w.size() < 3 || !IsUpper(w[0])) return 0;
-  for (int m = 0; m < 12; ++m) {
-    absl::string_view full = kMonths[m];
-    if (absl::EqualsIgnoreCase(w, full)) return m + 1;
-    if (w.size() == 3 && absl::EqualsIgnoreCase(full.substr(0, 3), w)) return m + 1;
-  }
-  return absl::EqualsIgnoreCase(w, "sept") ? 9 : 0;
+  constexpr size_t kLongest = 9;  // "september"
+  if (w.size() < 3 || w.size() > kLongest || !IsUpper(w[0])) return 0;
+  // Full names, their first three letters and "sept", in any (ASCII) case: one lookup.
+  static const auto* months = [] {
+    auto* m = new absl::flat_hash_map<std::string, int>();
+    for (int k = 0; k < 12; ++k) {
+      m->emplace(std::string(kMonths[k]), k + 1);
+      m->emplace(std::string(kMonths[k].substr(0, 3)), k + 1);
+    }
+    m->emplace("sept", 9);
+    return m;
+  }();
+  char lower[kLongest];
+  for (size_t i = 0; i < w.size(); ++i) lower[i] = absl::ascii_tolower(w[i]);
+  auto it = months->find(absl::string_view(lower, w.size()));
+  return it == months->end() ? 0 : it->second;
 }
 
 // Dates and periods in `text`, ranges ("May to June 2026", "2026-01 - 2026-03") merged.
@@ -716,6 +736,7 @@ absl::StatusOr<Slots> ExtractSlots(const dedup::Normalizer& n, absl::string_view
 // whole years first. *va/*vb get the dates as written.
 bool DatesDisagree(const Slots& a, const Slots& b, const std::string* role, bool by_year,
                    std::string* va, std::string* vb) {
+  if (a.dates.empty() || b.dates.empty()) return false;  // most pairs: nothing to gather
   std::vector<const DateHit*> xa, xb;
   for (const DateHit& h : a.dates) {
     if (!role || h.role == *role) xa.push_back(&h);
@@ -754,6 +775,7 @@ bool DatesDisagree(const Slots& a, const Slots& b, const std::string* role, bool
 // Amounts of one unit disagree: no pair compatible and neither side's range holds the other.
 bool AmountsDisagree(const Slots& a, const Slots& b, bool plain_numbers, std::string* va,
                      std::string* vb) {
+  if (a.amounts.empty() || b.amounts.empty()) return false;  // most pairs: no maps to build
   std::map<std::string, std::vector<double>> ua, ub;
   for (const Amount& x : a.amounts) {
     if (plain_numbers || !x.unit.empty()) ua[x.unit].push_back(x.value);
