@@ -919,6 +919,10 @@ void GroupFindings(const FactContext& ctx, const std::vector<PairFinding>& pairs
   }
   std::map<int, std::vector<int>> groups;
   for (const auto& [item, v] : value) groups[dsu.Find(item)].push_back(item);
+  // Each group's pairs in their order, found once (not by a pass over every pair per group:
+  // at 1M facts that was quadratic).
+  absl::flat_hash_map<int, std::vector<size_t>> pairs_of;
+  for (size_t k = 0; k < pairs.size(); ++k) pairs_of[dsu.Find(pairs[k].a)].push_back(k);
   for (const auto& [root, items] : groups) {
     Conflict c;
     c.type = type;
@@ -927,8 +931,8 @@ void GroupFindings(const FactContext& ctx, const std::vector<PairFinding>& pairs
       index[item] = static_cast<int>(c.facts.size());
       c.facts.push_back(ctx.Entry(item, value[item]));
     }
-    for (const PairFinding& p : pairs) {
-      if (dsu.Find(p.a) != root) continue;
+    for (size_t k : pairs_of[root]) {
+      const PairFinding& p = pairs[k];
       c.pairs.push_back(std::minmax(index[p.a], index[p.b]));
     }
     c.suggestion = GroupSuggestion(ctx, type, items, value);
@@ -982,6 +986,10 @@ void LinkFolderConflicts(const Vault& vault, std::vector<Conflict>* out) {
 // of the superseded date (`update_pairs`) when there are any.
 void UpdateFindings(const FactContext& ctx, const std::vector<PairFinding>& update_pairs,
                     std::vector<Conflict>* out) {
+  // Each superseding fact's pairs, in their order (looked up, not found by a pass over
+  // every pair per update: quadratic at 1M facts).
+  absl::flat_hash_map<int, std::vector<size_t>> pairs_of;
+  for (size_t k = 0; k < update_pairs.size(); ++k) pairs_of[update_pairs[k].a].push_back(k);
   // A focused pass reads the updates of the facts it extracted: every focus fact and every
   // fact of an examined pair, which holds every update that can touch the focus.
   for (int i = 0; i < ctx.size(); ++i) {
@@ -991,8 +999,10 @@ void UpdateFindings(const FactContext& ctx, const std::vector<PairFinding>& upda
       Conflict c;
       c.type = "update";
       c.facts.push_back(ctx.Entry(i, u.value));
-      for (const PairFinding& p : update_pairs) {
-        if (p.a != i) continue;
+      static const std::vector<size_t> kNone;
+      auto found = pairs_of.find(i);
+      for (size_t k : found == pairs_of.end() ? kNone : found->second) {
+        const PairFinding& p = update_pairs[k];
         bool superseded = false;
         for (const internal::Interval& iv : u.dates) {
           for (const DateHit& h : ctx.SlotsOf(p.b).dates) superseded |= internal::Overlap(iv, h.iv);
