@@ -944,8 +944,15 @@ std::vector<Cluster> ClusterAll(const std::vector<std::vector<int>>& comps,
                                 const std::vector<std::vector<int>>& dup_neighbors, const Keys& key,
                                 const DedupOptions& options, int threads) {
   std::vector<std::vector<Cluster>> per_comp(comps.size());
+  // Largest components first (a component of a thousand facts costs more than thousands of
+  // pairs), so that no thread is left with one at the end; results are placed by index.
+  std::vector<uint32_t> by_size(comps.size());
+  for (size_t ci = 0; ci < comps.size(); ++ci) by_size[ci] = static_cast<uint32_t>(ci);
+  std::stable_sort(by_size.begin(), by_size.end(),
+                   [&](uint32_t a, uint32_t b) { return comps[a].size() > comps[b].size(); });
   ParallelFor(comps.size(), threads, 16, [&](size_t first, size_t last) {
-    for (size_t ci = first; ci < last; ++ci) {
+    for (size_t k = first; k < last; ++k) {
+      const size_t ci = by_size[k];
       per_comp[ci] =
           ClusterComponent(comps[ci], features, copy_of, dup_set, dup_neighbors, key, options);
     }
