@@ -195,9 +195,8 @@ int RunCheck(const ParsedArgs& args) {
   std::cout << provenance::FormatFindings(findings, *format, notes, FACTDEDUP_VERSION);
   std::cout.flush();
   progress.StageDone("output", Progress::Since(t0));
-  size_t facts = 0;
-  for (const provenance::Note& n : vault->notes) facts += n.facts.size();
-  progress.Finish(absl::StrFormat("%d facts in %d notes, %d findings%s", facts, vault->notes.size(),
+  progress.Finish(absl::StrFormat("%d facts in %d notes, %d findings%s",
+                                  provenance::DedupFacts(*vault).size(), vault->notes.size(),
                                   findings.size(),
                                   incremental ? " (around the change, with the index)" : ""));
   if (vault->has_errors()) ExitNow(kExitError);

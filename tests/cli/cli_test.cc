@@ -439,6 +439,20 @@ TEST(Cli, StageSummaryOnlyWhenAskedOrOnATerminal) {
     RunCli(cmd + " " + Vault() + " --timings --quiet", err);
     EXPECT_THAT(ReadText(err), Not(HasSubstr("; total "))) << cmd << ": --quiet wins";
   }
+  // check: its own stages, the same rules.
+  const Result plain = RunCli("check " + Vault() + " --no-index", err);
+  EXPECT_THAT(ReadText(err), Not(HasSubstr("; total "))) << "check: piped";
+  const Result timed = RunCli("check " + Vault() + " --no-index --timings", err);
+  const std::string summary = ReadText(err);
+  EXPECT_THAT(summary, HasSubstr("facts in ")) << summary;
+  EXPECT_THAT(summary, HasSubstr(" findings")) << summary;
+  EXPECT_THAT(summary, HasSubstr("duplicates ")) << summary;
+  EXPECT_THAT(summary, HasSubstr("conflicts ")) << summary;
+  EXPECT_THAT(summary, HasSubstr("; total ")) << summary;
+  EXPECT_EQ(timed.out, plain.out) << "check: the summary never goes to stdout";
+  EXPECT_EQ(timed.code, plain.code);
+  RunCli("check " + Vault() + " --no-index --timings --quiet", err);
+  EXPECT_THAT(ReadText(err), Not(HasSubstr("; total "))) << "check: --quiet wins";
   unsetenv("SOURCE_DATE_EPOCH");
   std::system(("rm -rf '" + dir + "'").c_str());
 }
