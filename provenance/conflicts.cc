@@ -1172,19 +1172,25 @@ void NameConflicts(const Vault& vault, const std::vector<LineText>& lines,
   ParallelChunks(static_cast<int>(lines.size()), [&](int b, int e) {
     for (int li = b; li < e; ++li) line_mentions[li] = NameMentions(lines[li].text, li);
   });
+  absl::flat_hash_map<absl::string_view, int> id_of_word;  // keys: words in `lines`
   for (int li = 0; li < static_cast<int>(lines.size()); ++li) {
     // Each line's mentions move into `mentions` and are freed as they go: both copies at
     // once were a tenth of a large scan's peak memory.
     const std::vector<NameMention> here = std::move(line_mentions[li]);
     for (const NameMention& m : here) {
-      const std::string& f = folder.Fold(m.word);
-      auto [it, fresh] = spelling_id.try_emplace(f, static_cast<int>(spelling.size()));
-      if (fresh) {
-        spelling.push_back(&f);
-        mentions.emplace_back();
+      // A word as written maps to its spelling's id once; a repeat costs one lookup.
+      auto [known, first_time] = id_of_word.try_emplace(m.word, 0);
+      if (first_time) {
+        const std::string& f = folder.Fold(m.word);
+        auto [it, fresh] = spelling_id.try_emplace(f, static_cast<int>(spelling.size()));
+        if (fresh) {
+          spelling.push_back(&f);
+          mentions.emplace_back();
+        }
+        known->second = it->second;
       }
-      mentions[it->second].push_back(m);
-      line_spellings[li].push_back(it->second);
+      mentions[known->second].push_back(m);
+      line_spellings[li].push_back(known->second);
     }
     std::vector<int>& ids = line_spellings[li];
     std::sort(ids.begin(), ids.end());
