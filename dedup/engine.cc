@@ -151,29 +151,61 @@ Features Extract(const NormalizedText& t) {
   return f;
 }
 
+// Per-token counts over every fact's `tokens` (or another per-token field), merged from
+// one map per thread: `add(map, fact)` adds one fact's tokens, `merge(into, value)` folds a
+// thread's entry in. The result does not depend on the split (sums and ORs).
+template <typename Map, typename Add, typename Merge>
+Map CountPerToken(const std::vector<Features>& all, int threads, Add add, Merge merge) {
+  const size_t n = all.size();
+  const auto parts = static_cast<size_t>(
+      std::max(1, std::min(internal::ResolveThreads(threads), static_cast<int>(n / 8192 + 1))));
+  std::vector<Map> part(parts);
+  ParallelFor(parts, static_cast<int>(parts), 1, [&](size_t b, size_t e) {
+    for (size_t k = b; k < e; ++k) {
+      for (size_t i = n * k / parts; i < n * (k + 1) / parts; ++i) add(part[k], all[i]);
+    }
+  });
+  Map out = std::move(part[0]);
+  for (size_t k = 1; k < parts; ++k) {
+    for (const auto& [token, value] : part[k]) merge(out[token], value);
+  }
+  return out;
+}
+
 // Token weights: IDF over the corpus, or 1 for every token.
 class Weights {
  public:
   Weights() = default;
-  explicit Weights(const std::vector<Features>& all) : idf_(true) {
-    for (const Features& f : all) {
-      for (uint64_t t : f.tokens) df_[t]++;
-    }
+  Weights(const std::vector<Features>& all, int threads) : idf_(true) {
     n_ = static_cast<double>(all.size());
+    df_ = CountPerToken<absl::flat_hash_map<uint64_t, Entry>>(
+        all, threads,
+        [](absl::flat_hash_map<uint64_t, Entry>& m, const Features& f) {
+          for (uint64_t t : f.tokens) m[t].df++;
+        },
+        [](Entry& into, const Entry& e) { into.df += e.df; });
+    // The weight of each token once (the same expression as for an unknown token).
+    for (auto& [token, e] : df_) e.idf = Idf(e.df);
   }
   double operator()(uint64_t token) const {
     if (!idf_) return 1.0;
-    return std::log(1.0 + n_ / static_cast<double>(DocumentFrequency(token)));
+    auto it = df_.find(token);
+    return it == df_.end() ? Idf(1) : it->second.idf;
   }
   uint32_t DocumentFrequency(uint64_t token) const {
     auto it = df_.find(token);
-    return it == df_.end() ? 1 : it->second;
+    return it == df_.end() ? 1 : it->second.df;
   }
 
  private:
+  struct Entry {
+    uint32_t df = 0;
+    double idf = 0;
+  };
+  double Idf(uint32_t df) const { return std::log(1.0 + n_ / static_cast<double>(df)); }
   bool idf_ = false;
   double n_ = 1;
-  absl::flat_hash_map<uint64_t, uint32_t> df_;
+  absl::flat_hash_map<uint64_t, Entry> df_;
 };
 
 double SetJaccard(const std::vector<uint64_t>& a, const std::vector<uint64_t>& b) {
@@ -626,7 +658,7 @@ absl::Status SketchAll(absl::Span<const Item> items, const DedupOptions& options
   s->rare_words.assign(n * rare_keys, 0);  // 0: no key in that slot
   std::vector<uint64_t>& rare_words = s->rare_words;
   {
-    const Weights weights(features);
+    const Weights weights(features, threads);
     // Sketches count each group of copies once: the words of a fact copied into 300 notes
     // are not common for that, and a word only the fact and its copies hold is no rare-word
     // key (no other sketched fact holds it). IDF weights still count every copy.
@@ -645,10 +677,12 @@ absl::Status SketchAll(absl::Span<const Item> items, const DedupOptions& options
     // Entities: words written capitalized inside a sentence somewhere in the corpus and never
     // in lowercase ("Contoso", "Redmond", "Rahul"; not "Storage" of "Azure Storage"), so that
     // a name that only ever opens sentences is still known as a name.
-    absl::flat_hash_map<uint64_t, uint8_t> seen;
-    for (const Features& f : features) {
-      for (size_t i = 0; i < f.tokens.size(); ++i) seen[f.tokens[i]] |= f.case_flags[i];
-    }
+    const auto seen = CountPerToken<absl::flat_hash_map<uint64_t, uint8_t>>(
+        features, threads,
+        [](absl::flat_hash_map<uint64_t, uint8_t>& m, const Features& f) {
+          for (size_t i = 0; i < f.tokens.size(); ++i) m[f.tokens[i]] |= f.case_flags[i];
+        },
+        [](uint8_t& into, uint8_t flags) { into |= flags; });
     ParallelFor(n, threads, 1024, [&](size_t b, size_t e) {
       std::vector<uint64_t> rare;
       std::vector<std::pair<uint32_t, uint64_t>> by_df;
