@@ -86,6 +86,7 @@ std::string ConfigBytes(const std::string& root) {
 // Every duplicate and conflict finding; with a `base`, those of the change (check.h's rules).
 struct AllFindings {
   std::vector<provenance::Finding> duplicates, conflicts;
+  size_t compared = 0;  // facts compared (for the time summary)
 };
 
 // The full computation: the whole vault (and base) scanned, conflicts over the whole vault.
@@ -111,6 +112,7 @@ absl::StatusOr<AllFindings> FullFindings(const provenance::Vault& vault,
       scanner.previous_claims(), scanner.next_claims());
   if (!conflicts.ok()) return conflicts.status();
   AllFindings out;
+  out.compared = scan->facts.size();
   out.duplicates = provenance::DuplicateFindings(vault, *scan, base, base ? &*base_scan : nullptr,
                                                  vault.config.check_allow);
   out.conflicts =
@@ -131,6 +133,7 @@ absl::StatusOr<AllFindings> ChangeFindings(const provenance::Vault& vault,
   if (!duplicates.ok()) return duplicates.status();
   progress->StageDone("duplicates around the change", Progress::Since(t0));
   out.duplicates = *std::move(duplicates);
+  out.compared = now.facts.size();
   t0 = std::chrono::steady_clock::now();
   const provenance::LineSet added = provenance::AddedLocations(vault, base);
   absl::StatusOr<std::vector<provenance::Conflict>> conflicts = provenance::FindConflicts(
@@ -195,9 +198,8 @@ int RunCheck(const ParsedArgs& args) {
   std::cout << provenance::FormatFindings(findings, *format, notes, FACTDEDUP_VERSION);
   std::cout.flush();
   progress.StageDone("output", Progress::Since(t0));
-  progress.Finish(absl::StrFormat("%d facts in %d notes, %d findings%s",
-                                  provenance::DedupFacts(*vault).size(), vault->notes.size(),
-                                  findings.size(),
+  progress.Finish(absl::StrFormat("%d facts in %d notes, %d findings%s", all->compared,
+                                  vault->notes.size(), findings.size(),
                                   incremental ? " (around the change, with the index)" : ""));
   if (vault->has_errors()) ExitNow(kExitError);
   ExitNow(duplicates > vault->config.max_new_duplicates ||
