@@ -2,7 +2,8 @@
 //
 // LshIndex (dedup/minhash.h) materializes every candidate pair, which is fine for thousands of
 // facts and quadratic in memory for a million. BandTable keeps only each item's 32-bit band
-// keys (bands x 4 bytes per item) and one band's sorted keys at a time, and hands every pair
+// keys (bands x 4 bytes per item) and two bands' sorted keys at a time (the next one is
+// sorted while this one's pairs are visited), and hands every pair
 // that shares a bucket to a callback exactly once: in the first band (lowest index) where the
 // two collide in a bucket that was not oversized. Callers verify pairs as they arrive and keep
 // only what they need (duplicate edges), so nothing proportional to the candidate count is
