@@ -485,20 +485,22 @@ absl::Status BuildContext(FactContext* ctx, const std::vector<char>* focus,
   return absl::OkStatus();
 }
 
-// The facts' content tokens as dense ids (first seen first), each fact's ids in the order of
-// its ClaimSummary::content, and each id's facts in ascending order: built once with one hash
-// lookup per token, so that candidates and weights need no string hashing.
+// The facts' content tokens as dense ids (first seen first), each fact's ids ascending, and
+// each id's facts in ascending order: built once with one hash lookup per token, so that
+// candidates and weights need no string hashing. Entry k of fact i (IdsOf(i)[k]) is entry
+// Begin(i) + k of the whole list, for per-entry arrays.
 class TokenPostings {
  public:
   explicit TokenPostings(const FactContext& ctx) {
     const int n = ctx.size();
-    absl::flat_hash_map<absl::string_view, int> intern;
+    absl::flat_hash_map<uint64_t, int> intern;
     fact_offsets_.reserve(static_cast<size_t>(n) + 1);
     fact_offsets_.push_back(0);
     for (int i = 0; i < n; ++i) {
-      for (const std::string& t : ctx.Claim(i).content) {
+      for (uint64_t t : ctx.Claim(i).content) {
         ids_.push_back(intern.try_emplace(t, static_cast<int>(intern.size())).first->second);
       }
+      std::sort(ids_.begin() + static_cast<long>(fact_offsets_.back()), ids_.end());
       fact_offsets_.push_back(ids_.size());
     }
     // Counting sort of (id, fact) by id; facts are visited in order, so each list ascends.
@@ -515,6 +517,8 @@ class TokenPostings {
     return absl::MakeConstSpan(ids_).subspan(fact_offsets_[fact],
                                              fact_offsets_[fact + 1] - fact_offsets_[fact]);
   }
+  size_t Begin(int fact) const { return fact_offsets_[fact]; }
+  size_t Entries() const { return ids_.size(); }
   absl::Span<const int> FactsOf(int id) const {
     return absl::MakeConstSpan(facts_).subspan(list_offsets_[id],
                                                list_offsets_[id + 1] - list_offsets_[id]);
@@ -675,10 +679,10 @@ PairFindings FindPairFindings(const FactContext& ctx, const std::vector<char>* f
   const int max_name_df = std::max(2, static_cast<int>(options.max_name_share * n));
   std::vector<std::vector<int>> distinctive(n);
   {
-    absl::flat_hash_map<absl::string_view, int> name_id;
+    absl::flat_hash_map<uint64_t, int> name_id;
     std::vector<int> name_df;
     for (int i = 0; i < n; ++i) {
-      for (const std::string& t : ctx.Claim(i).names) {
+      for (uint64_t t : ctx.Claim(i).names) {
         auto [it, fresh] = name_id.try_emplace(t, static_cast<int>(name_df.size()));
         if (fresh) name_df.push_back(0);
         ++name_df[it->second];
@@ -705,45 +709,42 @@ PairFindings FindPairFindings(const FactContext& ctx, const std::vector<char>* f
     }
     return false;
   };
-  // Content tokens as ids, once per fact: in text order with their weights (sums keep the
-  // text order, so results do not depend on how they are computed), and sorted for lookups.
-  struct Content {
-    std::vector<int> ids, sorted;
-    std::vector<double> weights;
-    double total = 0;
-  };
-  // A full pass computes every fact's; a focused one those it reads (single-threaded there).
-  std::vector<Content> content(n);
-  std::vector<char> has_content(n, 0);
-  auto fill_content = [&](int i) {
-    Content& c = content[i];
+  // Each content token's IDF weight, per entry of the postings (in id order within a fact, so
+  // sums do not depend on how they are computed), and each fact's total: flat arrays, no
+  // allocation per fact. A full pass computes every fact's; a focused one those it reads
+  // (single-threaded there).
+  std::vector<double> weight(postings.Entries());
+  std::vector<double> total(n, 0);
+  std::vector<char> has_weights(n, 0);
+  auto fill_weights = [&](int i) {
+    double sum = 0;
+    size_t e = postings.Begin(i);
     for (int t : postings.IdsOf(i)) {
-      c.ids.push_back(t);
-      c.weights.push_back(std::log(1.0 + n / static_cast<double>(postings.DocumentFrequency(t))));
-      c.total += c.weights.back();
+      weight[e] = std::log(1.0 + n / static_cast<double>(postings.DocumentFrequency(t)));
+      sum += weight[e++];
     }
-    c.sorted = c.ids;
-    std::sort(c.sorted.begin(), c.sorted.end());
-    has_content[i] = 1;
+    total[i] = sum;
+    has_weights[i] = 1;
   };
   if (focus == nullptr) {
     ParallelChunks(n, [&](int first, int last) {
-      for (int i = first; i < last; ++i) fill_content(i);
+      for (int i = first; i < last; ++i) fill_weights(i);
     });
   }
-  auto content_of = [&](int i) -> const Content& {
-    if (!has_content[i]) fill_content(i);
-    return content[i];
-  };
   // IDF-weighted share of the smaller fact's content found in the other.
   auto subject_overlap = [&](int a, int b) {
-    const Content& ca = content_of(a);
-    const Content& cb = content_of(b);
+    if (!has_weights[a]) fill_weights(a);
+    if (!has_weights[b]) fill_weights(b);
+    const absl::Span<const int> ia = postings.IdsOf(a), ib = postings.IdsOf(b);
+    const double* wa = weight.data() + postings.Begin(a);
     double ws = 0;
-    for (size_t k = 0; k < ca.ids.size(); ++k) {
-      if (std::binary_search(cb.sorted.begin(), cb.sorted.end(), ca.ids[k])) ws += ca.weights[k];
+    for (size_t i = 0, j = 0; i < ia.size() && j < ib.size();) {
+      if (ia[i] == ib[j]) ws += wa[i];
+      const bool le = ia[i] <= ib[j], ge = ia[i] >= ib[j];
+      i += le;
+      j += ge;
     }
-    const double denom = std::min(ca.total, cb.total);
+    const double denom = std::min(total[a], total[b]);
     return denom > 0 ? ws / denom : 0.0;
   };
   // What each fact can disagree on: dates and amounts need both sides to have some, polarity

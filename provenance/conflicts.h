@@ -93,8 +93,8 @@ bool IsContradiction(const Conflict& c);
 // index saves it): its distinct content and name tokens, and whether it states a date, an
 // amount or a state. Keyed by ClaimKey; shared, so copying a cache copies no tokens.
 struct ClaimSummary {
-  std::vector<std::string> content;  // as internal::Slots::content
-  std::vector<std::string> names;    // as internal::Slots::names
+  std::vector<uint64_t> content;  // as internal::Slots::content (token hashes)
+  std::vector<uint64_t> names;    // as internal::Slots::names (token hashes)
   bool dates = false, amounts = false, polar = false;
   friend bool operator==(const ClaimSummary&, const ClaimSummary&) = default;
 };
@@ -102,7 +102,7 @@ using ClaimCache = absl::flat_hash_map<uint64_t, std::shared_ptr<const ClaimSumm
 
 // Bumped whenever what a ClaimSummary holds for a text can change (claim extraction, its word
 // lists): the index records it, and saved summaries of another version are not used.
-inline constexpr uint32_t kClaimsVersion = 1;
+inline constexpr uint32_t kClaimsVersion = 2;  // 2: words as hashes
 
 // The key of a fact's summary: its display text and its note's date (yyyymmdd or 0), which
 // dates without a year depend on.

@@ -165,17 +165,28 @@ bool GetNote(Reader* r, IndexedNote* note) {
 
 constexpr uint8_t kClaimDates = 1, kClaimAmounts = 2, kClaimPolar = 4;
 
-void PutStrings(const std::vector<std::string>& v, Writer* w) {
+// A sorted list of token hashes: its length, then each as the difference from the one before
+// (varints: sorted 64-bit hashes differ by about 2^64 / length, so each takes 8-9 bytes).
+void PutHashes(const std::vector<uint64_t>& v, Writer* w) {
   w->PutVarint(v.size());
-  for (const std::string& x : v) w->PutString(x);
+  uint64_t prev = 0;
+  for (uint64_t x : v) {
+    w->PutVarint(x - prev);
+    prev = x;
+  }
 }
 
-bool GetStrings(Reader* r, std::vector<std::string>* v) {
+bool GetHashes(Reader* r, std::vector<uint64_t>* v) {
   uint64_t n;
   if (!r->GetVarint(&n) || n > kMaxTokens || n > r->remaining()) return false;
   v->resize(n);
-  for (std::string& x : *v) {
-    if (!r->GetString(&x)) return false;
+  uint64_t prev = 0;
+  for (size_t i = 0; i < v->size(); ++i) {
+    uint64_t d;
+    if (!r->GetVarint(&d)) return false;
+    if (i > 0 && (d == 0 || prev + d < prev)) return false;  // sorted and distinct
+    prev += d;
+    (*v)[i] = prev;
   }
   return true;
 }
@@ -188,8 +199,8 @@ void PutClaimEntries(const ClaimCache& claims, absl::Span<const uint64_t> keys, 
     w->PutU64(key);
     w->PutU8((c.dates ? kClaimDates : 0) | (c.amounts ? kClaimAmounts : 0) |
              (c.polar ? kClaimPolar : 0));
-    PutStrings(c.content, w);
-    PutStrings(c.names, w);
+    PutHashes(c.content, w);
+    PutHashes(c.names, w);
   }
 }
 
@@ -201,8 +212,8 @@ bool GetClaims(Reader* r, ClaimCache* claims) {
     uint64_t key;
     uint8_t flags;
     auto c = std::make_shared<ClaimSummary>();
-    if (!r->GetU64(&key) || !r->GetU8(&flags) || flags > 7 || !GetStrings(r, &c->content) ||
-        !GetStrings(r, &c->names)) {
+    if (!r->GetU64(&key) || !r->GetU8(&flags) || flags > 7 || !GetHashes(r, &c->content) ||
+        !GetHashes(r, &c->names)) {
       return false;
     }
     c->dates = flags & kClaimDates;

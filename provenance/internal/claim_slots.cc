@@ -20,6 +20,7 @@
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
 #include "absl/types/span.h"
+#include "dedup/hash.h"
 
 namespace factdedup::provenance::internal {
 namespace {
@@ -285,20 +286,25 @@ std::string VerbBase(absl::string_view w) {
 
 // The content tokens of normalized text: words and names of two or more letters that are
 // not month or weekday names, sorted and distinct.
-std::vector<std::string> ContentTokensOf(const dedup::NormalizedText& t) {
-  std::vector<std::string> out;
+// Sorts hashes and drops repeats.
+void SortUnique(std::vector<uint64_t>* v) {
+  std::sort(v->begin(), v->end());
+  v->erase(std::unique(v->begin(), v->end()), v->end());
+}
+
+std::vector<uint64_t> ContentTokensOf(const dedup::NormalizedText& t) {
+  std::vector<uint64_t> out;
   for (const Token& tok : t.tokens) {
     if (tok.kind != TokenKind::kWord && tok.kind != TokenKind::kName) continue;
     if (tok.text.size() < 2 || IsMonthOrDayWord(tok.text)) continue;
-    out.push_back(tok.text);
+    out.push_back(TokenHash(tok.text));
   }
-  std::sort(out.begin(), out.end());
-  out.erase(std::unique(out.begin(), out.end()), out.end());
+  SortUnique(&out);
   return out;
 }
 
-absl::StatusOr<std::vector<std::string>> ContentTokens(const dedup::Normalizer& n,
-                                                       absl::string_view text) {
+absl::StatusOr<std::vector<uint64_t>> ContentTokens(const dedup::Normalizer& n,
+                                                    absl::string_view text) {
   absl::StatusOr<dedup::NormalizedText> t = n.Normalize(text);
   if (!t.ok()) return t.status();
   return ContentTokensOf(*t);
@@ -322,16 +328,17 @@ bool Compatible(double a, Qualifier qa, double b, Qualifier qb) {
 }
 
 // Tokens two sorted, distinct token lists share.
-size_t SharedCount(const std::vector<std::string>& a, const std::vector<std::string>& b) {
+size_t SharedCount(const std::vector<uint64_t>& a, const std::vector<uint64_t>& b) {
   size_t n = 0;
   for (size_t i = 0, j = 0; i < a.size() && j < b.size();) {
-    const int c = a[i].compare(b[j]);
-    if (c == 0) ++n;
-    i += c <= 0;
-    j += c >= 0;
+    if (a[i] == b[j]) ++n;
+    const bool le = a[i] <= b[j], ge = a[i] >= b[j];
+    i += le;
+    j += ge;
   }
   return n;
 }
+
 
 }  // namespace
 
@@ -551,6 +558,8 @@ std::string DayString(int day) {
 // cluster (the same meeting).
 bool IsMilestoneRole(absl::string_view role) { return !role.empty() && role != "meet"; }
 
+uint64_t TokenHash(absl::string_view token) { return dedup::Hash64(token); }
+
 bool IsMonthOrDayWord(absl::string_view t) {
   static constexpr absl::string_view kExtra[] = {
       "jan",    "feb",      "mar",    "apr",     "jun",      "jul",     "aug",       "sep",
@@ -612,10 +621,11 @@ absl::StatusOr<Slots> ExtractSlots(const dedup::Normalizer& n, absl::string_view
   AssignRoles(text, words, &s.dates);
   for (const Token& tok : norm->tokens) {
     // Month and weekday names are capitalized but name no subject.
-    if (tok.kind == TokenKind::kName && !IsMonthOrDayWord(tok.text)) s.names.push_back(tok.text);
+    if (tok.kind == TokenKind::kName && !IsMonthOrDayWord(tok.text)) {
+      s.names.push_back(TokenHash(tok.text));
+    }
   }
-  std::sort(s.names.begin(), s.names.end());
-  s.names.erase(std::unique(s.names.begin(), s.names.end()), s.names.end());
+  SortUnique(&s.names);
   // Amounts from canonical tokens.
   for (const Token& tok : norm->tokens) {
     Amount a;
@@ -658,8 +668,8 @@ absl::StatusOr<Slots> ExtractSlots(const dedup::Normalizer& n, absl::string_view
     }
   }
   // The body's content tokens, computed at most once.
-  std::optional<absl::StatusOr<std::vector<std::string>>> body_content;
-  auto BodyContent = [&]() -> const absl::StatusOr<std::vector<std::string>>& {
+  std::optional<absl::StatusOr<std::vector<uint64_t>>> body_content;
+  auto BodyContent = [&]() -> const absl::StatusOr<std::vector<uint64_t>>& {
     if (!body_content) {
       // The tokens of the one normalization serve unless a date opens the text, or the text
       // ends in a cut word (the normalizer drops it from the tokens but keeps it in `clean`,
@@ -702,30 +712,30 @@ absl::StatusOr<Slots> ExtractSlots(const dedup::Normalizer& n, absl::string_view
         }
       }
       // A fact of one clause (most of them) has the body's own tokens: normalize it once.
-      std::optional<absl::StatusOr<std::vector<std::string>>> own;
+      std::optional<absl::StatusOr<std::vector<uint64_t>>> own;
       if (cl.text != text.substr(body)) own = ContentTokens(n, cl.text);
-      const absl::StatusOr<std::vector<std::string>>& toks = own ? *own : BodyContent();
+      const absl::StatusOr<std::vector<uint64_t>>& toks = own ? *own : BodyContent();
       if (!toks.ok()) return toks.status();
       // The state words as tokens: an on-word or its base form, or a stem of four letters or
       // more of an off-word (the normalizer's stems: "remov", "cancel"). Built once.
-      static const absl::flat_hash_set<std::string>* markers = [] {
-        auto* m = new absl::flat_hash_set<std::string>();
+      static const absl::flat_hash_set<uint64_t>* markers = [] {
+        auto* m = new absl::flat_hash_set<uint64_t>();
         for (absl::string_view w : kOnWords) {
-          m->insert(VerbBase(w));
-          m->insert(std::string(w));
+          m->insert(TokenHash(VerbBase(w)));
+          m->insert(TokenHash(w));
         }
         for (absl::string_view w : kOffWords) {
-          for (size_t len = 4; len <= w.size(); ++len) m->insert(std::string(w.substr(0, len)));
+          for (size_t len = 4; len <= w.size(); ++len) m->insert(TokenHash(w.substr(0, len)));
         }
         return m;
       }();
-      for (const std::string& t : *toks) {
+      for (uint64_t t : *toks) {
         if (!markers->contains(t)) cl.tokens.push_back(t);  // `toks` is sorted and distinct
       }
       s.clauses.push_back(std::move(cl));
     }
   }
-  const absl::StatusOr<std::vector<std::string>>& content = BodyContent();
+  const absl::StatusOr<std::vector<uint64_t>>& content = BodyContent();
   if (!content.ok()) return content.status();
   s.content = *content;
   return s;

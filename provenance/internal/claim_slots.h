@@ -12,6 +12,7 @@
 #define FACTDEDUP_PROVENANCE_INTERNAL_CLAIM_SLOTS_H_
 
 #include <cstddef>
+#include <cstdint>
 #include <set>
 #include <string>
 #include <utility>
@@ -104,7 +105,9 @@ enum class Polarity { kNone, kOn, kOff, kNot };
 struct Clause {
   std::string text;
   Polarity polarity = Polarity::kNone;
-  std::vector<std::string> tokens;  // content tokens, stemmed; sorted, distinct
+  // Content tokens, stemmed, as TokenHash values; sorted, distinct. Only compared with
+  // another clause's, so hashes serve (8 bytes each instead of a string).
+  std::vector<uint64_t> tokens;
   std::string predicate;            // for kNot: the word negated (lowercase)
   std::string object;               // for kNot: the first content token after it
 };
@@ -122,13 +125,19 @@ struct Slots {
   // Of the amounts ("more than", "up to", "about"); kNone when there are none.
   Qualifier qualifier = Qualifier::kNone;
   std::vector<Clause> clauses;
-  // Distinct content tokens and name tokens (capitalized, acronyms), folded. The conflict
-  // pass moves both into the fact's ClaimSummary and reads them from there.
-  std::vector<std::string> content;
-  std::vector<std::string> names;
+  // Distinct content tokens and name tokens (capitalized, acronyms), folded, as TokenHash
+  // values, sorted. The conflict pass only tells them apart, so hashes serve; it moves both
+  // into the fact's ClaimSummary and reads them from there.
+  std::vector<uint64_t> content;
+  std::vector<uint64_t> names;
   std::vector<Update> updates;
   int fact_day = 0;  // the statement's own date (leading "On 2025-10-28," / "2025-12-27:")
 };
+
+// The hash a folded token is known by in Clause::tokens and Slots::content/names
+// (dedup::Hash64: 64 bits, so two distinct words of one vault share one with a chance of
+// about words^2 / 2^65).
+uint64_t TokenHash(absl::string_view token);
 
 // Whether a folded (lowercase, possibly stemmed) token names a month or a weekday.
 bool IsMonthOrDayWord(absl::string_view t);

@@ -350,11 +350,11 @@ TEST(ExtractSlots, ContentTokensEqualThoseOfTheCleanTextNormalizedAgain) {
     if (c.size() > 10 && c[4] == '-' && c[7] == '-' && (c[10] == ':' || c[10] == ',')) continue;
     absl::StatusOr<dedup::NormalizedText> again = n.Normalize(s->clean);
     ASSERT_TRUE(again.ok());
-    std::vector<std::string> expected;
+    std::vector<uint64_t> expected;
     for (const dedup::Token& tok : again->tokens) {
       if (tok.kind != dedup::TokenKind::kWord && tok.kind != dedup::TokenKind::kName) continue;
       if (tok.text.size() < 2 || IsMonthOrDayWord(tok.text)) continue;
-      expected.push_back(tok.text);
+      expected.push_back(TokenHash(tok.text));
     }
     std::sort(expected.begin(), expected.end());
     expected.erase(std::unique(expected.begin(), expected.end()), expected.end());

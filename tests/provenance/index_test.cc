@@ -1,5 +1,6 @@
 #include "provenance/index.h"
 
+#include <algorithm>
 #include <atomic>
 #include <functional>
 #include <memory>
@@ -200,8 +201,10 @@ TEST(FactIndex, ALargeIndexEncodedInPiecesRoundTripsInOrder) {
   ClaimCache claims;
   for (uint64_t k = 0; k < 3000; ++k) {
     auto c = std::make_shared<ClaimSummary>();
-    c->content = {absl::StrCat("word", k)};
-    c->names = {absl::StrCat("Name", k % 7)};
+    c->content = {k, k * 0x9e3779b97f4a7c15ULL | 1, ~uint64_t{0} - k};
+    std::sort(c->content.begin(), c->content.end());
+    c->content.erase(std::unique(c->content.begin(), c->content.end()), c->content.end());
+    c->names = {dedup::Hash64(absl::StrCat("Name", k % 7))};
     c->dates = k % 2;
     claims.emplace(k * 0x9e3779b97f4a7c15ULL, std::move(c));
   }
