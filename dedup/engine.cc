@@ -1189,10 +1189,9 @@ absl::StatusOr<DedupResult> Deduplicate(absl::Span<const Item> items, const Dedu
 
   // 3+4. Candidates: LSH bucket pairs, verified as they are found (each once, in its first
   // shared band; only duplicate edges are kept, so LSH's candidates take no memory), then the
-  // SimHash and rare-word pairs LSH did not already give and each exact copy's pair with its
-  // sketched copy, collected (sorted, unique) and verified together: at most
-  // n x rare_word_keys x rare_word_bucket pairs (8 bytes each) plus SimHash's capped buckets
-  // plus one pair per copy.
+  // rare-word pairs LSH did not already give, also verified as they are found (each once),
+  // then the SimHash pairs and each exact copy's pair with its sketched copy, collected
+  // (sorted, unique: SimHash's capped buckets plus one pair per copy) and verified together.
   auto t0 = std::chrono::steady_clock::now();
   std::mutex edges_mu;
   std::vector<uint64_t> dup_edges;  // PairKey of verified duplicates
@@ -1265,31 +1264,53 @@ absl::StatusOr<DedupResult> Deduplicate(absl::Span<const Item> items, const Dedu
       }
       b = e;
     }
-    std::atomic<int64_t> probed{0};
-    ParallelFor(n, threads, 4096, [&](size_t b, size_t e) {
-      std::vector<std::pair<uint32_t, uint32_t>> local;
-      int64_t count = 0;
+    // Each pair is verified as it is found, once: LSH's own pairs are skipped, and of the
+    // (side, key) hits that give a pair, only the first key of the smaller side that finds it
+    // verifies it (SimHash's pairs are verified with those). No list of pairs is kept: at 1M
+    // facts there are tens of millions.
+    absl::flat_hash_set<uint64_t> sim_pairs;
+    for (const auto& [x, y] : extra) sim_pairs.insert(PairKey(x, y));
+    auto holds = [&](uint32_t f, uint64_t w) {
+      const std::vector<uint64_t>& t = features[f].tokens;
+      return std::binary_search(t.begin(), t.end(), w);
+    };
+    // Whether a key of `f` among its first `keys` (in the probed range) is a word `g` holds.
+    auto finds = [&](uint32_t f, size_t keys, uint32_t g) {
+      for (size_t k = 0; k < keys; ++k) {
+        const uint64_t w = rare_words[f * rare_keys + k];
+        if (w == 0) break;
+        if (range.contains(w) && holds(g, w)) return true;
+      }
+      return false;
+    };
+    std::atomic<int64_t> probed{0}, pairs{0};
+    ParallelFor(n, threads, 1024, [&](size_t b, size_t e) {
+      int64_t count = 0, fresh = 0;
       for (size_t i = b; i < e; ++i) {
+        const auto x = static_cast<uint32_t>(i);
         for (size_t k = 0; k < rare_keys; ++k) {
           const uint64_t w = rare_words[i * rare_keys + k];
           if (w == 0) break;
           auto it = range.find(w);
           if (it == range.end()) continue;
           for (uint32_t p = it->second.first; p < it->second.second; ++p) {
-            const uint32_t x = static_cast<uint32_t>(i), y = postings[p].second;
+            const uint32_t y = postings[p].second;
             if (x == y) continue;
             ++count;
             const uint32_t u = std::min(x, y), v = std::max(x, y);
-            if (!bands.Collide(u, v)) local.emplace_back(u, v);
+            if (bands.Collide(u, v) || finds(x, k, y) || (y < x && finds(y, rare_keys, x)) ||
+                (!sim_pairs.empty() && sim_pairs.contains(PairKey(u, v)))) {
+              continue;  // LSH's pair, an earlier key's, the other side's, or SimHash's
+            }
+            ++fresh;
+            verify(u, v);
           }
         }
       }
       probed += count;
-      std::sort(local.begin(), local.end());
-      local.erase(std::unique(local.begin(), local.end()), local.end());
-      std::lock_guard<std::mutex> lock(edges_mu);
-      extra.insert(extra.end(), local.begin(), local.end());
+      pairs += fresh;
     });
+    result.stats.candidates += pairs.load();
     std::vector<uint64_t>().swap(rare_words);
     result.stats.rare_word_candidates = probed.load();
   }

@@ -339,7 +339,6 @@ size_t SharedCount(const std::vector<uint64_t>& a, const std::vector<uint64_t>& 
   return n;
 }
 
-
 }  // namespace
 
 // Letters for word splitting: ASCII letters and any byte of a multi-byte UTF-8 sequence,

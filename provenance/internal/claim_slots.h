@@ -108,8 +108,8 @@ struct Clause {
   // Content tokens, stemmed, as TokenHash values; sorted, distinct. Only compared with
   // another clause's, so hashes serve (8 bytes each instead of a string).
   std::vector<uint64_t> tokens;
-  std::string predicate;            // for kNot: the word negated (lowercase)
-  std::string object;               // for kNot: the first content token after it
+  std::string predicate;  // for kNot: the word negated (lowercase)
+  std::string object;     // for kNot: the first content token after it
 };
 
 // An explicitly superseded part ("previously X", "X is no longer ...", "moved from X to Y").
