@@ -1332,6 +1332,10 @@ absl::StatusOr<DedupResult> Deduplicate(absl::Span<const Item> items, const Dedu
   std::sort(dup_edges.begin(), dup_edges.end());  // found in any order; clustering must not see it
   result.stats.seconds_candidates = Seconds(t0);
   result.stats.seconds_verify = 0;  // verification happens inside candidate generation
+  // Clustering reads features and copies only: the band keys (bands x 4 bytes per fact, 169 MB
+  // at 1M facts) and SimHash values go before it, where memory peaks.
+  bands = internal::BandTable(0, 1);
+  std::vector<uint64_t>().swap(sketched.simhashes);
 
   // 5. Clusters.
   t0 = std::chrono::steady_clock::now();

@@ -36,7 +36,8 @@ struct ScanResult {
 std::vector<FactRef> DedupFacts(const Vault& vault);
 
 // The engine's input for `facts`: the text compared (Markdown, kept sources and a leading
-// log date stripped) and a key that sorts like the vault (path, then zero-padded line).
+// log date stripped) and a key that sorts like the vault (path, then line): 8 bytes, the
+// note's rank among the vault's paths and the line, big-endian.
 std::vector<dedup::Item> DedupItems(const Vault& vault, const std::vector<FactRef>& facts);
 
 absl::StatusOr<ScanResult> ScanVault(const Vault& vault, const dedup::DedupOptions& options);
