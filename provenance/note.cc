@@ -851,6 +851,12 @@ Note ParseNote(absl::string_view path, absl::string_view content) {
   }
   std::stable_sort(note.links.begin(), note.links.end(),
                    [](const Link& a, const Link& b) { return a.span.begin < b.span.begin; });
+  // A vault's notes stay in memory for the whole run: no growth slack in their lists (up to
+  // half of each; 1M facts take about 280 MB of Fact records alone).
+  note.facts.shrink_to_fit();
+  note.blocks.shrink_to_fit();
+  note.links.shrink_to_fit();
+  note.headings.shrink_to_fit();
   return note;
 }
 

@@ -26,6 +26,8 @@ class Writer {
 
   const std::string& data() const { return out_; }
   std::string Release() { return std::move(out_); }
+  // Empties the buffer and keeps its capacity (a writer reused for many small records).
+  void Clear() { out_.clear(); }
 
  private:
   std::string out_;
