@@ -86,6 +86,23 @@ Features Extract(const NormalizedText& t) {
     if (tok.text == "by") f.passive = true;
   }
   f.exact = Hash64(all);
+  // Every list is reserved at its final size: a fact's features live for the whole run (about
+  // 1 KB each), and lists grown by doubling keep a quarter to a half of their room unused.
+  {
+    size_t count[6] = {0, 0, 0, 0, 0, 0}, caps = 0;
+    for (const Token& tok : t.tokens) {
+      ++count[static_cast<size_t>(tok.kind) % 6];
+      caps += tok.capitalized ? 1 : 0;
+    }
+    f.values[kMoney].reserve(count[static_cast<size_t>(TokenKind::kMoney)]);
+    f.values[kPercent].reserve(count[static_cast<size_t>(TokenKind::kPercent)]);
+    f.values[kNumber].reserve(count[static_cast<size_t>(TokenKind::kNumber)]);
+    f.values[kDate].reserve(count[static_cast<size_t>(TokenKind::kDate)]);
+    f.names.reserve(count[static_cast<size_t>(TokenKind::kName)]);
+    f.name_hashes.reserve(count[static_cast<size_t>(TokenKind::kName)]);
+    f.caps.reserve(caps);
+    f.bigrams.reserve(t.tokens.empty() ? 0 : t.tokens.size() - 1);
+  }
   f.seq.reserve(t.tokens.size());
   f.initials.reserve(t.tokens.size());
   const bool dated_entry =
@@ -147,6 +164,7 @@ Features Extract(const NormalizedText& t) {
   uniq(f.names);
   uniq(f.caps);
   f.entities = f.names;  // without a corpus; Deduplicate refines it
+  f.entity_hashes.reserve(f.entities.size());
   for (const std::string& e : f.entities) f.entity_hashes.push_back(Hash64(e));
   return f;
 }
@@ -686,21 +704,28 @@ absl::Status SketchAll(absl::Span<const Item> items, const DedupOptions& options
     ParallelFor(n, threads, 1024, [&](size_t b, size_t e) {
       std::vector<uint64_t> rare;
       std::vector<std::pair<uint32_t, uint64_t>> by_df;
+      std::vector<std::pair<size_t, uint64_t>> hits;  // caps that are entities, with hashes
       for (size_t i = b; i < e; ++i) {
         Features& f = features[i];
         for (size_t k = 0; k < f.tokens.size(); ++k) {
           f.weights[k] = static_cast<float>(weights(f.tokens[k]));
         }
-        f.entities.clear();
-        f.entity_hashes.clear();
-        for (const std::string& w : f.caps) {
-          const uint64_t h = Hash64(w);
+        hits.clear();
+        for (size_t k = 0; k < f.caps.size(); ++k) {
+          const uint64_t h = Hash64(f.caps[k]);
           auto it = seen.find(h);
-          if (it != seen.end() && it->second == kSeenName) {
-            f.entities.push_back(w);
-            f.entity_hashes.push_back(h);
-          }
+          if (it != seen.end() && it->second == kSeenName) hits.emplace_back(k, h);
         }
+        std::vector<std::string> entities;  // at their exact size (see Extract)
+        std::vector<uint64_t> entity_hashes;
+        entities.reserve(hits.size());
+        entity_hashes.reserve(hits.size());
+        for (const auto& [k, h] : hits) {
+          entities.push_back(std::move(f.caps[k]));
+          entity_hashes.push_back(h);
+        }
+        f.entities = std::move(entities);
+        f.entity_hashes = std::move(entity_hashes);
         std::vector<uint8_t>().swap(f.case_flags);
         std::vector<std::string>().swap(f.caps);
         if (s->Copy(i)) {  // sketched by the copy it is a candidate of
