@@ -30,19 +30,24 @@ using internal::ParallelFor;
 
 // What verification needs of one fact, computed once.
 struct Features {
-  std::vector<uint64_t> tokens;        // sorted unique content-token hashes
-  std::vector<float> weights;          // per entry of `tokens`: IDF over the corpus, or 1
-  std::vector<uint64_t> seq;           // content-token hashes in text order
-  std::vector<uint64_t> bigrams;       // sorted unique ordered bigram hashes
-  std::vector<std::string> values[4];  // money, percent, number, date: sorted unique
+  std::vector<uint64_t> tokens;   // sorted unique content-token hashes
+  std::vector<float> weights;     // per entry of `tokens`: IDF over the corpus, or 1
+  std::vector<uint64_t> seq;      // content-token hashes in text order
+  std::vector<uint64_t> bigrams;  // sorted unique ordered bigram hashes
+  // Money, percent, number and date values, each kind sorted unique, the kinds in that order
+  // (one list, not four: most facts have few or none, and an empty list still takes 24 bytes).
+  std::vector<std::string> values;
+  uint32_t value_end[4] = {0, 0, 0, 0};  // end of each kind in `values`
+  absl::Span<const std::string> Values(int kind) const {
+    const uint32_t begin = kind == 0 ? 0 : value_end[kind - 1];
+    return absl::MakeConstSpan(values).subspan(begin, value_end[kind] - begin);
+  }
   // A leading "2025-12-27: ..." dates the entry (a log line), not the claim's own dates:
   // compared only with another entry's date.
   std::string entry_date;
   std::vector<std::string> names;       // sorted unique name tokens
   std::vector<uint64_t> name_hashes;    // their hashes, as in `seq`
   std::string initials;                 // first letter of each content token, in text order
-  std::vector<uint8_t> case_flags;      // per entry of `tokens`: kSeen* bits
-  std::vector<std::string> caps;        // sorted unique capitalized content words
   std::vector<std::string> entities;    // names of people, places, organizations (see Corpus)
   std::vector<uint64_t> entity_hashes;  // Hash64 of each of `entities`
   uint64_t exact = 0;                   // hash of every token in order
@@ -51,6 +56,13 @@ struct Features {
   bool suspect = false;
   bool passive = false;  // has "by" (passive voice flips the order of roles)
   size_t clean_len = 0;
+};
+
+// What the corpus pass reads of a fact and then drops (kept apart from Features, which live
+// for the whole run).
+struct CaseInfo {
+  std::vector<uint8_t> case_flags;  // per entry of Features::tokens: kSeen* bits
+  std::vector<std::string> caps;    // sorted unique capitalized content words
 };
 
 // A fact's MinHash set keeps at least this many of its words, common or not.
@@ -72,8 +84,11 @@ bool EntryDatePrefix(absl::string_view clean) {
   return !rest.empty() && (rest[0] == ':' || rest[0] == '-');
 }
 
-Features Extract(const NormalizedText& t) {
+// A fact's features; `cases` (optional) gets what the corpus pass reads.
+Features Extract(const NormalizedText& t, CaseInfo* cases = nullptr) {
   Features f;
+  CaseInfo unused;
+  CaseInfo& ci = cases != nullptr ? *cases : unused;
   f.truncated = t.truncated;
   f.repaired = t.repaired_mojibake;
   f.suspect = t.suspect_mojibake;
@@ -94,15 +109,13 @@ Features Extract(const NormalizedText& t) {
       ++count[static_cast<size_t>(tok.kind) % 6];
       caps += tok.capitalized ? 1 : 0;
     }
-    f.values[kMoney].reserve(count[static_cast<size_t>(TokenKind::kMoney)]);
-    f.values[kPercent].reserve(count[static_cast<size_t>(TokenKind::kPercent)]);
-    f.values[kNumber].reserve(count[static_cast<size_t>(TokenKind::kNumber)]);
-    f.values[kDate].reserve(count[static_cast<size_t>(TokenKind::kDate)]);
     f.names.reserve(count[static_cast<size_t>(TokenKind::kName)]);
     f.name_hashes.reserve(count[static_cast<size_t>(TokenKind::kName)]);
-    f.caps.reserve(caps);
+    if (cases != nullptr) ci.caps.reserve(caps);
     f.bigrams.reserve(t.tokens.empty() ? 0 : t.tokens.size() - 1);
   }
+  thread_local std::vector<std::string> values[4];  // per kind, before they are joined
+  for (auto& v : values) v.clear();
   f.seq.reserve(t.tokens.size());
   f.initials.reserve(t.tokens.size());
   const bool dated_entry =
@@ -119,16 +132,16 @@ Features Extract(const NormalizedText& t) {
     f.initials.push_back(tok.text.empty() ? ' ' : tok.text[0]);
     switch (tok.kind) {
       case TokenKind::kMoney:
-        f.values[kMoney].push_back(tok.text);
+        values[kMoney].push_back(tok.text);
         break;
       case TokenKind::kPercent:
-        f.values[kPercent].push_back(tok.text);
+        values[kPercent].push_back(tok.text);
         break;
       case TokenKind::kNumber:
-        f.values[kNumber].push_back(tok.text);
+        values[kNumber].push_back(tok.text);
         break;
       case TokenKind::kDate:
-        f.values[kDate].push_back(tok.text);
+        values[kDate].push_back(tok.text);
         break;
       case TokenKind::kName:
         f.names.push_back(tok.text);
@@ -142,14 +155,16 @@ Features Extract(const NormalizedText& t) {
   std::sort(f.tokens.begin(), f.tokens.end());
   f.tokens.erase(std::unique(f.tokens.begin(), f.tokens.end()), f.tokens.end());
   f.weights.assign(f.tokens.size(), 1.0F);
-  f.case_flags.assign(f.tokens.size(), 0);
-  for (size_t i = 0; i < t.tokens.size(); ++i) {
-    const Token& tok = t.tokens[i];
-    const size_t at = static_cast<size_t>(
-        std::lower_bound(f.tokens.begin(), f.tokens.end(), f.seq[i]) - f.tokens.begin());
-    if (tok.lowercase) f.case_flags[at] |= kSeenLowercase;
-    if (tok.kind == TokenKind::kName) f.case_flags[at] |= kSeenName;
-    if (tok.capitalized) f.caps.push_back(tok.text);
+  if (cases != nullptr) {
+    ci.case_flags.assign(f.tokens.size(), 0);
+    for (size_t i = 0; i < t.tokens.size(); ++i) {
+      const Token& tok = t.tokens[i];
+      const size_t at = static_cast<size_t>(
+          std::lower_bound(f.tokens.begin(), f.tokens.end(), f.seq[i]) - f.tokens.begin());
+      if (tok.lowercase) ci.case_flags[at] |= kSeenLowercase;
+      if (tok.kind == TokenKind::kName) ci.case_flags[at] |= kSeenName;
+      if (tok.capitalized) ci.caps.push_back(tok.text);
+    }
   }
   for (size_t i = 0; i + 1 < f.seq.size(); ++i) {
     f.bigrams.push_back(f.seq[i] * 0x9E3779B97F4A7C15ULL ^ (f.seq[i + 1] + 0x632BE59BD9B4E019ULL));
@@ -160,9 +175,18 @@ Features Extract(const NormalizedText& t) {
     std::sort(v.begin(), v.end());
     v.erase(std::unique(v.begin(), v.end()), v.end());
   };
-  for (auto& v : f.values) uniq(v);
+  size_t value_count = 0;
+  for (auto& v : values) {
+    uniq(v);
+    value_count += v.size();
+  }
+  f.values.reserve(value_count);
+  for (int k = 0; k < 4; ++k) {
+    for (std::string& v : values[k]) f.values.push_back(std::move(v));
+    f.value_end[k] = static_cast<uint32_t>(f.values.size());
+  }
   uniq(f.names);
-  uniq(f.caps);
+  uniq(ci.caps);
   f.entities = f.names;  // without a corpus; Deduplicate refines it
   f.entity_hashes.reserve(f.entities.size());
   for (const std::string& e : f.entities) f.entity_hashes.push_back(Hash64(e));
@@ -259,10 +283,9 @@ bool DateCompatible(const std::string& a, const std::string& b) {
 }
 
 // Values of one kind disagree when each side holds a value the other cannot explain.
-bool ValuesDisagree(const std::vector<std::string>& a, const std::vector<std::string>& b,
-                    bool dates) {
+bool ValuesDisagree(absl::Span<const std::string> a, absl::Span<const std::string> b, bool dates) {
   if (a.empty() || b.empty()) return false;
-  auto unexplained = [&](const std::vector<std::string>& x, const std::vector<std::string>& y) {
+  auto unexplained = [&](absl::Span<const std::string> x, absl::Span<const std::string> y) {
     for (const std::string& v : x) {
       bool ok = false;
       for (const std::string& w : y) {
@@ -439,10 +462,10 @@ PairScore ScoreWith(const Features& a, const Features& b, const Overlap& o,
   const bool a_shorter = os.a_shorter;
   const bool contained = os.contained;
   s.bigram = SetJaccard(a.bigrams, b.bigrams);
-  s.values_disagree = ValuesDisagree(a.values[kMoney], b.values[kMoney], false) ||
-                      ValuesDisagree(a.values[kPercent], b.values[kPercent], false) ||
-                      ValuesDisagree(a.values[kNumber], b.values[kNumber], false) ||
-                      ValuesDisagree(a.values[kDate], b.values[kDate], true) ||
+  s.values_disagree = ValuesDisagree(a.Values(kMoney), b.Values(kMoney), false) ||
+                      ValuesDisagree(a.Values(kPercent), b.Values(kPercent), false) ||
+                      ValuesDisagree(a.Values(kNumber), b.Values(kNumber), false) ||
+                      ValuesDisagree(a.Values(kDate), b.Values(kDate), true) ||
                       (!a.entry_date.empty() && !b.entry_date.empty() &&
                        !DateCompatible(a.entry_date, b.entry_date));
   s.names_disagree = NamesDisagree(a.names, b.names);
@@ -555,7 +578,7 @@ struct Sketched {
 // What makes two facts score alike against every fact: their tokens in order (`exact`) and
 // every other Features field that Score reads and Extract derives from more than the tokens'
 // text (case, name kind, values, the log date, the truncation and mojibake flags).
-uint64_t CopyKey(const Features& f) {
+uint64_t CopyKey(const Features& f, const CaseInfo& ci) {
   thread_local std::string k;  // reused: one key per fact
   k.clear();
   auto join = [](const std::vector<std::string>& v, char sep) {
@@ -568,13 +591,17 @@ uint64_t CopyKey(const Features& f) {
                   "\x1f", f.entry_date, "\x1f");
   join(f.names, '\x1e');
   k.push_back('\x1f');
-  join(f.caps, '\x1e');
+  join(ci.caps, '\x1e');
   k.push_back('\x1f');
-  for (const auto& v : f.values) {
-    join(v, '\x1e');
+  for (int kind = 0; kind < 4; ++kind) {
+    const absl::Span<const std::string> v = f.Values(kind);
+    for (size_t i = 0; i < v.size(); ++i) {
+      if (i > 0) k.push_back('\x1e');
+      k.append(v[i]);
+    }
     k.push_back('\x1d');
   }
-  k.append(f.case_flags.begin(), f.case_flags.end());
+  k.append(ci.case_flags.begin(), ci.case_flags.end());
   return Hash64(k);
 }
 
@@ -598,6 +625,7 @@ absl::Status SketchAll(absl::Span<const Item> items, const DedupOptions& options
   s->bands = internal::BandTable(n, lsh_params.bands);
   internal::BandTable& bands = s->bands;
   s->features.resize(n);
+  std::vector<CaseInfo> cases(n);  // read by the corpus pass, dropped as it goes
   std::vector<Features>& features = s->features;
   s->sigs.resize(baseline ? n : 0);
   std::vector<MinHashSignature>& sigs = s->sigs;
@@ -618,7 +646,7 @@ absl::Status SketchAll(absl::Span<const Item> items, const DedupOptions& options
         }
         t = &*own;
       }
-      features[i] = Extract(*t);
+      features[i] = Extract(*t, &cases[i]);
       if (options.on_normalized && items[i].normalized == nullptr) options.on_normalized(i, *t);
       if (!baseline) continue;  // the verified method signs after the corpus pass
       texts.clear();
@@ -641,7 +669,7 @@ absl::Status SketchAll(absl::Span<const Item> items, const DedupOptions& options
     const Keys key{items};
     std::vector<uint64_t> copy_key(n, 0);
     ParallelFor(n, threads, 1024, [&](size_t b, size_t e) {
-      for (size_t i = b; i < e; ++i) copy_key[i] = CopyKey(features[i]);
+      for (size_t i = b; i < e; ++i) copy_key[i] = CopyKey(features[i], cases[i]);
     });
     std::vector<uint32_t> order;
     order.reserve(n);
@@ -697,8 +725,10 @@ absl::Status SketchAll(absl::Span<const Item> items, const DedupOptions& options
     // a name that only ever opens sentences is still known as a name.
     const auto seen = CountPerToken<absl::flat_hash_map<uint64_t, uint8_t>>(
         features, threads,
-        [](absl::flat_hash_map<uint64_t, uint8_t>& m, const Features& f) {
-          for (size_t i = 0; i < f.tokens.size(); ++i) m[f.tokens[i]] |= f.case_flags[i];
+        [&](absl::flat_hash_map<uint64_t, uint8_t>& m, const Features& f) {
+          const std::vector<uint8_t>& flags =
+              cases[static_cast<size_t>(&f - features.data())].case_flags;
+          for (size_t i = 0; i < f.tokens.size(); ++i) m[f.tokens[i]] |= flags[i];
         },
         [](uint8_t& into, uint8_t flags) { into |= flags; });
     ParallelFor(n, threads, 1024, [&](size_t b, size_t e) {
@@ -711,8 +741,9 @@ absl::Status SketchAll(absl::Span<const Item> items, const DedupOptions& options
           f.weights[k] = static_cast<float>(weights(f.tokens[k]));
         }
         hits.clear();
-        for (size_t k = 0; k < f.caps.size(); ++k) {
-          const uint64_t h = Hash64(f.caps[k]);
+        CaseInfo& ci = cases[i];
+        for (size_t k = 0; k < ci.caps.size(); ++k) {
+          const uint64_t h = Hash64(ci.caps[k]);
           auto it = seen.find(h);
           if (it != seen.end() && it->second == kSeenName) hits.emplace_back(k, h);
         }
@@ -721,13 +752,13 @@ absl::Status SketchAll(absl::Span<const Item> items, const DedupOptions& options
         entities.reserve(hits.size());
         entity_hashes.reserve(hits.size());
         for (const auto& [k, h] : hits) {
-          entities.push_back(std::move(f.caps[k]));
+          entities.push_back(std::move(ci.caps[k]));
           entity_hashes.push_back(h);
         }
         f.entities = std::move(entities);
         f.entity_hashes = std::move(entity_hashes);
-        std::vector<uint8_t>().swap(f.case_flags);
-        std::vector<std::string>().swap(f.caps);
+        std::vector<std::string>().swap(ci.caps);
+        std::vector<uint8_t>().swap(ci.case_flags);
         if (s->Copy(i)) {  // sketched by the copy it is a candidate of
           bands.SetEmpty(i);
           continue;
@@ -837,7 +868,7 @@ std::vector<Cluster> ClusterComponent(const std::vector<int>& c,
     const Features& f = features[i];
     Quality q;
     q.clean = (f.truncated ? 0 : 1) + (f.suspect ? 0 : 1);
-    for (const auto& v : f.values) q.coverage += static_cast<int>(v.size());
+    q.coverage = static_cast<int>(f.values.size());
     q.content = static_cast<int>(f.tokens.size());
     q.length = f.clean_len;
     return q;
@@ -957,16 +988,16 @@ std::vector<Cluster> ClusterComponent(const std::vector<int>& c,
     int covered = 0, total = 0;
     std::vector<std::string> member_values;
     for (const Member& m : cl.members) {
-      for (const auto& v : features[m.item].values) {
-        member_values.insert(member_values.end(), v.begin(), v.end());
-      }
+      const std::vector<std::string>& v = features[m.item].values;
+      member_values.insert(member_values.end(), v.begin(), v.end());
     }
     std::sort(member_values.begin(), member_values.end());
     member_values.erase(std::unique(member_values.begin(), member_values.end()),
                         member_values.end());
     for (const std::string& v : member_values) {
       ++total;
-      for (const auto& cv : cf.values) {
+      for (int kind = 0; kind < 4; ++kind) {
+        const absl::Span<const std::string> cv = cf.Values(kind);
         if (std::binary_search(cv.begin(), cv.end(), v)) {
           ++covered;
           break;
