@@ -1166,7 +1166,10 @@ void NameConflicts(const Vault& vault, const std::vector<LineText>& lines,
   // the distinct spellings of each line.
   absl::flat_hash_map<absl::string_view, int> spelling_id;  // keys: the folder's strings
   std::vector<const std::string*> spelling;
-  std::vector<std::vector<NameMention>> mentions;
+  // Each spelling's mentions as their lines (one entry per mention, in line order): the
+  // mentions themselves (40 bytes each, 200 MB at 1M facts) are found again, from their lines,
+  // for the few spellings that are compared as variants.
+  std::vector<std::vector<int>> mention_lines;
   std::vector<std::vector<int>> line_spellings(lines.size());
   // Mentions are found in parallel; spellings are numbered in line order.
   std::vector<std::vector<NameMention>> line_mentions(lines.size());
@@ -1175,8 +1178,7 @@ void NameConflicts(const Vault& vault, const std::vector<LineText>& lines,
   });
   absl::flat_hash_map<absl::string_view, int> id_of_word;  // keys: words in `lines`
   for (int li = 0; li < static_cast<int>(lines.size()); ++li) {
-    // Each line's mentions move into `mentions` and are freed as they go: both copies at
-    // once were a tenth of a large scan's peak memory.
+    // Each line's mentions are freed as they go.
     const std::vector<NameMention> here = std::move(line_mentions[li]);
     for (const NameMention& m : here) {
       // A word as written maps to its spelling's id once; a repeat costs one lookup.
@@ -1186,11 +1188,11 @@ void NameConflicts(const Vault& vault, const std::vector<LineText>& lines,
         auto [it, fresh] = spelling_id.try_emplace(f, static_cast<int>(spelling.size()));
         if (fresh) {
           spelling.push_back(&f);
-          mentions.emplace_back();
+          mention_lines.emplace_back();
         }
         known->second = it->second;
       }
-      mentions[known->second].push_back(m);
+      mention_lines[known->second].push_back(li);
       line_spellings[li].push_back(known->second);
     }
     std::vector<int>& ids = line_spellings[li];
@@ -1212,10 +1214,23 @@ void NameConflicts(const Vault& vault, const std::vector<LineText>& lines,
     buckets[absl::StrCat(IsVowel(w[0]) ? "" : w.substr(0, 1), "/", Skeleton(w))].push_back(id);
   }
   auto focused = [&](int id) {
-    for (const NameMention& m : mentions[id]) {
-      if ((*line_focus)[m.line_index]) return true;
+    for (int li : mention_lines[id]) {
+      if ((*line_focus)[li]) return true;
     }
     return false;
+  };
+  // The mentions of spelling `id`, in line order (as NameMentions finds them on each line).
+  auto mentions_of = [&](int id) {
+    std::vector<NameMention> found;
+    int last = -1;
+    for (int li : mention_lines[id]) {
+      if (li == last) continue;  // a line that mentions it twice gives both below
+      last = li;
+      for (const NameMention& m : NameMentions(lines[li].text, li)) {
+        if (folder.Fold(m.word) == *spelling[id]) found.push_back(m);
+      }
+    }
+    return found;
   };
   // The spellings seen on a line with `id` (its context), computed for the spellings compared.
   std::vector<std::vector<int>> context(spelling.size());
@@ -1224,8 +1239,8 @@ void NameConflicts(const Vault& vault, const std::vector<LineText>& lines,
     if (!has_context[id]) {
       has_context[id] = 1;
       std::vector<int>& c = context[id];
-      for (const NameMention& m : mentions[id]) {
-        for (int other : line_spellings[m.line_index]) {
+      for (int li : mention_lines[id]) {
+        for (int other : line_spellings[li]) {
           if (other != id) c.push_back(other);
         }
       }
@@ -1253,7 +1268,7 @@ void NameConflicts(const Vault& vault, const std::vector<LineText>& lines,
         // two people whose surnames look alike, "Jonsi Stephenson" / "Jonsi Stefanson" and
         // "Maneesh Sah" / "Manish" are one written two ways.
         std::vector<NameMention> mx, my;
-        SameEntityMentions(mentions[x], mentions[y], folder, &mx, &my);
+        SameEntityMentions(mentions_of(x), mentions_of(y), folder, &mx, &my);
         if (!mx.empty()) out->push_back(NameConflict(vault, lines, mx, my));
       }
     }
