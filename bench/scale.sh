@@ -7,6 +7,8 @@
 #   bench/scale.sh                      # 10k, 100k, 1M facts
 #   SIZES="10000 100000" bench/scale.sh
 #   THREADS=1 bench/scale.sh            # factdedup --threads (default 0 = all cores)
+#   REPEAT=3 bench/scale.sh             # each size scanned 3 times (cold: no index), median
+#                                       # wall time, largest peak RSS (this VM varies +-20%)
 #
 # Needs a build (scripts/build.sh; BUILD_DIR as there). Vaults go to $WORK (default a temp
 # folder, removed at the end unless KEEP=1).
@@ -15,6 +17,7 @@ cd "$(dirname "$0")/.."
 BUILD_DIR=${BUILD_DIR:-build}
 SIZES=${SIZES:-"10000 100000 1000000"}
 THREADS=${THREADS:-0}
+REPEAT=${REPEAT:-1}
 WORK=${WORK:-$(mktemp -d)}
 BIN="$BUILD_DIR/cli/factdedup"
 for tool in "$BIN" "$BUILD_DIR/bench/gen_vault_tool" "$BUILD_DIR/bench/bare_pass_tool" \
@@ -25,7 +28,7 @@ done
 cleanup() { [[ "${KEEP:-0}" == 1 ]] || rm -rf "$WORK"; }
 trap cleanup EXIT
 
-echo "factdedup scale benchmark: $(nproc) cores, threads=$THREADS, $(date -u +%Y-%m-%dT%H:%MZ)"
+echo "factdedup scale benchmark: $(nproc) cores, threads=$THREADS, runs per size=$REPEAT (median wall), $(date -u +%Y-%m-%dT%H:%MZ)"
 echo
 echo "| facts | notes | wall s | facts/s | peak RSS MB | RSS B/fact | bare pass s | ratio | family P | family R | candidates |"
 echo "|---|---|---|---|---|---|---|---|---|---|---|"
@@ -38,9 +41,19 @@ for n in $SIZES; do
   bare=$("$BUILD_DIR/bench/bare_pass_tool" "$dir/vault" | sed 's/.*seconds=//')
   files=$("$BUILD_DIR/bench/bare_pass_tool" "$dir/vault" | sed 's/^files=\([0-9]*\).*/\1/')
   code=0
-  /usr/bin/time -f "%e %M" -o "$dir/time.txt" \
-    "$BIN" scan "$dir/vault" --json --timings --threads "$THREADS" >"$dir/scan.json" 2>"$dir/stderr.txt" || code=$?
-  read -r wall rss_kb < <(tail -1 "$dir/time.txt")
+  walls=()
+  rss_kb=0
+  for ((run = 1; run <= REPEAT; run++)); do
+    rm -rf "$dir/vault/.factdedup"  # every run cold: it builds the index, as the first does
+    /usr/bin/time -f "%e %M" -o "$dir/time.txt" \
+      "$BIN" scan "$dir/vault" --json --timings --threads "$THREADS" >"$dir/scan.json" 2>"$dir/stderr.txt" || code=$?
+    read -r w kb < <(tail -1 "$dir/time.txt")
+    walls+=("$w")
+    ((kb > rss_kb)) && rss_kb=$kb
+    [[ $code -eq 0 ]] || break
+  done
+  wall=$(printf '%s\n' "${walls[@]}" | sort -g | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }')
+  [[ $REPEAT -gt 1 ]] && STAGES+=("$n: wall times of the $REPEAT runs: ${walls[*]} s (median in the table)")
   if [[ $code -ne 0 ]]; then
     # Killed (e.g. by the kernel's OOM killer: exit 137) or failed: say so, keep going.
     awk -v n="$n" -v f="$files" -v w="$wall" -v kb="$rss_kb" -v b="$bare" -v c="$code" \
