@@ -350,6 +350,12 @@ void ParallelChunks(int n, Fn fn) {
   for (std::thread& t : pool) t.join();
 }
 
+// Frees what the pair examination never reads of a fact's slots: the cleaned text, which only
+// its dates' offsets point into (texts are told apart by Slots::clean_hash).
+void DropUnread(Slots* s) {
+  if (s->dates.empty()) std::string().swap(s->clean);
+}
+
 // What the fact-level stages share: the facts' claims and clusters.
 //
 // A full pass extracts every fact's slots up front (in parallel). A focused pass reads each
@@ -384,6 +390,7 @@ struct FactContext {
           slots[i] = *std::move(s);
           slots[i].content.clear();  // the summary (claim[i]) holds them
           slots[i].names.clear();
+          DropUnread(&slots[i]);
         } else if (error.ok()) {
           error = s.status();
         }
@@ -465,6 +472,7 @@ absl::Status BuildContext(FactContext* ctx, const std::vector<char>* focus,
       ctx->slots[i] = *std::move(s);
       ctx->has_slots[i] = 1;
       ctx->claim[i] = Summarize(ctx->slots[i]);
+      DropUnread(&ctx->slots[i]);
     }
   });
   for (const absl::Status& s : errors) {
@@ -760,7 +768,7 @@ PairFindings FindPairFindings(const FactContext& ctx, const std::vector<char>* f
     if (!MayDisagree(can_bits[a], can_bits[b])) return;
     const Slots& sa = ctx.SlotsOf(a);
     const Slots& sb = ctx.SlotsOf(b);
-    if (sa.clean == sb.clean) return;
+    if (sa.clean_hash == sb.clean_hash) return;
     const double overlap = count >= options.min_shared_tokens ? subject_overlap(a, b) : 0.0;
     // The same claim: one cluster, or as alike as one apart from the values (the dedup
     // engine keeps facts apart when their dates or numbers differ).

@@ -584,6 +584,7 @@ absl::StatusOr<Slots> ExtractSlots(const dedup::Normalizer& n, absl::string_view
   }
   const dedup::NormalizedText* norm = normalized;
   s.clean = norm->clean;
+  s.clean_hash = TokenHash(s.clean);
   absl::string_view text = s.clean;
   // A leading record date ("2025-12-27: ...", "On 2025-10-28, ...") dates the statement and
   // is not a claim slot.
@@ -700,10 +701,10 @@ absl::StatusOr<Slots> ExtractSlots(const dedup::Normalizer& n, absl::string_view
           while (j < lw.size() && (StateWordKind(lw[j]) & kSkipWord)) ++j;
           if (j < lw.size()) {
             cl.polarity = Polarity::kNot;
-            cl.predicate = VerbBase(lw[j]);
+            cl.predicate = TokenHash(VerbBase(lw[j]));
             for (size_t k = j + 1; k < lw.size(); ++k) {
               if (!(StateWordKind(lw[k]) & kSkipWord) && lw[k].size() > 2) {
-                cl.object = std::string(lw[k]);
+                cl.object = TokenHash(lw[k]);
                 break;
               }
             }
@@ -842,11 +843,11 @@ bool ClausesOppose(const Clause& a, const Clause& b, double min_overlap) {
   auto negates = [&](const Clause& neg, const Clause& pos) {
     // The other clause states P O plainly: "removal of O" agrees with "no O".
     if (neg.polarity != Polarity::kNot || pos.polarity != Polarity::kNone) return false;
-    if (neg.predicate.empty() || neg.object.empty()) return false;
+    if (neg.predicate == 0 || neg.object == 0) return false;
     bool has_pred = false, has_obj = false;
     for (const std::string& w : LowerWords(pos.text)) {
-      has_pred |= VerbBase(w) == neg.predicate;
-      has_obj |= w == neg.object;
+      has_pred |= TokenHash(VerbBase(w)) == neg.predicate;
+      has_obj |= TokenHash(w) == neg.object;
     }
     return has_pred && has_obj && overlap_ok();
   };

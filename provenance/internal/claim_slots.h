@@ -108,8 +108,11 @@ struct Clause {
   // Content tokens, stemmed, as TokenHash values; sorted, distinct. Only compared with
   // another clause's, so hashes serve (8 bytes each instead of a string).
   std::vector<uint64_t> tokens;
-  std::string predicate;  // for kNot: the word negated (lowercase)
-  std::string object;     // for kNot: the first content token after it
+  // For kNot: TokenHash of the word negated (its VerbBase) and of the first content word
+  // after it (lowercase); 0 when there is none. Hashes, not strings: every clause has the
+  // fields and few clauses are negations.
+  uint64_t predicate = 0;
+  uint64_t object = 0;
 };
 
 // An explicitly superseded part ("previously X", "X is no longer ...", "moved from X to Y").
@@ -120,6 +123,7 @@ struct Update {
 
 struct Slots {
   std::string clean;           // the normalizer's cleaned text; DateHit offsets point into it
+  uint64_t clean_hash = 0;     // TokenHash(clean): tells two facts' texts apart without it
   std::vector<DateHit> dates;  // superseded ones removed
   std::vector<Amount> amounts;
   // Of the amounts ("more than", "up to", "about"); kNone when there are none.
