@@ -32,6 +32,7 @@ using internal::ParallelFor;
 struct Features {
   std::vector<uint64_t> tokens;   // sorted unique content-token hashes
   std::vector<float> weights;     // per entry of `tokens`: IDF over the corpus, or 1
+  double total_weight = 0;        // their sum, added in order
   std::vector<uint64_t> seq;      // content-token hashes in text order
   std::vector<uint64_t> bigrams;  // sorted unique ordered bigram hashes
   // Money, percent, number and date values, each kind sorted unique, the kinds in that order
@@ -155,6 +156,7 @@ Features Extract(const NormalizedText& t, CaseInfo* cases = nullptr) {
   std::sort(f.tokens.begin(), f.tokens.end());
   f.tokens.erase(std::unique(f.tokens.begin(), f.tokens.end()), f.tokens.end());
   f.weights.assign(f.tokens.size(), 1.0F);
+  for (float w : f.weights) f.total_weight += w;
   if (cases != nullptr) {
     ci.case_flags.assign(f.tokens.size(), 0);
     for (size_t i = 0; i < t.tokens.size(); ++i) {
@@ -406,25 +408,24 @@ struct Overlap {
   double inter = 0, wa = 0, wb = 0;
 };
 
+// Each side's total is its precomputed sum (the same additions in the same order); the merge
+// only adds the shared weights, in `a`'s order, without a branch per step (adding 0 to the
+// sum leaves it unchanged).
 Overlap WeightedOverlap(const Features& a, const Features& b) {
   Overlap o;
+  o.wa = a.total_weight;
+  o.wb = b.total_weight;
   size_t i = 0, j = 0;
   const size_t na = a.tokens.size(), nb = b.tokens.size();
+  const uint64_t* ta = a.tokens.data();
+  const uint64_t* tb = b.tokens.data();
+  const float* wa = a.weights.data();
   while (i < na && j < nb) {
-    if (a.tokens[i] < b.tokens[j]) {
-      o.wa += a.weights[i++];
-    } else if (b.tokens[j] < a.tokens[i]) {
-      o.wb += b.weights[j++];
-    } else {
-      const double x = a.weights[i];
-      o.inter += x;
-      o.wa += x;
-      o.wb += x;
-      ++i, ++j;
-    }
+    const uint64_t x = ta[i], y = tb[j];
+    o.inter += x == y ? static_cast<double>(wa[i]) : 0.0;
+    i += x <= y ? 1 : 0;
+    j += y <= x ? 1 : 0;
   }
-  for (; i < na; ++i) o.wa += a.weights[i];
-  for (; j < nb; ++j) o.wb += b.weights[j];
   return o;
 }
 
@@ -737,8 +738,10 @@ absl::Status SketchAll(absl::Span<const Item> items, const DedupOptions& options
       std::vector<std::pair<size_t, uint64_t>> hits;  // caps that are entities, with hashes
       for (size_t i = b; i < e; ++i) {
         Features& f = features[i];
+        f.total_weight = 0;
         for (size_t k = 0; k < f.tokens.size(); ++k) {
           f.weights[k] = static_cast<float>(weights(f.tokens[k]));
+          f.total_weight += f.weights[k];
         }
         hits.clear();
         CaseInfo& ci = cases[i];
