@@ -102,7 +102,7 @@ using ClaimCache = absl::flat_hash_map<uint64_t, std::shared_ptr<const ClaimSumm
 
 // Bumped whenever what a ClaimSummary holds for a text can change (claim extraction, its word
 // lists): the index records it, and saved summaries of another version are not used.
-inline constexpr uint32_t kClaimsVersion = 2;  // 2: words as hashes
+inline constexpr uint32_t kClaimsVersion = 3;  // 3: words as fixed 8-byte hashes
 
 // The key of a fact's summary: its display text and its note's date (yyyymmdd or 0), which
 // dates without a year depend on.
