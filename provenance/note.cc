@@ -249,9 +249,7 @@ class LinkScanner {
   static constexpr size_t kBudgetPerByte = 16;
 
   explicit LinkScanner(absl::string_view text)
-      : text_(text), budget_(kBudgetPerByte * text.size() + 65536) {
-    caches_.reserve(5);
-  }
+      : text_(text), budget_(kBudgetPerByte * text.size() + 65536) {}
 
   // The first `needle` at or after `from`, or npos.
   size_t Find(absl::string_view needle, size_t from) {
@@ -315,6 +313,9 @@ class LinkScanner {
     for (Cache& c : caches_) {
       if (c.needle == needle) return c;
     }
+    // Room for every needle at the first: references handed out stay valid. Reserved here,
+    // not in the constructor: most texts scanned (a line, a fact) search for no needle.
+    if (caches_.capacity() == 0) caches_.reserve(5);
     caches_.push_back({needle});
     return caches_.back();
   }
@@ -654,20 +655,22 @@ std::string StripMarkdownImpl(absl::string_view md, int depth) {
     out.push_back(c);
     ++i;
   }
-  // Collapse ASCII white space runs; keep other characters (NBSP) for the normalizer.
-  std::string collapsed;
-  collapsed.reserve(out.size());
+  // Collapse ASCII white space runs, in place (a space is written only after a skipped run,
+  // so writes never pass reads); keep other characters (NBSP) for the normalizer.
+  size_t w = 0;
   bool space = false;
-  for (char ch : out) {
+  for (size_t r = 0; r < out.size(); ++r) {
+    const char ch = out[r];
     if (ch == ' ' || ch == '\t' || ch == '\n' || ch == '\r') {
       space = true;
       continue;
     }
-    if (space && !collapsed.empty()) collapsed.push_back(' ');
+    if (space && w > 0) out[w++] = ' ';
     space = false;
-    collapsed.push_back(ch);
+    out[w++] = ch;
   }
-  return collapsed;
+  out.resize(w);
+  return out;
 }
 
 }  // namespace
