@@ -541,6 +541,10 @@ std::vector<Link> ExtractLinks(absl::string_view text, size_t offset, int line) 
       i = close == absl::string_view::npos ? i + run : close + run;
       continue;
     }
+    if (text[i] != '[' && text[i] != '!') {  // no link starts here (LinkAt would say so)
+      ++i;
+      continue;
+    }
     std::optional<Link> link = scanner.LinkAt(i);
     if (!link.has_value()) {
       ++i;
