@@ -328,6 +328,24 @@ TEST(FindConflicts, NameSpellingListsOnlyMentionsOfThatPerson) {
   EXPECT_NE(Between(alone, "name", "a.md:2", "b.md:2"), nullptr) << Describe(alone.conflicts);
 }
 
+TEST(FindConflicts, NameSpellingsFarApartInALargeVault) {
+  // Mentions are found a block of 32768 lines at a time: the two spellings are in different
+  // blocks, with a mention on the first line of a block.
+  std::vector<std::string> filler;
+  for (int i = 0; i < 40000; ++i) filler.push_back(absl::StrCat("item ", i, " is noted."));
+  std::vector<std::string> b = filler;
+  b[32766] = "Elena Dorcason runs the Conmark pilot in Paris.";  // line 32768 of b.md
+  b.push_back("Elena Dorkason said Conmark delayed the pilot.");
+  VaultRun r = FindIn({{"a.md", Note("", {"Elena Dorcason said Conmark will buy storage."})},
+                       {"b.md", Note("", b)}});
+  const Conflict* c = Between(r, "name", "a.md:2", "b.md:40002");
+  ASSERT_NE(c, nullptr) << Describe(r.conflicts);
+  EXPECT_EQ(ValueAt(*c, "a.md:2"), "Elena Dorcason");
+  EXPECT_EQ(ValueAt(*c, "b.md:32768"), "Elena Dorcason");
+  EXPECT_EQ(ValueAt(*c, "b.md:40002"), "Elena Dorkason");
+  EXPECT_EQ(c->facts.size(), 3u) << Describe(r.conflicts);
+}
+
 TEST(FindConflicts, AccentAndCaseOnlyDifferencesAreNotNameConflicts) {
   VaultRun r =
       FindIn({{"a.md", Note("", {"Renée Dupont runs the Nvidia partnership at Contoso.",
