@@ -105,13 +105,13 @@ Features Extract(const NormalizedText& t, CaseInfo* cases = nullptr) {
   // Every list is reserved at its final size: a fact's features live for the whole run (about
   // 1 KB each), and lists grown by doubling keep a quarter to a half of their room unused.
   {
-    size_t count[6] = {0, 0, 0, 0, 0, 0}, caps = 0;
+    size_t names = 0, caps = 0;
     for (const Token& tok : t.tokens) {
-      ++count[static_cast<size_t>(tok.kind) % 6];
+      names += tok.kind == TokenKind::kName ? 1 : 0;
       caps += tok.capitalized ? 1 : 0;
     }
-    f.names.reserve(count[static_cast<size_t>(TokenKind::kName)]);
-    f.name_hashes.reserve(count[static_cast<size_t>(TokenKind::kName)]);
+    f.names.reserve(names);
+    f.name_hashes.reserve(names);
     if (cases != nullptr) ci.caps.reserve(caps);
     f.bigrams.reserve(t.tokens.empty() ? 0 : t.tokens.size() - 1);
   }
