@@ -49,10 +49,11 @@ int Fail(const absl::Status& status);
 [[noreturn]] void ExitNow(int code);
 // Loads the config and the vault at `root`, printing every diagnostic to stderr. With a
 // `progress`, shows notes read and records the "read" stage.
-// `reuse`: as provenance::LoadOptions::reuse.
+// `reuse` and `threads`: as provenance::LoadOptions::reuse and ::threads.
 absl::StatusOr<provenance::Vault> LoadVaultOrReport(const std::string& root, bool quiet = false,
                                                     Progress* progress = nullptr,
-                                                    const provenance::Vault* reuse = nullptr);
+                                                    const provenance::Vault* reuse = nullptr,
+                                                    int threads = 0);
 // The --quiet and --timings flags of the commands that show progress.
 std::vector<FlagSpec> ProgressFlags();
 // A dedup progress callback that shows facts normalized and LSH bands verified.

@@ -45,6 +45,7 @@ provenance::ConflictOptions IndexedScanner::ConflictOptionsFor(
     const provenance::Vault& vault, const provenance::ScanResult& scan,
     const dedup::DedupOptions& options) const {
   provenance::ConflictOptions out;
+  out.threads = options.threads;
   if (scanned_) out.normalized = provenance::NormalizedDisplays(next_, vault, scan, options);
   return out;
 }

@@ -50,7 +50,8 @@ class IndexedScanner {
   provenance::ClaimCache* next_claims() { return enabled_ ? &next_claims_ : nullptr; }
   // Options for FindConflicts on `scan`, the result of the last Scan() or ChangeDuplicates()
   // of `vault`: the conflict pass reads the facts' normalizations from this run's index
-  // instead of normalizing them again (ConflictOptions::normalized), enabled or not.
+  // instead of normalizing them again (ConflictOptions::normalized), enabled or not; with
+  // `options.threads` threads.
   provenance::ConflictOptions ConflictOptionsFor(const provenance::Vault& vault,
                                                  const provenance::ScanResult& scan,
                                                  const dedup::DedupOptions& options) const;

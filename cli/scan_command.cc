@@ -24,6 +24,17 @@ using provenance::Fact;
 using provenance::ScanResult;
 using provenance::Vault;
 
+// --threads: worker threads, 0 (the default) for one per core.
+absl::StatusOr<int> ThreadsFlag(const ParsedArgs& args) {
+  if (!args.Has("threads")) return 0;
+  int t;
+  if (!absl::SimpleAtoi(args.Get("threads"), &t) || t < 0 || t > 1024) {
+    return absl::InvalidArgumentError(
+        "--threads must be a whole number from 0 (all cores) to 1024");
+  }
+  return t;
+}
+
 // Applies --threshold, --method and --threads over the config's dedup options.
 absl::Status ApplyDedupFlags(const ParsedArgs& args, dedup::DedupOptions* options) {
   if (args.Has("threshold")) {
@@ -43,14 +54,9 @@ absl::Status ApplyDedupFlags(const ParsedArgs& args, dedup::DedupOptions* option
       return absl::InvalidArgumentError("--method must be 'verified' or 'minhash'");
     }
   }
-  if (args.Has("threads")) {
-    int t;
-    if (!absl::SimpleAtoi(args.Get("threads"), &t) || t < 0 || t > 1024) {
-      return absl::InvalidArgumentError(
-          "--threads must be a whole number from 0 (all cores) to 1024");
-    }
-    options->threads = t;
-  }
+  absl::StatusOr<int> threads = ThreadsFlag(args);
+  if (!threads.ok()) return threads.status();
+  if (args.Has("threads")) options->threads = *threads;
   return absl::OkStatus();
 }
 
@@ -83,7 +89,10 @@ absl::StatusOr<ScanResult> ScanWithProgress(const Vault& vault, dedup::DedupOpti
 
 int RunScan(const ParsedArgs& args) {
   Progress progress(Progress::FromArgs(args));
-  absl::StatusOr<Vault> vault = LoadVaultOrReport(args.positionals[0], false, &progress);
+  absl::StatusOr<int> threads = ThreadsFlag(args);
+  if (!threads.ok()) return Fail(threads.status());
+  absl::StatusOr<Vault> vault =
+      LoadVaultOrReport(args.positionals[0], false, &progress, nullptr, *threads);
   if (!vault.ok()) return Fail(vault.status());
   dedup::DedupOptions options = vault->config.dedup;
   if (absl::Status s = ApplyDedupFlags(args, &options); !s.ok()) return Fail(s);
@@ -99,15 +108,22 @@ int RunScan(const ParsedArgs& args) {
   if (!conflicts.ok()) return Fail(conflicts.status());
   progress.StageDone("conflicts", Progress::Since(t0));
   // The index is written while the output is (one thread each: encoding it and writing the
-  // output are both serial); nothing either reads changes any more.
+  // output are both serial; with --threads 1, before it); nothing either reads changes any
+  // more.
   double save_seconds = 0;
-  std::thread saver([&] {
+  auto save = [&] {
     const auto start = std::chrono::steady_clock::now();
     scanner.Save();
     save_seconds = Progress::Since(start);
-  });
+  };
+  std::thread saver;
+  if (options.threads == 1) {
+    save();
+  } else {
+    saver = std::thread(save);
+  }
   auto saved = [&] {
-    saver.join();
+    if (saver.joinable()) saver.join();
     progress.StageDone(
         "index save", save_seconds,
         absl::StrCat(scanner.stats().facts_normalized, " facts normalized, beside the output"));

@@ -143,13 +143,13 @@ void LinesOfNote(const Vault& vault, int ni, std::vector<LineText>* out) {
 }
 
 template <typename Fn>
-void ParallelChunks(int n, Fn fn);
+void ParallelChunks(int threads, int n, Fn fn);
 
 // Every line of the vault that names and acronyms are read from, in note and line order.
-std::vector<LineText> NoteLines(const Vault& vault) {
+std::vector<LineText> NoteLines(const Vault& vault, int threads) {
   const int notes = static_cast<int>(vault.notes.size());
   std::vector<std::vector<LineText>> per_note(notes);
-  ParallelChunks(notes, [&](int b, int e) {
+  ParallelChunks(threads, notes, [&](int b, int e) {
     for (int ni = b; ni < e; ++ni) LinesOfNote(vault, ni, &per_note[ni]);
   });
   std::vector<LineText> out;
@@ -331,13 +331,13 @@ std::string Loc(const ConflictFact& f) { return absl::StrCat(f.path, ":", f.line
 // ---------------------------------------------------------------------------------------
 // The driver, stage by stage.
 
-// Calls fn(begin, end) on chunks of [0, n) from one thread per core; results are written by
-// index, so they never depend on scheduling.
+// Calls fn(begin, end) on chunks of [0, n) from `threads` threads (0: one per core; never more
+// than there are chunks); results are written by index, so they never depend on scheduling.
 template <typename Fn>
-void ParallelChunks(int n, Fn fn) {
+void ParallelChunks(int threads, int n, Fn fn) {
   constexpr int kGrain = 256;
-  const int threads = std::max(
-      1, std::min<int>(static_cast<int>(std::thread::hardware_concurrency()), n / kGrain + 1));
+  if (threads <= 0) threads = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  threads = std::max(1, std::min(threads, n / kGrain + 1));
   std::atomic<int> next{0};
   auto work = [&] {
     for (int b = next.fetch_add(kGrain); b < n; b = next.fetch_add(kGrain)) {
@@ -458,7 +458,7 @@ absl::Status BuildContext(FactContext* ctx, const std::vector<char>* focus,
   std::vector<absl::Status> errors(extract.size());
   dedup::Normalizer normalizer;
   const auto& given = ctx->options.normalized;
-  ParallelChunks(static_cast<int>(extract.size()), [&](int b, int e) {
+  ParallelChunks(ctx->options.threads, static_cast<int>(extract.size()), [&](int b, int e) {
     dedup::NormalizedText scratch;
     for (int k = b; k < e; ++k) {
       const int i = extract[k];
@@ -697,7 +697,7 @@ PairFindings FindPairFindings(const FactContext& ctx, const std::vector<char>* f
         distinctive[i].push_back(it->second);
       }
     }
-    ParallelChunks(n, [&](int first, int last) {
+    ParallelChunks(ctx.options.threads, n, [&](int first, int last) {
       for (int i = first; i < last; ++i) {
         std::vector<int>& d = distinctive[i];
         d.erase(
@@ -735,7 +735,7 @@ PairFindings FindPairFindings(const FactContext& ctx, const std::vector<char>* f
     has_weights[i] = 1;
   };
   if (focus == nullptr) {
-    ParallelChunks(n, [&](int first, int last) {
+    ParallelChunks(ctx.options.threads, n, [&](int first, int last) {
       for (int i = first; i < last; ++i) fill_weights(i);
     });
   }
@@ -836,7 +836,7 @@ PairFindings FindPairFindings(const FactContext& ctx, const std::vector<char>* f
   // Each fact's partners are examined by one thread; findings are kept per fact and joined in
   // fact order (the order of the pairs, as before), so output is the same for any thread count.
   std::vector<PairFindings> per_fact(n);
-  ParallelChunks(n, [&](int first, int last) {
+  ParallelChunks(ctx.options.threads, n, [&](int first, int last) {
     std::vector<int> scratch;
     std::vector<std::pair<int, int>> partners;
     for (int a = first; a < last; ++a) {
@@ -1188,7 +1188,7 @@ void NameConflicts(const Vault& vault, const std::vector<LineText>& lines,
   for (int li = 0; li < line_count; ++li) {
     if (li % kBlock == 0) {
       const int first = li;
-      ParallelChunks(std::min(kBlock, line_count - first), [&](int b, int e) {
+      ParallelChunks(options.threads, std::min(kBlock, line_count - first), [&](int b, int e) {
         for (int k = b; k < e; ++k)
           line_mentions[k] = NameMentions(lines[first + k].text, first + k);
       });
@@ -1402,7 +1402,7 @@ absl::StatusOr<std::vector<Conflict>> FindConflicts(const Vault& vault, const Sc
                                                     const ClaimCache* previous, ClaimCache* next) {
   FactContext ctx{vault, scan, options, {}, {}, {}, {}, {}, {}, {}};
   std::vector<char> fact_focus, line_focus;
-  const std::vector<LineText> lines = NoteLines(vault);
+  const std::vector<LineText> lines = NoteLines(vault, options.threads);
   if (focus != nullptr) {
     absl::flat_hash_set<uint64_t> focused;  // note index << 32 | line
     for (const auto& [path, line] : *focus) {

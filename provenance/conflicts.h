@@ -58,6 +58,8 @@ struct ConflictOptions {
   int max_postings = 200;
   // Name spellings: maximal edit distance is max(this, shorter length / 3). Default 2.
   int max_name_edit_distance = 2;
+  // Worker threads; 0: one per core. Never changes results.
+  int threads = 0;
   // Optional: compared fact i's display text as a default dedup::Normalizer normalizes it,
   // from a caller that has it already (provenance/index.h NormalizedDisplays), so that the
   // pass does not normalize it again. Returns nullptr when it has none (the pass normalizes

@@ -284,7 +284,7 @@ std::string FactIndex::Encode() const {
   const size_t note_pieces = (notes_.size() + kNotesPerPiece - 1) / kNotesPerPiece;
   const size_t claim_pieces = (keys.size() + kClaimsPerPiece - 1) / kClaimsPerPiece;
   std::vector<std::string> pieces(note_pieces + claim_pieces);
-  ForEachParallel(pieces.size(), 0, [&](size_t p) {
+  ForEachParallel(pieces.size(), threads_, [&](size_t p) {
     Writer w;
     if (p < note_pieces) {
       const size_t end = std::min(notes_.size(), (p + 1) * kNotesPerPiece);
@@ -365,7 +365,7 @@ absl::Status FactIndex::Decode(absl::string_view bytes) {
     return absl::DataLossError("index body is malformed");
   }
   // The claims decode on another thread while the notes decode on this one (on this one
-  // after them if no thread can be started).
+  // after them with one thread, or if no thread can be started).
   ClaimCache claims;
   bool claims_ok = false;
   const absl::string_view claim_bytes = body.substr(body.size() - sections.remaining());
@@ -375,7 +375,7 @@ absl::Status FactIndex::Decode(absl::string_view bytes) {
   };
   std::thread claim_reader;
   try {
-    claim_reader = std::thread(read_claims);
+    if (threads_ != 1) claim_reader = std::thread(read_claims);
   } catch (const std::system_error&) {
   }
   struct Join {  // joined however this function is left

@@ -87,7 +87,9 @@ IndexParams ParamsFor(const dedup::DedupOptions& options);
 
 class FactIndex {
  public:
-  explicit FactIndex(const dedup::DedupOptions& options) : params_(ParamsFor(options)) {}
+  // Encode and Decode use options.threads threads (0: one per core).
+  explicit FactIndex(const dedup::DedupOptions& options)
+      : params_(ParamsFor(options)), threads_(options.threads) {}
 
   // Replaces the contents with a saved index. Fails, leaving the index empty, on a wrong
   // magic or format version (kFailedPrecondition), other parameters (kFailedPrecondition),
@@ -111,6 +113,7 @@ class FactIndex {
 
  private:
   IndexParams params_;
+  int threads_ = 0;  // not a parameter: any count gives the same bytes
   std::vector<IndexedNote> notes_;
   ClaimCache claims_;
   absl::flat_hash_map<uint64_t, size_t> by_content_;

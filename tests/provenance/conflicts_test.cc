@@ -535,6 +535,35 @@ TEST(SampleVault, TheSixSeedExamplesAreFound) {
   }
 }
 
+TEST(FindConflicts, SameConflictsForAnyThreadCount) {
+  // Eight copies of the sample vault's notes, so that every parallel stage has several chunks
+  // (256 facts or notes each) to share out.
+  std::unique_ptr<FileSystem> fs = NewMemFileSystem();
+  const Vault& sample = SampleVault().vault;
+  for (int copy = 0; copy < 8; ++copy) {
+    for (const provenance::Note& n : sample.notes) {
+      ASSERT_TRUE(fs->WriteFileAtomic(absl::StrCat("v/c", copy, "/", n.path), n.content, {}).ok());
+    }
+  }
+  absl::StatusOr<Vault> vault = LoadVault(fs.get(), "v", sample.config);
+  ASSERT_TRUE(vault.ok()) << vault.status();
+  absl::StatusOr<ScanResult> scan = ScanVault(*vault, vault->config.dedup);
+  ASSERT_TRUE(scan.ok()) << scan.status();
+  ASSERT_GT(scan->facts.size(), 4u * 256);
+  ConflictOptions one;
+  one.threads = 1;
+  absl::StatusOr<std::vector<Conflict>> want = FindConflicts(*vault, *scan, one);
+  ASSERT_TRUE(want.ok()) << want.status();
+  ASSERT_FALSE(want->empty());
+  for (int threads : {2, 3, 0}) {
+    ConflictOptions o;
+    o.threads = threads;
+    absl::StatusOr<std::vector<Conflict>> got = FindConflicts(*vault, *scan, o);
+    ASSERT_TRUE(got.ok()) << got.status();
+    EXPECT_EQ(Describe(*got), Describe(*want)) << threads << " threads";
+  }
+}
+
 TEST(SampleVault, HandLabeledPrecisionAndRecallHaveAFloor) {
   const Sample& s = SampleVault();
   absl::StatusOr<ConflictMetrics> m =

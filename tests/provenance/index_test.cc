@@ -228,6 +228,13 @@ TEST(FactIndex, ALargeIndexEncodedInPiecesRoundTripsInOrder) {
     EXPECT_EQ(*it->second, *c);
   }
   EXPECT_EQ(decoded.Encode(), bytes);
+  // One thread (--threads 1) encodes the same bytes and decodes the claims after the notes.
+  dedup::DedupOptions one_thread;
+  one_thread.threads = 1;
+  FactIndex serial(one_thread);
+  ASSERT_TRUE(serial.Decode(bytes).ok());
+  EXPECT_EQ(serial.claims().size(), claims.size());
+  EXPECT_EQ(serial.Encode(), bytes);
 }
 
 TEST(FactIndex, LoadedFactsStayBytesAndABadTokenKindIsRejectedAtLoad) {
