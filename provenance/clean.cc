@@ -112,9 +112,9 @@ std::string Truncate(absl::string_view text, size_t max) {
   return absl::StrCat(absl::StripTrailingAsciiWhitespace(text.substr(0, end)), "...");
 }
 
-// A bullet's display text without a sources suffix or conflict marker.
-std::string BareText(const Fact& f) {
-  absl::string_view raw = f.raw;
+// A bullet's display text without a sources suffix or conflict marker, from its text as
+// written (RawText).
+std::string BareText(absl::string_view raw) {
   raw.remove_suffix(ConflictMarkerLength(raw));
   raw.remove_suffix(SourcesSuffixLength(raw));
   return StripMarkdown(raw);
@@ -278,7 +278,7 @@ absl::StatusOr<CleanPlan> PlanClean(const Vault& vault, const ScanResult& scan,
           kc.value = conflict->facts[0].value;
           kc.kept_line = o.line;
           kc.kept_path = o.path;
-          kc.kept_text = BareText(o);
+          kc.kept_text = BareText(RawText(vault.notes[scan.facts[other].note], o));
           kc.kept_value = conflict->facts[1].value;
           kc.type = conflict->type;
           edits.marker[f.index] = ConflictMarker(kc.type, kc.kept_text);
@@ -339,10 +339,10 @@ absl::StatusOr<CleanPlan> PlanClean(const Vault& vault, const ScanResult& scan,
         const Fact& f = note.facts[blk.fact];
         if (auto it = edits.suffix.find(blk.fact); it != edits.suffix.end()) {
           tail = &it->second;
-          old_tail = SourcesSuffixLength(f.raw);
+          old_tail = SourcesSuffixLength(RawText(note, f));
         } else if (auto m = edits.marker.find(blk.fact); m != edits.marker.end()) {
           tail = &m->second;
-          old_tail = ConflictMarkerLength(f.raw);
+          old_tail = ConflictMarkerLength(RawText(note, f));
         }
       }
       if (tail == nullptr) {

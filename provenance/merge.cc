@@ -449,10 +449,10 @@ std::string LinkTarget(absl::string_view link) {
   return links.empty() ? std::string(link) : links[0].target;
 }
 
-FactSources SourcesOf(const Fact& f) {
+// The sources of a fact whose text as written (RawText) is `raw`.
+FactSources SourcesOf(absl::string_view raw) {
   FactSources s;
-  s.suffix_length = SourcesSuffixLength(f.raw);
-  absl::string_view raw = f.raw;
+  s.suffix_length = SourcesSuffixLength(raw);
   absl::string_view suffix = raw.substr(raw.size() - s.suffix_length);
   s.footnote = absl::StartsWith(suffix, " [^");
   if (s.suffix_length > 0 && !s.footnote) {
@@ -551,9 +551,8 @@ class FactSectionMerger {
   std::string Display(int version, int index) const {
     const Unit& u = su_[version].units[index];
     if (u.fact < 0) return StripMarkdown(UnitText(*v_[version], u));
-    const Fact& f = v_[version]->note.facts[u.fact];
-    return StripMarkdown(
-        absl::string_view(f.raw).substr(0, f.raw.size() - SourcesOf(f).suffix_length));
+    const absl::string_view raw = RawText(v_[version]->note, v_[version]->note.facts[u.fact]);
+    return StripMarkdown(raw.substr(0, raw.size() - SourcesOf(raw).suffix_length));
   }
 
   // The unit of `side` in [begin, end) most similar to base unit `bi`, if it is similar
@@ -661,6 +660,7 @@ class FactSectionMerger {
   const Fact& FactOf(const Piece& p) const {
     return v_[p.version]->note.facts[su_[p.version].units[p.unit].fact];
   }
+  absl::string_view RawOf(const Piece& p) const { return RawText(v_[p.version]->note, FactOf(p)); }
 
   // Additions of the two sides that the dedup engine finds to be duplicates land once: the
   // canonical's text at the first variant's place, with the variants' source links.
@@ -699,7 +699,7 @@ class FactSectionMerger {
     const int keep = members[0];
     std::vector<FactSources> sources;
     for (int m : members) {
-      sources.push_back(SourcesOf(FactOf(pieces_[m])));
+      sources.push_back(SourcesOf(RawOf(pieces_[m])));
       if (sources.back().footnote) return;  // footnote sources cannot be merged into one list
     }
     std::vector<std::string> links = sources[0].suffix_links;

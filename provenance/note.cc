@@ -709,6 +709,20 @@ std::string StripMarkdownImpl(absl::string_view md, int depth) {
 
 std::string StripMarkdown(absl::string_view md) { return StripMarkdownImpl(md, 0); }
 
+std::vector<std::string> SectionPath(const Note& note, const Fact& fact) {
+  // The headings open at the fact: its innermost one, then each earlier heading of a lower
+  // level than the last one taken (the parser's stack of open headings).
+  std::vector<std::string> path;
+  int level = 7;
+  for (int h = fact.heading; h >= 0; --h) {
+    if (note.headings[h].level >= level) continue;
+    level = note.headings[h].level;
+    path.push_back(note.headings[h].text);
+  }
+  std::reverse(path.begin(), path.end());
+  return path;
+}
+
 Note ParseNote(absl::string_view path, absl::string_view content) {
   Note note;
   note.path = std::string(path);
@@ -775,11 +789,6 @@ Note ParseNote(absl::string_view path, absl::string_view content) {
 
   std::vector<std::pair<int, std::string>> heading_stack;  // (level, text)
   std::vector<std::pair<int, int>> list_stack;             // (indent, fact index)
-  auto section_path = [&] {
-    std::vector<std::string> p;
-    for (auto& h : heading_stack) p.push_back(h.second);
-    return p;
-  };
 
   while (i < n) {
     absl::string_view t = lines[i].text;
@@ -833,7 +842,7 @@ Note ParseNote(absl::string_view path, absl::string_view content) {
       Fact fact;
       fact.index = static_cast<int>(note.facts.size());
       fact.path = note.path;
-      fact.section_path = section_path();
+      fact.heading = static_cast<int>(note.headings.size()) - 1;
       fact.section = heading_stack.empty() ? "" : heading_stack.back().second;
       fact.line = i + 1;
       fact.line_end = j + 1;
@@ -852,10 +861,10 @@ Note ParseNote(absl::string_view path, absl::string_view content) {
         text_begin += skip;
       }
       fact.text_span = {text_begin, std::max(text_begin, lines[j].text_end)};
-      fact.raw = std::string(data.substr(fact.text_span.begin, fact.text_span.size()));
-      fact.display = StripMarkdown(fact.raw);
-      fact.ignored = fact.raw.find("<!-- factdedup:ignore -->") != std::string::npos;
-      fact.links = ExtractLinks(fact.raw, fact.text_span.begin, fact.line);
+      const absl::string_view raw = data.substr(fact.text_span.begin, fact.text_span.size());
+      fact.display = StripMarkdown(raw);
+      fact.ignored = absl::StrContains(raw, "<!-- factdedup:ignore -->");
+      fact.links = ExtractLinks(raw, fact.text_span.begin, fact.line);
       while (!list_stack.empty() && list_stack.back().first >= lm.indent) list_stack.pop_back();
       fact.parent = list_stack.empty() ? -1 : list_stack.back().second;
       fact.depth = static_cast<int>(list_stack.size());

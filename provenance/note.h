@@ -111,15 +111,14 @@ struct Block {
 };
 
 struct Fact {
-  int index = 0;                          // position in Note::facts
-  std::string path;                       // note path relative to the vault root
-  std::vector<std::string> section_path;  // heading texts from outermost to innermost
-  std::string section;                    // innermost heading text ("" before the first heading)
-  int line = 0;                           // 1-based line of the bullet
-  int line_end = 0;                       // last line of the item (continuation lines included)
-  Span span;                              // whole lines of the item, terminators included
-  Span text_span;        // the item's text after marker and task box, first line on
-  std::string raw;       // bytes of text_span
+  int index = 0;         // position in Note::facts
+  std::string path;      // note path relative to the vault root
+  int heading = -1;      // index in Note::headings of the innermost heading, -1 before the first
+  std::string section;   // innermost heading text ("" before the first heading)
+  int line = 0;          // 1-based line of the bullet
+  int line_end = 0;      // last line of the item (continuation lines included)
+  Span span;             // whole lines of the item, terminators included
+  Span text_span;        // the item's text after marker and task box, first line on (RawText)
   std::string display;   // Markdown stripped, continuation lines joined by a space
   std::string marker;    // "-", "*", "+", "1.", "2)"
   int indent = 0;        // columns before the marker (tabs count to the next 4)
@@ -148,6 +147,16 @@ struct Note {
   int64_t read_mtime_ns = 0;
   uint64_t read_inode = 0;
 };
+
+// The fact's text as written: the bytes of its text_span in `note` (after the list marker and
+// task box, continuation lines included). `fact` must be one of `note`'s facts.
+inline absl::string_view RawText(const Note& note, const Fact& fact) {
+  return absl::string_view(note.content).substr(fact.text_span.begin, fact.text_span.size());
+}
+
+// The texts of the headings `fact` is under in `note`, outermost first (the innermost is
+// Fact::section); empty before the first heading.
+std::vector<std::string> SectionPath(const Note& note, const Fact& fact);
 
 // Parses `content` (the note's bytes). Never fails: problems are recorded in `diagnostics`
 // and clear `fully_parsed`. Invalid UTF-8 is checked by the caller (see vault.h).

@@ -66,11 +66,12 @@ std::vector<dedup::Item> DedupItems(const Vault& vault, const std::vector<FactRe
   for (const FactRef& r : facts) {
     const Fact& f = vault.notes[r.note].facts[r.fact];
     // A bullet `clean` kept carries its sources; they are not part of the claim.
-    const size_t suffix = SourcesSuffixLength(f.raw);
+    const absl::string_view raw = RawText(vault.notes[r.note], f);
+    const size_t suffix = SourcesSuffixLength(raw);
     std::string stripped;  // only for a bullet with sources: the display is used as it is
     absl::string_view display = f.display;
     if (suffix != 0) {
-      stripped = StripMarkdown(absl::string_view(f.raw).substr(0, f.raw.size() - suffix));
+      stripped = StripMarkdown(raw.substr(0, raw.size() - suffix));
       display = stripped;
     }
     items.push_back({std::string(MatchText(display)), key(static_cast<uint32_t>(r.note), f.line)});

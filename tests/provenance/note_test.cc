@@ -64,7 +64,7 @@ TEST(NoteRoundTrip, EverySeedAndAdversarialNoteRendersByteIdentical) {
     EXPECT_EQ(RenderNote(note), bytes) << f;
     ExpectTiles(note);
     for (const Fact& fact : note.facts) {
-      EXPECT_EQ(bytes.substr(fact.text_span.begin, fact.text_span.size()), fact.raw);
+      EXPECT_EQ(RawText(note, fact), bytes.substr(fact.text_span.begin, fact.text_span.size()));
       EXPECT_LE(fact.span.begin, fact.text_span.begin);
       EXPECT_LE(fact.text_span.end, fact.span.end);
     }
@@ -97,7 +97,23 @@ TEST(ParseNote, CrlfNote) {
   EXPECT_EQ(note.facts[1].line_end, 13);
   EXPECT_EQ(note.facts[2].marker, "*");
   EXPECT_EQ(note.facts[3].marker, "+");
-  EXPECT_EQ(note.facts[0].section_path, (std::vector<std::string>{"Heading", "Key Facts"}));
+  EXPECT_EQ(SectionPath(note, note.facts[0]), (std::vector<std::string>{"Heading", "Key Facts"}));
+}
+
+TEST(ParseNote, SectionPathIsTheHeadingsOpenAtTheFact) {
+  // A heading closes every open heading of its level or deeper: "## C" closes "### B" but
+  // not "# A"; "#### D" under "## C" skips a level.
+  Note note = ParseNote("s.md",
+                        "- before any heading\n# A\n### B\n- in B\n## C\n- in C\n#### D\n"
+                        "- in D\n# E\n- in E\n");
+  ASSERT_EQ(note.facts.size(), 5u);
+  EXPECT_THAT(SectionPath(note, note.facts[0]), ::testing::IsEmpty());
+  EXPECT_EQ(note.facts[0].section, "");
+  EXPECT_THAT(SectionPath(note, note.facts[1]), ElementsAre("A", "B"));
+  EXPECT_THAT(SectionPath(note, note.facts[2]), ElementsAre("A", "C"));
+  EXPECT_THAT(SectionPath(note, note.facts[3]), ElementsAre("A", "C", "D"));
+  EXPECT_THAT(SectionPath(note, note.facts[4]), ElementsAre("E"));
+  EXPECT_EQ(note.facts[4].section, "E");
 }
 
 TEST(ParseNote, BomAndMissingFinalNewline) {
@@ -107,7 +123,7 @@ TEST(ParseNote, BomAndMissingFinalNewline) {
   ASSERT_TRUE(note.frontmatter.present);
   EXPECT_EQ(note.frontmatter.Find("type")->value, "account");
   ASSERT_EQ(note.facts.size(), 2u);
-  EXPECT_EQ(note.facts[1].raw, "last fact without final newline");
+  EXPECT_EQ(RawText(note, note.facts[1]), "last fact without final newline");
   EXPECT_EQ(note.facts[1].span.end, bytes.size());
 }
 
@@ -118,7 +134,7 @@ TEST(ParseNote, TabsNbspNumberedTasksNested) {
   EXPECT_EQ(note.facts[0].display, "Tab after marker");
   EXPECT_EQ(note.facts[1].depth, 1);
   EXPECT_EQ(note.facts[1].parent, 0);
-  EXPECT_EQ(note.facts[2].raw, "NBSP\xC2\xA0inside and\xC2\xA0 around \xC2\xA0");
+  EXPECT_EQ(RawText(note, note.facts[2]), "NBSP\xC2\xA0inside and\xC2\xA0 around \xC2\xA0");
   EXPECT_EQ(note.facts[3].marker, "1.");
   EXPECT_EQ(note.facts[4].marker, "2)");
   EXPECT_TRUE(note.facts[5].task);
@@ -147,7 +163,7 @@ TEST(ParseNote, NonFactBlocksAndInlineMarkdown) {
   EXPECT_FALSE(note.facts[0].ignored);
   EXPECT_EQ(note.facts[3].parent, 2);
   EXPECT_EQ(note.facts[4].section, "Deeper");
-  EXPECT_EQ(note.facts[4].section_path,
+  EXPECT_EQ(SectionPath(note, note.facts[4]),
             (std::vector<std::string>{"Title", "Empty Section", "Deeper"}));
   std::map<BlockKind, int> kinds;
   for (const Block& b : note.blocks) kinds[b.kind]++;
