@@ -916,8 +916,13 @@ std::vector<Cluster> ClusterComponent(const std::vector<int>& c,
   // which would cost k^2 / 2 scores for k copies of one fact.
   auto group = [&](int i) { return copy_of.empty() ? static_cast<uint32_t>(i) : copy_of[i]; };
   absl::flat_hash_set<uint32_t> member_groups;  // of the cluster being built
-  auto compatible = [&](const Cluster& cl, int cand) {
-    if (member_groups.contains(group(cand))) return true;
+  // Whether `cand` may join `cl`; when it may, *to_canon is its score against the canonical
+  // (the first member, scored first: the member's entry needs it too).
+  auto compatible = [&](const Cluster& cl, int cand, PairScore* to_canon) {
+    if (member_groups.contains(group(cand))) {
+      *to_canon = Score(features[cl.canonical], features[cand], options);
+      return true;
+    }
     for (const Member& m : cl.members) {
       PairScore s = Score(features[m.item], features[cand], options);
       // Full floor against the canonical; against other members, a quarter of it: they
@@ -935,6 +940,7 @@ std::vector<Cluster> ClusterComponent(const std::vector<int>& c,
           s.similarity < floor) {
         return false;
       }
+      if (m.relation == Relation::kCanonical) *to_canon = s;
     }
     return true;
   };
@@ -950,8 +956,8 @@ std::vector<Cluster> ClusterComponent(const std::vector<int>& c,
     // First the canonical's own duplicates, best first.
     for (int mi : adj[oi]) {
       if (taken[mi] || mi == static_cast<int>(oi)) continue;
-      if (compatible(cl, order[mi])) {
-        PairScore s = Score(features[canon], features[order[mi]], options);
+      PairScore s;
+      if (compatible(cl, order[mi], &s)) {
         taken[mi] = 1;
         cl.members.push_back({order[mi], s.similarity, s.relation});
         member_groups.insert(group(order[mi]));
@@ -971,8 +977,8 @@ std::vector<Cluster> ClusterComponent(const std::vector<int>& c,
       std::sort(frontier.begin(), frontier.end());
       frontier.erase(std::unique(frontier.begin(), frontier.end()), frontier.end());
       for (int mi : frontier) {
-        if (!compatible(cl, order[mi])) continue;
-        PairScore to_canon = Score(features[canon], features[order[mi]], options);
+        PairScore to_canon;
+        if (!compatible(cl, order[mi], &to_canon)) continue;
         taken[mi] = 1;
         cl.members.push_back({order[mi], to_canon.similarity, to_canon.relation});
         member_groups.insert(group(order[mi]));
