@@ -142,6 +142,8 @@ void LinesOfNote(const Vault& vault, int ni, std::vector<LineText>* out) {
   }
 }
 
+// ParallelChunks' chunks: [k * kChunk, (k + 1) * kChunk) clipped to n, for every k.
+constexpr int kChunk = 256;
 template <typename Fn>
 void ParallelChunks(int threads, int n, Fn fn);
 
@@ -331,17 +333,17 @@ std::string Loc(const ConflictFact& f) { return absl::StrCat(f.path, ":", f.line
 // ---------------------------------------------------------------------------------------
 // The driver, stage by stage.
 
-// Calls fn(begin, end) on chunks of [0, n) from `threads` threads (0: one per core; never more
-// than there are chunks); results are written by index, so they never depend on scheduling.
+// Calls fn(begin, end) on the chunks of [0, n) (kChunk items each) from `threads` threads
+// (0: one per core; never more than there are chunks); results are written by index, so they
+// never depend on scheduling.
 template <typename Fn>
 void ParallelChunks(int threads, int n, Fn fn) {
-  constexpr int kGrain = 256;
   if (threads <= 0) threads = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
-  threads = std::max(1, std::min(threads, n / kGrain + 1));
+  threads = std::max(1, std::min(threads, n / kChunk + 1));
   std::atomic<int> next{0};
   auto work = [&] {
-    for (int b = next.fetch_add(kGrain); b < n; b = next.fetch_add(kGrain)) {
-      fn(b, std::min(n, b + kGrain));
+    for (int b = next.fetch_add(kChunk); b < n; b = next.fetch_add(kChunk)) {
+      fn(b, std::min(n, b + kChunk));
     }
   };
   std::vector<std::thread> pool;
@@ -833,18 +835,18 @@ PairFindings FindPairFindings(const FactContext& ctx, const std::vector<char>* f
   if (focus != nullptr) {
     return FocusedPairFindings(ctx, postings, cluster_members, *focus, examine);
   }
-  // Each fact's partners are examined by one thread; findings are kept per fact and joined in
-  // fact order (the order of the pairs, as before), so output is the same for any thread count.
-  std::vector<PairFindings> per_fact(n);
+  // Each chunk of facts is examined by one thread; findings are kept per chunk (in fact order
+  // within it) and joined in chunk order, so output is the same for any thread count.
+  std::vector<PairFindings> per_chunk((n + kChunk - 1) / kChunk);
   ParallelChunks(ctx.options.threads, n, [&](int first, int last) {
     std::vector<int> scratch;
     std::vector<std::pair<int, int>> partners;
     for (int a = first; a < last; ++a) {
       CandidatesOf(ctx, postings, cluster_members, a, &scratch, &partners, &can_bits);
-      for (const auto& [b, count] : partners) examine(a, b, count, per_fact[a]);
+      for (const auto& [b, count] : partners) examine(a, b, count, per_chunk[first / kChunk]);
     }
   });
-  for (PairFindings& f : per_fact) {
+  for (PairFindings& f : per_chunk) {
     all.value.insert(all.value.end(), f.value.begin(), f.value.end());
     all.polarity.insert(all.polarity.end(), f.polarity.begin(), f.polarity.end());
     all.update.insert(all.update.end(), f.update.begin(), f.update.end());
@@ -1400,38 +1402,48 @@ absl::StatusOr<std::vector<Conflict>> FindConflicts(const Vault& vault, const Sc
                                                     const ConflictOptions& options,
                                                     const LineSet* focus,
                                                     const ClaimCache* previous, ClaimCache* next) {
-  FactContext ctx{vault, scan, options, {}, {}, {}, {}, {}, {}, {}};
-  std::vector<char> fact_focus, line_focus;
-  const std::vector<LineText> lines = NoteLines(vault, options.threads);
+  absl::flat_hash_set<uint64_t> focused;  // note index << 32 | line
   if (focus != nullptr) {
-    absl::flat_hash_set<uint64_t> focused;  // note index << 32 | line
     for (const auto& [path, line] : *focus) {
       const int note = vault.FindNote(path);
       if (note >= 0)
         focused.insert(uint64_t{static_cast<uint32_t>(note)} << 32 | static_cast<uint32_t>(line));
     }
-    auto at = [&](int note, int line) {
-      return static_cast<char>(focused.contains(uint64_t{static_cast<uint32_t>(note)} << 32 |
-                                                static_cast<uint32_t>(line)));
-    };
-    for (size_t i = 0; i < scan.facts.size(); ++i) {
-      fact_focus.push_back(at(scan.facts[i].note, scan.fact(vault, static_cast<int>(i)).line));
+  }
+  auto at = [&](int note, int line) {
+    return static_cast<char>(focused.contains(uint64_t{static_cast<uint32_t>(note)} << 32 |
+                                              static_cast<uint32_t>(line)));
+  };
+  std::vector<Conflict> out;
+  {
+    // The fact-level stages. Their context (every fact's claim) goes before the line-level
+    // stages build theirs (every line's text), so that the two never take memory at once.
+    FactContext ctx{vault, scan, options, {}, {}, {}, {}, {}, {}, {}};
+    std::vector<char> fact_focus;
+    if (focus != nullptr) {
+      for (size_t i = 0; i < scan.facts.size(); ++i) {
+        fact_focus.push_back(at(scan.facts[i].note, scan.fact(vault, static_cast<int>(i)).line));
+      }
     }
+    if (absl::Status s = BuildContext(&ctx, focus ? &fact_focus : nullptr, previous, next);
+        !s.ok()) {
+      return s;
+    }
+    const PairFindings found = FindPairFindings(ctx, focus ? &fact_focus : nullptr);
+    GroupFindings(ctx, found.value, "value", &out);
+    GroupFindings(ctx, found.polarity, "polarity", &out);
+    LinkFolderConflicts(vault, &out);
+    UpdateFindings(ctx, found.update, &out);
+    if (!ctx.error.ok()) return ctx.error;
+  }
+  const std::vector<LineText> lines = NoteLines(vault, options.threads);
+  std::vector<char> line_focus;
+  if (focus != nullptr) {
     for (const LineText& l : lines) line_focus.push_back(at(l.note, l.line));
   }
-  if (absl::Status s = BuildContext(&ctx, focus ? &fact_focus : nullptr, previous, next); !s.ok()) {
-    return s;
-  }
-  std::vector<Conflict> out;
-  const PairFindings found = FindPairFindings(ctx, focus ? &fact_focus : nullptr);
-  GroupFindings(ctx, found.value, "value", &out);
-  GroupFindings(ctx, found.polarity, "polarity", &out);
-  LinkFolderConflicts(vault, &out);
-  UpdateFindings(ctx, found.update, &out);
   NameConflicts(vault, lines, options, focus ? &line_focus : nullptr, &out);
   AcronymConflicts(vault, lines, focus ? &line_focus : nullptr, &out);
   FrontmatterConflicts(vault, &out);
-  if (!ctx.error.ok()) return ctx.error;
   if (focus != nullptr) {
     auto touches_focus = [&](const Conflict& c) {
       for (const ConflictFact& f : c.facts) {
