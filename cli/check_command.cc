@@ -153,8 +153,11 @@ int RunCheck(const ParsedArgs& args) {
   if (args.Has("base") && args.Has("base-dir")) {
     return Fail(absl::InvalidArgumentError("give --base or --base-dir, not both"));
   }
+  absl::StatusOr<int> threads = ParseThreads(args);
+  if (!threads.ok()) return Fail(threads.status());
   Progress progress(Progress::FromArgs(args));
-  absl::StatusOr<provenance::Vault> vault = LoadVaultOrReport(root, false, &progress);
+  absl::StatusOr<provenance::Vault> vault =
+      LoadVaultOrReport(root, false, &progress, nullptr, *threads);
   if (!vault.ok()) return Fail(vault.status());
   const bool use_index = !args.Has("no-index");
   auto t0 = std::chrono::steady_clock::now();
@@ -171,7 +174,7 @@ int RunCheck(const ParsedArgs& args) {
   absl::StatusOr<provenance::Vault> base;
   if (has_base) {
     t0 = std::chrono::steady_clock::now();
-    base = LoadVaultOrReport(base_root, /*quiet=*/true, nullptr, &*vault);
+    base = LoadVaultOrReport(base_root, /*quiet=*/true, nullptr, &*vault, *threads);
     if (!base.ok()) return Fail(base.status());
     progress.StageDone("base read", Progress::Since(t0));
   }
@@ -234,6 +237,7 @@ Command CheckCommand() {
             {"base-dir", "DIR", "another copy of the vault to compare with"},
             {"format", "F", "text (default), json, github, sarif or junit"},
             {"no-index", "", "neither read nor write the index in VAULT/.factdedup/"},
+            ThreadsFlag(),
             ProgressFlags()[0],
             ProgressFlags()[1]},
            1,

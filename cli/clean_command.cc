@@ -9,6 +9,7 @@
 #include "absl/strings/str_format.h"
 #include "cli/commands.h"
 #include "provenance/clean.h"
+#include "provenance/conflicts.h"
 #include "provenance/scan.h"
 
 namespace factdedup::cli {
@@ -41,9 +42,11 @@ int RunClean(const ParsedArgs& args) {
     if (!locked.ok()) return Fail(locked.status());
     lock = *std::move(locked);
   }
+  absl::StatusOr<int> threads = ParseThreads(args);
+  if (!threads.ok()) return Fail(threads.status());
   Progress progress(Progress::FromArgs(args));
   absl::StatusOr<provenance::Vault> vault =
-      LoadVaultOrReport(args.positionals[0], false, &progress);
+      LoadVaultOrReport(args.positionals[0], false, &progress, nullptr, *threads);
   if (!vault.ok()) return Fail(vault.status());
   provenance::CleanOptions options;
   options.paths.assign(args.positionals.begin() + 1, args.positionals.end());
@@ -58,6 +61,12 @@ int RunClean(const ParsedArgs& args) {
   if (!scan.ok()) return Fail(scan.status());
   RecordScanStages(scan->dedup.stats, &progress);
   auto t0 = std::chrono::steady_clock::now();
+  provenance::ConflictOptions conflict_options;
+  conflict_options.threads = *threads;
+  absl::StatusOr<std::vector<provenance::Conflict>> conflicts =
+      provenance::FindConflicts(*vault, *scan, conflict_options);
+  if (!conflicts.ok()) return Fail(conflicts.status());
+  options.conflicts = &*conflicts;
   absl::StatusOr<provenance::CleanPlan> plan = provenance::PlanClean(*vault, *scan, options);
   if (!plan.ok()) return Fail(plan.status());
   progress.StageDone("plan (conflicts, rewrite)", Progress::Since(t0));
@@ -133,6 +142,7 @@ Command CleanCommand() {
             {"wait", "SECONDS",
              "with --write, wait up to SECONDS for another run writing this vault "
              "(default 0: refuse at once)"},
+            ThreadsFlag(),
             ProgressFlags()[0],
             ProgressFlags()[1]},
            1,

@@ -5,6 +5,7 @@
 #include <cstdlib>
 #include <iostream>
 
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 
 #include "provenance/config.h"
@@ -30,6 +31,18 @@ void ExitNow(int code) {
   std::cerr.flush();
   std::fflush(nullptr);
   std::_Exit(code);
+}
+
+FlagSpec ThreadsFlag() { return {"threads", "N", "worker threads; 0 = all cores (default)"}; }
+
+absl::StatusOr<int> ParseThreads(const ParsedArgs& args) {
+  if (!args.Has("threads")) return 0;
+  int t;
+  if (!absl::SimpleAtoi(args.Get("threads"), &t) || t < 0 || t > 1024) {
+    return absl::InvalidArgumentError(
+        "--threads must be a whole number from 0 (all cores) to 1024");
+  }
+  return t;
 }
 
 std::vector<FlagSpec> ProgressFlags() {
@@ -68,6 +81,7 @@ absl::StatusOr<provenance::Vault> LoadVaultOrReport(const std::string& root, boo
   if (progress != nullptr) load.progress = progress->Counter("read notes");
   absl::StatusOr<provenance::Vault> vault = provenance::LoadVault(fs, root, *config, load);
   if (!vault.ok()) return vault.status();
+  vault->config.dedup.threads = threads;
   if (progress != nullptr) {
     progress->Clear();
     progress->StageDone("read", Progress::Since(t0), absl::StrCat(vault->notes.size(), " notes"));

@@ -49,13 +49,18 @@ int Fail(const absl::Status& status);
 [[noreturn]] void ExitNow(int code);
 // Loads the config and the vault at `root`, printing every diagnostic to stderr. With a
 // `progress`, shows notes read and records the "read" stage.
-// `reuse` and `threads`: as provenance::LoadOptions::reuse and ::threads.
+// `reuse` and `threads`: as provenance::LoadOptions::reuse and ::threads; `threads` also
+// becomes the vault's config.dedup.threads, which the engine and the conflict pass read.
 absl::StatusOr<provenance::Vault> LoadVaultOrReport(const std::string& root, bool quiet = false,
                                                     Progress* progress = nullptr,
                                                     const provenance::Vault* reuse = nullptr,
                                                     int threads = 0);
 // The --quiet and --timings flags of the commands that show progress.
 std::vector<FlagSpec> ProgressFlags();
+// --threads N: worker threads for every stage (0, the default: one per core).
+FlagSpec ThreadsFlag();
+// The --threads value (0 when absent); an error for anything but a whole number in 0..1024.
+absl::StatusOr<int> ParseThreads(const ParsedArgs& args);
 // A dedup progress callback that shows facts normalized and LSH bands verified.
 std::function<void(absl::string_view, int64_t, int64_t)> DedupProgress(Progress* progress);
 // Records the engine's stages (normalize, corpus, candidates+verify, cluster) for the summary.

@@ -47,9 +47,11 @@ int RunReport(const ParsedArgs& args) {
   if (!format.ok()) return Fail(format.status());
   absl::StatusOr<std::string> generated = GenerationTime();
   if (!generated.ok()) return Fail(generated.status());
+  absl::StatusOr<int> threads = ParseThreads(args);
+  if (!threads.ok()) return Fail(threads.status());
   Progress progress(Progress::FromArgs(args));
   absl::StatusOr<provenance::Vault> vault =
-      LoadVaultOrReport(args.positionals[0], false, &progress);
+      LoadVaultOrReport(args.positionals[0], false, &progress, nullptr, *threads);
   if (!vault.ok()) return Fail(vault.status());
   dedup::DedupOptions dedup_options = vault->config.dedup;
   dedup_options.progress = DedupProgress(&progress);
@@ -57,8 +59,10 @@ int RunReport(const ParsedArgs& args) {
   if (!scan.ok()) return Fail(scan.status());
   RecordScanStages(scan->dedup.stats, &progress);
   auto t0 = std::chrono::steady_clock::now();
+  provenance::ConflictOptions conflict_options;
+  conflict_options.threads = *threads;
   absl::StatusOr<std::vector<provenance::Conflict>> conflicts =
-      provenance::FindConflicts(*vault, *scan);
+      provenance::FindConflicts(*vault, *scan, conflict_options);
   if (!conflicts.ok()) return Fail(conflicts.status());
   progress.StageDone("conflicts", Progress::Since(t0));
   t0 = std::chrono::steady_clock::now();
@@ -112,6 +116,7 @@ Command ReportCommand() {
            "The generation time is now, or SOURCE_DATE_EPOCH when set.",
            {{"format", "F", "md (default), html or json"},
             {"output", "FILE", "write the report to FILE (atomically) instead of stdout", "o"},
+            ThreadsFlag(),
             ProgressFlags()[0],
             ProgressFlags()[1]},
            1,

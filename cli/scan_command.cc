@@ -24,17 +24,6 @@ using provenance::Fact;
 using provenance::ScanResult;
 using provenance::Vault;
 
-// --threads: worker threads, 0 (the default) for one per core.
-absl::StatusOr<int> ThreadsFlag(const ParsedArgs& args) {
-  if (!args.Has("threads")) return 0;
-  int t;
-  if (!absl::SimpleAtoi(args.Get("threads"), &t) || t < 0 || t > 1024) {
-    return absl::InvalidArgumentError(
-        "--threads must be a whole number from 0 (all cores) to 1024");
-  }
-  return t;
-}
-
 // Applies --threshold, --method and --threads over the config's dedup options.
 absl::Status ApplyDedupFlags(const ParsedArgs& args, dedup::DedupOptions* options) {
   if (args.Has("threshold")) {
@@ -54,7 +43,7 @@ absl::Status ApplyDedupFlags(const ParsedArgs& args, dedup::DedupOptions* option
       return absl::InvalidArgumentError("--method must be 'verified' or 'minhash'");
     }
   }
-  absl::StatusOr<int> threads = ThreadsFlag(args);
+  absl::StatusOr<int> threads = ParseThreads(args);
   if (!threads.ok()) return threads.status();
   if (args.Has("threads")) options->threads = *threads;
   return absl::OkStatus();
@@ -89,7 +78,7 @@ absl::StatusOr<ScanResult> ScanWithProgress(const Vault& vault, dedup::DedupOpti
 
 int RunScan(const ParsedArgs& args) {
   Progress progress(Progress::FromArgs(args));
-  absl::StatusOr<int> threads = ThreadsFlag(args);
+  absl::StatusOr<int> threads = ParseThreads(args);
   if (!threads.ok()) return Fail(threads.status());
   absl::StatusOr<Vault> vault =
       LoadVaultOrReport(args.positionals[0], false, &progress, nullptr, *threads);
@@ -304,7 +293,7 @@ Command ScanCommand() {
            {{"json", "", "write one JSON document"},
             {"threshold", "X", "minimum verified similarity, (0, 1] (config: dedup.threshold)"},
             {"method", "M", "verified (default) or minhash (the plain MinHash-LSH baseline)"},
-            {"threads", "N", "worker threads; 0 = all cores (default)"},
+            ThreadsFlag(),
             {"no-index", "", "neither read nor write the index in VAULT/.factdedup/"},
             ProgressFlags()[0],
             ProgressFlags()[1]},
@@ -328,7 +317,7 @@ Command EvalCommand() {
            {{"format", "F", "auto (default), tsv, mrpc, stsb or gold"},
             {"vault", "DIR", "the vault a gold file refers to (also supplies .factdedup.yaml)"},
             {"threshold", "X", "similarity threshold, (0, 1]"},
-            {"threads", "N", "worker threads; 0 = all cores (default)"}},
+            ThreadsFlag()},
            1,
            -1},
           RunEval};

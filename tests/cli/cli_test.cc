@@ -96,6 +96,24 @@ TEST(Cli, ScanJsonIsIdenticalForOneAndManyThreads) {
   EXPECT_GT(j["clusters"].size(), 10u);
 }
 
+TEST(Cli, CheckCleanAndReportTakeThreadsWithTheSameOutput) {
+  setenv("SOURCE_DATE_EPOCH", "1", 1);  // the report's generation time
+  for (const std::string& cmd : {"check " + Vault() + " --format json --no-index",
+                                 "clean " + Vault(), "report " + Vault() + " --format json"}) {
+    Result all = RunCli(cmd);
+    EXPECT_FALSE(all.out.empty()) << cmd;
+    for (const char* threads : {"1", "3"}) {
+      Result r = RunCli(cmd + " --threads " + threads);
+      EXPECT_EQ(r.code, all.code) << cmd << " --threads " << threads;
+      EXPECT_EQ(r.out, all.out) << cmd << " --threads " << threads;
+    }
+    for (const char* bad : {"-1", "x", "2000"}) {
+      EXPECT_EQ(RunCli(cmd + " --threads " + bad).code, 2) << cmd << " --threads " << bad;
+    }
+  }
+  unsetenv("SOURCE_DATE_EPOCH");
+}
+
 TEST(Cli, FactsTextFormat) {
   Result r = RunCli("facts " + Vault());
   ASSERT_EQ(r.code, 0);
