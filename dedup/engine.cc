@@ -4,7 +4,9 @@
 #include <atomic>
 #include <chrono>
 #include <cmath>
+#include <cstring>
 #include <iterator>
+#include <memory>
 #include <mutex>
 #include <numeric>
 #include <string>
@@ -28,36 +30,178 @@ namespace {
 
 using internal::ParallelFor;
 
-// What verification needs of one fact, computed once.
-struct Features {
-  std::vector<uint64_t> tokens;   // sorted unique content-token hashes
-  std::vector<float> weights;     // per entry of `tokens`: IDF over the corpus, or 1
-  double total_weight = 0;        // their sum, added in order
-  std::vector<uint64_t> seq;      // content-token hashes in text order
-  std::vector<uint64_t> bigrams;  // sorted unique ordered bigram hashes
-  // Money, percent, number and date values, each kind sorted unique, the kinds in that order
-  // (one list, not four: most facts have few or none, and an empty list still takes 24 bytes).
-  std::vector<std::string> values;
-  uint32_t value_end[4] = {0, 0, 0, 0};  // end of each kind in `values`
-  absl::Span<const std::string> Values(int kind) const {
-    const uint32_t begin = kind == 0 ? 0 : value_end[kind - 1];
-    return absl::MakeConstSpan(values).subspan(begin, value_end[kind] - begin);
+// Strings stored back to back in one buffer: element k is chars[ends[k - 1], ends[k]).
+class StringList {
+ public:
+  StringList() = default;
+  StringList(const uint32_t* ends, const char* chars, uint32_t first, uint32_t last)
+      : ends_(ends), chars_(chars), first_(first), last_(last) {}
+  size_t size() const { return last_ - first_; }
+  bool empty() const { return first_ == last_; }
+  absl::string_view operator[](size_t i) const {
+    const uint32_t k = first_ + static_cast<uint32_t>(i);
+    const uint32_t b = k == 0 ? 0 : ends_[k - 1];
+    return absl::string_view(chars_ + b, ends_[k] - b);
   }
+  // Whether the (sorted) list holds `s`.
+  bool Contains(absl::string_view s) const {
+    size_t lo = 0, hi = size();
+    while (lo < hi) {
+      const size_t mid = (lo + hi) / 2;
+      if ((*this)[mid] < s) {
+        lo = mid + 1;
+      } else {
+        hi = mid;
+      }
+    }
+    return lo < size() && (*this)[lo] == s;
+  }
+  class Iterator {
+   public:
+    Iterator(const StringList* list, size_t i) : list_(list), i_(i) {}
+    absl::string_view operator*() const { return (*list_)[i_]; }
+    Iterator& operator++() {
+      ++i_;
+      return *this;
+    }
+    bool operator!=(const Iterator& o) const { return i_ != o.i_; }
+
+   private:
+    const StringList* list_;
+    size_t i_;
+  };
+  Iterator begin() const { return Iterator(this, 0); }
+  Iterator end() const { return Iterator(this, size()); }
+
+ private:
+  const uint32_t* ends_ = nullptr;
+  const char* chars_ = nullptr;
+  uint32_t first_ = 0, last_ = 0;
+};
+
+constexpr int kMoney = 0, kPercent = 1, kNumber = 2, kDate = 3;
+
+// What verification needs of one fact, computed once (Extract). Its lists live in one
+// allocation of exactly their size: a fact's features live for the whole run, and ten
+// separate lists (with their headers, their strings' headers and their allocations' slack)
+// took about 350 bytes per fact more, a third of the features of a 1M-fact vault.
+class Features {
+ public:
+  // The lists Extract derives from a normalization.
+  struct Lists {
+    std::vector<uint64_t> tokens;        // sorted unique content-token hashes
+    std::vector<uint64_t> seq;           // content-token hashes in text order
+    std::vector<uint64_t> bigrams;       // sorted unique ordered bigram hashes
+    std::vector<uint64_t> name_hashes;   // the hash of each name token, in text order
+    std::vector<std::string> values[4];  // per kind (kMoney ... kDate), sorted unique
+    std::vector<std::string> names;      // sorted unique name tokens
+    std::string entry_date;
+    std::string initials;
+  };
+  Features() = default;
+  explicit Features(const Lists& l);
+
+  absl::Span<const uint64_t> tokens() const { return {Words(), n_tokens_}; }
+  // Per entry of tokens(): IDF over the corpus (set by the corpus pass), or 1.
+  absl::Span<const float> weights() const { return {Weights(), n_tokens_}; }
+  absl::Span<float> mutable_weights() { return {Weights(), n_tokens_}; }
+  absl::Span<const uint64_t> seq() const { return {Words() + n_tokens_, n_seq_}; }
+  absl::Span<const uint64_t> bigrams() const { return {Words() + n_tokens_ + n_seq_, n_bigrams_}; }
+  absl::Span<const uint64_t> name_hashes() const {
+    return {Words() + n_tokens_ + n_seq_ + n_bigrams_, n_name_hashes_};
+  }
+  // Money, percent, number and date values, each kind sorted unique, the kinds in that order.
+  StringList values() const { return Strings(0, value_end_[3]); }
+  StringList Values(int kind) const {
+    return Strings(kind == 0 ? 0 : value_end_[kind - 1], value_end_[kind]);
+  }
+  StringList names() const { return Strings(value_end_[3], value_end_[3] + n_names_); }
+  bool HasValues(int kind) const {
+    return value_end_[kind] > (kind == 0 ? 0 : value_end_[kind - 1]);
+  }
+  bool HasNames() const { return n_names_ > 0; }
   // A leading "2025-12-27: ..." dates the entry (a log line), not the claim's own dates:
-  // compared only with another entry's date.
-  std::string entry_date;
-  std::vector<std::string> names;       // sorted unique name tokens
-  std::vector<uint64_t> name_hashes;    // their hashes, as in `seq`
-  std::string initials;                 // first letter of each content token, in text order
-  std::vector<std::string> entities;    // names of people, places, organizations (see Corpus)
-  std::vector<uint64_t> entity_hashes;  // Hash64 of each of `entities`
-  uint64_t exact = 0;                   // hash of every token in order
+  // compared only with another entry's date. "" when there is none.
+  absl::string_view entry_date() const { return String(StringCount() - 2); }
+  // The first letter of each content token, in text order.
+  absl::string_view initials() const { return String(StringCount() - 1); }
+
+  double total_weight = 0;  // the sum of weights(), added in order
+  // Names of people, places, organizations (see the corpus pass) and their Hash64.
+  std::vector<std::string> entities;
+  std::vector<uint64_t> entity_hashes;
+  uint64_t exact = 0;  // hash of every token in order
+  uint32_t clean_len = 0;
   bool truncated = false;
   bool repaired = false;
   bool suspect = false;
-  bool passive = false;  // has "by" (passive voice flips the order of roles)
-  size_t clean_len = 0;
+  bool passive = false;      // has "by" (passive voice flips the order of roles)
+  bool dated_entry = false;  // entry_date() is not empty
+
+ private:
+  // The block: u64 words (tokens, seq, bigrams, name hashes), then float weights, then the
+  // strings' u32 ends (values, names, entry date, initials), then their bytes.
+  uint64_t* Words() const { return block_.get(); }
+  float* Weights() const { return reinterpret_cast<float*>(block_.get() + weights_at_); }
+  uint32_t StringCount() const { return value_end_[3] + n_names_ + 2; }
+  const uint32_t* Ends() const { return reinterpret_cast<const uint32_t*>(Weights() + n_tokens_); }
+  const char* Chars() const { return reinterpret_cast<const char*>(block_.get()) + chars_at_; }
+  StringList Strings(uint32_t first, uint32_t last) const {
+    if (!block_) return {};
+    return StringList(Ends(), Chars(), first, last);
+  }
+  // The string at `k` (of StringCount()).
+  absl::string_view String(uint32_t k) const {
+    if (!block_) return {};
+    const uint32_t* ends = Ends();
+    const uint32_t b = k == 0 ? 0 : ends[k - 1];
+    return absl::string_view(Chars() + b, ends[k] - b);
+  }
+
+  std::unique_ptr<uint64_t[]> block_;
+  uint32_t n_tokens_ = 0, n_seq_ = 0, n_bigrams_ = 0, n_name_hashes_ = 0, n_names_ = 0;
+  uint32_t value_end_[4] = {0, 0, 0, 0};  // end of each kind among the strings
+  uint32_t weights_at_ = 0;               // in words
+  uint32_t chars_at_ = 0;                 // in bytes
 };
+
+Features::Features(const Lists& l)
+    : n_tokens_(static_cast<uint32_t>(l.tokens.size())),
+      n_seq_(static_cast<uint32_t>(l.seq.size())),
+      n_bigrams_(static_cast<uint32_t>(l.bigrams.size())),
+      n_name_hashes_(static_cast<uint32_t>(l.name_hashes.size())),
+      n_names_(static_cast<uint32_t>(l.names.size())) {
+  std::vector<absl::string_view> strings;
+  for (int k = 0; k < 4; ++k) {
+    for (const std::string& v : l.values[k]) strings.push_back(v);
+    value_end_[k] = static_cast<uint32_t>(strings.size());
+  }
+  for (const std::string& v : l.names) strings.push_back(v);
+  strings.push_back(l.entry_date);
+  strings.push_back(l.initials);
+  size_t chars = 0;
+  for (absl::string_view v : strings) chars += v.size();
+  const size_t words = n_tokens_ + n_seq_ + n_bigrams_ + n_name_hashes_;
+  weights_at_ = static_cast<uint32_t>(words);
+  chars_at_ = static_cast<uint32_t>(words * 8 + n_tokens_ * sizeof(float) + strings.size() * 4);
+  const size_t bytes = chars_at_ + chars;
+  block_ = std::make_unique_for_overwrite<uint64_t[]>((bytes + 7) / 8);
+  uint64_t* w = block_.get();
+  for (const std::vector<uint64_t>* v : {&l.tokens, &l.seq, &l.bigrams, &l.name_hashes}) {
+    std::copy(v->begin(), v->end(), w);
+    w += v->size();
+  }
+  std::fill(Weights(), Weights() + n_tokens_, 1.0F);
+  uint32_t* ends = const_cast<uint32_t*>(Ends());
+  char* out = reinterpret_cast<char*>(ends + strings.size());
+  uint32_t end = 0;
+  for (size_t k = 0; k < strings.size(); ++k) {
+    std::memcpy(out + end, strings[k].data(), strings[k].size());
+    end += static_cast<uint32_t>(strings[k].size());
+    ends[k] = end;
+  }
+  for (size_t k = 0; k < n_tokens_; ++k) total_weight += Weights()[k];
+}
 
 // What the corpus pass reads of a fact and then drops (kept apart from Features, which live
 // for the whole run).
@@ -69,7 +213,6 @@ struct CaseInfo {
 // A fact's MinHash set keeps at least this many of its words, common or not.
 constexpr size_t kMinSketchTokens = 3;
 
-constexpr int kMoney = 0, kPercent = 1, kNumber = 2, kDate = 3;
 constexpr uint8_t kSeenLowercase = 1, kSeenName = 2;
 
 // "2025-12-27:" or "2025-12-27 -" opening the text.
@@ -87,109 +230,98 @@ bool EntryDatePrefix(absl::string_view clean) {
 
 // A fact's features; `cases` (optional) gets what the corpus pass reads.
 Features Extract(const NormalizedText& t, CaseInfo* cases = nullptr) {
-  Features f;
   CaseInfo unused;
   CaseInfo& ci = cases != nullptr ? *cases : unused;
-  f.truncated = t.truncated;
-  f.repaired = t.repaired_mojibake;
-  f.suspect = t.suspect_mojibake;
-  f.clean_len = t.clean.size();
-  thread_local std::string all;  // reused: Extract runs once per fact
+  thread_local Features::Lists l;  // reused: Extract runs once per fact
+  l.tokens.clear();
+  l.seq.clear();
+  l.bigrams.clear();
+  l.name_hashes.clear();
+  for (auto& v : l.values) v.clear();
+  l.names.clear();
+  l.entry_date.clear();
+  l.initials.clear();
+  bool passive = false;
+  thread_local std::string all;
   all.clear();
   for (const Token& tok : t.all_tokens) {
     all.append(tok.text);
     all.push_back('\x1f');
-    if (tok.text == "by") f.passive = true;
+    if (tok.text == "by") passive = true;
   }
-  f.exact = Hash64(all);
-  // Every list is reserved at its final size: a fact's features live for the whole run (about
-  // 1 KB each), and lists grown by doubling keep a quarter to a half of their room unused.
-  {
-    size_t names = 0, caps = 0;
-    for (const Token& tok : t.tokens) {
-      names += tok.kind == TokenKind::kName ? 1 : 0;
-      caps += tok.capitalized ? 1 : 0;
-    }
-    f.names.reserve(names);
-    f.name_hashes.reserve(names);
-    if (cases != nullptr) ci.caps.reserve(caps);
-    f.bigrams.reserve(t.tokens.empty() ? 0 : t.tokens.size() - 1);
+  if (cases != nullptr) {
+    size_t caps = 0;
+    for (const Token& tok : t.tokens) caps += tok.capitalized ? 1 : 0;
+    ci.caps.reserve(caps);
   }
-  thread_local std::vector<std::string> values[4];  // per kind, before they are joined
-  for (auto& v : values) v.clear();
-  f.seq.reserve(t.tokens.size());
-  f.initials.reserve(t.tokens.size());
   const bool dated_entry =
       !t.tokens.empty() && t.tokens[0].kind == TokenKind::kDate && EntryDatePrefix(t.clean);
   for (const Token& tok : t.tokens) {
     if (dated_entry && &tok == &t.tokens[0]) {
-      f.entry_date = tok.text;
-      f.seq.push_back(Hash64(tok.text));
-      f.initials.push_back(tok.text.empty() ? ' ' : tok.text[0]);
+      l.entry_date = tok.text;
+      l.seq.push_back(Hash64(tok.text));
+      l.initials.push_back(tok.text.empty() ? ' ' : tok.text[0]);
       continue;
     }
     uint64_t h = Hash64(tok.text);
-    f.seq.push_back(h);
-    f.initials.push_back(tok.text.empty() ? ' ' : tok.text[0]);
+    l.seq.push_back(h);
+    l.initials.push_back(tok.text.empty() ? ' ' : tok.text[0]);
     switch (tok.kind) {
       case TokenKind::kMoney:
-        values[kMoney].push_back(tok.text);
+        l.values[kMoney].push_back(tok.text);
         break;
       case TokenKind::kPercent:
-        values[kPercent].push_back(tok.text);
+        l.values[kPercent].push_back(tok.text);
         break;
       case TokenKind::kNumber:
-        values[kNumber].push_back(tok.text);
+        l.values[kNumber].push_back(tok.text);
         break;
       case TokenKind::kDate:
-        values[kDate].push_back(tok.text);
+        l.values[kDate].push_back(tok.text);
         break;
       case TokenKind::kName:
-        f.names.push_back(tok.text);
-        f.name_hashes.push_back(h);
+        l.names.push_back(tok.text);
+        l.name_hashes.push_back(h);
         break;
       case TokenKind::kWord:
         break;
     }
   }
-  f.tokens = f.seq;
-  std::sort(f.tokens.begin(), f.tokens.end());
-  f.tokens.erase(std::unique(f.tokens.begin(), f.tokens.end()), f.tokens.end());
-  f.weights.assign(f.tokens.size(), 1.0F);
-  for (float w : f.weights) f.total_weight += w;
+  l.tokens.assign(l.seq.begin(), l.seq.end());
+  std::sort(l.tokens.begin(), l.tokens.end());
+  l.tokens.erase(std::unique(l.tokens.begin(), l.tokens.end()), l.tokens.end());
   if (cases != nullptr) {
-    ci.case_flags.assign(f.tokens.size(), 0);
+    ci.case_flags.assign(l.tokens.size(), 0);
     for (size_t i = 0; i < t.tokens.size(); ++i) {
       const Token& tok = t.tokens[i];
       const size_t at = static_cast<size_t>(
-          std::lower_bound(f.tokens.begin(), f.tokens.end(), f.seq[i]) - f.tokens.begin());
+          std::lower_bound(l.tokens.begin(), l.tokens.end(), l.seq[i]) - l.tokens.begin());
       if (tok.lowercase) ci.case_flags[at] |= kSeenLowercase;
       if (tok.kind == TokenKind::kName) ci.case_flags[at] |= kSeenName;
       if (tok.capitalized) ci.caps.push_back(tok.text);
     }
   }
-  for (size_t i = 0; i + 1 < f.seq.size(); ++i) {
-    f.bigrams.push_back(f.seq[i] * 0x9E3779B97F4A7C15ULL ^ (f.seq[i + 1] + 0x632BE59BD9B4E019ULL));
+  for (size_t i = 0; i + 1 < l.seq.size(); ++i) {
+    l.bigrams.push_back(l.seq[i] * 0x9E3779B97F4A7C15ULL ^ (l.seq[i + 1] + 0x632BE59BD9B4E019ULL));
   }
-  std::sort(f.bigrams.begin(), f.bigrams.end());
-  f.bigrams.erase(std::unique(f.bigrams.begin(), f.bigrams.end()), f.bigrams.end());
+  std::sort(l.bigrams.begin(), l.bigrams.end());
+  l.bigrams.erase(std::unique(l.bigrams.begin(), l.bigrams.end()), l.bigrams.end());
   auto uniq = [](std::vector<std::string>& v) {
     std::sort(v.begin(), v.end());
     v.erase(std::unique(v.begin(), v.end()), v.end());
   };
-  size_t value_count = 0;
-  for (auto& v : values) {
-    uniq(v);
-    value_count += v.size();
-  }
-  f.values.reserve(value_count);
-  for (int k = 0; k < 4; ++k) {
-    for (std::string& v : values[k]) f.values.push_back(std::move(v));
-    f.value_end[k] = static_cast<uint32_t>(f.values.size());
-  }
-  uniq(f.names);
+  for (auto& v : l.values) uniq(v);
+  uniq(l.names);
   uniq(ci.caps);
-  f.entities = f.names;  // without a corpus; Deduplicate refines it
+  Features f(l);
+  f.truncated = t.truncated;
+  f.repaired = t.repaired_mojibake;
+  f.suspect = t.suspect_mojibake;
+  f.clean_len = static_cast<uint32_t>(t.clean.size());
+  f.passive = passive;
+  f.dated_entry = !l.entry_date.empty();
+  f.exact = Hash64(all);
+  f.entities = l.names;  // without a corpus; Deduplicate refines it
   f.entity_hashes.reserve(f.entities.size());
   for (const std::string& e : f.entities) f.entity_hashes.push_back(Hash64(e));
   return f;
@@ -225,7 +357,7 @@ class Weights {
     df_ = CountPerToken<absl::flat_hash_map<uint64_t, Entry>>(
         all, threads,
         [](absl::flat_hash_map<uint64_t, Entry>& m, const Features& f) {
-          for (uint64_t t : f.tokens) m[t].df++;
+          for (uint64_t t : f.tokens()) m[t].df++;
         },
         [](Entry& into, const Entry& e) { into.df += e.df; });
     // The weight of each token once (the same expression as for an unknown token).
@@ -252,7 +384,7 @@ class Weights {
   absl::flat_hash_map<uint64_t, Entry> df_;
 };
 
-double SetJaccard(const std::vector<uint64_t>& a, const std::vector<uint64_t>& b) {
+double SetJaccard(absl::Span<const uint64_t> a, absl::Span<const uint64_t> b) {
   if (a.empty() && b.empty()) return 1.0;
   size_t i = 0, j = 0, inter = 0;
   while (i < a.size() && j < b.size()) {
@@ -267,30 +399,28 @@ double SetJaccard(const std::vector<uint64_t>& a, const std::vector<uint64_t>& b
   return static_cast<double>(inter) / static_cast<double>(a.size() + b.size() - inter);
 }
 
-bool DateCompatible(const std::string& a, const std::string& b) {
+bool DateCompatible(absl::string_view a, absl::string_view b) {
   if (a == b) return true;
   // "2026" ~ "2026-02" ~ "2026-02-14"; a month-day without year ("--10-28") ~ "2025-10-28".
-  auto prefix = [](const std::string& s, const std::string& p) {
+  auto prefix = [](absl::string_view s, absl::string_view p) {
     return s.size() > p.size() && s.compare(0, p.size(), p) == 0 && s[p.size()] == '-';
   };
   if (prefix(a, b) || prefix(b, a)) return true;
-  auto yearless = [](const std::string& s) { return s.size() >= 2 && s[0] == '-' && s[1] == '-'; };
-  if (yearless(a) && b.size() >= a.size() - 1 &&
-      b.compare(b.size() - (a.size() - 1), a.size() - 1, a, 1) == 0)
+  auto yearless = [](absl::string_view s) { return s.size() >= 2 && s[0] == '-' && s[1] == '-'; };
+  if (yearless(a) && b.size() >= a.size() - 1 && b.substr(b.size() - (a.size() - 1)) == a.substr(1))
     return true;
-  if (yearless(b) && a.size() >= b.size() - 1 &&
-      a.compare(a.size() - (b.size() - 1), b.size() - 1, b, 1) == 0)
+  if (yearless(b) && a.size() >= b.size() - 1 && a.substr(a.size() - (b.size() - 1)) == b.substr(1))
     return true;
   return false;
 }
 
 // Values of one kind disagree when each side holds a value the other cannot explain.
-bool ValuesDisagree(absl::Span<const std::string> a, absl::Span<const std::string> b, bool dates) {
+bool ValuesDisagree(const StringList& a, const StringList& b, bool dates) {
   if (a.empty() || b.empty()) return false;
-  auto unexplained = [&](absl::Span<const std::string> x, absl::Span<const std::string> y) {
-    for (const std::string& v : x) {
+  auto unexplained = [&](const StringList& x, const StringList& y) {
+    for (absl::string_view v : x) {
       bool ok = false;
-      for (const std::string& w : y) {
+      for (absl::string_view w : y) {
         if (v == w || (dates && DateCompatible(v, w))) {
           ok = true;
           break;
@@ -303,7 +433,7 @@ bool ValuesDisagree(absl::Span<const std::string> a, absl::Span<const std::strin
   return unexplained(a, b) && unexplained(b, a);
 }
 
-int EditDistance(const std::string& a, const std::string& b) {
+int EditDistance(absl::string_view a, absl::string_view b) {
   std::vector<int> prev(b.size() + 1), cur(b.size() + 1);
   std::iota(prev.begin(), prev.end(), 0);
   for (size_t i = 1; i <= a.size(); ++i) {
@@ -316,22 +446,20 @@ int EditDistance(const std::string& a, const std::string& b) {
   return prev[b.size()];
 }
 
-bool NamesDisagree(const std::vector<std::string>& a, const std::vector<std::string>& b) {
+bool NamesDisagree(const StringList& a, const StringList& b) {
   // The names only one side has (both lists are sorted and unique), in one merge.
-  absl::InlinedVector<const std::string*, 8> only_a, only_b;
+  absl::InlinedVector<absl::string_view, 8> only_a, only_b;
   for (size_t i = 0, j = 0; i < a.size() || j < b.size();) {
     if (j == b.size() || (i < a.size() && a[i] < b[j])) {
-      only_a.push_back(&a[i++]);
+      only_a.push_back(a[i++]);
     } else if (i == a.size() || b[j] < a[i]) {
-      only_b.push_back(&b[j++]);
+      only_b.push_back(b[j++]);
     } else {
       ++i, ++j;
     }
   }
-  for (const std::string* xp : only_a) {
-    const std::string& x = *xp;
-    for (const std::string* yp : only_b) {
-      const std::string& y = *yp;
+  for (absl::string_view x : only_a) {
+    for (absl::string_view y : only_b) {
       size_t len = std::max(x.size(), y.size());
       if (len >= 4 && x[0] == y[0] &&
           EditDistance(x, y) <= std::max<int>(1, static_cast<int>(len) / 3)) {
@@ -352,10 +480,12 @@ bool NamesDisagree(const std::vector<std::string>& a, const std::vector<std::str
 // as an acronym ("MAI" / "Microsoft AI ...").
 int ExclusiveEntities(const Features& a, const Features& b, int* shared) {
   int exclusive = 0;
+  const absl::Span<const uint64_t> tokens = b.tokens();
+  const absl::string_view initials = b.initials();
   for (size_t k = 0; k < a.entities.size(); ++k) {
     const std::string& name = a.entities[k];
-    if (std::binary_search(b.tokens.begin(), b.tokens.end(), a.entity_hashes[k]) ||
-        (name.size() >= 2 && name.size() <= 6 && b.initials.find(name) != std::string::npos)) {
+    if (std::binary_search(tokens.begin(), tokens.end(), a.entity_hashes[k]) ||
+        (name.size() >= 2 && name.size() <= 6 && initials.find(name) != absl::string_view::npos)) {
       ++*shared;
     } else {
       ++exclusive;
@@ -366,7 +496,7 @@ int ExclusiveEntities(const Features& a, const Features& b, int* shared) {
 
 // Share of pairs of shared tokens whose order differs between the two sequences (Kendall
 // distance over first occurrences).
-double DiscordantShare(const std::vector<uint64_t>& a, const std::vector<uint64_t>& b,
+double DiscordantShare(absl::Span<const uint64_t> a, absl::Span<const uint64_t> b,
                        const std::vector<uint64_t>& names) {
   std::vector<std::pair<size_t, size_t>> pos;  // (position in a, position in b)
   for (size_t i = 0; i < a.size(); ++i) {
@@ -381,7 +511,7 @@ double DiscordantShare(const std::vector<uint64_t>& a, const std::vector<uint64_
   // A pair of names in the other order is a role swap only when the same relation word sits
   // between them on both sides ("A acquired B" / "B acquired A"); "Contoso expects revenue
   // from VDI" / "Revenue from VDI at Contoso" moves a name, not a role.
-  auto between = [](const std::vector<uint64_t>& s, size_t lo, size_t hi) {
+  auto between = [](absl::Span<const uint64_t> s, size_t lo, size_t hi) {
     std::vector<uint64_t> v(s.begin() + static_cast<long>(lo) + 1,
                             s.begin() + static_cast<long>(hi));
     std::sort(v.begin(), v.end());
@@ -416,10 +546,10 @@ Overlap WeightedOverlap(const Features& a, const Features& b) {
   o.wa = a.total_weight;
   o.wb = b.total_weight;
   size_t i = 0, j = 0;
-  const size_t na = a.tokens.size(), nb = b.tokens.size();
-  const uint64_t* ta = a.tokens.data();
-  const uint64_t* tb = b.tokens.data();
-  const float* wa = a.weights.data();
+  const size_t na = a.tokens().size(), nb = b.tokens().size();
+  const uint64_t* ta = a.tokens().data();
+  const uint64_t* tb = b.tokens().data();
+  const float* wa = a.weights().data();
   while (i < na && j < nb) {
     const uint64_t x = ta[i], y = tb[j];
     o.inter += x == y ? static_cast<double>(wa[i]) : 0.0;
@@ -443,7 +573,7 @@ OverlapScore ScoreOverlap(const Features& a, const Features& b, const Overlap& o
   s.a_shorter = o.wa <= o.wb;
   const double small = s.a_shorter ? o.wa : o.wb;
   s.containment = small > 0 ? o.inter / small : 0.0;
-  const size_t short_len = (s.a_shorter ? a.tokens : b.tokens).size();
+  const size_t short_len = (s.a_shorter ? a.tokens() : b.tokens()).size();
   // A truncated fact lost its end: judge it by the words it kept, with some slack.
   const bool short_truncated = s.a_shorter ? a.truncated : b.truncated;
   const double needed = options.containment_threshold * (short_truncated ? 0.85 : 1.0);
@@ -462,14 +592,17 @@ PairScore ScoreWith(const Features& a, const Features& b, const Overlap& o,
   s.containment = os.containment;
   const bool a_shorter = os.a_shorter;
   const bool contained = os.contained;
-  s.bigram = SetJaccard(a.bigrams, b.bigrams);
-  s.values_disagree = ValuesDisagree(a.Values(kMoney), b.Values(kMoney), false) ||
-                      ValuesDisagree(a.Values(kPercent), b.Values(kPercent), false) ||
-                      ValuesDisagree(a.Values(kNumber), b.Values(kNumber), false) ||
-                      ValuesDisagree(a.Values(kDate), b.Values(kDate), true) ||
-                      (!a.entry_date.empty() && !b.entry_date.empty() &&
-                       !DateCompatible(a.entry_date, b.entry_date));
-  s.names_disagree = NamesDisagree(a.names, b.names);
+  s.bigram = SetJaccard(a.bigrams(), b.bigrams());
+  // Values of a kind (names) only one side has, or neither, never disagree: most pairs.
+  auto values_disagree = [&](int kind) {
+    return a.HasValues(kind) && b.HasValues(kind) &&
+           ValuesDisagree(a.Values(kind), b.Values(kind), kind == kDate);
+  };
+  s.values_disagree =
+      values_disagree(kMoney) || values_disagree(kPercent) || values_disagree(kNumber) ||
+      values_disagree(kDate) ||
+      (a.dated_entry && b.dated_entry && !DateCompatible(a.entry_date(), b.entry_date()));
+  s.names_disagree = a.HasNames() && b.HasNames() && NamesDisagree(a.names(), b.names());
   // Different entities (see ExclusiveEntities): each side names someone or something the
   // other does not mention, and these outnumber the names they share.
   int shared_a = 0, shared_b = 0;
@@ -481,9 +614,9 @@ PairScore ScoreWith(const Features& a, const Features& b, const Overlap& o,
   // the roles) in inverted order. A moved adverb or clause keeps the names' order;
   // "A acquired B" / "B acquired A" inverts it.
   if (s.jaccard >= 0.8 && s.bigram < 0.5 && a.passive == b.passive) {
-    std::vector<uint64_t> names = a.name_hashes;
-    names.insert(names.end(), b.name_hashes.begin(), b.name_hashes.end());
-    s.order_flipped = DiscordantShare(a.seq, b.seq, names) >= 0.3;
+    std::vector<uint64_t> names(a.name_hashes().begin(), a.name_hashes().end());
+    names.insert(names.end(), b.name_hashes().begin(), b.name_hashes().end());
+    s.order_flipped = DiscordantShare(a.seq(), b.seq(), names) >= 0.3;
   }
   s.similarity = os.similarity;
   // Relation of b relative to a (a is the canonical when called from clustering).
@@ -582,23 +715,24 @@ struct Sketched {
 uint64_t CopyKey(const Features& f, const CaseInfo& ci) {
   thread_local std::string k;  // reused: one key per fact
   k.clear();
-  auto join = [](const std::vector<std::string>& v, char sep) {
+  auto join = [](const auto& v, char sep) {
     for (size_t i = 0; i < v.size(); ++i) {
       if (i > 0) k.push_back(sep);
-      k.append(v[i]);
+      const absl::string_view x = v[i];
+      k.append(x.data(), x.size());
     }
   };
   absl::StrAppend(&k, f.exact, "\x1f", f.truncated ? 1 : 0, f.repaired ? 1 : 0, f.suspect ? 1 : 0,
-                  "\x1f", f.entry_date, "\x1f");
-  join(f.names, '\x1e');
+                  "\x1f", f.entry_date(), "\x1f");
+  join(f.names(), '\x1e');
   k.push_back('\x1f');
   join(ci.caps, '\x1e');
   k.push_back('\x1f');
   for (int kind = 0; kind < 4; ++kind) {
-    const absl::Span<const std::string> v = f.Values(kind);
+    const StringList v = f.Values(kind);
     for (size_t i = 0; i < v.size(); ++i) {
       if (i > 0) k.push_back('\x1e');
-      k.append(v[i]);
+      k.append(v[i].data(), v[i].size());
     }
     k.push_back('\x1d');
   }
@@ -675,7 +809,7 @@ absl::Status SketchAll(absl::Span<const Item> items, const DedupOptions& options
     std::vector<uint32_t> order;
     order.reserve(n);
     for (size_t i = 0; i < n; ++i) {
-      if (!features[i].tokens.empty()) order.push_back(static_cast<uint32_t>(i));
+      if (!features[i].tokens().empty()) order.push_back(static_cast<uint32_t>(i));
     }
     std::sort(order.begin(), order.end(), [&](uint32_t a, uint32_t b) {
       if (copy_key[a] != copy_key[b]) return copy_key[a] < copy_key[b];
@@ -712,7 +846,7 @@ absl::Status SketchAll(absl::Span<const Item> items, const DedupOptions& options
     absl::flat_hash_map<uint64_t, uint32_t> copy_df;
     for (size_t i = 0; i < n; ++i) {
       if (!s->Copy(i)) continue;
-      for (uint64_t t : features[i].tokens) ++copy_df[t];
+      for (uint64_t t : features[i].tokens()) ++copy_df[t];
     }
     auto sketch_df = [&](uint64_t t) {
       const uint32_t d = weights.DocumentFrequency(t);
@@ -729,7 +863,7 @@ absl::Status SketchAll(absl::Span<const Item> items, const DedupOptions& options
         [&](absl::flat_hash_map<uint64_t, uint8_t>& m, const Features& f) {
           const std::vector<uint8_t>& flags =
               cases[static_cast<size_t>(&f - features.data())].case_flags;
-          for (size_t i = 0; i < f.tokens.size(); ++i) m[f.tokens[i]] |= flags[i];
+          for (size_t i = 0; i < f.tokens().size(); ++i) m[f.tokens()[i]] |= flags[i];
         },
         [](uint8_t& into, uint8_t flags) { into |= flags; });
     ParallelFor(n, threads, 1024, [&](size_t b, size_t e) {
@@ -739,9 +873,11 @@ absl::Status SketchAll(absl::Span<const Item> items, const DedupOptions& options
       for (size_t i = b; i < e; ++i) {
         Features& f = features[i];
         f.total_weight = 0;
-        for (size_t k = 0; k < f.tokens.size(); ++k) {
-          f.weights[k] = static_cast<float>(weights(f.tokens[k]));
-          f.total_weight += f.weights[k];
+        const absl::Span<const uint64_t> tokens = f.tokens();
+        const absl::Span<float> w = f.mutable_weights();
+        for (size_t k = 0; k < tokens.size(); ++k) {
+          w[k] = static_cast<float>(weights(tokens[k]));
+          f.total_weight += w[k];
         }
         hits.clear();
         CaseInfo& ci = cases[i];
@@ -766,9 +902,9 @@ absl::Status SketchAll(absl::Span<const Item> items, const DedupOptions& options
           bands.SetEmpty(i);
           continue;
         }
-        if (options.simhash_distance > 0 && !f.tokens.empty()) {
-          const std::vector<double> wts(f.weights.begin(), f.weights.end());
-          simhashes[i] = SimHash(f.tokens, wts);
+        if (options.simhash_distance > 0 && !f.tokens().empty()) {
+          const std::vector<double> wts(f.weights().begin(), f.weights().end());
+          simhashes[i] = SimHash(f.tokens(), wts);
         }
         if (baseline) continue;
         if (rare_keys > 0) {
@@ -776,9 +912,9 @@ absl::Status SketchAll(absl::Span<const Item> items, const DedupOptions& options
           // ties by hash so that the choice does not depend on word order.
           by_df.clear();
           double total = 0;
-          for (size_t k = 0; k < f.tokens.size(); ++k) {
-            by_df.emplace_back(sketch_df(f.tokens[k]), f.tokens[k]);
-            total += f.weights[k];
+          for (size_t k = 0; k < f.tokens().size(); ++k) {
+            by_df.emplace_back(sketch_df(f.tokens()[k]), f.tokens()[k]);
+            total += f.weights()[k];
           }
           std::sort(by_df.begin(), by_df.end());
           by_df.erase(std::unique(by_df.begin(), by_df.end()), by_df.end());
@@ -795,18 +931,18 @@ absl::Status SketchAll(absl::Span<const Item> items, const DedupOptions& options
             if (df >= 2) rare_words[i * rare_keys + slot++] = tok;
           }
         }
-        if (f.tokens.empty()) {
+        if (f.tokens().empty()) {
           bands.SetEmpty(i);
           continue;
         }
         rare.clear();
-        for (uint64_t tok : f.tokens) {
+        for (uint64_t tok : f.tokens()) {
           if (sketch_df(tok) <= common_df) rare.push_back(tok);
         }
         if (rare.size() < kMinSketchTokens) {
           // Mostly common words: sketch its rarest few so that it still has a set.
           by_df.clear();
-          for (uint64_t tok : f.tokens) by_df.emplace_back(sketch_df(tok), tok);
+          for (uint64_t tok : f.tokens()) by_df.emplace_back(sketch_df(tok), tok);
           const size_t keep = std::min(by_df.size(), kMinSketchTokens);
           std::partial_sort(by_df.begin(), by_df.begin() + static_cast<long>(keep), by_df.end());
           rare.clear();
@@ -871,8 +1007,8 @@ std::vector<Cluster> ClusterComponent(const std::vector<int>& c,
     const Features& f = features[i];
     Quality q;
     q.clean = (f.truncated ? 0 : 1) + (f.suspect ? 0 : 1);
-    q.coverage = static_cast<int>(f.values.size());
-    q.content = static_cast<int>(f.tokens.size());
+    q.coverage = static_cast<int>(f.values().size());
+    q.content = static_cast<int>(f.tokens().size());
     q.length = f.clean_len;
     return q;
   };
@@ -997,8 +1133,7 @@ std::vector<Cluster> ClusterComponent(const std::vector<int>& c,
     int covered = 0, total = 0;
     std::vector<std::string> member_values;
     for (const Member& m : cl.members) {
-      const std::vector<std::string>& v = features[m.item].values;
-      member_values.insert(member_values.end(), v.begin(), v.end());
+      for (absl::string_view v : features[m.item].values()) member_values.emplace_back(v);
     }
     std::sort(member_values.begin(), member_values.end());
     member_values.erase(std::unique(member_values.begin(), member_values.end()),
@@ -1006,8 +1141,7 @@ std::vector<Cluster> ClusterComponent(const std::vector<int>& c,
     for (const std::string& v : member_values) {
       ++total;
       for (int kind = 0; kind < 4; ++kind) {
-        const absl::Span<const std::string> cv = cf.Values(kind);
-        if (std::binary_search(cv.begin(), cv.end(), v)) {
+        if (cf.Values(kind).Contains(v)) {
           ++covered;
           break;
         }
@@ -1022,7 +1156,7 @@ std::vector<Cluster> ClusterComponent(const std::vector<int>& c,
           absl::StrCat(" (", truncated, " truncated variant", truncated > 1 ? "s" : "", ")");
     }
     if (cf.repaired) parts.push_back("mojibake repaired");
-    parts.push_back(absl::StrCat("most complete: ", cf.tokens.size(), " content words"));
+    parts.push_back(absl::StrCat("most complete: ", cf.tokens().size(), " content words"));
     if (total > 0) {
       parts.push_back(
           absl::StrCat("carries ", covered, "/", total, " numbers and dates of its variants"));
@@ -1094,7 +1228,7 @@ class CandidateFinder {
     use_simhash_ = options.simhash_distance > 0;
     if (use_simhash_) {
       for (size_t i = 0; i < n; ++i) {
-        if (!s.features[i].tokens.empty() && !s.Copy(i)) {
+        if (!s.features[i].tokens().empty() && !s.Copy(i)) {
           sim_index_.Add(static_cast<uint32_t>(i), s.simhashes[i]);
         }
       }
@@ -1126,7 +1260,7 @@ class CandidateFinder {
         for (auto it = lo; it != hi; ++it) out->push_back(static_cast<uint32_t>(*it));
       }
     }
-    if (use_simhash_ && !s_.features[i].tokens.empty()) {
+    if (use_simhash_ && !s_.features[i].tokens().empty()) {
       const std::vector<uint32_t> near = sim_index_.CandidatesOf(i, s_.simhashes[i]);
       out->insert(out->end(), near.begin(), near.end());
     }
@@ -1136,7 +1270,7 @@ class CandidateFinder {
       auto it = holders_.find(w);
       if (it != holders_.end()) out->insert(out->end(), it->second.begin(), it->second.end());
     }
-    for (uint64_t tok : s_.features[i].tokens) {  // facts keyed by a word i holds
+    for (uint64_t tok : s_.features[i].tokens()) {  // facts keyed by a word i holds
       auto it = keyed_.find(tok);
       if (it != keyed_.end()) out->insert(out->end(), it->second.begin(), it->second.end());
     }
@@ -1156,7 +1290,7 @@ class CandidateFinder {
     }
     for (size_t i = 0; i < n; ++i) {
       if (s_.Copy(i)) continue;
-      for (uint64_t tok : s_.features[i].tokens) {
+      for (uint64_t tok : s_.features[i].tokens()) {
         if (probe.contains(tok)) holders_[tok].push_back(static_cast<uint32_t>(i));
       }
     }
@@ -1283,7 +1417,7 @@ absl::StatusOr<DedupResult> Deduplicate(absl::Span<const Item> items, const Dedu
   if (!baseline && options.simhash_distance > 0) {
     SimHashIndex sim_index(options.simhash_distance, options.max_bucket_size);
     for (size_t i = 0; i < n; ++i) {
-      if (!features[i].tokens.empty() && !sketched.Copy(i)) {
+      if (!features[i].tokens().empty() && !sketched.Copy(i)) {
         sim_index.Add(static_cast<uint32_t>(i), simhashes[i]);
       }
     }
@@ -1311,7 +1445,7 @@ absl::StatusOr<DedupResult> Deduplicate(absl::Span<const Item> items, const Dedu
       std::vector<std::pair<uint64_t, uint32_t>> local;
       for (size_t i = b; i < e; ++i) {
         if (sketched.Copy(i)) continue;
-        for (uint64_t tok : features[i].tokens) {
+        for (uint64_t tok : features[i].tokens()) {
           if (probe.contains(tok)) local.emplace_back(tok, static_cast<uint32_t>(i));
         }
       }
@@ -1336,7 +1470,7 @@ absl::StatusOr<DedupResult> Deduplicate(absl::Span<const Item> items, const Dedu
     absl::flat_hash_set<uint64_t> sim_pairs;
     for (const auto& [x, y] : extra) sim_pairs.insert(PairKey(x, y));
     auto holds = [&](uint32_t f, uint64_t w) {
-      const std::vector<uint64_t>& t = features[f].tokens;
+      const absl::Span<const uint64_t> t = features[f].tokens();
       return std::binary_search(t.begin(), t.end(), w);
     };
     // Whether a key of `f` among its first `keys` (in the probed range) is a word `g` holds.
