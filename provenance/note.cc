@@ -20,6 +20,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/strip.h"
+#include "provenance/internal/simple_yaml.h"
 #include "provenance/internal/yaml_limits.h"
 
 namespace factdedup::provenance {
@@ -404,6 +405,21 @@ void ParseFrontmatter(absl::string_view path, int first_yaml_line, Frontmatter* 
                       first_yaml_line + limit_line - 1, 0,
                       absl::StrCat("frontmatter not read: ", s.message())});
     *ok = false;
+    return;
+  }
+  // Most notes' frontmatter is in the subset ParseSimpleYaml reads (what yaml-cpp would give,
+  // in a fraction of its time); anything else goes to yaml-cpp.
+  std::vector<internal::SimpleYamlKey> simple;
+  if (internal::ParseSimpleYaml(fm->raw, &simple)) {
+    for (internal::SimpleYamlKey& s : simple) {
+      FrontmatterKey key;
+      key.key = std::move(s.key);
+      key.line = first_yaml_line + s.line;
+      key.value = std::move(s.value);
+      key.items = std::move(s.items);
+      key.is_list = s.is_list;
+      fm->keys.push_back(std::move(key));
+    }
     return;
   }
   try {
