@@ -8,7 +8,10 @@
 #include <utility>
 
 #include "dedup/internal/parallel.h"
-#include "xxhash.h"
+// XXH3 compiled in (the header's implementation, the same version as the library): a call
+// through the shared library's PLT cost as much as hashing a short word.
+#define XXH_INLINE_ALL
+#include <xxhash.h>
 
 namespace factdedup::dedup::internal {
 
