@@ -3,6 +3,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "absl/strings/string_view.h"
 #include "fuzz/fuzz_check.h"
@@ -35,7 +36,10 @@ void CheckNote(absl::string_view input) {
     CheckSpan(f.span, input.size(), "fact span");
     CheckSpan(f.text_span, input.size(), "fact text span");
     FUZZ_CHECK(f.text_span.begin >= f.span.begin && f.text_span.end <= f.span.end);
-    FUZZ_CHECK(f.raw == input.substr(f.text_span.begin, f.text_span.size()));
+    FUZZ_CHECK(f.heading < static_cast<int>(note.headings.size()));
+    const std::vector<std::string> sections = SectionPath(note, f);
+    FUZZ_CHECK(sections.empty() ? f.section.empty() : sections.back() == f.section)
+        << "section path ends with a heading other than the fact's section";
     FUZZ_CHECK(f.parent < f.index);
     for (const Link& l : f.links) CheckSpan(l.span, input.size(), "fact link span");
   }
