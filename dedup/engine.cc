@@ -806,22 +806,24 @@ absl::Status SketchAll(absl::Span<const Item> items, const DedupOptions& options
     ParallelFor(n, threads, 1024, [&](size_t b, size_t e) {
       for (size_t i = b; i < e; ++i) copy_key[i] = CopyKey(features[i], cases[i]);
     });
-    std::vector<uint32_t> order;
+    // Groups of equal copy keys (sorted as (key, fact) pairs, contiguous and on every core);
+    // each group's facts are copies of its member with the smallest item key.
+    std::vector<std::pair<uint64_t, uint32_t>> order;
     order.reserve(n);
     for (size_t i = 0; i < n; ++i) {
-      if (!features[i].tokens().empty()) order.push_back(static_cast<uint32_t>(i));
+      if (!features[i].tokens().empty()) order.emplace_back(copy_key[i], static_cast<uint32_t>(i));
     }
-    std::sort(order.begin(), order.end(), [&](uint32_t a, uint32_t b) {
-      if (copy_key[a] != copy_key[b]) return copy_key[a] < copy_key[b];
-      if (key(a) != key(b)) return key(a) < key(b);
-      return a < b;
-    });
+    internal::ParallelSort(&order, threads);
     s->copy_of.resize(n);
     for (size_t i = 0; i < n; ++i) s->copy_of[i] = static_cast<uint32_t>(i);
     for (size_t b = 0; b < order.size();) {
       size_t e = b + 1;
-      while (e < order.size() && copy_key[order[e]] == copy_key[order[b]]) ++e;
-      for (size_t k = b + 1; k < e; ++k) s->copy_of[order[k]] = order[b];
+      uint32_t first = order[b].second;
+      for (; e < order.size() && order[e].first == order[b].first; ++e) {
+        const uint32_t x = order[e].second;
+        if (key(x) < key(first)) first = x;  // on equal keys the smaller index (sorted first)
+      }
+      for (size_t k = b; k < e; ++k) s->copy_of[order[k].second] = first;
       b = e;
     }
   }
