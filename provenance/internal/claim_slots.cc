@@ -361,28 +361,36 @@ bool IsWordByte(absl::string_view s, size_t i) {
 
 // Runs of letters/digits.
 std::vector<Word> Words(absl::string_view s) {
-  // ASCII letters and digits by table; other bytes as IsWordByte says.
-  static constexpr auto kAscii = [] {
-    std::array<bool, 128> t{};
-    for (int c = 0; c < 128; ++c) {
-      t[c] = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+  // Per byte: 1 for an ASCII letter or digit, 2 for a non-ASCII byte (IsWordByte decides), 0
+  // otherwise. Lines are almost all ASCII: one table load and compare per byte.
+  static constexpr auto kClass = [] {
+    std::array<uint8_t, 256> t{};
+    for (int c = 0; c < 256; ++c) {
+      const bool ascii_word =
+          (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+      t[c] = ascii_word ? 1 : (c >= 0x80 ? 2 : 0);
     }
     return t;
   }();
+  const auto* p = reinterpret_cast<const unsigned char*>(s.data());
+  const size_t n = s.size();
   auto in_word = [&](size_t i) {
-    const auto c = static_cast<unsigned char>(s[i]);
-    return c < 0x80 ? kAscii[c] : IsWordByte(s, i);
+    const uint8_t k = kClass[p[i]];
+    return k == 1 || (k == 2 && IsWordByte(s, i));
   };
   std::vector<Word> out;
-  out.reserve(s.size() / 6 + 1);
+  out.reserve(n / 6 + 1);
   size_t i = 0;
-  while (i < s.size()) {
+  while (i < n) {
+    while (i < n && kClass[p[i]] == 0) ++i;  // separators: spaces, punctuation
+    if (i == n) break;
     if (!in_word(i)) {
       ++i;
       continue;
     }
-    size_t b = i;
-    while (i < s.size() && in_word(i)) ++i;
+    const size_t b = i;
+    ++i;
+    while (i < n && in_word(i)) ++i;
     out.push_back({b, i, s.substr(b, i - b)});
   }
   return out;
