@@ -1216,15 +1216,29 @@ class CandidateFinder {
         lsh_cap_(static_cast<size_t>(std::max(2, options.max_bucket_size))),
         sim_index_(options.simhash_distance, options.max_bucket_size) {
     const size_t n = s.features.size();
-    band_keys_.resize(static_cast<size_t>(s.bands.bands()));
-    ParallelFor(band_keys_.size(), threads, 1, [&](size_t b, size_t e) {
+    // Per band, the items by the top `bits` bits of their key (a counting sort: about one
+    // bucket per item), which Find scans for its key; only a few items are ever looked up, so
+    // sorting every band by the whole key would cost more than it saves.
+    int bits = 8;
+    while (bits < 24 && (size_t{1} << bits) < n) ++bits;
+    shift_ = 32 - bits;
+    bands_.resize(static_cast<size_t>(s.bands.bands()));
+    ParallelFor(bands_.size(), threads, 1, [&](size_t b, size_t e) {
       for (size_t band = b; band < e; ++band) {
-        std::vector<uint64_t>& sorted = band_keys_[band];
+        BandIndex& index = bands_[band];
+        index.start.assign((size_t{1} << bits) + 1, 0);
+        for (size_t i = 0; i < n; ++i) {
+          if (!s.bands.empty(i))
+            ++index.start[(s.bands.key(i, static_cast<int>(band)) >> shift_) + 1];
+        }
+        for (size_t h = 1; h < index.start.size(); ++h) index.start[h] += index.start[h - 1];
+        index.items.resize(index.start.back());
+        std::vector<uint32_t> next(index.start.begin(), index.start.end() - 1);
         for (size_t i = 0; i < n; ++i) {
           if (s.bands.empty(i)) continue;
-          sorted.push_back(uint64_t{s.bands.key(i, static_cast<int>(band))} << 32 | i);
+          index.items[next[s.bands.key(i, static_cast<int>(band)) >> shift_]++] =
+              static_cast<uint32_t>(i);
         }
-        internal::SortByKeyThenIndex(&sorted);
       }
     });
     use_simhash_ = options.simhash_distance > 0;
@@ -1252,14 +1266,17 @@ class CandidateFinder {
       out->insert(out->end(), it->second.begin(), it->second.end());
     }
     if (!s_.bands.empty(i)) {
-      for (size_t band = 0; band < band_keys_.size(); ++band) {
-        const std::vector<uint64_t>& sorted = band_keys_[band];
-        const uint64_t k = uint64_t{s_.bands.key(i, static_cast<int>(band))} << 32;
-        auto lo = std::lower_bound(sorted.begin(), sorted.end(), k);
-        auto hi = std::lower_bound(lo, sorted.end(), k + (uint64_t{1} << 32));
-        if (k + (uint64_t{1} << 32) == 0) hi = sorted.end();  // the largest key
-        if (static_cast<size_t>(hi - lo) > lsh_cap_) continue;
-        for (auto it = lo; it != hi; ++it) out->push_back(static_cast<uint32_t>(*it));
+      std::vector<uint32_t> same;  // the items of i's bucket in this band
+      for (size_t band = 0; band < bands_.size(); ++band) {
+        const BandIndex& index = bands_[band];
+        const int b = static_cast<int>(band);
+        const uint32_t k = s_.bands.key(i, b);
+        same.clear();
+        for (uint32_t p = index.start[k >> shift_]; p < index.start[(k >> shift_) + 1]; ++p) {
+          if (s_.bands.key(index.items[p], b) == k) same.push_back(index.items[p]);
+        }
+        if (same.size() > lsh_cap_) continue;
+        out->insert(out->end(), same.begin(), same.end());
       }
     }
     if (use_simhash_ && !s_.features[i].tokens().empty()) {
@@ -1315,7 +1332,12 @@ class CandidateFinder {
 
   const Sketched& s_;
   size_t lsh_cap_;
-  std::vector<std::vector<uint64_t>> band_keys_;  // per band: key << 32 | item, sorted
+  struct BandIndex {
+    std::vector<uint32_t> start;  // per bucket of keys' top bits: where its items start
+    std::vector<uint32_t> items;  // the items (not empty in the band table) by bucket
+  };
+  std::vector<BandIndex> bands_;
+  int shift_ = 0;  // key >> shift_ is its bucket
   bool use_simhash_ = false;
   SimHashIndex sim_index_;
   absl::flat_hash_map<uint64_t, std::vector<uint32_t>> holders_;  // probed word -> facts with it
