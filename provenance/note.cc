@@ -703,19 +703,26 @@ std::string StripMarkdownImpl(absl::string_view md, int depth) {
     out.push_back(c);
     ++i;
   }
-  // Collapse ASCII white space runs, in place (a space is written only after a skipped run,
-  // so writes never pass reads); keep other characters (NBSP) for the normalizer.
-  size_t w = 0;
-  bool space = false;
-  for (size_t r = 0; r < out.size(); ++r) {
-    const char ch = out[r];
-    if (ch == ' ' || ch == '\t' || ch == '\n' || ch == '\r') {
-      space = true;
-      continue;
-    }
-    if (space && w > 0) out[w++] = ' ';
-    space = false;
-    out[w++] = ch;
+  // Collapse ASCII white space runs to one space and drop them at both ends, in place (writes
+  // never pass reads); keep other characters (NBSP) for the normalizer. Runs of other bytes
+  // move down only once something before them was dropped: most texts have single spaces.
+  static constexpr auto kSpace = [] {
+    std::array<bool, 256> t{};
+    for (unsigned char ch : std::string_view(" \t\n\r")) t[ch] = true;
+    return t;
+  }();
+  auto space_at = [&](size_t k) { return kSpace[static_cast<unsigned char>(out[k])]; };
+  const size_t size = out.size();
+  size_t w = 0, r = 0;
+  while (r < size && space_at(r)) ++r;
+  while (r < size) {
+    size_t e = r;
+    while (e < size && !space_at(e)) ++e;
+    if (w != r) std::memmove(out.data() + w, out.data() + r, e - r);
+    w += e - r;
+    r = e;
+    while (r < size && space_at(r)) ++r;
+    if (r < size) out[w++] = ' ';
   }
   out.resize(w);
   return out;

@@ -262,6 +262,14 @@ TEST(StripMarkdown, Table) {
       {"~~struck~~ ==marked==", "struck marked"},
       {"escaped \\*star\\*", "escaped *star*"},
       {"before <!-- hidden --> after", "before after"},
+      // White space: runs collapse to one space and go at both ends; NBSP stays.
+      {"", ""},
+      {" \t\r\n ", ""},
+      {"  lead and trail\t\n", "lead and trail"},
+      {"a\r\nb \n\t c", "a b c"},
+      {"x\xC2\xA0 y", "x\xC2\xA0 y"},
+      {"**a**   `b`  [[c]]  ", "a b c"},
+      {"one", "one"},
       // Former bugs: none yet.
   };
   for (const StripCase& c : cases) EXPECT_EQ(StripMarkdown(c.markdown), c.display) << c.markdown;
