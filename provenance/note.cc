@@ -810,8 +810,7 @@ Note ParseNote(absl::string_view path, absl::string_view content) {
     i = close + 1;
   }
 
-  std::vector<std::pair<int, std::string>> heading_stack;  // (level, text)
-  std::vector<std::pair<int, int>> list_stack;             // (indent, fact index)
+  std::vector<std::pair<int, int>> list_stack;  // (indent, fact index)
 
   while (i < n) {
     absl::string_view t = lines[i].text;
@@ -832,13 +831,9 @@ Note ParseNote(absl::string_view path, absl::string_view content) {
       list_stack.clear();
       i = j + 1;
     } else if (HeadingLine(t, &level, &htext)) {
-      while (!heading_stack.empty() && heading_stack.back().first >= level) {
-        heading_stack.pop_back();
-      }
-      heading_stack.emplace_back(level, StripMarkdown(htext));
       Heading h;
       h.level = level;
-      h.text = heading_stack.back().second;
+      h.text = StripMarkdown(htext);
       h.line = i + 1;
       h.span = line_span(i, i);
       note.headings.push_back(h);
@@ -866,7 +861,7 @@ Note ParseNote(absl::string_view path, absl::string_view content) {
       fact.index = static_cast<int>(note.facts.size());
       fact.path = note.path;
       fact.heading = static_cast<int>(note.headings.size()) - 1;
-      fact.section = heading_stack.empty() ? "" : heading_stack.back().second;
+      fact.section = note.headings.empty() ? "" : note.headings.back().text;
       fact.line = i + 1;
       fact.line_end = j + 1;
       fact.span = line_span(i, j);
