@@ -6,6 +6,7 @@
 #include <cmath>
 #include <cstring>
 #include <iterator>
+#include <limits>
 #include <memory>
 #include <mutex>
 #include <numeric>
@@ -348,9 +349,18 @@ Map CountPerToken(const std::vector<Features>& all, int threads, Add add, Merge 
   return out;
 }
 
+// A word's IDF weight among `n` facts when `df` of them hold it. Every weight of the engine
+// comes from here, so that a corpus state (CorpusState) gives the same bits as a full pass.
+double IdfWeight(double n, uint32_t df) { return std::log(1.0 + n / static_cast<double>(df)); }
+
 // Token weights: IDF over the corpus, or 1 for every token.
 class Weights {
  public:
+  struct Entry {
+    uint32_t df = 0;
+    uint32_t id = 0;  // the word's rank among the corpus's words (NumberWords)
+    double idf = 0;
+  };
   Weights() = default;
   Weights(const std::vector<Features>& all, int threads) : idf_(true) {
     n_ = static_cast<double>(all.size());
@@ -361,27 +371,47 @@ class Weights {
         },
         [](Entry& into, const Entry& e) { into.df += e.df; });
     // The weight of each token once (the same expression as for an unknown token).
-    for (auto& [token, e] : df_) e.idf = Idf(e.df);
+    for (auto& [token, e] : df_) e.idf = IdfWeight(n_, e.df);
   }
   double operator()(uint64_t token) const {
     if (!idf_) return 1.0;
     auto it = df_.find(token);
-    return it == df_.end() ? Idf(1) : it->second.idf;
+    return it == df_.end() ? IdfWeight(n_, 1) : it->second.idf;
+  }
+  // The corpus's entry of a word, or nullptr.
+  const Entry* Find(uint64_t token) const {
+    auto it = df_.find(token);
+    return it == df_.end() ? nullptr : &it->second;
   }
   uint32_t DocumentFrequency(uint64_t token) const {
     auto it = df_.find(token);
     return it == df_.end() ? 1 : it->second.df;
   }
+  // The corpus's words, sorted; each entry's id becomes its rank there.
+  std::vector<uint64_t> NumberWords(int threads) {
+    std::vector<uint64_t> words;
+    words.reserve(df_.size());
+    for (const auto& [token, e] : df_) words.push_back(token);
+    internal::ParallelSort(&words, threads);
+    for (size_t k = 0; k < words.size(); ++k) df_[words[k]].id = static_cast<uint32_t>(k);
+    return words;
+  }
 
  private:
-  struct Entry {
-    uint32_t df = 0;
-    double idf = 0;
-  };
-  double Idf(uint32_t df) const { return std::log(1.0 + n_ / static_cast<double>(df)); }
   bool idf_ = false;
   double n_ = 1;
   absl::flat_hash_map<uint64_t, Entry> df_;
+};
+
+// How the corpus writes a word: facts writing it in lowercase, and as a name (kSeen* bits).
+struct SeenCount {
+  uint32_t lowercase = 0, name = 0;
+  void Add(uint8_t flags) {
+    lowercase += flags & kSeenLowercase;
+    name += (flags & kSeenName) != 0 ? 1 : 0;
+  }
+  // A name: written as one somewhere, never in lowercase ("Contoso", not "Storage").
+  bool IsName() const { return name > 0 && lowercase == 0; }
 };
 
 double SetJaccard(absl::Span<const uint64_t> a, absl::Span<const uint64_t> b) {
@@ -707,7 +737,278 @@ struct Sketched {
   // max_bucket_size and be compared with nothing.
   std::vector<uint32_t> copy_of;
   bool Copy(size_t i) const { return !copy_of.empty() && copy_of[i] != i; }
+  // Each fact's content tokens (Features::tokens) when `features` are read only as needed
+  // (DeduplicateAround from a CorpusState): fact i's are token_list[token_start[i], [i + 1]).
+  std::vector<uint64_t> token_list;
+  std::vector<uint32_t> token_start;
+  absl::Span<const uint64_t> Tokens(size_t i) const {
+    if (token_start.empty()) return features[i].tokens();
+    return absl::MakeConstSpan(token_list.data() + token_start[i],
+                               token_start[i + 1] - token_start[i]);
+  }
 };
+
+// A word id that names no word (an unused rare-word slot of a CorpusState).
+constexpr uint32_t kNoWord = 0xFFFFFFFFu;
+
+}  // namespace
+
+// See engine.h. Arrays by word id (the rank of the word among `words`) and by item.
+struct CorpusState::Rep {
+  uint64_t fingerprint = 0;  // StateFingerprint of the options it was made with
+  uint64_t n = 0;            // items
+  uint32_t bands = 0, rows = 0, rare_keys = 0, common_df = 0;
+  std::vector<uint64_t> words;            // the corpus's content words (hashes), sorted
+  std::vector<uint32_t> df;               // facts holding the word
+  std::vector<uint32_t> copy_df;          // of those, exact copies not sketched (Sketched::copy_of)
+  std::vector<uint32_t> lowercase, name;  // SeenCount
+  std::vector<uint32_t> token_start;      // n + 1: item i's words are tokens[[i], [i + 1])
+  std::vector<uint32_t> tokens;           // word ids, in Features::tokens order
+  std::vector<uint8_t> flags;             // kSeen* bits of each entry of `tokens`
+  std::vector<uint64_t> copy_key;         // CopyKey (meaningless for an item without words)
+  std::vector<uint32_t> copy_of;          // Sketched::copy_of
+  std::vector<uint8_t> band_empty;        // BandTable::empty
+  std::vector<uint32_t> band_keys;        // n x bands, BandTable::key
+  std::vector<uint32_t> rare;             // n x rare_keys word ids, kNoWord when unused
+  // Per item: the least |acc - rare_word_share x total| its rare-word choice compared (+inf
+  // for none), so that a later item count that moves every weight a little can tell whether
+  // the choice can have changed (SketchFact).
+  std::vector<float> margin;
+  // The id of `word`, or -1.
+  int64_t Id(uint64_t word) const {
+    auto it = std::lower_bound(words.begin(), words.end(), word);
+    return it != words.end() && *it == word ? it - words.begin() : -1;
+  }
+};
+
+CorpusState::CorpusState() = default;
+CorpusState::~CorpusState() = default;
+CorpusState::CorpusState(CorpusState&&) noexcept = default;
+CorpusState& CorpusState::operator=(CorpusState&&) noexcept = default;
+bool CorpusState::empty() const { return rep_ == nullptr; }
+size_t CorpusState::items() const { return rep_ == nullptr ? 0 : rep_->n; }
+CorpusState::Rep* CorpusState::mutable_rep() {
+  if (rep_ == nullptr) rep_ = std::make_unique<Rep>();
+  return rep_.get();
+}
+
+namespace {
+
+constexpr uint32_t kCorpusStateVersion = 1;
+constexpr char kCorpusStateMagic[4] = {'F', 'D', 'C', 'S'};
+constexpr uint32_t kByteOrderMark = 0x01020304;
+
+template <typename T>
+void PutArray(const std::vector<T>& v, std::string* out) {
+  out->append(reinterpret_cast<const char*>(v.data()), v.size() * sizeof(T));
+}
+
+// Reads fixed-size values and arrays of them (host byte order, as PutArray wrote them).
+class ArrayReader {
+ public:
+  explicit ArrayReader(absl::string_view bytes) : rest_(bytes) {}
+  template <typename T>
+  bool Get(T* v) {
+    if (rest_.size() < sizeof(T)) return false;
+    std::memcpy(v, rest_.data(), sizeof(T));
+    rest_.remove_prefix(sizeof(T));
+    return true;
+  }
+  template <typename T>
+  bool GetArray(uint64_t count, std::vector<T>* v) {
+    if (count > rest_.size() / sizeof(T)) return false;
+    v->resize(count);
+    std::memcpy(v->data(), rest_.data(), count * sizeof(T));
+    rest_.remove_prefix(count * sizeof(T));
+    return true;
+  }
+  bool done() const { return rest_.empty(); }
+
+ private:
+  absl::string_view rest_;
+};
+
+}  // namespace
+
+std::string CorpusState::Encode() const {
+  std::string out;
+  if (rep_ == nullptr) return out;
+  const Rep& r = *rep_;
+  out.append(kCorpusStateMagic, 4);
+  auto put = [&](auto v) { out.append(reinterpret_cast<const char*>(&v), sizeof(v)); };
+  put(kCorpusStateVersion);
+  put(kByteOrderMark);
+  put(r.fingerprint);
+  put(r.n);
+  put(r.bands);
+  put(r.rows);
+  put(r.rare_keys);
+  put(r.common_df);
+  put(static_cast<uint64_t>(r.words.size()));
+  put(static_cast<uint64_t>(r.tokens.size()));
+  PutArray(r.words, &out);
+  PutArray(r.df, &out);
+  PutArray(r.copy_df, &out);
+  PutArray(r.lowercase, &out);
+  PutArray(r.name, &out);
+  PutArray(r.token_start, &out);
+  PutArray(r.tokens, &out);
+  PutArray(r.flags, &out);
+  PutArray(r.copy_key, &out);
+  PutArray(r.copy_of, &out);
+  PutArray(r.band_empty, &out);
+  PutArray(r.band_keys, &out);
+  PutArray(r.rare, &out);
+  PutArray(r.margin, &out);
+  return out;
+}
+
+absl::Status CorpusState::Decode(absl::string_view bytes) {
+  rep_.reset();
+  if (bytes.empty()) return absl::OkStatus();  // Encode() of an empty state
+  auto bad = [](absl::string_view what) {
+    return absl::DataLossError(absl::StrCat("corpus state: ", what));
+  };
+  if (bytes.size() < 4 || std::memcmp(bytes.data(), kCorpusStateMagic, 4) != 0) {
+    return bad("wrong magic");
+  }
+  ArrayReader in(bytes.substr(4));
+  auto r = std::make_unique<Rep>();
+  uint32_t version = 0, bom = 0;
+  uint64_t words = 0, tokens = 0;
+  if (!in.Get(&version) || version != kCorpusStateVersion) return bad("wrong version");
+  if (!in.Get(&bom) || bom != kByteOrderMark) return bad("other byte order");
+  if (!in.Get(&r->fingerprint) || !in.Get(&r->n) || !in.Get(&r->bands) || !in.Get(&r->rows) ||
+      !in.Get(&r->rare_keys) || !in.Get(&r->common_df) || !in.Get(&words) || !in.Get(&tokens)) {
+    return bad("truncated header");
+  }
+  const uint64_t n = r->n;
+  if (n >= (uint64_t{1} << 32) || words >= (uint64_t{1} << 32) || tokens >= (uint64_t{1} << 32) ||
+      r->bands == 0 || r->bands > static_cast<uint32_t>(kMaxNumPerm) || r->rare_keys > 64) {
+    return bad("sizes out of range");
+  }
+  if (!in.GetArray(words, &r->words) || !in.GetArray(words, &r->df) ||
+      !in.GetArray(words, &r->copy_df) || !in.GetArray(words, &r->lowercase) ||
+      !in.GetArray(words, &r->name) || !in.GetArray(n + 1, &r->token_start) ||
+      !in.GetArray(tokens, &r->tokens) || !in.GetArray(tokens, &r->flags) ||
+      !in.GetArray(n, &r->copy_key) || !in.GetArray(n, &r->copy_of) ||
+      !in.GetArray(n, &r->band_empty) || !in.GetArray(n * r->bands, &r->band_keys) ||
+      !in.GetArray(n * r->rare_keys, &r->rare) || !in.GetArray(n, &r->margin) || !in.done()) {
+    return bad("truncated or overlong body");
+  }
+  for (size_t k = 0; k < words; ++k) {
+    if ((k > 0 && r->words[k] <= r->words[k - 1]) || r->df[k] == 0 || r->copy_df[k] > r->df[k]) {
+      return bad("inconsistent word counts");
+    }
+  }
+  if (r->token_start[0] != 0 || r->token_start[n] != tokens) return bad("inconsistent items");
+  for (size_t i = 0; i < n; ++i) {
+    if (r->token_start[i + 1] < r->token_start[i] || r->copy_of[i] >= n) {
+      return bad("inconsistent items");
+    }
+  }
+  for (size_t k = 0; k < tokens; ++k) {
+    if (r->tokens[k] >= words || r->flags[k] > (kSeenLowercase | kSeenName)) {
+      return bad("word id out of range");
+    }
+  }
+  for (uint32_t id : r->rare) {
+    if (id != kNoWord && id >= words) return bad("word id out of range");
+  }
+  rep_ = std::move(r);
+  return absl::OkStatus();
+}
+
+namespace {
+
+// Every option a CorpusState's contents depend on (tokens, copies, sketches); a state is used
+// only under options with the same fingerprint.
+uint64_t StateFingerprint(const DedupOptions& o, const LshParams& lsh) {
+  const NormalizeOptions& no = o.normalize;
+  uint64_t share_bits = 0, rare_bits = 0;
+  std::memcpy(&share_bits, &o.lsh_common_share, sizeof(double));
+  std::memcpy(&rare_bits, &o.rare_word_share, sizeof(double));
+  const std::string all = absl::StrCat(
+      kCorpusStateVersion, ",", kNormalizerVersion, ",", no.repair_mojibake, no.fold_accents,
+      no.stem, no.canonicalize_numbers, no.drop_stopwords, ",", o.minhash.num_perm, ",",
+      o.minhash.seed, ",", lsh.bands, "x", lsh.rows, ",", o.lsh_common_min, ",", share_bits, ",",
+      o.rare_word_keys, ",", rare_bits, ",", kMinSketchTokens);
+  return Hash64(all);
+}
+
+// Facts a word may be in before the MinHash sets leave it out (DedupOptions::lsh_common_*).
+uint32_t CommonDf(const DedupOptions& options, size_t n) {
+  return static_cast<uint32_t>(
+      std::max<double>(options.lsh_common_min, options.lsh_common_share * static_cast<double>(n)));
+}
+
+// Scratch space of SketchFact, one per thread.
+struct SketchScratch {
+  std::vector<uint64_t> rare;
+  std::vector<std::pair<uint32_t, uint64_t>> by_df;
+};
+
+// Sketches fact `i` (not a copy) from its content tokens (sorted, unique), the corpus's
+// sketch_df(t) (facts holding t, less unsketched copies) and weight(t) (its IDF): its
+// rare-word keys (the `rare_keys` slots at `rare`, 0 when unused) and its band keys in
+// `bands`. Returns the margin of its rare-word choice: the least |acc - share x total| among
+// the comparisons it made (+inf for none). A change of the weights by less than that leaves
+// the choice as it was.
+template <typename SketchDf, typename Weight>
+double SketchFact(size_t i, absl::Span<const uint64_t> tokens, const SketchDf& sketch_df,
+                  const Weight& weight, uint32_t common_df, size_t rare_keys,
+                  const DedupOptions& options, const MinHasher& hasher, int rows,
+                  internal::BandTable* bands, uint64_t* rare_out, SketchScratch* scratch) {
+  std::vector<std::pair<uint32_t, uint64_t>>& by_df = scratch->by_df;
+  double margin = std::numeric_limits<double>::infinity();
+  if (rare_keys > 0) {
+    // The fact's rarest words that another fact also has (df >= 2), rarest first,
+    // ties by hash so that the choice does not depend on word order.
+    by_df.clear();
+    double total = 0;
+    for (uint64_t t : tokens) {
+      by_df.emplace_back(sketch_df(t), t);
+      total += static_cast<float>(weight(t));  // as Features::weights() holds it
+    }
+    std::sort(by_df.begin(), by_df.end());
+    by_df.erase(std::unique(by_df.begin(), by_df.end()), by_df.end());
+    // Prefix filtering: the rarest words holding `rare_word_share` of the fact's
+    // weight; a fact sharing more than the rest of its weight with another shares
+    // one of these (a heuristic once `rare_word_keys` or `rare_word_bucket` cuts the
+    // prefix short). Words in no other fact take their place in the prefix but get
+    // no key (nothing to pair with).
+    double acc = 0;
+    size_t slot = 0;
+    const double bar = options.rare_word_share * total;
+    for (const auto& [df, tok] : by_df) {
+      if (slot >= rare_keys) break;
+      margin = std::min(margin, std::abs(acc - bar));
+      if (acc >= bar) break;
+      acc += weight(tok);
+      if (df >= 2) rare_out[slot++] = tok;
+    }
+  }
+  if (tokens.empty()) {
+    bands->SetEmpty(i);
+    return margin;
+  }
+  std::vector<uint64_t>& rare = scratch->rare;
+  rare.clear();
+  for (uint64_t tok : tokens) {
+    if (sketch_df(tok) <= common_df) rare.push_back(tok);
+  }
+  if (rare.size() < kMinSketchTokens) {
+    // Mostly common words: sketch its rarest few so that it still has a set.
+    by_df.clear();
+    for (uint64_t tok : tokens) by_df.emplace_back(sketch_df(tok), tok);
+    const size_t keep = std::min(by_df.size(), kMinSketchTokens);
+    std::partial_sort(by_df.begin(), by_df.begin() + static_cast<long>(keep), by_df.end());
+    rare.clear();
+    for (size_t k = 0; k < keep; ++k) rare.push_back(by_df[k].second);
+  }
+  bands->SetKeys(i, hasher.Sign(rare), rows);
+  return margin;
+}
 
 // What makes two facts score alike against every fact: their tokens in order (`exact`) and
 // every other Features field that Score reads and Extract derives from more than the tokens'
@@ -743,7 +1044,7 @@ uint64_t CopyKey(const Features& f, const CaseInfo& ci) {
 // Stages 1 and 2 of Deduplicate over all `items`: normalize (unless given), features, corpus
 // statistics (IDF weights, entities), MinHash band keys, SimHash, rare-word keys.
 absl::Status SketchAll(absl::Span<const Item> items, const DedupOptions& options, int threads,
-                       DedupStats* stats, Sketched* s) {
+                       DedupStats* stats, Sketched* s, CorpusState::Rep* capture = nullptr) {
   const size_t n = items.size();
   auto report = [&](absl::string_view stage, int64_t done, int64_t total) {
     if (options.progress) options.progress(stage, done, total);
@@ -800,9 +1101,12 @@ absl::Status SketchAll(absl::Span<const Item> items, const DedupOptions& options
     if (!e.ok()) return e;
   }
   stats->seconds_normalize = Seconds(t0);
+  stats->items_read = static_cast<int64_t>(n);
+  if (baseline || options.simhash_distance > 0) capture = nullptr;  // no state for these
+  std::vector<uint64_t> copy_key;
   if (!baseline) {
     const Keys key{items};
-    std::vector<uint64_t> copy_key(n, 0);
+    copy_key.assign(n, 0);
     ParallelFor(n, threads, 1024, [&](size_t b, size_t e) {
       for (size_t i = b; i < e; ++i) copy_key[i] = CopyKey(features[i], cases[i]);
     });
@@ -826,6 +1130,7 @@ absl::Status SketchAll(absl::Span<const Item> items, const DedupOptions& options
       for (size_t k = b; k < e; ++k) s->copy_of[order[k].second] = first;
       b = e;
     }
+    if (capture == nullptr) std::vector<uint64_t>().swap(copy_key);
   }
 
   // 2. Corpus statistics: IDF weights, entities; then the sketches. MinHash sets leave out
@@ -841,7 +1146,7 @@ absl::Status SketchAll(absl::Span<const Item> items, const DedupOptions& options
   s->rare_words.assign(n * rare_keys, 0);  // 0: no key in that slot
   std::vector<uint64_t>& rare_words = s->rare_words;
   {
-    const Weights weights(features, threads);
+    Weights weights(features, threads);
     // Sketches count each group of copies once: the words of a fact copied into 300 notes
     // are not common for that, and a word only the fact and its copies hold is no rare-word
     // key (no other sketched fact holds it). IDF weights still count every copy.
@@ -855,22 +1160,60 @@ absl::Status SketchAll(absl::Span<const Item> items, const DedupOptions& options
       auto it = copy_df.find(t);
       return it == copy_df.end() ? d : d - it->second;
     };
-    const auto common_df = static_cast<uint32_t>(std::max<double>(
-        options.lsh_common_min, options.lsh_common_share * static_cast<double>(n)));
+    const uint32_t common_df = CommonDf(options, n);
     // Entities: words written capitalized inside a sentence somewhere in the corpus and never
     // in lowercase ("Contoso", "Redmond", "Rahul"; not "Storage" of "Azure Storage"), so that
     // a name that only ever opens sentences is still known as a name.
-    const auto seen = CountPerToken<absl::flat_hash_map<uint64_t, uint8_t>>(
+    const auto seen = CountPerToken<absl::flat_hash_map<uint64_t, SeenCount>>(
         features, threads,
-        [&](absl::flat_hash_map<uint64_t, uint8_t>& m, const Features& f) {
+        [&](absl::flat_hash_map<uint64_t, SeenCount>& m, const Features& f) {
           const std::vector<uint8_t>& flags =
               cases[static_cast<size_t>(&f - features.data())].case_flags;
-          for (size_t i = 0; i < f.tokens().size(); ++i) m[f.tokens()[i]] |= flags[i];
+          for (size_t i = 0; i < f.tokens().size(); ++i) m[f.tokens()[i]].Add(flags[i]);
         },
-        [](uint8_t& into, uint8_t flags) { into |= flags; });
+        [](SeenCount& into, const SeenCount& c) {
+          into.lowercase += c.lowercase;
+          into.name += c.name;
+        });
+    if (capture != nullptr) {
+      CorpusState::Rep& c = *capture;
+      c.fingerprint = StateFingerprint(options, lsh_params);
+      c.n = n;
+      c.bands = static_cast<uint32_t>(lsh_params.bands);
+      c.rows = static_cast<uint32_t>(lsh_params.rows);
+      c.rare_keys = static_cast<uint32_t>(rare_keys);
+      c.common_df = common_df;
+      c.words = weights.NumberWords(threads);
+      const size_t d = c.words.size();
+      c.df.resize(d);
+      c.copy_df.resize(d);
+      c.lowercase.resize(d);
+      c.name.resize(d);
+      ParallelFor(d, threads, 4096, [&](size_t b, size_t e) {
+        for (size_t k = b; k < e; ++k) {
+          const uint64_t w = c.words[k];
+          c.df[k] = weights.DocumentFrequency(w);
+          auto it = copy_df.find(w);
+          c.copy_df[k] = it == copy_df.end() ? 0 : it->second;
+          const SeenCount& sc = seen.at(w);
+          c.lowercase[k] = sc.lowercase;
+          c.name[k] = sc.name;
+        }
+      });
+      c.token_start.assign(n + 1, 0);
+      for (size_t i = 0; i < n; ++i) {
+        c.token_start[i + 1] =
+            c.token_start[i] + static_cast<uint32_t>(features[i].tokens().size());
+      }
+      c.tokens.resize(c.token_start[n]);
+      c.flags.resize(c.token_start[n]);
+      c.copy_key = std::move(copy_key);
+      c.copy_of = s->copy_of;
+      c.rare.assign(n * rare_keys, kNoWord);
+      c.margin.assign(n, std::numeric_limits<float>::infinity());
+    }
     ParallelFor(n, threads, 1024, [&](size_t b, size_t e) {
-      std::vector<uint64_t> rare;
-      std::vector<std::pair<uint32_t, uint64_t>> by_df;
+      SketchScratch scratch;
       std::vector<std::pair<size_t, uint64_t>> hits;  // caps that are entities, with hashes
       for (size_t i = b; i < e; ++i) {
         Features& f = features[i];
@@ -878,15 +1221,20 @@ absl::Status SketchAll(absl::Span<const Item> items, const DedupOptions& options
         const absl::Span<const uint64_t> tokens = f.tokens();
         const absl::Span<float> w = f.mutable_weights();
         for (size_t k = 0; k < tokens.size(); ++k) {
-          w[k] = static_cast<float>(weights(tokens[k]));
+          const Weights::Entry* entry = weights.Find(tokens[k]);  // every token has one
+          w[k] = static_cast<float>(entry->idf);
           f.total_weight += w[k];
+          if (capture != nullptr) {
+            capture->tokens[capture->token_start[i] + k] = entry->id;
+            capture->flags[capture->token_start[i] + k] = cases[i].case_flags[k];
+          }
         }
         hits.clear();
         CaseInfo& ci = cases[i];
         for (size_t k = 0; k < ci.caps.size(); ++k) {
           const uint64_t h = Hash64(ci.caps[k]);
           auto it = seen.find(h);
-          if (it != seen.end() && it->second == kSeenName) hits.emplace_back(k, h);
+          if (it != seen.end() && it->second.IsName()) hits.emplace_back(k, h);
         }
         std::vector<std::string> entities;  // at their exact size (see Extract)
         std::vector<uint64_t> entity_hashes;
@@ -909,48 +1257,17 @@ absl::Status SketchAll(absl::Span<const Item> items, const DedupOptions& options
           simhashes[i] = SimHash(f.tokens(), wts);
         }
         if (baseline) continue;
-        if (rare_keys > 0) {
-          // The fact's rarest words that another fact also has (df >= 2), rarest first,
-          // ties by hash so that the choice does not depend on word order.
-          by_df.clear();
-          double total = 0;
-          for (size_t k = 0; k < f.tokens().size(); ++k) {
-            by_df.emplace_back(sketch_df(f.tokens()[k]), f.tokens()[k]);
-            total += f.weights()[k];
-          }
-          std::sort(by_df.begin(), by_df.end());
-          by_df.erase(std::unique(by_df.begin(), by_df.end()), by_df.end());
-          // Prefix filtering: the rarest words holding `rare_word_share` of the fact's
-          // weight; a fact sharing more than the rest of its weight with another shares
-          // one of these (a heuristic once `rare_word_keys` or `rare_word_bucket` cuts the
-          // prefix short). Words in no other fact take their place in the prefix but get
-          // no key (nothing to pair with).
-          double acc = 0;
-          size_t slot = 0;
-          for (const auto& [df, tok] : by_df) {
-            if (slot >= rare_keys || acc >= options.rare_word_share * total) break;
-            acc += weights(tok);
-            if (df >= 2) rare_words[i * rare_keys + slot++] = tok;
+        uint64_t* rare = rare_words.data() + i * rare_keys;
+        const double margin = SketchFact(i, tokens, sketch_df, weights, common_df, rare_keys,
+                                         options, hasher, lsh_params.rows, &bands, rare, &scratch);
+        if (capture != nullptr) {
+          capture->margin[i] = static_cast<float>(margin);
+          for (size_t k = 0; k < rare_keys && rare[k] != 0; ++k) {
+            const size_t at = static_cast<size_t>(
+                std::lower_bound(tokens.begin(), tokens.end(), rare[k]) - tokens.begin());
+            capture->rare[i * rare_keys + k] = capture->tokens[capture->token_start[i] + at];
           }
         }
-        if (f.tokens().empty()) {
-          bands.SetEmpty(i);
-          continue;
-        }
-        rare.clear();
-        for (uint64_t tok : f.tokens()) {
-          if (sketch_df(tok) <= common_df) rare.push_back(tok);
-        }
-        if (rare.size() < kMinSketchTokens) {
-          // Mostly common words: sketch its rarest few so that it still has a set.
-          by_df.clear();
-          for (uint64_t tok : f.tokens()) by_df.emplace_back(sketch_df(tok), tok);
-          const size_t keep = std::min(by_df.size(), kMinSketchTokens);
-          std::partial_sort(by_df.begin(), by_df.begin() + static_cast<long>(keep), by_df.end());
-          rare.clear();
-          for (size_t k = 0; k < keep; ++k) rare.push_back(by_df[k].second);
-        }
-        bands.SetKeys(i, hasher.Sign(rare), lsh_params.rows);
       }
     });
   }
@@ -1289,7 +1606,7 @@ class CandidateFinder {
       auto it = holders_.find(w);
       if (it != holders_.end()) out->insert(out->end(), it->second.begin(), it->second.end());
     }
-    for (uint64_t tok : s_.features[i].tokens()) {  // facts keyed by a word i holds
+    for (uint64_t tok : s_.Tokens(i)) {  // facts keyed by a word i holds
       auto it = keyed_.find(tok);
       if (it != keyed_.end()) out->insert(out->end(), it->second.begin(), it->second.end());
     }
@@ -1309,7 +1626,7 @@ class CandidateFinder {
     }
     for (size_t i = 0; i < n; ++i) {
       if (s_.Copy(i)) continue;
-      for (uint64_t tok : s_.features[i].tokens()) {
+      for (uint64_t tok : s_.Tokens(i)) {
         if (probe.contains(tok)) holders_[tok].push_back(static_cast<uint32_t>(i));
       }
     }
@@ -1386,6 +1703,12 @@ absl::StatusOr<PairScore> ScorePair(const Normalizer& normalizer, absl::string_v
 }
 
 absl::StatusOr<DedupResult> Deduplicate(absl::Span<const Item> items, const DedupOptions& options) {
+  return Deduplicate(items, options, nullptr);
+}
+
+absl::StatusOr<DedupResult> Deduplicate(absl::Span<const Item> items, const DedupOptions& options,
+                                        CorpusState* state) {
+  if (state != nullptr) *state = CorpusState();
   if (!(options.threshold > 0 && options.threshold <= 1)) {
     return absl::InvalidArgumentError("threshold must be in (0, 1]");
   }
@@ -1399,7 +1722,12 @@ absl::StatusOr<DedupResult> Deduplicate(absl::Span<const Item> items, const Dedu
   };
   const bool baseline = options.method == Method::kMinHash;
   Sketched sketched;
-  if (absl::Status s = SketchAll(items, options, threads, &result.stats, &sketched); !s.ok()) {
+  CorpusState captured;
+  CorpusState::Rep* capture = state != nullptr && !baseline && options.simhash_distance <= 0
+                                  ? captured.mutable_rep()
+                                  : nullptr;
+  if (absl::Status s = SketchAll(items, options, threads, &result.stats, &sketched, capture);
+      !s.ok()) {
     return s;
   }
   std::vector<Features>& features = sketched.features;
@@ -1557,6 +1885,10 @@ absl::StatusOr<DedupResult> Deduplicate(absl::Span<const Item> items, const Dedu
   result.stats.seconds_verify = 0;  // verification happens inside candidate generation
   // Clustering reads features and copies only: the band keys (bands x 4 bytes per fact, 169 MB
   // at 1M facts) and SimHash values go before it, where memory peaks.
+  if (capture != nullptr) {
+    bands.TakeKeys(&capture->band_keys, &capture->band_empty);
+    *state = std::move(captured);
+  }
   bands = internal::BandTable(0, 1);
   std::vector<uint64_t>().swap(sketched.simhashes);
 
@@ -1587,40 +1919,357 @@ absl::StatusOr<DedupResult> Deduplicate(absl::Span<const Item> items, const Dedu
   return result;
 }
 
-absl::StatusOr<DedupResult> DeduplicateAround(absl::Span<const Item> items,
-                                              absl::Span<const int> focus,
-                                              const DedupOptions& options) {
+namespace {
+
+// DeduplicateAround's Sketched from a corpus state and the change: the items the state knows
+// keep its sketches unless the change can move them; new items and moved ones are sketched
+// with the changed corpus's counts, exactly as SketchAll would; features are read only for
+// the facts the search reaches (Ready).
+class StateSketcher {
+ public:
+  StateSketcher(absl::Span<const Item> items, const DedupOptions& options,
+                const CorpusState::Rep& state, absl::Span<const int> previous_item)
+      : items_(items),
+        options_(options),
+        st_(state),
+        prev_(previous_item),
+        normalizer_(options.normalize),
+        n_(static_cast<double>(items.size())) {}
+
+  // Fills `s` and returns true; returns false when the state does not fit these items and
+  // options (then `s` must be rebuilt from scratch).
+  absl::StatusOr<bool> Sketch(int threads, Sketched* s) {
+    const size_t n = items_.size();
+    const size_t records = st_.n;
+    const LshParams lsh =
+        LshIndex::ParamsForThreshold(options_.minhash.num_perm, options_.lsh_threshold);
+    const auto rare_keys = static_cast<size_t>(std::max(0, options_.rare_word_keys));
+    if (options_.method != Method::kVerified || options_.simhash_distance > 0 ||
+        prev_.size() != n || st_.fingerprint != StateFingerprint(options_, lsh) ||
+        st_.rare_keys != rare_keys || CommonDf(options_, n) != st_.common_df) {
+      return false;
+    }
+    item_of_.assign(records, -1);
+    for (size_t i = 0; i < n; ++i) {
+      const int r = prev_[i];
+      if (r < 0) continue;
+      if (static_cast<size_t>(r) >= records || item_of_[r] >= 0) return false;
+      item_of_[r] = static_cast<int>(i);
+    }
+    // New items are read now: the counts need their words.
+    std::vector<uint32_t> added;
+    for (size_t i = 0; i < n; ++i) {
+      if (prev_[i] < 0) added.push_back(static_cast<uint32_t>(i));
+    }
+    s->features.resize(n);
+    ready_.assign(n, 0);
+    std::vector<CaseInfo> cases(added.size());
+    if (absl::Status e = ReadAll(added, threads, s, &cases); !e.ok()) return e;
+    // The counts' changes: removed records out, new items in.
+    for (size_t r = 0; r < records; ++r) {
+      if (item_of_[r] >= 0) continue;
+      for (uint32_t k = st_.token_start[r]; k < st_.token_start[r + 1]; ++k) {
+        Delta& d = delta_[st_.words[st_.tokens[k]]];
+        d.df -= 1;
+        d.lowercase -= st_.flags[k] & kSeenLowercase;
+        d.name -= (st_.flags[k] & kSeenName) != 0 ? 1 : 0;
+      }
+    }
+    for (size_t a = 0; a < added.size(); ++a) {
+      const absl::Span<const uint64_t> tokens = s->features[added[a]].tokens();
+      for (size_t k = 0; k < tokens.size(); ++k) {
+        Delta& d = delta_[tokens[k]];
+        d.df += 1;
+        d.lowercase += cases[a].case_flags[k] & kSeenLowercase;
+        d.name += (cases[a].case_flags[k] & kSeenName) != 0 ? 1 : 0;
+      }
+    }
+    // Copy groups the change touches: those of new items and of removed records.
+    const Keys key{items_};
+    struct Group {
+      uint32_t old_size = 0;          // records with the key, removed or not
+      int64_t old_record = -1;        // one of them (their words)
+      std::vector<uint32_t> members;  // the items with the key now
+    };
+    absl::flat_hash_map<uint64_t, Group> groups;
+    for (size_t a = 0; a < added.size(); ++a) {
+      if (s->features[added[a]].tokens().empty()) continue;
+      groups[CopyKey(s->features[added[a]], cases[a])].members.push_back(added[a]);
+    }
+    for (size_t r = 0; r < records; ++r) {
+      if (item_of_[r] < 0 && HasWords(r)) groups.try_emplace(st_.copy_key[r]);
+    }
+    s->copy_of.resize(n);
+    for (size_t i = 0; i < n; ++i) s->copy_of[i] = static_cast<uint32_t>(i);
+    for (size_t r = 0; r < records; ++r) {
+      const int i = item_of_[r];
+      if (HasWords(r) && !groups.empty()) {
+        auto it = groups.find(st_.copy_key[r]);
+        if (it != groups.end()) {
+          ++it->second.old_size;
+          it->second.old_record = static_cast<int64_t>(r);
+          if (i >= 0) it->second.members.push_back(static_cast<uint32_t>(i));
+          continue;
+        }
+      }
+      if (i < 0) continue;
+      const int of = item_of_[st_.copy_of[r]];  // an untouched group: all its records are here
+      if (of < 0) return false;
+      s->copy_of[static_cast<size_t>(i)] = static_cast<uint32_t>(of);
+    }
+    std::vector<char> touched(n, 0);  // in a touched group: sketched again
+    for (auto& [k, g] : groups) {
+      if (!g.members.empty()) {
+        uint32_t first = g.members[0];
+        for (uint32_t m : g.members) {
+          if (key(m) < key(first) || (key(m) == key(first) && m < first)) first = m;
+        }
+        for (uint32_t m : g.members) {
+          s->copy_of[m] = first;
+          touched[m] = 1;
+        }
+      }
+      // Copies not sketched: the group's size less one, on each of its words.
+      if (g.old_size > 1) {
+        for (uint32_t t = st_.token_start[g.old_record]; t < st_.token_start[g.old_record + 1];
+             ++t) {
+          delta_[st_.words[st_.tokens[t]]].copy_df -= g.old_size - 1;
+        }
+      }
+      if (g.members.size() > 1) {
+        const auto extra = static_cast<int64_t>(g.members.size() - 1);
+        const uint32_t m = g.members[0];
+        if (prev_[m] >= 0) {
+          const auto r = static_cast<size_t>(prev_[m]);
+          for (uint32_t t = st_.token_start[r]; t < st_.token_start[r + 1]; ++t) {
+            delta_[st_.words[st_.tokens[t]]].copy_df += extra;
+          }
+        } else {
+          for (uint64_t t : s->features[m].tokens()) delta_[t].copy_df += extra;
+        }
+      }
+    }
+    // Words whose counts for sketches changed; every other word's are the state's.
+    for (auto it = delta_.begin(); it != delta_.end();) {
+      const Delta& d = it->second;
+      if (d.df == 0 && d.copy_df == 0 && d.lowercase == 0 && d.name == 0) {
+        delta_.erase(it++);
+      } else {
+        ++it;
+      }
+    }
+    std::vector<char> moved(st_.words.size(), 0);
+    for (const auto& [word, d] : delta_) {
+      if (d.df == 0 && d.copy_df == 0) continue;
+      const int64_t id = st_.Id(word);
+      if (id >= 0) moved[static_cast<size_t>(id)] = 1;
+    }
+    // Every item's words, for the candidate finder.
+    s->token_start.assign(n + 1, 0);
+    for (size_t i = 0; i < n; ++i) {
+      const size_t count = prev_[i] >= 0 ? st_.token_start[prev_[i] + 1] - st_.token_start[prev_[i]]
+                                         : s->features[i].tokens().size();
+      s->token_start[i + 1] = s->token_start[i] + static_cast<uint32_t>(count);
+    }
+    s->token_list.resize(s->token_start[n]);
+    ParallelFor(n, threads, 4096, [&](size_t b, size_t e) {
+      for (size_t i = b; i < e; ++i) {
+        uint64_t* out = s->token_list.data() + s->token_start[i];
+        if (prev_[i] < 0) {
+          const absl::Span<const uint64_t> t = s->features[i].tokens();
+          std::copy(t.begin(), t.end(), out);
+          continue;
+        }
+        const auto r = static_cast<size_t>(prev_[i]);
+        for (uint32_t k = st_.token_start[r]; k < st_.token_start[r + 1]; ++k) {
+          *out++ = st_.words[st_.tokens[k]];
+        }
+      }
+    });
+    // The weights of every word move with the item count; a rare-word choice within that
+    // much (plus float rounding) of changing is made again.
+    const double records_d = static_cast<double>(records);
+    const double dn = std::abs(n_ - records_d);
+    const double log_n = std::log(1.0 + std::max(n_, records_d));
+    auto unsure = [&](size_t r) {
+      if (dn == 0) return false;
+      const auto len = static_cast<double>(st_.token_start[r + 1] - st_.token_start[r]);
+      const double bound =
+          2 * len * dn / std::max(1.0, std::min(n_, records_d)) + 1e-5 * (1 + len * log_n);
+      return !(static_cast<double>(st_.margin[r]) > bound);
+    };
+    s->lsh_params = lsh;
+    s->bands = internal::BandTable(n, lsh.bands);
+    if (static_cast<uint32_t>(s->bands.bands()) != st_.bands) return false;
+    s->rare_keys = rare_keys;
+    s->rare_words.assign(n * rare_keys, 0);
+    s->simhashes.assign(n, 0);
+    const MinHasher hasher(options_.minhash);
+    auto sketch_df = [&](uint64_t t) { return SketchDf(t); };
+    auto weight = [&](uint64_t t) { return Weight(t); };
+    std::atomic<int64_t> sketched{0};
+    ParallelFor(n, threads, 1024, [&](size_t b, size_t e) {
+      SketchScratch scratch;
+      int64_t count = 0;
+      for (size_t i = b; i < e; ++i) {
+        if (s->Copy(i)) {
+          s->bands.SetEmpty(i);
+          continue;
+        }
+        uint64_t* rare = s->rare_words.data() + i * rare_keys;
+        bool redo = prev_[i] < 0 || touched[i] != 0;
+        const auto r = static_cast<size_t>(std::max(0, prev_[i]));
+        if (!redo) {
+          redo = st_.copy_of[r] != r || unsure(r);
+          for (uint32_t k = st_.token_start[r]; !redo && k < st_.token_start[r + 1]; ++k) {
+            redo = moved[st_.tokens[k]] != 0;
+          }
+        }
+        if (redo) {
+          SketchFact(i, s->Tokens(i), sketch_df, weight, st_.common_df, rare_keys, options_, hasher,
+                     lsh.rows, &s->bands, rare, &scratch);
+          ++count;
+          continue;
+        }
+        s->bands.SetRaw(i, st_.band_keys.data() + r * st_.bands, st_.band_empty[r] != 0);
+        for (size_t k = 0; k < rare_keys; ++k) {
+          const uint32_t id = st_.rare[r * rare_keys + k];
+          if (id == kNoWord) break;
+          rare[k] = st_.words[id];
+        }
+      }
+      sketched += count;
+    });
+    resketched_ = sketched.load();
+    // New items are weighed now (their cases are at hand); the others when reached.
+    for (size_t a = 0; a < added.size(); ++a) Weigh(&s->features[added[a]], &cases[a]);
+    return true;
+  }
+
+  // Reads, extracts and weighs the features of the facts in `ids` not read yet.
+  absl::Status Ready(absl::Span<const uint32_t> ids, int threads, Sketched* s) {
+    std::vector<uint32_t> todo;
+    for (uint32_t i : ids) {
+      if (!ready_[i]) todo.push_back(i);
+    }
+    if (todo.empty()) return absl::OkStatus();
+    std::vector<CaseInfo> cases(todo.size());
+    if (absl::Status e = ReadAll(todo, threads, s, &cases); !e.ok()) return e;
+    ParallelFor(todo.size(), threads, 64, [&](size_t b, size_t e) {
+      for (size_t k = b; k < e; ++k) Weigh(&s->features[todo[k]], &cases[k]);
+    });
+    return absl::OkStatus();
+  }
+
+  int64_t resketched() const { return resketched_; }
+  int64_t items_read() const { return std::count(ready_.begin(), ready_.end(), 1); }
+
+ private:
+  struct Delta {
+    int64_t df = 0, copy_df = 0, lowercase = 0, name = 0;
+  };
+  bool HasWords(size_t r) const { return st_.token_start[r + 1] > st_.token_start[r]; }
+  // The changed corpus's counts of a word.
+  int64_t Count(uint64_t word, int64_t Delta::*field, const std::vector<uint32_t>& base) const {
+    const int64_t id = st_.Id(word);
+    int64_t c = id >= 0 ? base[static_cast<size_t>(id)] : 0;
+    auto it = delta_.find(word);
+    if (it != delta_.end()) c += it->second.*field;
+    return c;
+  }
+  uint32_t Df(uint64_t word) const {
+    return static_cast<uint32_t>(std::max<int64_t>(1, Count(word, &Delta::df, st_.df)));
+  }
+  uint32_t SketchDf(uint64_t word) const {
+    return static_cast<uint32_t>(Count(word, &Delta::df, st_.df) -
+                                 Count(word, &Delta::copy_df, st_.copy_df));
+  }
+  double Weight(uint64_t word) const { return IdfWeight(n_, Df(word)); }
+  bool IsName(uint64_t word) const {
+    SeenCount c;
+    c.lowercase = static_cast<uint32_t>(Count(word, &Delta::lowercase, st_.lowercase));
+    c.name = static_cast<uint32_t>(Count(word, &Delta::name, st_.name));
+    return c.IsName();
+  }
+
+  // Normalizes (or takes the normalization of) and extracts each fact of `ids`.
+  absl::Status ReadAll(absl::Span<const uint32_t> ids, int threads, Sketched* s,
+                       std::vector<CaseInfo>* cases) {
+    std::vector<absl::Status> errors(ids.size());
+    ParallelFor(ids.size(), threads, 64, [&](size_t b, size_t e) {
+      NormalizedText scratch;
+      for (size_t k = b; k < e; ++k) {
+        const uint32_t i = ids[k];
+        absl::StatusOr<NormalizedText> own;
+        const NormalizedText* t = items_[i].normalized;
+        if (t == nullptr && options_.normalized_of) t = options_.normalized_of(i, &scratch);
+        if (t == nullptr) {
+          own = normalizer_.Normalize(items_[i].text);
+          if (!own.ok()) {
+            errors[k] = own.status();
+            continue;
+          }
+          t = &*own;
+        }
+        s->features[i] = Extract(*t, &(*cases)[k]);
+        if (options_.on_normalized && items_[i].normalized == nullptr) {
+          options_.on_normalized(i, *t);
+        }
+        ready_[i] = 1;
+      }
+    });
+    for (const absl::Status& e : errors) {
+      if (!e.ok()) return e;
+    }
+    return absl::OkStatus();
+  }
+
+  // The corpus pass's part of a fact's features (SketchAll): weights and entities.
+  void Weigh(Features* f, CaseInfo* ci) const {
+    f->total_weight = 0;
+    const absl::Span<const uint64_t> tokens = f->tokens();
+    const absl::Span<float> w = f->mutable_weights();
+    for (size_t k = 0; k < tokens.size(); ++k) {
+      w[k] = static_cast<float>(Weight(tokens[k]));
+      f->total_weight += w[k];
+    }
+    std::vector<std::string> entities;
+    std::vector<uint64_t> entity_hashes;
+    for (std::string& cap : ci->caps) {
+      const uint64_t h = Hash64(cap);
+      if (IsName(h)) {
+        entities.push_back(std::move(cap));
+        entity_hashes.push_back(h);
+      }
+    }
+    entities.shrink_to_fit();
+    entity_hashes.shrink_to_fit();
+    f->entities = std::move(entities);
+    f->entity_hashes = std::move(entity_hashes);
+  }
+
+  absl::Span<const Item> items_;
+  const DedupOptions& options_;
+  const CorpusState::Rep& st_;
+  absl::Span<const int> prev_;
+  Normalizer normalizer_;
+  double n_;
+  std::vector<int> item_of_;  // per record: the item it is now, or -1 (removed)
+  absl::flat_hash_map<uint64_t, Delta> delta_;
+  std::vector<char> ready_;  // per item: features read and weighed (written before read)
+  int64_t resketched_ = 0;
+};
+
+// DeduplicateAround's search over `sketched` (every fact's sketches, copies and tokens;
+// `ready(ids)` makes sure the features of facts `ids` are there before they are compared).
+template <typename Ready>
+absl::StatusOr<DedupResult> SearchAround(absl::Span<const Item> items, absl::Span<const int> focus,
+                                         const DedupOptions& options, int threads,
+                                         Sketched* sketched_in, DedupResult result,
+                                         const Ready& ready) {
   const size_t n = items.size();
-  for (int f : focus) {
-    if (f < 0 || static_cast<size_t>(f) >= n) {
-      return absl::InvalidArgumentError(absl::StrCat("focus item ", f, " is not an item"));
-    }
-  }
-  if (options.method == Method::kMinHash) {  // clusters are its components: filter them
-    absl::StatusOr<DedupResult> all = Deduplicate(items, options);
-    if (!all.ok()) return all;
-    std::vector<char> in_focus(n, 0);
-    for (int f : focus) in_focus[static_cast<size_t>(f)] = 1;
-    std::vector<Cluster> kept;
-    for (Cluster& c : all->clusters) {
-      bool touched = false;
-      for (const Member& m : c.members) touched |= in_focus[static_cast<size_t>(m.item)] != 0;
-      if (touched) kept.push_back(std::move(c));
-    }
-    all->clusters = std::move(kept);
-    return all;
-  }
-  if (!(options.threshold > 0 && options.threshold <= 1)) {
-    return absl::InvalidArgumentError("threshold must be in (0, 1]");
-  }
-  DedupResult result;
-  result.stats.items = static_cast<int64_t>(n);
-  const int threads = internal::ResolveThreads(options.threads);
   const Keys key{items};
-  Sketched sketched;
-  if (absl::Status s = SketchAll(items, options, threads, &result.stats, &sketched); !s.ok()) {
-    return s;
-  }
+  Sketched& sketched = *sketched_in;
   const std::vector<Features>& features = sketched.features;
 
   // Breadth-first from the focus: each fact reached is queried for its candidates, which are
@@ -1639,13 +2288,20 @@ absl::StatusOr<DedupResult> DeduplicateAround(absl::Span<const Item> items,
   std::vector<uint64_t> edges;
   while (!level.empty()) {
     std::vector<std::vector<uint32_t>> found(level.size());
+    std::vector<std::vector<uint32_t>> candidates(level.size());
+    ParallelFor(level.size(), threads, 8, [&](size_t b, size_t e) {
+      for (size_t q = b; q < e; ++q) finder.Find(level[q], &candidates[q]);
+    });
+    std::vector<uint32_t> read = level;  // every fact this level compares
+    for (const std::vector<uint32_t>& c : candidates) read.insert(read.end(), c.begin(), c.end());
+    std::sort(read.begin(), read.end());
+    read.erase(std::unique(read.begin(), read.end()), read.end());
+    if (absl::Status s = ready(read); !s.ok()) return s;
     std::vector<int64_t> queried(level.size(), 0);
     ParallelFor(level.size(), threads, 8, [&](size_t b, size_t e) {
-      std::vector<uint32_t> candidates;
       for (size_t q = b; q < e; ++q) {
-        finder.Find(level[q], &candidates);
-        queried[q] = static_cast<int64_t>(candidates.size());
-        for (uint32_t j : candidates) {
+        queried[q] = static_cast<int64_t>(candidates[q].size());
+        for (uint32_t j : candidates[q]) {
           const uint32_t x = std::min(level[q], j), y = std::max(level[q], j);
           if (VerifiedDuplicate(features[x], features[y], options)) {
             found[q].push_back(j);
@@ -1679,6 +2335,70 @@ absl::StatusOr<DedupResult> DeduplicateAround(absl::Span<const Item> items,
       ClusterAll(comps, features, sketched.copy_of, dup_set, dup_neighbors, key, options, threads);
   result.stats.seconds_cluster = Seconds(t0);
   return result;
+}
+
+}  // namespace
+
+absl::StatusOr<DedupResult> DeduplicateAround(absl::Span<const Item> items,
+                                              absl::Span<const int> focus,
+                                              const DedupOptions& options) {
+  return DeduplicateAround(items, focus, options, nullptr, {});
+}
+
+absl::StatusOr<DedupResult> DeduplicateAround(absl::Span<const Item> items,
+                                              absl::Span<const int> focus,
+                                              const DedupOptions& options,
+                                              const CorpusState* previous,
+                                              absl::Span<const int> previous_item) {
+  const size_t n = items.size();
+  for (int f : focus) {
+    if (f < 0 || static_cast<size_t>(f) >= n) {
+      return absl::InvalidArgumentError(absl::StrCat("focus item ", f, " is not an item"));
+    }
+  }
+  if (options.method == Method::kMinHash) {  // clusters are its components: filter them
+    absl::StatusOr<DedupResult> all = Deduplicate(items, options);
+    if (!all.ok()) return all;
+    std::vector<char> in_focus(n, 0);
+    for (int f : focus) in_focus[static_cast<size_t>(f)] = 1;
+    std::vector<Cluster> kept;
+    for (Cluster& c : all->clusters) {
+      bool touched = false;
+      for (const Member& m : c.members) touched |= in_focus[static_cast<size_t>(m.item)] != 0;
+      if (touched) kept.push_back(std::move(c));
+    }
+    all->clusters = std::move(kept);
+    return all;
+  }
+  if (!(options.threshold > 0 && options.threshold <= 1)) {
+    return absl::InvalidArgumentError("threshold must be in (0, 1]");
+  }
+  DedupResult result;
+  result.stats.items = static_cast<int64_t>(n);
+  const int threads = internal::ResolveThreads(options.threads);
+  Sketched sketched;
+  if (previous != nullptr && !previous->empty()) {
+    auto t0 = std::chrono::steady_clock::now();
+    StateSketcher from_state(items, options, *previous->rep(), previous_item);
+    absl::StatusOr<bool> used = from_state.Sketch(threads, &sketched);
+    if (!used.ok()) return used.status();
+    if (*used) {
+      result.stats.seconds_sketch = Seconds(t0);
+      absl::StatusOr<DedupResult> r =
+          SearchAround(items, focus, options, threads, &sketched, std::move(result),
+                       [&](absl::Span<const uint32_t> ids) {
+                         return from_state.Ready(ids, threads, &sketched);
+                       });
+      if (r.ok()) r->stats.items_read = from_state.items_read();
+      return r;
+    }
+    sketched = Sketched();
+  }
+  if (absl::Status s = SketchAll(items, options, threads, &result.stats, &sketched); !s.ok()) {
+    return s;
+  }
+  return SearchAround(items, focus, options, threads, &sketched, std::move(result),
+                      [](absl::Span<const uint32_t>) { return absl::OkStatus(); });
 }
 
 }  // namespace factdedup::dedup

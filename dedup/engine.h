@@ -13,10 +13,12 @@
 
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <string>
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
 #include "absl/types/span.h"
 #include "dedup/minhash.h"
 #include "dedup/normalize.h"
@@ -158,6 +160,9 @@ struct DedupStats {
   int64_t candidates = 0;  // union, verified
   int64_t duplicate_pairs = 0;
   int64_t oversized_buckets_items = 0;  // items in buckets that were not expanded
+  // Items whose text was normalized (or its normalization taken) and its features extracted:
+  // all of them, but for DeduplicateAround from a CorpusState.
+  int64_t items_read = 0;
   double seconds_normalize = 0, seconds_sketch = 0, seconds_candidates = 0, seconds_verify = 0,
          seconds_cluster = 0;
 };
@@ -167,7 +172,42 @@ struct DedupResult {
   DedupStats stats;
 };
 
+// What a full pass learned about its items and their corpus that candidate generation depends
+// on: each item's content words (and how each was written), its copy key and copy, its LSH band
+// keys and rare-word keys, and the corpus's word counts (facts holding each word, its exact
+// copies' share, facts writing it in lowercase and as a name). A later DeduplicateAround over
+// a slightly changed item set starts from it instead of reading and sketching every item again
+// (only the items whose sketches the change can move are sketched); results are the same as
+// without it. About 200 bytes per item. Saved by provenance/index.h (docs/index-format.md).
+class CorpusState {
+ public:
+  CorpusState();
+  ~CorpusState();
+  CorpusState(CorpusState&&) noexcept;
+  CorpusState& operator=(CorpusState&&) noexcept;
+
+  bool empty() const;    // nothing captured
+  size_t items() const;  // items of the pass it describes, in that pass's order
+  std::string Encode() const;
+  // Replaces the contents with Encode()'s bytes ("" for an empty state). Fails, leaving it
+  // empty, on bytes it did not write (kDataLoss: truncated, inconsistent sizes, ids out of range,
+  // unsorted words).
+  absl::Status Decode(absl::string_view bytes);
+
+  struct Rep;  // defined in engine.cc
+  const Rep* rep() const { return rep_.get(); }
+  Rep* mutable_rep();
+
+ private:
+  std::unique_ptr<Rep> rep_;
+};
+
 absl::StatusOr<DedupResult> Deduplicate(absl::Span<const Item> items, const DedupOptions& options);
+// The same, also filling `state` (if not null) with the pass's corpus state for a later
+// DeduplicateAround. Only the default method (kVerified) without SimHash has one: otherwise
+// `state` is left empty.
+absl::StatusOr<DedupResult> Deduplicate(absl::Span<const Item> items, const DedupOptions& options,
+                                        CorpusState* state);
 
 // The clusters of Deduplicate(items, options) that lie in the duplicate-graph component of
 // some `focus` item (indexes into `items`), without verifying the candidate pairs of the
@@ -180,6 +220,20 @@ absl::StatusOr<DedupResult> Deduplicate(absl::Span<const Item> items, const Dedu
 absl::StatusOr<DedupResult> DeduplicateAround(absl::Span<const Item> items,
                                               absl::Span<const int> focus,
                                               const DedupOptions& options);
+// The same, starting from `previous`, the corpus state of an earlier pass over a similar item
+// set: previous_item[i] is the item of that pass that items[i] is (the same text at the same
+// key; each at most once), or -1 for a new item; items of that pass that no entry names were
+// removed. Only the new items are read and sketched, plus the items whose sketches the change
+// moves (those holding a word whose counts changed, copies whose group changed, and, when the
+// item count changed, items whose rare-word choice was within rounding of changing); then the
+// search is as above, reading an item only when it is reached. The result is the same as
+// without `previous`. A state of other options, or one that does not fit (`previous_item` of
+// another size, an id out of range or twice), is not used.
+absl::StatusOr<DedupResult> DeduplicateAround(absl::Span<const Item> items,
+                                              absl::Span<const int> focus,
+                                              const DedupOptions& options,
+                                              const CorpusState* previous,
+                                              absl::Span<const int> previous_item);
 
 // Scores one pair without any corpus statistics (all token weights 1). For tests, `eval`
 // and callers that compare a few strings.

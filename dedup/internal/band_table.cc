@@ -53,6 +53,19 @@ void BandTable::SetKeys(size_t i, absl::Span<const uint64_t> signature, int rows
 
 void BandTable::SetEmpty(size_t i) { empty_[i] = 1; }
 
+void BandTable::SetRaw(size_t i, const uint32_t* keys, bool empty) {
+  std::copy(keys, keys + bands_, keys_.data() + i * static_cast<size_t>(bands_));
+  empty_[i] = empty ? 1 : 0;
+}
+
+void BandTable::TakeKeys(std::vector<uint32_t>* keys, std::vector<uint8_t>* empty) {
+  *keys = std::move(keys_);
+  *empty = std::move(empty_);
+  keys_.clear();
+  empty_.clear();
+  items_ = 0;
+}
+
 int BandTable::FirstCollision(uint32_t i, uint32_t j, int limit) const {
   const uint32_t* a = keys_.data() + static_cast<size_t>(i) * static_cast<size_t>(bands_);
   const uint32_t* b = keys_.data() + static_cast<size_t>(j) * static_cast<size_t>(bands_);

@@ -38,6 +38,11 @@ class BandTable {
   // marks the item as colliding with nothing, as SetEmpty does (for an empty set).
   void SetKeys(size_t i, absl::Span<const uint64_t> signature, int rows);
   void SetEmpty(size_t i);
+  // Item i's keys and emptiness as another table with the same bands held them (`keys`:
+  // bands() of them).
+  void SetRaw(size_t i, const uint32_t* keys, bool empty);
+  // Moves every key (items x bands) and empty flag out; the table is left with no items.
+  void TakeKeys(std::vector<uint32_t>* keys, std::vector<uint8_t>* empty);
 
   // Calls visit(i, j), i < j, once for every pair that shares a bucket of at most `cap` items
   // in some band, from up to `threads` threads concurrently. Pairs of one band are visited

@@ -1,0 +1,388 @@
+// DeduplicateAround from a CorpusState against its oracles: after a change to the items (some
+// removed, some added, exact copies joining and leaving copy groups, the item count moving
+// every IDF weight), the clusters must be exactly those of DeduplicateAround without the state
+// and the full clusters of Deduplicate, while reading only some of the items.
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "dedup/engine.h"
+#include "gtest/gtest.h"
+
+namespace factdedup::dedup {
+namespace {
+
+// Families of one claim written several ways (values that disagree, truncations, a rare tag
+// word per family) plus template facts shared across families; keys "note<k>.md:<n>".
+std::vector<Item> Families(int families, uint32_t seed, const std::string& prefix) {
+  static const char* kSubjects[] = {"Contoso", "Fabrikam", "Northwind", "Tailspin", "Woodgrove",
+                                    "Litware", "Adatum",   "Proseware", "Wingtip",  "Lucerne"};
+  static const char* kVerbs[] = {"signed", "renewed", "expanded", "paused", "migrated"};
+  static const char* kObjects[] = {"storage contract", "GPU reservation", "support agreement",
+                                   "data platform",    "analytics pilot", "network upgrade"};
+  static const char* kPlaces[] = {"Redmond", "Dublin", "Austin", "Osaka", "Lisbon", "Nairobi"};
+  std::mt19937 rng(seed);
+  auto pick = [&](auto& arr) { return arr[rng() % (sizeof(arr) / sizeof(arr[0]))]; };
+  std::vector<Item> items;
+  auto add = [&](std::string text) {
+    items.push_back({std::move(text), absl::StrCat(prefix, rng() % 40, ".md:", items.size())});
+  };
+  for (int f = 0; f < families; ++f) {
+    const std::string s = pick(kSubjects), v = pick(kVerbs), o = pick(kObjects), p = pick(kPlaces);
+    const int year = 2020 + static_cast<int>(rng() % 7);
+    const int amount = 1 + static_cast<int>(rng() % 90);
+    const std::string tag = absl::StrCat("Project", f % 70);  // some tags name two families
+    std::vector<std::string> variants = {
+        absl::StrCat(s, " ", v, " the ", o, " in ", p, " for $", amount, "M in ", year, " (", tag,
+                     ")."),
+        absl::StrCat("In ", year, ", ", s, " ", v, " the ", o, " in ", p, " for $", amount, "M (",
+                     tag, ")."),
+        absl::StrCat(s, " ", v, " its ", o, " at ", p, " (", tag, ")."),
+        absl::StrCat(s, " ", v, " the ", o, " in ", p, " for $", amount + 5, "M in ", year, " (",
+                     tag, ")."),
+        absl::StrCat(s, " ", v, " the ", o, " in ", p, "..."),
+        absl::StrCat(tag, " update: ", s, " ", v, " the ", o, "."),
+        absl::StrCat("the ", o, " of ", s, " in ", p, " was ", v, " (", tag, ")"),
+    };
+    const int count = 1 + static_cast<int>(rng() % variants.size());
+    for (int k = 0; k < count; ++k) add(variants[rng() % variants.size()]);
+    if (rng() % 3 == 0) add(absl::StrCat("Weekly sync notes for ", s, "."));
+  }
+  return items;
+}
+
+std::string Show(const Cluster& c, const std::vector<Item>& items) {
+  std::vector<std::string> m;
+  for (const Member& x : c.members) {
+    m.push_back(absl::StrCat(items[x.item].key, "/", x.similarity, "/", RelationName(x.relation)));
+  }
+  return absl::StrCat(items[c.canonical].key, " [", absl::StrJoin(m, " "), "] ", c.reason);
+}
+
+std::vector<std::string> ShowAll(const std::vector<Cluster>& clusters,
+                                 const std::vector<Item>& items) {
+  std::vector<std::string> out;
+  for (const Cluster& c : clusters) out.push_back(Show(c, items));
+  return out;
+}
+
+// Checks `around` against `full` as DeduplicateAround promises: a subsequence of the full
+// clusters that holds every cluster with a focus item.
+void ExpectMatchesOracle(const std::vector<Cluster>& full, const std::vector<Cluster>& around,
+                         const std::vector<Item>& items, const std::vector<int>& focus,
+                         const std::string& what) {
+  const std::vector<std::string> f = ShowAll(full, items), a = ShowAll(around, items);
+  size_t at = 0;
+  for (const std::string& c : a) {
+    while (at < f.size() && f[at] != c) ++at;
+    ASSERT_LT(at, f.size()) << what << ": not a full cluster, or out of order: " << c;
+    ++at;
+  }
+  for (size_t i = 0; i < full.size(); ++i) {
+    bool focused = false;
+    for (const Member& m : full[i].members) {
+      focused |= std::find(focus.begin(), focus.end(), m.item) != focus.end();
+    }
+    if (focused) {
+      EXPECT_NE(std::find(a.begin(), a.end(), f[i]), a.end()) << what << ": missing " << f[i];
+    }
+  }
+}
+
+// A change to `before`: about `removed` of its items dropped, the rest shuffled, plus new
+// items (new families, exact copies of old texts under new keys, paraphrases of old items).
+// previous[i] is the old index of the new items[i], or -1.
+struct Change {
+  std::vector<Item> items;
+  std::vector<int> previous;
+  std::vector<int> added;  // indexes into items
+};
+
+Change MakeChange(const std::vector<Item>& before, uint32_t seed, double removed, int new_families,
+                  int copies) {
+  std::mt19937 rng(seed);
+  Change c;
+  std::vector<int> kept;
+  for (size_t i = 0; i < before.size(); ++i) {
+    if (std::uniform_real_distribution<double>(0, 1)(rng) >= removed) {
+      kept.push_back(static_cast<int>(i));
+    }
+  }
+  std::shuffle(kept.begin(), kept.end(), rng);
+  for (int i : kept) {
+    c.items.push_back(before[static_cast<size_t>(i)]);
+    c.previous.push_back(i);
+  }
+  auto add = [&](Item item) {
+    c.added.push_back(static_cast<int>(c.items.size()));
+    c.items.push_back(std::move(item));
+    c.previous.push_back(-1);
+  };
+  for (Item& item : Families(new_families, seed + 1000, "new")) add(std::move(item));
+  for (int k = 0; k < copies; ++k) {
+    const Item& old = before[rng() % before.size()];
+    add({old.text, absl::StrCat(k % 2 == 0 ? "a-copy" : "z-copy", k, ".md:1")});
+    add({absl::StrCat("As noted before, ", old.text), absl::StrCat("para", k, ".md:1")});
+  }
+  return c;
+}
+
+struct OptionCase {
+  std::string name;
+  DedupOptions options;
+  bool state_usable = true;  // the options keep a state
+};
+
+std::vector<OptionCase> OptionCases() {
+  std::vector<OptionCase> cases;
+  cases.push_back({"defaults", DedupOptions{}});
+  DedupOptions small;  // oversized LSH and rare-word buckets, common words left out
+  small.max_bucket_size = 4;
+  small.rare_word_bucket = 3;
+  small.lsh_common_min = 5;
+  cases.push_back({"small buckets", small});
+  DedupOptions no_rare;
+  no_rare.rare_word_keys = 0;
+  cases.push_back({"LSH only", no_rare});
+  DedupOptions loose;
+  loose.threshold = 0.15;
+  loose.canonical_floor = 0.05;
+  loose.rare_word_share = 0.6;
+  cases.push_back({"loose (large components)", loose});
+  DedupOptions share;  // common_df follows the item count: a state fits only some changes
+  share.lsh_common_min = 1;
+  share.lsh_common_share = 0.05;
+  cases.push_back({"common words by share", share});
+  DedupOptions simhash;  // no state is kept with SimHash
+  simhash.simhash_distance = 8;
+  cases.push_back({"with SimHash", simhash, false});
+  return cases;
+}
+
+TEST(CorpusState, AroundAChangeEqualsTheFullPass) {
+  const std::vector<Item> before = Families(220, 5, "note");
+  for (const OptionCase& oc : OptionCases()) {
+    CorpusState state;
+    absl::StatusOr<DedupResult> first = Deduplicate(before, oc.options, &state);
+    ASSERT_TRUE(first.ok()) << first.status();
+    ASSERT_EQ(state.empty(), oc.options.simhash_distance > 0) << oc.name;
+    CorpusState saved;  // what an index gives back (an empty state gives no bytes)
+    ASSERT_TRUE(saved.Decode(state.Encode()).ok()) << oc.name;
+    ASSERT_EQ(saved.empty(), state.empty()) << oc.name;
+    for (uint32_t seed : {1u, 2u, 3u, 4u, 5u}) {
+      // Seed 4 removes nothing and adds copies only; seed 5 removes 40% of the items (every
+      // weight moves a lot); the others move the item count a little.
+      const Change c = seed == 4   ? MakeChange(before, seed, 0, 0, 6)
+                       : seed == 5 ? MakeChange(before, seed, 0.4, 2, 2)
+                                   : MakeChange(before, seed, 0.03 * seed, 3 * seed, 4);
+      const std::string what = absl::StrCat(oc.name, ", change ", seed);
+      absl::StatusOr<DedupResult> full = Deduplicate(c.items, oc.options);
+      ASSERT_TRUE(full.ok()) << full.status();
+      std::mt19937 rng(seed);
+      std::vector<std::vector<int>> focuses = {c.added, {}, {}};
+      for (int k = 0; k < 12; ++k) {
+        focuses[1].push_back(static_cast<int>(rng() % c.items.size()));
+      }
+      for (size_t i = 0; i < c.items.size(); ++i) focuses[2].push_back(static_cast<int>(i));
+      for (const std::vector<int>& focus : focuses) {
+        absl::StatusOr<DedupResult> plain = DeduplicateAround(c.items, focus, oc.options);
+        absl::StatusOr<DedupResult> from =
+            DeduplicateAround(c.items, focus, oc.options, &saved, c.previous);
+        ASSERT_TRUE(plain.ok() && from.ok()) << what;
+        EXPECT_EQ(ShowAll(from->clusters, c.items), ShowAll(plain->clusters, c.items)) << what;
+        ExpectMatchesOracle(full->clusters, from->clusters, c.items, focus, what);
+        EXPECT_EQ(from->stats.duplicate_pairs, plain->stats.duplicate_pairs) << what;
+        // The same candidates: every reached fact's sketches are as a full sketch gives them.
+        EXPECT_EQ(from->stats.candidates, plain->stats.candidates) << what;
+        // The state fits when the change keeps the number of facts a common word is in.
+        auto common_df = [&](size_t n) {
+          return static_cast<uint32_t>(std::max<double>(
+              oc.options.lsh_common_min, oc.options.lsh_common_share * static_cast<double>(n)));
+        };
+        if (&focus == &focuses[2]) {  // every item is read
+          EXPECT_EQ(from->stats.items_read, static_cast<int64_t>(c.items.size())) << what;
+        } else if (oc.state_usable && common_df(before.size()) == common_df(c.items.size())) {
+          EXPECT_LT(from->stats.items_read, static_cast<int64_t>(c.items.size())) << what;
+        } else {
+          EXPECT_EQ(from->stats.items_read, static_cast<int64_t>(c.items.size())) << what;
+        }
+      }
+    }
+  }
+}
+
+// A word made of letters only (digits would make number tokens), distinct for each k.
+std::string Word(const std::string& stem, int k) {
+  std::string w = stem;
+  do {
+    w.push_back(static_cast<char>('a' + k % 26));
+    k /= 26;
+  } while (k > 0);
+  return w;
+}
+
+// The item count alone (no word's count) can change a fact's rare-word keys: F holds x (in 2
+// facts) and y1..y3 (in 8 facts each); its keys are [x] while w(x) >= 0.3 x (w(x) + 3 w(y))
+// and [x, y] once more facts raise the ratio of the weights w = log(1 + n / df). The state's
+// margin must tell that F's choice is to be made again.
+TEST(CorpusState, AnItemCountThatMovesARareWordChoiceIsSeen) {
+  auto keeps_x_only = [](double n) {
+    const auto wx = static_cast<float>(std::log(1.0 + n / 2)),
+               wy = static_cast<float>(std::log(1.0 + n / 8));
+    const double total = static_cast<double>(wx) + 3.0 * static_cast<double>(wy);
+    return std::log(1.0 + n / 2) >= 0.3 * total;
+  };
+  int flip = 0;
+  for (int n = 100; n < 20000 && flip == 0; ++n) {
+    if (keeps_x_only(n - 1) != keeps_x_only(n)) flip = n;
+  }
+  ASSERT_GT(flip, 0);
+  std::vector<Item> before;
+  auto add = [&](std::vector<Item>* items, std::string text) {
+    items->push_back({std::move(text), absl::StrCat("k", items->size())});
+  };
+  add(&before, "alphaword betaone betatwo betathree");  // F, item 0
+  add(&before, "alphaword gammaword");
+  int unique = 0;
+  for (const char* y : {"betaone", "betatwo", "betathree"}) {
+    for (int k = 0; k < 7; ++k) {
+      add(&before, absl::StrCat(y, " ", Word("uq", unique), " ", Word("uv", unique)));
+      ++unique;
+    }
+  }
+  int filler = 0;
+  while (static_cast<int>(before.size()) < flip - 2) {
+    add(&before, absl::StrCat(Word("fa", filler), " ", Word("fb", filler)));
+    ++filler;
+  }
+  std::vector<Item> after = before;
+  std::vector<int> previous(before.size());
+  for (size_t i = 0; i < before.size(); ++i) previous[i] = static_cast<int>(i);
+  for (int k = 0; k < 5; ++k) {
+    add(&after, absl::StrCat(Word("fa", filler), " ", Word("fb", filler)));
+    previous.push_back(-1);
+    ++filler;
+  }
+  CorpusState state;
+  ASSERT_TRUE(Deduplicate(before, DedupOptions{}, &state).ok());
+  absl::StatusOr<DedupResult> then = DeduplicateAround(before, {0}, DedupOptions{});
+  absl::StatusOr<DedupResult> now = DeduplicateAround(after, {0}, DedupOptions{});
+  absl::StatusOr<DedupResult> from =
+      DeduplicateAround(after, {0}, DedupOptions{}, &state, previous);
+  ASSERT_TRUE(then.ok() && now.ok() && from.ok());
+  ASSERT_NE(then->stats.candidates, now->stats.candidates) << "F's keys did not change";
+  EXPECT_EQ(from->stats.candidates, now->stats.candidates);
+  EXPECT_LT(from->stats.items_read, static_cast<int64_t>(after.size()) / 10);
+}
+
+TEST(CorpusState, UnchangedItemsFindTheFullClusters) {
+  const std::vector<Item> items = Families(150, 9, "note");
+  CorpusState state;
+  ASSERT_TRUE(Deduplicate(items, DedupOptions{}, &state).ok());
+  std::vector<int> same(items.size()), all(items.size());
+  for (size_t i = 0; i < items.size(); ++i) same[i] = all[i] = static_cast<int>(i);
+  absl::StatusOr<DedupResult> full = Deduplicate(items, DedupOptions{});
+  absl::StatusOr<DedupResult> from = DeduplicateAround(items, all, DedupOptions{}, &state, same);
+  ASSERT_TRUE(full.ok() && from.ok());
+  EXPECT_EQ(ShowAll(from->clusters, items), ShowAll(full->clusters, items));
+  // A focus of one item reads its component's items and their candidates only.
+  absl::StatusOr<DedupResult> one = DeduplicateAround(items, {0}, DedupOptions{}, &state, same);
+  ASSERT_TRUE(one.ok());
+  EXPECT_LT(one->stats.items_read, static_cast<int64_t>(items.size()));
+  EXPECT_EQ(full->stats.items_read, static_cast<int64_t>(items.size()));
+}
+
+TEST(CorpusState, SameForAnyThreadCount) {
+  const std::vector<Item> before = Families(160, 2, "note");
+  CorpusState state;
+  ASSERT_TRUE(Deduplicate(before, DedupOptions{}, &state).ok());
+  const Change c = MakeChange(before, 7, 0.05, 5, 3);
+  DedupOptions one;
+  one.threads = 1;
+  absl::StatusOr<DedupResult> base = DeduplicateAround(c.items, c.added, one, &state, c.previous);
+  ASSERT_TRUE(base.ok());
+  for (int threads : {2, 3, 8}) {
+    DedupOptions o;
+    o.threads = threads;
+    absl::StatusOr<DedupResult> r = DeduplicateAround(c.items, c.added, o, &state, c.previous);
+    ASSERT_TRUE(r.ok());
+    EXPECT_EQ(ShowAll(r->clusters, c.items), ShowAll(base->clusters, c.items)) << threads;
+  }
+}
+
+TEST(CorpusState, ANonFittingStateIsNotUsed) {
+  const std::vector<Item> items = Families(80, 4, "note");
+  CorpusState state;
+  ASSERT_TRUE(Deduplicate(items, DedupOptions{}, &state).ok());
+  std::vector<int> same(items.size());
+  for (size_t i = 0; i < items.size(); ++i) same[i] = static_cast<int>(i);
+  const std::vector<int> focus = {0, 1, 2};
+  absl::StatusOr<DedupResult> plain = DeduplicateAround(items, focus, DedupOptions{});
+  ASSERT_TRUE(plain.ok());
+  const auto n = static_cast<int64_t>(items.size());
+  DedupOptions other;  // other sketch options: another fingerprint
+  other.minhash.seed = 99;
+  std::vector<int> twice = same;
+  twice[1] = 0;  // two items named as one
+  std::vector<int> out_of_range = same;
+  out_of_range[2] = static_cast<int>(items.size()) + 5;
+  struct Case {
+    std::string name;
+    DedupOptions options;
+    std::vector<int> previous;
+  };
+  for (const Case& k : std::vector<Case>{{"other options", other, same},
+                                         {"an item twice", DedupOptions{}, twice},
+                                         {"an id out of range", DedupOptions{}, out_of_range},
+                                         {"a short map", DedupOptions{}, {0, 1}}}) {
+    absl::StatusOr<DedupResult> r = DeduplicateAround(items, focus, k.options, &state, k.previous);
+    ASSERT_TRUE(r.ok()) << k.name;
+    EXPECT_EQ(r->stats.items_read, n) << k.name;
+    if (k.name != "other options") {
+      EXPECT_EQ(ShowAll(r->clusters, items), ShowAll(plain->clusters, items)) << k.name;
+    }
+  }
+}
+
+TEST(CorpusState, DecodeRejectsDamage) {
+  const std::vector<Item> items = Families(40, 6, "note");
+  CorpusState state;
+  ASSERT_TRUE(Deduplicate(items, DedupOptions{}, &state).ok());
+  const std::string bytes = state.Encode();
+  CorpusState back;
+  ASSERT_TRUE(back.Decode(bytes).ok());
+  EXPECT_EQ(back.items(), items.size());
+  EXPECT_EQ(back.Encode(), bytes);
+  ASSERT_TRUE(back.Decode("").ok());  // no state
+  EXPECT_TRUE(back.empty());
+  for (size_t cut : {size_t{3}, size_t{20}, bytes.size() / 2, bytes.size() - 1}) {
+    EXPECT_FALSE(back.Decode(bytes.substr(0, cut)).ok()) << cut;
+    EXPECT_TRUE(back.empty());
+  }
+  EXPECT_FALSE(back.Decode(bytes + "x").ok());
+  std::string wrong = bytes;
+  wrong[4] = 9;  // version
+  EXPECT_FALSE(back.Decode(wrong).ok());
+  // A word id past the words: the first token of the first item (after the header and the
+  // words' five arrays and the item starts).
+  const uint64_t words = *reinterpret_cast<const uint64_t*>(bytes.data() + 4 + 4 + 4 + 8 + 8 + 16);
+  const size_t tokens_at =
+      4 + 4 + 4 + 8 + 8 + 16 + 16 + words * (8 + 4 * 4) + (items.size() + 1) * 4;
+  std::string bad_id = bytes;
+  std::memset(bad_id.data() + tokens_at, 0xFF, 4);
+  EXPECT_FALSE(back.Decode(bad_id).ok());
+  // The default method without SimHash is the only one with a state.
+  DedupOptions baseline;
+  baseline.method = Method::kMinHash;
+  CorpusState none;
+  ASSERT_TRUE(Deduplicate(items, baseline, &none).ok());
+  EXPECT_TRUE(none.empty());
+}
+
+}  // namespace
+}  // namespace factdedup::dedup
