@@ -22,7 +22,8 @@ absl::StatusOr<provenance::ScanResult> IndexedScanner::Scan(const provenance::Va
   next_ = provenance::FactIndex(options);
   scanned_ = true;
   if (!enabled_) return provenance::ScanVaultIndexed(vault, options, {}, &next_, &stats_);
-  return provenance::ScanVaultIndexed(vault, options, {&previous_}, &next_, &stats_);
+  return provenance::ScanVaultIndexed(vault, options, {&previous_}, &next_, &stats_,
+                                      /*keep_corpus=*/true);
 }
 
 absl::StatusOr<provenance::ScanResult> IndexedScanner::ScanOther(

@@ -2058,11 +2058,14 @@ class StateSketcher {
         ++it;
       }
     }
-    std::vector<char> moved(st_.words.size(), 0);
+    // Per word id: its count changes (index into moves_), or -1.
+    moved_.assign(st_.words.size(), -1);
     for (const auto& [word, d] : delta_) {
       if (d.df == 0 && d.copy_df == 0) continue;
       const int64_t id = st_.Id(word);
-      if (id >= 0) moved[static_cast<size_t>(id)] = 1;
+      if (id < 0) continue;
+      moved_[static_cast<size_t>(id)] = static_cast<int32_t>(moves_.size());
+      moves_.push_back({d.df, d.copy_df});
     }
     // Every item's words, for the candidate finder.
     s->token_start.assign(n + 1, 0);
@@ -2105,11 +2108,15 @@ class StateSketcher {
     s->rare_words.assign(n * rare_keys, 0);
     s->simhashes.assign(n, 0);
     const MinHasher hasher(options_.minhash);
-    auto sketch_df = [&](uint64_t t) { return SketchDf(t); };
-    auto weight = [&](uint64_t t) { return Weight(t); };
     std::atomic<int64_t> sketched{0};
+    struct LocalCounts {
+      uint64_t word;
+      uint32_t sketch_df;
+      double weight;
+    };
     ParallelFor(n, threads, 1024, [&](size_t b, size_t e) {
       SketchScratch scratch;
+      std::vector<LocalCounts> local;
       int64_t count = 0;
       for (size_t i = b; i < e; ++i) {
         if (s->Copy(i)) {
@@ -2120,14 +2127,27 @@ class StateSketcher {
         bool redo = prev_[i] < 0 || touched[i] != 0;
         const auto r = static_cast<size_t>(std::max(0, prev_[i]));
         if (!redo) {
-          redo = st_.copy_of[r] != r || unsure(r);
-          for (uint32_t k = st_.token_start[r]; !redo && k < st_.token_start[r + 1]; ++k) {
-            redo = moved[st_.tokens[k]] != 0;
+          bool moves = false;
+          for (uint32_t k = st_.token_start[r]; !moves && k < st_.token_start[r + 1]; ++k) {
+            moves = moved_[st_.tokens[k]] >= 0;
           }
+          redo = st_.copy_of[r] != r || (moves ? !Unmoved(r, records_d) : unsure(r));
         }
         if (redo) {
-          SketchFact(i, s->Tokens(i), sketch_df, weight, st_.common_df, rare_keys, options_, hasher,
-                     lsh.rows, &s->bands, rare, &scratch);
+          // The fact's counts once (the sketch reads each several times).
+          const absl::Span<const uint64_t> tokens = s->Tokens(i);
+          local.clear();
+          for (uint64_t t : tokens) local.push_back({t, SketchDf(t), Weight(t)});
+          auto find = [&](uint64_t t) -> const LocalCounts& {
+            for (const LocalCounts& c : local) {
+              if (c.word == t) return c;
+            }
+            return local[0];  // not reached: t is one of the fact's words
+          };
+          SketchFact(
+              i, tokens, [&](uint64_t t) { return find(t).sketch_df; },
+              [&](uint64_t t) { return find(t).weight; }, st_.common_df, rare_keys, options_,
+              hasher, lsh.rows, &s->bands, rare, &scratch);
           ++count;
           continue;
         }
@@ -2169,6 +2189,48 @@ class StateSketcher {
     int64_t df = 0, copy_df = 0, lowercase = 0, name = 0;
   };
   bool HasWords(size_t r) const { return st_.token_start[r + 1] > st_.token_start[r]; }
+
+  // Whether record r (sketched, not a copy, some of whose words' counts changed) keeps its
+  // sketches: each word stays on its side of common_df and of 2, the words keep their order
+  // by (sketch_df, hash), it is not sketched by its rarest few (an order of counts), and its
+  // rare-word choice had a margin above twice the sum of its weights' changes (plus float
+  // rounding): acc - share x total moves by no more than that.
+  bool Unmoved(size_t r, double records) const {
+    const uint32_t begin = st_.token_start[r], end = st_.token_start[r + 1];
+    thread_local std::vector<std::pair<uint32_t, uint64_t>> before, after;
+    before.clear();
+    after.clear();
+    size_t rare_before = 0, rare_after = 0;
+    double change = 0;
+    for (uint32_t k = begin; k < end; ++k) {
+      const uint32_t id = st_.tokens[k];
+      const int64_t df0 = st_.df[id], copies0 = st_.copy_df[id];
+      int64_t df1 = df0, copies1 = copies0;
+      if (moved_[id] >= 0) {
+        df1 += moves_[static_cast<size_t>(moved_[id])].first;
+        copies1 += moves_[static_cast<size_t>(moved_[id])].second;
+      }
+      const int64_t s0 = df0 - copies0, s1 = df1 - copies1;
+      if ((s0 >= 2) != (s1 >= 2)) return false;
+      rare_before += s0 <= st_.common_df ? 1 : 0;
+      rare_after += s1 <= st_.common_df ? 1 : 0;
+      if ((s0 <= st_.common_df) != (s1 <= st_.common_df)) return false;
+      before.emplace_back(static_cast<uint32_t>(s0), st_.words[id]);
+      after.emplace_back(static_cast<uint32_t>(s1), st_.words[id]);
+      change += std::abs(IdfWeight(n_, static_cast<uint32_t>(std::max<int64_t>(1, df1))) -
+                         IdfWeight(records, static_cast<uint32_t>(df0)));
+    }
+    if (rare_before < kMinSketchTokens || rare_after < kMinSketchTokens) return false;
+    if (st_.rare_keys == 0) return true;
+    std::sort(before.begin(), before.end());
+    std::sort(after.begin(), after.end());
+    for (size_t k = 0; k < before.size(); ++k) {
+      if (before[k].second != after[k].second) return false;
+    }
+    const auto len = static_cast<double>(end - begin);
+    const double bound = 2 * change + 1e-5 * (1 + len * std::log(1.0 + std::max(n_, records)));
+    return static_cast<double>(st_.margin[r]) > bound;
+  }
   // The changed corpus's counts of a word.
   int64_t Count(uint64_t word, int64_t Delta::*field, const std::vector<uint32_t>& base) const {
     const int64_t id = st_.Id(word);
@@ -2254,7 +2316,9 @@ class StateSketcher {
   absl::Span<const int> prev_;
   Normalizer normalizer_;
   double n_;
-  std::vector<int> item_of_;  // per record: the item it is now, or -1 (removed)
+  std::vector<int> item_of_;    // per record: the item it is now, or -1 (removed)
+  std::vector<int32_t> moved_;  // per word id: index into moves_, or -1 (counts unchanged)
+  std::vector<std::pair<int64_t, int64_t>> moves_;  // changes of df and copy_df
   absl::flat_hash_map<uint64_t, Delta> delta_;
   std::vector<char> ready_;  // per item: features read and weighed (written before read)
   int64_t resketched_ = 0;

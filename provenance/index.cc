@@ -245,6 +245,13 @@ const IndexedFact* FindFact(const IndexedNote& note, int line, uint64_t hash) {
   return nullptr;
 }
 
+// The saved fact of `note` at `line` if its text hash is `hash`, or nullptr.
+const IndexedFact* FactAt(const IndexedNote& note, int line, uint64_t hash) {
+  auto it = std::lower_bound(note.facts.begin(), note.facts.end(), line,
+                             [](const IndexedFact& f, int l) { return f.line < l; });
+  return it != note.facts.end() && it->line == line && it->text_hash == hash ? &*it : nullptr;
+}
+
 }  // namespace
 
 std::shared_ptr<const dedup::NormalizedText> NormalizedOf(const IndexedFact& fact) {
@@ -272,10 +279,10 @@ IndexParams ParamsFor(const dedup::DedupOptions& options) {
 }
 
 std::string FactIndex::Encode() const {
-  // The body has two sections, notes then claims (sorted by key), the first preceded by its
-  // size so that a reader can decode both at once. Their entries are encoded in pieces on
-  // every core (an index is tens of MB per 100k facts), then joined in order into one buffer
-  // after the header, whose body size and checksum are filled in last.
+  // The body has three sections, notes, claims (sorted by key) and the corpus state, the first
+  // two preceded by their sizes so that a reader can decode them at once. Their entries are encoded
+  // in pieces on every core (an index is tens of MB per 100k facts), then joined in order into one
+  // buffer after the header, whose body size and checksum are filled in last.
   constexpr size_t kNotesPerPiece = 64, kClaimsPerPiece = 1024;
   std::vector<uint64_t> keys;
   keys.reserve(claims_.size());
@@ -308,11 +315,14 @@ std::string FactIndex::Encode() const {
   for (size_t p = 0; p < pieces.size(); ++p)
     (p < note_pieces ? note_bytes : claim_bytes) += pieces[p].size();
   const uint64_t notes_size = notes_count.data().size() + note_bytes;
-  const uint64_t body_size = 8 + notes_size + claims_count.data().size() + claim_bytes;
-  Writer sizes;
+  const uint64_t claims_size = claims_count.data().size() + claim_bytes;
+  const std::string corpus = corpus_.Encode();
+  const uint64_t body_size = 8 + notes_size + 8 + claims_size + corpus.size();
+  Writer sizes, claims_head;
   sizes.PutU64(body_size);
   sizes.PutU64(0);  // checksum, below
   sizes.PutU64(notes_size);
+  claims_head.PutU64(claims_size);
   std::string out;
   out.reserve(head.data().size() + 16 + body_size);
   out += head.data();
@@ -320,8 +330,10 @@ std::string FactIndex::Encode() const {
   out += sizes.data();
   out += notes_count.data();
   for (size_t p = 0; p < note_pieces; ++p) out += pieces[p];
+  out += claims_head.data();
   out += claims_count.data();
   for (size_t p = note_pieces; p < pieces.size(); ++p) out += pieces[p];
+  out += corpus;
   const size_t body_at = checksum_at + 8;
   const uint64_t checksum = dedup::Hash64(absl::string_view(out).substr(body_at), 0);
   for (int k = 0; k < 8; ++k) out[checksum_at + k] = static_cast<char>(checksum >> (8 * k));
@@ -330,9 +342,11 @@ std::string FactIndex::Encode() const {
 
 absl::Status FactIndex::Decode(absl::string_view bytes) {
   notes_.clear();
+  first_record_.clear();
   by_content_.clear();
   by_path_.clear();
   claims_.clear();
+  corpus_ = dedup::CorpusState();
   Reader r(bytes);
   absl::string_view magic;
   uint32_t version;
@@ -364,14 +378,22 @@ absl::Status FactIndex::Decode(absl::string_view bytes) {
       !sections.GetBytes(notes_size, &notes_bytes)) {
     return absl::DataLossError("index body is malformed");
   }
-  // The claims decode on another thread while the notes decode on this one (on this one
-  // after them with one thread, or if no thread can be started).
+  uint64_t claims_size;
+  absl::string_view claim_bytes;
+  if (!sections.GetU64(&claims_size) || claims_size > sections.remaining() ||
+      !sections.GetBytes(claims_size, &claim_bytes)) {
+    return absl::DataLossError("index body is malformed");
+  }
+  const absl::string_view corpus_bytes = body.substr(body.size() - sections.remaining());
+  // The claims and the corpus state decode on another thread while the notes decode on this
+  // one (on this one after them with one thread, or if no thread can be started).
   ClaimCache claims;
-  bool claims_ok = false;
-  const absl::string_view claim_bytes = body.substr(body.size() - sections.remaining());
+  dedup::CorpusState corpus;
+  bool claims_ok = false, corpus_ok = false;
   auto read_claims = [&] {
     Reader c(claim_bytes);
     claims_ok = GetClaims(&c, &claims) && c.remaining() == 0;
+    corpus_ok = corpus.Decode(corpus_bytes).ok();
   };
   std::thread claim_reader;
   try {
@@ -395,10 +417,13 @@ absl::Status FactIndex::Decode(absl::string_view bytes) {
   } else {
     read_claims();
   }
-  if (!ok || !claims_ok || b.remaining() != 0)
+  if (!ok || !claims_ok || !corpus_ok || b.remaining() != 0)
     return absl::DataLossError("index body is malformed");
   for (IndexedNote& note : notes) Add(std::move(note));
   claims_ = std::move(claims);
+  size_t facts = 0;
+  for (const IndexedNote& note : notes_) facts += note.facts.size();
+  if (corpus.items() == facts) corpus_ = std::move(corpus);  // else not this index's (dropped)
   return absl::OkStatus();
 }
 
@@ -415,6 +440,7 @@ const IndexedNote* FactIndex::FindByPath(absl::string_view path) const {
 void FactIndex::Add(IndexedNote note) {
   std::sort(note.facts.begin(), note.facts.end(),
             [](const IndexedFact& a, const IndexedFact& b) { return a.line < b.line; });
+  first_record_.push_back(notes_.empty() ? 0 : first_record_.back() + notes_.back().facts.size());
   by_content_[note.content_hash] = notes_.size();
   by_path_[note.path] = notes_.size();
   notes_.push_back(std::move(note));
@@ -459,8 +485,8 @@ namespace {
 // ScanVaultIndexed; with `in_focus`, only around the facts it accepts.
 absl::StatusOr<ScanResult> Scan(const Vault& vault, const dedup::DedupOptions& options,
                                 absl::Span<const FactIndex* const> previous, FactIndex* next,
-                                IndexStats* stats,
-                                const std::function<bool(const Fact&)>* in_focus) {
+                                IndexStats* stats, const std::function<bool(const Fact&)>* in_focus,
+                                bool keep_corpus) {
   ScanResult result;
   result.facts = DedupFacts(vault);
   std::vector<dedup::Item> items = DedupItems(vault, result.facts);
@@ -521,17 +547,42 @@ absl::StatusOr<ScanResult> Scan(const Vault& vault, const dedup::DedupOptions& o
     facts[i].encoded = std::string(w.data());
   };
   absl::StatusOr<dedup::DedupResult> d;
+  dedup::CorpusState corpus;
   if (in_focus == nullptr) {
-    d = dedup::Deduplicate(items, run);
+    d = dedup::Deduplicate(items, run, keep_corpus && next != nullptr ? &corpus : nullptr);
   } else {
     std::vector<int> focus;
     for (size_t i = 0; i < items.size(); ++i) {
       if ((*in_focus)(result.fact(vault, static_cast<int>(i))))
         focus.push_back(static_cast<int>(i));
     }
-    d = dedup::DeduplicateAround(items, focus, run);
+    // From the first previous index's corpus state, if it has one: each fact at the same
+    // path and line with the same text is that state's item.
+    const FactIndex* from = previous.empty() ? nullptr : previous[0];
+    std::vector<int> previous_item;
+    if (from != nullptr && !from->corpus().empty()) {
+      previous_item.assign(items.size(), -1);
+      std::vector<const IndexedNote*> at_path(vault.notes.size(), nullptr);
+      for (size_t n = 0; n < vault.notes.size(); ++n) {
+        at_path[n] = from->FindByPath(vault.notes[n].path);
+      }
+      for (size_t i = 0; i < items.size(); ++i) {
+        const IndexedNote* s = at_path[result.facts[i].note];
+        if (s == nullptr) continue;
+        const IndexedFact* hit =
+            FactAt(*s, result.fact(vault, static_cast<int>(i)).line, facts[i].text_hash);
+        if (hit == nullptr) continue;
+        previous_item[i] =
+            static_cast<int>(from->Record(static_cast<size_t>(s - from->notes().data()),
+                                          static_cast<size_t>(hit - s->facts.data())));
+      }
+    }
+    d = previous_item.empty()
+            ? dedup::DeduplicateAround(items, focus, run)
+            : dedup::DeduplicateAround(items, focus, run, &from->corpus(), previous_item);
   }
   if (!d.ok()) return d.status();
+  stats->facts_read += d->stats.items_read;
   result.dedup = std::move(*d);
   if (next == nullptr) return result;
   // Every fact is in the next index, as an object or as bytes (the engine read each one; a
@@ -557,6 +608,7 @@ absl::StatusOr<ScanResult> Scan(const Vault& vault, const dedup::DedupOptions& o
     notes[result.facts[i].note].facts.push_back(std::move(facts[i]));
   }
   for (IndexedNote& note : notes) next->Add(std::move(note));
+  next->set_corpus(std::move(corpus));
   return result;
 }
 
@@ -564,8 +616,8 @@ absl::StatusOr<ScanResult> Scan(const Vault& vault, const dedup::DedupOptions& o
 
 absl::StatusOr<ScanResult> ScanVaultIndexed(const Vault& vault, const dedup::DedupOptions& options,
                                             absl::Span<const FactIndex* const> previous,
-                                            FactIndex* next, IndexStats* stats) {
-  return Scan(vault, options, previous, next, stats, nullptr);
+                                            FactIndex* next, IndexStats* stats, bool keep_corpus) {
+  return Scan(vault, options, previous, next, stats, nullptr, keep_corpus);
 }
 
 std::function<const dedup::NormalizedText*(int, dedup::NormalizedText*)> NormalizedDisplays(
@@ -598,7 +650,7 @@ absl::StatusOr<ScanResult> ScanVaultIndexedAround(
     const Vault& vault, const dedup::DedupOptions& options,
     absl::Span<const FactIndex* const> previous, FactIndex* next, IndexStats* stats,
     const std::function<bool(const Fact&)>& in_focus) {
-  return Scan(vault, options, previous, next, stats, &in_focus);
+  return Scan(vault, options, previous, next, stats, &in_focus, false);
 }
 
 }  // namespace factdedup::provenance

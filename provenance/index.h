@@ -42,7 +42,7 @@
 namespace factdedup::provenance {
 
 // Bumped whenever the layout of index.bin changes.
-inline constexpr uint32_t kIndexFormatVersion = 2;
+inline constexpr uint32_t kIndexFormatVersion = 3;
 // The index file, relative to the vault root.
 inline constexpr absl::string_view kIndexDir = ".factdedup";
 inline constexpr absl::string_view kIndexFile = ".factdedup/index.bin";
@@ -111,11 +111,21 @@ class FactIndex {
   const ClaimCache& claims() const { return claims_; }
   void set_claims(ClaimCache claims) { claims_ = std::move(claims); }
 
+  // The corpus state of the full pass that made this index (dedup::CorpusState): its items
+  // are notes()' facts in order. Empty when the index comes from a pass around a change, or
+  // when a loaded one does not match the notes (then it is dropped, never trusted).
+  const dedup::CorpusState& corpus() const { return corpus_; }
+  void set_corpus(dedup::CorpusState corpus) { corpus_ = std::move(corpus); }
+  // The corpus state's item of a fact of notes()[note] (index into its facts).
+  size_t Record(size_t note, size_t fact) const { return first_record_[note] + fact; }
+
  private:
   IndexParams params_;
   int threads_ = 0;  // not a parameter: any count gives the same bytes
   std::vector<IndexedNote> notes_;
   ClaimCache claims_;
+  dedup::CorpusState corpus_;
+  std::vector<size_t> first_record_;  // per note: its first fact's place among all facts
   absl::flat_hash_map<uint64_t, size_t> by_content_;
   absl::flat_hash_map<std::string, size_t> by_path_;
 };
@@ -135,21 +145,27 @@ struct IndexStats {
   int64_t notes_indexed = 0;     // new or changed notes (unchanged facts still reused)
   int64_t facts_reused = 0;      // facts whose normalization came from the index
   int64_t facts_normalized = 0;  // facts normalized in this run
+  int64_t facts_read = 0;        // facts whose features the engine extracted
 };
 
 // ScanVault, taking each fact's normalization from the first of `previous` that has its
 // note's content, else its note's path (a changed note), when the fact's text is there;
 // normalizing the others. Fills `next` (built
-// with the same options; may be null) with every note of the vault and adds to `stats`. The
-// result equals ScanVault(vault, options).
+// with the same options; may be null) with every note of the vault and adds to `stats`; with
+// `keep_corpus`, also with the pass's corpus state (about 200 bytes per fact). The result
+// equals ScanVault(vault, options).
 absl::StatusOr<ScanResult> ScanVaultIndexed(const Vault& vault, const dedup::DedupOptions& options,
                                             absl::Span<const FactIndex* const> previous,
-                                            FactIndex* next, IndexStats* stats);
+                                            FactIndex* next, IndexStats* stats,
+                                            bool keep_corpus = false);
 
 // ScanVaultIndexed restricted to the facts `in_focus` accepts: result.dedup.clusters are the
 // full scan's clusters in the duplicate components of those facts (dedup::DeduplicateAround),
 // equal to the full scan's and in its order; `facts` is every compared fact, as always. The
 // other clusters are absent, so a caller must only read clusters it knows to be covered.
+// When previous[0] has a corpus state, the pass starts from it: a fact at the same path and
+// line with the same text as one of its notes' facts is that item, and only the others, and
+// the facts the search reaches, are read (stats->facts_read counts them).
 absl::StatusOr<ScanResult> ScanVaultIndexedAround(const Vault& vault,
                                                   const dedup::DedupOptions& options,
                                                   absl::Span<const FactIndex* const> previous,

@@ -280,6 +280,43 @@ TEST(CorpusState, AnItemCountThatMovesARareWordChoiceIsSeen) {
   EXPECT_LT(from->stats.items_read, static_cast<int64_t>(after.size()) / 10);
 }
 
+// A word whose count crosses common_df leaves the MinHash sets of every fact holding it,
+// though nothing else about those facts changes: K_j = {kappa, a_j, b_j, c_j} share only kappa,
+// which is in 60 facts (common_df 60) before and in 61 after, so that before, some pairs of
+// them share an LSH band, and after, none do.
+TEST(CorpusState, AWordBecomingCommonResketchesItsFacts) {
+  DedupOptions options;
+  options.lsh_common_min = 60;
+  options.lsh_common_share = 0;
+  std::vector<Item> before;
+  auto add = [&](std::vector<Item>* items, std::string text) {
+    items->push_back({std::move(text), absl::StrCat("k", items->size())});
+  };
+  for (int j = 0; j < 60; ++j) {
+    add(&before, absl::StrCat("kappaword ", Word("qa", j), " ", Word("qb", j), " ", Word("qc", j)));
+  }
+  for (int j = 0; j < 40; ++j) add(&before, absl::StrCat(Word("fa", j), " ", Word("fb", j)));
+  std::vector<Item> after = before;
+  std::vector<int> previous(before.size());
+  for (size_t i = 0; i < before.size(); ++i) previous[i] = static_cast<int>(i);
+  add(&after, "kappaword qzaa qzab qzac");
+  previous.push_back(-1);
+  std::vector<int> all(after.size());
+  for (size_t i = 0; i < all.size(); ++i) all[i] = static_cast<int>(i);
+  CorpusState state;
+  ASSERT_TRUE(Deduplicate(before, options, &state).ok());
+  absl::StatusOr<DedupResult> now = DeduplicateAround(after, all, options);
+  absl::StatusOr<DedupResult> from = DeduplicateAround(after, all, options, &state, previous);
+  ASSERT_TRUE(now.ok() && from.ok());
+  // Before the change, kappa puts some of them in one bucket (the test has a case).
+  std::vector<int> all_before(all.begin(), all.end() - 1);
+  absl::StatusOr<DedupResult> then = DeduplicateAround(before, all_before, options);
+  ASSERT_TRUE(then.ok());
+  ASSERT_GT(then->stats.candidates, now->stats.candidates + 20);
+  EXPECT_EQ(from->stats.candidates, now->stats.candidates);
+  EXPECT_EQ(ShowAll(from->clusters, after), ShowAll(now->clusters, after));
+}
+
 TEST(CorpusState, UnchangedItemsFindTheFullClusters) {
   const std::vector<Item> items = Families(150, 9, "note");
   CorpusState state;
