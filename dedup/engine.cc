@@ -2192,15 +2192,15 @@ class StateSketcher {
 
   // Whether record r (sketched, not a copy, some of whose words' counts changed) keeps its
   // sketches: each word stays on its side of common_df and of 2, the words keep their order
-  // by (sketch_df, hash), it is not sketched by its rarest few (an order of counts), and its
-  // rare-word choice had a margin above twice the sum of its weights' changes (plus float
-  // rounding): acc - share x total moves by no more than that.
+  // by (sketch_df, hash) (which picks the rare-word prefix, and the MinHash set of a fact with
+  // few words under common_df), and its rare-word choice had a margin above twice the sum of
+  // its weights' changes (plus float rounding): acc - share x total moves by no more than that.
   bool Unmoved(size_t r, double records) const {
     const uint32_t begin = st_.token_start[r], end = st_.token_start[r + 1];
     thread_local std::vector<std::pair<uint32_t, uint64_t>> before, after;
     before.clear();
     after.clear();
-    size_t rare_before = 0, rare_after = 0;
+    size_t rare_before = 0;
     double change = 0;
     for (uint32_t k = begin; k < end; ++k) {
       const uint32_t id = st_.tokens[k];
@@ -2213,20 +2213,22 @@ class StateSketcher {
       const int64_t s0 = df0 - copies0, s1 = df1 - copies1;
       if ((s0 >= 2) != (s1 >= 2)) return false;
       rare_before += s0 <= st_.common_df ? 1 : 0;
-      rare_after += s1 <= st_.common_df ? 1 : 0;
       if ((s0 <= st_.common_df) != (s1 <= st_.common_df)) return false;
       before.emplace_back(static_cast<uint32_t>(s0), st_.words[id]);
       after.emplace_back(static_cast<uint32_t>(s1), st_.words[id]);
       change += std::abs(IdfWeight(n_, static_cast<uint32_t>(std::max<int64_t>(1, df1))) -
                          IdfWeight(records, static_cast<uint32_t>(df0)));
     }
-    if (rare_before < kMinSketchTokens || rare_after < kMinSketchTokens) return false;
-    if (st_.rare_keys == 0) return true;
+    // No word crossed common_df, so both sets are the words under it, or both the rarest
+    // kMinSketchTokens (when fewer are under it): the same when the order is.
+    const bool fallback = rare_before < kMinSketchTokens;
+    if (!fallback && st_.rare_keys == 0) return true;
     std::sort(before.begin(), before.end());
     std::sort(after.begin(), after.end());
     for (size_t k = 0; k < before.size(); ++k) {
       if (before[k].second != after[k].second) return false;
     }
+    if (st_.rare_keys == 0) return true;
     const auto len = static_cast<double>(end - begin);
     const double bound = 2 * change + 1e-5 * (1 + len * std::log(1.0 + std::max(n_, records)));
     return static_cast<double>(st_.margin[r]) > bound;

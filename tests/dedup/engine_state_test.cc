@@ -317,6 +317,47 @@ TEST(CorpusState, AWordBecomingCommonResketchesItsFacts) {
   EXPECT_EQ(ShowAll(from->clusters, after), ShowAll(now->clusters, after));
 }
 
+// A fact with fewer than three words under common_df is sketched by its rarest three, so a
+// change in the order of its common words' counts moves its set: A_j = {c1, c2, c3, u_j} and
+// B_j = {c1, d2, d3, v_j} share c1 while it is rarer than c2, c3, d2, d3, and nothing once
+// it is the most common (without rare-word keys, so the order matters to the bands alone).
+TEST(CorpusState, ACommonWordsOrderMovesAFallbackSketch) {
+  DedupOptions options;
+  options.lsh_common_min = 5;
+  options.lsh_common_share = 0;
+  options.rare_word_keys = 0;
+  std::vector<Item> before;
+  auto add = [&](std::vector<Item>* items, std::string text) {
+    items->push_back({std::move(text), absl::StrCat("k", items->size())});
+  };
+  for (int j = 0; j < 20; ++j) {
+    add(&before, absl::StrCat("cone ctwo cthree ", Word("ua", j)));
+    add(&before, absl::StrCat("cone dtwo dthree ", Word("va", j)));
+  }
+  for (const auto& [word, extra] : std::vector<std::pair<std::string, int>>{
+           {"ctwo", 60}, {"cthree", 65}, {"dtwo", 60}, {"dthree", 65}}) {
+    for (int k = 0; k < extra; ++k) add(&before, absl::StrCat(word, " ", Word("fx", k)));
+  }
+  std::vector<Item> after = before;
+  std::vector<int> previous(before.size());
+  for (size_t i = 0; i < before.size(); ++i) previous[i] = static_cast<int>(i);
+  for (int k = 0; k < 50; ++k) {  // c1 from 40 facts to 90, past all four
+    add(&after, absl::StrCat("cone ", Word("gx", k)));
+    previous.push_back(-1);
+  }
+  std::vector<int> all_before(before.size()), all(after.size());
+  for (size_t i = 0; i < all.size(); ++i) all[i] = static_cast<int>(i);
+  for (size_t i = 0; i < all_before.size(); ++i) all_before[i] = static_cast<int>(i);
+  CorpusState state;
+  ASSERT_TRUE(Deduplicate(before, options, &state).ok());
+  absl::StatusOr<DedupResult> then = DeduplicateAround(before, all_before, options);
+  absl::StatusOr<DedupResult> now = DeduplicateAround(after, all, options);
+  absl::StatusOr<DedupResult> from = DeduplicateAround(after, all, options, &state, previous);
+  ASSERT_TRUE(then.ok() && now.ok() && from.ok());
+  EXPECT_EQ(from->stats.candidates, now->stats.candidates);
+  EXPECT_EQ(ShowAll(from->clusters, after), ShowAll(now->clusters, after));
+}
+
 TEST(CorpusState, UnchangedItemsFindTheFullClusters) {
   const std::vector<Item> items = Families(150, 9, "note");
   CorpusState state;
