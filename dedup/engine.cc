@@ -11,6 +11,7 @@
 #include <mutex>
 #include <numeric>
 #include <string>
+#include <tuple>
 #include <utility>
 
 #include "absl/container/flat_hash_map.h"
@@ -2093,7 +2094,8 @@ class StateSketcher {
     // much (plus float rounding) of changing is made again.
     const double records_d = static_cast<double>(records);
     const double dn = std::abs(n_ - records_d);
-    const double log_n = std::log(1.0 + std::max(n_, records_d));
+    log_n_ = std::log(1.0 + std::max(n_, records_d));
+    const double log_n = log_n_;
     auto unsure = [&](size_t r) {
       if (dn == 0) return false;
       const auto len = static_cast<double>(st_.token_start[r + 1] - st_.token_start[r]);
@@ -2197,11 +2199,11 @@ class StateSketcher {
   // its weights' changes (plus float rounding): acc - share x total moves by no more than that.
   bool Unmoved(size_t r, double records) const {
     const uint32_t begin = st_.token_start[r], end = st_.token_start[r + 1];
-    thread_local std::vector<std::pair<uint32_t, uint64_t>> before, after;
-    before.clear();
-    after.clear();
-    size_t rare_before = 0;
-    double change = 0;
+    // (sketch_df before, sketch_df after, word) per word.
+    thread_local std::vector<std::tuple<uint32_t, uint32_t, uint64_t>> order;
+    order.clear();
+    size_t rare_before = 0, unmoved = 0;
+    double change = 0;  // bound on the sum of the words' weight changes
     for (uint32_t k = begin; k < end; ++k) {
       const uint32_t id = st_.tokens[k];
       const int64_t df0 = st_.df[id], copies0 = st_.copy_df[id];
@@ -2209,30 +2211,44 @@ class StateSketcher {
       if (moved_[id] >= 0) {
         df1 += moves_[static_cast<size_t>(moved_[id])].first;
         copies1 += moves_[static_cast<size_t>(moved_[id])].second;
+        if (df1 != df0) {
+          change += std::abs(IdfWeight(n_, static_cast<uint32_t>(std::max<int64_t>(1, df1))) -
+                             IdfWeight(records, static_cast<uint32_t>(df0)));
+        } else {
+          ++unmoved;
+        }
+      } else {
+        ++unmoved;
       }
       const int64_t s0 = df0 - copies0, s1 = df1 - copies1;
       if ((s0 >= 2) != (s1 >= 2)) return false;
-      rare_before += s0 <= st_.common_df ? 1 : 0;
       if ((s0 <= st_.common_df) != (s1 <= st_.common_df)) return false;
-      before.emplace_back(static_cast<uint32_t>(s0), st_.words[id]);
-      after.emplace_back(static_cast<uint32_t>(s1), st_.words[id]);
-      change += std::abs(IdfWeight(n_, static_cast<uint32_t>(std::max<int64_t>(1, df1))) -
-                         IdfWeight(records, static_cast<uint32_t>(df0)));
+      rare_before += s0 <= st_.common_df ? 1 : 0;
+      order.emplace_back(static_cast<uint32_t>(s0), static_cast<uint32_t>(s1), st_.words[id]);
     }
+    // A word whose count did not change moves its weight only with the item count:
+    // |log(1 + n1/df) - log(1 + n0/df)| <= |n1 - n0| / min(n0, n1).
+    change += static_cast<double>(unmoved) * std::abs(n_ - records) /
+              std::max(1.0, std::min(n_, records));
     // No word crossed common_df, so both sets are the words under it, or both the rarest
     // kMinSketchTokens (when fewer are under it): the same when the order is.
     const bool fallback = rare_before < kMinSketchTokens;
     if (!fallback && st_.rare_keys == 0) return true;
-    std::sort(before.begin(), before.end());
-    std::sort(after.begin(), after.end());
-    for (size_t k = 0; k < before.size(); ++k) {
-      if (before[k].second != after[k].second) return false;
+    std::sort(order.begin(), order.end(), [](const auto& a, const auto& b) {
+      return std::tie(std::get<0>(a), std::get<2>(a)) < std::tie(std::get<0>(b), std::get<2>(b));
+    });
+    for (size_t k = 1; k < order.size(); ++k) {  // still ascending by (after, word)?
+      if (std::tie(std::get<1>(order[k - 1]), std::get<2>(order[k - 1])) >
+          std::tie(std::get<1>(order[k]), std::get<2>(order[k]))) {
+        return false;
+      }
     }
     if (st_.rare_keys == 0) return true;
     const auto len = static_cast<double>(end - begin);
-    const double bound = 2 * change + 1e-5 * (1 + len * std::log(1.0 + std::max(n_, records)));
+    const double bound = 2 * change + 1e-5 * (1 + len * log_n_);
     return static_cast<double>(st_.margin[r]) > bound;
   }
+
   // The changed corpus's counts of a word.
   int64_t Count(uint64_t word, int64_t Delta::*field, const std::vector<uint32_t>& base) const {
     const int64_t id = st_.Id(word);
@@ -2319,6 +2335,7 @@ class StateSketcher {
   Normalizer normalizer_;
   double n_;
   std::vector<int> item_of_;    // per record: the item it is now, or -1 (removed)
+  double log_n_ = 0;            // log(1 + the larger item count): the largest weight's size
   std::vector<int32_t> moved_;  // per word id: index into moves_, or -1 (counts unchanged)
   std::vector<std::pair<int64_t, int64_t>> moves_;  // changes of df and copy_df
   absl::flat_hash_map<uint64_t, Delta> delta_;
