@@ -131,7 +131,8 @@ absl::StatusOr<AllFindings> ChangeFindings(const provenance::Vault& vault,
   absl::StatusOr<std::vector<provenance::Finding>> duplicates =
       scanner.ChangeDuplicates(vault, base, vault.config.dedup, vault.config.check_allow, &now);
   if (!duplicates.ok()) return duplicates.status();
-  progress->StageDone("duplicates around the change", Progress::Since(t0));
+  progress->StageDone("duplicates around the change", Progress::Since(t0),
+                      absl::StrCat(scanner.stats().facts_read, " facts read"));
   out.duplicates = *std::move(duplicates);
   out.compared = now.facts.size();
   t0 = std::chrono::steady_clock::now();

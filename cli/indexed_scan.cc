@@ -39,7 +39,7 @@ absl::StatusOr<std::vector<provenance::Finding>> IndexedScanner::ChangeDuplicate
   next_ = provenance::FactIndex(options);
   scanned_ = true;
   return provenance::ChangeDuplicateFindings(vault, base, options, {&previous_}, allowed_ids, now,
-                                             &next_);
+                                             &next_, &stats_);
 }
 
 provenance::ConflictOptions IndexedScanner::ConflictOptionsFor(

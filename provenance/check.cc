@@ -166,10 +166,11 @@ std::set<std::string> AddedFactTexts(const Vault& vault, const Vault& base) {
 absl::StatusOr<std::vector<Finding>> ChangeDuplicateFindings(
     const Vault& vault, const Vault& base, const dedup::DedupOptions& options,
     absl::Span<const FactIndex* const> previous, const std::vector<std::string>& allowed_ids,
-    ScanResult* now_out, FactIndex* next) {
+    ScanResult* now_out, FactIndex* next, IndexStats* stats_out) {
   const std::set<std::string> added_texts = AddedFactTexts(vault, base);
   const absl::flat_hash_set<absl::string_view> added(added_texts.begin(), added_texts.end());
-  IndexStats stats;
+  IndexStats own;
+  IndexStats& stats = stats_out != nullptr ? *stats_out : own;
   absl::StatusOr<ScanResult> now =
       ScanVaultIndexedAround(vault, options, previous, next, &stats,
                              [&](const Fact& f) { return added.contains(f.display); });

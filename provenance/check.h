@@ -64,11 +64,11 @@ std::set<std::string> AddedFactTexts(const Vault& vault, const Vault& base);
 // When `now` is not null it receives the scan of `vault` around the added facts (every fact,
 // clusters only for their duplicate groups): what FindConflicts needs with AddedLocations as
 // its focus. When `next` is not null it is filled with every note of `vault` (as
-// ScanVaultIndexed).
+// ScanVaultIndexed). `stats`, when not null, gets the passes' IndexStats added.
 absl::StatusOr<std::vector<Finding>> ChangeDuplicateFindings(
     const Vault& vault, const Vault& base, const dedup::DedupOptions& options,
     absl::Span<const FactIndex* const> previous, const std::vector<std::string>& allowed_ids,
-    ScanResult* now = nullptr, FactIndex* next = nullptr);
+    ScanResult* now = nullptr, FactIndex* next = nullptr, IndexStats* stats = nullptr);
 
 // Stable id of a conflict: "k" + 12 hex digits of the XXH3 of its type and its facts' keys
 // (ConflictFactKey), sorted: the same for the same disagreement wherever its lines are.
