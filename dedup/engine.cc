@@ -833,7 +833,23 @@ class ArrayReader {
 
 std::string CorpusState::Encode() const {
   std::string out;
-  if (rep_ == nullptr) return out;
+  AppendTo(&out);
+  return out;
+}
+
+size_t CorpusState::EncodedSize() const {
+  if (rep_ == nullptr) return 0;
+  const Rep& r = *rep_;
+  return 4 + 4 + 4 + 8 + 8 + 4 * 4 + 8 + 8 + r.words.size() * 8 +
+         (r.df.size() + r.copy_df.size() + r.lowercase.size() + r.name.size()) * 4 +
+         r.token_start.size() * 4 + r.tokens.size() * 4 + r.flags.size() + r.copy_key.size() * 8 +
+         r.copy_of.size() * 4 + r.band_empty.size() + r.band_keys.size() * 4 + r.rare.size() * 4 +
+         r.margin.size() * 4;
+}
+
+void CorpusState::AppendTo(std::string* out_ptr) const {
+  if (rep_ == nullptr) return;
+  std::string& out = *out_ptr;
   const Rep& r = *rep_;
   out.append(kCorpusStateMagic, 4);
   auto put = [&](auto v) { out.append(reinterpret_cast<const char*>(&v), sizeof(v)); };
@@ -861,7 +877,6 @@ std::string CorpusState::Encode() const {
   PutArray(r.band_keys, &out);
   PutArray(r.rare, &out);
   PutArray(r.margin, &out);
-  return out;
 }
 
 absl::Status CorpusState::Decode(absl::string_view bytes) {

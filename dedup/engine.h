@@ -189,6 +189,9 @@ class CorpusState {
   bool empty() const;    // nothing captured
   size_t items() const;  // items of the pass it describes, in that pass's order
   std::string Encode() const;
+  // Appends Encode()'s bytes to *out (without a copy of them), and their size.
+  void AppendTo(std::string* out) const;
+  size_t EncodedSize() const;
   // Replaces the contents with Encode()'s bytes ("" for an empty state). Fails, leaving it
   // empty, on bytes it did not write (kDataLoss: truncated, inconsistent sizes, ids out of range,
   // unsorted words).

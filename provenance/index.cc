@@ -316,8 +316,7 @@ std::string FactIndex::Encode() const {
     (p < note_pieces ? note_bytes : claim_bytes) += pieces[p].size();
   const uint64_t notes_size = notes_count.data().size() + note_bytes;
   const uint64_t claims_size = claims_count.data().size() + claim_bytes;
-  const std::string corpus = corpus_.Encode();
-  const uint64_t body_size = 8 + notes_size + 8 + claims_size + corpus.size();
+  const uint64_t body_size = 8 + notes_size + 8 + claims_size + corpus_.EncodedSize();
   Writer sizes, claims_head;
   sizes.PutU64(body_size);
   sizes.PutU64(0);  // checksum, below
@@ -329,11 +328,19 @@ std::string FactIndex::Encode() const {
   const size_t checksum_at = out.size() + 8;
   out += sizes.data();
   out += notes_count.data();
-  for (size_t p = 0; p < note_pieces; ++p) out += pieces[p];
+  // Each piece is freed once copied: the index is written at the end of a run, when a large
+  // vault's memory is already near its peak.
+  for (size_t p = 0; p < note_pieces; ++p) {
+    out += pieces[p];
+    std::string().swap(pieces[p]);
+  }
   out += claims_head.data();
   out += claims_count.data();
-  for (size_t p = note_pieces; p < pieces.size(); ++p) out += pieces[p];
-  out += corpus;
+  for (size_t p = note_pieces; p < pieces.size(); ++p) {
+    out += pieces[p];
+    std::string().swap(pieces[p]);
+  }
+  corpus_.AppendTo(&out);
   const size_t body_at = checksum_at + 8;
   const uint64_t checksum = dedup::Hash64(absl::string_view(out).substr(body_at), 0);
   for (int k = 0; k < 8; ++k) out[checksum_at + k] = static_cast<char>(checksum >> (8 * k));

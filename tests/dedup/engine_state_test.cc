@@ -432,6 +432,7 @@ TEST(CorpusState, DecodeRejectsDamage) {
   CorpusState state;
   ASSERT_TRUE(Deduplicate(items, DedupOptions{}, &state).ok());
   const std::string bytes = state.Encode();
+  EXPECT_EQ(state.EncodedSize(), bytes.size());
   CorpusState back;
   ASSERT_TRUE(back.Decode(bytes).ok());
   EXPECT_EQ(back.items(), items.size());
