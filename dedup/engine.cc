@@ -801,6 +801,7 @@ constexpr uint32_t kByteOrderMark = 0x01020304;
 
 template <typename T>
 void PutArray(const std::vector<T>& v, std::string* out) {
+  if (v.empty()) return;
   out->append(reinterpret_cast<const char*>(v.data()), v.size() * sizeof(T));
 }
 
@@ -819,7 +820,7 @@ class ArrayReader {
   bool GetArray(uint64_t count, std::vector<T>* v) {
     if (count > rest_.size() / sizeof(T)) return false;
     v->resize(count);
-    std::memcpy(v->data(), rest_.data(), count * sizeof(T));
+    if (count > 0) std::memcpy(v->data(), rest_.data(), count * sizeof(T));
     rest_.remove_prefix(count * sizeof(T));
     return true;
   }

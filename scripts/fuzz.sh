@@ -15,7 +15,8 @@ secs=${1:-20}
 if (($# > 0)); then shift; fi
 targets=("$@")
 if ((${#targets[@]} == 0)); then
-  targets=(note_fuzzer frontmatter_fuzzer normalize_fuzzer link_fuzzer merge_fuzzer)
+  targets=(note_fuzzer frontmatter_fuzzer normalize_fuzzer link_fuzzer merge_fuzzer
+           corpus_state_fuzzer)
 fi
 # FUZZ_PRESET=sanitize reuses the CI build (scripts/test-sanitize.sh) instead of build-fuzz/.
 preset=${FUZZ_PRESET:-fuzz}
@@ -47,6 +48,14 @@ seed() {
       cp fuzz/seeds/link/* "$dir/"
       md_files | xargs -0 grep -h -E '\[\[|\]\(|source_ref' | head -n 1000 |
         split -l 1 -a 4 - "$dir/line-" ;;
+    corpus_state_fuzzer)
+      # Three steering bytes, then a page's bullets as facts (see the target).
+      local f n=0
+      while IFS= read -r -d '' f; do
+        n=$((n + 1))
+        { printf "\\$(printf %03o $((n * 37 % 256)))\\$(printf %03o $((n * 11 % 256)))\\$(printf %03o $((n % 3)))"
+          grep -h -E '^[[:space:]]*[-*+][[:space:]]' "$f" | head -n 60; } >"$dir/page-$n"
+      done < <(md_files) ;;
     merge_fuzzer)
       # base, ours, theirs as FuzzedDataProvider reads them: '\' doubled, "\|" ends a part.
       local f n=0
