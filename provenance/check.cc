@@ -143,12 +143,20 @@ absl::flat_hash_map<absl::string_view, int> AddedCounts(const Vault& vault, cons
   for (size_t n = 0; n < vault.notes.size(); ++n) {
     if (unchanged[n]) base_unchanged[base.FindNote(vault.notes[n].path)] = 1;
   }
+  // Unchanged notes add as many copies on both sides: only the others are read.
+  auto changed = [](const std::vector<char>& same) {
+    std::vector<int> out;
+    for (size_t n = 0; n < same.size(); ++n) {
+      if (!same[n]) out.push_back(static_cast<int>(n));
+    }
+    return out;
+  };
   absl::flat_hash_map<absl::string_view, int> count;
-  for (const FactRef& r : DedupFacts(vault)) {
-    if (!unchanged[r.note]) ++count[vault.notes[r.note].facts[r.fact].display];
+  for (const FactRef& r : DedupFactsOf(vault, changed(unchanged))) {
+    ++count[vault.notes[r.note].facts[r.fact].display];
   }
-  for (const FactRef& r : DedupFacts(base)) {
-    if (!base_unchanged[r.note]) --count[base.notes[r.note].facts[r.fact].display];
+  for (const FactRef& r : DedupFactsOf(base, changed(base_unchanged))) {
+    --count[base.notes[r.note].facts[r.fact].display];
   }
   return count;
 }
@@ -193,7 +201,9 @@ absl::StatusOr<std::vector<Finding>> ChangeDuplicateFindings(
   ScanResult then;
   then.facts = DedupFacts(base);
   absl::flat_hash_set<absl::string_view> at_base;
-  for (const FactRef& r : then.facts) at_base.insert(base.notes[r.note].facts[r.fact].display);
+  if (!pairs.empty()) {
+    for (const FactRef& r : then.facts) at_base.insert(base.notes[r.note].facts[r.fact].display);
+  }
   std::set<std::string> paired;
   for (const auto& [a, b] : pairs) {
     if (at_base.contains(a) && at_base.contains(b)) {

@@ -27,10 +27,16 @@ absl::string_view MatchText(absl::string_view display) {
 }  // namespace
 
 std::vector<FactRef> DedupFacts(const Vault& vault) {
+  std::vector<int> all(vault.notes.size());
+  for (size_t n = 0; n < all.size(); ++n) all[n] = static_cast<int>(n);
+  return DedupFactsOf(vault, all);
+}
+
+std::vector<FactRef> DedupFactsOf(const Vault& vault, absl::Span<const int> notes) {
   std::vector<FactRef> out;
   absl::flat_hash_map<absl::string_view, bool> is_fact_section;  // few distinct headings
-  for (size_t n = 0; n < vault.notes.size(); ++n) {
-    const Note& note = vault.notes[n];
+  for (const int n : notes) {
+    const Note& note = vault.notes[static_cast<size_t>(n)];
     for (size_t f = 0; f < note.facts.size(); ++f) {
       const Fact& fact = note.facts[f];
       if (fact.ignored || fact.display.empty()) continue;

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "absl/types/span.h"
 #include "dedup/engine.h"
 #include "provenance/vault.h"
 
@@ -34,6 +35,8 @@ struct ScanResult {
 // Facts that take part in deduplication: in a fact section (see VaultOptions), not marked
 // `<!-- factdedup:ignore -->`, with some text.
 std::vector<FactRef> DedupFacts(const Vault& vault);
+// The same, for the notes `notes` (indexes into vault.notes, ascending) only.
+std::vector<FactRef> DedupFactsOf(const Vault& vault, absl::Span<const int> notes);
 
 // The engine's input for `facts`: the text compared (Markdown, kept sources and a leading
 // log date stripped) and a key that sorts like the vault (path, then line): 8 bytes, the
