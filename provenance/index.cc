@@ -141,7 +141,7 @@ void PutNote(const IndexedNote& note, Writer* w) {
   }
 }
 
-bool GetNote(Reader* r, IndexedNote* note) {
+bool GetNote(Reader* r, IndexedNote* note, const std::shared_ptr<const std::string>& owner) {
   uint64_t size, mtime, facts;
   if (!r->GetString(&note->path) || !r->GetVarint(&size) || !r->GetU64(&mtime) ||
       !r->GetU64(&note->content_hash) || !r->GetVarint(&facts) || facts > r->remaining()) {
@@ -157,7 +157,8 @@ bool GetNote(Reader* r, IndexedNote* note) {
     if (!r->GetVarint(&line) || line > (1u << 31) || !r->GetU64(&f.text_hash)) return false;
     const size_t begin = r->position();
     if (!SkipNormalized(r)) return false;
-    f.encoded = std::string(r->Consumed(begin));
+    f.encoded = r->Consumed(begin);  // a view into the loaded file
+    f.owner = owner;
     f.line = static_cast<int>(line);
   }
   return true;
@@ -347,7 +348,18 @@ std::string FactIndex::Encode() const {
   return out;
 }
 
+void IndexedFact::SetEncoded(absl::string_view bytes) {
+  auto own = std::make_shared<const std::string>(bytes);
+  encoded = *own;
+  owner = std::move(own);
+}
+
 absl::Status FactIndex::Decode(absl::string_view bytes) {
+  return Decode(std::make_shared<const std::string>(bytes));
+}
+
+absl::Status FactIndex::Decode(std::shared_ptr<const std::string> file) {
+  const absl::string_view bytes = *file;
   notes_.clear();
   first_record_.clear();
   by_content_.clear();
@@ -418,7 +430,7 @@ absl::Status FactIndex::Decode(absl::string_view bytes) {
   std::vector<IndexedNote> notes;
   bool ok = b.GetVarint(&count) && count <= b.remaining();
   if (ok) notes.resize(count);
-  for (size_t i = 0; ok && i < notes.size(); ++i) ok = GetNote(&b, &notes[i]);
+  for (size_t i = 0; ok && i < notes.size(); ++i) ok = GetNote(&b, &notes[i], file);
   if (claim_reader.joinable()) {
     claim_reader.join();
   } else {
@@ -466,7 +478,8 @@ FactIndex LoadIndex(FileSystem* fs, const std::string& root, const dedup::DedupO
                             "); rebuilding it");
     return index;
   }
-  if (absl::Status s = index.Decode(*bytes); !s.ok()) {
+  if (absl::Status s = index.Decode(std::make_shared<const std::string>(*std::move(bytes)));
+      !s.ok()) {
     *problem = absl::StrCat(path, ": ", s.message(), "; rebuilding it");
   }
   return index;
@@ -526,6 +539,7 @@ absl::StatusOr<ScanResult> Scan(const Vault& vault, const dedup::DedupOptions& o
       facts[i].normalized = hit->normalized;
     } else {
       facts[i].encoded = hit->encoded;
+      facts[i].owner = hit->owner;
     }
     found[i] = 1;
   });
@@ -539,7 +553,8 @@ absl::StatusOr<ScanResult> Scan(const Vault& vault, const dedup::DedupOptions& o
     if (facts[i].encoded.empty()) return nullptr;  // normalized by the engine
     Reader r(facts[i].encoded);
     if (GetNormalized(&r, scratch) && r.remaining() == 0) return scratch;
-    facts[i].encoded.clear();  // cannot happen (checked when loaded): normalized again
+    facts[i].encoded = {};  // cannot happen (checked when loaded): normalized again
+    facts[i].owner.reset();
     return nullptr;
   };
   // What the engine normalized, the next index keeps as bytes: the objects are several times
@@ -551,7 +566,7 @@ absl::StatusOr<ScanResult> Scan(const Vault& vault, const dedup::DedupOptions& o
     thread_local Writer w;
     w.Clear();
     PutNormalized(t, &w);
-    facts[i].encoded = std::string(w.data());
+    facts[i].SetEncoded(w.data());
   };
   absl::StatusOr<dedup::DedupResult> d;
   dedup::CorpusState corpus;
@@ -606,7 +621,7 @@ absl::StatusOr<ScanResult> Scan(const Vault& vault, const dedup::DedupOptions& o
     thread_local Writer w;
     w.Clear();
     PutNormalized(*t, &w);
-    facts[i].encoded = std::string(w.data());
+    facts[i].SetEncoded(w.data());
   });
   for (const absl::Status& e : errors) {
     if (!e.ok()) return e;

@@ -55,7 +55,10 @@ struct IndexedFact {
   // the facts it reads, on every core, and keeps what it normalized as bytes once the
   // engine is done with it. At least one of the two is set; NormalizedOf reads either.
   std::shared_ptr<const dedup::NormalizedText> normalized;
-  std::string encoded;
+  absl::string_view encoded;  // in *owner: the loaded index file, or this fact's own bytes
+  std::shared_ptr<const std::string> owner;
+  // Sets `encoded` to a copy of `bytes`, owned by this fact.
+  void SetEncoded(absl::string_view bytes);
 };
 
 // The fact's normalization: `normalized`, or decoded from `encoded` (nullptr if malformed).
@@ -95,6 +98,8 @@ class FactIndex {
   // magic or format version (kFailedPrecondition), other parameters (kFailedPrecondition),
   // or a truncated or corrupt body (kDataLoss); the message says which.
   absl::Status Decode(absl::string_view bytes);
+  // The same without a copy: the facts' encodings stay views into `bytes`.
+  absl::Status Decode(std::shared_ptr<const std::string> bytes);
   std::string Encode() const;
 
   // The saved note with this content, or nullptr.
