@@ -1058,6 +1058,23 @@ uint64_t CopyKey(const Features& f, const CaseInfo& ci) {
   return Hash64(k);
 }
 
+// Item i's normalization: Item::normalized, else options.normalized_of's (in *scratch), else
+// normalized here into *own. nullptr with *error set when the text cannot be normalized.
+const NormalizedText* NormalizationOf(absl::Span<const Item> items, size_t i,
+                                      const DedupOptions& options, const Normalizer& normalizer,
+                                      NormalizedText* scratch, absl::StatusOr<NormalizedText>* own,
+                                      absl::Status* error) {
+  const NormalizedText* t = items[i].normalized;
+  if (t == nullptr && options.normalized_of) t = options.normalized_of(i, scratch);
+  if (t != nullptr) return t;
+  *own = normalizer.Normalize(items[i].text);
+  if (!own->ok()) {
+    *error = own->status();
+    return nullptr;
+  }
+  return &**own;
+}
+
 // Stages 1 and 2 of Deduplicate over all `items`: normalize (unless given), features, corpus
 // statistics (IDF weights, entities), MinHash band keys, SimHash, rare-word keys.
 absl::Status SketchAll(absl::Span<const Item> items, const DedupOptions& options, int threads,
@@ -1089,16 +1106,9 @@ absl::Status SketchAll(absl::Span<const Item> items, const DedupOptions& options
     NormalizedText scratch;
     for (size_t i = b; i < e; ++i) {
       absl::StatusOr<NormalizedText> own;
-      const NormalizedText* t = items[i].normalized;
-      if (t == nullptr && options.normalized_of) t = options.normalized_of(i, &scratch);
-      if (t == nullptr) {
-        own = normalizer.Normalize(items[i].text);
-        if (!own.ok()) {
-          errors[i] = own.status();
-          continue;
-        }
-        t = &*own;
-      }
+      const NormalizedText* t =
+          NormalizationOf(items, i, options, normalizer, &scratch, &own, &errors[i]);
+      if (t == nullptr) continue;
       features[i] = Extract(*t, &cases[i]);
       if (options.on_normalized && items[i].normalized == nullptr) options.on_normalized(i, *t);
       if (!baseline) continue;  // the verified method signs after the corpus pass
@@ -2297,16 +2307,9 @@ class StateSketcher {
       for (size_t k = b; k < e; ++k) {
         const uint32_t i = ids[k];
         absl::StatusOr<NormalizedText> own;
-        const NormalizedText* t = items_[i].normalized;
-        if (t == nullptr && options_.normalized_of) t = options_.normalized_of(i, &scratch);
-        if (t == nullptr) {
-          own = normalizer_.Normalize(items_[i].text);
-          if (!own.ok()) {
-            errors[k] = own.status();
-            continue;
-          }
-          t = &*own;
-        }
+        const NormalizedText* t =
+            NormalizationOf(items_, i, options_, normalizer_, &scratch, &own, &errors[k]);
+        if (t == nullptr) continue;
         s->features[i] = Extract(*t, &(*cases)[k]);
         if (options_.on_normalized && items_[i].normalized == nullptr) {
           options_.on_normalized(i, *t);

@@ -11,9 +11,13 @@
 #include "absl/strings/str_join.h"
 #include "dedup/engine.h"
 #include "gtest/gtest.h"
+#include "tests/dedup/cluster_oracle.h"
 
 namespace factdedup::dedup {
 namespace {
+
+using testing::ExpectMatchesOracle;
+using testing::ShowAll;
 
 // Families of statements: each family one claim written several ways, plus noise facts that
 // share template words across families.
@@ -51,41 +55,6 @@ std::vector<Item> Families(int families, uint32_t seed) {
     if (rng() % 3 == 0) items.push_back({absl::StrCat("Weekly sync notes for ", s, "."), ""});
   }
   return items;
-}
-
-std::string Show(const Cluster& c) {
-  std::vector<std::string> m;
-  for (const Member& x : c.members) {
-    m.push_back(absl::StrCat(x.item, "/", x.similarity, "/", RelationName(x.relation)));
-  }
-  return absl::StrCat(c.canonical, " [", absl::StrJoin(m, " "), "] ", c.reason);
-}
-
-std::vector<std::string> ShowAll(const std::vector<Cluster>& clusters) {
-  std::vector<std::string> out;
-  for (const Cluster& c : clusters) out.push_back(Show(c));
-  return out;
-}
-
-// Checks `around` against `full`: a subsequence of it, holding every cluster with a focus fact.
-void ExpectMatchesOracle(const std::vector<Cluster>& full, const std::vector<Cluster>& around,
-                         const std::vector<int>& focus, const std::string& what) {
-  const std::vector<std::string> f = ShowAll(full), a = ShowAll(around);
-  size_t at = 0;
-  for (const std::string& c : a) {
-    while (at < f.size() && f[at] != c) ++at;
-    ASSERT_LT(at, f.size()) << what << ": not a full cluster, or out of order: " << c;
-    ++at;
-  }
-  for (size_t i = 0; i < full.size(); ++i) {
-    bool focused = false;
-    for (const Member& m : full[i].members) {
-      focused |= std::find(focus.begin(), focus.end(), m.item) != focus.end();
-    }
-    if (focused) {
-      EXPECT_NE(std::find(a.begin(), a.end(), f[i]), a.end()) << what << ": missing " << f[i];
-    }
-  }
 }
 
 struct OptionCase {

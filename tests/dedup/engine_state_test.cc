@@ -13,9 +13,13 @@
 #include "absl/strings/str_join.h"
 #include "dedup/engine.h"
 #include "gtest/gtest.h"
+#include "tests/dedup/cluster_oracle.h"
 
 namespace factdedup::dedup {
 namespace {
+
+using testing::ExpectMatchesOracle;
+using testing::ShowAll;
 
 // Families of one claim written several ways (values that disagree, truncations, a rare tag
 // word per family) plus template facts shared across families; keys "note<k>.md:<n>".
@@ -54,44 +58,6 @@ std::vector<Item> Families(int families, uint32_t seed, const std::string& prefi
     if (rng() % 3 == 0) add(absl::StrCat("Weekly sync notes for ", s, "."));
   }
   return items;
-}
-
-std::string Show(const Cluster& c, const std::vector<Item>& items) {
-  std::vector<std::string> m;
-  for (const Member& x : c.members) {
-    m.push_back(absl::StrCat(items[x.item].key, "/", x.similarity, "/", RelationName(x.relation)));
-  }
-  return absl::StrCat(items[c.canonical].key, " [", absl::StrJoin(m, " "), "] ", c.reason);
-}
-
-std::vector<std::string> ShowAll(const std::vector<Cluster>& clusters,
-                                 const std::vector<Item>& items) {
-  std::vector<std::string> out;
-  for (const Cluster& c : clusters) out.push_back(Show(c, items));
-  return out;
-}
-
-// Checks `around` against `full` as DeduplicateAround promises: a subsequence of the full
-// clusters that holds every cluster with a focus item.
-void ExpectMatchesOracle(const std::vector<Cluster>& full, const std::vector<Cluster>& around,
-                         const std::vector<Item>& items, const std::vector<int>& focus,
-                         const std::string& what) {
-  const std::vector<std::string> f = ShowAll(full, items), a = ShowAll(around, items);
-  size_t at = 0;
-  for (const std::string& c : a) {
-    while (at < f.size() && f[at] != c) ++at;
-    ASSERT_LT(at, f.size()) << what << ": not a full cluster, or out of order: " << c;
-    ++at;
-  }
-  for (size_t i = 0; i < full.size(); ++i) {
-    bool focused = false;
-    for (const Member& m : full[i].members) {
-      focused |= std::find(focus.begin(), focus.end(), m.item) != focus.end();
-    }
-    if (focused) {
-      EXPECT_NE(std::find(a.begin(), a.end(), f[i]), a.end()) << what << ": missing " << f[i];
-    }
-  }
 }
 
 // A change to `before`: about `removed` of its items dropped, the rest shuffled, plus new
@@ -194,8 +160,8 @@ TEST(CorpusState, AroundAChangeEqualsTheFullPass) {
         absl::StatusOr<DedupResult> from =
             DeduplicateAround(c.items, focus, oc.options, &saved, c.previous);
         ASSERT_TRUE(plain.ok() && from.ok()) << what;
-        EXPECT_EQ(ShowAll(from->clusters, c.items), ShowAll(plain->clusters, c.items)) << what;
-        ExpectMatchesOracle(full->clusters, from->clusters, c.items, focus, what);
+        EXPECT_EQ(ShowAll(from->clusters, &c.items), ShowAll(plain->clusters, &c.items)) << what;
+        ExpectMatchesOracle(full->clusters, from->clusters, focus, what, &c.items);
         EXPECT_EQ(from->stats.duplicate_pairs, plain->stats.duplicate_pairs) << what;
         // The same candidates: every reached fact's sketches are as a full sketch gives them.
         EXPECT_EQ(from->stats.candidates, plain->stats.candidates) << what;
@@ -314,7 +280,7 @@ TEST(CorpusState, AWordBecomingCommonResketchesItsFacts) {
   ASSERT_TRUE(then.ok());
   ASSERT_GT(then->stats.candidates, now->stats.candidates + 20);
   EXPECT_EQ(from->stats.candidates, now->stats.candidates);
-  EXPECT_EQ(ShowAll(from->clusters, after), ShowAll(now->clusters, after));
+  EXPECT_EQ(ShowAll(from->clusters, &after), ShowAll(now->clusters, &after));
 }
 
 // A fact with fewer than three words under common_df is sketched by its rarest three, so a
@@ -355,7 +321,7 @@ TEST(CorpusState, ACommonWordsOrderMovesAFallbackSketch) {
   absl::StatusOr<DedupResult> from = DeduplicateAround(after, all, options, &state, previous);
   ASSERT_TRUE(then.ok() && now.ok() && from.ok());
   EXPECT_EQ(from->stats.candidates, now->stats.candidates);
-  EXPECT_EQ(ShowAll(from->clusters, after), ShowAll(now->clusters, after));
+  EXPECT_EQ(ShowAll(from->clusters, &after), ShowAll(now->clusters, &after));
 }
 
 TEST(CorpusState, UnchangedItemsFindTheFullClusters) {
@@ -367,7 +333,7 @@ TEST(CorpusState, UnchangedItemsFindTheFullClusters) {
   absl::StatusOr<DedupResult> full = Deduplicate(items, DedupOptions{});
   absl::StatusOr<DedupResult> from = DeduplicateAround(items, all, DedupOptions{}, &state, same);
   ASSERT_TRUE(full.ok() && from.ok());
-  EXPECT_EQ(ShowAll(from->clusters, items), ShowAll(full->clusters, items));
+  EXPECT_EQ(ShowAll(from->clusters, &items), ShowAll(full->clusters, &items));
   // A focus of one item reads its component's items and their candidates only.
   absl::StatusOr<DedupResult> one = DeduplicateAround(items, {0}, DedupOptions{}, &state, same);
   ASSERT_TRUE(one.ok());
@@ -389,7 +355,7 @@ TEST(CorpusState, SameForAnyThreadCount) {
     o.threads = threads;
     absl::StatusOr<DedupResult> r = DeduplicateAround(c.items, c.added, o, &state, c.previous);
     ASSERT_TRUE(r.ok());
-    EXPECT_EQ(ShowAll(r->clusters, c.items), ShowAll(base->clusters, c.items)) << threads;
+    EXPECT_EQ(ShowAll(r->clusters, &c.items), ShowAll(base->clusters, &c.items)) << threads;
   }
 }
 
@@ -422,7 +388,7 @@ TEST(CorpusState, ANonFittingStateIsNotUsed) {
     ASSERT_TRUE(r.ok()) << k.name;
     EXPECT_EQ(r->stats.items_read, n) << k.name;
     if (k.name != "other options") {
-      EXPECT_EQ(ShowAll(r->clusters, items), ShowAll(plain->clusters, items)) << k.name;
+      EXPECT_EQ(ShowAll(r->clusters, &items), ShowAll(plain->clusters, &items)) << k.name;
     }
   }
 }
