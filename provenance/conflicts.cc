@@ -550,14 +550,27 @@ class TokenPostings {
 // does not skip at once: one side states a state, or both state dates, or both amounts. The
 // count of a partner kept is unchanged (all or none of its entries are kept).
 constexpr uint8_t kCanDates = 1, kCanAmounts = 2, kCanPolar = 4;
+// A date with a milestone role (IsMilestoneRole): dates compared across clusters need one on
+// both sides. Set wherever the fact's slots are not known (a conservative guess).
+constexpr uint8_t kCanMilestone = 8;
 
 bool MayDisagree(uint8_t a, uint8_t b) {
   return ((a | b) & kCanPolar) != 0 || (a & b & (kCanDates | kCanAmounts)) != 0;
 }
 
+// The items of each cluster, in member order.
+class ClusterMembers {
+ public:
+  explicit ClusterMembers(const std::vector<dedup::Cluster>& clusters) : clusters_(clusters) {}
+  const std::vector<dedup::Member>& operator[](int c) const { return clusters_[c].members; }
+
+ private:
+  const std::vector<dedup::Cluster>& clusters_;
+};
+
 void CandidatesOf(const FactContext& ctx, const TokenPostings& postings,
-                  const std::vector<std::vector<int>>& cluster_members, int a,
-                  std::vector<int>* scratch, std::vector<std::pair<int, int>>* out,
+                  const ClusterMembers& cluster_members, int a, std::vector<int>* scratch,
+                  std::vector<std::pair<int, int>>* out,
                   const std::vector<uint8_t>* can = nullptr) {
   scratch->clear();
   out->clear();
@@ -582,7 +595,8 @@ void CandidatesOf(const FactContext& ctx, const TokenPostings& postings,
   }
   if (ctx.cluster_of[a] < 0) return;
   const size_t found = out->size();
-  for (int b : cluster_members[ctx.cluster_of[a]]) {
+  for (const dedup::Member& m : cluster_members[ctx.cluster_of[a]]) {
+    const int b = m.item;
     if (b <= a || (can != nullptr && !MayDisagree((*can)[a], (*can)[b]))) continue;
     auto it = std::lower_bound(out->begin(), out->begin() + static_cast<long>(found),
                                std::make_pair(b, 0));
@@ -615,8 +629,8 @@ struct PairFindings {
 
 // Every candidate partner of fact `v` (a < v or b > v), as (a, b, shared tokens) with a < b.
 void PartnersOf(const FactContext& ctx, const TokenPostings& postings,
-                const std::vector<std::vector<int>>& cluster_members, int v,
-                std::vector<int>* scratch, std::vector<std::tuple<int, int, int>>* out) {
+                const ClusterMembers& cluster_members, int v, std::vector<int>* scratch,
+                std::vector<std::tuple<int, int, int>>* out) {
   out->clear();
   std::vector<std::pair<int, int>> later;
   CandidatesOf(ctx, postings, cluster_members, v, scratch, &later);
@@ -633,8 +647,8 @@ void PartnersOf(const FactContext& ctx, const TokenPostings& postings,
     }
   }
   if (ctx.cluster_of[v] >= 0) {
-    for (int a : cluster_members[ctx.cluster_of[v]]) {
-      if (a < v) earlier.try_emplace(a, 0);
+    for (const dedup::Member& m : cluster_members[ctx.cluster_of[v]]) {
+      if (m.item < v) earlier.try_emplace(m.item, 0);
     }
   }
   for (const auto& [a, count] : earlier) out->emplace_back(a, v, count);
@@ -646,7 +660,7 @@ void PartnersOf(const FactContext& ctx, const TokenPostings& postings,
 // full computation, so each group is what the full computation finds.
 template <typename Examine>
 PairFindings FocusedPairFindings(const FactContext& ctx, const TokenPostings& postings,
-                                 const std::vector<std::vector<int>>& cluster_members,
+                                 const ClusterMembers& cluster_members,
                                  const std::vector<char>& focus, Examine& examine) {
   const int n = ctx.size();
   std::vector<char> reached(focus.begin(), focus.end());
@@ -686,33 +700,50 @@ PairFindings FindPairFindings(const FactContext& ctx, const std::vector<char>* f
   const TokenPostings postings(ctx);
   // Each fact's distinctive names, those not the vault's background ("Microsoft": in more
   // than max_name_share of the facts), as sorted ids.
+  // Flat: fact i's are distinctive[distinctive_begin[i], distinctive_begin[i + 1]).
   const int max_name_df = std::max(2, static_cast<int>(options.max_name_share * n));
-  std::vector<std::vector<int>> distinctive(n);
+  std::vector<int> distinctive;
+  std::vector<size_t> distinctive_begin(static_cast<size_t>(n) + 1, 0);
   {
     absl::flat_hash_map<uint64_t, int> name_id;
     std::vector<int> name_df;
+    std::vector<int> ids;  // every fact's name ids, in fact order
     for (int i = 0; i < n; ++i) {
       for (uint64_t t : ctx.Claim(i).names) {
         auto [it, fresh] = name_id.try_emplace(t, static_cast<int>(name_df.size()));
         if (fresh) name_df.push_back(0);
         ++name_df[it->second];
-        distinctive[i].push_back(it->second);
+        ids.push_back(it->second);
+      }
+    }
+    for (int i = 0, k = 0; i < n; ++i) {
+      const int end = k + static_cast<int>(ctx.Claim(i).names.size());
+      for (; k < end; ++k) distinctive_begin[i + 1] += name_df[ids[k]] <= max_name_df;
+      distinctive_begin[i + 1] += distinctive_begin[i];
+    }
+    distinctive.resize(distinctive_begin[n]);
+    for (int i = 0, k = 0; i < n; ++i) {
+      size_t out = distinctive_begin[i];
+      const int end = k + static_cast<int>(ctx.Claim(i).names.size());
+      for (; k < end; ++k) {
+        if (name_df[ids[k]] <= max_name_df) distinctive[out++] = ids[k];
       }
     }
     ParallelChunks(ctx.options.threads, n, [&](int first, int last) {
       for (int i = first; i < last; ++i) {
-        std::vector<int>& d = distinctive[i];
-        d.erase(
-            std::remove_if(d.begin(), d.end(), [&](int id) { return name_df[id] > max_name_df; }),
-            d.end());
-        std::sort(d.begin(), d.end());
+        std::sort(distinctive.begin() + static_cast<long>(distinctive_begin[i]),
+                  distinctive.begin() + static_cast<long>(distinctive_begin[i + 1]));
       }
     });
   }
+  auto distinctive_of = [&](int i) {
+    return absl::MakeConstSpan(distinctive)
+        .subspan(distinctive_begin[i], distinctive_begin[i + 1] - distinctive_begin[i]);
+  };
   // Whether a and b share a distinctive name.
   auto share_distinctive_name = [&](int x, int y) {
-    const std::vector<int>& a = distinctive[x];
-    const std::vector<int>& b = distinctive[y];
+    const absl::Span<const int> a = distinctive_of(x);
+    const absl::Span<const int> b = distinctive_of(y);
     for (size_t i = 0, j = 0; i < a.size() && j < b.size();) {
       if (a[i] == b[j]) return true;
       a[i] < b[j] ? ++i : ++j;
@@ -762,9 +793,29 @@ PairFindings FindPairFindings(const FactContext& ctx, const std::vector<char>* f
   std::vector<uint8_t> can_bits(n);
   for (int i = 0; i < n; ++i) {
     const ClaimSummary& c = ctx.Claim(i);
-    can_bits[i] =
-        (c.dates ? kCanDates : 0) | (c.amounts ? kCanAmounts : 0) | (c.polar ? kCanPolar : 0);
+    bool milestone = c.dates;
+    if (c.dates && ctx.has_slots[i]) {
+      milestone = false;
+      for (const DateHit& h : ctx.slots[i].dates) milestone |= IsMilestoneRole(h.role);
+    }
+    can_bits[i] = (c.dates ? kCanDates : 0) | (c.amounts ? kCanAmounts : 0) |
+                  (c.polar ? kCanPolar : 0) | (milestone ? kCanMilestone : 0);
   }
+  // Whether examining the pair (a < b sharing `count` content tokens) surely finds nothing,
+  // told without reading their slots. Facts in different clusters that share fewer than
+  // min_shared_tokens tokens have no subject overlap (it is not computed), so they are
+  // neither one claim nor one subject: only dates of one milestone role (with a distinctive
+  // name in common) and, with two shared tokens, a stated state can set them apart. Most
+  // candidate pairs are such pairs; their slots are scattered over memory.
+  const bool overlap_needed = options.min_subject_overlap > 0 && options.min_claim_overlap > 0 &&
+                              options.min_shared_tokens > 0;
+  auto surely_nothing = [&](int a, int b, int count) {
+    if (!overlap_needed || count >= options.min_shared_tokens) return false;
+    if (ctx.cluster_of[a] >= 0 && ctx.cluster_of[a] == ctx.cluster_of[b]) return false;
+    const uint8_t x = can_bits[a], y = can_bits[b];
+    if (count >= 2 && ((x | y) & kCanPolar)) return false;
+    return !(x & y & kCanMilestone) || !share_distinctive_name(a, b);
+  };
   // One candidate pair (a < b sharing `count` content tokens) into `found`.
   auto examine = [&](int a, int b, int count, PairFindings& found) {
     if (!MayDisagree(can_bits[a], can_bits[b])) return;
@@ -826,12 +877,7 @@ PairFindings FindPairFindings(const FactContext& ctx, const std::vector<char>* f
       found.polarity.push_back({a, b, va, vb});
     }
   };
-  std::vector<std::vector<int>> cluster_members(ctx.scan.dedup.clusters.size());
-  for (size_t c = 0; c < ctx.scan.dedup.clusters.size(); ++c) {
-    for (const dedup::Member& m : ctx.scan.dedup.clusters[c].members) {
-      cluster_members[c].push_back(m.item);
-    }
-  }
+  const ClusterMembers cluster_members(ctx.scan.dedup.clusters);
   if (focus != nullptr) {
     return FocusedPairFindings(ctx, postings, cluster_members, *focus, examine);
   }
@@ -843,7 +889,9 @@ PairFindings FindPairFindings(const FactContext& ctx, const std::vector<char>* f
     std::vector<std::pair<int, int>> partners;
     for (int a = first; a < last; ++a) {
       CandidatesOf(ctx, postings, cluster_members, a, &scratch, &partners, &can_bits);
-      for (const auto& [b, count] : partners) examine(a, b, count, per_chunk[first / kChunk]);
+      for (const auto& [b, count] : partners) {
+        if (!surely_nothing(a, b, count)) examine(a, b, count, per_chunk[first / kChunk]);
+      }
     }
   });
   for (PairFindings& f : per_chunk) {
