@@ -10,6 +10,7 @@
 #include "provenance/conflicts.h"
 
 #include <algorithm>
+#include <array>
 #include <atomic>
 #include <cmath>
 #include <cstdlib>
@@ -98,48 +99,56 @@ struct LineText {
   std::string text;  // display text of the line (frontmatter: the value part)
 };
 
-// The lines of one note (`ni`) that NoteLines reads.
-void LinesOfNote(const Vault& vault, int ni, std::vector<LineText>* out) {
-  {
-    const Note& note = vault.notes[ni];
-    int fm_end = 0;
-    if (note.frontmatter.present) {
-      for (const Block& b : note.blocks) {
-        if (b.kind == BlockKind::kFrontmatter) fm_end = b.line_end;
-      }
-    }
-    std::vector<std::pair<int, int>> code;
+// Calls emit(line, raw, frontmatter) for each line of `note` that NoteLines reads (code blocks,
+// frontmatter delimiters and keys that are not prose are skipped): `raw` is the line as written
+// (without "\r"), `frontmatter` its value part (unquoted) in the frontmatter, else null. The
+// line's text is *frontmatter, or StripMarkdown(raw) in the body.
+template <typename Emit>
+void ReadNoteLines(const Note& note, Emit emit) {
+  int fm_end = 0;
+  if (note.frontmatter.present) {
     for (const Block& b : note.blocks) {
-      if (b.kind == BlockKind::kCode) code.push_back({b.line_begin, b.line_end});
-    }
-    int line = 0;
-    for (absl::string_view raw : absl::StrSplit(note.content, '\n')) {
-      ++line;
-      raw = absl::StripSuffix(raw, "\r");
-      bool in_code = false;
-      for (const auto& [b, e] : code) in_code |= line >= b && line <= e;
-      if (in_code) continue;
-      std::string text;
-      if (line <= fm_end) {
-        absl::string_view v = absl::StripLeadingAsciiWhitespace(raw);
-        if (v == "---") continue;
-        if (absl::StartsWith(v, "- ")) {
-          v.remove_prefix(2);
-        } else {
-          size_t colon = v.find(':');
-          if (colon == absl::string_view::npos) continue;
-          std::string key(v.substr(0, colon));
-          // Paths and tags are not prose.
-          if (key == "source_ref" || key == "tags" || key == "aliases_path") continue;
-          v.remove_prefix(colon + 1);
-        }
-        text = Unquote(v);
-      } else {
-        text = StripMarkdown(raw);
-      }
-      if (!text.empty()) out->push_back({ni, line, std::move(text)});
+      if (b.kind == BlockKind::kFrontmatter) fm_end = b.line_end;
     }
   }
+  std::vector<std::pair<int, int>> code;
+  for (const Block& b : note.blocks) {
+    if (b.kind == BlockKind::kCode) code.push_back({b.line_begin, b.line_end});
+  }
+  int line = 0;
+  for (absl::string_view raw : absl::StrSplit(note.content, '\n')) {
+    ++line;
+    raw = absl::StripSuffix(raw, "\r");
+    bool in_code = false;
+    for (const auto& [b, e] : code) in_code |= line >= b && line <= e;
+    if (in_code) continue;
+    if (line <= fm_end) {
+      absl::string_view v = absl::StripLeadingAsciiWhitespace(raw);
+      if (v == "---") continue;
+      if (absl::StartsWith(v, "- ")) {
+        v.remove_prefix(2);
+      } else {
+        size_t colon = v.find(':');
+        if (colon == absl::string_view::npos) continue;
+        std::string key(v.substr(0, colon));
+        // Paths and tags are not prose.
+        if (key == "source_ref" || key == "tags" || key == "aliases_path") continue;
+        v.remove_prefix(colon + 1);
+      }
+      const std::string text = Unquote(v);
+      emit(line, raw, &text);
+    } else {
+      emit(line, raw, nullptr);
+    }
+  }
+}
+
+// The lines of one note (`ni`) that NoteLines reads.
+void LinesOfNote(const Vault& vault, int ni, std::vector<LineText>* out) {
+  ReadNoteLines(vault.notes[ni], [&](int line, absl::string_view raw, const std::string* fm) {
+    std::string text = fm != nullptr ? *fm : StripMarkdown(raw);
+    if (!text.empty()) out->push_back({ni, line, std::move(text)});
+  });
 }
 
 // ParallelChunks' chunks: [k * kChunk, (k + 1) * kChunk) clipped to n, for every k.
@@ -1116,6 +1125,143 @@ bool SpellingVariants(const std::string& a, const std::string& b, int max_edit_d
   return EditDistance(a, b) <= limit;
 }
 
+// The bucket of a folded spelling (3 letters or more) that NameConflicts compares it in: its
+// first letter (none for a vowel) and consonant skeleton. Spelling variants share one.
+std::string SpellingBucket(const std::string& w) {
+  return absl::StrCat(IsVowel(w[0]) ? "" : w.substr(0, 1), "/", Skeleton(w));
+}
+
+// Calls fn(word) for each word of `text` (Words) that NameMentions may take for a name:
+// capitalized, three bytes or more, no digit, no other capital.
+template <typename Fn>
+void ForEachCapitalizedWord(absl::string_view text, Fn fn) {
+  const auto* p = reinterpret_cast<const unsigned char*>(text.data());
+  const size_t n = text.size();
+  auto in_word = [&](size_t i) {
+    return IsUpper(p[i]) || IsLower(p[i]) || IsDigit(p[i]) ||
+           (p[i] >= 0x80 && internal::IsWordByte(text, i));
+  };
+  for (size_t i = 0; i < n; ++i) {
+    // A word of Words starts here: a capital after a byte that is not a word's.
+    if (!IsUpper(p[i]) || (i > 0 && in_word(i - 1))) continue;
+    size_t e = i + 1;
+    bool cap = true;
+    while (e < n && in_word(e)) {
+      cap &= !IsUpper(p[e]) && !IsDigit(p[e]);
+      ++e;
+    }
+    if (cap && e - i >= 3) fn(text.substr(i, e - i));
+    i = e - 1;
+  }
+}
+
+// The lines a focused pass reads names and acronyms from: a subset of NoteLines (same order
+// and texts) that gives NameConflicts and AcronymConflicts exactly the conflicts of the whole
+// list that have a mention or definition on a focus line. Those are conflicts between a
+// spelling mentioned on a focus line and another of its bucket (SpellingBucket), which read
+// the lines of both and the spellings on them, and conflicts of an acronym defined on a
+// focus line, which read every definition of it. So the subset is: the focus lines, every
+// line with a capitalized word whose spelling is in a bucket of a focus line's spelling, and
+// every line with "(ACR)" for an acronym ACR defined on a focus line. Most lines are
+// rejected on their raw bytes (a line without markup reads as its own words), without
+// building their text.
+std::vector<LineText> FocusLines(const Vault& vault, int threads,
+                                 const absl::flat_hash_set<uint64_t>& focused) {
+  auto at = [&](int note, int line) {
+    return focused.contains(uint64_t{static_cast<uint32_t>(note)} << 32 |
+                            static_cast<uint32_t>(line));
+  };
+  // The buckets of the focus lines' spellings and the acronyms they define.
+  absl::flat_hash_set<std::string> buckets;
+  absl::flat_hash_set<std::string> acronyms;
+  {
+    std::set<int> notes;
+    for (uint64_t k : focused) notes.insert(static_cast<int>(k >> 32));
+    WordFolder folder;
+    for (int ni : notes) {
+      std::vector<LineText> lines;
+      LinesOfNote(vault, ni, &lines);
+      for (const LineText& l : lines) {
+        if (!at(ni, l.line)) continue;
+        for (const NameMention& m : NameMentions(l.text, 0)) {
+          const std::string& f = folder.Fold(m.word);
+          if (f.size() >= 3) buckets.insert(SpellingBucket(f));
+        }
+        for (const Acronym& a : AcronymDefinitions(l.text, 0)) acronyms.insert(a.acronym);
+      }
+    }
+  }
+  // Markdown that StripMarkdown removes or rewrites starts at one of these bytes; a line
+  // without them reads as itself with its white space runs collapsed (the same words).
+  static constexpr auto kMarkup = [] {
+    std::array<bool, 256> t{};
+    for (unsigned char ch : std::string_view("\\<`[!*~=_")) t[ch] = true;
+    return t;
+  }();
+  const int notes = static_cast<int>(vault.notes.size());
+  std::vector<std::vector<LineText>> per_note(notes);
+  // Contiguous ranges of notes, one per thread, each with its own folder and word cache.
+  if (threads <= 0) threads = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  threads = std::max(1, std::min(threads, notes / kChunk + 1));
+  auto work = [&](int first, int last) {
+    WordFolder folder;
+    absl::flat_hash_map<std::string, bool> relevant;  // word as written -> in a bucket
+    auto relevant_word = [&](absl::string_view w) {
+      auto it = relevant.find(w);
+      if (it != relevant.end()) return it->second;
+      if (MonthOf(w) || IsMonthOrDayName(w)) return relevant.emplace(w, false).first->second;
+      const std::string& f = folder.Fold(w);
+      return relevant.emplace(w, f.size() >= 3 && buckets.contains(SpellingBucket(f)))
+          .first->second;
+    };
+    auto matters = [&](absl::string_view text) {
+      bool found = false;
+      if (!buckets.empty()) {
+        ForEachCapitalizedWord(text,
+                               [&](absl::string_view w) { found = found || relevant_word(w); });
+      }
+      if (found || acronyms.empty()) return found;
+      for (size_t open = text.find('('); open != absl::string_view::npos;
+           open = text.find('(', open + 1)) {
+        const size_t close = text.find(')', open + 1);
+        if (close == absl::string_view::npos) break;
+        if (acronyms.contains(text.substr(open + 1, close - open - 1))) return true;
+      }
+      return false;
+    };
+    for (int ni = first; ni < last; ++ni) {
+      ReadNoteLines(vault.notes[ni], [&](int line, absl::string_view raw, const std::string* fm) {
+        std::string text;
+        if (fm != nullptr) {
+          if (!at(ni, line) && !matters(*fm)) return;
+          text = *fm;
+        } else {
+          bool markup = false;
+          for (char c : raw) markup |= kMarkup[static_cast<unsigned char>(c)];
+          if (markup) {
+            text = StripMarkdown(raw);
+            if (!at(ni, line) && !matters(text)) return;
+          } else {
+            if (!at(ni, line) && !matters(raw)) return;
+            text = StripMarkdown(raw);
+          }
+        }
+        if (!text.empty()) per_note[ni].push_back({ni, line, std::move(text)});
+      });
+    }
+  };
+  std::vector<std::thread> pool;
+  const int per = (notes + threads - 1) / threads;
+  for (int t = 1; t < threads; ++t) {
+    pool.emplace_back(work, std::min(notes, t * per), std::min(notes, (t + 1) * per));
+  }
+  work(0, std::min(notes, per));
+  for (std::thread& t : pool) t.join();
+  std::vector<LineText> out;
+  for (auto& v : per_note) std::move(v.begin(), v.end(), std::back_inserter(out));
+  return out;
+}
+
 // The conflict between two spellings: every line of each (once per spelling) among the
 // mentions given, every line of one paired with every line of the other, and the more
 // frequent spelling as a suggestion.
@@ -1276,7 +1422,7 @@ void NameConflicts(const Vault& vault, const std::vector<LineText>& lines,
   for (int id : by_text) {
     const std::string& w = *spelling[id];
     if (w.size() < 3) continue;
-    buckets[absl::StrCat(IsVowel(w[0]) ? "" : w.substr(0, 1), "/", Skeleton(w))].push_back(id);
+    buckets[SpellingBucket(w)].push_back(id);
   }
   auto focused = [&](int id) {
     for (int li : mention_lines[id]) {
@@ -1484,7 +1630,8 @@ absl::StatusOr<std::vector<Conflict>> FindConflicts(const Vault& vault, const Sc
     UpdateFindings(ctx, found.update, &out);
     if (!ctx.error.ok()) return ctx.error;
   }
-  const std::vector<LineText> lines = NoteLines(vault, options.threads);
+  const std::vector<LineText> lines = focus != nullptr ? FocusLines(vault, options.threads, focused)
+                                                       : NoteLines(vault, options.threads);
   std::vector<char> line_focus;
   if (focus != nullptr) {
     for (const LineText& l : lines) line_focus.push_back(at(l.note, l.line));
