@@ -1374,43 +1374,64 @@ void NameConflicts(const Vault& vault, const std::vector<LineText>& lines,
   // mentions themselves (40 bytes each, 200 MB at 1M facts) are found again, from their lines,
   // for the few spellings that are compared as variants.
   std::vector<std::vector<int>> mention_lines;
-  std::vector<std::vector<int>> line_spellings(lines.size());
-  // Mentions are found in parallel, a block of lines at a time (all of them at once were
-  // 220 MB at 1M facts); spellings are numbered in line order.
+  // Line li's distinct spellings, ascending: spellings_of[spellings_begin[li], [li + 1]).
+  std::vector<int> spellings_of;
+  std::vector<size_t> spellings_begin = {0};
+  spellings_begin.reserve(lines.size() + 1);
+  // The mentions' words (NameMentions' words: capitalized, not a month or a day, in line
+  // order) are found in parallel, a block of lines at a time, without building the mentions
+  // (their runs are read again only for the spellings compared); per chunk of kChunk lines,
+  // the words and where each line's end. Spellings are numbered in line order.
+  struct ChunkWords {
+    std::vector<absl::string_view> words;
+    std::vector<size_t> ends;
+  };
   constexpr int kBlock = 1 << 15;
+  static_assert(kBlock % kChunk == 0);
   const int line_count = static_cast<int>(lines.size());
-  std::vector<std::vector<NameMention>> line_mentions(std::min(line_count, kBlock));
+  std::vector<ChunkWords> chunk_words(kBlock / kChunk);
+  std::vector<int> here;
   absl::flat_hash_map<absl::string_view, int> id_of_word;  // keys: words in `lines`
-  for (int li = 0; li < line_count; ++li) {
-    if (li % kBlock == 0) {
-      const int first = li;
-      ParallelChunks(options.threads, std::min(kBlock, line_count - first), [&](int b, int e) {
-        for (int k = b; k < e; ++k)
-          line_mentions[k] = NameMentions(lines[first + k].text, first + k);
-      });
-    }
-    // Each line's mentions are freed as they go.
-    const std::vector<NameMention> here = std::move(line_mentions[li % kBlock]);
-    for (const NameMention& m : here) {
-      // A word as written maps to its spelling's id once; a repeat costs one lookup.
-      auto [known, first_time] = id_of_word.try_emplace(m.word, 0);
-      if (first_time) {
-        const std::string& f = folder.Fold(m.word);
-        auto [it, fresh] = spelling_id.try_emplace(f, static_cast<int>(spelling.size()));
-        if (fresh) {
-          spelling.push_back(&f);
-          mention_lines.emplace_back();
-        }
-        known->second = it->second;
+  for (int first = 0; first < line_count; first += kBlock) {
+    const int count = std::min(kBlock, line_count - first);
+    ParallelChunks(options.threads, count, [&](int b, int e) {
+      ChunkWords& cw = chunk_words[b / kChunk];
+      cw.words.clear();
+      cw.ends.clear();
+      for (int k = b; k < e; ++k) {
+        ForEachCapitalizedWord(lines[first + k].text, [&](absl::string_view w) {
+          if (!MonthOf(w) && !IsMonthOrDayName(w)) cw.words.push_back(w);
+        });
+        cw.ends.push_back(cw.words.size());
       }
-      mention_lines[known->second].push_back(li);
-      line_spellings[li].push_back(known->second);
+    });
+    for (int k = 0; k < count; ++k) {
+      const int li = first + k;
+      const ChunkWords& cw = chunk_words[k / kChunk];
+      const size_t end = cw.ends[k % kChunk];
+      here.clear();
+      for (size_t x = k % kChunk == 0 ? 0 : cw.ends[k % kChunk - 1]; x < end; ++x) {
+        // A word as written maps to its spelling's id once; a repeat costs one lookup.
+        auto [known, first_time] = id_of_word.try_emplace(cw.words[x], 0);
+        if (first_time) {
+          const std::string& f = folder.Fold(cw.words[x]);
+          auto [it, fresh] = spelling_id.try_emplace(f, static_cast<int>(spelling.size()));
+          if (fresh) {
+            spelling.push_back(&f);
+            mention_lines.emplace_back();
+          }
+          known->second = it->second;
+        }
+        mention_lines[known->second].push_back(li);
+        here.push_back(known->second);
+      }
+      std::sort(here.begin(), here.end());
+      here.erase(std::unique(here.begin(), here.end()), here.end());
+      spellings_of.insert(spellings_of.end(), here.begin(), here.end());
+      spellings_begin.push_back(spellings_of.size());
     }
-    std::vector<int>& ids = line_spellings[li];
-    std::sort(ids.begin(), ids.end());
-    ids.erase(std::unique(ids.begin(), ids.end()), ids.end());
   }
-  std::vector<std::vector<NameMention>>().swap(line_mentions);
+  std::vector<ChunkWords>().swap(chunk_words);
   // Spelling variants share their first letter (or both start with a vowel) and consonant
   // skeleton, so only spellings in one bucket of those are compared; buckets in key order,
   // spellings in each in alphabetical order.
@@ -1451,8 +1472,8 @@ void NameConflicts(const Vault& vault, const std::vector<LineText>& lines,
       has_context[id] = 1;
       std::vector<int>& c = context[id];
       for (int li : mention_lines[id]) {
-        for (int other : line_spellings[li]) {
-          if (other != id) c.push_back(other);
+        for (size_t k = spellings_begin[li]; k < spellings_begin[li + 1]; ++k) {
+          if (spellings_of[k] != id) c.push_back(spellings_of[k]);
         }
       }
       std::sort(c.begin(), c.end());
@@ -1491,6 +1512,8 @@ void AcronymConflicts(const Vault& vault, const std::vector<LineText>& lines,
                       const std::vector<char>* line_focus, std::vector<Conflict>* out) {
   std::vector<Acronym> acronyms;
   for (int li = 0; li < static_cast<int>(lines.size()); ++li) {
+    // A definition is written "... (ACR)".
+    if (lines[li].text.find('(') == std::string::npos) continue;
     for (Acronym& a : AcronymDefinitions(lines[li].text, li)) acronyms.push_back(std::move(a));
   }
   std::map<std::string, std::map<std::string, std::vector<const Acronym*>>> by_acronym;
