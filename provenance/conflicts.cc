@@ -583,10 +583,16 @@ void CandidatesOf(const FactContext& ctx, const TokenPostings& postings,
                   const std::vector<uint8_t>* can = nullptr) {
   scratch->clear();
   out->clear();
+  // Each token's partners are an ascending run (a fact's list has no repeat); most facts have
+  // one or two tokens rare enough to be used, so the runs are merged rather than sorted.
+  constexpr int kMaxMerged = 4;
+  size_t run_end[kMaxMerged];
+  int runs = 0;
   for (int t : postings.IdsOf(a)) {
     const absl::Span<const int> list = postings.FactsOf(t);  // ascending
     if (static_cast<int>(list.size()) > ctx.options.max_postings) continue;
     auto from = std::upper_bound(list.begin(), list.end(), a);
+    const size_t before = scratch->size();
     if (can == nullptr || ((*can)[a] & kCanPolar)) {
       scratch->insert(scratch->end(), from, list.end());
     } else {
@@ -594,8 +600,23 @@ void CandidatesOf(const FactContext& ctx, const TokenPostings& postings,
         if (MayDisagree((*can)[a], (*can)[*b])) scratch->push_back(*b);
       }
     }
+    if (scratch->size() > before) {
+      if (runs < kMaxMerged) run_end[runs] = scratch->size();
+      ++runs;
+    }
   }
-  std::sort(scratch->begin(), scratch->end());
+  if (runs > kMaxMerged) {
+    std::sort(scratch->begin(), scratch->end());
+  } else if (runs > 1) {
+    thread_local std::vector<int> merged;
+    for (int r = 1; r < runs; ++r) {
+      merged.resize(run_end[r]);
+      std::merge(scratch->begin(), scratch->begin() + static_cast<long>(run_end[r - 1]),
+                 scratch->begin() + static_cast<long>(run_end[r - 1]),
+                 scratch->begin() + static_cast<long>(run_end[r]), merged.begin());
+      std::copy(merged.begin(), merged.end(), scratch->begin());
+    }
+  }
   for (size_t i = 0; i < scratch->size();) {
     size_t j = i;
     while (j < scratch->size() && (*scratch)[j] == (*scratch)[i]) ++j;
@@ -611,7 +632,7 @@ void CandidatesOf(const FactContext& ctx, const TokenPostings& postings,
                                std::make_pair(b, 0));
     if (it == out->begin() + static_cast<long>(found) || it->first != b) out->emplace_back(b, 0);
   }
-  std::sort(out->begin(), out->end());
+  if (out->size() > found) std::sort(out->begin(), out->end());
 }
 
 // Whether some clause of `a` and some clause of `b` state opposite states; *va/*vb get them.
