@@ -473,9 +473,11 @@ absl::Status BuildContext(FactContext* ctx, const std::vector<char>* focus,
     dedup::NormalizedText scratch;
     for (int k = b; k < e; ++k) {
       const int i = extract[k];
-      absl::StatusOr<Slots> s = ExtractSlots(normalizer, ctx->scan.fact(vault, i).display,
-                                             ctx->note_day[ctx->scan.facts[i].note],
-                                             given ? given(i, &scratch) : nullptr);
+      // A full pass keeps no clauses of facts without a stated state
+      // (RestorePlainClauses extracts those it reads again).
+      absl::StatusOr<Slots> s = ExtractSlots(
+          normalizer, ctx->scan.fact(vault, i).display, ctx->note_day[ctx->scan.facts[i].note],
+          given ? given(i, &scratch) : nullptr, /*plain_clauses=*/focus != nullptr);
       if (!s.ok()) {
         errors[k] = s.status();
         continue;
@@ -633,6 +635,73 @@ void CandidatesOf(const FactContext& ctx, const TokenPostings& postings,
     if (it == out->begin() + static_cast<long>(found) || it->first != b) out->emplace_back(b, 0);
   }
   if (out->size() > found) std::sort(out->begin(), out->end());
+}
+
+// Every candidate partner of fact `v` (a < v or b > v), as (a, b, shared tokens) with a < b.
+void PartnersOf(const FactContext& ctx, const TokenPostings& postings,
+                const ClusterMembers& cluster_members, int v, std::vector<int>* scratch,
+                std::vector<std::tuple<int, int, int>>* out);
+
+// A full pass extracts the slots of a fact without a stated state without its clauses
+// (ExtractSlots' plain_clauses): most facts have none, and their clauses are read only when
+// compared with a negation's (ClausesOppose), for pairs sharing two tokens or a cluster (or a
+// claim). Here the facts so paired with a fact stating a negation get theirs.
+void RestorePlainClauses(const FactContext& ctx, const TokenPostings& postings,
+                         const ClusterMembers& cluster_members) {
+  const int n = ctx.size();
+  std::vector<int> negations;
+  for (int i = 0; i < n; ++i) {
+    bool negation = false;
+    for (const Clause& c : ctx.slots[i].clauses) negation |= c.polarity == Polarity::kNot;
+    if (negation) negations.push_back(i);
+  }
+  if (negations.empty()) return;
+  const int min_shared = std::min(2, ctx.options.min_shared_tokens);
+  std::vector<std::vector<int>> per_chunk((negations.size() + kChunk - 1) / kChunk);
+  ParallelChunks(ctx.options.threads, static_cast<int>(negations.size()), [&](int b, int e) {
+    std::vector<int> scratch;
+    std::vector<std::tuple<int, int, int>> partners;
+    for (int k = b; k < e; ++k) {
+      const int v = negations[k];
+      PartnersOf(ctx, postings, cluster_members, v, &scratch, &partners);
+      for (const auto& [x, y, count] : partners) {
+        const int u = x == v ? y : x;
+        if (count >= min_shared ||
+            (ctx.cluster_of[u] >= 0 && ctx.cluster_of[u] == ctx.cluster_of[v])) {
+          if (!ctx.Claim(u).polar) per_chunk[b / kChunk].push_back(u);
+        }
+      }
+    }
+  });
+  std::vector<char> wanted(n, 0);
+  for (const std::vector<int>& c : per_chunk) {
+    for (int u : c) wanted[u] = 1;
+  }
+  std::vector<int> redo;
+  for (int i = 0; i < n; ++i) {
+    if (wanted[i] && ctx.scan.fact(ctx.vault, i).display.size() <= FactContext::kMaxClaimBytes) {
+      redo.push_back(i);
+    }
+  }
+  dedup::Normalizer normalizer;
+  std::vector<absl::Status> errors(redo.size());
+  ParallelChunks(ctx.options.threads, static_cast<int>(redo.size()), [&](int b, int e) {
+    dedup::NormalizedText scratch;
+    for (int k = b; k < e; ++k) {
+      const int i = redo[k];
+      absl::StatusOr<Slots> s = ExtractSlots(
+          normalizer, ctx.scan.fact(ctx.vault, i).display, ctx.note_day[ctx.scan.facts[i].note],
+          ctx.options.normalized ? ctx.options.normalized(i, &scratch) : nullptr);
+      if (s.ok()) {
+        ctx.slots[i].clauses = std::move(s->clauses);
+      } else {
+        errors[k] = s.status();
+      }
+    }
+  });
+  for (const absl::Status& s : errors) {
+    if (!s.ok() && ctx.error.ok()) ctx.error = s;
+  }
 }
 
 // Whether some clause of `a` and some clause of `b` state opposite states; *va/*vb get them.
@@ -911,6 +980,7 @@ PairFindings FindPairFindings(const FactContext& ctx, const std::vector<char>* f
   if (focus != nullptr) {
     return FocusedPairFindings(ctx, postings, cluster_members, *focus, examine);
   }
+  RestorePlainClauses(ctx, postings, cluster_members);
   // Each chunk of facts is examined by one thread; findings are kept per chunk (in fact order
   // within it) and joined in chunk order, so output is the same for any thread count.
   std::vector<PairFindings> per_chunk((n + kChunk - 1) / kChunk);

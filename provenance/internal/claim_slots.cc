@@ -582,7 +582,8 @@ bool IsMonthOrDayWord(absl::string_view t) {
 }
 
 absl::StatusOr<Slots> ExtractSlots(const dedup::Normalizer& n, absl::string_view display,
-                                   int note_day, const dedup::NormalizedText* normalized) {
+                                   int note_day, const dedup::NormalizedText* normalized,
+                                   bool plain_clauses) {
   Slots s;
   absl::StatusOr<dedup::NormalizedText> normalized_here;
   if (normalized == nullptr) {
@@ -687,9 +688,11 @@ absl::StatusOr<Slots> ExtractSlots(const dedup::Normalizer& n, absl::string_view
     }
     return *body_content;
   };
-  // Clauses and their polarity.
+  // Clauses and their polarity, then (for a fact with a stated state, or with
+  // `plain_clauses`) their tokens.
   // Clauses: split at ';', ': ' and parentheses ("loosens constraints (via removal of X)"
   // states the removal of X, not of the constraints).
+  bool polar = false;
   for (absl::string_view part : absl::StrSplit(text.substr(body), absl::ByAnyChar(";()"))) {
     for (absl::string_view c : absl::StrSplit(part, ": ")) {
       Clause cl;
@@ -719,6 +722,14 @@ absl::StatusOr<Slots> ExtractSlots(const dedup::Normalizer& n, absl::string_view
           }
         }
       }
+      polar |= cl.polarity != Polarity::kNone;
+      s.clauses.push_back(std::move(cl));
+    }
+  }
+  if (!plain_clauses && !polar) {
+    std::vector<Clause>().swap(s.clauses);
+  } else {
+    for (Clause& cl : s.clauses) {
       // A fact of one clause (most of them) has the body's own tokens: normalize it once.
       std::optional<absl::StatusOr<std::vector<uint64_t>>> own;
       if (cl.text != text.substr(body)) own = ContentTokens(n, cl.text);
@@ -740,7 +751,6 @@ absl::StatusOr<Slots> ExtractSlots(const dedup::Normalizer& n, absl::string_view
       for (uint64_t t : *toks) {
         if (!markers->contains(t)) cl.tokens.push_back(t);  // `toks` is sorted and distinct
       }
-      s.clauses.push_back(std::move(cl));
     }
   }
   const absl::StatusOr<std::vector<uint64_t>>& content = BodyContent();

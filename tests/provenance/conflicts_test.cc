@@ -221,6 +221,11 @@ TEST(FindConflicts, AcrossClustersPolarity) {
        "The new agreement gives Microsoft no right-of-first-refusal on OpenAI compute.", "polarity",
        "The new agreement gives Microsoft a right-of-first-refusal on OpenAI compute.",
        "The new agreement gives Microsoft no right-of-first-refusal on OpenAI compute."},
+      // The negation in the earlier note; the plain statement in a clause of its own.
+      {"negation first", "VAST will not provide an Azure VoC instance for the MAI benchmark.",
+       "Pilot starts soon; VAST will provide an Azure VoC instance for the MAI benchmark.",
+       "polarity", "VAST will not provide an Azure VoC instance for the MAI benchmark.",
+       "VAST will provide an Azure VoC instance for the MAI benchmark."},
       // Same state in other words; opposite states of different subjects.
       {"same state", "Azure API exclusivity for OpenAI continues.",
        "OpenAI keeps its Azure API exclusivity, which continues.", "", "", ""},
