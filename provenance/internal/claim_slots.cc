@@ -190,13 +190,41 @@ size_t ClauseStart(absl::string_view s, size_t before) {
   return 0;
 }
 
+// The pairs of adjacent bytes of a text (hashed into 4096 bits), to tell at once that it
+// cannot hold a phrase: most texts hold none of the few phrases looked for, each a scan.
+class BytePairs {
+ public:
+  explicit BytePairs(absl::string_view s) {
+    for (size_t i = 1; i < s.size(); ++i) {
+      const unsigned k = Key(s[i - 1], s[i]);
+      bits_[k >> 6] |= uint64_t{1} << (k & 63);
+    }
+  }
+  // False when `s` surely does not contain `phrase`.
+  bool MayContain(absl::string_view phrase) const {
+    for (size_t i = 1; i < phrase.size(); ++i) {
+      const unsigned k = Key(phrase[i - 1], phrase[i]);
+      if (!(bits_[k >> 6] >> (k & 63) & 1)) return false;
+    }
+    return true;
+  }
+
+ private:
+  static unsigned Key(char a, char b) {
+    return (static_cast<unsigned char>(a) & 63u) << 6 | (static_cast<unsigned char>(b) & 63u);
+  }
+  uint64_t bits_[64] = {};
+};
+
 // Superseded regions: "previously X" (to the end of its clause), "X is no longer ..."
 // (the clause), "moved ... from X to Y" (X).
-// `lower` is `s` lowercased.
+// `lower` is `s` lowercased; `pairs` its BytePairs.
 std::vector<std::pair<size_t, size_t>> SupersededRegions(absl::string_view s,
-                                                         absl::string_view lower) {
+                                                         absl::string_view lower,
+                                                         const BytePairs& pairs) {
   std::vector<std::pair<size_t, size_t>> out;
   for (absl::string_view marker : {"previously", "formerly", "originally"}) {
+    if (!pairs.MayContain(marker)) continue;
     size_t pos = 0;
     while ((pos = lower.find(marker, pos)) != absl::string_view::npos) {
       // "previously worked together" is history, not a superseded value: require a value.
@@ -206,13 +234,14 @@ std::vector<std::pair<size_t, size_t>> SupersededRegions(absl::string_view s,
     }
   }
   size_t pos = 0;
-  while ((pos = lower.find("no longer", pos)) != absl::string_view::npos) {
+  while (pairs.MayContain("no longer") &&
+         (pos = lower.find("no longer", pos)) != absl::string_view::npos) {
     out.push_back({ClauseStart(s, pos), ClauseEnd(s, pos)});
     pos += 9;
   }
   for (absl::string_view verb : {"moved", "moving", "rescheduled", "postponed", "shifted"}) {
     size_t at = 0;
-    if (!HasWord(lower, verb, &at)) continue;
+    if (!pairs.MayContain(verb) || !HasWord(lower, verb, &at)) continue;
     size_t from = lower.find(" from ", at);
     if (from == absl::string_view::npos) continue;
     size_t to = lower.find(" to ", from + 6);
@@ -461,7 +490,8 @@ std::vector<DateHit> ExtractDatesIn(absl::string_view text, const std::vector<Wo
       continue;
     }
     // "this year", "next month", "last quarter": relative to the note's date.
-    if (ref > 0 && i + 1 < w.size() && between(w[i].end, w[i + 1].begin) == " ") {
+    // ("this", "next" and "last" have four letters.)
+    if (ref > 0 && t.size() == 4 && i + 1 < w.size() && between(w[i].end, w[i + 1].begin) == " ") {
       if (std::optional<Interval> iv = RelativePeriod(t, w[i + 1].text, ref)) {
         hits.push_back({*iv, w[i].begin, w[i + 1].end, false, 0});
         ++i;
@@ -612,7 +642,8 @@ absl::StatusOr<Slots> ExtractSlots(const dedup::Normalizer& n, absl::string_view
   }
   if (!s.fact_day) s.fact_day = note_day;
   const std::string lower = absl::AsciiStrToLower(text);
-  std::vector<std::pair<size_t, size_t>> superseded = SupersededRegions(text, lower);
+  const BytePairs pairs(lower);
+  std::vector<std::pair<size_t, size_t>> superseded = SupersededRegions(text, lower, pairs);
   for (const auto& [b, e] : superseded)
     s.updates.push_back({std::string(absl::StripAsciiWhitespace(text.substr(b, e - b)))});
   const std::vector<Word> words = Words(text);
@@ -665,15 +696,21 @@ absl::StatusOr<Slots> ExtractSlots(const dedup::Normalizer& n, absl::string_view
   }
   // The qualifier of the fact's amounts (none without amounts: nothing reads it then).
   if (!s.amounts.empty()) {
-    for (const char* q :
+    for (absl::string_view q :
          {"more than", "at least", "over $", "above", "exceeding", "+$", "b+", "m+", "k+", "t+"}) {
-      if (lower.find(q) != std::string::npos) s.qualifier = Qualifier::kAtLeast;
+      if (pairs.MayContain(q) && lower.find(q.data(), 0, q.size()) != std::string::npos) {
+        s.qualifier = Qualifier::kAtLeast;
+      }
     }
-    for (const char* q : {"up to", "at most", "less than", "under $", "no more than"}) {
-      if (lower.find(q) != std::string::npos) s.qualifier = Qualifier::kAtMost;
+    for (absl::string_view q : {"up to", "at most", "less than", "under $", "no more than"}) {
+      if (pairs.MayContain(q) && lower.find(q.data(), 0, q.size()) != std::string::npos) {
+        s.qualifier = Qualifier::kAtMost;
+      }
     }
-    for (const char* q : {"about", "around", "approximately", "roughly", "~"}) {
-      if (HasWord(lower, q) && s.qualifier == Qualifier::kNone) s.qualifier = Qualifier::kAbout;
+    for (absl::string_view q : {"about", "around", "approximately", "roughly", "~"}) {
+      if (pairs.MayContain(q) && HasWord(lower, q) && s.qualifier == Qualifier::kNone) {
+        s.qualifier = Qualifier::kAbout;
+      }
     }
   }
   // The body's content tokens, computed at most once.
