@@ -14,6 +14,7 @@
 #include <atomic>
 #include <cmath>
 #include <cstdlib>
+#include <deque>
 #include <map>
 #include <numeric>
 #include <set>
@@ -96,13 +97,72 @@ struct PairFinding {
 struct LineText {
   int note = 0;
   int line = 0;
-  std::string text;  // display text of the line (frontmatter: the value part)
+  // Display text of the line (frontmatter: the value part): in the note's content when the
+  // line reads as written (most do), else in the owner's LineTexts::owned.
+  absl::string_view text;
 };
+
+// Lines and the texts they own (a deque: its strings never move).
+struct LineTexts {
+  std::vector<LineText> lines;
+  std::deque<std::string> owned;
+};
+
+// Markdown that StripMarkdown removes or rewrites starts at one of these bytes.
+constexpr auto kMarkup = [] {
+  std::array<bool, 256> t{};
+  for (unsigned char ch : std::string_view("\\<`[!*~=_")) t[ch] = true;
+  return t;
+}();
+
+bool HasMarkup(absl::string_view raw) {
+  bool markup = false;
+  for (char c : raw) markup |= kMarkup[static_cast<unsigned char>(c)];
+  return markup;
+}
+
+// Whether StripMarkdown(raw) == raw: no markup, and white space only as single spaces
+// between other bytes (StripMarkdown collapses runs of " \t\n\r" and trims them).
+bool ReadsAsWritten(absl::string_view raw) {
+  if (raw.empty()) return true;
+  if (raw.front() == ' ' || raw.back() == ' ') return false;
+  for (size_t i = 0; i < raw.size(); ++i) {
+    const char c = raw[i];
+    if (kMarkup[static_cast<unsigned char>(c)] || c == '\t' || c == '\n' || c == '\r') return false;
+    if (c == ' ' && raw[i + 1] == ' ') return false;  // raw.back() is not ' '
+  }
+  return true;
+}
+
+// Unquote, as a view of `v`.
+absl::string_view UnquoteView(absl::string_view v) {
+  v = absl::StripAsciiWhitespace(v);
+  if (v.size() >= 2 && (v.front() == '\'' || v.front() == '"') && v.back() == v.front()) {
+    v = v.substr(1, v.size() - 2);
+  }
+  return v;
+}
+
+// Adds line `line` of note `ni` to `out` with text `text` (a view of the note or of a string
+// of out->owned), unless it is empty.
+void AddLine(int ni, int line, absl::string_view text, LineTexts* out) {
+  if (!text.empty()) out->lines.push_back({ni, line, text});
+}
+
+// Adds line `line` of note `ni` to `out`: its text is StripMarkdown(raw).
+void AddBodyLine(int ni, int line, absl::string_view raw, LineTexts* out) {
+  if (ReadsAsWritten(raw)) {
+    AddLine(ni, line, raw, out);
+  } else {
+    out->owned.push_back(StripMarkdown(raw));
+    AddLine(ni, line, out->owned.back(), out);
+  }
+}
 
 // Calls emit(line, raw, frontmatter) for each line of `note` that NoteLines reads (code blocks,
 // frontmatter delimiters and keys that are not prose are skipped): `raw` is the line as written
-// (without "\r"), `frontmatter` its value part (unquoted) in the frontmatter, else null. The
-// line's text is *frontmatter, or StripMarkdown(raw) in the body.
+// (without "\r"), `frontmatter` its value part (unquoted, a view of `raw`) in the frontmatter,
+// else null. The line's text is *frontmatter, or StripMarkdown(raw) in the body.
 template <typename Emit>
 void ReadNoteLines(const Note& note, Emit emit) {
   int fm_end = 0;
@@ -135,7 +195,7 @@ void ReadNoteLines(const Note& note, Emit emit) {
         if (key == "source_ref" || key == "tags" || key == "aliases_path") continue;
         v.remove_prefix(colon + 1);
       }
-      const std::string text = Unquote(v);
+      const absl::string_view text = UnquoteView(v);
       emit(line, raw, &text);
     } else {
       emit(line, raw, nullptr);
@@ -144,11 +204,34 @@ void ReadNoteLines(const Note& note, Emit emit) {
 }
 
 // The lines of one note (`ni`) that NoteLines reads.
-void LinesOfNote(const Vault& vault, int ni, std::vector<LineText>* out) {
-  ReadNoteLines(vault.notes[ni], [&](int line, absl::string_view raw, const std::string* fm) {
-    std::string text = fm != nullptr ? *fm : StripMarkdown(raw);
-    if (!text.empty()) out->push_back({ni, line, std::move(text)});
+void LinesOfNote(const Vault& vault, int ni, LineTexts* out) {
+  ReadNoteLines(vault.notes[ni], [&](int line, absl::string_view raw, const absl::string_view* fm) {
+    if (fm != nullptr) {
+      AddLine(ni, line, *fm, out);
+    } else {
+      AddBodyLine(ni, line, raw, out);
+    }
   });
+}
+
+// Lines of notes, each note's in a LineTexts of its own, joined in note order (the strings
+// they own stay where they are).
+struct VaultLines {
+  std::vector<LineText> lines;
+  std::vector<std::deque<std::string>> owned;
+};
+
+VaultLines JoinLines(std::vector<LineTexts> per_note) {
+  VaultLines out;
+  size_t total = 0;
+  for (const LineTexts& v : per_note) total += v.lines.size();
+  out.lines.reserve(total);
+  out.owned.resize(per_note.size());
+  for (size_t i = 0; i < per_note.size(); ++i) {
+    out.lines.insert(out.lines.end(), per_note[i].lines.begin(), per_note[i].lines.end());
+    out.owned[i] = std::move(per_note[i].owned);  // moves the deque's blocks, not its strings
+  }
+  return out;
 }
 
 // ParallelChunks' chunks: [k * kChunk, (k + 1) * kChunk) clipped to n, for every k.
@@ -157,18 +240,13 @@ template <typename Fn>
 void ParallelChunks(int threads, int n, Fn fn);
 
 // Every line of the vault that names and acronyms are read from, in note and line order.
-std::vector<LineText> NoteLines(const Vault& vault, int threads) {
+VaultLines NoteLines(const Vault& vault, int threads) {
   const int notes = static_cast<int>(vault.notes.size());
-  std::vector<std::vector<LineText>> per_note(notes);
+  std::vector<LineTexts> per_note(notes);
   ParallelChunks(threads, notes, [&](int b, int e) {
     for (int ni = b; ni < e; ++ni) LinesOfNote(vault, ni, &per_note[ni]);
   });
-  std::vector<LineText> out;
-  size_t total = 0;
-  for (const auto& v : per_note) total += v.size();
-  out.reserve(total);
-  for (auto& v : per_note) std::move(v.begin(), v.end(), std::back_inserter(out));
-  return out;
+  return JoinLines(std::move(per_note));
 }
 
 bool IsVowel(char c) {
@@ -237,7 +315,7 @@ struct NameMention {
 };
 
 // Capitalized words (at least one lowercase letter after the first) and their runs.
-std::vector<NameMention> NameMentions(const std::string& text, int line_index) {
+std::vector<NameMention> NameMentions(absl::string_view text, int line_index) {
   std::vector<NameMention> out;
   std::vector<Word> w = Words(text);
   auto is_cap = [](absl::string_view t) {
@@ -261,8 +339,7 @@ std::vector<NameMention> NameMentions(const std::string& text, int line_index) {
            text[w[j - 1].end] == ' ') {
       ++j;
     }
-    const absl::string_view full =
-        absl::string_view(text).substr(w[i].begin, w[j - 1].end - w[i].begin);
+    const absl::string_view full = text.substr(w[i].begin, w[j - 1].end - w[i].begin);
     for (size_t k = i; k < j; ++k) {
       if (MonthOf(w[k].text) || IsMonthOrDayName(w[k].text)) continue;
       out.push_back({line_index, w[k].text, full});
@@ -279,7 +356,7 @@ struct Acronym {
   std::string written;    // "Expansion (ACR)"
 };
 
-std::vector<Acronym> AcronymDefinitions(const std::string& text, int line_index) {
+std::vector<Acronym> AcronymDefinitions(absl::string_view text, int line_index) {
   std::vector<Acronym> out;
   std::vector<Word> w = Words(text);
   for (size_t i = 0; i < w.size(); ++i) {
@@ -296,7 +373,7 @@ std::vector<Acronym> AcronymDefinitions(const std::string& text, int line_index)
     for (size_t k = i; k-- > 0;) {
       absl::string_view t = w[k].text;
       size_t gap_end = k + 1 < i ? w[k + 1].begin : w[i].begin - 1;
-      absl::string_view gap = absl::string_view(text).substr(w[k].end, gap_end - w[k].end);
+      absl::string_view gap = text.substr(w[k].end, gap_end - w[k].end);
       if (gap != " " && gap != "-") break;
       bool cap = IsUpper(t[0]) || IsDigit(t[0]);
       if (!cap && t != "of" && t != "and" && t != "for") break;
@@ -314,7 +391,7 @@ std::vector<Acronym> AcronymDefinitions(const std::string& text, int line_index)
     }
     if (start < 0) continue;
     size_t b = w[run[start]].begin, e = w[run.back()].end;
-    std::string exp = text.substr(b, e - b);
+    std::string exp(text.substr(b, e - b));
     // The acronym's letters must appear in order in the expansion.
     std::string le = absl::AsciiStrToLower(exp), la = absl::AsciiStrToLower(acr);
     size_t p = 0;
@@ -322,7 +399,8 @@ std::vector<Acronym> AcronymDefinitions(const std::string& text, int line_index)
       if (p < la.size() && c == la[p]) ++p;
     }
     if (p < la.size() || absl::AsciiStrToLower(exp) == la) continue;
-    out.push_back({line_index, std::string(acr), exp, text.substr(b, w[i].end + 1 - b)});
+    out.push_back(
+        {line_index, std::string(acr), exp, std::string(text.substr(b, w[i].end + 1 - b))});
   }
   return out;
 }
@@ -1256,8 +1334,8 @@ void ForEachCapitalizedWord(absl::string_view text, Fn fn) {
 // every line with "(ACR)" for an acronym ACR defined on a focus line. Most lines are
 // rejected on their raw bytes (a line without markup reads as its own words), without
 // building their text.
-std::vector<LineText> FocusLines(const Vault& vault, int threads,
-                                 const absl::flat_hash_set<uint64_t>& focused) {
+VaultLines FocusLines(const Vault& vault, int threads,
+                      const absl::flat_hash_set<uint64_t>& focused) {
   auto at = [&](int note, int line) {
     return focused.contains(uint64_t{static_cast<uint32_t>(note)} << 32 |
                             static_cast<uint32_t>(line));
@@ -1270,9 +1348,9 @@ std::vector<LineText> FocusLines(const Vault& vault, int threads,
     for (uint64_t k : focused) notes.insert(static_cast<int>(k >> 32));
     WordFolder folder;
     for (int ni : notes) {
-      std::vector<LineText> lines;
+      LineTexts lines;
       LinesOfNote(vault, ni, &lines);
-      for (const LineText& l : lines) {
+      for (const LineText& l : lines.lines) {
         if (!at(ni, l.line)) continue;
         for (const NameMention& m : NameMentions(l.text, 0)) {
           const std::string& f = folder.Fold(m.word);
@@ -1282,15 +1360,10 @@ std::vector<LineText> FocusLines(const Vault& vault, int threads,
       }
     }
   }
-  // Markdown that StripMarkdown removes or rewrites starts at one of these bytes; a line
-  // without them reads as itself with its white space runs collapsed (the same words).
-  static constexpr auto kMarkup = [] {
-    std::array<bool, 256> t{};
-    for (unsigned char ch : std::string_view("\\<`[!*~=_")) t[ch] = true;
-    return t;
-  }();
+  // A line without markup reads as itself with its white space runs collapsed: the same
+  // words.
   const int notes = static_cast<int>(vault.notes.size());
-  std::vector<std::vector<LineText>> per_note(notes);
+  std::vector<LineTexts> per_note(notes);
   // Contiguous ranges of notes, one per thread, each with its own folder and word cache.
   if (threads <= 0) threads = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   threads = std::max(1, std::min(threads, notes / kChunk + 1));
@@ -1321,24 +1394,19 @@ std::vector<LineText> FocusLines(const Vault& vault, int threads,
       return false;
     };
     for (int ni = first; ni < last; ++ni) {
-      ReadNoteLines(vault.notes[ni], [&](int line, absl::string_view raw, const std::string* fm) {
-        std::string text;
-        if (fm != nullptr) {
-          if (!at(ni, line) && !matters(*fm)) return;
-          text = *fm;
-        } else {
-          bool markup = false;
-          for (char c : raw) markup |= kMarkup[static_cast<unsigned char>(c)];
-          if (markup) {
-            text = StripMarkdown(raw);
-            if (!at(ni, line) && !matters(text)) return;
-          } else {
-            if (!at(ni, line) && !matters(raw)) return;
-            text = StripMarkdown(raw);
-          }
-        }
-        if (!text.empty()) per_note[ni].push_back({ni, line, std::move(text)});
-      });
+      ReadNoteLines(vault.notes[ni],
+                    [&](int line, absl::string_view raw, const absl::string_view* fm) {
+                      if (fm != nullptr) {
+                        if (at(ni, line) || matters(*fm)) AddLine(ni, line, *fm, &per_note[ni]);
+                      } else if (HasMarkup(raw)) {
+                        std::string text = StripMarkdown(raw);
+                        if (!at(ni, line) && !matters(text)) return;
+                        per_note[ni].owned.push_back(std::move(text));
+                        AddLine(ni, line, per_note[ni].owned.back(), &per_note[ni]);
+                      } else if (at(ni, line) || matters(raw)) {
+                        AddBodyLine(ni, line, raw, &per_note[ni]);
+                      }
+                    });
     }
   };
   std::vector<std::thread> pool;
@@ -1348,9 +1416,7 @@ std::vector<LineText> FocusLines(const Vault& vault, int threads,
   }
   work(0, std::min(notes, per));
   for (std::thread& t : pool) t.join();
-  std::vector<LineText> out;
-  for (auto& v : per_note) std::move(v.begin(), v.end(), std::back_inserter(out));
-  return out;
+  return JoinLines(std::move(per_note));
 }
 
 // The conflict between two spellings: every line of each (once per spelling) among the
@@ -1369,7 +1435,8 @@ Conflict NameConflict(const Vault& vault, const std::vector<LineText>& lines,
     for (const NameMention& m : *ms) {
       if (seen.insert(m.line_index).second) {
         const LineText& lt = lines[m.line_index];
-        c.facts.push_back({vault.notes[lt.note].path, lt.line, lt.text, std::string(m.full), ""});
+        c.facts.push_back(
+            {vault.notes[lt.note].path, lt.line, std::string(lt.text), std::string(m.full), ""});
       }
       ++count[side];
       if (m.full.size() > full[side].size()) full[side] = std::string(m.full);
@@ -1604,7 +1671,7 @@ void AcronymConflicts(const Vault& vault, const std::vector<LineText>& lines,
   std::vector<Acronym> acronyms;
   for (int li = 0; li < static_cast<int>(lines.size()); ++li) {
     // A definition is written "... (ACR)".
-    if (lines[li].text.find('(') == std::string::npos) continue;
+    if (lines[li].text.find('(') == absl::string_view::npos) continue;
     for (Acronym& a : AcronymDefinitions(lines[li].text, li)) acronyms.push_back(std::move(a));
   }
   std::map<std::string, std::map<std::string, std::vector<const Acronym*>>> by_acronym;
@@ -1628,7 +1695,8 @@ void AcronymConflicts(const Vault& vault, const std::vector<LineText>& lines,
     for (const auto& [key, defs] : expansions) {
       for (const Acronym* d : defs) {
         const LineText& lt = lines[d->line_index];
-        c.facts.push_back({vault.notes[lt.note].path, lt.line, lt.text, d->written, ""});
+        c.facts.push_back(
+            {vault.notes[lt.note].path, lt.line, std::string(lt.text), d->written, ""});
         expansion_of.push_back(e);
       }
       ++e;
@@ -1744,8 +1812,9 @@ absl::StatusOr<std::vector<Conflict>> FindConflicts(const Vault& vault, const Sc
     UpdateFindings(ctx, found.update, &out);
     if (!ctx.error.ok()) return ctx.error;
   }
-  const std::vector<LineText> lines = focus != nullptr ? FocusLines(vault, options.threads, focused)
-                                                       : NoteLines(vault, options.threads);
+  const VaultLines vault_lines = focus != nullptr ? FocusLines(vault, options.threads, focused)
+                                                  : NoteLines(vault, options.threads);
+  const std::vector<LineText>& lines = vault_lines.lines;
   std::vector<char> line_focus;
   if (focus != nullptr) {
     for (const LineText& l : lines) line_focus.push_back(at(l.note, l.line));

@@ -335,6 +335,22 @@ TEST(FindConflicts, NameSpellingListsOnlyMentionsOfThatPerson) {
   EXPECT_NE(Between(alone, "name", "a.md:2", "b.md:2"), nullptr) << Describe(alone.conflicts);
 }
 
+TEST(FindConflicts, NameConflictsListLinesAsDisplayText) {
+  // White space runs collapse and markup goes, as in every displayed text; a line written
+  // plainly is listed as written.
+  VaultRun r =
+      FindIn({{"a.md", "## Notes\n-  Elena Dorcason said\tConmark will buy storage.  \n"},
+              {"b.md",
+               "## Notes\n- Elena Dorkason said Conmark delayed the pilot.\n"
+               "- Elena Dorkason said **Conmark** delayed the [[pilots|pilot]] again.\n"}});
+  const Conflict* c = Between(r, "name", "a.md:2", "b.md:2");
+  ASSERT_NE(c, nullptr) << Describe(r.conflicts);
+  ASSERT_EQ(c->facts.size(), 3u) << Describe(r.conflicts);
+  EXPECT_EQ(c->facts[0].text, "- Elena Dorcason said Conmark will buy storage.");
+  EXPECT_EQ(c->facts[1].text, "- Elena Dorkason said Conmark delayed the pilot.");
+  EXPECT_EQ(c->facts[2].text, "- Elena Dorkason said Conmark delayed the pilot again.");
+}
+
 TEST(FindConflicts, NameSpellingsFarApartInALargeVault) {
   // Mentions are found a block of 32768 lines at a time: the two spellings are in different
   // blocks, with a mention on the first line of a block.
