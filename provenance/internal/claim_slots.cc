@@ -32,6 +32,37 @@ constexpr absl::string_view kMonths[] = {"january",   "february", "march",    "a
                                          "may",       "june",     "july",     "august",
                                          "september", "october",  "november", "december"};
 
+// A few short words, each with a value, looked up without hashing: by length and first byte,
+// then compared (most words looked up have no entry of their length and first byte).
+class SmallWordMap {
+ public:
+  static constexpr size_t kLongest = 15;
+  // Adds `w` (at most kLongest bytes) with `value` ORed into any value it has.
+  void Add(absl::string_view w, uint8_t value) {
+    for (auto& [word, v] : table_[Key(w)]) {
+      if (word == w) {
+        v |= value;
+        return;
+      }
+    }
+    table_[Key(w)].emplace_back(w, value);
+  }
+  // The value of `w`, 0 when it has none.
+  uint8_t Find(absl::string_view w) const {
+    if (w.empty() || w.size() > kLongest) return 0;
+    for (const auto& [word, v] : table_[Key(w)]) {
+      if (word == w) return v;
+    }
+    return 0;
+  }
+
+ private:
+  static size_t Key(absl::string_view w) {
+    return w.size() << 8 | static_cast<unsigned char>(w[0]);
+  }
+  std::vector<std::pair<std::string, uint8_t>> table_[(kLongest + 1) << 8];
+};
+
 int ParseInt(absl::string_view s) {
   int v = 0;
   if (!absl::SimpleAtoi(s, &v)) return -1;
@@ -272,14 +303,13 @@ bool InList(absl::string_view w, absl::Span<const absl::string_view> list) {
 constexpr uint8_t kOnWord = 1, kOffWord = 2, kSkipWord = 4;
 uint8_t StateWordKind(absl::string_view w) {
   static const auto* kinds = [] {
-    auto* m = new absl::flat_hash_map<absl::string_view, uint8_t>();
-    for (absl::string_view x : kOnWords) (*m)[x] |= kOnWord;
-    for (absl::string_view x : kOffWords) (*m)[x] |= kOffWord;
-    for (absl::string_view x : kSkipAfterNot) (*m)[x] |= kSkipWord;
+    auto* m = new SmallWordMap();
+    for (absl::string_view x : kOnWords) m->Add(x, kOnWord);
+    for (absl::string_view x : kOffWords) m->Add(x, kOffWord);
+    for (absl::string_view x : kSkipAfterNot) m->Add(x, kSkipWord);
     return m;
   }();
-  auto it = kinds->find(w);
-  return it == kinds->end() ? 0 : it->second;
+  return kinds->Find(w);
 }
 
 // "won't", "didn't", "isn't": Words() splits at the apostrophe, leaving these before "t".
@@ -437,18 +467,17 @@ int MonthOf(absl::string_view w) {
   if (w.size() < 3 || w.size() > kLongest || !IsUpper(w[0])) return 0;
   // Full names, their first three letters and "sept", in any (ASCII) case: one lookup.
   static const auto* months = [] {
-    auto* m = new absl::flat_hash_map<std::string, int>();
+    auto* m = new SmallWordMap();
     for (int k = 0; k < 12; ++k) {
-      m->emplace(std::string(kMonths[k]), k + 1);
-      m->emplace(std::string(kMonths[k].substr(0, 3)), k + 1);
+      m->Add(kMonths[k], static_cast<uint8_t>(k + 1));
+      if (kMonths[k].size() > 3) m->Add(kMonths[k].substr(0, 3), static_cast<uint8_t>(k + 1));
     }
-    m->emplace("sept", 9);
+    m->Add("sept", 9);
     return m;
   }();
   char lower[kLongest];
   for (size_t i = 0; i < w.size(); ++i) lower[i] = absl::ascii_tolower(w[i]);
-  auto it = months->find(absl::string_view(lower, w.size()));
-  return it == months->end() ? 0 : it->second;
+  return months->Find(absl::string_view(lower, w.size()));
 }
 
 // Dates and periods in `text`, ranges ("May to June 2026", "2026-01 - 2026-03") merged.
@@ -604,11 +633,12 @@ bool IsMonthOrDayWord(absl::string_view t) {
       "friday", "saturday", "sunday", "januari", "februari", "juli",    "octob",     "novemb",
       "decemb", "septemb",  "march",  "april",   "may",      "june",    "august"};
   static const auto* words = [] {
-    auto* w = new absl::flat_hash_set<absl::string_view>(std::begin(kExtra), std::end(kExtra));
-    w->insert(std::begin(kMonths), std::end(kMonths));
+    auto* w = new SmallWordMap();
+    for (absl::string_view x : kExtra) w->Add(x, 1);
+    for (absl::string_view x : kMonths) w->Add(x, 1);
     return w;
   }();
-  return words->contains(t);
+  return words->Find(t) != 0;
 }
 
 absl::StatusOr<Slots> ExtractSlots(const dedup::Normalizer& n, absl::string_view display,
