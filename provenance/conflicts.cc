@@ -10,9 +10,11 @@
 #include "provenance/conflicts.h"
 
 #include <algorithm>
+#include <array>
 #include <atomic>
 #include <cmath>
 #include <cstdlib>
+#include <deque>
 #include <map>
 #include <numeric>
 #include <set>
@@ -95,51 +97,141 @@ struct PairFinding {
 struct LineText {
   int note = 0;
   int line = 0;
-  std::string text;  // display text of the line (frontmatter: the value part)
+  // Display text of the line (frontmatter: the value part): in the note's content when the
+  // line reads as written (most do), else in the owner's LineTexts::owned.
+  absl::string_view text;
 };
 
-// The lines of one note (`ni`) that NoteLines reads.
-void LinesOfNote(const Vault& vault, int ni, std::vector<LineText>* out) {
-  {
-    const Note& note = vault.notes[ni];
-    int fm_end = 0;
-    if (note.frontmatter.present) {
-      for (const Block& b : note.blocks) {
-        if (b.kind == BlockKind::kFrontmatter) fm_end = b.line_end;
-      }
-    }
-    std::vector<std::pair<int, int>> code;
+// Lines and the texts they own (a deque: its strings never move).
+struct LineTexts {
+  std::vector<LineText> lines;
+  std::deque<std::string> owned;
+};
+
+// Markdown that StripMarkdown removes or rewrites starts at one of these bytes.
+constexpr auto kMarkup = [] {
+  std::array<bool, 256> t{};
+  for (unsigned char ch : std::string_view("\\<`[!*~=_")) t[ch] = true;
+  return t;
+}();
+
+bool HasMarkup(absl::string_view raw) {
+  bool markup = false;
+  for (char c : raw) markup |= kMarkup[static_cast<unsigned char>(c)];
+  return markup;
+}
+
+// Whether StripMarkdown(raw) == raw: no markup, and white space only as single spaces
+// between other bytes (StripMarkdown collapses runs of " \t\n\r" and trims them).
+bool ReadsAsWritten(absl::string_view raw) {
+  if (raw.empty()) return true;
+  if (raw.front() == ' ' || raw.back() == ' ') return false;
+  for (size_t i = 0; i < raw.size(); ++i) {
+    const char c = raw[i];
+    if (kMarkup[static_cast<unsigned char>(c)] || c == '\t' || c == '\n' || c == '\r') return false;
+    if (c == ' ' && raw[i + 1] == ' ') return false;  // raw.back() is not ' '
+  }
+  return true;
+}
+
+// Unquote, as a view of `v`.
+absl::string_view UnquoteView(absl::string_view v) {
+  v = absl::StripAsciiWhitespace(v);
+  if (v.size() >= 2 && (v.front() == '\'' || v.front() == '"') && v.back() == v.front()) {
+    v = v.substr(1, v.size() - 2);
+  }
+  return v;
+}
+
+// Adds line `line` of note `ni` to `out` with text `text` (a view of the note or of a string
+// of out->owned), unless it is empty.
+void AddLine(int ni, int line, absl::string_view text, LineTexts* out) {
+  if (!text.empty()) out->lines.push_back({ni, line, text});
+}
+
+// Adds line `line` of note `ni` to `out`: its text is StripMarkdown(raw).
+void AddBodyLine(int ni, int line, absl::string_view raw, LineTexts* out) {
+  if (ReadsAsWritten(raw)) {
+    AddLine(ni, line, raw, out);
+  } else {
+    out->owned.push_back(StripMarkdown(raw));
+    AddLine(ni, line, out->owned.back(), out);
+  }
+}
+
+// Calls emit(line, raw, frontmatter) for each line of `note` that NoteLines reads (code blocks,
+// frontmatter delimiters and keys that are not prose are skipped): `raw` is the line as written
+// (without "\r"), `frontmatter` its value part (unquoted, a view of `raw`) in the frontmatter,
+// else null. The line's text is *frontmatter, or StripMarkdown(raw) in the body.
+template <typename Emit>
+void ReadNoteLines(const Note& note, Emit emit) {
+  int fm_end = 0;
+  if (note.frontmatter.present) {
     for (const Block& b : note.blocks) {
-      if (b.kind == BlockKind::kCode) code.push_back({b.line_begin, b.line_end});
-    }
-    int line = 0;
-    for (absl::string_view raw : absl::StrSplit(note.content, '\n')) {
-      ++line;
-      raw = absl::StripSuffix(raw, "\r");
-      bool in_code = false;
-      for (const auto& [b, e] : code) in_code |= line >= b && line <= e;
-      if (in_code) continue;
-      std::string text;
-      if (line <= fm_end) {
-        absl::string_view v = absl::StripLeadingAsciiWhitespace(raw);
-        if (v == "---") continue;
-        if (absl::StartsWith(v, "- ")) {
-          v.remove_prefix(2);
-        } else {
-          size_t colon = v.find(':');
-          if (colon == absl::string_view::npos) continue;
-          std::string key(v.substr(0, colon));
-          // Paths and tags are not prose.
-          if (key == "source_ref" || key == "tags" || key == "aliases_path") continue;
-          v.remove_prefix(colon + 1);
-        }
-        text = Unquote(v);
-      } else {
-        text = StripMarkdown(raw);
-      }
-      if (!text.empty()) out->push_back({ni, line, std::move(text)});
+      if (b.kind == BlockKind::kFrontmatter) fm_end = b.line_end;
     }
   }
+  std::vector<std::pair<int, int>> code;
+  for (const Block& b : note.blocks) {
+    if (b.kind == BlockKind::kCode) code.push_back({b.line_begin, b.line_end});
+  }
+  int line = 0;
+  for (absl::string_view raw : absl::StrSplit(note.content, '\n')) {
+    ++line;
+    raw = absl::StripSuffix(raw, "\r");
+    bool in_code = false;
+    for (const auto& [b, e] : code) in_code |= line >= b && line <= e;
+    if (in_code) continue;
+    if (line <= fm_end) {
+      absl::string_view v = absl::StripLeadingAsciiWhitespace(raw);
+      if (v == "---") continue;
+      if (absl::StartsWith(v, "- ")) {
+        v.remove_prefix(2);
+      } else {
+        size_t colon = v.find(':');
+        if (colon == absl::string_view::npos) continue;
+        std::string key(v.substr(0, colon));
+        // Paths and tags are not prose.
+        if (key == "source_ref" || key == "tags" || key == "aliases_path") continue;
+        v.remove_prefix(colon + 1);
+      }
+      const absl::string_view text = UnquoteView(v);
+      emit(line, raw, &text);
+    } else {
+      emit(line, raw, nullptr);
+    }
+  }
+}
+
+// The lines of one note (`ni`) that NoteLines reads.
+void LinesOfNote(const Vault& vault, int ni, LineTexts* out) {
+  ReadNoteLines(vault.notes[ni], [&](int line, absl::string_view raw, const absl::string_view* fm) {
+    if (fm != nullptr) {
+      AddLine(ni, line, *fm, out);
+    } else {
+      AddBodyLine(ni, line, raw, out);
+    }
+  });
+}
+
+// Lines of notes, each note's in a LineTexts of its own, joined in note order (the strings
+// they own stay where they are).
+struct VaultLines {
+  std::vector<LineText> lines;
+  std::vector<std::deque<std::string>> owned;
+};
+
+VaultLines JoinLines(std::vector<LineTexts> per_note) {
+  VaultLines out;
+  size_t total = 0;
+  for (const LineTexts& v : per_note) total += v.lines.size();
+  out.lines.reserve(total);
+  out.owned.resize(per_note.size());
+  for (size_t i = 0; i < per_note.size(); ++i) {
+    out.lines.insert(out.lines.end(), per_note[i].lines.begin(), per_note[i].lines.end());
+    out.owned[i] = std::move(per_note[i].owned);  // moves the deque's blocks, not its strings
+  }
+  return out;
 }
 
 // ParallelChunks' chunks: [k * kChunk, (k + 1) * kChunk) clipped to n, for every k.
@@ -148,18 +240,13 @@ template <typename Fn>
 void ParallelChunks(int threads, int n, Fn fn);
 
 // Every line of the vault that names and acronyms are read from, in note and line order.
-std::vector<LineText> NoteLines(const Vault& vault, int threads) {
+VaultLines NoteLines(const Vault& vault, int threads) {
   const int notes = static_cast<int>(vault.notes.size());
-  std::vector<std::vector<LineText>> per_note(notes);
+  std::vector<LineTexts> per_note(notes);
   ParallelChunks(threads, notes, [&](int b, int e) {
     for (int ni = b; ni < e; ++ni) LinesOfNote(vault, ni, &per_note[ni]);
   });
-  std::vector<LineText> out;
-  size_t total = 0;
-  for (const auto& v : per_note) total += v.size();
-  out.reserve(total);
-  for (auto& v : per_note) std::move(v.begin(), v.end(), std::back_inserter(out));
-  return out;
+  return JoinLines(std::move(per_note));
 }
 
 bool IsVowel(char c) {
@@ -228,7 +315,7 @@ struct NameMention {
 };
 
 // Capitalized words (at least one lowercase letter after the first) and their runs.
-std::vector<NameMention> NameMentions(const std::string& text, int line_index) {
+std::vector<NameMention> NameMentions(absl::string_view text, int line_index) {
   std::vector<NameMention> out;
   std::vector<Word> w = Words(text);
   auto is_cap = [](absl::string_view t) {
@@ -252,8 +339,7 @@ std::vector<NameMention> NameMentions(const std::string& text, int line_index) {
            text[w[j - 1].end] == ' ') {
       ++j;
     }
-    const absl::string_view full =
-        absl::string_view(text).substr(w[i].begin, w[j - 1].end - w[i].begin);
+    const absl::string_view full = text.substr(w[i].begin, w[j - 1].end - w[i].begin);
     for (size_t k = i; k < j; ++k) {
       if (MonthOf(w[k].text) || IsMonthOrDayName(w[k].text)) continue;
       out.push_back({line_index, w[k].text, full});
@@ -270,7 +356,7 @@ struct Acronym {
   std::string written;    // "Expansion (ACR)"
 };
 
-std::vector<Acronym> AcronymDefinitions(const std::string& text, int line_index) {
+std::vector<Acronym> AcronymDefinitions(absl::string_view text, int line_index) {
   std::vector<Acronym> out;
   std::vector<Word> w = Words(text);
   for (size_t i = 0; i < w.size(); ++i) {
@@ -287,7 +373,7 @@ std::vector<Acronym> AcronymDefinitions(const std::string& text, int line_index)
     for (size_t k = i; k-- > 0;) {
       absl::string_view t = w[k].text;
       size_t gap_end = k + 1 < i ? w[k + 1].begin : w[i].begin - 1;
-      absl::string_view gap = absl::string_view(text).substr(w[k].end, gap_end - w[k].end);
+      absl::string_view gap = text.substr(w[k].end, gap_end - w[k].end);
       if (gap != " " && gap != "-") break;
       bool cap = IsUpper(t[0]) || IsDigit(t[0]);
       if (!cap && t != "of" && t != "and" && t != "for") break;
@@ -305,7 +391,7 @@ std::vector<Acronym> AcronymDefinitions(const std::string& text, int line_index)
     }
     if (start < 0) continue;
     size_t b = w[run[start]].begin, e = w[run.back()].end;
-    std::string exp = text.substr(b, e - b);
+    std::string exp(text.substr(b, e - b));
     // The acronym's letters must appear in order in the expansion.
     std::string le = absl::AsciiStrToLower(exp), la = absl::AsciiStrToLower(acr);
     size_t p = 0;
@@ -313,7 +399,8 @@ std::vector<Acronym> AcronymDefinitions(const std::string& text, int line_index)
       if (p < la.size() && c == la[p]) ++p;
     }
     if (p < la.size() || absl::AsciiStrToLower(exp) == la) continue;
-    out.push_back({line_index, std::string(acr), exp, text.substr(b, w[i].end + 1 - b)});
+    out.push_back(
+        {line_index, std::string(acr), exp, std::string(text.substr(b, w[i].end + 1 - b))});
   }
   return out;
 }
@@ -464,9 +551,11 @@ absl::Status BuildContext(FactContext* ctx, const std::vector<char>* focus,
     dedup::NormalizedText scratch;
     for (int k = b; k < e; ++k) {
       const int i = extract[k];
-      absl::StatusOr<Slots> s = ExtractSlots(normalizer, ctx->scan.fact(vault, i).display,
-                                             ctx->note_day[ctx->scan.facts[i].note],
-                                             given ? given(i, &scratch) : nullptr);
+      // A full pass keeps no clauses of facts without a stated state
+      // (RestorePlainClauses extracts those it reads again).
+      absl::StatusOr<Slots> s = ExtractSlots(
+          normalizer, ctx->scan.fact(vault, i).display, ctx->note_day[ctx->scan.facts[i].note],
+          given ? given(i, &scratch) : nullptr, /*plain_clauses=*/focus != nullptr);
       if (!s.ok()) {
         errors[k] = s.status();
         continue;
@@ -550,21 +639,40 @@ class TokenPostings {
 // does not skip at once: one side states a state, or both state dates, or both amounts. The
 // count of a partner kept is unchanged (all or none of its entries are kept).
 constexpr uint8_t kCanDates = 1, kCanAmounts = 2, kCanPolar = 4;
+// A date with a milestone role (IsMilestoneRole): dates compared across clusters need one on
+// both sides. Set wherever the fact's slots are not known (a conservative guess).
+constexpr uint8_t kCanMilestone = 8;
 
 bool MayDisagree(uint8_t a, uint8_t b) {
   return ((a | b) & kCanPolar) != 0 || (a & b & (kCanDates | kCanAmounts)) != 0;
 }
 
+// The items of each cluster, in member order.
+class ClusterMembers {
+ public:
+  explicit ClusterMembers(const std::vector<dedup::Cluster>& clusters) : clusters_(clusters) {}
+  const std::vector<dedup::Member>& operator[](int c) const { return clusters_[c].members; }
+
+ private:
+  const std::vector<dedup::Cluster>& clusters_;
+};
+
 void CandidatesOf(const FactContext& ctx, const TokenPostings& postings,
-                  const std::vector<std::vector<int>>& cluster_members, int a,
-                  std::vector<int>* scratch, std::vector<std::pair<int, int>>* out,
+                  const ClusterMembers& cluster_members, int a, std::vector<int>* scratch,
+                  std::vector<std::pair<int, int>>* out,
                   const std::vector<uint8_t>* can = nullptr) {
   scratch->clear();
   out->clear();
+  // Each token's partners are an ascending run (a fact's list has no repeat); most facts have
+  // one or two tokens rare enough to be used, so the runs are merged rather than sorted.
+  constexpr int kMaxMerged = 4;
+  size_t run_end[kMaxMerged];
+  int runs = 0;
   for (int t : postings.IdsOf(a)) {
     const absl::Span<const int> list = postings.FactsOf(t);  // ascending
     if (static_cast<int>(list.size()) > ctx.options.max_postings) continue;
     auto from = std::upper_bound(list.begin(), list.end(), a);
+    const size_t before = scratch->size();
     if (can == nullptr || ((*can)[a] & kCanPolar)) {
       scratch->insert(scratch->end(), from, list.end());
     } else {
@@ -572,8 +680,23 @@ void CandidatesOf(const FactContext& ctx, const TokenPostings& postings,
         if (MayDisagree((*can)[a], (*can)[*b])) scratch->push_back(*b);
       }
     }
+    if (scratch->size() > before) {
+      if (runs < kMaxMerged) run_end[runs] = scratch->size();
+      ++runs;
+    }
   }
-  std::sort(scratch->begin(), scratch->end());
+  if (runs > kMaxMerged) {
+    std::sort(scratch->begin(), scratch->end());
+  } else if (runs > 1) {
+    thread_local std::vector<int> merged;
+    for (int r = 1; r < runs; ++r) {
+      merged.resize(run_end[r]);
+      std::merge(scratch->begin(), scratch->begin() + static_cast<long>(run_end[r - 1]),
+                 scratch->begin() + static_cast<long>(run_end[r - 1]),
+                 scratch->begin() + static_cast<long>(run_end[r]), merged.begin());
+      std::copy(merged.begin(), merged.end(), scratch->begin());
+    }
+  }
   for (size_t i = 0; i < scratch->size();) {
     size_t j = i;
     while (j < scratch->size() && (*scratch)[j] == (*scratch)[i]) ++j;
@@ -582,13 +705,81 @@ void CandidatesOf(const FactContext& ctx, const TokenPostings& postings,
   }
   if (ctx.cluster_of[a] < 0) return;
   const size_t found = out->size();
-  for (int b : cluster_members[ctx.cluster_of[a]]) {
+  for (const dedup::Member& m : cluster_members[ctx.cluster_of[a]]) {
+    const int b = m.item;
     if (b <= a || (can != nullptr && !MayDisagree((*can)[a], (*can)[b]))) continue;
     auto it = std::lower_bound(out->begin(), out->begin() + static_cast<long>(found),
                                std::make_pair(b, 0));
     if (it == out->begin() + static_cast<long>(found) || it->first != b) out->emplace_back(b, 0);
   }
-  std::sort(out->begin(), out->end());
+  if (out->size() > found) std::sort(out->begin(), out->end());
+}
+
+// Every candidate partner of fact `v` (a < v or b > v), as (a, b, shared tokens) with a < b.
+void PartnersOf(const FactContext& ctx, const TokenPostings& postings,
+                const ClusterMembers& cluster_members, int v, std::vector<int>* scratch,
+                std::vector<std::tuple<int, int, int>>* out);
+
+// A full pass extracts the slots of a fact without a stated state without its clauses
+// (ExtractSlots' plain_clauses): most facts have none, and their clauses are read only when
+// compared with a negation's (ClausesOppose), for pairs sharing two tokens or a cluster (or a
+// claim). Here the facts so paired with a fact stating a negation get theirs.
+void RestorePlainClauses(const FactContext& ctx, const TokenPostings& postings,
+                         const ClusterMembers& cluster_members) {
+  const int n = ctx.size();
+  std::vector<int> negations;
+  for (int i = 0; i < n; ++i) {
+    bool negation = false;
+    for (const Clause& c : ctx.slots[i].clauses) negation |= c.polarity == Polarity::kNot;
+    if (negation) negations.push_back(i);
+  }
+  if (negations.empty()) return;
+  const int min_shared = std::min(2, ctx.options.min_shared_tokens);
+  std::vector<std::vector<int>> per_chunk((negations.size() + kChunk - 1) / kChunk);
+  ParallelChunks(ctx.options.threads, static_cast<int>(negations.size()), [&](int b, int e) {
+    std::vector<int> scratch;
+    std::vector<std::tuple<int, int, int>> partners;
+    for (int k = b; k < e; ++k) {
+      const int v = negations[k];
+      PartnersOf(ctx, postings, cluster_members, v, &scratch, &partners);
+      for (const auto& [x, y, count] : partners) {
+        const int u = x == v ? y : x;
+        if (count >= min_shared ||
+            (ctx.cluster_of[u] >= 0 && ctx.cluster_of[u] == ctx.cluster_of[v])) {
+          if (!ctx.Claim(u).polar) per_chunk[b / kChunk].push_back(u);
+        }
+      }
+    }
+  });
+  std::vector<char> wanted(n, 0);
+  for (const std::vector<int>& c : per_chunk) {
+    for (int u : c) wanted[u] = 1;
+  }
+  std::vector<int> redo;
+  for (int i = 0; i < n; ++i) {
+    if (wanted[i] && ctx.scan.fact(ctx.vault, i).display.size() <= FactContext::kMaxClaimBytes) {
+      redo.push_back(i);
+    }
+  }
+  dedup::Normalizer normalizer;
+  std::vector<absl::Status> errors(redo.size());
+  ParallelChunks(ctx.options.threads, static_cast<int>(redo.size()), [&](int b, int e) {
+    dedup::NormalizedText scratch;
+    for (int k = b; k < e; ++k) {
+      const int i = redo[k];
+      absl::StatusOr<Slots> s = ExtractSlots(
+          normalizer, ctx.scan.fact(ctx.vault, i).display, ctx.note_day[ctx.scan.facts[i].note],
+          ctx.options.normalized ? ctx.options.normalized(i, &scratch) : nullptr);
+      if (s.ok()) {
+        ctx.slots[i].clauses = std::move(s->clauses);
+      } else {
+        errors[k] = s.status();
+      }
+    }
+  });
+  for (const absl::Status& s : errors) {
+    if (!s.ok() && ctx.error.ok()) ctx.error = s;
+  }
 }
 
 // Whether some clause of `a` and some clause of `b` state opposite states; *va/*vb get them.
@@ -615,8 +806,8 @@ struct PairFindings {
 
 // Every candidate partner of fact `v` (a < v or b > v), as (a, b, shared tokens) with a < b.
 void PartnersOf(const FactContext& ctx, const TokenPostings& postings,
-                const std::vector<std::vector<int>>& cluster_members, int v,
-                std::vector<int>* scratch, std::vector<std::tuple<int, int, int>>* out) {
+                const ClusterMembers& cluster_members, int v, std::vector<int>* scratch,
+                std::vector<std::tuple<int, int, int>>* out) {
   out->clear();
   std::vector<std::pair<int, int>> later;
   CandidatesOf(ctx, postings, cluster_members, v, scratch, &later);
@@ -633,8 +824,8 @@ void PartnersOf(const FactContext& ctx, const TokenPostings& postings,
     }
   }
   if (ctx.cluster_of[v] >= 0) {
-    for (int a : cluster_members[ctx.cluster_of[v]]) {
-      if (a < v) earlier.try_emplace(a, 0);
+    for (const dedup::Member& m : cluster_members[ctx.cluster_of[v]]) {
+      if (m.item < v) earlier.try_emplace(m.item, 0);
     }
   }
   for (const auto& [a, count] : earlier) out->emplace_back(a, v, count);
@@ -646,7 +837,7 @@ void PartnersOf(const FactContext& ctx, const TokenPostings& postings,
 // full computation, so each group is what the full computation finds.
 template <typename Examine>
 PairFindings FocusedPairFindings(const FactContext& ctx, const TokenPostings& postings,
-                                 const std::vector<std::vector<int>>& cluster_members,
+                                 const ClusterMembers& cluster_members,
                                  const std::vector<char>& focus, Examine& examine) {
   const int n = ctx.size();
   std::vector<char> reached(focus.begin(), focus.end());
@@ -686,33 +877,50 @@ PairFindings FindPairFindings(const FactContext& ctx, const std::vector<char>* f
   const TokenPostings postings(ctx);
   // Each fact's distinctive names, those not the vault's background ("Microsoft": in more
   // than max_name_share of the facts), as sorted ids.
+  // Flat: fact i's are distinctive[distinctive_begin[i], distinctive_begin[i + 1]).
   const int max_name_df = std::max(2, static_cast<int>(options.max_name_share * n));
-  std::vector<std::vector<int>> distinctive(n);
+  std::vector<int> distinctive;
+  std::vector<size_t> distinctive_begin(static_cast<size_t>(n) + 1, 0);
   {
     absl::flat_hash_map<uint64_t, int> name_id;
     std::vector<int> name_df;
+    std::vector<int> ids;  // every fact's name ids, in fact order
     for (int i = 0; i < n; ++i) {
       for (uint64_t t : ctx.Claim(i).names) {
         auto [it, fresh] = name_id.try_emplace(t, static_cast<int>(name_df.size()));
         if (fresh) name_df.push_back(0);
         ++name_df[it->second];
-        distinctive[i].push_back(it->second);
+        ids.push_back(it->second);
+      }
+    }
+    for (int i = 0, k = 0; i < n; ++i) {
+      const int end = k + static_cast<int>(ctx.Claim(i).names.size());
+      for (; k < end; ++k) distinctive_begin[i + 1] += name_df[ids[k]] <= max_name_df;
+      distinctive_begin[i + 1] += distinctive_begin[i];
+    }
+    distinctive.resize(distinctive_begin[n]);
+    for (int i = 0, k = 0; i < n; ++i) {
+      size_t out = distinctive_begin[i];
+      const int end = k + static_cast<int>(ctx.Claim(i).names.size());
+      for (; k < end; ++k) {
+        if (name_df[ids[k]] <= max_name_df) distinctive[out++] = ids[k];
       }
     }
     ParallelChunks(ctx.options.threads, n, [&](int first, int last) {
       for (int i = first; i < last; ++i) {
-        std::vector<int>& d = distinctive[i];
-        d.erase(
-            std::remove_if(d.begin(), d.end(), [&](int id) { return name_df[id] > max_name_df; }),
-            d.end());
-        std::sort(d.begin(), d.end());
+        std::sort(distinctive.begin() + static_cast<long>(distinctive_begin[i]),
+                  distinctive.begin() + static_cast<long>(distinctive_begin[i + 1]));
       }
     });
   }
+  auto distinctive_of = [&](int i) {
+    return absl::MakeConstSpan(distinctive)
+        .subspan(distinctive_begin[i], distinctive_begin[i + 1] - distinctive_begin[i]);
+  };
   // Whether a and b share a distinctive name.
   auto share_distinctive_name = [&](int x, int y) {
-    const std::vector<int>& a = distinctive[x];
-    const std::vector<int>& b = distinctive[y];
+    const absl::Span<const int> a = distinctive_of(x);
+    const absl::Span<const int> b = distinctive_of(y);
     for (size_t i = 0, j = 0; i < a.size() && j < b.size();) {
       if (a[i] == b[j]) return true;
       a[i] < b[j] ? ++i : ++j;
@@ -762,9 +970,29 @@ PairFindings FindPairFindings(const FactContext& ctx, const std::vector<char>* f
   std::vector<uint8_t> can_bits(n);
   for (int i = 0; i < n; ++i) {
     const ClaimSummary& c = ctx.Claim(i);
-    can_bits[i] =
-        (c.dates ? kCanDates : 0) | (c.amounts ? kCanAmounts : 0) | (c.polar ? kCanPolar : 0);
+    bool milestone = c.dates;
+    if (c.dates && ctx.has_slots[i]) {
+      milestone = false;
+      for (const DateHit& h : ctx.slots[i].dates) milestone |= IsMilestoneRole(h.role);
+    }
+    can_bits[i] = (c.dates ? kCanDates : 0) | (c.amounts ? kCanAmounts : 0) |
+                  (c.polar ? kCanPolar : 0) | (milestone ? kCanMilestone : 0);
   }
+  // Whether examining the pair (a < b sharing `count` content tokens) surely finds nothing,
+  // told without reading their slots. Facts in different clusters that share fewer than
+  // min_shared_tokens tokens have no subject overlap (it is not computed), so they are
+  // neither one claim nor one subject: only dates of one milestone role (with a distinctive
+  // name in common) and, with two shared tokens, a stated state can set them apart. Most
+  // candidate pairs are such pairs; their slots are scattered over memory.
+  const bool overlap_needed = options.min_subject_overlap > 0 && options.min_claim_overlap > 0 &&
+                              options.min_shared_tokens > 0;
+  auto surely_nothing = [&](int a, int b, int count) {
+    if (!overlap_needed || count >= options.min_shared_tokens) return false;
+    if (ctx.cluster_of[a] >= 0 && ctx.cluster_of[a] == ctx.cluster_of[b]) return false;
+    const uint8_t x = can_bits[a], y = can_bits[b];
+    if (count >= 2 && ((x | y) & kCanPolar)) return false;
+    return !(x & y & kCanMilestone) || !share_distinctive_name(a, b);
+  };
   // One candidate pair (a < b sharing `count` content tokens) into `found`.
   auto examine = [&](int a, int b, int count, PairFindings& found) {
     if (!MayDisagree(can_bits[a], can_bits[b])) return;
@@ -826,15 +1054,11 @@ PairFindings FindPairFindings(const FactContext& ctx, const std::vector<char>* f
       found.polarity.push_back({a, b, va, vb});
     }
   };
-  std::vector<std::vector<int>> cluster_members(ctx.scan.dedup.clusters.size());
-  for (size_t c = 0; c < ctx.scan.dedup.clusters.size(); ++c) {
-    for (const dedup::Member& m : ctx.scan.dedup.clusters[c].members) {
-      cluster_members[c].push_back(m.item);
-    }
-  }
+  const ClusterMembers cluster_members(ctx.scan.dedup.clusters);
   if (focus != nullptr) {
     return FocusedPairFindings(ctx, postings, cluster_members, *focus, examine);
   }
+  RestorePlainClauses(ctx, postings, cluster_members);
   // Each chunk of facts is examined by one thread; findings are kept per chunk (in fact order
   // within it) and joined in chunk order, so output is the same for any thread count.
   std::vector<PairFindings> per_chunk((n + kChunk - 1) / kChunk);
@@ -843,7 +1067,9 @@ PairFindings FindPairFindings(const FactContext& ctx, const std::vector<char>* f
     std::vector<std::pair<int, int>> partners;
     for (int a = first; a < last; ++a) {
       CandidatesOf(ctx, postings, cluster_members, a, &scratch, &partners, &can_bits);
-      for (const auto& [b, count] : partners) examine(a, b, count, per_chunk[first / kChunk]);
+      for (const auto& [b, count] : partners) {
+        if (!surely_nothing(a, b, count)) examine(a, b, count, per_chunk[first / kChunk]);
+      }
     }
   });
   for (PairFindings& f : per_chunk) {
@@ -1068,6 +1294,131 @@ bool SpellingVariants(const std::string& a, const std::string& b, int max_edit_d
   return EditDistance(a, b) <= limit;
 }
 
+// The bucket of a folded spelling (3 letters or more) that NameConflicts compares it in: its
+// first letter (none for a vowel) and consonant skeleton. Spelling variants share one.
+std::string SpellingBucket(const std::string& w) {
+  return absl::StrCat(IsVowel(w[0]) ? "" : w.substr(0, 1), "/", Skeleton(w));
+}
+
+// Calls fn(word) for each word of `text` (Words) that NameMentions may take for a name:
+// capitalized, three bytes or more, no digit, no other capital.
+template <typename Fn>
+void ForEachCapitalizedWord(absl::string_view text, Fn fn) {
+  const auto* p = reinterpret_cast<const unsigned char*>(text.data());
+  const size_t n = text.size();
+  auto in_word = [&](size_t i) {
+    return IsUpper(p[i]) || IsLower(p[i]) || IsDigit(p[i]) ||
+           (p[i] >= 0x80 && internal::IsWordByte(text, i));
+  };
+  for (size_t i = 0; i < n; ++i) {
+    // A word of Words starts here: a capital after a byte that is not a word's.
+    if (!IsUpper(p[i]) || (i > 0 && in_word(i - 1))) continue;
+    size_t e = i + 1;
+    bool cap = true;
+    while (e < n && in_word(e)) {
+      cap &= !IsUpper(p[e]) && !IsDigit(p[e]);
+      ++e;
+    }
+    if (cap && e - i >= 3) fn(text.substr(i, e - i));
+    i = e - 1;
+  }
+}
+
+// The lines a focused pass reads names and acronyms from: a subset of NoteLines (same order
+// and texts) that gives NameConflicts and AcronymConflicts exactly the conflicts of the whole
+// list that have a mention or definition on a focus line. Those are conflicts between a
+// spelling mentioned on a focus line and another of its bucket (SpellingBucket), which read
+// the lines of both and the spellings on them, and conflicts of an acronym defined on a
+// focus line, which read every definition of it. So the subset is: the focus lines, every
+// line with a capitalized word whose spelling is in a bucket of a focus line's spelling, and
+// every line with "(ACR)" for an acronym ACR defined on a focus line. Most lines are
+// rejected on their raw bytes (a line without markup reads as its own words), without
+// building their text.
+VaultLines FocusLines(const Vault& vault, int threads,
+                      const absl::flat_hash_set<uint64_t>& focused) {
+  auto at = [&](int note, int line) {
+    return focused.contains(uint64_t{static_cast<uint32_t>(note)} << 32 |
+                            static_cast<uint32_t>(line));
+  };
+  // The buckets of the focus lines' spellings and the acronyms they define.
+  absl::flat_hash_set<std::string> buckets;
+  absl::flat_hash_set<std::string> acronyms;
+  {
+    std::set<int> notes;
+    for (uint64_t k : focused) notes.insert(static_cast<int>(k >> 32));
+    WordFolder folder;
+    for (int ni : notes) {
+      LineTexts lines;
+      LinesOfNote(vault, ni, &lines);
+      for (const LineText& l : lines.lines) {
+        if (!at(ni, l.line)) continue;
+        for (const NameMention& m : NameMentions(l.text, 0)) {
+          const std::string& f = folder.Fold(m.word);
+          if (f.size() >= 3) buckets.insert(SpellingBucket(f));
+        }
+        for (const Acronym& a : AcronymDefinitions(l.text, 0)) acronyms.insert(a.acronym);
+      }
+    }
+  }
+  // A line without markup reads as itself with its white space runs collapsed: the same
+  // words.
+  const int notes = static_cast<int>(vault.notes.size());
+  std::vector<LineTexts> per_note(notes);
+  // Contiguous ranges of notes, one per thread, each with its own folder and word cache.
+  if (threads <= 0) threads = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  threads = std::max(1, std::min(threads, notes / kChunk + 1));
+  auto work = [&](int first, int last) {
+    WordFolder folder;
+    absl::flat_hash_map<std::string, bool> relevant;  // word as written -> in a bucket
+    auto relevant_word = [&](absl::string_view w) {
+      auto it = relevant.find(w);
+      if (it != relevant.end()) return it->second;
+      if (MonthOf(w) || IsMonthOrDayName(w)) return relevant.emplace(w, false).first->second;
+      const std::string& f = folder.Fold(w);
+      return relevant.emplace(w, f.size() >= 3 && buckets.contains(SpellingBucket(f)))
+          .first->second;
+    };
+    auto matters = [&](absl::string_view text) {
+      bool found = false;
+      if (!buckets.empty()) {
+        ForEachCapitalizedWord(text,
+                               [&](absl::string_view w) { found = found || relevant_word(w); });
+      }
+      if (found || acronyms.empty()) return found;
+      for (size_t open = text.find('('); open != absl::string_view::npos;
+           open = text.find('(', open + 1)) {
+        const size_t close = text.find(')', open + 1);
+        if (close == absl::string_view::npos) break;
+        if (acronyms.contains(text.substr(open + 1, close - open - 1))) return true;
+      }
+      return false;
+    };
+    for (int ni = first; ni < last; ++ni) {
+      ReadNoteLines(vault.notes[ni],
+                    [&](int line, absl::string_view raw, const absl::string_view* fm) {
+                      if (fm != nullptr) {
+                        if (at(ni, line) || matters(*fm)) AddLine(ni, line, *fm, &per_note[ni]);
+                      } else if (HasMarkup(raw)) {
+                        std::string text = StripMarkdown(raw);
+                        if (!at(ni, line) && !matters(text)) return;
+                        per_note[ni].owned.push_back(std::move(text));
+                        AddLine(ni, line, per_note[ni].owned.back(), &per_note[ni]);
+                      } else if (at(ni, line) || matters(raw)) {
+                        AddBodyLine(ni, line, raw, &per_note[ni]);
+                      }
+                    });
+    }
+  };
+  std::vector<std::thread> pool;
+  const int per = (notes + threads - 1) / threads;
+  for (int t = 1; t < threads; ++t) {
+    pool.emplace_back(work, std::min(notes, t * per), std::min(notes, (t + 1) * per));
+  }
+  work(0, std::min(notes, per));
+  for (std::thread& t : pool) t.join();
+  return JoinLines(std::move(per_note));
+}
+
 // The conflict between two spellings: every line of each (once per spelling) among the
 // mentions given, every line of one paired with every line of the other, and the more
 // frequent spelling as a suggestion.
@@ -1084,7 +1435,8 @@ Conflict NameConflict(const Vault& vault, const std::vector<LineText>& lines,
     for (const NameMention& m : *ms) {
       if (seen.insert(m.line_index).second) {
         const LineText& lt = lines[m.line_index];
-        c.facts.push_back({vault.notes[lt.note].path, lt.line, lt.text, std::string(m.full), ""});
+        c.facts.push_back(
+            {vault.notes[lt.note].path, lt.line, std::string(lt.text), std::string(m.full), ""});
       }
       ++count[side];
       if (m.full.size() > full[side].size()) full[side] = std::string(m.full);
@@ -1180,43 +1532,64 @@ void NameConflicts(const Vault& vault, const std::vector<LineText>& lines,
   // mentions themselves (40 bytes each, 200 MB at 1M facts) are found again, from their lines,
   // for the few spellings that are compared as variants.
   std::vector<std::vector<int>> mention_lines;
-  std::vector<std::vector<int>> line_spellings(lines.size());
-  // Mentions are found in parallel, a block of lines at a time (all of them at once were
-  // 220 MB at 1M facts); spellings are numbered in line order.
+  // Line li's distinct spellings, ascending: spellings_of[spellings_begin[li], [li + 1]).
+  std::vector<int> spellings_of;
+  std::vector<size_t> spellings_begin = {0};
+  spellings_begin.reserve(lines.size() + 1);
+  // The mentions' words (NameMentions' words: capitalized, not a month or a day, in line
+  // order) are found in parallel, a block of lines at a time, without building the mentions
+  // (their runs are read again only for the spellings compared); per chunk of kChunk lines,
+  // the words and where each line's end. Spellings are numbered in line order.
+  struct ChunkWords {
+    std::vector<absl::string_view> words;
+    std::vector<size_t> ends;
+  };
   constexpr int kBlock = 1 << 15;
+  static_assert(kBlock % kChunk == 0);
   const int line_count = static_cast<int>(lines.size());
-  std::vector<std::vector<NameMention>> line_mentions(std::min(line_count, kBlock));
+  std::vector<ChunkWords> chunk_words(kBlock / kChunk);
+  std::vector<int> here;
   absl::flat_hash_map<absl::string_view, int> id_of_word;  // keys: words in `lines`
-  for (int li = 0; li < line_count; ++li) {
-    if (li % kBlock == 0) {
-      const int first = li;
-      ParallelChunks(options.threads, std::min(kBlock, line_count - first), [&](int b, int e) {
-        for (int k = b; k < e; ++k)
-          line_mentions[k] = NameMentions(lines[first + k].text, first + k);
-      });
-    }
-    // Each line's mentions are freed as they go.
-    const std::vector<NameMention> here = std::move(line_mentions[li % kBlock]);
-    for (const NameMention& m : here) {
-      // A word as written maps to its spelling's id once; a repeat costs one lookup.
-      auto [known, first_time] = id_of_word.try_emplace(m.word, 0);
-      if (first_time) {
-        const std::string& f = folder.Fold(m.word);
-        auto [it, fresh] = spelling_id.try_emplace(f, static_cast<int>(spelling.size()));
-        if (fresh) {
-          spelling.push_back(&f);
-          mention_lines.emplace_back();
-        }
-        known->second = it->second;
+  for (int first = 0; first < line_count; first += kBlock) {
+    const int count = std::min(kBlock, line_count - first);
+    ParallelChunks(options.threads, count, [&](int b, int e) {
+      ChunkWords& cw = chunk_words[b / kChunk];
+      cw.words.clear();
+      cw.ends.clear();
+      for (int k = b; k < e; ++k) {
+        ForEachCapitalizedWord(lines[first + k].text, [&](absl::string_view w) {
+          if (!MonthOf(w) && !IsMonthOrDayName(w)) cw.words.push_back(w);
+        });
+        cw.ends.push_back(cw.words.size());
       }
-      mention_lines[known->second].push_back(li);
-      line_spellings[li].push_back(known->second);
+    });
+    for (int k = 0; k < count; ++k) {
+      const int li = first + k;
+      const ChunkWords& cw = chunk_words[k / kChunk];
+      const size_t end = cw.ends[k % kChunk];
+      here.clear();
+      for (size_t x = k % kChunk == 0 ? 0 : cw.ends[k % kChunk - 1]; x < end; ++x) {
+        // A word as written maps to its spelling's id once; a repeat costs one lookup.
+        auto [known, first_time] = id_of_word.try_emplace(cw.words[x], 0);
+        if (first_time) {
+          const std::string& f = folder.Fold(cw.words[x]);
+          auto [it, fresh] = spelling_id.try_emplace(f, static_cast<int>(spelling.size()));
+          if (fresh) {
+            spelling.push_back(&f);
+            mention_lines.emplace_back();
+          }
+          known->second = it->second;
+        }
+        mention_lines[known->second].push_back(li);
+        here.push_back(known->second);
+      }
+      std::sort(here.begin(), here.end());
+      here.erase(std::unique(here.begin(), here.end()), here.end());
+      spellings_of.insert(spellings_of.end(), here.begin(), here.end());
+      spellings_begin.push_back(spellings_of.size());
     }
-    std::vector<int>& ids = line_spellings[li];
-    std::sort(ids.begin(), ids.end());
-    ids.erase(std::unique(ids.begin(), ids.end()), ids.end());
   }
-  std::vector<std::vector<NameMention>>().swap(line_mentions);
+  std::vector<ChunkWords>().swap(chunk_words);
   // Spelling variants share their first letter (or both start with a vowel) and consonant
   // skeleton, so only spellings in one bucket of those are compared; buckets in key order,
   // spellings in each in alphabetical order.
@@ -1228,7 +1601,7 @@ void NameConflicts(const Vault& vault, const std::vector<LineText>& lines,
   for (int id : by_text) {
     const std::string& w = *spelling[id];
     if (w.size() < 3) continue;
-    buckets[absl::StrCat(IsVowel(w[0]) ? "" : w.substr(0, 1), "/", Skeleton(w))].push_back(id);
+    buckets[SpellingBucket(w)].push_back(id);
   }
   auto focused = [&](int id) {
     for (int li : mention_lines[id]) {
@@ -1257,8 +1630,8 @@ void NameConflicts(const Vault& vault, const std::vector<LineText>& lines,
       has_context[id] = 1;
       std::vector<int>& c = context[id];
       for (int li : mention_lines[id]) {
-        for (int other : line_spellings[li]) {
-          if (other != id) c.push_back(other);
+        for (size_t k = spellings_begin[li]; k < spellings_begin[li + 1]; ++k) {
+          if (spellings_of[k] != id) c.push_back(spellings_of[k]);
         }
       }
       std::sort(c.begin(), c.end());
@@ -1297,6 +1670,8 @@ void AcronymConflicts(const Vault& vault, const std::vector<LineText>& lines,
                       const std::vector<char>* line_focus, std::vector<Conflict>* out) {
   std::vector<Acronym> acronyms;
   for (int li = 0; li < static_cast<int>(lines.size()); ++li) {
+    // A definition is written "... (ACR)".
+    if (lines[li].text.find('(') == absl::string_view::npos) continue;
     for (Acronym& a : AcronymDefinitions(lines[li].text, li)) acronyms.push_back(std::move(a));
   }
   std::map<std::string, std::map<std::string, std::vector<const Acronym*>>> by_acronym;
@@ -1320,7 +1695,8 @@ void AcronymConflicts(const Vault& vault, const std::vector<LineText>& lines,
     for (const auto& [key, defs] : expansions) {
       for (const Acronym* d : defs) {
         const LineText& lt = lines[d->line_index];
-        c.facts.push_back({vault.notes[lt.note].path, lt.line, lt.text, d->written, ""});
+        c.facts.push_back(
+            {vault.notes[lt.note].path, lt.line, std::string(lt.text), d->written, ""});
         expansion_of.push_back(e);
       }
       ++e;
@@ -1436,7 +1812,9 @@ absl::StatusOr<std::vector<Conflict>> FindConflicts(const Vault& vault, const Sc
     UpdateFindings(ctx, found.update, &out);
     if (!ctx.error.ok()) return ctx.error;
   }
-  const std::vector<LineText> lines = NoteLines(vault, options.threads);
+  const VaultLines vault_lines = focus != nullptr ? FocusLines(vault, options.threads, focused)
+                                                  : NoteLines(vault, options.threads);
+  const std::vector<LineText>& lines = vault_lines.lines;
   std::vector<char> line_focus;
   if (focus != nullptr) {
     for (const LineText& l : lines) line_focus.push_back(at(l.note, l.line));

@@ -32,6 +32,37 @@ constexpr absl::string_view kMonths[] = {"january",   "february", "march",    "a
                                          "may",       "june",     "july",     "august",
                                          "september", "october",  "november", "december"};
 
+// A few short words, each with a value, looked up without hashing: by length and first byte,
+// then compared (most words looked up have no entry of their length and first byte).
+class SmallWordMap {
+ public:
+  static constexpr size_t kLongest = 15;
+  // Adds `w` (at most kLongest bytes) with `value` ORed into any value it has.
+  void Add(absl::string_view w, uint8_t value) {
+    for (auto& [word, v] : table_[Key(w)]) {
+      if (word == w) {
+        v |= value;
+        return;
+      }
+    }
+    table_[Key(w)].emplace_back(w, value);
+  }
+  // The value of `w`, 0 when it has none.
+  uint8_t Find(absl::string_view w) const {
+    if (w.empty() || w.size() > kLongest) return 0;
+    for (const auto& [word, v] : table_[Key(w)]) {
+      if (word == w) return v;
+    }
+    return 0;
+  }
+
+ private:
+  static size_t Key(absl::string_view w) {
+    return w.size() << 8 | static_cast<unsigned char>(w[0]);
+  }
+  std::vector<std::pair<std::string, uint8_t>> table_[(kLongest + 1) << 8];
+};
+
 int ParseInt(absl::string_view s) {
   int v = 0;
   if (!absl::SimpleAtoi(s, &v)) return -1;
@@ -190,13 +221,41 @@ size_t ClauseStart(absl::string_view s, size_t before) {
   return 0;
 }
 
+// The pairs of adjacent bytes of a text (hashed into 4096 bits), to tell at once that it
+// cannot hold a phrase: most texts hold none of the few phrases looked for, each a scan.
+class BytePairs {
+ public:
+  explicit BytePairs(absl::string_view s) {
+    for (size_t i = 1; i < s.size(); ++i) {
+      const unsigned k = Key(s[i - 1], s[i]);
+      bits_[k >> 6] |= uint64_t{1} << (k & 63);
+    }
+  }
+  // False when `s` surely does not contain `phrase`.
+  bool MayContain(absl::string_view phrase) const {
+    for (size_t i = 1; i < phrase.size(); ++i) {
+      const unsigned k = Key(phrase[i - 1], phrase[i]);
+      if (!(bits_[k >> 6] >> (k & 63) & 1)) return false;
+    }
+    return true;
+  }
+
+ private:
+  static unsigned Key(char a, char b) {
+    return (static_cast<unsigned char>(a) & 63u) << 6 | (static_cast<unsigned char>(b) & 63u);
+  }
+  uint64_t bits_[64] = {};
+};
+
 // Superseded regions: "previously X" (to the end of its clause), "X is no longer ..."
 // (the clause), "moved ... from X to Y" (X).
-// `lower` is `s` lowercased.
+// `lower` is `s` lowercased; `pairs` its BytePairs.
 std::vector<std::pair<size_t, size_t>> SupersededRegions(absl::string_view s,
-                                                         absl::string_view lower) {
+                                                         absl::string_view lower,
+                                                         const BytePairs& pairs) {
   std::vector<std::pair<size_t, size_t>> out;
   for (absl::string_view marker : {"previously", "formerly", "originally"}) {
+    if (!pairs.MayContain(marker)) continue;
     size_t pos = 0;
     while ((pos = lower.find(marker, pos)) != absl::string_view::npos) {
       // "previously worked together" is history, not a superseded value: require a value.
@@ -206,13 +265,14 @@ std::vector<std::pair<size_t, size_t>> SupersededRegions(absl::string_view s,
     }
   }
   size_t pos = 0;
-  while ((pos = lower.find("no longer", pos)) != absl::string_view::npos) {
+  while (pairs.MayContain("no longer") &&
+         (pos = lower.find("no longer", pos)) != absl::string_view::npos) {
     out.push_back({ClauseStart(s, pos), ClauseEnd(s, pos)});
     pos += 9;
   }
   for (absl::string_view verb : {"moved", "moving", "rescheduled", "postponed", "shifted"}) {
     size_t at = 0;
-    if (!HasWord(lower, verb, &at)) continue;
+    if (!pairs.MayContain(verb) || !HasWord(lower, verb, &at)) continue;
     size_t from = lower.find(" from ", at);
     if (from == absl::string_view::npos) continue;
     size_t to = lower.find(" to ", from + 6);
@@ -243,14 +303,13 @@ bool InList(absl::string_view w, absl::Span<const absl::string_view> list) {
 constexpr uint8_t kOnWord = 1, kOffWord = 2, kSkipWord = 4;
 uint8_t StateWordKind(absl::string_view w) {
   static const auto* kinds = [] {
-    auto* m = new absl::flat_hash_map<absl::string_view, uint8_t>();
-    for (absl::string_view x : kOnWords) (*m)[x] |= kOnWord;
-    for (absl::string_view x : kOffWords) (*m)[x] |= kOffWord;
-    for (absl::string_view x : kSkipAfterNot) (*m)[x] |= kSkipWord;
+    auto* m = new SmallWordMap();
+    for (absl::string_view x : kOnWords) m->Add(x, kOnWord);
+    for (absl::string_view x : kOffWords) m->Add(x, kOffWord);
+    for (absl::string_view x : kSkipAfterNot) m->Add(x, kSkipWord);
     return m;
   }();
-  auto it = kinds->find(w);
-  return it == kinds->end() ? 0 : it->second;
+  return kinds->Find(w);
 }
 
 // "won't", "didn't", "isn't": Words() splits at the apostrophe, leaving these before "t".
@@ -408,18 +467,17 @@ int MonthOf(absl::string_view w) {
   if (w.size() < 3 || w.size() > kLongest || !IsUpper(w[0])) return 0;
   // Full names, their first three letters and "sept", in any (ASCII) case: one lookup.
   static const auto* months = [] {
-    auto* m = new absl::flat_hash_map<std::string, int>();
+    auto* m = new SmallWordMap();
     for (int k = 0; k < 12; ++k) {
-      m->emplace(std::string(kMonths[k]), k + 1);
-      m->emplace(std::string(kMonths[k].substr(0, 3)), k + 1);
+      m->Add(kMonths[k], static_cast<uint8_t>(k + 1));
+      if (kMonths[k].size() > 3) m->Add(kMonths[k].substr(0, 3), static_cast<uint8_t>(k + 1));
     }
-    m->emplace("sept", 9);
+    m->Add("sept", 9);
     return m;
   }();
   char lower[kLongest];
   for (size_t i = 0; i < w.size(); ++i) lower[i] = absl::ascii_tolower(w[i]);
-  auto it = months->find(absl::string_view(lower, w.size()));
-  return it == months->end() ? 0 : it->second;
+  return months->Find(absl::string_view(lower, w.size()));
 }
 
 // Dates and periods in `text`, ranges ("May to June 2026", "2026-01 - 2026-03") merged.
@@ -461,7 +519,8 @@ std::vector<DateHit> ExtractDatesIn(absl::string_view text, const std::vector<Wo
       continue;
     }
     // "this year", "next month", "last quarter": relative to the note's date.
-    if (ref > 0 && i + 1 < w.size() && between(w[i].end, w[i + 1].begin) == " ") {
+    // ("this", "next" and "last" have four letters.)
+    if (ref > 0 && t.size() == 4 && i + 1 < w.size() && between(w[i].end, w[i + 1].begin) == " ") {
       if (std::optional<Interval> iv = RelativePeriod(t, w[i + 1].text, ref)) {
         hits.push_back({*iv, w[i].begin, w[i + 1].end, false, 0});
         ++i;
@@ -574,15 +633,17 @@ bool IsMonthOrDayWord(absl::string_view t) {
       "friday", "saturday", "sunday", "januari", "februari", "juli",    "octob",     "novemb",
       "decemb", "septemb",  "march",  "april",   "may",      "june",    "august"};
   static const auto* words = [] {
-    auto* w = new absl::flat_hash_set<absl::string_view>(std::begin(kExtra), std::end(kExtra));
-    w->insert(std::begin(kMonths), std::end(kMonths));
+    auto* w = new SmallWordMap();
+    for (absl::string_view x : kExtra) w->Add(x, 1);
+    for (absl::string_view x : kMonths) w->Add(x, 1);
     return w;
   }();
-  return words->contains(t);
+  return words->Find(t) != 0;
 }
 
 absl::StatusOr<Slots> ExtractSlots(const dedup::Normalizer& n, absl::string_view display,
-                                   int note_day, const dedup::NormalizedText* normalized) {
+                                   int note_day, const dedup::NormalizedText* normalized,
+                                   bool plain_clauses) {
   Slots s;
   absl::StatusOr<dedup::NormalizedText> normalized_here;
   if (normalized == nullptr) {
@@ -611,7 +672,8 @@ absl::StatusOr<Slots> ExtractSlots(const dedup::Normalizer& n, absl::string_view
   }
   if (!s.fact_day) s.fact_day = note_day;
   const std::string lower = absl::AsciiStrToLower(text);
-  std::vector<std::pair<size_t, size_t>> superseded = SupersededRegions(text, lower);
+  const BytePairs pairs(lower);
+  std::vector<std::pair<size_t, size_t>> superseded = SupersededRegions(text, lower, pairs);
   for (const auto& [b, e] : superseded)
     s.updates.push_back({std::string(absl::StripAsciiWhitespace(text.substr(b, e - b)))});
   const std::vector<Word> words = Words(text);
@@ -664,15 +726,21 @@ absl::StatusOr<Slots> ExtractSlots(const dedup::Normalizer& n, absl::string_view
   }
   // The qualifier of the fact's amounts (none without amounts: nothing reads it then).
   if (!s.amounts.empty()) {
-    for (const char* q :
+    for (absl::string_view q :
          {"more than", "at least", "over $", "above", "exceeding", "+$", "b+", "m+", "k+", "t+"}) {
-      if (lower.find(q) != std::string::npos) s.qualifier = Qualifier::kAtLeast;
+      if (pairs.MayContain(q) && lower.find(q.data(), 0, q.size()) != std::string::npos) {
+        s.qualifier = Qualifier::kAtLeast;
+      }
     }
-    for (const char* q : {"up to", "at most", "less than", "under $", "no more than"}) {
-      if (lower.find(q) != std::string::npos) s.qualifier = Qualifier::kAtMost;
+    for (absl::string_view q : {"up to", "at most", "less than", "under $", "no more than"}) {
+      if (pairs.MayContain(q) && lower.find(q.data(), 0, q.size()) != std::string::npos) {
+        s.qualifier = Qualifier::kAtMost;
+      }
     }
-    for (const char* q : {"about", "around", "approximately", "roughly", "~"}) {
-      if (HasWord(lower, q) && s.qualifier == Qualifier::kNone) s.qualifier = Qualifier::kAbout;
+    for (absl::string_view q : {"about", "around", "approximately", "roughly", "~"}) {
+      if (pairs.MayContain(q) && HasWord(lower, q) && s.qualifier == Qualifier::kNone) {
+        s.qualifier = Qualifier::kAbout;
+      }
     }
   }
   // The body's content tokens, computed at most once.
@@ -687,9 +755,11 @@ absl::StatusOr<Slots> ExtractSlots(const dedup::Normalizer& n, absl::string_view
     }
     return *body_content;
   };
-  // Clauses and their polarity.
+  // Clauses and their polarity, then (for a fact with a stated state, or with
+  // `plain_clauses`) their tokens.
   // Clauses: split at ';', ': ' and parentheses ("loosens constraints (via removal of X)"
   // states the removal of X, not of the constraints).
+  bool polar = false;
   for (absl::string_view part : absl::StrSplit(text.substr(body), absl::ByAnyChar(";()"))) {
     for (absl::string_view c : absl::StrSplit(part, ": ")) {
       Clause cl;
@@ -719,6 +789,14 @@ absl::StatusOr<Slots> ExtractSlots(const dedup::Normalizer& n, absl::string_view
           }
         }
       }
+      polar |= cl.polarity != Polarity::kNone;
+      s.clauses.push_back(std::move(cl));
+    }
+  }
+  if (!plain_clauses && !polar) {
+    std::vector<Clause>().swap(s.clauses);
+  } else {
+    for (Clause& cl : s.clauses) {
       // A fact of one clause (most of them) has the body's own tokens: normalize it once.
       std::optional<absl::StatusOr<std::vector<uint64_t>>> own;
       if (cl.text != text.substr(body)) own = ContentTokens(n, cl.text);
@@ -740,7 +818,6 @@ absl::StatusOr<Slots> ExtractSlots(const dedup::Normalizer& n, absl::string_view
       for (uint64_t t : *toks) {
         if (!markers->contains(t)) cl.tokens.push_back(t);  // `toks` is sorted and distinct
       }
-      s.clauses.push_back(std::move(cl));
     }
   }
   const absl::StatusOr<std::vector<uint64_t>>& content = BodyContent();

@@ -150,8 +150,14 @@ bool IsMonthOrDayWord(absl::string_view t);
 // without a year and dates the statement unless it starts with its own date. Fails only when
 // the normalizer does (invalid UTF-8). `normalized`, when given, is `display` as `n`
 // normalizes it (a caller that has it already); the result is the same.
+//
+// With `plain_clauses` false, a fact none of whose clauses states a state (Polarity::kNone
+// only) gets no clauses (and its clauses' tokens are not computed): ClausesOppose compares a
+// plain clause only with a negation (kNot), so a caller that knows which facts are compared
+// with one can extract those again in full. Everything else is the same.
 absl::StatusOr<Slots> ExtractSlots(const dedup::Normalizer& n, absl::string_view display,
-                                   int note_day, const dedup::NormalizedText* normalized = nullptr);
+                                   int note_day, const dedup::NormalizedText* normalized = nullptr,
+                                   bool plain_clauses = true);
 
 // Whether the dates (of `role`, or all when role is null) disagree: both sides have some and
 // no interval of one overlaps an interval of the other; `by_year` widens every interval to

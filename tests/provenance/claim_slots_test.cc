@@ -7,6 +7,7 @@
 #include <utility>
 #include <vector>
 
+#include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -211,6 +212,30 @@ struct PairCase {
   std::string a, b;
   bool disagree;
 };
+
+TEST(MonthOf, NamesAndAbbreviationsInAnyCaseAfterACapital) {
+  const char* kNames[] = {"January", "February", "March",     "April",   "May",      "June",
+                          "July",    "August",   "September", "October", "November", "December"};
+  for (int m = 1; m <= 12; ++m) {
+    const std::string name = kNames[m - 1];
+    EXPECT_EQ(MonthOf(name), m) << name;
+    EXPECT_EQ(MonthOf(absl::AsciiStrToUpper(name)), m) << name;
+    EXPECT_EQ(MonthOf(name.substr(0, 3)), m) << name;
+    EXPECT_EQ(MonthOf(name.substr(0, 3) + "x"), 0) << name;
+    EXPECT_EQ(MonthOf(absl::AsciiStrToLower(name)), 0) << name;  // not capitalized
+    EXPECT_TRUE(IsMonthOrDayWord(absl::AsciiStrToLower(name))) << name;
+  }
+  EXPECT_EQ(MonthOf("Sept"), 9);
+  EXPECT_EQ(MonthOf("Ma"), 0);
+  EXPECT_EQ(MonthOf("Septembers"), 0);
+  EXPECT_EQ(MonthOf("Mayor"), 0);
+  for (const char* w : {"monday", "sunday", "sept", "jan", "octob", "decemb", "juli"}) {
+    EXPECT_TRUE(IsMonthOrDayWord(w)) << w;
+  }
+  for (const char* w : {"Monday", "mon", "mayor", "", "marchs", "novembe", "t", "septemberx"}) {
+    EXPECT_FALSE(IsMonthOrDayWord(w)) << w;
+  }
+}
 
 TEST(DatesDisagree, IntervalsThatDoNotOverlap) {
   const std::vector<PairCase> cases = {

@@ -2,7 +2,9 @@
 // non-conflict), the seed examples on data/vault, and EvaluateConflicts.
 #include "provenance/conflicts.h"
 
+#include <algorithm>
 #include <memory>
+#include <set>
 #include <string>
 #include <utility>
 #include <vector>
@@ -219,6 +221,11 @@ TEST(FindConflicts, AcrossClustersPolarity) {
        "The new agreement gives Microsoft no right-of-first-refusal on OpenAI compute.", "polarity",
        "The new agreement gives Microsoft a right-of-first-refusal on OpenAI compute.",
        "The new agreement gives Microsoft no right-of-first-refusal on OpenAI compute."},
+      // The negation in the earlier note; the plain statement in a clause of its own.
+      {"negation first", "VAST will not provide an Azure VoC instance for the MAI benchmark.",
+       "Pilot starts soon; VAST will provide an Azure VoC instance for the MAI benchmark.",
+       "polarity", "VAST will not provide an Azure VoC instance for the MAI benchmark.",
+       "VAST will provide an Azure VoC instance for the MAI benchmark."},
       // Same state in other words; opposite states of different subjects.
       {"same state", "Azure API exclusivity for OpenAI continues.",
        "OpenAI keeps its Azure API exclusivity, which continues.", "", "", ""},
@@ -326,6 +333,22 @@ TEST(FindConflicts, NameSpellingListsOnlyMentionsOfThatPerson) {
       FindIn({{"a.md", Note("", {"Lars Dorcason said Conmark will buy storage."})},
               {"b.md", Note("", {"Hiroshi Mori said Dorkason from Conmark delayed the pilot."})}});
   EXPECT_NE(Between(alone, "name", "a.md:2", "b.md:2"), nullptr) << Describe(alone.conflicts);
+}
+
+TEST(FindConflicts, NameConflictsListLinesAsDisplayText) {
+  // White space runs collapse and markup goes, as in every displayed text; a line written
+  // plainly is listed as written.
+  VaultRun r =
+      FindIn({{"a.md", "## Notes\n-  Elena Dorcason said\tConmark will buy storage.  \n"},
+              {"b.md",
+               "## Notes\n- Elena Dorkason said Conmark delayed the pilot.\n"
+               "- Elena Dorkason said **Conmark** delayed the [[pilots|pilot]] again.\n"}});
+  const Conflict* c = Between(r, "name", "a.md:2", "b.md:2");
+  ASSERT_NE(c, nullptr) << Describe(r.conflicts);
+  ASSERT_EQ(c->facts.size(), 3u) << Describe(r.conflicts);
+  EXPECT_EQ(c->facts[0].text, "- Elena Dorcason said Conmark will buy storage.");
+  EXPECT_EQ(c->facts[1].text, "- Elena Dorkason said Conmark delayed the pilot.");
+  EXPECT_EQ(c->facts[2].text, "- Elena Dorkason said Conmark delayed the pilot again.");
 }
 
 TEST(FindConflicts, NameSpellingsFarApartInALargeVault) {
@@ -562,6 +585,113 @@ TEST(FindConflicts, SameConflictsForAnyThreadCount) {
     ASSERT_TRUE(got.ok()) << got.status();
     EXPECT_EQ(Describe(*got), Describe(*want)) << threads << " threads";
   }
+}
+
+// Everything FindConflicts reports of `cs`, one conflict a line.
+std::string Full(const std::vector<Conflict>& cs) {
+  std::string out;
+  for (const Conflict& c : cs) {
+    absl::StrAppend(&out, c.type, " [", c.suggestion, "]");
+    for (const ConflictFact& f : c.facts) {
+      absl::StrAppend(&out, " {", Loc(f), " '", f.text, "' '", f.value, "' '", f.field, "'}");
+    }
+    for (const auto& [x, y] : c.pairs) absl::StrAppend(&out, " ", x, "-", y);
+    absl::StrAppend(&out, "\n");
+  }
+  return out;
+}
+
+// The conflicts of `all` with a fact at a location of `focus`.
+std::vector<Conflict> Touching(const std::vector<Conflict>& all, const LineSet& focus) {
+  std::vector<Conflict> out;
+  for (const Conflict& c : all) {
+    bool touches = false;
+    for (const ConflictFact& f : c.facts) touches |= focus.count({f.path, f.line}) > 0;
+    if (touches) out.push_back(c);
+  }
+  return out;
+}
+
+// A focused call returns exactly the conflicts of the unfocused one with a fact at a focus
+// location: for each line of `vault` alone (every `step`-th line, and every line of a
+// conflict) and for each note's lines together.
+void ExpectFocusedAsUnfocused(const Vault& vault, int step) {
+  absl::StatusOr<ScanResult> scan = ScanVault(vault, vault.config.dedup);
+  ASSERT_TRUE(scan.ok()) << scan.status();
+  absl::StatusOr<std::vector<Conflict>> all = FindConflicts(vault, *scan);
+  ASSERT_TRUE(all.ok()) << all.status();
+  ASSERT_FALSE(all->empty());
+  std::set<std::pair<std::string, int>> in_conflict;
+  for (const Conflict& c : *all) {
+    for (const ConflictFact& f : c.facts) in_conflict.insert({f.path, f.line});
+  }
+  std::vector<LineSet> foci;
+  for (const provenance::Note& n : vault.notes) {
+    const int lines = static_cast<int>(std::count(n.content.begin(), n.content.end(), '\n')) + 1;
+    LineSet note_lines;
+    for (int line = 1; line <= lines; ++line) {
+      note_lines.insert({n.path, line});
+      if (line % step == 0 || in_conflict.count({n.path, line})) foci.push_back({{n.path, line}});
+    }
+    foci.push_back(note_lines);
+  }
+  for (const LineSet& focus : foci) {
+    absl::StatusOr<std::vector<Conflict>> got = FindConflicts(vault, *scan, {}, &focus);
+    ASSERT_TRUE(got.ok()) << got.status();
+    EXPECT_EQ(Full(*got), Full(Touching(*all, focus)))
+        << focus.begin()->first << ":" << focus.begin()->second << " (" << focus.size()
+        << " lines)";
+  }
+}
+
+TEST(FindConflicts, FocusedAsUnfocusedOnTheSampleVault) {
+  ExpectFocusedAsUnfocused(SampleVault().vault, 5);
+}
+
+TEST(FindConflicts, FocusedAsUnfocusedWithMarkupAndFrontmatter) {
+  // Names and acronyms in markup (emphasis, links, code), frontmatter values, tabs and double
+  // spaces, code blocks, and look-alike spellings in the same buckets. Each conflict has a
+  // line that only one of FocusLines' tests finds for a focus on another line.
+  std::unique_ptr<FileSystem> fs = NewMemFileSystem();
+  const std::vector<std::pair<std::string, std::string>> files = {
+      {"Meetings/1-1.md",
+       "---\nperson: Jonsi Stephenson\nparticipants:\n- Jonsi Stefanson\n- \"Maneesh Sah\"\n---\n"
+       "## Key Information\n"
+       "- Jonsi Stefanson will meet Ong and Manish about Azure Blob integration.\n"
+       "- **Jonsi Ste**fanson asked for the Microsoft AI Infrastructure (MAI) roadmap.\n"
+       "- [[People/Jonsi Stephenson|Jonsi  Stephenson]] owns the\tMicrosoft AI (MAI) budget.\n"
+       "```\nJonsi Stefansen in a code block (MAI)\n```\n"
+       "- Elena Dorcason said Conmark will buy storage.\n"},
+      {"Accounts/Microsoft.md",
+       "## Key Facts\n"
+       "- Jonsi Stephenson met Aung and Maneesh Sah from Azure Storage.\n"
+       "- Kushal told Manish that Azure Blob does not fit MAI.\n"
+       "- `Elena Dorkason` said Conmark delayed the pilot; Lars Dorcason runs the Conmark "
+       "pilot.\n"
+       "- Microsoft AI Infra (MAI) wants \\*Stefanson\\* on the call.\n"
+       "- Hiroshi Dorkason leads Conmark backup with Elena Dorkason.\n"},
+      {"Notes/other.md",
+       "## Notes\n"
+       "- Renée Dupont runs the Nvidia partnership at Contoso.\n"
+       "- Renee Dupont said Contoso prefers Nvidia hardware; Renée Dupond agreed.\n"
+       "- The Contoso Storage Team (CST) met the Contoso Support Team (CST) in March.\n"
+       "- Contoso\u2019s Stephensen said MAI is on track.\n"
+       // An acronym whose two expansions share no name's bucket: only "(BOT)" links them.
+       "- Blue Ocean Tech (BOT) ships the appliance.\n"
+       "- Dorcason will buy storage.\n"
+       "- Dorcason works with Quimby.\n"},
+      {"Notes/more.md",
+       "## Notes\n"
+       "- Build Operations Team (BOT) runs the lab.\n"
+       // Written "Dorkason" only once the emphasis is stripped.
+       "- **Dor**kason met Quimby.\n"},
+  };
+  for (const auto& [path, content] : files) {
+    ASSERT_TRUE(fs->WriteFileAtomic("v/" + path, content, {}).ok());
+  }
+  absl::StatusOr<Vault> vault = LoadVault(fs.get(), "v", Config{});
+  ASSERT_TRUE(vault.ok()) << vault.status();
+  ExpectFocusedAsUnfocused(*vault, 1);
 }
 
 TEST(SampleVault, HandLabeledPrecisionAndRecallHaveAFloor) {
