@@ -415,7 +415,8 @@ TEST(CorpusState, DecodeRejectsDamage) {
   EXPECT_FALSE(back.Decode(wrong).ok());
   // A word id past the words: the first token of the first item (after the header and the
   // words' five arrays and the item starts).
-  const uint64_t words = *reinterpret_cast<const uint64_t*>(bytes.data() + 4 + 4 + 4 + 8 + 8 + 16);
+  uint64_t words = 0;  // the header's word count, at byte 44
+  std::memcpy(&words, bytes.data() + 4 + 4 + 4 + 8 + 8 + 16, sizeof(words));
   const size_t tokens_at =
       4 + 4 + 4 + 8 + 8 + 16 + 16 + words * (8 + 4 * 4) + (items.size() + 1) * 4;
   std::string bad_id = bytes;
