@@ -132,7 +132,8 @@ absl::StatusOr<AllFindings> ChangeFindings(const provenance::Vault& vault,
       scanner.ChangeDuplicates(vault, base, vault.config.dedup, vault.config.check_allow, &now);
   if (!duplicates.ok()) return duplicates.status();
   progress->StageDone("duplicates around the change", Progress::Since(t0),
-                      absl::StrCat(scanner.stats().facts_read, " facts read"));
+                      absl::StrCat(scanner.stats().facts_read, " facts read, ",
+                                   scanner.stats().facts_sketched, " sketched"));
   out.duplicates = *std::move(duplicates);
   out.compared = now.facts.size();
   t0 = std::chrono::steady_clock::now();

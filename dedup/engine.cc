@@ -1299,6 +1299,9 @@ absl::Status SketchAll(absl::Span<const Item> items, const DedupOptions& options
     });
   }
   stats->seconds_sketch = Seconds(t0);
+  if (!baseline) {
+    for (size_t i = 0; i < n; ++i) stats->items_sketched += s->Copy(i) ? 0 : 1;
+  }
   return absl::OkStatus();
 }
 
@@ -2491,7 +2494,10 @@ absl::StatusOr<DedupResult> DeduplicateAround(absl::Span<const Item> items,
                        [&](absl::Span<const uint32_t> ids) {
                          return from_state.Ready(ids, threads, &sketched);
                        });
-      if (r.ok()) r->stats.items_read = from_state.items_read();
+      if (r.ok()) {
+        r->stats.items_read = from_state.items_read();
+        r->stats.items_sketched = from_state.resketched();
+      }
       return r;
     }
     sketched = Sketched();

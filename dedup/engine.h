@@ -163,6 +163,9 @@ struct DedupStats {
   // Items whose text was normalized (or its normalization taken) and its features extracted:
   // all of them, but for DeduplicateAround from a CorpusState.
   int64_t items_read = 0;
+  // Items whose LSH band keys and rare-word keys were computed: every sketched item (not an
+  // exact copy), but for DeduplicateAround from a CorpusState.
+  int64_t items_sketched = 0;
   double seconds_normalize = 0, seconds_sketch = 0, seconds_candidates = 0, seconds_verify = 0,
          seconds_cluster = 0;
 };

@@ -605,6 +605,7 @@ absl::StatusOr<ScanResult> Scan(const Vault& vault, const dedup::DedupOptions& o
   }
   if (!d.ok()) return d.status();
   stats->facts_read += d->stats.items_read;
+  stats->facts_sketched += d->stats.items_sketched;
   result.dedup = std::move(*d);
   if (next == nullptr) return result;
   // Every fact is in the next index, as an object or as bytes (the engine read each one; a

@@ -151,6 +151,7 @@ struct IndexStats {
   int64_t facts_reused = 0;      // facts whose normalization came from the index
   int64_t facts_normalized = 0;  // facts normalized in this run
   int64_t facts_read = 0;        // facts whose features the engine extracted
+  int64_t facts_sketched = 0;    // facts whose LSH and rare-word keys the engine computed
 };
 
 // ScanVault, taking each fact's normalization from the first of `previous` that has its

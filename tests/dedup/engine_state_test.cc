@@ -339,6 +339,10 @@ TEST(CorpusState, UnchangedItemsFindTheFullClusters) {
   ASSERT_TRUE(one.ok());
   EXPECT_LT(one->stats.items_read, static_cast<int64_t>(items.size()));
   EXPECT_EQ(full->stats.items_read, static_cast<int64_t>(items.size()));
+  // Nothing changed: no item is sketched again; the full pass sketches every non-copy.
+  EXPECT_EQ(one->stats.items_sketched, 0);
+  EXPECT_GT(full->stats.items_sketched, static_cast<int64_t>(items.size()) / 2);
+  EXPECT_LE(full->stats.items_sketched, static_cast<int64_t>(items.size()));
 }
 
 TEST(CorpusState, SameForAnyThreadCount) {
