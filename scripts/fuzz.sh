@@ -54,7 +54,7 @@ seed() {
       while IFS= read -r -d '' f; do
         n=$((n + 1))
         { printf "\\$(printf %03o $((n * 37 % 256)))\\$(printf %03o $((n * 11 % 256)))\\$(printf %03o $((n % 3)))"
-          grep -h -E '^[[:space:]]*[-*+][[:space:]]' "$f" | head -n 60; } >"$dir/page-$n"
+          grep -m 60 -h -E '^[[:space:]]*[-*+][[:space:]]' "$f" || true; } >"$dir/page-$n"
       done < <(md_files) ;;
     merge_fuzzer)
       # base, ours, theirs as FuzzedDataProvider reads them: '\' doubled, "\|" ends a part.
