@@ -1378,7 +1378,7 @@ std::vector<Cluster> ClusterComponent(const std::vector<int>& c,
       for (size_t j = i + 1; j < order.size(); ++j) {
         const bool d = dup_set.contains(PairKey(static_cast<uint32_t>(order[i]),
                                                 static_cast<uint32_t>(order[j]))) ||
-                       Score(features[order[i]], features[order[j]], options).IsDuplicate(options);
+                       VerifiedDuplicate(features[order[i]], features[order[j]], options);
         if (d) {
           adj[i].push_back(static_cast<int>(j));
           adj[j].push_back(static_cast<int>(i));
@@ -1409,11 +1409,18 @@ std::vector<Cluster> ClusterComponent(const std::vector<int>& c,
       return true;
     }
     for (const Member& m : cl.members) {
-      PairScore s = Score(features[m.item], features[cand], options);
       // Full floor against the canonical; against other members, a quarter of it: they
       // must share some of the claim, not merely the canonical's other half.
       const double floor = m.relation == Relation::kCanonical ? options.canonical_floor
                                                               : options.canonical_floor / 4;
+      // A pair below the floor fails whatever the costly checks say: skip them.
+      const Features& fm = features[m.item];
+      const Overlap o = WeightedOverlap(fm, features[cand]);
+      if (fm.exact != features[cand].exact &&
+          ScoreOverlap(fm, features[cand], o, options).similarity < floor) {
+        return false;
+      }
+      PairScore s = ScoreWith(fm, features[cand], o, options);
       // Other members may name different parts of the canonical's claim. Against the
       // canonical, a member that names something it does not (and the other way round) needs
       // a strong link: "Kenji noted the pilot in Seoul is delayed" joined "Lars and Kenji
