@@ -294,6 +294,27 @@ std::string Ymd(int y, int m, int d) { return absl::StrFormat("%04d-%02d-%02d", 
 std::string Ym(int y, int m) { return absl::StrFormat("%04d-%02d", y, m); }
 std::string Md(int m, int d) { return absl::StrFormat("--%02d-%02d", m, d); }
 
+// Whether no canonical form can start at token `t`: every one needs a digit, a period or
+// fiscal label (q.., h.., f..), a capitalized month, a currency code or a number word first
+// (see Canonicalizer::Run). Most words are plain; this spares them the checks.
+bool PlainWord(absl::string_view t) {
+  const char c = t[0];
+  switch (c) {
+    case 'q':
+    case 'Q':
+    case 'h':
+    case 'H':
+    case 'f':
+    case 'F':
+      return false;
+    default:
+      break;
+  }
+  if (IsDigit(c)) return false;
+  if (c >= 'A' && c <= 'Z' && (Month(t) != 0 || !CurrencyCode(t).empty())) return false;
+  return NumberWord(t) < 0;
+}
+
 class Canonicalizer {
  public:
   Canonicalizer(absl::string_view text, absl::Span<const WordSpan> spans,
@@ -302,6 +323,12 @@ class Canonicalizer {
 
   void Run() {
     for (size_t i = 0; i < spans_.size();) {
+      if (PlainWord(Tok(i))) {
+        out_->push_back(
+            {Token{std::string(Tok(i)), TokenKind::kWord}, true, static_cast<uint32_t>(i)});
+        ++i;
+        continue;
+      }
       size_t used = IsoDate(i);
       if (used == 0) used = SlashDate(i);
       if (used == 0) used = MonthFirst(i);

@@ -1,5 +1,8 @@
 #include "dedup/internal/unicode.h"
 
+#include <array>
+#include <cstdint>
+#include <cstring>
 #include <memory>
 
 #include "absl/strings/str_cat.h"
@@ -127,6 +130,12 @@ constexpr AsciiClass ClassOf(unsigned char c) {
   }
 }
 
+constexpr std::array<AsciiClass, 256> kClassTable = [] {
+  std::array<AsciiClass, 256> t{};
+  for (int c = 0; c < 256; ++c) t[static_cast<size_t>(c)] = ClassOf(static_cast<unsigned char>(c));
+  return t;
+}();
+
 }  // namespace
 
 absl::Status IcuStatus(int code, absl::string_view what) {
@@ -136,8 +145,15 @@ absl::Status IcuStatus(int code, absl::string_view what) {
 }
 
 bool IsAscii(absl::string_view text) {
-  for (unsigned char c : text) {
-    if (c >= 0x80) return false;
+  const char* p = text.data();
+  size_t n = text.size();
+  for (; n >= 8; p += 8, n -= 8) {  // eight bytes at a time: any high bit is non-ASCII
+    uint64_t w;
+    std::memcpy(&w, p, 8);
+    if ((w & 0x8080808080808080ULL) != 0) return false;
+  }
+  for (; n > 0; ++p, --n) {
+    if (static_cast<unsigned char>(*p) >= 0x80) return false;
   }
   return true;
 }
@@ -199,6 +215,16 @@ absl::StatusOr<std::string> NfkcAndFoldPunctuation(absl::string_view utf8) {
 }
 
 std::string CollapseSpace(absl::string_view text) {
+  // Most texts are already collapsed (single spaces between words, none at either end): copy.
+  bool collapsed = true;
+  for (size_t k = 0; k < text.size() && collapsed; ++k) {
+    const unsigned char c = static_cast<unsigned char>(text[k]);
+    if (c <= 0x20 || c == 0x7F) {
+      collapsed = c == ' ' && k > 0 && k + 1 < text.size() && text[k + 1] != ' ' &&
+                  static_cast<unsigned char>(text[k + 1]) > 0x20 && text[k + 1] != 0x7F;
+    }
+  }
+  if (collapsed) return std::string(text);
   std::string out;
   out.reserve(text.size());
   bool pending_space = false;
@@ -354,7 +380,7 @@ absl::Status SegmentWordsIcu(absl::string_view utf8, std::vector<WordSpan>* out)
 void SegmentWordsAscii(absl::string_view ascii, std::vector<WordSpan>* out) {
   const size_t n = ascii.size();
   auto cls = [&](size_t i) -> AsciiClass {
-    return i < n ? ClassOf(static_cast<unsigned char>(ascii[i])) : kOther;
+    return i < n ? kClassTable[static_cast<unsigned char>(ascii[i])] : kOther;
   };
   size_t i = 0;
   while (i < n) {

@@ -309,7 +309,15 @@ TEST(NormalizeNumbersTest, EquivalenceTable) {
        TokenKind::kDate},
       {{"H2 2025"}, "2025-h2", TokenKind::kDate},
       {{"Q3"}, "q3", TokenKind::kDate},
-      {{"FY26", "FY2026"}, "fy2026", TokenKind::kDate},
+      {{"FY26", "FY2026", "fy26"}, "fy2026", TokenKind::kDate},
+      {{"h2 2025"}, "2025-h2", TokenKind::kDate},
+      {{"five million dollars", "Five million dollars", "$5M"}, "$5000000", TokenKind::kMoney},
+      {{"GBP 3M"},
+       "\xC2\xA3"
+       "3000000",
+       TokenKind::kMoney},
+      {{"twelve percent", "Twelve percent"}, "12%", TokenKind::kPercent},
+      {{"Sept 3rd"}, "--09-03", TokenKind::kDate},
       {{"the 2020s"}, "2020s", TokenKind::kDate},
   };
   Normalizer n;
@@ -375,6 +383,42 @@ TEST(NormalizeInvalidUtf8Test, BecomesReplacementCharacter) {
   }
   const std::string with_nul("x\0y", 3);
   EXPECT_THAT(Texts(MustNormalize(n, with_nul).tokens), ElementsAreArray({"x", "y"}));
+}
+
+TEST(NormalizeInternalTest, IsAscii) {
+  EXPECT_TRUE(internal::IsAscii(""));
+  const std::string plain = "abcdefghijklmnopqrstuvwxyz0123456789";
+  for (size_t len = 0; len <= plain.size(); ++len) {
+    EXPECT_TRUE(internal::IsAscii(absl::string_view(plain).substr(0, len))) << len;
+    for (size_t at = 0; at < len; ++at) {  // a high byte at every position of every length
+      std::string s = plain.substr(0, len);
+      s[at] = '\x80';
+      EXPECT_FALSE(internal::IsAscii(s)) << len << " " << at;
+      s[at] = '\xFF';
+      EXPECT_FALSE(internal::IsAscii(s)) << len << " " << at;
+    }
+  }
+}
+
+TEST(NormalizeInternalTest, CollapseSpace) {
+  const std::pair<std::string, std::string> kCases[] = {
+      {"", ""},
+      {"a", "a"},
+      {"a b c", "a b c"},
+      {" a", "a"},
+      {"a ", "a"},
+      {"  a  b  ", "a b"},
+      {"a\tb", "a b"},
+      {"a \tb", "a b"},
+      {"a\nb\r\nc", "a b c"},
+      {std::string("a\x7F") + "b", "a b"},
+      {std::string("a\x01") + "b", "a b"},
+      {"   ", ""},
+      {"a\x80 b", "a\x80 b"},  // bytes >= 0x80 are not space
+  };
+  for (const auto& [in, want] : kCases) {
+    EXPECT_EQ(internal::CollapseSpace(in), want) << "'" << in << "'";
+  }
 }
 
 // ---------------------------------------------------------------------------------------------
