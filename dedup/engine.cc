@@ -102,6 +102,10 @@ class Features {
   };
   Features() = default;
   explicit Features(const Lists& l);
+  Features(Features&&) = default;
+  Features& operator=(Features&&) = default;
+  Features(const Features& other) { *this = other; }
+  Features& operator=(const Features& other);
 
   absl::Span<const uint64_t> tokens() const { return {Words(), n_tokens_}; }
   // Per entry of tokens(): IDF over the corpus (set by the corpus pass), or 1.
@@ -203,6 +207,35 @@ Features::Features(const Lists& l)
     ends[k] = end;
   }
   for (size_t k = 0; k < n_tokens_; ++k) total_weight += Weights()[k];
+}
+
+Features& Features::operator=(const Features& other) {
+  if (this == &other) return *this;
+  total_weight = other.total_weight;
+  entities = other.entities;
+  entity_hashes = other.entity_hashes;
+  exact = other.exact;
+  clean_len = other.clean_len;
+  truncated = other.truncated;
+  repaired = other.repaired;
+  suspect = other.suspect;
+  passive = other.passive;
+  dated_entry = other.dated_entry;
+  n_tokens_ = other.n_tokens_;
+  n_seq_ = other.n_seq_;
+  n_bigrams_ = other.n_bigrams_;
+  n_name_hashes_ = other.n_name_hashes_;
+  n_names_ = other.n_names_;
+  std::copy(std::begin(other.value_end_), std::end(other.value_end_), value_end_);
+  weights_at_ = other.weights_at_;
+  chars_at_ = other.chars_at_;
+  block_.reset();
+  if (other.block_) {
+    const size_t bytes = chars_at_ + other.Ends()[StringCount() - 1];  // the last string's end
+    block_ = std::make_unique_for_overwrite<uint64_t[]>((bytes + 7) / 8);
+    std::memcpy(block_.get(), other.block_.get(), bytes);
+  }
+  return *this;
 }
 
 // What the corpus pass reads of a fact and then drops (kept apart from Features, which live
@@ -1101,16 +1134,54 @@ absl::Status SketchAll(absl::Span<const Item> items, const DedupOptions& options
   std::vector<MinHashSignature>& sigs = s->sigs;
   std::vector<absl::Status> errors(n);
   std::atomic<int64_t> normalized{0};
+  // Facts repeated word for word are common (a generated note copies a bullet): a text is
+  // normalized and its features extracted once, by its first item, and copied to the items
+  // with the same text (next_same: a chain from the first through the others).
+  constexpr uint32_t kNone = std::numeric_limits<uint32_t>::max();
+  std::vector<uint32_t> next_same;
+  std::vector<char> repeated;  // not the first item with its text
+  if (!baseline) {
+    std::vector<std::pair<uint64_t, uint32_t>> by_text(n);
+    ParallelFor(n, threads, 4096, [&](size_t b, size_t e) {
+      for (size_t i = b; i < e; ++i) by_text[i] = {Hash64(items[i].text), static_cast<uint32_t>(i)};
+    });
+    internal::ParallelSort(&by_text, threads);
+    next_same.assign(n, kNone);
+    repeated.assign(n, 0);
+    for (size_t g = 0; g < by_text.size();) {
+      size_t end = g + 1;
+      while (end < by_text.size() && by_text[end].first == by_text[g].first) ++end;
+      uint32_t last = by_text[g].second;  // the group's smallest item (pairs are sorted)
+      for (size_t k = g + 1; k < end; ++k) {
+        const uint32_t i = by_text[k].second;
+        if (items[i].text != items[by_text[g].second].text) continue;  // a hash collision
+        next_same[last] = i;
+        repeated[i] = 1;
+        last = i;
+      }
+      g = end;
+    }
+  }
   ParallelFor(n, threads, 256, [&](size_t b, size_t e) {
     std::vector<std::string> texts;
     NormalizedText scratch;
     for (size_t i = b; i < e; ++i) {
+      if (!repeated.empty() && repeated[i]) continue;  // done with its first item
       absl::StatusOr<NormalizedText> own;
       const NormalizedText* t =
           NormalizationOf(items, i, options, normalizer, &scratch, &own, &errors[i]);
       if (t == nullptr) continue;
       features[i] = Extract(*t, &cases[i]);
       if (options.on_normalized && items[i].normalized == nullptr) options.on_normalized(i, *t);
+      if (!next_same.empty()) {
+        for (uint32_t m = next_same[i]; m != kNone; m = next_same[m]) {
+          features[m] = features[i];
+          cases[m] = cases[i];
+          if (options.on_normalized && items[m].normalized == nullptr) {
+            options.on_normalized(m, *t);
+          }
+        }
+      }
       if (!baseline) continue;  // the verified method signs after the corpus pass
       texts.clear();
       for (const Token& tok : t->tokens) texts.push_back(tok.text);

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <map>
+#include <mutex>
 #include <random>
 #include <set>
 #include <string>
@@ -303,6 +304,67 @@ TEST(Deduplicate, TextsThatScoreDifferentlyAreNotCopies) {
   ASSERT_TRUE(r.ok()) << r.status();
   EXPECT_NE(ClusterOf(*r, 1), -1);
   EXPECT_EQ(ClusterOf(*r, 1), ClusterOf(*r, 2));
+}
+
+// Items with the same text are normalized once and share the features of the first; every
+// item still reports its own normalization. Oracle: the same items with each repeat made
+// distinct by trailing spaces (normalized alike, but not grouped) give the same result.
+TEST(Deduplicate, RepeatedTextsAreNormalizedOnceWithTheSameResult) {
+  const std::vector<std::string> texts = {
+      "Contoso signed a three-year Azure commitment worth $5M in March 2026.",
+      "In March 2026 Contoso signed a three-year Azure commitment worth $5M.",
+      "Fabrikam moved its cold archive to Azure Blob storage in Oslo.",
+      "Fabrikam's cold archive moved to Azure Blob storage (Oslo) ...",
+      "Microsoft\xC3\xA2\xE2\x82\xAC\xE2\x84\xA2s GPU drop arrives in February 2026.",
+      "Microsoft's GPU drop arrives in Feb 2026.",
+      "Lior met Kushal about the roadmap.",
+  };
+  std::vector<Item> repeated, distinct;
+  std::mt19937 rng(7);
+  for (int i = 0; i < 60; ++i) {
+    const size_t t = rng() % texts.size();
+    const std::string key = "k" + std::to_string(100 + i);
+    repeated.push_back({texts[t], key});
+    distinct.push_back({texts[t] + std::string(static_cast<size_t>(i + 1), ' '), key});
+  }
+  Normalizer normalizer;
+  for (int threads : {1, 2}) {
+    DedupOptions o;
+    o.threads = threads;
+    std::mutex mu;
+    std::vector<int> calls(repeated.size(), 0);
+    std::vector<std::vector<std::string>> seen(repeated.size());
+    o.on_normalized = [&](size_t i, const NormalizedText& t) {
+      std::lock_guard<std::mutex> lock(mu);
+      ++calls[i];
+      for (const Token& tok : t.all_tokens) seen[i].push_back(tok.text);
+    };
+    absl::StatusOr<DedupResult> a = Deduplicate(repeated, o);
+    ASSERT_TRUE(a.ok()) << a.status();
+    for (size_t i = 0; i < repeated.size(); ++i) {
+      EXPECT_EQ(calls[i], 1) << i;
+      absl::StatusOr<NormalizedText> want = normalizer.Normalize(repeated[i].text);
+      ASSERT_TRUE(want.ok());
+      std::vector<std::string> want_tokens;
+      for (const Token& tok : want->all_tokens) want_tokens.push_back(tok.text);
+      EXPECT_EQ(seen[i], want_tokens) << i;
+    }
+    o.on_normalized = nullptr;
+    absl::StatusOr<DedupResult> b = Deduplicate(distinct, o);
+    ASSERT_TRUE(b.ok()) << b.status();
+    ASSERT_EQ(a->clusters.size(), b->clusters.size());
+    for (size_t c = 0; c < a->clusters.size(); ++c) {
+      EXPECT_EQ(a->clusters[c].canonical, b->clusters[c].canonical);
+      ASSERT_EQ(a->clusters[c].members.size(), b->clusters[c].members.size()) << c;
+      for (size_t m = 0; m < a->clusters[c].members.size(); ++m) {
+        EXPECT_EQ(a->clusters[c].members[m].item, b->clusters[c].members[m].item);
+        EXPECT_EQ(a->clusters[c].members[m].similarity, b->clusters[c].members[m].similarity);
+        EXPECT_EQ(a->clusters[c].members[m].relation, b->clusters[c].members[m].relation);
+      }
+    }
+    EXPECT_EQ(a->stats.duplicate_pairs, b->stats.duplicate_pairs);
+    EXPECT_GE(a->clusters.size(), 3u);
+  }
 }
 
 // A fact copied into more notes than max_bucket_size fills every LSH, SimHash and rare-word
