@@ -210,6 +210,20 @@ absl::string_view CurrencyBefore(absl::string_view gap) {
 
 int NumberWord(absl::string_view s) {
   if (s.size() < 3 || s.size() > 9) return -1;
+  switch (absl::ascii_tolower(static_cast<unsigned char>(s[0]))) {  // their first letters
+    case 'z':
+    case 'o':
+    case 't':
+    case 'f':
+    case 's':
+    case 'e':
+    case 'n':
+    case 'h':
+    case 'd':
+      break;
+    default:
+      return -1;
+  }
   static const auto* const kWords = new absl::flat_hash_map<absl::string_view, int>(
       {{"zero", 0},     {"one", 1},      {"two", 2},        {"three", 3},     {"four", 4},
        {"five", 5},     {"six", 6},      {"seven", 7},      {"eight", 8},     {"nine", 9},
@@ -231,7 +245,20 @@ bool IsOrdinalSuffix(absl::string_view s) {
 
 // 1..12 for a capitalized month name or abbreviation ("January", "Jan", "Sept", "MAY").
 int Month(absl::string_view s) {
-  if (s.empty() || !(s[0] >= 'A' && s[0] <= 'Z')) return 0;
+  if (s.size() < 3 || s.size() > 9) return 0;
+  switch (s[0]) {  // capitalized month names start with one of these
+    case 'J':
+    case 'F':
+    case 'M':
+    case 'A':
+    case 'S':
+    case 'O':
+    case 'N':
+    case 'D':
+      break;
+    default:
+      return 0;
+  }
   static constexpr absl::string_view kFull[] = {"january",   "february", "march",    "april",
                                                 "may",       "june",     "july",     "august",
                                                 "september", "october",  "november", "december"};

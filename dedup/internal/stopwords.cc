@@ -15,6 +15,7 @@ bool IsStopword(absl::string_view folded_word) {
       "if",   "but",   "has",  "have",  "had",   "do",    "does",   "did",   "very", "just",
       "via",  "about", "upon", "per",   "each",  "both",  "either", "s",
   });
+  if (folded_word.size() > 6) return false;  // the longest ("either") has six letters
   return kStopwords->contains(folded_word);
 }
 
