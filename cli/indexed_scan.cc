@@ -53,6 +53,11 @@ provenance::ConflictOptions IndexedScanner::ConflictOptionsFor(
 
 void IndexedScanner::Save() {
   if (!enabled_ || !scanned_) return;
+  // A run around a change (check) builds no corpus state; an index that has one is worth more
+  // than the facts such a run would add: the next check starts the engine from the state
+  // (see dedup::CorpusState) instead of sketching every fact again, and the facts added since
+  // are few and found by content anyway. A full scan writes a new index with a new state.
+  if (!previous_.corpus().empty() && next_.corpus().empty()) return;
   // An index to which this run adds new facts and claim summaries numbering under 1% of its
   // facts is kept as it is: rewriting it (tens of MB at 100k facts) costs more than
   // normalizing those few facts again next time, which is all a stale entry costs (entries

@@ -393,6 +393,61 @@ TEST(Cli, IndexIsRewrittenOnlyWhenMoreThanOnePercentOfItChanged) {
   std::system(("rm -rf " + q).c_str());
 }
 
+// A check builds no corpus state: it never replaces an index that has one, so the next check
+// still starts from the state (it sketches only what the change moves, not every fact).
+TEST(Cli, CheckKeepsAnIndexWithACorpusState) {
+  char tmpl[] = "/tmp/factdedup-index-XXXXXX";
+  const std::string dir = mkdtemp(tmpl);
+  const std::string q = "'" + dir + "'";
+  const char* kWords[] = {"widget",  "gadget",  "lane", "Contoso", "Fabrikam", "Azure",   "pilot",
+                          "storage", "archive", "Oslo", "Lisbon",  "budget",   "renewal", "GPU"};
+  // Note i's three facts; `changed`: its first one reworded (the fact count stays the same).
+  auto write_note = [&](int i, bool changed) {
+    std::ofstream out(absl::StrCat(dir, "/n", i, ".md"));
+    out << "# N\n\n## Key Facts\n";
+    for (int f = 0; f < 3; ++f) {
+      const int k = i * 3 + f;
+      if (changed && f == 0) {
+        out << "- Quokka survey " << k << " relocated to Tromso depot " << k + 5000 << "\n";
+        continue;
+      }
+      out << "- " << kWords[k % 14] << " " << kWords[(k / 14) % 14] << " item " << k << " ships "
+          << kWords[(k / 196) % 14] << " in lane " << k % 97 << "\n";
+    }
+  };
+  for (int i = 0; i < 1000; ++i) write_note(i, false);  // 3000 facts
+  const std::string index = dir + "/.factdedup/index.bin";
+  auto bytes = [&] {
+    std::ifstream in(index, std::ios::binary);
+    return std::string(std::istreambuf_iterator<char>(in), {});
+  };
+  ASSERT_EQ(RunCli("scan " + q + " --quiet").code, 0);
+  const std::string first = bytes();
+  ASSERT_FALSE(first.empty());
+  const std::string base = "'" + dir + "/../" + dir.substr(dir.rfind('/') + 1) + "-base'";
+  ASSERT_EQ(std::system(("rm -rf " + base + " && cp -r " + q + " " + base).c_str()), 0);
+  // 1.2% of the facts are new: over the 1% that makes a run rewrite the index.
+  for (int i = 0; i < 36; ++i) write_note(i, true);
+  const std::string err = dir + "/stderr.txt";
+  auto sketched = [&] {  // "(N facts read, M sketched)" from check --timings
+    EXPECT_LE(RunCli("check " + q + " --base-dir " + base + " --timings", err).code, 1);
+    std::ifstream in(err);
+    const std::string text(std::istreambuf_iterator<char>(in), {});
+    const size_t at = text.find(" sketched)");
+    if (at == std::string::npos) return -1;
+    const size_t from = text.rfind(", ", at);
+    return std::stoi(text.substr(from + 2, at - from - 2));
+  };
+  const int once = sketched();
+  EXPECT_TRUE(bytes() == first) << "check kept the index with its state";
+  EXPECT_GE(once, 36);
+  EXPECT_LT(once, 1500) << "from the state, not every fact";
+  EXPECT_EQ(sketched(), once) << "the second check starts from the same state";
+  ASSERT_EQ(RunCli("scan " + q + " --quiet").code, 0);
+  EXPECT_TRUE(bytes() != first) << "a full scan writes a new index with a new state";
+  std::system(("rm -rf " + q + " " + base).c_str());
+}
+
 TEST(Cli, ScanJsonIsIdenticalWithoutAColdOrAWarmOrADamagedIndex) {
   char tmpl[] = "/tmp/factdedup-index-XXXXXX";
   std::string dir = mkdtemp(tmpl);
