@@ -1248,11 +1248,13 @@ absl::Status SketchAll(absl::Span<const Item> items, const DedupOptions& options
     // Sketches count each group of copies once: the words of a fact copied into 300 notes
     // are not common for that, and a word only the fact and its copies hold is no rare-word
     // key (no other sketched fact holds it). IDF weights still count every copy.
-    absl::flat_hash_map<uint64_t, uint32_t> copy_df;
-    for (size_t i = 0; i < n; ++i) {
-      if (!s->Copy(i)) continue;
-      for (uint64_t t : features[i].tokens()) ++copy_df[t];
-    }
+    const auto copy_df = CountPerToken<absl::flat_hash_map<uint64_t, uint32_t>>(
+        features, threads,
+        [&](absl::flat_hash_map<uint64_t, uint32_t>& m, const Features& f) {
+          if (!s->Copy(static_cast<size_t>(&f - features.data()))) return;
+          for (uint64_t t : f.tokens()) ++m[t];
+        },
+        [](uint32_t& into, uint32_t c) { into += c; });
     auto sketch_df = [&](uint64_t t) {
       const uint32_t d = weights.DocumentFrequency(t);
       auto it = copy_df.find(t);
@@ -1376,33 +1378,50 @@ absl::Status SketchAll(absl::Span<const Item> items, const DedupOptions& options
   return absl::OkStatus();
 }
 
+// Each fact's verified-duplicate neighbours, in edge order (one array for all facts).
+struct Neighbors {
+  std::vector<uint32_t> start;  // per fact, n + 1
+  std::vector<int> list;
+  absl::Span<const int> of(int i) const {
+    return {list.data() + start[static_cast<size_t>(i)],
+            start[static_cast<size_t>(i) + 1] - start[static_cast<size_t>(i)]};
+  }
+};
+
 // Components of the duplicate graph `edges` (sorted PairKeys, released here) with two or more
-// facts, each sorted by key and ordered by its first key; also the edge set and each fact's
-// neighbours (in edge order), which clustering reads.
+// facts, each sorted by key and ordered by its first key; also each fact's neighbours (in
+// edge order), which clustering reads.
 std::vector<std::vector<int>> Components(size_t n, std::vector<uint64_t>* edges, const Keys& key,
-                                         absl::flat_hash_set<uint64_t>* dup_set,
-                                         std::vector<std::vector<int>>* dup_neighbors,
-                                         int64_t* duplicate_pairs) {
+                                         Neighbors* neighbors, int64_t* duplicate_pairs) {
   UnionFind uf(n);
-  dup_set->insert(edges->begin(), edges->end());
-  dup_neighbors->assign(n, {});
-  std::vector<char> involved(n, 0);
+  neighbors->start.assign(n + 1, 0);
+  for (uint64_t edge : *edges) {
+    ++neighbors->start[(edge >> 32) + 1];
+    ++neighbors->start[(edge & 0xffffffffULL) + 1];
+  }
+  for (size_t i = 0; i < n; ++i) neighbors->start[i + 1] += neighbors->start[i];
+  neighbors->list.resize(neighbors->start[n]);
+  std::vector<uint32_t> fill(neighbors->start.begin(), neighbors->start.end() - 1);
   for (uint64_t edge : *edges) {
     const int a = static_cast<int>(edge >> 32), b = static_cast<int>(edge & 0xffffffffULL);
     ++*duplicate_pairs;
     uf.Union(a, b);
-    (*dup_neighbors)[a].push_back(b);
-    (*dup_neighbors)[b].push_back(a);
-    involved[a] = involved[b] = 1;
+    neighbors->list[fill[static_cast<size_t>(a)]++] = b;
+    neighbors->list[fill[static_cast<size_t>(b)]++] = a;
   }
+  std::vector<uint32_t>().swap(fill);
   std::vector<uint64_t>().swap(*edges);
-  absl::flat_hash_map<int, std::vector<int>> components;
-  for (size_t i = 0; i < n; ++i) {
-    if (involved[i]) components[uf.Find(static_cast<int>(i))].push_back(static_cast<int>(i));
-  }
   std::vector<std::vector<int>> comps;
-  for (auto& [root, members] : components) {
-    if (members.size() >= 2) comps.push_back(std::move(members));
+  std::vector<int> comp_of_root(n, -1);
+  for (size_t i = 0; i < n; ++i) {
+    if (neighbors->start[i + 1] == neighbors->start[i]) continue;  // no edge
+    const int root = uf.Find(static_cast<int>(i));
+    if (comp_of_root[static_cast<size_t>(root)] < 0) {
+      comp_of_root[static_cast<size_t>(root)] = static_cast<int>(comps.size());
+      comps.emplace_back();
+    }
+    comps[static_cast<size_t>(comp_of_root[static_cast<size_t>(root)])].push_back(
+        static_cast<int>(i));
   }
   for (auto& c : comps) {
     std::sort(c.begin(), c.end(), [&](int a, int b) { return key(a) < key(b); });
@@ -1418,9 +1437,8 @@ std::vector<std::vector<int>> Components(size_t n, std::vector<uint64_t>* edges,
 std::vector<Cluster> ClusterComponent(const std::vector<int>& c,
                                       const std::vector<Features>& features,
                                       const std::vector<uint32_t>& copy_of,
-                                      const absl::flat_hash_set<uint64_t>& dup_set,
-                                      const std::vector<std::vector<int>>& dup_neighbors,
-                                      const Keys& key, const DedupOptions& options) {
+                                      const Neighbors& neighbors, const Keys& key,
+                                      const DedupOptions& options) {
   std::vector<Cluster> out;
   constexpr size_t kAllPairsLimit = 64;  // components up to this size score every pair
   auto quality = [&](int i) {
@@ -1444,11 +1462,15 @@ std::vector<Cluster> ClusterComponent(const std::vector<int>& c,
   absl::flat_hash_map<int, int> pos;
   for (size_t i = 0; i < order.size(); ++i) pos[order[i]] = static_cast<int>(i);
   std::vector<std::vector<int>> adj(order.size());
+  static_assert(kAllPairsLimit <= 64, "one 64-bit row of edges per member");
   if (c.size() <= kAllPairsLimit) {
+    std::vector<uint64_t> edge(order.size(), 0);  // bit j of row i: a verified edge i-j
+    for (size_t i = 0; i < order.size(); ++i) {
+      for (int other : neighbors.of(order[i])) edge[i] |= uint64_t{1} << pos[other];
+    }
     for (size_t i = 0; i < order.size(); ++i) {
       for (size_t j = i + 1; j < order.size(); ++j) {
-        const bool d = dup_set.contains(PairKey(static_cast<uint32_t>(order[i]),
-                                                static_cast<uint32_t>(order[j]))) ||
+        const bool d = ((edge[i] >> j) & 1) != 0 ||
                        VerifiedDuplicate(features[order[i]], features[order[j]], options);
         if (d) {
           adj[i].push_back(static_cast<int>(j));
@@ -1458,9 +1480,7 @@ std::vector<Cluster> ClusterComponent(const std::vector<int>& c,
     }
   } else {
     for (int item : c) {
-      for (int other : dup_neighbors[item]) {
-        adj[pos[item]].push_back(pos[other]);
-      }
+      for (int other : neighbors.of(item)) adj[pos[item]].push_back(pos[other]);
     }
   }
   for (auto& v : adj) std::sort(v.begin(), v.end());
@@ -1599,10 +1619,8 @@ std::vector<Cluster> ClusterComponent(const std::vector<int>& c,
 // Clusters of every component, ordered by canonical key.
 std::vector<Cluster> ClusterAll(const std::vector<std::vector<int>>& comps,
                                 const std::vector<Features>& features,
-                                const std::vector<uint32_t>& copy_of,
-                                const absl::flat_hash_set<uint64_t>& dup_set,
-                                const std::vector<std::vector<int>>& dup_neighbors, const Keys& key,
-                                const DedupOptions& options, int threads) {
+                                const std::vector<uint32_t>& copy_of, const Neighbors& neighbors,
+                                const Keys& key, const DedupOptions& options, int threads) {
   std::vector<std::vector<Cluster>> per_comp(comps.size());
   // Largest components first (a component of a thousand facts costs more than thousands of
   // pairs), so that no thread is left with one at the end; results are placed by index.
@@ -1613,8 +1631,7 @@ std::vector<Cluster> ClusterAll(const std::vector<std::vector<int>>& comps,
   ParallelFor(comps.size(), threads, 16, [&](size_t first, size_t last) {
     for (size_t k = first; k < last; ++k) {
       const size_t ci = by_size[k];
-      per_comp[ci] =
-          ClusterComponent(comps[ci], features, copy_of, dup_set, dup_neighbors, key, options);
+      per_comp[ci] = ClusterComponent(comps[ci], features, copy_of, neighbors, key, options);
     }
   });
   std::vector<Cluster> clusters;
@@ -2002,10 +2019,9 @@ absl::StatusOr<DedupResult> Deduplicate(absl::Span<const Item> items, const Dedu
 
   // 5. Clusters.
   t0 = std::chrono::steady_clock::now();
-  absl::flat_hash_set<uint64_t> dup_set;
-  std::vector<std::vector<int>> dup_neighbors;
+  Neighbors neighbors;
   const std::vector<std::vector<int>> comps =
-      Components(n, &dup_edges, key, &dup_set, &dup_neighbors, &result.stats.duplicate_pairs);
+      Components(n, &dup_edges, key, &neighbors, &result.stats.duplicate_pairs);
   if (options.method == Method::kMinHash) {
     for (const auto& c : comps) {
       Cluster cl;
@@ -2021,8 +2037,7 @@ absl::StatusOr<DedupResult> Deduplicate(absl::Span<const Item> items, const Dedu
     result.stats.seconds_cluster = Seconds(t0);
     return result;
   }
-  result.clusters =
-      ClusterAll(comps, features, sketched.copy_of, dup_set, dup_neighbors, key, options, threads);
+  result.clusters = ClusterAll(comps, features, sketched.copy_of, neighbors, key, options, threads);
   result.stats.seconds_cluster = Seconds(t0);
   return result;
 }
@@ -2510,12 +2525,10 @@ absl::StatusOr<DedupResult> SearchAround(absl::Span<const Item> items, absl::Spa
   result.stats.seconds_candidates = Seconds(t0);
 
   t0 = std::chrono::steady_clock::now();
-  absl::flat_hash_set<uint64_t> dup_set;
-  std::vector<std::vector<int>> dup_neighbors;
+  Neighbors neighbors;
   const std::vector<std::vector<int>> comps =
-      Components(n, &edges, key, &dup_set, &dup_neighbors, &result.stats.duplicate_pairs);
-  result.clusters =
-      ClusterAll(comps, features, sketched.copy_of, dup_set, dup_neighbors, key, options, threads);
+      Components(n, &edges, key, &neighbors, &result.stats.duplicate_pairs);
+  result.clusters = ClusterAll(comps, features, sketched.copy_of, neighbors, key, options, threads);
   result.stats.seconds_cluster = Seconds(t0);
   return result;
 }
