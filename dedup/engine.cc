@@ -1658,9 +1658,9 @@ class CandidateFinder {
         lsh_cap_(static_cast<size_t>(std::max(2, options.max_bucket_size))),
         sim_index_(options.simhash_distance, options.max_bucket_size) {
     const size_t n = s.features.size();
-    // Per band, the items by the top `bits` bits of their key (a counting sort: about one
-    // bucket per item), which Find scans for its key; only a few items are ever looked up, so
-    // sorting every band by the whole key would cost more than it saves.
+    // Per band, the items chained by the top `bits` bits of their key (about one bucket per
+    // item; one pass over the items), which Find walks for its key; only a few items are ever
+    // looked up, so sorting every band by the whole key would cost more than it saves.
     int bits = 8;
     while (bits < 24 && (size_t{1} << bits) < n) ++bits;
     shift_ = 32 - bits;
@@ -1668,18 +1668,13 @@ class CandidateFinder {
     ParallelFor(bands_.size(), threads, 1, [&](size_t b, size_t e) {
       for (size_t band = b; band < e; ++band) {
         BandIndex& index = bands_[band];
-        index.start.assign((size_t{1} << bits) + 1, 0);
-        for (size_t i = 0; i < n; ++i) {
-          if (!s.bands.empty(i))
-            ++index.start[(s.bands.key(i, static_cast<int>(band)) >> shift_) + 1];
-        }
-        for (size_t h = 1; h < index.start.size(); ++h) index.start[h] += index.start[h - 1];
-        index.items.resize(index.start.back());
-        std::vector<uint32_t> next(index.start.begin(), index.start.end() - 1);
+        index.head.assign(size_t{1} << bits, kNoItem);
+        index.next.resize(n);
         for (size_t i = 0; i < n; ++i) {
           if (s.bands.empty(i)) continue;
-          index.items[next[s.bands.key(i, static_cast<int>(band)) >> shift_]++] =
-              static_cast<uint32_t>(i);
+          uint32_t& head = index.head[s.bands.key(i, static_cast<int>(band)) >> shift_];
+          index.next[i] = head;
+          head = static_cast<uint32_t>(i);
         }
       }
     });
@@ -1714,8 +1709,8 @@ class CandidateFinder {
         const int b = static_cast<int>(band);
         const uint32_t k = s_.bands.key(i, b);
         same.clear();
-        for (uint32_t p = index.start[k >> shift_]; p < index.start[(k >> shift_) + 1]; ++p) {
-          if (s_.bands.key(index.items[p], b) == k) same.push_back(index.items[p]);
+        for (uint32_t p = index.head[k >> shift_]; p != kNoItem; p = index.next[p]) {
+          if (s_.bands.key(p, b) == k) same.push_back(p);
         }
         if (same.size() > lsh_cap_) continue;
         out->insert(out->end(), same.begin(), same.end());
@@ -1774,9 +1769,10 @@ class CandidateFinder {
 
   const Sketched& s_;
   size_t lsh_cap_;
+  static constexpr uint32_t kNoItem = std::numeric_limits<uint32_t>::max();
   struct BandIndex {
-    std::vector<uint32_t> start;  // per bucket of keys' top bits: where its items start
-    std::vector<uint32_t> items;  // the items (not empty in the band table) by bucket
+    std::vector<uint32_t> head;  // per bucket of keys' top bits: its last item, or kNoItem
+    std::vector<uint32_t> next;  // per item: the bucket's item before it, or kNoItem
   };
   std::vector<BandIndex> bands_;
   int shift_ = 0;  // key >> shift_ is its bucket
