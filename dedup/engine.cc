@@ -2184,7 +2184,14 @@ class StateSketcher {
       const int64_t id = st_.Id(word);
       if (id < 0) continue;
       moved_[static_cast<size_t>(id)] = static_cast<int32_t>(moves_.size());
-      moves_.push_back({d.df, d.copy_df});
+      // Its weight's change, once for every fact holding it (Unmoved adds it up).
+      const int64_t df0 = st_.df[static_cast<size_t>(id)], df1 = df0 + d.df;
+      const double change =
+          df1 == df0
+              ? 0
+              : std::abs(IdfWeight(n_, static_cast<uint32_t>(std::max<int64_t>(1, df1))) -
+                         IdfWeight(static_cast<double>(records), static_cast<uint32_t>(df0)));
+      moves_.push_back({d.df, d.copy_df, change});
     }
     // Every item's words, for the candidate finder.
     s->token_start.assign(n + 1, 0);
@@ -2327,11 +2334,11 @@ class StateSketcher {
       const int64_t df0 = st_.df[id], copies0 = st_.copy_df[id];
       int64_t df1 = df0, copies1 = copies0;
       if (moved_[id] >= 0) {
-        df1 += moves_[static_cast<size_t>(moved_[id])].first;
-        copies1 += moves_[static_cast<size_t>(moved_[id])].second;
+        const Move& m = moves_[static_cast<size_t>(moved_[id])];
+        df1 += m.df;
+        copies1 += m.copy_df;
         if (df1 != df0) {
-          change += std::abs(IdfWeight(n_, static_cast<uint32_t>(std::max<int64_t>(1, df1))) -
-                             IdfWeight(records, static_cast<uint32_t>(df0)));
+          change += m.weight_change;
         } else {
           ++unmoved;
         }
@@ -2448,7 +2455,11 @@ class StateSketcher {
   std::vector<int> item_of_;    // per record: the item it is now, or -1 (removed)
   double log_n_ = 0;            // log(1 + the larger item count): the largest weight's size
   std::vector<int32_t> moved_;  // per word id: index into moves_, or -1 (counts unchanged)
-  std::vector<std::pair<int64_t, int64_t>> moves_;  // changes of df and copy_df
+  struct Move {
+    int64_t df = 0, copy_df = 0;  // changes of df and copy_df
+    double weight_change = 0;     // |its weight now - its weight in the state| (df changed)
+  };
+  std::vector<Move> moves_;
   absl::flat_hash_map<uint64_t, Delta> delta_;
   std::vector<char> ready_;  // per item: features read and weighed (written before read)
   int64_t resketched_ = 0;
