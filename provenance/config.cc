@@ -119,6 +119,24 @@ bool GlobMatchImpl(absl::string_view p, absl::string_view s, bool fold, bool pat
       return false;
     }
     if (p[0] == '*') {
+      // A literal tail ("*.md", the usual pattern): s must end with it, and with `paths` the
+      // star must not cross a '/', which is what the search below finds, without trying
+      // every start.
+      const absl::string_view tail = p.substr(1);
+      if (tail.find_first_of("*?") == absl::string_view::npos) {
+        if (s.size() < tail.size()) return false;
+        const size_t at = s.size() - tail.size();
+        if (paths && s.substr(0, at).find('/') != absl::string_view::npos) return false;
+        for (size_t k = 0; k < tail.size(); ++k) {
+          char a = tail[k], b = s[at + k];
+          if (fold) {
+            a = absl::ascii_tolower(static_cast<unsigned char>(a));
+            b = absl::ascii_tolower(static_cast<unsigned char>(b));
+          }
+          if (a != b) return false;
+        }
+        return true;
+      }
       for (size_t i = 0; i <= s.size(); ++i) {
         if (GlobMatchImpl(p.substr(1), s.substr(i), fold, paths)) return true;
         if (paths && i < s.size() && s[i] == '/') break;

@@ -99,11 +99,29 @@ TEST(GlobMatch, Table) {
       {"a?.md", "ab.md", true},
       {"a?.md", "a/.md", false},
       {"**/Archive/*", "A/Archive/b.md", true},
+      // A literal tail after a star (matched without trying every start).
+      {"*.md", "a.md", true},
+      {"*.md", ".md", true},
+      {"*.md", "md", false},
+      {"*.md", "a.mdx", false},
+      {"*.md", "a.md/b", false},
+      {"x/*.md", "x/.md", true},
+      {"*/a.md", "x/a.md", true},
+      {"*/a.md", "x/y/a.md", false},
+      {"**/*.md", "x/y/a.MD", false},
+      {"*", "", true},
+      {"*", "a/b", false},
+      {"a*", "a", true},
+      {"a*b?", "axxbc", true},
+      {"a*b", "a/b", false},
       // Former bugs: none yet.
   };
   for (const GlobCase& c : cases) {
     EXPECT_EQ(GlobMatch(c.pattern, c.path), c.match) << c.pattern << " " << c.path;
   }
+  // Case folding reaches the literal tail.
+  EXPECT_TRUE(GlobMatch("**/*.md", "x/y/a.MD", /*fold_case=*/true));
+  EXPECT_FALSE(GlobMatch("**/*.md", "x/y/a.MX", /*fold_case=*/true));
 }
 
 }  // namespace
