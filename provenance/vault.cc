@@ -119,8 +119,9 @@ struct Walker {
 void ReadOne(FileSystem* fs, const std::string& root, const std::string& rel, uint64_t max_size,
              const Vault* reuse, Note* note, std::vector<Diagnostic>* diags, bool* ok) {
   *ok = false;
-  absl::StatusOr<FileInfo> info = fs->Stat(JoinPath(root, rel), /*follow=*/true);
-  absl::StatusOr<std::string> bytes = fs->ReadFile(JoinPath(root, rel), max_size);
+  const std::string full = JoinPath(root, rel);
+  absl::StatusOr<FileInfo> info = fs->Stat(full, /*follow=*/true);
+  absl::StatusOr<std::string> bytes = fs->ReadFile(full, max_size);
   if (!bytes.ok()) {
     diags->push_back({Diagnostic::Severity::kError, rel, 0, 0,
                       absl::StrCat("skipped: ", bytes.status().message())});
