@@ -469,6 +469,7 @@ void ParseFrontmatter(absl::string_view path, int first_yaml_line, Frontmatter* 
   // in a fraction of its time); anything else goes to yaml-cpp.
   std::vector<internal::SimpleYamlKey> simple;
   if (internal::ParseSimpleYaml(fm->raw, &simple)) {
+    fm->keys.reserve(simple.size());
     for (internal::SimpleYamlKey& s : simple) {
       FrontmatterKey key;
       key.key = std::move(s.key);
