@@ -104,9 +104,13 @@ class PosixFileSystem final : public FileSystem {
     std::string out;
     out.resize(static_cast<size_t>(st.st_size));
     size_t done = 0;
+    // Once the stat size is read, end of file is probed with a small buffer on the stack:
+    // growing `out` for the probe would copy and zero-fill it for every file.
+    char probe[512];
     while (true) {
-      if (done == out.size()) out.resize(out.size() + 4096);  // file grew while reading
-      ssize_t n = ::read(fd, out.data() + done, out.size() - done);
+      const bool full = done == out.size();
+      ssize_t n =
+          full ? ::read(fd, probe, sizeof probe) : ::read(fd, out.data() + done, out.size() - done);
       if (n < 0) {
         if (errno == EINTR) continue;
         int err = errno;
@@ -114,6 +118,10 @@ class PosixFileSystem final : public FileSystem {
         return ErrnoStatus(err, "cannot read", path);
       }
       if (n == 0) break;
+      if (full) {  // the file grew while reading
+        out.append(probe, static_cast<size_t>(n));
+        out.resize(out.capacity());  // read the rest straight into the spare capacity
+      }
       done += static_cast<size_t>(n);
       if (done > max_size) {
         ::close(fd);

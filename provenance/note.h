@@ -161,6 +161,8 @@ std::vector<std::string> SectionPath(const Note& note, const Fact& fact);
 // Parses `content` (the note's bytes). Never fails: problems are recorded in `diagnostics`
 // and clear `fully_parsed`. Invalid UTF-8 is checked by the caller (see vault.h).
 Note ParseNote(absl::string_view path, absl::string_view content);
+// ParseNote that takes `content` over as Note::content instead of copying it.
+Note ParseNoteOwned(absl::string_view path, std::string content);
 
 // Concatenates the blocks' bytes: equal to `note.content` for any parsed note.
 std::string RenderNote(const Note& note);

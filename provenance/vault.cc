@@ -119,8 +119,9 @@ struct Walker {
 void ReadOne(FileSystem* fs, const std::string& root, const std::string& rel, uint64_t max_size,
              const Vault* reuse, Note* note, std::vector<Diagnostic>* diags, bool* ok) {
   *ok = false;
-  absl::StatusOr<FileInfo> info = fs->Stat(JoinPath(root, rel), /*follow=*/true);
-  absl::StatusOr<std::string> bytes = fs->ReadFile(JoinPath(root, rel), max_size);
+  const std::string full = JoinPath(root, rel);
+  absl::StatusOr<FileInfo> info = fs->Stat(full, /*follow=*/true);
+  absl::StatusOr<std::string> bytes = fs->ReadFile(full, max_size);
   if (!bytes.ok()) {
     diags->push_back({Diagnostic::Severity::kError, rel, 0, 0,
                       absl::StrCat("skipped: ", bytes.status().message())});
@@ -148,7 +149,7 @@ void ReadOne(FileSystem* fs, const std::string& root, const std::string& rel, ui
     diags->push_back({Diagnostic::Severity::kError, rel, line, column, "skipped: invalid UTF-8"});
     return;
   }
-  *note = ParseNote(rel, *bytes);
+  *note = ParseNoteOwned(rel, *std::move(bytes));
   if (info.ok()) {
     note->read_size = info->size;
     note->read_mtime_ns = info->mtime_ns;
@@ -227,6 +228,7 @@ absl::StatusOr<Vault> LoadVault(FileSystem* fs, const std::string& root, const C
   for (int t = 1; t < threads; ++t) pool.emplace_back(work);
   work();
   for (auto& t : pool) t.join();
+  vault.notes.reserve(n);
   for (size_t i = 0; i < n; ++i) {
     for (Diagnostic& d : diags[i]) vault.diagnostics.push_back(std::move(d));
     if (ok[i]) {

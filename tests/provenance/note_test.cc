@@ -220,6 +220,95 @@ TEST(ParseNote, SourceRefIsALink) {
   EXPECT_EQ(note.links[0].line, 2);
 }
 
+TEST(ParseNote, BulletsRulesAndContinuationLines) {
+  // Rules are told from bullets by their bytes after the marker; a line that could be a list
+  // item ends the item before it, any other line continues it.
+  const std::string bytes =
+      "- - -\n"     // rule
+      "* * *\n"     // rule
+      "_ _ _\n"     // rule
+      "- -x\n"      // item "-x"
+      "- -\n"       // item "-": two markers are no rule
+      "+ + +\n"     // item "+ +"
+      "-\tfirst\n"  // item
+      "+b\n"        // continues it: no blank after the marker
+      "0x1\n"       // continues it: no '.' or ')' after the digits
+      "-\n"         // an empty item
+      "*\n"         // an empty item
+      "1) one\n"    // item
+      "  _ _ _\n"   // a rule ends the item
+      "- a\n"
+      "    indented more\n"  // continues "a"
+      "> quote\n";
+  Note note = ParseNote("b.md", bytes);
+  EXPECT_EQ(RenderNote(note), bytes);
+  std::vector<std::string> kinds;
+  for (const Block& b : note.blocks) kinds.push_back(BlockKindName(b.kind));
+  EXPECT_THAT(
+      kinds, ElementsAre("rule", "rule", "rule", "list_item", "list_item", "list_item", "list_item",
+                         "list_item", "list_item", "list_item", "rule", "list_item", "quote"));
+  std::vector<std::string> texts;
+  for (const Fact& f : note.facts) texts.push_back(f.display);
+  EXPECT_THAT(texts,
+              ElementsAre("-x", "-", "+ +", "first +b 0x1", "", "", "one", "a indented more"));
+  EXPECT_EQ(note.facts[3].line, 7);
+  EXPECT_EQ(note.facts[3].line_end, 9);
+  EXPECT_EQ(note.facts[6].marker, "1)");
+}
+
+TEST(ParseNote, PlainAndMarkedUpFacts) {
+  // Plain facts take a shorter way (no markup: display as written, no links, not ignored);
+  // the others are read in full. Both kinds side by side, with links in a heading and a
+  // paragraph between them.
+  const std::string bytes =
+      "# Head [[H]]\n"
+      "- plain fact with enough words to pass sixteen bytes\n"
+      "- fact with [[Link|alias]] and **bold** <!-- factdedup:ignore -->\n"
+      "\n"
+      "Paragraph [[P]].\n"
+      "\n"
+      "- another plain one\n"
+      "- [x] task with [t](Notes/T.md)\n";
+  Note note = ParseNote("p.md", bytes);
+  ASSERT_EQ(note.facts.size(), 4u);
+  EXPECT_EQ(note.facts[0].display, "plain fact with enough words to pass sixteen bytes");
+  EXPECT_TRUE(note.facts[0].links.empty());
+  EXPECT_FALSE(note.facts[0].ignored);
+  EXPECT_EQ(note.facts[1].display, "fact with alias and bold");
+  EXPECT_TRUE(note.facts[1].ignored);
+  ASSERT_EQ(note.facts[1].links.size(), 1u);
+  EXPECT_EQ(note.facts[1].links[0].target, "Link");
+  EXPECT_EQ(note.facts[1].section, "Head H");
+  EXPECT_EQ(note.facts[2].display, "another plain one");
+  EXPECT_TRUE(note.facts[3].task);
+  EXPECT_EQ(note.facts[3].display, "task with t");
+  ASSERT_EQ(note.facts[3].links.size(), 1u);
+  EXPECT_EQ(note.facts[3].links[0].target, "Notes/T.md");
+  std::vector<std::string> targets;
+  for (const Link& l : note.links) targets.push_back(l.target);
+  EXPECT_THAT(targets, ElementsAre("H", "Link", "P", "Notes/T.md"));
+  for (size_t i = 1; i < note.links.size(); ++i) {
+    EXPECT_LT(note.links[i - 1].span.begin, note.links[i].span.begin);
+  }
+}
+
+TEST(ParseNoteOwned, SameAsParseNote) {
+  for (const std::string& f : MarkdownFilesUnder(SourcePath("tests/data/adversarial"))) {
+    const std::string bytes = ReadFileOrDie(f);
+    const Note a = ParseNote(f, bytes);
+    const Note b = ParseNoteOwned(f, bytes);
+    EXPECT_EQ(b.content, bytes);
+    EXPECT_EQ(RenderNote(b), bytes);
+    ASSERT_EQ(a.facts.size(), b.facts.size()) << f;
+    for (size_t i = 0; i < a.facts.size(); ++i) {
+      EXPECT_EQ(a.facts[i].display, b.facts[i].display) << f;
+      EXPECT_EQ(a.facts[i].span, b.facts[i].span) << f;
+    }
+    EXPECT_EQ(a.links.size(), b.links.size()) << f;
+    EXPECT_EQ(a.blocks.size(), b.blocks.size()) << f;
+  }
+}
+
 struct Utf8Case {
   std::string bytes;
   bool valid;
@@ -242,6 +331,23 @@ TEST(ValidateUtf8, Table) {
       EXPECT_EQ(line, c.line) << c.bytes;
       EXPECT_EQ(column, c.column) << c.bytes;
     }
+  }
+}
+
+TEST(ValidateUtf8, BadByteAnywhereInLongAsciiText) {
+  // ASCII is checked 16 or 8 bytes at a time: a bad byte in any place of such a block, or in
+  // the bytes after the last one, is found and placed.
+  for (size_t size = 1; size <= 70; ++size) {
+    for (size_t at = 0; at < size; ++at) {
+      std::string bytes(size, 'a');
+      if (at > 0) bytes[at / 2] = '\n';  // one line break before the bad byte
+      bytes[at] = '\xFF';
+      int line = 0, column = 0;
+      ASSERT_FALSE(ValidateUtf8(bytes, &line, &column)) << size << " " << at;
+      EXPECT_EQ(line, at > 0 ? 2 : 1) << size << " " << at;
+      EXPECT_EQ(column, at > 0 ? static_cast<int>(at - at / 2) : 1) << size << " " << at;
+    }
+    EXPECT_TRUE(ValidateUtf8(std::string(size, 'a') + "caf\xC3\xA9", nullptr, nullptr));
   }
 }
 
@@ -273,6 +379,68 @@ TEST(StripMarkdown, Table) {
       // Former bugs: none yet.
   };
   for (const StripCase& c : cases) EXPECT_EQ(StripMarkdown(c.markdown), c.display) << c.markdown;
+}
+
+// What StripMarkdown makes of `n` letters with `insert` at `at` (see the test below).
+std::string LettersWith(size_t n, size_t at, const std::string& insert) {
+  std::string s;
+  for (size_t i = 0; i < n; ++i) s.push_back(static_cast<char>('a' + i % 26));
+  s.insert(at, insert);
+  return s;
+}
+
+TEST(StripMarkdown, OneMarkupByteAnywhere) {
+  // Plain text is given back as written after a check of 16 bytes at a time; one byte that
+  // may start markup, or white space to collapse, anywhere (inside a block, at its edges, in
+  // the last bytes) must still be seen. Letters around it, so each case has one answer.
+  struct Insert {
+    std::string bytes;
+    std::string becomes;  // in the display
+  };
+  const std::vector<Insert> inserts = {
+      {"*", ""},      {"\t", " "},      {"\n", " "},
+      {"\r", " "},    {"  ", " "},      {"~", "~"},
+      {"=", "="},     {"_", "_"},       {"!", "!"},
+      {"<", "<"},     {"`", "`"},       {"[", "["},
+      {"\\", "\\"},   {">", ">"},       {"]", "]"},
+      {"^", "^"},     {"\x01", "\x01"}, {"\xC2\xA0", "\xC2\xA0"},  // NBSP stays
+      {"**", ""},     {"\\*", "*"},     {"`x`", "x"},
+      {"[[N]]", "N"},
+  };
+  for (size_t n = 1; n <= 40; ++n) {
+    EXPECT_EQ(StripMarkdown(LettersWith(n, 0, "")), LettersWith(n, 0, ""));
+    for (size_t at = 0; at <= n; ++at) {
+      for (const Insert& in : inserts) {
+        std::string want = LettersWith(n, at, in.becomes);
+        // White space at either end is dropped, and so is '_' outside a word.
+        if ((in.becomes == " " || in.becomes == "_") && (at == 0 || at == n)) {
+          want = LettersWith(n, 0, "");
+        }
+        EXPECT_EQ(StripMarkdown(LettersWith(n, at, in.bytes)), want)
+            << "n=" << n << " at=" << at << " insert=" << in.bytes;
+      }
+    }
+  }
+  EXPECT_EQ(StripMarkdown(" " + LettersWith(30, 0, "")), LettersWith(30, 0, ""));
+  EXPECT_EQ(StripMarkdown(LettersWith(30, 0, "") + " "), LettersWith(30, 0, ""));
+  EXPECT_EQ(StripMarkdown(LettersWith(30, 15, " ")), LettersWith(30, 15, " "));
+}
+
+TEST(ExtractLinks, TextsWithoutOpeningBracketHaveNone) {
+  EXPECT_TRUE(ExtractLinks("no links here ! ` ]] ) > <x>", 0, 1).empty());
+  EXPECT_TRUE(ExtractLinks("", 0, 1).empty());
+  // A '[' anywhere, after code spans and '!'s, is still found.
+  const std::string text = "a `code` ! b ` c and then\n[[Target]] and ![[img.png]]";
+  std::vector<Link> links = ExtractLinks(text, 10, 3);
+  ASSERT_EQ(links.size(), 2u);
+  EXPECT_EQ(links[0].kind, Link::Kind::kWikilink);
+  EXPECT_EQ(links[0].target, "Target");
+  EXPECT_EQ(links[0].line, 4);
+  EXPECT_EQ(links[0].span.begin, 10 + text.find("[[Target]]"));
+  EXPECT_EQ(links[1].kind, Link::Kind::kEmbed);
+  EXPECT_EQ(links[1].target, "img.png");
+  // A '[' inside a code span is no link.
+  EXPECT_TRUE(ExtractLinks("`[[Hidden]]` text", 0, 1).empty());
 }
 
 }  // namespace

@@ -170,6 +170,24 @@ class TempDir {
   std::string path_;
 };
 
+TEST(PosixFileSystem, ReadFileGivesEveryByteWhateverTheSize) {
+  // End of file is probed with a small buffer once the stat size is read: sizes around it.
+  TempDir dir;
+  for (size_t size : {0, 1, 511, 512, 513, 1024, 4095, 4096, 4097, 100000}) {
+    std::string bytes;
+    for (size_t i = 0; i < size; ++i) bytes.push_back(static_cast<char>('a' + i * 7 % 26));
+    const std::string name = "f" + std::to_string(size);
+    dir.Write(name, bytes);
+    absl::StatusOr<std::string> read = DefaultFileSystem()->ReadFile(dir.path() + "/" + name, size);
+    ASSERT_TRUE(read.ok()) << read.status();
+    EXPECT_EQ(*read, bytes) << size;
+    if (size > 0) {
+      read = DefaultFileSystem()->ReadFile(dir.path() + "/" + name, size - 1);
+      EXPECT_EQ(read.status().code(), absl::StatusCode::kOutOfRange) << size;
+    }
+  }
+}
+
 TEST(ListNotes, SkipsHiddenFoldersNonMarkdownAndEscapingSymlinks) {
   TempDir outside;
   outside.Write("secret.md", "- secret\n");
