@@ -1031,8 +1031,7 @@ PairFindings FindPairFindings(const FactContext& ctx, const std::vector<char>* f
           value_conflict = DatesDisagree(sa, sb, &role, /*by_year=*/!same_subject, &va, &vb);
         }
       }
-      std::string na, nb;
-      if (value_conflict && AmountsDisagree(sa, sb, /*plain_numbers=*/true, &na, &nb)) {
+      if (value_conflict && AmountsDisagree(sa, sb, /*plain_numbers=*/true, nullptr, nullptr)) {
         value_conflict = false;
       }
     }
@@ -1264,10 +1263,19 @@ class WordFolder {
     auto it = cache_.find(w);
     if (it != cache_.end()) return it->second;
     std::string f = absl::AsciiStrToLower(w);
+    // A word of ASCII letters is one token, its lowercase (or two, "can" "not" for "Cannot",
+    // where the lowercase is kept too): the normalizer is asked only about the others.
+    bool letters = true;
+    for (char c : w) letters &= IsUpper(c) || IsLower(c);
+    if (letters) return cache_.emplace(std::string(w), std::move(f)).first->second;
     absl::StatusOr<dedup::NormalizedText> t = normalizer_.Normalize(w);
     if (t.ok() && t->all_tokens.size() == 1) f = t->all_tokens[0].text;
     return cache_.emplace(std::string(w), std::move(f)).first->second;
   }
+
+  // Takes the words `other` has folded that this folder has not (their folds are the same
+  // in any folder), so that they are not folded again.
+  void Absorb(WordFolder& other) { cache_.merge(other.cache_); }
 
  private:
   static dedup::NormalizeOptions Options() {
@@ -1324,6 +1332,60 @@ void ForEachCapitalizedWord(absl::string_view text, Fn fn) {
   }
 }
 
+// Per byte: kMarkupByte for a byte StripMarkdown may act on (kMarkup), kUpperByte for an
+// ASCII capital, kAsciiWordByte for an ASCII letter or digit, kHighByte for a non-ASCII byte.
+constexpr uint8_t kMarkupByte = 1, kUpperByte = 2, kAsciiWordByte = 4, kHighByte = 8;
+constexpr auto kByteClass = [] {
+  std::array<uint8_t, 256> t{};
+  for (int c = 0; c < 256; ++c) {
+    if (kMarkup[c]) t[c] |= kMarkupByte;
+    if (c >= 'A' && c <= 'Z') t[c] |= kUpperByte;
+    if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')) {
+      t[c] |= kAsciiWordByte;
+    }
+    if (c >= 0x80) t[c] |= kHighByte;
+  }
+  return t;
+}();
+
+// ForEachCapitalizedWord(text, fn) until fn returns true, in one pass that also looks for
+// markup: with `stop_at_markup`, returns kHasMarkup as soon as a byte of kMarkup is seen
+// (whether fn was called before then is unspecified). Else kFound when fn returned true,
+// kNone when it never did. Skips the bytes that start no word a table lookup at a time.
+enum class RawScan { kNone, kFound, kHasMarkup };
+template <bool stop_at_markup, typename Fn>
+RawScan ScanCapitalizedWords(absl::string_view text, Fn fn) {
+  const auto* p = reinterpret_cast<const unsigned char*>(text.data());
+  const size_t n = text.size();
+  auto in_word = [&](size_t i) {
+    const uint8_t k = kByteClass[p[i]];
+    return (k & kAsciiWordByte) || ((k & kHighByte) && internal::IsWordByte(text, i));
+  };
+  constexpr uint8_t kStop = stop_at_markup ? (kUpperByte | kMarkupByte) : kUpperByte;
+  bool found = false;
+  size_t i = 0;
+  while (true) {
+    while (i < n && !(kByteClass[p[i]] & kStop)) ++i;
+    if (i == n) break;
+    if (stop_at_markup && (kByteClass[p[i]] & kMarkupByte)) return RawScan::kHasMarkup;
+    // A capital: a word of Words starts here unless the byte before is a word's. Either way
+    // the bytes up to the end of its run are word bytes (never markup).
+    const bool starts = i == 0 || !in_word(i - 1);
+    size_t e = i + 1;
+    bool cap = true;
+    while (e < n && in_word(e)) {
+      cap &= !IsUpper(p[e]) && !IsDigit(p[e]);
+      ++e;
+    }
+    if (starts && cap && e - i >= 3 && !found && fn(text.substr(i, e - i))) {
+      if (!stop_at_markup) return RawScan::kFound;
+      found = true;
+    }
+    i = starts ? e : i + 1;
+  }
+  return found ? RawScan::kFound : RawScan::kNone;
+}
+
 // The lines a focused pass reads names and acronyms from: a subset of NoteLines (same order
 // and texts) that gives NameConflicts and AcronymConflicts exactly the conflicts of the whole
 // list that have a mention or definition on a focus line. Those are conflicts between a
@@ -1334,8 +1396,10 @@ void ForEachCapitalizedWord(absl::string_view text, Fn fn) {
 // every line with "(ACR)" for an acronym ACR defined on a focus line. Most lines are
 // rejected on their raw bytes (a line without markup reads as its own words), without
 // building their text.
-VaultLines FocusLines(const Vault& vault, int threads,
-                      const absl::flat_hash_set<uint64_t>& focused) {
+//
+// `folder` gets the words folded here (NameConflicts reads most of them again).
+VaultLines FocusLines(const Vault& vault, int threads, const absl::flat_hash_set<uint64_t>& focused,
+                      WordFolder* folder) {
   auto at = [&](int note, int line) {
     return focused.contains(uint64_t{static_cast<uint32_t>(note)} << 32 |
                             static_cast<uint32_t>(line));
@@ -1346,14 +1410,13 @@ VaultLines FocusLines(const Vault& vault, int threads,
   {
     std::set<int> notes;
     for (uint64_t k : focused) notes.insert(static_cast<int>(k >> 32));
-    WordFolder folder;
     for (int ni : notes) {
       LineTexts lines;
       LinesOfNote(vault, ni, &lines);
       for (const LineText& l : lines.lines) {
         if (!at(ni, l.line)) continue;
         for (const NameMention& m : NameMentions(l.text, 0)) {
-          const std::string& f = folder.Fold(m.word);
+          const std::string& f = folder->Fold(m.word);
           if (f.size() >= 3) buckets.insert(SpellingBucket(f));
         }
         for (const Acronym& a : AcronymDefinitions(l.text, 0)) acronyms.insert(a.acronym);
@@ -1367,24 +1430,22 @@ VaultLines FocusLines(const Vault& vault, int threads,
   // Contiguous ranges of notes, one per thread, each with its own folder and word cache.
   if (threads <= 0) threads = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   threads = std::max(1, std::min(threads, notes / kChunk + 1));
-  auto work = [&](int first, int last) {
-    WordFolder folder;
+  // Thread t > 0 folds with folders[t - 1], thread 0 with `folder`.
+  std::vector<WordFolder> folders(threads - 1);
+  auto work = [&](int t, int first, int last) {
+    WordFolder& words = t == 0 ? *folder : folders[t - 1];
     absl::flat_hash_map<std::string, bool> relevant;  // word as written -> in a bucket
     auto relevant_word = [&](absl::string_view w) {
       auto it = relevant.find(w);
       if (it != relevant.end()) return it->second;
       if (MonthOf(w) || IsMonthOrDayName(w)) return relevant.emplace(w, false).first->second;
-      const std::string& f = folder.Fold(w);
+      const std::string& f = words.Fold(w);
       return relevant.emplace(w, f.size() >= 3 && buckets.contains(SpellingBucket(f)))
           .first->second;
     };
-    auto matters = [&](absl::string_view text) {
-      bool found = false;
-      if (!buckets.empty()) {
-        ForEachCapitalizedWord(text,
-                               [&](absl::string_view w) { found = found || relevant_word(w); });
-      }
-      if (found || acronyms.empty()) return found;
+    // Whether `text` defines or uses an acronym of a focus line.
+    auto names_acronym = [&](absl::string_view text) {
+      if (acronyms.empty()) return false;
       for (size_t open = text.find('('); open != absl::string_view::npos;
            open = text.find('(', open + 1)) {
         const size_t close = text.find(')', open + 1);
@@ -1393,29 +1454,46 @@ VaultLines FocusLines(const Vault& vault, int threads,
       }
       return false;
     };
+    auto matters = [&](absl::string_view text) {
+      if (!buckets.empty() &&
+          ScanCapitalizedWords</*stop_at_markup=*/false>(text, relevant_word) == RawScan::kFound) {
+        return true;
+      }
+      return names_acronym(text);
+    };
     for (int ni = first; ni < last; ++ni) {
-      ReadNoteLines(vault.notes[ni],
-                    [&](int line, absl::string_view raw, const absl::string_view* fm) {
-                      if (fm != nullptr) {
-                        if (at(ni, line) || matters(*fm)) AddLine(ni, line, *fm, &per_note[ni]);
-                      } else if (HasMarkup(raw)) {
-                        std::string text = StripMarkdown(raw);
-                        if (!at(ni, line) && !matters(text)) return;
-                        per_note[ni].owned.push_back(std::move(text));
-                        AddLine(ni, line, per_note[ni].owned.back(), &per_note[ni]);
-                      } else if (at(ni, line) || matters(raw)) {
-                        AddBodyLine(ni, line, raw, &per_note[ni]);
-                      }
-                    });
+      ReadNoteLines(vault.notes[ni], [&](int line, absl::string_view raw,
+                                         const absl::string_view* fm) {
+        if (fm != nullptr) {
+          if (at(ni, line) || matters(*fm)) AddLine(ni, line, *fm, &per_note[ni]);
+          return;
+        }
+        const bool focus_line = at(ni, line);
+        // One pass over the raw line: markup, else its capitalized words (a
+        // line without markup reads as its own words).
+        const RawScan scan =
+            focus_line        ? (HasMarkup(raw) ? RawScan::kHasMarkup : RawScan::kFound)
+            : buckets.empty() ? (HasMarkup(raw) ? RawScan::kHasMarkup : RawScan::kNone)
+                              : ScanCapitalizedWords</*stop_at_markup=*/true>(raw, relevant_word);
+        if (scan == RawScan::kHasMarkup) {
+          std::string text = StripMarkdown(raw);
+          if (!focus_line && !matters(text)) return;
+          per_note[ni].owned.push_back(std::move(text));
+          AddLine(ni, line, per_note[ni].owned.back(), &per_note[ni]);
+        } else if (scan == RawScan::kFound || names_acronym(raw)) {
+          AddBodyLine(ni, line, raw, &per_note[ni]);
+        }
+      });
     }
   };
   std::vector<std::thread> pool;
   const int per = (notes + threads - 1) / threads;
   for (int t = 1; t < threads; ++t) {
-    pool.emplace_back(work, std::min(notes, t * per), std::min(notes, (t + 1) * per));
+    pool.emplace_back(work, t, std::min(notes, t * per), std::min(notes, (t + 1) * per));
   }
-  work(0, std::min(notes, per));
+  work(0, 0, std::min(notes, per));
   for (std::thread& t : pool) t.join();
+  for (WordFolder& f : folders) folder->Absorb(f);
   return JoinLines(std::move(per_note));
 }
 
@@ -1522,8 +1600,7 @@ void SameEntityMentions(const std::vector<NameMention>& a, const std::vector<Nam
 // (SameEntityMentions).
 void NameConflicts(const Vault& vault, const std::vector<LineText>& lines,
                    const ConflictOptions& options, const std::vector<char>* line_focus,
-                   std::vector<Conflict>* out) {
-  WordFolder folder;
+                   WordFolder& folder, std::vector<Conflict>* out) {
   // Spellings (folded words) by id, first seen first; each one's mentions in line order; and
   // the distinct spellings of each line.
   absl::flat_hash_map<absl::string_view, int> spelling_id;  // keys: the folder's strings
@@ -1812,14 +1889,16 @@ absl::StatusOr<std::vector<Conflict>> FindConflicts(const Vault& vault, const Sc
     UpdateFindings(ctx, found.update, &out);
     if (!ctx.error.ok()) return ctx.error;
   }
-  const VaultLines vault_lines = focus != nullptr ? FocusLines(vault, options.threads, focused)
-                                                  : NoteLines(vault, options.threads);
+  WordFolder folder;
+  const VaultLines vault_lines = focus != nullptr
+                                     ? FocusLines(vault, options.threads, focused, &folder)
+                                     : NoteLines(vault, options.threads);
   const std::vector<LineText>& lines = vault_lines.lines;
   std::vector<char> line_focus;
   if (focus != nullptr) {
     for (const LineText& l : lines) line_focus.push_back(at(l.note, l.line));
   }
-  NameConflicts(vault, lines, options, focus ? &line_focus : nullptr, &out);
+  NameConflicts(vault, lines, options, focus ? &line_focus : nullptr, folder, &out);
   AcronymConflicts(vault, lines, focus ? &line_focus : nullptr, &out);
   FrontmatterConflicts(vault, &out);
   if (focus != nullptr) {

@@ -167,6 +167,7 @@ bool DatesDisagree(const Slots& a, const Slots& b, const std::string* role, bool
                    std::string* va, std::string* vb);
 
 // Amounts of one unit disagree: no pair compatible and neither side's range holds the other.
+// *va/*vb (either may be null: not wanted) get the amounts of that unit (FormatAmount).
 bool AmountsDisagree(const Slots& a, const Slots& b, bool plain_numbers, std::string* va,
                      std::string* vb);
 
