@@ -14,6 +14,7 @@
 #include <atomic>
 #include <cmath>
 #include <cstdlib>
+#include <cstring>
 #include <deque>
 #include <map>
 #include <numeric>
@@ -149,9 +150,24 @@ void AddLine(int ni, int line, absl::string_view text, LineTexts* out) {
   if (!text.empty()) out->lines.push_back({ni, line, text});
 }
 
-// Adds line `line` of note `ni` to `out`: its text is StripMarkdown(raw).
-void AddBodyLine(int ni, int line, absl::string_view raw, LineTexts* out) {
-  if (ReadsAsWritten(raw)) {
+// Whether a line without markup reads as written: ReadsAsWritten without the markup test.
+bool SpacedAsWritten(absl::string_view raw) {
+  if (raw.empty()) return true;
+  if (raw.front() == ' ' || raw.back() == ' ') return false;
+  for (size_t i = 0; i < raw.size(); ++i) {
+    const char c = raw[i];
+    if (c <= ' ' && (c == '\t' || c == '\n' || c == '\r' || (c == ' ' && raw[i + 1] == ' '))) {
+      return false;  // raw.back() is not ' '
+    }
+  }
+  return true;
+}
+
+// Adds line `line` of note `ni` to `out`: its text is StripMarkdown(raw). `markup_free`: the
+// caller knows `raw` has no byte of kMarkup.
+void AddBodyLine(int ni, int line, absl::string_view raw, LineTexts* out,
+                 bool markup_free = false) {
+  if (markup_free ? SpacedAsWritten(raw) : ReadsAsWritten(raw)) {
     AddLine(ni, line, raw, out);
   } else {
     out->owned.push_back(StripMarkdown(raw));
@@ -631,13 +647,7 @@ class TokenPostings {
   std::vector<size_t> list_offsets_;
 };
 
-// Candidate partners of fact `a`, sorted by b: every b > a sharing a content token with it
-// (tokens in more than max_postings facts are not used) with the count of shared tokens,
-// plus every later member of its cluster (count 0 when they share no token).
-//
-// With `can` (per fact, kCan* bits: what it states), only the partners the pair examination
-// does not skip at once: one side states a state, or both state dates, or both amounts. The
-// count of a partner kept is unchanged (all or none of its entries are kept).
+// What each fact can disagree on (kCan* bits, see CandidatesOf).
 constexpr uint8_t kCanDates = 1, kCanAmounts = 2, kCanPolar = 4;
 // A date with a milestone role (IsMilestoneRole): dates compared across clusters need one on
 // both sides. Set wherever the fact's slots are not known (a conservative guess).
@@ -657,62 +667,64 @@ class ClusterMembers {
   const std::vector<dedup::Cluster>& clusters_;
 };
 
+// Candidate partners of fact `a`, sorted by b: every b > a sharing a content token with it
+// (tokens in more than max_postings facts are not used) with the count of shared tokens,
+// plus every later member of its cluster (count 0 when they share no token).
+//
+// With `can` (per fact, kCan* bits: what it states), only the partners the pair examination
+// does not skip at once: one side states a state, or both state dates, or both amounts. The
+// count of a partner kept is unchanged (all or none of its entries are kept). And only the
+// partners b for which keep(b, count) is true (tested before sorting: most are dropped).
+template <typename Keep>
 void CandidatesOf(const FactContext& ctx, const TokenPostings& postings,
                   const ClusterMembers& cluster_members, int a, std::vector<int>* scratch,
-                  std::vector<std::pair<int, int>>* out,
-                  const std::vector<uint8_t>* can = nullptr) {
-  scratch->clear();
+                  std::vector<std::pair<int, int>>* out, const std::vector<uint8_t>* can,
+                  Keep keep) {
   out->clear();
-  // Each token's partners are an ascending run (a fact's list has no repeat); most facts have
-  // one or two tokens rare enough to be used, so the runs are merged rather than sorted.
-  constexpr int kMaxMerged = 4;
-  size_t run_end[kMaxMerged];
-  int runs = 0;
+  // Shared tokens are counted per partner in a table of all facts, one per thread (zero
+  // between calls; the pass runs its chunks on threads of its own, and the caller's).
+  thread_local std::vector<int> shared;
+  if (shared.size() < static_cast<size_t>(ctx.size())) shared.resize(ctx.size(), 0);
+  size_t most = 0;
+  for (int t : postings.IdsOf(a)) {
+    const absl::Span<const int> list = postings.FactsOf(t);
+    if (static_cast<int>(list.size()) <= ctx.options.max_postings) most += list.size();
+  }
+  scratch->resize(most);
+  int* partners = scratch->data();
+  size_t count = 0;
+  const bool all = can == nullptr || ((*can)[a] & kCanPolar);
   for (int t : postings.IdsOf(a)) {
     const absl::Span<const int> list = postings.FactsOf(t);  // ascending
     if (static_cast<int>(list.size()) > ctx.options.max_postings) continue;
-    auto from = std::upper_bound(list.begin(), list.end(), a);
-    const size_t before = scratch->size();
-    if (can == nullptr || ((*can)[a] & kCanPolar)) {
-      scratch->insert(scratch->end(), from, list.end());
-    } else {
-      for (auto b = from; b != list.end(); ++b) {
-        if (MayDisagree((*can)[a], (*can)[*b])) scratch->push_back(*b);
-      }
-    }
-    if (scratch->size() > before) {
-      if (runs < kMaxMerged) run_end[runs] = scratch->size();
-      ++runs;
+    for (auto b = std::upper_bound(list.begin(), list.end(), a); b != list.end(); ++b) {
+      if (!all && !MayDisagree((*can)[a], (*can)[*b])) continue;
+      if (shared[*b]++ == 0) partners[count++] = *b;
     }
   }
-  if (runs > kMaxMerged) {
-    std::sort(scratch->begin(), scratch->end());
-  } else if (runs > 1) {
-    thread_local std::vector<int> merged;
-    for (int r = 1; r < runs; ++r) {
-      merged.resize(run_end[r]);
-      std::merge(scratch->begin(), scratch->begin() + static_cast<long>(run_end[r - 1]),
-                 scratch->begin() + static_cast<long>(run_end[r - 1]),
-                 scratch->begin() + static_cast<long>(run_end[r]), merged.begin());
-      std::copy(merged.begin(), merged.end(), scratch->begin());
+  // Later members of its cluster sharing no token.
+  if (ctx.cluster_of[a] >= 0) {
+    for (const dedup::Member& m : cluster_members[ctx.cluster_of[a]]) {
+      const int b = m.item;
+      if (b <= a || (can != nullptr && !MayDisagree((*can)[a], (*can)[b]))) continue;
+      if (shared[b] == 0) out->emplace_back(b, 0);
     }
   }
-  for (size_t i = 0; i < scratch->size();) {
-    size_t j = i;
-    while (j < scratch->size() && (*scratch)[j] == (*scratch)[i]) ++j;
-    out->emplace_back((*scratch)[i], static_cast<int>(j - i));
-    i = j;
+  for (size_t k = 0; k < count; ++k) {
+    out->emplace_back(partners[k], shared[partners[k]]);
+    shared[partners[k]] = 0;
   }
-  if (ctx.cluster_of[a] < 0) return;
-  const size_t found = out->size();
-  for (const dedup::Member& m : cluster_members[ctx.cluster_of[a]]) {
-    const int b = m.item;
-    if (b <= a || (can != nullptr && !MayDisagree((*can)[a], (*can)[b]))) continue;
-    auto it = std::lower_bound(out->begin(), out->begin() + static_cast<long>(found),
-                               std::make_pair(b, 0));
-    if (it == out->begin() + static_cast<long>(found) || it->first != b) out->emplace_back(b, 0);
-  }
-  if (out->size() > found) std::sort(out->begin(), out->end());
+  out->erase(std::remove_if(out->begin(), out->end(),
+                            [&](const std::pair<int, int>& p) { return !keep(p.first, p.second); }),
+             out->end());
+  std::sort(out->begin(), out->end());
+}
+
+void CandidatesOf(const FactContext& ctx, const TokenPostings& postings,
+                  const ClusterMembers& cluster_members, int a, std::vector<int>* scratch,
+                  std::vector<std::pair<int, int>>* out) {
+  CandidatesOf(ctx, postings, cluster_members, a, scratch, out, nullptr,
+               [](int, int) { return true; });
 }
 
 // Every candidate partner of fact `v` (a < v or b > v), as (a, b, shared tokens) with a < b.
@@ -1065,10 +1077,9 @@ PairFindings FindPairFindings(const FactContext& ctx, const std::vector<char>* f
     std::vector<int> scratch;
     std::vector<std::pair<int, int>> partners;
     for (int a = first; a < last; ++a) {
-      CandidatesOf(ctx, postings, cluster_members, a, &scratch, &partners, &can_bits);
-      for (const auto& [b, count] : partners) {
-        if (!surely_nothing(a, b, count)) examine(a, b, count, per_chunk[first / kChunk]);
-      }
+      CandidatesOf(ctx, postings, cluster_members, a, &scratch, &partners, &can_bits,
+                   [&](int b, int count) { return !surely_nothing(a, b, count); });
+      for (const auto& [b, count] : partners) examine(a, b, count, per_chunk[first / kChunk]);
     }
   });
   for (PairFindings& f : per_chunk) {
@@ -1348,6 +1359,15 @@ constexpr auto kByteClass = [] {
   return t;
 }();
 
+// The bytes of `v` in [lo, hi] (lo <= hi < 0x80) with their high bit set, the others 0.
+inline uint64_t BytesIn(uint64_t v, unsigned char lo, unsigned char hi) {
+  constexpr uint64_t kOnes = 0x0101010101010101ULL, kHigh = 0x8080808080808080ULL;
+  const uint64_t low7 = v & ~kHigh;                // each byte's low seven bits: no carry below
+  const uint64_t ge = low7 + kOnes * (0x80 - lo);  // high bit: low7 >= lo
+  const uint64_t gt = low7 + kOnes * (0x7F - hi);  // high bit: low7 > hi
+  return ge & ~gt & ~v & kHigh;                    // ~v: not a byte of 0x80 or more
+}
+
 // ForEachCapitalizedWord(text, fn) until fn returns true, in one pass that also looks for
 // markup: with `stop_at_markup`, returns kHasMarkup as soon as a byte of kMarkup is seen
 // (whether fn was called before then is unspecified). Else kFound when fn returned true,
@@ -1362,10 +1382,27 @@ RawScan ScanCapitalizedWords(absl::string_view text, Fn fn) {
     return (k & kAsciiWordByte) || ((k & kHighByte) && internal::IsWordByte(text, i));
   };
   constexpr uint8_t kStop = stop_at_markup ? (kUpperByte | kMarkupByte) : kUpperByte;
+  // Eight bytes at a time: whether some byte may stop the scan (a superset of kStop's bytes:
+  // '<' to '`' holds the capitals and most markup bytes; see BytesIn).
+  auto may_stop = [](uint64_t v) {
+    if (!stop_at_markup) return BytesIn(v, 'A', 'Z') != 0;
+    return (BytesIn(v, '<', '`') | BytesIn(v, '!', '!') | BytesIn(v, '*', '*') |
+            BytesIn(v, '~', '~')) != 0;
+  };
   bool found = false;
   size_t i = 0;
   while (true) {
-    while (i < n && !(kByteClass[p[i]] & kStop)) ++i;
+    while (true) {
+      while (i + 8 <= n) {
+        uint64_t v;
+        std::memcpy(&v, p + i, 8);
+        if (may_stop(v)) break;
+        i += 8;
+      }
+      const size_t block_end = std::min(n, i + 8);
+      while (i < block_end && !(kByteClass[p[i]] & kStop)) ++i;
+      if (i < block_end || i == n) break;
+    }
     if (i == n) break;
     if (stop_at_markup && (kByteClass[p[i]] & kMarkupByte)) return RawScan::kHasMarkup;
     // A capital: a word of Words starts here unless the byte before is a word's. Either way
@@ -1481,7 +1518,7 @@ VaultLines FocusLines(const Vault& vault, int threads, const absl::flat_hash_set
           per_note[ni].owned.push_back(std::move(text));
           AddLine(ni, line, per_note[ni].owned.back(), &per_note[ni]);
         } else if (scan == RawScan::kFound || names_acronym(raw)) {
-          AddBodyLine(ni, line, raw, &per_note[ni]);
+          AddBodyLine(ni, line, raw, &per_note[ni], /*markup_free=*/true);
         }
       });
     }
