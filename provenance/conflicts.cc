@@ -1671,9 +1671,14 @@ void NameConflicts(const Vault& vault, const std::vector<LineText>& lines,
       cw.words.clear();
       cw.ends.clear();
       for (int k = b; k < e; ++k) {
-        ForEachCapitalizedWord(lines[first + k].text, [&](absl::string_view w) {
-          if (!MonthOf(w) && !IsMonthOrDayName(w)) cw.words.push_back(w);
-        });
+        // ForEachCapitalizedWord, eight bytes at a time where no capital is.
+        ScanCapitalizedWords</*stop_at_markup=*/false>(lines[first + k].text,
+                                                       [&](absl::string_view w) {
+                                                         if (!MonthOf(w) && !IsMonthOrDayName(w)) {
+                                                           cw.words.push_back(w);
+                                                         }
+                                                         return false;  // every word
+                                                       });
         cw.ends.push_back(cw.words.size());
       }
     });

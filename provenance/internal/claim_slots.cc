@@ -695,13 +695,22 @@ absl::StatusOr<Slots> ExtractSlots(const dedup::Normalizer& n, absl::string_view
     if (!gone) s.dates.push_back(h);
   }
   AssignRoles(text, words, &s.dates);
+  // The tokens of the one normalization give the body's content tokens (ContentTokensOf)
+  // unless a date opens the text, or the text ends in a cut word (the normalizer drops it
+  // from the tokens but keeps it in `clean`, where normalizing again finds it). Both lists
+  // are read in one pass, each token hashed once.
+  const bool own_content = body == 0 && !norm->truncated;
+  std::vector<uint64_t> own_tokens;
   for (const Token& tok : norm->tokens) {
+    if (tok.kind != TokenKind::kName && (!own_content || tok.kind != TokenKind::kWord)) continue;
     // Month and weekday names are capitalized but name no subject.
-    if (tok.kind == TokenKind::kName && !IsMonthOrDayWord(tok.text)) {
-      s.names.push_back(TokenHash(tok.text));
-    }
+    if (IsMonthOrDayWord(tok.text)) continue;
+    const uint64_t h = TokenHash(tok.text);
+    if (tok.kind == TokenKind::kName) s.names.push_back(h);
+    if (own_content && tok.text.size() >= 2) own_tokens.push_back(h);
   }
   SortUnique(&s.names);
+  if (own_content) SortUnique(&own_tokens);
   // Amounts from canonical tokens.
   for (const Token& tok : norm->tokens) {
     Amount a;
@@ -753,11 +762,7 @@ absl::StatusOr<Slots> ExtractSlots(const dedup::Normalizer& n, absl::string_view
   std::optional<absl::StatusOr<std::vector<uint64_t>>> body_content;
   auto BodyContent = [&]() -> const absl::StatusOr<std::vector<uint64_t>>& {
     if (!body_content) {
-      // The tokens of the one normalization serve unless a date opens the text, or the text
-      // ends in a cut word (the normalizer drops it from the tokens but keeps it in `clean`,
-      // where normalizing again finds it).
-      body_content = body == 0 && !norm->truncated ? ContentTokensOf(*norm)
-                                                   : ContentTokens(n, text.substr(body));
+      body_content = own_content ? std::move(own_tokens) : ContentTokens(n, text.substr(body));
     }
     return *body_content;
   };
