@@ -1468,11 +1468,25 @@ VaultLines FocusLines(const Vault& vault, int threads, const absl::flat_hash_set
   if (threads <= 0) threads = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   threads = std::max(1, std::min(threads, notes / kChunk + 1));
   // Thread t > 0 folds with folders[t - 1], thread 0 with `folder`.
+  // The capitals whose lowercase can open a spelling of `buckets` (a vowel: any vowel).
+  std::array<bool, 256> first_letters{};
+  for (const std::string& b : buckets) {
+    for (char c = 'a'; c <= 'z'; ++c) {
+      if (b[0] == c || (b[0] == '/' && IsVowel(c))) first_letters[absl::ascii_toupper(c)] = true;
+    }
+  }
   std::vector<WordFolder> folders(threads - 1);
   auto work = [&](int t, int first, int last) {
     WordFolder& words = t == 0 ? *folder : folders[t - 1];
     absl::flat_hash_map<std::string, bool> relevant;  // word as written -> in a bucket
     auto relevant_word = [&](absl::string_view w) {
+      // A word of ASCII letters folds to its lowercase (WordFolder), whose bucket starts
+      // with its first letter: most words are told apart by that letter, without a lookup.
+      if (!first_letters[static_cast<unsigned char>(w[0])]) {
+        bool letters = true;
+        for (char c : w) letters &= IsUpper(c) || IsLower(c);
+        if (letters) return false;
+      }
       auto it = relevant.find(w);
       if (it != relevant.end()) return it->second;
       if (MonthOf(w) || IsMonthOrDayName(w)) return relevant.emplace(w, false).first->second;
