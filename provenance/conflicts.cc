@@ -608,18 +608,16 @@ class TokenPostings {
  public:
   explicit TokenPostings(const FactContext& ctx) {
     const int n = ctx.size();
-    absl::flat_hash_map<uint64_t, int> intern;
+    internal::TokenIds intern;
     fact_offsets_.reserve(static_cast<size_t>(n) + 1);
     fact_offsets_.push_back(0);
     for (int i = 0; i < n; ++i) {
-      for (uint64_t t : ctx.Claim(i).content) {
-        ids_.push_back(intern.try_emplace(t, static_cast<int>(intern.size())).first->second);
-      }
+      for (uint64_t t : ctx.Claim(i).content) ids_.push_back(intern.IdOf(t));
       std::sort(ids_.begin() + static_cast<long>(fact_offsets_.back()), ids_.end());
       fact_offsets_.push_back(ids_.size());
     }
     // Counting sort of (id, fact) by id; facts are visited in order, so each list ascends.
-    list_offsets_.assign(intern.size() + 1, 0);
+    list_offsets_.assign(static_cast<size_t>(intern.size()) + 1, 0);
     for (int id : ids_) ++list_offsets_[static_cast<size_t>(id) + 1];
     for (size_t t = 1; t < list_offsets_.size(); ++t) list_offsets_[t] += list_offsets_[t - 1];
     facts_.resize(ids_.size());
@@ -894,15 +892,15 @@ PairFindings FindPairFindings(const FactContext& ctx, const std::vector<char>* f
   std::vector<int> distinctive;
   std::vector<size_t> distinctive_begin(static_cast<size_t>(n) + 1, 0);
   {
-    absl::flat_hash_map<uint64_t, int> name_id;
+    internal::TokenIds name_id;
     std::vector<int> name_df;
     std::vector<int> ids;  // every fact's name ids, in fact order
     for (int i = 0; i < n; ++i) {
       for (uint64_t t : ctx.Claim(i).names) {
-        auto [it, fresh] = name_id.try_emplace(t, static_cast<int>(name_df.size()));
-        if (fresh) name_df.push_back(0);
-        ++name_df[it->second];
-        ids.push_back(it->second);
+        const int id = name_id.IdOf(t);
+        if (id == static_cast<int>(name_df.size())) name_df.push_back(0);
+        ++name_df[id];
+        ids.push_back(id);
       }
     }
     for (int i = 0, k = 0; i < n; ++i) {

@@ -632,6 +632,36 @@ bool IsMilestoneRole(absl::string_view role) { return !role.empty() && role != "
 
 uint64_t TokenHash(absl::string_view token) { return dedup::Hash64(token); }
 
+int TokenIds::IdOf(uint64_t token) {
+  if (token == 0) {
+    if (zero_id_ < 0) zero_id_ = size_++;
+    return zero_id_;
+  }
+  if (2 * (used_ + 1) > slots_.size()) Grow();
+  const size_t mask = slots_.size() - 1;
+  for (size_t i = token & mask;; i = (i + 1) & mask) {
+    Slot& slot = slots_[i];
+    if (slot.key == token) return slot.id;
+    if (slot.key == 0) {
+      slot = {token, size_++};
+      ++used_;
+      return slot.id;
+    }
+  }
+}
+
+void TokenIds::Grow() {
+  std::vector<Slot> old = std::move(slots_);
+  slots_.assign(std::max<size_t>(1024, old.size() * 2), Slot{});
+  const size_t mask = slots_.size() - 1;
+  for (const Slot& slot : old) {
+    if (slot.key == 0) continue;
+    size_t i = slot.key & mask;
+    while (slots_[i].key != 0) i = (i + 1) & mask;
+    slots_[i] = slot;
+  }
+}
+
 bool IsMonthOrDayWord(absl::string_view t) {
   static constexpr absl::string_view kExtra[] = {
       "jan",    "feb",      "mar",    "apr",     "jun",      "jul",     "aug",       "sep",

@@ -417,5 +417,23 @@ TEST(ExtractSlots, ContentTokensEqualThoseOfTheCleanTextNormalizedAgain) {
   EXPECT_GT(compared, 150);
 }
 
+TEST(TokenIds, FirstSeenFirstAcrossGrowth) {
+  TokenIds ids;
+  EXPECT_EQ(ids.IdOf(TokenHash("mai")), 0);
+  EXPECT_EQ(ids.IdOf(TokenHash("azure")), 1);
+  EXPECT_EQ(ids.IdOf(TokenHash("mai")), 0);
+  EXPECT_EQ(ids.IdOf(0), 2);  // the empty slot's key is a token too
+  EXPECT_EQ(ids.IdOf(0), 2);
+  // Keys colliding in the low bits, and enough of them to grow the table several times.
+  std::vector<uint64_t> keys;
+  for (uint64_t k = 1; k <= 5000; ++k) keys.push_back(k << 20 | 7);
+  for (size_t k = 0; k < keys.size(); ++k) EXPECT_EQ(ids.IdOf(keys[k]), static_cast<int>(3 + k));
+  EXPECT_EQ(ids.size(), 5003);
+  for (size_t k = 0; k < keys.size(); ++k) EXPECT_EQ(ids.IdOf(keys[k]), static_cast<int>(3 + k));
+  EXPECT_EQ(ids.IdOf(TokenHash("azure")), 1);
+  EXPECT_EQ(ids.IdOf(0), 2);
+  EXPECT_EQ(ids.size(), 5003);
+}
+
 }  // namespace
 }  // namespace factdedup::provenance::internal
