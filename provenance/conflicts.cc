@@ -14,6 +14,7 @@
 #include <atomic>
 #include <cmath>
 #include <cstdlib>
+#include <cstring>
 #include <deque>
 #include <map>
 #include <numeric>
@@ -149,9 +150,24 @@ void AddLine(int ni, int line, absl::string_view text, LineTexts* out) {
   if (!text.empty()) out->lines.push_back({ni, line, text});
 }
 
-// Adds line `line` of note `ni` to `out`: its text is StripMarkdown(raw).
-void AddBodyLine(int ni, int line, absl::string_view raw, LineTexts* out) {
-  if (ReadsAsWritten(raw)) {
+// Whether a line without markup reads as written: ReadsAsWritten without the markup test.
+bool SpacedAsWritten(absl::string_view raw) {
+  if (raw.empty()) return true;
+  if (raw.front() == ' ' || raw.back() == ' ') return false;
+  for (size_t i = 0; i < raw.size(); ++i) {
+    const char c = raw[i];
+    if (c <= ' ' && (c == '\t' || c == '\n' || c == '\r' || (c == ' ' && raw[i + 1] == ' '))) {
+      return false;  // raw.back() is not ' '
+    }
+  }
+  return true;
+}
+
+// Adds line `line` of note `ni` to `out`: its text is StripMarkdown(raw). `markup_free`: the
+// caller knows `raw` has no byte of kMarkup.
+void AddBodyLine(int ni, int line, absl::string_view raw, LineTexts* out,
+                 bool markup_free = false) {
+  if (markup_free ? SpacedAsWritten(raw) : ReadsAsWritten(raw)) {
     AddLine(ni, line, raw, out);
   } else {
     out->owned.push_back(StripMarkdown(raw));
@@ -592,18 +608,16 @@ class TokenPostings {
  public:
   explicit TokenPostings(const FactContext& ctx) {
     const int n = ctx.size();
-    absl::flat_hash_map<uint64_t, int> intern;
+    internal::TokenIds intern;
     fact_offsets_.reserve(static_cast<size_t>(n) + 1);
     fact_offsets_.push_back(0);
     for (int i = 0; i < n; ++i) {
-      for (uint64_t t : ctx.Claim(i).content) {
-        ids_.push_back(intern.try_emplace(t, static_cast<int>(intern.size())).first->second);
-      }
+      for (uint64_t t : ctx.Claim(i).content) ids_.push_back(intern.IdOf(t));
       std::sort(ids_.begin() + static_cast<long>(fact_offsets_.back()), ids_.end());
       fact_offsets_.push_back(ids_.size());
     }
     // Counting sort of (id, fact) by id; facts are visited in order, so each list ascends.
-    list_offsets_.assign(intern.size() + 1, 0);
+    list_offsets_.assign(static_cast<size_t>(intern.size()) + 1, 0);
     for (int id : ids_) ++list_offsets_[static_cast<size_t>(id) + 1];
     for (size_t t = 1; t < list_offsets_.size(); ++t) list_offsets_[t] += list_offsets_[t - 1];
     facts_.resize(ids_.size());
@@ -631,13 +645,7 @@ class TokenPostings {
   std::vector<size_t> list_offsets_;
 };
 
-// Candidate partners of fact `a`, sorted by b: every b > a sharing a content token with it
-// (tokens in more than max_postings facts are not used) with the count of shared tokens,
-// plus every later member of its cluster (count 0 when they share no token).
-//
-// With `can` (per fact, kCan* bits: what it states), only the partners the pair examination
-// does not skip at once: one side states a state, or both state dates, or both amounts. The
-// count of a partner kept is unchanged (all or none of its entries are kept).
+// What each fact can disagree on (kCan* bits, see CandidatesOf).
 constexpr uint8_t kCanDates = 1, kCanAmounts = 2, kCanPolar = 4;
 // A date with a milestone role (IsMilestoneRole): dates compared across clusters need one on
 // both sides. Set wherever the fact's slots are not known (a conservative guess).
@@ -657,62 +665,64 @@ class ClusterMembers {
   const std::vector<dedup::Cluster>& clusters_;
 };
 
+// Candidate partners of fact `a`, sorted by b: every b > a sharing a content token with it
+// (tokens in more than max_postings facts are not used) with the count of shared tokens,
+// plus every later member of its cluster (count 0 when they share no token).
+//
+// With `can` (per fact, kCan* bits: what it states), only the partners the pair examination
+// does not skip at once: one side states a state, or both state dates, or both amounts. The
+// count of a partner kept is unchanged (all or none of its entries are kept). And only the
+// partners b for which keep(b, count) is true (tested before sorting: most are dropped).
+template <typename Keep>
 void CandidatesOf(const FactContext& ctx, const TokenPostings& postings,
                   const ClusterMembers& cluster_members, int a, std::vector<int>* scratch,
-                  std::vector<std::pair<int, int>>* out,
-                  const std::vector<uint8_t>* can = nullptr) {
-  scratch->clear();
+                  std::vector<std::pair<int, int>>* out, const std::vector<uint8_t>* can,
+                  Keep keep) {
   out->clear();
-  // Each token's partners are an ascending run (a fact's list has no repeat); most facts have
-  // one or two tokens rare enough to be used, so the runs are merged rather than sorted.
-  constexpr int kMaxMerged = 4;
-  size_t run_end[kMaxMerged];
-  int runs = 0;
+  // Shared tokens are counted per partner in a table of all facts, one per thread (zero
+  // between calls; the pass runs its chunks on threads of its own, and the caller's).
+  thread_local std::vector<int> shared;
+  if (shared.size() < static_cast<size_t>(ctx.size())) shared.resize(ctx.size(), 0);
+  size_t most = 0;
+  for (int t : postings.IdsOf(a)) {
+    const absl::Span<const int> list = postings.FactsOf(t);
+    if (static_cast<int>(list.size()) <= ctx.options.max_postings) most += list.size();
+  }
+  scratch->resize(most);
+  int* partners = scratch->data();
+  size_t count = 0;
+  const bool all = can == nullptr || ((*can)[a] & kCanPolar);
   for (int t : postings.IdsOf(a)) {
     const absl::Span<const int> list = postings.FactsOf(t);  // ascending
     if (static_cast<int>(list.size()) > ctx.options.max_postings) continue;
-    auto from = std::upper_bound(list.begin(), list.end(), a);
-    const size_t before = scratch->size();
-    if (can == nullptr || ((*can)[a] & kCanPolar)) {
-      scratch->insert(scratch->end(), from, list.end());
-    } else {
-      for (auto b = from; b != list.end(); ++b) {
-        if (MayDisagree((*can)[a], (*can)[*b])) scratch->push_back(*b);
-      }
-    }
-    if (scratch->size() > before) {
-      if (runs < kMaxMerged) run_end[runs] = scratch->size();
-      ++runs;
+    for (auto b = std::upper_bound(list.begin(), list.end(), a); b != list.end(); ++b) {
+      if (!all && !MayDisagree((*can)[a], (*can)[*b])) continue;
+      if (shared[*b]++ == 0) partners[count++] = *b;
     }
   }
-  if (runs > kMaxMerged) {
-    std::sort(scratch->begin(), scratch->end());
-  } else if (runs > 1) {
-    thread_local std::vector<int> merged;
-    for (int r = 1; r < runs; ++r) {
-      merged.resize(run_end[r]);
-      std::merge(scratch->begin(), scratch->begin() + static_cast<long>(run_end[r - 1]),
-                 scratch->begin() + static_cast<long>(run_end[r - 1]),
-                 scratch->begin() + static_cast<long>(run_end[r]), merged.begin());
-      std::copy(merged.begin(), merged.end(), scratch->begin());
+  // Later members of its cluster sharing no token.
+  if (ctx.cluster_of[a] >= 0) {
+    for (const dedup::Member& m : cluster_members[ctx.cluster_of[a]]) {
+      const int b = m.item;
+      if (b <= a || (can != nullptr && !MayDisagree((*can)[a], (*can)[b]))) continue;
+      if (shared[b] == 0) out->emplace_back(b, 0);
     }
   }
-  for (size_t i = 0; i < scratch->size();) {
-    size_t j = i;
-    while (j < scratch->size() && (*scratch)[j] == (*scratch)[i]) ++j;
-    out->emplace_back((*scratch)[i], static_cast<int>(j - i));
-    i = j;
+  for (size_t k = 0; k < count; ++k) {
+    out->emplace_back(partners[k], shared[partners[k]]);
+    shared[partners[k]] = 0;
   }
-  if (ctx.cluster_of[a] < 0) return;
-  const size_t found = out->size();
-  for (const dedup::Member& m : cluster_members[ctx.cluster_of[a]]) {
-    const int b = m.item;
-    if (b <= a || (can != nullptr && !MayDisagree((*can)[a], (*can)[b]))) continue;
-    auto it = std::lower_bound(out->begin(), out->begin() + static_cast<long>(found),
-                               std::make_pair(b, 0));
-    if (it == out->begin() + static_cast<long>(found) || it->first != b) out->emplace_back(b, 0);
-  }
-  if (out->size() > found) std::sort(out->begin(), out->end());
+  out->erase(std::remove_if(out->begin(), out->end(),
+                            [&](const std::pair<int, int>& p) { return !keep(p.first, p.second); }),
+             out->end());
+  std::sort(out->begin(), out->end());
+}
+
+void CandidatesOf(const FactContext& ctx, const TokenPostings& postings,
+                  const ClusterMembers& cluster_members, int a, std::vector<int>* scratch,
+                  std::vector<std::pair<int, int>>* out) {
+  CandidatesOf(ctx, postings, cluster_members, a, scratch, out, nullptr,
+               [](int, int) { return true; });
 }
 
 // Every candidate partner of fact `v` (a < v or b > v), as (a, b, shared tokens) with a < b.
@@ -882,15 +892,15 @@ PairFindings FindPairFindings(const FactContext& ctx, const std::vector<char>* f
   std::vector<int> distinctive;
   std::vector<size_t> distinctive_begin(static_cast<size_t>(n) + 1, 0);
   {
-    absl::flat_hash_map<uint64_t, int> name_id;
+    internal::TokenIds name_id;
     std::vector<int> name_df;
     std::vector<int> ids;  // every fact's name ids, in fact order
     for (int i = 0; i < n; ++i) {
       for (uint64_t t : ctx.Claim(i).names) {
-        auto [it, fresh] = name_id.try_emplace(t, static_cast<int>(name_df.size()));
-        if (fresh) name_df.push_back(0);
-        ++name_df[it->second];
-        ids.push_back(it->second);
+        const int id = name_id.IdOf(t);
+        if (id == static_cast<int>(name_df.size())) name_df.push_back(0);
+        ++name_df[id];
+        ids.push_back(id);
       }
     }
     for (int i = 0, k = 0; i < n; ++i) {
@@ -1031,8 +1041,7 @@ PairFindings FindPairFindings(const FactContext& ctx, const std::vector<char>* f
           value_conflict = DatesDisagree(sa, sb, &role, /*by_year=*/!same_subject, &va, &vb);
         }
       }
-      std::string na, nb;
-      if (value_conflict && AmountsDisagree(sa, sb, /*plain_numbers=*/true, &na, &nb)) {
+      if (value_conflict && AmountsDisagree(sa, sb, /*plain_numbers=*/true, nullptr, nullptr)) {
         value_conflict = false;
       }
     }
@@ -1066,10 +1075,9 @@ PairFindings FindPairFindings(const FactContext& ctx, const std::vector<char>* f
     std::vector<int> scratch;
     std::vector<std::pair<int, int>> partners;
     for (int a = first; a < last; ++a) {
-      CandidatesOf(ctx, postings, cluster_members, a, &scratch, &partners, &can_bits);
-      for (const auto& [b, count] : partners) {
-        if (!surely_nothing(a, b, count)) examine(a, b, count, per_chunk[first / kChunk]);
-      }
+      CandidatesOf(ctx, postings, cluster_members, a, &scratch, &partners, &can_bits,
+                   [&](int b, int count) { return !surely_nothing(a, b, count); });
+      for (const auto& [b, count] : partners) examine(a, b, count, per_chunk[first / kChunk]);
     }
   });
   for (PairFindings& f : per_chunk) {
@@ -1264,10 +1272,19 @@ class WordFolder {
     auto it = cache_.find(w);
     if (it != cache_.end()) return it->second;
     std::string f = absl::AsciiStrToLower(w);
+    // A word of ASCII letters is one token, its lowercase (or two, "can" "not" for "Cannot",
+    // where the lowercase is kept too): the normalizer is asked only about the others.
+    bool letters = true;
+    for (char c : w) letters &= IsUpper(c) || IsLower(c);
+    if (letters) return cache_.emplace(std::string(w), std::move(f)).first->second;
     absl::StatusOr<dedup::NormalizedText> t = normalizer_.Normalize(w);
     if (t.ok() && t->all_tokens.size() == 1) f = t->all_tokens[0].text;
     return cache_.emplace(std::string(w), std::move(f)).first->second;
   }
+
+  // Takes the words `other` has folded that this folder has not (their folds are the same
+  // in any folder), so that they are not folded again.
+  void Absorb(WordFolder& other) { cache_.merge(other.cache_); }
 
  private:
   static dedup::NormalizeOptions Options() {
@@ -1324,6 +1341,86 @@ void ForEachCapitalizedWord(absl::string_view text, Fn fn) {
   }
 }
 
+// Per byte: kMarkupByte for a byte StripMarkdown may act on (kMarkup), kUpperByte for an
+// ASCII capital, kAsciiWordByte for an ASCII letter or digit, kHighByte for a non-ASCII byte.
+constexpr uint8_t kMarkupByte = 1, kUpperByte = 2, kAsciiWordByte = 4, kHighByte = 8;
+constexpr auto kByteClass = [] {
+  std::array<uint8_t, 256> t{};
+  for (int c = 0; c < 256; ++c) {
+    if (kMarkup[c]) t[c] |= kMarkupByte;
+    if (c >= 'A' && c <= 'Z') t[c] |= kUpperByte;
+    if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')) {
+      t[c] |= kAsciiWordByte;
+    }
+    if (c >= 0x80) t[c] |= kHighByte;
+  }
+  return t;
+}();
+
+// The bytes of `v` in [lo, hi] (lo <= hi < 0x80) with their high bit set, the others 0.
+inline uint64_t BytesIn(uint64_t v, unsigned char lo, unsigned char hi) {
+  constexpr uint64_t kOnes = 0x0101010101010101ULL, kHigh = 0x8080808080808080ULL;
+  const uint64_t low7 = v & ~kHigh;                // each byte's low seven bits: no carry below
+  const uint64_t ge = low7 + kOnes * (0x80 - lo);  // high bit: low7 >= lo
+  const uint64_t gt = low7 + kOnes * (0x7F - hi);  // high bit: low7 > hi
+  return ge & ~gt & ~v & kHigh;                    // ~v: not a byte of 0x80 or more
+}
+
+// ForEachCapitalizedWord(text, fn) until fn returns true, in one pass that also looks for
+// markup: with `stop_at_markup`, returns kHasMarkup as soon as a byte of kMarkup is seen
+// (whether fn was called before then is unspecified). Else kFound when fn returned true,
+// kNone when it never did. Skips the bytes that start no word a table lookup at a time.
+enum class RawScan { kNone, kFound, kHasMarkup };
+template <bool stop_at_markup, typename Fn>
+RawScan ScanCapitalizedWords(absl::string_view text, Fn fn) {
+  const auto* p = reinterpret_cast<const unsigned char*>(text.data());
+  const size_t n = text.size();
+  auto in_word = [&](size_t i) {
+    const uint8_t k = kByteClass[p[i]];
+    return (k & kAsciiWordByte) || ((k & kHighByte) && internal::IsWordByte(text, i));
+  };
+  constexpr uint8_t kStop = stop_at_markup ? (kUpperByte | kMarkupByte) : kUpperByte;
+  // Eight bytes at a time: whether some byte may stop the scan (a superset of kStop's bytes:
+  // '<' to '`' holds the capitals and most markup bytes; see BytesIn).
+  auto may_stop = [](uint64_t v) {
+    if (!stop_at_markup) return BytesIn(v, 'A', 'Z') != 0;
+    return (BytesIn(v, '<', '`') | BytesIn(v, '!', '!') | BytesIn(v, '*', '*') |
+            BytesIn(v, '~', '~')) != 0;
+  };
+  bool found = false;
+  size_t i = 0;
+  while (true) {
+    while (true) {
+      while (i + 8 <= n) {
+        uint64_t v;
+        std::memcpy(&v, p + i, 8);
+        if (may_stop(v)) break;
+        i += 8;
+      }
+      const size_t block_end = std::min(n, i + 8);
+      while (i < block_end && !(kByteClass[p[i]] & kStop)) ++i;
+      if (i < block_end || i == n) break;
+    }
+    if (i == n) break;
+    if (stop_at_markup && (kByteClass[p[i]] & kMarkupByte)) return RawScan::kHasMarkup;
+    // A capital: a word of Words starts here unless the byte before is a word's. Either way
+    // the bytes up to the end of its run are word bytes (never markup).
+    const bool starts = i == 0 || !in_word(i - 1);
+    size_t e = i + 1;
+    bool cap = true;
+    while (e < n && in_word(e)) {
+      cap &= !IsUpper(p[e]) && !IsDigit(p[e]);
+      ++e;
+    }
+    if (starts && cap && e - i >= 3 && !found && fn(text.substr(i, e - i))) {
+      if (!stop_at_markup) return RawScan::kFound;
+      found = true;
+    }
+    i = starts ? e : i + 1;
+  }
+  return found ? RawScan::kFound : RawScan::kNone;
+}
+
 // The lines a focused pass reads names and acronyms from: a subset of NoteLines (same order
 // and texts) that gives NameConflicts and AcronymConflicts exactly the conflicts of the whole
 // list that have a mention or definition on a focus line. Those are conflicts between a
@@ -1334,8 +1431,10 @@ void ForEachCapitalizedWord(absl::string_view text, Fn fn) {
 // every line with "(ACR)" for an acronym ACR defined on a focus line. Most lines are
 // rejected on their raw bytes (a line without markup reads as its own words), without
 // building their text.
-VaultLines FocusLines(const Vault& vault, int threads,
-                      const absl::flat_hash_set<uint64_t>& focused) {
+//
+// `folder` gets the words folded here (NameConflicts reads most of them again).
+VaultLines FocusLines(const Vault& vault, int threads, const absl::flat_hash_set<uint64_t>& focused,
+                      WordFolder* folder) {
   auto at = [&](int note, int line) {
     return focused.contains(uint64_t{static_cast<uint32_t>(note)} << 32 |
                             static_cast<uint32_t>(line));
@@ -1346,14 +1445,13 @@ VaultLines FocusLines(const Vault& vault, int threads,
   {
     std::set<int> notes;
     for (uint64_t k : focused) notes.insert(static_cast<int>(k >> 32));
-    WordFolder folder;
     for (int ni : notes) {
       LineTexts lines;
       LinesOfNote(vault, ni, &lines);
       for (const LineText& l : lines.lines) {
         if (!at(ni, l.line)) continue;
         for (const NameMention& m : NameMentions(l.text, 0)) {
-          const std::string& f = folder.Fold(m.word);
+          const std::string& f = folder->Fold(m.word);
           if (f.size() >= 3) buckets.insert(SpellingBucket(f));
         }
         for (const Acronym& a : AcronymDefinitions(l.text, 0)) acronyms.insert(a.acronym);
@@ -1367,24 +1465,36 @@ VaultLines FocusLines(const Vault& vault, int threads,
   // Contiguous ranges of notes, one per thread, each with its own folder and word cache.
   if (threads <= 0) threads = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   threads = std::max(1, std::min(threads, notes / kChunk + 1));
-  auto work = [&](int first, int last) {
-    WordFolder folder;
+  // Thread t > 0 folds with folders[t - 1], thread 0 with `folder`.
+  // The capitals whose lowercase can open a spelling of `buckets` (a vowel: any vowel).
+  std::array<bool, 256> first_letters{};
+  for (const std::string& b : buckets) {
+    for (char c = 'a'; c <= 'z'; ++c) {
+      if (b[0] == c || (b[0] == '/' && IsVowel(c))) first_letters[absl::ascii_toupper(c)] = true;
+    }
+  }
+  std::vector<WordFolder> folders(threads - 1);
+  auto work = [&](int t, int first, int last) {
+    WordFolder& words = t == 0 ? *folder : folders[t - 1];
     absl::flat_hash_map<std::string, bool> relevant;  // word as written -> in a bucket
     auto relevant_word = [&](absl::string_view w) {
+      // A word of ASCII letters folds to its lowercase (WordFolder), whose bucket starts
+      // with its first letter: most words are told apart by that letter, without a lookup.
+      if (!first_letters[static_cast<unsigned char>(w[0])]) {
+        bool letters = true;
+        for (char c : w) letters &= IsUpper(c) || IsLower(c);
+        if (letters) return false;
+      }
       auto it = relevant.find(w);
       if (it != relevant.end()) return it->second;
       if (MonthOf(w) || IsMonthOrDayName(w)) return relevant.emplace(w, false).first->second;
-      const std::string& f = folder.Fold(w);
+      const std::string& f = words.Fold(w);
       return relevant.emplace(w, f.size() >= 3 && buckets.contains(SpellingBucket(f)))
           .first->second;
     };
-    auto matters = [&](absl::string_view text) {
-      bool found = false;
-      if (!buckets.empty()) {
-        ForEachCapitalizedWord(text,
-                               [&](absl::string_view w) { found = found || relevant_word(w); });
-      }
-      if (found || acronyms.empty()) return found;
+    // Whether `text` defines or uses an acronym of a focus line.
+    auto names_acronym = [&](absl::string_view text) {
+      if (acronyms.empty()) return false;
       for (size_t open = text.find('('); open != absl::string_view::npos;
            open = text.find('(', open + 1)) {
         const size_t close = text.find(')', open + 1);
@@ -1393,29 +1503,46 @@ VaultLines FocusLines(const Vault& vault, int threads,
       }
       return false;
     };
+    auto matters = [&](absl::string_view text) {
+      if (!buckets.empty() &&
+          ScanCapitalizedWords</*stop_at_markup=*/false>(text, relevant_word) == RawScan::kFound) {
+        return true;
+      }
+      return names_acronym(text);
+    };
     for (int ni = first; ni < last; ++ni) {
-      ReadNoteLines(vault.notes[ni],
-                    [&](int line, absl::string_view raw, const absl::string_view* fm) {
-                      if (fm != nullptr) {
-                        if (at(ni, line) || matters(*fm)) AddLine(ni, line, *fm, &per_note[ni]);
-                      } else if (HasMarkup(raw)) {
-                        std::string text = StripMarkdown(raw);
-                        if (!at(ni, line) && !matters(text)) return;
-                        per_note[ni].owned.push_back(std::move(text));
-                        AddLine(ni, line, per_note[ni].owned.back(), &per_note[ni]);
-                      } else if (at(ni, line) || matters(raw)) {
-                        AddBodyLine(ni, line, raw, &per_note[ni]);
-                      }
-                    });
+      ReadNoteLines(vault.notes[ni], [&](int line, absl::string_view raw,
+                                         const absl::string_view* fm) {
+        if (fm != nullptr) {
+          if (at(ni, line) || matters(*fm)) AddLine(ni, line, *fm, &per_note[ni]);
+          return;
+        }
+        const bool focus_line = at(ni, line);
+        // One pass over the raw line: markup, else its capitalized words (a
+        // line without markup reads as its own words).
+        const RawScan scan =
+            focus_line        ? (HasMarkup(raw) ? RawScan::kHasMarkup : RawScan::kFound)
+            : buckets.empty() ? (HasMarkup(raw) ? RawScan::kHasMarkup : RawScan::kNone)
+                              : ScanCapitalizedWords</*stop_at_markup=*/true>(raw, relevant_word);
+        if (scan == RawScan::kHasMarkup) {
+          std::string text = StripMarkdown(raw);
+          if (!focus_line && !matters(text)) return;
+          per_note[ni].owned.push_back(std::move(text));
+          AddLine(ni, line, per_note[ni].owned.back(), &per_note[ni]);
+        } else if (scan == RawScan::kFound || names_acronym(raw)) {
+          AddBodyLine(ni, line, raw, &per_note[ni], /*markup_free=*/true);
+        }
+      });
     }
   };
   std::vector<std::thread> pool;
   const int per = (notes + threads - 1) / threads;
   for (int t = 1; t < threads; ++t) {
-    pool.emplace_back(work, std::min(notes, t * per), std::min(notes, (t + 1) * per));
+    pool.emplace_back(work, t, std::min(notes, t * per), std::min(notes, (t + 1) * per));
   }
-  work(0, std::min(notes, per));
+  work(0, 0, std::min(notes, per));
   for (std::thread& t : pool) t.join();
+  for (WordFolder& f : folders) folder->Absorb(f);
   return JoinLines(std::move(per_note));
 }
 
@@ -1522,8 +1649,7 @@ void SameEntityMentions(const std::vector<NameMention>& a, const std::vector<Nam
 // (SameEntityMentions).
 void NameConflicts(const Vault& vault, const std::vector<LineText>& lines,
                    const ConflictOptions& options, const std::vector<char>* line_focus,
-                   std::vector<Conflict>* out) {
-  WordFolder folder;
+                   WordFolder& folder, std::vector<Conflict>* out) {
   // Spellings (folded words) by id, first seen first; each one's mentions in line order; and
   // the distinct spellings of each line.
   absl::flat_hash_map<absl::string_view, int> spelling_id;  // keys: the folder's strings
@@ -1557,9 +1683,14 @@ void NameConflicts(const Vault& vault, const std::vector<LineText>& lines,
       cw.words.clear();
       cw.ends.clear();
       for (int k = b; k < e; ++k) {
-        ForEachCapitalizedWord(lines[first + k].text, [&](absl::string_view w) {
-          if (!MonthOf(w) && !IsMonthOrDayName(w)) cw.words.push_back(w);
-        });
+        // ForEachCapitalizedWord, eight bytes at a time where no capital is.
+        ScanCapitalizedWords</*stop_at_markup=*/false>(lines[first + k].text,
+                                                       [&](absl::string_view w) {
+                                                         if (!MonthOf(w) && !IsMonthOrDayName(w)) {
+                                                           cw.words.push_back(w);
+                                                         }
+                                                         return false;  // every word
+                                                       });
         cw.ends.push_back(cw.words.size());
       }
     });
@@ -1812,14 +1943,16 @@ absl::StatusOr<std::vector<Conflict>> FindConflicts(const Vault& vault, const Sc
     UpdateFindings(ctx, found.update, &out);
     if (!ctx.error.ok()) return ctx.error;
   }
-  const VaultLines vault_lines = focus != nullptr ? FocusLines(vault, options.threads, focused)
-                                                  : NoteLines(vault, options.threads);
+  WordFolder folder;
+  const VaultLines vault_lines = focus != nullptr
+                                     ? FocusLines(vault, options.threads, focused, &folder)
+                                     : NoteLines(vault, options.threads);
   const std::vector<LineText>& lines = vault_lines.lines;
   std::vector<char> line_focus;
   if (focus != nullptr) {
     for (const LineText& l : lines) line_focus.push_back(at(l.note, l.line));
   }
-  NameConflicts(vault, lines, options, focus ? &line_focus : nullptr, &out);
+  NameConflicts(vault, lines, options, focus ? &line_focus : nullptr, folder, &out);
   AcronymConflicts(vault, lines, focus ? &line_focus : nullptr, &out);
   FrontmatterConflicts(vault, &out);
   if (focus != nullptr) {

@@ -11,6 +11,7 @@
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/container/flat_hash_set.h"
+#include "absl/container/inlined_vector.h"
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
@@ -70,8 +71,11 @@ int ParseInt(absl::string_view s) {
 }
 
 bool IsYear(absl::string_view w) {
-  if (w.size() != 4) return false;
-  int y = ParseInt(w);
+  // Four digits (ParseInt of four bytes succeeds on digits only), read without parsing.
+  if (w.size() != 4 || !IsDigit(w[0]) || !IsDigit(w[1]) || !IsDigit(w[2]) || !IsDigit(w[3])) {
+    return false;
+  }
+  const int y = (w[0] - '0') * 1000 + (w[1] - '0') * 100 + (w[2] - '0') * 10 + (w[3] - '0');
   return y >= 1990 && y <= 2100;
 }
 
@@ -124,7 +128,8 @@ constexpr RoleWord kRoleWords[] = {
     {"return", "return"},  {"poc", "poc"},        {"test", "poc"},
 };
 
-std::string RoleOf(absl::string_view w) {
+// The role of word `w` ("" for none): a view of kRoleWords.
+absl::string_view RoleOf(absl::string_view w) {
   if (w.empty()) return "";
   // The role words by their (lowercase) first letter, in table order: a word is compared
   // only with those that can match, and the first match is the table's first match.
@@ -136,7 +141,7 @@ std::string RoleOf(absl::string_view w) {
     return t;
   }();
   for (const RoleWord* r : (*by_letter)[static_cast<unsigned char>(absl::ascii_tolower(w[0]))]) {
-    if (absl::StartsWithIgnoreCase(w, r->prefix)) return std::string(r->role);
+    if (absl::StartsWithIgnoreCase(w, r->prefix)) return r->role;
   }
   return "";
 }
@@ -145,10 +150,11 @@ std::string RoleOf(absl::string_view w) {
 void AssignRoles(absl::string_view text, const std::vector<Word>& w, std::vector<DateHit>* dates) {
   if (dates->empty()) return;  // most facts
   // Each word's role, computed on first use ("" for none).
-  std::vector<std::optional<std::string>> roles(w.size());
-  auto role_of = [&](int i) -> const std::string& {
-    if (!roles[i]) roles[i] = RoleOf(w[i].text);
-    return *roles[i];
+  absl::InlinedVector<absl::string_view, 32> roles(w.size());
+  absl::InlinedVector<bool, 32> known(w.size(), false);
+  auto role_of = [&](int i) {
+    if (!known[i]) roles[i] = RoleOf(w[i].text), known[i] = true;
+    return roles[i];
   };
   for (DateHit& h : *dates) {
     // Clause bounds around the date.
@@ -173,7 +179,7 @@ void AssignRoles(absl::string_view text, const std::vector<Word>& w, std::vector
       if (w[i].end <= h.begin && w[i].begin >= lo) before = i;
       if (w[i].begin >= h.end && w[i].end <= hi && after < 0) after = i;
     }
-    std::string role;
+    absl::string_view role;
     for (int d = 0; d < 8 && role.empty(); ++d) {
       if (before >= 0 && before - d >= 0 && w[before - d].begin >= lo) {
         role = role_of(before - d);
@@ -183,7 +189,7 @@ void AssignRoles(absl::string_view text, const std::vector<Word>& w, std::vector
         role = role_of(after + d);
       }
     }
-    h.role = role;
+    h.role = std::string(role);
   }
 }
 
@@ -626,6 +632,36 @@ bool IsMilestoneRole(absl::string_view role) { return !role.empty() && role != "
 
 uint64_t TokenHash(absl::string_view token) { return dedup::Hash64(token); }
 
+int TokenIds::IdOf(uint64_t token) {
+  if (token == 0) {
+    if (zero_id_ < 0) zero_id_ = size_++;
+    return zero_id_;
+  }
+  if (2 * (used_ + 1) > slots_.size()) Grow();
+  const size_t mask = slots_.size() - 1;
+  for (size_t i = token & mask;; i = (i + 1) & mask) {
+    Slot& slot = slots_[i];
+    if (slot.key == token) return slot.id;
+    if (slot.key == 0) {
+      slot = {token, size_++};
+      ++used_;
+      return slot.id;
+    }
+  }
+}
+
+void TokenIds::Grow() {
+  std::vector<Slot> old = std::move(slots_);
+  slots_.assign(std::max<size_t>(1024, old.size() * 2), Slot{});
+  const size_t mask = slots_.size() - 1;
+  for (const Slot& slot : old) {
+    if (slot.key == 0) continue;
+    size_t i = slot.key & mask;
+    while (slots_[i].key != 0) i = (i + 1) & mask;
+    slots_[i] = slot;
+  }
+}
+
 bool IsMonthOrDayWord(absl::string_view t) {
   static constexpr absl::string_view kExtra[] = {
       "jan",    "feb",      "mar",    "apr",     "jun",      "jul",     "aug",       "sep",
@@ -689,13 +725,22 @@ absl::StatusOr<Slots> ExtractSlots(const dedup::Normalizer& n, absl::string_view
     if (!gone) s.dates.push_back(h);
   }
   AssignRoles(text, words, &s.dates);
+  // The tokens of the one normalization give the body's content tokens (ContentTokensOf)
+  // unless a date opens the text, or the text ends in a cut word (the normalizer drops it
+  // from the tokens but keeps it in `clean`, where normalizing again finds it). Both lists
+  // are read in one pass, each token hashed once.
+  const bool own_content = body == 0 && !norm->truncated;
+  std::vector<uint64_t> own_tokens;
   for (const Token& tok : norm->tokens) {
+    if (tok.kind != TokenKind::kName && (!own_content || tok.kind != TokenKind::kWord)) continue;
     // Month and weekday names are capitalized but name no subject.
-    if (tok.kind == TokenKind::kName && !IsMonthOrDayWord(tok.text)) {
-      s.names.push_back(TokenHash(tok.text));
-    }
+    if (IsMonthOrDayWord(tok.text)) continue;
+    const uint64_t h = TokenHash(tok.text);
+    if (tok.kind == TokenKind::kName) s.names.push_back(h);
+    if (own_content && tok.text.size() >= 2) own_tokens.push_back(h);
   }
   SortUnique(&s.names);
+  if (own_content) SortUnique(&own_tokens);
   // Amounts from canonical tokens.
   for (const Token& tok : norm->tokens) {
     Amount a;
@@ -747,11 +792,7 @@ absl::StatusOr<Slots> ExtractSlots(const dedup::Normalizer& n, absl::string_view
   std::optional<absl::StatusOr<std::vector<uint64_t>>> body_content;
   auto BodyContent = [&]() -> const absl::StatusOr<std::vector<uint64_t>>& {
     if (!body_content) {
-      // The tokens of the one normalization serve unless a date opens the text, or the text
-      // ends in a cut word (the normalizer drops it from the tokens but keeps it in `clean`,
-      // where normalizing again finds it).
-      body_content = body == 0 && !norm->truncated ? ContentTokensOf(*norm)
-                                                   : ContentTokens(n, text.substr(body));
+      body_content = own_content ? std::move(own_tokens) : ContentTokens(n, text.substr(body));
     }
     return *body_content;
   };
@@ -759,38 +800,81 @@ absl::StatusOr<Slots> ExtractSlots(const dedup::Normalizer& n, absl::string_view
   // `plain_clauses`) their tokens.
   // Clauses: split at ';', ': ' and parentheses ("loosens constraints (via removal of X)"
   // states the removal of X, not of the constraints).
-  bool polar = false;
-  for (absl::string_view part : absl::StrSplit(text.substr(body), absl::ByAnyChar(";()"))) {
-    for (absl::string_view c : absl::StrSplit(part, ": ")) {
-      Clause cl;
-      cl.text = std::string(absl::StripAsciiWhitespace(c));
-      const std::string lowered = absl::AsciiStrToLower(cl.text);
-      std::vector<absl::string_view> lw;  // its words, lowercase
-      for (const Word& w : Words(lowered)) lw.push_back(w.text);
-      if (lw.empty()) continue;
-      bool in_superseded = false;
-      for (const Update& u : s.updates) in_superseded |= absl::StrContains(u.value, cl.text);
-      for (size_t i = 0; i < lw.size() && !in_superseded; ++i) {
-        const uint8_t kind = StateWordKind(lw[i]);
-        if (kind & kOnWord) cl.polarity = Polarity::kOn;
-        if (kind & kOffWord) cl.polarity = Polarity::kOff;
-        if (IsNegation(lw, i) && cl.polarity == Polarity::kNone) {
-          size_t j = i + 1;
-          while (j < lw.size() && (StateWordKind(lw[j]) & kSkipWord)) ++j;
-          if (j < lw.size()) {
-            cl.polarity = Polarity::kNot;
-            cl.predicate = TokenHash(VerbBase(lw[j]));
-            for (size_t k = j + 1; k < lw.size(); ++k) {
-              if (!(StateWordKind(lw[k]) & kSkipWord) && lw[k].size() > 2) {
-                cl.object = TokenHash(lw[k]);
-                break;
-              }
+  // A clause's words are the words of `text` inside it (its bounds are never word bytes),
+  // lowercase: views of `lower`. Clause texts are built only for the clauses kept.
+  struct ClauseDraft {
+    absl::string_view text;  // of `text`
+    Polarity polarity = Polarity::kNone;
+    uint64_t predicate = 0, object = 0;
+  };
+  absl::InlinedVector<ClauseDraft, 4> drafts;
+  std::vector<absl::string_view> lw;  // the clause's words, lowercase
+  auto add_clause = [&](absl::string_view c) {
+    const absl::string_view t = absl::StripAsciiWhitespace(c);
+    const size_t from = static_cast<size_t>(t.data() - text.data()), to = from + t.size();
+    lw.clear();
+    for (auto w = std::lower_bound(words.begin(), words.end(), from,
+                                   [](const Word&x, size_t b) { return x.begin < b; });
+         w != words.end() && w->end <= to; ++w) {
+      lw.push_back(absl::string_view(lower).substr(w->begin, w->end - w->begin));
+    }
+    if (lw.empty()) return;
+    ClauseDraft cl;
+    cl.text = t;
+    bool in_superseded = false;
+    for (const Update& u : s.updates) in_superseded |= absl::StrContains(u.value, t);
+    for (size_t i = 0; i < lw.size() && !in_superseded; ++i) {
+      const uint8_t kind = StateWordKind(lw[i]);
+      if (kind & kOnWord) cl.polarity = Polarity::kOn;
+      if (kind & kOffWord) cl.polarity = Polarity::kOff;
+      if (IsNegation(lw, i) && cl.polarity == Polarity::kNone) {
+        size_t j = i + 1;
+        while (j < lw.size() && (StateWordKind(lw[j]) & kSkipWord)) ++j;
+        if (j < lw.size()) {
+          cl.polarity = Polarity::kNot;
+          cl.predicate = TokenHash(VerbBase(lw[j]));
+          for (size_t k = j + 1; k < lw.size(); ++k) {
+            if (!(StateWordKind(lw[k]) & kSkipWord) && lw[k].size() > 2) {
+              cl.object = TokenHash(lw[k]);
+              break;
             }
           }
         }
       }
-      polar |= cl.polarity != Polarity::kNone;
-      s.clauses.push_back(std::move(cl));
+    }
+    drafts.push_back(cl);
+  };
+  bool polar = false;
+  {
+    // Split at ';', '(' and ')', then each part at ": " (empty pieces are kept: they have no
+    // words).
+    const absl::string_view rest = text.substr(body);
+    size_t start = 0;
+    for (size_t i = 0; i <= rest.size(); ++i) {
+      if (i < rest.size() && rest[i] != ';' && rest[i] != '(' && rest[i] != ')') continue;
+      const absl::string_view part = rest.substr(start, i - start);
+      for (size_t from = 0;;) {
+        const size_t colon = part.find(": ", from);
+        if (colon == absl::string_view::npos) {
+          add_clause(part.substr(from));
+          break;
+        }
+        add_clause(part.substr(from, colon - from));
+        from = colon + 2;
+      }
+      start = i + 1;
+    }
+    for (const ClauseDraft& d : drafts) polar |= d.polarity != Polarity::kNone;
+    if (plain_clauses || polar) {
+      s.clauses.reserve(drafts.size());
+      for (const ClauseDraft& d : drafts) {
+        Clause cl;
+        cl.text = std::string(d.text);
+        cl.polarity = d.polarity;
+        cl.predicate = d.predicate;
+        cl.object = d.object;
+        s.clauses.push_back(std::move(cl));
+      }
     }
   }
   if (!plain_clauses && !polar) {
@@ -867,26 +951,56 @@ bool DatesDisagree(const Slots& a, const Slots& b, const std::string* role, bool
   return true;
 }
 
+namespace {
+
+// The amounts AmountsDisagree compares: all, or those with a unit.
+bool Counted(const Amount& x, bool plain_numbers) { return plain_numbers || !x.unit.empty(); }
+
+using Values = absl::InlinedVector<double, 8>;  // a fact's values of one unit, in order
+
+std::string FormatValues(const std::string& unit, const Values& v, Qualifier q) {
+  std::vector<std::string> p;
+  for (double d : v) p.push_back(FormatAmount({unit, d}));
+  const char* prefix = q == Qualifier::kAtLeast  ? "at least "
+                       : q == Qualifier::kAtMost ? "at most "
+                       : q == Qualifier::kAbout  ? "about "
+                                                 : "";
+  return absl::StrCat(prefix, absl::StrJoin(p, ", "));
+}
+
+}  // namespace
+
 // Amounts of one unit disagree: no pair compatible and neither side's range holds the other.
+// Units are tried in their (byte) order, each unit's values in their order in the fact.
 bool AmountsDisagree(const Slots& a, const Slots& b, bool plain_numbers, std::string* va,
                      std::string* vb) {
-  if (a.amounts.empty() || b.amounts.empty()) return false;  // most pairs: no maps to build
-  std::map<std::string, std::vector<double>> ua, ub;
-  for (const Amount& x : a.amounts) {
-    if (plain_numbers || !x.unit.empty()) ua[x.unit].push_back(x.value);
-  }
-  for (const Amount& x : b.amounts) {
-    if (plain_numbers || !x.unit.empty()) ub[x.unit].push_back(x.value);
-  }
-  for (const auto& [unit, xs] : ua) {
-    auto it = ub.find(unit);
-    if (it == ub.end()) continue;
-    const std::vector<double>& ys = it->second;
+  if (a.amounts.empty() || b.amounts.empty()) return false;  // most pairs
+  // The units of `a`, smallest first, each once: the next is the smallest unit greater than
+  // the last (a fact has few amounts; no map per pair).
+  const std::string* last = nullptr;
+  Values xs, ys;
+  while (true) {
+    const std::string* unit = nullptr;
+    for (const Amount& x : a.amounts) {
+      if (!Counted(x, plain_numbers) || (last != nullptr && x.unit <= *last)) continue;
+      if (unit == nullptr || x.unit < *unit) unit = &x.unit;
+    }
+    if (unit == nullptr) return false;
+    last = unit;
+    ys.clear();
+    for (const Amount& y : b.amounts) {
+      if (Counted(y, plain_numbers) && y.unit == *unit) ys.push_back(y.value);
+    }
+    if (ys.empty()) continue;
+    xs.clear();
+    for (const Amount& x : a.amounts) {
+      if (Counted(x, plain_numbers) && x.unit == *unit) xs.push_back(x.value);
+    }
     bool ok = false;
     for (double x : xs) {
       for (double y : ys) ok |= Compatible(x, a.qualifier, y, b.qualifier);
     }
-    auto in_range = [](const std::vector<double>& r, const std::vector<double>& v) {
+    auto in_range = [](const Values& r, const Values& v) {
       if (r.size() < 2) return false;
       auto [lo, hi] = std::minmax_element(r.begin(), r.end());
       for (double x : v) {
@@ -895,23 +1009,11 @@ bool AmountsDisagree(const Slots& a, const Slots& b, bool plain_numbers, std::st
       return false;
     };
     ok |= in_range(xs, ys) || in_range(ys, xs);
-    if (!ok) {
-      // Clang 14 (the fuzz build) cannot capture a structured binding: capture a reference.
-      auto fmt = [&u = unit](const std::vector<double>& v, Qualifier q) {
-        std::vector<std::string> p;
-        for (double d : v) p.push_back(FormatAmount({u, d}));
-        const char* prefix = q == Qualifier::kAtLeast  ? "at least "
-                             : q == Qualifier::kAtMost ? "at most "
-                             : q == Qualifier::kAbout  ? "about "
-                                                       : "";
-        return absl::StrCat(prefix, absl::StrJoin(p, ", "));
-      };
-      *va = fmt(xs, a.qualifier);
-      *vb = fmt(ys, b.qualifier);
-      return true;
-    }
+    if (ok) continue;
+    if (va != nullptr) *va = FormatValues(*unit, xs, a.qualifier);
+    if (vb != nullptr) *vb = FormatValues(*unit, ys, b.qualifier);
+    return true;
   }
-  return false;
 }
 
 // A clause pair with opposite state, or "X not P O" vs "X P O".

@@ -143,6 +143,28 @@ struct Slots {
 // about words^2 / 2^65).
 uint64_t TokenHash(absl::string_view token);
 
+// Dense ids of token hashes (TokenHash values), first seen first: an open-addressing table
+// on the hashes' low bits (uniform already), cheaper than a general hash map for the million
+// lookups of a large vault's postings.
+class TokenIds {
+ public:
+  // The id of `token`: a new one (the count so far) the first time.
+  int IdOf(uint64_t token);
+  // Ids given so far.
+  int size() const { return size_; }
+
+ private:
+  struct Slot {
+    uint64_t key = 0;  // 0: empty (token 0 has its id in zero_id_)
+    int id = 0;
+  };
+  void Grow();
+  std::vector<Slot> slots_;
+  size_t used_ = 0;
+  int size_ = 0;
+  int zero_id_ = -1;
+};
+
 // Whether a folded (lowercase, possibly stemmed) token names a month or a weekday.
 bool IsMonthOrDayWord(absl::string_view t);
 
@@ -167,6 +189,7 @@ bool DatesDisagree(const Slots& a, const Slots& b, const std::string* role, bool
                    std::string* va, std::string* vb);
 
 // Amounts of one unit disagree: no pair compatible and neither side's range holds the other.
+// *va/*vb (either may be null: not wanted) get the amounts of that unit (FormatAmount).
 bool AmountsDisagree(const Slots& a, const Slots& b, bool plain_numbers, std::string* va,
                      std::string* vb);
 

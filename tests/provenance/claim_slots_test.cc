@@ -297,6 +297,34 @@ TEST(AmountsDisagree, SameAmountInOtherUnitsOrFormatsAgrees) {
   EXPECT_EQ(vb, "at most $250B");
 }
 
+TEST(AmountsDisagree, UnitsInOrderEachWithAllItsValues) {
+  // Units are compared in byte order ('$' 0x24 before '%' 0x25); the first that disagrees is
+  // reported, with all its values on each side, in the order written.
+  const Slots a = Extract("Churn fell 15% and 25%; MAI spends $2B and $3B; MAI needs 2EB.");
+  const Slots b = Extract("Churn fell 40%; MAI spends $5B; MAI needs 2 exabytes.");
+  std::string va, vb;
+  ASSERT_TRUE(AmountsDisagree(a, b, false, &va, &vb));
+  EXPECT_EQ(va, "$2B, $3B");
+  EXPECT_EQ(vb, "$5B");
+  // Either output may be left out.
+  EXPECT_TRUE(AmountsDisagree(a, b, false, nullptr, nullptr));
+  std::string only;
+  EXPECT_TRUE(AmountsDisagree(a, b, false, nullptr, &only));
+  EXPECT_EQ(only, "$5B");
+  // A range on one side holds the other's value: that unit agrees, the next one is read.
+  const Slots c = Extract("Churn fell 15% and 25%; MAI spends $2B and $6B.");
+  ASSERT_TRUE(AmountsDisagree(c, b, false, &va, &vb));
+  EXPECT_EQ(va, "15%, 25%");
+  EXPECT_EQ(vb, "40%");
+  // Plain numbers only when asked.
+  const Slots d = Extract("MAI runs 3 clusters.");
+  const Slots e = Extract("MAI runs 4 clusters.");
+  EXPECT_FALSE(AmountsDisagree(d, e, false, &va, &vb));
+  ASSERT_TRUE(AmountsDisagree(d, e, true, &va, &vb));
+  EXPECT_EQ(va, "3");
+  EXPECT_EQ(vb, "4");
+}
+
 TEST(ClausesOppose, OppositeStatesOfTheSameSubject) {
   const std::vector<PairCase> cases = {
       {"Azure API exclusivity for OpenAI continues.",
@@ -387,6 +415,24 @@ TEST(ExtractSlots, ContentTokensEqualThoseOfTheCleanTextNormalizedAgain) {
     ++compared;
   }
   EXPECT_GT(compared, 150);
+}
+
+TEST(TokenIds, FirstSeenFirstAcrossGrowth) {
+  TokenIds ids;
+  EXPECT_EQ(ids.IdOf(TokenHash("mai")), 0);
+  EXPECT_EQ(ids.IdOf(TokenHash("azure")), 1);
+  EXPECT_EQ(ids.IdOf(TokenHash("mai")), 0);
+  EXPECT_EQ(ids.IdOf(0), 2);  // the empty slot's key is a token too
+  EXPECT_EQ(ids.IdOf(0), 2);
+  // Keys colliding in the low bits, and enough of them to grow the table several times.
+  std::vector<uint64_t> keys;
+  for (uint64_t k = 1; k <= 5000; ++k) keys.push_back(k << 20 | 7);
+  for (size_t k = 0; k < keys.size(); ++k) EXPECT_EQ(ids.IdOf(keys[k]), static_cast<int>(3 + k));
+  EXPECT_EQ(ids.size(), 5003);
+  for (size_t k = 0; k < keys.size(); ++k) EXPECT_EQ(ids.IdOf(keys[k]), static_cast<int>(3 + k));
+  EXPECT_EQ(ids.IdOf(TokenHash("azure")), 1);
+  EXPECT_EQ(ids.IdOf(0), 2);
+  EXPECT_EQ(ids.size(), 5003);
 }
 
 }  // namespace

@@ -684,7 +684,10 @@ TEST(FindConflicts, FocusedAsUnfocusedWithMarkupAndFrontmatter) {
        "## Notes\n"
        "- Build Operations Team (BOT) runs the lab.\n"
        // Written "Dorkason" only once the emphasis is stripped.
-       "- **Dor**kason met Quimby.\n"},
+       "- **Dor**kason met Quimby.\n"
+       // Markup after a name of a focus line's bucket, and a word the normalizer splits.
+       "- Stefanson met **Lars Dor**cason; Cannot and Quimby came too.\n"
+       "- Stephensen   asked the Build Operations Team (BOT) about `Quimby`.\n"},
   };
   for (const auto& [path, content] : files) {
     ASSERT_TRUE(fs->WriteFileAtomic("v/" + path, content, {}).ok());
