@@ -11,6 +11,7 @@
 #include "absl/strings/str_cat.h"
 #include "dedup/hash.h"
 #include "dedup/minhash.h"
+#include "provenance/internal/checksum.h"
 #include "provenance/internal/codec.h"
 
 namespace factdedup::provenance {
@@ -443,7 +444,7 @@ std::string FactIndex::Encode() const {
   corpus_.AppendTo(&out);
   internal::StoreLe<uint64_t>(out.data() + checksum_at - 8, out.size() - body_at);
   internal::StoreLe<uint64_t>(out.data() + checksum_at,
-                              dedup::Hash64(absl::string_view(out).substr(body_at), 0));
+                              internal::Checksum(absl::string_view(out).substr(body_at)));
   return out;
 }
 
@@ -495,7 +496,7 @@ absl::Status FactIndex::Decode(absl::string_view bytes, std::shared_ptr<const vo
   }
   const auto mismatch = [] { return absl::DataLossError("index checksum mismatch"); };
   const auto malformed = [] { return absl::DataLossError("index body is malformed"); };
-  auto checksum_ok = [&] { return dedup::Hash64(body, 0) == checksum; };
+  auto checksum_ok = [&] { return internal::Checksum(body) == checksum; };
   Reader sections(body);
   uint64_t notes_size, claims_size;
   absl::string_view notes_bytes, claim_bytes;
