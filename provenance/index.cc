@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <atomic>
+#include <cstring>
+#include <limits>
 #include <system_error>
 #include <thread>
 #include <utility>
@@ -9,6 +11,7 @@
 #include "absl/strings/str_cat.h"
 #include "dedup/hash.h"
 #include "dedup/minhash.h"
+#include "provenance/internal/checksum.h"
 #include "provenance/internal/codec.h"
 
 namespace factdedup::provenance {
@@ -20,7 +23,7 @@ using internal::Writer;
 constexpr absl::string_view kMagic("FDINDEX\n", 8);
 // The engine's MinHash sets are of single tokens (dedup/engine.cc).
 constexpr uint32_t kShingleSize = 1;
-// Sanity bounds on counts read from a file, before anything is allocated for them.
+// Sanity bound on a normalization's token count, before anything is allocated for them.
 constexpr uint64_t kMaxTokens = 1 << 20;
 
 // Token flag bits: kind in the low 3 bits.
@@ -99,120 +102,213 @@ bool GetNormalized(Reader* r, dedup::NormalizedText* t) {
   return true;
 }
 
-// Checks the layout GetNormalized reads (lengths, token count and kinds) without building
-// the object, and advances past it.
-bool SkipNormalized(Reader* r) {
-  auto skip_string = [r] {
-    uint64_t len;
-    absl::string_view unused;
-    return r->GetVarint(&len) && len <= r->remaining() &&
-           r->GetBytes(static_cast<size_t>(len), &unused);
+// Fewest bytes of an encoded normalization: clean's length, flags, token count.
+constexpr uint32_t kMinNormalizedBytes = 3;
+
+// The notes section (docs/index-format.md): counts, then every fixed-width field as a column
+// (notes' content hashes, mtimes, sizes, path lengths and fact counts; facts' lines, text
+// hashes and encoding lengths), then the paths and the facts' encodings back to back. A
+// reader carves the columns with one bounds check each and checks their sums against the
+// bytes that follow; no field is decoded byte by byte.
+//
+// `encodings[k]` is the encoded normalization of the k-th fact in note order.
+void PutNotes(absl::Span<const IndexedNote> notes, absl::Span<const absl::string_view> encodings,
+              std::string* out) {
+  const size_t n = notes.size(), f = encodings.size();
+  size_t path_bytes = 0, encoded_bytes = 0;
+  for (const IndexedNote& note : notes) path_bytes += note.path.size();
+  for (absl::string_view e : encodings) encoded_bytes += e.size();
+  const size_t at = out->size();
+  out->resize(at + 16 + n * (3 * 8 + 2 * 4) + f * (4 + 8 + 4) + path_bytes + encoded_bytes);
+  char* p = out->data() + at;
+  auto put32 = [&p](uint32_t v) {
+    internal::StoreLe(p, v);
+    p += 4;
   };
-  uint8_t flags;
-  uint64_t n;
-  if (!skip_string() || !r->GetU8(&flags) || !r->GetVarint(&n) || n > kMaxTokens ||
-      n * 2 > r->remaining()) {
-    return false;
+  auto put64 = [&p](uint64_t v) {
+    internal::StoreLe(p, v);
+    p += 8;
+  };
+  put64(n);
+  put64(f);
+  for (const IndexedNote& note : notes) put64(note.content_hash);
+  for (const IndexedNote& note : notes) put64(static_cast<uint64_t>(note.mtime_ns));
+  for (const IndexedNote& note : notes) put64(note.size);
+  for (const IndexedNote& note : notes) put32(static_cast<uint32_t>(note.path.size()));
+  for (const IndexedNote& note : notes) put32(static_cast<uint32_t>(note.facts.size()));
+  for (const IndexedNote& note : notes) {
+    for (const IndexedFact& fact : note.facts) put32(static_cast<uint32_t>(fact.line));
   }
-  for (uint64_t i = 0; i < n; ++i) {
-    uint8_t f;
-    if (!r->GetU8(&f) || (f & kKindMask) > static_cast<uint8_t>(dedup::TokenKind::kName) ||
-        !skip_string()) {
-      return false;
-    }
+  for (const IndexedNote& note : notes) {
+    for (const IndexedFact& fact : note.facts) put64(fact.text_hash);
   }
-  return true;
-}
-
-void PutNote(const IndexedNote& note, Writer* w) {
-  w->PutString(note.path);
-  w->PutVarint(note.size);
-  w->PutU64(static_cast<uint64_t>(note.mtime_ns));
-  w->PutU64(note.content_hash);
-  w->PutVarint(note.facts.size());
-  for (const IndexedFact& f : note.facts) {
-    w->PutVarint(static_cast<uint64_t>(f.line));
-    w->PutU64(f.text_hash);
-    if (f.normalized != nullptr) {
-      PutNormalized(*f.normalized, w);
-    } else {
-      w->PutBytes(f.encoded);
-    }
+  for (absl::string_view e : encodings) put32(static_cast<uint32_t>(e.size()));
+  for (const IndexedNote& note : notes) {
+    std::memcpy(p, note.path.data(), note.path.size());
+    p += note.path.size();
+  }
+  for (absl::string_view e : encodings) {
+    if (!e.empty()) std::memcpy(p, e.data(), e.size());
+    p += e.size();
   }
 }
 
-bool GetNote(Reader* r, IndexedNote* note, const std::shared_ptr<const std::string>& owner) {
-  uint64_t size, mtime, facts;
-  if (!r->GetString(&note->path) || !r->GetVarint(&size) || !r->GetU64(&mtime) ||
-      !r->GetU64(&note->content_hash) || !r->GetVarint(&facts) || facts > r->remaining()) {
+// Reads PutNotes' section. The facts' encodings stay views into `in` (owned by `owner`): a
+// scan decodes (and so checks) each one it reads, on every core, and most of a large index
+// is never decoded by a focused check.
+bool GetNotes(absl::string_view in, const std::shared_ptr<const void>& owner,
+              std::vector<IndexedNote>* notes) {
+  Reader r(in);
+  uint64_t n, f;
+  internal::LeArray<uint64_t> content_hash, mtime, size, text_hash;
+  internal::LeArray<uint32_t> path_size, fact_count, line, encoded_size;
+  if (!r.GetU64(&n) || !r.GetU64(&f) || !r.GetArray(n, &content_hash) || !r.GetArray(n, &mtime) ||
+      !r.GetArray(n, &size) || !r.GetArray(n, &path_size) || !r.GetArray(n, &fact_count) ||
+      !r.GetArray(f, &line) || !r.GetArray(f, &text_hash) || !r.GetArray(f, &encoded_size)) {
     return false;
   }
-  note->size = size;
-  note->mtime_ns = static_cast<int64_t>(mtime);
-  note->facts.resize(facts);
-  // Each fact's normalization stays in its bytes (checked here, decoded by the scan that
-  // reads it, on every core): most of a large index is never decoded by a focused check.
-  for (IndexedFact& f : note->facts) {
-    uint64_t line;
-    if (!r->GetVarint(&line) || line > (1u << 31) || !r->GetU64(&f.text_hash)) return false;
-    const size_t begin = r->position();
-    if (!SkipNormalized(r)) return false;
-    f.encoded = r->Consumed(begin);  // a view into the loaded file
-    f.owner = owner;
-    f.line = static_cast<int>(line);
+  // The columns' sums must account for the rest of the section exactly (u64 sums of u32
+  // values: no overflow).
+  uint64_t facts = 0, path_bytes = 0, encoded_bytes = 0;
+  for (size_t i = 0; i < n; ++i) {
+    facts += fact_count[i];
+    path_bytes += path_size[i];
+  }
+  bool short_encoding = false;
+  for (size_t k = 0; k < f; ++k) {
+    const uint32_t e = encoded_size[k];
+    short_encoding |= e < kMinNormalizedBytes;
+    encoded_bytes += e;
+  }
+  if (facts != f || short_encoding || path_bytes > r.remaining() ||
+      encoded_bytes != r.remaining() - path_bytes) {
+    return false;
+  }
+  const char* path = in.data() + r.position();
+  const char* encoded = path + path_bytes;
+  notes->resize(n);
+  size_t k = 0;
+  for (size_t i = 0; i < n; ++i) {
+    IndexedNote& note = (*notes)[i];
+    note.path.assign(path, path_size[i]);
+    path += path_size[i];
+    note.size = size[i];
+    note.mtime_ns = static_cast<int64_t>(mtime[i]);
+    note.content_hash = content_hash[i];
+    note.facts.resize(fact_count[i]);
+    for (IndexedFact& fact : note.facts) {
+      const uint32_t l = line[k];
+      if (l > static_cast<uint32_t>(std::numeric_limits<int>::max())) return false;
+      fact.line = static_cast<int>(l);
+      fact.text_hash = text_hash[k];
+      fact.encoded = absl::string_view(encoded, encoded_size[k]);
+      fact.owner = owner;
+      encoded += encoded_size[k];
+      ++k;
+    }
   }
   return true;
 }
 
 constexpr uint8_t kClaimDates = 1, kClaimAmounts = 2, kClaimPolar = 4;
 
-// A sorted list of token hashes: its length, then each as 8 fixed bytes (a hash is random:
-// a varint of the difference from the one before takes as many bytes and decodes byte by
-// byte; loading 100k claims took 251M instructions that way, 193M this way).
-void PutHashes(const std::vector<uint64_t>& v, Writer* w) {
-  w->PutVarint(v.size());
-  for (uint64_t x : v) w->PutU64(x);
+// The claims section: the count, then columns of keys (strictly ascending, so that the file
+// does not depend on hash-map iteration), flags, content counts and name counts, then every
+// claim's content hashes followed by its name hashes, 8 fixed bytes each (a hash is random: a
+// varint of the difference from the one before takes as many bytes and decodes byte by byte).
+void PutClaims(const ClaimCache& claims, std::string* out) {
+  std::vector<uint64_t> keys;
+  keys.reserve(claims.size());
+  for (const auto& [key, claim] : claims) keys.push_back(key);
+  std::sort(keys.begin(), keys.end());
+  std::vector<const ClaimSummary*> sorted(keys.size());
+  size_t hashes = 0;
+  for (size_t i = 0; i < keys.size(); ++i) {
+    sorted[i] = claims.at(keys[i]).get();
+    hashes += sorted[i]->content.size() + sorted[i]->names.size();
+  }
+  const size_t at = out->size();
+  out->resize(at + 8 + keys.size() * (8 + 1 + 4 + 4) + hashes * 8);
+  char* p = out->data() + at;
+  internal::StoreLe<uint64_t>(p, keys.size());
+  p += 8;
+  for (uint64_t key : keys) {
+    internal::StoreLe(p, key);
+    p += 8;
+  }
+  for (const ClaimSummary* c : sorted) {
+    *p++ = static_cast<char>((c->dates ? kClaimDates : 0) | (c->amounts ? kClaimAmounts : 0) |
+                             (c->polar ? kClaimPolar : 0));
+  }
+  for (const ClaimSummary* c : sorted) {
+    internal::StoreLe(p, static_cast<uint32_t>(c->content.size()));
+    p += 4;
+  }
+  for (const ClaimSummary* c : sorted) {
+    internal::StoreLe(p, static_cast<uint32_t>(c->names.size()));
+    p += 4;
+  }
+  for (const ClaimSummary* c : sorted) {
+    for (const std::vector<uint64_t>* v : {&c->content, &c->names}) {
+      for (uint64_t x : *v) {
+        internal::StoreLe(p, x);
+        p += 8;
+      }
+    }
+  }
 }
 
-bool GetHashes(Reader* r, std::vector<uint64_t>* v) {
-  uint64_t n;
-  if (!r->GetVarint(&n) || n > kMaxTokens || n * 8 > r->remaining()) return false;
-  v->resize(n);
-  for (size_t i = 0; i < v->size(); ++i) {
-    if (!r->GetU64(&(*v)[i])) return false;
-    if (i > 0 && (*v)[i] <= (*v)[i - 1]) return false;  // sorted and distinct
+// `count` hashes of `in` from `*at` into `v` (advancing `*at`), which must be strictly
+// ascending.
+bool GetHashes(const internal::LeArray<uint64_t>& in, size_t* at, size_t count,
+               std::vector<uint64_t>* v) {
+  v->reserve(count);  // exactly: each claim's lists live as long as the cache
+  uint64_t last = 0;
+  for (size_t i = *at; i < *at + count; ++i) {
+    const uint64_t x = in[i];
+    if (i > *at && x <= last) return false;
+    v->push_back(x);
+    last = x;
   }
+  *at += count;
   return true;
 }
 
-// Claims in key order, so that the file does not depend on hash-map iteration.
-void PutClaimEntries(const ClaimCache& claims, absl::Span<const uint64_t> keys, Writer* w) {
-  for (uint64_t key : keys) {
-    const ClaimSummary& c = *claims.at(key);
-    w->PutU64(key);
-    w->PutU8((c.dates ? kClaimDates : 0) | (c.amounts ? kClaimAmounts : 0) |
-             (c.polar ? kClaimPolar : 0));
-    PutHashes(c.content, w);
-    PutHashes(c.names, w);
-  }
-}
-
-bool GetClaims(Reader* r, ClaimCache* claims) {
+bool GetClaims(absl::string_view in, ClaimCache* claims) {
+  Reader r(in);
   uint64_t n;
-  if (!r->GetVarint(&n) || n > r->remaining()) return false;
+  internal::LeArray<uint64_t> keys, hashes;
+  internal::LeArray<uint8_t> flags;
+  internal::LeArray<uint32_t> content_count, name_count;
+  if (!r.GetU64(&n) || !r.GetArray(n, &keys) || !r.GetArray(n, &flags) ||
+      !r.GetArray(n, &content_count) || !r.GetArray(n, &name_count)) {
+    return false;
+  }
+  uint64_t total = 0;
+  bool bad = false;
+  for (size_t i = 0; i < n; ++i) {
+    bad |= flags[i] > (kClaimDates | kClaimAmounts | kClaimPolar);
+    bad |= i > 0 && keys[i] <= keys[i - 1];  // ascending: no key twice
+    total += uint64_t{content_count[i]} + name_count[i];
+  }
+  if (bad || total != r.remaining() / 8 || !r.GetArray(total, &hashes) || r.remaining() != 0) {
+    return false;
+  }
+  // The summaries live in one block (one allocation, not one per claim); each entry of the
+  // cache shares it.
+  auto block = std::make_shared<std::vector<ClaimSummary>>(n);
   claims->reserve(n);
-  for (uint64_t i = 0; i < n; ++i) {
-    uint64_t key;
-    uint8_t flags;
-    auto c = std::make_shared<ClaimSummary>();
-    if (!r->GetU64(&key) || !r->GetU8(&flags) || flags > 7 || !GetHashes(r, &c->content) ||
-        !GetHashes(r, &c->names)) {
+  size_t at = 0;
+  for (size_t i = 0; i < n; ++i) {
+    ClaimSummary& c = (*block)[i];
+    if (!GetHashes(hashes, &at, content_count[i], &c.content) ||
+        !GetHashes(hashes, &at, name_count[i], &c.names)) {
       return false;
     }
-    c->dates = flags & kClaimDates;
-    c->amounts = flags & kClaimAmounts;
-    c->polar = flags & kClaimPolar;
-    (*claims)[key] = std::move(c);
+    c.dates = flags[i] & kClaimDates;
+    c.amounts = flags[i] & kClaimAmounts;
+    c.polar = flags[i] & kClaimPolar;
+    claims->emplace(keys[i], std::shared_ptr<const ClaimSummary>(block, &c));
   }
   return true;
 }
@@ -280,71 +376,75 @@ IndexParams ParamsFor(const dedup::DedupOptions& options) {
 }
 
 std::string FactIndex::Encode() const {
-  // The body has three sections, notes, claims (sorted by key) and the corpus state, the first
-  // two preceded by their sizes so that a reader can decode them at once. Their entries are encoded
-  // in pieces on every core (an index is tens of MB per 100k facts), then joined in order into one
-  // buffer after the header, whose body size and checksum are filled in last.
-  constexpr size_t kNotesPerPiece = 64, kClaimsPerPiece = 1024;
-  std::vector<uint64_t> keys;
-  keys.reserve(claims_.size());
-  for (const auto& [key, claim] : claims_) keys.push_back(key);
-  std::sort(keys.begin(), keys.end());
-  const size_t note_pieces = (notes_.size() + kNotesPerPiece - 1) / kNotesPerPiece;
-  const size_t claim_pieces = (keys.size() + kClaimsPerPiece - 1) / kClaimsPerPiece;
-  std::vector<std::string> pieces(note_pieces + claim_pieces);
-  ForEachParallel(pieces.size(), threads_, [&](size_t p) {
+  // The body has three sections, notes, claims and the corpus state, the first two preceded by
+  // their sizes so that a reader can decode them at once. Facts that hold their normalization
+  // as an object are encoded in pieces of notes on every core (the others are already bytes);
+  // then every section is written in place into one buffer of the final size, after the
+  // header, whose body size and checksum are filled in last.
+  constexpr size_t kNotesPerPiece = 64;
+  std::vector<size_t> first_fact(notes_.size() + 1, 0);
+  for (size_t i = 0; i < notes_.size(); ++i) {
+    first_fact[i + 1] = first_fact[i] + notes_[i].facts.size();
+  }
+  std::vector<absl::string_view> encodings(first_fact.back());
+  const size_t pieces = (notes_.size() + kNotesPerPiece - 1) / kNotesPerPiece;
+  std::vector<std::string> encoded(pieces);  // per piece: its objects' encodings, back to back
+  ForEachParallel(pieces, threads_, [&](size_t p) {
     Writer w;
-    if (p < note_pieces) {
-      const size_t end = std::min(notes_.size(), (p + 1) * kNotesPerPiece);
-      for (size_t i = p * kNotesPerPiece; i < end; ++i) PutNote(notes_[i], &w);
-    } else {
-      const size_t first = (p - note_pieces) * kClaimsPerPiece;
-      PutClaimEntries(
-          claims_,
-          absl::MakeConstSpan(keys).subspan(first, std::min(kClaimsPerPiece, keys.size() - first)),
-          &w);
+    std::vector<std::pair<size_t, size_t>> ends;  // (fact, end of its encoding in w)
+    for (size_t i = p * kNotesPerPiece; i < std::min(notes_.size(), (p + 1) * kNotesPerPiece);
+         ++i) {
+      for (size_t k = 0; k < notes_[i].facts.size(); ++k) {
+        const IndexedFact& fact = notes_[i].facts[k];
+        if (fact.normalized != nullptr) {
+          PutNormalized(*fact.normalized, &w);
+          ends.emplace_back(first_fact[i] + k, w.data().size());
+        } else {
+          encodings[first_fact[i] + k] = fact.encoded;
+        }
+      }
     }
-    pieces[p] = w.Release();
+    encoded[p] = w.Release();
+    size_t begin = 0;
+    for (const auto& [fact, end] : ends) {
+      encodings[fact] = absl::string_view(encoded[p]).substr(begin, end - begin);
+      begin = end;
+    }
   });
-  Writer head, notes_count, claims_count;
+  Writer head;
   head.PutBytes(kMagic);
   head.PutU32(kIndexFormatVersion);
   PutParams(params_, &head);
-  notes_count.PutVarint(notes_.size());
-  claims_count.PutVarint(keys.size());
-  uint64_t note_bytes = 0, claim_bytes = 0;
-  for (size_t p = 0; p < pieces.size(); ++p)
-    (p < note_pieces ? note_bytes : claim_bytes) += pieces[p].size();
-  const uint64_t notes_size = notes_count.data().size() + note_bytes;
-  const uint64_t claims_size = claims_count.data().size() + claim_bytes;
-  const uint64_t body_size = 8 + notes_size + 8 + claims_size + corpus_.EncodedSize();
-  Writer sizes, claims_head;
-  sizes.PutU64(body_size);
-  sizes.PutU64(0);  // checksum, below
-  sizes.PutU64(notes_size);
-  claims_head.PutU64(claims_size);
-  std::string out;
-  out.reserve(head.data().size() + 16 + body_size);
-  out += head.data();
+  std::string out = head.Release();
   const size_t checksum_at = out.size() + 8;
-  out += sizes.data();
-  out += notes_count.data();
-  // Each piece is freed once copied: the index is written at the end of a run, when a large
-  // vault's memory is already near its peak.
-  for (size_t p = 0; p < note_pieces; ++p) {
-    out += pieces[p];
-    std::string().swap(pieces[p]);
-  }
-  out += claims_head.data();
-  out += claims_count.data();
-  for (size_t p = note_pieces; p < pieces.size(); ++p) {
-    out += pieces[p];
-    std::string().swap(pieces[p]);
-  }
+  out.resize(out.size() + 16);  // body size and checksum, below
+  const size_t body_at = out.size();
+  // Each section is written after a placeholder for its size, filled in once it is written.
+  auto section = [&out](const std::function<void(std::string*)>& put) {
+    const size_t at = out.size();
+    out.resize(at + 8);
+    put(&out);
+    internal::StoreLe<uint64_t>(out.data() + at, out.size() - at - 8);
+  };
+  // The buffer grows by doubling unless reserved; the exact size is known only once the
+  // sections are written, so reserve a bound: the sections' sizes as PutNotes and PutClaims
+  // compute them.
+  size_t encoded_bytes = 0, path_bytes = 0, hashes = 0;
+  for (absl::string_view e : encodings) encoded_bytes += e.size();
+  for (const IndexedNote& note : notes_) path_bytes += note.path.size();
+  for (const auto& [key, c] : claims_) hashes += c->content.size() + c->names.size();
+  out.reserve(body_at + 8 + 16 + notes_.size() * 32 + encodings.size() * 16 + path_bytes +
+              encoded_bytes + 8 + 8 + claims_.size() * 17 + hashes * 8 + corpus_.EncodedSize());
+  section([&](std::string* o) { PutNotes(notes_, encodings, o); });
+  // The objects' encodings are copied: free them before the claims are written (the index is
+  // written at the end of a run, when a large vault's memory is already near its peak).
+  encodings = {};
+  encoded = {};
+  section([&](std::string* o) { PutClaims(claims_, o); });
   corpus_.AppendTo(&out);
-  const size_t body_at = checksum_at + 8;
-  const uint64_t checksum = dedup::Hash64(absl::string_view(out).substr(body_at), 0);
-  for (int k = 0; k < 8; ++k) out[checksum_at + k] = static_cast<char>(checksum >> (8 * k));
+  internal::StoreLe<uint64_t>(out.data() + checksum_at - 8, out.size() - body_at);
+  internal::StoreLe<uint64_t>(out.data() + checksum_at,
+                              internal::Checksum(absl::string_view(out).substr(body_at)));
   return out;
 }
 
@@ -355,11 +455,16 @@ void IndexedFact::SetEncoded(absl::string_view bytes) {
 }
 
 absl::Status FactIndex::Decode(absl::string_view bytes) {
-  return Decode(std::make_shared<const std::string>(bytes));
+  auto copy = std::make_shared<const std::string>(bytes);
+  return Decode(*copy, copy);
 }
 
 absl::Status FactIndex::Decode(std::shared_ptr<const std::string> file) {
   const absl::string_view bytes = *file;
+  return Decode(bytes, std::move(file));
+}
+
+absl::Status FactIndex::Decode(absl::string_view bytes, std::shared_ptr<const void> owner) {
   notes_.clear();
   first_record_.clear();
   by_content_.clear();
@@ -389,55 +494,69 @@ absl::Status FactIndex::Decode(std::shared_ptr<const std::string> file) {
       !r.GetBytes(size, &body)) {
     return absl::DataLossError("index truncated (body size does not match the file)");
   }
-  if (dedup::Hash64(body, 0) != checksum) return absl::DataLossError("index checksum mismatch");
+  const auto mismatch = [] { return absl::DataLossError("index checksum mismatch"); };
+  const auto malformed = [] { return absl::DataLossError("index body is malformed"); };
+  auto checksum_ok = [&] { return internal::Checksum(body) == checksum; };
   Reader sections(body);
-  uint64_t notes_size;
-  absl::string_view notes_bytes;
+  uint64_t notes_size, claims_size;
+  absl::string_view notes_bytes, claim_bytes;
   if (!sections.GetU64(&notes_size) || notes_size > sections.remaining() ||
-      !sections.GetBytes(notes_size, &notes_bytes)) {
-    return absl::DataLossError("index body is malformed");
-  }
-  uint64_t claims_size;
-  absl::string_view claim_bytes;
-  if (!sections.GetU64(&claims_size) || claims_size > sections.remaining() ||
-      !sections.GetBytes(claims_size, &claim_bytes)) {
-    return absl::DataLossError("index body is malformed");
+      !sections.GetBytes(notes_size, &notes_bytes) || !sections.GetU64(&claims_size) ||
+      claims_size > sections.remaining() || !sections.GetBytes(claims_size, &claim_bytes)) {
+    return checksum_ok() ? malformed() : mismatch();
   }
   const absl::string_view corpus_bytes = body.substr(body.size() - sections.remaining());
-  // The claims and the corpus state decode on another thread while the notes decode on this
-  // one (on this one after them with one thread, or if no thread can be started).
+  // The checksum, the claims, and the notes then the corpus state are computed and decoded at
+  // once, on three threads; with one thread (or if no thread can be started), on this one in
+  // turn, the checksum first. Decoding reads bytes not yet known to be sound, but never trusts
+  // them (every count and size is checked against the bytes there are), and nothing decoded is
+  // kept unless the checksum matches.
+  std::vector<IndexedNote> notes;
   ClaimCache claims;
   dedup::CorpusState corpus;
-  bool claims_ok = false, corpus_ok = false;
-  auto read_claims = [&] {
-    Reader c(claim_bytes);
-    claims_ok = GetClaims(&c, &claims) && c.remaining() == 0;
-    corpus_ok = corpus.Decode(corpus_bytes).ok();
+  bool sound = false, notes_ok = false, claims_ok = false, corpus_ok = false;
+  auto check = [&] { sound = checksum_ok(); };
+  auto read_claims = [&] { claims_ok = GetClaims(claim_bytes, &claims); };
+  auto read_rest = [&] {
+    notes_ok = GetNotes(notes_bytes, owner, &notes);
+    corpus_ok = notes_ok && corpus.Decode(corpus_bytes).ok();
   };
-  std::thread claim_reader;
-  try {
-    if (threads_ != 1) claim_reader = std::thread(read_claims);
-  } catch (const std::system_error&) {
-  }
-  struct Join {  // joined however this function is left
-    std::thread& t;
-    ~Join() {
-      if (t.joinable()) t.join();
-    }
-  } join{claim_reader};
-  Reader b(notes_bytes);
-  uint64_t count;
-  std::vector<IndexedNote> notes;
-  bool ok = b.GetVarint(&count) && count <= b.remaining();
-  if (ok) notes.resize(count);
-  for (size_t i = 0; ok && i < notes.size(); ++i) ok = GetNote(&b, &notes[i], file);
-  if (claim_reader.joinable()) {
-    claim_reader.join();
+  if (threads_ == 1) {
+    check();
+    if (!sound) return mismatch();
+    read_rest();
+    if (notes_ok && corpus_ok) read_claims();
   } else {
-    read_claims();
+    std::thread checker, claim_reader;
+    struct Join {  // joined however this function is left
+      std::thread& t;
+      ~Join() {
+        if (t.joinable()) t.join();
+      }
+    } join_checker{checker}, join_claims{claim_reader};
+    try {
+      checker = std::thread(check);
+      claim_reader = std::thread(read_claims);
+    } catch (const std::system_error&) {
+    }
+    read_rest();
+    if (checker.joinable()) {
+      checker.join();
+    } else {
+      check();
+    }
+    if (claim_reader.joinable()) {
+      claim_reader.join();
+    } else {
+      read_claims();
+    }
+    if (!sound) return mismatch();
   }
-  if (!ok || !claims_ok || !corpus_ok || b.remaining() != 0)
-    return absl::DataLossError("index body is malformed");
+  if (!notes_ok || !claims_ok || !corpus_ok) return malformed();
+  notes_.reserve(notes.size());
+  first_record_.reserve(notes.size());
+  by_content_.reserve(notes.size());
+  by_path_.reserve(notes.size());
   for (IndexedNote& note : notes) Add(std::move(note));
   claims_ = std::move(claims);
   size_t facts = 0;
@@ -457,8 +576,12 @@ const IndexedNote* FactIndex::FindByPath(absl::string_view path) const {
 }
 
 void FactIndex::Add(IndexedNote note) {
-  std::sort(note.facts.begin(), note.facts.end(),
-            [](const IndexedFact& a, const IndexedFact& b) { return a.line < b.line; });
+  auto by_line = [](const IndexedFact& a, const IndexedFact& b) { return a.line < b.line; };
+  // Sorted already when loaded or scanned (and then kept in its order, as the corpus state's
+  // items are).
+  if (!std::is_sorted(note.facts.begin(), note.facts.end(), by_line)) {
+    std::sort(note.facts.begin(), note.facts.end(), by_line);
+  }
   first_record_.push_back(notes_.empty() ? 0 : first_record_.back() + notes_.back().facts.size());
   by_content_[note.content_hash] = notes_.size();
   by_path_[note.path] = notes_.size();
@@ -472,14 +595,14 @@ FactIndex LoadIndex(FileSystem* fs, const std::string& root, const dedup::DedupO
   const std::string path = JoinPath(root, kIndexFile);
   absl::StatusOr<FileInfo> info = fs->Stat(path, /*follow=*/true);
   if (!info.ok()) return index;  // no index yet
-  absl::StatusOr<std::string> bytes = fs->ReadFile(path, uint64_t{4} << 30);
+  // Read once into memory of its own: the facts' encodings stay views into it.
+  absl::StatusOr<SharedBytes> bytes = fs->ReadShared(path, uint64_t{4} << 30);
   if (!bytes.ok()) {
     *problem = absl::StrCat(path, ": cannot read the index (", bytes.status().message(),
                             "); rebuilding it");
     return index;
   }
-  if (absl::Status s = index.Decode(std::make_shared<const std::string>(*std::move(bytes)));
-      !s.ok()) {
+  if (absl::Status s = index.Decode(bytes->bytes, std::move(bytes->owner)); !s.ok()) {
     *problem = absl::StrCat(path, ": ", s.message(), "; rebuilding it");
   }
   return index;
@@ -553,7 +676,9 @@ absl::StatusOr<ScanResult> Scan(const Vault& vault, const dedup::DedupOptions& o
     if (facts[i].encoded.empty()) return nullptr;  // normalized by the engine
     Reader r(facts[i].encoded);
     if (GetNormalized(&r, scratch) && r.remaining() == 0) return scratch;
-    facts[i].encoded = {};  // cannot happen (checked when loaded): normalized again
+    // Bytes that do not decode (only in a file made to pass the checksum) are never trusted:
+    // the engine normalizes the fact, and the next index keeps that.
+    facts[i].encoded = {};
     facts[i].owner.reset();
     return nullptr;
   };

@@ -11,9 +11,11 @@
 // The file describes itself (docs/index-format.md): magic bytes, format version, and every
 // parameter that makes its entries comparable (normalizer version and options, token hash
 // seed, MinHash seed and permutations, LSH bands x rows, shingle size, claims version), then a
-// checksum over the body. Version 2 adds the conflict pass's claim summaries
-// (provenance/conflicts.h) after the notes. Any mismatch or damage makes LoadIndex return an empty
-// index and say why; a saved index is never trusted in part. Entries are keyed by content: a note
+// checksum over the body; the body holds the notes, the conflict pass's claim summaries
+// (provenance/conflicts.h) and the corpus state of the last full pass, their fixed-width fields
+// as columns that load in place. Any mismatch or damage makes LoadIndex return an empty index and
+// say why; a saved index is never trusted in part (a fact's normalization, checked when a scan
+// reads it, is normalized again if it does not decode). Entries are keyed by content: a note
 // is reused when its XXH3 matches (path, size and mtime are recorded too), and within it a fact by
 // its line and the XXH3 of its text (a changed note reuses its unchanged facts), so a base copy of
 // the vault at other paths or mtimes reuses it as well. Results are identical with and without an
@@ -42,7 +44,7 @@
 namespace factdedup::provenance {
 
 // Bumped whenever the layout of index.bin changes.
-inline constexpr uint32_t kIndexFormatVersion = 3;
+inline constexpr uint32_t kIndexFormatVersion = 4;
 // The index file, relative to the vault root.
 inline constexpr absl::string_view kIndexDir = ".factdedup";
 inline constexpr absl::string_view kIndexFile = ".factdedup/index.bin";
@@ -56,7 +58,7 @@ struct IndexedFact {
   // engine is done with it. At least one of the two is set; NormalizedOf reads either.
   std::shared_ptr<const dedup::NormalizedText> normalized;
   absl::string_view encoded;  // in *owner: the loaded index file, or this fact's own bytes
-  std::shared_ptr<const std::string> owner;
+  std::shared_ptr<const void> owner;
   // Sets `encoded` to a copy of `bytes`, owned by this fact.
   void SetEncoded(absl::string_view bytes);
 };
@@ -96,9 +98,12 @@ class FactIndex {
 
   // Replaces the contents with a saved index. Fails, leaving the index empty, on a wrong
   // magic or format version (kFailedPrecondition), other parameters (kFailedPrecondition),
-  // or a truncated or corrupt body (kDataLoss); the message says which.
+  // or a truncated or corrupt body (kDataLoss); the message says which. The facts'
+  // normalizations are checked when read (NormalizedOf; a scan reads them through it).
   absl::Status Decode(absl::string_view bytes);
-  // The same without a copy: the facts' encodings stay views into `bytes`.
+  // The same without a copy: the facts' encodings stay views into `bytes`, which `owner`
+  // keeps alive.
+  absl::Status Decode(absl::string_view bytes, std::shared_ptr<const void> owner);
   absl::Status Decode(std::shared_ptr<const std::string> bytes);
   std::string Encode() const;
 

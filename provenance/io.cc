@@ -134,6 +134,41 @@ class PosixFileSystem final : public FileSystem {
     return out;
   }
 
+  absl::StatusOr<SharedBytes> ReadShared(const std::string& path, uint64_t max_size) override {
+    int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return ErrnoStatus(errno, "cannot open", path);
+    struct Closer {
+      int fd;
+      ~Closer() { ::close(fd); }
+    } closer{fd};
+    struct stat st;
+    if (::fstat(fd, &st) != 0) return ErrnoStatus(errno, "cannot stat", path);
+    if (!S_ISREG(st.st_mode)) {
+      return absl::FailedPreconditionError(absl::StrCat(path, ": not a regular file"));
+    }
+    const auto size = static_cast<uint64_t>(st.st_size);
+    if (size > max_size) {
+      return absl::OutOfRangeError(
+          absl::StrFormat("%s: file is %d bytes, over the size limit of %d bytes (max_file_size)",
+                          path, static_cast<int64_t>(size), max_size));
+    }
+    // One byte more than the file, to see it grow; not initialized (read fills it).
+    std::shared_ptr<char[]> buffer(new char[size + 1]);
+    size_t done = 0;
+    while (done <= size) {
+      ssize_t n = ::read(fd, buffer.get() + done, size + 1 - done);
+      if (n < 0) {
+        if (errno == EINTR) continue;
+        return ErrnoStatus(errno, "cannot read", path);
+      }
+      if (n == 0) break;
+      done += static_cast<size_t>(n);
+    }
+    if (done > size) return absl::AbortedError(absl::StrCat(path, ": grew while being read"));
+    const absl::string_view bytes(buffer.get(), done);
+    return SharedBytes{bytes, std::move(buffer)};
+  }
+
   absl::StatusOr<std::vector<DirEntry>> ListDir(const std::string& path) override {
     DIR* dir = ::opendir(path.c_str());
     if (dir == nullptr) return ErrnoStatus(errno, "cannot list directory", path);
@@ -409,6 +444,14 @@ bool IsTempFileName(absl::string_view name) {
   const absl::string_view kMarker(kTempFileMarker);
   size_t pos = name.rfind(kMarker);
   return pos != absl::string_view::npos && pos > 0 && name.size() == pos + kMarker.size() + 6;
+}
+
+absl::StatusOr<SharedBytes> FileSystem::ReadShared(const std::string& path, uint64_t max_size) {
+  absl::StatusOr<std::string> bytes = ReadFile(path, max_size);
+  if (!bytes.ok()) return bytes.status();
+  auto owner = std::make_shared<const std::string>(*std::move(bytes));
+  const absl::string_view view = *owner;
+  return SharedBytes{view, std::move(owner)};
 }
 
 absl::StatusOr<std::unique_ptr<FileLock>> FileSystem::TryLock(const std::string& path) {

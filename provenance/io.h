@@ -47,6 +47,12 @@ class FileLock {
   virtual ~FileLock() = default;
 };
 
+// A whole file's bytes, in memory that `owner` keeps alive (FileSystem::ReadShared).
+struct SharedBytes {
+  absl::string_view bytes;
+  std::shared_ptr<const void> owner;
+};
+
 struct DirEntry {
   std::string name;                              // not a path: the last component only
   FileInfo::Type type = FileInfo::Type::kOther;  // of the entry itself (symlinks not followed)
@@ -59,6 +65,11 @@ class FileSystem {
   // Reads a whole file. Fails with kOutOfRange, naming the limit, when it is larger than
   // `max_size` bytes (checked before reading, so a huge file costs nothing).
   virtual absl::StatusOr<std::string> ReadFile(const std::string& path, uint64_t max_size) = 0;
+  // ReadFile for a large file kept in memory while it is used (the incremental index): the
+  // bytes are read straight into memory of their own, not zero-filled or copied first. Fails
+  // as ReadFile does, and with kAborted when the file grows while it is read. The default
+  // implementation calls ReadFile.
+  virtual absl::StatusOr<SharedBytes> ReadShared(const std::string& path, uint64_t max_size);
   // Entries of a directory, without "." and "..", in no particular order.
   virtual absl::StatusOr<std::vector<DirEntry>> ListDir(const std::string& path) = 0;
   // Information about `path`; follows symlinks when `follow` is true.

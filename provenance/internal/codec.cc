@@ -3,11 +3,15 @@
 namespace factdedup::provenance::internal {
 
 void Writer::PutU32(uint32_t v) {
-  for (int i = 0; i < 4; ++i) PutU8(static_cast<uint8_t>(v >> (8 * i)));
+  char b[4];
+  StoreLe(b, v);
+  out_.append(b, 4);
 }
 
 void Writer::PutU64(uint64_t v) {
-  for (int i = 0; i < 8; ++i) PutU8(static_cast<uint8_t>(v >> (8 * i)));
+  char b[8];
+  StoreLe(b, v);
+  out_.append(b, 8);
 }
 
 void Writer::PutVarint(uint64_t v) {
@@ -32,16 +36,14 @@ bool Reader::GetU8(uint8_t* v) {
 bool Reader::GetU32(uint32_t* v) {
   absl::string_view b;
   if (!GetBytes(4, &b)) return false;
-  *v = 0;
-  for (int i = 3; i >= 0; --i) *v = (*v << 8) | static_cast<uint8_t>(b[i]);
+  *v = LoadLe<uint32_t>(b.data());
   return true;
 }
 
 bool Reader::GetU64(uint64_t* v) {
   absl::string_view b;
   if (!GetBytes(8, &b)) return false;
-  *v = 0;
-  for (int i = 7; i >= 0; --i) *v = (*v << 8) | static_cast<uint8_t>(b[i]);
+  *v = LoadLe<uint64_t>(b.data());
   return true;
 }
 

@@ -1,19 +1,74 @@
 // A small binary codec for saved artifacts: little-endian fixed-width integers, LEB128
-// varints and length-prefixed strings. The reader never reads past its input: every getter
-// returns false on truncated or malformed input and leaves the reader failed.
+// varints and length-prefixed strings, and arrays of fixed-width integers read in place. The
+// reader never reads past its input: every getter returns false on truncated or malformed
+// input and leaves the reader failed.
 //
 //   internal::Writer w;  w.PutU32(7);  w.PutString("x");
 //   internal::Reader r(w.data());  uint32_t v;  std::string s;
 //   if (!r.GetU32(&v) || !r.GetString(&s)) ... corrupt ...
+//
+//   internal::LeArray<uint64_t> a;               // n little-endian u64 at any alignment
+//   if (!r.GetArray(n, &a)) ... corrupt ...      // n * 8 bytes, checked without overflow
+//   uint64_t first = a[0];
 #ifndef FACTDEDUP_PROVENANCE_INTERNAL_CODEC_H_
 #define FACTDEDUP_PROVENANCE_INTERNAL_CODEC_H_
 
+#include <bit>
+#include <cstddef>
 #include <cstdint>
+#include <cstring>
 #include <string>
+#include <type_traits>
 
 #include "absl/strings/string_view.h"
 
 namespace factdedup::provenance::internal {
+
+// A little-endian fixed-width unsigned integer at `p`, at any alignment (memcpy: no unaligned
+// load in C++ terms).
+template <typename T>
+inline T LoadLe(const char* p) {
+  static_assert(std::is_unsigned_v<T>);
+  T v;
+  std::memcpy(&v, p, sizeof v);
+  if constexpr (std::endian::native == std::endian::big && sizeof(T) == 8) {
+    v = __builtin_bswap64(v);
+  } else if constexpr (std::endian::native == std::endian::big && sizeof(T) == 4) {
+    v = __builtin_bswap32(v);
+  } else if constexpr (std::endian::native == std::endian::big && sizeof(T) == 2) {
+    v = __builtin_bswap16(v);
+  }
+  return v;
+}
+
+// Writes `v` little-endian at `p` (any alignment).
+template <typename T>
+inline void StoreLe(char* p, T v) {
+  static_assert(std::is_unsigned_v<T>);
+  if constexpr (std::endian::native == std::endian::big && sizeof(T) == 8) {
+    v = __builtin_bswap64(v);
+  } else if constexpr (std::endian::native == std::endian::big && sizeof(T) == 4) {
+    v = __builtin_bswap32(v);
+  } else if constexpr (std::endian::native == std::endian::big && sizeof(T) == 2) {
+    v = __builtin_bswap16(v);
+  }
+  std::memcpy(p, &v, sizeof v);
+}
+
+// A view of `size()` little-endian values of type T stored back to back (Reader::GetArray):
+// element i is read from its bytes on access, so the bytes need no alignment.
+template <typename T>
+class LeArray {
+ public:
+  LeArray() = default;
+  LeArray(const char* data, size_t size) : data_(data), size_(size) {}
+  size_t size() const { return size_; }
+  T operator[](size_t i) const { return LoadLe<T>(data_ + i * sizeof(T)); }
+
+ private:
+  const char* data_ = nullptr;
+  size_t size_ = 0;
+};
 
 class Writer {
  public:
@@ -42,6 +97,14 @@ class Reader {
   bool GetVarint(uint64_t* v);  // at most 10 bytes; longer is malformed
   bool GetString(std::string* s);
   bool GetBytes(size_t n, absl::string_view* s);
+  // `count` values of sizeof(T) bytes each (fails, without reading, when fewer bytes remain).
+  template <typename T>
+  bool GetArray(uint64_t count, LeArray<T>* a) {
+    absl::string_view b;
+    if (!ok_ || count > remaining() / sizeof(T) || !GetBytes(count * sizeof(T), &b)) return Fail();
+    *a = LeArray<T>(b.data(), static_cast<size_t>(count));
+    return true;
+  }
 
   size_t remaining() const { return in_.size() - pos_; }
   bool ok() const { return ok_; }
