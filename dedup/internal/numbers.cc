@@ -321,11 +321,8 @@ std::string Ymd(int y, int m, int d) { return absl::StrFormat("%04d-%02d-%02d", 
 std::string Ym(int y, int m) { return absl::StrFormat("%04d-%02d", y, m); }
 std::string Md(int m, int d) { return absl::StrFormat("--%02d-%02d", m, d); }
 
-// Whether no canonical form can start at token `t`: every one needs a digit, a period or
-// fiscal label (q.., h.., f..), a capitalized month, a currency code or a number word first
-// (see Canonicalizer::Run). Most words are plain; this spares them the checks.
-bool PlainWord(absl::string_view t) {
-  const char c = t[0];
+// Whether `c` can start a quarter, half or fiscal-year label ("Q1", "h2", "FY26").
+bool StartsPeriodLabel(char c) {
   switch (c) {
     case 'q':
     case 'Q':
@@ -333,11 +330,18 @@ bool PlainWord(absl::string_view t) {
     case 'H':
     case 'f':
     case 'F':
-      return false;
+      return true;
     default:
-      break;
+      return false;
   }
-  if (IsDigit(c)) return false;
+}
+
+// Whether no canonical form can start at token `t`: every one needs a digit, a period or
+// fiscal label (q.., h.., f..), a capitalized month, a currency code or a number word first
+// (see Canonicalizer::Run). Most words are plain; this spares them the checks.
+bool PlainWord(absl::string_view t) {
+  const char c = t[0];
+  if (StartsPeriodLabel(c) || IsDigit(c)) return false;
   if (c >= 'A' && c <= 'Z' && (Month(t) != 0 || !CurrencyCode(t).empty())) return false;
   return NumberWord(t) < 0;
 }
@@ -455,17 +459,8 @@ class Canonicalizer {
 
   // Q1 2026, Q1'26, Q1 '26, Q1 FY26, 1Q26, 2026Q1, 2026 Q1, H2 2025, FY26.
   size_t Period(size_t i) {
-    switch (Tok(i)[0]) {  // every form starts with q, h, f or a digit
-      case 'q':
-      case 'Q':
-      case 'h':
-      case 'H':
-      case 'f':
-      case 'F':
-        break;
-      default:
-        if (!IsDigit(Tok(i)[0])) return 0;
-    }
+    // Every form starts with q, h, f or a digit.
+    if (!StartsPeriodLabel(Tok(i)[0]) && !IsDigit(Tok(i)[0])) return 0;
     const std::string lower = absl::AsciiStrToLower(Tok(i));
     auto year_period = [](int y, absl::string_view label) { return absl::StrCat(y, "-", label); };
     if (std::string label = PeriodLabel(lower); !label.empty()) {

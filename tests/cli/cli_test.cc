@@ -359,6 +359,12 @@ TEST(Cli, ReportFormatsOutputFileAndErrors) {
   EXPECT_THAT(RunCli("report --help").out, HasSubstr("-o, --output FILE"));
 }
 
+// The bytes of a file ("" if it cannot be read).
+std::string FileBytes(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  return std::string(std::istreambuf_iterator<char>(in), {});
+}
+
 // The index is rewritten when a run changed more than 1% of its facts, and kept otherwise.
 TEST(Cli, IndexIsRewrittenOnlyWhenMoreThanOnePercentOfItChanged) {
   char tmpl[] = "/tmp/factdedup-index-XXXXXX";
@@ -371,10 +377,7 @@ TEST(Cli, IndexIsRewrittenOnlyWhenMoreThanOnePercentOfItChanged) {
         << " ships in lane " << i % 13 << "\n";
   }
   const std::string index = dir + "/.factdedup/index.bin";
-  auto bytes = [&] {
-    std::ifstream in(index, std::ios::binary);
-    return std::string(std::istreambuf_iterator<char>(in), {});
-  };
+  auto bytes = [&] { return FileBytes(index); };
   ASSERT_EQ(RunCli("scan " + q + " --quiet").code, 0);
   const std::string first = bytes();
   ASSERT_FALSE(first.empty());
@@ -417,10 +420,7 @@ TEST(Cli, CheckKeepsAnIndexWithACorpusState) {
   };
   for (int i = 0; i < 1000; ++i) write_note(i, false);  // 3000 facts
   const std::string index = dir + "/.factdedup/index.bin";
-  auto bytes = [&] {
-    std::ifstream in(index, std::ios::binary);
-    return std::string(std::istreambuf_iterator<char>(in), {});
-  };
+  auto bytes = [&] { return FileBytes(index); };
   ASSERT_EQ(RunCli("scan " + q + " --quiet").code, 0);
   const std::string first = bytes();
   ASSERT_FALSE(first.empty());
