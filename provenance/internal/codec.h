@@ -24,6 +24,21 @@
 
 namespace factdedup::provenance::internal {
 
+// `v` with its bytes in little-endian order (the same value on a little-endian machine; the
+// conversion is its own inverse).
+template <typename T>
+inline T LittleEndian(T v) {
+  if constexpr (std::endian::native == std::endian::big && sizeof(T) == 8) {
+    return __builtin_bswap64(v);
+  } else if constexpr (std::endian::native == std::endian::big && sizeof(T) == 4) {
+    return __builtin_bswap32(v);
+  } else if constexpr (std::endian::native == std::endian::big && sizeof(T) == 2) {
+    return __builtin_bswap16(v);
+  } else {
+    return v;
+  }
+}
+
 // A little-endian fixed-width unsigned integer at `p`, at any alignment (memcpy: no unaligned
 // load in C++ terms).
 template <typename T>
@@ -31,27 +46,14 @@ inline T LoadLe(const char* p) {
   static_assert(std::is_unsigned_v<T>);
   T v;
   std::memcpy(&v, p, sizeof v);
-  if constexpr (std::endian::native == std::endian::big && sizeof(T) == 8) {
-    v = __builtin_bswap64(v);
-  } else if constexpr (std::endian::native == std::endian::big && sizeof(T) == 4) {
-    v = __builtin_bswap32(v);
-  } else if constexpr (std::endian::native == std::endian::big && sizeof(T) == 2) {
-    v = __builtin_bswap16(v);
-  }
-  return v;
+  return LittleEndian(v);
 }
 
 // Writes `v` little-endian at `p` (any alignment).
 template <typename T>
 inline void StoreLe(char* p, T v) {
   static_assert(std::is_unsigned_v<T>);
-  if constexpr (std::endian::native == std::endian::big && sizeof(T) == 8) {
-    v = __builtin_bswap64(v);
-  } else if constexpr (std::endian::native == std::endian::big && sizeof(T) == 4) {
-    v = __builtin_bswap32(v);
-  } else if constexpr (std::endian::native == std::endian::big && sizeof(T) == 2) {
-    v = __builtin_bswap16(v);
-  }
+  v = LittleEndian(v);
   std::memcpy(p, &v, sizeof v);
 }
 
