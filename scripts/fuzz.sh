@@ -16,7 +16,7 @@ if (($# > 0)); then shift; fi
 targets=("$@")
 if ((${#targets[@]} == 0)); then
   targets=(note_fuzzer frontmatter_fuzzer normalize_fuzzer link_fuzzer merge_fuzzer
-           corpus_state_fuzzer)
+           corpus_state_fuzzer index_fuzzer)
 fi
 # FUZZ_PRESET=sanitize reuses the CI build (scripts/test-sanitize.sh) instead of build-fuzz/.
 preset=${FUZZ_PRESET:-fuzz}
@@ -55,6 +55,14 @@ seed() {
         n=$((n + 1))
         { printf "\\$(printf %03o $((n * 37 % 256)))\\$(printf %03o $((n * 11 % 256)))\\$(printf %03o $((n % 3)))"
           grep -m 60 -h -E '^[[:space:]]*[-*+][[:space:]]' "$f" || true; } >"$dir/page-$n"
+      done < <(md_files) ;;
+    index_fuzzer)
+      # Four steering bytes, then a page's bullets as facts (see the target).
+      local f n=0
+      while IFS= read -r -d '' f; do
+        n=$((n + 1))
+        { printf "\\$(printf %03o $((n % 16)))\\$(printf %03o $((n * 7 % 256)))\\$(printf %03o $((n * 13 % 256)))\\$(printf %03o $((n * 29 % 256)))"
+          grep -m 40 -h -E '^[[:space:]]*[-*+][[:space:]]' "$f" | sed -E 's/^[[:space:]]*[-*+][[:space:]]+//' || true; } >"$dir/page-$n"
       done < <(md_files) ;;
     merge_fuzzer)
       # base, ours, theirs as FuzzedDataProvider reads them: '\' doubled, "\|" ends a part.
