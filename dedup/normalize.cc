@@ -57,16 +57,9 @@ class WordSink {
     }
     if (raw.empty()) return;
     const bool is_name = StartsUpper(raw) && (!sentence_initial || HasInnerUpper(raw));
-    std::string folded;
-    if (IsAscii(raw)) {  // FoldCase by hand; FoldAccents leaves ASCII as it is
-      folded.assign(raw.data(), raw.size());
-      for (char& c : folded) {
-        if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-      }
-    } else {
-      folded = FoldCase(raw);
-      if (options_.fold_accents) folded = FoldAccents(folded);
-    }
+    std::string folded = FoldCase(raw);
+    // FoldAccents leaves ASCII as it is (most words): skip its copy.
+    if (options_.fold_accents && !IsAscii(folded)) folded = FoldAccents(folded);
     if (folded.size() > 3 && absl::EndsWith(folded, "n't")) {
       std::string base = folded.substr(0, folded.size() - 3);
       if (base == "ca") base = "can";
