@@ -703,14 +703,19 @@ PairScore Score(const Features& a, const Features& b, const DedupOptions& option
   return ScoreWith(a, b, WeightedOverlap(a, b), options);
 }
 
+// Whether Score(a, b).similarity (given the pair's overlap `o`) is under `floor`, without the
+// costly checks: the overlap decides it unless the two are exact copies (similarity 1).
+bool SimilarityBelow(const Features& a, const Features& b, const Overlap& o, double floor,
+                     const DedupOptions& options) {
+  return a.exact != b.exact && ScoreOverlap(a, b, o, options).similarity < floor;
+}
+
 // Score(a, b, options).IsDuplicate(options), with the overlap computed once and the costly
 // checks (values, names, entities, order) only for pairs similar enough: most candidates
 // are not.
 bool VerifiedDuplicate(const Features& a, const Features& b, const DedupOptions& options) {
   const Overlap o = WeightedOverlap(a, b);
-  if (a.exact != b.exact && ScoreOverlap(a, b, o, options).similarity < options.threshold) {
-    return false;
-  }
+  if (SimilarityBelow(a, b, o, options.threshold, options)) return false;
   return ScoreWith(a, b, o, options).IsDuplicate(options);
 }
 
@@ -1507,10 +1512,7 @@ std::vector<Cluster> ClusterComponent(const std::vector<int>& c,
       // A pair below the floor fails whatever the costly checks say: skip them.
       const Features& fm = features[m.item];
       const Overlap o = WeightedOverlap(fm, features[cand]);
-      if (fm.exact != features[cand].exact &&
-          ScoreOverlap(fm, features[cand], o, options).similarity < floor) {
-        return false;
-      }
+      if (SimilarityBelow(fm, features[cand], o, floor, options)) return false;
       PairScore s = ScoreWith(fm, features[cand], o, options);
       // Other members may name different parts of the canonical's claim. Against the
       // canonical, a member that names something it does not (and the other way round) needs
