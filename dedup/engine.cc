@@ -1653,10 +1653,27 @@ std::vector<Cluster> ClusterAll(const std::vector<std::vector<int>>& comps,
 // (Sketched::copy_of) is a candidate of its sketched copy only, and that one of its copies.
 // Built once over all facts; a query costs O(bands log n) for LSH and one pass over the
 // SimHash values.
+// Who holds a word and who is keyed by it, from a source that has them at hand (a corpus
+// state: StateSketcher) instead of postings built over every fact.
+class WordPostings {
+ public:
+  virtual ~WordPostings() = default;
+  // The sketched facts (not copies) holding `word`, into *out (cleared first; any order);
+  // it may stop once there are more than `limit`.
+  virtual void Holders(uint64_t word, const Sketched& s, size_t limit,
+                       std::vector<uint32_t>* out) const = 0;
+  // The facts with `word` among their rare-word keys (Sketched::rare_words), into *out
+  // (cleared first; any order).
+  virtual void Keyed(uint64_t word, const Sketched& s, std::vector<uint32_t>* out) const = 0;
+};
+
 class CandidateFinder {
  public:
-  CandidateFinder(const Sketched& s, const DedupOptions& options, int threads)
+  // `postings`, when not null, answers the rare-word lookups (then none are built here).
+  CandidateFinder(const Sketched& s, const DedupOptions& options, int threads,
+                  const WordPostings* postings = nullptr)
       : s_(s),
+        postings_(postings),
         lsh_cap_(static_cast<size_t>(std::max(2, options.max_bucket_size))),
         sim_index_(options.simhash_distance, options.max_bucket_size) {
     const size_t n = s.features.size();
@@ -1688,7 +1705,8 @@ class CandidateFinder {
         }
       }
     }
-    if (s.rare_keys > 0) IndexRareWords(options);
+    rare_cap_ = static_cast<size_t>(std::max(2, options.rare_word_bucket));
+    if (s.rare_keys > 0 && postings_ == nullptr) IndexRareWords();
     for (size_t i = 0; i < n; ++i) {
       if (s.Copy(i)) copies_[s.copy_of[i]].push_back(static_cast<uint32_t>(i));
     }
@@ -1722,15 +1740,19 @@ class CandidateFinder {
       const std::vector<uint32_t> near = sim_index_.CandidatesOf(i, s_.simhashes[i]);
       out->insert(out->end(), near.begin(), near.end());
     }
-    for (size_t k = 0; k < s_.rare_keys; ++k) {  // i's keys, in every fact holding them
-      const uint64_t w = s_.rare_words[i * s_.rare_keys + k];
-      if (w == 0) break;
-      auto it = holders_.find(w);
-      if (it != holders_.end()) out->insert(out->end(), it->second.begin(), it->second.end());
-    }
-    for (uint64_t tok : s_.Tokens(i)) {  // facts keyed by a word i holds
-      auto it = keyed_.find(tok);
-      if (it != keyed_.end()) out->insert(out->end(), it->second.begin(), it->second.end());
+    if (postings_ != nullptr) {
+      FindRare(i, out);
+    } else {
+      for (size_t k = 0; k < s_.rare_keys; ++k) {  // i's keys, in every fact holding them
+        const uint64_t w = s_.rare_words[i * s_.rare_keys + k];
+        if (w == 0) break;
+        auto it = holders_.find(w);
+        if (it != holders_.end()) out->insert(out->end(), it->second.begin(), it->second.end());
+      }
+      for (uint64_t tok : s_.Tokens(i)) {  // facts keyed by a word i holds
+        auto it = keyed_.find(tok);
+        if (it != keyed_.end()) out->insert(out->end(), it->second.begin(), it->second.end());
+      }
     }
     std::sort(out->begin(), out->end());
     out->erase(std::unique(out->begin(), out->end()), out->end());
@@ -1738,9 +1760,30 @@ class CandidateFinder {
   }
 
  private:
+  // Find's rare-word candidates from `postings_`: the same lists IndexRareWords would build.
+  void FindRare(uint32_t i, std::vector<uint32_t>* out) const {
+    thread_local std::vector<uint32_t> holders, keyed;
+    for (size_t k = 0; k < s_.rare_keys; ++k) {  // i's keys, in every fact holding them
+      const uint64_t w = s_.rare_words[i * s_.rare_keys + k];
+      if (w == 0) break;
+      postings_->Holders(w, s_, rare_cap_, &holders);
+      if (holders.size() >= 2 && holders.size() <= rare_cap_) {
+        out->insert(out->end(), holders.begin(), holders.end());
+      }
+    }
+    for (uint64_t tok : s_.Tokens(i)) {  // facts keyed by a word i holds, if it is probed
+      postings_->Keyed(tok, s_, &keyed);
+      if (keyed.empty()) continue;
+      postings_->Holders(tok, s_, rare_cap_, &holders);
+      if (holders.size() >= 2 && holders.size() <= rare_cap_) {
+        out->insert(out->end(), keyed.begin(), keyed.end());
+      }
+    }
+  }
+
   // As the full pass: a key word is probed when 2..rare_word_bucket facts hold it.
-  void IndexRareWords(const DedupOptions& options) {
-    const size_t cap = static_cast<size_t>(std::max(2, options.rare_word_bucket));
+  void IndexRareWords() {
+    const size_t cap = rare_cap_;
     const size_t n = s_.features.size();
     absl::flat_hash_set<uint64_t> probe;
     for (uint64_t w : s_.rare_words) {
@@ -1770,7 +1813,8 @@ class CandidateFinder {
   }
 
   const Sketched& s_;
-  size_t lsh_cap_;
+  const WordPostings* postings_;
+  size_t lsh_cap_, rare_cap_ = 0;
   static constexpr uint32_t kNoItem = std::numeric_limits<uint32_t>::max();
   struct BandIndex {
     std::vector<uint32_t> head;  // per bucket of keys' top bits: its last item, or kNoItem
@@ -2046,7 +2090,7 @@ namespace {
 // keep its sketches unless the change can move them; new items and moved ones are sketched
 // with the changed corpus's counts, exactly as SketchAll would; features are read only for
 // the facts the search reaches (Ready).
-class StateSketcher {
+class StateSketcher : public WordPostings {
  public:
   StateSketcher(absl::Span<const Item> items, const DedupOptions& options,
                 const CorpusState::Rep& state, absl::Span<const int> previous_item)
@@ -2236,6 +2280,7 @@ class StateSketcher {
     s->rare_keys = rare_keys;
     s->rare_words.assign(n * rare_keys, 0);
     s->simhashes.assign(n, 0);
+    redo_.assign(n, 0);
     const MinHasher hasher(options_.minhash);
     std::atomic<int64_t> sketched{0};
     struct LocalCounts {
@@ -2263,6 +2308,7 @@ class StateSketcher {
           redo = st_.copy_of[r] != r || (moves ? !Unmoved(r, records_d) : unsure(r));
         }
         if (redo) {
+          redo_[i] = 1;
           // The fact's counts once (the sketch reads each several times).
           const absl::Span<const uint64_t> tokens = s->Tokens(i);
           local.clear();
@@ -2292,7 +2338,44 @@ class StateSketcher {
     resketched_ = sketched.load();
     // New items are weighed now (their cases are at hand); the others when reached.
     for (size_t a = 0; a < added.size(); ++a) Weigh(&s->features[added[a]], &cases[a]);
+    IndexWords(added, *s);
     return true;
+  }
+
+  // For the candidate finder, after Sketch: the sketched facts (not copies) holding `word`,
+  // into *out (cleared first; in no particular order), stopping once there are more than
+  // `limit`. Thread-safe.
+  void Holders(uint64_t word, const Sketched& s, size_t limit,
+               std::vector<uint32_t>* out) const override {
+    out->clear();
+    if (auto it = new_holders_.find(word); it != new_holders_.end()) {
+      for (uint32_t i : it->second) {
+        if (!s.Copy(i)) out->push_back(i);
+      }
+    }
+    const int64_t id = st_.Id(word);
+    if (id < 0) return;
+    for (uint32_t k = word_start_[id]; k < word_start_[id + 1] && out->size() <= limit; ++k) {
+      const int i = item_of_[word_records_[k]];
+      if (i >= 0 && !s.Copy(static_cast<size_t>(i))) out->push_back(static_cast<uint32_t>(i));
+    }
+  }
+  // The facts whose rare-word keys hold `word` (Sketched::rare_words), into *out (cleared first;
+  // in no particular order). Thread-safe.
+  void Keyed(uint64_t word, const Sketched& s, std::vector<uint32_t>* out) const override {
+    out->clear();
+    if (auto it = new_keyed_.find(word); it != new_keyed_.end()) {
+      out->insert(out->end(), it->second.begin(), it->second.end());
+    }
+    const int64_t id = st_.Id(word);
+    if (id < 0) return;
+    for (uint32_t k = key_start_[id]; k < key_start_[id + 1]; ++k) {
+      const int i = item_of_[key_records_[k]];
+      // A fact sketched again has new keys (in new_keyed_); a copy has none.
+      if (i >= 0 && !redo_[static_cast<size_t>(i)] && !s.Copy(static_cast<size_t>(i))) {
+        out->push_back(static_cast<uint32_t>(i));
+      }
+    }
   }
 
   // Reads, extracts and weighs the features of the facts in `ids` not read yet.
@@ -2311,6 +2394,45 @@ class StateSketcher {
   }
 
   int64_t resketched() const { return resketched_; }
+
+ private:
+  // The state's records holding each word and keyed by each word (by word id), and the words
+  // of the facts the state does not describe as they are now: new facts' words and the keys
+  // of facts sketched again. Holders and Keyed read them.
+  void IndexWords(absl::Span<const uint32_t> added, const Sketched& s) {
+    // ids: word ids of all records back to back, record r's from first(r) to first(r + 1).
+    auto invert = [&](const std::vector<uint32_t>& ids, auto first, std::vector<uint32_t>* start,
+                      std::vector<uint32_t>* records) {
+      start->assign(st_.words.size() + 1, 0);
+      for (uint32_t id : ids) {
+        if (id != kNoWord) ++(*start)[id + 1];
+      }
+      for (size_t k = 1; k < start->size(); ++k) (*start)[k] += (*start)[k - 1];
+      records->resize(start->back());
+      std::vector<uint32_t> at(start->begin(), start->end() - 1);
+      for (size_t r = 0; r < st_.n; ++r) {
+        for (size_t k = first(r), end = first(r + 1); k < end; ++k) {
+          if (ids[k] != kNoWord) (*records)[at[ids[k]]++] = static_cast<uint32_t>(r);
+        }
+      }
+    };
+    invert(st_.tokens, [&](size_t r) -> size_t { return st_.token_start[r]; }, &word_start_,
+           &word_records_);
+    invert(st_.rare, [&](size_t r) { return r * st_.rare_keys; }, &key_start_, &key_records_);
+    for (uint32_t i : added) {
+      for (uint64_t tok : s.Tokens(i)) new_holders_[tok].push_back(i);
+    }
+    for (size_t i = 0; i < redo_.size(); ++i) {
+      if (!redo_[i]) continue;
+      for (size_t k = 0; k < s.rare_keys; ++k) {
+        const uint64_t w = s.rare_words[i * s.rare_keys + k];
+        if (w == 0) break;
+        new_keyed_[w].push_back(static_cast<uint32_t>(i));
+      }
+    }
+  }
+
+ public:
   int64_t items_read() const { return std::count(ready_.begin(), ready_.end(), 1); }
 
  private:
@@ -2464,16 +2586,22 @@ class StateSketcher {
   std::vector<Move> moves_;
   absl::flat_hash_map<uint64_t, Delta> delta_;
   std::vector<char> ready_;  // per item: features read and weighed (written before read)
+  std::vector<char> redo_;   // per item: sketched again (or new)
   int64_t resketched_ = 0;
+  // IndexWords's: by word id, CSR of the records holding it and keyed by it; by word hash, the
+  // new facts holding it and the facts sketched again keyed by it.
+  std::vector<uint32_t> word_start_, word_records_, key_start_, key_records_;
+  absl::flat_hash_map<uint64_t, std::vector<uint32_t>> new_holders_, new_keyed_;
 };
 
 // DeduplicateAround's search over `sketched` (every fact's sketches, copies and tokens;
-// `ready(ids)` makes sure the features of facts `ids` are there before they are compared).
+// `ready(ids)` makes sure the features of facts `ids` are there before they are compared;
+// `postings`, when not null, answers the rare-word lookups).
 template <typename Ready>
 absl::StatusOr<DedupResult> SearchAround(absl::Span<const Item> items, absl::Span<const int> focus,
                                          const DedupOptions& options, int threads,
                                          Sketched* sketched_in, DedupResult result,
-                                         const Ready& ready) {
+                                         const Ready& ready, const WordPostings* postings) {
   const size_t n = items.size();
   const Keys key{items};
   Sketched& sketched = *sketched_in;
@@ -2483,7 +2611,7 @@ absl::StatusOr<DedupResult> SearchAround(absl::Span<const Item> items, absl::Spa
   // verified as the full pass verifies them (smaller index first); a duplicate joins the next
   // level. At the end every edge of every component holding a focus fact is known.
   auto t0 = std::chrono::steady_clock::now();
-  const CandidateFinder finder(sketched, options, threads);
+  const CandidateFinder finder(sketched, options, threads, postings);
   std::vector<char> reached(n, 0);
   std::vector<uint32_t> level;
   for (int f : focus) {
@@ -2593,7 +2721,8 @@ absl::StatusOr<DedupResult> DeduplicateAround(absl::Span<const Item> items,
           SearchAround(items, focus, options, threads, &sketched, std::move(result),
                        [&](absl::Span<const uint32_t> ids) {
                          return from_state.Ready(ids, threads, &sketched);
-                       });
+                       },
+                       &from_state);
       if (r.ok()) {
         r->stats.items_read = from_state.items_read();
         r->stats.items_sketched = from_state.resketched();
@@ -2606,7 +2735,7 @@ absl::StatusOr<DedupResult> DeduplicateAround(absl::Span<const Item> items,
     return s;
   }
   return SearchAround(items, focus, options, threads, &sketched, std::move(result),
-                      [](absl::Span<const uint32_t>) { return absl::OkStatus(); });
+                      [](absl::Span<const uint32_t>) { return absl::OkStatus(); }, nullptr);
 }
 
 }  // namespace factdedup::dedup
