@@ -1677,23 +1677,29 @@ class CandidateFinder {
         lsh_cap_(static_cast<size_t>(std::max(2, options.max_bucket_size))),
         sim_index_(options.simhash_distance, options.max_bucket_size) {
     const size_t n = s.features.size();
-    // Per band, the items chained by the top `bits` bits of their key (about one bucket per
-    // item; one pass over the items), which Find walks for its key; only a few items are ever
-    // looked up, so sorting every band by the whole key would cost more than it saves.
-    int bits = 8;
-    while (bits < 24 && (size_t{1} << bits) < n) ++bits;
-    shift_ = 32 - bits;
-    bands_.resize(static_cast<size_t>(s.bands.bands()));
-    ParallelFor(bands_.size(), threads, 1, [&](size_t b, size_t e) {
-      for (size_t band = b; band < e; ++band) {
-        BandIndex& index = bands_[band];
-        index.head.assign(size_t{1} << bits, kNoItem);
-        index.next.resize(n);
+    // Per band, the items chained by the top `bits_` bits of their key (about eight items per
+    // chain, so that every band's heads stay in cache; one pass over the items, reading their
+    // keys in order), which Find walks for its key; only a few items are ever looked up, so
+    // sorting every band by the whole key would cost more than it saves.
+    bits_ = 8;
+    while (bits_ < 24 && (size_t{1} << (bits_ + 3)) < n) ++bits_;
+    shift_ = 32 - bits_;
+    bands_ = static_cast<size_t>(s.bands.bands());
+    head_.assign(bands_ << bits_, kNoItem);
+    next_.resize(n * bands_);
+    // Each thread chains a share of the bands.
+    const size_t groups = std::min<size_t>(bands_, static_cast<size_t>(std::max(1, threads)));
+    ParallelFor(groups, threads, 1, [&](size_t gb, size_t ge) {
+      for (size_t g = gb; g < ge; ++g) {
+        const size_t first = bands_ * g / groups, last = bands_ * (g + 1) / groups;
         for (size_t i = 0; i < n; ++i) {
           if (s.bands.empty(i)) continue;
-          uint32_t& head = index.head[s.bands.key(i, static_cast<int>(band)) >> shift_];
-          index.next[i] = head;
-          head = static_cast<uint32_t>(i);
+          for (size_t band = first; band < last; ++band) {
+            const uint32_t key = s.bands.key(i, static_cast<int>(band));
+            uint32_t& head = head_[(band << bits_) + (key >> shift_)];
+            next_[i * bands_ + band] = head;
+            head = static_cast<uint32_t>(i);
+          }
         }
       }
     });
@@ -1724,12 +1730,12 @@ class CandidateFinder {
     }
     if (!s_.bands.empty(i)) {
       std::vector<uint32_t> same;  // the items of i's bucket in this band
-      for (size_t band = 0; band < bands_.size(); ++band) {
-        const BandIndex& index = bands_[band];
+      for (size_t band = 0; band < bands_; ++band) {
         const int b = static_cast<int>(band);
         const uint32_t k = s_.bands.key(i, b);
         same.clear();
-        for (uint32_t p = index.head[k >> shift_]; p != kNoItem; p = index.next[p]) {
+        for (uint32_t p = head_[(band << bits_) + (k >> shift_)]; p != kNoItem;
+             p = next_[p * bands_ + band]) {
           if (s_.bands.key(p, b) == k) same.push_back(p);
         }
         if (same.size() > lsh_cap_) continue;
@@ -1816,12 +1822,11 @@ class CandidateFinder {
   const WordPostings* postings_;
   size_t lsh_cap_, rare_cap_ = 0;
   static constexpr uint32_t kNoItem = std::numeric_limits<uint32_t>::max();
-  struct BandIndex {
-    std::vector<uint32_t> head;  // per bucket of keys' top bits: its last item, or kNoItem
-    std::vector<uint32_t> next;  // per item: the bucket's item before it, or kNoItem
-  };
-  std::vector<BandIndex> bands_;
-  int shift_ = 0;  // key >> shift_ is its bucket
+  size_t bands_ = 0;
+  // Per band and bucket of keys' top bits ((band << bits_) + (key >> shift_)): its last item,
+  // or kNoItem; per item and band (item * bands_ + band): the bucket's item before it.
+  std::vector<uint32_t> head_, next_;
+  int bits_ = 8, shift_ = 24;
   bool use_simhash_ = false;
   SimHashIndex sim_index_;
   absl::flat_hash_map<uint64_t, std::vector<uint32_t>> holders_;  // probed word -> facts with it
