@@ -122,6 +122,25 @@ std::vector<Finding> DuplicateFindings(const Vault& vault, const ScanResult& sca
 
 namespace {
 
+// A set of texts that most texts looked up are not in: a text is hashed only when some text
+// of the set has its length.
+class TextSet {
+ public:
+  void insert(absl::string_view text) {
+    if (text.size() >= lengths_.size()) lengths_.resize(text.size() + 1, 0);
+    lengths_[text.size()] = 1;
+    texts_.insert(text);
+  }
+  bool contains(absl::string_view text) const {
+    return text.size() < lengths_.size() && lengths_[text.size()] && texts_.contains(text);
+  }
+  bool empty() const { return texts_.empty(); }
+
+ private:
+  std::vector<char> lengths_;
+  absl::flat_hash_set<absl::string_view> texts_;
+};
+
 // Per note of `vault`: whether `base` has a note at its path with the same bytes, read with
 // the same fact sections (then the two notes state the same facts and lines).
 std::vector<char> UnchangedNotes(const Vault& vault, const Vault& base) {
@@ -176,7 +195,8 @@ absl::StatusOr<std::vector<Finding>> ChangeDuplicateFindings(
     absl::Span<const FactIndex* const> previous, const std::vector<std::string>& allowed_ids,
     ScanResult* now_out, FactIndex* next, IndexStats* stats_out) {
   const std::set<std::string> added_texts = AddedFactTexts(vault, base);
-  const absl::flat_hash_set<absl::string_view> added(added_texts.begin(), added_texts.end());
+  TextSet added;
+  for (const std::string& text : added_texts) added.insert(text);
   IndexStats own;
   IndexStats& stats = stats_out != nullptr ? *stats_out : own;
   absl::StatusOr<ScanResult> now =
@@ -191,18 +211,26 @@ absl::StatusOr<std::vector<Finding>> ChangeDuplicateFindings(
     const Fact& canon = now->fact(vault, c.canonical);
     for (const dedup::Member& m : c.members) {
       const Fact& f = now->fact(vault, m.item);
-      if (m.item == c.canonical || (!added.count(f.display) && !added.count(canon.display))) {
+      if (m.item == c.canonical || (!added.contains(f.display) && !added.contains(canon.display))) {
         continue;
       }
       pairs.insert({f.display, canon.display});
     }
   }
-  // Only a pair whose two texts are both at the base can have been clustered there.
+  // Only a pair whose two texts are both at the base can have been clustered there. (Without
+  // such a pair the base's scan has no cluster, and DuplicateFindings reads nothing of it.)
   ScanResult then;
-  then.facts = DedupFacts(base);
-  absl::flat_hash_set<absl::string_view> at_base;
+  absl::flat_hash_set<absl::string_view> at_base;  // the pairs' texts the base has
   if (!pairs.empty()) {
-    for (const FactRef& r : then.facts) at_base.insert(base.notes[r.note].facts[r.fact].display);
+    TextSet wanted;
+    for (const auto& [a, b] : pairs) {
+      wanted.insert(a);
+      wanted.insert(b);
+    }
+    for (const FactRef& r : DedupFacts(base)) {
+      const std::string& text = base.notes[r.note].facts[r.fact].display;
+      if (wanted.contains(text)) at_base.insert(text);
+    }
   }
   std::set<std::string> paired;
   for (const auto& [a, b] : pairs) {
@@ -225,7 +253,7 @@ absl::StatusOr<std::vector<Finding>> ChangeDuplicateFindings(
 
 LineSet AddedLocations(const Vault& vault, const Vault& base) {
   LineSet out;
-  absl::flat_hash_set<absl::string_view> added;
+  TextSet added;
   for (const auto& [text, n] : AddedCounts(vault, base)) {
     if (n > 0) added.insert(text);
   }

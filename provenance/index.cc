@@ -342,6 +342,17 @@ const IndexedFact* FindFact(const IndexedNote& note, int line, uint64_t hash) {
   return nullptr;
 }
 
+// note.facts[k] if it is the first of the note's facts at `line` or after and its text hash
+// is `hash` (what FindFact and FactAt look for first), else nullptr. A note's facts
+// are usually the saved note's in order: k is where the search would end.
+const IndexedFact* FactAtHint(const IndexedNote& note, size_t k, int line, uint64_t hash) {
+  if (k >= note.facts.size()) return nullptr;
+  const IndexedFact& f = note.facts[k];
+  return f.line == line && f.text_hash == hash && (k == 0 || note.facts[k - 1].line < line)
+             ? &f
+             : nullptr;
+}
+
 // The saved fact of `note` at `line` if its text hash is `hash`, or nullptr.
 const IndexedFact* FactAt(const IndexedNote& note, int line, uint64_t hash) {
   auto it = std::lower_bound(note.facts.begin(), note.facts.end(), line,
@@ -648,6 +659,11 @@ absl::StatusOr<ScanResult> Scan(const Vault& vault, const dedup::DedupOptions& o
     }
   }
   std::vector<IndexedFact> facts(items.size());
+  // Each fact's place among its note's compared facts (a hint for finding its saved entry),
+  // and each note's count of them.
+  std::vector<uint32_t> place(items.size());
+  std::vector<uint32_t> per_note(vault.notes.size(), 0);
+  for (size_t i = 0; i < items.size(); ++i) place[i] = per_note[result.facts[i].note]++;
   // Each fact's saved normalization: a shared object, or its bytes, which the engine decodes
   // as it reads them (normalized_of), so that they never all live as objects at once.
   std::vector<char> found(items.size(), 0);
@@ -656,7 +672,11 @@ absl::StatusOr<ScanResult> Scan(const Vault& vault, const dedup::DedupOptions& o
     facts[i].line = f.line;
     facts[i].text_hash = dedup::Hash64(items[i].text);
     const IndexedNote* s = saved[result.facts[i].note];
-    const IndexedFact* hit = s == nullptr ? nullptr : FindFact(*s, f.line, facts[i].text_hash);
+    const IndexedFact* hit = nullptr;
+    if (s != nullptr) {
+      hit = FactAtHint(*s, place[i], f.line, facts[i].text_hash);
+      if (hit == nullptr) hit = FindFact(*s, f.line, facts[i].text_hash);
+    }
     if (hit == nullptr) return;
     if (hit->normalized != nullptr) {
       facts[i].normalized = hit->normalized;
@@ -716,8 +736,9 @@ absl::StatusOr<ScanResult> Scan(const Vault& vault, const dedup::DedupOptions& o
       for (size_t i = 0; i < items.size(); ++i) {
         const IndexedNote* s = at_path[result.facts[i].note];
         if (s == nullptr) continue;
-        const IndexedFact* hit =
-            FactAt(*s, result.fact(vault, static_cast<int>(i)).line, facts[i].text_hash);
+        const int line = result.fact(vault, static_cast<int>(i)).line;
+        const IndexedFact* hit = FactAtHint(*s, place[i], line, facts[i].text_hash);
+        if (hit == nullptr) hit = FactAt(*s, line, facts[i].text_hash);
         if (hit == nullptr) continue;
         previous_item[i] =
             static_cast<int>(from->Record(static_cast<size_t>(s - from->notes().data()),
@@ -752,6 +773,7 @@ absl::StatusOr<ScanResult> Scan(const Vault& vault, const dedup::DedupOptions& o
   for (const absl::Status& e : errors) {
     if (!e.ok()) return e;
   }
+  for (size_t n = 0; n < notes.size(); ++n) notes[n].facts.reserve(per_note[n]);
   for (size_t i = 0; i < items.size(); ++i) {
     notes[result.facts[i].note].facts.push_back(std::move(facts[i]));
   }
@@ -774,14 +796,30 @@ std::function<const dedup::NormalizedText*(int, dedup::NormalizedText*)> Normali
   if (NormalizeFlags(options.normalize) != NormalizeFlags(dedup::NormalizeOptions{})) return {};
   // Each fact's entry, found once here: the entry of the text the scan compared, which is
   // the display itself only when its hash is the display's.
+  // When the scan compared the display as it is, that entry is the one at the fact's line
+  // (the index is that scan's): its text hash is the display's, not computed again.
   auto entries = std::make_shared<std::vector<const IndexedFact*>>(scan.facts.size(), nullptr);
   size_t found = 0;
+  int note_of = -1;  // the vault note `note` is the entry of
+  const IndexedNote* note = nullptr;
   for (size_t i = 0; i < scan.facts.size(); ++i) {
+    const FactRef& r = scan.facts[i];
     const Fact& f = scan.fact(vault, static_cast<int>(i));
-    const IndexedNote* note = index.FindByPath(f.path);
+    if (r.note != note_of) {
+      note_of = r.note;
+      note = index.FindByPath(vault.notes[r.note].path);
+    }
     if (note == nullptr) continue;
-    (*entries)[i] = FindFact(*note, f.line, dedup::Hash64(f.display));
-    found += (*entries)[i] != nullptr;
+    const IndexedFact* e = nullptr;
+    if (ComparesDisplay(vault.notes[r.note], f)) {
+      auto it = std::lower_bound(note->facts.begin(), note->facts.end(), f.line,
+                                 [](const IndexedFact& x, int l) { return x.line < l; });
+      if (it != note->facts.end() && it->line == f.line) e = &*it;
+    } else {
+      e = FindFact(*note, f.line, dedup::Hash64(f.display));
+    }
+    (*entries)[i] = e;
+    found += e != nullptr;
   }
   if (found == 0) return {};
   return [entries](int i, dedup::NormalizedText* scratch) -> const dedup::NormalizedText* {

@@ -43,6 +43,10 @@ std::vector<FactRef> DedupFactsOf(const Vault& vault, absl::Span<const int> note
 // note's rank among the vault's paths and the line, big-endian.
 std::vector<dedup::Item> DedupItems(const Vault& vault, const std::vector<FactRef>& facts);
 
+// Whether the text DedupItems compares for `fact` (one of `note`'s facts) is its display text
+// as it is: no sources suffix and no leading log date cut off.
+bool ComparesDisplay(const Note& note, const Fact& fact);
+
 absl::StatusOr<ScanResult> ScanVault(const Vault& vault, const dedup::DedupOptions& options);
 
 }  // namespace factdedup::provenance

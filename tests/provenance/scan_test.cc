@@ -86,5 +86,45 @@ TEST(ScanVault, SkippedSectionsAndIgnoredFactsAreNotCompared) {
   }
 }
 
+// DedupFactsOf keeps the answer for the last section: sections that alternate, within a note
+// and across notes, must each be judged on their own.
+TEST(DedupFacts, SectionsThatAlternateAreEachJudged) {
+  Vault vault;
+  vault.notes.push_back(ParseNote("a.md",
+                                  "# A\n\n## Key Facts\n\n- one\n- two\n\n## Related\n\n"
+                                  "- three\n\n## Key Facts\n\n- four\n"));
+  vault.notes.push_back(ParseNote("b.md", "## Related\n\n- five\n\n## Key Facts\n\n- six\n"));
+  vault.notes.push_back(ParseNote("c.md", "## Related\n\n- seven\n"));
+  std::vector<std::string> got;
+  for (const FactRef& r : DedupFacts(vault)) {
+    got.push_back(vault.notes[r.note].facts[r.fact].display);
+  }
+  EXPECT_EQ(got, (std::vector<std::string>{"one", "two", "four", "six"}));
+  std::vector<std::string> of_b_and_c;
+  for (const FactRef& r : DedupFactsOf(vault, {1, 2})) {
+    of_b_and_c.push_back(vault.notes[r.note].facts[r.fact].display);
+  }
+  EXPECT_EQ(of_b_and_c, (std::vector<std::string>{"six"}));
+}
+
+TEST(ComparesDisplay, OnlyWhenNothingIsCutOff) {
+  const Note note = ParseNote("a.md",
+                              "## Key Facts\n\n- Contoso moved to Azure.\n"
+                              "- 2025-11-12: Contoso moved to Azure.\n"
+                              "- Contoso moved to Azure. (sources: [[b]], [[c]])\n");
+  ASSERT_EQ(note.facts.size(), 3u);
+  Vault vault;
+  vault.notes.push_back(note);
+  const std::vector<dedup::Item> items = DedupItems(vault, {{0, 0}, {0, 1}, {0, 2}});
+  for (int f = 0; f < 3; ++f) {
+    // The same answer as comparing DedupItems' text with the display.
+    EXPECT_EQ(ComparesDisplay(note, note.facts[f]), items[f].text == note.facts[f].display)
+        << note.facts[f].display;
+  }
+  EXPECT_TRUE(ComparesDisplay(note, note.facts[0]));
+  EXPECT_FALSE(ComparesDisplay(note, note.facts[1]));
+  EXPECT_FALSE(ComparesDisplay(note, note.facts[2]));
+}
+
 }  // namespace
 }  // namespace factdedup::provenance
