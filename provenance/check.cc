@@ -227,9 +227,10 @@ absl::StatusOr<std::vector<Finding>> ChangeDuplicateFindings(
       wanted.insert(a);
       wanted.insert(b);
     }
-    for (const FactRef& r : DedupFacts(base)) {
-      const std::string& text = base.notes[r.note].facts[r.fact].display;
-      if (wanted.contains(text)) at_base.insert(text);
+    for (const Note& note : base.notes) {
+      for (const Fact& f : note.facts) {
+        if (wanted.contains(f.display) && IsDedupFact(base, f)) at_base.insert(f.display);
+      }
     }
   }
   std::set<std::string> paired;
@@ -258,9 +259,10 @@ LineSet AddedLocations(const Vault& vault, const Vault& base) {
     if (n > 0) added.insert(text);
   }
   if (!added.empty()) {
-    for (const FactRef& r : DedupFacts(vault)) {
-      const Fact& f = vault.notes[r.note].facts[r.fact];
-      if (added.contains(f.display)) out.insert({vault.notes[r.note].path, f.line});
+    for (const Note& note : vault.notes) {
+      for (const Fact& f : note.facts) {
+        if (added.contains(f.display) && IsDedupFact(vault, f)) out.insert({note.path, f.line});
+      }
     }
   }
   const std::vector<char> unchanged = UnchangedNotes(vault, base);

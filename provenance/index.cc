@@ -800,21 +800,30 @@ std::function<const dedup::NormalizedText*(int, dedup::NormalizedText*)> Normali
   // (the index is that scan's): its text hash is the display's, not computed again.
   auto entries = std::make_shared<std::vector<const IndexedFact*>>(scan.facts.size(), nullptr);
   size_t found = 0;
+  // The index's facts of a note are the scan's, in order: the k-th compared fact of a note is
+  // looked for at its k-th entry first.
   int note_of = -1;  // the vault note `note` is the entry of
   const IndexedNote* note = nullptr;
-  for (size_t i = 0; i < scan.facts.size(); ++i) {
+  size_t k = 0;  // the fact's place among its note's compared facts
+  for (size_t i = 0; i < scan.facts.size(); ++i, ++k) {
     const FactRef& r = scan.facts[i];
     const Fact& f = scan.fact(vault, static_cast<int>(i));
     if (r.note != note_of) {
       note_of = r.note;
       note = index.FindByPath(vault.notes[r.note].path);
+      k = 0;
     }
     if (note == nullptr) continue;
     const IndexedFact* e = nullptr;
     if (ComparesDisplay(vault.notes[r.note], f)) {
-      auto it = std::lower_bound(note->facts.begin(), note->facts.end(), f.line,
-                                 [](const IndexedFact& x, int l) { return x.line < l; });
-      if (it != note->facts.end() && it->line == f.line) e = &*it;
+      if (k < note->facts.size() && note->facts[k].line == f.line &&
+          (k == 0 || note->facts[k - 1].line < f.line)) {
+        e = &note->facts[k];
+      } else {
+        auto it = std::lower_bound(note->facts.begin(), note->facts.end(), f.line,
+                                   [](const IndexedFact& x, int l) { return x.line < l; });
+        if (it != note->facts.end() && it->line == f.line) e = &*it;
+      }
     } else {
       e = FindFact(*note, f.line, dedup::Hash64(f.display));
     }

@@ -1,6 +1,7 @@
 #include "provenance/scan.h"
 
 #include <algorithm>
+#include <bit>
 #include <cstdint>
 
 #include "absl/container/flat_hash_map.h"
@@ -30,6 +31,10 @@ std::vector<FactRef> DedupFacts(const Vault& vault) {
   std::vector<int> all(vault.notes.size());
   for (size_t n = 0; n < all.size(); ++n) all[n] = static_cast<int>(n);
   return DedupFactsOf(vault, all);
+}
+
+bool IsDedupFact(const Vault& vault, const Fact& fact) {
+  return !fact.ignored && !fact.display.empty() && IsFactSection(vault.config.vault, fact.section);
 }
 
 std::vector<FactRef> DedupFactsOf(const Vault& vault, absl::Span<const int> notes) {
@@ -73,12 +78,9 @@ std::vector<dedup::Item> DedupItems(const Vault& vault, const std::vector<FactRe
   std::vector<uint32_t> rank(vault.notes.size());
   for (size_t k = 0; k < by_path.size(); ++k) rank[by_path[k]] = static_cast<uint32_t>(k);
   auto key = [&](uint32_t note, int line) {
-    std::string k(8, '\0');
-    const uint32_t parts[2] = {rank[note], static_cast<uint32_t>(std::max(0, line))};
-    for (int p = 0; p < 2; ++p) {
-      for (int b = 0; b < 4; ++b) k[p * 4 + b] = static_cast<char>(parts[p] >> (24 - 8 * b));
-    }
-    return k;
+    uint64_t v = (uint64_t{rank[note]} << 32) | static_cast<uint32_t>(std::max(0, line));
+    if constexpr (std::endian::native == std::endian::little) v = __builtin_bswap64(v);
+    return std::string(reinterpret_cast<const char*>(&v), sizeof v);  // big-endian bytes
   };
   std::vector<dedup::Item> items;
   items.reserve(facts.size());

@@ -35,6 +35,8 @@ struct ScanResult {
 // Facts that take part in deduplication: in a fact section (see VaultOptions), not marked
 // `<!-- factdedup:ignore -->`, with some text.
 std::vector<FactRef> DedupFacts(const Vault& vault);
+// Whether DedupFacts lists `fact`, one of `vault`'s notes' facts.
+bool IsDedupFact(const Vault& vault, const Fact& fact);
 // The same, for the notes `notes` (indexes into vault.notes, ascending) only.
 std::vector<FactRef> DedupFactsOf(const Vault& vault, absl::Span<const int> notes);
 

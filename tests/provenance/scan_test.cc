@@ -1,7 +1,9 @@
 #include "provenance/scan.h"
 
 #include <algorithm>
+#include <set>
 #include <string>
+#include <utility>
 
 #include "gtest/gtest.h"
 #include "provenance/gold.h"
@@ -124,6 +126,35 @@ TEST(ComparesDisplay, OnlyWhenNothingIsCutOff) {
   EXPECT_TRUE(ComparesDisplay(note, note.facts[0]));
   EXPECT_FALSE(ComparesDisplay(note, note.facts[1]));
   EXPECT_FALSE(ComparesDisplay(note, note.facts[2]));
+}
+
+TEST(IsDedupFact, SaysWhatDedupFactsLists) {
+  Vault vault = SampleVault();
+  std::set<std::pair<int, int>> listed;
+  for (const FactRef& r : DedupFacts(vault)) listed.insert({r.note, r.fact});
+  size_t yes = 0;
+  for (size_t n = 0; n < vault.notes.size(); ++n) {
+    for (size_t f = 0; f < vault.notes[n].facts.size(); ++f) {
+      const bool is = IsDedupFact(vault, vault.notes[n].facts[f]);
+      EXPECT_EQ(is, listed.count({static_cast<int>(n), static_cast<int>(f)}) > 0)
+          << vault.notes[n].path << ":" << vault.notes[n].facts[f].line;
+      yes += is;
+    }
+  }
+  EXPECT_EQ(yes, listed.size());
+  EXPECT_GT(yes, 0u);
+}
+
+TEST(DedupItems, KeysAreTheNotesRankAndTheLineBigEndian) {
+  Vault vault;
+  // Out of path order: ranks follow the paths.
+  vault.notes.push_back(ParseNote("b.md", "## Key Facts\n\n- one\n"));
+  vault.notes.push_back(ParseNote("a.md", "## Key Facts\n\n- two\n- three\n"));
+  const std::vector<dedup::Item> items = DedupItems(vault, {{0, 0}, {1, 1}});
+  ASSERT_EQ(items.size(), 2u);
+  EXPECT_EQ(items[0].key, std::string("\0\0\0\1\0\0\0\3", 8));
+  EXPECT_EQ(items[1].key, std::string("\0\0\0\0\0\0\0\4", 8));
+  EXPECT_LT(items[1].key, items[0].key);
 }
 
 }  // namespace
