@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <atomic>
 #include <cstring>
+#include <iterator>
 #include <limits>
 #include <system_error>
 #include <thread>
@@ -258,18 +259,60 @@ void PutClaims(const ClaimCache& claims, std::string* out) {
   }
 }
 
+// Element i of a LeArray, as a random-access iterator: a vector assigned from two of them
+// is allocated once at its size and filled without a capacity check per element.
+class LeIterator {
+ public:
+  using iterator_category = std::random_access_iterator_tag;
+  using value_type = uint64_t;
+  using difference_type = std::ptrdiff_t;
+  using pointer = const uint64_t*;
+  using reference = uint64_t;
+
+  LeIterator(const internal::LeArray<uint64_t>* a, size_t i) : a_(a), i_(i) {}
+  uint64_t operator*() const { return (*a_)[i_]; }
+  uint64_t operator[](difference_type k) const { return (*a_)[i_ + k]; }
+  LeIterator& operator++() {
+    ++i_;
+    return *this;
+  }
+  LeIterator operator++(int) { return {a_, i_++}; }
+  LeIterator& operator--() {
+    --i_;
+    return *this;
+  }
+  LeIterator operator--(int) { return {a_, i_--}; }
+  LeIterator& operator+=(difference_type k) {
+    i_ += k;
+    return *this;
+  }
+  LeIterator& operator-=(difference_type k) {
+    i_ -= k;
+    return *this;
+  }
+  friend LeIterator operator+(LeIterator it, difference_type k) { return it += k; }
+  friend LeIterator operator+(difference_type k, LeIterator it) { return it += k; }
+  friend LeIterator operator-(LeIterator it, difference_type k) { return it -= k; }
+  friend difference_type operator-(const LeIterator& a, const LeIterator& b) {
+    return static_cast<difference_type>(a.i_) - static_cast<difference_type>(b.i_);
+  }
+  friend bool operator==(const LeIterator& a, const LeIterator& b) { return a.i_ == b.i_; }
+  friend auto operator<=>(const LeIterator& a, const LeIterator& b) { return a.i_ <=> b.i_; }
+
+ private:
+  const internal::LeArray<uint64_t>* a_;
+  size_t i_;
+};
+
 // `count` hashes of `in` from `*at` into `v` (advancing `*at`), which must be strictly
 // ascending.
 bool GetHashes(const internal::LeArray<uint64_t>& in, size_t* at, size_t count,
                std::vector<uint64_t>* v) {
-  v->reserve(count);  // exactly: each claim's lists live as long as the cache
-  uint64_t last = 0;
-  for (size_t i = *at; i < *at + count; ++i) {
-    const uint64_t x = in[i];
-    if (i > *at && x <= last) return false;
-    v->push_back(x);
-    last = x;
+  for (size_t i = *at + 1; i < *at + count; ++i) {
+    if (in[i] <= in[i - 1]) return false;
   }
+  // Exactly: each claim's lists live as long as the cache.
+  v->assign(LeIterator(&in, *at), LeIterator(&in, *at + count));
   *at += count;
   return true;
 }
