@@ -173,15 +173,18 @@ int RunCheck(const ParsedArgs& args) {
     base_root = *b;
   }
   const bool has_base = !base_root.empty();
+  // Around the change only with the index and one configuration for both versions.
+  const bool incremental = has_base && use_index && ConfigBytes(root) == ConfigBytes(base_root);
   absl::StatusOr<provenance::Vault> base;
   if (has_base) {
     t0 = std::chrono::steady_clock::now();
-    base = LoadVaultOrReport(base_root, /*quiet=*/true, nullptr, &*vault, *threads);
+    // Around the change, the base's notes that the vault has byte for byte are left out
+    // (ChangeFindings' functions read them from the vault).
+    base = LoadVaultOrReport(base_root, /*quiet=*/true, nullptr, &*vault, *threads,
+                             /*leave_out_reused=*/incremental);
     if (!base.ok()) return Fail(base.status());
     progress.StageDone("base read", Progress::Since(t0));
   }
-  // Around the change only with the index and one configuration for both versions.
-  const bool incremental = has_base && use_index && ConfigBytes(root) == ConfigBytes(base_root);
   absl::StatusOr<AllFindings> all =
       incremental ? ChangeFindings(*vault, *base, scanner, &progress)
                   : FullFindings(*vault, has_base ? &*base : nullptr, scanner, &progress);

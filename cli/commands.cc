@@ -66,7 +66,8 @@ void RecordScanStages(const dedup::DedupStats& s, Progress* progress) {
 
 absl::StatusOr<provenance::Vault> LoadVaultOrReport(const std::string& root, bool quiet,
                                                     Progress* progress,
-                                                    const provenance::Vault* reuse, int threads) {
+                                                    const provenance::Vault* reuse, int threads,
+                                                    bool leave_out_reused) {
   const auto t0 = std::chrono::steady_clock::now();
   provenance::FileSystem* fs = provenance::DefaultFileSystem();
   absl::StatusOr<provenance::FileInfo> info = fs->Stat(root, /*follow=*/true);
@@ -77,6 +78,7 @@ absl::StatusOr<provenance::Vault> LoadVaultOrReport(const std::string& root, boo
   if (!config.ok()) return config.status();
   provenance::LoadOptions load;
   load.reuse = reuse;
+  load.leave_out_reused = leave_out_reused;
   load.threads = threads;
   if (progress != nullptr) load.progress = progress->Counter("read notes");
   absl::StatusOr<provenance::Vault> vault = provenance::LoadVault(fs, root, *config, load);

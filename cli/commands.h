@@ -49,12 +49,13 @@ int Fail(const absl::Status& status);
 [[noreturn]] void ExitNow(int code);
 // Loads the config and the vault at `root`, printing every diagnostic to stderr. With a
 // `progress`, shows notes read and records the "read" stage.
-// `reuse` and `threads`: as provenance::LoadOptions::reuse and ::threads; `threads` also
-// becomes the vault's config.dedup.threads, which the engine and the conflict pass read.
+// `reuse`, `threads` and `leave_out_reused`: as provenance::LoadOptions::reuse, ::threads and
+// ::leave_out_reused; `threads` also becomes the vault's config.dedup.threads, which the
+// engine and the conflict pass read.
 absl::StatusOr<provenance::Vault> LoadVaultOrReport(const std::string& root, bool quiet = false,
                                                     Progress* progress = nullptr,
                                                     const provenance::Vault* reuse = nullptr,
-                                                    int threads = 0);
+                                                    int threads = 0, bool leave_out_reused = false);
 // The --quiet and --timings flags of the commands that show progress.
 std::vector<FlagSpec> ProgressFlags();
 // --threads N: worker threads for every stage (0, the default: one per core).

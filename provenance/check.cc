@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <map>
+#include <optional>
 #include <set>
 #include <tuple>
 #include <utility>
@@ -69,9 +70,13 @@ std::string ClusterId(const Fact& canonical) {
   return absl::StrFormat("c%012x", dedup::Hash64(canonical.display) & 0xFFFFFFFFFFFFULL);
 }
 
-std::vector<Finding> DuplicateFindings(const Vault& vault, const ScanResult& scan,
-                                       const Vault* base, const ScanResult* base_scan,
-                                       const std::vector<std::string>& allowed_ids) {
+namespace {
+
+// DuplicateFindings, with the base's AddedFactTexts given (`added`, when there is a base).
+std::vector<Finding> DuplicateFindingsOf(const Vault& vault, const ScanResult& scan,
+                                         const Vault* base, const ScanResult* base_scan,
+                                         const std::vector<std::string>& allowed_ids,
+                                         const std::set<std::string>& added) {
   // At the base: which pairs of texts were already duplicates of each other.
   std::map<std::string, int> base_cluster;  // display text -> cluster
   if (base != nullptr && base_scan != nullptr) {
@@ -81,8 +86,6 @@ std::vector<Finding> DuplicateFindings(const Vault& vault, const ScanResult& sca
       }
     }
   }
-  std::set<std::string> added;
-  if (base != nullptr) added = AddedFactTexts(vault, *base);
   std::set<std::string> allowed(allowed_ids.begin(), allowed_ids.end());
   std::vector<Finding> out;
   for (const dedup::Cluster& c : scan.dedup.clusters) {
@@ -120,18 +123,92 @@ std::vector<Finding> DuplicateFindings(const Vault& vault, const ScanResult& sca
   return out;
 }
 
+}  // namespace
+
+std::vector<Finding> DuplicateFindings(const Vault& vault, const ScanResult& scan,
+                                       const Vault* base, const ScanResult* base_scan,
+                                       const std::vector<std::string>& allowed_ids) {
+  return DuplicateFindingsOf(
+      vault, scan, base, base_scan, allowed_ids,
+      base != nullptr ? AddedFactTexts(vault, *base) : std::set<std::string>());
+}
+
 namespace {
 
-// Per note of `vault`: whether `base` has a note at its path with the same bytes, read with
-// the same fact sections (then the two notes state the same facts and lines).
-std::vector<char> UnchangedNotes(const Vault& vault, const Vault& base) {
+// Whether the two versions read the same facts from the same bytes (their fact sections).
+bool SameSections(const Vault& vault, const Vault& base) {
   const VaultOptions& a = vault.config.vault;
   const VaultOptions& b = base.config.vault;
+  return a.fact_sections == b.fact_sections && a.skip_sections == b.skip_sections;
+}
+
+// Whether `base` left out the note at `path` (Vault::left_out: `vault` has its bytes).
+bool LeftOut(const Vault& base, const std::string& path) {
+  return std::binary_search(base.left_out.begin(), base.left_out.end(), path);
+}
+
+// `base` completed: its notes and copies of `vault`'s notes at the paths it left out, in
+// path order.
+Vault Completed(const Vault& vault, const Vault& base) {
+  Vault out;
+  out.root = base.root;
+  out.config = base.config;
+  out.diagnostics = base.diagnostics;
+  out.root_info = base.root_info;
+  out.temp_files = base.temp_files;
+  out.notes.reserve(base.notes.size() + base.left_out.size());
+  size_t b = 0, l = 0;
+  while (b < base.notes.size() || l < base.left_out.size()) {
+    if (l == base.left_out.size() ||
+        (b < base.notes.size() && base.notes[b].path < base.left_out[l])) {
+      out.notes.push_back(base.notes[b++]);
+    } else {
+      const int at = vault.FindNote(base.left_out[l++]);
+      if (at >= 0) out.notes.push_back(vault.notes[at]);
+    }
+  }
+  for (size_t n = 0; n < out.notes.size(); ++n)
+    out.by_path[out.notes[n].path] = static_cast<int>(n);
+  return out;
+}
+
+// The base as the functions below read it: `base` itself, unless it left notes out and reads
+// facts otherwise than `vault` (then those notes are not unchanged): completed, in *storage.
+const Vault& Readable(const Vault& vault, const Vault& base, std::optional<Vault>* storage) {
+  if (base.left_out.empty() || SameSections(vault, base)) return base;
+  storage->emplace(Completed(vault, base));
+  return **storage;
+}
+
+// A set of texts that most texts looked up are not in: a text is hashed only when some text
+// of the set has its length.
+class TextSet {
+ public:
+  void insert(absl::string_view text) {
+    if (text.size() >= lengths_.size()) lengths_.resize(text.size() + 1, 0);
+    lengths_[text.size()] = 1;
+    texts_.insert(text);
+  }
+  bool contains(absl::string_view text) const {
+    return text.size() < lengths_.size() && lengths_[text.size()] && texts_.contains(text);
+  }
+  bool empty() const { return texts_.empty(); }
+
+ private:
+  std::vector<char> lengths_;
+  absl::flat_hash_set<absl::string_view> texts_;
+};
+
+// Per note of `vault`: whether `base` has a note at its path with the same bytes, read with
+// the same fact sections (then the two notes state the same facts and lines). A note `base`
+// left out is one (`base` is Readable).
+std::vector<char> UnchangedNotes(const Vault& vault, const Vault& base) {
   std::vector<char> out(vault.notes.size(), 0);
-  if (a.fact_sections != b.fact_sections || a.skip_sections != b.skip_sections) return out;
+  if (!SameSections(vault, base)) return out;
   for (size_t n = 0; n < vault.notes.size(); ++n) {
     const int at = base.FindNote(vault.notes[n].path);
-    out[n] = at >= 0 && base.notes[at].content == vault.notes[n].content;
+    out[n] = at >= 0 ? base.notes[at].content == vault.notes[n].content
+                     : LeftOut(base, vault.notes[n].path);
   }
   return out;
 }
@@ -141,7 +218,8 @@ absl::flat_hash_map<absl::string_view, int> AddedCounts(const Vault& vault, cons
   const std::vector<char> unchanged = UnchangedNotes(vault, base);
   std::vector<char> base_unchanged(base.notes.size(), 0);
   for (size_t n = 0; n < vault.notes.size(); ++n) {
-    if (unchanged[n]) base_unchanged[base.FindNote(vault.notes[n].path)] = 1;
+    if (!unchanged[n]) continue;
+    if (const int at = base.FindNote(vault.notes[n].path); at >= 0) base_unchanged[at] = 1;
   }
   // Unchanged notes add as many copies on both sides: only the others are read.
   auto changed = [](const std::vector<char>& same) {
@@ -163,7 +241,9 @@ absl::flat_hash_map<absl::string_view, int> AddedCounts(const Vault& vault, cons
 
 }  // namespace
 
-std::set<std::string> AddedFactTexts(const Vault& vault, const Vault& base) {
+std::set<std::string> AddedFactTexts(const Vault& vault, const Vault& base_given) {
+  std::optional<Vault> storage;
+  const Vault& base = Readable(vault, base_given, &storage);
   std::set<std::string> added;
   for (const auto& [text, n] : AddedCounts(vault, base)) {
     if (n > 0) added.insert(std::string(text));
@@ -176,7 +256,8 @@ absl::StatusOr<std::vector<Finding>> ChangeDuplicateFindings(
     absl::Span<const FactIndex* const> previous, const std::vector<std::string>& allowed_ids,
     ScanResult* now_out, FactIndex* next, IndexStats* stats_out) {
   const std::set<std::string> added_texts = AddedFactTexts(vault, base);
-  const absl::flat_hash_set<absl::string_view> added(added_texts.begin(), added_texts.end());
+  TextSet added;
+  for (const std::string& text : added_texts) added.insert(text);
   IndexStats own;
   IndexStats& stats = stats_out != nullptr ? *stats_out : own;
   absl::StatusOr<ScanResult> now =
@@ -191,18 +272,31 @@ absl::StatusOr<std::vector<Finding>> ChangeDuplicateFindings(
     const Fact& canon = now->fact(vault, c.canonical);
     for (const dedup::Member& m : c.members) {
       const Fact& f = now->fact(vault, m.item);
-      if (m.item == c.canonical || (!added.count(f.display) && !added.count(canon.display))) {
+      if (m.item == c.canonical || (!added.contains(f.display) && !added.contains(canon.display))) {
         continue;
       }
       pairs.insert({f.display, canon.display});
     }
   }
-  // Only a pair whose two texts are both at the base can have been clustered there.
+  // Only a pair whose two texts are both at the base can have been clustered there. (Without
+  // such a pair the base's scan has no cluster, and DuplicateFindings reads nothing of it.)
   ScanResult then;
-  then.facts = DedupFacts(base);
-  absl::flat_hash_set<absl::string_view> at_base;
+  absl::flat_hash_set<absl::string_view> at_base;  // the pairs' texts the base has
   if (!pairs.empty()) {
-    for (const FactRef& r : then.facts) at_base.insert(base.notes[r.note].facts[r.fact].display);
+    TextSet wanted;
+    for (const auto& [a, b] : pairs) {
+      wanted.insert(a);
+      wanted.insert(b);
+    }
+    auto read = [&](const Note& note) {
+      for (const Fact& f : note.facts) {
+        if (wanted.contains(f.display) && IsDedupFact(base, f)) at_base.insert(f.display);
+      }
+    };
+    for (const Note& note : base.notes) read(note);
+    for (const std::string& path : base.left_out) {  // as `vault` has them
+      if (const int at = vault.FindNote(path); at >= 0) read(vault.notes[at]);
+    }
   }
   std::set<std::string> paired;
   for (const auto& [a, b] : pairs) {
@@ -211,28 +305,35 @@ absl::StatusOr<std::vector<Finding>> ChangeDuplicateFindings(
       paired.insert(std::string(b));
     }
   }
+  // The base's scan is of all its notes: those it left out, if any, are copied in.
+  std::optional<Vault> completed;
   if (!paired.empty()) {
+    if (!base.left_out.empty()) completed.emplace(Completed(vault, base));
     absl::StatusOr<ScanResult> s =
-        ScanVaultIndexedAround(base, options, previous, nullptr, &stats,
+        ScanVaultIndexedAround(completed ? *completed : base, options, previous, nullptr, &stats,
                                [&](const Fact& f) { return paired.count(f.display) > 0; });
     if (!s.ok()) return s.status();
     then = *std::move(s);
   }
-  std::vector<Finding> findings = DuplicateFindings(vault, *now, &base, &then, allowed_ids);
+  std::vector<Finding> findings = DuplicateFindingsOf(vault, *now, completed ? &*completed : &base,
+                                                      &then, allowed_ids, added_texts);
   if (now_out != nullptr) *now_out = *std::move(now);
   return findings;
 }
 
-LineSet AddedLocations(const Vault& vault, const Vault& base) {
+LineSet AddedLocations(const Vault& vault, const Vault& base_given) {
+  std::optional<Vault> storage;
+  const Vault& base = Readable(vault, base_given, &storage);
   LineSet out;
-  absl::flat_hash_set<absl::string_view> added;
+  TextSet added;
   for (const auto& [text, n] : AddedCounts(vault, base)) {
     if (n > 0) added.insert(text);
   }
   if (!added.empty()) {
-    for (const FactRef& r : DedupFacts(vault)) {
-      const Fact& f = vault.notes[r.note].facts[r.fact];
-      if (added.contains(f.display)) out.insert({vault.notes[r.note].path, f.line});
+    for (const Note& note : vault.notes) {
+      for (const Fact& f : note.facts) {
+        if (added.contains(f.display) && IsDedupFact(vault, f)) out.insert({note.path, f.line});
+      }
     }
   }
   const std::vector<char> unchanged = UnchangedNotes(vault, base);

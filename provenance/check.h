@@ -54,6 +54,9 @@ std::vector<Finding> DuplicateFindings(const Vault& vault, const ScanResult& sca
 
 // Display texts of compared facts (DedupFacts) that `vault` has more copies of than `base`:
 // what a change added (a new text, or one more copy of an existing one).
+// This, ChangeDuplicateFindings and AddedLocations also take a partial `base`, loaded with
+// LoadOptions::reuse = &vault and leave_out_reused (vault.h): the notes it left out are
+// `vault`'s, byte for byte.
 std::set<std::string> AddedFactTexts(const Vault& vault, const Vault& base);
 
 // DuplicateFindings(vault, full scan, &base, &full base scan, allowed_ids), computed around

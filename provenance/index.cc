@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <atomic>
 #include <cstring>
+#include <iterator>
 #include <limits>
 #include <system_error>
 #include <thread>
@@ -258,18 +259,60 @@ void PutClaims(const ClaimCache& claims, std::string* out) {
   }
 }
 
+// Element i of a LeArray, as a random-access iterator: a vector assigned from two of them
+// is allocated once at its size and filled without a capacity check per element.
+class LeIterator {
+ public:
+  using iterator_category = std::random_access_iterator_tag;
+  using value_type = uint64_t;
+  using difference_type = std::ptrdiff_t;
+  using pointer = const uint64_t*;
+  using reference = uint64_t;
+
+  LeIterator(const internal::LeArray<uint64_t>* a, size_t i) : a_(a), i_(i) {}
+  uint64_t operator*() const { return (*a_)[i_]; }
+  uint64_t operator[](difference_type k) const { return (*a_)[i_ + k]; }
+  LeIterator& operator++() {
+    ++i_;
+    return *this;
+  }
+  LeIterator operator++(int) { return {a_, i_++}; }
+  LeIterator& operator--() {
+    --i_;
+    return *this;
+  }
+  LeIterator operator--(int) { return {a_, i_--}; }
+  LeIterator& operator+=(difference_type k) {
+    i_ += k;
+    return *this;
+  }
+  LeIterator& operator-=(difference_type k) {
+    i_ -= k;
+    return *this;
+  }
+  friend LeIterator operator+(LeIterator it, difference_type k) { return it += k; }
+  friend LeIterator operator+(difference_type k, LeIterator it) { return it += k; }
+  friend LeIterator operator-(LeIterator it, difference_type k) { return it -= k; }
+  friend difference_type operator-(const LeIterator& a, const LeIterator& b) {
+    return static_cast<difference_type>(a.i_) - static_cast<difference_type>(b.i_);
+  }
+  friend bool operator==(const LeIterator& a, const LeIterator& b) { return a.i_ == b.i_; }
+  friend auto operator<=>(const LeIterator& a, const LeIterator& b) { return a.i_ <=> b.i_; }
+
+ private:
+  const internal::LeArray<uint64_t>* a_;
+  size_t i_;
+};
+
 // `count` hashes of `in` from `*at` into `v` (advancing `*at`), which must be strictly
 // ascending.
 bool GetHashes(const internal::LeArray<uint64_t>& in, size_t* at, size_t count,
                std::vector<uint64_t>* v) {
-  v->reserve(count);  // exactly: each claim's lists live as long as the cache
-  uint64_t last = 0;
-  for (size_t i = *at; i < *at + count; ++i) {
-    const uint64_t x = in[i];
-    if (i > *at && x <= last) return false;
-    v->push_back(x);
-    last = x;
+  for (size_t i = *at + 1; i < *at + count; ++i) {
+    if (in[i] <= in[i - 1]) return false;
   }
+  // Exactly: each claim's lists live as long as the cache.
+  v->assign(LeIterator(&in, *at), LeIterator(&in, *at + count));
   *at += count;
   return true;
 }
@@ -340,6 +383,17 @@ const IndexedFact* FindFact(const IndexedNote& note, int line, uint64_t hash) {
     if (f.text_hash == hash) return &f;
   }
   return nullptr;
+}
+
+// note.facts[k] if it is the first of the note's facts at `line` or after and its text hash
+// is `hash` (what FindFact and FactAt look for first), else nullptr. A note's facts
+// are usually the saved note's in order: k is where the search would end.
+const IndexedFact* FactAtHint(const IndexedNote& note, size_t k, int line, uint64_t hash) {
+  if (k >= note.facts.size()) return nullptr;
+  const IndexedFact& f = note.facts[k];
+  return f.line == line && f.text_hash == hash && (k == 0 || note.facts[k - 1].line < line)
+             ? &f
+             : nullptr;
 }
 
 // The saved fact of `note` at `line` if its text hash is `hash`, or nullptr.
@@ -648,6 +702,11 @@ absl::StatusOr<ScanResult> Scan(const Vault& vault, const dedup::DedupOptions& o
     }
   }
   std::vector<IndexedFact> facts(items.size());
+  // Each fact's place among its note's compared facts (a hint for finding its saved entry),
+  // and each note's count of them.
+  std::vector<uint32_t> place(items.size());
+  std::vector<uint32_t> per_note(vault.notes.size(), 0);
+  for (size_t i = 0; i < items.size(); ++i) place[i] = per_note[result.facts[i].note]++;
   // Each fact's saved normalization: a shared object, or its bytes, which the engine decodes
   // as it reads them (normalized_of), so that they never all live as objects at once.
   std::vector<char> found(items.size(), 0);
@@ -656,7 +715,11 @@ absl::StatusOr<ScanResult> Scan(const Vault& vault, const dedup::DedupOptions& o
     facts[i].line = f.line;
     facts[i].text_hash = dedup::Hash64(items[i].text);
     const IndexedNote* s = saved[result.facts[i].note];
-    const IndexedFact* hit = s == nullptr ? nullptr : FindFact(*s, f.line, facts[i].text_hash);
+    const IndexedFact* hit = nullptr;
+    if (s != nullptr) {
+      hit = FactAtHint(*s, place[i], f.line, facts[i].text_hash);
+      if (hit == nullptr) hit = FindFact(*s, f.line, facts[i].text_hash);
+    }
     if (hit == nullptr) return;
     if (hit->normalized != nullptr) {
       facts[i].normalized = hit->normalized;
@@ -716,8 +779,9 @@ absl::StatusOr<ScanResult> Scan(const Vault& vault, const dedup::DedupOptions& o
       for (size_t i = 0; i < items.size(); ++i) {
         const IndexedNote* s = at_path[result.facts[i].note];
         if (s == nullptr) continue;
-        const IndexedFact* hit =
-            FactAt(*s, result.fact(vault, static_cast<int>(i)).line, facts[i].text_hash);
+        const int line = result.fact(vault, static_cast<int>(i)).line;
+        const IndexedFact* hit = FactAtHint(*s, place[i], line, facts[i].text_hash);
+        if (hit == nullptr) hit = FactAt(*s, line, facts[i].text_hash);
         if (hit == nullptr) continue;
         previous_item[i] =
             static_cast<int>(from->Record(static_cast<size_t>(s - from->notes().data()),
@@ -752,6 +816,7 @@ absl::StatusOr<ScanResult> Scan(const Vault& vault, const dedup::DedupOptions& o
   for (const absl::Status& e : errors) {
     if (!e.ok()) return e;
   }
+  for (size_t n = 0; n < notes.size(); ++n) notes[n].facts.reserve(per_note[n]);
   for (size_t i = 0; i < items.size(); ++i) {
     notes[result.facts[i].note].facts.push_back(std::move(facts[i]));
   }
@@ -774,14 +839,39 @@ std::function<const dedup::NormalizedText*(int, dedup::NormalizedText*)> Normali
   if (NormalizeFlags(options.normalize) != NormalizeFlags(dedup::NormalizeOptions{})) return {};
   // Each fact's entry, found once here: the entry of the text the scan compared, which is
   // the display itself only when its hash is the display's.
+  // When the scan compared the display as it is, that entry is the one at the fact's line
+  // (the index is that scan's): its text hash is the display's, not computed again.
   auto entries = std::make_shared<std::vector<const IndexedFact*>>(scan.facts.size(), nullptr);
   size_t found = 0;
-  for (size_t i = 0; i < scan.facts.size(); ++i) {
+  // The index's facts of a note are the scan's, in order: the k-th compared fact of a note is
+  // looked for at its k-th entry first.
+  int note_of = -1;  // the vault note `note` is the entry of
+  const IndexedNote* note = nullptr;
+  size_t k = 0;  // the fact's place among its note's compared facts
+  for (size_t i = 0; i < scan.facts.size(); ++i, ++k) {
+    const FactRef& r = scan.facts[i];
     const Fact& f = scan.fact(vault, static_cast<int>(i));
-    const IndexedNote* note = index.FindByPath(f.path);
+    if (r.note != note_of) {
+      note_of = r.note;
+      note = index.FindByPath(vault.notes[r.note].path);
+      k = 0;
+    }
     if (note == nullptr) continue;
-    (*entries)[i] = FindFact(*note, f.line, dedup::Hash64(f.display));
-    found += (*entries)[i] != nullptr;
+    const IndexedFact* e = nullptr;
+    if (ComparesDisplay(vault.notes[r.note], f)) {
+      if (k < note->facts.size() && note->facts[k].line == f.line &&
+          (k == 0 || note->facts[k - 1].line < f.line)) {
+        e = &note->facts[k];
+      } else {
+        auto it = std::lower_bound(note->facts.begin(), note->facts.end(), f.line,
+                                   [](const IndexedFact& x, int l) { return x.line < l; });
+        if (it != note->facts.end() && it->line == f.line) e = &*it;
+      }
+    } else {
+      e = FindFact(*note, f.line, dedup::Hash64(f.display));
+    }
+    (*entries)[i] = e;
+    found += e != nullptr;
   }
   if (found == 0) return {};
   return [entries](int i, dedup::NormalizedText* scratch) -> const dedup::NormalizedText* {

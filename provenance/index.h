@@ -187,7 +187,9 @@ absl::StatusOr<ScanResult> ScanVaultIndexedAround(const Vault& vault,
 // (the `next` of the scan that gave `scan` over `vault`) when the scan normalized exactly that
 // text with the default NormalizeOptions (not when it compared less than the display: a log
 // date or a sources suffix cut off). An empty function when `options` normalize otherwise.
-// `index` must outlive it and not change meanwhile.
+// `index` must be that scan's `next` (a fact that compared its display as it is takes the
+// entry at its note's path and line without checking its text hash), and must outlive the
+// function and not change meanwhile.
 std::function<const dedup::NormalizedText*(int, dedup::NormalizedText*)> NormalizedDisplays(
     const FactIndex& index, const Vault& vault, const ScanResult& scan,
     const dedup::DedupOptions& options);

@@ -441,9 +441,11 @@ class MemFileSystem final : public FileSystem {
 bool IsTempFileName(absl::string_view name) {
   size_t slash = name.rfind('/');
   if (slash != absl::string_view::npos) name.remove_prefix(slash + 1);
+  // The marker's last occurrence, 6 characters before the end: no occurrence can start later
+  // (the marker has no border: no proper prefix of it is also a suffix).
   const absl::string_view kMarker(kTempFileMarker);
-  size_t pos = name.rfind(kMarker);
-  return pos != absl::string_view::npos && pos > 0 && name.size() == pos + kMarker.size() + 6;
+  return name.size() > kMarker.size() + 6 &&
+         name.substr(name.size() - 6 - kMarker.size(), kMarker.size()) == kMarker;
 }
 
 absl::StatusOr<SharedBytes> FileSystem::ReadShared(const std::string& path, uint64_t max_size) {

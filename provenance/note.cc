@@ -457,18 +457,25 @@ class LinkScanner {
 // Reads YAML frontmatter into `fm`. On a YAML error records a diagnostic at the file line.
 void ParseFrontmatter(absl::string_view path, int first_yaml_line, Frontmatter* fm,
                       std::vector<Diagnostic>* diags, bool* ok) {
+  // Most notes' frontmatter is in the subset ParseSimpleYaml reads (what yaml-cpp would give,
+  // in a fraction of its time); anything else goes to yaml-cpp, once CheckYamlLimits passes.
+  // That subset is within the limits but for size (keys and one-line scalars at one level,
+  // lists of them at a second, no alias, anchor or flow collection), so the limits are checked
+  // before it only for a text over the size limit (which they then refuse).
+  std::vector<internal::SimpleYamlKey> simple;
+  const bool small = fm->raw.size() <= internal::YamlLimits{}.max_bytes;
+  const bool is_simple = small && internal::ParseSimpleYaml(fm->raw, &simple);
   int limit_line = 0;
-  if (absl::Status s = internal::CheckYamlLimits(fm->raw, {}, &limit_line); !s.ok()) {
+  if (absl::Status s =
+          is_simple ? absl::OkStatus() : internal::CheckYamlLimits(fm->raw, {}, &limit_line);
+      !s.ok()) {
     diags->push_back({Diagnostic::Severity::kError, std::string(path),
                       first_yaml_line + limit_line - 1, 0,
                       absl::StrCat("frontmatter not read: ", s.message())});
     *ok = false;
     return;
   }
-  // Most notes' frontmatter is in the subset ParseSimpleYaml reads (what yaml-cpp would give,
-  // in a fraction of its time); anything else goes to yaml-cpp.
-  std::vector<internal::SimpleYamlKey> simple;
-  if (internal::ParseSimpleYaml(fm->raw, &simple)) {
+  if (is_simple) {
     fm->keys.reserve(simple.size());
     for (internal::SimpleYamlKey& s : simple) {
       FrontmatterKey key;

@@ -130,6 +130,7 @@ struct Fact {
   std::vector<Link> links;
 };
 
+// (LoadVault copies a note it reuses field by field: provenance/vault.cc CopyParsedNote.)
 struct Note {
   std::string path;     // relative to the vault root, '/'-separated
   std::string content;  // the exact bytes read

@@ -1,6 +1,7 @@
 #include "provenance/scan.h"
 
 #include <algorithm>
+#include <bit>
 #include <cstdint>
 
 #include "absl/container/flat_hash_map.h"
@@ -32,17 +33,31 @@ std::vector<FactRef> DedupFacts(const Vault& vault) {
   return DedupFactsOf(vault, all);
 }
 
+bool IsDedupFact(const Vault& vault, const Fact& fact) {
+  return !fact.ignored && !fact.display.empty() && IsFactSection(vault.config.vault, fact.section);
+}
+
 std::vector<FactRef> DedupFactsOf(const Vault& vault, absl::Span<const int> notes) {
   std::vector<FactRef> out;
+  size_t facts = 0;
+  for (const int n : notes) facts += vault.notes[static_cast<size_t>(n)].facts.size();
+  out.reserve(facts);
   absl::flat_hash_map<absl::string_view, bool> is_fact_section;  // few distinct headings
+  // Facts under one heading come one after another: the last section's answer is kept.
+  const std::string* last = nullptr;
+  bool last_is_fact = false;
   for (const int n : notes) {
     const Note& note = vault.notes[static_cast<size_t>(n)];
     for (size_t f = 0; f < note.facts.size(); ++f) {
       const Fact& fact = note.facts[f];
       if (fact.ignored || fact.display.empty()) continue;
-      auto [it, fresh] = is_fact_section.try_emplace(fact.section, false);
-      if (fresh) it->second = IsFactSection(vault.config.vault, fact.section);
-      if (!it->second) continue;
+      if (last == nullptr || fact.section != *last) {
+        auto [it, fresh] = is_fact_section.try_emplace(fact.section, false);
+        if (fresh) it->second = IsFactSection(vault.config.vault, fact.section);
+        last = &fact.section;
+        last_is_fact = it->second;
+      }
+      if (!last_is_fact) continue;
       out.push_back({static_cast<int>(n), static_cast<int>(f)});
     }
   }
@@ -55,17 +70,17 @@ std::vector<dedup::Item> DedupItems(const Vault& vault, const std::vector<FactRe
   // 48 MB fewer at 1M facts than "path<US>line"), and compare as (path, line) did.
   std::vector<int> by_path(vault.notes.size());
   for (size_t n = 0; n < by_path.size(); ++n) by_path[n] = static_cast<int>(n);
-  std::sort(by_path.begin(), by_path.end(),
-            [&](int a, int b) { return vault.notes[a].path < vault.notes[b].path; });
+  auto path_less = [&](int a, int b) { return vault.notes[a].path < vault.notes[b].path; };
+  // A loaded vault's notes are sorted by path already (vault.h).
+  if (!std::is_sorted(by_path.begin(), by_path.end(), path_less)) {
+    std::sort(by_path.begin(), by_path.end(), path_less);
+  }
   std::vector<uint32_t> rank(vault.notes.size());
   for (size_t k = 0; k < by_path.size(); ++k) rank[by_path[k]] = static_cast<uint32_t>(k);
   auto key = [&](uint32_t note, int line) {
-    std::string k(8, '\0');
-    const uint32_t parts[2] = {rank[note], static_cast<uint32_t>(std::max(0, line))};
-    for (int p = 0; p < 2; ++p) {
-      for (int b = 0; b < 4; ++b) k[p * 4 + b] = static_cast<char>(parts[p] >> (24 - 8 * b));
-    }
-    return k;
+    uint64_t v = (uint64_t{rank[note]} << 32) | static_cast<uint32_t>(std::max(0, line));
+    if constexpr (std::endian::native == std::endian::little) v = __builtin_bswap64(v);
+    return std::string(reinterpret_cast<const char*>(&v), sizeof v);  // big-endian bytes
   };
   std::vector<dedup::Item> items;
   items.reserve(facts.size());
@@ -83,6 +98,11 @@ std::vector<dedup::Item> DedupItems(const Vault& vault, const std::vector<FactRe
     items.push_back({std::string(MatchText(display)), key(static_cast<uint32_t>(r.note), f.line)});
   }
   return items;
+}
+
+bool ComparesDisplay(const Note& note, const Fact& fact) {
+  return SourcesSuffixLength(RawText(note, fact)) == 0 &&
+         MatchText(fact.display).size() == fact.display.size();
 }
 
 absl::StatusOr<ScanResult> ScanVault(const Vault& vault, const dedup::DedupOptions& options) {

@@ -35,6 +35,8 @@ struct ScanResult {
 // Facts that take part in deduplication: in a fact section (see VaultOptions), not marked
 // `<!-- factdedup:ignore -->`, with some text.
 std::vector<FactRef> DedupFacts(const Vault& vault);
+// Whether DedupFacts lists `fact`, one of `vault`'s notes' facts.
+bool IsDedupFact(const Vault& vault, const Fact& fact);
 // The same, for the notes `notes` (indexes into vault.notes, ascending) only.
 std::vector<FactRef> DedupFactsOf(const Vault& vault, absl::Span<const int> notes);
 
@@ -42,6 +44,10 @@ std::vector<FactRef> DedupFactsOf(const Vault& vault, absl::Span<const int> note
 // log date stripped) and a key that sorts like the vault (path, then line): 8 bytes, the
 // note's rank among the vault's paths and the line, big-endian.
 std::vector<dedup::Item> DedupItems(const Vault& vault, const std::vector<FactRef>& facts);
+
+// Whether the text DedupItems compares for `fact` (one of `note`'s facts) is its display text
+// as it is: no sources suffix and no leading log date cut off.
+bool ComparesDisplay(const Note& note, const Fact& fact);
 
 absl::StatusOr<ScanResult> ScanVault(const Vault& vault, const dedup::DedupOptions& options);
 

@@ -79,9 +79,13 @@ struct Walker {
                         std::string(entries.status().message())});
       return;
     }
-    std::sort(entries->begin(), entries->end(),
-              [](const DirEntry& a, const DirEntry& b) { return a.name < b.name; });
-    for (const DirEntry& e : *entries) {
+    // In name order (names in a folder are unique); pointers move faster than entries.
+    std::vector<const DirEntry*> sorted(entries->size());
+    for (size_t i = 0; i < sorted.size(); ++i) sorted[i] = &(*entries)[i];
+    std::sort(sorted.begin(), sorted.end(),
+              [](const DirEntry* a, const DirEntry* b) { return a->name < b->name; });
+    for (const DirEntry* entry : sorted) {
+      const DirEntry& e = *entry;
       if (absl::StartsWith(e.name, ".")) continue;  // .obsidian, .git, .trash, .factdedup
       std::string rel = rel_dir.empty() ? e.name : JoinPath(rel_dir, e.name);
       if (e.type == FileInfo::Type::kFile && IsTempFileName(e.name)) {
@@ -116,9 +120,31 @@ struct Walker {
   }
 };
 
+// `from` with `content` (its bytes, read again) as its content: the parse is copied, the bytes
+// are not. Copies every field of Note but `content` (note.h): keep it in step with Note.
+void CopyParsedNote(const Note& from, std::string content, Note* to) {
+  to->path = from.path;
+  to->content = std::move(content);
+  to->has_bom = from.has_bom;
+  to->crlf = from.crlf;
+  to->fully_parsed = from.fully_parsed;
+  to->frontmatter = from.frontmatter;
+  to->headings = from.headings;
+  to->blocks = from.blocks;
+  to->facts = from.facts;
+  to->links = from.links;
+  to->diagnostics = from.diagnostics;
+  to->read_size = from.read_size;
+  to->read_mtime_ns = from.read_mtime_ns;
+  to->read_inode = from.read_inode;
+}
+
+// *ok: whether `note` was read; *left_out: whether it was left out instead (leave_out).
 void ReadOne(FileSystem* fs, const std::string& root, const std::string& rel, uint64_t max_size,
-             const Vault* reuse, Note* note, std::vector<Diagnostic>* diags, bool* ok) {
+             const Vault* reuse, bool leave_out, Note* note, std::vector<Diagnostic>* diags,
+             bool* ok, bool* left_out) {
   *ok = false;
+  *left_out = false;
   const std::string full = JoinPath(root, rel);
   absl::StatusOr<FileInfo> info = fs->Stat(full, /*follow=*/true);
   absl::StatusOr<std::string> bytes = fs->ReadFile(full, max_size);
@@ -129,7 +155,12 @@ void ReadOne(FileSystem* fs, const std::string& root, const std::string& rel, ui
   }
   if (const int same = reuse != nullptr ? reuse->FindNote(rel) : -1;
       same >= 0 && reuse->notes[same].content == *bytes) {
-    *note = reuse->notes[same];  // parsed from the same path and bytes: the same note
+    if (leave_out) {
+      *left_out = true;
+      return;
+    }
+    // Parsed from the same path and bytes: the same note.
+    CopyParsedNote(reuse->notes[same], *std::move(bytes), note);
     if (info.ok()) {
       note->read_size = info->size;
       note->read_mtime_ns = info->mtime_ns;
@@ -209,7 +240,7 @@ absl::StatusOr<Vault> LoadVault(FileSystem* fs, const std::string& root, const C
   const size_t n = paths->size();
   std::vector<Note> notes(n);
   std::vector<std::vector<Diagnostic>> diags(n);
-  std::vector<char> ok(n, 0);
+  std::vector<char> ok(n, 0), left_out(n, 0);
   int threads =
       options.threads > 0 ? options.threads : static_cast<int>(std::thread::hardware_concurrency());
   threads = std::max(1, std::min<int>(threads, static_cast<int>(n)));
@@ -217,10 +248,11 @@ absl::StatusOr<Vault> LoadVault(FileSystem* fs, const std::string& root, const C
   std::atomic<size_t> read{0};
   auto work = [&] {
     for (size_t i = next++; i < n; i = next++) {
-      bool good = false;
-      ReadOne(fs, root, (*paths)[i], config.vault.max_file_size, options.reuse, &notes[i],
-              &diags[i], &good);
+      bool good = false, out = false;
+      ReadOne(fs, root, (*paths)[i], config.vault.max_file_size, options.reuse,
+              options.leave_out_reused, &notes[i], &diags[i], &good, &out);
       ok[i] = good;
+      left_out[i] = out;
       if (options.progress) options.progress(static_cast<int64_t>(++read), static_cast<int64_t>(n));
     }
   };
@@ -234,6 +266,8 @@ absl::StatusOr<Vault> LoadVault(FileSystem* fs, const std::string& root, const C
     if (ok[i]) {
       vault.by_path[notes[i].path] = static_cast<int>(vault.notes.size());
       vault.notes.push_back(std::move(notes[i]));
+    } else if (left_out[i]) {
+      vault.left_out.push_back((*paths)[i]);  // in path order, as `paths`
     }
   }
   std::stable_sort(vault.diagnostics.begin(), vault.diagnostics.end(),

@@ -35,6 +35,10 @@ struct LoadOptions {
   // of it with the same path and bytes is copied instead of parsed (a note's parse depends on
   // nothing else). Null: every note is parsed. Must outlive the call.
   const Vault* reuse = nullptr;
+  // With `reuse`: such a note is left out instead of copied, and its path listed in
+  // Vault::left_out. The vault then holds only what differs from `reuse`: it is partial, and
+  // only functions that say so take it (provenance/check.h's change functions).
+  bool leave_out_reused = false;
 };
 
 struct Vault {
@@ -46,6 +50,10 @@ struct Vault {
   // Temp files left by an interrupted write (see kTempFileMarker), vault-relative, sorted.
   // Never read as notes; `clean --write` removes them.
   std::vector<std::string> temp_files;
+  // Paths of the notes left out because LoadOptions::reuse has them with the same bytes
+  // (LoadOptions::leave_out_reused), sorted; empty for a complete vault. Their diagnostics
+  // are left out too.
+  std::vector<std::string> left_out;
 
   // Index of the note with this vault-relative path, or -1.
   int FindNote(absl::string_view path) const;

@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <limits>
 #include <random>
+#include <tuple>
 #include <utility>
 #include <vector>
 
@@ -255,6 +256,73 @@ TEST(LshTest, ParamsForThresholdMatchesTheReferenceSearch) {
       EXPECT_EQ(got.bands, want.bands) << k << " " << t;
       EXPECT_EQ(got.rows, want.rows) << k << " " << t;
     }
+  }
+}
+
+// The search as it was before it costed every b x r approximately first: every b x r's cost
+// computed with std::pow (s^r shared per row count). ParamsForThreshold must choose exactly
+// the same for every (num_perm, threshold), ties included.
+LshParams SharedPowersParams(int num_perm, double threshold) {
+  num_perm = std::clamp(num_perm, 1, kMaxNumPerm);
+  threshold = std::isnan(threshold) ? 0.0 : std::clamp(threshold, 0.0, 1.0);
+  constexpr int kIntervals = 256;
+  const double fp_h = threshold / kIntervals, fn_h = (1.0 - threshold) / kIntervals;
+  std::vector<double> fp_s(kIntervals + 1), fn_s(kIntervals + 1);
+  for (int i = 0; i <= kIntervals; ++i) {
+    fp_s[i] = i == kIntervals ? threshold : 0.0 + i * fp_h;
+    fn_s[i] = i == 0 ? threshold : i == kIntervals ? 1.0 : threshold + i * fn_h;
+  }
+  std::vector<double> fp_pow(kIntervals + 1), fn_pow(kIntervals + 1);
+  auto simpson = [&](const std::vector<double>& pw, int bands, bool complement, double h) {
+    auto f = [&](int i) {
+      const double p = 1.0 - std::pow(1.0 - pw[i], bands);
+      return complement ? 1.0 - p : p;
+    };
+    double sum = f(0) + f(kIntervals);
+    for (int i = 1; i < kIntervals; ++i) sum += f(i) * (i % 2 == 1 ? 4.0 : 2.0);
+    return sum * h / 3.0;
+  };
+  LshParams best;
+  double best_cost = std::numeric_limits<double>::infinity();
+  for (int rows = 1; rows <= num_perm; ++rows) {
+    for (int i = 0; i <= kIntervals; ++i) {
+      fp_pow[i] = std::pow(std::clamp(fp_s[i], 0.0, 1.0), rows);
+      fn_pow[i] = std::pow(std::clamp(fn_s[i], 0.0, 1.0), rows);
+    }
+    for (int bands = 1; bands * rows <= num_perm; ++bands) {
+      const double fp = threshold <= 0.0 ? 0.0 : simpson(fp_pow, bands, false, fp_h);
+      const double fn = threshold >= 1.0 ? 0.0 : simpson(fn_pow, bands, true, fn_h);
+      const double cost = 1.0 * fp + 2.0 * fn;
+      if (cost < best_cost ||
+          (cost == best_cost && std::tie(bands, rows) < std::tie(best.bands, best.rows))) {
+        best_cost = cost;
+        best.bands = bands;
+        best.rows = rows;
+      }
+    }
+  }
+  return best;
+}
+
+TEST(LshTest, ParamsForThresholdMatchesTheSharedPowersSearch) {
+  std::vector<double> thresholds = {-0.5,   1e-9,  0.001,      0.0123, 0.1234,      1.0 / 3,
+                                    0.6789, 0.999, 1.0 - 1e-9, 1.5,    std::nan("")};
+  for (int step = 0; step <= 20; ++step) thresholds.push_back(step / 20.0);
+  for (int k :
+       {1, 2, 3, 4, 5, 6, 7, 8, 9, 12, 16, 24, 31, 32, 50, 64, 96, 100, 127, 128, 129, 200, 256}) {
+    for (double t : thresholds) {
+      const LshParams want = SharedPowersParams(k, t);
+      const LshParams got = LshIndex::ParamsForThreshold(k, t);
+      EXPECT_EQ(got.bands, want.bands) << k << " " << t;
+      EXPECT_EQ(got.rows, want.rows) << k << " " << t;
+    }
+  }
+  // The largest K (5000 is clamped to it).
+  for (int k : {1024, 5000}) {
+    const LshParams want = SharedPowersParams(k, 0.25);
+    const LshParams got = LshIndex::ParamsForThreshold(k, 0.25);
+    EXPECT_EQ(got.bands, want.bands) << k;
+    EXPECT_EQ(got.rows, want.rows) << k;
   }
 }
 

@@ -221,6 +221,22 @@ void ExpectEqualForEveryChange(const std::string& source, const std::string& tag
     }
     ScanResult around;
     EXPECT_EQ(ChangeFindings(now, base, &around), full) << tag << ": " << change.name;
+    // The base loaded without the notes `now` has byte for byte (what `check` loads): the
+    // same added texts, locations and findings.
+    absl::StatusOr<Vault> partial =
+        LoadVault(DefaultFileSystem(), source, Config{}, {.reuse = &now, .leave_out_reused = true});
+    ASSERT_TRUE(partial.ok());
+    EXPECT_FALSE(partial->left_out.empty()) << tag << ": " << change.name;
+    EXPECT_EQ(partial->left_out.size() + partial->notes.size(), base.notes.size());
+    EXPECT_EQ(AddedFactTexts(now, *partial), AddedFactTexts(now, base)) << change.name;
+    EXPECT_EQ(AddedLocations(now, *partial), AddedLocations(now, base)) << change.name;
+    EXPECT_EQ(ChangeFindings(now, *partial), full) << tag << ": " << change.name;
+    // Read with other fact sections, the notes it left out are no longer unchanged.
+    Vault other_base = base, other_partial = *partial;
+    for (Vault* v : {&other_base, &other_partial}) v->config.vault.skip_sections = {"Key Facts"};
+    EXPECT_EQ(AddedFactTexts(now, other_partial), AddedFactTexts(now, other_base)) << change.name;
+    EXPECT_EQ(AddedLocations(now, other_partial), AddedLocations(now, other_base)) << change.name;
+    EXPECT_EQ(ChangeFindings(now, other_partial), ChangeFindings(now, other_base)) << change.name;
     // Conflicts: focused on the added locations, over the full scan and over the scan around
     // the added facts (what `check` uses), equal to all conflicts filtered by the rule.
     absl::StatusOr<ScanResult> scan = ScanVault(now, dedup::DedupOptions{});

@@ -2,6 +2,7 @@
 
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "gmock/gmock.h"
@@ -59,6 +60,38 @@ TEST(ReadShared, TheDefaultReadsThroughReadFile) {
   EXPECT_EQ(read->bytes, Pattern(1000));
   EXPECT_EQ(fs->ReadShared("v/a.bin", 999).status().code(), absl::StatusCode::kOutOfRange);
   EXPECT_FALSE(fs->ReadShared("v/none", 1000).ok());
+}
+
+// IsTempFileName as first written (the marker's last occurrence, 6 characters before the end).
+bool TempNameByRfind(absl::string_view name) {
+  size_t slash = name.rfind('/');
+  if (slash != absl::string_view::npos) name.remove_prefix(slash + 1);
+  const absl::string_view marker(kTempFileMarker);
+  size_t pos = name.rfind(marker);
+  return pos != absl::string_view::npos && pos > 0 && name.size() == pos + marker.size() + 6;
+}
+
+TEST(IsTempFileName, MatchesTheNamesWriteFileAtomicLeaves) {
+  const std::string m = kTempFileMarker;
+  const std::vector<std::string> names = {
+      "a.md" + m + "x1y2z3",
+      "dir/a.md" + m + "x1y2z3",
+      "dir.factdedup-tmp-abcdef/a.md",
+      m + "x1y2z3",
+      "a" + m + "x1y2z",
+      "a" + m + "x1y2z34",
+      "a" + m + m + "abcdef",
+      "a" + m + "abcdef" + m + "ghijkl",
+      "a" + m.substr(0, m.size() - 1) + "abcdefg",
+      "index.bin" + m + "ab-tmp",
+      "a.md",
+      "",
+      "/",
+      "dir/",
+  };
+  for (const std::string& n : names) EXPECT_EQ(IsTempFileName(n), TempNameByRfind(n)) << n;
+  EXPECT_TRUE(IsTempFileName("a.md" + m + "x1y2z3"));
+  EXPECT_FALSE(IsTempFileName("a.md"));
 }
 
 }  // namespace

@@ -4,11 +4,14 @@
 
 #include <algorithm>
 #include <map>
+#include <random>
 #include <string>
 #include <vector>
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "provenance/internal/simple_yaml.h"
+#include "provenance/internal/yaml_limits.h"
 #include "tests/provenance/test_util.h"
 
 namespace factdedup::provenance {
@@ -441,6 +444,50 @@ TEST(ExtractLinks, TextsWithoutOpeningBracketHaveNone) {
   EXPECT_EQ(links[1].target, "img.png");
   // A '[' inside a code span is no link.
   EXPECT_TRUE(ExtractLinks("`[[Hidden]]` text", 0, 1).empty());
+}
+
+// ParseNote checks the YAML limits only for frontmatter outside ParseSimpleYaml's subset (or
+// over the size limit): everything in the subset must be within them.
+TEST(ParseNote, SimpleFrontmatterIsWithinTheYamlLimits) {
+  // In the subset (with the bytes the limits look at, inside quotes), and outside it.
+  const std::vector<std::string> inside = {"account", "'*a'",  "\"*b\"", "'&x'",  "\"[[A]]\"",
+                                           "'|'",     "\">\"", "'['",    "\"{\"", "''",
+                                           "O'Brien", "x - y", "(EMEA)"};
+  const std::vector<std::string> outside = {"a*b", "*a", "&a b", "[x]", "{a: b}", "|"};
+  auto value = [&](std::mt19937& r) {
+    return r() % 50 == 0 ? outside[r() % outside.size()] : inside[r() % inside.size()];
+  };
+  std::mt19937 rng(11);
+  int accepted = 0;
+  for (int round = 0; round < 3000; ++round) {
+    std::string yaml;
+    const int keys = 1 + static_cast<int>(rng() % 12);
+    for (int k = 0; k < keys; ++k) {
+      const std::string key = "k" + std::to_string(k);
+      if (rng() % 3 == 0) {
+        yaml += key + ":\n";
+        const int items = static_cast<int>(rng() % 8);
+        for (int i = 0; i < items; ++i) yaml += "  - " + value(rng) + "\n";
+      } else {
+        yaml += key + ": " + value(rng) + "\n";
+      }
+    }
+    std::vector<internal::SimpleYamlKey> simple;
+    if (!internal::ParseSimpleYaml(yaml, &simple)) continue;
+    ++accepted;
+    int line = 0;
+    EXPECT_TRUE(internal::CheckYamlLimits(yaml, {}, &line).ok()) << yaml;
+  }
+  EXPECT_GT(accepted, 300);
+  // Over the size limit, simple or not, the frontmatter is refused.
+  std::string big = "---\n";
+  while (big.size() <= internal::YamlLimits{}.max_bytes)
+    big += "key" + std::to_string(big.size()) + ": v\n";
+  big += "---\n- a fact\n";
+  const Note note = ParseNote("big.md", big);
+  EXPECT_FALSE(note.fully_parsed);
+  ASSERT_FALSE(note.diagnostics.empty());
+  EXPECT_THAT(note.diagnostics[0].message, ::testing::HasSubstr("frontmatter not read"));
 }
 
 }  // namespace

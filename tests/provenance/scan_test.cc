@@ -1,7 +1,9 @@
 #include "provenance/scan.h"
 
 #include <algorithm>
+#include <set>
 #include <string>
+#include <utility>
 
 #include "gtest/gtest.h"
 #include "provenance/gold.h"
@@ -84,6 +86,75 @@ TEST(ScanVault, SkippedSectionsAndIgnoredFactsAreNotCompared) {
     EXPECT_NE(f.section, "Related") << f.path << ":" << f.line;
     EXPECT_FALSE(f.ignored);
   }
+}
+
+// DedupFactsOf keeps the answer for the last section: sections that alternate, within a note
+// and across notes, must each be judged on their own.
+TEST(DedupFacts, SectionsThatAlternateAreEachJudged) {
+  Vault vault;
+  vault.notes.push_back(ParseNote("a.md",
+                                  "# A\n\n## Key Facts\n\n- one\n- two\n\n## Related\n\n"
+                                  "- three\n\n## Key Facts\n\n- four\n"));
+  vault.notes.push_back(ParseNote("b.md", "## Related\n\n- five\n\n## Key Facts\n\n- six\n"));
+  vault.notes.push_back(ParseNote("c.md", "## Related\n\n- seven\n"));
+  std::vector<std::string> got;
+  for (const FactRef& r : DedupFacts(vault)) {
+    got.push_back(vault.notes[r.note].facts[r.fact].display);
+  }
+  EXPECT_EQ(got, (std::vector<std::string>{"one", "two", "four", "six"}));
+  std::vector<std::string> of_b_and_c;
+  for (const FactRef& r : DedupFactsOf(vault, {1, 2})) {
+    of_b_and_c.push_back(vault.notes[r.note].facts[r.fact].display);
+  }
+  EXPECT_EQ(of_b_and_c, (std::vector<std::string>{"six"}));
+}
+
+TEST(ComparesDisplay, OnlyWhenNothingIsCutOff) {
+  const Note note = ParseNote("a.md",
+                              "## Key Facts\n\n- Contoso moved to Azure.\n"
+                              "- 2025-11-12: Contoso moved to Azure.\n"
+                              "- Contoso moved to Azure. (sources: [[b]], [[c]])\n");
+  ASSERT_EQ(note.facts.size(), 3u);
+  Vault vault;
+  vault.notes.push_back(note);
+  const std::vector<dedup::Item> items = DedupItems(vault, {{0, 0}, {0, 1}, {0, 2}});
+  for (int f = 0; f < 3; ++f) {
+    // The same answer as comparing DedupItems' text with the display.
+    EXPECT_EQ(ComparesDisplay(note, note.facts[f]), items[f].text == note.facts[f].display)
+        << note.facts[f].display;
+  }
+  EXPECT_TRUE(ComparesDisplay(note, note.facts[0]));
+  EXPECT_FALSE(ComparesDisplay(note, note.facts[1]));
+  EXPECT_FALSE(ComparesDisplay(note, note.facts[2]));
+}
+
+TEST(IsDedupFact, SaysWhatDedupFactsLists) {
+  Vault vault = SampleVault();
+  std::set<std::pair<int, int>> listed;
+  for (const FactRef& r : DedupFacts(vault)) listed.insert({r.note, r.fact});
+  size_t yes = 0;
+  for (size_t n = 0; n < vault.notes.size(); ++n) {
+    for (size_t f = 0; f < vault.notes[n].facts.size(); ++f) {
+      const bool is = IsDedupFact(vault, vault.notes[n].facts[f]);
+      EXPECT_EQ(is, listed.count({static_cast<int>(n), static_cast<int>(f)}) > 0)
+          << vault.notes[n].path << ":" << vault.notes[n].facts[f].line;
+      yes += is;
+    }
+  }
+  EXPECT_EQ(yes, listed.size());
+  EXPECT_GT(yes, 0u);
+}
+
+TEST(DedupItems, KeysAreTheNotesRankAndTheLineBigEndian) {
+  Vault vault;
+  // Out of path order: ranks follow the paths.
+  vault.notes.push_back(ParseNote("b.md", "## Key Facts\n\n- one\n"));
+  vault.notes.push_back(ParseNote("a.md", "## Key Facts\n\n- two\n- three\n"));
+  const std::vector<dedup::Item> items = DedupItems(vault, {{0, 0}, {1, 1}});
+  ASSERT_EQ(items.size(), 2u);
+  EXPECT_EQ(items[0].key, std::string("\0\0\0\1\0\0\0\3", 8));
+  EXPECT_EQ(items[1].key, std::string("\0\0\0\0\0\0\0\4", 8));
+  EXPECT_LT(items[1].key, items[0].key);
 }
 
 }  // namespace

@@ -292,6 +292,18 @@ TEST(LoadVault, ReusedNotesEqualParsedOnes) {
   ASSERT_TRUE(from_marked.ok());
   EXPECT_EQ(from_marked->notes[from_marked->FindNote("x.md")].facts[0].display, "copied");
   EXPECT_EQ(from_marked->notes[from_marked->FindNote("y.md")].facts[0].display, "two changed");
+  // Left out instead of copied: only what differs is read.
+  absl::StatusOr<Vault> partial =
+      LoadVault(mem.get(), "b", Config{}, {.reuse = &*a, .leave_out_reused = true});
+  ASSERT_TRUE(partial.ok());
+  EXPECT_EQ(partial->left_out, std::vector<std::string>{"x.md"});
+  ASSERT_EQ(partial->notes.size(), 1u);
+  EXPECT_EQ(partial->notes[0].path, "y.md");
+  EXPECT_EQ(partial->FindNote("x.md"), -1);
+  EXPECT_EQ(partial->FindNote("y.md"), 0);
+  EXPECT_EQ(partial->diagnostics.size(), plain->diagnostics.size());  // z.md's error stays
+  EXPECT_TRUE(plain->left_out.empty());
+  EXPECT_TRUE(reused->left_out.empty());
 }
 
 struct ResolveCase {
