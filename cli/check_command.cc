@@ -7,6 +7,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <iostream>
+#include <optional>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
@@ -158,13 +159,15 @@ int RunCheck(const ParsedArgs& args) {
   absl::StatusOr<int> threads = ParseThreads(args);
   if (!threads.ok()) return Fail(threads.status());
   Progress progress(Progress::FromArgs(args));
-  absl::StatusOr<provenance::Vault> vault =
-      LoadVaultOrReport(root, false, &progress, nullptr, *threads);
-  if (!vault.ok()) return Fail(vault.status());
   const bool use_index = !args.Has("no-index");
+  absl::StatusOr<VaultAndIndex> loaded = LoadVaultAndIndex(
+      root, &progress, *threads, use_index,
+      [](const provenance::Config& c) -> absl::StatusOr<dedup::DedupOptions> { return c.dedup; });
+  if (!loaded.ok()) return Fail(loaded.status());
+  progress.StageDone("index load", loaded->index_seconds);
+  std::optional<provenance::Vault> vault(std::move(loaded->vault));
+  IndexedScanner& scanner = *loaded->scanner;
   auto t0 = std::chrono::steady_clock::now();
-  IndexedScanner scanner(root, vault->config.dedup, use_index);
-  progress.StageDone("index load", Progress::Since(t0));
 
   std::string tmpdir, base_root = args.Get("base-dir");
   if (args.Has("base")) {

@@ -1,19 +1,66 @@
 #include "cli/indexed_scan.h"
 
+#include <chrono>
 #include <iostream>
+#include <system_error>
+#include <thread>
 #include <utility>
 
 #include "absl/container/flat_hash_set.h"
+#include "cli/commands.h"
 #include "dedup/hash.h"
 
 namespace factdedup::cli {
 
-IndexedScanner::IndexedScanner(std::string root, const dedup::DedupOptions& options, bool enabled)
+IndexedScanner::IndexedScanner(std::string root, const dedup::DedupOptions& options, bool enabled,
+                               std::string* problem_out)
     : root_(std::move(root)), enabled_(enabled), previous_(options), next_(options) {
   if (!enabled_) return;
   std::string problem;
   previous_ = provenance::LoadIndex(provenance::DefaultFileSystem(), root_, options, &problem);
+  if (problem_out != nullptr) {
+    *problem_out = std::move(problem);
+  } else if (!problem.empty()) {
+    std::cerr << "factdedup: " << problem << "\n";
+  }
+}
+
+absl::StatusOr<VaultAndIndex> LoadVaultAndIndex(
+    const std::string& root, Progress* progress, int threads, bool use_index,
+    const std::function<absl::StatusOr<dedup::DedupOptions>(const provenance::Config&)>&
+        options_of) {
+  std::unique_ptr<IndexedScanner> scanner;
+  std::string problem;
+  double index_seconds = 0;
+  auto load = [&](const dedup::DedupOptions& options) {
+    const auto t0 = std::chrono::steady_clock::now();
+    scanner = std::make_unique<IndexedScanner>(root, options, use_index, &problem);
+    index_seconds = Progress::Since(t0);
+  };
+  std::thread loader;
+  if (use_index && threads != 1) {
+    absl::StatusOr<provenance::Config> config =
+        provenance::LoadConfig(provenance::DefaultFileSystem(), root);
+    if (config.ok()) {
+      config->dedup.threads = threads;
+      absl::StatusOr<dedup::DedupOptions> options = options_of(*config);
+      if (options.ok()) {
+        try {
+          loader = std::thread(load, *options);
+        } catch (const std::system_error&) {  // no thread: loaded after the vault
+        }
+      }
+    }
+  }
+  absl::StatusOr<provenance::Vault> vault =
+      LoadVaultOrReport(root, false, progress, nullptr, threads);
+  if (loader.joinable()) loader.join();
+  if (!vault.ok()) return vault.status();
+  absl::StatusOr<dedup::DedupOptions> options = options_of(vault->config);
+  if (!options.ok()) return options.status();
+  if (scanner == nullptr) load(*options);
   if (!problem.empty()) std::cerr << "factdedup: " << problem << "\n";
+  return VaultAndIndex{*std::move(vault), std::move(scanner), index_seconds};
 }
 
 absl::StatusOr<provenance::ScanResult> IndexedScanner::Scan(const provenance::Vault& vault,

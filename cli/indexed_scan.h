@@ -13,12 +13,16 @@
 #ifndef FACTDEDUP_CLI_INDEXED_SCAN_H_
 #define FACTDEDUP_CLI_INDEXED_SCAN_H_
 
+#include <functional>
+#include <memory>
 #include <string>
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "cli/progress.h"
 #include "dedup/engine.h"
 #include "provenance/check.h"
+#include "provenance/config.h"
 #include "provenance/index.h"
 #include "provenance/scan.h"
 #include "provenance/vault.h"
@@ -27,7 +31,10 @@ namespace factdedup::cli {
 
 class IndexedScanner {
  public:
-  IndexedScanner(std::string root, const dedup::DedupOptions& options, bool enabled);
+  // Loads <root>/.factdedup/index.bin when `enabled`. A bad index is reported on stderr, or,
+  // when `problem` is not null, put there for the caller to report.
+  IndexedScanner(std::string root, const dedup::DedupOptions& options, bool enabled,
+                 std::string* problem = nullptr);
 
   // Scans the vault at `root`; its notes become the index Save() writes.
   absl::StatusOr<provenance::ScanResult> Scan(const provenance::Vault& vault,
@@ -70,6 +77,23 @@ class IndexedScanner {
   bool scanned_ = false;
   provenance::IndexStats stats_;
 };
+
+// A vault and its index, loaded together.
+struct VaultAndIndex {
+  provenance::Vault vault;
+  std::unique_ptr<IndexedScanner> scanner;
+  double index_seconds = 0;  // loading the index (beside reading the vault when threaded)
+};
+
+// LoadVaultOrReport(root, false, progress, nullptr, threads), and an IndexedScanner for
+// `root` with the options `options_of(vault.config)` (those the caller scans with; an error
+// from it is returned after the vault loads). With more than one thread, the index is read on
+// a thread of its own while the vault is (it needs only the configuration, read once more for
+// it); a bad index is reported after the vault's diagnostics either way.
+absl::StatusOr<VaultAndIndex> LoadVaultAndIndex(
+    const std::string& root, Progress* progress, int threads, bool use_index,
+    const std::function<absl::StatusOr<dedup::DedupOptions>(const provenance::Config&)>&
+        options_of);
 
 }  // namespace factdedup::cli
 

@@ -2,6 +2,7 @@
 #include <chrono>
 #include <fstream>
 #include <iostream>
+#include <optional>
 #include <sstream>
 #include <thread>
 
@@ -80,14 +81,18 @@ int RunScan(const ParsedArgs& args) {
   Progress progress(Progress::FromArgs(args));
   absl::StatusOr<int> threads = ParseThreads(args);
   if (!threads.ok()) return Fail(threads.status());
-  absl::StatusOr<Vault> vault =
-      LoadVaultOrReport(args.positionals[0], false, &progress, nullptr, *threads);
-  if (!vault.ok()) return Fail(vault.status());
-  dedup::DedupOptions options = vault->config.dedup;
-  if (absl::Status s = ApplyDedupFlags(args, &options); !s.ok()) return Fail(s);
-  auto t_index = std::chrono::steady_clock::now();
-  IndexedScanner scanner(args.positionals[0], options, !args.Has("no-index"));
-  progress.StageDone("index load", Progress::Since(t_index));
+  auto options_of = [&](const provenance::Config& c) -> absl::StatusOr<dedup::DedupOptions> {
+    dedup::DedupOptions o = c.dedup;
+    if (absl::Status s = ApplyDedupFlags(args, &o); !s.ok()) return s;
+    return o;
+  };
+  absl::StatusOr<VaultAndIndex> loaded = LoadVaultAndIndex(args.positionals[0], &progress, *threads,
+                                                           !args.Has("no-index"), options_of);
+  if (!loaded.ok()) return Fail(loaded.status());
+  progress.StageDone("index load", loaded->index_seconds);
+  std::optional<Vault> vault(std::move(loaded->vault));
+  const dedup::DedupOptions options = *options_of(vault->config);
+  IndexedScanner& scanner = *loaded->scanner;
   absl::StatusOr<ScanResult> scan = ScanWithProgress(*vault, options, &scanner, &progress);
   if (!scan.ok()) return Fail(scan.status());
   auto t0 = std::chrono::steady_clock::now();
