@@ -22,6 +22,7 @@
 #include <string_view>
 #include <thread>
 #include <tuple>
+#include <type_traits>
 #include <utility>
 
 #include "absl/container/flat_hash_map.h"
@@ -37,7 +38,9 @@
 #include "absl/types/span.h"
 #include "dedup/hash.h"
 #include "dedup/normalize.h"
+#include "provenance/internal/capitalized_words.h"
 #include "provenance/internal/claim_slots.h"
+#include "provenance/internal/word_memo.h"
 #include "provenance/sources.h"
 
 namespace factdedup::provenance {
@@ -57,9 +60,13 @@ using internal::IsLower;
 using internal::IsMilestoneRole;
 using internal::IsMonthOrDayWord;
 using internal::IsUpper;
+using internal::kMarkup;
 using internal::MonthOf;
 using internal::ParseIsoDate;
 using internal::Polarity;
+using internal::RawScan;
+using internal::ScanAllCapitalizedWords;
+using internal::ScanCapitalizedWords;
 using internal::Slots;
 using internal::Unquote;
 using internal::Update;
@@ -108,13 +115,6 @@ struct LineTexts {
   std::vector<LineText> lines;
   std::deque<std::string> owned;
 };
-
-// Markdown that StripMarkdown removes or rewrites starts at one of these bytes.
-constexpr auto kMarkup = [] {
-  std::array<bool, 256> t{};
-  for (unsigned char ch : std::string_view("\\<`[!*~=_")) t[ch] = true;
-  return t;
-}();
 
 bool HasMarkup(absl::string_view raw) {
   bool markup = false;
@@ -187,17 +187,34 @@ void ReadNoteLines(const Note& note, Emit emit) {
       if (b.kind == BlockKind::kFrontmatter) fm_end = b.line_end;
     }
   }
+  // The code blocks' lines as disjoint ranges in line order, passed once.
   std::vector<std::pair<int, int>> code;
   for (const Block& b : note.blocks) {
-    if (b.kind == BlockKind::kCode) code.push_back({b.line_begin, b.line_end});
+    if (b.kind == BlockKind::kCode && b.line_begin <= b.line_end) {
+      code.push_back({b.line_begin, b.line_end});
+    }
   }
+  std::sort(code.begin(), code.end());
+  size_t merged = 0;
+  for (const auto& [b, e] : code) {
+    if (merged > 0 && b <= code[merged - 1].second + 1) {
+      code[merged - 1].second = std::max(code[merged - 1].second, e);
+    } else {
+      code[merged++] = {b, e};
+    }
+  }
+  code.resize(merged);
+  size_t next_code = 0;
+  const absl::string_view content = note.content;
   int line = 0;
-  for (absl::string_view raw : absl::StrSplit(note.content, '\n')) {
+  // The pieces of absl::StrSplit(content, '\n'), found with memchr.
+  for (size_t begin = 0, end; begin <= content.size(); begin = end + 1) {
+    const void* nl = std::memchr(content.data() + begin, '\n', content.size() - begin);
+    end = nl == nullptr ? content.size() : static_cast<const char*>(nl) - content.data();
     ++line;
-    raw = absl::StripSuffix(raw, "\r");
-    bool in_code = false;
-    for (const auto& [b, e] : code) in_code |= line >= b && line <= e;
-    if (in_code) continue;
+    while (next_code < code.size() && code[next_code].second < line) ++next_code;
+    if (next_code < code.size() && code[next_code].first <= line) continue;  // in code
+    absl::string_view raw = absl::StripSuffix(content.substr(begin, end - begin), "\r");
     if (line <= fm_end) {
       absl::string_view v = absl::StripLeadingAsciiWhitespace(raw);
       if (v == "---") continue;
@@ -1317,180 +1334,112 @@ std::string SpellingBucket(const std::string& w) {
   return absl::StrCat(IsVowel(w[0]) ? "" : w.substr(0, 1), "/", Skeleton(w));
 }
 
-// Calls fn(word) for each word of `text` (Words) that NameMentions may take for a name:
-// capitalized, three bytes or more, no digit, no other capital.
-template <typename Fn>
-void ForEachCapitalizedWord(absl::string_view text, Fn fn) {
-  const auto* p = reinterpret_cast<const unsigned char*>(text.data());
-  const size_t n = text.size();
-  auto in_word = [&](size_t i) {
-    return IsUpper(p[i]) || IsLower(p[i]) || IsDigit(p[i]) ||
-           (p[i] >= 0x80 && internal::IsWordByte(text, i));
-  };
-  for (size_t i = 0; i < n; ++i) {
-    // A word of Words starts here: a capital after a byte that is not a word's.
-    if (!IsUpper(p[i]) || (i > 0 && in_word(i - 1))) continue;
-    size_t e = i + 1;
-    bool cap = true;
-    while (e < n && in_word(e)) {
-      cap &= !IsUpper(p[e]) && !IsDigit(p[e]);
-      ++e;
-    }
-    if (cap && e - i >= 3) fn(text.substr(i, e - i));
-    i = e - 1;
-  }
-}
-
-// Per byte: kMarkupByte for a byte StripMarkdown may act on (kMarkup), kUpperByte for an
-// ASCII capital, kAsciiWordByte for an ASCII letter or digit, kHighByte for a non-ASCII byte.
-constexpr uint8_t kMarkupByte = 1, kUpperByte = 2, kAsciiWordByte = 4, kHighByte = 8;
-constexpr auto kByteClass = [] {
-  std::array<uint8_t, 256> t{};
-  for (int c = 0; c < 256; ++c) {
-    if (kMarkup[c]) t[c] |= kMarkupByte;
-    if (c >= 'A' && c <= 'Z') t[c] |= kUpperByte;
-    if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')) {
-      t[c] |= kAsciiWordByte;
-    }
-    if (c >= 0x80) t[c] |= kHighByte;
-  }
-  return t;
-}();
-
-// The bytes of `v` in [lo, hi] (lo <= hi < 0x80) with their high bit set, the others 0.
-inline uint64_t BytesIn(uint64_t v, unsigned char lo, unsigned char hi) {
-  constexpr uint64_t kOnes = 0x0101010101010101ULL, kHigh = 0x8080808080808080ULL;
-  const uint64_t low7 = v & ~kHigh;                // each byte's low seven bits: no carry below
-  const uint64_t ge = low7 + kOnes * (0x80 - lo);  // high bit: low7 >= lo
-  const uint64_t gt = low7 + kOnes * (0x7F - hi);  // high bit: low7 > hi
-  return ge & ~gt & ~v & kHigh;                    // ~v: not a byte of 0x80 or more
-}
-
-// ForEachCapitalizedWord(text, fn) until fn returns true, in one pass that also looks for
-// markup: with `stop_at_markup`, returns kHasMarkup as soon as a byte of kMarkup is seen
-// (whether fn was called before then is unspecified). Else kFound when fn returned true,
-// kNone when it never did. Skips the bytes that start no word a table lookup at a time.
-enum class RawScan { kNone, kFound, kHasMarkup };
-template <bool stop_at_markup, typename Fn>
-RawScan ScanCapitalizedWords(absl::string_view text, Fn fn) {
-  const auto* p = reinterpret_cast<const unsigned char*>(text.data());
-  const size_t n = text.size();
-  auto in_word = [&](size_t i) {
-    const uint8_t k = kByteClass[p[i]];
-    return (k & kAsciiWordByte) || ((k & kHighByte) && internal::IsWordByte(text, i));
-  };
-  constexpr uint8_t kStop = stop_at_markup ? (kUpperByte | kMarkupByte) : kUpperByte;
-  // Eight bytes at a time: whether some byte may stop the scan (a superset of kStop's bytes:
-  // '<' to '`' holds the capitals and most markup bytes; see BytesIn).
-  auto may_stop = [](uint64_t v) {
-    if (!stop_at_markup) return BytesIn(v, 'A', 'Z') != 0;
-    return (BytesIn(v, '<', '`') | BytesIn(v, '!', '!') | BytesIn(v, '*', '*') |
-            BytesIn(v, '~', '~')) != 0;
-  };
-  bool found = false;
-  size_t i = 0;
-  while (true) {
-    while (true) {
-      while (i + 8 <= n) {
-        uint64_t v;
-        std::memcpy(&v, p + i, 8);
-        if (may_stop(v)) break;
-        i += 8;
-      }
-      const size_t block_end = std::min(n, i + 8);
-      while (i < block_end && !(kByteClass[p[i]] & kStop)) ++i;
-      if (i < block_end || i == n) break;
-    }
-    if (i == n) break;
-    if (stop_at_markup && (kByteClass[p[i]] & kMarkupByte)) return RawScan::kHasMarkup;
-    // A capital: a word of Words starts here unless the byte before is a word's. Either way
-    // the bytes up to the end of its run are word bytes (never markup).
-    const bool starts = i == 0 || !in_word(i - 1);
-    size_t e = i + 1;
-    bool cap = true;
-    while (e < n && in_word(e)) {
-      cap &= !IsUpper(p[e]) && !IsDigit(p[e]);
-      ++e;
-    }
-    if (starts && cap && e - i >= 3 && !found && fn(text.substr(i, e - i))) {
-      if (!stop_at_markup) return RawScan::kFound;
-      found = true;
-    }
-    i = starts ? e : i + 1;
-  }
-  return found ? RawScan::kFound : RawScan::kNone;
-}
-
 // The lines a focused pass reads names and acronyms from: a subset of NoteLines (same order
 // and texts) that gives NameConflicts and AcronymConflicts exactly the conflicts of the whole
 // list that have a mention or definition on a focus line. Those are conflicts between a
-// spelling mentioned on a focus line and another of its bucket (SpellingBucket), which read
-// the lines of both and the spellings on them, and conflicts of an acronym defined on a
-// focus line, which read every definition of it. So the subset is: the focus lines, every
-// line with a capitalized word whose spelling is in a bucket of a focus line's spelling, and
-// every line with "(ACR)" for an acronym ACR defined on a focus line. Most lines are
-// rejected on their raw bytes (a line without markup reads as its own words), without
-// building their text.
+// spelling mentioned on a focus line (a focus spelling) and a spelling variant of it
+// (SpellingVariants: in its bucket, SpellingBucket), which read the lines of both and the
+// spellings on them, and conflicts of an acronym defined on a focus line, which read every
+// definition of it. So the subset is: the focus lines, every line with a capitalized word
+// whose spelling is a focus spelling or a variant of one, and every line with "(ACR)" for an
+// acronym ACR defined on a focus line. Lines are first selected by the buckets of the focus
+// spellings, noting the spellings of those buckets on each; then those without a focus
+// spelling or a variant of one are dropped. Most lines are rejected on their raw bytes (a
+// line without markup reads as its own words), without building their text, and a word as
+// written is looked up in a WordMemo.
 //
 // `folder` gets the words folded here (NameConflicts reads most of them again).
-VaultLines FocusLines(const Vault& vault, int threads, const absl::flat_hash_set<uint64_t>& focused,
-                      WordFolder* folder) {
-  auto at = [&](int note, int line) {
-    return focused.contains(uint64_t{static_cast<uint32_t>(note)} << 32 |
-                            static_cast<uint32_t>(line));
-  };
-  // The buckets of the focus lines' spellings and the acronyms they define.
-  absl::flat_hash_set<std::string> buckets;
+VaultLines FocusLines(const Vault& vault, const ConflictOptions& options,
+                      const absl::flat_hash_set<uint64_t>& focused, WordFolder* folder) {
+  // Each note's focus lines, ascending.
+  const int notes = static_cast<int>(vault.notes.size());
+  std::vector<std::vector<int>> focus_lines(notes);
+  for (uint64_t k : focused) {
+    focus_lines[static_cast<int>(k >> 32)].push_back(static_cast<int>(k & 0xFFFFFFFFu));
+  }
+  for (std::vector<int>& v : focus_lines) std::sort(v.begin(), v.end());
+  // The focus spellings (by bucket) and the acronyms the focus lines define.
+  absl::flat_hash_map<std::string, std::vector<std::string>> focus_spellings;  // bucket ->
   absl::flat_hash_set<std::string> acronyms;
-  {
-    std::set<int> notes;
-    for (uint64_t k : focused) notes.insert(static_cast<int>(k >> 32));
-    for (int ni : notes) {
-      LineTexts lines;
-      LinesOfNote(vault, ni, &lines);
-      for (const LineText& l : lines.lines) {
-        if (!at(ni, l.line)) continue;
-        for (const NameMention& m : NameMentions(l.text, 0)) {
-          const std::string& f = folder->Fold(m.word);
-          if (f.size() >= 3) buckets.insert(SpellingBucket(f));
+  for (int ni = 0; ni < notes; ++ni) {
+    if (focus_lines[ni].empty()) continue;
+    LineTexts lines;
+    LinesOfNote(vault, ni, &lines);
+    for (const LineText& l : lines.lines) {
+      if (!std::binary_search(focus_lines[ni].begin(), focus_lines[ni].end(), l.line)) continue;
+      for (const NameMention& m : NameMentions(l.text, 0)) {
+        const std::string& f = folder->Fold(m.word);
+        if (f.size() < 3) continue;
+        std::vector<std::string>& in_bucket = focus_spellings[SpellingBucket(f)];
+        if (std::find(in_bucket.begin(), in_bucket.end(), f) == in_bucket.end()) {
+          in_bucket.push_back(f);
         }
-        for (const Acronym& a : AcronymDefinitions(l.text, 0)) acronyms.insert(a.acronym);
       }
+      for (const Acronym& a : AcronymDefinitions(l.text, 0)) acronyms.insert(a.acronym);
     }
   }
-  // A line without markup reads as itself with its white space runs collapsed: the same
-  // words.
-  const int notes = static_cast<int>(vault.notes.size());
-  std::vector<LineTexts> per_note(notes);
-  // Contiguous ranges of notes, one per thread, each with its own folder and word cache.
+  const bool any_bucket = !focus_spellings.empty();
+  // Per note, the lines selected by bucket: the lines, whether each is kept whatever its
+  // spellings (a focus line, or one with a focus acronym), and its spellings of the buckets
+  // (indexes into its thread's `spellings`).
+  struct Selected {
+    LineTexts lines;
+    std::vector<char> always;
+    std::vector<int> ids;
+    std::vector<uint32_t> ids_end;
+  };
+  std::vector<Selected> per_note(notes);
+  // A thread's spellings of the focus buckets, as folded (strings of its folder).
+  struct Spellings {
+    std::vector<const std::string*> folded;
+    std::vector<std::string> bucket;
+  };
+  // Contiguous ranges of notes, one per thread, each with its own folder and memo.
+  int threads = options.threads;
   if (threads <= 0) threads = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   threads = std::max(1, std::min(threads, notes / kChunk + 1));
   // Thread t > 0 folds with folders[t - 1], thread 0 with `folder`.
-  // The capitals whose lowercase can open a spelling of `buckets` (a vowel: any vowel).
-  std::array<bool, 256> first_letters{};
-  for (const std::string& b : buckets) {
-    for (char c = 'a'; c <= 'z'; ++c) {
-      if (b[0] == c || (b[0] == '/' && IsVowel(c))) first_letters[absl::ascii_toupper(c)] = true;
-    }
-  }
   std::vector<WordFolder> folders(threads - 1);
+  std::vector<Spellings> spellings(threads);
+  std::vector<std::pair<int, int>> ranges(threads);
   auto work = [&](int t, int first, int last) {
     WordFolder& words = t == 0 ? *folder : folders[t - 1];
-    absl::flat_hash_map<std::string, bool> relevant;  // word as written -> in a bucket
-    auto relevant_word = [&](absl::string_view w) {
-      // A word of ASCII letters folds to its lowercase (WordFolder), whose bucket starts
-      // with its first letter: most words are told apart by that letter, without a lookup.
-      if (!first_letters[static_cast<unsigned char>(w[0])]) {
-        bool letters = true;
-        for (char c : w) letters &= IsUpper(c) || IsLower(c);
-        if (letters) return false;
+    Spellings& mine = spellings[t];
+    internal::WordMemo memo;                              // word as written -> spelling or -1
+    absl::flat_hash_map<absl::string_view, int> by_fold;  // keys: the folder's strings
+    // The spelling of word `w` (capitalized, three bytes or more) if it is in a focus bucket,
+    // else -1.
+    auto spelling_of = [&](absl::string_view w) {
+      if (const int* known = memo.Find(w)) return *known;
+      int id = -1;
+      if (!MonthOf(w) && !IsMonthOrDayName(w)) {
+        const std::string& f = words.Fold(w);
+        if (f.size() >= 3) {
+          std::string bucket = SpellingBucket(f);
+          if (focus_spellings.contains(bucket)) {
+            auto [it, fresh] = by_fold.try_emplace(f, static_cast<int>(mine.folded.size()));
+            if (fresh) {
+              mine.folded.push_back(&f);
+              mine.bucket.push_back(std::move(bucket));
+            }
+            id = it->second;
+          }
+        }
       }
-      auto it = relevant.find(w);
-      if (it != relevant.end()) return it->second;
-      if (MonthOf(w) || IsMonthOrDayName(w)) return relevant.emplace(w, false).first->second;
-      const std::string& f = words.Fold(w);
-      return relevant.emplace(w, f.size() >= 3 && buckets.contains(SpellingBucket(f)))
-          .first->second;
+      memo.Insert(w, id);
+      return id;
+    };
+    std::vector<int> here;
+    // Scans `text` for spellings of the focus buckets into `here` (markup: see RawScan).
+    auto collect = [&](absl::string_view text, auto stop_at_markup) {
+      here.clear();
+      if (!any_bucket) {
+        return stop_at_markup() && HasMarkup(text) ? RawScan::kHasMarkup : RawScan::kNone;
+      }
+      return ScanAllCapitalizedWords<stop_at_markup()>(text, [&](absl::string_view w) {
+        const int id = spelling_of(w);
+        if (id >= 0) here.push_back(id);
+      });
     };
     // Whether `text` defines or uses an acronym of a focus line.
     auto names_acronym = [&](absl::string_view text) {
@@ -1503,47 +1452,81 @@ VaultLines FocusLines(const Vault& vault, int threads, const absl::flat_hash_set
       }
       return false;
     };
-    auto matters = [&](absl::string_view text) {
-      if (!buckets.empty() &&
-          ScanCapitalizedWords</*stop_at_markup=*/false>(text, relevant_word) == RawScan::kFound) {
-        return true;
-      }
-      return names_acronym(text);
-    };
+    using Stop = std::true_type;
+    using Go = std::false_type;
     for (int ni = first; ni < last; ++ni) {
-      ReadNoteLines(vault.notes[ni], [&](int line, absl::string_view raw,
-                                         const absl::string_view* fm) {
-        if (fm != nullptr) {
-          if (at(ni, line) || matters(*fm)) AddLine(ni, line, *fm, &per_note[ni]);
-          return;
-        }
-        const bool focus_line = at(ni, line);
-        // One pass over the raw line: markup, else its capitalized words (a
-        // line without markup reads as its own words).
-        const RawScan scan =
-            focus_line        ? (HasMarkup(raw) ? RawScan::kHasMarkup : RawScan::kFound)
-            : buckets.empty() ? (HasMarkup(raw) ? RawScan::kHasMarkup : RawScan::kNone)
-                              : ScanCapitalizedWords</*stop_at_markup=*/true>(raw, relevant_word);
-        if (scan == RawScan::kHasMarkup) {
-          std::string text = StripMarkdown(raw);
-          if (!focus_line && !matters(text)) return;
-          per_note[ni].owned.push_back(std::move(text));
-          AddLine(ni, line, per_note[ni].owned.back(), &per_note[ni]);
-        } else if (scan == RawScan::kFound || names_acronym(raw)) {
-          AddBodyLine(ni, line, raw, &per_note[ni], /*markup_free=*/true);
-        }
-      });
+      Selected& sel = per_note[ni];
+      const std::vector<int>& focus = focus_lines[ni];
+      size_t next_focus = 0;
+      // Adds the line (its text set by add) when `always` or when `here` has a spelling.
+      auto select = [&](bool always, auto add) {
+        if (!always && here.empty()) return;
+        add();
+        sel.always.push_back(always);
+        sel.ids.insert(sel.ids.end(), here.begin(), here.end());
+        sel.ids_end.push_back(static_cast<uint32_t>(sel.ids.size()));
+      };
+      ReadNoteLines(
+          vault.notes[ni], [&](int line, absl::string_view raw, const absl::string_view* fm) {
+            while (next_focus < focus.size() && focus[next_focus] < line) ++next_focus;
+            const bool focus_line = next_focus < focus.size() && focus[next_focus] == line;
+            if (fm != nullptr) {
+              collect(*fm, Go());
+              select(focus_line || names_acronym(*fm), [&] { AddLine(ni, line, *fm, &sel.lines); });
+              return;
+            }
+            // One pass over the raw line: markup, else its capitalized words (a line without
+            // markup reads as its own words).
+            if (collect(raw, Stop()) == RawScan::kHasMarkup) {
+              std::string text = StripMarkdown(raw);
+              collect(text, Go());
+              select(focus_line || names_acronym(text), [&] {
+                sel.lines.owned.push_back(std::move(text));
+                AddLine(ni, line, sel.lines.owned.back(), &sel.lines);
+              });
+            } else {
+              select(focus_line || names_acronym(raw),
+                     [&] { AddBodyLine(ni, line, raw, &sel.lines, /*markup_free=*/true); });
+            }
+          });
     }
   };
   std::vector<std::thread> pool;
   const int per = (notes + threads - 1) / threads;
   for (int t = 1; t < threads; ++t) {
-    pool.emplace_back(work, t, std::min(notes, t * per), std::min(notes, (t + 1) * per));
+    ranges[t] = {std::min(notes, t * per), std::min(notes, (t + 1) * per)};
+    pool.emplace_back(work, t, ranges[t].first, ranges[t].second);
   }
+  ranges[0] = {0, std::min(notes, per)};
   work(0, 0, std::min(notes, per));
   for (std::thread& t : pool) t.join();
+  // The spellings NameConflicts compares: a focus spelling and its variants.
+  std::vector<LineTexts> kept(notes);
+  for (int t = 0; t < threads; ++t) {
+    const Spellings& mine = spellings[t];
+    std::vector<char> wanted(mine.folded.size(), 0);
+    for (size_t k = 0; k < wanted.size(); ++k) {
+      const std::string& y = *mine.folded[k];
+      for (const std::string& x : focus_spellings.at(mine.bucket[k])) {
+        if (x == y || SpellingVariants(x, y, options.max_name_edit_distance)) {
+          wanted[k] = 1;
+          break;
+        }
+      }
+    }
+    for (int ni = ranges[t].first; ni < ranges[t].second; ++ni) {
+      Selected& sel = per_note[ni];
+      LineTexts& out = kept[ni];
+      out.owned = std::move(sel.lines.owned);  // its strings stay where they are
+      for (size_t k = 0, id = 0; k < sel.lines.lines.size(); ++k) {
+        bool keep = sel.always[k] != 0;
+        for (; id < sel.ids_end[k]; ++id) keep |= wanted[sel.ids[id]] != 0;
+        if (keep) out.lines.push_back(sel.lines.lines[k]);
+      }
+    }
+  }
   for (WordFolder& f : folders) folder->Absorb(f);
-  return JoinLines(std::move(per_note));
+  return JoinLines(std::move(kept));
 }
 
 // The conflict between two spellings: every line of each (once per spelling) among the
@@ -1683,14 +1666,12 @@ void NameConflicts(const Vault& vault, const std::vector<LineText>& lines,
       cw.words.clear();
       cw.ends.clear();
       for (int k = b; k < e; ++k) {
-        // ForEachCapitalizedWord, eight bytes at a time where no capital is.
-        ScanCapitalizedWords</*stop_at_markup=*/false>(lines[first + k].text,
-                                                       [&](absl::string_view w) {
-                                                         if (!MonthOf(w) && !IsMonthOrDayName(w)) {
-                                                           cw.words.push_back(w);
-                                                         }
-                                                         return false;  // every word
-                                                       });
+        // ForEachCapitalizedWord, sixteen bytes at a time where no capital is.
+        ScanAllCapitalizedWords</*stop_at_markup=*/false>(lines[first + k].text,
+                                                          [&](absl::string_view w) {
+                                                            if (!MonthOf(w) && !IsMonthOrDayName(w))
+                                                              cw.words.push_back(w);
+                                                          });
         cw.ends.push_back(cw.words.size());
       }
     });
@@ -1944,9 +1925,8 @@ absl::StatusOr<std::vector<Conflict>> FindConflicts(const Vault& vault, const Sc
     if (!ctx.error.ok()) return ctx.error;
   }
   WordFolder folder;
-  const VaultLines vault_lines = focus != nullptr
-                                     ? FocusLines(vault, options.threads, focused, &folder)
-                                     : NoteLines(vault, options.threads);
+  const VaultLines vault_lines = focus != nullptr ? FocusLines(vault, options, focused, &folder)
+                                                  : NoteLines(vault, options.threads);
   const std::vector<LineText>& lines = vault_lines.lines;
   std::vector<char> line_focus;
   if (focus != nullptr) {
