@@ -1385,6 +1385,9 @@ VaultLines FocusLines(const Vault& vault, const ConflictOptions& options,
   struct Selected {
     LineTexts lines;
     std::vector<char> always;
+    // Whether the line's text is its raw line (without markup), to be read as AddBodyLine
+    // reads it when the line is kept.
+    std::vector<char> raw;
     std::vector<int> ids;
     std::vector<uint32_t> ids_end;
   };
@@ -1459,10 +1462,11 @@ VaultLines FocusLines(const Vault& vault, const ConflictOptions& options,
       const std::vector<int>& focus = focus_lines[ni];
       size_t next_focus = 0;
       // Adds the line (its text set by add) when `always` or when `here` has a spelling.
-      auto select = [&](bool always, auto add) {
+      auto select = [&](bool always, bool raw, auto add) {
         if (!always && here.empty()) return;
         add();
         sel.always.push_back(always);
+        sel.raw.push_back(raw);
         sel.ids.insert(sel.ids.end(), here.begin(), here.end());
         sel.ids_end.push_back(static_cast<uint32_t>(sel.ids.size()));
       };
@@ -1472,7 +1476,8 @@ VaultLines FocusLines(const Vault& vault, const ConflictOptions& options,
             const bool focus_line = next_focus < focus.size() && focus[next_focus] == line;
             if (fm != nullptr) {
               collect(*fm, Go());
-              select(focus_line || names_acronym(*fm), [&] { AddLine(ni, line, *fm, &sel.lines); });
+              select(focus_line || names_acronym(*fm), false,
+                     [&] { AddLine(ni, line, *fm, &sel.lines); });
               return;
             }
             // One pass over the raw line: markup, else its capitalized words (a line without
@@ -1480,13 +1485,14 @@ VaultLines FocusLines(const Vault& vault, const ConflictOptions& options,
             if (collect(raw, Stop()) == RawScan::kHasMarkup) {
               std::string text = StripMarkdown(raw);
               collect(text, Go());
-              select(focus_line || names_acronym(text), [&] {
+              select(focus_line || names_acronym(text), false, [&] {
                 sel.lines.owned.push_back(std::move(text));
                 AddLine(ni, line, sel.lines.owned.back(), &sel.lines);
               });
             } else {
-              select(focus_line || names_acronym(raw),
-                     [&] { AddBodyLine(ni, line, raw, &sel.lines, /*markup_free=*/true); });
+              select(focus_line || names_acronym(raw), true, [&] {
+                sel.lines.lines.push_back({ni, line, raw});
+              });
             }
           });
     }
@@ -1500,28 +1506,40 @@ VaultLines FocusLines(const Vault& vault, const ConflictOptions& options,
   ranges[0] = {0, std::min(notes, per)};
   work(0, 0, std::min(notes, per));
   for (std::thread& t : pool) t.join();
-  // The spellings NameConflicts compares: a focus spelling and its variants.
-  std::vector<LineTexts> kept(notes);
+  // The spellings NameConflicts compares: a focus spelling with a variant in the vault, and
+  // that variant (the others' lines meet no focus spelling's conflict).
+  absl::flat_hash_set<absl::string_view> wanted;  // folded
   for (int t = 0; t < threads; ++t) {
     const Spellings& mine = spellings[t];
-    std::vector<char> wanted(mine.folded.size(), 0);
-    for (size_t k = 0; k < wanted.size(); ++k) {
+    for (size_t k = 0; k < mine.folded.size(); ++k) {
       const std::string& y = *mine.folded[k];
       for (const std::string& x : focus_spellings.at(mine.bucket[k])) {
-        if (x == y || SpellingVariants(x, y, options.max_name_edit_distance)) {
-          wanted[k] = 1;
-          break;
+        if (SpellingVariants(x, y, options.max_name_edit_distance)) {
+          wanted.insert(x);
+          wanted.insert(y);
         }
       }
     }
+  }
+  std::vector<LineTexts> kept(notes);
+  for (int t = 0; t < threads; ++t) {
+    const Spellings& mine = spellings[t];
+    std::vector<char> wanted_id(mine.folded.size(), 0);
+    for (size_t k = 0; k < wanted_id.size(); ++k) wanted_id[k] = wanted.contains(*mine.folded[k]);
     for (int ni = ranges[t].first; ni < ranges[t].second; ++ni) {
       Selected& sel = per_note[ni];
       LineTexts& out = kept[ni];
       out.owned = std::move(sel.lines.owned);  // its strings stay where they are
       for (size_t k = 0, id = 0; k < sel.lines.lines.size(); ++k) {
         bool keep = sel.always[k] != 0;
-        for (; id < sel.ids_end[k]; ++id) keep |= wanted[sel.ids[id]] != 0;
-        if (keep) out.lines.push_back(sel.lines.lines[k]);
+        for (; id < sel.ids_end[k]; ++id) keep |= wanted_id[sel.ids[id]] != 0;
+        if (!keep) continue;
+        const LineText& l = sel.lines.lines[k];
+        if (sel.raw[k]) {
+          AddBodyLine(ni, l.line, l.text, &out, /*markup_free=*/true);
+        } else {
+          out.lines.push_back(l);
+        }
       }
     }
   }
