@@ -858,15 +858,234 @@ void PartnersOf(const FactContext& ctx, const TokenPostings& postings,
   for (const auto& [a, count] : earlier) out->emplace_back(a, v, count);
 }
 
-// The pair findings of every value or polarity group holding a focus fact: the pairs of the
-// focus facts are examined, then those of every fact a finding links them to, until the
-// groups are closed. Pairs are examined once and joined in (a, b) order, the order of the
-// full computation, so each group is what the full computation finds.
-template <typename Examine>
-PairFindings FocusedPairFindings(const FactContext& ctx, const TokenPostings& postings,
-                                 const ClusterMembers& cluster_members,
-                                 const std::vector<char>& focus, Examine& examine) {
+// One candidate pair (a < b sharing `count` content tokens, with kCan* bits can_a and can_b)
+// into `found`: subject_overlap(a, b) is their IDF-weighted subject overlap,
+// share_distinctive_name(a, b) whether they share a distinctive name.
+template <typename Overlap, typename ShareName>
+void ExaminePair(const FactContext& ctx, int a, int b, int count, uint8_t can_a, uint8_t can_b,
+                 Overlap& subject_overlap, ShareName& share_distinctive_name, PairFindings& found) {
+  const ConflictOptions& options = ctx.options;
+  if (!MayDisagree(can_a, can_b)) return;
+  const Slots& sa = ctx.SlotsOf(a);
+  const Slots& sb = ctx.SlotsOf(b);
+  if (sa.clean_hash == sb.clean_hash) return;
+  const double overlap = count >= options.min_shared_tokens ? subject_overlap(a, b) : 0.0;
+  // The same claim: one cluster, or as alike as one apart from the values (the dedup
+  // engine keeps facts apart when their dates or numbers differ).
+  const bool same_claim = (ctx.cluster_of[a] >= 0 && ctx.cluster_of[a] == ctx.cluster_of[b]) ||
+                          overlap >= options.min_claim_overlap;
+  const bool same_subject = same_claim || overlap >= options.min_subject_overlap;
+  std::string va, vb;
+  bool value_conflict = false;
+  if (same_claim) {
+    value_conflict = DatesDisagree(sa, sb, nullptr, /*by_year=*/false, &va, &vb);
+  } else if (same_subject || share_distinctive_name(a, b)) {
+    // Across clusters: dates of the same milestone. In facts about the same subject the
+    // month counts; in facts that only share a distinctive name, the role lumps related
+    // events (a first delivery, a go-live), so only the year counts. When their numbers
+    // differ too, they are two events ("buys $1B of CDN by 2025" / "$150M of Kubernetes by
+    // 2026"), not one event dated two ways.
+    // Each milestone role of `a` once, in order (no set per pair: this runs for most pairs).
+    std::vector<const std::string*> roles;
+    for (const DateHit& h : sa.dates) {
+      if (IsMilestoneRole(h.role)) roles.push_back(&h.role);
+    }
+    std::sort(roles.begin(), roles.end(),
+              [](const std::string* x, const std::string* y) { return *x < *y; });
+    roles.erase(std::unique(roles.begin(), roles.end(),
+                            [](const std::string* x, const std::string* y) { return *x == *y; }),
+                roles.end());
+    for (const std::string* role_ptr : roles) {
+      const std::string& role = *role_ptr;
+      if (!value_conflict) {
+        value_conflict = DatesDisagree(sa, sb, &role, /*by_year=*/!same_subject, &va, &vb);
+      }
+    }
+    if (value_conflict && AmountsDisagree(sa, sb, /*plain_numbers=*/true, nullptr, nullptr)) {
+      value_conflict = false;
+    }
+  }
+  if (value_conflict && internal::Supersedes(sb, sa)) {
+    found.update.push_back({b, a, vb, va});  // "now May (previously January)": an update
+  } else if (value_conflict && internal::Supersedes(sa, sb)) {
+    found.update.push_back({a, b, va, vb});
+  } else if (value_conflict) {
+    found.value.push_back({a, b, va, vb});
+  } else if (same_subject && AmountsDisagree(sa, sb, same_claim, &va, &vb)) {
+    // Amounts; across clusters only when the dates do not set the two apart as well.
+    std::string da, db;
+    if (same_claim || !DatesDisagree(sa, sb, nullptr, /*by_year=*/false, &da, &db)) {
+      found.value.push_back({a, b, va, vb});
+    }
+  }
+  if ((count >= 2 || same_claim) &&
+      PolarityDisagrees(sa, sb, options.min_clause_overlap, &va, &vb)) {
+    found.polarity.push_back({a, b, va, vb});
+  }
+}
+
+// What a focused pass needs of the vault's content and name tokens, found for the tokens it
+// asks about only (Request, then Resolve: one pass over every fact's summary for all the
+// tokens asked since the last pass) instead of an index of every token (TokenPostings):
+// each content token's document frequency, the facts holding it (ascending, when at most
+// max_postings do) and its first occurrence (fact, position) in fact order, which orders
+// tokens as TokenPostings' ids do (so that weights are summed in the same order); and each
+// name token's count of occurrences.
+class FocusTokens {
+ public:
+  explicit FocusTokens(const FactContext& ctx) : ctx_(ctx), bits_(kBits / 64, 0) {}
+
+  // Asks for fact i's content and name tokens.
+  void Request(int i) {
+    const ClaimSummary& c = ctx_.Claim(i);
+    for (uint64_t t : c.content) {
+      if (!content_.contains(t) && pending_content_.try_emplace(t).second) Mark(t);
+    }
+    for (uint64_t t : c.names) {
+      if (!names_.contains(t) && pending_names_.try_emplace(t, 0).second) Mark(t);
+    }
+  }
+
+  // Finds what was asked since the last call, in one pass over every fact.
+  void Resolve() {
+    if (pending_content_.empty() && pending_names_.empty()) return;
+    const size_t max_postings = static_cast<size_t>(std::max(0, ctx_.options.max_postings));
+    for (int i = 0; i < ctx_.size(); ++i) {
+      const ClaimSummary& c = ctx_.Claim(i);
+      for (size_t k = 0; k < c.content.size(); ++k) {
+        const uint64_t t = c.content[k];
+        if (!Marked(t)) continue;
+        auto it = pending_content_.find(t);
+        if (it == pending_content_.end()) continue;
+        Content& info = it->second;
+        if (info.df++ == 0) info.first = uint64_t{static_cast<uint32_t>(i)} << 32 | k;
+        if (info.facts.size() <= max_postings) info.facts.push_back(i);
+      }
+      for (uint64_t t : c.names) {
+        if (!Marked(t)) continue;
+        auto it = pending_names_.find(t);
+        if (it != pending_names_.end()) ++it->second;
+      }
+    }
+    for (auto& [t, info] : pending_content_) content_.emplace(t, std::move(info));
+    for (auto& [t, count] : pending_names_) names_.emplace(t, count);
+    pending_content_.clear();
+    pending_names_.clear();
+    std::fill(bits_.begin(), bits_.end(), 0);
+  }
+
+  struct Content {
+    int df = 0;
+    uint64_t first = 0;      // fact << 32 | position of its first occurrence
+    std::vector<int> facts;  // ascending; complete when df <= max_postings
+  };
+  // A resolved content token.
+  const Content& ContentOf(uint64_t t) const { return content_.at(t); }
+  // How many times a resolved name token occurs in all facts' names.
+  int NameCount(uint64_t t) const { return names_.at(t); }
+
+ private:
+  static constexpr size_t kBits = size_t{1} << 16;
+  void Mark(uint64_t t) { bits_[(t & (kBits - 1)) / 64] |= uint64_t{1} << (t % 64); }
+  bool Marked(uint64_t t) const { return (bits_[(t & (kBits - 1)) / 64] >> (t % 64)) & 1; }
+
+  const FactContext& ctx_;
+  std::vector<uint64_t> bits_;  // a filter of the pending tokens (content and names)
+  absl::flat_hash_map<uint64_t, Content> content_, pending_content_;
+  absl::flat_hash_map<uint64_t, int> names_, pending_names_;
+};
+
+// FindPairFindings with a focus: the pair findings of every value or polarity group holding
+// a focus fact. The pairs of the focus facts are examined, then those of every fact a finding
+// links them to, until the groups are closed, a round at a time (the tokens of a round's
+// facts, then those of the facts of its pairs, are resolved in one pass each). Pairs are
+// examined once and joined in (a, b) order, the order of the full computation, so each group
+// is what the full computation finds.
+PairFindings FocusedFindPairFindings(const FactContext& ctx, const std::vector<char>& focus) {
   const int n = ctx.size();
+  const ConflictOptions& options = ctx.options;
+  FocusTokens tokens(ctx);
+  const ClusterMembers cluster_members(ctx.scan.dedup.clusters);
+  auto can_bits = [&](int i) -> uint8_t {
+    const ClaimSummary& c = ctx.Claim(i);
+    return (c.dates ? kCanDates : 0) | (c.amounts ? kCanAmounts : 0) | (c.polar ? kCanPolar : 0);
+  };
+  // Each fact's content tokens in TokenPostings' id order with their IDF weights, and their
+  // total, for the facts whose overlap is computed.
+  struct Weighted {
+    std::vector<std::pair<uint64_t, uint64_t>> tokens;  // (first occurrence, token)
+    std::vector<double> weight;
+    double total = 0;
+  };
+  absl::node_hash_map<int, Weighted> weighted;  // node: references stay valid
+  auto weights_of = [&](int i) -> const Weighted& {
+    auto [it, fresh] = weighted.try_emplace(i);
+    Weighted& w = it->second;
+    if (fresh) {
+      for (uint64_t t : ctx.Claim(i).content) w.tokens.push_back({tokens.ContentOf(t).first, t});
+      std::sort(w.tokens.begin(), w.tokens.end());
+      for (const auto& [first, t] : w.tokens) {
+        w.weight.push_back(std::log(1.0 + n / static_cast<double>(tokens.ContentOf(t).df)));
+        w.total += w.weight.back();
+      }
+    }
+    return w;
+  };
+  // As FindPairFindings' subject_overlap.
+  auto subject_overlap = [&](int a, int b) {
+    const Weighted& wa = weights_of(a);
+    const Weighted& wb = weights_of(b);
+    double ws = 0;
+    for (size_t i = 0, j = 0; i < wa.tokens.size() && j < wb.tokens.size();) {
+      const uint64_t x = wa.tokens[i].first, y = wb.tokens[j].first;
+      if (x == y) ws += wa.weight[i];
+      i += x <= y;
+      j += x >= y;
+    }
+    const double denom = std::min(wa.total, wb.total);
+    return denom > 0 ? ws / denom : 0.0;
+  };
+  // As FindPairFindings' share_distinctive_name.
+  const int max_name_df = std::max(2, static_cast<int>(options.max_name_share * n));
+  auto share_distinctive_name = [&](int x, int y) {
+    const std::vector<uint64_t>& a = ctx.Claim(x).names;
+    const std::vector<uint64_t>& b = ctx.Claim(y).names;
+    for (uint64_t t : a) {
+      if (tokens.NameCount(t) <= max_name_df && std::find(b.begin(), b.end(), t) != b.end()) {
+        return true;
+      }
+    }
+    return false;
+  };
+  // Every candidate partner of fact v (as PartnersOf) not yet examined, as (a, b, shared
+  // tokens) with a < b, into `out`; its tokens must be resolved.
+  std::vector<int> shared(n, 0);
+  std::vector<int> partners;
+  std::set<std::pair<int, int>> seen;
+  auto partners_of = [&](int v, std::vector<std::tuple<int, int, int>>* out) {
+    partners.clear();
+    for (uint64_t t : ctx.Claim(v).content) {
+      const FocusTokens::Content& info = tokens.ContentOf(t);
+      if (info.df > options.max_postings) continue;
+      for (int u : info.facts) {
+        if (u != v && shared[u]++ == 0) partners.push_back(u);
+      }
+    }
+    if (ctx.cluster_of[v] >= 0) {
+      for (const dedup::Member& m : cluster_members[ctx.cluster_of[v]]) {
+        if (m.item != v && shared[m.item] == 0) {
+          partners.push_back(m.item);
+          shared[m.item] = -1;  // a partner sharing no token
+        }
+      }
+    }
+    for (int u : partners) {
+      const int count = std::max(0, shared[u]);
+      shared[u] = 0;
+      const int a = std::min(u, v), b = std::max(u, v);
+      if (seen.insert({a, b}).second) out->emplace_back(a, b, count);
+    }
+  };
   std::vector<char> reached(focus.begin(), focus.end());
   reached.resize(n, 0);
   std::vector<int> queue;
@@ -874,15 +1093,26 @@ PairFindings FocusedPairFindings(const FactContext& ctx, const TokenPostings& po
     if (reached[i]) queue.push_back(i);
   }
   std::map<std::pair<int, int>, PairFindings> examined;
-  std::vector<int> scratch;
-  std::vector<std::tuple<int, int, int>> partners;
-  for (size_t q = 0; q < queue.size(); ++q) {
-    PartnersOf(ctx, postings, cluster_members, queue[q], &scratch, &partners);
-    for (const auto& [a, b, count] : partners) {
-      auto [it, fresh] = examined.try_emplace({a, b});
-      if (!fresh) continue;
-      examine(a, b, count, it->second);
-      if (it->second.value.empty() && it->second.polarity.empty()) continue;
+  std::vector<std::tuple<int, int, int>> pairs;
+  for (size_t done = 0; done < queue.size();) {
+    const size_t end = queue.size();
+    for (size_t q = done; q < end; ++q) tokens.Request(queue[q]);
+    tokens.Resolve();
+    pairs.clear();
+    for (size_t q = done; q < end; ++q) partners_of(queue[q], &pairs);
+    done = end;
+    for (const auto& [a, b, count] : pairs) {
+      if (MayDisagree(can_bits(a), can_bits(b))) {
+        tokens.Request(a);
+        tokens.Request(b);
+      }
+    }
+    tokens.Resolve();
+    for (const auto& [a, b, count] : pairs) {
+      PairFindings& found = examined[{a, b}];
+      ExaminePair(ctx, a, b, count, can_bits(a), can_bits(b), subject_overlap,
+                  share_distinctive_name, found);
+      if (found.value.empty() && found.polarity.empty()) continue;
       for (int x : {a, b}) {
         if (!reached[x]) reached[x] = 1, queue.push_back(x);
       }
@@ -898,6 +1128,7 @@ PairFindings FocusedPairFindings(const FactContext& ctx, const TokenPostings& po
 }
 
 PairFindings FindPairFindings(const FactContext& ctx, const std::vector<char>* focus) {
+  if (focus != nullptr) return FocusedFindPairFindings(ctx, *focus);
   PairFindings all;
   const int n = ctx.size();
   const ConflictOptions& options = ctx.options;
@@ -1022,68 +1253,10 @@ PairFindings FindPairFindings(const FactContext& ctx, const std::vector<char>* f
   };
   // One candidate pair (a < b sharing `count` content tokens) into `found`.
   auto examine = [&](int a, int b, int count, PairFindings& found) {
-    if (!MayDisagree(can_bits[a], can_bits[b])) return;
-    const Slots& sa = ctx.SlotsOf(a);
-    const Slots& sb = ctx.SlotsOf(b);
-    if (sa.clean_hash == sb.clean_hash) return;
-    const double overlap = count >= options.min_shared_tokens ? subject_overlap(a, b) : 0.0;
-    // The same claim: one cluster, or as alike as one apart from the values (the dedup
-    // engine keeps facts apart when their dates or numbers differ).
-    const bool same_claim = (ctx.cluster_of[a] >= 0 && ctx.cluster_of[a] == ctx.cluster_of[b]) ||
-                            overlap >= options.min_claim_overlap;
-    const bool same_subject = same_claim || overlap >= options.min_subject_overlap;
-    std::string va, vb;
-    bool value_conflict = false;
-    if (same_claim) {
-      value_conflict = DatesDisagree(sa, sb, nullptr, /*by_year=*/false, &va, &vb);
-    } else if (same_subject || share_distinctive_name(a, b)) {
-      // Across clusters: dates of the same milestone. In facts about the same subject the
-      // month counts; in facts that only share a distinctive name, the role lumps related
-      // events (a first delivery, a go-live), so only the year counts. When their numbers
-      // differ too, they are two events ("buys $1B of CDN by 2025" / "$150M of Kubernetes by
-      // 2026"), not one event dated two ways.
-      // Each milestone role of `a` once, in order (no set per pair: this runs for most pairs).
-      std::vector<const std::string*> roles;
-      for (const DateHit& h : sa.dates) {
-        if (IsMilestoneRole(h.role)) roles.push_back(&h.role);
-      }
-      std::sort(roles.begin(), roles.end(),
-                [](const std::string* x, const std::string* y) { return *x < *y; });
-      roles.erase(std::unique(roles.begin(), roles.end(),
-                              [](const std::string* x, const std::string* y) { return *x == *y; }),
-                  roles.end());
-      for (const std::string* role_ptr : roles) {
-        const std::string& role = *role_ptr;
-        if (!value_conflict) {
-          value_conflict = DatesDisagree(sa, sb, &role, /*by_year=*/!same_subject, &va, &vb);
-        }
-      }
-      if (value_conflict && AmountsDisagree(sa, sb, /*plain_numbers=*/true, nullptr, nullptr)) {
-        value_conflict = false;
-      }
-    }
-    if (value_conflict && internal::Supersedes(sb, sa)) {
-      found.update.push_back({b, a, vb, va});  // "now May (previously January)": an update
-    } else if (value_conflict && internal::Supersedes(sa, sb)) {
-      found.update.push_back({a, b, va, vb});
-    } else if (value_conflict) {
-      found.value.push_back({a, b, va, vb});
-    } else if (same_subject && AmountsDisagree(sa, sb, same_claim, &va, &vb)) {
-      // Amounts; across clusters only when the dates do not set the two apart as well.
-      std::string da, db;
-      if (same_claim || !DatesDisagree(sa, sb, nullptr, /*by_year=*/false, &da, &db)) {
-        found.value.push_back({a, b, va, vb});
-      }
-    }
-    if ((count >= 2 || same_claim) &&
-        PolarityDisagrees(sa, sb, options.min_clause_overlap, &va, &vb)) {
-      found.polarity.push_back({a, b, va, vb});
-    }
+    ExaminePair(ctx, a, b, count, can_bits[a], can_bits[b], subject_overlap, share_distinctive_name,
+                found);
   };
   const ClusterMembers cluster_members(ctx.scan.dedup.clusters);
-  if (focus != nullptr) {
-    return FocusedPairFindings(ctx, postings, cluster_members, *focus, examine);
-  }
   RestorePlainClauses(ctx, postings, cluster_members);
   // Each chunk of facts is examined by one thread; findings are kept per chunk (in fact order
   // within it) and joined in chunk order, so output is the same for any thread count.

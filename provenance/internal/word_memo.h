@@ -1,19 +1,19 @@
-// WordMemo: a small-value memo keyed by short strings that live elsewhere (views of a vault's
-// note texts), for the conflict pass's scans, which look up every capitalized word of a vault:
-// a hash of the word's first and last bytes and one compare, no string hashing per lookup.
+// WordMemo: a memo of ints keyed by short strings, for the conflict pass's scans, which look
+// up every capitalized word of a vault: a hash of the word's first and last bytes and one
+// compare, no string hashing per lookup.
 #ifndef FACTDEDUP_PROVENANCE_INTERNAL_WORD_MEMO_H_
 #define FACTDEDUP_PROVENANCE_INTERNAL_WORD_MEMO_H_
 
 #include <cstdint>
 #include <cstring>
+#include <memory>
 #include <vector>
 
 #include "absl/strings/string_view.h"
 
 namespace factdedup::provenance::internal {
 
-// Maps non-empty words (views whose bytes must outlive the memo and never change) to ints.
-// Insert-only.
+// Maps words to ints. Insert-only; keeps a copy of each word inserted.
 class WordMemo {
  public:
   WordMemo() : slots_(kInitial), mask_(kInitial - 1) {}
@@ -31,7 +31,7 @@ class WordMemo {
   // Sets the value of `word` (which must have none yet).
   void Insert(absl::string_view word, int value) {
     if ((size_ + 1) * 4 > slots_.size() * 3) Grow();
-    Place({word.data(), static_cast<uint32_t>(word.size()), value, HashOf(word)});
+    Place({Copy(word), static_cast<uint32_t>(word.size()), value, HashOf(word)});
     ++size_;
   }
 
@@ -67,6 +67,26 @@ class WordMemo {
     uint64_t hash = 0;
   };
   static constexpr size_t kInitial = 1024;
+  static constexpr size_t kBlock = 1 << 14;
+
+  // A copy of `w` that lives as long as the memo (never null, even for an empty word).
+  const char* Copy(absl::string_view w) {
+    if (w.size() > kBlock) {
+      blocks_.push_back(std::make_unique<char[]>(w.size()));
+      std::memcpy(blocks_.back().get(), w.data(), w.size());
+      return blocks_.back().get();
+    }
+    if (last_ == nullptr || used_ + w.size() > kBlock) {
+      blocks_.push_back(std::make_unique<char[]>(kBlock));
+      used_ = 0;
+      // A large word's block may follow: words go to the last block of kBlock bytes.
+      last_ = blocks_.back().get();
+    }
+    char* out = last_ + used_;
+    if (!w.empty()) std::memcpy(out, w.data(), w.size());
+    used_ += w.size();
+    return out;
+  }
 
   static bool Same(const Slot& s, absl::string_view w) {
     return s.size == w.size() && std::memcmp(s.data, w.data(), w.size()) == 0;
@@ -87,6 +107,9 @@ class WordMemo {
 
   std::vector<Slot> slots_;
   size_t mask_;
+  std::vector<std::unique_ptr<char[]>> blocks_;  // the words' copies
+  char* last_ = nullptr;                         // the block of kBlock bytes being filled
+  size_t used_ = 0;                              // bytes used in *last_
   size_t size_ = 0;
 };
 

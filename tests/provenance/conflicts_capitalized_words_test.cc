@@ -173,5 +173,28 @@ TEST(WordMemo, FindsWhatWasInserted) {
   EXPECT_EQ(memo.Find("not there"), nullptr);
 }
 
+TEST(WordMemo, KeepsItsOwnCopiesOfTheWords) {
+  WordMemo memo;
+  const std::string huge(100000, 'h');
+  {
+    std::string word = huge;  // a word longer than the memo's blocks, first
+    memo.Insert(word, 1);
+  }
+  for (int i = 0; i < 5000; ++i) {
+    std::string word = absl::StrCat("Word", i);  // gone when the loop turns
+    memo.Insert(word, i + 2);
+  }
+  memo.Insert("", 0);
+  ASSERT_NE(memo.Find(huge), nullptr);
+  EXPECT_EQ(*memo.Find(huge), 1);
+  for (int i = 0; i < 5000; ++i) {
+    const int* v = memo.Find(absl::StrCat("Word", i));
+    ASSERT_NE(v, nullptr) << i;
+    EXPECT_EQ(*v, i + 2);
+  }
+  ASSERT_NE(memo.Find(""), nullptr);
+  EXPECT_EQ(*memo.Find(""), 0);
+}
+
 }  // namespace
 }  // namespace factdedup::provenance::internal
