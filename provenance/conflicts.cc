@@ -926,52 +926,55 @@ void ExaminePair(const FactContext& ctx, int a, int b, int count, uint8_t can_a,
 
 // What a focused pass needs of the vault's content and name tokens, found for the tokens it
 // asks about only (Request, then Resolve: one pass over every fact's summary for all the
-// tokens asked since the last pass) instead of an index of every token (TokenPostings):
-// each content token's document frequency, the facts holding it (ascending, when at most
-// max_postings do) and its first occurrence (fact, position) in fact order, which orders
-// tokens as TokenPostings' ids do (so that weights are summed in the same order); and each
+// tokens asked since the last pass, with a table of those tokens) instead of an index of every
+// token (TokenPostings): each content token's document frequency, the facts holding it (ascending,
+// when at most max_postings do) and its first occurrence (fact, position) in fact order, which
+// orders tokens as TokenPostings' ids do (so that weights are summed in the same order); and each
 // name token's count of occurrences.
 class FocusTokens {
  public:
-  explicit FocusTokens(const FactContext& ctx) : ctx_(ctx), bits_(kBits / 64, 0) {}
+  explicit FocusTokens(const FactContext& ctx) : ctx_(ctx) {}
 
   // Asks for fact i's content and name tokens.
   void Request(int i) {
     const ClaimSummary& c = ctx_.Claim(i);
     for (uint64_t t : c.content) {
-      if (!content_.contains(t) && pending_content_.try_emplace(t).second) Mark(t);
+      if (!content_.contains(t)) pending_content_.Add(t);
     }
     for (uint64_t t : c.names) {
-      if (!names_.contains(t) && pending_names_.try_emplace(t, 0).second) Mark(t);
+      if (!names_.contains(t)) pending_names_.Add(t);
     }
   }
 
   // Finds what was asked since the last call, in one pass over every fact.
   void Resolve() {
-    if (pending_content_.empty() && pending_names_.empty()) return;
+    if (pending_content_.size() == 0 && pending_names_.size() == 0) return;
     const size_t max_postings = static_cast<size_t>(std::max(0, ctx_.options.max_postings));
+    std::vector<Content> found(pending_content_.size());
+    std::vector<int> counts(pending_names_.size(), 0);
+    pending_content_.Seal();
+    pending_names_.Seal();
     for (int i = 0; i < ctx_.size(); ++i) {
       const ClaimSummary& c = ctx_.Claim(i);
       for (size_t k = 0; k < c.content.size(); ++k) {
-        const uint64_t t = c.content[k];
-        if (!Marked(t)) continue;
-        auto it = pending_content_.find(t);
-        if (it == pending_content_.end()) continue;
-        Content& info = it->second;
+        const int x = pending_content_.Find(c.content[k]);
+        if (x < 0) continue;
+        Content& info = found[x];
         if (info.df++ == 0) info.first = uint64_t{static_cast<uint32_t>(i)} << 32 | k;
         if (info.facts.size() <= max_postings) info.facts.push_back(i);
       }
+      if (pending_names_.size() == 0) continue;
       for (uint64_t t : c.names) {
-        if (!Marked(t)) continue;
-        auto it = pending_names_.find(t);
-        if (it != pending_names_.end()) ++it->second;
+        const int x = pending_names_.Find(t);
+        if (x >= 0) ++counts[x];
       }
     }
-    for (auto& [t, info] : pending_content_) content_.emplace(t, std::move(info));
-    for (auto& [t, count] : pending_names_) names_.emplace(t, count);
-    pending_content_.clear();
-    pending_names_.clear();
-    std::fill(bits_.begin(), bits_.end(), 0);
+    for (size_t x = 0; x < found.size(); ++x) {
+      content_.emplace(pending_content_.key(x), std::move(found[x]));
+    }
+    for (size_t x = 0; x < counts.size(); ++x) names_.emplace(pending_names_.key(x), counts[x]);
+    pending_content_ = {};
+    pending_names_ = {};
   }
 
   struct Content {
@@ -985,14 +988,50 @@ class FocusTokens {
   int NameCount(uint64_t t) const { return names_.at(t); }
 
  private:
-  static constexpr size_t kBits = size_t{1} << 16;
-  void Mark(uint64_t t) { bits_[(t & (kBits - 1)) / 64] |= uint64_t{1} << (t % 64); }
-  bool Marked(uint64_t t) const { return (bits_[(t & (kBits - 1)) / 64] >> (t % 64)) & 1; }
+  // Distinct tokens numbered in the order added, then (sealed) found by an open-addressing
+  // table at most a quarter full: a token not there (most of the vault's) costs a probe.
+  class Pending {
+   public:
+    void Add(uint64_t t) {
+      if (added_.insert(t).second) keys_.push_back(t);
+    }
+    size_t size() const { return keys_.size(); }
+    uint64_t key(size_t x) const { return keys_[x]; }
+    void Seal() {
+      size_t capacity = 64;
+      while (capacity < 4 * keys_.size()) capacity *= 2;
+      mask_ = capacity - 1;
+      slots_.assign(capacity, Slot{});
+      for (size_t x = 0; x < keys_.size(); ++x) {
+        size_t s = Mix(keys_[x]) & mask_;
+        while (slots_[s].index >= 0) s = (s + 1) & mask_;
+        slots_[s] = {keys_[x], static_cast<int>(x)};
+      }
+    }
+    // The number of `t`, or -1.
+    int Find(uint64_t t) const {
+      for (size_t s = Mix(t) & mask_;; s = (s + 1) & mask_) {
+        const Slot& slot = slots_[s];
+        if (slot.index < 0 || slot.key == t) return slot.index;
+      }
+    }
+
+   private:
+    struct Slot {
+      uint64_t key = 0;
+      int index = -1;
+    };
+    static uint64_t Mix(uint64_t t) { return (t ^ (t >> 29)) * 0xBF58476D1CE4E5B9ULL >> 7; }
+    absl::flat_hash_set<uint64_t> added_;
+    std::vector<uint64_t> keys_;
+    std::vector<Slot> slots_;
+    size_t mask_ = 0;
+  };
 
   const FactContext& ctx_;
-  std::vector<uint64_t> bits_;  // a filter of the pending tokens (content and names)
-  absl::flat_hash_map<uint64_t, Content> content_, pending_content_;
-  absl::flat_hash_map<uint64_t, int> names_, pending_names_;
+  absl::flat_hash_map<uint64_t, Content> content_;
+  absl::flat_hash_map<uint64_t, int> names_;
+  Pending pending_content_, pending_names_;
 };
 
 // FindPairFindings with a focus: the pair findings of every value or polarity group holding
