@@ -603,6 +603,7 @@ absl::Status BuildContext(FactContext* ctx, const std::vector<char>* focus,
     if (!s.ok()) return s;
   }
   if (next != nullptr) {
+    next->reserve(next->size() + static_cast<size_t>(n));
     for (int i = 0; i < n; ++i) {
       if (ctx->claim[i] != kNone) next->emplace(ctx->key[i], ctx->claim[i]);
     }
@@ -954,16 +955,20 @@ class FocusTokens {
     std::vector<int> counts(pending_names_.size(), 0);
     pending_content_.Seal();
     pending_names_.Seal();
-    for (int i = 0; i < ctx_.size(); ++i) {
+    const bool names = pending_names_.size() > 0;
+    const int n = ctx_.size();
+    for (int i = 0; i < n; ++i) {
       const ClaimSummary& c = ctx_.Claim(i);
-      for (size_t k = 0; k < c.content.size(); ++k) {
-        const int x = pending_content_.Find(c.content[k]);
+      const uint64_t* const begin = c.content.data();
+      const uint64_t* const end = begin + c.content.size();
+      for (const uint64_t* t = begin; t != end; ++t) {
+        const int x = pending_content_.Find(*t);
         if (x < 0) continue;
         Content& info = found[x];
-        if (info.df++ == 0) info.first = uint64_t{static_cast<uint32_t>(i)} << 32 | k;
+        if (info.df++ == 0) info.first = uint64_t{static_cast<uint32_t>(i)} << 32 | (t - begin);
         if (info.facts.size() <= max_postings) info.facts.push_back(i);
       }
-      if (pending_names_.size() == 0) continue;
+      if (!names) continue;
       for (uint64_t t : c.names) {
         const int x = pending_names_.Find(t);
         if (x >= 0) ++counts[x];
