@@ -20,25 +20,33 @@ class WordMemo {
 
   // The value of `word`, or nullptr when it has none.
   const int* Find(absl::string_view word) const {
-    const uint64_t h = HashOf(word);
+    uint64_t a, b;
+    const uint64_t h = HashOf(word, &a, &b);
     for (size_t i = h & mask_;; i = (i + 1) & mask_) {
       const Slot& s = slots_[i];
       if (s.data == nullptr) return nullptr;
-      if (s.hash == h && Same(s, word)) return &s.value;
+      // A word of 16 bytes or less is all in (a, b).
+      if (s.a == a && s.b == b && s.size == word.size() &&
+          (word.size() <= 16 || std::memcmp(s.data, word.data(), word.size()) == 0)) {
+        return &s.value;
+      }
     }
   }
 
   // Sets the value of `word` (which must have none yet).
   void Insert(absl::string_view word, int value) {
     if ((size_ + 1) * 4 > slots_.size() * 3) Grow();
-    Place({Copy(word), static_cast<uint32_t>(word.size()), value, HashOf(word)});
+    uint64_t a, b;
+    const uint64_t h = HashOf(word, &a, &b);
+    Place({Copy(word), static_cast<uint32_t>(word.size()), value, h, a, b});
     ++size_;
   }
 
   size_t size() const { return size_; }
 
-  // The hash of a word as the memo computes it (exposed for tests).
-  static uint64_t HashOf(absl::string_view w) {
+  // The hash of a word as the memo computes it (exposed for tests); *first and *last get the
+  // bytes it is computed from, which are all the word's when it has 16 bytes or less.
+  static uint64_t HashOf(absl::string_view w, uint64_t* first, uint64_t* last) {
     const size_t n = w.size();
     const char* p = w.data();
     uint64_t a = 0, b = 0;
@@ -54,6 +62,7 @@ class WordMemo {
       a = static_cast<unsigned char>(p[0]) | static_cast<unsigned char>(p[n / 2]) << 8 |
           static_cast<unsigned char>(p[n - 1]) << 16;
     }
+    *first = a, *last = b;
     uint64_t h = (a ^ (uint64_t{n} << 56)) * 0x9E3779B97F4A7C15ULL;
     h ^= (b + 0x632BE59BD9B4E019ULL) * 0xC2B2AE3D27D4EB4FULL;
     return h ^ (h >> 31);
@@ -65,6 +74,7 @@ class WordMemo {
     uint32_t size = 0;
     int value = 0;
     uint64_t hash = 0;
+    uint64_t a = 0, b = 0;  // HashOf's first and last bytes
   };
   static constexpr size_t kInitial = 1024;
   static constexpr size_t kBlock = 1 << 14;
@@ -88,9 +98,6 @@ class WordMemo {
     return out;
   }
 
-  static bool Same(const Slot& s, absl::string_view w) {
-    return s.size == w.size() && std::memcmp(s.data, w.data(), w.size()) == 0;
-  }
   void Place(const Slot& slot) {
     size_t i = slot.hash & mask_;
     while (slots_[i].data != nullptr) i = (i + 1) & mask_;
