@@ -936,11 +936,13 @@ class FocusTokens {
  public:
   explicit FocusTokens(const FactContext& ctx) : ctx_(ctx) {}
 
-  // Asks for fact i's content and name tokens.
-  void Request(int i) {
+  // Asks for fact i's name tokens, and its content tokens unless `names_only`.
+  void Request(int i, bool names_only = false) {
     const ClaimSummary& c = ctx_.Claim(i);
-    for (uint64_t t : c.content) {
-      if (!content_.contains(t)) pending_content_.Add(t);
+    if (!names_only) {
+      for (uint64_t t : c.content) {
+        if (!content_.contains(t)) pending_content_.Add(t);
+      }
     }
     for (uint64_t t : c.names) {
       if (!names_.contains(t)) pending_names_.Add(t);
@@ -1145,10 +1147,13 @@ PairFindings FocusedFindPairFindings(const FactContext& ctx, const std::vector<c
     pairs.clear();
     for (size_t q = done; q < end; ++q) partners_of(queue[q], &pairs);
     done = end;
+    // What ExaminePair reads: the weights of both facts' content tokens when it computes
+    // their overlap, their names' counts when it can ask for a distinctive name.
     for (const auto& [a, b, count] : pairs) {
       if (MayDisagree(can_bits(a), can_bits(b))) {
-        tokens.Request(a);
-        tokens.Request(b);
+        const bool names_only = count < options.min_shared_tokens;
+        tokens.Request(a, names_only);
+        tokens.Request(b, names_only);
       }
     }
     tokens.Resolve();
