@@ -22,6 +22,7 @@
 #include <string_view>
 #include <thread>
 #include <tuple>
+#include <type_traits>
 #include <utility>
 
 #include "absl/container/flat_hash_map.h"
@@ -37,7 +38,9 @@
 #include "absl/types/span.h"
 #include "dedup/hash.h"
 #include "dedup/normalize.h"
+#include "provenance/internal/capitalized_words.h"
 #include "provenance/internal/claim_slots.h"
+#include "provenance/internal/word_memo.h"
 #include "provenance/sources.h"
 
 namespace factdedup::provenance {
@@ -57,9 +60,13 @@ using internal::IsLower;
 using internal::IsMilestoneRole;
 using internal::IsMonthOrDayWord;
 using internal::IsUpper;
+using internal::kMarkup;
 using internal::MonthOf;
 using internal::ParseIsoDate;
 using internal::Polarity;
+using internal::RawScan;
+using internal::ScanAllCapitalizedWords;
+using internal::ScanCapitalizedWords;
 using internal::Slots;
 using internal::Unquote;
 using internal::Update;
@@ -108,13 +115,6 @@ struct LineTexts {
   std::vector<LineText> lines;
   std::deque<std::string> owned;
 };
-
-// Markdown that StripMarkdown removes or rewrites starts at one of these bytes.
-constexpr auto kMarkup = [] {
-  std::array<bool, 256> t{};
-  for (unsigned char ch : std::string_view("\\<`[!*~=_")) t[ch] = true;
-  return t;
-}();
 
 bool HasMarkup(absl::string_view raw) {
   bool markup = false;
@@ -187,17 +187,34 @@ void ReadNoteLines(const Note& note, Emit emit) {
       if (b.kind == BlockKind::kFrontmatter) fm_end = b.line_end;
     }
   }
+  // The code blocks' lines as disjoint ranges in line order, passed once.
   std::vector<std::pair<int, int>> code;
   for (const Block& b : note.blocks) {
-    if (b.kind == BlockKind::kCode) code.push_back({b.line_begin, b.line_end});
+    if (b.kind == BlockKind::kCode && b.line_begin <= b.line_end) {
+      code.push_back({b.line_begin, b.line_end});
+    }
   }
+  std::sort(code.begin(), code.end());
+  size_t merged = 0;
+  for (const auto& [b, e] : code) {
+    if (merged > 0 && b <= code[merged - 1].second + 1) {
+      code[merged - 1].second = std::max(code[merged - 1].second, e);
+    } else {
+      code[merged++] = {b, e};
+    }
+  }
+  code.resize(merged);
+  size_t next_code = 0;
+  const absl::string_view content = note.content;
   int line = 0;
-  for (absl::string_view raw : absl::StrSplit(note.content, '\n')) {
+  // The pieces of absl::StrSplit(content, '\n'), found with memchr.
+  for (size_t begin = 0, end; begin <= content.size(); begin = end + 1) {
+    const void* nl = std::memchr(content.data() + begin, '\n', content.size() - begin);
+    end = nl == nullptr ? content.size() : static_cast<const char*>(nl) - content.data();
     ++line;
-    raw = absl::StripSuffix(raw, "\r");
-    bool in_code = false;
-    for (const auto& [b, e] : code) in_code |= line >= b && line <= e;
-    if (in_code) continue;
+    while (next_code < code.size() && code[next_code].second < line) ++next_code;
+    if (next_code < code.size() && code[next_code].first <= line) continue;  // in code
+    absl::string_view raw = absl::StripSuffix(content.substr(begin, end - begin), "\r");
     if (line <= fm_end) {
       absl::string_view v = absl::StripLeadingAsciiWhitespace(raw);
       if (v == "---") continue;
@@ -586,6 +603,7 @@ absl::Status BuildContext(FactContext* ctx, const std::vector<char>* focus,
     if (!s.ok()) return s;
   }
   if (next != nullptr) {
+    next->reserve(next->size() + static_cast<size_t>(n));
     for (int i = 0; i < n; ++i) {
       if (ctx->claim[i] != kNone) next->emplace(ctx->key[i], ctx->claim[i]);
     }
@@ -841,15 +859,279 @@ void PartnersOf(const FactContext& ctx, const TokenPostings& postings,
   for (const auto& [a, count] : earlier) out->emplace_back(a, v, count);
 }
 
-// The pair findings of every value or polarity group holding a focus fact: the pairs of the
-// focus facts are examined, then those of every fact a finding links them to, until the
-// groups are closed. Pairs are examined once and joined in (a, b) order, the order of the
-// full computation, so each group is what the full computation finds.
-template <typename Examine>
-PairFindings FocusedPairFindings(const FactContext& ctx, const TokenPostings& postings,
-                                 const ClusterMembers& cluster_members,
-                                 const std::vector<char>& focus, Examine& examine) {
+// One candidate pair (a < b sharing `count` content tokens, with kCan* bits can_a and can_b)
+// into `found`: subject_overlap(a, b) is their IDF-weighted subject overlap,
+// share_distinctive_name(a, b) whether they share a distinctive name.
+template <typename Overlap, typename ShareName>
+void ExaminePair(const FactContext& ctx, int a, int b, int count, uint8_t can_a, uint8_t can_b,
+                 Overlap& subject_overlap, ShareName& share_distinctive_name, PairFindings& found) {
+  const ConflictOptions& options = ctx.options;
+  if (!MayDisagree(can_a, can_b)) return;
+  const Slots& sa = ctx.SlotsOf(a);
+  const Slots& sb = ctx.SlotsOf(b);
+  if (sa.clean_hash == sb.clean_hash) return;
+  const double overlap = count >= options.min_shared_tokens ? subject_overlap(a, b) : 0.0;
+  // The same claim: one cluster, or as alike as one apart from the values (the dedup
+  // engine keeps facts apart when their dates or numbers differ).
+  const bool same_claim = (ctx.cluster_of[a] >= 0 && ctx.cluster_of[a] == ctx.cluster_of[b]) ||
+                          overlap >= options.min_claim_overlap;
+  const bool same_subject = same_claim || overlap >= options.min_subject_overlap;
+  std::string va, vb;
+  bool value_conflict = false;
+  if (same_claim) {
+    value_conflict = DatesDisagree(sa, sb, nullptr, /*by_year=*/false, &va, &vb);
+  } else if (same_subject || share_distinctive_name(a, b)) {
+    // Across clusters: dates of the same milestone. In facts about the same subject the
+    // month counts; in facts that only share a distinctive name, the role lumps related
+    // events (a first delivery, a go-live), so only the year counts. When their numbers
+    // differ too, they are two events ("buys $1B of CDN by 2025" / "$150M of Kubernetes by
+    // 2026"), not one event dated two ways.
+    // Each milestone role of `a` once, in order (no set per pair: this runs for most pairs).
+    std::vector<const std::string*> roles;
+    for (const DateHit& h : sa.dates) {
+      if (IsMilestoneRole(h.role)) roles.push_back(&h.role);
+    }
+    std::sort(roles.begin(), roles.end(),
+              [](const std::string* x, const std::string* y) { return *x < *y; });
+    roles.erase(std::unique(roles.begin(), roles.end(),
+                            [](const std::string* x, const std::string* y) { return *x == *y; }),
+                roles.end());
+    for (const std::string* role_ptr : roles) {
+      const std::string& role = *role_ptr;
+      if (!value_conflict) {
+        value_conflict = DatesDisagree(sa, sb, &role, /*by_year=*/!same_subject, &va, &vb);
+      }
+    }
+    if (value_conflict && AmountsDisagree(sa, sb, /*plain_numbers=*/true, nullptr, nullptr)) {
+      value_conflict = false;
+    }
+  }
+  if (value_conflict && internal::Supersedes(sb, sa)) {
+    found.update.push_back({b, a, vb, va});  // "now May (previously January)": an update
+  } else if (value_conflict && internal::Supersedes(sa, sb)) {
+    found.update.push_back({a, b, va, vb});
+  } else if (value_conflict) {
+    found.value.push_back({a, b, va, vb});
+  } else if (same_subject && AmountsDisagree(sa, sb, same_claim, &va, &vb)) {
+    // Amounts; across clusters only when the dates do not set the two apart as well.
+    std::string da, db;
+    if (same_claim || !DatesDisagree(sa, sb, nullptr, /*by_year=*/false, &da, &db)) {
+      found.value.push_back({a, b, va, vb});
+    }
+  }
+  if ((count >= 2 || same_claim) &&
+      PolarityDisagrees(sa, sb, options.min_clause_overlap, &va, &vb)) {
+    found.polarity.push_back({a, b, va, vb});
+  }
+}
+
+// What a focused pass needs of the vault's content and name tokens, found for the tokens it
+// asks about only (Request, then Resolve: one pass over every fact's summary for all the
+// tokens asked since the last pass, with a table of those tokens) instead of an index of every
+// token (TokenPostings): each content token's document frequency, the facts holding it (ascending,
+// when at most max_postings do) and its first occurrence (fact, position) in fact order, which
+// orders tokens as TokenPostings' ids do (so that weights are summed in the same order); and each
+// name token's count of occurrences.
+class FocusTokens {
+ public:
+  explicit FocusTokens(const FactContext& ctx) : ctx_(ctx) {}
+
+  // Asks for fact i's name tokens, and its content tokens unless `names_only`.
+  void Request(int i, bool names_only = false) {
+    const ClaimSummary& c = ctx_.Claim(i);
+    if (!names_only) {
+      for (uint64_t t : c.content) {
+        if (!content_.contains(t)) pending_content_.Add(t);
+      }
+    }
+    for (uint64_t t : c.names) {
+      if (!names_.contains(t)) pending_names_.Add(t);
+    }
+  }
+
+  // Finds what was asked since the last call, in one pass over every fact.
+  void Resolve() {
+    if (pending_content_.size() == 0 && pending_names_.size() == 0) return;
+    const size_t max_postings = static_cast<size_t>(std::max(0, ctx_.options.max_postings));
+    std::vector<Content> found(pending_content_.size());
+    std::vector<int> counts(pending_names_.size(), 0);
+    pending_content_.Seal();
+    pending_names_.Seal();
+    const bool names = pending_names_.size() > 0;
+    const int n = ctx_.size();
+    for (int i = 0; i < n; ++i) {
+      const ClaimSummary& c = ctx_.Claim(i);
+      const uint64_t* const begin = c.content.data();
+      const uint64_t* const end = begin + c.content.size();
+      for (const uint64_t* t = begin; t != end; ++t) {
+        const int x = pending_content_.Find(*t);
+        if (x < 0) continue;
+        Content& info = found[x];
+        if (info.df++ == 0) info.first = uint64_t{static_cast<uint32_t>(i)} << 32 | (t - begin);
+        if (info.facts.size() <= max_postings) info.facts.push_back(i);
+      }
+      if (!names) continue;
+      for (uint64_t t : c.names) {
+        const int x = pending_names_.Find(t);
+        if (x >= 0) ++counts[x];
+      }
+    }
+    for (size_t x = 0; x < found.size(); ++x) {
+      content_.emplace(pending_content_.key(x), std::move(found[x]));
+    }
+    for (size_t x = 0; x < counts.size(); ++x) names_.emplace(pending_names_.key(x), counts[x]);
+    pending_content_ = {};
+    pending_names_ = {};
+  }
+
+  struct Content {
+    int df = 0;
+    uint64_t first = 0;      // fact << 32 | position of its first occurrence
+    std::vector<int> facts;  // ascending; complete when df <= max_postings
+  };
+  // A resolved content token.
+  const Content& ContentOf(uint64_t t) const { return content_.at(t); }
+  // How many times a resolved name token occurs in all facts' names.
+  int NameCount(uint64_t t) const { return names_.at(t); }
+
+ private:
+  // Distinct tokens numbered in the order added, then (sealed) found by an open-addressing
+  // table at most a quarter full: a token not there (most of the vault's) costs a probe.
+  class Pending {
+   public:
+    void Add(uint64_t t) {
+      if (added_.insert(t).second) keys_.push_back(t);
+    }
+    size_t size() const { return keys_.size(); }
+    uint64_t key(size_t x) const { return keys_[x]; }
+    void Seal() {
+      size_t capacity = 64;
+      while (capacity < 4 * keys_.size()) capacity *= 2;
+      mask_ = capacity - 1;
+      slots_.assign(capacity, Slot{});
+      for (size_t x = 0; x < keys_.size(); ++x) {
+        size_t s = Mix(keys_[x]) & mask_;
+        while (slots_[s].index >= 0) s = (s + 1) & mask_;
+        slots_[s] = {keys_[x], static_cast<int>(x)};
+      }
+    }
+    // The number of `t`, or -1.
+    int Find(uint64_t t) const {
+      for (size_t s = Mix(t) & mask_;; s = (s + 1) & mask_) {
+        const Slot& slot = slots_[s];
+        if (slot.index < 0 || slot.key == t) return slot.index;
+      }
+    }
+
+   private:
+    struct Slot {
+      uint64_t key = 0;
+      int index = -1;
+    };
+    static uint64_t Mix(uint64_t t) { return (t ^ (t >> 29)) * 0xBF58476D1CE4E5B9ULL >> 7; }
+    absl::flat_hash_set<uint64_t> added_;
+    std::vector<uint64_t> keys_;
+    std::vector<Slot> slots_;
+    size_t mask_ = 0;
+  };
+
+  const FactContext& ctx_;
+  absl::flat_hash_map<uint64_t, Content> content_;
+  absl::flat_hash_map<uint64_t, int> names_;
+  Pending pending_content_, pending_names_;
+};
+
+// FindPairFindings with a focus: the pair findings of every value or polarity group holding
+// a focus fact. The pairs of the focus facts are examined, then those of every fact a finding
+// links them to, until the groups are closed, a round at a time (the tokens of a round's
+// facts, then those of the facts of its pairs, are resolved in one pass each). Pairs are
+// examined once and joined in (a, b) order, the order of the full computation, so each group
+// is what the full computation finds.
+PairFindings FocusedFindPairFindings(const FactContext& ctx, const std::vector<char>& focus) {
   const int n = ctx.size();
+  const ConflictOptions& options = ctx.options;
+  FocusTokens tokens(ctx);
+  const ClusterMembers cluster_members(ctx.scan.dedup.clusters);
+  auto can_bits = [&](int i) -> uint8_t {
+    const ClaimSummary& c = ctx.Claim(i);
+    return (c.dates ? kCanDates : 0) | (c.amounts ? kCanAmounts : 0) | (c.polar ? kCanPolar : 0);
+  };
+  // Each fact's content tokens in TokenPostings' id order with their IDF weights, and their
+  // total, for the facts whose overlap is computed.
+  struct Weighted {
+    std::vector<std::pair<uint64_t, uint64_t>> tokens;  // (first occurrence, token)
+    std::vector<double> weight;
+    double total = 0;
+  };
+  absl::node_hash_map<int, Weighted> weighted;  // node: references stay valid
+  auto weights_of = [&](int i) -> const Weighted& {
+    auto [it, fresh] = weighted.try_emplace(i);
+    Weighted& w = it->second;
+    if (fresh) {
+      for (uint64_t t : ctx.Claim(i).content) w.tokens.push_back({tokens.ContentOf(t).first, t});
+      std::sort(w.tokens.begin(), w.tokens.end());
+      for (const auto& [first, t] : w.tokens) {
+        w.weight.push_back(std::log(1.0 + n / static_cast<double>(tokens.ContentOf(t).df)));
+        w.total += w.weight.back();
+      }
+    }
+    return w;
+  };
+  // As FindPairFindings' subject_overlap.
+  auto subject_overlap = [&](int a, int b) {
+    const Weighted& wa = weights_of(a);
+    const Weighted& wb = weights_of(b);
+    double ws = 0;
+    for (size_t i = 0, j = 0; i < wa.tokens.size() && j < wb.tokens.size();) {
+      const uint64_t x = wa.tokens[i].first, y = wb.tokens[j].first;
+      if (x == y) ws += wa.weight[i];
+      i += x <= y;
+      j += x >= y;
+    }
+    const double denom = std::min(wa.total, wb.total);
+    return denom > 0 ? ws / denom : 0.0;
+  };
+  // As FindPairFindings' share_distinctive_name.
+  const int max_name_df = std::max(2, static_cast<int>(options.max_name_share * n));
+  auto share_distinctive_name = [&](int x, int y) {
+    const std::vector<uint64_t>& a = ctx.Claim(x).names;
+    const std::vector<uint64_t>& b = ctx.Claim(y).names;
+    for (uint64_t t : a) {
+      if (tokens.NameCount(t) <= max_name_df && std::find(b.begin(), b.end(), t) != b.end()) {
+        return true;
+      }
+    }
+    return false;
+  };
+  // Every candidate partner of fact v (as PartnersOf) not yet examined, as (a, b, shared
+  // tokens) with a < b, into `out`; its tokens must be resolved.
+  std::vector<int> shared(n, 0);
+  std::vector<int> partners;
+  std::set<std::pair<int, int>> seen;
+  auto partners_of = [&](int v, std::vector<std::tuple<int, int, int>>* out) {
+    partners.clear();
+    for (uint64_t t : ctx.Claim(v).content) {
+      const FocusTokens::Content& info = tokens.ContentOf(t);
+      if (info.df > options.max_postings) continue;
+      for (int u : info.facts) {
+        if (u != v && shared[u]++ == 0) partners.push_back(u);
+      }
+    }
+    if (ctx.cluster_of[v] >= 0) {
+      for (const dedup::Member& m : cluster_members[ctx.cluster_of[v]]) {
+        if (m.item != v && shared[m.item] == 0) {
+          partners.push_back(m.item);
+          shared[m.item] = -1;  // a partner sharing no token
+        }
+      }
+    }
+    for (int u : partners) {
+      const int count = std::max(0, shared[u]);
+      shared[u] = 0;
+      const int a = std::min(u, v), b = std::max(u, v);
+      if (seen.insert({a, b}).second) out->emplace_back(a, b, count);
+    }
+  };
   std::vector<char> reached(focus.begin(), focus.end());
   reached.resize(n, 0);
   std::vector<int> queue;
@@ -857,15 +1139,29 @@ PairFindings FocusedPairFindings(const FactContext& ctx, const TokenPostings& po
     if (reached[i]) queue.push_back(i);
   }
   std::map<std::pair<int, int>, PairFindings> examined;
-  std::vector<int> scratch;
-  std::vector<std::tuple<int, int, int>> partners;
-  for (size_t q = 0; q < queue.size(); ++q) {
-    PartnersOf(ctx, postings, cluster_members, queue[q], &scratch, &partners);
-    for (const auto& [a, b, count] : partners) {
-      auto [it, fresh] = examined.try_emplace({a, b});
-      if (!fresh) continue;
-      examine(a, b, count, it->second);
-      if (it->second.value.empty() && it->second.polarity.empty()) continue;
+  std::vector<std::tuple<int, int, int>> pairs;
+  for (size_t done = 0; done < queue.size();) {
+    const size_t end = queue.size();
+    for (size_t q = done; q < end; ++q) tokens.Request(queue[q]);
+    tokens.Resolve();
+    pairs.clear();
+    for (size_t q = done; q < end; ++q) partners_of(queue[q], &pairs);
+    done = end;
+    // What ExaminePair reads: the weights of both facts' content tokens when it computes
+    // their overlap, their names' counts when it can ask for a distinctive name.
+    for (const auto& [a, b, count] : pairs) {
+      if (MayDisagree(can_bits(a), can_bits(b))) {
+        const bool names_only = count < options.min_shared_tokens;
+        tokens.Request(a, names_only);
+        tokens.Request(b, names_only);
+      }
+    }
+    tokens.Resolve();
+    for (const auto& [a, b, count] : pairs) {
+      PairFindings& found = examined[{a, b}];
+      ExaminePair(ctx, a, b, count, can_bits(a), can_bits(b), subject_overlap,
+                  share_distinctive_name, found);
+      if (found.value.empty() && found.polarity.empty()) continue;
       for (int x : {a, b}) {
         if (!reached[x]) reached[x] = 1, queue.push_back(x);
       }
@@ -881,6 +1177,7 @@ PairFindings FocusedPairFindings(const FactContext& ctx, const TokenPostings& po
 }
 
 PairFindings FindPairFindings(const FactContext& ctx, const std::vector<char>* focus) {
+  if (focus != nullptr) return FocusedFindPairFindings(ctx, *focus);
   PairFindings all;
   const int n = ctx.size();
   const ConflictOptions& options = ctx.options;
@@ -1005,68 +1302,10 @@ PairFindings FindPairFindings(const FactContext& ctx, const std::vector<char>* f
   };
   // One candidate pair (a < b sharing `count` content tokens) into `found`.
   auto examine = [&](int a, int b, int count, PairFindings& found) {
-    if (!MayDisagree(can_bits[a], can_bits[b])) return;
-    const Slots& sa = ctx.SlotsOf(a);
-    const Slots& sb = ctx.SlotsOf(b);
-    if (sa.clean_hash == sb.clean_hash) return;
-    const double overlap = count >= options.min_shared_tokens ? subject_overlap(a, b) : 0.0;
-    // The same claim: one cluster, or as alike as one apart from the values (the dedup
-    // engine keeps facts apart when their dates or numbers differ).
-    const bool same_claim = (ctx.cluster_of[a] >= 0 && ctx.cluster_of[a] == ctx.cluster_of[b]) ||
-                            overlap >= options.min_claim_overlap;
-    const bool same_subject = same_claim || overlap >= options.min_subject_overlap;
-    std::string va, vb;
-    bool value_conflict = false;
-    if (same_claim) {
-      value_conflict = DatesDisagree(sa, sb, nullptr, /*by_year=*/false, &va, &vb);
-    } else if (same_subject || share_distinctive_name(a, b)) {
-      // Across clusters: dates of the same milestone. In facts about the same subject the
-      // month counts; in facts that only share a distinctive name, the role lumps related
-      // events (a first delivery, a go-live), so only the year counts. When their numbers
-      // differ too, they are two events ("buys $1B of CDN by 2025" / "$150M of Kubernetes by
-      // 2026"), not one event dated two ways.
-      // Each milestone role of `a` once, in order (no set per pair: this runs for most pairs).
-      std::vector<const std::string*> roles;
-      for (const DateHit& h : sa.dates) {
-        if (IsMilestoneRole(h.role)) roles.push_back(&h.role);
-      }
-      std::sort(roles.begin(), roles.end(),
-                [](const std::string* x, const std::string* y) { return *x < *y; });
-      roles.erase(std::unique(roles.begin(), roles.end(),
-                              [](const std::string* x, const std::string* y) { return *x == *y; }),
-                  roles.end());
-      for (const std::string* role_ptr : roles) {
-        const std::string& role = *role_ptr;
-        if (!value_conflict) {
-          value_conflict = DatesDisagree(sa, sb, &role, /*by_year=*/!same_subject, &va, &vb);
-        }
-      }
-      if (value_conflict && AmountsDisagree(sa, sb, /*plain_numbers=*/true, nullptr, nullptr)) {
-        value_conflict = false;
-      }
-    }
-    if (value_conflict && internal::Supersedes(sb, sa)) {
-      found.update.push_back({b, a, vb, va});  // "now May (previously January)": an update
-    } else if (value_conflict && internal::Supersedes(sa, sb)) {
-      found.update.push_back({a, b, va, vb});
-    } else if (value_conflict) {
-      found.value.push_back({a, b, va, vb});
-    } else if (same_subject && AmountsDisagree(sa, sb, same_claim, &va, &vb)) {
-      // Amounts; across clusters only when the dates do not set the two apart as well.
-      std::string da, db;
-      if (same_claim || !DatesDisagree(sa, sb, nullptr, /*by_year=*/false, &da, &db)) {
-        found.value.push_back({a, b, va, vb});
-      }
-    }
-    if ((count >= 2 || same_claim) &&
-        PolarityDisagrees(sa, sb, options.min_clause_overlap, &va, &vb)) {
-      found.polarity.push_back({a, b, va, vb});
-    }
+    ExaminePair(ctx, a, b, count, can_bits[a], can_bits[b], subject_overlap, share_distinctive_name,
+                found);
   };
   const ClusterMembers cluster_members(ctx.scan.dedup.clusters);
-  if (focus != nullptr) {
-    return FocusedPairFindings(ctx, postings, cluster_members, *focus, examine);
-  }
   RestorePlainClauses(ctx, postings, cluster_members);
   // Each chunk of facts is examined by one thread; findings are kept per chunk (in fact order
   // within it) and joined in chunk order, so output is the same for any thread count.
@@ -1317,180 +1556,130 @@ std::string SpellingBucket(const std::string& w) {
   return absl::StrCat(IsVowel(w[0]) ? "" : w.substr(0, 1), "/", Skeleton(w));
 }
 
-// Calls fn(word) for each word of `text` (Words) that NameMentions may take for a name:
-// capitalized, three bytes or more, no digit, no other capital.
-template <typename Fn>
-void ForEachCapitalizedWord(absl::string_view text, Fn fn) {
-  const auto* p = reinterpret_cast<const unsigned char*>(text.data());
-  const size_t n = text.size();
-  auto in_word = [&](size_t i) {
-    return IsUpper(p[i]) || IsLower(p[i]) || IsDigit(p[i]) ||
-           (p[i] >= 0x80 && internal::IsWordByte(text, i));
-  };
-  for (size_t i = 0; i < n; ++i) {
-    // A word of Words starts here: a capital after a byte that is not a word's.
-    if (!IsUpper(p[i]) || (i > 0 && in_word(i - 1))) continue;
-    size_t e = i + 1;
-    bool cap = true;
-    while (e < n && in_word(e)) {
-      cap &= !IsUpper(p[e]) && !IsDigit(p[e]);
-      ++e;
-    }
-    if (cap && e - i >= 3) fn(text.substr(i, e - i));
-    i = e - 1;
-  }
-}
-
-// Per byte: kMarkupByte for a byte StripMarkdown may act on (kMarkup), kUpperByte for an
-// ASCII capital, kAsciiWordByte for an ASCII letter or digit, kHighByte for a non-ASCII byte.
-constexpr uint8_t kMarkupByte = 1, kUpperByte = 2, kAsciiWordByte = 4, kHighByte = 8;
-constexpr auto kByteClass = [] {
-  std::array<uint8_t, 256> t{};
-  for (int c = 0; c < 256; ++c) {
-    if (kMarkup[c]) t[c] |= kMarkupByte;
-    if (c >= 'A' && c <= 'Z') t[c] |= kUpperByte;
-    if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')) {
-      t[c] |= kAsciiWordByte;
-    }
-    if (c >= 0x80) t[c] |= kHighByte;
-  }
-  return t;
-}();
-
-// The bytes of `v` in [lo, hi] (lo <= hi < 0x80) with their high bit set, the others 0.
-inline uint64_t BytesIn(uint64_t v, unsigned char lo, unsigned char hi) {
-  constexpr uint64_t kOnes = 0x0101010101010101ULL, kHigh = 0x8080808080808080ULL;
-  const uint64_t low7 = v & ~kHigh;                // each byte's low seven bits: no carry below
-  const uint64_t ge = low7 + kOnes * (0x80 - lo);  // high bit: low7 >= lo
-  const uint64_t gt = low7 + kOnes * (0x7F - hi);  // high bit: low7 > hi
-  return ge & ~gt & ~v & kHigh;                    // ~v: not a byte of 0x80 or more
-}
-
-// ForEachCapitalizedWord(text, fn) until fn returns true, in one pass that also looks for
-// markup: with `stop_at_markup`, returns kHasMarkup as soon as a byte of kMarkup is seen
-// (whether fn was called before then is unspecified). Else kFound when fn returned true,
-// kNone when it never did. Skips the bytes that start no word a table lookup at a time.
-enum class RawScan { kNone, kFound, kHasMarkup };
-template <bool stop_at_markup, typename Fn>
-RawScan ScanCapitalizedWords(absl::string_view text, Fn fn) {
-  const auto* p = reinterpret_cast<const unsigned char*>(text.data());
-  const size_t n = text.size();
-  auto in_word = [&](size_t i) {
-    const uint8_t k = kByteClass[p[i]];
-    return (k & kAsciiWordByte) || ((k & kHighByte) && internal::IsWordByte(text, i));
-  };
-  constexpr uint8_t kStop = stop_at_markup ? (kUpperByte | kMarkupByte) : kUpperByte;
-  // Eight bytes at a time: whether some byte may stop the scan (a superset of kStop's bytes:
-  // '<' to '`' holds the capitals and most markup bytes; see BytesIn).
-  auto may_stop = [](uint64_t v) {
-    if (!stop_at_markup) return BytesIn(v, 'A', 'Z') != 0;
-    return (BytesIn(v, '<', '`') | BytesIn(v, '!', '!') | BytesIn(v, '*', '*') |
-            BytesIn(v, '~', '~')) != 0;
-  };
-  bool found = false;
-  size_t i = 0;
-  while (true) {
-    while (true) {
-      while (i + 8 <= n) {
-        uint64_t v;
-        std::memcpy(&v, p + i, 8);
-        if (may_stop(v)) break;
-        i += 8;
-      }
-      const size_t block_end = std::min(n, i + 8);
-      while (i < block_end && !(kByteClass[p[i]] & kStop)) ++i;
-      if (i < block_end || i == n) break;
-    }
-    if (i == n) break;
-    if (stop_at_markup && (kByteClass[p[i]] & kMarkupByte)) return RawScan::kHasMarkup;
-    // A capital: a word of Words starts here unless the byte before is a word's. Either way
-    // the bytes up to the end of its run are word bytes (never markup).
-    const bool starts = i == 0 || !in_word(i - 1);
-    size_t e = i + 1;
-    bool cap = true;
-    while (e < n && in_word(e)) {
-      cap &= !IsUpper(p[e]) && !IsDigit(p[e]);
-      ++e;
-    }
-    if (starts && cap && e - i >= 3 && !found && fn(text.substr(i, e - i))) {
-      if (!stop_at_markup) return RawScan::kFound;
-      found = true;
-    }
-    i = starts ? e : i + 1;
-  }
-  return found ? RawScan::kFound : RawScan::kNone;
-}
-
 // The lines a focused pass reads names and acronyms from: a subset of NoteLines (same order
 // and texts) that gives NameConflicts and AcronymConflicts exactly the conflicts of the whole
 // list that have a mention or definition on a focus line. Those are conflicts between a
-// spelling mentioned on a focus line and another of its bucket (SpellingBucket), which read
-// the lines of both and the spellings on them, and conflicts of an acronym defined on a
-// focus line, which read every definition of it. So the subset is: the focus lines, every
-// line with a capitalized word whose spelling is in a bucket of a focus line's spelling, and
-// every line with "(ACR)" for an acronym ACR defined on a focus line. Most lines are
-// rejected on their raw bytes (a line without markup reads as its own words), without
-// building their text.
+// spelling mentioned on a focus line (a focus spelling) and a spelling variant of it
+// (SpellingVariants: in its bucket, SpellingBucket), which read the lines of both and the
+// spellings on them, and conflicts of an acronym defined on a focus line, which read every
+// definition of it. So the subset is: the focus lines, every line with a capitalized word
+// whose spelling is a focus spelling or a variant of one, and every line with "(ACR)" for an
+// acronym ACR defined on a focus line. Lines are first selected by the buckets of the focus
+// spellings, noting the spellings of those buckets on each; then those without a focus
+// spelling or a variant of one are dropped. Most lines are rejected on their raw bytes (a
+// line without markup reads as its own words), without building their text, and a word as
+// written is looked up in a WordMemo.
 //
 // `folder` gets the words folded here (NameConflicts reads most of them again).
-VaultLines FocusLines(const Vault& vault, int threads, const absl::flat_hash_set<uint64_t>& focused,
-                      WordFolder* folder) {
-  auto at = [&](int note, int line) {
-    return focused.contains(uint64_t{static_cast<uint32_t>(note)} << 32 |
-                            static_cast<uint32_t>(line));
-  };
-  // The buckets of the focus lines' spellings and the acronyms they define.
-  absl::flat_hash_set<std::string> buckets;
+VaultLines FocusLines(const Vault& vault, const ConflictOptions& options,
+                      const absl::flat_hash_set<uint64_t>& focused, WordFolder* folder) {
+  // Each note's focus lines, ascending.
+  const int notes = static_cast<int>(vault.notes.size());
+  std::vector<std::vector<int>> focus_lines(notes);
+  for (uint64_t k : focused) {
+    focus_lines[static_cast<int>(k >> 32)].push_back(static_cast<int>(k & 0xFFFFFFFFu));
+  }
+  for (std::vector<int>& v : focus_lines) std::sort(v.begin(), v.end());
+  // The focus spellings (by bucket) and the acronyms the focus lines define.
+  absl::flat_hash_map<std::string, std::vector<std::string>> focus_spellings;  // bucket ->
   absl::flat_hash_set<std::string> acronyms;
-  {
-    std::set<int> notes;
-    for (uint64_t k : focused) notes.insert(static_cast<int>(k >> 32));
-    for (int ni : notes) {
-      LineTexts lines;
-      LinesOfNote(vault, ni, &lines);
-      for (const LineText& l : lines.lines) {
-        if (!at(ni, l.line)) continue;
-        for (const NameMention& m : NameMentions(l.text, 0)) {
-          const std::string& f = folder->Fold(m.word);
-          if (f.size() >= 3) buckets.insert(SpellingBucket(f));
+  for (int ni = 0; ni < notes; ++ni) {
+    if (focus_lines[ni].empty()) continue;
+    LineTexts lines;
+    LinesOfNote(vault, ni, &lines);
+    for (const LineText& l : lines.lines) {
+      if (!std::binary_search(focus_lines[ni].begin(), focus_lines[ni].end(), l.line)) continue;
+      for (const NameMention& m : NameMentions(l.text, 0)) {
+        const std::string& f = folder->Fold(m.word);
+        if (f.size() < 3) continue;
+        std::vector<std::string>& in_bucket = focus_spellings[SpellingBucket(f)];
+        if (std::find(in_bucket.begin(), in_bucket.end(), f) == in_bucket.end()) {
+          in_bucket.push_back(f);
         }
-        for (const Acronym& a : AcronymDefinitions(l.text, 0)) acronyms.insert(a.acronym);
       }
+      for (const Acronym& a : AcronymDefinitions(l.text, 0)) acronyms.insert(a.acronym);
     }
   }
-  // A line without markup reads as itself with its white space runs collapsed: the same
-  // words.
-  const int notes = static_cast<int>(vault.notes.size());
-  std::vector<LineTexts> per_note(notes);
-  // Contiguous ranges of notes, one per thread, each with its own folder and word cache.
-  if (threads <= 0) threads = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
-  threads = std::max(1, std::min(threads, notes / kChunk + 1));
-  // Thread t > 0 folds with folders[t - 1], thread 0 with `folder`.
-  // The capitals whose lowercase can open a spelling of `buckets` (a vowel: any vowel).
+  const bool any_bucket = !focus_spellings.empty();
+  // The capitals whose lowercase can open a spelling of those buckets (a vowel: any vowel).
   std::array<bool, 256> first_letters{};
-  for (const std::string& b : buckets) {
+  for (const auto& [b, in_bucket] : focus_spellings) {
     for (char c = 'a'; c <= 'z'; ++c) {
       if (b[0] == c || (b[0] == '/' && IsVowel(c))) first_letters[absl::ascii_toupper(c)] = true;
     }
   }
+  // Per note, the lines selected by bucket: the lines, whether each is kept whatever its
+  // spellings (a focus line, or one with a focus acronym), and its spellings of the buckets
+  // (indexes into its thread's `spellings`).
+  struct Selected {
+    LineTexts lines;
+    std::vector<char> always;
+    // Whether the line's text is its raw line (without markup), to be read as AddBodyLine
+    // reads it when the line is kept.
+    std::vector<char> raw;
+    std::vector<int> ids;
+    std::vector<uint32_t> ids_end;
+  };
+  std::vector<Selected> per_note(notes);
+  // A thread's spellings of the focus buckets, as folded (strings of its folder).
+  struct Spellings {
+    std::vector<const std::string*> folded;
+    std::vector<std::string> bucket;
+  };
+  // Contiguous ranges of notes, one per thread, each with its own folder and memo.
+  int threads = options.threads;
+  if (threads <= 0) threads = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  threads = std::max(1, std::min(threads, notes / kChunk + 1));
+  // Thread t > 0 folds with folders[t - 1], thread 0 with `folder`.
   std::vector<WordFolder> folders(threads - 1);
+  std::vector<Spellings> spellings(threads);
+  std::vector<std::pair<int, int>> ranges(threads);
   auto work = [&](int t, int first, int last) {
     WordFolder& words = t == 0 ? *folder : folders[t - 1];
-    absl::flat_hash_map<std::string, bool> relevant;  // word as written -> in a bucket
-    auto relevant_word = [&](absl::string_view w) {
-      // A word of ASCII letters folds to its lowercase (WordFolder), whose bucket starts
-      // with its first letter: most words are told apart by that letter, without a lookup.
+    Spellings& mine = spellings[t];
+    internal::WordMemo memo;                              // word as written -> spelling or -1
+    absl::flat_hash_map<absl::string_view, int> by_fold;  // keys: the folder's strings
+    // The spelling of word `w` (capitalized, three bytes or more) if it is in a focus bucket,
+    // else -1.
+    auto spelling_of = [&](absl::string_view w) {
+      // A word of ASCII bytes folds to its lowercase (WordFolder; a capitalized word has no
+      // other capital and no digit: letters), whose bucket starts with its first letter: most
+      // words are told apart by that letter, without a lookup.
       if (!first_letters[static_cast<unsigned char>(w[0])]) {
-        bool letters = true;
-        for (char c : w) letters &= IsUpper(c) || IsLower(c);
-        if (letters) return false;
+        unsigned char high = 0;
+        for (char c : w) high |= static_cast<unsigned char>(c);
+        if (high < 0x80) return -1;
       }
-      auto it = relevant.find(w);
-      if (it != relevant.end()) return it->second;
-      if (MonthOf(w) || IsMonthOrDayName(w)) return relevant.emplace(w, false).first->second;
-      const std::string& f = words.Fold(w);
-      return relevant.emplace(w, f.size() >= 3 && buckets.contains(SpellingBucket(f)))
-          .first->second;
+      if (const int* known = memo.Find(w)) return *known;
+      int id = -1;
+      if (!MonthOf(w) && !IsMonthOrDayName(w)) {
+        const std::string& f = words.Fold(w);
+        if (f.size() >= 3) {
+          std::string bucket = SpellingBucket(f);
+          if (focus_spellings.contains(bucket)) {
+            auto [it, fresh] = by_fold.try_emplace(f, static_cast<int>(mine.folded.size()));
+            if (fresh) {
+              mine.folded.push_back(&f);
+              mine.bucket.push_back(std::move(bucket));
+            }
+            id = it->second;
+          }
+        }
+      }
+      memo.Insert(w, id);
+      return id;
+    };
+    std::vector<int> here;
+    // Scans `text` for spellings of the focus buckets into `here` (markup: see RawScan).
+    auto collect = [&](absl::string_view text, auto stop_at_markup) {
+      here.clear();
+      if (!any_bucket) {
+        return stop_at_markup() && HasMarkup(text) ? RawScan::kHasMarkup : RawScan::kNone;
+      }
+      return ScanAllCapitalizedWords<stop_at_markup()>(text, [&](absl::string_view w) {
+        const int id = spelling_of(w);
+        if (id >= 0) here.push_back(id);
+      });
     };
     // Whether `text` defines or uses an acronym of a focus line.
     auto names_acronym = [&](absl::string_view text) {
@@ -1503,47 +1692,96 @@ VaultLines FocusLines(const Vault& vault, int threads, const absl::flat_hash_set
       }
       return false;
     };
-    auto matters = [&](absl::string_view text) {
-      if (!buckets.empty() &&
-          ScanCapitalizedWords</*stop_at_markup=*/false>(text, relevant_word) == RawScan::kFound) {
-        return true;
-      }
-      return names_acronym(text);
-    };
+    using Stop = std::true_type;
+    using Go = std::false_type;
     for (int ni = first; ni < last; ++ni) {
-      ReadNoteLines(vault.notes[ni], [&](int line, absl::string_view raw,
-                                         const absl::string_view* fm) {
-        if (fm != nullptr) {
-          if (at(ni, line) || matters(*fm)) AddLine(ni, line, *fm, &per_note[ni]);
-          return;
-        }
-        const bool focus_line = at(ni, line);
-        // One pass over the raw line: markup, else its capitalized words (a
-        // line without markup reads as its own words).
-        const RawScan scan =
-            focus_line        ? (HasMarkup(raw) ? RawScan::kHasMarkup : RawScan::kFound)
-            : buckets.empty() ? (HasMarkup(raw) ? RawScan::kHasMarkup : RawScan::kNone)
-                              : ScanCapitalizedWords</*stop_at_markup=*/true>(raw, relevant_word);
-        if (scan == RawScan::kHasMarkup) {
-          std::string text = StripMarkdown(raw);
-          if (!focus_line && !matters(text)) return;
-          per_note[ni].owned.push_back(std::move(text));
-          AddLine(ni, line, per_note[ni].owned.back(), &per_note[ni]);
-        } else if (scan == RawScan::kFound || names_acronym(raw)) {
-          AddBodyLine(ni, line, raw, &per_note[ni], /*markup_free=*/true);
-        }
-      });
+      Selected& sel = per_note[ni];
+      const std::vector<int>& focus = focus_lines[ni];
+      size_t next_focus = 0;
+      // Adds the line (its text set by add) when `always` or when `here` has a spelling.
+      auto select = [&](bool always, bool raw, auto add) {
+        if (!always && here.empty()) return;
+        add();
+        sel.always.push_back(always);
+        sel.raw.push_back(raw);
+        sel.ids.insert(sel.ids.end(), here.begin(), here.end());
+        sel.ids_end.push_back(static_cast<uint32_t>(sel.ids.size()));
+      };
+      ReadNoteLines(
+          vault.notes[ni], [&](int line, absl::string_view raw, const absl::string_view* fm) {
+            while (next_focus < focus.size() && focus[next_focus] < line) ++next_focus;
+            const bool focus_line = next_focus < focus.size() && focus[next_focus] == line;
+            if (fm != nullptr) {
+              collect(*fm, Go());
+              select(focus_line || names_acronym(*fm), false,
+                     [&] { AddLine(ni, line, *fm, &sel.lines); });
+              return;
+            }
+            // One pass over the raw line: markup, else its capitalized words (a line without
+            // markup reads as its own words).
+            if (collect(raw, Stop()) == RawScan::kHasMarkup) {
+              std::string text = StripMarkdown(raw);
+              collect(text, Go());
+              select(focus_line || names_acronym(text), false, [&] {
+                sel.lines.owned.push_back(std::move(text));
+                AddLine(ni, line, sel.lines.owned.back(), &sel.lines);
+              });
+            } else {
+              select(focus_line || names_acronym(raw), true, [&] {
+                sel.lines.lines.push_back({ni, line, raw});
+              });
+            }
+          });
     }
   };
   std::vector<std::thread> pool;
   const int per = (notes + threads - 1) / threads;
   for (int t = 1; t < threads; ++t) {
-    pool.emplace_back(work, t, std::min(notes, t * per), std::min(notes, (t + 1) * per));
+    ranges[t] = {std::min(notes, t * per), std::min(notes, (t + 1) * per)};
+    pool.emplace_back(work, t, ranges[t].first, ranges[t].second);
   }
+  ranges[0] = {0, std::min(notes, per)};
   work(0, 0, std::min(notes, per));
   for (std::thread& t : pool) t.join();
+  // The spellings NameConflicts compares: a focus spelling with a variant in the vault, and
+  // that variant (the others' lines meet no focus spelling's conflict).
+  absl::flat_hash_set<absl::string_view> wanted;  // folded
+  for (int t = 0; t < threads; ++t) {
+    const Spellings& mine = spellings[t];
+    for (size_t k = 0; k < mine.folded.size(); ++k) {
+      const std::string& y = *mine.folded[k];
+      for (const std::string& x : focus_spellings.at(mine.bucket[k])) {
+        if (SpellingVariants(x, y, options.max_name_edit_distance)) {
+          wanted.insert(x);
+          wanted.insert(y);
+        }
+      }
+    }
+  }
+  std::vector<LineTexts> kept(notes);
+  for (int t = 0; t < threads; ++t) {
+    const Spellings& mine = spellings[t];
+    std::vector<char> wanted_id(mine.folded.size(), 0);
+    for (size_t k = 0; k < wanted_id.size(); ++k) wanted_id[k] = wanted.contains(*mine.folded[k]);
+    for (int ni = ranges[t].first; ni < ranges[t].second; ++ni) {
+      Selected& sel = per_note[ni];
+      LineTexts& out = kept[ni];
+      out.owned = std::move(sel.lines.owned);  // its strings stay where they are
+      for (size_t k = 0, id = 0; k < sel.lines.lines.size(); ++k) {
+        bool keep = sel.always[k] != 0;
+        for (; id < sel.ids_end[k]; ++id) keep |= wanted_id[sel.ids[id]] != 0;
+        if (!keep) continue;
+        const LineText& l = sel.lines.lines[k];
+        if (sel.raw[k]) {
+          AddBodyLine(ni, l.line, l.text, &out, /*markup_free=*/true);
+        } else {
+          out.lines.push_back(l);
+        }
+      }
+    }
+  }
   for (WordFolder& f : folders) folder->Absorb(f);
-  return JoinLines(std::move(per_note));
+  return JoinLines(std::move(kept));
 }
 
 // The conflict between two spellings: every line of each (once per spelling) among the
@@ -1683,14 +1921,12 @@ void NameConflicts(const Vault& vault, const std::vector<LineText>& lines,
       cw.words.clear();
       cw.ends.clear();
       for (int k = b; k < e; ++k) {
-        // ForEachCapitalizedWord, eight bytes at a time where no capital is.
-        ScanCapitalizedWords</*stop_at_markup=*/false>(lines[first + k].text,
-                                                       [&](absl::string_view w) {
-                                                         if (!MonthOf(w) && !IsMonthOrDayName(w)) {
-                                                           cw.words.push_back(w);
-                                                         }
-                                                         return false;  // every word
-                                                       });
+        // ForEachCapitalizedWord, sixteen bytes at a time where no capital is.
+        ScanAllCapitalizedWords</*stop_at_markup=*/false>(lines[first + k].text,
+                                                          [&](absl::string_view w) {
+                                                            if (!MonthOf(w) && !IsMonthOrDayName(w))
+                                                              cw.words.push_back(w);
+                                                          });
         cw.ends.push_back(cw.words.size());
       }
     });
@@ -1944,9 +2180,8 @@ absl::StatusOr<std::vector<Conflict>> FindConflicts(const Vault& vault, const Sc
     if (!ctx.error.ok()) return ctx.error;
   }
   WordFolder folder;
-  const VaultLines vault_lines = focus != nullptr
-                                     ? FocusLines(vault, options.threads, focused, &folder)
-                                     : NoteLines(vault, options.threads);
+  const VaultLines vault_lines = focus != nullptr ? FocusLines(vault, options, focused, &folder)
+                                                  : NoteLines(vault, options.threads);
   const std::vector<LineText>& lines = vault_lines.lines;
   std::vector<char> line_focus;
   if (focus != nullptr) {

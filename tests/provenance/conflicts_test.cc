@@ -697,6 +697,42 @@ TEST(FindConflicts, FocusedAsUnfocusedWithMarkupAndFrontmatter) {
   ExpectFocusedAsUnfocused(*vault, 1);
 }
 
+TEST(FindConflicts, FocusedAsUnfocusedWithSpellingsOfOneBucket) {
+  // Spellings of one bucket (first letter and consonant skeleton) that are variants of each
+  // other and spellings that are not (a prefix, too far apart), a chain of variants
+  // (Stephenson / Stefanson / Stefansen), a spelling with no variant on many lines, the same
+  // spellings in frontmatter and markup, and facts with dates and amounts that disagree
+  // (value groups reached through findings).
+  std::unique_ptr<FileSystem> fs = NewMemFileSystem();
+  const std::vector<std::pair<std::string, std::string>> files = {
+      {"People/a.md",
+       "---\nperson: Jonsi Stephenson\ndate: 2025-06-01\n---\n## Key Facts\n"
+       "- Jonsi Stephenson will meet Quimby about the Contoso storage deal.\n"
+       "- Stephensonian ideas came up with Quimby at Contoso.\n"
+       "- Contoso plans to deploy 300 storage nodes in Milan during March 2026.\n"
+       "- Milan hosts the Contoso lab with Quimby.\n"
+       "- Milan is where Quimby works.\n"},
+      {"People/b.md",
+       "## Key Facts\n"
+       "- Jonsi Stefanson asked Quimby for the Contoso roadmap.\n"
+       "- **Stefan**sen met Quimby at Contoso.\n"
+       "- Contoso plans to deploy 300 storage nodes in Milan during June 2026.\n"
+       "- Contoso will deploy 300 storage nodes in Milan in September 2026.\n"
+       "- Stphnsn and Quimby went to Milan.\n"},
+      {"People/c.md",
+       "## Key Facts\n"
+       "- Quimby said Milan is busy.\n"
+       "- Quimbey met Milan staff at Contoso.\n"
+       "- The Contoso plan for Milan was approved by Quimby.\n"},
+  };
+  for (const auto& [path, content] : files) {
+    ASSERT_TRUE(fs->WriteFileAtomic("v/" + path, content, {}).ok());
+  }
+  absl::StatusOr<Vault> vault = LoadVault(fs.get(), "v", Config{});
+  ASSERT_TRUE(vault.ok()) << vault.status();
+  ExpectFocusedAsUnfocused(*vault, 1);
+}
+
 TEST(SampleVault, HandLabeledPrecisionAndRecallHaveAFloor) {
   const Sample& s = SampleVault();
   absl::StatusOr<ConflictMetrics> m =

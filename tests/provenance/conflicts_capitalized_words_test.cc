@@ -1,0 +1,200 @@
+// The conflict pass's word scans (provenance/internal/capitalized_words.h) and its word memo
+// (provenance/internal/word_memo.h): the scans find exactly the words of the plain definition
+// (ForEachCapitalizedWord), and the memo finds exactly what was inserted.
+#include "provenance/internal/capitalized_words.h"
+
+#include <algorithm>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "gtest/gtest.h"
+#include "provenance/internal/word_memo.h"
+
+namespace factdedup::provenance::internal {
+namespace {
+
+std::vector<std::string> Plain(absl::string_view text) {
+  std::vector<std::string> out;
+  ForEachCapitalizedWord(text, [&](absl::string_view w) { out.emplace_back(w); });
+  return out;
+}
+
+bool PlainHasMarkup(absl::string_view text) {
+  for (char c : text) {
+    if (kMarkup[static_cast<unsigned char>(c)]) return true;
+  }
+  return false;
+}
+
+// Checks every scan against the plain definition on `text`.
+void ExpectScansAgree(absl::string_view text) {
+  SCOPED_TRACE(absl::StrCat("text '", text, "'"));
+  const std::vector<std::string> plain = Plain(text);
+  std::vector<std::string> all;
+  EXPECT_EQ(ScanAllCapitalizedWords<false>(text, [&](absl::string_view w) { all.emplace_back(w); }),
+            RawScan::kNone);
+  EXPECT_EQ(all, plain);
+  std::vector<std::string> until_markup;
+  const RawScan stop = ScanAllCapitalizedWords<true>(
+      text, [&](absl::string_view w) { until_markup.emplace_back(w); });
+  EXPECT_EQ(stop, PlainHasMarkup(text) ? RawScan::kHasMarkup : RawScan::kNone);
+  if (stop == RawScan::kNone) {
+    EXPECT_EQ(until_markup, plain);
+  }
+  // The scan that stops at the first word it is asked to stop at.
+  std::vector<std::string> first;
+  const RawScan found = ScanCapitalizedWords<false>(text, [&](absl::string_view w) {
+    first.emplace_back(w);
+    return true;
+  });
+  EXPECT_EQ(found, plain.empty() ? RawScan::kNone : RawScan::kFound);
+  if (!plain.empty()) {
+    EXPECT_EQ(first, std::vector<std::string>{plain[0]});
+  }
+  all.clear();
+  EXPECT_EQ(ScanCapitalizedWords<false>(text,
+                                        [&](absl::string_view w) {
+                                          all.emplace_back(w);
+                                          return false;
+                                        }),
+            RawScan::kNone);
+  EXPECT_EQ(all, plain);
+}
+
+TEST(CapitalizedWords, ExamplesAgreeWithThePlainDefinition) {
+  for (absl::string_view text : {
+           "",
+           "Jonsi",
+           "Jo",
+           "Jonsi Stephenson met Aung and Maneesh Sah from Azure Storage.",
+           "MAI, CoreWeave and PoC are not names; Nvidia is.",
+           "Q1 2026 and B2B and Abc1 and Abcdefghijklmnopqrstuvwxyzabcdefghij end",
+           // Accented letters before, inside and after capitals.
+           "Renée Dupont, éMile, Zoë and ÉCole",
+           "a\xC3\xA9Mile \xC3\xA9 Mile",
+           // Markup: emphasis, links, code, escapes.
+           "- **Jonsi Ste**fanson asked [[People/Jonsi Stephenson|Jonsi  Stephenson]] `Quimby`",
+           "Microsoft AI Infra (MAI) wants \\*Stefanson\\* on the call ~ ok = _x_ <b>!",
+           "aaaaaaaaaaaaaaaA Bcd",
+           "aaaaaaaaaaaaaaa Bcd Efg",
+           "Abcdefghijklmnop",
+           "Abcdefghijklmno",
+           "Abcdefghijklmnopq Rst",
+           "x@y? >^ ] Abc",
+       }) {
+    ExpectScansAgree(text);
+  }
+}
+
+TEST(CapitalizedWords, RandomTextsAgreeWithThePlainDefinition) {
+  // Bytes that make words and break them, in random runs, at every length around the
+  // sixteen-byte blocks.
+  const std::vector<std::string> pieces = {"A",
+                                           "Z",
+                                           "M",
+                                           "a",
+                                           "z",
+                                           "m",
+                                           "q",
+                                           "0",
+                                           "9",
+                                           " ",
+                                           " ",
+                                           ",",
+                                           ".",
+                                           "-",
+                                           "(",
+                                           ")",
+                                           "*",
+                                           "_",
+                                           "[",
+                                           "]",
+                                           "`",
+                                           "\\",
+                                           "~",
+                                           "!",
+                                           "=",
+                                           "<",
+                                           "@",
+                                           "^",
+                                           "\t",
+                                           "é",
+                                           "É",
+                                           "ß",
+                                           "’",
+                                           "\xC3",
+                                           "Jonsi",
+                                           "Abc",
+                                           "abcdefghijklmnopqrs"};
+  std::mt19937 rng(7);
+  for (int round = 0; round < 4000; ++round) {
+    std::string text;
+    const int parts = static_cast<int>(rng() % 40);
+    for (int k = 0; k < parts; ++k) text += pieces[rng() % pieces.size()];
+    ExpectScansAgree(text);
+    if (HasFailure()) return;
+  }
+}
+
+TEST(WordMemo, FindsWhatWasInserted) {
+  // Words that share their first or last bytes, of every length from 1 to 40.
+  std::vector<std::string> words;
+  for (int len = 1; len <= 40; ++len) {
+    for (char c : std::string("abcXYZ")) {
+      std::string w(static_cast<size_t>(len), 'm');
+      w[0] = c;
+      words.push_back(w);
+      w[0] = 'm';
+      w[static_cast<size_t>(len) - 1] = c;
+      words.push_back(w);
+      w[static_cast<size_t>(len) / 2] = c;  // the middle, when it is neither end
+      words.push_back(w);
+    }
+  }
+  std::sort(words.begin(), words.end());
+  words.erase(std::unique(words.begin(), words.end()), words.end());
+  WordMemo memo;
+  for (size_t i = 0; i < words.size(); ++i) {
+    if (i % 2 == 0) memo.Insert(words[i], static_cast<int>(i));
+  }
+  EXPECT_EQ(memo.size(), (words.size() + 1) / 2);  // grew past its first table
+  for (size_t i = 0; i < words.size(); ++i) {
+    const std::string copy = words[i];  // found by its bytes, not its address
+    const int* v = memo.Find(copy);
+    if (i % 2 == 0) {
+      ASSERT_NE(v, nullptr) << words[i];
+      EXPECT_EQ(*v, static_cast<int>(i));
+    } else {
+      EXPECT_EQ(v, nullptr) << words[i];
+    }
+  }
+  EXPECT_EQ(memo.Find("not there"), nullptr);
+}
+
+TEST(WordMemo, KeepsItsOwnCopiesOfTheWords) {
+  WordMemo memo;
+  const std::string huge(100000, 'h');
+  {
+    std::string word = huge;  // a word longer than the memo's blocks, first
+    memo.Insert(word, 1);
+  }
+  for (int i = 0; i < 5000; ++i) {
+    std::string word = absl::StrCat("Word", i);  // gone when the loop turns
+    memo.Insert(word, i + 2);
+  }
+  memo.Insert("", 0);
+  ASSERT_NE(memo.Find(huge), nullptr);
+  EXPECT_EQ(*memo.Find(huge), 1);
+  for (int i = 0; i < 5000; ++i) {
+    const int* v = memo.Find(absl::StrCat("Word", i));
+    ASSERT_NE(v, nullptr) << i;
+    EXPECT_EQ(*v, i + 2);
+  }
+  ASSERT_NE(memo.Find(""), nullptr);
+  EXPECT_EQ(*memo.Find(""), 0);
+}
+
+}  // namespace
+}  // namespace factdedup::provenance::internal
