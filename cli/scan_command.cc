@@ -128,7 +128,7 @@ int RunScan(const ParsedArgs& args) {
                       scan->dedup.clusters.size());
   t0 = std::chrono::steady_clock::now();
   if (args.Has("json")) {
-    provenance::WriteScanJson(std::cout, *vault, *scan, *conflicts);
+    provenance::WriteScanJson(std::cout, *vault, *scan, *conflicts, options.threads);
     std::cout.flush();
     progress.StageDone("output", Progress::Since(t0));
     saved();

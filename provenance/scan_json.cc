@@ -1,8 +1,11 @@
 #include "provenance/scan_json.h"
 
+#include <algorithm>
+#include <atomic>
 #include <cmath>
 #include <cstdint>
 #include <sstream>
+#include <thread>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
@@ -15,6 +18,9 @@
 
 namespace factdedup::provenance {
 namespace {
+
+// Elements of a big array formatted together (WriteArrayParallel).
+constexpr size_t kBlock = 256;
 
 // Writes `j` as Dump would at nesting depth `depth` (2 spaces per level): the first line as
 // is, every following line indented by 2 x depth more. JSON strings hold no raw newline.
@@ -32,27 +38,30 @@ void WriteNested(std::ostream& out, const nlohmann::json& j, int depth) {
 
 // Bytes for `out`, gathered and written 64 KiB at a time: a document is written in millions of
 // small pieces, and a stream write each costs more than the piece.
+// Without a stream (nullptr), the bytes are only gathered, for Take().
 class Sink {
  public:
-  explicit Sink(std::ostream& out) : out_(out) {}
+  explicit Sink(std::ostream* out) : out_(out) {}
   Sink(const Sink&) = delete;
   Sink& operator=(const Sink&) = delete;
   ~Sink() { Flush(); }
 
   Sink& operator<<(absl::string_view s) {
     buf_.append(s.data(), s.size());
-    if (buf_.size() >= kChunk) Flush();
+    if (buf_.size() >= kChunk && out_ != nullptr) Flush();
     return *this;
   }
   Sink& operator<<(char c) { return *this << absl::string_view(&c, 1); }
   void Flush() {
-    out_.write(buf_.data(), static_cast<std::streamsize>(buf_.size()));
+    if (out_ == nullptr) return;
+    out_->write(buf_.data(), static_cast<std::streamsize>(buf_.size()));
     buf_.clear();
   }
+  std::string Take() { return std::move(buf_); }
 
  private:
   static constexpr size_t kChunk = 64 * 1024;
-  std::ostream& out_;
+  std::ostream* out_;
   std::string buf_;
 };
 
@@ -63,7 +72,7 @@ class Sink {
 // number formatting are kept byte for byte.
 class Writer {
  public:
-  explicit Writer(std::ostream& out) : out_(out) {}
+  explicit Writer(std::ostream* out) : out_(out) {}
 
   void String(absl::string_view s) {
     if (!ValidateUtf8(s, nullptr, nullptr)) {
@@ -140,6 +149,50 @@ void WriteArray(Writer& w, int depth, size_t count, Element element) {
     if (i > 0) w.out() << ",\n";
     w.Indent(depth + 1);
     element(i);
+  }
+  w.out() << "\n";
+  w.Indent(depth);
+  w.out() << "]";
+}
+
+// The same as WriteArray, with element(writer, i) writing element i into `writer`: elements are
+// formatted a block at a time on up to `threads` threads, each block into its own buffer, and
+// the blocks are written in order (a window of them at a time, so memory stays that of a
+// window, not of the array).
+template <typename Element>
+void WriteArrayParallel(Writer& w, int depth, size_t count, int threads, Element element) {
+  if (threads <= 1 || count < 2 * kBlock) {
+    WriteArray(w, depth, count, [&](size_t i) { element(w, i); });
+    return;
+  }
+  w.out() << "[\n";
+  const size_t blocks = (count + kBlock - 1) / kBlock;
+  const size_t window = static_cast<size_t>(threads) * 4;
+  std::vector<std::string> text(window);
+  for (size_t first = 0; first < blocks; first += window) {
+    const size_t last = std::min(blocks, first + window);
+    std::atomic<size_t> next{first};
+    auto work = [&] {
+      for (size_t b = next++; b < last; b = next++) {
+        Writer bw(nullptr);
+        for (size_t i = b * kBlock; i < std::min(count, (b + 1) * kBlock); ++i) {
+          if (i > 0) bw.out() << ",\n";
+          bw.Indent(depth + 1);
+          element(bw, i);
+        }
+        text[b - first] = bw.out().Take();
+      }
+    };
+    std::vector<std::thread> pool;
+    for (int t = 1; t < threads && static_cast<size_t>(t) < last - first; ++t) {
+      pool.emplace_back(work);
+    }
+    work();
+    for (std::thread& t : pool) t.join();
+    for (size_t b = first; b < last; ++b) {
+      w.out() << text[b - first];
+      std::string().swap(text[b - first]);
+    }
   }
   w.out() << "\n";
   w.Indent(depth);
@@ -227,13 +280,6 @@ void WriteConflict(Writer& w, int depth, const Conflict& c) {
   w.out() << "}";
 }
 
-// `"key": [ elements ]` as a member of the top-level object; `element(i)` writes element i.
-template <typename Element>
-void WriteArrayMember(Writer& w, const char* key, size_t count, Element element) {
-  w.out() << "  \"" << key << "\": ";
-  WriteArray(w, 1, count, element);
-}
-
 }  // namespace
 
 std::string FormatScanJson(const Vault& vault, const ScanResult& scan,
@@ -244,7 +290,8 @@ std::string FormatScanJson(const Vault& vault, const ScanResult& scan,
 }
 
 void WriteScanJson(std::ostream& out, const Vault& vault, const ScanResult& scan,
-                   const std::vector<Conflict>& conflicts) {
+                   const std::vector<Conflict>& conflicts, int threads) {
+  if (threads <= 0) threads = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   // Members in the order nlohmann::json (a std::map) sorts them, as internal::ScanJson's
   // document is written: clusters, conflicts, facts, stats, updates, version.
   std::vector<const Conflict*> contradictions, updates;
@@ -252,19 +299,22 @@ void WriteScanJson(std::ostream& out, const Vault& vault, const ScanResult& scan
     (IsContradiction(c) ? contradictions : updates).push_back(&c);
   }
   const std::vector<dedup::Cluster>& clusters = scan.dedup.clusters;
-  Writer w(out);
+  Writer w(&out);
   w.out() << "{\n";
-  WriteArrayMember(w, "clusters", clusters.size(),
-                   [&](size_t i) { WriteCluster(w, 2, vault, scan, clusters[i]); });
+  w.out() << "  \"clusters\": ";
+  WriteArrayParallel(w, 1, clusters.size(), threads,
+                     [&](Writer& to, size_t i) { WriteCluster(to, 2, vault, scan, clusters[i]); });
   w.out() << ",\n";
-  WriteArrayMember(w, "conflicts", contradictions.size(),
-                   [&](size_t i) { WriteConflict(w, 2, *contradictions[i]); });
+  w.out() << "  \"conflicts\": ";
+  WriteArrayParallel(w, 1, contradictions.size(), threads,
+                     [&](Writer& to, size_t i) { WriteConflict(to, 2, *contradictions[i]); });
   w.out() << ",\n  \"facts\": " << absl::StrCat(scan.facts.size()) << ",\n  \"stats\": ";
   w.out().Flush();
   WriteNested(out, internal::StatsJson(scan.dedup.stats), 1);
   w.out() << ",\n";
-  WriteArrayMember(w, "updates", updates.size(),
-                   [&](size_t i) { WriteConflict(w, 2, *updates[i]); });
+  w.out() << "  \"updates\": ";
+  WriteArrayParallel(w, 1, updates.size(), threads,
+                     [&](Writer& to, size_t i) { WriteConflict(to, 2, *updates[i]); });
   w.out() << ",\n  \"version\": " << absl::StrCat(kJsonFormatVersion) << "\n}\n";
 }
 

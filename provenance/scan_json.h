@@ -26,10 +26,12 @@ namespace factdedup::provenance {
 std::string FormatScanJson(const Vault& vault, const ScanResult& scan,
                            const std::vector<Conflict>& conflicts);
 
-// The same bytes, written to `out` one cluster and one conflict at a time: memory stays that of
-// one element, not of the whole document (a 1M-fact vault's document is hundreds of MB).
+// The same bytes, written to `out` as they are formatted: clusters and conflicts a block of 256
+// at a time, blocks formatted on `threads` threads (0: one per core) and written in order, so
+// memory stays that of a few blocks, not of the whole document (a 1M-fact vault's document is
+// about a gigabyte). The bytes do not depend on `threads`.
 void WriteScanJson(std::ostream& out, const Vault& vault, const ScanResult& scan,
-                   const std::vector<Conflict>& conflicts);
+                   const std::vector<Conflict>& conflicts, int threads = 1);
 
 }  // namespace factdedup::provenance
 

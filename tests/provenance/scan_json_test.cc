@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/strings/str_cat.h"
 #include "gtest/gtest.h"
 #include "provenance/config.h"
 #include "provenance/internal/json.h"
@@ -74,6 +75,48 @@ TEST(ScanJson, StreamedDocumentIsTheTreeDocumentWithOddTextAndHandBuiltConflicts
   std::ostringstream streamed;
   WriteScanJson(streamed, *vault, *scan, conflicts);
   EXPECT_EQ(streamed.str(), internal::Dump(internal::ScanJson(*vault, *scan, conflicts)));
+  std::system(("rm -rf '" + dir + "'").c_str());
+}
+
+// Clusters and conflicts past the block size are formatted in blocks on several threads: the
+// document is the same bytes for any thread count, and still the tree's.
+TEST(ScanJson, ThreadsFormatBlocksOfTheSameDocument) {
+  char tmpl[] = "/tmp/factdedup-scanjson-XXXXXX";
+  const std::string dir = mkdtemp(tmpl);
+  std::string note = "## Key Facts\n";
+  for (int k = 0; k < 1400; ++k) note += absl::StrCat("- Fact \"", k, "\" about widget ", k, ".\n");
+  ASSERT_TRUE(DefaultFileSystem()->WriteFileAtomic(dir + "/A.md", note, std::nullopt).ok());
+  absl::StatusOr<Config> config = LoadConfig(DefaultFileSystem(), dir);
+  ASSERT_TRUE(config.ok());
+  absl::StatusOr<Vault> vault = LoadVault(DefaultFileSystem(), dir, *config);
+  ASSERT_TRUE(vault.ok());
+  absl::StatusOr<ScanResult> scan = ScanVault(*vault, vault->config.dedup);
+  ASSERT_TRUE(scan.ok());
+  ASSERT_EQ(scan->facts.size(), 1400u);
+  // Hand-built: 700 clusters of two facts, 650 contradictions and 90 updates.
+  scan->dedup.clusters.clear();
+  for (int k = 0; k < 700; ++k) {
+    dedup::Cluster c;
+    c.canonical = 2 * k;
+    c.members = {{2 * k, 1.0, dedup::Relation::kCanonical},
+                 {2 * k + 1, 0.5 + k / 2000.0, dedup::Relation::kParaphrase}};
+    c.reason = absl::StrCat("reason ", k);
+    scan->dedup.clusters.push_back(c);
+  }
+  std::vector<Conflict> conflicts;
+  for (int k = 0; k < 740; ++k) {
+    conflicts.push_back({k % 8 == 7 ? "update" : "value",
+                         {{"A.md", k + 2, absl::StrCat("text ", k), absl::StrCat(k), ""},
+                          {"A.md", k + 3, absl::StrCat("text \"", k + 1, "\""), "x", ""}},
+                         {{0, 1}},
+                         absl::StrCat("keep ", k)});
+  }
+  const std::string tree = internal::Dump(internal::ScanJson(*vault, *scan, conflicts));
+  for (int threads : {1, 2, 3, 8}) {
+    std::ostringstream streamed;
+    WriteScanJson(streamed, *vault, *scan, conflicts, threads);
+    EXPECT_EQ(streamed.str(), tree) << threads << " threads";
+  }
   std::system(("rm -rf '" + dir + "'").c_str());
 }
 
