@@ -959,22 +959,54 @@ class FocusTokens {
     pending_names_.Seal();
     const bool names = pending_names_.size() > 0;
     const int n = ctx_.size();
-    for (int i = 0; i < n; ++i) {
-      const ClaimSummary& c = ctx_.Claim(i);
-      const uint64_t* const begin = c.content.data();
-      const uint64_t* const end = begin + c.content.size();
-      for (const uint64_t* t = begin; t != end; ++t) {
-        const int x = pending_content_.Find(*t);
-        if (x < 0) continue;
-        Content& info = found[x];
-        if (info.df++ == 0) info.first = uint64_t{static_cast<uint32_t>(i)} << 32 | (t - begin);
-        if (info.facts.size() <= max_postings) info.facts.push_back(i);
+    // Contiguous ranges of facts, one per thread, each counted on its own, then joined in
+    // range order: the same counts, first occurrences and postings as one pass in fact order.
+    auto pass = [&](int first, int last, std::vector<Content>* found, std::vector<int>* counts) {
+      for (int i = first; i < last; ++i) {
+        const ClaimSummary& c = ctx_.Claim(i);
+        const uint64_t* const begin = c.content.data();
+        const uint64_t* const end = begin + c.content.size();
+        for (const uint64_t* t = begin; t != end; ++t) {
+          const int x = pending_content_.Find(*t);
+          if (x < 0) continue;
+          Content& info = (*found)[x];
+          if (info.df++ == 0) info.first = uint64_t{static_cast<uint32_t>(i)} << 32 | (t - begin);
+          if (info.facts.size() <= max_postings) info.facts.push_back(i);
+        }
+        if (!names) continue;
+        for (uint64_t t : c.names) {
+          const int x = pending_names_.Find(t);
+          if (x >= 0) ++(*counts)[x];
+        }
       }
-      if (!names) continue;
-      for (uint64_t t : c.names) {
-        const int x = pending_names_.Find(t);
-        if (x >= 0) ++counts[x];
+    };
+    int threads = ctx_.options.threads;
+    if (threads <= 0) threads = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+    threads = std::max(1, std::min(threads, n / kChunk));
+    std::vector<std::vector<Content>> part_found(threads - 1,
+                                                 std::vector<Content>(pending_content_.size()));
+    std::vector<std::vector<int>> part_counts(threads - 1,
+                                              std::vector<int>(pending_names_.size(), 0));
+    std::vector<std::thread> pool;
+    auto bound = [&](int t) { return static_cast<int>(static_cast<int64_t>(n) * t / threads); };
+    for (int t = 1; t < threads; ++t) {
+      pool.emplace_back(pass, bound(t), bound(t + 1), &part_found[t - 1], &part_counts[t - 1]);
+    }
+    pass(0, bound(1), &found, &counts);
+    for (std::thread& t : pool) t.join();
+    for (int t = 1; t < threads; ++t) {
+      for (size_t x = 0; x < found.size(); ++x) {
+        Content& into = found[x];
+        Content& more = part_found[t - 1][x];
+        if (more.df == 0) continue;
+        if (into.df == 0) into.first = more.first;
+        into.df += more.df;
+        for (int i : more.facts) {
+          if (into.facts.size() > max_postings) break;
+          into.facts.push_back(i);
+        }
       }
+      for (size_t x = 0; x < counts.size(); ++x) counts[x] += part_counts[t - 1][x];
     }
     for (size_t x = 0; x < found.size(); ++x) {
       content_.emplace(pending_content_.key(x), std::move(found[x]));
