@@ -16,10 +16,12 @@
 #include <cstdlib>
 #include <cstring>
 #include <deque>
+#include <iterator>
 #include <map>
 #include <numeric>
 #include <set>
 #include <string_view>
+#include <system_error>
 #include <thread>
 #include <tuple>
 #include <type_traits>
@@ -2190,9 +2192,41 @@ absl::StatusOr<std::vector<Conflict>> FindConflicts(const Vault& vault, const Sc
                                               static_cast<uint32_t>(line)));
   };
   std::vector<Conflict> out;
+  // The line-level stages (names, acronyms, frontmatter) read only the vault and the focus.
+  // Around a change they run on a thread of their own beside the fact-level stages (both
+  // take little memory there); in a full pass they come after, so that the fact-level
+  // context (every fact's claim) and theirs (every line's text) never take memory at once.
+  // Their conflicts follow the fact-level ones either way.
+  std::vector<Conflict> line_out;
+  auto line_stages = [&] {
+    WordFolder folder;
+    const VaultLines vault_lines = focus != nullptr ? FocusLines(vault, options, focused, &folder)
+                                                    : NoteLines(vault, options.threads);
+    const std::vector<LineText>& lines = vault_lines.lines;
+    std::vector<char> line_focus;
+    if (focus != nullptr) {
+      for (const LineText& l : lines) line_focus.push_back(at(l.note, l.line));
+    }
+    NameConflicts(vault, lines, options, focus ? &line_focus : nullptr, folder, &line_out);
+    AcronymConflicts(vault, lines, focus ? &line_focus : nullptr, &line_out);
+    FrontmatterConflicts(vault, &line_out);
+  };
+  const int threads =
+      options.threads > 0 ? options.threads : static_cast<int>(std::thread::hardware_concurrency());
+  std::thread beside;
+  if (focus != nullptr && threads > 1) {
+    try {
+      beside = std::thread(line_stages);
+    } catch (const std::system_error&) {  // no thread: after the fact-level stages
+    }
+  }
+  struct Joiner {
+    std::thread& t;
+    ~Joiner() {
+      if (t.joinable()) t.join();
+    }
+  } joiner{beside};
   {
-    // The fact-level stages. Their context (every fact's claim) goes before the line-level
-    // stages build theirs (every line's text), so that the two never take memory at once.
     FactContext ctx{vault, scan, options, {}, {}, {}, {}, {}, {}, {}};
     std::vector<char> fact_focus;
     if (focus != nullptr) {
@@ -2211,17 +2245,13 @@ absl::StatusOr<std::vector<Conflict>> FindConflicts(const Vault& vault, const Sc
     UpdateFindings(ctx, found.update, &out);
     if (!ctx.error.ok()) return ctx.error;
   }
-  WordFolder folder;
-  const VaultLines vault_lines = focus != nullptr ? FocusLines(vault, options, focused, &folder)
-                                                  : NoteLines(vault, options.threads);
-  const std::vector<LineText>& lines = vault_lines.lines;
-  std::vector<char> line_focus;
-  if (focus != nullptr) {
-    for (const LineText& l : lines) line_focus.push_back(at(l.note, l.line));
+  if (beside.joinable()) {
+    beside.join();
+  } else {
+    line_stages();
   }
-  NameConflicts(vault, lines, options, focus ? &line_focus : nullptr, folder, &out);
-  AcronymConflicts(vault, lines, focus ? &line_focus : nullptr, &out);
-  FrontmatterConflicts(vault, &out);
+  out.insert(out.end(), std::make_move_iterator(line_out.begin()),
+             std::make_move_iterator(line_out.end()));
   if (focus != nullptr) {
     auto touches_focus = [&](const Conflict& c) {
       for (const ConflictFact& f : c.facts) {
