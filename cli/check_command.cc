@@ -8,6 +8,8 @@
 #include <cstdlib>
 #include <iostream>
 #include <optional>
+#include <system_error>
+#include <thread>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
@@ -129,6 +131,29 @@ absl::StatusOr<AllFindings> ChangeFindings(const provenance::Vault& vault,
   provenance::ScanResult now;
   AllFindings out;
   auto t0 = std::chrono::steady_clock::now();
+  const provenance::LineSet added = provenance::AddedLocations(vault, base);
+  // The conflict pass's line-level part reads only the vault and the added lines: it runs on a
+  // thread of its own while the engine finds the duplicates (one thread: after).
+  const provenance::ConflictOptions line_options =
+      IndexedScanner::LineConflictOptions(vault.config.dedup);
+  provenance::LineConflicts lines;
+  std::thread beside;
+  const int threads = vault.config.dedup.threads > 0
+                          ? vault.config.dedup.threads
+                          : static_cast<int>(std::thread::hardware_concurrency());
+  if (threads > 1) {
+    try {
+      beside =
+          std::thread([&] { lines = provenance::FindLineConflicts(vault, line_options, &added); });
+    } catch (const std::system_error&) {  // no thread: after the duplicates
+    }
+  }
+  struct Joiner {
+    std::thread& t;
+    ~Joiner() {
+      if (t.joinable()) t.join();
+    }
+  } joiner{beside};
   absl::StatusOr<std::vector<provenance::Finding>> duplicates =
       scanner.ChangeDuplicates(vault, base, vault.config.dedup, vault.config.check_allow, &now);
   if (!duplicates.ok()) return duplicates.status();
@@ -138,10 +163,14 @@ absl::StatusOr<AllFindings> ChangeFindings(const provenance::Vault& vault,
   out.duplicates = *std::move(duplicates);
   out.compared = now.facts.size();
   t0 = std::chrono::steady_clock::now();
-  const provenance::LineSet added = provenance::AddedLocations(vault, base);
+  if (beside.joinable()) {
+    beside.join();
+  } else {
+    lines = provenance::FindLineConflicts(vault, line_options, &added);
+  }
   absl::StatusOr<std::vector<provenance::Conflict>> conflicts = provenance::FindConflicts(
       vault, now, scanner.ConflictOptionsFor(vault, now, vault.config.dedup), &added,
-      scanner.previous_claims(), scanner.next_claims());
+      scanner.previous_claims(), scanner.next_claims(), &lines);
   if (!conflicts.ok()) return conflicts.status();
   out.conflicts = provenance::ConflictFindings(*conflicts, &added, vault.config.check_allow);
   progress->StageDone("conflicts around the change", Progress::Since(t0));

@@ -107,9 +107,15 @@ absl::StatusOr<std::vector<provenance::Finding>> IndexedScanner::ChangeDuplicate
 provenance::ConflictOptions IndexedScanner::ConflictOptionsFor(
     const provenance::Vault& vault, const provenance::ScanResult& scan,
     const dedup::DedupOptions& options) const {
+  provenance::ConflictOptions out = LineConflictOptions(options);
+  if (scanned_) out.normalized = provenance::NormalizedDisplays(next_, vault, scan, options);
+  return out;
+}
+
+provenance::ConflictOptions IndexedScanner::LineConflictOptions(
+    const dedup::DedupOptions& options) {
   provenance::ConflictOptions out;
   out.threads = options.threads;
-  if (scanned_) out.normalized = provenance::NormalizedDisplays(next_, vault, scan, options);
   return out;
 }
 

@@ -62,6 +62,9 @@ class IndexedScanner {
   provenance::ConflictOptions ConflictOptionsFor(const provenance::Vault& vault,
                                                  const provenance::ScanResult& scan,
                                                  const dedup::DedupOptions& options) const;
+  // The options ConflictOptionsFor gives but the facts' normalizations: what
+  // provenance::FindLineConflicts reads.
+  static provenance::ConflictOptions LineConflictOptions(const dedup::DedupOptions& options);
   // Writes the index of the last Scan(), if enabled and writable, unless the run's new facts
   // (by text within their note) plus new claim summaries number under 1% of its facts (then
   // rewriting it would cost more than it saves). Failures are ignored.

@@ -2175,11 +2175,11 @@ uint64_t ClaimKey(absl::string_view display, int note_day) {
   return dedup::Hash64(display) ^ (static_cast<uint64_t>(note_day) * 0x9E3779B97F4A7C15ULL);
 }
 
-absl::StatusOr<std::vector<Conflict>> FindConflicts(const Vault& vault, const ScanResult& scan,
-                                                    const ConflictOptions& options,
-                                                    const LineSet* focus,
-                                                    const ClaimCache* previous, ClaimCache* next) {
-  absl::flat_hash_set<uint64_t> focused;  // note index << 32 | line
+namespace {
+
+// Focus locations as note index << 32 | line.
+absl::flat_hash_set<uint64_t> FocusKeys(const Vault& vault, const LineSet* focus) {
+  absl::flat_hash_set<uint64_t> focused;
   if (focus != nullptr) {
     for (const auto& [path, line] : *focus) {
       const int note = vault.FindNote(path);
@@ -2187,34 +2187,57 @@ absl::StatusOr<std::vector<Conflict>> FindConflicts(const Vault& vault, const Sc
         focused.insert(uint64_t{static_cast<uint32_t>(note)} << 32 | static_cast<uint32_t>(line));
     }
   }
-  auto at = [&](int note, int line) {
-    return static_cast<char>(focused.contains(uint64_t{static_cast<uint32_t>(note)} << 32 |
-                                              static_cast<uint32_t>(line)));
-  };
+  return focused;
+}
+
+bool AtFocus(const absl::flat_hash_set<uint64_t>& focused, int note, int line) {
+  return focused.contains(uint64_t{static_cast<uint32_t>(note)} << 32 |
+                          static_cast<uint32_t>(line));
+}
+
+void LineStages(const Vault& vault, const ConflictOptions& options, const LineSet* focus,
+                const absl::flat_hash_set<uint64_t>& focused, std::vector<Conflict>* out) {
+  WordFolder folder;
+  const VaultLines vault_lines = focus != nullptr ? FocusLines(vault, options, focused, &folder)
+                                                  : NoteLines(vault, options.threads);
+  const std::vector<LineText>& lines = vault_lines.lines;
+  std::vector<char> line_focus;
+  if (focus != nullptr) {
+    for (const LineText& l : lines) line_focus.push_back(AtFocus(focused, l.note, l.line));
+  }
+  NameConflicts(vault, lines, options, focus ? &line_focus : nullptr, folder, out);
+  AcronymConflicts(vault, lines, focus ? &line_focus : nullptr, out);
+  FrontmatterConflicts(vault, out);
+}
+
+}  // namespace
+
+LineConflicts FindLineConflicts(const Vault& vault, const ConflictOptions& options,
+                                const LineSet* focus) {
+  LineConflicts out;
+  LineStages(vault, options, focus, FocusKeys(vault, focus), &out.conflicts);
+  return out;
+}
+
+absl::StatusOr<std::vector<Conflict>> FindConflicts(const Vault& vault, const ScanResult& scan,
+                                                    const ConflictOptions& options,
+                                                    const LineSet* focus,
+                                                    const ClaimCache* previous, ClaimCache* next,
+                                                    const LineConflicts* lines) {
+  const absl::flat_hash_set<uint64_t> focused = FocusKeys(vault, focus);
+  auto at = [&](int note, int line) { return static_cast<char>(AtFocus(focused, note, line)); };
   std::vector<Conflict> out;
   // The line-level stages (names, acronyms, frontmatter) read only the vault and the focus.
-  // Around a change they run on a thread of their own beside the fact-level stages (both
-  // take little memory there); in a full pass they come after, so that the fact-level
-  // context (every fact's claim) and theirs (every line's text) never take memory at once.
-  // Their conflicts follow the fact-level ones either way.
+  // Unless the caller has them (`lines`), around a change they run on a thread of their own
+  // beside the fact-level stages (both take little memory there); in a full pass they come
+  // after, so that the fact-level context (every fact's claim) and theirs (every line's text)
+  // never take memory at once. Their conflicts follow the fact-level ones either way.
   std::vector<Conflict> line_out;
-  auto line_stages = [&] {
-    WordFolder folder;
-    const VaultLines vault_lines = focus != nullptr ? FocusLines(vault, options, focused, &folder)
-                                                    : NoteLines(vault, options.threads);
-    const std::vector<LineText>& lines = vault_lines.lines;
-    std::vector<char> line_focus;
-    if (focus != nullptr) {
-      for (const LineText& l : lines) line_focus.push_back(at(l.note, l.line));
-    }
-    NameConflicts(vault, lines, options, focus ? &line_focus : nullptr, folder, &line_out);
-    AcronymConflicts(vault, lines, focus ? &line_focus : nullptr, &line_out);
-    FrontmatterConflicts(vault, &line_out);
-  };
+  auto line_stages = [&] { LineStages(vault, options, focus, focused, &line_out); };
   const int threads =
       options.threads > 0 ? options.threads : static_cast<int>(std::thread::hardware_concurrency());
   std::thread beside;
-  if (focus != nullptr && threads > 1) {
+  if (lines == nullptr && focus != nullptr && threads > 1) {
     try {
       beside = std::thread(line_stages);
     } catch (const std::system_error&) {  // no thread: after the fact-level stages
@@ -2245,13 +2268,17 @@ absl::StatusOr<std::vector<Conflict>> FindConflicts(const Vault& vault, const Sc
     UpdateFindings(ctx, found.update, &out);
     if (!ctx.error.ok()) return ctx.error;
   }
-  if (beside.joinable()) {
-    beside.join();
+  if (lines != nullptr) {
+    out.insert(out.end(), lines->conflicts.begin(), lines->conflicts.end());
   } else {
-    line_stages();
+    if (beside.joinable()) {
+      beside.join();
+    } else {
+      line_stages();
+    }
+    out.insert(out.end(), std::make_move_iterator(line_out.begin()),
+               std::make_move_iterator(line_out.end()));
   }
-  out.insert(out.end(), std::make_move_iterator(line_out.begin()),
-             std::make_move_iterator(line_out.end()));
   if (focus != nullptr) {
     auto touches_focus = [&](const Conflict& c) {
       for (const ConflictFact& f : c.facts) {

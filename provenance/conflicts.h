@@ -129,11 +129,27 @@ using LineSet = std::set<std::pair<std::string, int>>;
 // `previous` summaries (a ClaimCache saved by an earlier run) reads the summaries it has from
 // there and extracts a fact's full claim only when it examines a pair of that fact. Results
 // are the same with or without them.
+//
+// Line conflicts: the name, acronym and frontmatter conflicts read only the vault and the
+// focus (not `scan`). `lines`, when not null, holds them as FindLineConflicts found them for
+// the same vault, options and focus (computed ahead, e.g. beside the dedup pass); the result
+// is the same.
+struct LineConflicts;
 absl::StatusOr<std::vector<Conflict>> FindConflicts(const Vault& vault, const ScanResult& scan,
                                                     const ConflictOptions& options = {},
                                                     const LineSet* focus = nullptr,
                                                     const ClaimCache* previous = nullptr,
-                                                    ClaimCache* next = nullptr);
+                                                    ClaimCache* next = nullptr,
+                                                    const LineConflicts* lines = nullptr);
+
+// FindConflicts's name, acronym and frontmatter conflicts, unsorted and unfiltered, for a
+// later FindConflicts call with the same vault, options (only `threads` and the name options
+// are read) and focus.
+struct LineConflicts {
+  std::vector<Conflict> conflicts;
+};
+LineConflicts FindLineConflicts(const Vault& vault, const ConflictOptions& options,
+                                const LineSet* focus);
 
 // Versions of a note are grouped with BaseNotePath() (provenance/sources.h).
 

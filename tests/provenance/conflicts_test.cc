@@ -635,12 +635,29 @@ void ExpectFocusedAsUnfocused(const Vault& vault, int step) {
     }
     foci.push_back(note_lines);
   }
+  // The line conflicts computed ahead give the same result.
+  const LineConflicts all_lines = FindLineConflicts(vault, {}, nullptr);
+  absl::StatusOr<std::vector<Conflict>> ahead =
+      FindConflicts(vault, *scan, {}, nullptr, nullptr, nullptr, &all_lines);
+  ASSERT_TRUE(ahead.ok()) << ahead.status();
+  EXPECT_EQ(Full(*ahead), Full(*all));
+  ConflictOptions one_thread, two_threads;
+  one_thread.threads = 1;   // the line-level stages after the fact-level ones
+  two_threads.threads = 2;  // beside them
   for (const LineSet& focus : foci) {
-    absl::StatusOr<std::vector<Conflict>> got = FindConflicts(vault, *scan, {}, &focus);
+    const std::string where = absl::StrCat(focus.begin()->first, ":", focus.begin()->second, " (",
+                                           focus.size(), " lines)");
+    const std::string want = Full(Touching(*all, focus));
+    for (const ConflictOptions& options : {one_thread, two_threads}) {
+      absl::StatusOr<std::vector<Conflict>> got = FindConflicts(vault, *scan, options, &focus);
+      ASSERT_TRUE(got.ok()) << got.status();
+      EXPECT_EQ(Full(*got), want) << where << ", " << options.threads << " threads";
+    }
+    const LineConflicts lines = FindLineConflicts(vault, {}, &focus);
+    absl::StatusOr<std::vector<Conflict>> got =
+        FindConflicts(vault, *scan, {}, &focus, nullptr, nullptr, &lines);
     ASSERT_TRUE(got.ok()) << got.status();
-    EXPECT_EQ(Full(*got), Full(Touching(*all, focus)))
-        << focus.begin()->first << ":" << focus.begin()->second << " (" << focus.size()
-        << " lines)";
+    EXPECT_EQ(Full(*got), want) << where << ", line conflicts ahead";
   }
 }
 
