@@ -2421,9 +2421,11 @@ class StateSketcher : public WordPostings {
         }
       }
     };
-    invert(st_.tokens, [&](size_t r) -> size_t { return st_.token_start[r]; }, &word_start_,
-           &word_records_);
-    invert(st_.rare, [&](size_t r) { return r * st_.rare_keys; }, &key_start_, &key_records_);
+    invert(
+        st_.tokens, [&](size_t r) -> size_t { return st_.token_start[r]; }, &word_start_,
+        &word_records_);
+    invert(
+        st_.rare, [&](size_t r) { return r * st_.rare_keys; }, &key_start_, &key_records_);
     for (uint32_t i : added) {
       for (uint64_t tok : s.Tokens(i)) new_holders_[tok].push_back(i);
     }
@@ -2722,12 +2724,10 @@ absl::StatusOr<DedupResult> DeduplicateAround(absl::Span<const Item> items,
     if (!used.ok()) return used.status();
     if (*used) {
       result.stats.seconds_sketch = Seconds(t0);
-      absl::StatusOr<DedupResult> r =
-          SearchAround(items, focus, options, threads, &sketched, std::move(result),
-                       [&](absl::Span<const uint32_t> ids) {
-                         return from_state.Ready(ids, threads, &sketched);
-                       },
-                       &from_state);
+      absl::StatusOr<DedupResult> r = SearchAround(
+          items, focus, options, threads, &sketched, std::move(result),
+          [&](absl::Span<const uint32_t> ids) { return from_state.Ready(ids, threads, &sketched); },
+          &from_state);
       if (r.ok()) {
         r->stats.items_read = from_state.items_read();
         r->stats.items_sketched = from_state.resketched();
@@ -2739,8 +2739,9 @@ absl::StatusOr<DedupResult> DeduplicateAround(absl::Span<const Item> items,
   if (absl::Status s = SketchAll(items, options, threads, &result.stats, &sketched); !s.ok()) {
     return s;
   }
-  return SearchAround(items, focus, options, threads, &sketched, std::move(result),
-                      [](absl::Span<const uint32_t>) { return absl::OkStatus(); }, nullptr);
+  return SearchAround(
+      items, focus, options, threads, &sketched, std::move(result),
+      [](absl::Span<const uint32_t>) { return absl::OkStatus(); }, nullptr);
 }
 
 }  // namespace factdedup::dedup
