@@ -137,23 +137,17 @@ absl::StatusOr<AllFindings> ChangeFindings(const provenance::Vault& vault,
   const provenance::ConflictOptions line_options =
       IndexedScanner::LineConflictOptions(vault.config.dedup);
   provenance::LineConflicts lines;
-  std::thread beside;
+  std::jthread beside;  // joined however this returns
   const int threads = vault.config.dedup.threads > 0
                           ? vault.config.dedup.threads
                           : static_cast<int>(std::thread::hardware_concurrency());
   if (threads > 1) {
     try {
       beside =
-          std::thread([&] { lines = provenance::FindLineConflicts(vault, line_options, &added); });
+          std::jthread([&] { lines = provenance::FindLineConflicts(vault, line_options, &added); });
     } catch (const std::system_error&) {  // no thread: after the duplicates
     }
   }
-  struct Joiner {
-    std::thread& t;
-    ~Joiner() {
-      if (t.joinable()) t.join();
-    }
-  } joiner{beside};
   absl::StatusOr<std::vector<provenance::Finding>> duplicates =
       scanner.ChangeDuplicates(vault, base, vault.config.dedup, vault.config.check_allow, &now);
   if (!duplicates.ok()) return duplicates.status();

@@ -2236,19 +2236,13 @@ absl::StatusOr<std::vector<Conflict>> FindConflicts(const Vault& vault, const Sc
   auto line_stages = [&] { LineStages(vault, options, focus, focused, &line_out); };
   const int threads =
       options.threads > 0 ? options.threads : static_cast<int>(std::thread::hardware_concurrency());
-  std::thread beside;
+  std::jthread beside;  // joined however this returns
   if (lines == nullptr && focus != nullptr && threads > 1) {
     try {
-      beside = std::thread(line_stages);
+      beside = std::jthread(line_stages);
     } catch (const std::system_error&) {  // no thread: after the fact-level stages
     }
   }
-  struct Joiner {
-    std::thread& t;
-    ~Joiner() {
-      if (t.joinable()) t.join();
-    }
-  } joiner{beside};
   {
     FactContext ctx{vault, scan, options, {}, {}, {}, {}, {}, {}, {}};
     std::vector<char> fact_focus;
