@@ -499,8 +499,11 @@ bool ValuesDisagree(const StringList& a, const StringList& b, bool dates) {
 }
 
 int EditDistance(absl::string_view a, absl::string_view b) {
-  std::vector<int> prev(b.size() + 1), cur(b.size() + 1);
-  std::iota(prev.begin(), prev.end(), 0);
+  // Two rows; on the stack for the short words names are.
+  absl::InlinedVector<int, 64> rows(2 * (b.size() + 1));
+  int* prev = rows.data();
+  int* cur = prev + b.size() + 1;
+  std::iota(prev, prev + b.size() + 1, 0);
   for (size_t i = 1; i <= a.size(); ++i) {
     cur[0] = static_cast<int>(i);
     for (size_t j = 1; j <= b.size(); ++j) {
@@ -525,11 +528,12 @@ bool NamesDisagree(const StringList& a, const StringList& b) {
   }
   for (absl::string_view x : only_a) {
     for (absl::string_view y : only_b) {
-      size_t len = std::max(x.size(), y.size());
-      if (len >= 4 && x[0] == y[0] &&
-          EditDistance(x, y) <= std::max<int>(1, static_cast<int>(len) / 3)) {
-        return true;
-      }
+      const size_t len = std::max(x.size(), y.size());
+      if (len < 4 || x[0] != y[0]) continue;
+      const int most = std::max<int>(1, static_cast<int>(len) / 3);
+      // The distance is at least the difference in length.
+      if (static_cast<int>(len - std::min(x.size(), y.size())) > most) continue;
+      if (EditDistance(x, y) <= most) return true;
     }
   }
   return false;
@@ -648,6 +652,50 @@ OverlapScore ScoreOverlap(const Features& a, const Features& b, const Overlap& o
   return s;
 }
 
+// PairScore::values_disagree. Values of a kind (names) only one side has, or neither, never
+// disagree: most pairs.
+bool AnyValuesDisagree(const Features& a, const Features& b) {
+  auto values_disagree = [&](int kind) {
+    return a.HasValues(kind) && b.HasValues(kind) &&
+           ValuesDisagree(a.Values(kind), b.Values(kind), kind == kDate);
+  };
+  return values_disagree(kMoney) || values_disagree(kPercent) || values_disagree(kNumber) ||
+         values_disagree(kDate) ||
+         (a.dated_entry && b.dated_entry && !DateCompatible(a.entry_date(), b.entry_date()));
+}
+
+// PairScore::names_disagree.
+bool AnyNamesDisagree(const Features& a, const Features& b) {
+  return a.HasNames() && b.HasNames() && NamesDisagree(a.names(), b.names());
+}
+
+// PairScore::entities_exclusive (returned) and entities_differ (*differ, when the names do not
+// disagree). Different entities (see ExclusiveEntities): each side names someone or something
+// the other does not mention, and these outnumber the names they share.
+bool EntitiesExclusive(const Features& a, const Features& b, bool names_disagree, bool* differ) {
+  int shared_a = 0, shared_b = 0;
+  const int ea = ExclusiveEntities(a, b, &shared_a);
+  if (ea == 0) {  // b's exclusive names cannot make the pair exclusive
+    *differ = false;
+    return false;
+  }
+  const int eb = ExclusiveEntities(b, a, &shared_b);
+  const bool exclusive = eb > 0;
+  *differ = !names_disagree && exclusive && std::min(ea, eb) >= std::max(shared_a, shared_b);
+  return exclusive;
+}
+
+// PairScore::order_flipped, given the pair's Jaccard and bigram Jaccard. Roles swapped:
+// almost the same words, few shared bigrams, and the names (the entities in the roles) in
+// inverted order. A moved adverb or clause keeps the names' order; "A acquired B" / "B
+// acquired A" inverts it.
+bool OrderFlipped(const Features& a, const Features& b, double jaccard, double bigram) {
+  if (!(jaccard >= 0.8 && bigram < 0.5 && a.passive == b.passive)) return false;
+  std::vector<uint64_t> names(a.name_hashes().begin(), a.name_hashes().end());
+  names.insert(names.end(), b.name_hashes().begin(), b.name_hashes().end());
+  return DiscordantShare(a.seq(), b.seq(), names) >= 0.3;
+}
+
 // Score, given the pair's WeightedOverlap.
 PairScore ScoreWith(const Features& a, const Features& b, const Overlap& o,
                     const DedupOptions& options) {
@@ -658,31 +706,10 @@ PairScore ScoreWith(const Features& a, const Features& b, const Overlap& o,
   const bool a_shorter = os.a_shorter;
   const bool contained = os.contained;
   s.bigram = SetJaccard(a.bigrams(), b.bigrams());
-  // Values of a kind (names) only one side has, or neither, never disagree: most pairs.
-  auto values_disagree = [&](int kind) {
-    return a.HasValues(kind) && b.HasValues(kind) &&
-           ValuesDisagree(a.Values(kind), b.Values(kind), kind == kDate);
-  };
-  s.values_disagree =
-      values_disagree(kMoney) || values_disagree(kPercent) || values_disagree(kNumber) ||
-      values_disagree(kDate) ||
-      (a.dated_entry && b.dated_entry && !DateCompatible(a.entry_date(), b.entry_date()));
-  s.names_disagree = a.HasNames() && b.HasNames() && NamesDisagree(a.names(), b.names());
-  // Different entities (see ExclusiveEntities): each side names someone or something the
-  // other does not mention, and these outnumber the names they share.
-  int shared_a = 0, shared_b = 0;
-  const int ea = ExclusiveEntities(a, b, &shared_a), eb = ExclusiveEntities(b, a, &shared_b);
-  s.entities_exclusive = ea > 0 && eb > 0;
-  s.entities_differ =
-      !s.names_disagree && s.entities_exclusive && std::min(ea, eb) >= std::max(shared_a, shared_b);
-  // Roles swapped: almost the same words, few shared bigrams, and the names (the entities in
-  // the roles) in inverted order. A moved adverb or clause keeps the names' order;
-  // "A acquired B" / "B acquired A" inverts it.
-  if (s.jaccard >= 0.8 && s.bigram < 0.5 && a.passive == b.passive) {
-    std::vector<uint64_t> names(a.name_hashes().begin(), a.name_hashes().end());
-    names.insert(names.end(), b.name_hashes().begin(), b.name_hashes().end());
-    s.order_flipped = DiscordantShare(a.seq(), b.seq(), names) >= 0.3;
-  }
+  s.values_disagree = AnyValuesDisagree(a, b);
+  s.names_disagree = AnyNamesDisagree(a, b);
+  s.entities_exclusive = EntitiesExclusive(a, b, s.names_disagree, &s.entities_differ);
+  s.order_flipped = OrderFlipped(a, b, s.jaccard, s.bigram);
   s.similarity = os.similarity;
   // Relation of b relative to a (a is the canonical when called from clustering).
   if (a.exact == b.exact) {
@@ -712,12 +739,20 @@ bool SimilarityBelow(const Features& a, const Features& b, const Overlap& o, dou
 }
 
 // Score(a, b, options).IsDuplicate(options), with the overlap computed once and the costly
-// checks (values, names, entities, order) only for pairs similar enough: most candidates
-// are not.
+// checks (values, names, entities, order) only for pairs similar enough (most candidates are
+// not), each only until one of them rules the pair out, and without the relation.
 bool VerifiedDuplicate(const Features& a, const Features& b, const DedupOptions& options) {
   const Overlap o = WeightedOverlap(a, b);
   if (SimilarityBelow(a, b, o, options.threshold, options)) return false;
-  return ScoreWith(a, b, o, options).IsDuplicate(options);
+  // The similarity reaches the threshold (exact copies score 1): only the checks can say no.
+  if (AnyValuesDisagree(a, b)) return false;
+  const bool names_disagree = AnyNamesDisagree(a, b);
+  if (names_disagree) return false;
+  bool entities_differ = false;
+  EntitiesExclusive(a, b, names_disagree, &entities_differ);
+  if (entities_differ) return false;
+  const double jaccard = ScoreOverlap(a, b, o, options).jaccard;
+  return !(jaccard >= 0.8 && OrderFlipped(a, b, jaccard, SetJaccard(a.bigrams(), b.bigrams())));
 }
 
 // Whether the two facts' token-weight summaries alone show that VerifiedDuplicate(a, b) is
@@ -1903,6 +1938,30 @@ absl::StatusOr<PairScore> ScorePair(const Normalizer& normalizer, absl::string_v
 
 absl::StatusOr<DedupResult> Deduplicate(absl::Span<const Item> items, const DedupOptions& options) {
   return Deduplicate(items, options, nullptr);
+}
+
+absl::StatusOr<VerificationAudit> AuditVerification(absl::Span<const Item> items,
+                                                    const DedupOptions& options) {
+  DedupStats stats;
+  Sketched s;
+  s.summaries.resize(items.size());
+  if (absl::Status st = SketchAll(items, options, 1, &stats, &s); !st.ok()) return st;
+  VerificationAudit audit;
+  for (size_t i = 0; i < items.size(); ++i) {
+    for (size_t j = i + 1; j < items.size(); ++j) {
+      ++audit.pairs;
+      const bool ruled_out = RuledOut(s.summaries[i], s.summaries[j], options);
+      audit.ruled_out += ruled_out ? 1 : 0;
+      const auto pair = std::make_pair(static_cast<int>(i), static_cast<int>(j));
+      if (!ruled_out && VerifiedDuplicate(s.features[i], s.features[j], options)) {
+        audit.verified.push_back(pair);
+      }
+      if (Score(s.features[i], s.features[j], options).IsDuplicate(options)) {
+        audit.scored.push_back(pair);
+      }
+    }
+  }
+  return audit;
 }
 
 absl::StatusOr<DedupResult> Deduplicate(absl::Span<const Item> items, const DedupOptions& options,

@@ -15,6 +15,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "absl/status/statusor.h"
@@ -248,6 +249,17 @@ absl::StatusOr<PairScore> ScorePair(absl::string_view a, absl::string_view b,
 // The same with a caller's normalizer (cheaper when scoring many pairs).
 absl::StatusOr<PairScore> ScorePair(const Normalizer& normalizer, absl::string_view a,
                                     absl::string_view b, const DedupOptions& options);
+
+// For tests: every pair (i < j) of `items`, after the full pass's corpus statistics, judged
+// twice: by the full pass's verification (the cheap summaries first, then the checks only
+// until one says no) and by the whole Score(...).IsDuplicate. The two lists of accepted pairs
+// must be equal; `ruled_out` counts the pairs the summaries settled.
+struct VerificationAudit {
+  std::vector<std::pair<int, int>> verified, scored;
+  int64_t pairs = 0, ruled_out = 0;
+};
+absl::StatusOr<VerificationAudit> AuditVerification(absl::Span<const Item> items,
+                                                    const DedupOptions& options = {});
 
 }  // namespace factdedup::dedup
 

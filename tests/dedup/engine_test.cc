@@ -1,6 +1,8 @@
 #include "dedup/engine.h"
 
 #include <algorithm>
+#include <filesystem>
+#include <fstream>
 #include <map>
 #include <mutex>
 #include <random>
@@ -398,6 +400,58 @@ TEST(Deduplicate, FactCopiedPastTheBucketCapIsOneCluster) {
       EXPECT_EQ(around->clusters[0].members.size(), 81u);
     }
   }
+}
+
+// The full pass's verification (summaries first, then the checks until one says no) accepts
+// exactly the pairs the whole Score accepts, over every pair of the sample vault's bullets
+// and of pairs made to trip each check.
+TEST(AuditVerification, FullPassVerificationEqualsScoreOverEveryPair) {
+  std::vector<Item> items = {
+      {"Contoso acquired Fabrikam for its storage business in 2024.", "r1"},
+      {"Fabrikam acquired Contoso for its storage business in 2024.", "r2"},
+      {"Fabrikam was acquired by Contoso for its storage business in 2024.", "r3"},
+      {"Peter Stephenson approved the Azure storage budget for the Redmond lab.", "n1"},
+      {"Peter Stefanson approved the Azure storage budget for the Redmond lab.", "n2"},
+      {"Contoso signed a $5M deal for 20 PB of storage in March 2026.", "v1"},
+      {"Contoso signed a $7M deal for 20 PB of storage in March 2026.", "v2"},
+      {"Omar Farouk reported that Contoso's pilot in Osaka starts next quarter.", "e1"},
+      {"Diego Weber reported that Contoso's pilot in Madrid starts next quarter.", "e2"},
+      {"2025-12-11: Contoso's pilot in Osaka starts next quarter.", "d1"},
+      {"2025-12-18: Contoso's pilot in Osaka starts next quarter.", "d2"},
+  };
+  const std::filesystem::path data = std::filesystem::path(FACTDEDUP_SOURCE_DIR) / "data" / "vault";
+  std::error_code ec;
+  ASSERT_TRUE(std::filesystem::exists(data, ec));
+  std::vector<std::filesystem::path> files;
+  for (const auto& entry : std::filesystem::recursive_directory_iterator(data, ec)) {
+    if (entry.path().extension() == ".md") files.push_back(entry.path());
+  }
+  std::sort(files.begin(), files.end());
+  for (const std::filesystem::path& f : files) {
+    std::ifstream in(f);
+    std::string line;
+    for (int n = 1; std::getline(in, line); ++n) {
+      if (line.rfind("- ", 0) == 0 && line.size() > 12) {
+        items.push_back({line.substr(2), f.filename().string() + ":" + std::to_string(n)});
+      }
+    }
+  }
+  ASSERT_GT(items.size(), 200u);
+  absl::StatusOr<VerificationAudit> audit = AuditVerification(items);
+  ASSERT_TRUE(audit.ok()) << audit.status();
+  EXPECT_EQ(audit->verified, audit->scored);
+  EXPECT_GT(audit->scored.size(), 50u);
+  // The summaries settle most pairs: the comparison above covers their shortcut.
+  EXPECT_GT(audit->ruled_out, audit->pairs / 2);
+  auto has = [&](int i, int j) {
+    return std::binary_search(audit->scored.begin(), audit->scored.end(), std::make_pair(i, j));
+  };
+  // Each made pair is told apart by a check, not by its similarity.
+  EXPECT_FALSE(has(0, 1));   // roles swapped
+  EXPECT_FALSE(has(3, 4));   // a name spelled two ways
+  EXPECT_FALSE(has(5, 6));   // amounts
+  EXPECT_FALSE(has(7, 8));   // different people and places
+  EXPECT_FALSE(has(9, 10));  // log dates
 }
 
 }  // namespace
