@@ -75,6 +75,22 @@ class StringList {
   };
   Iterator begin() const { return Iterator(this, 0); }
   Iterator end() const { return Iterator(this, size()); }
+  // Whether the two lists hold the same strings in the same order: the same count, the same
+  // bytes back to back and the same lengths.
+  bool Equals(const StringList& o) const {
+    if (size() != o.size()) return false;
+    if (empty()) return true;
+    const uint32_t b = first_ == 0 ? 0 : ends_[first_ - 1];
+    const uint32_t ob = o.first_ == 0 ? 0 : o.ends_[o.first_ - 1];
+    if (absl::string_view(chars_ + b, ends_[last_ - 1] - b) !=
+        absl::string_view(o.chars_ + ob, o.ends_[o.last_ - 1] - ob)) {
+      return false;
+    }
+    for (uint32_t k = 0; k + 1 < size(); ++k) {
+      if (ends_[first_ + k] - b != o.ends_[o.first_ + k] - ob) return false;
+    }
+    return true;
+  }
 
  private:
   const uint32_t* ends_ = nullptr;
@@ -515,6 +531,7 @@ int EditDistance(absl::string_view a, absl::string_view b) {
 }
 
 bool NamesDisagree(const StringList& a, const StringList& b) {
+  if (a.Equals(b)) return false;  // most duplicates name the same people
   // The names only one side has (both lists are sorted and unique), in one merge.
   absl::InlinedVector<absl::string_view, 8> only_a, only_b;
   for (size_t i = 0, j = 0; i < a.size() || j < b.size();) {
