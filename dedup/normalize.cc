@@ -12,7 +12,8 @@
 #include "dedup/internal/unicode.h"
 
 // Pipeline (see normalize.h for the contract):
-//   1. Pure-ASCII input skips steps 2-3: only white space is collapsed.
+//   1. ASCII input (with at most a few quotes, dashes, NBSP and "…" besides) is cleaned in one
+//      pass that does what steps 2-3 do to it (internal/unicode.h: CleanSimpleText).
 //   2. Ill-formed UTF-8 -> U+FFFD; mojibake repair; NFKC; quotes, dashes, spaces -> ASCII.
 //   3. Collapse white space; strip a trailing "..." (NFKC has turned "…" into "...").
 //   4. Segment words: by hand if the cleaned text is ASCII, else ICU's word BreakIterator.
@@ -22,7 +23,8 @@
 //   5. Numbers, money, percentages, quantities and dates -> canonical tokens
 //      (internal/numbers.h documents the forms).
 //   6. Every other word: possessive "'s" stripped, "n't" split off as "not", name
-//      detection, case folding, accent folding, stop-word test, Snowball stemming.
+//      detection, case folding, accent folding, stop-word test, Snowball stemming. ASCII
+//      words take a hand-written path that gives the same result.
 
 namespace factdedup::dedup {
 namespace internal {
@@ -45,27 +47,59 @@ bool IsAsciiLetters(absl::string_view s) {
 
 class WordSink {
  public:
-  WordSink(const NormalizeOptions& options, NormalizedText* out) : options_(options), out_(out) {}
+  // `general`: take the general (Unicode) path for ASCII words too (AsciiPath::kForceIcu).
+  WordSink(const NormalizeOptions& options, bool general, NormalizedText* out)
+      : options_(options), general_(general), out_(out) {}
 
   // One raw word from segmentation. `sentence_initial`: the first word of a sentence.
-  void Add(absl::string_view raw, bool sentence_initial) { AddOne(raw, sentence_initial); }
-
- private:
-  void AddOne(absl::string_view raw, bool sentence_initial) {
+  void Add(absl::string_view raw, bool sentence_initial) {
     if (raw.size() > 2 && (absl::EndsWith(raw, "'s") || absl::EndsWith(raw, "'S"))) {
       raw.remove_suffix(2);  // possessive
     }
     if (raw.empty()) return;
+    if (!general_ && IsAscii(raw)) {
+      AddAscii(raw, sentence_initial);
+    } else {
+      AddGeneral(raw, sentence_initial);
+    }
+  }
+
+ private:
+  enum Case { kOther, kLowercase, kCapitalized };
+
+  void AddGeneral(absl::string_view raw, bool sentence_initial) {
     const bool is_name = StartsUpper(raw) && (!sentence_initial || HasInnerUpper(raw));
     std::string folded = FoldCase(raw);
     // FoldAccents leaves ASCII as it is (most words): skip its copy.
     if (options_.fold_accents && !IsAscii(folded)) folded = FoldAccents(folded);
+    AddFolded(folded, is_name, StartsUpper(raw) ? kCapitalized : kLowercase);
+  }
+
+  // AddGeneral for an ASCII word: StartsUpper, HasInnerUpper and FoldCase by hand, and no
+  // accents to fold.
+  void AddAscii(absl::string_view raw, bool sentence_initial) {
+    auto upper = [](char c) { return c >= 'A' && c <= 'Z'; };
+    const bool starts_upper = upper(raw[0]);
+    bool is_name = starts_upper;
+    if (starts_upper && sentence_initial) {
+      is_name = false;
+      for (size_t k = 1; k < raw.size() && !is_name; ++k) is_name = upper(raw[k]);
+    }
+    folded_.resize(raw.size());
+    for (size_t k = 0; k < raw.size(); ++k) {
+      const char c = raw[k];
+      folded_[k] = upper(c) ? static_cast<char>(c - 'A' + 'a') : c;
+    }
+    AddFolded(folded_, is_name, starts_upper ? kCapitalized : kLowercase);
+  }
+
+  void AddFolded(absl::string_view folded, bool is_name, Case c) {
     if (folded.size() > 3 && absl::EndsWith(folded, "n't")) {
-      std::string base = folded.substr(0, folded.size() - 3);
+      absl::string_view base = folded.substr(0, folded.size() - 3);
       if (base == "ca") base = "can";
       if (base == "wo") base = "will";
       if (base == "sha") base = "shall";
-      Push(std::move(base), false);
+      Push(base, false);
       Push("not", false);
       return;
     }
@@ -74,21 +108,28 @@ class WordSink {
       Push("not", false);
       return;
     }
-    Push(std::move(folded), is_name, StartsUpper(raw) ? kCapitalized : kLowercase);
+    Push(folded, is_name, c);
   }
 
-  enum Case { kOther, kLowercase, kCapitalized };
-  void Push(std::string folded, bool is_name, Case c = kOther) {
+  void Push(absl::string_view folded, bool is_name, Case c = kOther) {
     const bool stop = IsStopword(folded);
-    if (options_.stem && IsAsciiLetters(folded)) folded = StemEnglish(folded);
-    Token token{std::move(folded), is_name && !stop ? TokenKind::kName : TokenKind::kWord,
-                c == kLowercase, c == kCapitalized};
+    Token token{
+        std::string(options_.stem && IsAsciiLetters(folded) ? StemEnglishView(folded) : folded),
+        is_name && !stop ? TokenKind::kName : TokenKind::kWord, c == kLowercase, c == kCapitalized};
     if (!(stop && options_.drop_stopwords)) out_->tokens.push_back(token);
     out_->all_tokens.push_back(std::move(token));
   }
 
   const NormalizeOptions& options_;
+  const bool general_;
   NormalizedText* out_;
+  std::string folded_;  // AddAscii's folded word
+};
+
+// Buffers NormalizeText reuses from call to call on a thread.
+struct Scratch {
+  std::vector<WordSpan> spans;
+  std::vector<CanonPiece> pieces;
 };
 
 }  // namespace
@@ -96,9 +137,9 @@ class WordSink {
 absl::StatusOr<NormalizedText> NormalizeText(const NormalizeOptions& options,
                                              absl::string_view text, AsciiPath path) {
   NormalizedText out;
-  if (IsAscii(text) && path == AsciiPath::kFast) {
-    out.clean = CollapseSpace(text);
-  } else {
+  const bool fast = path == AsciiPath::kFast;
+  bool clean_ascii = fast && CleanSimpleText(text, &out.clean);
+  if (!clean_ascii) {
     std::string s = SanitizeUtf8(text, nullptr);
     if (options.repair_mojibake && !IsAscii(s)) {
       s = RepairMojibakeAll(s, &out.repaired_mojibake);
@@ -107,6 +148,7 @@ absl::StatusOr<NormalizedText> NormalizeText(const NormalizeOptions& options,
     absl::StatusOr<std::string> folded = NfkcAndFoldPunctuation(s);
     if (!folded.ok()) return folded.status();
     out.clean = CollapseSpace(*folded);
+    clean_ascii = fast && IsAscii(out.clean);
   }
 
   // Trailing ellipsis.
@@ -122,23 +164,23 @@ absl::StatusOr<NormalizedText> NormalizeText(const NormalizeOptions& options,
     }
   }
 
-  std::vector<WordSpan> spans;
-  if (IsAscii(out.clean) && path == AsciiPath::kFast) {
+  thread_local Scratch scratch;
+  std::vector<WordSpan>& spans = scratch.spans;
+  spans.clear();
+  if (clean_ascii) {
     SegmentWordsAscii(out.clean, &spans);
   } else if (absl::Status st = SegmentWordsIcu(out.clean, &spans); !st.ok()) {
     return st;
   }
   if (cut_word && !spans.empty() && spans.back().end == out.clean.size()) spans.pop_back();
 
-  std::vector<CanonPiece> pieces;
+  std::vector<CanonPiece>& pieces = scratch.pieces;
+  pieces.clear();
   if (options.canonicalize_numbers) {
     Canonicalize(out.clean, spans, &pieces);
   } else {
     pieces.reserve(spans.size());
-    for (uint32_t i = 0; i < spans.size(); ++i) {
-      pieces.push_back(
-          {Token{out.clean.substr(spans[i].begin, spans[i].end - spans[i].begin)}, true, i});
-    }
+    for (uint32_t i = 0; i < spans.size(); ++i) pieces.push_back({Token{}, true, i});
   }
 
   if (options.stem) {
@@ -146,7 +188,8 @@ absl::StatusOr<NormalizedText> NormalizeText(const NormalizeOptions& options,
   }
   out.tokens.reserve(pieces.size());
   out.all_tokens.reserve(pieces.size());
-  WordSink words(options, &out);
+  WordSink words(options, !fast, &out);
+  const absl::string_view clean = out.clean;
   for (CanonPiece& piece : pieces) {
     if (!piece.is_word) {
       out.tokens.push_back(piece.token);
@@ -155,9 +198,9 @@ absl::StatusOr<NormalizedText> NormalizeText(const NormalizeOptions& options,
     }
     const uint32_t i = piece.span;
     const uint32_t gap_begin = i == 0 ? 0 : spans[i - 1].end;
-    const bool sentence_initial = i == 0 || IsSentenceEnd(absl::string_view(out.clean).substr(
-                                                gap_begin, spans[i].begin - gap_begin));
-    words.Add(piece.token.text, sentence_initial);
+    const bool sentence_initial =
+        i == 0 || IsSentenceEnd(clean.substr(gap_begin, spans[i].begin - gap_begin));
+    words.Add(clean.substr(spans[i].begin, spans[i].end - spans[i].begin), sentence_initial);
   }
   return out;
 }

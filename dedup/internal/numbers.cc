@@ -3,7 +3,6 @@
 #include <optional>
 #include <utility>
 
-#include "absl/container/flat_hash_map.h"
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
@@ -38,6 +37,27 @@ int SmallInt(absl::string_view s) {
   for (char c : s) v = v * 10 + (c - '0');
   return v;
 }
+
+// ASCII lower case of a word of at most N bytes, for comparisons with lower-case names
+// (lower(s) == name is absl::EqualsIgnoreCase(s, name) for a lower-case ASCII name). A longer
+// word is kept as an empty view, which equals no name.
+template <size_t N>
+class SmallLower {
+ public:
+  explicit SmallLower(absl::string_view s) {
+    if (s.size() > N) return;
+    for (size_t i = 0; i < s.size(); ++i) {
+      const char c = s[i];
+      buf_[i] = c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c;
+    }
+    view_ = absl::string_view(buf_, s.size());
+  }
+  absl::string_view view() const { return view_; }
+
+ private:
+  char buf_[N] = {};
+  absl::string_view view_;
+};
 
 struct Num {
   Decimal value;
@@ -96,8 +116,11 @@ int ScaleWord(absl::string_view s) {
   static constexpr std::pair<absl::string_view, int> kScales[] = {
       {"thousand", 3}, {"million", 6}, {"billion", 9}, {"trillion", 12},
       {"bn", 9},       {"mn", 6},      {"tn", 12},     {"mm", 6}};
+  if (s.size() < 2 || s.size() > 8) return 0;  // every name has 2 to 8 letters
+  const SmallLower<8> lower_buf(s);
+  const absl::string_view lower = lower_buf.view();
   for (const auto& [name, pow] : kScales) {
-    if (absl::EqualsIgnoreCase(s, name)) return pow;
+    if (lower == name) return pow;
   }
   return 0;
 }
@@ -171,8 +194,12 @@ constexpr Unit kUnits[] = {
 
 // A unit written right after the digits ("2EB", "10x").
 const Unit* UnitSuffix(absl::string_view s) {
+  constexpr size_t kLongest = 10;  // "zettabytes"
+  if (s.empty() || s.size() > kLongest) return nullptr;
+  const SmallLower<kLongest> lower_buf(s);
+  const absl::string_view lower = lower_buf.view();
   for (const Unit& u : kUnits) {
-    if (absl::EqualsIgnoreCase(s, u.name)) return &u;
+    if (lower == u.name) return &u;
   }
   return nullptr;
 }
@@ -193,10 +220,12 @@ absl::string_view CurrencyCode(absl::string_view s) {
 
 absl::string_view CurrencyWord(absl::string_view s) {
   if (absl::string_view code = CurrencyCode(s); !code.empty()) return code;
-  if (absl::EqualsIgnoreCase(s, "dollars") || absl::EqualsIgnoreCase(s, "dollar") || s == "usd") {
-    return "$";
-  }
-  if (absl::EqualsIgnoreCase(s, "euros") || absl::EqualsIgnoreCase(s, "euro")) return "€";
+  if (s == "usd") return "$";
+  if (s.size() < 4 || s.size() > 7) return {};  // "euro" .. "dollars"
+  const SmallLower<7> lower_buf(s);
+  const absl::string_view lower = lower_buf.view();
+  if (lower == "dollars" || lower == "dollar") return "$";
+  if (lower == "euros" || lower == "euro") return "€";
   return {};
 }
 
@@ -224,23 +253,63 @@ int NumberWord(absl::string_view s) {
     default:
       return -1;
   }
-  static const auto* const kWords = new absl::flat_hash_map<absl::string_view, int>(
-      {{"zero", 0},     {"one", 1},      {"two", 2},        {"three", 3},     {"four", 4},
-       {"five", 5},     {"six", 6},      {"seven", 7},      {"eight", 8},     {"nine", 9},
-       {"ten", 10},     {"eleven", 11},  {"twelve", 12},    {"thirteen", 13}, {"fourteen", 14},
-       {"fifteen", 15}, {"sixteen", 16}, {"seventeen", 17}, {"eighteen", 18}, {"nineteen", 19},
-       {"twenty", 20},  {"thirty", 30},  {"forty", 40},     {"fifty", 50},    {"sixty", 60},
-       {"seventy", 70}, {"eighty", 80},  {"ninety", 90},    {"hundred", 100}, {"dozen", 12}});
-  char lower[9];
-  for (size_t i = 0; i < s.size(); ++i)
-    lower[i] = absl::ascii_tolower(static_cast<unsigned char>(s[i]));
-  auto it = kWords->find(absl::string_view(lower, s.size()));
-  return it == kWords->end() ? -1 : it->second;
+  const SmallLower<9> lower_buf(s);
+  const absl::string_view w = lower_buf.view();
+  switch (w[0]) {
+    case 'z':
+      return w == "zero" ? 0 : -1;
+    case 'o':
+      return w == "one" ? 1 : -1;
+    case 't':
+      if (w == "two") return 2;
+      if (w == "three") return 3;
+      if (w == "ten") return 10;
+      if (w == "twelve") return 12;
+      if (w == "thirteen") return 13;
+      if (w == "twenty") return 20;
+      if (w == "thirty") return 30;
+      return -1;
+    case 'f':
+      if (w == "four") return 4;
+      if (w == "five") return 5;
+      if (w == "fourteen") return 14;
+      if (w == "fifteen") return 15;
+      if (w == "forty") return 40;
+      if (w == "fifty") return 50;
+      return -1;
+    case 's':
+      if (w == "six") return 6;
+      if (w == "seven") return 7;
+      if (w == "sixteen") return 16;
+      if (w == "seventeen") return 17;
+      if (w == "sixty") return 60;
+      if (w == "seventy") return 70;
+      return -1;
+    case 'e':
+      if (w == "eight") return 8;
+      if (w == "eleven") return 11;
+      if (w == "eighteen") return 18;
+      if (w == "eighty") return 80;
+      return -1;
+    case 'n':
+      if (w == "nine") return 9;
+      if (w == "nineteen") return 19;
+      if (w == "ninety") return 90;
+      return -1;
+    case 'h':
+      return w == "hundred" ? 100 : -1;
+    case 'd':
+      return w == "dozen" ? 12 : -1;
+    default:
+      return -1;
+  }
 }
 
 bool IsOrdinalSuffix(absl::string_view s) {
-  return absl::EqualsIgnoreCase(s, "st") || absl::EqualsIgnoreCase(s, "nd") ||
-         absl::EqualsIgnoreCase(s, "rd") || absl::EqualsIgnoreCase(s, "th");
+  if (s.size() != 2) return false;
+  const SmallLower<2> lower_buf(s);
+  const absl::string_view lower = lower_buf.view();
+  return lower == "st" || lower == "nd" || lower == "rd" || lower == "th";
 }
 
 // 1..12 for a capitalized month name or abbreviation ("January", "Jan", "Sept", "MAY").
@@ -259,15 +328,36 @@ int Month(absl::string_view s) {
     default:
       return 0;
   }
-  static constexpr absl::string_view kFull[] = {"january",   "february", "march",    "april",
-                                                "may",       "june",     "july",     "august",
-                                                "september", "october",  "november", "december"};
-  for (int i = 0; i < 12; ++i) {
-    if (absl::EqualsIgnoreCase(s, kFull[i])) return i + 1;
-    if (s.size() == 3 && absl::EqualsIgnoreCase(s, kFull[i].substr(0, 3))) return i + 1;
+  const SmallLower<9> lower_buf(s);
+  const absl::string_view w = lower_buf.view();
+  // Full names and three-letter abbreviations (and "Sept"), by first letter.
+  switch (w[0]) {
+    case 'j':
+      if (w == "january" || w == "jan") return 1;
+      if (w == "june" || w == "jun") return 6;
+      if (w == "july" || w == "jul") return 7;
+      return 0;
+    case 'f':
+      return w == "february" || w == "feb" ? 2 : 0;
+    case 'm':
+      if (w == "march" || w == "mar") return 3;
+      if (w == "may") return 5;
+      return 0;
+    case 'a':
+      if (w == "april" || w == "apr") return 4;
+      if (w == "august" || w == "aug") return 8;
+      return 0;
+    case 's':
+      return w == "september" || w == "sep" || w == "sept" ? 9 : 0;
+    case 'o':
+      return w == "october" || w == "oct" ? 10 : 0;
+    case 'n':
+      return w == "november" || w == "nov" ? 11 : 0;
+    case 'd':
+      return w == "december" || w == "dec" ? 12 : 0;
+    default:
+      return 0;
   }
-  if (absl::EqualsIgnoreCase(s, "sept")) return 9;
-  return 0;
 }
 
 // 1..31 for "6", "06", "6th"; else 0.
@@ -317,9 +407,44 @@ bool DateGap(absl::string_view g) {
 
 bool SpaceGap(absl::string_view g) { return g == " "; }
 
-std::string Ymd(int y, int m, int d) { return absl::StrFormat("%04d-%02d-%02d", y, m, d); }
-std::string Ym(int y, int m) { return absl::StrFormat("%04d-%02d", y, m); }
-std::string Md(int m, int d) { return absl::StrFormat("--%02d-%02d", m, d); }
+// Appends what absl::StrFormat("%0<width>d", v) gives, for 0 <= v and width <= 4.
+void AppendPadded(int v, int width, std::string* out) {
+  char buf[16];
+  int n = 0;
+  do {
+    buf[n++] = static_cast<char>('0' + v % 10);
+    v /= 10;
+  } while (v > 0);
+  while (n < width) buf[n++] = '0';
+  while (n > 0) out->push_back(buf[--n]);
+}
+
+std::string Ymd(int y, int m, int d) {
+  if (y < 0 || m < 0 || d < 0) return absl::StrFormat("%04d-%02d-%02d", y, m, d);
+  std::string out;
+  AppendPadded(y, 4, &out);
+  out.push_back('-');
+  AppendPadded(m, 2, &out);
+  out.push_back('-');
+  AppendPadded(d, 2, &out);
+  return out;
+}
+std::string Ym(int y, int m) {
+  if (y < 0 || m < 0) return absl::StrFormat("%04d-%02d", y, m);
+  std::string out;
+  AppendPadded(y, 4, &out);
+  out.push_back('-');
+  AppendPadded(m, 2, &out);
+  return out;
+}
+std::string Md(int m, int d) {
+  if (m < 0 || d < 0) return absl::StrFormat("--%02d-%02d", m, d);
+  std::string out = "--";
+  AppendPadded(m, 2, &out);
+  out.push_back('-');
+  AppendPadded(d, 2, &out);
+  return out;
+}
 
 // Whether `c` can start a quarter, half or fiscal-year label ("Q1", "h2", "FY26").
 bool StartsPeriodLabel(char c) {
@@ -355,8 +480,7 @@ class Canonicalizer {
   void Run() {
     for (size_t i = 0; i < spans_.size();) {
       if (PlainWord(Tok(i))) {
-        out_->push_back(
-            {Token{std::string(Tok(i)), TokenKind::kWord}, true, static_cast<uint32_t>(i)});
+        out_->push_back({Token{}, true, static_cast<uint32_t>(i)});
         ++i;
         continue;
       }
@@ -368,8 +492,7 @@ class Canonicalizer {
       if (used == 0) used = Quantity(i);
       if (used == 0) used = OddNumber(i);
       if (used == 0) {
-        out_->push_back(
-            {Token{std::string(Tok(i)), TokenKind::kWord}, true, static_cast<uint32_t>(i)});
+        out_->push_back({Token{}, true, static_cast<uint32_t>(i)});
         used = 1;
       }
       i += used;
@@ -576,7 +699,9 @@ class Canonicalizer {
       if (absl::StartsWith(GapAfter(k - 1), "%")) {
         percent = true;
       } else if (next_is([](absl::string_view t) {
-                   return absl::EqualsIgnoreCase(t, "percent") || absl::EqualsIgnoreCase(t, "pct");
+                   const SmallLower<7> lower_buf(t);
+                   const absl::string_view lower = lower_buf.view();
+                   return lower == "percent" || lower == "pct";
                  })) {
         percent = true;
         ++k;

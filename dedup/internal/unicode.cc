@@ -240,6 +240,68 @@ std::string CollapseSpace(absl::string_view text) {
   return out;
 }
 
+bool CleanSimpleText(absl::string_view text, std::string* out) {
+  // Every replacement is no longer than what it replaces, so the text's size bounds the result.
+  out->resize(text.size());
+  char* const begin = out->data();
+  char* o = begin;
+  bool pending_space = false;
+  const auto* s = reinterpret_cast<const unsigned char*>(text.data());
+  const size_t n = text.size();
+  auto put = [&](char c) {
+    if (pending_space) *o++ = ' ';
+    pending_space = false;
+    *o++ = c;
+  };
+  for (size_t i = 0; i < n;) {
+    const unsigned char c = s[i];
+    if (static_cast<unsigned char>(c - 0x21) < 0x5E) {  // printable ASCII other than ' '
+      put(static_cast<char>(c));
+      ++i;
+      continue;
+    }
+    if (c < 0x80) {  // white space or a control character (0x7F included)
+      pending_space = o != begin;
+      ++i;
+      continue;
+    }
+    if (c == 0xC2 && i + 1 < n && s[i + 1] == 0xA0) {  // U+00A0 no-break space
+      pending_space = o != begin;
+      i += 2;
+      continue;
+    }
+    if (c != 0xE2 || i + 2 >= n || s[i + 1] != 0x80) return false;
+    switch (s[i + 2]) {
+      case 0x90:  // U+2010..U+2015: hyphens and dashes
+      case 0x91:
+      case 0x92:
+      case 0x93:
+      case 0x94:
+      case 0x95:
+        put('-');
+        break;
+      case 0x98:  // U+2018, U+2019: single quotation marks
+      case 0x99:
+        put('\'');
+        break;
+      case 0x9C:  // U+201C, U+201D: double quotation marks
+      case 0x9D:
+        put('"');
+        break;
+      case 0xA6:  // U+2026 horizontal ellipsis: NFKC gives "..."
+        put('.');
+        put('.');
+        put('.');
+        break;
+      default:
+        return false;
+    }
+    i += 3;
+  }
+  out->resize(static_cast<size_t>(o - begin));
+  return true;
+}
+
 std::string FoldCase(absl::string_view utf8) {
   if (IsAscii(utf8)) {
     std::string out(utf8);
@@ -379,39 +441,34 @@ absl::Status SegmentWordsIcu(absl::string_view utf8, std::vector<WordSpan>* out)
 
 void SegmentWordsAscii(absl::string_view ascii, std::vector<WordSpan>* out) {
   const size_t n = ascii.size();
-  auto cls = [&](size_t i) -> AsciiClass {
-    return i < n ? kClassTable[static_cast<unsigned char>(ascii[i])] : kOther;
-  };
+  const auto* s = reinterpret_cast<const unsigned char*>(ascii.data());
+  auto cls = [&](size_t i) -> AsciiClass { return i < n ? kClassTable[s[i]] : kOther; };
+  auto in_word = [](AsciiClass c) { return c == kLetter || c == kDigit || c == kUnderscore; };
+  // A letter or digit other than '@' (a word needs one).
+  auto alnum = [](unsigned char ch) { return ch != '_' && ch != '@'; };
   size_t i = 0;
   while (i < n) {
-    AsciiClass c = cls(i);
-    if (c != kLetter && c != kDigit && c != kUnderscore) {
-      ++i;
-      continue;
-    }
+    while (i < n && !in_word(kClassTable[s[i]])) ++i;
+    if (i == n) break;
     const size_t start = i;
-    bool has_alnum = c != kUnderscore && ascii[i] != '@';
-    AsciiClass prev = c;
+    bool has_alnum = alnum(s[i]);
     ++i;
-    while (i < n) {
-      const AsciiClass cur = cls(i);
-      if (cur == kLetter || cur == kDigit || cur == kUnderscore) {
-        has_alnum |= cur != kUnderscore && ascii[i] != '@';
-        prev = cur;
+    while (true) {
+      // The run of letters, digits and '_' (the class table says '@' is a letter).
+      while (i < n && in_word(kClassTable[s[i]])) {
+        if (!has_alnum) has_alnum = alnum(s[i]);
         ++i;
-        continue;
       }
+      if (i == n) break;
       // A single middle character joins two letters or two digits (WB6/7, WB11/12).
+      const AsciiClass prev = kClassTable[s[i - 1]];
+      const AsciiClass cur = kClassTable[s[i]];
       const AsciiClass next = cls(i + 1);
       const bool letters = prev == kLetter && next == kLetter && (cur == kApos || cur == kPeriod);
       const bool digits =
           prev == kDigit && next == kDigit && (cur == kApos || cur == kPeriod || cur == kComma);
-      if (letters || digits) {
-        i += 2;
-        prev = next;
-        continue;
-      }
-      break;
+      if (!letters && !digits) break;
+      i += 2;  // the character after the middle one does not count for has_alnum (as before)
     }
     if (has_alnum) {
       out->push_back({static_cast<uint32_t>(start), static_cast<uint32_t>(i)});
