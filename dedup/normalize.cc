@@ -1,5 +1,9 @@
 #include "dedup/normalize.h"
 
+#include <algorithm>
+#include <cstdint>
+#include <iterator>
+#include <memory>
 #include <utility>
 
 #include "absl/status/status.h"
@@ -45,11 +49,68 @@ bool IsAsciiLetters(absl::string_view s) {
   return true;
 }
 
+// What Push needs of a folded word of lower-case ASCII letters, memoized per thread: whether
+// it is a stop word, and its stem (StemEnglishView). Direct-mapped: a word evicts the one in
+// its slot. Words of more than kMaxWord bytes, or stems longer than that, are not kept.
+class WordMemo {
+ public:
+  static constexpr size_t kMaxWord = 22;
+
+  // A word as its memo key: its bytes, zero padded, and its length in the last byte (words
+  // hold no NUL byte). Fill bytes() (size() of them), then look up.
+  struct Key {
+    uint64_t w[3] = {0, 0, 0};
+    char* bytes() { return reinterpret_cast<char*>(w); }
+    void SetSize(size_t n) {
+      reinterpret_cast<unsigned char*>(w)[23] = static_cast<unsigned char>(n);
+    }
+    absl::string_view view() const {
+      return absl::string_view(reinterpret_cast<const char*>(w),
+                               reinterpret_cast<const unsigned char*>(w)[23]);
+    }
+  };
+
+  // Sets *stop and *stem (valid until the next call) for `key`'s word.
+  void Get(const Key& key, bool* stop, absl::string_view* stem) {
+    if (table_ == nullptr) table_ = std::make_unique<Entry[]>(kSlots);
+    const uint64_t h = (key.w[0] * 0x9E3779B97F4A7C15ULL) ^ (key.w[1] * 0xC2B2AE3D27D4EB4FULL) ^
+                       (key.w[2] * 0x165667B19E3779F9ULL);
+    Entry& e = table_[static_cast<size_t>((h ^ (h >> 29)) >> (64 - kSlotBits))];
+    if (e.key[0] != key.w[0] || e.key[1] != key.w[1] || e.key[2] != key.w[2]) {
+      const absl::string_view word = key.view();
+      const absl::string_view stemmed = StemEnglishView(word);
+      if (stemmed.size() > kMaxWord) {  // never for English stems; not kept
+        *stop = IsStopword(word);
+        *stem = stemmed;
+        return;
+      }
+      std::copy(std::begin(key.w), std::end(key.w), e.key);
+      std::copy(stemmed.begin(), stemmed.end(), e.stem);
+      e.stem_size = static_cast<uint8_t>(stemmed.size());
+      e.stop = IsStopword(word);
+    }
+    *stop = e.stop;
+    *stem = absl::string_view(e.stem, e.stem_size);
+  }
+
+ private:
+  static constexpr int kSlotBits = 14;
+  static constexpr size_t kSlots = size_t{1} << kSlotBits;
+  struct Entry {
+    uint64_t key[3] = {0, 0, 0};  // all zero: empty (a key's size byte is never 0)
+    char stem[kMaxWord];
+    uint8_t stem_size = 0;
+    bool stop = false;
+  };
+  std::unique_ptr<Entry[]> table_;  // kSlots, allocated on first use
+};
+
 class WordSink {
  public:
   // `general`: take the general (Unicode) path for ASCII words too (AsciiPath::kForceIcu).
-  WordSink(const NormalizeOptions& options, bool general, NormalizedText* out)
-      : options_(options), general_(general), out_(out) {}
+  // `ascii`: every word will be ASCII.
+  WordSink(const NormalizeOptions& options, bool general, bool ascii, NormalizedText* out)
+      : options_(options), general_(general), ascii_(ascii), out_(out) {}
 
   // One raw word from segmentation. `sentence_initial`: the first word of a sentence.
   void Add(absl::string_view raw, bool sentence_initial) {
@@ -57,7 +118,7 @@ class WordSink {
       raw.remove_suffix(2);  // possessive
     }
     if (raw.empty()) return;
-    if (!general_ && IsAscii(raw)) {
+    if (!general_ && (ascii_ || IsAscii(raw))) {
       AddAscii(raw, sentence_initial);
     } else {
       AddGeneral(raw, sentence_initial);
@@ -75,22 +136,49 @@ class WordSink {
     AddFolded(folded, is_name, StartsUpper(raw) ? kCapitalized : kLowercase);
   }
 
-  // AddGeneral for an ASCII word: StartsUpper, HasInnerUpper and FoldCase by hand, and no
-  // accents to fold.
+  // AddGeneral for an ASCII word: StartsUpper, HasInnerUpper and FoldCase in one pass, no
+  // accents to fold, and the stop-word test and stem of a word of letters memoized.
   void AddAscii(absl::string_view raw, bool sentence_initial) {
     auto upper = [](char c) { return c >= 'A' && c <= 'Z'; };
+    const size_t n = raw.size();
+    WordMemo::Key key;
+    char* folded;
+    if (n <= WordMemo::kMaxWord) {
+      folded = key.bytes();
+      key.SetSize(n);
+    } else {
+      folded_.resize(n);
+      folded = folded_.data();
+    }
     const bool starts_upper = upper(raw[0]);
-    bool is_name = starts_upper;
-    if (starts_upper && sentence_initial) {
-      is_name = false;
-      for (size_t k = 1; k < raw.size() && !is_name; ++k) is_name = upper(raw[k]);
-    }
-    folded_.resize(raw.size());
-    for (size_t k = 0; k < raw.size(); ++k) {
+    bool inner_upper = false;
+    bool letters = true;  // lower-case letters only, once folded
+    for (size_t k = 0; k < n; ++k) {
       const char c = raw[k];
-      folded_[k] = upper(c) ? static_cast<char>(c - 'A' + 'a') : c;
+      const bool up = upper(c);
+      inner_upper |= up && k > 0;
+      const char lower = up ? static_cast<char>(c - 'A' + 'a') : c;
+      letters &= lower >= 'a' && lower <= 'z';
+      folded[k] = lower;
     }
-    AddFolded(folded_, is_name, starts_upper ? kCapitalized : kLowercase);
+    const bool is_name = starts_upper && (!sentence_initial || inner_upper);
+    const Case c = starts_upper ? kCapitalized : kLowercase;
+    const absl::string_view word(folded, n);
+    if (letters) {  // neither "n't" nor "cannot" is a word of letters only: "cannot" is
+      if (word == "cannot") {
+        AddFolded(word, is_name, c);
+      } else if (options_.stem && n <= WordMemo::kMaxWord) {
+        bool stop;
+        absl::string_view stem;
+        thread_local WordMemo memo;
+        memo.Get(key, &stop, &stem);
+        Emit(stem, stop, is_name, c);
+      } else {
+        Push(word, is_name, c);
+      }
+      return;
+    }
+    AddFolded(word, is_name, c);
   }
 
   void AddFolded(absl::string_view folded, bool is_name, Case c) {
@@ -112,16 +200,21 @@ class WordSink {
   }
 
   void Push(absl::string_view folded, bool is_name, Case c = kOther) {
-    const bool stop = IsStopword(folded);
-    Token token{
-        std::string(options_.stem && IsAsciiLetters(folded) ? StemEnglishView(folded) : folded),
-        is_name && !stop ? TokenKind::kName : TokenKind::kWord, c == kLowercase, c == kCapitalized};
+    Emit(options_.stem && IsAsciiLetters(folded) ? StemEnglishView(folded) : folded,
+         IsStopword(folded), is_name, c);
+  }
+
+  // Appends the token `text` (folded, stemmed if so configured).
+  void Emit(absl::string_view text, bool stop, bool is_name, Case c) {
+    Token token{std::string(text), is_name && !stop ? TokenKind::kName : TokenKind::kWord,
+                c == kLowercase, c == kCapitalized};
     if (!(stop && options_.drop_stopwords)) out_->tokens.push_back(token);
     out_->all_tokens.push_back(std::move(token));
   }
 
   const NormalizeOptions& options_;
   const bool general_;
+  const bool ascii_;
   NormalizedText* out_;
   std::string folded_;  // AddAscii's folded word
 };
@@ -188,7 +281,7 @@ absl::StatusOr<NormalizedText> NormalizeText(const NormalizeOptions& options,
   }
   out.tokens.reserve(pieces.size());
   out.all_tokens.reserve(pieces.size());
-  WordSink words(options, !fast, &out);
+  WordSink words(options, !fast, clean_ascii, &out);
   const absl::string_view clean = out.clean;
   for (CanonPiece& piece : pieces) {
     if (!piece.is_word) {

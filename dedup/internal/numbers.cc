@@ -407,43 +407,42 @@ bool DateGap(absl::string_view g) {
 
 bool SpaceGap(absl::string_view g) { return g == " "; }
 
-// Appends what absl::StrFormat("%0<width>d", v) gives, for 0 <= v and width <= 4.
-void AppendPadded(int v, int width, std::string* out) {
-  char buf[16];
-  int n = 0;
-  do {
-    buf[n++] = static_cast<char>('0' + v % 10);
+// Writes v as exactly `width` digits (what "%0<width>d" prints for 0 <= v < 10^width).
+char* PutDigits(int v, int width, char* out) {
+  for (int k = width - 1; k >= 0; --k) {
+    out[k] = static_cast<char>('0' + v % 10);
     v /= 10;
-  } while (v > 0);
-  while (n < width) buf[n++] = '0';
-  while (n > 0) out->push_back(buf[--n]);
+  }
+  return out + width;
 }
 
 std::string Ymd(int y, int m, int d) {
-  if (y < 0 || m < 0 || d < 0) return absl::StrFormat("%04d-%02d-%02d", y, m, d);
-  std::string out;
-  AppendPadded(y, 4, &out);
-  out.push_back('-');
-  AppendPadded(m, 2, &out);
-  out.push_back('-');
-  AppendPadded(d, 2, &out);
-  return out;
+  if (y < 0 || y > 9999 || m < 0 || m > 99 || d < 0 || d > 99) {
+    return absl::StrFormat("%04d-%02d-%02d", y, m, d);
+  }
+  char buf[10];
+  char* p = PutDigits(y, 4, buf);
+  *p++ = '-';
+  p = PutDigits(m, 2, p);
+  *p++ = '-';
+  PutDigits(d, 2, p);
+  return std::string(buf, sizeof buf);
 }
 std::string Ym(int y, int m) {
-  if (y < 0 || m < 0) return absl::StrFormat("%04d-%02d", y, m);
-  std::string out;
-  AppendPadded(y, 4, &out);
-  out.push_back('-');
-  AppendPadded(m, 2, &out);
-  return out;
+  if (y < 0 || y > 9999 || m < 0 || m > 99) return absl::StrFormat("%04d-%02d", y, m);
+  char buf[7];
+  char* p = PutDigits(y, 4, buf);
+  *p++ = '-';
+  PutDigits(m, 2, p);
+  return std::string(buf, sizeof buf);
 }
 std::string Md(int m, int d) {
-  if (m < 0 || d < 0) return absl::StrFormat("--%02d-%02d", m, d);
-  std::string out = "--";
-  AppendPadded(m, 2, &out);
-  out.push_back('-');
-  AppendPadded(d, 2, &out);
-  return out;
+  if (m < 0 || m > 99 || d < 0 || d > 99) return absl::StrFormat("--%02d-%02d", m, d);
+  char buf[7] = {'-', '-'};
+  char* p = PutDigits(m, 2, buf + 2);
+  *p++ = '-';
+  PutDigits(d, 2, p);
+  return std::string(buf, sizeof buf);
 }
 
 // Whether `c` can start a quarter, half or fiscal-year label ("Q1", "h2", "FY26").
@@ -464,9 +463,17 @@ bool StartsPeriodLabel(char c) {
 // Whether no canonical form can start at token `t`: every one needs a digit, a period or
 // fiscal label (q.., h.., f..), a capitalized month, a currency code or a number word first
 // (see Canonicalizer::Run). Most words are plain; this spares them the checks.
+//
+// A word starting with q, h or f can start a period only as "q1".., "h2".. (a digit second) or
+// "fy.." (Canonicalizer::Period); no other form starts with these letters but February and the
+// number words, tested below.
 bool PlainWord(absl::string_view t) {
   const char c = t[0];
-  if (StartsPeriodLabel(c) || IsDigit(c)) return false;
+  if (IsDigit(c)) return false;
+  if (StartsPeriodLabel(c) && t.size() >= 2 &&
+      (IsDigit(t[1]) || ((c == 'f' || c == 'F') && (t[1] == 'y' || t[1] == 'Y')))) {
+    return false;
+  }
   if (c >= 'A' && c <= 'Z' && (Month(t) != 0 || !CurrencyCode(t).empty())) return false;
   return NumberWord(t) < 0;
 }
