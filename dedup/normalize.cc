@@ -206,10 +206,13 @@ class WordSink {
 
   // Appends the token `text` (folded, stemmed if so configured).
   void Emit(absl::string_view text, bool stop, bool is_name, Case c) {
-    Token token{std::string(text), is_name && !stop ? TokenKind::kName : TokenKind::kWord,
-                c == kLowercase, c == kCapitalized};
+    // Built in place (a Token moved into a vector copies its short string once more).
+    Token& token = out_->all_tokens.emplace_back();
+    token.text.assign(text.data(), text.size());
+    token.kind = is_name && !stop ? TokenKind::kName : TokenKind::kWord;
+    token.lowercase = c == kLowercase;
+    token.capitalized = c == kCapitalized;
     if (!(stop && options_.drop_stopwords)) out_->tokens.push_back(token);
-    out_->all_tokens.push_back(std::move(token));
   }
 
   const NormalizeOptions& options_;
@@ -261,7 +264,7 @@ absl::StatusOr<NormalizedText> NormalizeText(const NormalizeOptions& options,
   std::vector<WordSpan>& spans = scratch.spans;
   spans.clear();
   if (clean_ascii) {
-    SegmentWordsAscii(out.clean, &spans);
+    SegmentWordsAsciiString(out.clean, &spans);
   } else if (absl::Status st = SegmentWordsIcu(out.clean, &spans); !st.ok()) {
     return st;
   }

@@ -1,5 +1,7 @@
 #include "dedup/internal/numbers.h"
 
+#include <array>
+#include <cstdint>
 #include <optional>
 #include <utility>
 
@@ -38,6 +40,17 @@ int SmallInt(absl::string_view s) {
   return v;
 }
 
+// Whether `s` is `lower` (lower-case ASCII letters only) in any case: absl::EqualsIgnoreCase
+// for such a name, inline. (c | 0x20) equals a lower-case letter only for that letter and its
+// capital.
+bool EqualsLetters(absl::string_view s, absl::string_view lower) {
+  if (s.size() != lower.size()) return false;
+  for (size_t k = 0; k < s.size(); ++k) {
+    if (static_cast<char>(s[k] | 0x20) != lower[k]) return false;
+  }
+  return true;
+}
+
 // ASCII lower case of a word of at most N bytes, for comparisons with lower-case names
 // (lower(s) == name is absl::EqualsIgnoreCase(s, name) for a lower-case ASCII name). A longer
 // word is kept as an empty view, which equals no name.
@@ -72,6 +85,7 @@ std::optional<Num> ParseNum(absl::string_view s) {
   Num num;
   size_t i = 0;
   std::string digits;
+  digits.reserve(s.size());
   while (i < s.size() && IsDigit(s[i])) digits.push_back(s[i++]);
   if (digits.empty()) return std::nullopt;
   num.four_digits = digits.size() == 4;
@@ -117,10 +131,8 @@ int ScaleWord(absl::string_view s) {
       {"thousand", 3}, {"million", 6}, {"billion", 9}, {"trillion", 12},
       {"bn", 9},       {"mn", 6},      {"tn", 12},     {"mm", 6}};
   if (s.size() < 2 || s.size() > 8) return 0;  // every name has 2 to 8 letters
-  const SmallLower<8> lower_buf(s);
-  const absl::string_view lower = lower_buf.view();
   for (const auto& [name, pow] : kScales) {
-    if (lower == name) return pow;
+    if (EqualsLetters(s, name)) return pow;
   }
   return 0;
 }
@@ -192,14 +204,33 @@ constexpr Unit kUnits[] = {
     {"x", "x", 0, false},
 };
 
+constexpr size_t kLongestUnit = 10;  // "zettabytes"
+constexpr size_t kNumUnits = sizeof(kUnits) / sizeof(kUnits[0]);
+
+// kUnits' indices by name length: those of length n are kUnitsBySize.index[begin[n], begin[n+1]).
+struct UnitsBySize {
+  std::array<uint8_t, kNumUnits> index{};
+  std::array<uint8_t, kLongestUnit + 2> begin{};
+};
+constexpr UnitsBySize kUnitsBySize = [] {
+  UnitsBySize t;
+  size_t at = 0;
+  for (size_t n = 0; n <= kLongestUnit; ++n) {
+    t.begin[n] = static_cast<uint8_t>(at);
+    for (size_t u = 0; u < kNumUnits; ++u) {
+      if (kUnits[u].name.size() == n) t.index[at++] = static_cast<uint8_t>(u);
+    }
+  }
+  t.begin[kLongestUnit + 1] = static_cast<uint8_t>(at);
+  return t;
+}();
+
 // A unit written right after the digits ("2EB", "10x").
 const Unit* UnitSuffix(absl::string_view s) {
-  constexpr size_t kLongest = 10;  // "zettabytes"
-  if (s.empty() || s.size() > kLongest) return nullptr;
-  const SmallLower<kLongest> lower_buf(s);
-  const absl::string_view lower = lower_buf.view();
-  for (const Unit& u : kUnits) {
-    if (lower == u.name) return &u;
+  if (s.empty() || s.size() > kLongestUnit) return nullptr;
+  for (size_t k = kUnitsBySize.begin[s.size()]; k < kUnitsBySize.begin[s.size() + 1]; ++k) {
+    const Unit& u = kUnits[kUnitsBySize.index[k]];
+    if (EqualsLetters(s, u.name)) return &u;
   }
   return nullptr;
 }
@@ -239,67 +270,52 @@ absl::string_view CurrencyBefore(absl::string_view gap) {
 
 int NumberWord(absl::string_view s) {
   if (s.size() < 3 || s.size() > 9) return -1;
-  switch (absl::ascii_tolower(static_cast<unsigned char>(s[0]))) {  // their first letters
+  auto is = [&](absl::string_view w) { return EqualsLetters(s, w); };
+  switch (s[0] | 0x20) {  // a letter's lower case (other bytes match no case)
     case 'z':
+      return is("zero") ? 0 : -1;
     case 'o':
+      return is("one") ? 1 : -1;
     case 't':
-    case 'f':
-    case 's':
-    case 'e':
-    case 'n':
-    case 'h':
-    case 'd':
-      break;
-    default:
-      return -1;
-  }
-  const SmallLower<9> lower_buf(s);
-  const absl::string_view w = lower_buf.view();
-  switch (w[0]) {
-    case 'z':
-      return w == "zero" ? 0 : -1;
-    case 'o':
-      return w == "one" ? 1 : -1;
-    case 't':
-      if (w == "two") return 2;
-      if (w == "three") return 3;
-      if (w == "ten") return 10;
-      if (w == "twelve") return 12;
-      if (w == "thirteen") return 13;
-      if (w == "twenty") return 20;
-      if (w == "thirty") return 30;
+      if (is("two")) return 2;
+      if (is("three")) return 3;
+      if (is("ten")) return 10;
+      if (is("twelve")) return 12;
+      if (is("thirteen")) return 13;
+      if (is("twenty")) return 20;
+      if (is("thirty")) return 30;
       return -1;
     case 'f':
-      if (w == "four") return 4;
-      if (w == "five") return 5;
-      if (w == "fourteen") return 14;
-      if (w == "fifteen") return 15;
-      if (w == "forty") return 40;
-      if (w == "fifty") return 50;
+      if (is("four")) return 4;
+      if (is("five")) return 5;
+      if (is("fourteen")) return 14;
+      if (is("fifteen")) return 15;
+      if (is("forty")) return 40;
+      if (is("fifty")) return 50;
       return -1;
     case 's':
-      if (w == "six") return 6;
-      if (w == "seven") return 7;
-      if (w == "sixteen") return 16;
-      if (w == "seventeen") return 17;
-      if (w == "sixty") return 60;
-      if (w == "seventy") return 70;
+      if (is("six")) return 6;
+      if (is("seven")) return 7;
+      if (is("sixteen")) return 16;
+      if (is("seventeen")) return 17;
+      if (is("sixty")) return 60;
+      if (is("seventy")) return 70;
       return -1;
     case 'e':
-      if (w == "eight") return 8;
-      if (w == "eleven") return 11;
-      if (w == "eighteen") return 18;
-      if (w == "eighty") return 80;
+      if (is("eight")) return 8;
+      if (is("eleven")) return 11;
+      if (is("eighteen")) return 18;
+      if (is("eighty")) return 80;
       return -1;
     case 'n':
-      if (w == "nine") return 9;
-      if (w == "nineteen") return 19;
-      if (w == "ninety") return 90;
+      if (is("nine")) return 9;
+      if (is("nineteen")) return 19;
+      if (is("ninety")) return 90;
       return -1;
     case 'h':
-      return w == "hundred" ? 100 : -1;
+      return is("hundred") ? 100 : -1;
     case 'd':
-      return w == "dozen" ? 12 : -1;
+      return is("dozen") ? 12 : -1;
     default:
       return -1;
   }
@@ -328,33 +344,32 @@ int Month(absl::string_view s) {
     default:
       return 0;
   }
-  const SmallLower<9> lower_buf(s);
-  const absl::string_view w = lower_buf.view();
+  auto is = [&](absl::string_view w) { return EqualsLetters(s, w); };
   // Full names and three-letter abbreviations (and "Sept"), by first letter.
-  switch (w[0]) {
-    case 'j':
-      if (w == "january" || w == "jan") return 1;
-      if (w == "june" || w == "jun") return 6;
-      if (w == "july" || w == "jul") return 7;
+  switch (s[0]) {
+    case 'J':
+      if (is("january") || is("jan")) return 1;
+      if (is("june") || is("jun")) return 6;
+      if (is("july") || is("jul")) return 7;
       return 0;
-    case 'f':
-      return w == "february" || w == "feb" ? 2 : 0;
-    case 'm':
-      if (w == "march" || w == "mar") return 3;
-      if (w == "may") return 5;
+    case 'F':
+      return is("february") || is("feb") ? 2 : 0;
+    case 'M':
+      if (is("march") || is("mar")) return 3;
+      if (is("may")) return 5;
       return 0;
-    case 'a':
-      if (w == "april" || w == "apr") return 4;
-      if (w == "august" || w == "aug") return 8;
+    case 'A':
+      if (is("april") || is("apr")) return 4;
+      if (is("august") || is("aug")) return 8;
       return 0;
-    case 's':
-      return w == "september" || w == "sep" || w == "sept" ? 9 : 0;
-    case 'o':
-      return w == "october" || w == "oct" ? 10 : 0;
-    case 'n':
-      return w == "november" || w == "nov" ? 11 : 0;
-    case 'd':
-      return w == "december" || w == "dec" ? 12 : 0;
+    case 'S':
+      return is("september") || is("sep") || is("sept") ? 9 : 0;
+    case 'O':
+      return is("october") || is("oct") ? 10 : 0;
+    case 'N':
+      return is("november") || is("nov") ? 11 : 0;
+    case 'D':
+      return is("december") || is("dec") ? 12 : 0;
     default:
       return 0;
   }
@@ -768,20 +783,36 @@ class Canonicalizer {
 }  // namespace
 
 std::string FormatDecimal(const Decimal& d) {
+  absl::string_view s = d.digits;
   size_t first = 0;
-  while (first < d.digits.size() && d.digits[first] == '0') ++first;
-  std::string s = d.digits.substr(first);
+  while (first < s.size() && s[first] == '0') ++first;
+  s.remove_prefix(first);
   int exp = d.exp;
   if (s.empty()) return "0";
   while (exp < 0 && s.back() == '0') {
-    s.pop_back();
+    s.remove_suffix(1);
     ++exp;
   }
-  if (exp >= 0) return s + std::string(static_cast<size_t>(exp), '0');
+  std::string out;
+  if (exp >= 0) {
+    out.reserve(s.size() + static_cast<size_t>(exp));
+    out.append(s.data(), s.size());
+    out.append(static_cast<size_t>(exp), '0');
+    return out;
+  }
   const size_t frac = static_cast<size_t>(-exp);
-  if (s.size() > frac)
-    return absl::StrCat(s.substr(0, s.size() - frac), ".", s.substr(s.size() - frac));
-  return absl::StrCat("0.", std::string(frac - s.size(), '0'), s);
+  if (s.size() > frac) {
+    out.reserve(s.size() + 1);
+    out.append(s.data(), s.size() - frac);
+    out.push_back('.');
+    out.append(s.data() + s.size() - frac, frac);
+    return out;
+  }
+  out.reserve(2 + frac);
+  out.append("0.");
+  out.append(frac - s.size(), '0');
+  out.append(s.data(), s.size());
+  return out;
 }
 
 void Canonicalize(absl::string_view text, absl::Span<const WordSpan> spans,

@@ -79,6 +79,10 @@ absl::Status SegmentWordsIcu(absl::string_view utf8, std::vector<WordSpan>* out)
 // function.
 void SegmentWordsAscii(absl::string_view ascii, std::vector<WordSpan>* out);
 
+// SegmentWordsAscii of a whole std::string, using its terminating NUL (not a word character)
+// to end each run without a bounds check. Same spans.
+void SegmentWordsAsciiString(const std::string& ascii, std::vector<WordSpan>* out);
+
 }  // namespace factdedup::dedup::internal
 
 #endif  // FACTDEDUP_DEDUP_INTERNAL_UNICODE_H_

@@ -807,6 +807,73 @@ TEST(NormalizeNumbersTest, EveryMonthNumberWordAndUnitSpelling) {
   for (const auto& [text, want] : kUnits) EXPECT_EQ(tokens(text), want) << text;
 }
 
+TEST(NormalizeFastPathTest, SegmentationOfAStringMatchesTheStringView) {
+  std::vector<std::string> inputs = AsciiCorpus();
+  const std::string kAlphabet = "aZ9_@.,;' -x0";
+  std::mt19937 rng(5);
+  for (int k = 0; k < 20000; ++k) {
+    std::string s(std::uniform_int_distribution<size_t>(0, 12)(rng), ' ');
+    for (char& c : s) {
+      c = kAlphabet[std::uniform_int_distribution<size_t>(0, kAlphabet.size() - 1)(rng)];
+    }
+    inputs.push_back(std::move(s));
+  }
+  for (const std::string& line : inputs) {
+    std::vector<internal::WordSpan> view, string;
+    internal::SegmentWordsAscii(absl::string_view(line), &view);
+    internal::SegmentWordsAsciiString(line, &string);
+    ASSERT_EQ(view.size(), string.size()) << "'" << line << "'";
+    for (size_t i = 0; i < view.size(); ++i) EXPECT_TRUE(view[i] == string[i]) << line;
+  }
+}
+
+// Text that needs no cleaning is copied as it is; the test of that works 8 bytes at a time,
+// so spaces and other bytes are tried at every place around the 8-byte boundaries.
+TEST(NormalizeFastPathTest, CleanSimpleTextAtEveryPlace) {
+  const std::string kBytes[] = {" ", "  ",   "\t",   "\x1F",     "\x7F",         "~",
+                                "!", "\x01", "\x80", "\xC2\xA0", "\xE2\x80\x99", " \xE2\x80\xA6"};
+  for (size_t len = 1; len <= 19; ++len) {
+    for (size_t at = 0; at <= len; ++at) {
+      for (const std::string& b : kBytes) {
+        std::string text(len, 'a');
+        text.insert(at, b);
+        std::string fast;
+        const bool ok = internal::CleanSimpleText(text, &fast);
+        EXPECT_EQ(ok, b != "\x80") << "'" << text << "'";
+        if (ok) {
+          EXPECT_EQ(fast, GeneralClean(text)) << "'" << text << "'";
+        }
+      }
+    }
+  }
+}
+
+// Words starting with q, h or f skip the period and quantity matchers unless they can start
+// a period (a digit second, or "fy"), February or a number word.
+TEST(NormalizeNumbersTest, WordsStartingWithPeriodLetters) {
+  const Normalizer n;
+  const std::pair<const char*, const char*> kCases[] = {
+      {"Q1 2026", "2026-q1"},
+      {"h2 2025", "2025-h2"},
+      {"q3", "q3"},
+      {"Q1'26", "2026-q1"},
+      {"FY26", "fy2026"},
+      {"fY2026", "fy2026"},
+      {"Q1 FY26", "2026-q1"},
+      {"Feb 2026", "2026-02"},
+      {"February 6, 2026", "2026-02-06"},
+      {"five percent", "5%"},
+      {"Fifty billion dollars", "$50000000000"},
+      {"HUNDRED percent", "100%"},
+      {"for from has he his Q H f", "for|from|has|he|his|q|h|f"},
+      {"h2o fyodor Fyodor q1x", "h2o|fyodor|fyodor|q1x"},
+      {"fifty apples", "fifti|appl"},
+  };
+  for (const auto& [text, want] : kCases) {
+    EXPECT_EQ(absl::StrJoin(Texts(MustNormalize(n, text).all_tokens), "|"), want) << text;
+  }
+}
+
 // ---------------------------------------------------------------------------------------------
 // Thread-safety.
 
