@@ -139,7 +139,6 @@ class WordSink {
   // AddGeneral for an ASCII word: StartsUpper, HasInnerUpper and FoldCase in one pass, no
   // accents to fold, and the stop-word test and stem of a word of letters memoized.
   void AddAscii(absl::string_view raw, bool sentence_initial) {
-    auto upper = [](char c) { return c >= 'A' && c <= 'Z'; };
     const size_t n = raw.size();
     WordMemo::Key key;
     char* folded;
@@ -150,17 +149,27 @@ class WordSink {
       folded_.resize(n);
       folded = folded_.data();
     }
-    const bool starts_upper = upper(raw[0]);
-    bool inner_upper = false;
-    bool letters = true;  // lower-case letters only, once folded
-    for (size_t k = 0; k < n; ++k) {
-      const char c = raw[k];
-      const bool up = upper(c);
-      inner_upper |= up && k > 0;
-      const char lower = up ? static_cast<char>(c - 'A' + 'a') : c;
-      letters &= lower >= 'a' && lower <= 'z';
-      folded[k] = lower;
+    // Branch-free per byte: an upper-case ASCII letter gains bit 0x20; `not_letter` collects
+    // any folded byte outside 'a'..'z'.
+    auto fold = [](unsigned char c, unsigned* up) {
+      *up = static_cast<unsigned char>(c - 'A') < 26 ? 1U : 0U;
+      return static_cast<unsigned char>(c | (*up << 5));
+    };
+    unsigned starts_up;
+    unsigned char lower = fold(static_cast<unsigned char>(raw[0]), &starts_up);
+    folded[0] = static_cast<char>(lower);
+    unsigned not_letter = static_cast<unsigned char>(lower - 'a') >= 26 ? 1U : 0U;
+    unsigned inner = 0;
+    for (size_t k = 1; k < n; ++k) {
+      unsigned up;
+      lower = fold(static_cast<unsigned char>(raw[k]), &up);
+      inner |= up;
+      not_letter |= static_cast<unsigned char>(lower - 'a') >= 26 ? 1U : 0U;
+      folded[k] = static_cast<char>(lower);
     }
+    const bool starts_upper = starts_up != 0;
+    const bool inner_upper = inner != 0;
+    const bool letters = not_letter == 0;  // lower-case letters only, once folded
     const bool is_name = starts_upper && (!sentence_initial || inner_upper);
     const Case c = starts_upper ? kCapitalized : kLowercase;
     const absl::string_view word(folded, n);

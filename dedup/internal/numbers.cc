@@ -502,7 +502,7 @@ class Canonicalizer {
   void Run() {
     for (size_t i = 0; i < spans_.size();) {
       if (PlainWord(Tok(i))) {
-        out_->push_back({Token{}, true, static_cast<uint32_t>(i)});
+        PushWord(i);
         ++i;
         continue;
       }
@@ -514,7 +514,7 @@ class Canonicalizer {
       if (used == 0) used = Quantity(i);
       if (used == 0) used = OddNumber(i);
       if (used == 0) {
-        out_->push_back({Token{}, true, static_cast<uint32_t>(i)});
+        PushWord(i);
         used = 1;
       }
       i += used;
@@ -536,8 +536,18 @@ class Canonicalizer {
     return text_.substr(spans_[i].end);
   }
 
+  // Pieces are built in place: a CanonPiece moved into the vector copies its string's bytes.
+  void PushWord(size_t i) {
+    CanonPiece& p = out_->emplace_back();
+    p.is_word = true;
+    p.span = static_cast<uint32_t>(i);
+  }
+
   size_t Emit(size_t first, size_t used, std::string text, TokenKind kind) {
-    out_->push_back({Token{std::move(text), kind}, false, static_cast<uint32_t>(first)});
+    CanonPiece& p = out_->emplace_back();
+    p.token.text = std::move(text);
+    p.token.kind = kind;
+    p.span = static_cast<uint32_t>(first);
     return used;
   }
 
