@@ -239,9 +239,14 @@ struct Scratch {
 
 }  // namespace
 
-absl::StatusOr<NormalizedText> NormalizeText(const NormalizeOptions& options,
-                                             absl::string_view text, AsciiPath path) {
-  NormalizedText out;
+absl::Status NormalizeTextInto(const NormalizeOptions& options, absl::string_view text,
+                               AsciiPath path, NormalizedText* result) {
+  NormalizedText& out = *result;
+  out.tokens.clear();
+  out.all_tokens.clear();
+  out.truncated = false;
+  out.repaired_mojibake = false;
+  out.suspect_mojibake = false;
   const bool fast = path == AsciiPath::kFast;
   bool clean_ascii = fast && CleanSimpleText(text, &out.clean);
   if (!clean_ascii) {
@@ -307,6 +312,13 @@ absl::StatusOr<NormalizedText> NormalizeText(const NormalizeOptions& options,
         i == 0 || IsSentenceEnd(clean.substr(gap_begin, spans[i].begin - gap_begin));
     words.Add(clean.substr(spans[i].begin, spans[i].end - spans[i].begin), sentence_initial);
   }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<NormalizedText> NormalizeText(const NormalizeOptions& options,
+                                             absl::string_view text, AsciiPath path) {
+  NormalizedText out;
+  if (absl::Status st = NormalizeTextInto(options, text, path, &out); !st.ok()) return st;
   return out;
 }
 
@@ -328,6 +340,11 @@ Normalizer::~Normalizer() = default;
 absl::StatusOr<NormalizedText> Normalizer::Normalize(absl::string_view text) const {
   if (!impl_->init_status.ok()) return impl_->init_status;
   return internal::NormalizeText(options_, text, internal::AsciiPath::kFast);
+}
+
+absl::Status Normalizer::NormalizeInto(absl::string_view text, NormalizedText* out) const {
+  if (!impl_->init_status.ok()) return impl_->init_status;
+  return internal::NormalizeTextInto(options_, text, internal::AsciiPath::kFast, out);
 }
 
 std::string RepairMojibake(absl::string_view text, bool* repaired) {

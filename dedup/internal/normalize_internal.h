@@ -19,6 +19,10 @@ enum class AsciiPath {
 absl::StatusOr<NormalizedText> NormalizeText(const NormalizeOptions& options,
                                              absl::string_view text, AsciiPath path);
 
+// Normalizer::NormalizeInto without a Normalizer object.
+absl::Status NormalizeTextInto(const NormalizeOptions& options, absl::string_view text,
+                               AsciiPath path, NormalizedText* out);
+
 }  // namespace factdedup::dedup::internal
 
 #endif  // FACTDEDUP_DEDUP_INTERNAL_NORMALIZE_INTERNAL_H_

@@ -874,6 +874,32 @@ TEST(NormalizeNumbersTest, WordsStartingWithPeriodLetters) {
   }
 }
 
+// NormalizeInto with one NormalizedText for many texts gives each text's Normalize result:
+// nothing of an earlier text (flags, tokens, a longer `clean`) is left over.
+TEST(NormalizeFastPathTest, NormalizeIntoReusesWithoutLeftovers) {
+  const Normalizer n;
+  std::vector<std::string> texts = {
+      "Microsoft\xC3\xA2\xE2\x82\xAC\xE2\x84\xA2s $250B deal ...",  // repaired, truncated
+      "a",
+      "",
+      "Caf\xC3\x83\xC2 \xC2\xA9 suspect",
+      "It's \xE2\x80\x9Cquoted\xE2\x80\x9D \xE2\x80\x94 and long enough to need a heap buffer",
+      "..."};
+  std::mt19937 rng(13);
+  for (int k = 0; k < 500; ++k) texts.push_back(RandomFact(rng, 0.1, 0.1));
+  NormalizedText reused;
+  for (const std::string& text : texts) {
+    ASSERT_TRUE(n.NormalizeInto(text, &reused).ok()) << text;
+    const NormalizedText want = MustNormalize(n, text);
+    EXPECT_EQ(reused.clean, want.clean) << text;
+    EXPECT_EQ(reused.truncated, want.truncated) << text;
+    EXPECT_EQ(reused.repaired_mojibake, want.repaired_mojibake) << text;
+    EXPECT_EQ(reused.suspect_mojibake, want.suspect_mojibake) << text;
+    ExpectSameTokens(reused.tokens, want.tokens, text);
+    ExpectSameTokens(reused.all_tokens, want.all_tokens, text);
+  }
+}
+
 // ---------------------------------------------------------------------------------------------
 // Thread-safety.
 
