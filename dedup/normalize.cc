@@ -1,5 +1,9 @@
 #include "dedup/normalize.h"
 
+#include <algorithm>
+#include <cstdint>
+#include <iterator>
+#include <memory>
 #include <utility>
 
 #include "absl/status/status.h"
@@ -12,7 +16,8 @@
 #include "dedup/internal/unicode.h"
 
 // Pipeline (see normalize.h for the contract):
-//   1. Pure-ASCII input skips steps 2-3: only white space is collapsed.
+//   1. ASCII input (with at most a few quotes, dashes, NBSP and "…" besides) is cleaned in one
+//      pass that does what steps 2-3 do to it (internal/unicode.h: CleanSimpleText).
 //   2. Ill-formed UTF-8 -> U+FFFD; mojibake repair; NFKC; quotes, dashes, spaces -> ASCII.
 //   3. Collapse white space; strip a trailing "..." (NFKC has turned "…" into "...").
 //   4. Segment words: by hand if the cleaned text is ASCII, else ICU's word BreakIterator.
@@ -22,7 +27,8 @@
 //   5. Numbers, money, percentages, quantities and dates -> canonical tokens
 //      (internal/numbers.h documents the forms).
 //   6. Every other word: possessive "'s" stripped, "n't" split off as "not", name
-//      detection, case folding, accent folding, stop-word test, Snowball stemming.
+//      detection, case folding, accent folding, stop-word test, Snowball stemming. ASCII
+//      words take a hand-written path that gives the same result.
 
 namespace factdedup::dedup {
 namespace internal {
@@ -43,29 +49,154 @@ bool IsAsciiLetters(absl::string_view s) {
   return true;
 }
 
-class WordSink {
+// What Push needs of a folded word of lower-case ASCII letters, memoized per thread: whether
+// it is a stop word, and its stem (StemEnglishView). Direct-mapped: a word evicts the one in
+// its slot. Words of more than kMaxWord bytes, or stems longer than that, are not kept.
+class WordMemo {
  public:
-  WordSink(const NormalizeOptions& options, NormalizedText* out) : options_(options), out_(out) {}
+  static constexpr size_t kMaxWord = 22;
 
-  // One raw word from segmentation. `sentence_initial`: the first word of a sentence.
-  void Add(absl::string_view raw, bool sentence_initial) { AddOne(raw, sentence_initial); }
+  // A word as its memo key: its bytes, zero padded, and its length in the last byte (words
+  // hold no NUL byte). Fill bytes() (size() of them), then look up.
+  struct Key {
+    uint64_t w[3] = {0, 0, 0};
+    char* bytes() { return reinterpret_cast<char*>(w); }
+    void SetSize(size_t n) {
+      reinterpret_cast<unsigned char*>(w)[23] = static_cast<unsigned char>(n);
+    }
+    absl::string_view view() const {
+      return absl::string_view(reinterpret_cast<const char*>(w),
+                               reinterpret_cast<const unsigned char*>(w)[23]);
+    }
+  };
+
+  // Sets *stop and *stem (valid until the next call) for `key`'s word.
+  void Get(const Key& key, bool* stop, absl::string_view* stem) {
+    if (table_ == nullptr) table_ = std::make_unique<Entry[]>(kSlots);
+    const uint64_t h = (key.w[0] * 0x9E3779B97F4A7C15ULL) ^ (key.w[1] * 0xC2B2AE3D27D4EB4FULL) ^
+                       (key.w[2] * 0x165667B19E3779F9ULL);
+    Entry& e = table_[static_cast<size_t>((h ^ (h >> 29)) >> (64 - kSlotBits))];
+    if (e.key[0] != key.w[0] || e.key[1] != key.w[1] || e.key[2] != key.w[2]) {
+      const absl::string_view word = key.view();
+      const absl::string_view stemmed = StemEnglishView(word);
+      if (stemmed.size() > kMaxWord) {  // never for English stems; not kept
+        *stop = IsStopword(word);
+        *stem = stemmed;
+        return;
+      }
+      std::copy(std::begin(key.w), std::end(key.w), e.key);
+      std::copy(stemmed.begin(), stemmed.end(), e.stem);
+      e.stem_size = static_cast<uint8_t>(stemmed.size());
+      e.stop = IsStopword(word);
+    }
+    *stop = e.stop;
+    *stem = absl::string_view(e.stem, e.stem_size);
+  }
 
  private:
-  void AddOne(absl::string_view raw, bool sentence_initial) {
+  static constexpr int kSlotBits = 14;
+  static constexpr size_t kSlots = size_t{1} << kSlotBits;
+  struct Entry {
+    uint64_t key[3] = {0, 0, 0};  // all zero: empty (a key's size byte is never 0)
+    char stem[kMaxWord];
+    uint8_t stem_size = 0;
+    bool stop = false;
+  };
+  std::unique_ptr<Entry[]> table_;  // kSlots, allocated on first use
+};
+
+class WordSink {
+ public:
+  // `general`: take the general (Unicode) path for ASCII words too (AsciiPath::kForceIcu).
+  // `ascii`: every word will be ASCII.
+  WordSink(const NormalizeOptions& options, bool general, bool ascii, NormalizedText* out)
+      : options_(options), general_(general), ascii_(ascii), out_(out) {}
+
+  // One raw word from segmentation. `sentence_initial`: the first word of a sentence.
+  void Add(absl::string_view raw, bool sentence_initial) {
     if (raw.size() > 2 && (absl::EndsWith(raw, "'s") || absl::EndsWith(raw, "'S"))) {
       raw.remove_suffix(2);  // possessive
     }
     if (raw.empty()) return;
+    if (!general_ && (ascii_ || IsAscii(raw))) {
+      AddAscii(raw, sentence_initial);
+    } else {
+      AddGeneral(raw, sentence_initial);
+    }
+  }
+
+ private:
+  enum Case { kOther, kLowercase, kCapitalized };
+
+  void AddGeneral(absl::string_view raw, bool sentence_initial) {
     const bool is_name = StartsUpper(raw) && (!sentence_initial || HasInnerUpper(raw));
     std::string folded = FoldCase(raw);
     // FoldAccents leaves ASCII as it is (most words): skip its copy.
     if (options_.fold_accents && !IsAscii(folded)) folded = FoldAccents(folded);
+    AddFolded(folded, is_name, StartsUpper(raw) ? kCapitalized : kLowercase);
+  }
+
+  // AddGeneral for an ASCII word: StartsUpper, HasInnerUpper and FoldCase in one pass, no
+  // accents to fold, and the stop-word test and stem of a word of letters memoized.
+  void AddAscii(absl::string_view raw, bool sentence_initial) {
+    const size_t n = raw.size();
+    WordMemo::Key key;
+    char* folded;
+    if (n <= WordMemo::kMaxWord) {
+      folded = key.bytes();
+      key.SetSize(n);
+    } else {
+      folded_.resize(n);
+      folded = folded_.data();
+    }
+    // Branch-free per byte: an upper-case ASCII letter gains bit 0x20; `not_letter` collects
+    // any folded byte outside 'a'..'z'.
+    auto fold = [](unsigned char c, unsigned* up) {
+      *up = static_cast<unsigned char>(c - 'A') < 26 ? 1U : 0U;
+      return static_cast<unsigned char>(c | (*up << 5));
+    };
+    unsigned starts_up;
+    unsigned char lower = fold(static_cast<unsigned char>(raw[0]), &starts_up);
+    folded[0] = static_cast<char>(lower);
+    unsigned not_letter = static_cast<unsigned char>(lower - 'a') >= 26 ? 1U : 0U;
+    unsigned inner = 0;
+    for (size_t k = 1; k < n; ++k) {
+      unsigned up;
+      lower = fold(static_cast<unsigned char>(raw[k]), &up);
+      inner |= up;
+      not_letter |= static_cast<unsigned char>(lower - 'a') >= 26 ? 1U : 0U;
+      folded[k] = static_cast<char>(lower);
+    }
+    const bool starts_upper = starts_up != 0;
+    const bool inner_upper = inner != 0;
+    const bool letters = not_letter == 0;  // lower-case letters only, once folded
+    const bool is_name = starts_upper && (!sentence_initial || inner_upper);
+    const Case c = starts_upper ? kCapitalized : kLowercase;
+    const absl::string_view word(folded, n);
+    if (letters) {  // neither "n't" nor "cannot" is a word of letters only: "cannot" is
+      if (word == "cannot") {
+        AddFolded(word, is_name, c);
+      } else if (options_.stem && n <= WordMemo::kMaxWord) {
+        bool stop;
+        absl::string_view stem;
+        thread_local WordMemo memo;
+        memo.Get(key, &stop, &stem);
+        Emit(stem, stop, is_name, c);
+      } else {
+        Push(word, is_name, c);
+      }
+      return;
+    }
+    AddFolded(word, is_name, c);
+  }
+
+  void AddFolded(absl::string_view folded, bool is_name, Case c) {
     if (folded.size() > 3 && absl::EndsWith(folded, "n't")) {
-      std::string base = folded.substr(0, folded.size() - 3);
+      absl::string_view base = folded.substr(0, folded.size() - 3);
       if (base == "ca") base = "can";
       if (base == "wo") base = "will";
       if (base == "sha") base = "shall";
-      Push(std::move(base), false);
+      Push(base, false);
       Push("not", false);
       return;
     }
@@ -74,31 +205,51 @@ class WordSink {
       Push("not", false);
       return;
     }
-    Push(std::move(folded), is_name, StartsUpper(raw) ? kCapitalized : kLowercase);
+    Push(folded, is_name, c);
   }
 
-  enum Case { kOther, kLowercase, kCapitalized };
-  void Push(std::string folded, bool is_name, Case c = kOther) {
-    const bool stop = IsStopword(folded);
-    if (options_.stem && IsAsciiLetters(folded)) folded = StemEnglish(folded);
-    Token token{std::move(folded), is_name && !stop ? TokenKind::kName : TokenKind::kWord,
-                c == kLowercase, c == kCapitalized};
+  void Push(absl::string_view folded, bool is_name, Case c = kOther) {
+    Emit(options_.stem && IsAsciiLetters(folded) ? StemEnglishView(folded) : folded,
+         IsStopword(folded), is_name, c);
+  }
+
+  // Appends the token `text` (folded, stemmed if so configured).
+  void Emit(absl::string_view text, bool stop, bool is_name, Case c) {
+    // Built in place (a Token moved into a vector copies its short string once more).
+    Token& token = out_->all_tokens.emplace_back();
+    token.text.assign(text.data(), text.size());
+    token.kind = is_name && !stop ? TokenKind::kName : TokenKind::kWord;
+    token.lowercase = c == kLowercase;
+    token.capitalized = c == kCapitalized;
     if (!(stop && options_.drop_stopwords)) out_->tokens.push_back(token);
-    out_->all_tokens.push_back(std::move(token));
   }
 
   const NormalizeOptions& options_;
+  const bool general_;
+  const bool ascii_;
   NormalizedText* out_;
+  std::string folded_;  // AddAscii's folded word
+};
+
+// Buffers NormalizeText reuses from call to call on a thread.
+struct Scratch {
+  std::vector<WordSpan> spans;
+  std::vector<CanonPiece> pieces;
 };
 
 }  // namespace
 
-absl::StatusOr<NormalizedText> NormalizeText(const NormalizeOptions& options,
-                                             absl::string_view text, AsciiPath path) {
-  NormalizedText out;
-  if (IsAscii(text) && path == AsciiPath::kFast) {
-    out.clean = CollapseSpace(text);
-  } else {
+absl::Status NormalizeTextInto(const NormalizeOptions& options, absl::string_view text,
+                               AsciiPath path, NormalizedText* result) {
+  NormalizedText& out = *result;
+  out.tokens.clear();
+  out.all_tokens.clear();
+  out.truncated = false;
+  out.repaired_mojibake = false;
+  out.suspect_mojibake = false;
+  const bool fast = path == AsciiPath::kFast;
+  bool clean_ascii = fast && CleanSimpleText(text, &out.clean);
+  if (!clean_ascii) {
     std::string s = SanitizeUtf8(text, nullptr);
     if (options.repair_mojibake && !IsAscii(s)) {
       s = RepairMojibakeAll(s, &out.repaired_mojibake);
@@ -107,6 +258,7 @@ absl::StatusOr<NormalizedText> NormalizeText(const NormalizeOptions& options,
     absl::StatusOr<std::string> folded = NfkcAndFoldPunctuation(s);
     if (!folded.ok()) return folded.status();
     out.clean = CollapseSpace(*folded);
+    clean_ascii = fast && IsAscii(out.clean);
   }
 
   // Trailing ellipsis.
@@ -122,23 +274,23 @@ absl::StatusOr<NormalizedText> NormalizeText(const NormalizeOptions& options,
     }
   }
 
-  std::vector<WordSpan> spans;
-  if (IsAscii(out.clean) && path == AsciiPath::kFast) {
-    SegmentWordsAscii(out.clean, &spans);
+  thread_local Scratch scratch;
+  std::vector<WordSpan>& spans = scratch.spans;
+  spans.clear();
+  if (clean_ascii) {
+    SegmentWordsAsciiString(out.clean, &spans);
   } else if (absl::Status st = SegmentWordsIcu(out.clean, &spans); !st.ok()) {
     return st;
   }
   if (cut_word && !spans.empty() && spans.back().end == out.clean.size()) spans.pop_back();
 
-  std::vector<CanonPiece> pieces;
+  std::vector<CanonPiece>& pieces = scratch.pieces;
+  pieces.clear();
   if (options.canonicalize_numbers) {
     Canonicalize(out.clean, spans, &pieces);
   } else {
     pieces.reserve(spans.size());
-    for (uint32_t i = 0; i < spans.size(); ++i) {
-      pieces.push_back(
-          {Token{out.clean.substr(spans[i].begin, spans[i].end - spans[i].begin)}, true, i});
-    }
+    for (uint32_t i = 0; i < spans.size(); ++i) pieces.push_back({Token{}, true, i});
   }
 
   if (options.stem) {
@@ -146,7 +298,8 @@ absl::StatusOr<NormalizedText> NormalizeText(const NormalizeOptions& options,
   }
   out.tokens.reserve(pieces.size());
   out.all_tokens.reserve(pieces.size());
-  WordSink words(options, &out);
+  WordSink words(options, !fast, clean_ascii, &out);
+  const absl::string_view clean = out.clean;
   for (CanonPiece& piece : pieces) {
     if (!piece.is_word) {
       out.tokens.push_back(piece.token);
@@ -155,10 +308,17 @@ absl::StatusOr<NormalizedText> NormalizeText(const NormalizeOptions& options,
     }
     const uint32_t i = piece.span;
     const uint32_t gap_begin = i == 0 ? 0 : spans[i - 1].end;
-    const bool sentence_initial = i == 0 || IsSentenceEnd(absl::string_view(out.clean).substr(
-                                                gap_begin, spans[i].begin - gap_begin));
-    words.Add(piece.token.text, sentence_initial);
+    const bool sentence_initial =
+        i == 0 || IsSentenceEnd(clean.substr(gap_begin, spans[i].begin - gap_begin));
+    words.Add(clean.substr(spans[i].begin, spans[i].end - spans[i].begin), sentence_initial);
   }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<NormalizedText> NormalizeText(const NormalizeOptions& options,
+                                             absl::string_view text, AsciiPath path) {
+  NormalizedText out;
+  if (absl::Status st = NormalizeTextInto(options, text, path, &out); !st.ok()) return st;
   return out;
 }
 
@@ -180,6 +340,11 @@ Normalizer::~Normalizer() = default;
 absl::StatusOr<NormalizedText> Normalizer::Normalize(absl::string_view text) const {
   if (!impl_->init_status.ok()) return impl_->init_status;
   return internal::NormalizeText(options_, text, internal::AsciiPath::kFast);
+}
+
+absl::Status Normalizer::NormalizeInto(absl::string_view text, NormalizedText* out) const {
+  if (!impl_->init_status.ok()) return impl_->init_status;
+  return internal::NormalizeTextInto(options_, text, internal::AsciiPath::kFast, out);
 }
 
 std::string RepairMojibake(absl::string_view text, bool* repaired) {

@@ -92,6 +92,11 @@ class Normalizer {
   // `clean` and split tokens; it is not an error. Errors come only from ICU failing to load.
   absl::StatusOr<NormalizedText> Normalize(absl::string_view text) const;
 
+  // Normalize into *out, whatever it held: the result equals Normalize(text)'s, and *out's
+  // buffers (the token vectors, `clean`) are reused, so a loop over many texts with one
+  // NormalizedText saves their allocations. On error *out is unspecified.
+  absl::Status NormalizeInto(absl::string_view text, NormalizedText* out) const;
+
   const NormalizeOptions& options() const { return options_; }
 
  private:

@@ -10,13 +10,18 @@ namespace factdedup::dedup::internal {
 
 // Which implementation handles pure-ASCII input.
 enum class AsciiPath {
-  kFast,      // hand-written cleaning and segmentation, no ICU (what Normalizer uses)
-  kForceIcu,  // the ICU path every non-ASCII input takes; tests compare the two
+  kFast,      // hand-written cleaning, segmentation and word folding (what Normalizer uses)
+  kForceIcu,  // the general path (ICU) that other input takes, for every input and word;
+              // tests compare the two
 };
 
 // Normalizer::Normalize without a Normalizer object.
 absl::StatusOr<NormalizedText> NormalizeText(const NormalizeOptions& options,
                                              absl::string_view text, AsciiPath path);
+
+// Normalizer::NormalizeInto without a Normalizer object.
+absl::Status NormalizeTextInto(const NormalizeOptions& options, absl::string_view text,
+                               AsciiPath path, NormalizedText* out);
 
 }  // namespace factdedup::dedup::internal
 

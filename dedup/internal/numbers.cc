@@ -1,9 +1,10 @@
 #include "dedup/internal/numbers.h"
 
+#include <array>
+#include <cstdint>
 #include <optional>
 #include <utility>
 
-#include "absl/container/flat_hash_map.h"
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
@@ -39,6 +40,38 @@ int SmallInt(absl::string_view s) {
   return v;
 }
 
+// Whether `s` is `lower` (lower-case ASCII letters only) in any case: absl::EqualsIgnoreCase
+// for such a name, inline. (c | 0x20) equals a lower-case letter only for that letter and its
+// capital.
+bool EqualsLetters(absl::string_view s, absl::string_view lower) {
+  if (s.size() != lower.size()) return false;
+  for (size_t k = 0; k < s.size(); ++k) {
+    if (static_cast<char>(s[k] | 0x20) != lower[k]) return false;
+  }
+  return true;
+}
+
+// ASCII lower case of a word of at most N bytes, for comparisons with lower-case names
+// (lower(s) == name is absl::EqualsIgnoreCase(s, name) for a lower-case ASCII name). A longer
+// word is kept as an empty view, which equals no name.
+template <size_t N>
+class SmallLower {
+ public:
+  explicit SmallLower(absl::string_view s) {
+    if (s.size() > N) return;
+    for (size_t i = 0; i < s.size(); ++i) {
+      const char c = s[i];
+      buf_[i] = c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c;
+    }
+    view_ = absl::string_view(buf_, s.size());
+  }
+  absl::string_view view() const { return view_; }
+
+ private:
+  char buf_[N] = {};
+  absl::string_view view_;
+};
+
 struct Num {
   Decimal value;
   absl::string_view suffix;  // letters after the digits ("B", "EB", "th")
@@ -52,6 +85,7 @@ std::optional<Num> ParseNum(absl::string_view s) {
   Num num;
   size_t i = 0;
   std::string digits;
+  digits.reserve(s.size());
   while (i < s.size() && IsDigit(s[i])) digits.push_back(s[i++]);
   if (digits.empty()) return std::nullopt;
   num.four_digits = digits.size() == 4;
@@ -96,8 +130,9 @@ int ScaleWord(absl::string_view s) {
   static constexpr std::pair<absl::string_view, int> kScales[] = {
       {"thousand", 3}, {"million", 6}, {"billion", 9}, {"trillion", 12},
       {"bn", 9},       {"mn", 6},      {"tn", 12},     {"mm", 6}};
+  if (s.size() < 2 || s.size() > 8) return 0;  // every name has 2 to 8 letters
   for (const auto& [name, pow] : kScales) {
-    if (absl::EqualsIgnoreCase(s, name)) return pow;
+    if (EqualsLetters(s, name)) return pow;
   }
   return 0;
 }
@@ -169,10 +204,33 @@ constexpr Unit kUnits[] = {
     {"x", "x", 0, false},
 };
 
+constexpr size_t kLongestUnit = 10;  // "zettabytes"
+constexpr size_t kNumUnits = sizeof(kUnits) / sizeof(kUnits[0]);
+
+// kUnits' indices by name length: those of length n are kUnitsBySize.index[begin[n], begin[n+1]).
+struct UnitsBySize {
+  std::array<uint8_t, kNumUnits> index{};
+  std::array<uint8_t, kLongestUnit + 2> begin{};
+};
+constexpr UnitsBySize kUnitsBySize = [] {
+  UnitsBySize t;
+  size_t at = 0;
+  for (size_t n = 0; n <= kLongestUnit; ++n) {
+    t.begin[n] = static_cast<uint8_t>(at);
+    for (size_t u = 0; u < kNumUnits; ++u) {
+      if (kUnits[u].name.size() == n) t.index[at++] = static_cast<uint8_t>(u);
+    }
+  }
+  t.begin[kLongestUnit + 1] = static_cast<uint8_t>(at);
+  return t;
+}();
+
 // A unit written right after the digits ("2EB", "10x").
 const Unit* UnitSuffix(absl::string_view s) {
-  for (const Unit& u : kUnits) {
-    if (absl::EqualsIgnoreCase(s, u.name)) return &u;
+  if (s.empty() || s.size() > kLongestUnit) return nullptr;
+  for (size_t k = kUnitsBySize.begin[s.size()]; k < kUnitsBySize.begin[s.size() + 1]; ++k) {
+    const Unit& u = kUnits[kUnitsBySize.index[k]];
+    if (EqualsLetters(s, u.name)) return &u;
   }
   return nullptr;
 }
@@ -193,10 +251,12 @@ absl::string_view CurrencyCode(absl::string_view s) {
 
 absl::string_view CurrencyWord(absl::string_view s) {
   if (absl::string_view code = CurrencyCode(s); !code.empty()) return code;
-  if (absl::EqualsIgnoreCase(s, "dollars") || absl::EqualsIgnoreCase(s, "dollar") || s == "usd") {
-    return "$";
-  }
-  if (absl::EqualsIgnoreCase(s, "euros") || absl::EqualsIgnoreCase(s, "euro")) return "€";
+  if (s == "usd") return "$";
+  if (s.size() < 4 || s.size() > 7) return {};  // "euro" .. "dollars"
+  const SmallLower<7> lower_buf(s);
+  const absl::string_view lower = lower_buf.view();
+  if (lower == "dollars" || lower == "dollar") return "$";
+  if (lower == "euros" || lower == "euro") return "€";
   return {};
 }
 
@@ -210,37 +270,62 @@ absl::string_view CurrencyBefore(absl::string_view gap) {
 
 int NumberWord(absl::string_view s) {
   if (s.size() < 3 || s.size() > 9) return -1;
-  switch (absl::ascii_tolower(static_cast<unsigned char>(s[0]))) {  // their first letters
+  auto is = [&](absl::string_view w) { return EqualsLetters(s, w); };
+  switch (s[0] | 0x20) {  // a letter's lower case (other bytes match no case)
     case 'z':
+      return is("zero") ? 0 : -1;
     case 'o':
+      return is("one") ? 1 : -1;
     case 't':
+      if (is("two")) return 2;
+      if (is("three")) return 3;
+      if (is("ten")) return 10;
+      if (is("twelve")) return 12;
+      if (is("thirteen")) return 13;
+      if (is("twenty")) return 20;
+      if (is("thirty")) return 30;
+      return -1;
     case 'f':
+      if (is("four")) return 4;
+      if (is("five")) return 5;
+      if (is("fourteen")) return 14;
+      if (is("fifteen")) return 15;
+      if (is("forty")) return 40;
+      if (is("fifty")) return 50;
+      return -1;
     case 's':
+      if (is("six")) return 6;
+      if (is("seven")) return 7;
+      if (is("sixteen")) return 16;
+      if (is("seventeen")) return 17;
+      if (is("sixty")) return 60;
+      if (is("seventy")) return 70;
+      return -1;
     case 'e':
+      if (is("eight")) return 8;
+      if (is("eleven")) return 11;
+      if (is("eighteen")) return 18;
+      if (is("eighty")) return 80;
+      return -1;
     case 'n':
+      if (is("nine")) return 9;
+      if (is("nineteen")) return 19;
+      if (is("ninety")) return 90;
+      return -1;
     case 'h':
+      return is("hundred") ? 100 : -1;
     case 'd':
-      break;
+      return is("dozen") ? 12 : -1;
     default:
       return -1;
   }
-  static const auto* const kWords = new absl::flat_hash_map<absl::string_view, int>(
-      {{"zero", 0},     {"one", 1},      {"two", 2},        {"three", 3},     {"four", 4},
-       {"five", 5},     {"six", 6},      {"seven", 7},      {"eight", 8},     {"nine", 9},
-       {"ten", 10},     {"eleven", 11},  {"twelve", 12},    {"thirteen", 13}, {"fourteen", 14},
-       {"fifteen", 15}, {"sixteen", 16}, {"seventeen", 17}, {"eighteen", 18}, {"nineteen", 19},
-       {"twenty", 20},  {"thirty", 30},  {"forty", 40},     {"fifty", 50},    {"sixty", 60},
-       {"seventy", 70}, {"eighty", 80},  {"ninety", 90},    {"hundred", 100}, {"dozen", 12}});
-  char lower[9];
-  for (size_t i = 0; i < s.size(); ++i)
-    lower[i] = absl::ascii_tolower(static_cast<unsigned char>(s[i]));
-  auto it = kWords->find(absl::string_view(lower, s.size()));
-  return it == kWords->end() ? -1 : it->second;
 }
 
 bool IsOrdinalSuffix(absl::string_view s) {
-  return absl::EqualsIgnoreCase(s, "st") || absl::EqualsIgnoreCase(s, "nd") ||
-         absl::EqualsIgnoreCase(s, "rd") || absl::EqualsIgnoreCase(s, "th");
+  if (s.size() != 2) return false;
+  const SmallLower<2> lower_buf(s);
+  const absl::string_view lower = lower_buf.view();
+  return lower == "st" || lower == "nd" || lower == "rd" || lower == "th";
 }
 
 // 1..12 for a capitalized month name or abbreviation ("January", "Jan", "Sept", "MAY").
@@ -259,15 +344,35 @@ int Month(absl::string_view s) {
     default:
       return 0;
   }
-  static constexpr absl::string_view kFull[] = {"january",   "february", "march",    "april",
-                                                "may",       "june",     "july",     "august",
-                                                "september", "october",  "november", "december"};
-  for (int i = 0; i < 12; ++i) {
-    if (absl::EqualsIgnoreCase(s, kFull[i])) return i + 1;
-    if (s.size() == 3 && absl::EqualsIgnoreCase(s, kFull[i].substr(0, 3))) return i + 1;
+  auto is = [&](absl::string_view w) { return EqualsLetters(s, w); };
+  // Full names and three-letter abbreviations (and "Sept"), by first letter.
+  switch (s[0]) {
+    case 'J':
+      if (is("january") || is("jan")) return 1;
+      if (is("june") || is("jun")) return 6;
+      if (is("july") || is("jul")) return 7;
+      return 0;
+    case 'F':
+      return is("february") || is("feb") ? 2 : 0;
+    case 'M':
+      if (is("march") || is("mar")) return 3;
+      if (is("may")) return 5;
+      return 0;
+    case 'A':
+      if (is("april") || is("apr")) return 4;
+      if (is("august") || is("aug")) return 8;
+      return 0;
+    case 'S':
+      return is("september") || is("sep") || is("sept") ? 9 : 0;
+    case 'O':
+      return is("october") || is("oct") ? 10 : 0;
+    case 'N':
+      return is("november") || is("nov") ? 11 : 0;
+    case 'D':
+      return is("december") || is("dec") ? 12 : 0;
+    default:
+      return 0;
   }
-  if (absl::EqualsIgnoreCase(s, "sept")) return 9;
-  return 0;
 }
 
 // 1..31 for "6", "06", "6th"; else 0.
@@ -317,9 +422,43 @@ bool DateGap(absl::string_view g) {
 
 bool SpaceGap(absl::string_view g) { return g == " "; }
 
-std::string Ymd(int y, int m, int d) { return absl::StrFormat("%04d-%02d-%02d", y, m, d); }
-std::string Ym(int y, int m) { return absl::StrFormat("%04d-%02d", y, m); }
-std::string Md(int m, int d) { return absl::StrFormat("--%02d-%02d", m, d); }
+// Writes v as exactly `width` digits (what "%0<width>d" prints for 0 <= v < 10^width).
+char* PutDigits(int v, int width, char* out) {
+  for (int k = width - 1; k >= 0; --k) {
+    out[k] = static_cast<char>('0' + v % 10);
+    v /= 10;
+  }
+  return out + width;
+}
+
+std::string Ymd(int y, int m, int d) {
+  if (y < 0 || y > 9999 || m < 0 || m > 99 || d < 0 || d > 99) {
+    return absl::StrFormat("%04d-%02d-%02d", y, m, d);
+  }
+  char buf[10];
+  char* p = PutDigits(y, 4, buf);
+  *p++ = '-';
+  p = PutDigits(m, 2, p);
+  *p++ = '-';
+  PutDigits(d, 2, p);
+  return std::string(buf, sizeof buf);
+}
+std::string Ym(int y, int m) {
+  if (y < 0 || y > 9999 || m < 0 || m > 99) return absl::StrFormat("%04d-%02d", y, m);
+  char buf[7];
+  char* p = PutDigits(y, 4, buf);
+  *p++ = '-';
+  PutDigits(m, 2, p);
+  return std::string(buf, sizeof buf);
+}
+std::string Md(int m, int d) {
+  if (m < 0 || m > 99 || d < 0 || d > 99) return absl::StrFormat("--%02d-%02d", m, d);
+  char buf[7] = {'-', '-'};
+  char* p = PutDigits(m, 2, buf + 2);
+  *p++ = '-';
+  PutDigits(d, 2, p);
+  return std::string(buf, sizeof buf);
+}
 
 // Whether `c` can start a quarter, half or fiscal-year label ("Q1", "h2", "FY26").
 bool StartsPeriodLabel(char c) {
@@ -339,9 +478,17 @@ bool StartsPeriodLabel(char c) {
 // Whether no canonical form can start at token `t`: every one needs a digit, a period or
 // fiscal label (q.., h.., f..), a capitalized month, a currency code or a number word first
 // (see Canonicalizer::Run). Most words are plain; this spares them the checks.
+//
+// A word starting with q, h or f can start a period only as "q1".., "h2".. (a digit second) or
+// "fy.." (Canonicalizer::Period); no other form starts with these letters but February and the
+// number words, tested below.
 bool PlainWord(absl::string_view t) {
   const char c = t[0];
-  if (StartsPeriodLabel(c) || IsDigit(c)) return false;
+  if (IsDigit(c)) return false;
+  if (StartsPeriodLabel(c) && t.size() >= 2 &&
+      (IsDigit(t[1]) || ((c == 'f' || c == 'F') && (t[1] == 'y' || t[1] == 'Y')))) {
+    return false;
+  }
   if (c >= 'A' && c <= 'Z' && (Month(t) != 0 || !CurrencyCode(t).empty())) return false;
   return NumberWord(t) < 0;
 }
@@ -355,8 +502,7 @@ class Canonicalizer {
   void Run() {
     for (size_t i = 0; i < spans_.size();) {
       if (PlainWord(Tok(i))) {
-        out_->push_back(
-            {Token{std::string(Tok(i)), TokenKind::kWord}, true, static_cast<uint32_t>(i)});
+        PushWord(i);
         ++i;
         continue;
       }
@@ -368,8 +514,7 @@ class Canonicalizer {
       if (used == 0) used = Quantity(i);
       if (used == 0) used = OddNumber(i);
       if (used == 0) {
-        out_->push_back(
-            {Token{std::string(Tok(i)), TokenKind::kWord}, true, static_cast<uint32_t>(i)});
+        PushWord(i);
         used = 1;
       }
       i += used;
@@ -391,8 +536,18 @@ class Canonicalizer {
     return text_.substr(spans_[i].end);
   }
 
+  // Pieces are built in place: a CanonPiece moved into the vector copies its string's bytes.
+  void PushWord(size_t i) {
+    CanonPiece& p = out_->emplace_back();
+    p.is_word = true;
+    p.span = static_cast<uint32_t>(i);
+  }
+
   size_t Emit(size_t first, size_t used, std::string text, TokenKind kind) {
-    out_->push_back({Token{std::move(text), kind}, false, static_cast<uint32_t>(first)});
+    CanonPiece& p = out_->emplace_back();
+    p.token.text = std::move(text);
+    p.token.kind = kind;
+    p.span = static_cast<uint32_t>(first);
     return used;
   }
 
@@ -576,7 +731,9 @@ class Canonicalizer {
       if (absl::StartsWith(GapAfter(k - 1), "%")) {
         percent = true;
       } else if (next_is([](absl::string_view t) {
-                   return absl::EqualsIgnoreCase(t, "percent") || absl::EqualsIgnoreCase(t, "pct");
+                   const SmallLower<7> lower_buf(t);
+                   const absl::string_view lower = lower_buf.view();
+                   return lower == "percent" || lower == "pct";
                  })) {
         percent = true;
         ++k;
@@ -636,20 +793,36 @@ class Canonicalizer {
 }  // namespace
 
 std::string FormatDecimal(const Decimal& d) {
+  absl::string_view s = d.digits;
   size_t first = 0;
-  while (first < d.digits.size() && d.digits[first] == '0') ++first;
-  std::string s = d.digits.substr(first);
+  while (first < s.size() && s[first] == '0') ++first;
+  s.remove_prefix(first);
   int exp = d.exp;
   if (s.empty()) return "0";
   while (exp < 0 && s.back() == '0') {
-    s.pop_back();
+    s.remove_suffix(1);
     ++exp;
   }
-  if (exp >= 0) return s + std::string(static_cast<size_t>(exp), '0');
+  std::string out;
+  if (exp >= 0) {
+    out.reserve(s.size() + static_cast<size_t>(exp));
+    out.append(s.data(), s.size());
+    out.append(static_cast<size_t>(exp), '0');
+    return out;
+  }
   const size_t frac = static_cast<size_t>(-exp);
-  if (s.size() > frac)
-    return absl::StrCat(s.substr(0, s.size() - frac), ".", s.substr(s.size() - frac));
-  return absl::StrCat("0.", std::string(frac - s.size(), '0'), s);
+  if (s.size() > frac) {
+    out.reserve(s.size() + 1);
+    out.append(s.data(), s.size() - frac);
+    out.push_back('.');
+    out.append(s.data() + s.size() - frac, frac);
+    return out;
+  }
+  out.reserve(2 + frac);
+  out.append("0.");
+  out.append(frac - s.size(), '0');
+  out.append(s.data(), s.size());
+  return out;
 }
 
 void Canonicalize(absl::string_view text, absl::Span<const WordSpan> spans,

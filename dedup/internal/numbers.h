@@ -41,7 +41,7 @@
 namespace factdedup::dedup::internal {
 
 // One output of Canonicalize: either a canonical token, or a word passed through for the
-// caller to fold and stem (`is_word`, `token.text` is the raw text).
+// caller to fold and stem (`is_word`: its raw text is word span `span`; `token` is empty).
 struct CanonPiece {
   Token token;
   bool is_word = false;

@@ -17,6 +17,10 @@ absl::Status StemmerStatus();
 // the word unchanged if the stemmer is unavailable.
 std::string StemEnglish(absl::string_view word);
 
+// StemEnglish without the copy: the stem stays valid until this thread's next call of either
+// function.
+absl::string_view StemEnglishView(absl::string_view word);
+
 }  // namespace factdedup::dedup::internal
 
 #endif  // FACTDEDUP_DEDUP_INTERNAL_STEMMER_H_

@@ -240,6 +240,123 @@ std::string CollapseSpace(absl::string_view text) {
   return out;
 }
 
+namespace {
+
+constexpr uint64_t kOnes = 0x0101010101010101ULL;
+constexpr uint64_t kHighs = 0x8080808080808080ULL;
+
+// The high bit of each byte of `w` that is below 0x20 or above 0x7E (exact per byte).
+uint64_t NotPrintableMask(uint64_t w) {
+  // Per byte, with no carry between bytes: the low seven bits plus (0x80 - 0x20) reach the
+  // high bit iff they are >= 0x20; the byte's own high bit marks 0x80..0xFF.
+  const uint64_t low = w & ~kHighs;
+  const uint64_t ge20 = (low + (0x80 - 0x20) * kOnes) & kHighs;  // low 7 bits >= 0x20
+  const uint64_t ge7f = (low + (0x80 - 0x7F) * kOnes) & kHighs;  // low 7 bits >= 0x7F
+  return ((~ge20 | ge7f | w) & kHighs);
+}
+
+// The high bit of each byte of `w` that is ' ' (exact per byte).
+uint64_t SpaceMask(uint64_t w) {
+  const uint64_t t = w ^ (0x20 * kOnes);
+  return ~(((t & ~kHighs) + ~kHighs) | t) & kHighs;
+}
+
+// Whether `text` is printable ASCII with single spaces between non-space bytes (no space at
+// either end): what CleanSimpleText leaves as it is.
+bool AlreadyClean(absl::string_view text) {
+  const size_t n = text.size();
+  if (n == 0) return true;
+  if (text[0] == ' ' || text[n - 1] == ' ') return false;
+  const char* p = text.data();
+  uint64_t prev_space = 0;  // the previous word's last byte was ' ' (in its high bit)
+  size_t i = 0;
+  for (; i + 8 <= n; i += 8) {
+    uint64_t w;
+    std::memcpy(&w, p + i, 8);
+    if (NotPrintableMask(w) != 0) return false;
+    const uint64_t sp = SpaceMask(w);
+    // Two spaces in a row: within the word (little-endian: byte k+1 is 8 bits up), or across.
+    if ((sp & (sp << 8)) != 0 || (prev_space & sp & 0x80) != 0) return false;
+    prev_space = sp >> 56;
+  }
+  bool space = prev_space != 0;
+  for (; i < n; ++i) {
+    const unsigned char c = static_cast<unsigned char>(p[i]);
+    if (c < 0x20 || c > 0x7E) return false;
+    if (c == ' ' && space) return false;
+    space = c == ' ';
+  }
+  return true;
+}
+
+}  // namespace
+
+bool CleanSimpleText(absl::string_view text, std::string* out) {
+  if (AlreadyClean(text)) {  // most facts
+    out->assign(text.data(), text.size());
+    return true;
+  }
+  // Every replacement is no longer than what it replaces, so the text's size bounds the result.
+  out->resize(text.size());
+  char* const begin = out->data();
+  char* o = begin;
+  bool pending_space = false;
+  const auto* s = reinterpret_cast<const unsigned char*>(text.data());
+  const size_t n = text.size();
+  auto put = [&](char c) {
+    if (pending_space) *o++ = ' ';
+    pending_space = false;
+    *o++ = c;
+  };
+  for (size_t i = 0; i < n;) {
+    const unsigned char c = s[i];
+    if (static_cast<unsigned char>(c - 0x21) < 0x5E) {  // printable ASCII other than ' '
+      put(static_cast<char>(c));
+      ++i;
+      continue;
+    }
+    if (c < 0x80) {  // white space or a control character (0x7F included)
+      pending_space = o != begin;
+      ++i;
+      continue;
+    }
+    if (c == 0xC2 && i + 1 < n && s[i + 1] == 0xA0) {  // U+00A0 no-break space
+      pending_space = o != begin;
+      i += 2;
+      continue;
+    }
+    if (c != 0xE2 || i + 2 >= n || s[i + 1] != 0x80) return false;
+    switch (s[i + 2]) {
+      case 0x90:  // U+2010..U+2015: hyphens and dashes
+      case 0x91:
+      case 0x92:
+      case 0x93:
+      case 0x94:
+      case 0x95:
+        put('-');
+        break;
+      case 0x98:  // U+2018, U+2019: single quotation marks
+      case 0x99:
+        put('\'');
+        break;
+      case 0x9C:  // U+201C, U+201D: double quotation marks
+      case 0x9D:
+        put('"');
+        break;
+      case 0xA6:  // U+2026 horizontal ellipsis: NFKC gives "..."
+        put('.');
+        put('.');
+        put('.');
+        break;
+      default:
+        return false;
+    }
+    i += 3;
+  }
+  out->resize(static_cast<size_t>(o - begin));
+  return true;
+}
+
 std::string FoldCase(absl::string_view utf8) {
   if (IsAscii(utf8)) {
     std::string out(utf8);
@@ -379,43 +496,84 @@ absl::Status SegmentWordsIcu(absl::string_view utf8, std::vector<WordSpan>* out)
 
 void SegmentWordsAscii(absl::string_view ascii, std::vector<WordSpan>* out) {
   const size_t n = ascii.size();
-  auto cls = [&](size_t i) -> AsciiClass {
-    return i < n ? kClassTable[static_cast<unsigned char>(ascii[i])] : kOther;
-  };
+  const auto* s = reinterpret_cast<const unsigned char*>(ascii.data());
+  auto cls = [&](size_t i) -> AsciiClass { return i < n ? kClassTable[s[i]] : kOther; };
+  auto in_word = [](AsciiClass c) { return c == kLetter || c == kDigit || c == kUnderscore; };
+  // A letter or digit other than '@' (a word needs one).
+  auto alnum = [](unsigned char ch) { return ch != '_' && ch != '@'; };
   size_t i = 0;
   while (i < n) {
-    AsciiClass c = cls(i);
-    if (c != kLetter && c != kDigit && c != kUnderscore) {
-      ++i;
-      continue;
-    }
+    while (i < n && !in_word(kClassTable[s[i]])) ++i;
+    if (i == n) break;
     const size_t start = i;
-    bool has_alnum = c != kUnderscore && ascii[i] != '@';
-    AsciiClass prev = c;
+    bool has_alnum = alnum(s[i]);
     ++i;
-    while (i < n) {
-      const AsciiClass cur = cls(i);
-      if (cur == kLetter || cur == kDigit || cur == kUnderscore) {
-        has_alnum |= cur != kUnderscore && ascii[i] != '@';
-        prev = cur;
+    while (true) {
+      // The run of letters, digits and '_' (the class table says '@' is a letter).
+      while (i < n && in_word(kClassTable[s[i]])) {
+        if (!has_alnum) has_alnum = alnum(s[i]);
         ++i;
-        continue;
       }
+      if (i == n) break;
       // A single middle character joins two letters or two digits (WB6/7, WB11/12).
+      const AsciiClass prev = kClassTable[s[i - 1]];
+      const AsciiClass cur = kClassTable[s[i]];
       const AsciiClass next = cls(i + 1);
       const bool letters = prev == kLetter && next == kLetter && (cur == kApos || cur == kPeriod);
       const bool digits =
           prev == kDigit && next == kDigit && (cur == kApos || cur == kPeriod || cur == kComma);
-      if (letters || digits) {
-        i += 2;
-        prev = next;
-        continue;
-      }
-      break;
+      if (!letters && !digits) break;
+      i += 2;  // the character after the middle one does not count for has_alnum (as before)
     }
     if (has_alnum) {
       out->push_back({static_cast<uint32_t>(start), static_cast<uint32_t>(i)});
     }
+  }
+}
+
+void SegmentWordsAsciiString(const std::string& ascii, std::vector<WordSpan>* out) {
+  // Flags per byte: part of a word (letter, digit, '_', '@'), and a letter or digit.
+  static constexpr uint8_t kWord = 1, kAlnum = 2;
+  static constexpr std::array<uint8_t, 256> kFlags = [] {
+    std::array<uint8_t, 256> t{};
+    for (int c = 0; c < 256; ++c) {
+      const AsciiClass k = kClassTable[static_cast<size_t>(c)];
+      if (k == kLetter || k == kDigit || k == kUnderscore) t[static_cast<size_t>(c)] |= kWord;
+      if ((k == kLetter || k == kDigit) && c != '@') t[static_cast<size_t>(c)] |= kAlnum;
+    }
+    return t;
+  }();
+  static_assert(kClassTable[0] == kOther);  // the terminator ends every run
+  const auto* s = reinterpret_cast<const unsigned char*>(ascii.c_str());  // s[n] == 0
+  const size_t n = ascii.size();
+  size_t i = 0;
+  while (true) {
+    while ((kFlags[s[i]] & kWord) == 0) {
+      if (i >= n) return;
+      ++i;
+    }
+    const size_t start = i;
+    bool has_alnum = (kFlags[s[i]] & kAlnum) != 0;
+    ++i;
+    while (true) {
+      if (has_alnum) {
+        while ((kFlags[s[i]] & kWord) != 0) ++i;
+      } else {
+        for (uint8_t f; ((f = kFlags[s[i]]) & kWord) != 0; ++i) has_alnum |= (f & kAlnum) != 0;
+      }
+      if (i >= n) break;
+      // A single middle character joins two letters or two digits (WB6/7, WB11/12); the
+      // character after it does not count for has_alnum (as in the string_view version).
+      const AsciiClass prev = kClassTable[s[i - 1]];
+      const AsciiClass cur = kClassTable[s[i]];
+      const AsciiClass next = kClassTable[s[i + 1]];  // i + 1 <= n
+      const bool letters = prev == kLetter && next == kLetter && (cur == kApos || cur == kPeriod);
+      const bool digits =
+          prev == kDigit && next == kDigit && (cur == kApos || cur == kPeriod || cur == kComma);
+      if (!letters && !digits) break;
+      i += 2;
+    }
+    if (has_alnum) out->push_back({static_cast<uint32_t>(start), static_cast<uint32_t>(i)});
   }
 }
 

@@ -36,6 +36,15 @@ absl::StatusOr<std::string> NfkcAndFoldPunctuation(absl::string_view utf8);
 // Collapses runs of ASCII white space and control bytes to one ' ' and trims both ends.
 std::string CollapseSpace(absl::string_view text);
 
+// The cleaning of the Normalizer's pipeline in one pass, for the text most facts are: ASCII,
+// with at most these code points besides, which mojibake repair and detection never touch
+// and whose NFKC plus punctuation folding is a fixed ASCII string: U+00A0 (-> ' '),
+// U+2010..U+2015 (-> '-'), U+2018 U+2019 (-> '\''), U+201C U+201D (-> '"'), U+2026 (-> "...").
+// For such text, writes to *out exactly what CollapseSpace(NfkcAndFoldPunctuation(
+// RepairMojibakeAll(SanitizeUtf8(text)))) gives (pure ASCII: CollapseSpace(text)), which is
+// ASCII, and returns true. Returns false (*out unspecified) for any other text.
+bool CleanSimpleText(absl::string_view text, std::string* out);
+
 // Full Unicode case folding ("Straße" -> "strasse"); ASCII input takes a fast path.
 std::string FoldCase(absl::string_view utf8);
 
@@ -69,6 +78,10 @@ absl::Status SegmentWordsIcu(absl::string_view utf8, std::vector<WordSpan>* out)
 // join digit-digit; _ joins anything. Runs of only '_' and '@' are not words in either
 // function.
 void SegmentWordsAscii(absl::string_view ascii, std::vector<WordSpan>* out);
+
+// SegmentWordsAscii of a whole std::string, using its terminating NUL (not a word character)
+// to end each run without a bounds check. Same spans.
+void SegmentWordsAsciiString(const std::string& ascii, std::vector<WordSpan>* out);
 
 }  // namespace factdedup::dedup::internal
 

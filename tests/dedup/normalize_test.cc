@@ -2,16 +2,21 @@
 
 #include <filesystem>
 #include <fstream>
+#include <random>
 #include <sstream>
 #include <string>
 #include <thread>
 #include <vector>
 
+#include "absl/container/flat_hash_set.h"
+#include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "dedup/internal/mojibake.h"
 #include "dedup/internal/normalize_internal.h"
 #include "dedup/internal/numbers.h"
+#include "dedup/internal/stemmer.h"
+#include "dedup/internal/stopwords.h"
 #include "dedup/internal/unicode.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -484,6 +489,414 @@ TEST(NormalizeFastPathTest, NormalizeMatchesIcuPath) {
     for (size_t i = 0; i < fast->all_tokens.size() && i < icu->all_tokens.size(); ++i) {
       EXPECT_EQ(fast->all_tokens[i].kind, icu->all_tokens[i].kind) << line;
     }
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// The hand-written paths agree with the general ones on random text: ASCII and its few
+// punctuation code points that CleanSimpleText takes, other non-ASCII letters, mojibake and
+// ill-formed bytes that it must leave to the general path, and words in every case.
+
+// What the general path's cleaning gives (NormalizeText, before the trailing ellipsis).
+std::string GeneralClean(absl::string_view text) {
+  bool repaired = false;
+  std::string s = internal::SanitizeUtf8(text, nullptr);
+  s = internal::RepairMojibakeAll(s, &repaired);
+  absl::StatusOr<std::string> folded = internal::NfkcAndFoldPunctuation(s);
+  EXPECT_TRUE(folded.ok());
+  return internal::CollapseSpace(folded.ok() ? *folded : "");
+}
+
+// The code points CleanSimpleText handles (besides ASCII), and others it must refuse.
+const std::vector<std::string>& SimplePunctuation() {
+  static const auto* const kChars =
+      new std::vector<std::string>{"\xC2\xA0",     "\xE2\x80\x90", "\xE2\x80\x91", "\xE2\x80\x92",
+                                   "\xE2\x80\x93", "\xE2\x80\x94", "\xE2\x80\x95", "\xE2\x80\x98",
+                                   "\xE2\x80\x99", "\xE2\x80\x9C", "\xE2\x80\x9D", "\xE2\x80\xA6"};
+  return *kChars;
+}
+const std::vector<std::string>& OtherNonAscii() {
+  static const auto* const kChars = new std::vector<std::string>{
+      "\xC3\xA9",                          // é
+      "\xC3\x89",                          // É
+      "\xC3\x9F",                          // ß
+      "\xC3\xA2\xE2\x82\xAC\xE2\x84\xA2",  // mojibake of ’
+      "\xC3\x83\xC2\xA9",                  // mojibake of é
+      "\xC2\xAB",                          // «
+      "\xC2\xAD",                          // soft hyphen
+      "\xE2\x80\x8B",                      // ZWSP
+      "\xE2\x80\x89",                      // thin space
+      "\xE2\x80\x9A",                      // ‚
+      "\xE2\x80\x9E",                      // „
+      "\xE2\x80\xA2",                      // •
+      "\xE2\x80\xB2",                      // ′
+      "\xE2\x80\xB3",                      // ″ (NFKC: two primes)
+      "\xE2\x80\xA5",                      // ‥ (NFKC: "..")
+      "\xE2\x88\x92",                      // minus sign
+      "\xEF\xBC\xA1",                      // fullwidth A
+      "\xEF\xAC\x81",                      // ﬁ
+      "\xCC\x81",                          // combining acute
+      "\xE5\xBE\xAE\xE8\xBD\xAF",          // CJK
+      "\xCE\xA3\xCE\xBF",                  // Greek
+      "\xD0\x9C\xD0\xBE",                  // Cyrillic
+      "\xFF",                              // ill-formed
+      "\xE2\x80",                          // truncated sequence
+      "\xC2",                              // truncated sequence
+  };
+  return *kChars;
+}
+
+// A random fact of words (in every case), numbers, stop words and separators, with
+// `non_ascii_share` of its pieces drawn from SimplePunctuation() or OtherNonAscii().
+std::string RandomFact(std::mt19937& rng, double simple_share, double other_share) {
+  static const std::vector<std::string> kWords = {
+      "Microsoft", "OpenAI",    "capacity",  "ramping", "VAST",    "storage", "can't",   "won't",
+      "cannot",    "isn't",     "o'clock",   "U.S.",    "e.g.",    "Q1",      "FY26",    "2026",
+      "2,000",     "1.5",       "$250B",     "15%",     "the",     "of",      "It's",    "THE",
+      "either",    "January",   "Jan",       "SEPT",    "may",     "two",     "Billion", "dollars",
+      "EUR",       "exabytes",  "10x",       "3rd",     "6th",     "Oct",     "28",      "percent",
+      "per",       "cent",      "_x",        "@name",   "a@b.com", "foo_bar", "Jos",     "MiXeD",
+      "aB",        "Contoso's", "VAST'S",    "said",    "...",     "x",       "I",       "A",
+      "a",         "1/6/2026",  "2026-01-06"};
+  static const std::vector<std::string> kSeps = {" ",  " ",  " ",  ", ", "; ", ". ",   "! ",   "-",
+                                                 "/",  "'",  "  ", "\t", "\n", "\x01", "\x7F", " (",
+                                                 ") ", "\"", " $", "%",  ":",  "."};
+  std::uniform_real_distribution<double> unit(0.0, 1.0);
+  auto pick = [&](const std::vector<std::string>& v) -> const std::string& {
+    return v[std::uniform_int_distribution<size_t>(0, v.size() - 1)(rng)];
+  };
+  std::string s;
+  const int n = std::uniform_int_distribution<int>(0, 14)(rng);
+  for (int i = 0; i < n; ++i) {
+    const double r = unit(rng);
+    if (r < simple_share) {
+      s += pick(SimplePunctuation());
+    } else if (r < simple_share + other_share) {
+      s += pick(OtherNonAscii());
+    } else {
+      s += pick(kWords);
+    }
+    s += pick(kSeps);
+  }
+  if (unit(rng) < 0.2) s += unit(rng) < 0.5 ? "..." : "\xE2\x80\xA6";
+  return s;
+}
+
+TEST(NormalizeFastPathTest, CleanSimpleTextMatchesTheGeneralCleaning) {
+  std::vector<std::string> inputs = {"", " ", "a", " a ", "a\x7F", "\x01"};
+  for (const std::string& c : SimplePunctuation()) {
+    for (const std::string& text :
+         {c, " " + c, c + " ", "a" + c + "b", "a " + c + " b", c + c + c, "x." + c, c + "a" + c}) {
+      inputs.push_back(text);
+    }
+  }
+  std::mt19937 rng(7);
+  for (int k = 0; k < 3000; ++k) inputs.push_back(RandomFact(rng, 0.3, 0.0));
+  for (const std::string& text : inputs) {
+    std::string fast;
+    ASSERT_TRUE(internal::CleanSimpleText(text, &fast)) << text;
+    EXPECT_EQ(fast, GeneralClean(text)) << text;
+    EXPECT_TRUE(internal::IsAscii(fast)) << text;
+  }
+  // Any other non-ASCII text is refused.
+  for (const std::string& c : OtherNonAscii()) {
+    std::string unused;
+    EXPECT_FALSE(internal::CleanSimpleText("a " + c + " b", &unused)) << c;
+    EXPECT_FALSE(internal::CleanSimpleText(c, &unused)) << c;
+  }
+}
+
+void ExpectSameTokens(const std::vector<Token>& a, const std::vector<Token>& b,
+                      absl::string_view text) {
+  ASSERT_EQ(Texts(a), Texts(b)) << text;
+  for (size_t i = 0; i < a.size(); ++i) {
+    EXPECT_EQ(a[i].kind, b[i].kind) << text << " #" << i;
+    EXPECT_EQ(a[i].lowercase, b[i].lowercase) << text << " #" << i;
+    EXPECT_EQ(a[i].capitalized, b[i].capitalized) << text << " #" << i;
+  }
+}
+
+TEST(NormalizeFastPathTest, RandomFactsMatchTheGeneralPath) {
+  std::mt19937 rng(11);
+  NormalizeOptions no_numbers;
+  no_numbers.canonicalize_numbers = false;
+  NormalizeOptions keep_all;
+  keep_all.drop_stopwords = false;
+  keep_all.stem = false;
+  keep_all.fold_accents = false;
+  keep_all.repair_mojibake = false;
+  int fast_cleaned = 0;
+  for (int k = 0; k < 4000; ++k) {
+    const std::string text = RandomFact(rng, k % 2 == 0 ? 0.15 : 0.0, k % 4 == 1 ? 0.15 : 0.0);
+    std::string unused;
+    fast_cleaned += internal::CleanSimpleText(text, &unused) ? 1 : 0;
+    for (const NormalizeOptions& options : {NormalizeOptions{}, no_numbers, keep_all}) {
+      absl::StatusOr<NormalizedText> fast =
+          internal::NormalizeText(options, text, internal::AsciiPath::kFast);
+      absl::StatusOr<NormalizedText> general =
+          internal::NormalizeText(options, text, internal::AsciiPath::kForceIcu);
+      ASSERT_TRUE(fast.ok() && general.ok()) << text;
+      EXPECT_EQ(fast->clean, general->clean) << text;
+      EXPECT_EQ(fast->truncated, general->truncated) << text;
+      EXPECT_EQ(fast->repaired_mojibake, general->repaired_mojibake) << text;
+      EXPECT_EQ(fast->suspect_mojibake, general->suspect_mojibake) << text;
+      ExpectSameTokens(fast->tokens, general->tokens, text);
+      ExpectSameTokens(fast->all_tokens, general->all_tokens, text);
+    }
+  }
+  // Both kinds of input were drawn.
+  EXPECT_GT(fast_cleaned, 1000);
+  EXPECT_LT(fast_cleaned, 3900);
+}
+
+TEST(NormalizeInternalTest, StopwordsAreExactlyTheList) {
+  const absl::flat_hash_set<std::string> kList = {
+      "a",    "an",    "the",  "of",    "to",    "and",   "or",     "is",    "are",  "was",
+      "were", "be",    "been", "being", "am",    "for",   "in",     "on",    "at",   "by",
+      "with", "as",    "that", "this",  "these", "those", "it",     "its",   "it's", "from",
+      "into", "onto",  "than", "then",  "there", "their", "they",   "them",  "he",   "she",
+      "his",  "her",   "him",  "we",    "our",   "us",    "you",    "your",  "i",    "me",
+      "my",   "so",    "such", "also",  "which", "who",   "whom",   "whose", "what", "while",
+      "if",   "but",   "has",  "have",  "had",   "do",    "does",   "did",   "very", "just",
+      "via",  "about", "upon", "per",   "each",  "both",  "either", "s"};
+  std::vector<std::string> inputs = {"",
+                                     std::string("a\0", 2),
+                                     std::string("\0a", 2),
+                                     std::string(1, '\0'),
+                                     "eithers",
+                                     "The",
+                                     "A",
+                                     "its'"};
+  for (const std::string& w : kList) {
+    inputs.push_back(w);
+    inputs.push_back(w + "s");
+    inputs.push_back("x" + w);
+    inputs.push_back(w.substr(0, w.size() - 1));
+    inputs.push_back(w + std::string(1, '\0'));
+    std::string upper = w;
+    for (char& c : upper) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+    inputs.push_back(upper);
+  }
+  // Every string of up to three letters and '.
+  const std::string kAlphabet = "abcdefghijklmnopqrstuvwxyz'";
+  for (char a : kAlphabet) {
+    inputs.push_back(std::string(1, a));
+    for (char b : kAlphabet) {
+      inputs.push_back(std::string{a, b});
+      for (char c : kAlphabet) inputs.push_back(std::string{a, b, c});
+    }
+  }
+  std::mt19937 rng(3);
+  for (int k = 0; k < 20000; ++k) {
+    std::string w(std::uniform_int_distribution<size_t>(4, 7)(rng), ' ');
+    for (char& c : w) c = kAlphabet[std::uniform_int_distribution<size_t>(0, 26)(rng)];
+    inputs.push_back(w);
+  }
+  int hits = 0;
+  for (const std::string& w : inputs) {
+    EXPECT_EQ(internal::IsStopword(w), kList.contains(w)) << "'" << w << "'";
+    hits += internal::IsStopword(w) ? 1 : 0;
+  }
+  EXPECT_GE(hits, static_cast<int>(kList.size()));
+}
+
+TEST(NormalizeInternalTest, StemViewAgreesWithStemmerThroughCacheResets) {
+  // More distinct words than the per-thread cache holds (1 << 16), then the first ones again.
+  std::vector<std::string> words;
+  const std::string kLetters = "abcdefghijklmnopqrstuvwxyz";
+  for (int k = 0; k < 70000; ++k) {
+    std::string w;
+    for (int v = k; v > 0 || w.empty(); v /= 26) w.push_back(kLetters[static_cast<size_t>(v % 26)]);
+    w += k % 3 == 0 ? "ing" : k % 3 == 1 ? "ations" : "s";
+    words.push_back(std::move(w));
+  }
+  const std::vector<std::string> kKnown = {"ramping",  "ramp",  "scarce",    "scarc",
+                                           "capacity", "capac", "described", "describ"};
+  for (size_t k = 0; k + 1 < kKnown.size(); k += 2) {
+    EXPECT_EQ(internal::StemEnglishView(kKnown[k]), kKnown[k + 1]);
+  }
+  std::vector<std::string> first;
+  for (const std::string& w : words) first.emplace_back(internal::StemEnglishView(w));
+  for (size_t k = 0; k < words.size(); k += 7) {
+    EXPECT_EQ(internal::StemEnglish(words[k]), first[k]) << words[k];
+    EXPECT_EQ(internal::StemEnglishView(words[k]), first[k]) << words[k];
+  }
+  for (size_t k = 0; k + 1 < kKnown.size(); k += 2) {
+    EXPECT_EQ(internal::StemEnglishView(kKnown[k]), kKnown[k + 1]);
+  }
+}
+
+// Month names, number words and units are matched without regard to case (months must be
+// capitalized); each spelling gives its value.
+TEST(NormalizeNumbersTest, EveryMonthNumberWordAndUnitSpelling) {
+  const Normalizer n;
+  auto tokens = [&](absl::string_view text) {
+    return absl::StrJoin(Texts(MustNormalize(n, text).all_tokens), "|");
+  };
+  const char* const kMonths[] = {"January",   "February", "March",    "April",
+                                 "May",       "June",     "July",     "August",
+                                 "September", "October",  "November", "December"};
+  for (int m = 1; m <= 12; ++m) {
+    const std::string full = kMonths[m - 1];
+    const std::string want = absl::StrCat("2026-", m < 10 ? "0" : "", m, "-07");
+    std::string upper = full;
+    for (char& c : upper) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+    for (const std::string& name : {full, full.substr(0, 3), upper, upper.substr(0, 3)}) {
+      EXPECT_EQ(tokens(name + " 7, 2026"), want) << name;
+      EXPECT_EQ(tokens("7 " + name + " 2026"), want) << name;
+      EXPECT_EQ(tokens(name + " 2026"), want.substr(0, 7)) << name;
+    }
+    // Lower case is a word, not a month ("may", "march").
+    EXPECT_NE(tokens(absl::StrCat(std::string(1, static_cast<char>(std::tolower(full[0]))),
+                                  full.substr(1), " 7, 2026")),
+              want);
+  }
+  EXPECT_EQ(tokens("Sept 7, 2026"), "2026-09-07");
+  EXPECT_EQ(tokens("SEPT 7, 2026"), "2026-09-07");
+  EXPECT_EQ(tokens("Oct 28"), "--10-28");
+  EXPECT_EQ(tokens("Octo 28"), "octo|28");
+  EXPECT_EQ(tokens("Janu 2026"), "janu|2026");
+
+  const std::pair<const char*, int> kNumberWords[] = {
+      {"zero", 0},     {"one", 1},      {"two", 2},        {"three", 3},     {"four", 4},
+      {"five", 5},     {"six", 6},      {"seven", 7},      {"eight", 8},     {"nine", 9},
+      {"ten", 10},     {"eleven", 11},  {"twelve", 12},    {"thirteen", 13}, {"fourteen", 14},
+      {"fifteen", 15}, {"sixteen", 16}, {"seventeen", 17}, {"eighteen", 18}, {"nineteen", 19},
+      {"twenty", 20},  {"thirty", 30},  {"forty", 40},     {"fifty", 50},    {"sixty", 60},
+      {"seventy", 70}, {"eighty", 80},  {"ninety", 90},    {"hundred", 100}, {"dozen", 12}};
+  for (const auto& [word, value] : kNumberWords) {
+    std::string upper = word;
+    for (char& c : upper) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+    std::string capitalized = word;
+    capitalized[0] = upper[0];
+    for (const std::string& w : {std::string(word), upper, capitalized}) {
+      EXPECT_EQ(tokens(w + " billion dollars"),
+                value == 0 ? "$0" : absl::StrCat("$", value, "000000000"))
+          << w;
+      EXPECT_EQ(tokens(w + " percent"), absl::StrCat(value, "%")) << w;
+    }
+    // Not before a scale, unit, currency or percent: a word.
+    EXPECT_NE(tokens(absl::StrCat(word, " apples")), absl::StrCat(value, "|appl"));
+    EXPECT_EQ(tokens(absl::StrCat(word, "s billion")).find('$'), std::string::npos);
+  }
+
+  const std::pair<const char*, const char*> kUnits[] = {
+      {"2EB", "2000000000000000000:byte"},
+      {"2 ZETTABYTES", "2000000000000000000000:byte"},
+      {"2 Kilobytes", "2000:byte"},
+      {"2 byte", "2:byte"},
+      {"2 GiB", "2:gib"},
+      {"2 Gbps", "2000000000:bps"},
+      {"2 megawatts", "2000000:w"},
+      {"2 MegaHertz", "2000000:hz"},
+      {"2X", "2:x"},
+      {"2 x", "2|x"},
+      {"2 thousand", "2000"},
+      {"2 TRILLION", "2000000000000"},
+      {"2 Bn", "2000000000"},
+      {"2mm", "2000000"},
+      {"2 Dollars", "$2"},
+      {"2 EUROS",
+       "\xE2\x82\xAC"
+       "2"},
+      {"2 PCT", "2%"},
+      {"2 Per Cent", "2%"},
+      {"2ND", "2nd"},
+      {"2 zettabytess", "2|zettabytess"},
+  };
+  for (const auto& [text, want] : kUnits) EXPECT_EQ(tokens(text), want) << text;
+}
+
+TEST(NormalizeFastPathTest, SegmentationOfAStringMatchesTheStringView) {
+  std::vector<std::string> inputs = AsciiCorpus();
+  const std::string kAlphabet = "aZ9_@.,;' -x0";
+  std::mt19937 rng(5);
+  for (int k = 0; k < 20000; ++k) {
+    std::string s(std::uniform_int_distribution<size_t>(0, 12)(rng), ' ');
+    for (char& c : s) {
+      c = kAlphabet[std::uniform_int_distribution<size_t>(0, kAlphabet.size() - 1)(rng)];
+    }
+    inputs.push_back(std::move(s));
+  }
+  for (const std::string& line : inputs) {
+    std::vector<internal::WordSpan> view, string;
+    internal::SegmentWordsAscii(absl::string_view(line), &view);
+    internal::SegmentWordsAsciiString(line, &string);
+    ASSERT_EQ(view.size(), string.size()) << "'" << line << "'";
+    for (size_t i = 0; i < view.size(); ++i) EXPECT_TRUE(view[i] == string[i]) << line;
+  }
+}
+
+// Text that needs no cleaning is copied as it is; the test of that works 8 bytes at a time,
+// so spaces and other bytes are tried at every place around the 8-byte boundaries.
+TEST(NormalizeFastPathTest, CleanSimpleTextAtEveryPlace) {
+  const std::string kBytes[] = {" ", "  ",   "\t",   "\x1F",     "\x7F",         "~",
+                                "!", "\x01", "\x80", "\xC2\xA0", "\xE2\x80\x99", " \xE2\x80\xA6"};
+  for (size_t len = 1; len <= 19; ++len) {
+    for (size_t at = 0; at <= len; ++at) {
+      for (const std::string& b : kBytes) {
+        std::string text(len, 'a');
+        text.insert(at, b);
+        std::string fast;
+        const bool ok = internal::CleanSimpleText(text, &fast);
+        EXPECT_EQ(ok, b != "\x80") << "'" << text << "'";
+        if (ok) {
+          EXPECT_EQ(fast, GeneralClean(text)) << "'" << text << "'";
+        }
+      }
+    }
+  }
+}
+
+// Words starting with q, h or f skip the period and quantity matchers unless they can start
+// a period (a digit second, or "fy"), February or a number word.
+TEST(NormalizeNumbersTest, WordsStartingWithPeriodLetters) {
+  const Normalizer n;
+  const std::pair<const char*, const char*> kCases[] = {
+      {"Q1 2026", "2026-q1"},
+      {"h2 2025", "2025-h2"},
+      {"q3", "q3"},
+      {"Q1'26", "2026-q1"},
+      {"FY26", "fy2026"},
+      {"fY2026", "fy2026"},
+      {"Q1 FY26", "2026-q1"},
+      {"Feb 2026", "2026-02"},
+      {"February 6, 2026", "2026-02-06"},
+      {"five percent", "5%"},
+      {"Fifty billion dollars", "$50000000000"},
+      {"HUNDRED percent", "100%"},
+      {"for from has he his Q H f", "for|from|has|he|his|q|h|f"},
+      {"h2o fyodor Fyodor q1x", "h2o|fyodor|fyodor|q1x"},
+      {"fifty apples", "fifti|appl"},
+  };
+  for (const auto& [text, want] : kCases) {
+    EXPECT_EQ(absl::StrJoin(Texts(MustNormalize(n, text).all_tokens), "|"), want) << text;
+  }
+}
+
+// NormalizeInto with one NormalizedText for many texts gives each text's Normalize result:
+// nothing of an earlier text (flags, tokens, a longer `clean`) is left over.
+TEST(NormalizeFastPathTest, NormalizeIntoReusesWithoutLeftovers) {
+  const Normalizer n;
+  std::vector<std::string> texts = {
+      "Microsoft\xC3\xA2\xE2\x82\xAC\xE2\x84\xA2s $250B deal ...",  // repaired, truncated
+      "a",
+      "",
+      "Caf\xC3\x83\xC2 \xC2\xA9 suspect",
+      "It's \xE2\x80\x9Cquoted\xE2\x80\x9D \xE2\x80\x94 and long enough to need a heap buffer",
+      "..."};
+  std::mt19937 rng(13);
+  for (int k = 0; k < 500; ++k) texts.push_back(RandomFact(rng, 0.1, 0.1));
+  NormalizedText reused;
+  for (const std::string& text : texts) {
+    ASSERT_TRUE(n.NormalizeInto(text, &reused).ok()) << text;
+    const NormalizedText want = MustNormalize(n, text);
+    EXPECT_EQ(reused.clean, want.clean) << text;
+    EXPECT_EQ(reused.truncated, want.truncated) << text;
+    EXPECT_EQ(reused.repaired_mojibake, want.repaired_mojibake) << text;
+    EXPECT_EQ(reused.suspect_mojibake, want.suspect_mojibake) << text;
+    ExpectSameTokens(reused.tokens, want.tokens, text);
+    ExpectSameTokens(reused.all_tokens, want.all_tokens, text);
   }
 }
 
