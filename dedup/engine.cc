@@ -1173,20 +1173,19 @@ uint64_t CopyKey(const Features& f, const CaseInfo& ci) {
 }
 
 // Item i's normalization: Item::normalized, else options.normalized_of's (in *scratch), else
-// normalized here into *own. nullptr with *error set when the text cannot be normalized.
+// normalized here into *scratch. nullptr with *error set when the text cannot be normalized.
 const NormalizedText* NormalizationOf(absl::Span<const Item> items, size_t i,
                                       const DedupOptions& options, const Normalizer& normalizer,
-                                      NormalizedText* scratch, absl::StatusOr<NormalizedText>* own,
-                                      absl::Status* error) {
+                                      NormalizedText* scratch, absl::Status* error) {
   const NormalizedText* t = items[i].normalized;
   if (t == nullptr && options.normalized_of) t = options.normalized_of(i, scratch);
   if (t != nullptr) return t;
-  *own = normalizer.Normalize(items[i].text);
-  if (!own->ok()) {
-    *error = own->status();
+  // Into the thread's scratch: its buffers are reused from one fact to the next.
+  if (absl::Status s = normalizer.NormalizeInto(items[i].text, scratch); !s.ok()) {
+    *error = s;
     return nullptr;
   }
-  return &**own;
+  return scratch;
 }
 
 // Stages 1 and 2 of Deduplicate over all `items`: normalize (unless given), features, corpus
@@ -1248,9 +1247,8 @@ absl::Status SketchAll(absl::Span<const Item> items, const DedupOptions& options
     NormalizedText scratch;
     for (size_t i = b; i < e; ++i) {
       if (!repeated.empty() && repeated[i]) continue;  // done with its first item
-      absl::StatusOr<NormalizedText> own;
       const NormalizedText* t =
-          NormalizationOf(items, i, options, normalizer, &scratch, &own, &errors[i]);
+          NormalizationOf(items, i, options, normalizer, &scratch, &errors[i]);
       if (t == nullptr) continue;
       features[i] = Extract(*t, &cases[i]);
       if (options.on_normalized && items[i].normalized == nullptr) options.on_normalized(i, *t);
@@ -2642,9 +2640,8 @@ class StateSketcher : public WordPostings {
       NormalizedText scratch;
       for (size_t k = b; k < e; ++k) {
         const uint32_t i = ids[k];
-        absl::StatusOr<NormalizedText> own;
         const NormalizedText* t =
-            NormalizationOf(items_, i, options_, normalizer_, &scratch, &own, &errors[k]);
+            NormalizationOf(items_, i, options_, normalizer_, &scratch, &errors[k]);
         if (t == nullptr) continue;
         s->features[i] = Extract(*t, &(*cases)[k]);
         if (options_.on_normalized && items_[i].normalized == nullptr) {
