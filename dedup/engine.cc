@@ -2112,8 +2112,10 @@ absl::StatusOr<DedupResult> Deduplicate(absl::Span<const Item> items, const Dedu
     std::atomic<int64_t> probed{0}, pairs{0};
     ParallelFor(n, threads, 1024, [&](size_t b, size_t e) {
       int64_t count = 0, fresh = 0;
+      std::vector<uint32_t> found;  // the facts x's keys find, each once
       for (size_t i = b; i < e; ++i) {
         const auto x = static_cast<uint32_t>(i);
+        found.clear();
         for (size_t k = 0; k < rare_keys; ++k) {
           const uint64_t w = rare_words[i * rare_keys + k];
           if (w == 0) break;
@@ -2123,14 +2125,22 @@ absl::StatusOr<DedupResult> Deduplicate(absl::Span<const Item> items, const Dedu
             const uint32_t y = postings[p].second;
             if (x == y) continue;
             ++count;
-            const uint32_t u = std::min(x, y), v = std::max(x, y);
-            if (bands.Collide(u, v) || finds(x, k, y) || (y < x && finds(y, rare_keys, x)) ||
-                (!sim_pairs.empty() && sim_pairs.contains(PairKey(u, v)))) {
-              continue;  // LSH's pair, an earlier key's, the other side's, or SimHash's
-            }
-            ++fresh;
-            verify(u, v);
+            found.push_back(y);
           }
+        }
+        // A fact two of x's keys find is one pair (as if only the first key had found it).
+        std::sort(found.begin(), found.end());
+        found.erase(std::unique(found.begin(), found.end()), found.end());
+        for (const uint32_t y : found) {
+          const uint32_t u = std::min(x, y), v = std::max(x, y);
+          // The other side's keys are read before the band keys: a line of rare words against
+          // a row of band keys.
+          if ((y < x && finds(y, rare_keys, x)) || bands.Collide(u, v) ||
+              (!sim_pairs.empty() && sim_pairs.contains(PairKey(u, v)))) {
+            continue;  // the other side's, LSH's, or SimHash's
+          }
+          ++fresh;
+          verify(u, v);
         }
       }
       probed += count;
