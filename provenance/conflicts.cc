@@ -67,6 +67,7 @@ using internal::MonthOf;
 using internal::ParseIsoDate;
 using internal::Polarity;
 using internal::RawScan;
+using internal::ReadsAsWritten;
 using internal::ScanAllCapitalizedWords;
 using internal::ScanCapitalizedWords;
 using internal::Slots;
@@ -122,19 +123,6 @@ bool HasMarkup(absl::string_view raw) {
   bool markup = false;
   for (char c : raw) markup |= kMarkup[static_cast<unsigned char>(c)];
   return markup;
-}
-
-// Whether StripMarkdown(raw) == raw: no markup, and white space only as single spaces
-// between other bytes (StripMarkdown collapses runs of " \t\n\r" and trims them).
-bool ReadsAsWritten(absl::string_view raw) {
-  if (raw.empty()) return true;
-  if (raw.front() == ' ' || raw.back() == ' ') return false;
-  for (size_t i = 0; i < raw.size(); ++i) {
-    const char c = raw[i];
-    if (kMarkup[static_cast<unsigned char>(c)] || c == '\t' || c == '\n' || c == '\r') return false;
-    if (c == ' ' && raw[i + 1] == ' ') return false;  // raw.back() is not ' '
-  }
-  return true;
 }
 
 // Unquote, as a view of `v`.
@@ -657,6 +645,8 @@ class TokenPostings {
                                                list_offsets_[id + 1] - list_offsets_[id]);
   }
   int DocumentFrequency(int id) const { return static_cast<int>(FactsOf(id).size()); }
+  // Ids given (0 .. Tokens() - 1).
+  int Tokens() const { return static_cast<int>(list_offsets_.size()) - 1; }
 
  private:
   std::vector<int> ids_;
@@ -1275,11 +1265,24 @@ PairFindings FindPairFindings(const FactContext& ctx, const std::vector<char>* f
   std::vector<double> weight(postings.Entries());
   std::vector<double> total(n, 0);
   std::vector<char> has_weights(n, 0);
+  // The weight of a token of document frequency df (1 <= df <= n), computed once per df
+  // (a full pass: for every df a token has, before the facts' weights are filled in).
+  std::vector<double> weight_of_df;
+  auto idf = [&](int df) { return std::log(1.0 + n / static_cast<double>(df)); };
+  if (focus == nullptr) {
+    weight_of_df.assign(static_cast<size_t>(n) + 1, 0.0);
+    std::vector<char> known(static_cast<size_t>(n) + 1, 0);
+    for (int t = 0; t < postings.Tokens(); ++t) {
+      const int df = postings.DocumentFrequency(t);
+      if (!known[df]) weight_of_df[df] = idf(df), known[df] = 1;
+    }
+  }
   auto fill_weights = [&](int i) {
     double sum = 0;
     size_t e = postings.Begin(i);
     for (int t : postings.IdsOf(i)) {
-      weight[e] = std::log(1.0 + n / static_cast<double>(postings.DocumentFrequency(t)));
+      const int df = postings.DocumentFrequency(t);
+      weight[e] = weight_of_df.empty() ? idf(df) : weight_of_df[df];
       sum += weight[e++];
     }
     total[i] = sum;

@@ -6,6 +6,7 @@
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <map>
 #include <optional>
 
@@ -40,6 +41,7 @@ class SmallWordMap {
   static constexpr size_t kLongest = 15;
   // Adds `w` (at most kLongest bytes) with `value` ORed into any value it has.
   void Add(absl::string_view w, uint8_t value) {
+    present_[Key(w) >> 6] |= uint64_t{1} << (Key(w) & 63);
     for (auto& [word, v] : table_[Key(w)]) {
       if (word == w) {
         v |= value;
@@ -51,6 +53,8 @@ class SmallWordMap {
   // The value of `w`, 0 when it has none.
   uint8_t Find(absl::string_view w) const {
     if (w.empty() || w.size() > kLongest) return 0;
+    // Most words looked up have no entry of their length and first byte: one bit tells.
+    if (!(present_[Key(w) >> 6] >> (Key(w) & 63) & 1)) return 0;
     for (const auto& [word, v] : table_[Key(w)]) {
       if (word == w) return v;
     }
@@ -62,6 +66,7 @@ class SmallWordMap {
     return w.size() << 8 | static_cast<unsigned char>(w[0]);
   }
   std::vector<std::pair<std::string, uint8_t>> table_[(kLongest + 1) << 8];
+  uint64_t present_[((kLongest + 1) << 8) / 64] = {};  // whether table_[key] has an entry
 };
 
 int ParseInt(absl::string_view s) {
@@ -141,7 +146,13 @@ absl::string_view RoleOf(absl::string_view w) {
     return t;
   }();
   for (const RoleWord* r : (*by_letter)[static_cast<unsigned char>(absl::ascii_tolower(w[0]))]) {
-    if (absl::StartsWithIgnoreCase(w, r->prefix)) return r->role;
+    // StartsWithIgnoreCase(w, r->prefix): the prefixes are lowercase, their first letter is
+    // w's (folded).
+    const absl::string_view p = r->prefix;
+    if (w.size() < p.size()) continue;
+    size_t k = 1;
+    while (k < p.size() && absl::ascii_tolower(w[k]) == p[k]) ++k;
+    if (k == p.size()) return r->role;
   }
   return "";
 }
@@ -156,17 +167,19 @@ void AssignRoles(absl::string_view text, const std::vector<Word>& w, std::vector
     if (!known[i]) roles[i] = RoleOf(w[i].text), known[i] = true;
     return roles[i];
   };
+  // Most texts have no byte that can bound a clause: their clause is the whole text.
+  const bool bounded = text.find_first_of(";():") != absl::string_view::npos;
   for (DateHit& h : *dates) {
     // Clause bounds around the date.
     size_t lo = 0, hi = text.size();
-    for (size_t i = h.begin; i > 0; --i) {
+    for (size_t i = bounded ? h.begin : 0; i > 0; --i) {
       char c = text[i - 1];
       if (c == ';' || c == '(' || (c == ':' && i < text.size() && text[i] == ' ')) {
         lo = i;
         break;
       }
     }
-    for (size_t i = h.end; i < text.size(); ++i) {
+    for (size_t i = bounded ? h.end : text.size(); i < text.size(); ++i) {
       char c = text[i];
       if (c == ';' || c == ')' || c == '(' ||
           (c == ':' && i + 1 < text.size() && text[i + 1] == ' ')) {
@@ -174,10 +187,21 @@ void AssignRoles(absl::string_view text, const std::vector<Word>& w, std::vector
         break;
       }
     }
+    // The last word before the date in its clause, the first after it (words ascend, and
+    // do not overlap: those ending by h.begin are a prefix, those beginning at h.end or
+    // later a suffix).
     int before = -1, after = -1;
-    for (int i = 0; i < static_cast<int>(w.size()); ++i) {
-      if (w[i].end <= h.begin && w[i].begin >= lo) before = i;
-      if (w[i].begin >= h.end && w[i].end <= hi && after < 0) after = i;
+    {
+      const auto first_after_begin =
+          std::partition_point(w.begin(), w.end(), [&](const Word& x) { return x.end <= h.begin; });
+      if (first_after_begin != w.begin() && std::prev(first_after_begin)->begin >= lo) {
+        before = static_cast<int>(first_after_begin - w.begin()) - 1;
+      }
+      const auto first_after_end = std::partition_point(
+          first_after_begin, w.end(), [&](const Word& x) { return x.begin < h.end; });
+      if (first_after_end != w.end() && first_after_end->end <= hi) {
+        after = static_cast<int>(first_after_end - w.begin());
+      }
     }
     absl::string_view role;
     for (int d = 0; d < 8 && role.empty(); ++d) {
@@ -231,11 +255,14 @@ size_t ClauseStart(absl::string_view s, size_t before) {
 // cannot hold a phrase: most texts hold none of the few phrases looked for, each a scan.
 class BytePairs {
  public:
+  BytePairs() = default;
   explicit BytePairs(absl::string_view s) {
-    for (size_t i = 1; i < s.size(); ++i) {
-      const unsigned k = Key(s[i - 1], s[i]);
-      bits_[k >> 6] |= uint64_t{1} << (k & 63);
-    }
+    for (size_t i = 1; i < s.size(); ++i) Add(s[i - 1], s[i]);
+  }
+  // Adds the pair (a, b).
+  void Add(char a, char b) {
+    const unsigned k = Key(a, b);
+    bits_[k >> 6] |= uint64_t{1} << (k & 63);
   }
   // False when `s` surely does not contain `phrase`.
   bool MayContain(absl::string_view phrase) const {
@@ -357,6 +384,24 @@ void SortUnique(std::vector<uint64_t>* v) {
   v->erase(std::unique(v->begin(), v->end()), v->end());
 }
 
+// Whether a truncated ASCII text's tokens are those of its cleaned text normalized again
+// (ContentTokens(clean)): its ellipsis followed white space ("evaluate CDN for ..."), so it
+// cut no word, and `clean` has no trailing dots that normalizing again would strip. The
+// normalizer reads an ASCII text and its cleaned text alike (white space is collapsed already).
+bool TruncationCutNoWord(absl::string_view display, absl::string_view clean) {
+  if (clean.empty() || clean.back() == '.') return false;
+  for (char c : display) {
+    if (static_cast<unsigned char>(c) >= 0x80) return false;
+  }
+  // CollapseSpace's white space.
+  auto space = [](char c) { return static_cast<unsigned char>(c) <= 0x20 || c == 0x7F; };
+  size_t e = display.size();
+  while (e > 0 && space(display[e - 1])) --e;
+  size_t dots = 0;
+  while (e > 0 && display[e - 1] == '.') --e, ++dots;
+  return dots >= 3 && e > 0 && space(display[e - 1]);
+}
+
 std::vector<uint64_t> ContentTokensOf(const dedup::NormalizedText& t) {
   std::vector<uint64_t> out;
   for (const Token& tok : t.tokens) {
@@ -467,8 +512,8 @@ std::vector<std::string> LowerWords(absl::string_view s) {
   return out;
 }
 
-// 1..12 for a capitalized month name or 3-letter abbreviation ("Sept" too), else 0.
-int MonthOf(absl::string_view w) {
+// MonthOf without its first tests.
+int MonthLookup(absl::string_view w) {
   constexpr size_t kLongest = 9;  // "september"
   if (w.size() < 3 || w.size() > kLongest || !IsUpper(w[0])) return 0;
   // Full names, their first three letters and "sept", in any (ASCII) case: one lookup.
@@ -707,8 +752,13 @@ absl::StatusOr<Slots> ExtractSlots(const dedup::Normalizer& n, absl::string_view
     }
   }
   if (!s.fact_day) s.fact_day = note_day;
-  const std::string lower = absl::AsciiStrToLower(text);
-  const BytePairs pairs(lower);
+  // `text` lowercased, and its BytePairs, in one pass.
+  std::string lower(text.size(), '\0');
+  BytePairs pairs;
+  for (size_t i = 0; i < text.size(); ++i) {
+    lower[i] = absl::ascii_tolower(text[i]);
+    if (i > 0) pairs.Add(lower[i - 1], lower[i]);
+  }
   std::vector<std::pair<size_t, size_t>> superseded = SupersededRegions(text, lower, pairs);
   for (const auto& [b, e] : superseded)
     s.updates.push_back({std::string(absl::StripAsciiWhitespace(text.substr(b, e - b)))});
@@ -729,7 +779,8 @@ absl::StatusOr<Slots> ExtractSlots(const dedup::Normalizer& n, absl::string_view
   // unless a date opens the text, or the text ends in a cut word (the normalizer drops it
   // from the tokens but keeps it in `clean`, where normalizing again finds it). Both lists
   // are read in one pass, each token hashed once.
-  const bool own_content = body == 0 && !norm->truncated;
+  const bool own_content =
+      body == 0 && (!norm->truncated || TruncationCutNoWord(display, norm->clean));
   std::vector<uint64_t> own_tokens;
   for (const Token& tok : norm->tokens) {
     if (tok.kind != TokenKind::kName && (!own_content || tok.kind != TokenKind::kWord)) continue;
@@ -849,9 +900,18 @@ absl::StatusOr<Slots> ExtractSlots(const dedup::Normalizer& n, absl::string_view
     // Split at ';', '(' and ')', then each part at ": " (empty pieces are kept: they have no
     // words).
     const absl::string_view rest = text.substr(body);
+    // The next ';', '(' or ')' at or after `from`, or rest.size(): strcspn, since `rest` ends
+    // where s.clean does, at its terminating NUL (a NUL inside it is stepped over).
+    auto next_break = [&](size_t from) {
+      while (from < rest.size()) {
+        from += std::strcspn(rest.data() + from, ";()");
+        if (from >= rest.size() || rest[from] != '\0') break;
+        ++from;
+      }
+      return std::min(from, rest.size());
+    };
     size_t start = 0;
-    for (size_t i = 0; i <= rest.size(); ++i) {
-      if (i < rest.size() && rest[i] != ';' && rest[i] != '(' && rest[i] != ')') continue;
+    for (size_t i = next_break(0);; i = next_break(i + 1)) {
       const absl::string_view part = rest.substr(start, i - start);
       for (size_t from = 0;;) {
         const size_t colon = part.find(": ", from);
@@ -862,6 +922,7 @@ absl::StatusOr<Slots> ExtractSlots(const dedup::Normalizer& n, absl::string_view
         add_clause(part.substr(from, colon - from));
         from = colon + 2;
       }
+      if (i == rest.size()) break;
       start = i + 1;
     }
     for (const ClauseDraft& d : drafts) polar |= d.polarity != Polarity::kNone;

@@ -42,8 +42,21 @@ std::vector<Word> Words(absl::string_view s);
 // The Words of `s`, ASCII-lowercased.
 std::vector<std::string> LowerWords(absl::string_view s);
 
-// 1..12 for a capitalized month name or 3-letter abbreviation ("Sept" too), else 0.
-int MonthOf(absl::string_view w);
+// MonthOf's table lookup, for a word that may be a month name.
+int MonthLookup(absl::string_view w);
+
+// 1..12 for a capitalized month name or 3-letter abbreviation ("Sept" too), else 0. Inline:
+// it is asked about every word of every fact, and most are told apart by size and first byte.
+inline int MonthOf(absl::string_view w) {
+  // The months' initials: A D F J M N O S.
+  constexpr uint32_t kInitials = 1u << ('A' - 'A') | 1u << ('D' - 'A') | 1u << ('F' - 'A') |
+                                 1u << ('J' - 'A') | 1u << ('M' - 'A') | 1u << ('N' - 'A') |
+                                 1u << ('O' - 'A') | 1u << ('S' - 'A');
+  if (w.size() < 3 || w.size() > 9 || !IsUpper(w[0]) || !(kInitials >> (w[0] - 'A') & 1)) {
+    return 0;
+  }
+  return MonthLookup(w);
+}
 
 // A month interval [lo, hi], months counted as year * 12 + (month - 1).
 struct Interval {

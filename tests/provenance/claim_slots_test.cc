@@ -388,6 +388,16 @@ TEST(ExtractSlots, ContentTokensEqualThoseOfTheCleanTextNormalizedAgain) {
       "Microsoft now scr...",
       "On 2025-10-28, Kushal said the Azur\xE2\x80\xA6",
       "MAI's initial GPU drop will arrive in February 2026 ...",
+      "Corora should evaluate CDN for ...",
+      "Corora should evaluate CDN for  \t ....  ",
+      "It ends. ...",
+      "It ends... ...",
+      "Cut at $250 ...",
+      "Cut at 250 billion ...",
+      "Tab\tbefore\t...",
+      "...",
+      " ... ...",
+      "Caf\xC3\xA9 for ...",
   };
   for (const Note& note : vault->notes) {
     for (const Fact& f : note.facts) texts.push_back(f.display);
