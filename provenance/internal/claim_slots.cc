@@ -75,6 +75,21 @@ int ParseInt(absl::string_view s) {
   return v;
 }
 
+// absl::SimpleAtod, with the usual canonical number (up to 15 digits, no point: exact as a
+// double, so the same value) read without it.
+bool ParseNumber(absl::string_view v, double* out) {
+  if (!v.empty() && v.size() <= 15) {
+    uint64_t x = 0;
+    size_t i = 0;
+    while (i < v.size() && IsDigit(v[i])) x = x * 10 + static_cast<uint64_t>(v[i++] - '0');
+    if (i == v.size()) {
+      *out = static_cast<double>(x);
+      return true;
+    }
+  }
+  return absl::SimpleAtod(v, out);
+}
+
 bool IsYear(absl::string_view w) {
   // Four digits (ParseInt of four bytes succeeds on digits only), read without parsing.
   if (w.size() != 4 || !IsDigit(w[0]) || !IsDigit(w[1]) || !IsDigit(w[2]) || !IsDigit(w[3])) {
@@ -158,7 +173,10 @@ absl::string_view RoleOf(absl::string_view w) {
 }
 
 // `w` is Words(text).
-void AssignRoles(absl::string_view text, const std::vector<Word>& w, std::vector<DateHit>* dates) {
+// `bounded`: whether `text` may have a byte that bounds a clause (';', '(', ')', ':'); when it
+// has none, a date's clause is the whole text.
+void AssignRoles(absl::string_view text, const std::vector<Word>& w, bool bounded,
+                 std::vector<DateHit>* dates) {
   if (dates->empty()) return;  // most facts
   // Each word's role, computed on first use ("" for none).
   absl::InlinedVector<absl::string_view, 32> roles(w.size());
@@ -167,8 +185,6 @@ void AssignRoles(absl::string_view text, const std::vector<Word>& w, std::vector
     if (!known[i]) roles[i] = RoleOf(w[i].text), known[i] = true;
     return roles[i];
   };
-  // Most texts have no byte that can bound a clause: their clause is the whole text.
-  const bool bounded = text.find_first_of(";():") != absl::string_view::npos;
   for (DateHit& h : *dates) {
     // Clause bounds around the date.
     size_t lo = 0, hi = text.size();
@@ -343,6 +359,23 @@ uint8_t StateWordKind(absl::string_view w) {
     return m;
   }();
   return kinds->Find(w);
+}
+
+// Per initial (a..z), the lengths of the words a clause's polarity reads (the on- and
+// off-words and the negations IsNegation knows), as bits: most words are none of them.
+constexpr auto kStateWordLengths = [] {
+  std::array<uint32_t, 26> t{};
+  auto add = [&](absl::string_view w) { t[w[0] - 'a'] |= uint32_t{1} << w.size(); };
+  for (absl::string_view w : kOnWords) add(w);
+  for (absl::string_view w : kOffWords) add(w);
+  for (absl::string_view w : {"not", "never", "cannot", "no", "t"}) add(w);
+  return t;
+}();
+
+// False when lowercase word `w` is surely neither an on- or off-word nor a negation.
+bool MayBeStateWord(absl::string_view w) {
+  return !w.empty() && w.size() < 32 && w[0] >= 'a' && w[0] <= 'z' &&
+         (kStateWordLengths[w[0] - 'a'] >> w.size() & 1);
 }
 
 // "won't", "didn't", "isn't": Words() splits at the apostrophe, leaving these before "t".
@@ -539,7 +572,7 @@ std::vector<DateHit> ExtractDates(absl::string_view text, int ref) {
 }
 
 std::vector<DateHit> ExtractDatesIn(absl::string_view text, const std::vector<Word>& w, int ref) {
-  std::vector<DateHit> hits;
+  absl::InlinedVector<DateHit, 4> hits;  // most texts have a date or two, if any
   auto between = [&](size_t a, size_t b) { return text.substr(a, b - a); };
   for (size_t i = 0; i < w.size(); ++i) {
     absl::string_view t = w[i].text;
@@ -571,7 +604,9 @@ std::vector<DateHit> ExtractDatesIn(absl::string_view text, const std::vector<Wo
     }
     // "this year", "next month", "last quarter": relative to the note's date.
     // ("this", "next" and "last" have four letters.)
-    if (ref > 0 && t.size() == 4 && i + 1 < w.size() && between(w[i].end, w[i + 1].begin) == " ") {
+    const char initial = absl::ascii_tolower(t[0]);  // "this", "next", "last"
+    if (ref > 0 && t.size() == 4 && (initial == 't' || initial == 'n' || initial == 'l') &&
+        i + 1 < w.size() && between(w[i].end, w[i + 1].begin) == " ") {
       if (std::optional<Interval> iv = RelativePeriod(t, w[i + 1].text, ref)) {
         hits.push_back({*iv, w[i].begin, w[i + 1].end, false, 0});
         ++i;
@@ -609,6 +644,7 @@ std::vector<DateHit> ExtractDatesIn(absl::string_view text, const std::vector<Wo
   }
   // Merge ranges; a bare month on the left of a range takes the right side's year.
   std::vector<DateHit> out;
+  if (!hits.empty()) out.reserve(hits.size());
   for (size_t k = 0; k < hits.size(); ++k) {
     DateHit h = hits[k];
     if (k + 1 < hits.size()) {
@@ -707,16 +743,10 @@ void TokenIds::Grow() {
   }
 }
 
-bool IsMonthOrDayWord(absl::string_view t) {
-  static constexpr absl::string_view kExtra[] = {
-      "jan",    "feb",      "mar",    "apr",     "jun",      "jul",     "aug",       "sep",
-      "sept",   "oct",      "nov",    "dec",     "monday",   "tuesday", "wednesday", "thursday",
-      "friday", "saturday", "sunday", "januari", "februari", "juli",    "octob",     "novemb",
-      "decemb", "septemb",  "march",  "april",   "may",      "june",    "august"};
+bool MonthOrDayLookup(absl::string_view t) {
   static const auto* words = [] {
     auto* w = new SmallWordMap();
-    for (absl::string_view x : kExtra) w->Add(x, 1);
-    for (absl::string_view x : kMonths) w->Add(x, 1);
+    for (std::string_view x : kMonthOrDayWords) w->Add(absl::string_view(x.data(), x.size()), 1);
     return w;
   }();
   return words->Find(t) != 0;
@@ -774,24 +804,35 @@ absl::StatusOr<Slots> ExtractSlots(const dedup::Normalizer& n, absl::string_view
     }
     if (!gone) s.dates.push_back(h);
   }
-  AssignRoles(text, words, &s.dates);
+  // Most texts have no byte that bounds a clause (strcspn on s.clean, which ends in a NUL; a
+  // NUL inside it counts as one).
+  AssignRoles(text, words, std::strcspn(s.clean.c_str(), ";():") < s.clean.size(), &s.dates);
   // The tokens of the one normalization give the body's content tokens (ContentTokensOf)
   // unless a date opens the text, or the text ends in a cut word (the normalizer drops it
   // from the tokens but keeps it in `clean`, where normalizing again finds it). Both lists
   // are read in one pass, each token hashed once.
   const bool own_content =
       body == 0 && (!norm->truncated || TruncationCutNoWord(display, norm->clean));
-  std::vector<uint64_t> own_tokens;
+  // Gathered in scratch vectors of the thread, then copied at their size (one allocation each;
+  // the fact's claim keeps them).
+  thread_local std::vector<uint64_t> names_scratch, tokens_scratch;
+  names_scratch.clear();
+  tokens_scratch.clear();
   for (const Token& tok : norm->tokens) {
     if (tok.kind != TokenKind::kName && (!own_content || tok.kind != TokenKind::kWord)) continue;
     // Month and weekday names are capitalized but name no subject.
     if (IsMonthOrDayWord(tok.text)) continue;
     const uint64_t h = TokenHash(tok.text);
-    if (tok.kind == TokenKind::kName) s.names.push_back(h);
-    if (own_content && tok.text.size() >= 2) own_tokens.push_back(h);
+    if (tok.kind == TokenKind::kName) names_scratch.push_back(h);
+    if (own_content && tok.text.size() >= 2) tokens_scratch.push_back(h);
   }
-  SortUnique(&s.names);
-  if (own_content) SortUnique(&own_tokens);
+  SortUnique(&names_scratch);
+  s.names.assign(names_scratch.begin(), names_scratch.end());
+  std::vector<uint64_t> own_tokens;
+  if (own_content) {
+    SortUnique(&tokens_scratch);
+    own_tokens.assign(tokens_scratch.begin(), tokens_scratch.end());
+  }
   // Amounts from canonical tokens.
   for (const Token& tok : norm->tokens) {
     Amount a;
@@ -813,7 +854,7 @@ absl::StatusOr<Slots> ExtractSlots(const dedup::Normalizer& n, absl::string_view
     } else {
       continue;
     }
-    if (!absl::SimpleAtod(absl::string_view(v.data(), v.size()), &a.value)) continue;
+    if (!ParseNumber(absl::string_view(v.data(), v.size()), &a.value)) continue;
     // Years are dates, not amounts.
     if (a.unit.empty() && a.value >= 1990 && a.value <= 2100 && a.value == std::floor(a.value)) {
       continue;
@@ -841,7 +882,7 @@ absl::StatusOr<Slots> ExtractSlots(const dedup::Normalizer& n, absl::string_view
   }
   // The body's content tokens, computed at most once.
   std::optional<absl::StatusOr<std::vector<uint64_t>>> body_content;
-  auto BodyContent = [&]() -> const absl::StatusOr<std::vector<uint64_t>>& {
+  auto BodyContent = [&]() -> absl::StatusOr<std::vector<uint64_t>>& {
     if (!body_content) {
       body_content = own_content ? std::move(own_tokens) : ContentTokens(n, text.substr(body));
     }
@@ -860,6 +901,7 @@ absl::StatusOr<Slots> ExtractSlots(const dedup::Normalizer& n, absl::string_view
   };
   absl::InlinedVector<ClauseDraft, 4> drafts;
   std::vector<absl::string_view> lw;  // the clause's words, lowercase
+  lw.reserve(words.size());           // (at most all of them: one allocation)
   auto add_clause = [&](absl::string_view c) {
     const absl::string_view t = absl::StripAsciiWhitespace(c);
     const size_t from = static_cast<size_t>(t.data() - text.data()), to = from + t.size();
@@ -875,6 +917,7 @@ absl::StatusOr<Slots> ExtractSlots(const dedup::Normalizer& n, absl::string_view
     bool in_superseded = false;
     for (const Update& u : s.updates) in_superseded |= absl::StrContains(u.value, t);
     for (size_t i = 0; i < lw.size() && !in_superseded; ++i) {
+      if (!MayBeStateWord(lw[i])) continue;  // no state, no negation
       const uint8_t kind = StateWordKind(lw[i]);
       if (kind & kOnWord) cl.polarity = Polarity::kOn;
       if (kind & kOffWord) cl.polarity = Polarity::kOff;
@@ -965,9 +1008,9 @@ absl::StatusOr<Slots> ExtractSlots(const dedup::Normalizer& n, absl::string_view
       }
     }
   }
-  const absl::StatusOr<std::vector<uint64_t>>& content = BodyContent();
+  absl::StatusOr<std::vector<uint64_t>>& content = BodyContent();
   if (!content.ok()) return content.status();
-  s.content = *content;
+  s.content = *std::move(content);  // nothing reads the body's tokens after this
   return s;
 }
 

@@ -232,6 +232,15 @@ TEST(MonthOf, NamesAndAbbreviationsInAnyCaseAfterACapital) {
   for (const char* w : {"monday", "sunday", "sept", "jan", "octob", "decemb", "juli"}) {
     EXPECT_TRUE(IsMonthOrDayWord(w)) << w;
   }
+  // Every word of the list (IsMonthOrDayWord tests initial and size before its table), and
+  // none with a byte more or with its initial changed.
+  for (std::string_view w : kMonthOrDayWords) {
+    const std::string word(w);
+    EXPECT_TRUE(IsMonthOrDayWord(word)) << word;
+    EXPECT_FALSE(IsMonthOrDayWord(word + "q")) << word;
+    EXPECT_FALSE(IsMonthOrDayWord("q" + word.substr(1))) << word;
+    EXPECT_FALSE(IsMonthOrDayWord(absl::AsciiStrToUpper(word))) << word;
+  }
   for (const char* w : {"Monday", "mon", "mayor", "", "marchs", "novembe", "t", "septemberx"}) {
     EXPECT_FALSE(IsMonthOrDayWord(w)) << w;
   }
