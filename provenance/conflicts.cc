@@ -29,6 +29,7 @@
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/container/flat_hash_set.h"
+#include "absl/container/inlined_vector.h"
 #include "absl/container/node_hash_map.h"
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
@@ -698,33 +699,38 @@ void CandidatesOf(const FactContext& ctx, const TokenPostings& postings,
     const absl::Span<const int> list = postings.FactsOf(t);
     if (static_cast<int>(list.size()) <= ctx.options.max_postings) most += list.size();
   }
-  scratch->resize(most);
+  if (scratch->size() < most) scratch->resize(most);
   int* partners = scratch->data();
   size_t count = 0;
-  const bool all = can == nullptr || ((*can)[a] & kCanPolar);
+  // MayDisagree(can[a], can[b]) for a fact a without a stated state: b states one, or shares
+  // a kind of value with a (`need` 0: every b may).
+  const uint8_t* can_of = can == nullptr ? nullptr : can->data();
+  const uint8_t need =
+      can_of == nullptr || (can_of[a] & kCanPolar)
+          ? 0
+          : static_cast<uint8_t>(kCanPolar | (can_of[a] & (kCanDates | kCanAmounts)));
+  int* const counts = shared.data();
   for (int t : postings.IdsOf(a)) {
     const absl::Span<const int> list = postings.FactsOf(t);  // ascending
     if (static_cast<int>(list.size()) > ctx.options.max_postings) continue;
     for (auto b = std::upper_bound(list.begin(), list.end(), a); b != list.end(); ++b) {
-      if (!all && !MayDisagree((*can)[a], (*can)[*b])) continue;
-      if (shared[*b]++ == 0) partners[count++] = *b;
+      if (need != 0 && !(can_of[*b] & need)) continue;
+      if (counts[*b]++ == 0) partners[count++] = *b;
     }
   }
   // Later members of its cluster sharing no token.
   if (ctx.cluster_of[a] >= 0) {
     for (const dedup::Member& m : cluster_members[ctx.cluster_of[a]]) {
       const int b = m.item;
-      if (b <= a || (can != nullptr && !MayDisagree((*can)[a], (*can)[b]))) continue;
-      if (shared[b] == 0) out->emplace_back(b, 0);
+      if (b <= a || (need != 0 && !(can_of[b] & need))) continue;
+      if (counts[b] == 0 && keep(b, 0)) out->emplace_back(b, 0);
     }
   }
   for (size_t k = 0; k < count; ++k) {
-    out->emplace_back(partners[k], shared[partners[k]]);
-    shared[partners[k]] = 0;
+    const int b = partners[k];
+    if (keep(b, counts[b])) out->emplace_back(b, counts[b]);
+    counts[b] = 0;
   }
-  out->erase(std::remove_if(out->begin(), out->end(),
-                            [&](const std::pair<int, int>& p) { return !keep(p.first, p.second); }),
-             out->end());
   std::sort(out->begin(), out->end());
 }
 
@@ -879,7 +885,7 @@ void ExaminePair(const FactContext& ctx, int a, int b, int count, uint8_t can_a,
     // differ too, they are two events ("buys $1B of CDN by 2025" / "$150M of Kubernetes by
     // 2026"), not one event dated two ways.
     // Each milestone role of `a` once, in order (no set per pair: this runs for most pairs).
-    std::vector<const std::string*> roles;
+    absl::InlinedVector<const std::string*, 4> roles;
     for (const DateHit& h : sa.dates) {
       if (IsMilestoneRole(h.role)) roles.push_back(&h.role);
     }
@@ -1950,7 +1956,7 @@ void NameConflicts(const Vault& vault, const std::vector<LineText>& lines,
   const int line_count = static_cast<int>(lines.size());
   std::vector<ChunkWords> chunk_words(kBlock / kChunk);
   std::vector<int> here;
-  absl::flat_hash_map<absl::string_view, int> id_of_word;  // keys: words in `lines`
+  internal::WordMemo id_of_word;  // word as written -> its spelling's id
   for (int first = 0; first < line_count; first += kBlock) {
     const int count = std::min(kBlock, line_count - first);
     ParallelChunks(options.threads, count, [&](int b, int e) {
@@ -1974,21 +1980,27 @@ void NameConflicts(const Vault& vault, const std::vector<LineText>& lines,
       here.clear();
       for (size_t x = k % kChunk == 0 ? 0 : cw.ends[k % kChunk - 1]; x < end; ++x) {
         // A word as written maps to its spelling's id once; a repeat costs one lookup.
-        auto [known, first_time] = id_of_word.try_emplace(cw.words[x], 0);
-        if (first_time) {
+        const int* known = id_of_word.Find(cw.words[x]);
+        int id;
+        if (known != nullptr) {
+          id = *known;
+        } else {
           const std::string& f = folder.Fold(cw.words[x]);
           auto [it, fresh] = spelling_id.try_emplace(f, static_cast<int>(spelling.size()));
           if (fresh) {
             spelling.push_back(&f);
             mention_lines.emplace_back();
           }
-          known->second = it->second;
+          id = it->second;
+          id_of_word.Insert(cw.words[x], id);
         }
-        mention_lines[known->second].push_back(li);
-        here.push_back(known->second);
+        mention_lines[id].push_back(li);
+        here.push_back(id);
       }
-      std::sort(here.begin(), here.end());
-      here.erase(std::unique(here.begin(), here.end()), here.end());
+      if (here.size() > 1) {
+        std::sort(here.begin(), here.end());
+        here.erase(std::unique(here.begin(), here.end()), here.end());
+      }
       spellings_of.insert(spellings_of.end(), here.begin(), here.end());
       spellings_begin.push_back(spellings_of.size());
     }
@@ -2264,6 +2276,14 @@ absl::StatusOr<std::vector<Conflict>> FindConflicts(const Vault& vault, const Sc
     LinkFolderConflicts(vault, &out);
     UpdateFindings(ctx, found.update, &out);
     if (!ctx.error.ok()) return ctx.error;
+    // The facts' slots and claims are freed on the pass's threads, not one by one at the end
+    // of the block (at 1M facts that took a noticeable share of the stage).
+    ParallelChunks(options.threads, ctx.size(), [&](int first, int last) {
+      for (int i = first; i < last; ++i) {
+        ctx.slots[i] = Slots();
+        ctx.claim[i].reset();
+      }
+    });
   }
   if (lines != nullptr) {
     out.insert(out.end(), lines->conflicts.begin(), lines->conflicts.end());

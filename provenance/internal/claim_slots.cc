@@ -1020,7 +1020,7 @@ absl::StatusOr<Slots> ExtractSlots(const dedup::Normalizer& n, absl::string_view
 bool DatesDisagree(const Slots& a, const Slots& b, const std::string* role, bool by_year,
                    std::string* va, std::string* vb) {
   if (a.dates.empty() || b.dates.empty()) return false;  // most pairs: nothing to gather
-  std::vector<const DateHit*> xa, xb;
+  absl::InlinedVector<const DateHit*, 8> xa, xb;         // no allocation per pair
   for (const DateHit& h : a.dates) {
     if (!role || h.role == *role) xa.push_back(&h);
   }
@@ -1043,7 +1043,7 @@ bool DatesDisagree(const Slots& a, const Slots& b, const std::string* role, bool
       }
     }
   }
-  auto text = [](const Slots& s, const std::vector<const DateHit*>& hs) {
+  auto text = [](const Slots& s, absl::Span<const DateHit* const> hs) {
     std::vector<std::string> parts;
     for (const DateHit* h : hs) {
       parts.push_back(std::string(absl::string_view(s.clean).substr(h->begin, h->end - h->begin)));
