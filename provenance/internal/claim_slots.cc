@@ -10,6 +10,10 @@
 #include <map>
 #include <optional>
 
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
+
 #include "absl/container/flat_hash_map.h"
 #include "absl/container/flat_hash_set.h"
 #include "absl/container/inlined_vector.h"
@@ -303,7 +307,12 @@ std::vector<std::pair<size_t, size_t>> SupersededRegions(absl::string_view s,
                                                          absl::string_view lower,
                                                          const BytePairs& pairs) {
   std::vector<std::pair<size_t, size_t>> out;
-  for (absl::string_view marker : {"previously", "formerly", "originally"}) {
+  // (Arrays of constants: a braced list of literals would measure each one per call.)
+  static constexpr absl::string_view kMarkers[] = {"previously", "formerly", "originally"};
+  static constexpr absl::string_view kVerbs[] = {"moved", "moving", "rescheduled", "postponed",
+                                                 "shifted"};
+  static constexpr absl::string_view kNoLonger = "no longer";
+  for (absl::string_view marker : kMarkers) {
     if (!pairs.MayContain(marker)) continue;
     size_t pos = 0;
     while ((pos = lower.find(marker, pos)) != absl::string_view::npos) {
@@ -314,12 +323,12 @@ std::vector<std::pair<size_t, size_t>> SupersededRegions(absl::string_view s,
     }
   }
   size_t pos = 0;
-  while (pairs.MayContain("no longer") &&
-         (pos = lower.find("no longer", pos)) != absl::string_view::npos) {
+  while (pairs.MayContain(kNoLonger) &&
+         (pos = lower.find(kNoLonger, pos)) != absl::string_view::npos) {
     out.push_back({ClauseStart(s, pos), ClauseEnd(s, pos)});
     pos += 9;
   }
-  for (absl::string_view verb : {"moved", "moving", "rescheduled", "postponed", "shifted"}) {
+  for (absl::string_view verb : kVerbs) {
     size_t at = 0;
     if (!pairs.MayContain(verb) || !HasWord(lower, verb, &at)) continue;
     size_t from = lower.find(" from ", at);
@@ -502,40 +511,80 @@ bool IsWordByte(absl::string_view s, size_t i) {
   return true;
 }
 
-// Runs of letters/digits.
+// Runs of letters/digits: the maximal runs of word bytes (an ASCII letter or digit, or a
+// non-ASCII byte that IsWordByte takes), found from a bit per byte, 64 bytes at a time (the
+// bits of ASCII bytes sixteen at a time with SSE2).
 std::vector<Word> Words(absl::string_view s) {
-  // Per byte: 1 for an ASCII letter or digit, 2 for a non-ASCII byte (IsWordByte decides), 0
-  // otherwise. Lines are almost all ASCII: one table load and compare per byte.
-  static constexpr auto kClass = [] {
-    std::array<uint8_t, 256> t{};
-    for (int c = 0; c < 256; ++c) {
-      const bool ascii_word =
-          (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
-      t[c] = ascii_word ? 1 : (c >= 0x80 ? 2 : 0);
-    }
-    return t;
-  }();
   const auto* p = reinterpret_cast<const unsigned char*>(s.data());
   const size_t n = s.size();
-  auto in_word = [&](size_t i) {
-    const uint8_t k = kClass[p[i]];
-    return k == 1 || (k == 2 && IsWordByte(s, i));
+  // The word bytes of s[at, at + 64) as bits (none past the end).
+  auto word_bits = [&](size_t at) {
+    const size_t len = std::min<size_t>(64, n - at);
+#ifdef __SSE2__
+    // The last bytes of a text are read from a copy padded with zeros (not word bytes).
+    alignas(16) unsigned char padded[64];
+    const unsigned char* q = p + at;
+    if (len < 64) {
+      std::memcpy(padded, q, len);
+      std::memset(padded + len, 0, 64 - len);
+      q = padded;
+    }
+    uint64_t bits = 0, high = 0;
+    for (size_t k = 0; k < 4; ++k) {
+      const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(q + 16 * k));
+      // ASCII letters and digits (signed compares: bytes of 0x80 or more are in no range).
+      // v | 0x20 folds 'A'..'Z' onto 'a'..'z' and nothing else onto them.
+      auto in = [](__m128i x, char lo, char hi) {
+        return _mm_and_si128(_mm_cmpgt_epi8(x, _mm_set1_epi8(static_cast<char>(lo - 1))),
+                             _mm_cmplt_epi8(x, _mm_set1_epi8(static_cast<char>(hi + 1))));
+      };
+      const __m128i word =
+          _mm_or_si128(in(v, '0', '9'), in(_mm_or_si128(v, _mm_set1_epi8(0x20)), 'a', 'z'));
+      bits |= static_cast<uint64_t>(static_cast<uint16_t>(_mm_movemask_epi8(word))) << (16 * k);
+      high |= static_cast<uint64_t>(static_cast<uint16_t>(_mm_movemask_epi8(v))) << (16 * k);
+    }
+    // Non-ASCII bytes: IsWordByte decides, one by one.
+    for (; high != 0; high &= high - 1) {
+      const size_t k = static_cast<size_t>(__builtin_ctzll(high));
+      bits |= static_cast<uint64_t>(IsWordByte(s, at + k)) << k;
+    }
+    return bits;
+#else
+    uint64_t bits = 0;
+    for (size_t k = 0; k < len; ++k) {
+      const unsigned char c = p[at + k];
+      const bool word = c < 0x80 ? (IsUpper(static_cast<char>(c)) ||
+                                    IsLower(static_cast<char>(c)) || IsDigit(static_cast<char>(c)))
+                                 : IsWordByte(s, at + k);
+      bits |= static_cast<uint64_t>(word) << k;
+    }
+    return bits;
+#endif
   };
   std::vector<Word> out;
   out.reserve(n / 6 + 1);
-  size_t i = 0;
-  while (i < n) {
-    while (i < n && kClass[p[i]] == 0) ++i;  // separators: spaces, punctuation
-    if (i == n) break;
-    if (!in_word(i)) {
-      ++i;
-      continue;
+  size_t begin = 0;
+  bool open = false;  // a word began at `begin` and has not ended
+  for (size_t at = 0; at < n; at += 64) {
+    const uint64_t m = word_bits(at);
+    // Starts: word bytes after a non-word byte; ends: non-word bytes after a word byte (the
+    // bits past the end are non-word bytes: a word ending at n ends there, unless n is a
+    // multiple of 64).
+    const uint64_t prev = m << 1 | static_cast<uint64_t>(open);
+    uint64_t starts = m & ~prev, ends = ~m & prev;
+    while (starts | ends) {
+      if (open) {
+        const size_t e = at + static_cast<size_t>(__builtin_ctzll(ends));
+        out.push_back({begin, e, s.substr(begin, e - begin)});
+        ends &= ends - 1;
+      } else {
+        begin = at + static_cast<size_t>(__builtin_ctzll(starts));
+        starts &= starts - 1;
+      }
+      open = !open;
     }
-    const size_t b = i;
-    ++i;
-    while (i < n && in_word(i)) ++i;
-    out.push_back({b, i, s.substr(b, i - b)});
   }
+  if (open) out.push_back({begin, n, s.substr(begin, n - begin)});
   return out;
 }
 
@@ -863,18 +912,24 @@ absl::StatusOr<Slots> ExtractSlots(const dedup::Normalizer& n, absl::string_view
   }
   // The qualifier of the fact's amounts (none without amounts: nothing reads it then).
   if (!s.amounts.empty()) {
-    for (absl::string_view q :
-         {"more than", "at least", "over $", "above", "exceeding", "+$", "b+", "m+", "k+", "t+"}) {
+    // (Arrays of constants: a braced list of literals would measure each one per call.)
+    static constexpr absl::string_view kAtLeast[] = {
+        "more than", "at least", "over $", "above", "exceeding", "+$", "b+", "m+", "k+", "t+"};
+    static constexpr absl::string_view kAtMost[] = {"up to", "at most", "less than", "under $",
+                                                    "no more than"};
+    static constexpr absl::string_view kAbout[] = {"about", "around", "approximately", "roughly",
+                                                   "~"};
+    for (absl::string_view q : kAtLeast) {
       if (pairs.MayContain(q) && lower.find(q.data(), 0, q.size()) != std::string::npos) {
         s.qualifier = Qualifier::kAtLeast;
       }
     }
-    for (absl::string_view q : {"up to", "at most", "less than", "under $", "no more than"}) {
+    for (absl::string_view q : kAtMost) {
       if (pairs.MayContain(q) && lower.find(q.data(), 0, q.size()) != std::string::npos) {
         s.qualifier = Qualifier::kAtMost;
       }
     }
-    for (absl::string_view q : {"about", "around", "approximately", "roughly", "~"}) {
+    for (absl::string_view q : kAbout) {
       if (pairs.MayContain(q) && HasWord(lower, q) && s.qualifier == Qualifier::kNone) {
         s.qualifier = Qualifier::kAbout;
       }

@@ -50,11 +50,17 @@ int MonthLookup(absl::string_view w);
 // 1..12 for a capitalized month name or 3-letter abbreviation ("Sept" too), else 0. Inline:
 // it is asked about every word of every fact, and most are told apart by size and first byte.
 inline int MonthOf(absl::string_view w) {
-  // The months' initials: A D F J M N O S.
-  constexpr uint32_t kInitials = 1u << ('A' - 'A') | 1u << ('D' - 'A') | 1u << ('F' - 'A') |
-                                 1u << ('J' - 'A') | 1u << ('M' - 'A') | 1u << ('N' - 'A') |
-                                 1u << ('O' - 'A') | 1u << ('S' - 'A');
-  if (w.size() < 3 || w.size() > 9 || !IsUpper(w[0]) || !(kInitials >> (w[0] - 'A') & 1)) {
+  // Per initial, the sizes of the month names and abbreviations starting with it (bits).
+  constexpr auto kSizes = [] {
+    std::array<uint16_t, 26> t{};
+    for (std::string_view m : {"january", "february", "march", "april", "may", "june", "july",
+                               "august", "september", "october", "november", "december"}) {
+      t[m[0] - 'a'] |= uint16_t(1u << m.size() | 1u << 3);
+    }
+    t['s' - 'a'] |= 1u << 4;  // "Sept"
+    return t;
+  }();
+  if (w.size() < 3 || w.size() > 9 || !IsUpper(w[0]) || !(kSizes[w[0] - 'A'] >> w.size() & 1)) {
     return 0;
   }
   return MonthLookup(w);

@@ -3,6 +3,7 @@
 #include "provenance/internal/claim_slots.h"
 
 #include <algorithm>
+#include <random>
 #include <string>
 #include <utility>
 #include <vector>
@@ -434,6 +435,70 @@ TEST(ExtractSlots, ContentTokensEqualThoseOfTheCleanTextNormalizedAgain) {
     ++compared;
   }
   EXPECT_GT(compared, 150);
+}
+
+// Words, as it was written first: byte by byte.
+std::vector<std::pair<size_t, size_t>> PlainWords(absl::string_view s) {
+  auto in_word = [&](size_t i) {
+    const unsigned char c = static_cast<unsigned char>(s[i]);
+    if (c >= 0x80) return IsWordByte(s, i);
+    return IsUpper(s[i]) || IsLower(s[i]) || IsDigit(s[i]);
+  };
+  std::vector<std::pair<size_t, size_t>> out;
+  size_t i = 0;
+  while (i < s.size()) {
+    if (!in_word(i)) {
+      ++i;
+      continue;
+    }
+    const size_t b = i;
+    while (i < s.size() && in_word(i)) ++i;
+    out.emplace_back(b, i);
+  }
+  return out;
+}
+
+TEST(Words, RunsOfWordBytesOnTextsOfEveryLength) {
+  const std::string pieces[] = {"a",
+                                "Z",
+                                "q",
+                                "7",
+                                " ",
+                                " ",
+                                ".",
+                                "-",
+                                "@",
+                                "[",
+                                "`",
+                                "{",
+                                "/",
+                                ":",
+                                "\xE2\x80\x99",
+                                "\xE2\x80\x9C",
+                                "\xC3\xA9",
+                                "\xE2\x80\x94",
+                                "word",
+                                "Word "};
+  std::mt19937 rng(5);
+  for (int round = 0; round < 5000; ++round) {
+    std::string text;
+    const size_t len = rng() % 200;
+    while (text.size() < len) text += pieces[rng() % (sizeof(pieces) / sizeof(pieces[0]))];
+    std::vector<std::pair<size_t, size_t>> got;
+    for (const Word& w : Words(text)) {
+      EXPECT_EQ(w.text, absl::string_view(text).substr(w.begin, w.end - w.begin));
+      got.emplace_back(w.begin, w.end);
+    }
+    EXPECT_EQ(got, PlainWords(text)) << "'" << text << "'";
+  }
+  // Words ending at and across 64-byte boundaries.
+  for (size_t len = 64; len <= 130; ++len) {
+    const std::string text(len, 'x');
+    std::string spaced = text;
+    spaced[63] = ' ';
+    EXPECT_EQ(Words(text).size(), 1u);
+    EXPECT_EQ(Words(spaced).size(), len > 64 ? 2u : 1u) << len;
+  }
 }
 
 TEST(TokenIds, FirstSeenFirstAcrossGrowth) {
