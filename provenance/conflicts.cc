@@ -326,7 +326,13 @@ int EditDistance(absl::string_view a, absl::string_view b) {
 // IsMonthOrDayWord in any case ("March", "FRIDAY"), without allocating.
 bool IsMonthOrDayName(absl::string_view w) {
   constexpr size_t kLongest = 9;  // "september", "wednesday"
-  if (w.size() > kLongest) return false;
+  if (w.empty() || w.size() > kLongest) return false;
+  // Most words are told apart by their initial and size (IsMonthOrDayWord's first test).
+  const char initial = absl::ascii_tolower(w[0]);
+  if (initial < 'a' || initial > 'z' ||
+      !(internal::kMonthOrDayLengths[initial - 'a'] >> w.size() & 1)) {
+    return false;
+  }
   char lower[kLongest];
   for (size_t i = 0; i < w.size(); ++i) lower[i] = absl::ascii_tolower(w[i]);
   return IsMonthOrDayWord(absl::string_view(lower, w.size()));
@@ -620,6 +626,9 @@ class TokenPostings {
     internal::TokenIds intern;
     fact_offsets_.reserve(static_cast<size_t>(n) + 1);
     fact_offsets_.push_back(0);
+    size_t entries = 0;
+    for (int i = 0; i < n; ++i) entries += ctx.Claim(i).content.size();
+    ids_.reserve(entries);
     for (int i = 0; i < n; ++i) {
       for (uint64_t t : ctx.Claim(i).content) ids_.push_back(intern.IdOf(t));
       std::sort(ids_.begin() + static_cast<long>(fact_offsets_.back()), ids_.end());
