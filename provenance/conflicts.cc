@@ -556,23 +556,31 @@ absl::Status BuildContext(FactContext* ctx, const std::vector<char>* focus,
   ctx->slots.resize(n);
   ctx->has_slots.assign(n, 0);
   static const std::shared_ptr<const ClaimSummary> kNone = std::make_shared<ClaimSummary>();
-  std::vector<int> extract;
-  for (int i = 0; i < n; ++i) {
-    const Fact& f = ctx->scan.fact(vault, i);
-    if (f.display.size() > FactContext::kMaxClaimBytes) {
-      ctx->claim[i] = kNone;
-      ctx->has_slots[i] = 1;  // none
-      continue;
-    }
-    ctx->key[i] = ClaimKey(f.display, ctx->note_day[ctx->scan.facts[i].note]);
-    if (focus != nullptr && previous != nullptr && !(*focus)[i]) {
-      auto it = previous->find(ctx->key[i]);
-      if (it != previous->end()) {
-        ctx->claim[i] = it->second;
+  // Keys (a hash of every fact's text) and cached claims on the pass's threads; the facts
+  // to extract listed after, in order.
+  std::vector<char> to_extract(n, 0);
+  ParallelChunks(ctx->options.threads, n, [&](int first, int last) {
+    for (int i = first; i < last; ++i) {
+      const Fact& f = ctx->scan.fact(vault, i);
+      if (f.display.size() > FactContext::kMaxClaimBytes) {
+        ctx->claim[i] = kNone;
+        ctx->has_slots[i] = 1;  // none
         continue;
       }
+      ctx->key[i] = ClaimKey(f.display, ctx->note_day[ctx->scan.facts[i].note]);
+      if (focus != nullptr && previous != nullptr && !(*focus)[i]) {
+        auto it = previous->find(ctx->key[i]);
+        if (it != previous->end()) {
+          ctx->claim[i] = it->second;
+          continue;
+        }
+      }
+      to_extract[i] = 1;
     }
-    extract.push_back(i);
+  });
+  std::vector<int> extract;
+  for (int i = 0; i < n; ++i) {
+    if (to_extract[i]) extract.push_back(i);
   }
   std::vector<absl::Status> errors(extract.size());
   dedup::Normalizer normalizer;
@@ -626,9 +634,6 @@ class TokenPostings {
     internal::TokenIds intern;
     fact_offsets_.reserve(static_cast<size_t>(n) + 1);
     fact_offsets_.push_back(0);
-    size_t entries = 0;
-    for (int i = 0; i < n; ++i) entries += ctx.Claim(i).content.size();
-    ids_.reserve(entries);
     for (int i = 0; i < n; ++i) {
       for (uint64_t t : ctx.Claim(i).content) ids_.push_back(intern.IdOf(t));
       std::sort(ids_.begin() + static_cast<long>(fact_offsets_.back()), ids_.end());
@@ -1327,16 +1332,18 @@ PairFindings FindPairFindings(const FactContext& ctx, const std::vector<char>* f
   // What each fact can disagree on: dates and amounts need both sides to have some, polarity
   // needs a stated state on one side. Most pairs have neither and are skipped at once.
   std::vector<uint8_t> can_bits(n);
-  for (int i = 0; i < n; ++i) {
-    const ClaimSummary& c = ctx.Claim(i);
-    bool milestone = c.dates;
-    if (c.dates && ctx.has_slots[i]) {
-      milestone = false;
-      for (const DateHit& h : ctx.slots[i].dates) milestone |= IsMilestoneRole(h.role);
+  ParallelChunks(ctx.options.threads, n, [&](int first, int last) {
+    for (int i = first; i < last; ++i) {
+      const ClaimSummary& c = ctx.Claim(i);
+      bool milestone = c.dates;
+      if (c.dates && ctx.has_slots[i]) {
+        milestone = false;
+        for (const DateHit& h : ctx.slots[i].dates) milestone |= IsMilestoneRole(h.role);
+      }
+      can_bits[i] = (c.dates ? kCanDates : 0) | (c.amounts ? kCanAmounts : 0) |
+                    (c.polar ? kCanPolar : 0) | (milestone ? kCanMilestone : 0);
     }
-    can_bits[i] = (c.dates ? kCanDates : 0) | (c.amounts ? kCanAmounts : 0) |
-                  (c.polar ? kCanPolar : 0) | (milestone ? kCanMilestone : 0);
-  }
+  });
   // Whether examining the pair (a < b sharing `count` content tokens) surely finds nothing,
   // told without reading their slots. Facts in different clusters that share fewer than
   // min_shared_tokens tokens have no subject overlap (it is not computed), so they are
