@@ -29,6 +29,7 @@
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/container/flat_hash_set.h"
+#include "absl/container/inlined_vector.h"
 #include "absl/container/node_hash_map.h"
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
@@ -67,6 +68,7 @@ using internal::MonthOf;
 using internal::ParseIsoDate;
 using internal::Polarity;
 using internal::RawScan;
+using internal::ReadsAsWritten;
 using internal::ScanAllCapitalizedWords;
 using internal::ScanCapitalizedWords;
 using internal::Slots;
@@ -122,19 +124,6 @@ bool HasMarkup(absl::string_view raw) {
   bool markup = false;
   for (char c : raw) markup |= kMarkup[static_cast<unsigned char>(c)];
   return markup;
-}
-
-// Whether StripMarkdown(raw) == raw: no markup, and white space only as single spaces
-// between other bytes (StripMarkdown collapses runs of " \t\n\r" and trims them).
-bool ReadsAsWritten(absl::string_view raw) {
-  if (raw.empty()) return true;
-  if (raw.front() == ' ' || raw.back() == ' ') return false;
-  for (size_t i = 0; i < raw.size(); ++i) {
-    const char c = raw[i];
-    if (kMarkup[static_cast<unsigned char>(c)] || c == '\t' || c == '\n' || c == '\r') return false;
-    if (c == ' ' && raw[i + 1] == ' ') return false;  // raw.back() is not ' '
-  }
-  return true;
 }
 
 // Unquote, as a view of `v`.
@@ -337,7 +326,13 @@ int EditDistance(absl::string_view a, absl::string_view b) {
 // IsMonthOrDayWord in any case ("March", "FRIDAY"), without allocating.
 bool IsMonthOrDayName(absl::string_view w) {
   constexpr size_t kLongest = 9;  // "september", "wednesday"
-  if (w.size() > kLongest) return false;
+  if (w.empty() || w.size() > kLongest) return false;
+  // Most words are told apart by their initial and size (IsMonthOrDayWord's first test).
+  const char initial = absl::ascii_tolower(w[0]);
+  if (initial < 'a' || initial > 'z' ||
+      !(internal::kMonthOrDayLengths[initial - 'a'] >> w.size() & 1)) {
+    return false;
+  }
   char lower[kLongest];
   for (size_t i = 0; i < w.size(); ++i) lower[i] = absl::ascii_tolower(w[i]);
   return IsMonthOrDayWord(absl::string_view(lower, w.size()));
@@ -561,23 +556,31 @@ absl::Status BuildContext(FactContext* ctx, const std::vector<char>* focus,
   ctx->slots.resize(n);
   ctx->has_slots.assign(n, 0);
   static const std::shared_ptr<const ClaimSummary> kNone = std::make_shared<ClaimSummary>();
-  std::vector<int> extract;
-  for (int i = 0; i < n; ++i) {
-    const Fact& f = ctx->scan.fact(vault, i);
-    if (f.display.size() > FactContext::kMaxClaimBytes) {
-      ctx->claim[i] = kNone;
-      ctx->has_slots[i] = 1;  // none
-      continue;
-    }
-    ctx->key[i] = ClaimKey(f.display, ctx->note_day[ctx->scan.facts[i].note]);
-    if (focus != nullptr && previous != nullptr && !(*focus)[i]) {
-      auto it = previous->find(ctx->key[i]);
-      if (it != previous->end()) {
-        ctx->claim[i] = it->second;
+  // Keys (a hash of every fact's text) and cached claims on the pass's threads; the facts
+  // to extract listed after, in order.
+  std::vector<char> to_extract(n, 0);
+  ParallelChunks(ctx->options.threads, n, [&](int first, int last) {
+    for (int i = first; i < last; ++i) {
+      const Fact& f = ctx->scan.fact(vault, i);
+      if (f.display.size() > FactContext::kMaxClaimBytes) {
+        ctx->claim[i] = kNone;
+        ctx->has_slots[i] = 1;  // none
         continue;
       }
+      ctx->key[i] = ClaimKey(f.display, ctx->note_day[ctx->scan.facts[i].note]);
+      if (focus != nullptr && previous != nullptr && !(*focus)[i]) {
+        auto it = previous->find(ctx->key[i]);
+        if (it != previous->end()) {
+          ctx->claim[i] = it->second;
+          continue;
+        }
+      }
+      to_extract[i] = 1;
     }
-    extract.push_back(i);
+  });
+  std::vector<int> extract;
+  for (int i = 0; i < n; ++i) {
+    if (to_extract[i]) extract.push_back(i);
   }
   std::vector<absl::Status> errors(extract.size());
   dedup::Normalizer normalizer;
@@ -657,6 +660,8 @@ class TokenPostings {
                                                list_offsets_[id + 1] - list_offsets_[id]);
   }
   int DocumentFrequency(int id) const { return static_cast<int>(FactsOf(id).size()); }
+  // Ids given (0 .. Tokens() - 1).
+  int Tokens() const { return static_cast<int>(list_offsets_.size()) - 1; }
 
  private:
   std::vector<int> ids_;
@@ -708,33 +713,38 @@ void CandidatesOf(const FactContext& ctx, const TokenPostings& postings,
     const absl::Span<const int> list = postings.FactsOf(t);
     if (static_cast<int>(list.size()) <= ctx.options.max_postings) most += list.size();
   }
-  scratch->resize(most);
+  if (scratch->size() < most) scratch->resize(most);
   int* partners = scratch->data();
   size_t count = 0;
-  const bool all = can == nullptr || ((*can)[a] & kCanPolar);
+  // MayDisagree(can[a], can[b]) for a fact a without a stated state: b states one, or shares
+  // a kind of value with a (`need` 0: every b may).
+  const uint8_t* can_of = can == nullptr ? nullptr : can->data();
+  const uint8_t need =
+      can_of == nullptr || (can_of[a] & kCanPolar)
+          ? 0
+          : static_cast<uint8_t>(kCanPolar | (can_of[a] & (kCanDates | kCanAmounts)));
+  int* const counts = shared.data();
   for (int t : postings.IdsOf(a)) {
     const absl::Span<const int> list = postings.FactsOf(t);  // ascending
     if (static_cast<int>(list.size()) > ctx.options.max_postings) continue;
     for (auto b = std::upper_bound(list.begin(), list.end(), a); b != list.end(); ++b) {
-      if (!all && !MayDisagree((*can)[a], (*can)[*b])) continue;
-      if (shared[*b]++ == 0) partners[count++] = *b;
+      if (need != 0 && !(can_of[*b] & need)) continue;
+      if (counts[*b]++ == 0) partners[count++] = *b;
     }
   }
   // Later members of its cluster sharing no token.
   if (ctx.cluster_of[a] >= 0) {
     for (const dedup::Member& m : cluster_members[ctx.cluster_of[a]]) {
       const int b = m.item;
-      if (b <= a || (can != nullptr && !MayDisagree((*can)[a], (*can)[b]))) continue;
-      if (shared[b] == 0) out->emplace_back(b, 0);
+      if (b <= a || (need != 0 && !(can_of[b] & need))) continue;
+      if (counts[b] == 0 && keep(b, 0)) out->emplace_back(b, 0);
     }
   }
   for (size_t k = 0; k < count; ++k) {
-    out->emplace_back(partners[k], shared[partners[k]]);
-    shared[partners[k]] = 0;
+    const int b = partners[k];
+    if (keep(b, counts[b])) out->emplace_back(b, counts[b]);
+    counts[b] = 0;
   }
-  out->erase(std::remove_if(out->begin(), out->end(),
-                            [&](const std::pair<int, int>& p) { return !keep(p.first, p.second); }),
-             out->end());
   std::sort(out->begin(), out->end());
 }
 
@@ -889,7 +899,7 @@ void ExaminePair(const FactContext& ctx, int a, int b, int count, uint8_t can_a,
     // differ too, they are two events ("buys $1B of CDN by 2025" / "$150M of Kubernetes by
     // 2026"), not one event dated two ways.
     // Each milestone role of `a` once, in order (no set per pair: this runs for most pairs).
-    std::vector<const std::string*> roles;
+    absl::InlinedVector<const std::string*, 4> roles;
     for (const DateHit& h : sa.dates) {
       if (IsMilestoneRole(h.role)) roles.push_back(&h.role);
     }
@@ -1275,11 +1285,24 @@ PairFindings FindPairFindings(const FactContext& ctx, const std::vector<char>* f
   std::vector<double> weight(postings.Entries());
   std::vector<double> total(n, 0);
   std::vector<char> has_weights(n, 0);
+  // The weight of a token of document frequency df (1 <= df <= n), computed once per df
+  // (a full pass: for every df a token has, before the facts' weights are filled in).
+  std::vector<double> weight_of_df;
+  auto idf = [&](int df) { return std::log(1.0 + n / static_cast<double>(df)); };
+  if (focus == nullptr) {
+    weight_of_df.assign(static_cast<size_t>(n) + 1, 0.0);
+    std::vector<char> known(static_cast<size_t>(n) + 1, 0);
+    for (int t = 0; t < postings.Tokens(); ++t) {
+      const int df = postings.DocumentFrequency(t);
+      if (!known[df]) weight_of_df[df] = idf(df), known[df] = 1;
+    }
+  }
   auto fill_weights = [&](int i) {
     double sum = 0;
     size_t e = postings.Begin(i);
     for (int t : postings.IdsOf(i)) {
-      weight[e] = std::log(1.0 + n / static_cast<double>(postings.DocumentFrequency(t)));
+      const int df = postings.DocumentFrequency(t);
+      weight[e] = weight_of_df.empty() ? idf(df) : weight_of_df[df];
       sum += weight[e++];
     }
     total[i] = sum;
@@ -1309,16 +1332,18 @@ PairFindings FindPairFindings(const FactContext& ctx, const std::vector<char>* f
   // What each fact can disagree on: dates and amounts need both sides to have some, polarity
   // needs a stated state on one side. Most pairs have neither and are skipped at once.
   std::vector<uint8_t> can_bits(n);
-  for (int i = 0; i < n; ++i) {
-    const ClaimSummary& c = ctx.Claim(i);
-    bool milestone = c.dates;
-    if (c.dates && ctx.has_slots[i]) {
-      milestone = false;
-      for (const DateHit& h : ctx.slots[i].dates) milestone |= IsMilestoneRole(h.role);
+  ParallelChunks(ctx.options.threads, n, [&](int first, int last) {
+    for (int i = first; i < last; ++i) {
+      const ClaimSummary& c = ctx.Claim(i);
+      bool milestone = c.dates;
+      if (c.dates && ctx.has_slots[i]) {
+        milestone = false;
+        for (const DateHit& h : ctx.slots[i].dates) milestone |= IsMilestoneRole(h.role);
+      }
+      can_bits[i] = (c.dates ? kCanDates : 0) | (c.amounts ? kCanAmounts : 0) |
+                    (c.polar ? kCanPolar : 0) | (milestone ? kCanMilestone : 0);
     }
-    can_bits[i] = (c.dates ? kCanDates : 0) | (c.amounts ? kCanAmounts : 0) |
-                  (c.polar ? kCanPolar : 0) | (milestone ? kCanMilestone : 0);
-  }
+  });
   // Whether examining the pair (a < b sharing `count` content tokens) surely finds nothing,
   // told without reading their slots. Facts in different clusters that share fewer than
   // min_shared_tokens tokens have no subject overlap (it is not computed), so they are
@@ -1947,7 +1972,7 @@ void NameConflicts(const Vault& vault, const std::vector<LineText>& lines,
   const int line_count = static_cast<int>(lines.size());
   std::vector<ChunkWords> chunk_words(kBlock / kChunk);
   std::vector<int> here;
-  absl::flat_hash_map<absl::string_view, int> id_of_word;  // keys: words in `lines`
+  internal::WordMemo id_of_word;  // word as written -> its spelling's id
   for (int first = 0; first < line_count; first += kBlock) {
     const int count = std::min(kBlock, line_count - first);
     ParallelChunks(options.threads, count, [&](int b, int e) {
@@ -1971,21 +1996,27 @@ void NameConflicts(const Vault& vault, const std::vector<LineText>& lines,
       here.clear();
       for (size_t x = k % kChunk == 0 ? 0 : cw.ends[k % kChunk - 1]; x < end; ++x) {
         // A word as written maps to its spelling's id once; a repeat costs one lookup.
-        auto [known, first_time] = id_of_word.try_emplace(cw.words[x], 0);
-        if (first_time) {
+        const int* known = id_of_word.Find(cw.words[x]);
+        int id;
+        if (known != nullptr) {
+          id = *known;
+        } else {
           const std::string& f = folder.Fold(cw.words[x]);
           auto [it, fresh] = spelling_id.try_emplace(f, static_cast<int>(spelling.size()));
           if (fresh) {
             spelling.push_back(&f);
             mention_lines.emplace_back();
           }
-          known->second = it->second;
+          id = it->second;
+          id_of_word.Insert(cw.words[x], id);
         }
-        mention_lines[known->second].push_back(li);
-        here.push_back(known->second);
+        mention_lines[id].push_back(li);
+        here.push_back(id);
       }
-      std::sort(here.begin(), here.end());
-      here.erase(std::unique(here.begin(), here.end()), here.end());
+      if (here.size() > 1) {
+        std::sort(here.begin(), here.end());
+        here.erase(std::unique(here.begin(), here.end()), here.end());
+      }
       spellings_of.insert(spellings_of.end(), here.begin(), here.end());
       spellings_begin.push_back(spellings_of.size());
     }
@@ -2261,6 +2292,14 @@ absl::StatusOr<std::vector<Conflict>> FindConflicts(const Vault& vault, const Sc
     LinkFolderConflicts(vault, &out);
     UpdateFindings(ctx, found.update, &out);
     if (!ctx.error.ok()) return ctx.error;
+    // The facts' slots and claims are freed on the pass's threads, not one by one at the end
+    // of the block (at 1M facts that took a noticeable share of the stage).
+    ParallelChunks(options.threads, ctx.size(), [&](int first, int last) {
+      for (int i = first; i < last; ++i) {
+        ctx.slots[i] = Slots();
+        ctx.claim[i].reset();
+      }
+    });
   }
   if (lines != nullptr) {
     out.insert(out.end(), lines->conflicts.begin(), lines->conflicts.end());

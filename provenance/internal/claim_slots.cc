@@ -6,8 +6,13 @@
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <map>
 #include <optional>
+
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/container/flat_hash_set.h"
@@ -40,6 +45,7 @@ class SmallWordMap {
   static constexpr size_t kLongest = 15;
   // Adds `w` (at most kLongest bytes) with `value` ORed into any value it has.
   void Add(absl::string_view w, uint8_t value) {
+    present_[Key(w) >> 6] |= uint64_t{1} << (Key(w) & 63);
     for (auto& [word, v] : table_[Key(w)]) {
       if (word == w) {
         v |= value;
@@ -51,6 +57,8 @@ class SmallWordMap {
   // The value of `w`, 0 when it has none.
   uint8_t Find(absl::string_view w) const {
     if (w.empty() || w.size() > kLongest) return 0;
+    // Most words looked up have no entry of their length and first byte: one bit tells.
+    if (!(present_[Key(w) >> 6] >> (Key(w) & 63) & 1)) return 0;
     for (const auto& [word, v] : table_[Key(w)]) {
       if (word == w) return v;
     }
@@ -62,12 +70,28 @@ class SmallWordMap {
     return w.size() << 8 | static_cast<unsigned char>(w[0]);
   }
   std::vector<std::pair<std::string, uint8_t>> table_[(kLongest + 1) << 8];
+  uint64_t present_[((kLongest + 1) << 8) / 64] = {};  // whether table_[key] has an entry
 };
 
 int ParseInt(absl::string_view s) {
   int v = 0;
   if (!absl::SimpleAtoi(s, &v)) return -1;
   return v;
+}
+
+// absl::SimpleAtod, with the usual canonical number (up to 15 digits, no point: exact as a
+// double, so the same value) read without it.
+bool ParseNumber(absl::string_view v, double* out) {
+  if (!v.empty() && v.size() <= 15) {
+    uint64_t x = 0;
+    size_t i = 0;
+    while (i < v.size() && IsDigit(v[i])) x = x * 10 + static_cast<uint64_t>(v[i++] - '0');
+    if (i == v.size()) {
+      *out = static_cast<double>(x);
+      return true;
+    }
+  }
+  return absl::SimpleAtod(v, out);
 }
 
 bool IsYear(absl::string_view w) {
@@ -141,13 +165,22 @@ absl::string_view RoleOf(absl::string_view w) {
     return t;
   }();
   for (const RoleWord* r : (*by_letter)[static_cast<unsigned char>(absl::ascii_tolower(w[0]))]) {
-    if (absl::StartsWithIgnoreCase(w, r->prefix)) return r->role;
+    // StartsWithIgnoreCase(w, r->prefix): the prefixes are lowercase, their first letter is
+    // w's (folded).
+    const absl::string_view p = r->prefix;
+    if (w.size() < p.size()) continue;
+    size_t k = 1;
+    while (k < p.size() && absl::ascii_tolower(w[k]) == p[k]) ++k;
+    if (k == p.size()) return r->role;
   }
   return "";
 }
 
 // `w` is Words(text).
-void AssignRoles(absl::string_view text, const std::vector<Word>& w, std::vector<DateHit>* dates) {
+// `bounded`: whether `text` may have a byte that bounds a clause (';', '(', ')', ':'); when it
+// has none, a date's clause is the whole text.
+void AssignRoles(absl::string_view text, const std::vector<Word>& w, bool bounded,
+                 std::vector<DateHit>* dates) {
   if (dates->empty()) return;  // most facts
   // Each word's role, computed on first use ("" for none).
   absl::InlinedVector<absl::string_view, 32> roles(w.size());
@@ -159,14 +192,14 @@ void AssignRoles(absl::string_view text, const std::vector<Word>& w, std::vector
   for (DateHit& h : *dates) {
     // Clause bounds around the date.
     size_t lo = 0, hi = text.size();
-    for (size_t i = h.begin; i > 0; --i) {
+    for (size_t i = bounded ? h.begin : 0; i > 0; --i) {
       char c = text[i - 1];
       if (c == ';' || c == '(' || (c == ':' && i < text.size() && text[i] == ' ')) {
         lo = i;
         break;
       }
     }
-    for (size_t i = h.end; i < text.size(); ++i) {
+    for (size_t i = bounded ? h.end : text.size(); i < text.size(); ++i) {
       char c = text[i];
       if (c == ';' || c == ')' || c == '(' ||
           (c == ':' && i + 1 < text.size() && text[i + 1] == ' ')) {
@@ -174,10 +207,21 @@ void AssignRoles(absl::string_view text, const std::vector<Word>& w, std::vector
         break;
       }
     }
+    // The last word before the date in its clause, the first after it (words ascend, and
+    // do not overlap: those ending by h.begin are a prefix, those beginning at h.end or
+    // later a suffix).
     int before = -1, after = -1;
-    for (int i = 0; i < static_cast<int>(w.size()); ++i) {
-      if (w[i].end <= h.begin && w[i].begin >= lo) before = i;
-      if (w[i].begin >= h.end && w[i].end <= hi && after < 0) after = i;
+    {
+      const auto first_after_begin =
+          std::partition_point(w.begin(), w.end(), [&](const Word& x) { return x.end <= h.begin; });
+      if (first_after_begin != w.begin() && std::prev(first_after_begin)->begin >= lo) {
+        before = static_cast<int>(first_after_begin - w.begin()) - 1;
+      }
+      const auto first_after_end = std::partition_point(
+          first_after_begin, w.end(), [&](const Word& x) { return x.begin < h.end; });
+      if (first_after_end != w.end() && first_after_end->end <= hi) {
+        after = static_cast<int>(first_after_end - w.begin());
+      }
     }
     absl::string_view role;
     for (int d = 0; d < 8 && role.empty(); ++d) {
@@ -231,11 +275,14 @@ size_t ClauseStart(absl::string_view s, size_t before) {
 // cannot hold a phrase: most texts hold none of the few phrases looked for, each a scan.
 class BytePairs {
  public:
+  BytePairs() = default;
   explicit BytePairs(absl::string_view s) {
-    for (size_t i = 1; i < s.size(); ++i) {
-      const unsigned k = Key(s[i - 1], s[i]);
-      bits_[k >> 6] |= uint64_t{1} << (k & 63);
-    }
+    for (size_t i = 1; i < s.size(); ++i) Add(s[i - 1], s[i]);
+  }
+  // Adds the pair (a, b).
+  void Add(char a, char b) {
+    const unsigned k = Key(a, b);
+    bits_[k >> 6] |= uint64_t{1} << (k & 63);
   }
   // False when `s` surely does not contain `phrase`.
   bool MayContain(absl::string_view phrase) const {
@@ -260,7 +307,12 @@ std::vector<std::pair<size_t, size_t>> SupersededRegions(absl::string_view s,
                                                          absl::string_view lower,
                                                          const BytePairs& pairs) {
   std::vector<std::pair<size_t, size_t>> out;
-  for (absl::string_view marker : {"previously", "formerly", "originally"}) {
+  // (Arrays of constants: a braced list of literals would measure each one per call.)
+  static constexpr absl::string_view kMarkers[] = {"previously", "formerly", "originally"};
+  static constexpr absl::string_view kVerbs[] = {"moved", "moving", "rescheduled", "postponed",
+                                                 "shifted"};
+  static constexpr absl::string_view kNoLonger = "no longer";
+  for (absl::string_view marker : kMarkers) {
     if (!pairs.MayContain(marker)) continue;
     size_t pos = 0;
     while ((pos = lower.find(marker, pos)) != absl::string_view::npos) {
@@ -271,12 +323,12 @@ std::vector<std::pair<size_t, size_t>> SupersededRegions(absl::string_view s,
     }
   }
   size_t pos = 0;
-  while (pairs.MayContain("no longer") &&
-         (pos = lower.find("no longer", pos)) != absl::string_view::npos) {
+  while (pairs.MayContain(kNoLonger) &&
+         (pos = lower.find(kNoLonger, pos)) != absl::string_view::npos) {
     out.push_back({ClauseStart(s, pos), ClauseEnd(s, pos)});
     pos += 9;
   }
-  for (absl::string_view verb : {"moved", "moving", "rescheduled", "postponed", "shifted"}) {
+  for (absl::string_view verb : kVerbs) {
     size_t at = 0;
     if (!pairs.MayContain(verb) || !HasWord(lower, verb, &at)) continue;
     size_t from = lower.find(" from ", at);
@@ -318,6 +370,23 @@ uint8_t StateWordKind(absl::string_view w) {
   return kinds->Find(w);
 }
 
+// Per initial (a..z), the lengths of the words a clause's polarity reads (the on- and
+// off-words and the negations IsNegation knows), as bits: most words are none of them.
+constexpr auto kStateWordLengths = [] {
+  std::array<uint32_t, 26> t{};
+  auto add = [&](absl::string_view w) { t[w[0] - 'a'] |= uint32_t{1} << w.size(); };
+  for (absl::string_view w : kOnWords) add(w);
+  for (absl::string_view w : kOffWords) add(w);
+  for (absl::string_view w : {"not", "never", "cannot", "no", "t"}) add(w);
+  return t;
+}();
+
+// False when lowercase word `w` is surely neither an on- or off-word nor a negation.
+bool MayBeStateWord(absl::string_view w) {
+  return !w.empty() && w.size() < 32 && w[0] >= 'a' && w[0] <= 'z' &&
+         (kStateWordLengths[w[0] - 'a'] >> w.size() & 1);
+}
+
 // "won't", "didn't", "isn't": Words() splits at the apostrophe, leaving these before "t".
 constexpr absl::string_view kNtStems[] = {"don",    "doesn",   "didn",  "won",   "isn",
                                           "aren",   "wasn",    "weren", "can",   "couldn",
@@ -355,6 +424,24 @@ std::string VerbBase(absl::string_view w) {
 void SortUnique(std::vector<uint64_t>* v) {
   std::sort(v->begin(), v->end());
   v->erase(std::unique(v->begin(), v->end()), v->end());
+}
+
+// Whether a truncated ASCII text's tokens are those of its cleaned text normalized again
+// (ContentTokens(clean)): its ellipsis followed white space ("evaluate CDN for ..."), so it
+// cut no word, and `clean` has no trailing dots that normalizing again would strip. The
+// normalizer reads an ASCII text and its cleaned text alike (white space is collapsed already).
+bool TruncationCutNoWord(absl::string_view display, absl::string_view clean) {
+  if (clean.empty() || clean.back() == '.') return false;
+  for (char c : display) {
+    if (static_cast<unsigned char>(c) >= 0x80) return false;
+  }
+  // CollapseSpace's white space.
+  auto space = [](char c) { return static_cast<unsigned char>(c) <= 0x20 || c == 0x7F; };
+  size_t e = display.size();
+  while (e > 0 && space(display[e - 1])) --e;
+  size_t dots = 0;
+  while (e > 0 && display[e - 1] == '.') --e, ++dots;
+  return dots >= 3 && e > 0 && space(display[e - 1]);
 }
 
 std::vector<uint64_t> ContentTokensOf(const dedup::NormalizedText& t) {
@@ -424,40 +511,80 @@ bool IsWordByte(absl::string_view s, size_t i) {
   return true;
 }
 
-// Runs of letters/digits.
+// Runs of letters/digits: the maximal runs of word bytes (an ASCII letter or digit, or a
+// non-ASCII byte that IsWordByte takes), found from a bit per byte, 64 bytes at a time (the
+// bits of ASCII bytes sixteen at a time with SSE2).
 std::vector<Word> Words(absl::string_view s) {
-  // Per byte: 1 for an ASCII letter or digit, 2 for a non-ASCII byte (IsWordByte decides), 0
-  // otherwise. Lines are almost all ASCII: one table load and compare per byte.
-  static constexpr auto kClass = [] {
-    std::array<uint8_t, 256> t{};
-    for (int c = 0; c < 256; ++c) {
-      const bool ascii_word =
-          (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
-      t[c] = ascii_word ? 1 : (c >= 0x80 ? 2 : 0);
-    }
-    return t;
-  }();
   const auto* p = reinterpret_cast<const unsigned char*>(s.data());
   const size_t n = s.size();
-  auto in_word = [&](size_t i) {
-    const uint8_t k = kClass[p[i]];
-    return k == 1 || (k == 2 && IsWordByte(s, i));
+  // The word bytes of s[at, at + 64) as bits (none past the end).
+  auto word_bits = [&](size_t at) {
+    const size_t len = std::min<size_t>(64, n - at);
+#ifdef __SSE2__
+    // The last bytes of a text are read from a copy padded with zeros (not word bytes).
+    alignas(16) unsigned char padded[64];
+    const unsigned char* q = p + at;
+    if (len < 64) {
+      std::memcpy(padded, q, len);
+      std::memset(padded + len, 0, 64 - len);
+      q = padded;
+    }
+    uint64_t bits = 0, high = 0;
+    for (size_t k = 0; k < 4; ++k) {
+      const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(q + 16 * k));
+      // ASCII letters and digits (signed compares: bytes of 0x80 or more are in no range).
+      // v | 0x20 folds 'A'..'Z' onto 'a'..'z' and nothing else onto them.
+      auto in = [](__m128i x, char lo, char hi) {
+        return _mm_and_si128(_mm_cmpgt_epi8(x, _mm_set1_epi8(static_cast<char>(lo - 1))),
+                             _mm_cmplt_epi8(x, _mm_set1_epi8(static_cast<char>(hi + 1))));
+      };
+      const __m128i word =
+          _mm_or_si128(in(v, '0', '9'), in(_mm_or_si128(v, _mm_set1_epi8(0x20)), 'a', 'z'));
+      bits |= static_cast<uint64_t>(static_cast<uint16_t>(_mm_movemask_epi8(word))) << (16 * k);
+      high |= static_cast<uint64_t>(static_cast<uint16_t>(_mm_movemask_epi8(v))) << (16 * k);
+    }
+    // Non-ASCII bytes: IsWordByte decides, one by one.
+    for (; high != 0; high &= high - 1) {
+      const size_t k = static_cast<size_t>(__builtin_ctzll(high));
+      bits |= static_cast<uint64_t>(IsWordByte(s, at + k)) << k;
+    }
+    return bits;
+#else
+    uint64_t bits = 0;
+    for (size_t k = 0; k < len; ++k) {
+      const unsigned char c = p[at + k];
+      const bool word = c < 0x80 ? (IsUpper(static_cast<char>(c)) ||
+                                    IsLower(static_cast<char>(c)) || IsDigit(static_cast<char>(c)))
+                                 : IsWordByte(s, at + k);
+      bits |= static_cast<uint64_t>(word) << k;
+    }
+    return bits;
+#endif
   };
   std::vector<Word> out;
   out.reserve(n / 6 + 1);
-  size_t i = 0;
-  while (i < n) {
-    while (i < n && kClass[p[i]] == 0) ++i;  // separators: spaces, punctuation
-    if (i == n) break;
-    if (!in_word(i)) {
-      ++i;
-      continue;
+  size_t begin = 0;
+  bool open = false;  // a word began at `begin` and has not ended
+  for (size_t at = 0; at < n; at += 64) {
+    const uint64_t m = word_bits(at);
+    // Starts: word bytes after a non-word byte; ends: non-word bytes after a word byte (the
+    // bits past the end are non-word bytes: a word ending at n ends there, unless n is a
+    // multiple of 64).
+    const uint64_t prev = m << 1 | static_cast<uint64_t>(open);
+    uint64_t starts = m & ~prev, ends = ~m & prev;
+    while (starts | ends) {
+      if (open) {
+        const size_t e = at + static_cast<size_t>(__builtin_ctzll(ends));
+        out.push_back({begin, e, s.substr(begin, e - begin)});
+        ends &= ends - 1;
+      } else {
+        begin = at + static_cast<size_t>(__builtin_ctzll(starts));
+        starts &= starts - 1;
+      }
+      open = !open;
     }
-    const size_t b = i;
-    ++i;
-    while (i < n && in_word(i)) ++i;
-    out.push_back({b, i, s.substr(b, i - b)});
   }
+  if (open) out.push_back({begin, n, s.substr(begin, n - begin)});
   return out;
 }
 
@@ -467,8 +594,8 @@ std::vector<std::string> LowerWords(absl::string_view s) {
   return out;
 }
 
-// 1..12 for a capitalized month name or 3-letter abbreviation ("Sept" too), else 0.
-int MonthOf(absl::string_view w) {
+// MonthOf without its first tests.
+int MonthLookup(absl::string_view w) {
   constexpr size_t kLongest = 9;  // "september"
   if (w.size() < 3 || w.size() > kLongest || !IsUpper(w[0])) return 0;
   // Full names, their first three letters and "sept", in any (ASCII) case: one lookup.
@@ -494,7 +621,7 @@ std::vector<DateHit> ExtractDates(absl::string_view text, int ref) {
 }
 
 std::vector<DateHit> ExtractDatesIn(absl::string_view text, const std::vector<Word>& w, int ref) {
-  std::vector<DateHit> hits;
+  absl::InlinedVector<DateHit, 4> hits;  // most texts have a date or two, if any
   auto between = [&](size_t a, size_t b) { return text.substr(a, b - a); };
   for (size_t i = 0; i < w.size(); ++i) {
     absl::string_view t = w[i].text;
@@ -526,7 +653,9 @@ std::vector<DateHit> ExtractDatesIn(absl::string_view text, const std::vector<Wo
     }
     // "this year", "next month", "last quarter": relative to the note's date.
     // ("this", "next" and "last" have four letters.)
-    if (ref > 0 && t.size() == 4 && i + 1 < w.size() && between(w[i].end, w[i + 1].begin) == " ") {
+    const char initial = absl::ascii_tolower(t[0]);  // "this", "next", "last"
+    if (ref > 0 && t.size() == 4 && (initial == 't' || initial == 'n' || initial == 'l') &&
+        i + 1 < w.size() && between(w[i].end, w[i + 1].begin) == " ") {
       if (std::optional<Interval> iv = RelativePeriod(t, w[i + 1].text, ref)) {
         hits.push_back({*iv, w[i].begin, w[i + 1].end, false, 0});
         ++i;
@@ -564,6 +693,7 @@ std::vector<DateHit> ExtractDatesIn(absl::string_view text, const std::vector<Wo
   }
   // Merge ranges; a bare month on the left of a range takes the right side's year.
   std::vector<DateHit> out;
+  if (!hits.empty()) out.reserve(hits.size());
   for (size_t k = 0; k < hits.size(); ++k) {
     DateHit h = hits[k];
     if (k + 1 < hits.size()) {
@@ -662,16 +792,10 @@ void TokenIds::Grow() {
   }
 }
 
-bool IsMonthOrDayWord(absl::string_view t) {
-  static constexpr absl::string_view kExtra[] = {
-      "jan",    "feb",      "mar",    "apr",     "jun",      "jul",     "aug",       "sep",
-      "sept",   "oct",      "nov",    "dec",     "monday",   "tuesday", "wednesday", "thursday",
-      "friday", "saturday", "sunday", "januari", "februari", "juli",    "octob",     "novemb",
-      "decemb", "septemb",  "march",  "april",   "may",      "june",    "august"};
+bool MonthOrDayLookup(absl::string_view t) {
   static const auto* words = [] {
     auto* w = new SmallWordMap();
-    for (absl::string_view x : kExtra) w->Add(x, 1);
-    for (absl::string_view x : kMonths) w->Add(x, 1);
+    for (std::string_view x : kMonthOrDayWords) w->Add(absl::string_view(x.data(), x.size()), 1);
     return w;
   }();
   return words->Find(t) != 0;
@@ -707,8 +831,13 @@ absl::StatusOr<Slots> ExtractSlots(const dedup::Normalizer& n, absl::string_view
     }
   }
   if (!s.fact_day) s.fact_day = note_day;
-  const std::string lower = absl::AsciiStrToLower(text);
-  const BytePairs pairs(lower);
+  // `text` lowercased, and its BytePairs, in one pass.
+  std::string lower(text.size(), '\0');
+  BytePairs pairs;
+  for (size_t i = 0; i < text.size(); ++i) {
+    lower[i] = absl::ascii_tolower(text[i]);
+    if (i > 0) pairs.Add(lower[i - 1], lower[i]);
+  }
   std::vector<std::pair<size_t, size_t>> superseded = SupersededRegions(text, lower, pairs);
   for (const auto& [b, e] : superseded)
     s.updates.push_back({std::string(absl::StripAsciiWhitespace(text.substr(b, e - b)))});
@@ -724,23 +853,35 @@ absl::StatusOr<Slots> ExtractSlots(const dedup::Normalizer& n, absl::string_view
     }
     if (!gone) s.dates.push_back(h);
   }
-  AssignRoles(text, words, &s.dates);
+  // Most texts have no byte that bounds a clause (strcspn on s.clean, which ends in a NUL; a
+  // NUL inside it counts as one).
+  AssignRoles(text, words, std::strcspn(s.clean.c_str(), ";():") < s.clean.size(), &s.dates);
   // The tokens of the one normalization give the body's content tokens (ContentTokensOf)
   // unless a date opens the text, or the text ends in a cut word (the normalizer drops it
   // from the tokens but keeps it in `clean`, where normalizing again finds it). Both lists
   // are read in one pass, each token hashed once.
-  const bool own_content = body == 0 && !norm->truncated;
-  std::vector<uint64_t> own_tokens;
+  const bool own_content =
+      body == 0 && (!norm->truncated || TruncationCutNoWord(display, norm->clean));
+  // Gathered in scratch vectors of the thread, then copied at their size (one allocation each;
+  // the fact's claim keeps them).
+  thread_local std::vector<uint64_t> names_scratch, tokens_scratch;
+  names_scratch.clear();
+  tokens_scratch.clear();
   for (const Token& tok : norm->tokens) {
     if (tok.kind != TokenKind::kName && (!own_content || tok.kind != TokenKind::kWord)) continue;
     // Month and weekday names are capitalized but name no subject.
     if (IsMonthOrDayWord(tok.text)) continue;
     const uint64_t h = TokenHash(tok.text);
-    if (tok.kind == TokenKind::kName) s.names.push_back(h);
-    if (own_content && tok.text.size() >= 2) own_tokens.push_back(h);
+    if (tok.kind == TokenKind::kName) names_scratch.push_back(h);
+    if (own_content && tok.text.size() >= 2) tokens_scratch.push_back(h);
   }
-  SortUnique(&s.names);
-  if (own_content) SortUnique(&own_tokens);
+  SortUnique(&names_scratch);
+  s.names.assign(names_scratch.begin(), names_scratch.end());
+  std::vector<uint64_t> own_tokens;
+  if (own_content) {
+    SortUnique(&tokens_scratch);
+    own_tokens.assign(tokens_scratch.begin(), tokens_scratch.end());
+  }
   // Amounts from canonical tokens.
   for (const Token& tok : norm->tokens) {
     Amount a;
@@ -762,7 +903,7 @@ absl::StatusOr<Slots> ExtractSlots(const dedup::Normalizer& n, absl::string_view
     } else {
       continue;
     }
-    if (!absl::SimpleAtod(absl::string_view(v.data(), v.size()), &a.value)) continue;
+    if (!ParseNumber(absl::string_view(v.data(), v.size()), &a.value)) continue;
     // Years are dates, not amounts.
     if (a.unit.empty() && a.value >= 1990 && a.value <= 2100 && a.value == std::floor(a.value)) {
       continue;
@@ -771,18 +912,24 @@ absl::StatusOr<Slots> ExtractSlots(const dedup::Normalizer& n, absl::string_view
   }
   // The qualifier of the fact's amounts (none without amounts: nothing reads it then).
   if (!s.amounts.empty()) {
-    for (absl::string_view q :
-         {"more than", "at least", "over $", "above", "exceeding", "+$", "b+", "m+", "k+", "t+"}) {
+    // (Arrays of constants: a braced list of literals would measure each one per call.)
+    static constexpr absl::string_view kAtLeast[] = {
+        "more than", "at least", "over $", "above", "exceeding", "+$", "b+", "m+", "k+", "t+"};
+    static constexpr absl::string_view kAtMost[] = {"up to", "at most", "less than", "under $",
+                                                    "no more than"};
+    static constexpr absl::string_view kAbout[] = {"about", "around", "approximately", "roughly",
+                                                   "~"};
+    for (absl::string_view q : kAtLeast) {
       if (pairs.MayContain(q) && lower.find(q.data(), 0, q.size()) != std::string::npos) {
         s.qualifier = Qualifier::kAtLeast;
       }
     }
-    for (absl::string_view q : {"up to", "at most", "less than", "under $", "no more than"}) {
+    for (absl::string_view q : kAtMost) {
       if (pairs.MayContain(q) && lower.find(q.data(), 0, q.size()) != std::string::npos) {
         s.qualifier = Qualifier::kAtMost;
       }
     }
-    for (absl::string_view q : {"about", "around", "approximately", "roughly", "~"}) {
+    for (absl::string_view q : kAbout) {
       if (pairs.MayContain(q) && HasWord(lower, q) && s.qualifier == Qualifier::kNone) {
         s.qualifier = Qualifier::kAbout;
       }
@@ -790,7 +937,7 @@ absl::StatusOr<Slots> ExtractSlots(const dedup::Normalizer& n, absl::string_view
   }
   // The body's content tokens, computed at most once.
   std::optional<absl::StatusOr<std::vector<uint64_t>>> body_content;
-  auto BodyContent = [&]() -> const absl::StatusOr<std::vector<uint64_t>>& {
+  auto BodyContent = [&]() -> absl::StatusOr<std::vector<uint64_t>>& {
     if (!body_content) {
       body_content = own_content ? std::move(own_tokens) : ContentTokens(n, text.substr(body));
     }
@@ -809,6 +956,7 @@ absl::StatusOr<Slots> ExtractSlots(const dedup::Normalizer& n, absl::string_view
   };
   absl::InlinedVector<ClauseDraft, 4> drafts;
   std::vector<absl::string_view> lw;  // the clause's words, lowercase
+  lw.reserve(words.size());           // (at most all of them: one allocation)
   auto add_clause = [&](absl::string_view c) {
     const absl::string_view t = absl::StripAsciiWhitespace(c);
     const size_t from = static_cast<size_t>(t.data() - text.data()), to = from + t.size();
@@ -824,6 +972,7 @@ absl::StatusOr<Slots> ExtractSlots(const dedup::Normalizer& n, absl::string_view
     bool in_superseded = false;
     for (const Update& u : s.updates) in_superseded |= absl::StrContains(u.value, t);
     for (size_t i = 0; i < lw.size() && !in_superseded; ++i) {
+      if (!MayBeStateWord(lw[i])) continue;  // no state, no negation
       const uint8_t kind = StateWordKind(lw[i]);
       if (kind & kOnWord) cl.polarity = Polarity::kOn;
       if (kind & kOffWord) cl.polarity = Polarity::kOff;
@@ -849,9 +998,18 @@ absl::StatusOr<Slots> ExtractSlots(const dedup::Normalizer& n, absl::string_view
     // Split at ';', '(' and ')', then each part at ": " (empty pieces are kept: they have no
     // words).
     const absl::string_view rest = text.substr(body);
+    // The next ';', '(' or ')' at or after `from`, or rest.size(): strcspn, since `rest` ends
+    // where s.clean does, at its terminating NUL (a NUL inside it is stepped over).
+    auto next_break = [&](size_t from) {
+      while (from < rest.size()) {
+        from += std::strcspn(rest.data() + from, ";()");
+        if (from >= rest.size() || rest[from] != '\0') break;
+        ++from;
+      }
+      return std::min(from, rest.size());
+    };
     size_t start = 0;
-    for (size_t i = 0; i <= rest.size(); ++i) {
-      if (i < rest.size() && rest[i] != ';' && rest[i] != '(' && rest[i] != ')') continue;
+    for (size_t i = next_break(0);; i = next_break(i + 1)) {
       const absl::string_view part = rest.substr(start, i - start);
       for (size_t from = 0;;) {
         const size_t colon = part.find(": ", from);
@@ -862,6 +1020,7 @@ absl::StatusOr<Slots> ExtractSlots(const dedup::Normalizer& n, absl::string_view
         add_clause(part.substr(from, colon - from));
         from = colon + 2;
       }
+      if (i == rest.size()) break;
       start = i + 1;
     }
     for (const ClauseDraft& d : drafts) polar |= d.polarity != Polarity::kNone;
@@ -904,9 +1063,9 @@ absl::StatusOr<Slots> ExtractSlots(const dedup::Normalizer& n, absl::string_view
       }
     }
   }
-  const absl::StatusOr<std::vector<uint64_t>>& content = BodyContent();
+  absl::StatusOr<std::vector<uint64_t>>& content = BodyContent();
   if (!content.ok()) return content.status();
-  s.content = *content;
+  s.content = *std::move(content);  // nothing reads the body's tokens after this
   return s;
 }
 
@@ -916,7 +1075,7 @@ absl::StatusOr<Slots> ExtractSlots(const dedup::Normalizer& n, absl::string_view
 bool DatesDisagree(const Slots& a, const Slots& b, const std::string* role, bool by_year,
                    std::string* va, std::string* vb) {
   if (a.dates.empty() || b.dates.empty()) return false;  // most pairs: nothing to gather
-  std::vector<const DateHit*> xa, xb;
+  absl::InlinedVector<const DateHit*, 8> xa, xb;         // no allocation per pair
   for (const DateHit& h : a.dates) {
     if (!role || h.role == *role) xa.push_back(&h);
   }
@@ -939,7 +1098,7 @@ bool DatesDisagree(const Slots& a, const Slots& b, const std::string* role, bool
       }
     }
   }
-  auto text = [](const Slots& s, const std::vector<const DateHit*>& hs) {
+  auto text = [](const Slots& s, absl::Span<const DateHit* const> hs) {
     std::vector<std::string> parts;
     for (const DateHit* h : hs) {
       parts.push_back(std::string(absl::string_view(s.clean).substr(h->begin, h->end - h->begin)));

@@ -11,10 +11,12 @@
 #ifndef FACTDEDUP_PROVENANCE_INTERNAL_CLAIM_SLOTS_H_
 #define FACTDEDUP_PROVENANCE_INTERNAL_CLAIM_SLOTS_H_
 
+#include <array>
 #include <cstddef>
 #include <cstdint>
 #include <set>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -42,8 +44,27 @@ std::vector<Word> Words(absl::string_view s);
 // The Words of `s`, ASCII-lowercased.
 std::vector<std::string> LowerWords(absl::string_view s);
 
-// 1..12 for a capitalized month name or 3-letter abbreviation ("Sept" too), else 0.
-int MonthOf(absl::string_view w);
+// MonthOf's table lookup, for a word that may be a month name.
+int MonthLookup(absl::string_view w);
+
+// 1..12 for a capitalized month name or 3-letter abbreviation ("Sept" too), else 0. Inline:
+// it is asked about every word of every fact, and most are told apart by size and first byte.
+inline int MonthOf(absl::string_view w) {
+  // Per initial, the sizes of the month names and abbreviations starting with it (bits).
+  constexpr auto kSizes = [] {
+    std::array<uint16_t, 26> t{};
+    for (std::string_view m : {"january", "february", "march", "april", "may", "june", "july",
+                               "august", "september", "october", "november", "december"}) {
+      t[m[0] - 'a'] |= uint16_t(1u << m.size() | 1u << 3);
+    }
+    t['s' - 'a'] |= 1u << 4;  // "Sept"
+    return t;
+  }();
+  if (w.size() < 3 || w.size() > 9 || !IsUpper(w[0]) || !(kSizes[w[0] - 'A'] >> w.size() & 1)) {
+    return 0;
+  }
+  return MonthLookup(w);
+}
 
 // A month interval [lo, hi], months counted as year * 12 + (month - 1).
 struct Interval {
@@ -165,8 +186,34 @@ class TokenIds {
   int zero_id_ = -1;
 };
 
-// Whether a folded (lowercase, possibly stemmed) token names a month or a weekday.
-bool IsMonthOrDayWord(absl::string_view t);
+// The folded (lowercase, possibly stemmed) words that name a month or a weekday.
+inline constexpr std::string_view kMonthOrDayWords[] = {
+    "january",   "february", "march",     "april",    "may",    "june",     "july",   "august",
+    "september", "october",  "november",  "december", "jan",    "feb",      "mar",    "apr",
+    "jun",       "jul",      "aug",       "sep",      "sept",   "oct",      "nov",    "dec",
+    "monday",    "tuesday",  "wednesday", "thursday", "friday", "saturday", "sunday", "januari",
+    "februari",  "juli",     "octob",     "novemb",   "decemb", "septemb"};
+
+// Per initial (a..z), the lengths of the kMonthOrDayWords starting with it, as bits.
+inline constexpr auto kMonthOrDayLengths = [] {
+  std::array<uint32_t, 26> t{};
+  for (std::string_view w : kMonthOrDayWords) t[w[0] - 'a'] |= uint32_t{1} << w.size();
+  return t;
+}();
+
+// IsMonthOrDayWord's table lookup.
+bool MonthOrDayLookup(absl::string_view t);
+
+// Whether a folded (lowercase, possibly stemmed) token names a month or a weekday (one of
+// kMonthOrDayWords). Inline: it is asked about every token, and most are told apart by their
+// initial and size.
+inline bool IsMonthOrDayWord(absl::string_view t) {
+  if (t.empty() || t.size() > 31 || t[0] < 'a' || t[0] > 'z' ||
+      !(kMonthOrDayLengths[t[0] - 'a'] >> t.size() & 1)) {
+    return false;
+  }
+  return MonthOrDayLookup(t);
+}
 
 // The slots of a fact's display text. `note_day` (yyyymmdd, 0 if unknown) resolves dates
 // without a year and dates the statement unless it starts with its own date. Fails only when

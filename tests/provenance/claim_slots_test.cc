@@ -3,6 +3,7 @@
 #include "provenance/internal/claim_slots.h"
 
 #include <algorithm>
+#include <random>
 #include <string>
 #include <utility>
 #include <vector>
@@ -232,6 +233,15 @@ TEST(MonthOf, NamesAndAbbreviationsInAnyCaseAfterACapital) {
   for (const char* w : {"monday", "sunday", "sept", "jan", "octob", "decemb", "juli"}) {
     EXPECT_TRUE(IsMonthOrDayWord(w)) << w;
   }
+  // Every word of the list (IsMonthOrDayWord tests initial and size before its table), and
+  // none with a byte more or with its initial changed.
+  for (std::string_view w : kMonthOrDayWords) {
+    const std::string word(w);
+    EXPECT_TRUE(IsMonthOrDayWord(word)) << word;
+    EXPECT_FALSE(IsMonthOrDayWord(word + "q")) << word;
+    EXPECT_FALSE(IsMonthOrDayWord("q" + word.substr(1))) << word;
+    EXPECT_FALSE(IsMonthOrDayWord(absl::AsciiStrToUpper(word))) << word;
+  }
   for (const char* w : {"Monday", "mon", "mayor", "", "marchs", "novembe", "t", "septemberx"}) {
     EXPECT_FALSE(IsMonthOrDayWord(w)) << w;
   }
@@ -388,6 +398,16 @@ TEST(ExtractSlots, ContentTokensEqualThoseOfTheCleanTextNormalizedAgain) {
       "Microsoft now scr...",
       "On 2025-10-28, Kushal said the Azur\xE2\x80\xA6",
       "MAI's initial GPU drop will arrive in February 2026 ...",
+      "Corora should evaluate CDN for ...",
+      "Corora should evaluate CDN for  \t ....  ",
+      "It ends. ...",
+      "It ends... ...",
+      "Cut at $250 ...",
+      "Cut at 250 billion ...",
+      "Tab\tbefore\t...",
+      "...",
+      " ... ...",
+      "Caf\xC3\xA9 for ...",
   };
   for (const Note& note : vault->notes) {
     for (const Fact& f : note.facts) texts.push_back(f.display);
@@ -415,6 +435,70 @@ TEST(ExtractSlots, ContentTokensEqualThoseOfTheCleanTextNormalizedAgain) {
     ++compared;
   }
   EXPECT_GT(compared, 150);
+}
+
+// Words, as it was written first: byte by byte.
+std::vector<std::pair<size_t, size_t>> PlainWords(absl::string_view s) {
+  auto in_word = [&](size_t i) {
+    const unsigned char c = static_cast<unsigned char>(s[i]);
+    if (c >= 0x80) return IsWordByte(s, i);
+    return IsUpper(s[i]) || IsLower(s[i]) || IsDigit(s[i]);
+  };
+  std::vector<std::pair<size_t, size_t>> out;
+  size_t i = 0;
+  while (i < s.size()) {
+    if (!in_word(i)) {
+      ++i;
+      continue;
+    }
+    const size_t b = i;
+    while (i < s.size() && in_word(i)) ++i;
+    out.emplace_back(b, i);
+  }
+  return out;
+}
+
+TEST(Words, RunsOfWordBytesOnTextsOfEveryLength) {
+  const std::string pieces[] = {"a",
+                                "Z",
+                                "q",
+                                "7",
+                                " ",
+                                " ",
+                                ".",
+                                "-",
+                                "@",
+                                "[",
+                                "`",
+                                "{",
+                                "/",
+                                ":",
+                                "\xE2\x80\x99",
+                                "\xE2\x80\x9C",
+                                "\xC3\xA9",
+                                "\xE2\x80\x94",
+                                "word",
+                                "Word "};
+  std::mt19937 rng(5);
+  for (int round = 0; round < 5000; ++round) {
+    std::string text;
+    const size_t len = rng() % 200;
+    while (text.size() < len) text += pieces[rng() % (sizeof(pieces) / sizeof(pieces[0]))];
+    std::vector<std::pair<size_t, size_t>> got;
+    for (const Word& w : Words(text)) {
+      EXPECT_EQ(w.text, absl::string_view(text).substr(w.begin, w.end - w.begin));
+      got.emplace_back(w.begin, w.end);
+    }
+    EXPECT_EQ(got, PlainWords(text)) << "'" << text << "'";
+  }
+  // Words ending at and across 64-byte boundaries.
+  for (size_t len = 64; len <= 130; ++len) {
+    const std::string text(len, 'x');
+    std::string spaced = text;
+    spaced[63] = ' ';
+    EXPECT_EQ(Words(text).size(), 1u);
+    EXPECT_EQ(Words(spaced).size(), len > 64 ? 2u : 1u) << len;
+  }
 }
 
 TEST(TokenIds, FirstSeenFirstAcrossGrowth) {

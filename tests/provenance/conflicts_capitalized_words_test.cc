@@ -11,6 +11,7 @@
 #include "absl/strings/str_cat.h"
 #include "gtest/gtest.h"
 #include "provenance/internal/word_memo.h"
+#include "provenance/note.h"
 
 namespace factdedup::provenance::internal {
 namespace {
@@ -135,6 +136,54 @@ TEST(CapitalizedWords, RandomTextsAgreeWithThePlainDefinition) {
     for (int k = 0; k < parts; ++k) text += pieces[rng() % pieces.size()];
     ExpectScansAgree(text);
     if (HasFailure()) return;
+  }
+}
+
+// ReadsAsWritten (sixteen bytes at a time) against its definition, StripMarkdown(raw) == raw,
+// and against the plain byte loop, on texts of every length around the block size.
+bool PlainReadsAsWritten(absl::string_view raw) {
+  if (raw.empty()) return true;
+  if (raw.front() == ' ' || raw.back() == ' ') return false;
+  for (size_t i = 0; i < raw.size(); ++i) {
+    const char c = raw[i];
+    if (kMarkup[static_cast<unsigned char>(c)] || c == '\t' || c == '\n' || c == '\r') return false;
+    if (c == ' ' && raw[i + 1] == ' ') return false;
+  }
+  return true;
+}
+
+TEST(ReadsAsWritten, AgreesWithStripMarkdownAndThePlainLoop) {
+  const std::string pieces[] = {"a", "B", "x", " ", " ", "  ", "\t", "\n", "\r", "7", "\xC3\xA9"};
+  std::mt19937 rng(11);
+  int as_written = 0;
+  for (int round = 0; round < 20000; ++round) {
+    std::string text;
+    const int len = static_cast<int>(rng() % 70);
+    while (static_cast<int>(text.size()) < len) {
+      if (rng() % 40 == 0) {
+        text += kMarkupBytes[rng() % kMarkupBytes.size()];
+      } else {
+        text += pieces[rng() % (sizeof(pieces) / sizeof(pieces[0]))];
+      }
+    }
+    const bool plain = PlainReadsAsWritten(text);
+    EXPECT_EQ(ReadsAsWritten(text), plain) << "'" << text << "'";
+    if (plain) {
+      EXPECT_EQ(StripMarkdown(text), text);
+      ++as_written;
+    }
+  }
+  EXPECT_GT(as_written, 300);
+  // A double space or a markup byte at each place of a long line.
+  const std::string line(40, 'a');
+  for (size_t i = 1; i + 2 < line.size(); ++i) {
+    std::string spaced = line, marked = line;
+    spaced[i] = spaced[i + 1] = ' ';
+    marked[i] = '*';
+    EXPECT_FALSE(ReadsAsWritten(spaced)) << i;
+    EXPECT_FALSE(ReadsAsWritten(marked)) << i;
+    spaced[i + 1] = 'a';
+    EXPECT_TRUE(ReadsAsWritten(spaced)) << i;
   }
 }
 
