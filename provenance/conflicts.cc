@@ -973,7 +973,8 @@ class FocusTokens {
     const int n = ctx_.size();
     // Contiguous ranges of facts, one per thread, each counted on its own, then joined in
     // range order: the same counts, first occurrences and postings as one pass in fact order.
-    auto pass = [&](int first, int last, std::vector<Content>* found, std::vector<int>* counts) {
+    auto pass = [&](int first, int last, std::vector<Content>* into_found,
+                    std::vector<int>* into_counts) {
       for (int i = first; i < last; ++i) {
         const ClaimSummary& c = ctx_.Claim(i);
         const uint64_t* const begin = c.content.data();
@@ -981,14 +982,14 @@ class FocusTokens {
         for (const uint64_t* t = begin; t != end; ++t) {
           const int x = pending_content_.Find(*t);
           if (x < 0) continue;
-          Content& info = (*found)[x];
+          Content& info = (*into_found)[x];
           if (info.df++ == 0) info.first = uint64_t{static_cast<uint32_t>(i)} << 32 | (t - begin);
           if (info.facts.size() <= max_postings) info.facts.push_back(i);
         }
         if (!names) continue;
         for (uint64_t t : c.names) {
           const int x = pending_names_.Find(t);
-          if (x >= 0) ++(*counts)[x];
+          if (x >= 0) ++(*into_counts)[x];
         }
       }
     };
