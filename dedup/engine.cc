@@ -280,7 +280,8 @@ bool EntryDatePrefix(absl::string_view clean) {
   return !rest.empty() && (rest[0] == ':' || rest[0] == '-');
 }
 
-// A fact's features; `cases` (optional) gets what the corpus pass reads.
+// A fact's features; `cases` (optional) gets what the corpus pass reads, and then the corpus
+// pass sets the entities (without `cases`, the entities are the fact's names).
 Features Extract(const NormalizedText& t, CaseInfo* cases = nullptr) {
   CaseInfo unused;
   CaseInfo& ci = cases != nullptr ? *cases : unused;
@@ -373,9 +374,11 @@ Features Extract(const NormalizedText& t, CaseInfo* cases = nullptr) {
   f.passive = passive;
   f.dated_entry = !l.entry_date.empty();
   f.exact = Hash64(all);
-  f.entities = l.names;  // without a corpus; Deduplicate refines it
-  f.entity_hashes.reserve(f.entities.size());
-  for (const std::string& e : f.entities) f.entity_hashes.push_back(Hash64(e));
+  if (cases == nullptr) {  // without a corpus: its names (a corpus pass sets them from `cases`)
+    f.entities = l.names;
+    f.entity_hashes.reserve(f.entities.size());
+    for (const std::string& e : f.entities) f.entity_hashes.push_back(Hash64(e));
+  }
   return f;
 }
 
