@@ -2065,34 +2065,51 @@ absl::StatusOr<DedupResult> Deduplicate(absl::Span<const Item> items, const Dedu
     // (a containment needs the shorter fact's rare words inside the longer one, not in the
     // longer one's own prefix). Words in more than `rare_word_bucket` facts are not probed.
     const auto cap = static_cast<uint32_t>(std::max(2, options.rare_word_bucket));
-    absl::flat_hash_set<uint64_t> probe;
-    for (uint64_t w : rare_words) {
-      if (w != 0) probe.insert(w);
+    // The probed words get dense ids (key_id: each key slot's), and their holders are laid
+    // out by id, each word's in ascending fact order (a counting sort of the (id, fact) hits,
+    // which are found in fact order chunk by chunk).
+    absl::flat_hash_map<uint64_t, uint32_t> probe;  // word -> id
+    std::vector<uint32_t> key_id(rare_words.size(), 0);
+    for (size_t slot = 0; slot < rare_words.size(); ++slot) {
+      if (rare_words[slot] == 0) continue;
+      key_id[slot] =
+          probe.try_emplace(rare_words[slot], static_cast<uint32_t>(probe.size())).first->second;
     }
-    std::vector<std::pair<uint64_t, uint32_t>> postings;
-    std::mutex postings_mu;
+    std::vector<std::pair<size_t, std::vector<std::pair<uint32_t, uint32_t>>>> chunks;
+    std::mutex chunks_mu;
     ParallelFor(n, threads, 4096, [&](size_t b, size_t e) {
-      std::vector<std::pair<uint64_t, uint32_t>> local;
+      std::vector<std::pair<uint32_t, uint32_t>> local;  // (word id, fact)
       for (size_t i = b; i < e; ++i) {
         if (sketched.Copy(i)) continue;
         for (uint64_t tok : features[i].tokens()) {
-          if (probe.contains(tok)) local.emplace_back(tok, static_cast<uint32_t>(i));
+          if (auto it = probe.find(tok); it != probe.end()) {
+            local.emplace_back(it->second, static_cast<uint32_t>(i));
+          }
         }
       }
-      std::lock_guard<std::mutex> lock(postings_mu);
-      postings.insert(postings.end(), local.begin(), local.end());
+      std::lock_guard<std::mutex> lock(chunks_mu);
+      chunks.emplace_back(b, std::move(local));
     });
-    internal::ParallelSort(&postings, threads);  // the same order whatever the chunks' order
-    postings.erase(std::unique(postings.begin(), postings.end()), postings.end());
-    absl::flat_hash_map<uint64_t, std::pair<uint32_t, uint32_t>> range;  // word -> [b, e)
-    for (size_t b = 0; b < postings.size();) {
-      size_t e = b;
-      while (e < postings.size() && postings[e].first == postings[b].first) ++e;
-      if (e - b >= 2 && e - b <= cap) {
-        range[postings[b].first] = {static_cast<uint32_t>(b), static_cast<uint32_t>(e)};
-      }
-      b = e;
+    std::sort(chunks.begin(), chunks.end(),
+              [](const auto& x, const auto& y) { return x.first < y.first; });
+    std::vector<uint32_t> start(probe.size() + 1, 0);  // word id -> its holders' first
+    for (const auto& chunk : chunks) {
+      for (const auto& [id, f] : chunk.second) ++start[id + 1];
     }
+    for (size_t id = 0; id < probe.size(); ++id) start[id + 1] += start[id];
+    std::vector<uint32_t> holders(start.back());
+    {
+      std::vector<uint32_t> at(start.begin(), start.end() - 1);
+      for (auto& chunk : chunks) {
+        for (const auto& [id, f] : chunk.second) holders[at[id]++] = f;
+        std::vector<std::pair<uint32_t, uint32_t>>().swap(chunk.second);
+      }
+    }
+    // Words held by 2..cap facts are probed.
+    auto probed = [&](uint32_t id) {
+      const uint32_t size = start[id + 1] - start[id];
+      return size >= 2 && size <= cap;
+    };
     // Each pair is verified as it is found, once: LSH's own pairs are skipped, and of the
     // (side, key) hits that give a pair, only the first key of the smaller side that finds it
     // verifies it (SimHash's pairs are verified with those). No list of pairs is kept: at 1M
@@ -2103,16 +2120,16 @@ absl::StatusOr<DedupResult> Deduplicate(absl::Span<const Item> items, const Dedu
       const absl::Span<const uint64_t> t = features[f].tokens();
       return std::binary_search(t.begin(), t.end(), w);
     };
-    // Whether a key of `f` among its first `keys` (in the probed range) is a word `g` holds.
+    // Whether a key of `f` among its first `keys` (a probed word) is a word `g` holds.
     auto finds = [&](uint32_t f, size_t keys, uint32_t g) {
       for (size_t k = 0; k < keys; ++k) {
         const uint64_t w = rare_words[f * rare_keys + k];
         if (w == 0) break;
-        if (range.contains(w) && holds(g, w)) return true;
+        if (probed(key_id[f * rare_keys + k]) && holds(g, w)) return true;
       }
       return false;
     };
-    std::atomic<int64_t> probed{0}, pairs{0};
+    std::atomic<int64_t> hits{0}, pairs{0};
     ParallelFor(n, threads, 1024, [&](size_t b, size_t e) {
       int64_t count = 0, fresh = 0;
       std::vector<uint32_t> found;  // the facts x's keys find, each once
@@ -2120,12 +2137,11 @@ absl::StatusOr<DedupResult> Deduplicate(absl::Span<const Item> items, const Dedu
         const auto x = static_cast<uint32_t>(i);
         found.clear();
         for (size_t k = 0; k < rare_keys; ++k) {
-          const uint64_t w = rare_words[i * rare_keys + k];
-          if (w == 0) break;
-          auto it = range.find(w);
-          if (it == range.end()) continue;
-          for (uint32_t p = it->second.first; p < it->second.second; ++p) {
-            const uint32_t y = postings[p].second;
+          if (rare_words[i * rare_keys + k] == 0) break;
+          const uint32_t id = key_id[i * rare_keys + k];
+          if (!probed(id)) continue;
+          for (uint32_t p = start[id]; p < start[id + 1]; ++p) {
+            const uint32_t y = holders[p];
             if (x == y) continue;
             ++count;
             found.push_back(y);
@@ -2146,12 +2162,12 @@ absl::StatusOr<DedupResult> Deduplicate(absl::Span<const Item> items, const Dedu
           verify(u, v);
         }
       }
-      probed += count;
+      hits += count;
       pairs += fresh;
     });
     result.stats.candidates += pairs.load();
     std::vector<uint64_t>().swap(rare_words);
-    result.stats.rare_word_candidates = probed.load();
+    result.stats.rare_word_candidates = hits.load();
   }
   for (size_t i = 0; i < n; ++i) {  // each exact copy with the one sketched for it
     if (sketched.Copy(i)) {
