@@ -1591,9 +1591,21 @@ std::vector<Cluster> ClusterComponent(const std::vector<int>& c,
                                                               : options.canonical_floor / 4;
       // A pair below the floor fails whatever the costly checks say: skip them.
       const Features& fm = features[m.item];
-      const Overlap o = WeightedOverlap(fm, features[cand]);
-      if (SimilarityBelow(fm, features[cand], o, floor, options)) return false;
-      PairScore s = ScoreWith(fm, features[cand], o, options);
+      const Features& fc = features[cand];
+      const Overlap o = WeightedOverlap(fm, fc);
+      if (SimilarityBelow(fm, fc, o, floor, options)) return false;
+      if (m.relation != Relation::kCanonical) {
+        // As below without the entities and the relation, which concern the canonical only:
+        // the similarity reaches the floor, so values, names or roles alone can say no.
+        if (AnyValuesDisagree(fm, fc) || AnyNamesDisagree(fm, fc)) return false;
+        const double jaccard = ScoreOverlap(fm, fc, o, options).jaccard;
+        if (jaccard >= 0.8 &&
+            OrderFlipped(fm, fc, jaccard, SetJaccard(fm.bigrams(), fc.bigrams()))) {
+          return false;
+        }
+        continue;
+      }
+      PairScore s = ScoreWith(fm, fc, o, options);
       // Other members may name different parts of the canonical's claim. Against the
       // canonical, a member that names something it does not (and the other way round) needs
       // a strong link: "Kenji noted the pilot in Seoul is delayed" joined "Lars and Kenji

@@ -402,6 +402,52 @@ TEST(Deduplicate, FactCopiedPastTheBucketCapIsOneCluster) {
   }
 }
 
+// A fact joins a cluster only if it agrees with every member, not just the canonical: two
+// members that each match the canonical but disagree with each other on a value or on a
+// name's spelling end up apart.
+TEST(Deduplicate, AMemberThatDisagreesWithAnotherMemberStaysOut) {
+  struct Case {
+    const char* what;
+    std::vector<std::string> texts;  // canonical, then two members that disagree
+  };
+  const std::vector<Case> cases = {
+      {"values",
+       {"On March 3, 2026 Contoso signed the Osaka storage expansion deal with Fabrikam for "
+        "$5M, covering flash capacity, support and onsite services for the AI cluster",
+        "On March 3, 2026 Contoso signed the Osaka storage expansion deal for 20 PB of flash "
+        "capacity for the AI cluster",
+        "On March 3, 2026 Contoso signed the Osaka storage expansion deal for 30 PB of flash "
+        "capacity for the AI cluster"}},
+      {"names",
+       {"Peter from Contoso approved the Osaka storage expansion budget on March 3, 2026 for "
+        "$5M with flash capacity, support and onsite services for the AI cluster",
+        "Peter Stephenson approved the Osaka storage expansion budget on March 3, 2026 for "
+        "the AI cluster",
+        "Peter Stefanson approved the Osaka storage expansion budget on March 3, 2026 for the "
+        "AI cluster"}},
+  };
+  for (const Case& c : cases) {
+    std::vector<Item> items;
+    for (size_t k = 0; k < c.texts.size(); ++k) items.push_back({c.texts[k], std::to_string(k)});
+    absl::StatusOr<DedupResult> r = Deduplicate(items, DedupOptions{});
+    ASSERT_TRUE(r.ok()) << r.status();
+    // Each disagreeing member is a duplicate of the canonical on its own...
+    for (int m : {1, 2}) {
+      const std::vector<Item> two = {items[0], items[static_cast<size_t>(m)]};
+      absl::StatusOr<DedupResult> pair = Deduplicate(two, DedupOptions{});
+      ASSERT_TRUE(pair.ok());
+      EXPECT_EQ(pair->clusters.size(), 1u) << c.what << ": member " << m;
+    }
+    // ...but never in one cluster with the other.
+    for (const Cluster& cl : r->clusters) {
+      std::set<int> in;
+      for (const Member& m : cl.members) in.insert(m.item);
+      EXPECT_FALSE(in.count(1) && in.count(2)) << c.what;
+    }
+    EXPECT_FALSE(r->clusters.empty()) << c.what;
+  }
+}
+
 // The full pass's verification (summaries first, then the checks until one says no) accepts
 // exactly the pairs the whole Score accepts, over every pair of the sample vault's bullets
 // and of pairs made to trip each check.
