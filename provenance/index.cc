@@ -12,6 +12,7 @@
 #include "absl/strings/str_cat.h"
 #include "dedup/hash.h"
 #include "dedup/minhash.h"
+#include "provenance/internal/byte_arena.h"
 #include "provenance/internal/checksum.h"
 #include "provenance/internal/codec.h"
 
@@ -373,6 +374,13 @@ void ForEachParallel(size_t n, int threads, Fn fn) {
   for (std::thread& t : pool) t.join();
 }
 
+// Sets fact->encoded to a copy of `bytes` in this thread's arena (one allocation per block of
+// facts, not a shared string per fact: about 60 bytes fewer a fact), owned by fact->owner.
+void StoreEncoded(absl::string_view bytes, IndexedFact* fact) {
+  thread_local internal::ByteArena arena;
+  fact->encoded = arena.Add(bytes, &fact->owner);
+}
+
 // A saved fact of `note` with text hash `hash`, preferably at `line`, or nullptr.
 // Normalization depends on the text alone, so a fact that moved is still found.
 const IndexedFact* FindFact(const IndexedNote& note, int line, uint64_t hash) {
@@ -713,7 +721,7 @@ absl::StatusOr<ScanResult> Scan(const Vault& vault, const dedup::DedupOptions& o
   ForEachParallel(items.size(), options.threads, [&](size_t i) {
     const Fact& f = result.fact(vault, static_cast<int>(i));
     facts[i].line = f.line;
-    facts[i].text_hash = dedup::Hash64(items[i].text);
+    facts[i].text_hash = dedup::Hash64(items[i].Text());
     const IndexedNote* s = saved[result.facts[i].note];
     const IndexedFact* hit = nullptr;
     if (s != nullptr) {
@@ -747,14 +755,15 @@ absl::StatusOr<ScanResult> Scan(const Vault& vault, const dedup::DedupOptions& o
   };
   // What the engine normalized, the next index keeps as bytes: the objects are several times
   // larger, and would otherwise all be alive until the end of the engine.
-  // Each record is written into a reused buffer and copied out at its exact size: a buffer
-  // grown by doubling keeps a third of its bytes unused on average (90 MB at 1M facts).
+  // Each record is written into a reused buffer and copied out at its exact size (a buffer
+  // grown by doubling keeps a third of its bytes unused on average: 90 MB at 1M facts), into
+  // the thread's arena.
   run.on_normalized = [&](size_t i, const dedup::NormalizedText& t) {
     if (next == nullptr || !facts[i].encoded.empty()) return;
     thread_local Writer w;
     w.Clear();
     PutNormalized(t, &w);
-    facts[i].SetEncoded(w.data());
+    StoreEncoded(w.data(), &facts[i]);
   };
   absl::StatusOr<dedup::DedupResult> d;
   dedup::CorpusState corpus;
@@ -803,7 +812,7 @@ absl::StatusOr<ScanResult> Scan(const Vault& vault, const dedup::DedupOptions& o
   std::vector<absl::Status> errors(items.size());
   ForEachParallel(items.size(), options.threads, [&](size_t i) {
     if (facts[i].normalized != nullptr || !facts[i].encoded.empty()) return;
-    absl::StatusOr<dedup::NormalizedText> t = normalizer.Normalize(items[i].text);
+    absl::StatusOr<dedup::NormalizedText> t = normalizer.Normalize(items[i].Text());
     if (!t.ok()) {
       errors[i] = t.status();
       return;
@@ -811,7 +820,7 @@ absl::StatusOr<ScanResult> Scan(const Vault& vault, const dedup::DedupOptions& o
     thread_local Writer w;
     w.Clear();
     PutNormalized(*t, &w);
-    facts[i].SetEncoded(w.data());
+    StoreEncoded(w.data(), &facts[i]);
   });
   for (const absl::Status& e : errors) {
     if (!e.ok()) return e;
