@@ -73,7 +73,7 @@ void BM_Deduplicate(benchmark::State& state) {
   }
   state.SetItemsProcessed(state.iterations() * static_cast<int64_t>(items.size()));
   int64_t bytes = 0;
-  for (const Item& item : items) bytes += static_cast<int64_t>(item.text.size());
+  for (const Item& item : items) bytes += static_cast<int64_t>(item.Text().size());
   state.SetBytesProcessed(state.iterations() * bytes);
 }
 BENCHMARK(BM_Deduplicate)

@@ -828,8 +828,8 @@ uint64_t PairKey(uint32_t a, uint32_t b) {
 // The tie-breaking key of each item: its key, or its text when the key is empty.
 struct Keys {
   absl::Span<const Item> items;
-  const std::string& operator()(size_t i) const {
-    return items[i].key.empty() ? items[i].text : items[i].key;
+  absl::string_view operator()(size_t i) const {
+    return items[i].key.empty() ? items[i].Text() : absl::string_view(items[i].key);
   }
 };
 
@@ -1184,7 +1184,7 @@ const NormalizedText* NormalizationOf(absl::Span<const Item> items, size_t i,
   if (t == nullptr && options.normalized_of) t = options.normalized_of(i, scratch);
   if (t != nullptr) return t;
   // Into the thread's scratch: its buffers are reused from one fact to the next.
-  if (absl::Status s = normalizer.NormalizeInto(items[i].text, scratch); !s.ok()) {
+  if (absl::Status s = normalizer.NormalizeInto(items[i].Text(), scratch); !s.ok()) {
     *error = s;
     return nullptr;
   }
@@ -1226,7 +1226,8 @@ absl::Status SketchAll(absl::Span<const Item> items, const DedupOptions& options
   if (!baseline) {
     std::vector<std::pair<uint64_t, uint32_t>> by_text(n);
     ParallelFor(n, threads, 4096, [&](size_t b, size_t e) {
-      for (size_t i = b; i < e; ++i) by_text[i] = {Hash64(items[i].text), static_cast<uint32_t>(i)};
+      for (size_t i = b; i < e; ++i)
+        by_text[i] = {Hash64(items[i].Text()), static_cast<uint32_t>(i)};
     });
     internal::ParallelSort(&by_text, threads);
     next_same.assign(n, kNone);
@@ -1237,7 +1238,7 @@ absl::Status SketchAll(absl::Span<const Item> items, const DedupOptions& options
       uint32_t last = by_text[g].second;  // the group's smallest item (pairs are sorted)
       for (size_t k = g + 1; k < end; ++k) {
         const uint32_t i = by_text[k].second;
-        if (items[i].text != items[by_text[g].second].text) continue;  // a hash collision
+        if (items[i].Text() != items[by_text[g].second].Text()) continue;  // a hash collision
         next_same[last] = i;
         repeated[i] = 1;
         last = i;

@@ -109,6 +109,15 @@ struct Item {
   // kNormalizerVersion (e.g. from a saved index), so it is not normalized again. Not owned;
   // must outlive the call. nullptr: normalized here. The result is the same either way.
   const NormalizedText* normalized = nullptr;
+  // Optional: the text, held by the caller, instead of a copy in `text` (which is then
+  // ignored): a caller whose texts already live elsewhere (a vault's notes) does not copy
+  // them. Not owned; must outlive the call. Unset (data() == nullptr): `text` is the text.
+  absl::string_view text_view;
+
+  // The item's text: `text_view` if set, else `text`.
+  absl::string_view Text() const {
+    return text_view.data() != nullptr ? text_view : absl::string_view(text);
+  }
 };
 
 enum class Relation {

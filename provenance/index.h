@@ -44,7 +44,7 @@
 namespace factdedup::provenance {
 
 // Bumped whenever the layout of index.bin changes.
-inline constexpr uint32_t kIndexFormatVersion = 4;
+inline constexpr uint32_t kIndexFormatVersion = 5;
 // The index file, relative to the vault root.
 inline constexpr absl::string_view kIndexDir = ".factdedup";
 inline constexpr absl::string_view kIndexFile = ".factdedup/index.bin";
@@ -64,7 +64,10 @@ struct IndexedFact {
 };
 
 // The fact's normalization: `normalized`, or decoded from `encoded` (nullptr if malformed).
-std::shared_ptr<const dedup::NormalizedText> NormalizedOf(const IndexedFact& fact);
+// `text` is the fact's text (the one `text_hash` is of): a record leaves out a cleaned text
+// equal to it.
+std::shared_ptr<const dedup::NormalizedText> NormalizedOf(const IndexedFact& fact,
+                                                          absl::string_view text);
 
 struct IndexedNote {
   std::string path;  // vault-relative
@@ -188,8 +191,8 @@ absl::StatusOr<ScanResult> ScanVaultIndexedAround(const Vault& vault,
 // text with the default NormalizeOptions (not when it compared less than the display: a log
 // date or a sources suffix cut off). An empty function when `options` normalize otherwise.
 // `index` must be that scan's `next` (a fact that compared its display as it is takes the
-// entry at its note's path and line without checking its text hash), and must outlive the
-// function and not change meanwhile.
+// entry at its note's path and line without checking its text hash); it, `vault` and `scan`
+// must outlive the function and not change meanwhile.
 std::function<const dedup::NormalizedText*(int, dedup::NormalizedText*)> NormalizedDisplays(
     const FactIndex& index, const Vault& vault, const ScanResult& scan,
     const dedup::DedupOptions& options);

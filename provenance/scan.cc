@@ -89,13 +89,17 @@ std::vector<dedup::Item> DedupItems(const Vault& vault, const std::vector<FactRe
     // A bullet `clean` kept carries its sources; they are not part of the claim.
     const absl::string_view raw = RawText(vault.notes[r.note], f);
     const size_t suffix = SourcesSuffixLength(raw);
-    std::string stripped;  // only for a bullet with sources: the display is used as it is
-    absl::string_view display = f.display;
-    if (suffix != 0) {
-      stripped = StripMarkdown(raw.substr(0, raw.size() - suffix));
-      display = stripped;
+    dedup::Item& item = items.emplace_back();
+    item.key = key(static_cast<uint32_t>(r.note), f.line);
+    if (suffix == 0) {
+      // The display as it is (or its part after a log date): a view of the vault's bytes,
+      // not a copy (about 130 MB fewer at 1M facts).
+      item.text_view = MatchText(f.display);
+    } else {
+      // Only a bullet with sources has a text of its own.
+      const std::string stripped = StripMarkdown(raw.substr(0, raw.size() - suffix));
+      item.text = std::string(MatchText(stripped));
     }
-    items.push_back({std::string(MatchText(display)), key(static_cast<uint32_t>(r.note), f.line)});
   }
   return items;
 }

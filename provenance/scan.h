@@ -42,7 +42,9 @@ std::vector<FactRef> DedupFactsOf(const Vault& vault, absl::Span<const int> note
 
 // The engine's input for `facts`: the text compared (Markdown, kept sources and a leading
 // log date stripped) and a key that sorts like the vault (path, then line): 8 bytes, the
-// note's rank among the vault's paths and the line, big-endian.
+// note's rank among the vault's paths and the line, big-endian. An item whose text is its
+// fact's display (or a part of it) views it (dedup::Item::text_view) instead of copying it:
+// the items must not outlive `vault`, nor be used after it changes.
 std::vector<dedup::Item> DedupItems(const Vault& vault, const std::vector<FactRef>& facts);
 
 // Whether the text DedupItems compares for `fact` (one of `note`'s facts) is its display text

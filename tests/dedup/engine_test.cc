@@ -189,6 +189,50 @@ TEST(Deduplicate, SameOutputForShuffledInputAndAnyThreadCount) {
   }
 }
 
+// Items that view their texts (Item::text_view) give what items that own them give, whatever
+// their `text` holds, including exact copies (grouped by text) and an empty key (the text
+// breaks ties).
+TEST(Deduplicate, ItemsThatViewTheirTextsGiveTheSameResult) {
+  std::vector<Item> owned = Corpus();
+  owned.push_back({owned[0].text, "a:9"});  // an exact copy
+  owned.push_back({"Jay Parikh is EVP for CoreAI at Microsoft today.", ""});
+  owned.push_back({"Jay Parikh is EVP of CoreAI at Microsoft.", ""});
+  const std::vector<std::string> texts = [&] {
+    std::vector<std::string> t;
+    for (const Item& item : owned) t.push_back(item.text);
+    return t;
+  }();
+  std::vector<Item> viewed;
+  for (size_t i = 0; i < owned.size(); ++i) {
+    Item item;
+    item.text = "ignored when text_view is set";
+    item.key = owned[i].key;
+    item.text_view = texts[i];
+    EXPECT_EQ(item.Text(), owned[i].Text());
+    EXPECT_EQ(item.Text().data(), texts[i].data());  // not copied
+    viewed.push_back(std::move(item));
+  }
+  for (Method method : {Method::kVerified, Method::kMinHash}) {
+    DedupOptions o;
+    o.method = method;
+    absl::StatusOr<DedupResult> a = Deduplicate(owned, o);
+    absl::StatusOr<DedupResult> b = Deduplicate(viewed, o);
+    ASSERT_TRUE(a.ok() && b.ok());
+    ASSERT_EQ(a->clusters.size(), b->clusters.size());
+    EXPECT_GE(a->clusters.size(), 2u);
+    for (size_t c = 0; c < a->clusters.size(); ++c) {
+      EXPECT_EQ(a->clusters[c].canonical, b->clusters[c].canonical);
+      EXPECT_EQ(a->clusters[c].reason, b->clusters[c].reason);
+      ASSERT_EQ(a->clusters[c].members.size(), b->clusters[c].members.size());
+      for (size_t m = 0; m < a->clusters[c].members.size(); ++m) {
+        EXPECT_EQ(a->clusters[c].members[m].item, b->clusters[c].members[m].item);
+        EXPECT_EQ(a->clusters[c].members[m].similarity, b->clusters[c].members[m].similarity);
+        EXPECT_EQ(a->clusters[c].members[m].relation, b->clusters[c].members[m].relation);
+      }
+    }
+  }
+}
+
 TEST(Deduplicate, MinHashBaselineChainsByDesign) {
   std::vector<Item> items = Corpus();
   DedupOptions o;

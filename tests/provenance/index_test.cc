@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <atomic>
 #include <functional>
+#include <map>
 #include <memory>
 #include <string>
 #include <utility>
@@ -97,6 +98,19 @@ std::string Describe(const Vault& vault, const ScanResult& scan) {
       out += f.path + ":" + std::to_string(f.line) + " " + dedup::RelationName(m.relation) + " " +
              std::to_string(m.similarity) + "\n";
     }
+  }
+  return out;
+}
+
+// The text each compared fact of `vault` is compared by (what its index entry's text_hash is
+// of), by note path and line.
+std::map<std::pair<std::string, int>, std::string> TextsOf(const Vault& vault) {
+  std::map<std::pair<std::string, int>, std::string> out;
+  const std::vector<FactRef> facts = DedupFacts(vault);
+  const std::vector<dedup::Item> items = DedupItems(vault, facts);
+  for (size_t i = 0; i < facts.size(); ++i) {
+    const Note& note = vault.notes[facts[i].note];
+    out[{note.path, note.facts[facts[i].fact].line}] = std::string(items[i].Text());
   }
   return out;
 }
@@ -212,6 +226,7 @@ TEST(FactIndex, EncodeDecodeRoundTripKeepsEveryField) {
   }
   // Decoded (objects), encoded again and decoded again: every field survives.
   FactIndex once(vault.config.dedup), decoded(vault.config.dedup);
+  const std::map<std::pair<std::string, int>, std::string> texts = TextsOf(vault);
   ASSERT_TRUE(once.Decode(cold.next.Encode()).ok());
   EXPECT_EQ(once.Encode(), cold.next.Encode());
   ASSERT_TRUE(decoded.Decode(once.Encode()).ok());
@@ -225,8 +240,9 @@ TEST(FactIndex, EncodeDecodeRoundTripKeepsEveryField) {
     EXPECT_EQ(a.content_hash, b.content_hash);
     ASSERT_EQ(a.facts.size(), b.facts.size());
     for (size_t f = 0; f < a.facts.size(); ++f) {
-      const std::shared_ptr<const dedup::NormalizedText> xa = NormalizedOf(a.facts[f]),
-                                                         yb = NormalizedOf(b.facts[f]);
+      const std::string& text = texts.at({a.path, a.facts[f].line});
+      const std::shared_ptr<const dedup::NormalizedText> xa = NormalizedOf(a.facts[f], text),
+                                                         yb = NormalizedOf(b.facts[f], text);
       ASSERT_NE(xa, nullptr);
       ASSERT_NE(yb, nullptr);
       const dedup::NormalizedText &x = *xa, &y = *yb;
@@ -290,8 +306,9 @@ TEST(FactIndex, ALargeIndexEncodedInPiecesRoundTripsInOrder) {
     EXPECT_EQ(d.path, absl::StrCat("Accounts/A", n, ".md"));
     EXPECT_EQ(d.mtime_ns, n * 1000LL);
     ASSERT_EQ(d.facts.size(), 3u);
-    EXPECT_EQ(NormalizedOf(d.facts[2])->clean,
-              absl::StrCat("Account ", n, " bought 2 PB of storage."));
+    EXPECT_EQ(
+        NormalizedOf(d.facts[2], absl::StrCat("Account ", n, " bought 2 PB of storage."))->clean,
+        absl::StrCat("Account ", n, " bought 2 PB of storage."));
   }
   ASSERT_EQ(decoded.claims().size(), claims.size());
   for (const auto& [key, c] : claims) {
@@ -320,12 +337,14 @@ TEST(FactIndex, LoadedFactsStayBytesAndOneThatDoesNotDecodeIsNormalizedAgain) {
   EXPECT_EQ(f.normalized, nullptr) << "decoded by the scan that reads it";
   ASSERT_FALSE(f.encoded.empty());
   EXPECT_EQ(f.encoded.data(), bytes->data() + LayoutOf(*bytes).encodings) << "a view, no copy";
-  ASSERT_NE(NormalizedOf(f), nullptr);
+  const std::map<std::pair<std::string, int>, std::string> texts = TextsOf(vault);
+  const std::string& text = texts.at({"Accounts/Contoso.md", 5});
+  ASSERT_EQ(text, "Contoso signed a $2M storage deal with Fabrikam in March 2025.");
+  ASSERT_NE(NormalizedOf(f, text), nullptr);
   const dedup::Normalizer normalizer;
-  absl::StatusOr<dedup::NormalizedText> want =
-      normalizer.Normalize("Contoso signed a $2M storage deal with Fabrikam in March 2025.");
+  absl::StatusOr<dedup::NormalizedText> want = normalizer.Normalize(text);
   ASSERT_TRUE(want.ok());
-  EXPECT_EQ(NormalizedOf(f)->clean, want->clean);
+  EXPECT_EQ(NormalizedOf(f, text)->clean, want->clean);
   // The first token's kind byte out of range, with the size and checksum made to match: only
   // a file made to pass the checksum gets here. The fact's bytes are never trusted: its
   // normalization is not given, the scan normalizes it again, and the next index keeps that.
@@ -335,15 +354,66 @@ TEST(FactIndex, LoadedFactsStayBytesAndOneThatDoesNotDecodeIsNormalizedAgain) {
   Reseal(bytes.get(), [&](std::string* body) { (*body)[kind_at - 72] = 0x3f; });
   FactIndex damaged(vault.config.dedup);
   ASSERT_TRUE(damaged.Decode(*bytes).ok());
-  EXPECT_EQ(NormalizedOf(damaged.notes()[0].facts[0]), nullptr);
-  EXPECT_NE(NormalizedOf(damaged.notes()[0].facts[1]), nullptr);
+  EXPECT_EQ(NormalizedOf(damaged.notes()[0].facts[0], text), nullptr);
+  EXPECT_NE(NormalizedOf(damaged.notes()[0].facts[1],
+                         texts.at({"Accounts/Contoso.md", damaged.notes()[0].facts[1].line})),
+            nullptr);
   Scanned warm = ScanWith(vault, damaged);
   EXPECT_EQ(Describe(vault, warm.result), Describe(vault, cold.result));
-  std::shared_ptr<const dedup::NormalizedText> again = NormalizedOf(warm.next.notes()[0].facts[0]);
+  std::shared_ptr<const dedup::NormalizedText> again =
+      NormalizedOf(warm.next.notes()[0].facts[0], text);
   ASSERT_NE(again, nullptr);
   EXPECT_EQ(again->clean, want->clean);
   ASSERT_EQ(again->all_tokens.size(), want->all_tokens.size());
   EXPECT_EQ(again->all_tokens[0].kind, want->all_tokens[0].kind);
+}
+
+// A record leaves out a cleaned text equal to the fact's text (most facts), and keeps one that
+// differs (a curly quote folded, an ellipsis cut off); both read back as the normalizer's.
+TEST(FactIndex, ARecordLeavesOutACleanTextEqualToTheFactsText) {
+  auto fs = std::make_unique<CountingFs>(NewMemFileSystem());
+  ASSERT_TRUE(fs->WriteFileAtomic("v/a.md",
+                                  "## Key Facts\n\n"
+                                  "- Contoso signed a $2M storage deal with Fabrikam.\n"
+                                  "- Contoso\u2019s storage deal with Fabrikam was worth $2M.\n"
+                                  "- Ann Lee leads the Contoso account in Redmond and now...\n",
+                                  {})
+                  .ok());
+  Vault vault = Load(fs.get());
+  Scanned cold = ScanWith(vault, FactIndex(vault.config.dedup));
+  const std::map<std::pair<std::string, int>, std::string> texts = TextsOf(vault);
+  ASSERT_EQ(cold.next.notes().size(), 1u);
+  const IndexedNote& note = cold.next.notes()[0];
+  ASSERT_EQ(note.facts.size(), 3u);
+  const dedup::Normalizer normalizer;
+  FactIndex loaded(vault.config.dedup);
+  ASSERT_TRUE(loaded.Decode(cold.next.Encode()).ok());
+  for (size_t f = 0; f < 3; ++f) {
+    const std::string& text = texts.at({"a.md", note.facts[f].line});
+    absl::StatusOr<dedup::NormalizedText> want = normalizer.Normalize(text);
+    ASSERT_TRUE(want.ok());
+    // The record starts with the cleaned text's length: 0 when it is left out.
+    EXPECT_EQ(note.facts[f].encoded[0] == 0, want->clean == text) << text;
+    EXPECT_EQ(want->clean == text, f == 0) << text;
+    for (const IndexedFact* x : {&note.facts[f], &loaded.notes()[0].facts[f]}) {
+      std::shared_ptr<const dedup::NormalizedText> got = NormalizedOf(*x, text);
+      ASSERT_NE(got, nullptr);
+      EXPECT_EQ(got->clean, want->clean);
+      EXPECT_EQ(got->truncated, want->truncated);
+      ASSERT_EQ(got->all_tokens.size(), want->all_tokens.size());
+      for (size_t k = 0; k < got->all_tokens.size(); ++k) {
+        EXPECT_EQ(got->all_tokens[k].text, want->all_tokens[k].text);
+      }
+    }
+  }
+  // A left-out text is never read from bytes that claim one anyway.
+  std::string record(note.facts[0].encoded);
+  ASSERT_EQ(record[0], 0);
+  record.insert(1, "x");
+  record[0] = 1;
+  IndexedFact bad;
+  bad.SetEncoded(record);
+  EXPECT_EQ(NormalizedOf(bad, texts.at({"a.md", note.facts[0].line})), nullptr);
 }
 
 TEST(FactIndex, ClaimSummariesRoundTrip) {
@@ -555,7 +625,7 @@ TEST(LoadIndex, DamagedOrForeignIndexIsIgnoredAndResultsAreUnchanged) {
   const std::vector<BadIndexCase> cases = {
       {"magic", [](std::string* b) { (*b)[0] = 'X'; }, "magic"},
       {"version", [](std::string* b) { (*b)[8] = 99; }, "format version 99"},
-      {"version 3", [](std::string* b) { (*b)[8] = 3; }, "format version 3, expected 4"},
+      {"version 3", [](std::string* b) { (*b)[8] = 3; }, "format version 3, expected 5"},
       {"params", [](std::string* b) { (*b)[16] ^= 1; }, "other parameters"},
       {"checksum", [](std::string* b) { b->back() ^= 0x40; }, "checksum"},
       {"truncated", [](std::string* b) { b->resize(b->size() - 7); }, "truncated"},

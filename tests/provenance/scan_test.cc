@@ -120,7 +120,7 @@ TEST(ComparesDisplay, OnlyWhenNothingIsCutOff) {
   const std::vector<dedup::Item> items = DedupItems(vault, {{0, 0}, {0, 1}, {0, 2}});
   for (int f = 0; f < 3; ++f) {
     // The same answer as comparing DedupItems' text with the display.
-    EXPECT_EQ(ComparesDisplay(note, note.facts[f]), items[f].text == note.facts[f].display)
+    EXPECT_EQ(ComparesDisplay(note, note.facts[f]), items[f].Text() == note.facts[f].display)
         << note.facts[f].display;
   }
   EXPECT_TRUE(ComparesDisplay(note, note.facts[0]));
@@ -143,6 +143,27 @@ TEST(IsDedupFact, SaysWhatDedupFactsLists) {
   }
   EXPECT_EQ(yes, listed.size());
   EXPECT_GT(yes, 0u);
+}
+
+// An item views its fact's display (or its part after a log date) in the vault; only a bullet
+// with sources, whose compared text is not part of the display, owns its text.
+TEST(DedupItems, ViewTheDisplaysAndOwnOnlyTextsWithSourcesCutOff) {
+  Vault vault;
+  vault.notes.push_back(ParseNote("a.md",
+                                  "## Key Facts\n\n- Contoso moved to Azure.\n"
+                                  "- 2025-11-12: Contoso moved to Azure.\n"
+                                  "- Contoso moved to **Azure**. (sources: [[b]], [[c]])\n"));
+  const Note& note = vault.notes[0];
+  ASSERT_EQ(note.facts.size(), 3u);
+  const std::vector<dedup::Item> items = DedupItems(vault, {{0, 0}, {0, 1}, {0, 2}});
+  ASSERT_EQ(items.size(), 3u);
+  for (const dedup::Item& item : items) EXPECT_EQ(item.Text(), "Contoso moved to Azure.");
+  EXPECT_EQ(items[0].text_view.data(), note.facts[0].display.data());
+  EXPECT_TRUE(items[0].text.empty());
+  EXPECT_EQ(items[1].text_view.data(), note.facts[1].display.data() + 12);
+  EXPECT_TRUE(items[1].text.empty());
+  EXPECT_EQ(items[2].text_view.data(), nullptr);
+  EXPECT_EQ(items[2].text, "Contoso moved to Azure.");
 }
 
 TEST(DedupItems, KeysAreTheNotesRankAndTheLineBigEndian) {
