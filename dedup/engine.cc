@@ -758,6 +758,21 @@ bool SimilarityBelow(const Features& a, const Features& b, const Overlap& o, dou
   return a.exact != b.exact && ScoreOverlap(a, b, o, options).similarity < floor;
 }
 
+// Whether values, names or roles (and, with `entities`, different entities) rule the pair
+// out, given its overlap: PairScore's checks as IsDuplicate reads them, each computed only
+// until one says no.
+bool ChecksRuleOut(const Features& a, const Features& b, const Overlap& o, bool entities,
+                   const DedupOptions& options) {
+  if (AnyValuesDisagree(a, b) || AnyNamesDisagree(a, b)) return true;
+  if (entities) {
+    bool differ = false;
+    EntitiesExclusive(a, b, /*names_disagree=*/false, &differ);
+    if (differ) return true;
+  }
+  const double jaccard = ScoreOverlap(a, b, o, options).jaccard;
+  return jaccard >= 0.8 && OrderFlipped(a, b, jaccard, SetJaccard(a.bigrams(), b.bigrams()));
+}
+
 // Score(a, b, options).IsDuplicate(options), with the overlap computed once and the costly
 // checks (values, names, entities, order) only for pairs similar enough (most candidates are
 // not), each only until one of them rules the pair out, and without the relation.
@@ -765,14 +780,7 @@ bool VerifiedDuplicate(const Features& a, const Features& b, const DedupOptions&
   const Overlap o = WeightedOverlap(a, b);
   if (SimilarityBelow(a, b, o, options.threshold, options)) return false;
   // The similarity reaches the threshold (exact copies score 1): only the checks can say no.
-  if (AnyValuesDisagree(a, b)) return false;
-  const bool names_disagree = AnyNamesDisagree(a, b);
-  if (names_disagree) return false;
-  bool entities_differ = false;
-  EntitiesExclusive(a, b, names_disagree, &entities_differ);
-  if (entities_differ) return false;
-  const double jaccard = ScoreOverlap(a, b, o, options).jaccard;
-  return !(jaccard >= 0.8 && OrderFlipped(a, b, jaccard, SetJaccard(a.bigrams(), b.bigrams())));
+  return !ChecksRuleOut(a, b, o, /*entities=*/true, options);
 }
 
 // Whether the two facts' token-weight summaries alone show that VerifiedDuplicate(a, b) is
@@ -780,8 +788,8 @@ bool VerifiedDuplicate(const Features& a, const Features& b, const DedupOptions&
 // the Jaccard and the containment under what SimilarityBelow(a, b, ..., threshold) needs.
 // The bound holds whichever side is shorter and whether or not it is truncated (the most
 // lenient containment threshold applies); exact copies share all their weight and are never
-// ruled out. At 100k generated facts it rules out 87% of the candidate pairs, 94% of those
-// the overlap would reject.
+// ruled out. On g100k it rules out 2.12M of the 2.49M candidate pairs (85%; the overlap
+// itself rejects 2.30M).
 bool RuledOut(const internal::OverlapSummary& a, const internal::OverlapSummary& b,
               const DedupOptions& options) {
   const double shared = internal::OverlapUpperBound(a, b);
@@ -1598,12 +1606,7 @@ std::vector<Cluster> ClusterComponent(const std::vector<int>& c,
       if (m.relation != Relation::kCanonical) {
         // As below without the entities and the relation, which concern the canonical only:
         // the similarity reaches the floor, so values, names or roles alone can say no.
-        if (AnyValuesDisagree(fm, fc) || AnyNamesDisagree(fm, fc)) return false;
-        const double jaccard = ScoreOverlap(fm, fc, o, options).jaccard;
-        if (jaccard >= 0.8 &&
-            OrderFlipped(fm, fc, jaccard, SetJaccard(fm.bigrams(), fc.bigrams()))) {
-          return false;
-        }
+        if (ChecksRuleOut(fm, fc, o, /*entities=*/false, options)) return false;
         continue;
       }
       PairScore s = ScoreWith(fm, fc, o, options);
