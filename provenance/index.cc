@@ -786,6 +786,10 @@ absl::StatusOr<ScanResult> Scan(const Vault& vault, const dedup::DedupOptions& o
   });
   const auto reused = static_cast<int64_t>(std::count(found.begin(), found.end(), 1));
   stats->facts_reused += reused;
+  // Not needed past here (a full pass does not need the places either): freed before the
+  // engine's peak.
+  found = {};
+  if (in_focus == nullptr) place = {};
   stats->facts_normalized += static_cast<int64_t>(items.size()) - reused;
   for (size_t i = 0; i < items.size(); ++i) items[i].normalized = facts[i].normalized.get();
   dedup::DedupOptions run = options;
