@@ -58,7 +58,8 @@ class IndexedScanner {
   // Options for FindConflicts on `scan`, the result of the last Scan() or ChangeDuplicates()
   // of `vault`: the conflict pass reads the facts' normalizations from this run's index
   // instead of normalizing them again (ConflictOptions::normalized), enabled or not; with
-  // `options.threads` threads.
+  // `options.threads` threads. `vault` and `scan` must outlive the options (their function
+  // reads the facts' displays), as this scanner must.
   provenance::ConflictOptions ConflictOptionsFor(const provenance::Vault& vault,
                                                  const provenance::ScanResult& scan,
                                                  const dedup::DedupOptions& options) const;

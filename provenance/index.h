@@ -24,6 +24,7 @@
 #define FACTDEDUP_PROVENANCE_INDEX_H_
 
 #include <cstdint>
+#include <deque>
 #include <functional>
 #include <memory>
 #include <string>
@@ -93,6 +94,17 @@ struct IndexParams {
 
 IndexParams ParamsFor(const dedup::DedupOptions& options);
 
+// An index's bytes (FactIndex::Encode) in pieces, to be written one after another without a
+// copy of them all: `parts`, in order, view `pieces`, `owned` and the index's facts'
+// encodings, so they are valid while this object and the index live and the index does not
+// change.
+struct EncodedIndex {
+  std::vector<std::string> pieces;  // encodings of facts that held objects
+  std::deque<std::string> owned;    // header, columns, claims, corpus state (stable addresses)
+  std::vector<absl::string_view> parts;
+  size_t size() const;  // of the parts joined
+};
+
 class FactIndex {
  public:
   // Encode and Decode use options.threads threads (0: one per core).
@@ -109,6 +121,8 @@ class FactIndex {
   absl::Status Decode(absl::string_view bytes, std::shared_ptr<const void> owner);
   absl::Status Decode(std::shared_ptr<const std::string> bytes);
   std::string Encode() const;
+  // Encode()'s bytes in parts (SaveIndex writes them without joining them).
+  EncodedIndex EncodeParts() const;
 
   // The saved note with this content, or nullptr.
   const IndexedNote* FindByContent(uint64_t content_hash) const;

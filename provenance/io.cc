@@ -202,6 +202,18 @@ class PosixFileSystem final : public FileSystem {
 
   absl::Status WriteFileAtomic(const std::string& path, absl::string_view contents,
                                const std::optional<FileInfo>& expected) override {
+    return WriteParts(path, absl::MakeConstSpan(&contents, 1), expected);
+  }
+
+  absl::Status WriteFileAtomicParts(const std::string& path,
+                                    absl::Span<const absl::string_view> parts,
+                                    const std::optional<FileInfo>& expected) override {
+    return WriteParts(path, parts, expected);
+  }
+
+ private:
+  absl::Status WriteParts(const std::string& path, absl::Span<const absl::string_view> parts,
+                          const std::optional<FileInfo>& expected) {
     uint32_t mode = 0644;
     struct stat st;
     if (::stat(path.c_str(), &st) == 0) {
@@ -227,14 +239,16 @@ class PosixFileSystem final : public FileSystem {
       ::unlink(tmpl.c_str());
       return ErrnoStatus(err, what, tmpl);
     };
-    size_t done = 0;
-    while (done < contents.size()) {
-      ssize_t n = ::write(fd, contents.data() + done, contents.size() - done);
-      if (n < 0) {
-        if (errno == EINTR) continue;
-        return fail(errno, "cannot write");
+    for (absl::string_view contents : parts) {
+      size_t done = 0;
+      while (done < contents.size()) {
+        ssize_t n = ::write(fd, contents.data() + done, contents.size() - done);
+        if (n < 0) {
+          if (errno == EINTR) continue;
+          return fail(errno, "cannot write");
+        }
+        done += static_cast<size_t>(n);
       }
-      done += static_cast<size_t>(n);
     }
     if (::fchmod(fd, mode) != 0) return fail(errno, "cannot set mode");
     if (::fsync(fd) != 0) return fail(errno, "cannot fsync");
@@ -264,6 +278,7 @@ class PosixFileSystem final : public FileSystem {
     return absl::OkStatus();
   }
 
+ public:
   absl::Status MakeDirs(const std::string& path) override {
     std::string cur;
     size_t pos = 0;
@@ -454,6 +469,17 @@ absl::StatusOr<SharedBytes> FileSystem::ReadShared(const std::string& path, uint
   auto owner = std::make_shared<const std::string>(*std::move(bytes));
   const absl::string_view view = *owner;
   return SharedBytes{view, std::move(owner)};
+}
+
+absl::Status FileSystem::WriteFileAtomicParts(const std::string& path,
+                                              absl::Span<const absl::string_view> parts,
+                                              const std::optional<FileInfo>& expected) {
+  std::string joined;
+  size_t size = 0;
+  for (absl::string_view part : parts) size += part.size();
+  joined.reserve(size);
+  for (absl::string_view part : parts) joined.append(part.data(), part.size());
+  return WriteFileAtomic(path, joined, expected);
 }
 
 absl::StatusOr<std::unique_ptr<FileLock>> FileSystem::TryLock(const std::string& path) {

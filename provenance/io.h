@@ -20,6 +20,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "absl/types/span.h"
 
 namespace factdedup::provenance {
 
@@ -81,6 +82,12 @@ class FileSystem {
   // current size or mtime differ from it (it changed since it was read).
   virtual absl::Status WriteFileAtomic(const std::string& path, absl::string_view contents,
                                        const std::optional<FileInfo>& expected) = 0;
+  // WriteFileAtomic of `parts` joined, for contents that live in pieces (a large index): the
+  // default joins them and calls WriteFileAtomic; the disk's file system writes them one after
+  // another without joining them.
+  virtual absl::Status WriteFileAtomicParts(const std::string& path,
+                                            absl::Span<const absl::string_view> parts,
+                                            const std::optional<FileInfo>& expected);
   // Creates a directory and its parents; success if it exists.
   virtual absl::Status MakeDirs(const std::string& path) = 0;
   virtual absl::Status Remove(const std::string& path) = 0;

@@ -416,6 +416,57 @@ TEST(FactIndex, ARecordLeavesOutACleanTextEqualToTheFactsText) {
   EXPECT_EQ(NormalizedOf(bad, texts.at({"a.md", note.facts[0].line})), nullptr);
 }
 
+// EncodeParts' parts, joined, are Encode()'s bytes; the facts' encodings are viewed, not
+// copied (a scan's are back to back in its arena: few parts).
+TEST(FactIndex, EncodePartsViewTheFactsEncodings) {
+  auto fs = MemVault();
+  Vault vault = Load(fs.get());
+  Scanned cold = ScanWith(vault, FactIndex(vault.config.dedup), /*keep_corpus=*/true);
+  ASSERT_FALSE(cold.next.corpus().empty());
+  const EncodedIndex parts = cold.next.EncodeParts();
+  std::string joined;
+  for (absl::string_view part : parts.parts) joined.append(part.data(), part.size());
+  EXPECT_EQ(joined, cold.next.Encode());
+  EXPECT_EQ(parts.size(), joined.size());
+  FactIndex decoded(vault.config.dedup);
+  ASSERT_TRUE(decoded.Decode(joined).ok()) << "size and checksum computed over the parts";
+  EXPECT_FALSE(decoded.corpus().empty());
+  size_t facts = 0;
+  for (const IndexedNote& note : cold.next.notes()) {
+    for (const IndexedFact& f : note.facts) {
+      ++facts;
+      const bool viewed =
+          std::any_of(parts.parts.begin(), parts.parts.end(), [&](absl::string_view part) {
+            return f.encoded.data() >= part.data() &&
+                   f.encoded.data() + f.encoded.size() <= part.data() + part.size();
+          });
+      EXPECT_TRUE(viewed) << note.path << ":" << f.line;
+    }
+  }
+  // Header, notes' columns, claims and corpus state are a part each (owned); the encodings,
+  // back to back in a thread's arena block, take a part per block.
+  ASSERT_GE(parts.parts.size(), parts.owned.size());
+  EXPECT_LT(parts.parts.size() - parts.owned.size(), facts) << "adjacent encodings are one part";
+  // Facts that hold objects (a decoded index encoded again) are encoded into `pieces`.
+  FactIndex objects(vault.config.dedup);
+  for (const IndexedNote& note : cold.next.notes()) {
+    IndexedNote copy{note.path, note.size, note.mtime_ns, note.content_hash, {}};
+    for (const IndexedFact& f : note.facts) {
+      const std::map<std::pair<std::string, int>, std::string> texts = TextsOf(vault);
+      copy.facts.push_back(
+          {f.line, f.text_hash, NormalizedOf(f, texts.at({note.path, f.line})), "", nullptr});
+    }
+    objects.Add(std::move(copy));
+  }
+  const EncodedIndex again = objects.EncodeParts();
+  EXPECT_FALSE(again.pieces.empty());
+  FactIndex reread(vault.config.dedup);
+  std::string bytes;
+  for (absl::string_view part : again.parts) bytes.append(part.data(), part.size());
+  ASSERT_TRUE(reread.Decode(bytes).ok());
+  ASSERT_EQ(reread.notes().size(), cold.next.notes().size());
+}
+
 TEST(FactIndex, ClaimSummariesRoundTrip) {
   auto fs = MemVault();
   Vault vault = Load(fs.get());

@@ -62,6 +62,36 @@ TEST(ReadShared, TheDefaultReadsThroughReadFile) {
   EXPECT_FALSE(fs->ReadShared("v/none", 1000).ok());
 }
 
+// The parts written one after another, on disk and through the default (joined), make the
+// file their concatenation; an existing file's mode is kept, a changed one refused.
+TEST(WriteFileAtomicParts, WritesThePartsJoined) {
+  const std::string big = Pattern(3 << 20);
+  const std::vector<absl::string_view> parts = {"head", "", absl::string_view(big),
+                                                absl::string_view(big).substr(5, 1000), "tail"};
+  const std::string joined = absl::StrCat("head", big, big.substr(5, 1000), "tail");
+  std::unique_ptr<FileSystem> mem = NewMemFileSystem();
+  FileSystem* disk = DefaultFileSystem();
+  const std::string dir = ::testing::TempDir() + "/io_test_write_parts";
+  ASSERT_TRUE(disk->MakeDirs(dir).ok());
+  for (auto [fs, path] : {std::pair<FileSystem*, std::string>{mem.get(), "v/index.bin"},
+                          std::pair<FileSystem*, std::string>{disk, JoinPath(dir, "index.bin")}}) {
+    SCOPED_TRACE(path);
+    ASSERT_TRUE(fs->WriteFileAtomicParts(path, parts, std::nullopt).ok());
+    absl::StatusOr<std::string> read = fs->ReadFile(path, joined.size());
+    ASSERT_TRUE(read.ok()) << read.status();
+    EXPECT_TRUE(*read == joined);
+    absl::StatusOr<FileInfo> info = fs->Stat(path, /*follow=*/true);
+    ASSERT_TRUE(info.ok());
+    EXPECT_EQ(info->size, joined.size());
+    ASSERT_TRUE(fs->WriteFileAtomicParts(path, {}, *info).ok());  // no parts: an empty file
+    read = fs->ReadFile(path, 10);
+    ASSERT_TRUE(read.ok());
+    EXPECT_EQ(*read, "");
+    EXPECT_EQ(fs->WriteFileAtomicParts(path, parts, *info).code(), absl::StatusCode::kAborted)
+        << "the file changed since `info`";
+  }
+}
+
 // IsTempFileName as first written (the marker's last occurrence, 6 characters before the end).
 bool TempNameByRfind(absl::string_view name) {
   size_t slash = name.rfind('/');

@@ -56,6 +56,15 @@ void ExpectTiles(const Note& note) {
   EXPECT_EQ(pos, note.content.size()) << note.path;
 }
 
+// A vault keeps a Fact per fact and a Block per block of every note for the whole run (1M
+// facts: 1M of each): neither record may grow padding (64-bit libstdc++ sizes; smaller strings
+// elsewhere only make them smaller).
+TEST(NoteRecords, HaveNoPadding) {
+  if (sizeof(void*) != 8 || sizeof(std::string) != 32) GTEST_SKIP() << "sizes for LP64 libstdc++";
+  EXPECT_LE(sizeof(Block), 32u);
+  EXPECT_LE(sizeof(Fact), 216u);
+}
+
 TEST(NoteRoundTrip, EverySeedAndAdversarialNoteRendersByteIdentical) {
   std::vector<std::string> files = MarkdownFilesUnder(SourcePath("data/vault"));
   std::vector<std::string> adversarial = MarkdownFilesUnder(SourcePath("tests/data/adversarial"));
