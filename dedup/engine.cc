@@ -128,11 +128,11 @@ class Features {
   // Per entry of tokens(): IDF over the corpus (set by the corpus pass), or 1.
   absl::Span<const float> weights() const { return {Weights(), n_tokens_}; }
   absl::Span<float> mutable_weights() { return {Weights(), n_tokens_}; }
-  absl::Span<const uint64_t> seq() const { return {Words() + n_tokens_, n_seq_}; }
-  absl::Span<const uint64_t> bigrams() const { return {Words() + n_tokens_ + n_seq_, n_bigrams_}; }
-  absl::Span<const uint64_t> name_hashes() const {
-    return {Words() + n_tokens_ + n_seq_ + n_bigrams_, n_name_hashes_};
-  }
+  absl::Span<const uint64_t> bigrams() const { return {Words() + n_tokens_, n_bigrams_}; }
+  // The content-token hashes in text order (Lists::seq) and the name tokens' (Lists::
+  // name_hashes), into *out (replaced). Kept as positions in tokens(): 2 bytes each, not 8.
+  void Seq(std::vector<uint64_t>* out) const { Expand(0, n_seq_, out); }
+  void NameHashes(std::vector<uint64_t>* out) const { Expand(n_seq_, n_name_hashes_, out); }
   // Money, percent, number and date values, each kind sorted unique, the kinds in that order.
   StringList values() const { return Strings(0, value_end_[3]); }
   StringList Values(int kind) const {
@@ -162,12 +162,33 @@ class Features {
   bool dated_entry = false;  // entry_date() is not empty
 
  private:
-  // The block: u64 words (tokens, seq, bigrams, name hashes), then float weights, then the
-  // strings' u32 ends (values, names, entry date, initials), then their bytes.
+  // The block: u64 words (tokens, bigrams), then float weights, then the strings' u32 ends
+  // (values, names, entry date, initials), then the positions in tokens of seq and of the
+  // name hashes (u16 each, u32 when there are more than 65535 tokens), then the strings' bytes.
   uint64_t* Words() const { return block_.get(); }
   float* Weights() const { return reinterpret_cast<float*>(block_.get() + weights_at_); }
   uint32_t StringCount() const { return value_end_[3] + n_names_ + 2; }
   const uint32_t* Ends() const { return reinterpret_cast<const uint32_t*>(Weights() + n_tokens_); }
+  const char* Positions() const { return reinterpret_cast<const char*>(Ends() + StringCount()); }
+  static bool Wide(size_t tokens) { return tokens > 0xFFFF; }
+  // The hashes of `count` positions from `first` on.
+  void Expand(uint32_t first, uint32_t count, std::vector<uint64_t>* out) const {
+    out->resize(count);
+    if (count == 0) return;
+    const uint64_t* tokens = Words();
+    const char* at = Positions();
+    for (uint32_t k = 0; k < count; ++k) {
+      uint32_t p;
+      if (Wide(n_tokens_)) {
+        std::memcpy(&p, at + (first + k) * 4, 4);
+      } else {
+        uint16_t q;
+        std::memcpy(&q, at + (first + k) * 2, 2);
+        p = q;
+      }
+      (*out)[k] = tokens[p];
+    }
+  }
   const char* Chars() const { return reinterpret_cast<const char*>(block_.get()) + chars_at_; }
   StringList Strings(uint32_t first, uint32_t last) const {
     if (!block_) return {};
@@ -204,19 +225,36 @@ Features::Features(const Lists& l)
   strings.push_back(l.initials);
   size_t chars = 0;
   for (absl::string_view v : strings) chars += v.size();
-  const size_t words = n_tokens_ + n_seq_ + n_bigrams_ + n_name_hashes_;
+  const size_t words = n_tokens_ + n_bigrams_;
+  const size_t position_size = Wide(n_tokens_) ? 4 : 2;
   weights_at_ = static_cast<uint32_t>(words);
-  chars_at_ = static_cast<uint32_t>(words * 8 + n_tokens_ * sizeof(float) + strings.size() * 4);
+  chars_at_ = static_cast<uint32_t>(words * 8 + n_tokens_ * sizeof(float) + strings.size() * 4 +
+                                    (n_seq_ + n_name_hashes_) * position_size);
   const size_t bytes = chars_at_ + chars;
   block_ = std::make_unique_for_overwrite<uint64_t[]>((bytes + 7) / 8);
   uint64_t* w = block_.get();
-  for (const std::vector<uint64_t>* v : {&l.tokens, &l.seq, &l.bigrams, &l.name_hashes}) {
+  for (const std::vector<uint64_t>* v : {&l.tokens, &l.bigrams}) {
     std::copy(v->begin(), v->end(), w);
     w += v->size();
   }
   std::fill(Weights(), Weights() + n_tokens_, 1.0F);
+  // Every seq and name hash is one of the tokens (sorted, unique): each is kept as its rank.
+  char* at = const_cast<char*>(Positions());
+  for (const std::vector<uint64_t>* v : {&l.seq, &l.name_hashes}) {
+    for (uint64_t h : *v) {
+      const auto p = static_cast<uint32_t>(std::lower_bound(l.tokens.begin(), l.tokens.end(), h) -
+                                           l.tokens.begin());
+      if (position_size == 4) {
+        std::memcpy(at, &p, 4);
+      } else {
+        const auto q = static_cast<uint16_t>(p);
+        std::memcpy(at, &q, 2);
+      }
+      at += position_size;
+    }
+  }
   uint32_t* ends = const_cast<uint32_t*>(Ends());
-  char* out = reinterpret_cast<char*>(ends + strings.size());
+  char* out = at;
   uint32_t end = 0;
   for (size_t k = 0; k < strings.size(); ++k) {
     std::memcpy(out + end, strings[k].data(), strings[k].size());
@@ -711,9 +749,13 @@ bool EntitiesExclusive(const Features& a, const Features& b, bool names_disagree
 // acquired A" inverts it.
 bool OrderFlipped(const Features& a, const Features& b, double jaccard, double bigram) {
   if (!(jaccard >= 0.8 && bigram < 0.5 && a.passive == b.passive)) return false;
-  std::vector<uint64_t> names(a.name_hashes().begin(), a.name_hashes().end());
-  names.insert(names.end(), b.name_hashes().begin(), b.name_hashes().end());
-  return DiscordantShare(a.seq(), b.seq(), names) >= 0.3;
+  thread_local std::vector<uint64_t> names, more, seq_a, seq_b;
+  a.NameHashes(&names);
+  b.NameHashes(&more);
+  names.insert(names.end(), more.begin(), more.end());
+  a.Seq(&seq_a);
+  b.Seq(&seq_b);
+  return DiscordantShare(seq_a, seq_b, names) >= 0.3;
 }
 
 // Score, given the pair's WeightedOverlap.

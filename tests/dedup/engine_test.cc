@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/strings/str_join.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 
@@ -121,6 +122,39 @@ std::set<std::set<std::string>> ClusterKeys(const std::vector<Item>& items, cons
     out.insert(keys);
   }
   return out;
+}
+
+// The role-swap check reads each fact's words in text order. A fact keeps them as positions
+// among its distinct tokens, two bytes each, or four past 65535 tokens: a fact and its words
+// reversed (every token shared, no bigram shared, the names' order inverted around the same
+// words) are a role swap either way.
+TEST(ScorePair, RolesSwappedInShortAndVeryLongFacts) {
+  auto reversed = [](const std::vector<std::string>& words) {
+    std::vector<std::string> r(words.rbegin(), words.rend());
+    return absl::StrJoin(r, " ");
+  };
+  const std::vector<std::string> short_words = {"Contoso", "acquired", "Fabrikam"};
+  absl::StatusOr<PairScore> s = ScorePair(absl::StrJoin(short_words, " "), reversed(short_words));
+  ASSERT_TRUE(s.ok()) << s.status();
+  EXPECT_TRUE(s->order_flipped);
+
+  // 70,000 distinct lowercase words made of letters no suffix rule strips, between two names.
+  std::vector<std::string> words = {"Contoso"};
+  const std::string letters = "bcfghjkmnpqrtvwxz";
+  for (int k = 0; words.size() < 70001; ++k) {
+    std::string w = "q";
+    for (int v = k; v > 0 || w.size() < 2; v /= static_cast<int>(letters.size())) {
+      w.push_back(letters[static_cast<size_t>(v) % letters.size()]);
+    }
+    words.push_back(w);
+  }
+  words.push_back("Fabrikam");
+  s = ScorePair(absl::StrJoin(words, " "), reversed(words));
+  ASSERT_TRUE(s.ok()) << s.status();
+  EXPECT_GT(s->jaccard, 0.99);
+  EXPECT_LT(s->bigram, 0.01);
+  EXPECT_TRUE(s->order_flipped);
+  EXPECT_FALSE(s->IsDuplicate(DedupOptions{}));
 }
 
 TEST(Deduplicate, FindsClustersAndKeepsDifferentClaimsApart) {
