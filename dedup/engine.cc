@@ -104,6 +104,59 @@ constexpr int kMoney = 0, kPercent = 1, kNumber = 2, kDate = 3;
 // allocation of exactly their size: a fact's features live for the whole run, and ten
 // separate lists (with their headers, their strings' headers and their allocations' slack)
 // took about 350 bytes per fact more, a third of the features of a 1M-fact vault.
+// A fact's entities (names of people, places, organizations): each one's Hash64 and, for a
+// name of 2 to 6 bytes (the only ones an acronym can spell out: ExclusiveEntities), the name.
+// One allocation for all of them.
+class EntityList {
+ public:
+  EntityList() = default;
+  EntityList(EntityList&&) = default;
+  EntityList& operator=(EntityList&&) = default;
+  EntityList(const EntityList& other) { *this = other; }
+  EntityList& operator=(const EntityList& other) {
+    if (this != &other) {
+      data_.reset();
+      if (other.data_) {
+        const size_t words = Words(other.size());
+        data_ = std::make_unique_for_overwrite<uint64_t[]>(words);
+        std::copy(other.data_.get(), other.data_.get() + words, data_.get());
+      }
+    }
+    return *this;
+  }
+
+  // Entity k is names[k], whose Hash64 is hashes[k].
+  template <typename Name>
+  void Assign(absl::Span<const Name> names, absl::Span<const uint64_t> hashes) {
+    data_.reset();
+    if (names.empty()) return;
+    data_ = std::make_unique<uint64_t[]>(Words(names.size()));
+    data_[0] = names.size();
+    std::copy(hashes.begin(), hashes.end(), data_.get() + 1);
+    char* at = reinterpret_cast<char*>(data_.get() + 1 + names.size());
+    for (size_t k = 0; k < names.size(); ++k, at += 8) {
+      const absl::string_view name = names[k];
+      if (name.size() >= 2 && name.size() <= kShortName) {
+        at[0] = static_cast<char>(name.size());
+        std::memcpy(at + 1, name.data(), name.size());
+      }
+    }
+  }
+  size_t size() const { return data_ ? static_cast<size_t>(data_[0]) : 0; }
+  uint64_t hash(size_t k) const { return data_[1 + k]; }
+  // Entity k's name if it has 2 to 6 bytes, else "".
+  absl::string_view short_name(size_t k) const {
+    const char* at = reinterpret_cast<const char*>(data_.get() + 1 + size()) + 8 * k;
+    return absl::string_view(at + 1, static_cast<unsigned char>(at[0]));
+  }
+
+ private:
+  static constexpr size_t kShortName = 6;
+  // The count, the hashes, then 8 bytes per name: its length (0 when not kept), its bytes.
+  static size_t Words(size_t n) { return 1 + 2 * n; }
+  std::unique_ptr<uint64_t[]> data_;
+};
+
 class Features {
  public:
   // The lists Extract derives from a normalization.
@@ -150,9 +203,8 @@ class Features {
   absl::string_view initials() const { return String(StringCount() - 1); }
 
   double total_weight = 0;  // the sum of weights(), added in order
-  // Names of people, places, organizations (see the corpus pass) and their Hash64.
-  std::vector<std::string> entities;
-  std::vector<uint64_t> entity_hashes;
+  // Names of people, places, organizations (see the corpus pass).
+  EntityList entities;
   uint64_t exact = 0;  // hash of every token in order
   uint32_t clean_len = 0;
   bool truncated = false;
@@ -268,7 +320,6 @@ Features& Features::operator=(const Features& other) {
   if (this == &other) return *this;
   total_weight = other.total_weight;
   entities = other.entities;
-  entity_hashes = other.entity_hashes;
   exact = other.exact;
   clean_len = other.clean_len;
   truncated = other.truncated;
@@ -413,9 +464,10 @@ Features Extract(const NormalizedText& t, CaseInfo* cases = nullptr) {
   f.dated_entry = !l.entry_date.empty();
   f.exact = Hash64(all);
   if (cases == nullptr) {  // without a corpus: its names (a corpus pass sets them from `cases`)
-    f.entities = l.names;
-    f.entity_hashes.reserve(f.entities.size());
-    for (const std::string& e : f.entities) f.entity_hashes.push_back(Hash64(e));
+    std::vector<uint64_t> hashes;
+    hashes.reserve(l.names.size());
+    for (const std::string& e : l.names) hashes.push_back(Hash64(e));
+    f.entities.Assign(absl::MakeConstSpan(l.names), hashes);
   }
   return f;
 }
@@ -610,9 +662,9 @@ int ExclusiveEntities(const Features& a, const Features& b, int* shared) {
   const absl::Span<const uint64_t> tokens = b.tokens();
   const absl::string_view initials = b.initials();
   for (size_t k = 0; k < a.entities.size(); ++k) {
-    const std::string& name = a.entities[k];
-    if (std::binary_search(tokens.begin(), tokens.end(), a.entity_hashes[k]) ||
-        (name.size() >= 2 && name.size() <= 6 && initials.find(name) != absl::string_view::npos)) {
+    const absl::string_view name = a.entities.short_name(k);  // "" unless 2 to 6 bytes
+    if (std::binary_search(tokens.begin(), tokens.end(), a.entities.hash(k)) ||
+        (!name.empty() && initials.find(name) != absl::string_view::npos)) {
       ++*shared;
     } else {
       ++exclusive;
@@ -1472,16 +1524,15 @@ absl::Status SketchAll(absl::Span<const Item> items, const DedupOptions& options
           auto it = seen.find(h);
           if (it != seen.end() && it->second.IsName()) hits.emplace_back(k, h);
         }
-        std::vector<std::string> entities;  // at their exact size (see Extract)
-        std::vector<uint64_t> entity_hashes;
-        entities.reserve(hits.size());
-        entity_hashes.reserve(hits.size());
+        thread_local std::vector<absl::string_view> entities;
+        thread_local std::vector<uint64_t> entity_hashes;
+        entities.clear();
+        entity_hashes.clear();
         for (const auto& [k, h] : hits) {
-          entities.push_back(std::move(ci.caps[k]));
+          entities.push_back(ci.caps[k]);
           entity_hashes.push_back(h);
         }
-        f.entities = std::move(entities);
-        f.entity_hashes = std::move(entity_hashes);
+        f.entities.Assign(absl::MakeConstSpan(entities), entity_hashes);
         std::vector<std::string>().swap(ci.caps);
         std::vector<uint8_t>().swap(ci.case_flags);
         if (s->Copy(i)) {  // sketched by the copy it is a candidate of
@@ -2752,19 +2803,16 @@ class StateSketcher : public WordPostings {
       w[k] = static_cast<float>(Weight(tokens[k]));
       f->total_weight += w[k];
     }
-    std::vector<std::string> entities;
+    std::vector<absl::string_view> entities;
     std::vector<uint64_t> entity_hashes;
-    for (std::string& cap : ci->caps) {
+    for (const std::string& cap : ci->caps) {
       const uint64_t h = Hash64(cap);
       if (IsName(h)) {
-        entities.push_back(std::move(cap));
+        entities.push_back(cap);
         entity_hashes.push_back(h);
       }
     }
-    entities.shrink_to_fit();
-    entity_hashes.shrink_to_fit();
-    f->entities = std::move(entities);
-    f->entity_hashes = std::move(entity_hashes);
+    f->entities.Assign(absl::MakeConstSpan(entities), entity_hashes);
   }
 
   absl::Span<const Item> items_;

@@ -157,6 +157,21 @@ TEST(ScorePair, RolesSwappedInShortAndVeryLongFacts) {
   EXPECT_FALSE(s->IsDuplicate(DedupOptions{}));
 }
 
+// A short name that the other fact spells out ("MAI" / "Microsoft AI Infrastructure") is a
+// name both mention, so it does not make the pair name different entities; one the other does
+// not spell out does.
+TEST(ScorePair, AnAcronymSpelledOutIsASharedName) {
+  const std::string spelled =
+      "Kushal said Microsoft AI Infrastructure will receive the first GPU drop in February.";
+  absl::StatusOr<PairScore> s =
+      ScorePair("Kushal said MAI will receive the first GPU drop in February.", spelled);
+  ASSERT_TRUE(s.ok()) << s.status();
+  EXPECT_FALSE(s->entities_exclusive);
+  s = ScorePair("Kushal said XQZ will receive the first GPU drop in February.", spelled);
+  ASSERT_TRUE(s.ok()) << s.status();
+  EXPECT_TRUE(s->entities_exclusive);
+}
+
 TEST(Deduplicate, FindsClustersAndKeepsDifferentClaimsApart) {
   std::vector<Item> items = Corpus();
   absl::StatusOr<DedupResult> r = Deduplicate(items, DedupOptions{});
