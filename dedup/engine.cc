@@ -161,9 +161,11 @@ class Features {
  public:
   // The lists Extract derives from a normalization.
   struct Lists {
-    std::vector<uint64_t> tokens;        // sorted unique content-token hashes
-    std::vector<uint64_t> seq;           // content-token hashes in text order
-    std::vector<uint64_t> bigrams;       // sorted unique ordered bigram hashes
+    std::vector<uint64_t> tokens;  // sorted unique content-token hashes
+    std::vector<uint64_t> seq;     // content-token hashes in text order
+    // Ordered bigrams of seq: (BigramHash(seq[i], seq[i + 1]), i), sorted and unique by hash.
+    std::vector<std::pair<uint64_t, uint32_t>> bigrams;
+    std::vector<uint32_t> seq_rank;      // each seq hash's index in tokens
     std::vector<uint64_t> name_hashes;   // the hash of each name token, in text order
     std::vector<std::string> values[4];  // per kind (kMoney ... kDate), sorted unique
     std::vector<std::string> names;      // sorted unique name tokens
@@ -181,7 +183,21 @@ class Features {
   // Per entry of tokens(): IDF over the corpus (set by the corpus pass), or 1.
   absl::Span<const float> weights() const { return {Weights(), n_tokens_}; }
   absl::Span<float> mutable_weights() { return {Weights(), n_tokens_}; }
-  absl::Span<const uint64_t> bigrams() const { return {Words() + n_tokens_, n_bigrams_}; }
+  // The sorted unique ordered bigram hashes, ascending, into *out (replaced).
+  // Kept as the positions in tokens() of their two words (4 bytes each, not 8).
+  size_t bigram_count() const { return n_bigrams_; }
+  void Bigrams(std::vector<uint64_t>* out) const {
+    out->resize(n_bigrams_);
+    const size_t first = n_seq_ + n_name_hashes_;
+    if (Wide(n_tokens_)) {
+      ExpandBigrams<uint32_t>(first, out->data());
+    } else {
+      ExpandBigrams<uint16_t>(first, out->data());
+    }
+  }
+  static uint64_t BigramHash(uint64_t first, uint64_t second) {
+    return first * 0x9E3779B97F4A7C15ULL ^ (second + 0x632BE59BD9B4E019ULL);
+  }
   // The content-token hashes in text order (Lists::seq) and the name tokens' (Lists::
   // name_hashes), into *out (replaced). Kept as positions in tokens(): 2 bytes each, not 8.
   void Seq(std::vector<uint64_t>* out) const { Expand(0, n_seq_, out); }
@@ -214,32 +230,41 @@ class Features {
   bool dated_entry = false;  // entry_date() is not empty
 
  private:
-  // The block: u64 words (tokens, bigrams), then float weights, then the strings' u32 ends
-  // (values, names, entry date, initials), then the positions in tokens of seq and of the
-  // name hashes (u16 each, u32 when there are more than 65535 tokens), then the strings' bytes.
+  // The block: u64 tokens, then float weights, then the strings' u32 ends (values, names,
+  // entry date, initials), then positions in tokens (u16 each, u32 when there are more than
+  // 65535 tokens): seq's, the name hashes', two per bigram; then the strings' bytes.
   uint64_t* Words() const { return block_.get(); }
   float* Weights() const { return reinterpret_cast<float*>(block_.get() + weights_at_); }
   uint32_t StringCount() const { return value_end_[3] + n_names_ + 2; }
   const uint32_t* Ends() const { return reinterpret_cast<const uint32_t*>(Weights() + n_tokens_); }
   const char* Positions() const { return reinterpret_cast<const char*>(Ends() + StringCount()); }
   static bool Wide(size_t tokens) { return tokens > 0xFFFF; }
+  // Position k of the positions region.
+  uint32_t Position(size_t k) const {
+    if (Wide(n_tokens_)) {
+      uint32_t p;
+      std::memcpy(&p, Positions() + k * 4, 4);
+      return p;
+    }
+    uint16_t q;
+    std::memcpy(&q, Positions() + k * 2, 2);
+    return q;
+  }
+  // The bigram hashes from the pairs of positions at `first` on (of width P).
+  template <typename P>
+  void ExpandBigrams(size_t first, uint64_t* out) const {
+    const uint64_t* tokens = Words();
+    const char* at = Positions() + first * sizeof(P);
+    for (uint32_t k = 0; k < n_bigrams_; ++k, at += 2 * sizeof(P)) {
+      P p[2];
+      std::memcpy(p, at, sizeof p);
+      out[k] = BigramHash(tokens[p[0]], tokens[p[1]]);
+    }
+  }
   // The hashes of `count` positions from `first` on.
   void Expand(uint32_t first, uint32_t count, std::vector<uint64_t>* out) const {
     out->resize(count);
-    if (count == 0) return;
-    const uint64_t* tokens = Words();
-    const char* at = Positions();
-    for (uint32_t k = 0; k < count; ++k) {
-      uint32_t p;
-      if (Wide(n_tokens_)) {
-        std::memcpy(&p, at + (first + k) * 4, 4);
-      } else {
-        uint16_t q;
-        std::memcpy(&q, at + (first + k) * 2, 2);
-        p = q;
-      }
-      (*out)[k] = tokens[p];
-    }
+    for (uint32_t k = 0; k < count; ++k) (*out)[k] = Words()[Position(first + k)];
   }
   const char* Chars() const { return reinterpret_cast<const char*>(block_.get()) + chars_at_; }
   StringList Strings(uint32_t first, uint32_t last) const {
@@ -277,33 +302,36 @@ Features::Features(const Lists& l)
   strings.push_back(l.initials);
   size_t chars = 0;
   for (absl::string_view v : strings) chars += v.size();
-  const size_t words = n_tokens_ + n_bigrams_;
+  const size_t words = n_tokens_;
   const size_t position_size = Wide(n_tokens_) ? 4 : 2;
   weights_at_ = static_cast<uint32_t>(words);
   chars_at_ = static_cast<uint32_t>(words * 8 + n_tokens_ * sizeof(float) + strings.size() * 4 +
-                                    (n_seq_ + n_name_hashes_) * position_size);
+                                    (n_seq_ + n_name_hashes_ + 2 * n_bigrams_) * position_size);
   const size_t bytes = chars_at_ + chars;
   block_ = std::make_unique_for_overwrite<uint64_t[]>((bytes + 7) / 8);
-  uint64_t* w = block_.get();
-  for (const std::vector<uint64_t>* v : {&l.tokens, &l.bigrams}) {
-    std::copy(v->begin(), v->end(), w);
-    w += v->size();
-  }
+  std::copy(l.tokens.begin(), l.tokens.end(), block_.get());
   std::fill(Weights(), Weights() + n_tokens_, 1.0F);
-  // Every seq and name hash is one of the tokens (sorted, unique): each is kept as its rank.
+  // Every seq and name hash is one of the tokens (sorted, unique): each is kept as its rank,
+  // and a bigram as the ranks of its two words.
   char* at = const_cast<char*>(Positions());
-  for (const std::vector<uint64_t>* v : {&l.seq, &l.name_hashes}) {
-    for (uint64_t h : *v) {
-      const auto p = static_cast<uint32_t>(std::lower_bound(l.tokens.begin(), l.tokens.end(), h) -
-                                           l.tokens.begin());
-      if (position_size == 4) {
-        std::memcpy(at, &p, 4);
-      } else {
-        const auto q = static_cast<uint16_t>(p);
-        std::memcpy(at, &q, 2);
-      }
-      at += position_size;
+  auto put = [&](uint32_t p) {
+    if (position_size == 4) {
+      std::memcpy(at, &p, 4);
+    } else {
+      const auto q = static_cast<uint16_t>(p);
+      std::memcpy(at, &q, 2);
     }
+    at += position_size;
+  };
+  auto rank = [&](uint64_t h) {
+    return static_cast<uint32_t>(std::lower_bound(l.tokens.begin(), l.tokens.end(), h) -
+                                 l.tokens.begin());
+  };
+  for (uint32_t p : l.seq_rank) put(p);
+  for (uint64_t h : l.name_hashes) put(rank(h));
+  for (const auto& [hash, i] : l.bigrams) {
+    put(l.seq_rank[i]);
+    put(l.seq_rank[i + 1]);
   }
   uint32_t* ends = const_cast<uint32_t*>(Ends());
   char* out = at;
@@ -432,22 +460,28 @@ Features Extract(const NormalizedText& t, CaseInfo* cases = nullptr) {
   l.tokens.assign(l.seq.begin(), l.seq.end());
   std::sort(l.tokens.begin(), l.tokens.end());
   l.tokens.erase(std::unique(l.tokens.begin(), l.tokens.end()), l.tokens.end());
+  l.seq_rank.resize(l.seq.size());
+  for (size_t i = 0; i < l.seq.size(); ++i) {
+    l.seq_rank[i] = static_cast<uint32_t>(
+        std::lower_bound(l.tokens.begin(), l.tokens.end(), l.seq[i]) - l.tokens.begin());
+  }
   if (cases != nullptr) {
     ci.case_flags.assign(l.tokens.size(), 0);
     for (size_t i = 0; i < t.tokens.size(); ++i) {
       const Token& tok = t.tokens[i];
-      const size_t at = static_cast<size_t>(
-          std::lower_bound(l.tokens.begin(), l.tokens.end(), l.seq[i]) - l.tokens.begin());
+      const size_t at = l.seq_rank[i];
       if (tok.lowercase) ci.case_flags[at] |= kSeenLowercase;
       if (tok.kind == TokenKind::kName) ci.case_flags[at] |= kSeenName;
       if (tok.capitalized) ci.caps.push_back(tok.text);
     }
   }
   for (size_t i = 0; i + 1 < l.seq.size(); ++i) {
-    l.bigrams.push_back(l.seq[i] * 0x9E3779B97F4A7C15ULL ^ (l.seq[i + 1] + 0x632BE59BD9B4E019ULL));
+    l.bigrams.emplace_back(Features::BigramHash(l.seq[i], l.seq[i + 1]), static_cast<uint32_t>(i));
   }
   std::sort(l.bigrams.begin(), l.bigrams.end());
-  l.bigrams.erase(std::unique(l.bigrams.begin(), l.bigrams.end()), l.bigrams.end());
+  l.bigrams.erase(std::unique(l.bigrams.begin(), l.bigrams.end(),
+                              [](const auto& x, const auto& y) { return x.first == y.first; }),
+                  l.bigrams.end());
   auto uniq = [](std::vector<std::string>& v) {
     std::sort(v.begin(), v.end());
     v.erase(std::unique(v.begin(), v.end()), v.end());
@@ -558,19 +592,24 @@ struct SeenCount {
   bool IsName() const { return name > 0 && lowercase == 0; }
 };
 
-double SetJaccard(absl::Span<const uint64_t> a, absl::Span<const uint64_t> b) {
-  if (a.empty() && b.empty()) return 1.0;
+// Jaccard of the two facts' ordered bigrams (PairScore::bigram).
+double BigramJaccard(const Features& a, const Features& b) {
+  const size_t na = a.bigram_count(), nb = b.bigram_count();
+  if (na == 0 && nb == 0) return 1.0;
+  thread_local std::vector<uint64_t> x, y;
+  a.Bigrams(&x);
+  b.Bigrams(&y);
   size_t i = 0, j = 0, inter = 0;
-  while (i < a.size() && j < b.size()) {
-    if (a[i] == b[j]) {
+  while (i < na && j < nb) {
+    if (x[i] == y[j]) {
       ++inter, ++i, ++j;
-    } else if (a[i] < b[j]) {
+    } else if (x[i] < y[j]) {
       ++i;
     } else {
       ++j;
     }
   }
-  return static_cast<double>(inter) / static_cast<double>(a.size() + b.size() - inter);
+  return static_cast<double>(inter) / static_cast<double>(na + nb - inter);
 }
 
 bool DateCompatible(absl::string_view a, absl::string_view b) {
@@ -819,7 +858,7 @@ PairScore ScoreWith(const Features& a, const Features& b, const Overlap& o,
   s.containment = os.containment;
   const bool a_shorter = os.a_shorter;
   const bool contained = os.contained;
-  s.bigram = SetJaccard(a.bigrams(), b.bigrams());
+  s.bigram = BigramJaccard(a, b);
   s.values_disagree = AnyValuesDisagree(a, b);
   s.names_disagree = AnyNamesDisagree(a, b);
   s.entities_exclusive = EntitiesExclusive(a, b, s.names_disagree, &s.entities_differ);
@@ -864,7 +903,7 @@ bool ChecksRuleOut(const Features& a, const Features& b, const Overlap& o, bool 
     if (differ) return true;
   }
   const double jaccard = ScoreOverlap(a, b, o, options).jaccard;
-  return jaccard >= 0.8 && OrderFlipped(a, b, jaccard, SetJaccard(a.bigrams(), b.bigrams()));
+  return jaccard >= 0.8 && OrderFlipped(a, b, jaccard, BigramJaccard(a, b));
 }
 
 // Score(a, b, options).IsDuplicate(options), with the overlap computed once and the costly
