@@ -75,6 +75,10 @@ class Writer {
   explicit Writer(std::ostream* out) : out_(out) {}
 
   void String(absl::string_view s) {
+    if (internal::JsonPlainAscii(s)) {  // most texts: nothing to escape or validate
+      out_ << '"' << s << '"';
+      return;
+    }
     if (!ValidateUtf8(s, nullptr, nullptr)) {
       out_ << nlohmann::json(std::string(s))
                   .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);

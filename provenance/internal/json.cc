@@ -1,11 +1,38 @@
 #include "provenance/internal/json.h"
 
 #include <cmath>
+#include <cstring>
+
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 
 #include "provenance/check.h"
 #include "provenance/version.h"
 
 namespace factdedup::provenance::internal {
+
+bool JsonPlainAscii(absl::string_view s) {
+  size_t i = 0;
+#ifdef __SSE2__
+  // 16 bytes at a time: a byte below 0x20 or from 0x80 on is below 0x20 as a signed byte.
+  const __m128i space = _mm_set1_epi8(0x20), quote = _mm_set1_epi8('"'),
+                backslash = _mm_set1_epi8('\\');
+  for (; i + 16 <= s.size(); i += 16) {
+    __m128i v;
+    std::memcpy(&v, s.data() + i, sizeof v);
+    const __m128i bad =
+        _mm_or_si128(_mm_cmpgt_epi8(space, v),
+                     _mm_or_si128(_mm_cmpeq_epi8(v, quote), _mm_cmpeq_epi8(v, backslash)));
+    if (_mm_movemask_epi8(bad) != 0) return false;
+  }
+#endif
+  for (; i < s.size(); ++i) {
+    const auto c = static_cast<unsigned char>(s[i]);
+    if (c < 0x20 || c >= 0x80 || c == '"' || c == '\\') return false;
+  }
+  return true;
+}
 
 nlohmann::json FactJson(const Fact& f) {
   return {{"path", f.path}, {"line", f.line}, {"text", f.display}};

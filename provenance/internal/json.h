@@ -9,6 +9,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "absl/strings/string_view.h"
 #include "dedup/engine.h"
 #include "provenance/conflicts.h"
 #include "provenance/scan.h"
@@ -37,6 +38,10 @@ nlohmann::json ScanJson(const Vault& vault, const ScanResult& scan,
 
 // The engine's counters, {"candidates", "minhash_candidates", ...}.
 nlohmann::json StatsJson(const dedup::DedupStats& s);
+
+// Whether every byte of `s` is printable ASCII other than '"' and '\\' (DEL included), so that
+// `"` + s + `"` is its JSON string as written: nothing to escape, and valid UTF-8.
+bool JsonPlainAscii(absl::string_view s);
 
 // Serializes the way every factdedup JSON document is written: 2-space indent, invalid UTF-8
 // replaced, a final newline.

@@ -30,6 +30,35 @@ void ExpectStreamedEqualsTree(const Vault& vault) {
   EXPECT_EQ(FormatScanJson(vault, *scan, *conflicts), streamed.str());
 }
 
+// The writer's fast path: plain printable ASCII (16 bytes at a time, then byte by byte) is
+// written as it is; any byte to escape or validate, at any offset, sends a text the slow way.
+TEST(ScanJson, PlainAsciiTestMatchesAByteByByteOne) {
+  auto reference = [](absl::string_view s) {
+    for (char ch : s) {
+      const auto c = static_cast<unsigned char>(ch);
+      if (c < 0x20 || c >= 0x80 || c == '"' || c == '\\') return false;
+    }
+    return true;
+  };
+  const std::string specials = std::string("\"\\\n\t\x01\x1f\x80\xc3\xff", 9) + '\0';
+  for (size_t size = 0; size <= 40; ++size) {
+    std::string s(size, 'a');
+    for (size_t k = 0; k < size; ++k) s[k] = static_cast<char>(0x20 + (k * 7) % 0x60);  // ' '..DEL
+    for (size_t k = 0; k < size; ++k) {
+      if (s[k] == '"' || s[k] == '\\') s[k] = 'x';
+    }
+    EXPECT_TRUE(internal::JsonPlainAscii(s)) << size;
+    EXPECT_EQ(internal::JsonPlainAscii(s), reference(s));
+    for (size_t at = 0; at < size; ++at) {
+      for (char special : specials) {
+        std::string t = s;
+        t[at] = special;
+        EXPECT_FALSE(internal::JsonPlainAscii(t)) << size << " " << at << " " << int{special};
+      }
+    }
+  }
+}
+
 TEST(ScanJson, StreamedDocumentIsTheTreeDocumentOnTheSampleVault) {
   absl::StatusOr<Config> config = LoadConfig(DefaultFileSystem(), SourcePath("data/vault"));
   ASSERT_TRUE(config.ok());
