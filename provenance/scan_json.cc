@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <charconv>
 #include <cmath>
 #include <cstdint>
 #include <sstream>
@@ -122,22 +123,44 @@ class Writer {
     buf_.push_back('"');
     out_ << buf_;
   }
-  void Int(int64_t v) { out_ << absl::StrCat(v); }  // never the stream's locale or flags
-  void Double(double v) { out_ << nlohmann::json(v).dump(); }
-  // `"key": ` at `depth` (the first member of an object follows its "{\n").
+  void Int(int64_t v) {  // never the stream's locale or flags
+    char digits[24];
+    const std::to_chars_result r = std::to_chars(digits, digits + sizeof digits, v);
+    out_ << absl::string_view(digits, static_cast<size_t>(r.ptr - digits));
+  }
+  void Double(double v) {
+    char text[8];
+    const size_t n = internal::JsonThousandths(v, text);
+    if (n > 0) {
+      out_ << absl::string_view(text, n);
+    } else {
+      out_ << nlohmann::json(v).dump();
+    }
+  }
+  // `"key": ` at `depth` (the first member of an object follows its "{\n"), in one append.
   void Key(int depth, absl::string_view key, bool first) {
-    if (!first) out_ << ",\n";
-    Indent(depth);
-    out_ << '"' << key << "\": ";
+    key_.clear();
+    if (!first) key_ += ",\n";
+    key_.append(2 * static_cast<size_t>(std::max(0, depth)), ' ');
+    key_ += '"';
+    key_.append(key.data(), key.size());
+    key_ += "\": ";
+    out_ << key_;
   }
-  void Indent(int depth) {
-    for (int i = 0; i < depth; ++i) out_ << "  ";
-  }
+  void Indent(int depth) { out_ << Spaces(2 * static_cast<size_t>(std::max(0, depth))); }
   Sink& out() { return out_; }
 
  private:
+  static absl::string_view Spaces(size_t n) {
+    static const std::string* const kSpaces = new std::string(256, ' ');
+    if (n <= kSpaces->size()) return absl::string_view(*kSpaces).substr(0, n);
+    static thread_local std::string more;
+    more.assign(n, ' ');
+    return more;
+  }
   Sink out_;
   std::string buf_;
+  std::string key_;
 };
 
 // An array at `depth` (its "[" already placed): "[]" when empty, else one element per line at

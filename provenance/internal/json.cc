@@ -34,6 +34,25 @@ bool JsonPlainAscii(absl::string_view s) {
   return true;
 }
 
+size_t JsonThousandths(double v, char* out) {
+  if (!(v >= 0 && v <= 1) || std::signbit(v)) return 0;  // -0.0 is written "-0.0"
+  const double scaled = std::round(v * 1000);
+  const auto k = static_cast<int>(scaled);
+  if (static_cast<double>(k) / 1000 != v) return 0;  // not the double of a 3-decimal number
+  if (k == 0 || k == 1000) {
+    std::memcpy(out, k == 0 ? "0.0" : "1.0", 3);
+    return 3;
+  }
+  char digits[3] = {static_cast<char>('0' + k / 100), static_cast<char>('0' + k / 10 % 10),
+                    static_cast<char>('0' + k % 10)};
+  size_t n = 3;
+  while (digits[n - 1] == '0') --n;  // k > 0: some digit is not 0
+  out[0] = '0';
+  out[1] = '.';
+  std::memcpy(out + 2, digits, n);
+  return n + 2;
+}
+
 nlohmann::json FactJson(const Fact& f) {
   return {{"path", f.path}, {"line", f.line}, {"text", f.display}};
 }

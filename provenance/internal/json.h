@@ -43,6 +43,11 @@ nlohmann::json StatsJson(const dedup::DedupStats& s);
 // `"` + s + `"` is its JSON string as written: nothing to escape, and valid UTF-8.
 bool JsonPlainAscii(absl::string_view s);
 
+// A similarity as the documents write it (a multiple of 0.001 in [0, 1], e.g. 0.857, 1.0) into
+// `out` (8 bytes), exactly as nlohmann::json's dump writes that double: returns its length, or
+// 0 for any other value (then dump it with nlohmann::json).
+size_t JsonThousandths(double v, char* out);
+
 // Serializes the way every factdedup JSON document is written: 2-space indent, invalid UTF-8
 // replaced, a final newline.
 std::string Dump(const nlohmann::json& j);

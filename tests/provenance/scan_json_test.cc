@@ -2,6 +2,7 @@
 
 #include <stdlib.h>
 
+#include <cmath>
 #include <cstdlib>
 #include <sstream>
 #include <string>
@@ -56,6 +57,21 @@ TEST(ScanJson, PlainAsciiTestMatchesAByteByByteOne) {
         EXPECT_FALSE(internal::JsonPlainAscii(t)) << size << " " << at << " " << int{special};
       }
     }
+  }
+}
+
+// Every similarity the documents can hold is written as nlohmann::json writes the double;
+// any other value is left to nlohmann.
+TEST(ScanJson, ThousandthsAreWrittenAsNlohmannWritesThem) {
+  char text[8];
+  for (int k = 0; k <= 1000; ++k) {
+    const double v = std::round(k / 1000.0 * 1000) / 1000;
+    const size_t n = internal::JsonThousandths(v, text);
+    ASSERT_GT(n, 0U) << k;
+    EXPECT_EQ(std::string(text, n), nlohmann::json(v).dump()) << k;
+  }
+  for (double v : {-0.001, -0.0, 1.001, 0.0005, 0.1234, 2.0, std::nan("")}) {
+    EXPECT_EQ(internal::JsonThousandths(v, text), 0U) << v;
   }
 }
 
