@@ -177,8 +177,26 @@ class PosixFileSystem final : public FileSystem {
       if (std::strcmp(e->d_name, ".") == 0 || std::strcmp(e->d_name, "..") == 0) continue;
       DirEntry entry;
       entry.name = e->d_name;
-      struct stat st;
-      if (::lstat(JoinPath(path, entry.name).c_str(), &st) == 0) entry.type = FromStat(st).type;
+      // The entry's own type as the directory gives it (what lstat would say), without a call
+      // per entry; asked for only where the file system does not give it.
+      switch (e->d_type) {
+        case DT_REG:
+          entry.type = FileInfo::Type::kFile;
+          break;
+        case DT_DIR:
+          entry.type = FileInfo::Type::kDirectory;
+          break;
+        case DT_LNK:
+          entry.type = FileInfo::Type::kSymlink;
+          break;
+        case DT_UNKNOWN: {
+          struct stat st;
+          if (::lstat(JoinPath(path, entry.name).c_str(), &st) == 0) entry.type = FromStat(st).type;
+          break;
+        }
+        default:  // a FIFO, socket or device
+          break;
+      }
       out.push_back(std::move(entry));
     }
     ::closedir(dir);

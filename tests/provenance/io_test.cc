@@ -1,5 +1,10 @@
 #include "provenance/io.h"
 
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -50,6 +55,33 @@ TEST(ReadShared, PosixReadsTheWholeFileIntoMemoryOfItsOwn) {
   EXPECT_FALSE(fs->ReadShared(JoinPath(dir, "missing"), 100).ok());
   EXPECT_EQ(fs->ReadShared(dir, 100).status().code(), absl::StatusCode::kFailedPrecondition)
       << "a directory is not a regular file";
+}
+
+TEST(ListDir, PosixGivesEachEntrysOwnTypeAsLstatDoes) {
+  FileSystem* fs = DefaultFileSystem();
+  const std::string dir = ::testing::TempDir() + "/io_test_list_dir";
+  std::system(("rm -rf '" + dir + "'").c_str());
+  ASSERT_TRUE(fs->MakeDirs(JoinPath(dir, "sub")).ok());
+  ASSERT_TRUE(fs->WriteFileAtomic(JoinPath(dir, "a.md"), "x", std::nullopt).ok());
+  ASSERT_EQ(::symlink("a.md", JoinPath(dir, "to_file").c_str()), 0);
+  ASSERT_EQ(::symlink("sub", JoinPath(dir, "to_dir").c_str()), 0);
+  ASSERT_EQ(::symlink("missing", JoinPath(dir, "broken").c_str()), 0);
+  ASSERT_EQ(::mkfifo(JoinPath(dir, "fifo").c_str(), 0600), 0);
+  absl::StatusOr<std::vector<DirEntry>> entries = fs->ListDir(dir);
+  ASSERT_TRUE(entries.ok()) << entries.status();
+  std::map<std::string, FileInfo::Type> got;
+  for (const DirEntry& e : *entries) got[e.name] = e.type;
+  const std::map<std::string, FileInfo::Type> want = {
+      {"a.md", FileInfo::Type::kFile},       {"sub", FileInfo::Type::kDirectory},
+      {"to_file", FileInfo::Type::kSymlink}, {"to_dir", FileInfo::Type::kSymlink},
+      {"broken", FileInfo::Type::kSymlink},  {"fifo", FileInfo::Type::kOther}};
+  EXPECT_EQ(got, want);
+  for (const DirEntry& e : *entries) {  // as Stat without following says
+    absl::StatusOr<FileInfo> info = fs->Stat(JoinPath(dir, e.name), /*follow=*/false);
+    ASSERT_TRUE(info.ok()) << e.name;
+    EXPECT_EQ(info->type, e.type) << e.name;
+  }
+  std::system(("rm -rf '" + dir + "'").c_str());
 }
 
 TEST(ReadShared, TheDefaultReadsThroughReadFile) {
