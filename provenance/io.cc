@@ -134,6 +134,45 @@ class PosixFileSystem final : public FileSystem {
     return out;
   }
 
+  absl::StatusOr<bool> HasBytes(const std::string& path, absl::string_view bytes,
+                                uint64_t max_size) override {
+    int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return ErrnoStatus(errno, "cannot open", path);
+    struct Closer {
+      int fd;
+      ~Closer() { ::close(fd); }
+    } closer{fd};
+    struct stat st;
+    if (::fstat(fd, &st) != 0) return ErrnoStatus(errno, "cannot stat", path);
+    if (!S_ISREG(st.st_mode)) {
+      return absl::FailedPreconditionError(absl::StrCat(path, ": not a regular file"));
+    }
+    const auto size = static_cast<uint64_t>(st.st_size);
+    if (size > max_size) {
+      return absl::OutOfRangeError(
+          absl::StrFormat("%s: file is %d bytes, over the size limit of %d bytes (max_file_size)",
+                          path, static_cast<int64_t>(size), max_size));
+    }
+    if (size != bytes.size()) return false;
+    // Block after block into a buffer on the stack, compared as read; then one more read to
+    // see the end of the file (it may have grown since the fstat).
+    char block[1 << 16];
+    size_t done = 0;
+    while (true) {
+      ssize_t n = ::read(fd, block, sizeof block);
+      if (n < 0) {
+        if (errno == EINTR) continue;
+        return ErrnoStatus(errno, "cannot read", path);
+      }
+      if (n == 0) return done == bytes.size();
+      if (static_cast<size_t>(n) > bytes.size() - done ||
+          std::memcmp(block, bytes.data() + done, static_cast<size_t>(n)) != 0) {
+        return false;
+      }
+      done += static_cast<size_t>(n);
+    }
+  }
+
   absl::StatusOr<SharedBytes> ReadShared(const std::string& path, uint64_t max_size) override {
     int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
     if (fd < 0) return ErrnoStatus(errno, "cannot open", path);
@@ -479,6 +518,13 @@ bool IsTempFileName(absl::string_view name) {
   const absl::string_view kMarker(kTempFileMarker);
   return name.size() > kMarker.size() + 6 &&
          name.substr(name.size() - 6 - kMarker.size(), kMarker.size()) == kMarker;
+}
+
+absl::StatusOr<bool> FileSystem::HasBytes(const std::string& path, absl::string_view bytes,
+                                          uint64_t max_size) {
+  absl::StatusOr<std::string> read = ReadFile(path, max_size);
+  if (!read.ok()) return read.status();
+  return *read == bytes;
 }
 
 absl::StatusOr<SharedBytes> FileSystem::ReadShared(const std::string& path, uint64_t max_size) {

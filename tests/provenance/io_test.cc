@@ -84,6 +84,38 @@ TEST(ListDir, PosixGivesEachEntrysOwnTypeAsLstatDoes) {
   std::system(("rm -rf '" + dir + "'").c_str());
 }
 
+TEST(HasBytes, PosixComparesTheFileAsItReadsIt) {
+  FileSystem* fs = DefaultFileSystem();
+  const std::string dir = ::testing::TempDir() + "/io_test_has_bytes";
+  ASSERT_TRUE(fs->MakeDirs(dir).ok());
+  // Sizes around the block the comparison reads at a time (64 KiB).
+  for (size_t size : {size_t{0}, size_t{1}, size_t{4096}, size_t{65535}, size_t{65536},
+                      size_t{65537}, size_t{200000}}) {
+    SCOPED_TRACE(size);
+    const std::string path = JoinPath(dir, absl::StrCat("f", size));
+    const std::string contents = Pattern(size);
+    ASSERT_TRUE(fs->WriteFileAtomic(path, contents, std::nullopt).ok());
+    EXPECT_EQ(fs->HasBytes(path, contents, size).value(), true);
+    EXPECT_EQ(fs->HasBytes(path, contents + "x", size + 1).value(), false) << "longer";
+    if (size > 0) {
+      EXPECT_EQ(fs->HasBytes(path, contents.substr(0, size - 1), size).value(), false) << "shorter";
+      for (size_t at : {size_t{0}, size / 2, size - 1}) {
+        std::string other = contents;
+        other[at] ^= 1;
+        EXPECT_EQ(fs->HasBytes(path, other, size).value(), false) << "byte " << at;
+      }
+      EXPECT_EQ(fs->HasBytes(path, contents, size - 1).status().code(),
+                absl::StatusCode::kOutOfRange);
+    }
+    // The default implementation, through ReadFile, answers the same.
+    EXPECT_EQ(fs->FileSystem::HasBytes(path, contents, size).value(), true);
+    ASSERT_TRUE(fs->Remove(path).ok());
+  }
+  EXPECT_FALSE(fs->HasBytes(JoinPath(dir, "missing"), "", 100).ok());
+  EXPECT_EQ(fs->HasBytes(dir, "", 100).status().code(), absl::StatusCode::kFailedPrecondition)
+      << "a directory is not a regular file";
+}
+
 TEST(ReadShared, TheDefaultReadsThroughReadFile) {
   std::unique_ptr<FileSystem> fs = NewMemFileSystem();
   ASSERT_TRUE(fs->WriteFileAtomic("v/a.bin", Pattern(1000), std::nullopt).ok());
