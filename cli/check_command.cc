@@ -131,9 +131,10 @@ absl::StatusOr<AllFindings> ChangeFindings(const provenance::Vault& vault,
   provenance::ScanResult now;
   AllFindings out;
   auto t0 = std::chrono::steady_clock::now();
-  const provenance::LineSet added = provenance::AddedLocations(vault, base);
-  // The conflict pass's line-level part reads only the vault and the added lines: it runs on a
-  // thread of its own while the engine finds the duplicates (one thread: after).
+  // The added lines, and the conflict pass's line-level part, which reads only the vault and
+  // them: on a thread of their own while the engine finds the duplicates (which finds the
+  // added facts itself); one thread: the added lines first, the line conflicts after.
+  provenance::LineSet added;
   const provenance::ConflictOptions line_options =
       IndexedScanner::LineConflictOptions(vault.config.dedup);
   provenance::LineConflicts lines;
@@ -143,11 +144,14 @@ absl::StatusOr<AllFindings> ChangeFindings(const provenance::Vault& vault,
                           : static_cast<int>(std::thread::hardware_concurrency());
   if (threads > 1) {
     try {
-      beside =
-          std::jthread([&] { lines = provenance::FindLineConflicts(vault, line_options, &added); });
-    } catch (const std::system_error&) {  // no thread: after the duplicates
+      beside = std::jthread([&] {
+        added = provenance::AddedLocations(vault, base);
+        lines = provenance::FindLineConflicts(vault, line_options, &added);
+      });
+    } catch (const std::system_error&) {  // no thread: in turn
     }
   }
+  if (!beside.joinable()) added = provenance::AddedLocations(vault, base);
   absl::StatusOr<std::vector<provenance::Finding>> duplicates =
       scanner.ChangeDuplicates(vault, base, vault.config.dedup, vault.config.check_allow, &now);
   if (!duplicates.ok()) return duplicates.status();

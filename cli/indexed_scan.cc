@@ -8,7 +8,6 @@
 
 #include "absl/container/flat_hash_set.h"
 #include "cli/commands.h"
-#include "dedup/hash.h"
 
 namespace factdedup::cli {
 
@@ -79,7 +78,7 @@ absl::StatusOr<provenance::ScanResult> IndexedScanner::Scan(const provenance::Va
     size_t facts = 0, in_changed_notes = 0;
     for (const provenance::Note& note : vault.notes) {
       facts += note.facts.size();
-      if (previous_.FindByContent(dedup::Hash64(note.content)) == nullptr) {
+      if (previous_.FindByContent(provenance::NoteContentHash(note.content)) == nullptr) {
         in_changed_notes += note.facts.size();
       }
     }
@@ -119,13 +118,17 @@ provenance::ConflictOptions IndexedScanner::LineConflictOptions(
   return out;
 }
 
-void IndexedScanner::Save() {
-  if (!enabled_ || !scanned_) return;
+bool IndexedScanner::MaySave() const {
+  if (!enabled_ || !scanned_) return false;
   // A run around a change (check) builds no corpus state; an index that has one is worth more
   // than the facts such a run would add: the next check starts the engine from the state
   // (see dedup::CorpusState) instead of sketching every fact again, and the facts added since
   // are few and found by content anyway. A full scan writes a new index with a new state.
-  if (!previous_.corpus().empty() && next_.corpus().empty()) return;
+  return previous_.corpus().empty() || !next_.corpus().empty();
+}
+
+void IndexedScanner::Save() {
+  if (!MaySave()) return;
   // An index to which this run adds new facts and claim summaries numbering under 1% of its
   // facts is kept as it is: rewriting it (tens of MB at 100k facts) costs more than
   // normalizing those few facts again next time, which is all a stale entry costs (entries

@@ -50,11 +50,13 @@ class IndexedScanner {
       provenance::ScanResult* now);
   // Claim summaries for FindConflicts: those of the loaded index (null when disabled), and
   // where to put this run's (Save() writes them; without a conflict pass it keeps the loaded
-  // ones).
+  // ones). After a scan whose index Save() will not write (see Save: a pass around a change,
+  // or a scan without a corpus state, over an index that has one), next_claims() is null:
+  // the conflict pass then collects no summaries (its findings are the same).
   const provenance::ClaimCache* previous_claims() const {
     return enabled_ ? &previous_.claims() : nullptr;
   }
-  provenance::ClaimCache* next_claims() { return enabled_ ? &next_claims_ : nullptr; }
+  provenance::ClaimCache* next_claims() { return MaySave() ? &next_claims_ : nullptr; }
   // Options for FindConflicts on `scan`, the result of the last Scan() or ChangeDuplicates()
   // of `vault`: the conflict pass reads the facts' normalizations from this run's index
   // instead of normalizing them again (ConflictOptions::normalized), enabled or not; with
@@ -74,6 +76,10 @@ class IndexedScanner {
   const provenance::IndexStats& stats() const { return stats_; }
 
  private:
+  // Whether Save() may write the index of the last scan: enabled, scanned, and not a next
+  // index without a corpus state replacing one that has it.
+  bool MaySave() const;
+
   std::string root_;
   bool enabled_;
   provenance::FactIndex previous_, next_;

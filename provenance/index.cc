@@ -431,6 +431,16 @@ std::shared_ptr<const dedup::NormalizedText> NormalizedOf(const IndexedFact& fac
   return t;
 }
 
+uint64_t NoteContentHash(absl::string_view content) {
+#ifdef FACTDEDUP_HAVE_XXH3_DISPATCH
+  // The value of dedup::Hash64 (XXH3-64 with the same seed), through xxHash's run-time
+  // dispatch to the widest vector unit: a note's bytes are long input.
+  return XXH3_64bits_withSeed_dispatch(content.data(), content.size(), dedup::kDefaultHashSeed);
+#else
+  return dedup::Hash64(content);
+#endif
+}
+
 IndexParams ParamsFor(const dedup::DedupOptions& options) {
   IndexParams p;
   p.normalizer_version = dedup::kNormalizerVersion;
@@ -743,19 +753,25 @@ absl::StatusOr<ScanResult> Scan(const Vault& vault, const dedup::DedupOptions& o
   result.facts = DedupFacts(vault);
   std::vector<dedup::Item> items = DedupItems(vault, result.facts);
   // One entry per note; facts are filled in below, in item order.
+  // (The notes' bytes, hashed on every core: the vault's size in bytes.)
   std::vector<IndexedNote> notes(vault.notes.size());
   std::vector<const IndexedNote*> saved(vault.notes.size());
-  for (size_t n = 0; n < vault.notes.size(); ++n) {
+  std::vector<char> by_content(vault.notes.size(), 0);
+  ForEachParallel(vault.notes.size(), options.threads, [&](size_t n) {
     const Note& note = vault.notes[n];
-    notes[n] = {note.path, note.read_size, note.read_mtime_ns, dedup::Hash64(note.content), {}};
+    notes[n] = {note.path, note.read_size, note.read_mtime_ns, NoteContentHash(note.content), {}};
     for (const FactIndex* p : previous) {
       if (saved[n] == nullptr) saved[n] = p->FindByContent(notes[n].content_hash);
     }
-    (saved[n] != nullptr ? stats->notes_reused : stats->notes_indexed)++;
+    by_content[n] = saved[n] != nullptr;
     for (const FactIndex* p : previous) {
       if (saved[n] == nullptr) saved[n] = p->FindByPath(note.path);
     }
-  }
+  });
+  const auto notes_reused =
+      static_cast<int64_t>(std::count(by_content.begin(), by_content.end(), 1));
+  stats->notes_reused += notes_reused;
+  stats->notes_indexed += static_cast<int64_t>(vault.notes.size()) - notes_reused;
   std::vector<IndexedFact> facts(items.size());
   // Each fact's place among its note's compared facts (a hint for finding its saved entry),
   // and each note's count of them.
@@ -904,37 +920,39 @@ std::function<const dedup::NormalizedText*(int, dedup::NormalizedText*)> Normali
   // When the scan compared the display as it is, that entry is the one at the fact's line
   // (the index is that scan's): its text hash is the display's, not computed again.
   auto entries = std::make_shared<std::vector<const IndexedFact*>>(scan.facts.size(), nullptr);
-  size_t found = 0;
   // The index's facts of a note are the scan's, in order: the k-th compared fact of a note is
-  // looked for at its k-th entry first.
-  int note_of = -1;  // the vault note `note` is the entry of
-  const IndexedNote* note = nullptr;
-  size_t k = 0;  // the fact's place among its note's compared facts
-  for (size_t i = 0; i < scan.facts.size(); ++i, ++k) {
-    const FactRef& r = scan.facts[i];
-    const Fact& f = scan.fact(vault, static_cast<int>(i));
-    if (r.note != note_of) {
-      note_of = r.note;
-      note = index.FindByPath(vault.notes[r.note].path);
-      k = 0;
-    }
-    if (note == nullptr) continue;
-    const IndexedFact* e = nullptr;
-    if (ComparesDisplay(vault.notes[r.note], f)) {
-      if (k < note->facts.size() && note->facts[k].line == f.line &&
-          (k == 0 || note->facts[k - 1].line < f.line)) {
-        e = &note->facts[k];
-      } else {
-        auto it = std::lower_bound(note->facts.begin(), note->facts.end(), f.line,
-                                   [](const IndexedFact& x, int l) { return x.line < l; });
-        if (it != note->facts.end() && it->line == f.line) e = &*it;
-      }
-    } else {
-      e = FindFact(*note, f.line, dedup::Hash64(f.display));
-    }
-    (*entries)[i] = e;
-    found += e != nullptr;
+  // looked for at its k-th entry first. The scan lists each note's facts together: each run of
+  // them is a task (on every core).
+  std::vector<size_t> run_start;
+  for (size_t i = 0; i < scan.facts.size(); ++i) {
+    if (i == 0 || scan.facts[i].note != scan.facts[i - 1].note) run_start.push_back(i);
   }
+  run_start.push_back(scan.facts.size());
+  ForEachParallel(run_start.size() - 1, options.threads, [&](size_t run) {
+    const int note_of = scan.facts[run_start[run]].note;  // the vault note of the run
+    const IndexedNote* note = index.FindByPath(vault.notes[note_of].path);
+    if (note == nullptr) return;
+    // k: the fact's place among its note's compared facts.
+    for (size_t i = run_start[run], k = 0; i < run_start[run + 1]; ++i, ++k) {
+      const Fact& f = scan.fact(vault, static_cast<int>(i));
+      const IndexedFact* e = nullptr;
+      if (ComparesDisplay(vault.notes[note_of], f)) {
+        if (k < note->facts.size() && note->facts[k].line == f.line &&
+            (k == 0 || note->facts[k - 1].line < f.line)) {
+          e = &note->facts[k];
+        } else {
+          auto it = std::lower_bound(note->facts.begin(), note->facts.end(), f.line,
+                                     [](const IndexedFact& x, int l) { return x.line < l; });
+          if (it != note->facts.end() && it->line == f.line) e = &*it;
+        }
+      } else {
+        e = FindFact(*note, f.line, dedup::Hash64(f.display));
+      }
+      (*entries)[i] = e;
+    }
+  });
+  const size_t found = static_cast<size_t>(
+      std::count_if(entries->begin(), entries->end(), [](const IndexedFact* e) { return e; }));
   if (found == 0) return {};
   // Each entry's text is the fact's display (its hash is the display's).
   return [entries, &vault, &scan](int i,

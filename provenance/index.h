@@ -78,6 +78,10 @@ struct IndexedNote {
   std::vector<IndexedFact> facts;  // sorted by line
 };
 
+// IndexedNote::content_hash of a note's bytes: dedup::Hash64(content), computed with the
+// widest vector unit the machine has (the same value on any).
+uint64_t NoteContentHash(absl::string_view content);
+
 // Parameters an index was built with; two indexes are comparable only when all are equal.
 struct IndexParams {
   uint32_t normalizer_version = 0;

@@ -134,6 +134,45 @@ class PosixFileSystem final : public FileSystem {
     return out;
   }
 
+  absl::StatusOr<bool> HasBytes(const std::string& path, absl::string_view bytes,
+                                uint64_t max_size) override {
+    int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return ErrnoStatus(errno, "cannot open", path);
+    struct Closer {
+      int fd;
+      ~Closer() { ::close(fd); }
+    } closer{fd};
+    struct stat st;
+    if (::fstat(fd, &st) != 0) return ErrnoStatus(errno, "cannot stat", path);
+    if (!S_ISREG(st.st_mode)) {
+      return absl::FailedPreconditionError(absl::StrCat(path, ": not a regular file"));
+    }
+    const auto size = static_cast<uint64_t>(st.st_size);
+    if (size > max_size) {
+      return absl::OutOfRangeError(
+          absl::StrFormat("%s: file is %d bytes, over the size limit of %d bytes (max_file_size)",
+                          path, static_cast<int64_t>(size), max_size));
+    }
+    if (size != bytes.size()) return false;
+    // Block after block into a buffer on the stack, compared as read; then one more read to
+    // see the end of the file (it may have grown since the fstat).
+    char block[1 << 16];
+    size_t done = 0;
+    while (true) {
+      ssize_t n = ::read(fd, block, sizeof block);
+      if (n < 0) {
+        if (errno == EINTR) continue;
+        return ErrnoStatus(errno, "cannot read", path);
+      }
+      if (n == 0) return done == bytes.size();
+      if (static_cast<size_t>(n) > bytes.size() - done ||
+          std::memcmp(block, bytes.data() + done, static_cast<size_t>(n)) != 0) {
+        return false;
+      }
+      done += static_cast<size_t>(n);
+    }
+  }
+
   absl::StatusOr<SharedBytes> ReadShared(const std::string& path, uint64_t max_size) override {
     int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
     if (fd < 0) return ErrnoStatus(errno, "cannot open", path);
@@ -177,8 +216,26 @@ class PosixFileSystem final : public FileSystem {
       if (std::strcmp(e->d_name, ".") == 0 || std::strcmp(e->d_name, "..") == 0) continue;
       DirEntry entry;
       entry.name = e->d_name;
-      struct stat st;
-      if (::lstat(JoinPath(path, entry.name).c_str(), &st) == 0) entry.type = FromStat(st).type;
+      // The entry's own type as the directory gives it (what lstat would say), without a call
+      // per entry; asked for only where the file system does not give it.
+      switch (e->d_type) {
+        case DT_REG:
+          entry.type = FileInfo::Type::kFile;
+          break;
+        case DT_DIR:
+          entry.type = FileInfo::Type::kDirectory;
+          break;
+        case DT_LNK:
+          entry.type = FileInfo::Type::kSymlink;
+          break;
+        case DT_UNKNOWN: {
+          struct stat st;
+          if (::lstat(JoinPath(path, entry.name).c_str(), &st) == 0) entry.type = FromStat(st).type;
+          break;
+        }
+        default:  // a FIFO, socket or device
+          break;
+      }
       out.push_back(std::move(entry));
     }
     ::closedir(dir);
@@ -461,6 +518,13 @@ bool IsTempFileName(absl::string_view name) {
   const absl::string_view kMarker(kTempFileMarker);
   return name.size() > kMarker.size() + 6 &&
          name.substr(name.size() - 6 - kMarker.size(), kMarker.size()) == kMarker;
+}
+
+absl::StatusOr<bool> FileSystem::HasBytes(const std::string& path, absl::string_view bytes,
+                                          uint64_t max_size) {
+  absl::StatusOr<std::string> read = ReadFile(path, max_size);
+  if (!read.ok()) return read.status();
+  return *read == bytes;
 }
 
 absl::StatusOr<SharedBytes> FileSystem::ReadShared(const std::string& path, uint64_t max_size) {

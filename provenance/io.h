@@ -71,6 +71,12 @@ class FileSystem {
   // as ReadFile does, and with kAborted when the file grows while it is read. The default
   // implementation calls ReadFile.
   virtual absl::StatusOr<SharedBytes> ReadShared(const std::string& path, uint64_t max_size);
+  // Whether the file at `path` holds exactly `bytes` (ReadFile(path, max_size) == bytes),
+  // without keeping its bytes: the disk's file system compares them a block at a time as it
+  // reads, and not at all when the sizes differ. Fails as ReadFile does. The default
+  // implementation calls ReadFile.
+  virtual absl::StatusOr<bool> HasBytes(const std::string& path, absl::string_view bytes,
+                                        uint64_t max_size);
   // Entries of a directory, without "." and "..", in no particular order.
   virtual absl::StatusOr<std::vector<DirEntry>> ListDir(const std::string& path) = 0;
   // Information about `path`; follows symlinks when `follow` is true.

@@ -1125,7 +1125,7 @@ Note ParseNoteOwned(absl::string_view path, std::string content) {
       // Plain text (most facts) has no '<' of an ignore comment and no '[' of a link.
       const size_t markup = NotAsWrittenAt(raw);
       if (markup == absl::string_view::npos) {
-        fact.display.assign(raw.data(), raw.size());
+        fact.display = std::string(raw.data(), raw.size());  // constructed at its size
       } else {
         fact.display = StripMarkupFrom(raw, markup, 0);
         fact.ignored = absl::StrContains(raw, "<!-- factdedup:ignore -->");

@@ -146,6 +146,16 @@ void ReadOne(FileSystem* fs, const std::string& root, const std::string& rel, ui
   *ok = false;
   *left_out = false;
   const std::string full = JoinPath(root, rel);
+  const int same = reuse != nullptr ? reuse->FindNote(rel) : -1;
+  // A note to leave out when it has the reused note's bytes: compared as read, not kept. (Any
+  // other answer, or an error, and it is read as below, which reports the error.)
+  if (same >= 0 && leave_out) {
+    if (absl::StatusOr<bool> has = fs->HasBytes(full, reuse->notes[same].content, max_size);
+        has.ok() && *has) {
+      *left_out = true;
+      return;
+    }
+  }
   absl::StatusOr<FileInfo> info = fs->Stat(full, /*follow=*/true);
   absl::StatusOr<std::string> bytes = fs->ReadFile(full, max_size);
   if (!bytes.ok()) {
@@ -153,9 +163,8 @@ void ReadOne(FileSystem* fs, const std::string& root, const std::string& rel, ui
                       absl::StrCat("skipped: ", bytes.status().message())});
     return;
   }
-  if (const int same = reuse != nullptr ? reuse->FindNote(rel) : -1;
-      same >= 0 && reuse->notes[same].content == *bytes) {
-    if (leave_out) {
+  if (same >= 0 && reuse->notes[same].content == *bytes) {
+    if (leave_out) {  // changed back since HasBytes
       *left_out = true;
       return;
     }

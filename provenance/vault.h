@@ -36,8 +36,9 @@ struct LoadOptions {
   // nothing else). Null: every note is parsed. Must outlive the call.
   const Vault* reuse = nullptr;
   // With `reuse`: such a note is left out instead of copied, and its path listed in
-  // Vault::left_out. The vault then holds only what differs from `reuse`: it is partial, and
-  // only functions that say so take it (provenance/check.h's change functions).
+  // Vault::left_out (its bytes are compared as they are read, never held: FileSystem::HasBytes).
+  // The vault then holds only what differs from `reuse`: it is partial, and only functions that say
+  // so take it (provenance/check.h's change functions).
   bool leave_out_reused = false;
 };
 

@@ -467,6 +467,24 @@ TEST(FactIndex, EncodePartsViewTheFactsEncodings) {
   ASSERT_EQ(reread.notes().size(), cold.next.notes().size());
 }
 
+TEST(NoteContentHash, IsHash64OfTheBytesAtEverySize) {
+  // Sizes around XXH3's short, medium and long paths (and its stripes and blocks).
+  std::string bytes;
+  uint64_t x = 0x9E3779B97F4A7C15ULL;
+  for (int i = 0; i < 70000; ++i) {
+    x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+    bytes.push_back(static_cast<char>(x));
+  }
+  for (size_t size : {0,   1,   3,   4,   8,    9,    16,   17,   128,   129,
+                      240, 241, 255, 256, 1023, 1024, 1025, 4096, 65536, 70000}) {
+    SCOPED_TRACE(size);
+    const absl::string_view b(bytes.data(), size);
+    EXPECT_EQ(NoteContentHash(b), dedup::Hash64(b));
+    const absl::string_view later(bytes.data() + 1, size);  // at another alignment
+    EXPECT_EQ(NoteContentHash(later), dedup::Hash64(later));
+  }
+}
+
 TEST(FactIndex, ClaimSummariesRoundTrip) {
   auto fs = MemVault();
   Vault vault = Load(fs.get());

@@ -1,5 +1,10 @@
 #include "provenance/io.h"
 
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -49,6 +54,65 @@ TEST(ReadShared, PosixReadsTheWholeFileIntoMemoryOfItsOwn) {
   }
   EXPECT_FALSE(fs->ReadShared(JoinPath(dir, "missing"), 100).ok());
   EXPECT_EQ(fs->ReadShared(dir, 100).status().code(), absl::StatusCode::kFailedPrecondition)
+      << "a directory is not a regular file";
+}
+
+TEST(ListDir, PosixGivesEachEntrysOwnTypeAsLstatDoes) {
+  FileSystem* fs = DefaultFileSystem();
+  const std::string dir = ::testing::TempDir() + "/io_test_list_dir";
+  std::system(("rm -rf '" + dir + "'").c_str());
+  ASSERT_TRUE(fs->MakeDirs(JoinPath(dir, "sub")).ok());
+  ASSERT_TRUE(fs->WriteFileAtomic(JoinPath(dir, "a.md"), "x", std::nullopt).ok());
+  ASSERT_EQ(::symlink("a.md", JoinPath(dir, "to_file").c_str()), 0);
+  ASSERT_EQ(::symlink("sub", JoinPath(dir, "to_dir").c_str()), 0);
+  ASSERT_EQ(::symlink("missing", JoinPath(dir, "broken").c_str()), 0);
+  ASSERT_EQ(::mkfifo(JoinPath(dir, "fifo").c_str(), 0600), 0);
+  absl::StatusOr<std::vector<DirEntry>> entries = fs->ListDir(dir);
+  ASSERT_TRUE(entries.ok()) << entries.status();
+  std::map<std::string, FileInfo::Type> got;
+  for (const DirEntry& e : *entries) got[e.name] = e.type;
+  const std::map<std::string, FileInfo::Type> want = {
+      {"a.md", FileInfo::Type::kFile},       {"sub", FileInfo::Type::kDirectory},
+      {"to_file", FileInfo::Type::kSymlink}, {"to_dir", FileInfo::Type::kSymlink},
+      {"broken", FileInfo::Type::kSymlink},  {"fifo", FileInfo::Type::kOther}};
+  EXPECT_EQ(got, want);
+  for (const DirEntry& e : *entries) {  // as Stat without following says
+    absl::StatusOr<FileInfo> info = fs->Stat(JoinPath(dir, e.name), /*follow=*/false);
+    ASSERT_TRUE(info.ok()) << e.name;
+    EXPECT_EQ(info->type, e.type) << e.name;
+  }
+  std::system(("rm -rf '" + dir + "'").c_str());
+}
+
+TEST(HasBytes, PosixComparesTheFileAsItReadsIt) {
+  FileSystem* fs = DefaultFileSystem();
+  const std::string dir = ::testing::TempDir() + "/io_test_has_bytes";
+  ASSERT_TRUE(fs->MakeDirs(dir).ok());
+  // Sizes around the block the comparison reads at a time (64 KiB).
+  for (size_t size : {size_t{0}, size_t{1}, size_t{4096}, size_t{65535}, size_t{65536},
+                      size_t{65537}, size_t{200000}}) {
+    SCOPED_TRACE(size);
+    const std::string path = JoinPath(dir, absl::StrCat("f", size));
+    const std::string contents = Pattern(size);
+    ASSERT_TRUE(fs->WriteFileAtomic(path, contents, std::nullopt).ok());
+    EXPECT_EQ(fs->HasBytes(path, contents, size).value(), true);
+    EXPECT_EQ(fs->HasBytes(path, contents + "x", size + 1).value(), false) << "longer";
+    if (size > 0) {
+      EXPECT_EQ(fs->HasBytes(path, contents.substr(0, size - 1), size).value(), false) << "shorter";
+      for (size_t at : {size_t{0}, size / 2, size - 1}) {
+        std::string other = contents;
+        other[at] ^= 1;
+        EXPECT_EQ(fs->HasBytes(path, other, size).value(), false) << "byte " << at;
+      }
+      EXPECT_EQ(fs->HasBytes(path, contents, size - 1).status().code(),
+                absl::StatusCode::kOutOfRange);
+    }
+    // The default implementation, through ReadFile, answers the same.
+    EXPECT_EQ(fs->FileSystem::HasBytes(path, contents, size).value(), true);
+    ASSERT_TRUE(fs->Remove(path).ok());
+  }
+  EXPECT_FALSE(fs->HasBytes(JoinPath(dir, "missing"), "", 100).ok());
+  EXPECT_EQ(fs->HasBytes(dir, "", 100).status().code(), absl::StatusCode::kFailedPrecondition)
       << "a directory is not a regular file";
 }
 

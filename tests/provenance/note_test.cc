@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/strings/str_cat.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "provenance/internal/simple_yaml.h"
@@ -349,7 +350,7 @@ TEST(ValidateUtf8, Table) {
 TEST(ValidateUtf8, BadByteAnywhereInLongAsciiText) {
   // ASCII is checked 16 or 8 bytes at a time: a bad byte in any place of such a block, or in
   // the bytes after the last one, is found and placed.
-  for (size_t size = 1; size <= 70; ++size) {
+  for (size_t size = 1; size <= 100; ++size) {
     for (size_t at = 0; at < size; ++at) {
       std::string bytes(size, 'a');
       if (at > 0) bytes[at / 2] = '\n';  // one line break before the bad byte
@@ -401,6 +402,25 @@ std::string LettersWith(size_t n, size_t at, const std::string& insert) {
   return s;
 }
 
+TEST(ParseNote, ALinkOrDoubleSpaceAnywhereInALongFactIsSeen) {
+  // A fact is taken as written only when no byte of it may be markup (checked 16 bytes at a
+  // time): a link, or a double space, at any place of a long fact is still read.
+  for (size_t n = 1; n <= 100; ++n) {
+    for (size_t at = 0; at <= n; ++at) {
+      SCOPED_TRACE(absl::StrCat("n=", n, " at=", at));
+      const Note link = ParseNote("p.md", "- " + LettersWith(n, at, "[[N]]") + "\n");
+      ASSERT_EQ(link.facts.size(), 1u);
+      EXPECT_EQ(link.facts[0].display, LettersWith(n, at, "N"));
+      ASSERT_EQ(link.facts[0].links.size(), 1u);
+      EXPECT_EQ(link.facts[0].links[0].target, "N");
+      if (at == 0 || at == n) continue;  // a space at either end is no double space inside
+      const Note spaces = ParseNote("p.md", "- " + LettersWith(n, at, "  ") + "\n");
+      ASSERT_EQ(spaces.facts.size(), 1u);
+      EXPECT_EQ(spaces.facts[0].display, LettersWith(n, at, " "));
+    }
+  }
+}
+
 TEST(StripMarkdown, OneMarkupByteAnywhere) {
   // Plain text is given back as written after a check of 16 bytes at a time; one byte that
   // may start markup, or white space to collapse, anywhere (inside a block, at its edges, in
@@ -419,7 +439,7 @@ TEST(StripMarkdown, OneMarkupByteAnywhere) {
       {"**", ""},     {"\\*", "*"},     {"`x`", "x"},
       {"[[N]]", "N"},
   };
-  for (size_t n = 1; n <= 40; ++n) {
+  for (size_t n = 1; n <= 100; ++n) {
     EXPECT_EQ(StripMarkdown(LettersWith(n, 0, "")), LettersWith(n, 0, ""));
     for (size_t at = 0; at <= n; ++at) {
       for (const Insert& in : inserts) {
