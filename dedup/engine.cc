@@ -1758,6 +1758,10 @@ std::vector<Cluster> ClusterComponent(const std::vector<int>& c,
     return true;
   };
   std::vector<char> taken(order.size(), 0);
+  // A fact incompatible with the cluster being built stays so: its members only grow, and a
+  // copy of it (a member group) scores exactly as it does, so it is not tried again.
+  // rejected_by[mi]: the canonical position of the cluster that turned mi down last.
+  std::vector<int> rejected_by(order.size(), -1);
   for (size_t oi = 0; oi < order.size(); ++oi) {
     if (taken[oi]) continue;
     int canon = order[oi];
@@ -1770,7 +1774,9 @@ std::vector<Cluster> ClusterComponent(const std::vector<int>& c,
     for (int mi : adj[oi]) {
       if (taken[mi] || mi == static_cast<int>(oi)) continue;
       PairScore s;
-      if (compatible(cl, order[mi], &s)) {
+      if (!compatible(cl, order[mi], &s)) {
+        rejected_by[mi] = static_cast<int>(oi);
+      } else {
         taken[mi] = 1;
         cl.members.push_back({order[mi], s.similarity, s.relation});
         member_groups.insert(group(order[mi]));
@@ -1784,14 +1790,19 @@ std::vector<Cluster> ClusterComponent(const std::vector<int>& c,
       std::vector<int> frontier;
       for (int mp : member_pos) {
         for (int x : adj[mp]) {
-          if (!taken[x] && x != static_cast<int>(oi)) frontier.push_back(x);
+          if (!taken[x] && x != static_cast<int>(oi) && rejected_by[x] != static_cast<int>(oi)) {
+            frontier.push_back(x);
+          }
         }
       }
       std::sort(frontier.begin(), frontier.end());
       frontier.erase(std::unique(frontier.begin(), frontier.end()), frontier.end());
       for (int mi : frontier) {
         PairScore to_canon;
-        if (!compatible(cl, order[mi], &to_canon)) continue;
+        if (!compatible(cl, order[mi], &to_canon)) {
+          rejected_by[mi] = static_cast<int>(oi);
+          continue;
+        }
         taken[mi] = 1;
         cl.members.push_back({order[mi], to_canon.similarity, to_canon.relation});
         member_groups.insert(group(order[mi]));
