@@ -80,6 +80,34 @@ bool SameVersion(const FileInfo& a, const FileInfo& b) {
   return a.size == b.size && a.mtime_ns == b.mtime_ns && a.inode == b.inode;
 }
 
+// A file opened for reading, closed with this object.
+struct OpenFile {
+  int fd = -1;
+  OpenFile() = default;
+  OpenFile(const OpenFile&) = delete;
+  OpenFile& operator=(const OpenFile&) = delete;
+  ~OpenFile() {
+    if (fd >= 0) ::close(fd);
+  }
+  // Opens `path`, which must be a regular file of at most `max_size` bytes: its size.
+  absl::StatusOr<uint64_t> OpenRegular(const std::string& path, uint64_t max_size) {
+    fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return ErrnoStatus(errno, "cannot open", path);
+    struct stat st;
+    if (::fstat(fd, &st) != 0) return ErrnoStatus(errno, "cannot stat", path);
+    if (!S_ISREG(st.st_mode)) {
+      return absl::FailedPreconditionError(absl::StrCat(path, ": not a regular file"));
+    }
+    const auto size = static_cast<uint64_t>(st.st_size);
+    if (size > max_size) {
+      return absl::OutOfRangeError(
+          absl::StrFormat("%s: file is %d bytes, over the size limit of %d bytes (max_file_size)",
+                          path, static_cast<int64_t>(size), max_size));
+    }
+    return size;
+  }
+};
+
 class PosixFileSystem final : public FileSystem {
  public:
   absl::StatusOr<std::string> ReadFile(const std::string& path, uint64_t max_size) override {
@@ -136,23 +164,11 @@ class PosixFileSystem final : public FileSystem {
 
   absl::StatusOr<bool> HasBytes(const std::string& path, absl::string_view bytes,
                                 uint64_t max_size) override {
-    int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-    if (fd < 0) return ErrnoStatus(errno, "cannot open", path);
-    struct Closer {
-      int fd;
-      ~Closer() { ::close(fd); }
-    } closer{fd};
-    struct stat st;
-    if (::fstat(fd, &st) != 0) return ErrnoStatus(errno, "cannot stat", path);
-    if (!S_ISREG(st.st_mode)) {
-      return absl::FailedPreconditionError(absl::StrCat(path, ": not a regular file"));
-    }
-    const auto size = static_cast<uint64_t>(st.st_size);
-    if (size > max_size) {
-      return absl::OutOfRangeError(
-          absl::StrFormat("%s: file is %d bytes, over the size limit of %d bytes (max_file_size)",
-                          path, static_cast<int64_t>(size), max_size));
-    }
+    OpenFile file;
+    absl::StatusOr<uint64_t> opened = file.OpenRegular(path, max_size);
+    if (!opened.ok()) return opened.status();
+    const int fd = file.fd;
+    const uint64_t size = *opened;
     if (size != bytes.size()) return false;
     // Block after block into a buffer on the stack, compared as read; then one more read to
     // see the end of the file (it may have grown since the fstat).
@@ -174,23 +190,11 @@ class PosixFileSystem final : public FileSystem {
   }
 
   absl::StatusOr<SharedBytes> ReadShared(const std::string& path, uint64_t max_size) override {
-    int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-    if (fd < 0) return ErrnoStatus(errno, "cannot open", path);
-    struct Closer {
-      int fd;
-      ~Closer() { ::close(fd); }
-    } closer{fd};
-    struct stat st;
-    if (::fstat(fd, &st) != 0) return ErrnoStatus(errno, "cannot stat", path);
-    if (!S_ISREG(st.st_mode)) {
-      return absl::FailedPreconditionError(absl::StrCat(path, ": not a regular file"));
-    }
-    const auto size = static_cast<uint64_t>(st.st_size);
-    if (size > max_size) {
-      return absl::OutOfRangeError(
-          absl::StrFormat("%s: file is %d bytes, over the size limit of %d bytes (max_file_size)",
-                          path, static_cast<int64_t>(size), max_size));
-    }
+    OpenFile file;
+    absl::StatusOr<uint64_t> opened = file.OpenRegular(path, max_size);
+    if (!opened.ok()) return opened.status();
+    const int fd = file.fd;
+    const uint64_t size = *opened;
     // One byte more than the file, to see it grow; not initialized (read fills it).
     std::shared_ptr<char[]> buffer(new char[size + 1]);
     size_t done = 0;
