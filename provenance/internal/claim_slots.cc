@@ -792,6 +792,44 @@ void TokenIds::Grow() {
   }
 }
 
+void PendingTokens::Add(uint64_t t) {
+  // The table grows as keys are added (kept at most half full here), so that a repeat is
+  // found by a probe.
+  if (2 * (keys_.size() + 1) > slots_.size()) {
+    const size_t capacity = std::max<size_t>(64, 2 * slots_.size());
+    slots_.assign(capacity, Slot{});
+    mask_ = capacity - 1;
+    for (size_t x = 0; x < keys_.size(); ++x) {
+      size_t s = Mix(keys_[x]) & mask_;
+      while (slots_[s].index >= 0) s = (s + 1) & mask_;
+      slots_[s] = {keys_[x], static_cast<int>(x)};
+    }
+  }
+  size_t s = Mix(t) & mask_;
+  for (; slots_[s].index >= 0; s = (s + 1) & mask_) {
+    if (slots_[s].key == t) return;
+  }
+  slots_[s] = {t, static_cast<int>(keys_.size())};
+  keys_.push_back(t);
+}
+
+void PendingTokens::Seal() {
+  size_t capacity = 64;
+  while (capacity < 4 * keys_.size()) capacity *= 2;
+  mask_ = capacity - 1;
+  slots_.assign(capacity, Slot{});
+  for (size_t x = 0; x < keys_.size(); ++x) {
+    size_t s = Mix(keys_[x]) & mask_;
+    while (slots_[s].index >= 0) s = (s + 1) & mask_;
+    slots_[s] = {keys_[x], static_cast<int>(x)};
+  }
+  int bits = 12;  // 4096 flags at least, 2^24 at most (16 MB: for 256k tokens)
+  while ((size_t{1} << bits) < 64 * keys_.size() && bits < 24) ++bits;
+  filter_shift_ = 64 - bits;
+  filter_.assign(size_t{1} << bits, 0);
+  for (uint64_t t : keys_) filter_[t >> filter_shift_] = 1;
+}
+
 bool MonthOrDayLookup(absl::string_view t) {
   static const auto* words = [] {
     auto* w = new SmallWordMap();

@@ -3,6 +3,7 @@
 #include "provenance/internal/claim_slots.h"
 
 #include <algorithm>
+#include <map>
 #include <random>
 #include <string>
 #include <utility>
@@ -517,6 +518,44 @@ TEST(TokenIds, FirstSeenFirstAcrossGrowth) {
   EXPECT_EQ(ids.IdOf(TokenHash("azure")), 1);
   EXPECT_EQ(ids.IdOf(0), 2);
   EXPECT_EQ(ids.size(), 5003);
+}
+
+// PendingTokens against a std::map on random tokens: numbered in the order added (repeats
+// ignored), every token added found, no other (the filter only skips probes), at sizes that
+// take the filter from its smallest to several times larger; keys with equal top bits (one
+// filter bit) and equal low bits (one probe chain) too.
+TEST(PendingTokens, FindsExactlyTheTokensAdded) {
+  std::mt19937_64 rng(12);
+  for (size_t count : {0u, 1u, 5u, 63u, 64u, 65u, 300u, 5000u}) {
+    PendingTokens p;
+    std::map<uint64_t, int> want;
+    std::vector<uint64_t> order;
+    for (size_t k = 0; k < count; ++k) {
+      uint64_t t = rng();
+      if (k % 7 == 3) t = (t & 0xFFFF) | 0xABCD000000000000ULL;           // shared top bits
+      if (k % 11 == 5) t = (t << 20) | 0x12345;                           // shared low bits
+      if (k % 5 == 2 && !order.empty()) t = order[rng() % order.size()];  // a repeat
+      p.Add(t);
+      if (want.emplace(t, static_cast<int>(order.size())).second) order.push_back(t);
+    }
+    p.Seal();
+    ASSERT_EQ(p.size(), order.size());
+    for (size_t x = 0; x < order.size(); ++x) {
+      EXPECT_EQ(p.key(x), order[x]);
+      EXPECT_TRUE(p.MayHave(order[x]));
+      EXPECT_EQ(p.Find(order[x]), static_cast<int>(x));
+    }
+    int passed = 0, uniform = 0;
+    for (int k = 0; k < 20000; ++k) {
+      uint64_t t = rng();
+      if (k % 3 == 0) t = (t & 0xFFFF) | 0xABCD000000000000ULL;
+      if (want.count(t)) continue;
+      EXPECT_EQ(p.Find(t), -1);
+      if (k % 3 != 0) ++uniform, passed += p.MayHave(t);
+    }
+    // The filter has at least 64 bits per token: few uniform others pass it (1/64 expected).
+    EXPECT_LE(passed, uniform / 32 + 10) << count;
+  }
 }
 
 }  // namespace
