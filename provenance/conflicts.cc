@@ -1021,12 +1021,14 @@ class FocusTokens {
     // range order: the same counts, first occurrences and postings as one pass in fact order.
     auto pass = [&](int first, int last, std::vector<Content>* into_found,
                     std::vector<int>* into_counts) {
+      const Pending::Filter content_filter = pending_content_.filter();
+      const Pending::Filter names_filter = pending_names_.filter();
       for (int i = first; i < last; ++i) {
         const ClaimSummary& c = ctx_.Claim(i);
         const uint64_t* const begin = c.content.data();
         const uint64_t* const end = begin + c.content.size();
         for (const uint64_t* t = begin; t != end; ++t) {
-          if (!pending_content_.MayHave(*t)) continue;  // most tokens: one bit tells
+          if (!content_filter.MayHave(*t)) continue;  // most tokens: one load tells
           const int x = pending_content_.Find(*t);
           if (x < 0) continue;
           Content& info = (*into_found)[x];
@@ -1035,7 +1037,7 @@ class FocusTokens {
         }
         if (!names) continue;
         for (uint64_t t : c.names) {
-          if (!pending_names_.MayHave(t)) continue;
+          if (!names_filter.MayHave(t)) continue;
           const int x = pending_names_.Find(t);
           if (x >= 0) ++(*into_counts)[x];
         }

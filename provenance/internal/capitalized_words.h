@@ -46,12 +46,21 @@ inline bool ReadsAsWritten(absl::string_view raw) {
   bad_bytes[kBad - 1] = _mm_set1_epi8('\r');
   const __m128i space = _mm_set1_epi8(' ');
   // Blocks of sixteen bytes with one more after them (for a space's successor).
-  for (; i + 17 <= raw.size(); i += 16) {
-    const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p + i));
-    const __m128i next = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p + i + 1));
+  auto block_reads = [&](size_t at) {
+    const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p + at));
+    const __m128i next = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p + at + 1));
     __m128i bad = _mm_and_si128(_mm_cmpeq_epi8(v, space), _mm_cmpeq_epi8(next, space));
     for (size_t k = 0; k < kBad; ++k) bad = _mm_or_si128(bad, _mm_cmpeq_epi8(v, bad_bytes[k]));
-    if (_mm_movemask_epi8(bad) != 0) return false;
+    return _mm_movemask_epi8(bad) == 0;
+  };
+  for (; i + 17 <= raw.size(); i += 16) {
+    if (!block_reads(i)) return false;
+  }
+  // The bytes left but the last, as one more block ending there (overlapping the last one
+  // read: a byte read twice is judged the same); the last byte is read below.
+  if (raw.size() >= 17 && i + 1 < raw.size()) {
+    if (!block_reads(raw.size() - 17)) return false;
+    i = raw.size() - 1;
   }
 #endif
   for (; i < raw.size(); ++i) {

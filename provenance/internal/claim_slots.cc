@@ -300,6 +300,15 @@ class BytePairs {
   uint64_t bits_[64] = {};
 };
 
+// The bytes of `v` that are ASCII capitals ('A'..'Z') with their high bit set, the others 0.
+uint64_t AsciiCapitals(uint64_t v) {
+  constexpr uint64_t kOnes = 0x0101010101010101ULL, kHigh = 0x8080808080808080ULL;
+  const uint64_t low7 = v & ~kHigh;                 // each byte's low seven bits: no carry
+  const uint64_t ge = low7 + kOnes * (0x80 - 'A');  // high bit: low7 >= 'A'
+  const uint64_t gt = low7 + kOnes * (0x7F - 'Z');  // high bit: low7 > 'Z'
+  return ge & ~gt & ~v & kHigh;                     // ~v: not a byte of 0x80 or more
+}
+
 // Superseded regions: "previously X" (to the end of its clause), "X is no longer ..."
 // (the clause), "moved ... from X to Y" (X).
 // `lower` is `s` lowercased; `pairs` its BytePairs.
@@ -515,6 +524,12 @@ bool IsWordByte(absl::string_view s, size_t i) {
 // non-ASCII byte that IsWordByte takes), found from a bit per byte, 64 bytes at a time (the
 // bits of ASCII bytes sixteen at a time with SSE2).
 std::vector<Word> Words(absl::string_view s) {
+  std::vector<Word> out;
+  WordsInto(s, &out);
+  return out;
+}
+
+void WordsInto(absl::string_view s, std::vector<Word>* into) {
   const auto* p = reinterpret_cast<const unsigned char*>(s.data());
   const size_t n = s.size();
   // The word bytes of s[at, at + 64) as bits (none past the end).
@@ -561,7 +576,8 @@ std::vector<Word> Words(absl::string_view s) {
     return bits;
 #endif
   };
-  std::vector<Word> out;
+  std::vector<Word>& out = *into;
+  out.clear();
   out.reserve(n / 6 + 1);
   size_t begin = 0;
   bool open = false;  // a word began at `begin` and has not ended
@@ -585,7 +601,6 @@ std::vector<Word> Words(absl::string_view s) {
     }
   }
   if (open) out.push_back({begin, n, s.substr(begin, n - begin)});
-  return out;
 }
 
 std::vector<std::string> LowerWords(absl::string_view s) {
@@ -869,17 +884,28 @@ absl::StatusOr<Slots> ExtractSlots(const dedup::Normalizer& n, absl::string_view
     }
   }
   if (!s.fact_day) s.fact_day = note_day;
-  // `text` lowercased, and its BytePairs, in one pass.
+  // `text` lowercased (eight bytes at a time), and its BytePairs.
   std::string lower(text.size(), '\0');
-  BytePairs pairs;
-  for (size_t i = 0; i < text.size(); ++i) {
-    lower[i] = absl::ascii_tolower(text[i]);
-    if (i > 0) pairs.Add(lower[i - 1], lower[i]);
+  {
+    size_t i = 0;
+    for (; i + 8 <= text.size(); i += 8) {
+      uint64_t v;
+      std::memcpy(&v, text.data() + i, 8);
+      v |= AsciiCapitals(v) >> 2;  // 0x80 at a capital: 0x20, its lowercase bit
+      std::memcpy(&lower[i], &v, 8);
+    }
+    for (; i < text.size(); ++i) lower[i] = absl::ascii_tolower(text[i]);
   }
+  BytePairs pairs;
+  for (size_t i = 1; i < lower.size(); ++i) pairs.Add(lower[i - 1], lower[i]);
   std::vector<std::pair<size_t, size_t>> superseded = SupersededRegions(text, lower, pairs);
   for (const auto& [b, e] : superseded)
     s.updates.push_back({std::string(absl::StripAsciiWhitespace(text.substr(b, e - b)))});
-  const std::vector<Word> words = Words(text);
+  // The words of `text`, in a vector of the thread kept between calls (no allocation per
+  // fact; read only in this call).
+  thread_local std::vector<Word> words_scratch;
+  WordsInto(text, &words_scratch);
+  const std::vector<Word>& words = words_scratch;
   for (DateHit& h : ExtractDatesIn(text, words, DayToMonthIndex(note_day))) {
     if (h.begin < body) continue;
     bool gone = false;

@@ -41,6 +41,8 @@ struct Word {
 
 // Runs of letters/digits.
 std::vector<Word> Words(absl::string_view s);
+// Words(s) into `*out` (replacing what it held; its capacity is reused).
+void WordsInto(absl::string_view s, std::vector<Word>* out);
 // The Words of `s`, ASCII-lowercased.
 std::vector<std::string> LowerWords(absl::string_view s);
 
@@ -203,6 +205,14 @@ class PendingTokens {
   void Seal();
   // False when `t` is surely not a token added (sealed).
   bool MayHave(uint64_t t) const { return filter_[t >> filter_shift_] != 0; }
+  // MayHave's filter as a value, for a loop that keeps it in registers (valid while this is
+  // sealed and not changed).
+  struct Filter {
+    const uint8_t* flags;
+    int shift;
+    bool MayHave(uint64_t t) const { return flags[t >> shift] != 0; }
+  };
+  Filter filter() const { return {filter_.data(), filter_shift_}; }
   // The number of `t` (its order of addition), or -1 (sealed).
   int Find(uint64_t t) const {
     for (size_t s = Mix(t) & mask_;; s = (s + 1) & mask_) {

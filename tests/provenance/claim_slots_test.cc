@@ -11,6 +11,7 @@
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "provenance/config.h"
@@ -207,6 +208,57 @@ TEST(ExtractSlots, SupersededValuesAreUpdatesNotSlots) {
   ASSERT_EQ(s.updates.size(), 1u);
   EXPECT_EQ(s.updates[0].value, "from Monday, January 5, 2026");
   EXPECT_THAT(s.dates, IsEmpty());
+}
+
+// The words that mark updates, states and negations are read in any case, wherever they are
+// in the text (its lowercase is built eight bytes at a time, the last bytes one at a time):
+// the same statements with those words capitalized, in capitals, or moved by a prefix of
+// every length give the same updates and clause states.
+TEST(ExtractSlots, MarkerWordsInAnyCaseAtAnyOffset) {
+  struct Case {
+    std::string text;
+    std::vector<std::string> markers;  // words to write in other cases
+  };
+  const std::vector<Case> cases = {
+      {"Go-live is now May 2026 (previously January 2026).", {"previously"}},
+      {"MAI needs storage by June 2026; January 2026 is no longer a hard date.", {"no longer"}},
+      {"Karl moved the meeting from March 3, 2026 to Tuesday.", {"moved", "from", "to"}},
+      {"The exclusivity continues; the freeze was removed.", {"continues", "removed"}},
+      {"VAST will not provide an instance and never signed.", {"not", "never"}},
+      {"OpenAI will buy more than $250B of Azure.", {"more than"}},
+      {"Budget is about $3M, at most 10 racks.", {"about", "at most"}},
+  };
+  auto upper = [](std::string t, const std::string& word, bool initial_only) {
+    for (size_t at = t.find(word); at != std::string::npos; at = t.find(word, at + 1)) {
+      for (size_t k = 0; k < (initial_only ? 1 : word.size()); ++k) {
+        t[at + k] = absl::ascii_toupper(t[at + k]);
+      }
+    }
+    return t;
+  };
+  auto summary = [](const Slots& s) {
+    std::string out;
+    for (const Update& u : s.updates) {
+      absl::StrAppend(&out, "u:", absl::AsciiStrToLower(u.value), ":", u.dates.size(), ";");
+    }
+    for (const Clause& c : s.clauses) {
+      absl::StrAppend(&out, "c:", static_cast<int>(c.polarity), ":", c.predicate, ":", c.object,
+                      ";");
+    }
+    absl::StrAppend(&out, "q:", static_cast<int>(s.qualifier), ";d:", s.dates.size());
+    return out;
+  };
+  for (const Case& c : cases) {
+    for (size_t prefix = 0; prefix <= 9; ++prefix) {
+      const std::string lead = prefix == 0 ? "" : std::string(prefix, 'x') + " ";
+      const std::string plain = summary(Extract(lead + c.text));
+      for (bool initial_only : {true, false}) {
+        std::string text = lead + c.text;
+        for (const std::string& m : c.markers) text = upper(text, m, initial_only);
+        EXPECT_EQ(summary(Extract(text)), plain) << text;
+      }
+    }
+  }
 }
 
 // Pairwise comparisons: whether the slots of two statements disagree.
@@ -492,6 +544,14 @@ TEST(Words, RunsOfWordBytesOnTextsOfEveryLength) {
     }
     EXPECT_EQ(got, PlainWords(text)) << "'" << text << "'";
   }
+  // WordsInto replaces what its vector held (a longer list before, then a shorter one).
+  std::vector<Word> reused;
+  for (absl::string_view text : {"one two three four five", "six seven", "", "eight"}) {
+    WordsInto(text, &reused);
+    std::vector<std::pair<size_t, size_t>> got;
+    for (const Word& w : reused) got.emplace_back(w.begin, w.end);
+    EXPECT_EQ(got, PlainWords(text)) << "'" << text << "'";
+  }
   // Words ending at and across 64-byte boundaries.
   for (size_t len = 64; len <= 130; ++len) {
     const std::string text(len, 'x');
@@ -543,6 +603,7 @@ TEST(PendingTokens, FindsExactlyTheTokensAdded) {
     for (size_t x = 0; x < order.size(); ++x) {
       EXPECT_EQ(p.key(x), order[x]);
       EXPECT_TRUE(p.MayHave(order[x]));
+      EXPECT_TRUE(p.filter().MayHave(order[x]));
       EXPECT_EQ(p.Find(order[x]), static_cast<int>(x));
     }
     int passed = 0, uniform = 0;
@@ -551,6 +612,7 @@ TEST(PendingTokens, FindsExactlyTheTokensAdded) {
       if (k % 3 == 0) t = (t & 0xFFFF) | 0xABCD000000000000ULL;
       if (want.count(t)) continue;
       EXPECT_EQ(p.Find(t), -1);
+      EXPECT_EQ(p.filter().MayHave(t), p.MayHave(t));
       if (k % 3 != 0) ++uniform, passed += p.MayHave(t);
     }
     // The filter has at least 64 bits per token: few uniform others pass it (1/64 expected).
