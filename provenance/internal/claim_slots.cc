@@ -635,11 +635,29 @@ std::vector<DateHit> ExtractDates(absl::string_view text, int ref) {
   return ExtractDatesIn(text, Words(text), ref);
 }
 
-std::vector<DateHit> ExtractDatesIn(absl::string_view text, const std::vector<Word>& w, int ref) {
+namespace {
+
+// ExtractDatesIn; with `quick`, words that can start no date are passed at once.
+template <bool quick>
+std::vector<DateHit> ExtractDatesWith(absl::string_view text, const std::vector<Word>& w, int ref) {
   absl::InlinedVector<DateHit, 4> hits;  // most texts have a date or two, if any
   auto between = [&](size_t a, size_t b) { return text.substr(a, b - a); };
   for (size_t i = 0; i < w.size(); ++i) {
     absl::string_view t = w[i].text;
+    // Most words start no date: a date starts at a year (four digits), a quarter ("Q1",
+    // "q1"), "this/next/last" (four letters) or a capitalized month name (three to nine
+    // letters). Words that can be none of them are passed at once (every branch below would
+    // pass them too).
+    if (quick) {
+      const char c0 = t[0];
+      const size_t size = t.size();
+      const bool may_start = IsDigit(c0)   ? size == 4
+                             : IsLower(c0) ? (size == 4 && (c0 == 't' || c0 == 'n' || c0 == 'l')) ||
+                                                 (size == 2 && c0 == 'q')
+                             : IsUpper(c0) ? size >= 2 && size <= 9
+                                           : false;
+      if (!may_start) continue;
+    }
     // ISO yyyy-mm(-dd).
     if (IsYear(t) && i + 1 < w.size() && between(w[i].end, w[i + 1].begin) == "-" &&
         w[i + 1].text.size() == 2 && IsDigit(w[i + 1].text[0])) {
@@ -738,6 +756,16 @@ std::vector<DateHit> ExtractDatesIn(absl::string_view text, const std::vector<Wo
     out.push_back(h);
   }
   return out;
+}
+
+}  // namespace
+
+std::vector<DateHit> ExtractDatesIn(absl::string_view text, const std::vector<Word>& w, int ref) {
+  return ExtractDatesWith<true>(text, w, ref);
+}
+
+std::vector<DateHit> ExtractDatesEveryWord(absl::string_view text, int ref) {
+  return ExtractDatesWith<false>(text, Words(text), ref);
 }
 
 bool Overlap(const Interval& a, const Interval& b) { return a.lo <= b.hi && b.lo <= a.hi; }

@@ -210,6 +210,40 @@ TEST(ExtractSlots, SupersededValuesAreUpdatesNotSlots) {
   EXPECT_THAT(s.dates, IsEmpty());
 }
 
+// ExtractDates passes most words at once by their first byte and size; on random texts of
+// date-like words, in every case, it finds what the test of every word finds.
+TEST(ExtractDates, QuickTestFindsWhatEveryWordFinds) {
+  const std::vector<std::string> pieces = {
+      "2026", "2025-12",  "2025-12-09", "-",     " - ",  " to ", " and ", " through ", "Q1",
+      "q4",   "Q5",       "this",       "This",  "THIS", "next", "Next",  "last",      "LAST",
+      "year", "Month",    "quarter",    "May",   "may",  "MAY",  "Sept",  "September", "Septembers",
+      "Dec",  "December", "9",          "09",    "28th", "3rd",  "1st",   ",",         " ",
+      " ",    "2100",     "1989",       "12345", "é",    "Éte",  "’",     "t",         "n",
+      "l",    "thisx",    "go-live",    "(",     ")",    ";",    ": "};
+  std::mt19937 rng(3);
+  for (int round = 0; round < 4000; ++round) {
+    std::string text;
+    const int parts = static_cast<int>(rng() % 24);
+    for (int k = 0; k < parts; ++k) {
+      text += pieces[rng() % pieces.size()];
+      if (rng() % 2) text += ' ';
+    }
+    for (int ref : {0, M(2025, 12)}) {
+      const std::vector<DateHit> quick = ExtractDates(text, ref),
+                                 every = ExtractDatesEveryWord(text, ref);
+      ASSERT_EQ(quick.size(), every.size()) << "'" << text << "' " << ref;
+      for (size_t k = 0; k < quick.size(); ++k) {
+        EXPECT_EQ(quick[k].iv.lo, every[k].iv.lo) << text;
+        EXPECT_EQ(quick[k].iv.hi, every[k].iv.hi) << text;
+        EXPECT_EQ(quick[k].begin, every[k].begin) << text;
+        EXPECT_EQ(quick[k].end, every[k].end) << text;
+        EXPECT_EQ(quick[k].bare_month, every[k].bare_month) << text;
+      }
+    }
+    if (HasFailure()) return;
+  }
+}
+
 // The words that mark updates, states and negations are read in any case, wherever they are
 // in the text (its lowercase is built eight bytes at a time, the last bytes one at a time):
 // the same statements with those words capitalized, in capitals, or moved by a prefix of
