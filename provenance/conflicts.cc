@@ -695,15 +695,16 @@ class TokenPostings {
       for (int id : IdsOf(i)) facts_[next[id]++] = i;
     }
   }
+  // (Spans made from their bounds: no range checks per call, these are called per token.)
   absl::Span<const int> IdsOf(int fact) const {
-    return absl::MakeConstSpan(ids_).subspan(fact_offsets_[fact],
-                                             fact_offsets_[fact + 1] - fact_offsets_[fact]);
+    return absl::Span<const int>(ids_.data() + fact_offsets_[fact],
+                                 fact_offsets_[fact + 1] - fact_offsets_[fact]);
   }
   size_t Begin(int fact) const { return fact_offsets_[fact]; }
   size_t Entries() const { return ids_.size(); }
   absl::Span<const int> FactsOf(int id) const {
-    return absl::MakeConstSpan(facts_).subspan(list_offsets_[id],
-                                               list_offsets_[id + 1] - list_offsets_[id]);
+    return absl::Span<const int>(facts_.data() + list_offsets_[id],
+                                 list_offsets_[id + 1] - list_offsets_[id]);
   }
   int DocumentFrequency(int id) const { return static_cast<int>(FactsOf(id).size()); }
   // Ids given (0 .. Tokens() - 1).
@@ -773,9 +774,18 @@ void CandidatesOf(const FactContext& ctx, const TokenPostings& postings,
   for (int t : postings.IdsOf(a)) {
     const absl::Span<const int> list = postings.FactsOf(t);  // ascending
     if (static_cast<int>(list.size()) > ctx.options.max_postings) continue;
-    for (auto b = std::upper_bound(list.begin(), list.end(), a); b != list.end(); ++b) {
-      if (need != 0 && !(can_of[*b] & need)) continue;
-      if (counts[*b]++ == 0) partners[count++] = *b;
+    // (Two loops: the test of `need` is not made per entry.)
+    const int* b = std::upper_bound(list.begin(), list.end(), a);
+    const int* const end = list.end();
+    if (need == 0) {
+      for (; b != end; ++b) {
+        if (counts[*b]++ == 0) partners[count++] = *b;
+      }
+    } else {
+      for (; b != end; ++b) {
+        if (!(can_of[*b] & need)) continue;
+        if (counts[*b]++ == 0) partners[count++] = *b;
+      }
     }
   }
   // Later members of its cluster sharing no token.
