@@ -591,7 +591,7 @@ void WordsInto(absl::string_view s, std::vector<Word>* into) {
     while (starts | ends) {
       if (open) {
         const size_t e = at + static_cast<size_t>(__builtin_ctzll(ends));
-        out.push_back({begin, e, s.substr(begin, e - begin)});
+        out.push_back({begin, e, absl::string_view(s.data() + begin, e - begin)});
         ends &= ends - 1;
       } else {
         begin = at + static_cast<size_t>(__builtin_ctzll(starts));
@@ -600,7 +600,7 @@ void WordsInto(absl::string_view s, std::vector<Word>* into) {
       open = !open;
     }
   }
-  if (open) out.push_back({begin, n, s.substr(begin, n - begin)});
+  if (open) out.push_back({begin, n, absl::string_view(s.data() + begin, n - begin)});
 }
 
 std::vector<std::string> LowerWords(absl::string_view s) {
