@@ -64,7 +64,6 @@ using internal::IsMilestoneRole;
 using internal::IsMonthOrDayWord;
 using internal::IsUpper;
 using internal::kMarkup;
-using internal::MonthOf;
 using internal::ParseIsoDate;
 using internal::Polarity;
 using internal::RawScan;
@@ -323,7 +322,10 @@ int EditDistance(absl::string_view a, absl::string_view b) {
   return prev[b.size()];
 }
 
-// IsMonthOrDayWord in any case ("March", "FRIDAY"), without allocating.
+// IsMonthOrDayWord in any case ("March", "FRIDAY"), without allocating. It holds for every
+// word MonthOf takes (a month's name, three-letter abbreviation or "Sept", in any case after a
+// capital: all month-or-day words; claim_slots_test checks it), so the name stages, which skip
+// capitalized words that are either, ask only this.
 bool IsMonthOrDayName(absl::string_view w) {
   constexpr size_t kLongest = 9;  // "september", "wednesday"
   if (w.empty() || w.size() > kLongest) return false;
@@ -371,7 +373,7 @@ std::vector<NameMention> NameMentions(absl::string_view text, int line_index) {
     }
     const absl::string_view full = text.substr(w[i].begin, w[j - 1].end - w[i].begin);
     for (size_t k = i; k < j; ++k) {
-      if (MonthOf(w[k].text) || IsMonthOrDayName(w[k].text)) continue;
+      if (IsMonthOrDayName(w[k].text)) continue;  // (MonthOf's words too: see IsMonthOrDayName)
       out.push_back({line_index, w[k].text, full});
     }
     i = j;
@@ -1735,7 +1737,7 @@ VaultLines FocusLines(const Vault& vault, const ConflictOptions& options,
       }
       if (const int* known = memo.Find(w)) return *known;
       int id = -1;
-      if (!MonthOf(w) && !IsMonthOrDayName(w)) {
+      if (!IsMonthOrDayName(w)) {
         const std::string& f = words.Fold(w);
         if (f.size() >= 3) {
           std::string bucket = SpellingBucket(f);
@@ -1917,7 +1919,7 @@ std::vector<std::string> Companions(const NameMention& m, WordFolder& folder) {
   std::vector<std::string> out;
   for (const Word& w : Words(m.full)) {
     if (w.text.data() == m.word.data()) continue;  // the mention's own word
-    if (MonthOf(w.text) || IsMonthOrDayName(w.text)) continue;
+    if (IsMonthOrDayName(w.text)) continue;
     out.push_back(folder.Fold(w.text));
   }
   std::sort(out.begin(), out.end());
@@ -2007,7 +2009,7 @@ void NameConflicts(const Vault& vault, const std::vector<LineText>& lines,
         // ForEachCapitalizedWord, sixteen bytes at a time where no capital is.
         ScanAllCapitalizedWords</*stop_at_markup=*/false>(lines[first + k].text,
                                                           [&](absl::string_view w) {
-                                                            if (!MonthOf(w) && !IsMonthOrDayName(w))
+                                                            if (!IsMonthOrDayName(w))
                                                               cw.words.push_back(w);
                                                           });
         cw.ends.push_back(cw.words.size());

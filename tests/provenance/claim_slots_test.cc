@@ -301,6 +301,28 @@ struct PairCase {
   bool disagree;
 };
 
+// The conflict pass's name stages skip a capitalized word that MonthOf takes or that is a
+// month-or-day word in lowercase, and ask only the latter: every word MonthOf takes must be one.
+TEST(MonthOf, EveryWordItTakesIsAMonthOrDayWord) {
+  std::mt19937 rng(4);
+  std::vector<std::string> words;
+  for (std::string_view m : kMonthOrDayWords) {
+    for (size_t len = 3; len <= m.size(); ++len) words.emplace_back(m.substr(0, len));
+  }
+  int taken = 0;
+  for (int round = 0; round < 20; ++round) {
+    for (std::string w : words) {
+      for (size_t k = 0; k < w.size(); ++k) {
+        if (k == 0 || rng() % 2) w[k] = absl::ascii_toupper(w[k]);
+      }
+      if (MonthOf(w) == 0) continue;
+      ++taken;
+      EXPECT_TRUE(IsMonthOrDayWord(absl::AsciiStrToLower(w))) << w;
+    }
+  }
+  EXPECT_GE(taken, 20 * 24);  // every month's name, abbreviation, and "Sept", each round
+}
+
 TEST(MonthOf, NamesAndAbbreviationsInAnyCaseAfterACapital) {
   const char* kNames[] = {"January", "February", "March",     "April",   "May",      "June",
                           "July",    "August",   "September", "October", "November", "December"};
