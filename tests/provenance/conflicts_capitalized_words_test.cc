@@ -238,16 +238,25 @@ TEST(ReadsAsWritten, AgreesWithStripMarkdownAndThePlainLoop) {
     }
   }
   EXPECT_GT(as_written, 300);
-  // A double space or a markup byte at each place of a long line.
-  const std::string line(40, 'a');
-  for (size_t i = 1; i + 2 < line.size(); ++i) {
-    std::string spaced = line, marked = line;
-    spaced[i] = spaced[i + 1] = ' ';
-    marked[i] = '*';
-    EXPECT_FALSE(ReadsAsWritten(spaced)) << i;
-    EXPECT_FALSE(ReadsAsWritten(marked)) << i;
-    spaced[i + 1] = 'a';
-    EXPECT_TRUE(ReadsAsWritten(spaced)) << i;
+  // A double space, or any markup or white space byte, at each place of lines of several
+  // lengths (blocks, the overlapping last block, the bytes after it).
+  const std::string bad = std::string(kMarkupBytes) + "\t\n\r";
+  for (size_t len : {5u, 16u, 17u, 18u, 31u, 33u, 40u, 47u, 64u}) {
+    const std::string line(len, 'a');
+    for (size_t i = 1; i + 2 < line.size(); ++i) {
+      std::string spaced = line;
+      spaced[i] = spaced[i + 1] = ' ';
+      EXPECT_FALSE(ReadsAsWritten(spaced)) << len << " " << i;
+      spaced[i + 1] = 'a';
+      EXPECT_TRUE(ReadsAsWritten(spaced)) << len << " " << i;
+    }
+    for (size_t i = 0; i < line.size(); ++i) {
+      for (char c : bad) {
+        std::string marked = line;
+        marked[i] = c;
+        EXPECT_FALSE(ReadsAsWritten(marked)) << len << " " << i << " " << int{c};
+      }
+    }
   }
 }
 
