@@ -210,6 +210,28 @@ TEST(ExtractSlots, SupersededValuesAreUpdatesNotSlots) {
   EXPECT_THAT(s.dates, IsEmpty());
 }
 
+// A fact's content and name tokens are sorted and distinct, for few tokens and for many (the
+// sort differs), with repeated words.
+TEST(ExtractSlots, ContentAndNamesAreSortedAndDistinct) {
+  std::mt19937 rng(8);
+  const std::vector<std::string> words = {"Azure",  "storage", "MAI",  "Contoso", "cluster",
+                                          "deploy", "nodes",   "Oslo", "Lima",    "racks",
+                                          "fabric", "Nvidia",  "GPU",  "billing", "tooling"};
+  for (int round = 0; round < 200; ++round) {
+    std::string text;
+    const int count = 1 + static_cast<int>(rng() % 60);
+    for (int k = 0; k < count; ++k) {
+      absl::StrAppend(&text, k ? " " : "", words[rng() % words.size()], rng() % 3 ? "" : "x",
+                      rng() % 4 ? "" : std::to_string(rng() % 9));
+    }
+    const Slots s = Extract(text);
+    for (const std::vector<uint64_t>* v : {&s.content, &s.names}) {
+      EXPECT_TRUE(std::is_sorted(v->begin(), v->end())) << text;
+      EXPECT_EQ(std::adjacent_find(v->begin(), v->end()), v->end()) << text;
+    }
+  }
+}
+
 // ExtractDates passes most words at once by their first byte and size; on random texts of
 // date-like words, in every case, it finds what the test of every word finds.
 TEST(ExtractDates, QuickTestFindsWhatEveryWordFinds) {
