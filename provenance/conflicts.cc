@@ -1986,9 +1986,10 @@ void NameConflicts(const Vault& vault, const std::vector<LineText>& lines,
   std::vector<size_t> spellings_begin = {0};
   spellings_begin.reserve(lines.size() + 1);
   // The mentions' words (NameMentions' words: capitalized, not a month or a day, in line
-  // order) are found in parallel, a block of lines at a time, without building the mentions
-  // (their runs are read again only for the spellings compared); per chunk of kChunk lines,
-  // the words and where each line's end. Spellings are numbered in line order.
+  // order; months and days are told apart below) are found in parallel, a block of lines at a time,
+  // without building the mentions (their runs are read again only for the spellings compared); per
+  // chunk of kChunk lines, the words and where each line's end. Spellings are numbered in line
+  // order.
   struct ChunkWords {
     std::vector<absl::string_view> words;
     std::vector<size_t> ends;
@@ -2007,11 +2008,8 @@ void NameConflicts(const Vault& vault, const std::vector<LineText>& lines,
       cw.ends.clear();
       for (int k = b; k < e; ++k) {
         // ForEachCapitalizedWord, sixteen bytes at a time where no capital is.
-        ScanAllCapitalizedWords</*stop_at_markup=*/false>(lines[first + k].text,
-                                                          [&](absl::string_view w) {
-                                                            if (!IsMonthOrDayName(w))
-                                                              cw.words.push_back(w);
-                                                          });
+        ScanAllCapitalizedWords</*stop_at_markup=*/false>(
+            lines[first + k].text, [&](absl::string_view w) { cw.words.push_back(w); });
         cw.ends.push_back(cw.words.size());
       }
     });
@@ -2022,10 +2020,14 @@ void NameConflicts(const Vault& vault, const std::vector<LineText>& lines,
       here.clear();
       for (size_t x = k % kChunk == 0 ? 0 : cw.ends[k % kChunk - 1]; x < end; ++x) {
         // A word as written maps to its spelling's id once; a repeat costs one lookup.
+        // A month or a day is no name (-1): told once per word as written, not per mention.
         const int* known = id_of_word.Find(cw.words[x]);
         int id;
         if (known != nullptr) {
           id = *known;
+        } else if (IsMonthOrDayName(cw.words[x])) {
+          id = -1;
+          id_of_word.Insert(cw.words[x], id);
         } else {
           const std::string& f = folder.Fold(cw.words[x]);
           auto [it, fresh] = spelling_id.try_emplace(f, static_cast<int>(spelling.size()));
@@ -2036,6 +2038,7 @@ void NameConflicts(const Vault& vault, const std::vector<LineText>& lines,
           id = it->second;
           id_of_word.Insert(cw.words[x], id);
         }
+        if (id < 0) continue;
         mention_lines[id].push_back(li);
         here.push_back(id);
       }
