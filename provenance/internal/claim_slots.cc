@@ -947,7 +947,8 @@ absl::StatusOr<Slots> ExtractSlots(const dedup::Normalizer& n, absl::string_view
   }
   // Most texts have no byte that bounds a clause (strcspn on s.clean, which ends in a NUL; a
   // NUL inside it counts as one).
-  AssignRoles(text, words, std::strcspn(s.clean.c_str(), ";():") < s.clean.size(), &s.dates);
+  const bool bounded = std::strcspn(s.clean.c_str(), ";():") < s.clean.size();
+  AssignRoles(text, words, bounded, &s.dates);
   // The tokens of the one normalization give the body's content tokens (ContentTokensOf)
   // unless a date opens the text, or the text ends in a cut word (the normalizer drops it
   // from the tokens but keeps it in `clean`, where normalizing again finds it). Both lists
@@ -1093,6 +1094,8 @@ absl::StatusOr<Slots> ExtractSlots(const dedup::Normalizer& n, absl::string_view
     // The next ';', '(' or ')' at or after `from`, or rest.size(): strcspn, since `rest` ends
     // where s.clean does, at its terminating NUL (a NUL inside it is stepped over).
     auto next_break = [&](size_t from) {
+      // A text without a byte that bounds a clause (nor a NUL: `bounded`) has no break.
+      if (!bounded) return rest.size();
       while (from < rest.size()) {
         from += std::strcspn(rest.data() + from, ";()");
         if (from >= rest.size() || rest[from] != '\0') break;
