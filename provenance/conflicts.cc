@@ -64,7 +64,6 @@ using internal::IsMilestoneRole;
 using internal::IsMonthOrDayWord;
 using internal::IsUpper;
 using internal::kMarkup;
-using internal::MonthOf;
 using internal::ParseIsoDate;
 using internal::Polarity;
 using internal::RawScan;
@@ -323,7 +322,10 @@ int EditDistance(absl::string_view a, absl::string_view b) {
   return prev[b.size()];
 }
 
-// IsMonthOrDayWord in any case ("March", "FRIDAY"), without allocating.
+// IsMonthOrDayWord in any case ("March", "FRIDAY"), without allocating. It holds for every
+// word MonthOf takes (a month's name, three-letter abbreviation or "Sept", in any case after a
+// capital: all month-or-day words; claim_slots_test checks it), so the name stages, which skip
+// capitalized words that are either, ask only this.
 bool IsMonthOrDayName(absl::string_view w) {
   constexpr size_t kLongest = 9;  // "september", "wednesday"
   if (w.empty() || w.size() > kLongest) return false;
@@ -371,7 +373,7 @@ std::vector<NameMention> NameMentions(absl::string_view text, int line_index) {
     }
     const absl::string_view full = text.substr(w[i].begin, w[j - 1].end - w[i].begin);
     for (size_t k = i; k < j; ++k) {
-      if (MonthOf(w[k].text) || IsMonthOrDayName(w[k].text)) continue;
+      if (IsMonthOrDayName(w[k].text)) continue;  // (MonthOf's words too: see IsMonthOrDayName)
       out.push_back({line_index, w[k].text, full});
     }
     i = j;
@@ -475,6 +477,49 @@ void DropUnread(Slots* s) {
   if (s->dates.empty()) std::string().swap(s->clean);
 }
 
+// Per compared fact, its slots once extracted: every fact's in one array (a full pass, which
+// extracts them all), or only those extracted, by fact (a focused pass extracts a few hundred of
+// a vault's facts: an array of every fact's would cost more to build and free than they do).
+// References stay valid while the store lives (a sparse store's slots are nodes).
+class SlotStore {
+ public:
+  // Empties the store, for `n` facts.
+  void Reset(int n, bool dense) {
+    dense_.clear();
+    sparse_.clear();
+    is_dense_ = dense;
+    if (dense) dense_.resize(n);
+  }
+  // Fact i's slots, created empty if it has none yet. Creating them is not thread-safe in a
+  // sparse store; reading and writing slots created before is (for distinct facts).
+  Slots& operator[](int i) { return is_dense_ ? dense_[i] : sparse_[i]; }
+  // Fact i's slots; empty ones when it has none.
+  const Slots& Get(int i) const {
+    if (is_dense_) return dense_[i];
+    auto it = sparse_.find(i);
+    return it == sparse_.end() ? Empty() : it->second;
+  }
+  // Frees every fact's slots (a dense store's on `threads` threads).
+  template <typename Parallel>
+  void Free(Parallel parallel) {
+    if (is_dense_) {
+      parallel(static_cast<int>(dense_.size()), [&](int first, int last) {
+        for (int i = first; i < last; ++i) dense_[i] = Slots();
+      });
+    }
+    sparse_.clear();
+  }
+
+ private:
+  static const Slots& Empty() {
+    static const Slots* empty = new Slots();
+    return *empty;
+  }
+  bool is_dense_ = true;
+  std::vector<Slots> dense_;
+  absl::node_hash_map<int, Slots> sparse_;
+};
+
 // What the fact-level stages share: the facts' claims and clusters.
 //
 // A full pass extracts every fact's slots up front (in parallel). A focused pass reads each
@@ -488,7 +533,7 @@ struct FactContext {
   std::vector<int> cluster_of;
   std::vector<uint64_t> key;                               // per compared fact: ClaimKey
   std::vector<std::shared_ptr<const ClaimSummary>> claim;  // per compared fact
-  mutable std::vector<Slots> slots;                        // per compared fact, when extracted
+  mutable SlotStore slots;  // per compared fact, when extracted (has_slots)
   mutable std::vector<char> has_slots;
   mutable absl::Status error;  // the first failed extraction in SlotsOf (as the full pass fails)
 
@@ -506,16 +551,17 @@ struct FactContext {
             ExtractSlots(*normalizer, f.display, note_day[scan.facts[i].note],
                          options.normalized ? options.normalized(i, &scratch) : nullptr);
         if (s.ok()) {
-          slots[i] = *std::move(s);
-          slots[i].content.clear();  // the summary (claim[i]) holds them
-          slots[i].names.clear();
-          DropUnread(&slots[i]);
+          Slots& into = slots[i];
+          into = *std::move(s);
+          into.content.clear();  // the summary (claim[i]) holds them
+          into.names.clear();
+          DropUnread(&into);
         } else if (error.ok()) {
           error = s.status();
         }
       }
     }
-    return slots[i];
+    return slots.Get(i);
   }
 
   ConflictFact Entry(int item, const std::string& value) const {
@@ -553,7 +599,7 @@ absl::Status BuildContext(FactContext* ctx, const std::vector<char>* focus,
   for (size_t i = 0; i < vault.notes.size(); ++i) ctx->note_day[i] = NoteDay(vault.notes[i]);
   ctx->key.resize(n);
   ctx->claim.resize(n);
-  ctx->slots.resize(n);
+  ctx->slots.Reset(n, /*dense=*/focus == nullptr);
   ctx->has_slots.assign(n, 0);
   static const std::shared_ptr<const ClaimSummary> kNone = std::make_shared<ClaimSummary>();
   // Keys (a hash of every fact's text) and cached claims on the pass's threads; the facts
@@ -582,6 +628,7 @@ absl::Status BuildContext(FactContext* ctx, const std::vector<char>* focus,
   for (int i = 0; i < n; ++i) {
     if (to_extract[i]) extract.push_back(i);
   }
+  for (int i : extract) ctx->slots[i];  // a sparse store's entries, made before the threads
   std::vector<absl::Status> errors(extract.size());
   dedup::Normalizer normalizer;
   const auto& given = ctx->options.normalized;
@@ -598,10 +645,11 @@ absl::Status BuildContext(FactContext* ctx, const std::vector<char>* focus,
         errors[k] = s.status();
         continue;
       }
-      ctx->slots[i] = *std::move(s);
+      Slots& into = ctx->slots[i];
+      into = *std::move(s);
       ctx->has_slots[i] = 1;
-      ctx->claim[i] = Summarize(ctx->slots[i]);
-      DropUnread(&ctx->slots[i]);
+      ctx->claim[i] = Summarize(into);
+      DropUnread(&into);
     }
   });
   for (const absl::Status& s : errors) {
@@ -649,15 +697,16 @@ class TokenPostings {
       for (int id : IdsOf(i)) facts_[next[id]++] = i;
     }
   }
+  // (Spans made from their bounds: no range checks per call, these are called per token.)
   absl::Span<const int> IdsOf(int fact) const {
-    return absl::MakeConstSpan(ids_).subspan(fact_offsets_[fact],
-                                             fact_offsets_[fact + 1] - fact_offsets_[fact]);
+    return absl::Span<const int>(ids_.data() + fact_offsets_[fact],
+                                 fact_offsets_[fact + 1] - fact_offsets_[fact]);
   }
   size_t Begin(int fact) const { return fact_offsets_[fact]; }
   size_t Entries() const { return ids_.size(); }
   absl::Span<const int> FactsOf(int id) const {
-    return absl::MakeConstSpan(facts_).subspan(list_offsets_[id],
-                                               list_offsets_[id + 1] - list_offsets_[id]);
+    return absl::Span<const int>(facts_.data() + list_offsets_[id],
+                                 list_offsets_[id + 1] - list_offsets_[id]);
   }
   int DocumentFrequency(int id) const { return static_cast<int>(FactsOf(id).size()); }
   // Ids given (0 .. Tokens() - 1).
@@ -727,9 +776,18 @@ void CandidatesOf(const FactContext& ctx, const TokenPostings& postings,
   for (int t : postings.IdsOf(a)) {
     const absl::Span<const int> list = postings.FactsOf(t);  // ascending
     if (static_cast<int>(list.size()) > ctx.options.max_postings) continue;
-    for (auto b = std::upper_bound(list.begin(), list.end(), a); b != list.end(); ++b) {
-      if (need != 0 && !(can_of[*b] & need)) continue;
-      if (counts[*b]++ == 0) partners[count++] = *b;
+    // (Two loops: the test of `need` is not made per entry.)
+    const int* b = std::upper_bound(list.begin(), list.end(), a);
+    const int* const end = list.end();
+    if (need == 0) {
+      for (; b != end; ++b) {
+        if (counts[*b]++ == 0) partners[count++] = *b;
+      }
+    } else {
+      for (; b != end; ++b) {
+        if (!(can_of[*b] & need)) continue;
+        if (counts[*b]++ == 0) partners[count++] = *b;
+      }
     }
   }
   // Later members of its cluster sharing no token.
@@ -770,7 +828,7 @@ void RestorePlainClauses(const FactContext& ctx, const TokenPostings& postings,
   std::vector<int> negations;
   for (int i = 0; i < n; ++i) {
     bool negation = false;
-    for (const Clause& c : ctx.slots[i].clauses) negation |= c.polarity == Polarity::kNot;
+    for (const Clause& c : ctx.slots.Get(i).clauses) negation |= c.polarity == Polarity::kNot;
     if (negation) negations.push_back(i);
   }
   if (negations.empty()) return;
@@ -975,11 +1033,14 @@ class FocusTokens {
     // range order: the same counts, first occurrences and postings as one pass in fact order.
     auto pass = [&](int first, int last, std::vector<Content>* into_found,
                     std::vector<int>* into_counts) {
+      const Pending::Filter content_filter = pending_content_.filter();
+      const Pending::Filter names_filter = pending_names_.filter();
       for (int i = first; i < last; ++i) {
         const ClaimSummary& c = ctx_.Claim(i);
         const uint64_t* const begin = c.content.data();
         const uint64_t* const end = begin + c.content.size();
         for (const uint64_t* t = begin; t != end; ++t) {
+          if (!content_filter.MayHave(*t)) continue;  // most tokens: one load tells
           const int x = pending_content_.Find(*t);
           if (x < 0) continue;
           Content& info = (*into_found)[x];
@@ -988,6 +1049,7 @@ class FocusTokens {
         }
         if (!names) continue;
         for (uint64_t t : c.names) {
+          if (!names_filter.MayHave(t)) continue;
           const int x = pending_names_.Find(t);
           if (x >= 0) ++(*into_counts)[x];
         }
@@ -1040,45 +1102,8 @@ class FocusTokens {
   int NameCount(uint64_t t) const { return names_.at(t); }
 
  private:
-  // Distinct tokens numbered in the order added, then (sealed) found by an open-addressing
-  // table at most a quarter full: a token not there (most of the vault's) costs a probe.
-  class Pending {
-   public:
-    void Add(uint64_t t) {
-      if (added_.insert(t).second) keys_.push_back(t);
-    }
-    size_t size() const { return keys_.size(); }
-    uint64_t key(size_t x) const { return keys_[x]; }
-    void Seal() {
-      size_t capacity = 64;
-      while (capacity < 4 * keys_.size()) capacity *= 2;
-      mask_ = capacity - 1;
-      slots_.assign(capacity, Slot{});
-      for (size_t x = 0; x < keys_.size(); ++x) {
-        size_t s = Mix(keys_[x]) & mask_;
-        while (slots_[s].index >= 0) s = (s + 1) & mask_;
-        slots_[s] = {keys_[x], static_cast<int>(x)};
-      }
-    }
-    // The number of `t`, or -1.
-    int Find(uint64_t t) const {
-      for (size_t s = Mix(t) & mask_;; s = (s + 1) & mask_) {
-        const Slot& slot = slots_[s];
-        if (slot.index < 0 || slot.key == t) return slot.index;
-      }
-    }
-
-   private:
-    struct Slot {
-      uint64_t key = 0;
-      int index = -1;
-    };
-    static uint64_t Mix(uint64_t t) { return (t ^ (t >> 29)) * 0xBF58476D1CE4E5B9ULL >> 7; }
-    absl::flat_hash_set<uint64_t> added_;
-    std::vector<uint64_t> keys_;
-    std::vector<Slot> slots_;
-    size_t mask_ = 0;
-  };
+ private:
+  using Pending = internal::PendingTokens;
 
   const FactContext& ctx_;
   absl::flat_hash_map<uint64_t, Content> content_;
@@ -1339,7 +1364,7 @@ PairFindings FindPairFindings(const FactContext& ctx, const std::vector<char>* f
       bool milestone = c.dates;
       if (c.dates && ctx.has_slots[i]) {
         milestone = false;
-        for (const DateHit& h : ctx.slots[i].dates) milestone |= IsMilestoneRole(h.role);
+        for (const DateHit& h : ctx.slots.Get(i).dates) milestone |= IsMilestoneRole(h.role);
       }
       can_bits[i] = (c.dates ? kCanDates : 0) | (c.amounts ? kCanAmounts : 0) |
                     (c.polar ? kCanPolar : 0) | (milestone ? kCanMilestone : 0);
@@ -1538,7 +1563,7 @@ void UpdateFindings(const FactContext& ctx, const std::vector<PairFinding>& upda
   // fact of an examined pair, which holds every update that can touch the focus.
   for (int i = 0; i < ctx.size(); ++i) {
     if (!ctx.has_slots[i]) continue;
-    for (const Update& u : ctx.slots[i].updates) {
+    for (const Update& u : ctx.slots.Get(i).updates) {
       if (u.dates.empty()) continue;
       Conflict c;
       c.type = "update";
@@ -1712,7 +1737,7 @@ VaultLines FocusLines(const Vault& vault, const ConflictOptions& options,
       }
       if (const int* known = memo.Find(w)) return *known;
       int id = -1;
-      if (!MonthOf(w) && !IsMonthOrDayName(w)) {
+      if (!IsMonthOrDayName(w)) {
         const std::string& f = words.Fold(w);
         if (f.size() >= 3) {
           std::string bucket = SpellingBucket(f);
@@ -1894,7 +1919,7 @@ std::vector<std::string> Companions(const NameMention& m, WordFolder& folder) {
   std::vector<std::string> out;
   for (const Word& w : Words(m.full)) {
     if (w.text.data() == m.word.data()) continue;  // the mention's own word
-    if (MonthOf(w.text) || IsMonthOrDayName(w.text)) continue;
+    if (IsMonthOrDayName(w.text)) continue;
     out.push_back(folder.Fold(w.text));
   }
   std::sort(out.begin(), out.end());
@@ -1961,9 +1986,10 @@ void NameConflicts(const Vault& vault, const std::vector<LineText>& lines,
   std::vector<size_t> spellings_begin = {0};
   spellings_begin.reserve(lines.size() + 1);
   // The mentions' words (NameMentions' words: capitalized, not a month or a day, in line
-  // order) are found in parallel, a block of lines at a time, without building the mentions
-  // (their runs are read again only for the spellings compared); per chunk of kChunk lines,
-  // the words and where each line's end. Spellings are numbered in line order.
+  // order; months and days are told apart below) are found in parallel, a block of lines at a time,
+  // without building the mentions (their runs are read again only for the spellings compared); per
+  // chunk of kChunk lines, the words and where each line's end. Spellings are numbered in line
+  // order.
   struct ChunkWords {
     std::vector<absl::string_view> words;
     std::vector<size_t> ends;
@@ -1982,11 +2008,8 @@ void NameConflicts(const Vault& vault, const std::vector<LineText>& lines,
       cw.ends.clear();
       for (int k = b; k < e; ++k) {
         // ForEachCapitalizedWord, sixteen bytes at a time where no capital is.
-        ScanAllCapitalizedWords</*stop_at_markup=*/false>(lines[first + k].text,
-                                                          [&](absl::string_view w) {
-                                                            if (!MonthOf(w) && !IsMonthOrDayName(w))
-                                                              cw.words.push_back(w);
-                                                          });
+        ScanAllCapitalizedWords</*stop_at_markup=*/false>(
+            lines[first + k].text, [&](absl::string_view w) { cw.words.push_back(w); });
         cw.ends.push_back(cw.words.size());
       }
     });
@@ -1997,10 +2020,14 @@ void NameConflicts(const Vault& vault, const std::vector<LineText>& lines,
       here.clear();
       for (size_t x = k % kChunk == 0 ? 0 : cw.ends[k % kChunk - 1]; x < end; ++x) {
         // A word as written maps to its spelling's id once; a repeat costs one lookup.
+        // A month or a day is no name (-1): told once per word as written, not per mention.
         const int* known = id_of_word.Find(cw.words[x]);
         int id;
         if (known != nullptr) {
           id = *known;
+        } else if (IsMonthOrDayName(cw.words[x])) {
+          id = -1;
+          id_of_word.Insert(cw.words[x], id);
         } else {
           const std::string& f = folder.Fold(cw.words[x]);
           auto [it, fresh] = spelling_id.try_emplace(f, static_cast<int>(spelling.size()));
@@ -2011,6 +2038,7 @@ void NameConflicts(const Vault& vault, const std::vector<LineText>& lines,
           id = it->second;
           id_of_word.Insert(cw.words[x], id);
         }
+        if (id < 0) continue;
         mention_lines[id].push_back(li);
         here.push_back(id);
       }
@@ -2295,12 +2323,12 @@ absl::StatusOr<std::vector<Conflict>> FindConflicts(const Vault& vault, const Sc
     if (!ctx.error.ok()) return ctx.error;
     // The facts' slots and claims are freed on the pass's threads, not one by one at the end
     // of the block (at 1M facts that took a noticeable share of the stage).
-    ParallelChunks(options.threads, ctx.size(), [&](int first, int last) {
-      for (int i = first; i < last; ++i) {
-        ctx.slots[i] = Slots();
-        ctx.claim[i].reset();
-      }
-    });
+    ctx.slots.Free([&](int n, auto fn) { ParallelChunks(options.threads, n, fn); });
+    if (focus == nullptr) {
+      ParallelChunks(options.threads, ctx.size(), [&](int first, int last) {
+        for (int i = first; i < last; ++i) ctx.claim[i].reset();
+      });
+    }
   }
   if (lines != nullptr) {
     out.insert(out.end(), lines->conflicts.begin(), lines->conflicts.end());

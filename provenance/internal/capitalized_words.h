@@ -37,21 +37,31 @@ inline bool ReadsAsWritten(absl::string_view raw) {
   size_t i = 0;
 #ifdef __SSE2__
   const char* p = raw.data();
-  // The bytes looked for, one vector each (built once per call, kept in registers).
-  constexpr size_t kBad = kMarkupBytes.size() + 3;
-  __m128i bad_bytes[kBad];
-  for (size_t k = 0; k < kMarkupBytes.size(); ++k) bad_bytes[k] = _mm_set1_epi8(kMarkupBytes[k]);
-  bad_bytes[kBad - 3] = _mm_set1_epi8('\t');
-  bad_bytes[kBad - 2] = _mm_set1_epi8('\n');
-  bad_bytes[kBad - 1] = _mm_set1_epi8('\r');
-  const __m128i space = _mm_set1_epi8(' ');
-  // Blocks of sixteen bytes with one more after them (for a space's successor).
+  static_assert(kMarkupBytes == "\\<`[!*~=_", "the bytes compared below");
+  // Blocks of sixteen bytes with one more after them (for a space's successor). The bytes
+  // looked for are compared one by one, written out (a loop over an array of them was not
+  // unrolled: each compare reloaded its vector).
+  auto block_reads = [&](size_t at) {
+    const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p + at));
+    const __m128i next = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p + at + 1));
+    auto is = [&](char c) { return _mm_cmpeq_epi8(v, _mm_set1_epi8(c)); };
+    const __m128i space = _mm_set1_epi8(' ');
+    const __m128i spaces = _mm_and_si128(_mm_cmpeq_epi8(v, space), _mm_cmpeq_epi8(next, space));
+    const __m128i markup =
+        _mm_or_si128(_mm_or_si128(_mm_or_si128(is('\\'), is('<')), _mm_or_si128(is('`'), is('['))),
+                     _mm_or_si128(_mm_or_si128(is('!'), is('*')),
+                                  _mm_or_si128(_mm_or_si128(is('~'), is('=')), is('_'))));
+    const __m128i white = _mm_or_si128(_mm_or_si128(is('\t'), is('\n')), is('\r'));
+    return _mm_movemask_epi8(_mm_or_si128(_mm_or_si128(spaces, markup), white)) == 0;
+  };
   for (; i + 17 <= raw.size(); i += 16) {
-    const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p + i));
-    const __m128i next = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p + i + 1));
-    __m128i bad = _mm_and_si128(_mm_cmpeq_epi8(v, space), _mm_cmpeq_epi8(next, space));
-    for (size_t k = 0; k < kBad; ++k) bad = _mm_or_si128(bad, _mm_cmpeq_epi8(v, bad_bytes[k]));
-    if (_mm_movemask_epi8(bad) != 0) return false;
+    if (!block_reads(i)) return false;
+  }
+  // The bytes left but the last, as one more block ending there (overlapping the last one
+  // read: a byte read twice is judged the same); the last byte is read below.
+  if (raw.size() >= 17 && i + 1 < raw.size()) {
+    if (!block_reads(raw.size() - 17)) return false;
+    i = raw.size() - 1;
   }
 #endif
   for (; i < raw.size(); ++i) {

@@ -300,6 +300,15 @@ class BytePairs {
   uint64_t bits_[64] = {};
 };
 
+// The bytes of `v` that are ASCII capitals ('A'..'Z') with their high bit set, the others 0.
+uint64_t AsciiCapitals(uint64_t v) {
+  constexpr uint64_t kOnes = 0x0101010101010101ULL, kHigh = 0x8080808080808080ULL;
+  const uint64_t low7 = v & ~kHigh;                 // each byte's low seven bits: no carry
+  const uint64_t ge = low7 + kOnes * (0x80 - 'A');  // high bit: low7 >= 'A'
+  const uint64_t gt = low7 + kOnes * (0x7F - 'Z');  // high bit: low7 > 'Z'
+  return ge & ~gt & ~v & kHigh;                     // ~v: not a byte of 0x80 or more
+}
+
 // Superseded regions: "previously X" (to the end of its clause), "X is no longer ..."
 // (the clause), "moved ... from X to Y" (X).
 // `lower` is `s` lowercased; `pairs` its BytePairs.
@@ -515,6 +524,12 @@ bool IsWordByte(absl::string_view s, size_t i) {
 // non-ASCII byte that IsWordByte takes), found from a bit per byte, 64 bytes at a time (the
 // bits of ASCII bytes sixteen at a time with SSE2).
 std::vector<Word> Words(absl::string_view s) {
+  std::vector<Word> out;
+  WordsInto(s, &out);
+  return out;
+}
+
+void WordsInto(absl::string_view s, std::vector<Word>* into) {
   const auto* p = reinterpret_cast<const unsigned char*>(s.data());
   const size_t n = s.size();
   // The word bytes of s[at, at + 64) as bits (none past the end).
@@ -561,7 +576,8 @@ std::vector<Word> Words(absl::string_view s) {
     return bits;
 #endif
   };
-  std::vector<Word> out;
+  std::vector<Word>& out = *into;
+  out.clear();
   out.reserve(n / 6 + 1);
   size_t begin = 0;
   bool open = false;  // a word began at `begin` and has not ended
@@ -575,7 +591,7 @@ std::vector<Word> Words(absl::string_view s) {
     while (starts | ends) {
       if (open) {
         const size_t e = at + static_cast<size_t>(__builtin_ctzll(ends));
-        out.push_back({begin, e, s.substr(begin, e - begin)});
+        out.push_back({begin, e, absl::string_view(s.data() + begin, e - begin)});
         ends &= ends - 1;
       } else {
         begin = at + static_cast<size_t>(__builtin_ctzll(starts));
@@ -584,8 +600,7 @@ std::vector<Word> Words(absl::string_view s) {
       open = !open;
     }
   }
-  if (open) out.push_back({begin, n, s.substr(begin, n - begin)});
-  return out;
+  if (open) out.push_back({begin, n, absl::string_view(s.data() + begin, n - begin)});
 }
 
 std::vector<std::string> LowerWords(absl::string_view s) {
@@ -620,11 +635,29 @@ std::vector<DateHit> ExtractDates(absl::string_view text, int ref) {
   return ExtractDatesIn(text, Words(text), ref);
 }
 
-std::vector<DateHit> ExtractDatesIn(absl::string_view text, const std::vector<Word>& w, int ref) {
+namespace {
+
+// ExtractDatesIn; with `quick`, words that can start no date are passed at once.
+template <bool quick>
+std::vector<DateHit> ExtractDatesWith(absl::string_view text, const std::vector<Word>& w, int ref) {
   absl::InlinedVector<DateHit, 4> hits;  // most texts have a date or two, if any
   auto between = [&](size_t a, size_t b) { return text.substr(a, b - a); };
   for (size_t i = 0; i < w.size(); ++i) {
     absl::string_view t = w[i].text;
+    // Most words start no date: a date starts at a year (four digits), a quarter ("Q1",
+    // "q1"), "this/next/last" (four letters) or a capitalized month name (three to nine
+    // letters). Words that can be none of them are passed at once (every branch below would
+    // pass them too).
+    if (quick) {
+      const char c0 = t[0];
+      const size_t size = t.size();
+      const bool may_start = IsDigit(c0)   ? size == 4
+                             : IsLower(c0) ? (size == 4 && (c0 == 't' || c0 == 'n' || c0 == 'l')) ||
+                                                 (size == 2 && c0 == 'q')
+                             : IsUpper(c0) ? size >= 2 && size <= 9
+                                           : false;
+      if (!may_start) continue;
+    }
     // ISO yyyy-mm(-dd).
     if (IsYear(t) && i + 1 < w.size() && between(w[i].end, w[i + 1].begin) == "-" &&
         w[i + 1].text.size() == 2 && IsDigit(w[i + 1].text[0])) {
@@ -725,6 +758,16 @@ std::vector<DateHit> ExtractDatesIn(absl::string_view text, const std::vector<Wo
   return out;
 }
 
+}  // namespace
+
+std::vector<DateHit> ExtractDatesIn(absl::string_view text, const std::vector<Word>& w, int ref) {
+  return ExtractDatesWith<true>(text, w, ref);
+}
+
+std::vector<DateHit> ExtractDatesEveryWord(absl::string_view text, int ref) {
+  return ExtractDatesWith<false>(text, Words(text), ref);
+}
+
 bool Overlap(const Interval& a, const Interval& b) { return a.lo <= b.hi && b.lo <= a.hi; }
 
 // "2025-12-16" (quotes allowed) -> month index; 0 if not a date. *day gets yyyymmdd.
@@ -792,6 +835,44 @@ void TokenIds::Grow() {
   }
 }
 
+void PendingTokens::Add(uint64_t t) {
+  // The table grows as keys are added (kept at most half full here), so that a repeat is
+  // found by a probe.
+  if (2 * (keys_.size() + 1) > slots_.size()) {
+    const size_t capacity = std::max<size_t>(64, 2 * slots_.size());
+    slots_.assign(capacity, Slot{});
+    mask_ = capacity - 1;
+    for (size_t x = 0; x < keys_.size(); ++x) {
+      size_t s = Mix(keys_[x]) & mask_;
+      while (slots_[s].index >= 0) s = (s + 1) & mask_;
+      slots_[s] = {keys_[x], static_cast<int>(x)};
+    }
+  }
+  size_t s = Mix(t) & mask_;
+  for (; slots_[s].index >= 0; s = (s + 1) & mask_) {
+    if (slots_[s].key == t) return;
+  }
+  slots_[s] = {t, static_cast<int>(keys_.size())};
+  keys_.push_back(t);
+}
+
+void PendingTokens::Seal() {
+  size_t capacity = 64;
+  while (capacity < 4 * keys_.size()) capacity *= 2;
+  mask_ = capacity - 1;
+  slots_.assign(capacity, Slot{});
+  for (size_t x = 0; x < keys_.size(); ++x) {
+    size_t s = Mix(keys_[x]) & mask_;
+    while (slots_[s].index >= 0) s = (s + 1) & mask_;
+    slots_[s] = {keys_[x], static_cast<int>(x)};
+  }
+  int bits = 12;  // 4096 flags at least, 2^24 at most (16 MB: for 256k tokens)
+  while ((size_t{1} << bits) < 64 * keys_.size() && bits < 24) ++bits;
+  filter_shift_ = 64 - bits;
+  filter_.assign(size_t{1} << bits, 0);
+  for (uint64_t t : keys_) filter_[t >> filter_shift_] = 1;
+}
+
 bool MonthOrDayLookup(absl::string_view t) {
   static const auto* words = [] {
     auto* w = new SmallWordMap();
@@ -831,17 +912,28 @@ absl::StatusOr<Slots> ExtractSlots(const dedup::Normalizer& n, absl::string_view
     }
   }
   if (!s.fact_day) s.fact_day = note_day;
-  // `text` lowercased, and its BytePairs, in one pass.
+  // `text` lowercased (eight bytes at a time), and its BytePairs.
   std::string lower(text.size(), '\0');
-  BytePairs pairs;
-  for (size_t i = 0; i < text.size(); ++i) {
-    lower[i] = absl::ascii_tolower(text[i]);
-    if (i > 0) pairs.Add(lower[i - 1], lower[i]);
+  {
+    size_t i = 0;
+    for (; i + 8 <= text.size(); i += 8) {
+      uint64_t v;
+      std::memcpy(&v, text.data() + i, 8);
+      v |= AsciiCapitals(v) >> 2;  // 0x80 at a capital: 0x20, its lowercase bit
+      std::memcpy(&lower[i], &v, 8);
+    }
+    for (; i < text.size(); ++i) lower[i] = absl::ascii_tolower(text[i]);
   }
+  BytePairs pairs;
+  for (size_t i = 1; i < lower.size(); ++i) pairs.Add(lower[i - 1], lower[i]);
   std::vector<std::pair<size_t, size_t>> superseded = SupersededRegions(text, lower, pairs);
   for (const auto& [b, e] : superseded)
     s.updates.push_back({std::string(absl::StripAsciiWhitespace(text.substr(b, e - b)))});
-  const std::vector<Word> words = Words(text);
+  // The words of `text`, in a vector of the thread kept between calls (no allocation per
+  // fact; read only in this call).
+  thread_local std::vector<Word> words_scratch;
+  WordsInto(text, &words_scratch);
+  const std::vector<Word>& words = words_scratch;
   for (DateHit& h : ExtractDatesIn(text, words, DayToMonthIndex(note_day))) {
     if (h.begin < body) continue;
     bool gone = false;
@@ -855,7 +947,8 @@ absl::StatusOr<Slots> ExtractSlots(const dedup::Normalizer& n, absl::string_view
   }
   // Most texts have no byte that bounds a clause (strcspn on s.clean, which ends in a NUL; a
   // NUL inside it counts as one).
-  AssignRoles(text, words, std::strcspn(s.clean.c_str(), ";():") < s.clean.size(), &s.dates);
+  const bool bounded = std::strcspn(s.clean.c_str(), ";():") < s.clean.size();
+  AssignRoles(text, words, bounded, &s.dates);
   // The tokens of the one normalization give the body's content tokens (ContentTokensOf)
   // unless a date opens the text, or the text ends in a cut word (the normalizer drops it
   // from the tokens but keeps it in `clean`, where normalizing again finds it). Both lists
@@ -1001,6 +1094,8 @@ absl::StatusOr<Slots> ExtractSlots(const dedup::Normalizer& n, absl::string_view
     // The next ';', '(' or ')' at or after `from`, or rest.size(): strcspn, since `rest` ends
     // where s.clean does, at its terminating NUL (a NUL inside it is stepped over).
     auto next_break = [&](size_t from) {
+      // A text without a byte that bounds a clause (nor a NUL: `bounded`) has no break.
+      if (!bounded) return rest.size();
       while (from < rest.size()) {
         from += std::strcspn(rest.data() + from, ";()");
         if (from >= rest.size() || rest[from] != '\0') break;

@@ -41,6 +41,8 @@ struct Word {
 
 // Runs of letters/digits.
 std::vector<Word> Words(absl::string_view s);
+// Words(s) into `*out` (replacing what it held; its capacity is reused).
+void WordsInto(absl::string_view s, std::vector<Word>* out);
 // The Words of `s`, ASCII-lowercased.
 std::vector<std::string> LowerWords(absl::string_view s);
 
@@ -88,6 +90,9 @@ std::vector<DateHit> ExtractDates(absl::string_view text, int ref);
 // ExtractDates, given the Words of `text`.
 std::vector<DateHit> ExtractDatesIn(absl::string_view text, const std::vector<Word>& words,
                                     int ref);
+// ExtractDates without its quick test that passes the words that can start no date (for
+// tests: the dates are the same).
+std::vector<DateHit> ExtractDatesEveryWord(absl::string_view text, int ref);
 
 // Whether two intervals share a month.
 bool Overlap(const Interval& a, const Interval& b);
@@ -184,6 +189,52 @@ class TokenIds {
   size_t used_ = 0;
   int size_ = 0;
   int zero_id_ = -1;
+};
+
+// Distinct token hashes (TokenHash values) numbered in the order added; once sealed, found by
+// an open-addressing table at most a quarter full behind a filter of a flag per value of the
+// token's top bits (the hashes are uniform: no mixing), at most 1/64 of them set. The conflict
+// pass asks it about every token of a vault's facts, most of which it does not hold: those
+// cost a bit test, rarely a probe.
+class PendingTokens {
+ public:
+  // Adds `t` (unsealed) unless it is there.
+  void Add(uint64_t t);
+  // Tokens added.
+  size_t size() const { return keys_.size(); }
+  // The x-th token added.
+  uint64_t key(size_t x) const { return keys_[x]; }
+  // Builds the table and the filter; Add after this is not allowed.
+  void Seal();
+  // False when `t` is surely not a token added (sealed).
+  bool MayHave(uint64_t t) const { return filter_[t >> filter_shift_] != 0; }
+  // MayHave's filter as a value, for a loop that keeps it in registers (valid while this is
+  // sealed and not changed).
+  struct Filter {
+    const uint8_t* flags;
+    int shift;
+    bool MayHave(uint64_t t) const { return flags[t >> shift] != 0; }
+  };
+  Filter filter() const { return {filter_.data(), filter_shift_}; }
+  // The number of `t` (its order of addition), or -1 (sealed).
+  int Find(uint64_t t) const {
+    for (size_t s = Mix(t) & mask_;; s = (s + 1) & mask_) {
+      const Slot& slot = slots_[s];
+      if (slot.index < 0 || slot.key == t) return slot.index;
+    }
+  }
+
+ private:
+  struct Slot {
+    uint64_t key = 0;
+    int index = -1;
+  };
+  static uint64_t Mix(uint64_t t) { return (t ^ (t >> 29)) * 0xBF58476D1CE4E5B9ULL >> 7; }
+  std::vector<uint64_t> keys_;
+  std::vector<Slot> slots_;  // while unsealed: the table of keys_ so far (Add's lookups)
+  size_t mask_ = 0;
+  std::vector<uint8_t> filter_;  // a byte per bit: a test is one load
+  int filter_shift_ = 63;
 };
 
 // The folded (lowercase, possibly stemmed) words that name a month or a weekday.

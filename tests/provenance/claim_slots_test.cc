@@ -3,6 +3,7 @@
 #include "provenance/internal/claim_slots.h"
 
 #include <algorithm>
+#include <map>
 #include <random>
 #include <string>
 #include <utility>
@@ -10,6 +11,7 @@
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "provenance/config.h"
@@ -208,11 +210,140 @@ TEST(ExtractSlots, SupersededValuesAreUpdatesNotSlots) {
   EXPECT_THAT(s.dates, IsEmpty());
 }
 
+// A fact's content and name tokens are sorted and distinct, for few tokens and for many (the
+// sort differs), with repeated words.
+TEST(ExtractSlots, ContentAndNamesAreSortedAndDistinct) {
+  std::mt19937 rng(8);
+  const std::vector<std::string> words = {"Azure",  "storage", "MAI",  "Contoso", "cluster",
+                                          "deploy", "nodes",   "Oslo", "Lima",    "racks",
+                                          "fabric", "Nvidia",  "GPU",  "billing", "tooling"};
+  for (int round = 0; round < 200; ++round) {
+    std::string text;
+    const int count = 1 + static_cast<int>(rng() % 60);
+    for (int k = 0; k < count; ++k) {
+      absl::StrAppend(&text, k ? " " : "", words[rng() % words.size()], rng() % 3 ? "" : "x",
+                      rng() % 4 ? "" : std::to_string(rng() % 9));
+    }
+    const Slots s = Extract(text);
+    for (const std::vector<uint64_t>* v : {&s.content, &s.names}) {
+      EXPECT_TRUE(std::is_sorted(v->begin(), v->end())) << text;
+      EXPECT_EQ(std::adjacent_find(v->begin(), v->end()), v->end()) << text;
+    }
+  }
+}
+
+// ExtractDates passes most words at once by their first byte and size; on random texts of
+// date-like words, in every case, it finds what the test of every word finds.
+TEST(ExtractDates, QuickTestFindsWhatEveryWordFinds) {
+  const std::vector<std::string> pieces = {
+      "2026", "2025-12",  "2025-12-09", "-",     " - ",  " to ", " and ", " through ", "Q1",
+      "q4",   "Q5",       "this",       "This",  "THIS", "next", "Next",  "last",      "LAST",
+      "year", "Month",    "quarter",    "May",   "may",  "MAY",  "Sept",  "September", "Septembers",
+      "Dec",  "December", "9",          "09",    "28th", "3rd",  "1st",   ",",         " ",
+      " ",    "2100",     "1989",       "12345", "é",    "Éte",  "’",     "t",         "n",
+      "l",    "thisx",    "go-live",    "(",     ")",    ";",    ": "};
+  std::mt19937 rng(3);
+  for (int round = 0; round < 4000; ++round) {
+    std::string text;
+    const int parts = static_cast<int>(rng() % 24);
+    for (int k = 0; k < parts; ++k) {
+      text += pieces[rng() % pieces.size()];
+      if (rng() % 2) text += ' ';
+    }
+    for (int ref : {0, M(2025, 12)}) {
+      const std::vector<DateHit> quick = ExtractDates(text, ref),
+                                 every = ExtractDatesEveryWord(text, ref);
+      ASSERT_EQ(quick.size(), every.size()) << "'" << text << "' " << ref;
+      for (size_t k = 0; k < quick.size(); ++k) {
+        EXPECT_EQ(quick[k].iv.lo, every[k].iv.lo) << text;
+        EXPECT_EQ(quick[k].iv.hi, every[k].iv.hi) << text;
+        EXPECT_EQ(quick[k].begin, every[k].begin) << text;
+        EXPECT_EQ(quick[k].end, every[k].end) << text;
+        EXPECT_EQ(quick[k].bare_month, every[k].bare_month) << text;
+      }
+    }
+    if (HasFailure()) return;
+  }
+}
+
+// The words that mark updates, states and negations are read in any case, wherever they are
+// in the text (its lowercase is built eight bytes at a time, the last bytes one at a time):
+// the same statements with those words capitalized, in capitals, or moved by a prefix of
+// every length give the same updates and clause states.
+TEST(ExtractSlots, MarkerWordsInAnyCaseAtAnyOffset) {
+  struct Case {
+    std::string text;
+    std::vector<std::string> markers;  // words to write in other cases
+  };
+  const std::vector<Case> cases = {
+      {"Go-live is now May 2026 (previously January 2026).", {"previously"}},
+      {"MAI needs storage by June 2026; January 2026 is no longer a hard date.", {"no longer"}},
+      {"Karl moved the meeting from March 3, 2026 to Tuesday.", {"moved", "from", "to"}},
+      {"The exclusivity continues; the freeze was removed.", {"continues", "removed"}},
+      {"VAST will not provide an instance and never signed.", {"not", "never"}},
+      {"OpenAI will buy more than $250B of Azure.", {"more than"}},
+      {"Budget is about $3M, at most 10 racks.", {"about", "at most"}},
+  };
+  auto upper = [](std::string t, const std::string& word, bool initial_only) {
+    for (size_t at = t.find(word); at != std::string::npos; at = t.find(word, at + 1)) {
+      for (size_t k = 0; k < (initial_only ? 1 : word.size()); ++k) {
+        t[at + k] = absl::ascii_toupper(t[at + k]);
+      }
+    }
+    return t;
+  };
+  auto summary = [](const Slots& s) {
+    std::string out;
+    for (const Update& u : s.updates) {
+      absl::StrAppend(&out, "u:", absl::AsciiStrToLower(u.value), ":", u.dates.size(), ";");
+    }
+    for (const Clause& c : s.clauses) {
+      absl::StrAppend(&out, "c:", static_cast<int>(c.polarity), ":", c.predicate, ":", c.object,
+                      ";");
+    }
+    absl::StrAppend(&out, "q:", static_cast<int>(s.qualifier), ";d:", s.dates.size());
+    return out;
+  };
+  for (const Case& c : cases) {
+    for (size_t prefix = 0; prefix <= 9; ++prefix) {
+      const std::string lead = prefix == 0 ? "" : std::string(prefix, 'x') + " ";
+      const std::string plain = summary(Extract(lead + c.text));
+      for (bool initial_only : {true, false}) {
+        std::string text = lead + c.text;
+        for (const std::string& m : c.markers) text = upper(text, m, initial_only);
+        EXPECT_EQ(summary(Extract(text)), plain) << text;
+      }
+    }
+  }
+}
+
 // Pairwise comparisons: whether the slots of two statements disagree.
 struct PairCase {
   std::string a, b;
   bool disagree;
 };
+
+// The conflict pass's name stages skip a capitalized word that MonthOf takes or that is a
+// month-or-day word in lowercase, and ask only the latter: every word MonthOf takes must be one.
+TEST(MonthOf, EveryWordItTakesIsAMonthOrDayWord) {
+  std::mt19937 rng(4);
+  std::vector<std::string> words;
+  for (std::string_view m : kMonthOrDayWords) {
+    for (size_t len = 3; len <= m.size(); ++len) words.emplace_back(m.substr(0, len));
+  }
+  int taken = 0;
+  for (int round = 0; round < 20; ++round) {
+    for (std::string w : words) {
+      for (size_t k = 0; k < w.size(); ++k) {
+        if (k == 0 || rng() % 2) w[k] = absl::ascii_toupper(w[k]);
+      }
+      if (MonthOf(w) == 0) continue;
+      ++taken;
+      EXPECT_TRUE(IsMonthOrDayWord(absl::AsciiStrToLower(w))) << w;
+    }
+  }
+  EXPECT_GE(taken, 20 * 24);  // every month's name, abbreviation, and "Sept", each round
+}
 
 TEST(MonthOf, NamesAndAbbreviationsInAnyCaseAfterACapital) {
   const char* kNames[] = {"January", "February", "March",     "April",   "May",      "June",
@@ -491,6 +622,14 @@ TEST(Words, RunsOfWordBytesOnTextsOfEveryLength) {
     }
     EXPECT_EQ(got, PlainWords(text)) << "'" << text << "'";
   }
+  // WordsInto replaces what its vector held (a longer list before, then a shorter one).
+  std::vector<Word> reused;
+  for (absl::string_view text : {"one two three four five", "six seven", "", "eight"}) {
+    WordsInto(text, &reused);
+    std::vector<std::pair<size_t, size_t>> got;
+    for (const Word& w : reused) got.emplace_back(w.begin, w.end);
+    EXPECT_EQ(got, PlainWords(text)) << "'" << text << "'";
+  }
   // Words ending at and across 64-byte boundaries.
   for (size_t len = 64; len <= 130; ++len) {
     const std::string text(len, 'x');
@@ -517,6 +656,46 @@ TEST(TokenIds, FirstSeenFirstAcrossGrowth) {
   EXPECT_EQ(ids.IdOf(TokenHash("azure")), 1);
   EXPECT_EQ(ids.IdOf(0), 2);
   EXPECT_EQ(ids.size(), 5003);
+}
+
+// PendingTokens against a std::map on random tokens: numbered in the order added (repeats
+// ignored), every token added found, no other (the filter only skips probes), at sizes that
+// take the filter from its smallest to several times larger; keys with equal top bits (one
+// filter bit) and equal low bits (one probe chain) too.
+TEST(PendingTokens, FindsExactlyTheTokensAdded) {
+  std::mt19937_64 rng(12);
+  for (size_t count : {0u, 1u, 5u, 63u, 64u, 65u, 300u, 5000u}) {
+    PendingTokens p;
+    std::map<uint64_t, int> want;
+    std::vector<uint64_t> order;
+    for (size_t k = 0; k < count; ++k) {
+      uint64_t t = rng();
+      if (k % 7 == 3) t = (t & 0xFFFF) | 0xABCD000000000000ULL;           // shared top bits
+      if (k % 11 == 5) t = (t << 20) | 0x12345;                           // shared low bits
+      if (k % 5 == 2 && !order.empty()) t = order[rng() % order.size()];  // a repeat
+      p.Add(t);
+      if (want.emplace(t, static_cast<int>(order.size())).second) order.push_back(t);
+    }
+    p.Seal();
+    ASSERT_EQ(p.size(), order.size());
+    for (size_t x = 0; x < order.size(); ++x) {
+      EXPECT_EQ(p.key(x), order[x]);
+      EXPECT_TRUE(p.MayHave(order[x]));
+      EXPECT_TRUE(p.filter().MayHave(order[x]));
+      EXPECT_EQ(p.Find(order[x]), static_cast<int>(x));
+    }
+    int passed = 0, uniform = 0;
+    for (int k = 0; k < 20000; ++k) {
+      uint64_t t = rng();
+      if (k % 3 == 0) t = (t & 0xFFFF) | 0xABCD000000000000ULL;
+      if (want.count(t)) continue;
+      EXPECT_EQ(p.Find(t), -1);
+      EXPECT_EQ(p.filter().MayHave(t), p.MayHave(t));
+      if (k % 3 != 0) ++uniform, passed += p.MayHave(t);
+    }
+    // The filter has at least 64 bits per token: few uniform others pass it (1/64 expected).
+    EXPECT_LE(passed, uniform / 32 + 10) << count;
+  }
 }
 
 }  // namespace

@@ -139,6 +139,70 @@ TEST(CapitalizedWords, RandomTextsAgreeWithThePlainDefinition) {
   }
 }
 
+TEST(CapitalizedWords, LongRandomTextsAgreeWithThePlainDefinition) {
+  // Texts of several 64-byte blocks: words (capitalized or not, some longer than a block)
+  // across block boundaries, capitals at a block's last byte, markup here and there.
+  const std::vector<std::string> pieces = {
+      "A",
+      "Q",
+      "a",
+      "0",
+      " ",
+      " ",
+      " ",
+      ",",
+      "-",
+      "(",
+      "*",
+      "[[",
+      "]]",
+      "\\",
+      "~",
+      "!",
+      "=",
+      "<",
+      "_",
+      "`",
+      "é",
+      "É",
+      "’",
+      "\xE2\x80",
+      "Jonsi",
+      "Stephenson",
+      "McDonald",
+      "B2B",
+      "Abc",
+      "abcdefghijklmnopqrstuvwxyzabcdefghijklmnopqrstuvwxyzabcdefghijklmnopq",
+      "Abcdefghijklmnopqrstuvwxyzabcdefghijklmnopqrstuvwxyzabcdefghijklmnopqrstu",
+      "AbcdefghijklmnopqrstuvwxyzabcdefghijklmnopqrstuvwxyzabcdefghijklmnopqrstuV"};
+  std::mt19937 rng(11);
+  for (int round = 0; round < 3000; ++round) {
+    std::string text;
+    const int parts = static_cast<int>(rng() % 160);
+    const bool prose = rng() % 2 == 0;  // half without markup: the scans read every word
+    for (int k = 0; k < parts; ++k) {
+      const std::string& piece = pieces[rng() % pieces.size()];
+      if (prose && PlainHasMarkup(piece)) continue;
+      text += piece;
+    }
+    ExpectScansAgree(text);
+    if (HasFailure()) return;
+  }
+  // A capital at every place around the block bounds, alone and starting a word.
+  for (size_t at = 0; at < 200; ++at) {
+    for (const std::string word : {"X", "Xy", "Xyz", "Xyzzy", "XYz"}) {
+      std::string text(at, ' ');
+      text += word;
+      text += std::string(at % 7, 'q');
+      text += " tail";
+      ExpectScansAgree(text);
+      text = std::string(at, 'a') + " " + word + std::string(70, 'b');
+      ExpectScansAgree(text);
+    }
+    if (HasFailure()) return;
+  }
+}
+
 // ReadsAsWritten (sixteen bytes at a time) against its definition, StripMarkdown(raw) == raw,
 // and against the plain byte loop, on texts of every length around the block size.
 bool PlainReadsAsWritten(absl::string_view raw) {
@@ -174,16 +238,25 @@ TEST(ReadsAsWritten, AgreesWithStripMarkdownAndThePlainLoop) {
     }
   }
   EXPECT_GT(as_written, 300);
-  // A double space or a markup byte at each place of a long line.
-  const std::string line(40, 'a');
-  for (size_t i = 1; i + 2 < line.size(); ++i) {
-    std::string spaced = line, marked = line;
-    spaced[i] = spaced[i + 1] = ' ';
-    marked[i] = '*';
-    EXPECT_FALSE(ReadsAsWritten(spaced)) << i;
-    EXPECT_FALSE(ReadsAsWritten(marked)) << i;
-    spaced[i + 1] = 'a';
-    EXPECT_TRUE(ReadsAsWritten(spaced)) << i;
+  // A double space, or any markup or white space byte, at each place of lines of several
+  // lengths (blocks, the overlapping last block, the bytes after it).
+  const std::string bad = std::string(kMarkupBytes) + "\t\n\r";
+  for (size_t len : {5u, 16u, 17u, 18u, 31u, 33u, 40u, 47u, 64u}) {
+    const std::string line(len, 'a');
+    for (size_t i = 1; i + 2 < line.size(); ++i) {
+      std::string spaced = line;
+      spaced[i] = spaced[i + 1] = ' ';
+      EXPECT_FALSE(ReadsAsWritten(spaced)) << len << " " << i;
+      spaced[i + 1] = 'a';
+      EXPECT_TRUE(ReadsAsWritten(spaced)) << len << " " << i;
+    }
+    for (size_t i = 0; i < line.size(); ++i) {
+      for (char c : bad) {
+        std::string marked = line;
+        marked[i] = c;
+        EXPECT_FALSE(ReadsAsWritten(marked)) << len << " " << i << " " << int{c};
+      }
+    }
   }
 }
 
