@@ -59,18 +59,20 @@ int RunFacts(const ParsedArgs& args) {
     for (const Fact& f : note.facts) {
       if (json) {
         nlohmann::json j = {
-            {"path", f.path},
+            {"path", note.path},
             {"line", f.line},
             {"line_end", f.line_end},
-            {"section", f.section},
+            {"section", provenance::SectionOf(note, f)},
             {"section_path", provenance::SectionPath(note, f)},
             {"text", f.display},
             {"raw", provenance::RawText(note, f)},
             {"span", {f.span.begin, f.span.end}},
-            {"marker", f.marker},
+            {"marker", std::string(f.marker())},
             {"depth", f.depth},
             {"task", f.task},
-            {"dedup", provenance::IsFactSection(vault->config.vault, f.section) && !f.ignored},
+            {"dedup",
+             provenance::IsFactSection(vault->config.vault, provenance::SectionOf(note, f)) &&
+                 !f.ignored},
         };
         if (f.task) j["task_state"] = std::string(1, f.task_state);
         nlohmann::json links = nlohmann::json::array();
@@ -78,7 +80,8 @@ int RunFacts(const ParsedArgs& args) {
         j["links"] = std::move(links);
         std::cout << j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
       } else {
-        std::cout << f.path << ":" << f.line << ": [" << f.section << "] " << f.display << "\n";
+        std::cout << note.path << ":" << f.line << ": [" << provenance::SectionOf(note, f) << "] "
+                  << f.display << "\n";
       }
     }
   }

@@ -145,10 +145,11 @@ int RunScan(const ParsedArgs& args) {
                                  c.members.size(), c.reason);
     for (const dedup::Member& m : c.members) {
       const Fact& f = scan->fact(*vault, m.item);
+      const std::string& path = scan->note(*vault, m.item).path;
       if (m.relation == dedup::Relation::kCanonical) {
-        std::cout << absl::StrFormat("  * %s:%d  %s\n", f.path, f.line, f.display);
+        std::cout << absl::StrFormat("  * %s:%d  %s\n", path, f.line, f.display);
       } else {
-        std::cout << absl::StrFormat("    %s:%d  [%s %.2f]  %s\n", f.path, f.line,
+        std::cout << absl::StrFormat("    %s:%d  [%s %.2f]  %s\n", path, f.line,
                                      dedup::RelationName(m.relation), m.similarity, f.display);
       }
     }

@@ -103,16 +103,17 @@ std::vector<Finding> DuplicateFindingsOf(const Vault& vault, const ScanResult& s
       Finding finding;
       finding.rule = "duplicate";
       finding.cluster_id = id;
-      finding.where = {f.path, f.line, f.display};
+      const std::string& canon_path = scan.note(vault, c.canonical).path;
+      finding.where = {scan.note(vault, m.item).path, f.line, f.display};
       finding.message =
           absl::StrFormat("%s duplicate (similarity %.2f) of %s:%d \"%s\" [cluster %s]",
-                          dedup::RelationName(m.relation), m.similarity, canon.path, canon.line,
+                          dedup::RelationName(m.relation), m.similarity, canon_path, canon.line,
                           Shorten(canon.display), id);
-      finding.related.push_back({canon.path, canon.line, canon.display});
+      finding.related.push_back({canon_path, canon.line, canon.display});
       for (const dedup::Member& o : c.members) {
         if (o.item == c.canonical || o.item == m.item) continue;
         const Fact& of = scan.fact(vault, o.item);
-        finding.related.push_back({of.path, of.line, of.display});
+        finding.related.push_back({scan.note(vault, o.item).path, of.line, of.display});
       }
       out.push_back(std::move(finding));
     }
@@ -290,7 +291,7 @@ absl::StatusOr<std::vector<Finding>> ChangeDuplicateFindings(
     }
     auto read = [&](const Note& note) {
       for (const Fact& f : note.facts) {
-        if (wanted.contains(f.display) && IsDedupFact(base, f)) at_base.insert(f.display);
+        if (wanted.contains(f.display) && IsDedupFact(base, note, f)) at_base.insert(f.display);
       }
     };
     for (const Note& note : base.notes) read(note);
@@ -332,7 +333,8 @@ LineSet AddedLocations(const Vault& vault, const Vault& base_given) {
   if (!added.empty()) {
     for (const Note& note : vault.notes) {
       for (const Fact& f : note.facts) {
-        if (added.contains(f.display) && IsDedupFact(vault, f)) out.insert({note.path, f.line});
+        if (added.contains(f.display) && IsDedupFact(vault, note, f))
+          out.insert({note.path, f.line});
       }
     }
   }

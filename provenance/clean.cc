@@ -63,7 +63,7 @@ class PairwiseConflicts {
     std::map<std::pair<std::string, int>, int> item_at;
     for (size_t i = 0; i < scan.facts.size(); ++i) {
       const Fact& f = scan.fact(vault, static_cast<int>(i));
-      item_at[{f.path, f.line}] = static_cast<int>(i);
+      item_at[{scan.note(vault, static_cast<int>(i)).path, f.line}] = static_cast<int>(i);
     }
     for (const Conflict& c : conflicts) {
       if (!IsContradiction(c) || c.type == "frontmatter") continue;
@@ -277,7 +277,7 @@ absl::StatusOr<CleanPlan> PlanClean(const Vault& vault, const ScanResult& scan,
           kc.text = f.display;
           kc.value = conflict->facts[0].value;
           kc.kept_line = o.line;
-          kc.kept_path = o.path;
+          kc.kept_path = scan.note(vault, other).path;
           kc.kept_text = BareText(RawText(vault.notes[scan.facts[other].note], o));
           kc.kept_value = conflict->facts[1].value;
           kc.type = conflict->type;

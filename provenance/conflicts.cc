@@ -566,7 +566,7 @@ struct FactContext {
 
   ConflictFact Entry(int item, const std::string& value) const {
     const Fact& f = scan.fact(vault, item);
-    return ConflictFact{f.path, f.line, f.display, value, ""};
+    return ConflictFact{scan.note(vault, item).path, f.line, f.display, value, ""};
   }
 
   // A "fact" longer than this is a pasted blob, not one claim: it keeps no slots, so it takes
@@ -1428,8 +1428,9 @@ std::string GroupSuggestion(const FactContext& ctx, const std::string& type,
   }
   if (best >= 0 && ties == 0 && best_day > 0) {
     const Fact& f = ctx.scan.fact(ctx.vault, best);
-    return absl::StrCat("suggestion: prefer the newest dated source ", f.path, ":", f.line, " (",
-                        DayString(best_day), "): '", value[best], "'");
+    return absl::StrCat("suggestion: prefer the newest dated source ",
+                        ctx.scan.note(ctx.vault, best).path, ":", f.line, " (", DayString(best_day),
+                        "): '", value[best], "'");
   }
   if (type != "value") return "";
   auto width = [&](int item) {
@@ -1465,13 +1466,14 @@ std::string GroupSuggestion(const FactContext& ctx, const std::string& type,
   }
   if (narrow < 0 || narrow_w == 1 << 30) return "";
   const Fact& f = ctx.scan.fact(ctx.vault, narrow);
+  const std::string& path = ctx.scan.note(ctx.vault, narrow).path;
   if (dated && unique && by_years.size() > 1) {
     return absl::StrCat("suggestion: ", major->size(), " of ", items.size(),
-                        " statements agree; the most specific is ", f.path, ":", f.line, " ('",
+                        " statements agree; the most specific is ", path, ":", f.line, " ('",
                         value[narrow], "'); check the others");
   }
   if (narrow_ties > 0) return "";
-  return absl::StrCat("suggestion: the most specific statement is ", f.path, ":", f.line, " ('",
+  return absl::StrCat("suggestion: the most specific statement is ", path, ":", f.line, " ('",
                       value[narrow], "')");
 }
 

@@ -33,8 +33,8 @@ absl::StatusOr<dedup::BinaryMetrics> EvaluateClusters(const Vault& vault, const 
                                                       const std::vector<GoldPair>& gold) {
   absl::flat_hash_map<std::string, int> item_of;  // "path:line" -> item
   for (size_t i = 0; i < scan.facts.size(); ++i) {
-    const Fact& f = scan.fact(vault, static_cast<int>(i));
-    item_of[absl::StrCat(f.path, ":", f.line)] = static_cast<int>(i);
+    const int item = static_cast<int>(i);
+    item_of[absl::StrCat(scan.note(vault, item).path, ":", scan.fact(vault, item).line)] = item;
   }
   std::vector<int> cluster_of(scan.facts.size(), -1);
   for (size_t c = 0; c < scan.dedup.clusters.size(); ++c) {

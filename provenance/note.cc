@@ -905,6 +905,16 @@ std::string StripMarkupFrom(absl::string_view md, size_t from, int depth) {
 
 std::string StripMarkdown(absl::string_view md) { return StripMarkdownImpl(md, 0); }
 
+void Fact::set_marker(absl::string_view m) {
+  marker_size_ = static_cast<uint8_t>(std::min(m.size(), kMaxMarker));
+  std::memcpy(marker_, m.data(), marker_size_);
+}
+
+const std::string& SectionOf(const Note& note, const Fact& fact) {
+  static const std::string* const kNone = new std::string();
+  return fact.heading >= 0 ? note.headings[fact.heading].text : *kNone;
+}
+
 std::vector<std::string> SectionPath(const Note& note, const Fact& fact) {
   // The headings open at the fact: its innermost one, then each earlier heading of a lower
   // level than the last one taken (the parser's stack of open headings).
@@ -1099,13 +1109,11 @@ Note ParseNoteOwned(absl::string_view path, std::string content) {
       const PendingItem& item = items[b.fact];
       Fact& fact = note.facts.emplace_back();
       fact.index = b.fact;
-      fact.path = note.path;
       fact.heading = item.heading;
-      if (item.heading >= 0) fact.section = note.headings[item.heading].text;
       fact.line = a + 1;
       fact.line_end = z + 1;
       fact.span = b.span;
-      fact.marker.assign(item.marker.marker.data(), item.marker.marker.size());
+      fact.set_marker(item.marker.marker);
       fact.indent = item.marker.indent;
       fact.parent = item.parent;
       fact.depth = item.depth;

@@ -111,25 +111,33 @@ struct Block {
   Span span;           // whole lines, terminators included
 };
 
-// (Fields ordered so that the record has as little padding as it can: 216 bytes.)
+// (Fields ordered so that the record has as little padding as it can: 136 bytes. The note's
+// path and the section's heading text are the note's own, not copied into every fact: see
+// Note::path and SectionOf.)
 struct Fact {
-  int index = 0;         // position in Note::facts
-  int heading = -1;      // index in Note::headings of the innermost heading, -1 before the first
-  std::string path;      // note path relative to the vault root
-  std::string section;   // innermost heading text ("" before the first heading)
-  int line = 0;          // 1-based line of the bullet
-  int line_end = 0;      // last line of the item (continuation lines included)
-  Span span;             // whole lines of the item, terminators included
-  Span text_span;        // the item's text after marker and task box, first line on (RawText)
-  std::string display;   // Markdown stripped, continuation lines joined by a space
-  std::string marker;    // "-", "*", "+", "1.", "2)"
+  int index = 0;        // position in Note::facts
+  int heading = -1;     // index in Note::headings of the innermost heading, -1 before the first
+  int line = 0;         // 1-based line of the bullet
+  int line_end = 0;     // last line of the item (continuation lines included)
+  Span span;            // whole lines of the item, terminators included
+  Span text_span;       // the item's text after marker and task box, first line on (RawText)
+  std::string display;  // Markdown stripped, continuation lines joined by a space
+  std::vector<Link> links;
   int indent = 0;        // columns before the marker (tabs count to the next 4)
   int depth = 0;         // 0 for top-level items, 1 for their children, ...
   int parent = -1;       // index of the enclosing item, or -1
   bool task = false;     // "- [ ] ", "- [x] ", "- [?] "
   char task_state = 0;   // the character inside the box
   bool ignored = false;  // carries <!-- factdedup:ignore -->
-  std::vector<Link> links;
+
+  // "-", "*", "+", "1.", "2)": at most 9 digits and '.' or ')'.
+  absl::string_view marker() const { return absl::string_view(marker_, marker_size_); }
+  void set_marker(absl::string_view m);
+
+ private:
+  static constexpr size_t kMaxMarker = 10;
+  char marker_[kMaxMarker] = {};
+  uint8_t marker_size_ = 0;
 };
 
 // (LoadVault copies a note it reuses field by field: provenance/vault.cc CopyParsedNote.)
@@ -157,8 +165,11 @@ inline absl::string_view RawText(const Note& note, const Fact& fact) {
   return absl::string_view(note.content).substr(fact.text_span.begin, fact.text_span.size());
 }
 
+// The text of the innermost heading `fact` is under in `note` ("" before the first heading).
+const std::string& SectionOf(const Note& note, const Fact& fact);
+
 // The texts of the headings `fact` is under in `note`, outermost first (the innermost is
-// Fact::section); empty before the first heading.
+// SectionOf); empty before the first heading.
 std::vector<std::string> SectionPath(const Note& note, const Fact& fact);
 
 // Parses `content` (the note's bytes). Never fails: problems are recorded in `diagnostics`

@@ -47,9 +47,10 @@ ReportCluster BuildCluster(const Vault& vault, const LinkResolver& resolver, con
   double sum = 0;
   for (const dedup::Member& m : c.members) {
     const Fact& f = scan.fact(vault, m.item);
-    rc.members.push_back(
-        {f.path, f.line, f.section, f.display, m.similarity, dedup::RelationName(m.relation)});
-    pages.insert(f.path);
+    const Note& note = scan.note(vault, m.item);
+    rc.members.push_back({note.path, f.line, SectionOf(note, f), f.display, m.similarity,
+                          dedup::RelationName(m.relation)});
+    pages.insert(note.path);
     if (m.relation != dedup::Relation::kCanonical) sum += m.similarity;
   }
   rc.pages.assign(pages.begin(), pages.end());
@@ -177,8 +178,8 @@ absl::StatusOr<Report> BuildReport(const Vault& vault, const ScanResult& scan,
   }
   std::map<std::pair<std::string, int>, int> item_at;
   for (size_t i = 0; i < scan.facts.size(); ++i) {
-    const Fact& f = scan.fact(vault, static_cast<int>(i));
-    item_at[{f.path, f.line}] = static_cast<int>(i);
+    const int item = static_cast<int>(i);
+    item_at[{scan.note(vault, item).path, scan.fact(vault, item).line}] = item;
   }
   for (const Conflict& c : conflicts) {
     ReportConflict rc{c.type, {}, c.suggestion};

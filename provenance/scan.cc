@@ -33,8 +33,9 @@ std::vector<FactRef> DedupFacts(const Vault& vault) {
   return DedupFactsOf(vault, all);
 }
 
-bool IsDedupFact(const Vault& vault, const Fact& fact) {
-  return !fact.ignored && !fact.display.empty() && IsFactSection(vault.config.vault, fact.section);
+bool IsDedupFact(const Vault& vault, const Note& note, const Fact& fact) {
+  return !fact.ignored && !fact.display.empty() &&
+         IsFactSection(vault.config.vault, SectionOf(note, fact));
 }
 
 std::vector<FactRef> DedupFactsOf(const Vault& vault, absl::Span<const int> notes) {
@@ -51,10 +52,11 @@ std::vector<FactRef> DedupFactsOf(const Vault& vault, absl::Span<const int> note
     for (size_t f = 0; f < note.facts.size(); ++f) {
       const Fact& fact = note.facts[f];
       if (fact.ignored || fact.display.empty()) continue;
-      if (last == nullptr || fact.section != *last) {
-        auto [it, fresh] = is_fact_section.try_emplace(fact.section, false);
-        if (fresh) it->second = IsFactSection(vault.config.vault, fact.section);
-        last = &fact.section;
+      const std::string& section = SectionOf(note, fact);
+      if (last == nullptr || section != *last) {
+        auto [it, fresh] = is_fact_section.try_emplace(section, false);
+        if (fresh) it->second = IsFactSection(vault.config.vault, section);
+        last = &section;
         last_is_fact = it->second;
       }
       if (!last_is_fact) continue;

@@ -30,13 +30,15 @@ struct ScanResult {
   const Fact& fact(const Vault& vault, int item) const {
     return vault.notes[facts[item].note].facts[facts[item].fact];
   }
+  // The note holding item `item` (its path: Note::path; its section: SectionOf).
+  const Note& note(const Vault& vault, int item) const { return vault.notes[facts[item].note]; }
 };
 
 // Facts that take part in deduplication: in a fact section (see VaultOptions), not marked
 // `<!-- factdedup:ignore -->`, with some text.
 std::vector<FactRef> DedupFacts(const Vault& vault);
-// Whether DedupFacts lists `fact`, one of `vault`'s notes' facts.
-bool IsDedupFact(const Vault& vault, const Fact& fact);
+// Whether DedupFacts lists `fact`, one of the facts of `note`, one of `vault`'s notes.
+bool IsDedupFact(const Vault& vault, const Note& note, const Fact& fact);
 // The same, for the notes `notes` (indexes into vault.notes, ascending) only.
 std::vector<FactRef> DedupFactsOf(const Vault& vault, absl::Span<const int> notes);
 

@@ -227,17 +227,17 @@ void WriteArrayParallel(Writer& w, int depth, size_t count, int threads, Element
 }
 
 // {"line", "path", "text"} (+ the member fields) at `depth`.
-void WriteFact(Writer& w, int depth, const Fact& f, const dedup::Member* m) {
+void WriteFact(Writer& w, int depth, const Note& note, const Fact& f, const dedup::Member* m) {
   w.out() << "{\n";
   w.Key(depth + 1, "line", true);
   w.Int(f.line);
   w.Key(depth + 1, "path", false);
-  w.String(f.path);
+  w.String(note.path);
   if (m != nullptr) {
     w.Key(depth + 1, "relation", false);
     w.String(dedup::RelationName(m->relation));
     w.Key(depth + 1, "section", false);
-    w.String(f.section);
+    w.String(SectionOf(note, f));
     w.Key(depth + 1, "similarity", false);
     w.Double(std::round(m->similarity * 1000) / 1000);
   }
@@ -254,12 +254,13 @@ void WriteCluster(Writer& w, int depth, const Vault& vault, const ScanResult& sc
   const Fact& canon = scan.fact(vault, c.canonical);
   w.out() << "{\n";
   w.Key(depth + 1, "canonical", true);
-  WriteFact(w, depth + 1, canon, nullptr);
+  WriteFact(w, depth + 1, scan.note(vault, c.canonical), canon, nullptr);
   w.Key(depth + 1, "id", false);
   w.String(ClusterId(canon));
   w.Key(depth + 1, "members", false);
   WriteArray(w, depth + 1, c.members.size(), [&](size_t i) {
-    WriteFact(w, depth + 2, scan.fact(vault, c.members[i].item), &c.members[i]);
+    const int item = c.members[i].item;
+    WriteFact(w, depth + 2, scan.note(vault, item), scan.fact(vault, item), &c.members[i]);
   });
   w.Key(depth + 1, "reason", false);
   w.String(c.reason);

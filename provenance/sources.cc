@@ -111,7 +111,7 @@ std::vector<Source> ClusterSources(const Vault& vault, const LinkResolver& resol
     Source s = SourceOf(note, options);
     const Fact& f = note.facts[ref.fact];
     s.line = f.line;
-    s.section = f.section;
+    s.section = SectionOf(note, f);
     out.push_back(std::move(s));
     queue.emplace_back(ref.note, 0);
   }
@@ -125,7 +125,7 @@ std::vector<Source> LineSources(const Vault& vault, const LinkResolver& resolver
   Source s = SourceOf(vault.notes[note], options);
   s.line = line;
   for (const Fact& f : vault.notes[note].facts) {
-    if (f.line == line) s.section = f.section;
+    if (f.line == line) s.section = SectionOf(vault.notes[note], f);
   }
   out.push_back(std::move(s));
   std::set<int> seen = {note};

@@ -53,8 +53,8 @@ size_t JsonThousandths(double v, char* out) {
   return n + 2;
 }
 
-nlohmann::json FactJson(const Fact& f) {
-  return {{"path", f.path}, {"line", f.line}, {"text", f.display}};
+nlohmann::json FactJson(const Note& note, const Fact& f) {
+  return {{"path", note.path}, {"line", f.line}, {"text", f.display}};
 }
 
 nlohmann::json ClusterJson(const Vault& vault, const ScanResult& scan, const dedup::Cluster& c) {
@@ -62,14 +62,15 @@ nlohmann::json ClusterJson(const Vault& vault, const ScanResult& scan, const ded
   nlohmann::json members = nlohmann::json::array();
   for (const dedup::Member& m : c.members) {
     const Fact& f = scan.fact(vault, m.item);
-    nlohmann::json j = FactJson(f);
-    j["section"] = f.section;
+    const Note& note = scan.note(vault, m.item);
+    nlohmann::json j = FactJson(note, f);
+    j["section"] = SectionOf(note, f);
     j["similarity"] = std::round(m.similarity * 1000) / 1000;
     j["relation"] = dedup::RelationName(m.relation);
     members.push_back(std::move(j));
   }
   return {{"id", ClusterId(canon)},
-          {"canonical", FactJson(canon)},
+          {"canonical", FactJson(scan.note(vault, c.canonical), canon)},
           {"members", std::move(members)},
           {"reason", c.reason}};
 }

@@ -18,8 +18,8 @@
 
 namespace factdedup::provenance::internal {
 
-// {"path", "line", "text"} of a fact.
-nlohmann::json FactJson(const Fact& f);
+// {"path", "line", "text"} of `f`, one of `note`'s facts.
+nlohmann::json FactJson(const Note& note, const Fact& f);
 
 // One cluster as `scan --json` writes it: {"id", "canonical", "members", "reason"}.
 nlohmann::json ClusterJson(const Vault& vault, const ScanResult& scan, const dedup::Cluster& c);

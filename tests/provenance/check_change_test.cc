@@ -117,25 +117,34 @@ class VaultCopy {
 };
 
 // The facts of a full scan's clusters: first member of the first cluster, and so on.
+struct Picked {
+  std::string path;
+  int line = 0;
+  std::string display;
+};
 struct Picks {
-  Fact clustered;        // a member of a cluster
-  Fact other_clustered;  // a member of another cluster, in another note if there is one
-  Fact dated;            // a compared fact with a digit
+  Picked clustered;        // a member of a cluster
+  Picked other_clustered;  // a member of another cluster, in another note if there is one
+  Picked dated;            // a compared fact with a digit
 };
 
 Picks Pick(const Vault& v) {
   absl::StatusOr<ScanResult> s = ScanVault(v, dedup::DedupOptions{});
   EXPECT_TRUE(s.ok() && s->dedup.clusters.size() >= 2);
+  auto pick = [&](int item) {
+    return Picked{s->note(v, item).path, s->fact(v, item).line, s->fact(v, item).display};
+  };
   Picks p;
-  p.clustered = s->fact(v, s->dedup.clusters[0].members[1].item);
-  p.other_clustered = s->fact(v, s->dedup.clusters.back().canonical);
+  p.clustered = pick(s->dedup.clusters[0].members[1].item);
+  p.other_clustered = pick(s->dedup.clusters.back().canonical);
   for (const dedup::Cluster& c : s->dedup.clusters) {
-    const Fact& f = s->fact(v, c.canonical);
-    if (f.path != p.clustered.path) p.other_clustered = f;
+    if (s->note(v, c.canonical).path != p.clustered.path) p.other_clustered = pick(c.canonical);
   }
-  for (const FactRef& r : s->facts) {
-    const Fact& f = v.notes[r.note].facts[r.fact];
-    if (f.display.find_first_of("0123456789") != std::string::npos) p.dated = f;
+  for (size_t i = 0; i < s->facts.size(); ++i) {
+    const Fact& f = s->fact(v, static_cast<int>(i));
+    if (f.display.find_first_of("0123456789") != std::string::npos) {
+      p.dated = pick(static_cast<int>(i));
+    }
   }
   return p;
 }

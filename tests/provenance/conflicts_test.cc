@@ -130,7 +130,7 @@ bool SameCluster(const VaultRun& r, const std::string& loc1, const std::string& 
     bool a = false, b = false;
     for (const dedup::Member& m : c.members) {
       const Fact& f = r.scan.fact(r.vault, m.item);
-      std::string loc = absl::StrCat(f.path, ":", f.line);
+      std::string loc = absl::StrCat(r.scan.note(r.vault, m.item).path, ":", f.line);
       a |= loc == loc1;
       b |= loc == loc2;
     }

@@ -95,8 +95,8 @@ std::string Describe(const Vault& vault, const ScanResult& scan) {
     out += "cluster " + c.reason + "\n";
     for (const dedup::Member& m : c.members) {
       const Fact& f = scan.fact(vault, m.item);
-      out += f.path + ":" + std::to_string(f.line) + " " + dedup::RelationName(m.relation) + " " +
-             std::to_string(m.similarity) + "\n";
+      out += scan.note(vault, m.item).path + ":" + std::to_string(f.line) + " " +
+             dedup::RelationName(m.relation) + " " + std::to_string(m.similarity) + "\n";
     }
   }
   return out;

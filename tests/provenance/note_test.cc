@@ -108,8 +108,8 @@ TEST(ParseNote, CrlfNote) {
   EXPECT_EQ(note.facts[0].line, 11);
   EXPECT_EQ(note.facts[1].display, "Second fact with trailing spaces continued on the next line");
   EXPECT_EQ(note.facts[1].line_end, 13);
-  EXPECT_EQ(note.facts[2].marker, "*");
-  EXPECT_EQ(note.facts[3].marker, "+");
+  EXPECT_EQ(note.facts[2].marker(), "*");
+  EXPECT_EQ(note.facts[3].marker(), "+");
   EXPECT_EQ(SectionPath(note, note.facts[0]), (std::vector<std::string>{"Heading", "Key Facts"}));
 }
 
@@ -121,12 +121,12 @@ TEST(ParseNote, SectionPathIsTheHeadingsOpenAtTheFact) {
                         "- in D\n# E\n- in E\n");
   ASSERT_EQ(note.facts.size(), 5u);
   EXPECT_THAT(SectionPath(note, note.facts[0]), ::testing::IsEmpty());
-  EXPECT_EQ(note.facts[0].section, "");
+  EXPECT_EQ(SectionOf(note, note.facts[0]), "");
   EXPECT_THAT(SectionPath(note, note.facts[1]), ElementsAre("A", "B"));
   EXPECT_THAT(SectionPath(note, note.facts[2]), ElementsAre("A", "C"));
   EXPECT_THAT(SectionPath(note, note.facts[3]), ElementsAre("A", "C", "D"));
   EXPECT_THAT(SectionPath(note, note.facts[4]), ElementsAre("E"));
-  EXPECT_EQ(note.facts[4].section, "E");
+  EXPECT_EQ(SectionOf(note, note.facts[4]), "E");
 }
 
 TEST(ParseNote, BomAndMissingFinalNewline) {
@@ -148,8 +148,8 @@ TEST(ParseNote, TabsNbspNumberedTasksNested) {
   EXPECT_EQ(note.facts[1].depth, 1);
   EXPECT_EQ(note.facts[1].parent, 0);
   EXPECT_EQ(RawText(note, note.facts[2]), "NBSP\xC2\xA0inside and\xC2\xA0 around \xC2\xA0");
-  EXPECT_EQ(note.facts[3].marker, "1.");
-  EXPECT_EQ(note.facts[4].marker, "2)");
+  EXPECT_EQ(note.facts[3].marker(), "1.");
+  EXPECT_EQ(note.facts[4].marker(), "2)");
   EXPECT_TRUE(note.facts[5].task);
   EXPECT_EQ(note.facts[5].task_state, ' ');
   EXPECT_EQ(note.facts[5].display, "open task");
@@ -175,7 +175,7 @@ TEST(ParseNote, NonFactBlocksAndInlineMarkdown) {
   EXPECT_TRUE(note.facts[1].ignored);
   EXPECT_FALSE(note.facts[0].ignored);
   EXPECT_EQ(note.facts[3].parent, 2);
-  EXPECT_EQ(note.facts[4].section, "Deeper");
+  EXPECT_EQ(SectionOf(note, note.facts[4]), "Deeper");
   EXPECT_EQ(SectionPath(note, note.facts[4]),
             (std::vector<std::string>{"Title", "Empty Section", "Deeper"}));
   std::map<BlockKind, int> kinds;
@@ -266,7 +266,7 @@ TEST(ParseNote, BulletsRulesAndContinuationLines) {
               ElementsAre("-x", "-", "+ +", "first +b 0x1", "", "", "one", "a indented more"));
   EXPECT_EQ(note.facts[3].line, 7);
   EXPECT_EQ(note.facts[3].line_end, 9);
-  EXPECT_EQ(note.facts[6].marker, "1)");
+  EXPECT_EQ(note.facts[6].marker(), "1)");
 }
 
 TEST(ParseNote, PlainAndMarkedUpFacts) {
@@ -291,7 +291,7 @@ TEST(ParseNote, PlainAndMarkedUpFacts) {
   EXPECT_TRUE(note.facts[1].ignored);
   ASSERT_EQ(note.facts[1].links.size(), 1u);
   EXPECT_EQ(note.facts[1].links[0].target, "Link");
-  EXPECT_EQ(note.facts[1].section, "Head H");
+  EXPECT_EQ(SectionOf(note, note.facts[1]), "Head H");
   EXPECT_EQ(note.facts[2].display, "another plain one");
   EXPECT_TRUE(note.facts[3].task);
   EXPECT_EQ(note.facts[3].display, "task with t");

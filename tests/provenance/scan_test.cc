@@ -83,7 +83,8 @@ TEST(ScanVault, SkippedSectionsAndIgnoredFactsAreNotCompared) {
   Vault vault = SampleVault();
   for (const FactRef& r : DedupFacts(vault)) {
     const Fact& f = vault.notes[r.note].facts[r.fact];
-    EXPECT_NE(f.section, "Related") << f.path << ":" << f.line;
+    EXPECT_NE(SectionOf(vault.notes[r.note], f), "Related")
+        << vault.notes[r.note].path << ":" << f.line;
     EXPECT_FALSE(f.ignored);
   }
 }
@@ -135,7 +136,7 @@ TEST(IsDedupFact, SaysWhatDedupFactsLists) {
   size_t yes = 0;
   for (size_t n = 0; n < vault.notes.size(); ++n) {
     for (size_t f = 0; f < vault.notes[n].facts.size(); ++f) {
-      const bool is = IsDedupFact(vault, vault.notes[n].facts[f]);
+      const bool is = IsDedupFact(vault, vault.notes[n], vault.notes[n].facts[f]);
       EXPECT_EQ(is, listed.count({static_cast<int>(n), static_cast<int>(f)}) > 0)
           << vault.notes[n].path << ":" << vault.notes[n].facts[f].line;
       yes += is;

@@ -32,7 +32,9 @@ TEST(ClusterSources, FollowsSourceRefFromMeetingNoteToRawArticle) {
   const dedup::Cluster* big_pause = nullptr;
   for (const dedup::Cluster& c : scan->dedup.clusters) {
     const Fact& f = scan->fact(*vault, c.canonical);
-    if (f.path == "Accounts/Microsoft.md" && f.line == 15) big_pause = &c;
+    if (scan->note(*vault, c.canonical).path == "Accounts/Microsoft.md" && f.line == 15) {
+      big_pause = &c;
+    }
   }
   ASSERT_NE(big_pause, nullptr);
   std::vector<Source> sources = ClusterSources(*vault, resolver, *scan, *big_pause);

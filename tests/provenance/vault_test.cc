@@ -32,7 +32,7 @@ TEST(LoadVault, SampleVaultFactCountsPerNoteAndSection) {
   EXPECT_FALSE(vault->has_errors()) << Messages(*vault);
   std::map<std::string, std::map<std::string, int>> counts;
   for (const Note& n : vault->notes) {
-    for (const Fact& f : n.facts) counts[n.path][f.section]++;
+    for (const Fact& f : n.facts) counts[n.path][SectionOf(n, f)]++;
   }
   using Sections = std::map<std::string, int>;
   EXPECT_EQ(
@@ -280,7 +280,7 @@ TEST(LoadVault, ReusedNotesEqualParsedOnes) {
     for (size_t f = 0; f < p.facts.size(); ++f) {
       EXPECT_EQ(r.facts[f].display, p.facts[f].display);
       EXPECT_EQ(r.facts[f].line, p.facts[f].line);
-      EXPECT_EQ(r.facts[f].section, p.facts[f].section);
+      EXPECT_EQ(SectionOf(r, r.facts[f]), SectionOf(p, p.facts[f]));
     }
   }
   EXPECT_EQ(reused->notes[reused->FindNote("y.md")].facts[0].display, "two changed");
