@@ -64,7 +64,7 @@ int RunFacts(const ParsedArgs& args) {
             {"line_end", f.line_end},
             {"section", provenance::SectionOf(note, f)},
             {"section_path", provenance::SectionPath(note, f)},
-            {"text", f.display},
+            {"text", provenance::DisplayOf(note, f)},
             {"raw", provenance::RawText(note, f)},
             {"span", {f.span.begin, f.span.end}},
             {"marker", std::string(f.marker())},
@@ -81,7 +81,7 @@ int RunFacts(const ParsedArgs& args) {
         std::cout << j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
       } else {
         std::cout << note.path << ":" << f.line << ": [" << provenance::SectionOf(note, f) << "] "
-                  << f.display << "\n";
+                  << provenance::DisplayOf(note, f) << "\n";
       }
     }
   }

@@ -141,16 +141,19 @@ int RunScan(const ParsedArgs& args) {
                                scan->facts.size(), scan->dedup.clusters.size(), dups);
   for (const dedup::Cluster& c : scan->dedup.clusters) {
     const Fact& canon = scan->fact(*vault, c.canonical);
-    std::cout << absl::StrFormat("%s  %d facts  (%s)\n", provenance::ClusterId(canon),
+    std::cout << absl::StrFormat("%s  %d facts  (%s)\n",
+                                 provenance::ClusterId(scan->display(*vault, c.canonical)),
                                  c.members.size(), c.reason);
     for (const dedup::Member& m : c.members) {
       const Fact& f = scan->fact(*vault, m.item);
       const std::string& path = scan->note(*vault, m.item).path;
       if (m.relation == dedup::Relation::kCanonical) {
-        std::cout << absl::StrFormat("  * %s:%d  %s\n", path, f.line, f.display);
+        std::cout << absl::StrFormat("  * %s:%d  %s\n", path, f.line,
+                                     scan->display(*vault, m.item));
       } else {
         std::cout << absl::StrFormat("    %s:%d  [%s %.2f]  %s\n", path, f.line,
-                                     dedup::RelationName(m.relation), m.similarity, f.display);
+                                     dedup::RelationName(m.relation), m.similarity,
+                                     scan->display(*vault, m.item));
       }
     }
     std::cout << "\n";

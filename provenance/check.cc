@@ -66,8 +66,8 @@ nlohmann::json SarifRules() {
 
 }  // namespace
 
-std::string ClusterId(const Fact& canonical) {
-  return absl::StrFormat("c%012x", dedup::Hash64(canonical.display) & 0xFFFFFFFFFFFFULL);
+std::string ClusterId(absl::string_view canonical_display) {
+  return absl::StrFormat("c%012x", dedup::Hash64(canonical_display) & 0xFFFFFFFFFFFFULL);
 }
 
 namespace {
@@ -82,7 +82,7 @@ std::vector<Finding> DuplicateFindingsOf(const Vault& vault, const ScanResult& s
   if (base != nullptr && base_scan != nullptr) {
     for (size_t c = 0; c < base_scan->dedup.clusters.size(); ++c) {
       for (const dedup::Member& m : base_scan->dedup.clusters[c].members) {
-        base_cluster[base_scan->fact(*base, m.item).display] = static_cast<int>(c);
+        base_cluster[std::string(base_scan->display(*base, m.item))] = static_cast<int>(c);
       }
     }
   }
@@ -90,30 +90,33 @@ std::vector<Finding> DuplicateFindingsOf(const Vault& vault, const ScanResult& s
   std::vector<Finding> out;
   for (const dedup::Cluster& c : scan.dedup.clusters) {
     const Fact& canon = scan.fact(vault, c.canonical);
-    const std::string id = ClusterId(canon);
+    const std::string canon_display(scan.display(vault, c.canonical));
+    const std::string id = ClusterId(canon_display);
     if (allowed.count(id)) continue;
     for (const dedup::Member& m : c.members) {
       if (m.item == c.canonical) continue;
       const Fact& f = scan.fact(vault, m.item);
+      const std::string display(scan.display(vault, m.item));
       if (base != nullptr) {
-        if (!added.count(f.display) && !added.count(canon.display)) continue;
-        auto a = base_cluster.find(f.display), b = base_cluster.find(canon.display);
+        if (!added.count(display) && !added.count(canon_display)) continue;
+        auto a = base_cluster.find(display), b = base_cluster.find(canon_display);
         if (a != base_cluster.end() && b != base_cluster.end() && a->second == b->second) continue;
       }
       Finding finding;
       finding.rule = "duplicate";
       finding.cluster_id = id;
       const std::string& canon_path = scan.note(vault, c.canonical).path;
-      finding.where = {scan.note(vault, m.item).path, f.line, f.display};
+      finding.where = {scan.note(vault, m.item).path, f.line, display};
       finding.message =
           absl::StrFormat("%s duplicate (similarity %.2f) of %s:%d \"%s\" [cluster %s]",
                           dedup::RelationName(m.relation), m.similarity, canon_path, canon.line,
-                          Shorten(canon.display), id);
-      finding.related.push_back({canon_path, canon.line, canon.display});
+                          Shorten(canon_display), id);
+      finding.related.push_back({canon_path, canon.line, canon_display});
       for (const dedup::Member& o : c.members) {
         if (o.item == c.canonical || o.item == m.item) continue;
         const Fact& of = scan.fact(vault, o.item);
-        finding.related.push_back({scan.note(vault, o.item).path, of.line, of.display});
+        finding.related.push_back(
+            {scan.note(vault, o.item).path, of.line, std::string(scan.display(vault, o.item))});
       }
       out.push_back(std::move(finding));
     }
@@ -232,10 +235,10 @@ absl::flat_hash_map<absl::string_view, int> AddedCounts(const Vault& vault, cons
   };
   absl::flat_hash_map<absl::string_view, int> count;
   for (const FactRef& r : DedupFactsOf(vault, changed(unchanged))) {
-    ++count[vault.notes[r.note].facts[r.fact].display];
+    ++count[DisplayOf(vault.notes[r.note], vault.notes[r.note].facts[r.fact])];
   }
   for (const FactRef& r : DedupFactsOf(base, changed(base_unchanged))) {
-    --count[base.notes[r.note].facts[r.fact].display];
+    --count[DisplayOf(base.notes[r.note], base.notes[r.note].facts[r.fact])];
   }
   return count;
 }
@@ -261,22 +264,20 @@ absl::StatusOr<std::vector<Finding>> ChangeDuplicateFindings(
   for (const std::string& text : added_texts) added.insert(text);
   IndexStats own;
   IndexStats& stats = stats_out != nullptr ? *stats_out : own;
-  absl::StatusOr<ScanResult> now =
-      ScanVaultIndexedAround(vault, options, previous, next, &stats,
-                             [&](const Fact& f) { return added.contains(f.display); });
+  absl::StatusOr<ScanResult> now = ScanVaultIndexedAround(
+      vault, options, previous, next, &stats,
+      [&](const Note& n, const Fact& f) { return added.contains(DisplayOf(n, f)); });
   if (!now.ok()) return now.status();
   // Every cluster that can give a finding holds an added fact, so it is in `now`. At the base,
   // DuplicateFindings reads the clusters of the texts such findings pair: all of them are in
   // the components of the base's facts with those texts.
   std::set<std::pair<absl::string_view, absl::string_view>> pairs;
   for (const dedup::Cluster& c : now->dedup.clusters) {
-    const Fact& canon = now->fact(vault, c.canonical);
+    const absl::string_view canon = now->display(vault, c.canonical);
     for (const dedup::Member& m : c.members) {
-      const Fact& f = now->fact(vault, m.item);
-      if (m.item == c.canonical || (!added.contains(f.display) && !added.contains(canon.display))) {
-        continue;
-      }
-      pairs.insert({f.display, canon.display});
+      const absl::string_view f = now->display(vault, m.item);
+      if (m.item == c.canonical || (!added.contains(f) && !added.contains(canon))) continue;
+      pairs.insert({f, canon});
     }
   }
   // Only a pair whose two texts are both at the base can have been clustered there. (Without
@@ -291,7 +292,8 @@ absl::StatusOr<std::vector<Finding>> ChangeDuplicateFindings(
     }
     auto read = [&](const Note& note) {
       for (const Fact& f : note.facts) {
-        if (wanted.contains(f.display) && IsDedupFact(base, note, f)) at_base.insert(f.display);
+        const absl::string_view display = DisplayOf(note, f);
+        if (wanted.contains(display) && IsDedupFact(base, note, f)) at_base.insert(display);
       }
     };
     for (const Note& note : base.notes) read(note);
@@ -312,7 +314,9 @@ absl::StatusOr<std::vector<Finding>> ChangeDuplicateFindings(
     if (!base.left_out.empty()) completed.emplace(Completed(vault, base));
     absl::StatusOr<ScanResult> s =
         ScanVaultIndexedAround(completed ? *completed : base, options, previous, nullptr, &stats,
-                               [&](const Fact& f) { return paired.count(f.display) > 0; });
+                               [&](const Note& n, const Fact& f) {
+                                 return paired.count(std::string(DisplayOf(n, f))) > 0;
+                               });
     if (!s.ok()) return s.status();
     then = *std::move(s);
   }
@@ -333,7 +337,7 @@ LineSet AddedLocations(const Vault& vault, const Vault& base_given) {
   if (!added.empty()) {
     for (const Note& note : vault.notes) {
       for (const Fact& f : note.facts) {
-        if (added.contains(f.display) && IsDedupFact(vault, note, f))
+        if (added.contains(DisplayOf(note, f)) && IsDedupFact(vault, note, f))
           out.insert({note.path, f.line});
       }
     }

@@ -39,7 +39,7 @@ struct Finding {
 };
 
 // Stable id of a cluster: "c" + 12 hex digits of the XXH3 of the canonical's display text.
-std::string ClusterId(const Fact& canonical);
+std::string ClusterId(absl::string_view canonical_display);
 
 // One finding per non-canonical member of every cluster, unless the cluster is allowed
 // (`allowed_ids`), the member carries <!-- factdedup:ignore --> (never scanned), or — with a

@@ -274,7 +274,7 @@ absl::StatusOr<CleanPlan> PlanClean(const Vault& vault, const ScanResult& scan,
           const Fact& o = scan.fact(vault, other);
           KeptConflict kc;
           kc.line = f.line;
-          kc.text = f.display;
+          kc.text = std::string(DisplayOf(note, f));
           kc.value = conflict->facts[0].value;
           kc.kept_line = o.line;
           kc.kept_path = scan.note(vault, other).path;
@@ -288,9 +288,9 @@ absl::StatusOr<CleanPlan> PlanClean(const Vault& vault, const ScanResult& scan,
         RemovedVariant r;
         r.line = f.line;
         r.raw = note.content.substr(f.span.begin, f.span.size());
-        r.text = f.display;
+        r.text = std::string(DisplayOf(note, f));
         r.canonical_line = kept.line;
-        r.canonical_text = kept.display;
+        r.canonical_text = std::string(DisplayOf(note, kept));
         r.similarity = members[k]->similarity;
         r.relation = dedup::RelationName(members[k]->relation);
         edits.removed[f.index] = std::move(r);

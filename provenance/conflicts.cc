@@ -543,12 +543,12 @@ struct FactContext {
   const Slots& SlotsOf(int i) const {
     if (!has_slots[i]) {
       has_slots[i] = 1;
-      const Fact& f = scan.fact(vault, i);
-      if (f.display.size() <= kMaxClaimBytes) {
+      const absl::string_view display = scan.display(vault, i);
+      if (display.size() <= kMaxClaimBytes) {
         static const dedup::Normalizer* normalizer = new dedup::Normalizer();
         dedup::NormalizedText scratch;
         absl::StatusOr<Slots> s =
-            ExtractSlots(*normalizer, f.display, note_day[scan.facts[i].note],
+            ExtractSlots(*normalizer, display, note_day[scan.facts[i].note],
                          options.normalized ? options.normalized(i, &scratch) : nullptr);
         if (s.ok()) {
           Slots& into = slots[i];
@@ -566,7 +566,8 @@ struct FactContext {
 
   ConflictFact Entry(int item, const std::string& value) const {
     const Fact& f = scan.fact(vault, item);
-    return ConflictFact{scan.note(vault, item).path, f.line, f.display, value, ""};
+    return ConflictFact{scan.note(vault, item).path, f.line, std::string(scan.display(vault, item)),
+                        value, ""};
   }
 
   // A "fact" longer than this is a pasted blob, not one claim: it keeps no slots, so it takes
@@ -607,13 +608,13 @@ absl::Status BuildContext(FactContext* ctx, const std::vector<char>* focus,
   std::vector<char> to_extract(n, 0);
   ParallelChunks(ctx->options.threads, n, [&](int first, int last) {
     for (int i = first; i < last; ++i) {
-      const Fact& f = ctx->scan.fact(vault, i);
-      if (f.display.size() > FactContext::kMaxClaimBytes) {
+      const absl::string_view display = ctx->scan.display(vault, i);
+      if (display.size() > FactContext::kMaxClaimBytes) {
         ctx->claim[i] = kNone;
         ctx->has_slots[i] = 1;  // none
         continue;
       }
-      ctx->key[i] = ClaimKey(f.display, ctx->note_day[ctx->scan.facts[i].note]);
+      ctx->key[i] = ClaimKey(display, ctx->note_day[ctx->scan.facts[i].note]);
       if (focus != nullptr && previous != nullptr && !(*focus)[i]) {
         auto it = previous->find(ctx->key[i]);
         if (it != previous->end()) {
@@ -639,7 +640,7 @@ absl::Status BuildContext(FactContext* ctx, const std::vector<char>* focus,
       // A full pass keeps no clauses of facts without a stated state
       // (RestorePlainClauses extracts those it reads again).
       absl::StatusOr<Slots> s = ExtractSlots(
-          normalizer, ctx->scan.fact(vault, i).display, ctx->note_day[ctx->scan.facts[i].note],
+          normalizer, ctx->scan.display(vault, i), ctx->note_day[ctx->scan.facts[i].note],
           given ? given(i, &scratch) : nullptr, /*plain_clauses=*/focus != nullptr);
       if (!s.ok()) {
         errors[k] = s.status();
@@ -855,7 +856,7 @@ void RestorePlainClauses(const FactContext& ctx, const TokenPostings& postings,
   }
   std::vector<int> redo;
   for (int i = 0; i < n; ++i) {
-    if (wanted[i] && ctx.scan.fact(ctx.vault, i).display.size() <= FactContext::kMaxClaimBytes) {
+    if (wanted[i] && ctx.scan.display(ctx.vault, i).size() <= FactContext::kMaxClaimBytes) {
       redo.push_back(i);
     }
   }
@@ -866,7 +867,7 @@ void RestorePlainClauses(const FactContext& ctx, const TokenPostings& postings,
     for (int k = b; k < e; ++k) {
       const int i = redo[k];
       absl::StatusOr<Slots> s = ExtractSlots(
-          normalizer, ctx.scan.fact(ctx.vault, i).display, ctx.note_day[ctx.scan.facts[i].note],
+          normalizer, ctx.scan.display(ctx.vault, i), ctx.note_day[ctx.scan.facts[i].note],
           ctx.options.normalized ? ctx.options.normalized(i, &scratch) : nullptr);
       if (s.ok()) {
         ctx.slots[i].clauses = std::move(s->clauses);

@@ -747,7 +747,8 @@ namespace {
 // ScanVaultIndexed; with `in_focus`, only around the facts it accepts.
 absl::StatusOr<ScanResult> Scan(const Vault& vault, const dedup::DedupOptions& options,
                                 absl::Span<const FactIndex* const> previous, FactIndex* next,
-                                IndexStats* stats, const std::function<bool(const Fact&)>* in_focus,
+                                IndexStats* stats,
+                                const std::function<bool(const Note&, const Fact&)>* in_focus,
                                 bool keep_corpus) {
   ScanResult result;
   result.facts = DedupFacts(vault);
@@ -840,7 +841,8 @@ absl::StatusOr<ScanResult> Scan(const Vault& vault, const dedup::DedupOptions& o
   } else {
     std::vector<int> focus;
     for (size_t i = 0; i < items.size(); ++i) {
-      if ((*in_focus)(result.fact(vault, static_cast<int>(i))))
+      if ((*in_focus)(result.note(vault, static_cast<int>(i)),
+                      result.fact(vault, static_cast<int>(i))))
         focus.push_back(static_cast<int>(i));
     }
     // From the first previous index's corpus state, if it has one: each fact at the same
@@ -946,7 +948,7 @@ std::function<const dedup::NormalizedText*(int, dedup::NormalizedText*)> Normali
           if (it != note->facts.end() && it->line == f.line) e = &*it;
         }
       } else {
-        e = FindFact(*note, f.line, dedup::Hash64(f.display));
+        e = FindFact(*note, f.line, dedup::Hash64(DisplayOf(vault.notes[note_of], f)));
       }
       (*entries)[i] = e;
     }
@@ -961,7 +963,7 @@ std::function<const dedup::NormalizedText*(int, dedup::NormalizedText*)> Normali
     if (e == nullptr) return nullptr;
     if (e->normalized != nullptr) return e->normalized.get();
     Reader r(e->encoded);
-    if (!GetNormalized(&r, scan.fact(vault, i).display, scratch) || r.remaining() != 0) {
+    if (!GetNormalized(&r, scan.display(vault, i), scratch) || r.remaining() != 0) {
       return nullptr;
     }
     return scratch;
@@ -971,7 +973,7 @@ std::function<const dedup::NormalizedText*(int, dedup::NormalizedText*)> Normali
 absl::StatusOr<ScanResult> ScanVaultIndexedAround(
     const Vault& vault, const dedup::DedupOptions& options,
     absl::Span<const FactIndex* const> previous, FactIndex* next, IndexStats* stats,
-    const std::function<bool(const Fact&)>& in_focus) {
+    const std::function<bool(const Note&, const Fact&)>& in_focus) {
   return Scan(vault, options, previous, next, stats, &in_focus, false);
 }
 

@@ -198,11 +198,10 @@ absl::StatusOr<ScanResult> ScanVaultIndexed(const Vault& vault, const dedup::Ded
 // When previous[0] has a corpus state, the pass starts from it: a fact at the same path and
 // line with the same text as one of its notes' facts is that item, and only the others, and
 // the facts the search reaches, are read (stats->facts_read counts them).
-absl::StatusOr<ScanResult> ScanVaultIndexedAround(const Vault& vault,
-                                                  const dedup::DedupOptions& options,
-                                                  absl::Span<const FactIndex* const> previous,
-                                                  FactIndex* next, IndexStats* stats,
-                                                  const std::function<bool(const Fact&)>& in_focus);
+absl::StatusOr<ScanResult> ScanVaultIndexedAround(
+    const Vault& vault, const dedup::DedupOptions& options,
+    absl::Span<const FactIndex* const> previous, FactIndex* next, IndexStats* stats,
+    const std::function<bool(const Note&, const Fact&)>& in_focus);
 
 // For ConflictOptions::normalized: compared fact i's display text, normalized, from `index`
 // (the `next` of the scan that gave `scan` over `vault`) when the scan normalized exactly that

@@ -1133,9 +1133,14 @@ Note ParseNoteOwned(absl::string_view path, std::string content) {
       // Plain text (most facts) has no '<' of an ignore comment and no '[' of a link.
       const size_t markup = NotAsWrittenAt(raw);
       if (markup == absl::string_view::npos) {
-        fact.display = std::string(raw.data(), raw.size());  // constructed at its size
+        fact.display_begin = static_cast<uint32_t>(fact.text_span.begin);
+        fact.display_size = static_cast<uint32_t>(raw.size());
       } else {
-        fact.display = StripMarkupFrom(raw, markup, 0);
+        const std::string display = StripMarkupFrom(raw, markup, 0);
+        fact.display_in_content = false;
+        fact.display_begin = static_cast<uint32_t>(note.displays.size());
+        fact.display_size = static_cast<uint32_t>(display.size());
+        note.displays += display;
         fact.ignored = absl::StrContains(raw, "<!-- factdedup:ignore -->");
         fact.links = ExtractLinks(raw, fact.text_span.begin, fact.line);
         for (const Link& l : fact.links) note.links.push_back(l);
@@ -1154,6 +1159,7 @@ Note ParseNoteOwned(absl::string_view path, std::string content) {
   note.blocks.shrink_to_fit();
   note.links.shrink_to_fit();
   note.headings.shrink_to_fit();
+  note.displays.shrink_to_fit();
   return note;
 }
 

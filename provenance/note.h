@@ -111,17 +111,20 @@ struct Block {
   Span span;           // whole lines, terminators included
 };
 
-// (Fields ordered so that the record has as little padding as it can: 136 bytes. The note's
-// path and the section's heading text are the note's own, not copied into every fact: see
-// Note::path and SectionOf.)
+// (Fields ordered so that the record has as little padding as it can: 112 bytes. The note's
+// path, the section's heading text and the display text are the note's, not copied into every
+// fact: see Note::path, SectionOf and DisplayOf.)
 struct Fact {
-  int index = 0;        // position in Note::facts
-  int heading = -1;     // index in Note::headings of the innermost heading, -1 before the first
-  int line = 0;         // 1-based line of the bullet
-  int line_end = 0;     // last line of the item (continuation lines included)
-  Span span;            // whole lines of the item, terminators included
-  Span text_span;       // the item's text after marker and task box, first line on (RawText)
-  std::string display;  // Markdown stripped, continuation lines joined by a space
+  int index = 0;     // position in Note::facts
+  int heading = -1;  // index in Note::headings of the innermost heading, -1 before the first
+  int line = 0;      // 1-based line of the bullet
+  int line_end = 0;  // last line of the item (continuation lines included)
+  Span span;         // whole lines of the item, terminators included
+  Span text_span;    // the item's text after marker and task box, first line on (RawText)
+  // Where DisplayOf finds the fact's display text: bytes of Note::content (the display of most
+  // facts is their text as written) or, when `display_in_content` is false, of Note::displays.
+  uint32_t display_begin = 0;
+  uint32_t display_size = 0;
   std::vector<Link> links;
   int indent = 0;        // columns before the marker (tabs count to the next 4)
   int depth = 0;         // 0 for top-level items, 1 for their children, ...
@@ -129,6 +132,7 @@ struct Fact {
   bool task = false;     // "- [ ] ", "- [x] ", "- [?] "
   char task_state = 0;   // the character inside the box
   bool ignored = false;  // carries <!-- factdedup:ignore -->
+  bool display_in_content = true;
 
   // "-", "*", "+", "1.", "2)": at most 9 digits and '.' or ')'.
   absl::string_view marker() const { return absl::string_view(marker_, marker_size_); }
@@ -151,6 +155,7 @@ struct Note {
   std::vector<Heading> headings;
   std::vector<Block> blocks;  // tile `content` in order
   std::vector<Fact> facts;
+  std::string displays;  // the facts' display texts that differ from their bytes, one after another
   std::vector<Link> links;  // every link in the note, frontmatter source_ref included
   std::vector<Diagnostic> diagnostics;
   // Size/mtime/inode when read (set by LoadVault), so a rewrite can refuse a changed file.
@@ -158,6 +163,13 @@ struct Note {
   int64_t read_mtime_ns = 0;
   uint64_t read_inode = 0;
 };
+
+// The fact's display text: Markdown stripped, continuation lines joined by a space (the text
+// the engine compares). `fact` must be one of `note`'s facts.
+inline absl::string_view DisplayOf(const Note& note, const Fact& fact) {
+  const std::string& bytes = fact.display_in_content ? note.content : note.displays;
+  return absl::string_view(bytes.data() + fact.display_begin, fact.display_size);
+}
 
 // The fact's text as written: the bytes of its text_span in `note` (after the list marker and
 // task box, continuation lines included). `fact` must be one of `note`'s facts.
@@ -176,6 +188,8 @@ std::vector<std::string> SectionPath(const Note& note, const Fact& fact);
 // and clear `fully_parsed`. Invalid UTF-8 is checked by the caller (see vault.h).
 Note ParseNote(absl::string_view path, absl::string_view content);
 // ParseNote that takes `content` over as Note::content instead of copying it.
+// `content` is at most 4 GiB (VaultConfig::max_file_size is at most 1 GiB): Fact offsets are
+// 32-bit.
 Note ParseNoteOwned(absl::string_view path, std::string content);
 
 // Concatenates the blocks' bytes: equal to `note.content` for any parsed note.

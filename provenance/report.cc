@@ -40,7 +40,7 @@ std::string PageRole(const Note& note, const SourceOptions& options) {
 ReportCluster BuildCluster(const Vault& vault, const LinkResolver& resolver, const ScanResult& scan,
                            const dedup::Cluster& c, const SourceOptions& options) {
   ReportCluster rc;
-  rc.id = ClusterId(scan.fact(vault, c.canonical));
+  rc.id = ClusterId(scan.display(vault, c.canonical));
   rc.reason = c.reason;
   rc.sources = ClusterSources(vault, resolver, scan, c, options);
   std::set<std::string> pages;
@@ -48,8 +48,8 @@ ReportCluster BuildCluster(const Vault& vault, const LinkResolver& resolver, con
   for (const dedup::Member& m : c.members) {
     const Fact& f = scan.fact(vault, m.item);
     const Note& note = scan.note(vault, m.item);
-    rc.members.push_back({note.path, f.line, SectionOf(note, f), f.display, m.similarity,
-                          dedup::RelationName(m.relation)});
+    rc.members.push_back({note.path, f.line, SectionOf(note, f), std::string(DisplayOf(note, f)),
+                          m.similarity, dedup::RelationName(m.relation)});
     pages.insert(note.path);
     if (m.relation != dedup::Relation::kCanonical) sum += m.similarity;
   }

@@ -34,7 +34,7 @@ std::vector<FactRef> DedupFacts(const Vault& vault) {
 }
 
 bool IsDedupFact(const Vault& vault, const Note& note, const Fact& fact) {
-  return !fact.ignored && !fact.display.empty() &&
+  return !fact.ignored && fact.display_size > 0 &&
          IsFactSection(vault.config.vault, SectionOf(note, fact));
 }
 
@@ -51,7 +51,7 @@ std::vector<FactRef> DedupFactsOf(const Vault& vault, absl::Span<const int> note
     const Note& note = vault.notes[static_cast<size_t>(n)];
     for (size_t f = 0; f < note.facts.size(); ++f) {
       const Fact& fact = note.facts[f];
-      if (fact.ignored || fact.display.empty()) continue;
+      if (fact.ignored || fact.display_size == 0) continue;
       const std::string& section = SectionOf(note, fact);
       if (last == nullptr || section != *last) {
         auto [it, fresh] = is_fact_section.try_emplace(section, false);
@@ -96,7 +96,7 @@ std::vector<dedup::Item> DedupItems(const Vault& vault, const std::vector<FactRe
     if (suffix == 0) {
       // The display as it is (or its part after a log date): a view of the vault's bytes,
       // not a copy (about 130 MB fewer at 1M facts).
-      item.text_view = MatchText(f.display);
+      item.text_view = MatchText(DisplayOf(vault.notes[r.note], f));
     } else {
       // Only a bullet with sources has a text of its own.
       const std::string stripped = StripMarkdown(raw.substr(0, raw.size() - suffix));
@@ -108,7 +108,7 @@ std::vector<dedup::Item> DedupItems(const Vault& vault, const std::vector<FactRe
 
 bool ComparesDisplay(const Note& note, const Fact& fact) {
   return SourcesSuffixLength(RawText(note, fact)) == 0 &&
-         MatchText(fact.display).size() == fact.display.size();
+         MatchText(DisplayOf(note, fact)).size() == fact.display_size;
 }
 
 absl::StatusOr<ScanResult> ScanVault(const Vault& vault, const dedup::DedupOptions& options) {

@@ -32,6 +32,10 @@ struct ScanResult {
   }
   // The note holding item `item` (its path: Note::path; its section: SectionOf).
   const Note& note(const Vault& vault, int item) const { return vault.notes[facts[item].note]; }
+  // Its display text (DisplayOf).
+  absl::string_view display(const Vault& vault, int item) const {
+    return DisplayOf(note(vault, item), fact(vault, item));
+  }
 };
 
 // Facts that take part in deduplication: in a fact section (see VaultOptions), not marked

@@ -242,7 +242,7 @@ void WriteFact(Writer& w, int depth, const Note& note, const Fact& f, const dedu
     w.Double(std::round(m->similarity * 1000) / 1000);
   }
   w.Key(depth + 1, "text", false);
-  w.String(f.display);
+  w.String(DisplayOf(note, f));
   w.out() << "\n";
   w.Indent(depth);
   w.out() << "}";
@@ -256,7 +256,7 @@ void WriteCluster(Writer& w, int depth, const Vault& vault, const ScanResult& sc
   w.Key(depth + 1, "canonical", true);
   WriteFact(w, depth + 1, scan.note(vault, c.canonical), canon, nullptr);
   w.Key(depth + 1, "id", false);
-  w.String(ClusterId(canon));
+  w.String(ClusterId(scan.display(vault, c.canonical)));
   w.Key(depth + 1, "members", false);
   WriteArray(w, depth + 1, c.members.size(), [&](size_t i) {
     const int item = c.members[i].item;

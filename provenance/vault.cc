@@ -132,6 +132,7 @@ void CopyParsedNote(const Note& from, std::string content, Note* to) {
   to->headings = from.headings;
   to->blocks = from.blocks;
   to->facts = from.facts;
+  to->displays = from.displays;
   to->links = from.links;
   to->diagnostics = from.diagnostics;
   to->read_size = from.read_size;

@@ -54,7 +54,7 @@ size_t JsonThousandths(double v, char* out) {
 }
 
 nlohmann::json FactJson(const Note& note, const Fact& f) {
-  return {{"path", note.path}, {"line", f.line}, {"text", f.display}};
+  return {{"path", note.path}, {"line", f.line}, {"text", DisplayOf(note, f)}};
 }
 
 nlohmann::json ClusterJson(const Vault& vault, const ScanResult& scan, const dedup::Cluster& c) {
@@ -69,7 +69,7 @@ nlohmann::json ClusterJson(const Vault& vault, const ScanResult& scan, const ded
     j["relation"] = dedup::RelationName(m.relation);
     members.push_back(std::move(j));
   }
-  return {{"id", ClusterId(canon)},
+  return {{"id", ClusterId(scan.display(vault, c.canonical))},
           {"canonical", FactJson(scan.note(vault, c.canonical), canon)},
           {"members", std::move(members)},
           {"reason", c.reason}};

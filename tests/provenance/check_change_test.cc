@@ -75,7 +75,8 @@ std::vector<std::string> ConflictChangeFindings(const Vault& now, const Vault& b
   // The summaries of this run: one per distinct (text, note date) of the compared facts, so
   // at least one per distinct text and at most one per fact.
   std::set<std::string> texts;
-  for (const FactRef& r : scan.facts) texts.insert(now.notes[r.note].facts[r.fact].display);
+  for (const FactRef& r : scan.facts)
+    texts.insert(std::string(DisplayOf(now.notes[r.note], now.notes[r.note].facts[r.fact])));
   EXPECT_LE(next.size(), scan.facts.size());
   EXPECT_GE(next.size(), texts.size());
   EXPECT_TRUE(c.ok()) << c.status();
@@ -132,7 +133,7 @@ Picks Pick(const Vault& v) {
   absl::StatusOr<ScanResult> s = ScanVault(v, dedup::DedupOptions{});
   EXPECT_TRUE(s.ok() && s->dedup.clusters.size() >= 2);
   auto pick = [&](int item) {
-    return Picked{s->note(v, item).path, s->fact(v, item).line, s->fact(v, item).display};
+    return Picked{s->note(v, item).path, s->fact(v, item).line, std::string(s->display(v, item))};
   };
   Picks p;
   p.clustered = pick(s->dedup.clusters[0].members[1].item);
@@ -141,8 +142,7 @@ Picks Pick(const Vault& v) {
     if (s->note(v, c.canonical).path != p.clustered.path) p.other_clustered = pick(c.canonical);
   }
   for (size_t i = 0; i < s->facts.size(); ++i) {
-    const Fact& f = s->fact(v, static_cast<int>(i));
-    if (f.display.find_first_of("0123456789") != std::string::npos) {
+    if (s->display(v, static_cast<int>(i)).find_first_of("0123456789") != std::string::npos) {
       p.dated = pick(static_cast<int>(i));
     }
   }

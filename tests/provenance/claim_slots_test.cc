@@ -541,7 +541,7 @@ TEST(ExtractSlots, ContentTokensEqualThoseOfTheCleanTextNormalizedAgain) {
       "Caf\xC3\xA9 for ...",
   };
   for (const Note& note : vault->notes) {
-    for (const Fact& f : note.facts) texts.push_back(f.display);
+    for (const Fact& f : note.facts) texts.push_back(std::string(DisplayOf(note, f)));
   }
   ASSERT_GT(texts.size(), 200u);
   dedup::Normalizer n;

@@ -104,9 +104,10 @@ TEST(ParseNote, CrlfNote) {
   EXPECT_THAT(note.frontmatter.Find("tags")->items, ElementsAre("a"));
   EXPECT_EQ(note.frontmatter.Find("title")->line, 2);
   ASSERT_EQ(note.facts.size(), 4u);
-  EXPECT_EQ(note.facts[0].display, "First fact");
+  EXPECT_EQ(DisplayOf(note, note.facts[0]), "First fact");
   EXPECT_EQ(note.facts[0].line, 11);
-  EXPECT_EQ(note.facts[1].display, "Second fact with trailing spaces continued on the next line");
+  EXPECT_EQ(DisplayOf(note, note.facts[1]),
+            "Second fact with trailing spaces continued on the next line");
   EXPECT_EQ(note.facts[1].line_end, 13);
   EXPECT_EQ(note.facts[2].marker(), "*");
   EXPECT_EQ(note.facts[3].marker(), "+");
@@ -144,7 +145,7 @@ TEST(ParseNote, TabsNbspNumberedTasksNested) {
   std::string bytes = ReadFileOrDie(SourcePath("tests/data/adversarial/tabs_nbsp_lists.md"));
   Note note = ParseNote("t.md", bytes);
   ASSERT_EQ(note.facts.size(), 10u);
-  EXPECT_EQ(note.facts[0].display, "Tab after marker");
+  EXPECT_EQ(DisplayOf(note, note.facts[0]), "Tab after marker");
   EXPECT_EQ(note.facts[1].depth, 1);
   EXPECT_EQ(note.facts[1].parent, 0);
   EXPECT_EQ(RawText(note, note.facts[2]), "NBSP\xC2\xA0inside and\xC2\xA0 around \xC2\xA0");
@@ -152,7 +153,7 @@ TEST(ParseNote, TabsNbspNumberedTasksNested) {
   EXPECT_EQ(note.facts[4].marker(), "2)");
   EXPECT_TRUE(note.facts[5].task);
   EXPECT_EQ(note.facts[5].task_state, ' ');
-  EXPECT_EQ(note.facts[5].display, "open task");
+  EXPECT_EQ(DisplayOf(note, note.facts[5]), "open task");
   EXPECT_EQ(note.facts[6].task_state, 'x');
   EXPECT_EQ(note.facts[7].task_state, '?');
   EXPECT_EQ(note.facts[8].depth, 1);
@@ -165,7 +166,7 @@ TEST(ParseNote, NonFactBlocksAndInlineMarkdown) {
   std::string bytes = ReadFileOrDie(SourcePath("tests/data/adversarial/blocks.md"));
   Note note = ParseNote("blocks.md", bytes);
   std::vector<std::string> texts;
-  for (const Fact& f : note.facts) texts.push_back(f.display);
+  for (const Fact& f : note.facts) texts.push_back(std::string(DisplayOf(note, f)));
   EXPECT_THAT(texts,
               ElementsAre("A fact with bold, emphasis, code, alias, Other > Heading, embed.png and "
                           "a link and web.",
@@ -261,7 +262,7 @@ TEST(ParseNote, BulletsRulesAndContinuationLines) {
       kinds, ElementsAre("rule", "rule", "rule", "list_item", "list_item", "list_item", "list_item",
                          "list_item", "list_item", "list_item", "rule", "list_item", "quote"));
   std::vector<std::string> texts;
-  for (const Fact& f : note.facts) texts.push_back(f.display);
+  for (const Fact& f : note.facts) texts.push_back(std::string(DisplayOf(note, f)));
   EXPECT_THAT(texts,
               ElementsAre("-x", "-", "+ +", "first +b 0x1", "", "", "one", "a indented more"));
   EXPECT_EQ(note.facts[3].line, 7);
@@ -284,17 +285,17 @@ TEST(ParseNote, PlainAndMarkedUpFacts) {
       "- [x] task with [t](Notes/T.md)\n";
   Note note = ParseNote("p.md", bytes);
   ASSERT_EQ(note.facts.size(), 4u);
-  EXPECT_EQ(note.facts[0].display, "plain fact with enough words to pass sixteen bytes");
+  EXPECT_EQ(DisplayOf(note, note.facts[0]), "plain fact with enough words to pass sixteen bytes");
   EXPECT_TRUE(note.facts[0].links.empty());
   EXPECT_FALSE(note.facts[0].ignored);
-  EXPECT_EQ(note.facts[1].display, "fact with alias and bold");
+  EXPECT_EQ(DisplayOf(note, note.facts[1]), "fact with alias and bold");
   EXPECT_TRUE(note.facts[1].ignored);
   ASSERT_EQ(note.facts[1].links.size(), 1u);
   EXPECT_EQ(note.facts[1].links[0].target, "Link");
   EXPECT_EQ(SectionOf(note, note.facts[1]), "Head H");
-  EXPECT_EQ(note.facts[2].display, "another plain one");
+  EXPECT_EQ(DisplayOf(note, note.facts[2]), "another plain one");
   EXPECT_TRUE(note.facts[3].task);
-  EXPECT_EQ(note.facts[3].display, "task with t");
+  EXPECT_EQ(DisplayOf(note, note.facts[3]), "task with t");
   ASSERT_EQ(note.facts[3].links.size(), 1u);
   EXPECT_EQ(note.facts[3].links[0].target, "Notes/T.md");
   std::vector<std::string> targets;
@@ -314,7 +315,7 @@ TEST(ParseNoteOwned, SameAsParseNote) {
     EXPECT_EQ(RenderNote(b), bytes);
     ASSERT_EQ(a.facts.size(), b.facts.size()) << f;
     for (size_t i = 0; i < a.facts.size(); ++i) {
-      EXPECT_EQ(a.facts[i].display, b.facts[i].display) << f;
+      EXPECT_EQ(DisplayOf(a, a.facts[i]), DisplayOf(b, b.facts[i])) << f;
       EXPECT_EQ(a.facts[i].span, b.facts[i].span) << f;
     }
     EXPECT_EQ(a.links.size(), b.links.size()) << f;
@@ -410,13 +411,13 @@ TEST(ParseNote, ALinkOrDoubleSpaceAnywhereInALongFactIsSeen) {
       SCOPED_TRACE(absl::StrCat("n=", n, " at=", at));
       const Note link = ParseNote("p.md", "- " + LettersWith(n, at, "[[N]]") + "\n");
       ASSERT_EQ(link.facts.size(), 1u);
-      EXPECT_EQ(link.facts[0].display, LettersWith(n, at, "N"));
+      EXPECT_EQ(DisplayOf(link, link.facts[0]), LettersWith(n, at, "N"));
       ASSERT_EQ(link.facts[0].links.size(), 1u);
       EXPECT_EQ(link.facts[0].links[0].target, "N");
       if (at == 0 || at == n) continue;  // a space at either end is no double space inside
       const Note spaces = ParseNote("p.md", "- " + LettersWith(n, at, "  ") + "\n");
       ASSERT_EQ(spaces.facts.size(), 1u);
-      EXPECT_EQ(spaces.facts[0].display, LettersWith(n, at, " "));
+      EXPECT_EQ(DisplayOf(spaces, spaces.facts[0]), LettersWith(n, at, " "));
     }
   }
 }

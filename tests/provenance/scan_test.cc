@@ -100,12 +100,13 @@ TEST(DedupFacts, SectionsThatAlternateAreEachJudged) {
   vault.notes.push_back(ParseNote("c.md", "## Related\n\n- seven\n"));
   std::vector<std::string> got;
   for (const FactRef& r : DedupFacts(vault)) {
-    got.push_back(vault.notes[r.note].facts[r.fact].display);
+    got.push_back(std::string(DisplayOf(vault.notes[r.note], vault.notes[r.note].facts[r.fact])));
   }
   EXPECT_EQ(got, (std::vector<std::string>{"one", "two", "four", "six"}));
   std::vector<std::string> of_b_and_c;
   for (const FactRef& r : DedupFactsOf(vault, {1, 2})) {
-    of_b_and_c.push_back(vault.notes[r.note].facts[r.fact].display);
+    of_b_and_c.push_back(
+        std::string(DisplayOf(vault.notes[r.note], vault.notes[r.note].facts[r.fact])));
   }
   EXPECT_EQ(of_b_and_c, (std::vector<std::string>{"six"}));
 }
@@ -121,8 +122,9 @@ TEST(ComparesDisplay, OnlyWhenNothingIsCutOff) {
   const std::vector<dedup::Item> items = DedupItems(vault, {{0, 0}, {0, 1}, {0, 2}});
   for (int f = 0; f < 3; ++f) {
     // The same answer as comparing DedupItems' text with the display.
-    EXPECT_EQ(ComparesDisplay(note, note.facts[f]), items[f].Text() == note.facts[f].display)
-        << note.facts[f].display;
+    EXPECT_EQ(ComparesDisplay(note, note.facts[f]),
+              items[f].Text() == DisplayOf(note, note.facts[f]))
+        << DisplayOf(note, note.facts[f]);
   }
   EXPECT_TRUE(ComparesDisplay(note, note.facts[0]));
   EXPECT_FALSE(ComparesDisplay(note, note.facts[1]));
@@ -159,9 +161,9 @@ TEST(DedupItems, ViewTheDisplaysAndOwnOnlyTextsWithSourcesCutOff) {
   const std::vector<dedup::Item> items = DedupItems(vault, {{0, 0}, {0, 1}, {0, 2}});
   ASSERT_EQ(items.size(), 3u);
   for (const dedup::Item& item : items) EXPECT_EQ(item.Text(), "Contoso moved to Azure.");
-  EXPECT_EQ(items[0].text_view.data(), note.facts[0].display.data());
+  EXPECT_EQ(items[0].text_view.data(), DisplayOf(note, note.facts[0]).data());
   EXPECT_TRUE(items[0].text.empty());
-  EXPECT_EQ(items[1].text_view.data(), note.facts[1].display.data() + 12);
+  EXPECT_EQ(items[1].text_view.data(), DisplayOf(note, note.facts[1]).data() + 12);
   EXPECT_TRUE(items[1].text.empty());
   EXPECT_EQ(items[2].text_view.data(), nullptr);
   EXPECT_EQ(items[2].text, "Contoso moved to Azure.");
