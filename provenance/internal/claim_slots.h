@@ -17,6 +17,7 @@
 #include <set>
 #include <string>
 #include <string_view>
+#include <thread>
 #include <utility>
 #include <vector>
 
@@ -190,6 +191,58 @@ class TokenIds {
   int size_ = 0;
   int zero_id_ = -1;
 };
+
+// Calls fn(r, first, last) for `ranges` contiguous ranges [first, last) of [0, n), in order
+// (range r ends where range r + 1 starts), range r on a thread of its own (r = 0 on the
+// caller's).
+template <typename Fn>
+void ParallelRanges(int ranges, int n, Fn fn) {
+  auto bound = [&](int r) { return static_cast<int>(static_cast<int64_t>(n) * r / ranges); };
+  std::vector<std::thread> pool;
+  for (int r = 1; r < ranges; ++r) pool.emplace_back(fn, r, bound(r), bound(r + 1));
+  fn(0, 0, bound(1));
+  for (std::thread& t : pool) t.join();
+}
+
+// Numbers the token hashes of items [0, n) (tokens_of(i): item i's, offsets[i + 1] -
+// offsets[i] of them) with dense ids, first seen first over the items in order, exactly as one
+// TokenIds asked about every entry in order would: entry k of item i gets
+// (*ids)[offsets[i] + k]. Returns the number of ids. Runs on `ranges` threads (ParallelRanges):
+// each range numbers its tokens on its own, then the ranges' tokens are numbered in range
+// order (one lookup per distinct token of a range, not per entry), and each range's entries
+// are translated. The conflict pass numbers a million facts' tokens so.
+template <typename TokensOf>
+int DenseIds(int ranges, int n, TokensOf tokens_of, const std::vector<size_t>& offsets,
+             std::vector<int>* ids) {
+  ids->resize(offsets[n]);
+  int* const out = ids->data();
+  std::vector<std::vector<uint64_t>> keys(ranges);  // per range: its tokens, by local id
+  ParallelRanges(ranges, n, [&](int r, int first, int last) {
+    TokenIds local;
+    std::vector<uint64_t>& mine = keys[r];
+    for (int i = first; i < last; ++i) {
+      int* into = out + offsets[i];
+      for (uint64_t t : tokens_of(i)) {
+        const int id = local.IdOf(t);
+        if (id == static_cast<int>(mine.size())) mine.push_back(t);
+        *into++ = id;
+      }
+    }
+  });
+  if (ranges == 1) return static_cast<int>(keys[0].size());
+  TokenIds global;
+  std::vector<std::vector<int>> to_global(ranges);
+  for (int r = 0; r < ranges; ++r) {
+    to_global[r].reserve(keys[r].size());
+    for (uint64_t t : keys[r]) to_global[r].push_back(global.IdOf(t));
+    std::vector<uint64_t>().swap(keys[r]);
+  }
+  ParallelRanges(ranges, n, [&](int r, int first, int last) {
+    const int* const map = to_global[r].data();
+    for (size_t e = offsets[first]; e < offsets[last]; ++e) out[e] = map[out[e]];
+  });
+  return global.size();
+}
 
 // Distinct token hashes (TokenHash values) numbered in the order added; once sealed, found by
 // an open-addressing table at most a quarter full behind a filter of a flag per value of the

@@ -658,6 +658,39 @@ TEST(TokenIds, FirstSeenFirstAcrossGrowth) {
   EXPECT_EQ(ids.size(), 5003);
 }
 
+// DenseIds against one TokenIds asked about every entry in order, for one range (the plain
+// numbering) and several: the same ids and count. Items of random sizes (some empty, some in
+// a range of their own), tokens drawn from a small pool (repeats within and across ranges,
+// first seen in any range) and token 0.
+TEST(DenseIds, SameIdsAsOneTokenIdsInOrder) {
+  std::mt19937_64 rng(7);
+  for (int n : {0, 1, 3, 10, 200}) {
+    std::vector<uint64_t> pool;
+    for (int k = 0; k < 60; ++k) pool.push_back(k == 0 ? 0 : rng());
+    std::vector<std::vector<uint64_t>> items(n);
+    std::vector<size_t> offsets = {0};
+    for (std::vector<uint64_t>& item : items) {
+      const size_t size = rng() % 4 == 0 ? 0 : rng() % 12;
+      for (size_t k = 0; k < size; ++k) item.push_back(pool[rng() % pool.size()]);
+      offsets.push_back(offsets.back() + item.size());
+    }
+    TokenIds plain;
+    std::vector<int> want;
+    for (const std::vector<uint64_t>& item : items) {
+      for (uint64_t t : item) want.push_back(plain.IdOf(t));
+    }
+    for (int ranges : {1, 2, 3, 7}) {
+      if (ranges > std::max(1, n)) continue;
+      std::vector<int> got = {-1};  // replaced
+      const int count = DenseIds(
+          ranges, n, [&](int i) -> const std::vector<uint64_t>& { return items[i]; }, offsets,
+          &got);
+      EXPECT_EQ(count, plain.size()) << n << " items, " << ranges << " ranges";
+      EXPECT_EQ(got, want) << n << " items, " << ranges << " ranges";
+    }
+  }
+}
+
 // PendingTokens against a std::map on random tokens: numbered in the order added (repeats
 // ignored), every token added found, no other (the filter only skips probes), at sizes that
 // take the filter from its smallest to several times larger; keys with equal top bits (one
