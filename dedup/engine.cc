@@ -531,39 +531,60 @@ Map CountPerToken(const std::vector<Features>& all, int threads, Add add, Merge 
 // comes from here, so that a corpus state (CorpusState) gives the same bits as a full pass.
 double IdfWeight(double n, uint32_t df) { return std::log(1.0 + n / static_cast<double>(df)); }
 
-// Token weights: IDF over the corpus, or 1 for every token.
+// How the corpus writes a word: facts writing it in lowercase, and as a name (kSeen* bits).
+struct SeenCount {
+  uint32_t lowercase = 0, name = 0;
+  void Add(uint8_t flags) {
+    lowercase += flags & kSeenLowercase;
+    name += (flags & kSeenName) != 0 ? 1 : 0;
+  }
+  // A name: written as one somewhere, never in lowercase ("Contoso", not "Storage").
+  bool IsName() const { return name > 0 && lowercase == 0; }
+};
+
+// The corpus's counts per word, from one pass over every fact: IDF weights, the facts holding
+// it that are unsketched copies, and how it is written.
 class Weights {
  public:
   struct Entry {
     uint32_t df = 0;
-    uint32_t id = 0;  // the word's rank among the corpus's words (NumberWords)
+    uint32_t copy_df = 0;  // of those, exact copies not sketched (Sketched::copy_of)
+    SeenCount seen;        // from the facts' CaseInfo::case_flags
+    uint32_t id = 0;       // the word's rank among the corpus's words (NumberWords)
     double idf = 0;
   };
-  Weights() = default;
-  Weights(const std::vector<Features>& all, int threads) : idf_(true) {
+  // `is_copy(i)`: whether fact i is a copy that is not sketched; `cases[i]`: its case flags.
+  template <typename IsCopy>
+  Weights(const std::vector<Features>& all, int threads, IsCopy is_copy,
+          const std::vector<CaseInfo>& cases) {
     n_ = static_cast<double>(all.size());
     df_ = CountPerToken<absl::flat_hash_map<uint64_t, Entry>>(
         all, threads,
-        [](absl::flat_hash_map<uint64_t, Entry>& m, const Features& f) {
-          for (uint64_t t : f.tokens()) m[t].df++;
+        [&](absl::flat_hash_map<uint64_t, Entry>& m, const Features& f) {
+          const auto i = static_cast<size_t>(&f - all.data());
+          const uint32_t copy = is_copy(i) ? 1 : 0;
+          const std::vector<uint8_t>& flags = cases[i].case_flags;
+          const absl::Span<const uint64_t> tokens = f.tokens();
+          for (size_t k = 0; k < tokens.size(); ++k) {
+            Entry& e = m[tokens[k]];
+            ++e.df;
+            e.copy_df += copy;
+            e.seen.Add(flags[k]);
+          }
         },
-        [](Entry& into, const Entry& e) { into.df += e.df; });
-    // The weight of each token once (the same expression as for an unknown token).
+        [](Entry& into, const Entry& e) {
+          into.df += e.df;
+          into.copy_df += e.copy_df;
+          into.seen.lowercase += e.seen.lowercase;
+          into.seen.name += e.seen.name;
+        });
+    // The weight of each word, once.
     for (auto& [token, e] : df_) e.idf = IdfWeight(n_, e.df);
-  }
-  double operator()(uint64_t token) const {
-    if (!idf_) return 1.0;
-    auto it = df_.find(token);
-    return it == df_.end() ? IdfWeight(n_, 1) : it->second.idf;
   }
   // The corpus's entry of a word, or nullptr.
   const Entry* Find(uint64_t token) const {
     auto it = df_.find(token);
     return it == df_.end() ? nullptr : &it->second;
-  }
-  uint32_t DocumentFrequency(uint64_t token) const {
-    auto it = df_.find(token);
-    return it == df_.end() ? 1 : it->second.df;
   }
   // The corpus's words, sorted; each entry's id becomes its rank there.
   std::vector<uint64_t> NumberWords(int threads) {
@@ -576,20 +597,8 @@ class Weights {
   }
 
  private:
-  bool idf_ = false;
   double n_ = 1;
   absl::flat_hash_map<uint64_t, Entry> df_;
-};
-
-// How the corpus writes a word: facts writing it in lowercase, and as a name (kSeen* bits).
-struct SeenCount {
-  uint32_t lowercase = 0, name = 0;
-  void Add(uint8_t flags) {
-    lowercase += flags & kSeenLowercase;
-    name += (flags & kSeenName) != 0 ? 1 : 0;
-  }
-  // A name: written as one somewhere, never in lowercase ("Contoso", not "Storage").
-  bool IsName() const { return name > 0 && lowercase == 0; }
 };
 
 // Jaccard of the two facts' ordered bigrams (PairScore::bigram).
@@ -1220,33 +1229,38 @@ uint32_t CommonDf(const DedupOptions& options, size_t n) {
 // Scratch space of SketchFact, one per thread.
 struct SketchScratch {
   std::vector<uint64_t> rare;
-  std::vector<std::pair<uint32_t, uint64_t>> by_df;
+  std::vector<std::tuple<uint32_t, uint64_t, uint32_t>> by_df;  // (sketch df, token, position)
+  std::vector<uint32_t> sketch_df;                              // the caller's, per token
+  std::vector<double> weight;                                   // the caller's, per token
 };
 
-// Sketches fact `i` (not a copy) from its content tokens (sorted, unique), the corpus's
-// sketch_df(t) (facts holding t, less unsketched copies) and weight(t) (its IDF): its
-// rare-word keys (the `rare_keys` slots at `rare`, 0 when unused) and its band keys in
+// Sketches fact `i` (not a copy) from its content tokens (sorted, unique) and, per token, the
+// corpus's sketch_df[k] (facts holding it, less unsketched copies) and weight[k] (its IDF):
+// its rare-word keys (the `rare_keys` slots at `rare`, 0 when unused) and its band keys in
 // `bands`. Returns the margin of its rare-word choice: the least |acc - share x total| among
 // the comparisons it made (+inf for none). A change of the weights by less than that leaves
 // the choice as it was.
-template <typename SketchDf, typename Weight>
-double SketchFact(size_t i, absl::Span<const uint64_t> tokens, const SketchDf& sketch_df,
-                  const Weight& weight, uint32_t common_df, size_t rare_keys,
+double SketchFact(size_t i, absl::Span<const uint64_t> tokens, absl::Span<const uint32_t> sketch_df,
+                  absl::Span<const double> weight, uint32_t common_df, size_t rare_keys,
                   const DedupOptions& options, const MinHasher& hasher, int rows,
                   internal::BandTable* bands, uint64_t* rare_out, SketchScratch* scratch) {
-  std::vector<std::pair<uint32_t, uint64_t>>& by_df = scratch->by_df;
+  auto& by_df = scratch->by_df;
   double margin = std::numeric_limits<double>::infinity();
+  // (df, token) pairs are distinct: the position never decides an order or an equality.
+  auto same = [](const auto& x, const auto& y) {
+    return std::get<0>(x) == std::get<0>(y) && std::get<1>(x) == std::get<1>(y);
+  };
   if (rare_keys > 0) {
     // The fact's rarest words that another fact also has (df >= 2), rarest first,
     // ties by hash so that the choice does not depend on word order.
     by_df.clear();
     double total = 0;
-    for (uint64_t t : tokens) {
-      by_df.emplace_back(sketch_df(t), t);
-      total += static_cast<float>(weight(t));  // as Features::weights() holds it
+    for (size_t k = 0; k < tokens.size(); ++k) {
+      by_df.emplace_back(sketch_df[k], tokens[k], static_cast<uint32_t>(k));
+      total += static_cast<float>(weight[k]);  // as Features::weights() holds it
     }
     std::sort(by_df.begin(), by_df.end());
-    by_df.erase(std::unique(by_df.begin(), by_df.end()), by_df.end());
+    by_df.erase(std::unique(by_df.begin(), by_df.end(), same), by_df.end());
     // Prefix filtering: the rarest words holding `rare_word_share` of the fact's
     // weight; a fact sharing more than the rest of its weight with another shares
     // one of these (a heuristic once `rare_word_keys` or `rare_word_bucket` cuts the
@@ -1255,11 +1269,11 @@ double SketchFact(size_t i, absl::Span<const uint64_t> tokens, const SketchDf& s
     double acc = 0;
     size_t slot = 0;
     const double bar = options.rare_word_share * total;
-    for (const auto& [df, tok] : by_df) {
+    for (const auto& [df, tok, k] : by_df) {
       if (slot >= rare_keys) break;
       margin = std::min(margin, std::abs(acc - bar));
       if (acc >= bar) break;
-      acc += weight(tok);
+      acc += weight[k];
       if (df >= 2) rare_out[slot++] = tok;
     }
   }
@@ -1269,17 +1283,19 @@ double SketchFact(size_t i, absl::Span<const uint64_t> tokens, const SketchDf& s
   }
   std::vector<uint64_t>& rare = scratch->rare;
   rare.clear();
-  for (uint64_t tok : tokens) {
-    if (sketch_df(tok) <= common_df) rare.push_back(tok);
+  for (size_t k = 0; k < tokens.size(); ++k) {
+    if (sketch_df[k] <= common_df) rare.push_back(tokens[k]);
   }
   if (rare.size() < kMinSketchTokens) {
     // Mostly common words: sketch its rarest few so that it still has a set.
     by_df.clear();
-    for (uint64_t tok : tokens) by_df.emplace_back(sketch_df(tok), tok);
+    for (size_t k = 0; k < tokens.size(); ++k) {
+      by_df.emplace_back(sketch_df[k], tokens[k], static_cast<uint32_t>(k));
+    }
     const size_t keep = std::min(by_df.size(), kMinSketchTokens);
     std::partial_sort(by_df.begin(), by_df.begin() + static_cast<long>(keep), by_df.end());
     rare.clear();
-    for (size_t k = 0; k < keep; ++k) rare.push_back(by_df[k].second);
+    for (size_t k = 0; k < keep; ++k) rare.push_back(std::get<1>(by_df[k]));
   }
   bands->SetKeys(i, hasher.Sign(rare), rows);
   return margin;
@@ -1468,37 +1484,15 @@ absl::Status SketchAll(absl::Span<const Item> items, const DedupOptions& options
   s->rare_words.assign(n * rare_keys, 0);  // 0: no key in that slot
   std::vector<uint64_t>& rare_words = s->rare_words;
   {
-    Weights weights(features, threads);
     // Sketches count each group of copies once: the words of a fact copied into 300 notes
     // are not common for that, and a word only the fact and its copies hold is no rare-word
     // key (no other sketched fact holds it). IDF weights still count every copy.
-    const auto copy_df = CountPerToken<absl::flat_hash_map<uint64_t, uint32_t>>(
-        features, threads,
-        [&](absl::flat_hash_map<uint64_t, uint32_t>& m, const Features& f) {
-          if (!s->Copy(static_cast<size_t>(&f - features.data()))) return;
-          for (uint64_t t : f.tokens()) ++m[t];
-        },
-        [](uint32_t& into, uint32_t c) { into += c; });
-    auto sketch_df = [&](uint64_t t) {
-      const uint32_t d = weights.DocumentFrequency(t);
-      auto it = copy_df.find(t);
-      return it == copy_df.end() ? d : d - it->second;
-    };
+    Weights weights(
+        features, threads, [&](size_t i) { return s->Copy(i); }, cases);
     const uint32_t common_df = CommonDf(options, n);
     // Entities: words written capitalized inside a sentence somewhere in the corpus and never
     // in lowercase ("Contoso", "Redmond", "Rahul"; not "Storage" of "Azure Storage"), so that
-    // a name that only ever opens sentences is still known as a name.
-    const auto seen = CountPerToken<absl::flat_hash_map<uint64_t, SeenCount>>(
-        features, threads,
-        [&](absl::flat_hash_map<uint64_t, SeenCount>& m, const Features& f) {
-          const std::vector<uint8_t>& flags =
-              cases[static_cast<size_t>(&f - features.data())].case_flags;
-          for (size_t i = 0; i < f.tokens().size(); ++i) m[f.tokens()[i]].Add(flags[i]);
-        },
-        [](SeenCount& into, const SeenCount& c) {
-          into.lowercase += c.lowercase;
-          into.name += c.name;
-        });
+    // a name that only ever opens sentences is still known as a name (Weights::Entry::seen).
     if (capture != nullptr) {
       CorpusState::Rep& c = *capture;
       c.fingerprint = StateFingerprint(options, lsh_params);
@@ -1516,12 +1510,11 @@ absl::Status SketchAll(absl::Span<const Item> items, const DedupOptions& options
       ParallelFor(d, threads, 4096, [&](size_t b, size_t e) {
         for (size_t k = b; k < e; ++k) {
           const uint64_t w = c.words[k];
-          c.df[k] = weights.DocumentFrequency(w);
-          auto it = copy_df.find(w);
-          c.copy_df[k] = it == copy_df.end() ? 0 : it->second;
-          const SeenCount& sc = seen.at(w);
-          c.lowercase[k] = sc.lowercase;
-          c.name[k] = sc.name;
+          const Weights::Entry& entry = *weights.Find(w);
+          c.df[k] = entry.df;
+          c.copy_df[k] = entry.copy_df;
+          c.lowercase[k] = entry.seen.lowercase;
+          c.name[k] = entry.seen.name;
         }
       });
       c.token_start.assign(n + 1, 0);
@@ -1544,10 +1537,14 @@ absl::Status SketchAll(absl::Span<const Item> items, const DedupOptions& options
         f.total_weight = 0;
         const absl::Span<const uint64_t> tokens = f.tokens();
         const absl::Span<float> w = f.mutable_weights();
+        scratch.sketch_df.resize(tokens.size());
+        scratch.weight.resize(tokens.size());
         for (size_t k = 0; k < tokens.size(); ++k) {
           const Weights::Entry* entry = weights.Find(tokens[k]);  // every token has one
           w[k] = static_cast<float>(entry->idf);
           f.total_weight += w[k];
+          scratch.sketch_df[k] = entry->df - entry->copy_df;
+          scratch.weight[k] = entry->idf;
           if (capture != nullptr) {
             capture->tokens[capture->token_start[i] + k] = entry->id;
             capture->flags[capture->token_start[i] + k] = cases[i].case_flags[k];
@@ -1560,8 +1557,8 @@ absl::Status SketchAll(absl::Span<const Item> items, const DedupOptions& options
         CaseInfo& ci = cases[i];
         for (size_t k = 0; k < ci.caps.size(); ++k) {
           const uint64_t h = Hash64(ci.caps[k]);
-          auto it = seen.find(h);
-          if (it != seen.end() && it->second.IsName()) hits.emplace_back(k, h);
+          const Weights::Entry* entry = weights.Find(h);
+          if (entry != nullptr && entry->seen.IsName()) hits.emplace_back(k, h);
         }
         thread_local std::vector<absl::string_view> entities;
         thread_local std::vector<uint64_t> entity_hashes;
@@ -1584,8 +1581,9 @@ absl::Status SketchAll(absl::Span<const Item> items, const DedupOptions& options
         }
         if (baseline) continue;
         uint64_t* rare = rare_words.data() + i * rare_keys;
-        const double margin = SketchFact(i, tokens, sketch_df, weights, common_df, rare_keys,
-                                         options, hasher, lsh_params.rows, &bands, rare, &scratch);
+        const double margin =
+            SketchFact(i, tokens, scratch.sketch_df, scratch.weight, common_df, rare_keys, options,
+                       hasher, lsh_params.rows, &bands, rare, &scratch);
         if (capture != nullptr) {
           capture->margin[i] = static_cast<float>(margin);
           for (size_t k = 0; k < rare_keys && rare[k] != 0; ++k) {
@@ -2580,14 +2578,8 @@ class StateSketcher : public WordPostings {
     redo_.assign(n, 0);
     const MinHasher hasher(options_.minhash);
     std::atomic<int64_t> sketched{0};
-    struct LocalCounts {
-      uint64_t word;
-      uint32_t sketch_df;
-      double weight;
-    };
     ParallelFor(n, threads, 1024, [&](size_t b, size_t e) {
       SketchScratch scratch;
-      std::vector<LocalCounts> local;
       int64_t count = 0;
       for (size_t i = b; i < e; ++i) {
         if (s->Copy(i)) {
@@ -2608,18 +2600,14 @@ class StateSketcher : public WordPostings {
           redo_[i] = 1;
           // The fact's counts once (the sketch reads each several times).
           const absl::Span<const uint64_t> tokens = s->Tokens(i);
-          local.clear();
-          for (uint64_t t : tokens) local.push_back({t, SketchDf(t), Weight(t)});
-          auto find = [&](uint64_t t) -> const LocalCounts& {
-            for (const LocalCounts& c : local) {
-              if (c.word == t) return c;
-            }
-            return local[0];  // not reached: t is one of the fact's words
-          };
-          SketchFact(
-              i, tokens, [&](uint64_t t) { return find(t).sketch_df; },
-              [&](uint64_t t) { return find(t).weight; }, st_.common_df, rare_keys, options_,
-              hasher, lsh.rows, &s->bands, rare, &scratch);
+          scratch.sketch_df.clear();
+          scratch.weight.clear();
+          for (uint64_t t : tokens) {
+            scratch.sketch_df.push_back(SketchDf(t));
+            scratch.weight.push_back(Weight(t));
+          }
+          SketchFact(i, tokens, scratch.sketch_df, scratch.weight, st_.common_df, rare_keys,
+                     options_, hasher, lsh.rows, &s->bands, rare, &scratch);
           ++count;
           continue;
         }
