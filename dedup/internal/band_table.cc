@@ -42,16 +42,47 @@ BandTable::BandTable(size_t items, int bands)
       keys_(items * static_cast<size_t>(bands_), 0),
       empty_(items, 0) {}
 
+namespace {
+
+// XXH3_64bits_withSeed(data, len, seed) for 16 < len <= 128: its mid-size path called
+// directly (the public function dispatches on the length behind a call that cost as much as
+// hashing a band of 3 rows); with a constant `len` it folds to the two or four 16-byte mixes
+// that length takes.
+inline uint64_t MidSizeHash(const uint64_t* data, size_t len, uint64_t seed) {
+  return XXH3_len_17to128_64b(reinterpret_cast<const xxh_u8*>(data), len, XXH3_kSecret,
+                              sizeof(XXH3_kSecret), seed);
+}
+
+}  // namespace
+
 void BandTable::SetKeys(size_t i, absl::Span<const uint64_t> signature, int rows) {
   const size_t r = static_cast<size_t>(std::max(1, rows));
-  uint32_t* out = keys_.data() + i * static_cast<size_t>(bands_);
-  for (size_t band = 0; band < static_cast<size_t>(bands_); ++band) {
-    if ((band + 1) * r > signature.size()) {
-      empty_[i] = 1;
-      return;
+  const auto bands = static_cast<size_t>(bands_);
+  uint32_t* out = keys_.data() + i * bands;
+  if (bands * r > signature.size()) {  // the bands that fit, then no more
+    for (size_t band = 0; (band + 1) * r <= signature.size(); ++band) {
+      out[band] = static_cast<uint32_t>(
+          XXH3_64bits_withSeed(signature.data() + band * r, r * sizeof(uint64_t), band) >> 32);
     }
-    out[band] = static_cast<uint32_t>(
-        XXH3_64bits_withSeed(signature.data() + band * r, r * sizeof(uint64_t), band) >> 32);
+    empty_[i] = 1;
+    return;
+  }
+  const uint64_t* sig = signature.data();
+  if (r == 3) {  // the default bands (42 x 3 of 128 permutations)
+    for (size_t band = 0; band < bands; ++band) {
+      out[band] =
+          static_cast<uint32_t>(MidSizeHash(sig + band * 3, 3 * sizeof(uint64_t), band) >> 32);
+    }
+  } else if (r * sizeof(uint64_t) > 16 && r * sizeof(uint64_t) <= 128) {
+    for (size_t band = 0; band < bands; ++band) {
+      out[band] =
+          static_cast<uint32_t>(MidSizeHash(sig + band * r, r * sizeof(uint64_t), band) >> 32);
+    }
+  } else {
+    for (size_t band = 0; band < bands; ++band) {
+      out[band] = static_cast<uint32_t>(
+          XXH3_64bits_withSeed(sig + band * r, r * sizeof(uint64_t), band) >> 32);
+    }
   }
 }
 

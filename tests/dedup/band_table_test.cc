@@ -11,6 +11,9 @@
 #include "dedup/internal/parallel.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+// The reference hash, compiled in as band_table.cc compiles it.
+#define XXH_INLINE_ALL
+#include <xxhash.h>
 
 namespace factdedup::dedup::internal {
 namespace {
@@ -28,6 +31,32 @@ TEST(SortByKeyThenIndex, SameOrderAsStdSortSmallAndLarge) {
     std::sort(want.begin(), want.end());
     SortByKeyThenIndex(&v);
     EXPECT_EQ(v, want) << n << " entries";
+  }
+}
+
+// A band's key is the top half of XXH3_64bits_withSeed over its rows, seeded with the band,
+// for every row count (SetKeys calls the mid-size path directly for 3 to 16 rows); a signature
+// too short for every band keeps the keys of the bands it fills and is marked empty.
+TEST(BandTable, KeysAreXxh3OfEachBandsRows) {
+  std::mt19937_64 rng(5);
+  for (int rows = 1; rows <= 20; ++rows) {
+    const int bands = 7;
+    BandTable t(3, bands);
+    std::vector<std::vector<uint64_t>> sigs(3);
+    sigs[0].resize(static_cast<size_t>(bands * rows));
+    for (uint64_t& x : sigs[0]) x = rng();
+    sigs[1] = sigs[0];
+    sigs[1].push_back(rng());                            // longer than the bands need
+    sigs[2].assign(sigs[0].begin(), sigs[0].end() - 1);  // one short: the last band is missing
+    for (size_t i = 0; i < 3; ++i) t.SetKeys(i, sigs[i], rows);
+    for (size_t i = 0; i < 3; ++i) {
+      EXPECT_EQ(t.empty(i), i == 2) << rows << " rows";
+      for (int b = 0; b < (i == 2 ? bands - 1 : bands); ++b) {
+        const uint64_t h =
+            XXH3_64bits_withSeed(sigs[i].data() + b * rows, static_cast<size_t>(rows) * 8, b);
+        EXPECT_EQ(t.key(i, b), static_cast<uint32_t>(h >> 32)) << rows << " rows, band " << b;
+      }
+    }
   }
 }
 
