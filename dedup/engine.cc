@@ -506,27 +506,6 @@ Features Extract(const NormalizedText& t, CaseInfo* cases = nullptr) {
   return f;
 }
 
-// Per-token counts over every fact's `tokens` (or another per-token field), merged from
-// one map per thread: `add(map, fact)` adds one fact's tokens, `merge(into, value)` folds a
-// thread's entry in. The result does not depend on the split (sums and ORs).
-template <typename Map, typename Add, typename Merge>
-Map CountPerToken(const std::vector<Features>& all, int threads, Add add, Merge merge) {
-  const size_t n = all.size();
-  const auto parts = static_cast<size_t>(
-      std::max(1, std::min(internal::ResolveThreads(threads), static_cast<int>(n / 8192 + 1))));
-  std::vector<Map> part(parts);
-  ParallelFor(parts, static_cast<int>(parts), 1, [&](size_t b, size_t e) {
-    for (size_t k = b; k < e; ++k) {
-      for (size_t i = n * k / parts; i < n * (k + 1) / parts; ++i) add(part[k], all[i]);
-    }
-  });
-  Map out = std::move(part[0]);
-  for (size_t k = 1; k < parts; ++k) {
-    for (const auto& [token, value] : part[k]) merge(out[token], value);
-  }
-  return out;
-}
-
 // A word's IDF weight among `n` facts when `df` of them hold it. Every weight of the engine
 // comes from here, so that a corpus state (CorpusState) gives the same bits as a full pass.
 double IdfWeight(double n, uint32_t df) { return std::log(1.0 + n / static_cast<double>(df)); }
@@ -554,51 +533,61 @@ class Weights {
     double idf = 0;
   };
   // `is_copy(i)`: whether fact i is a copy that is not sketched; `cases[i]`: its case flags.
+  // The words are split among `threads` maps by their hash, each counted by its own thread
+  // over every fact: no map is merged into another, and every count is the same sum however
+  // the words are split.
   template <typename IsCopy>
   Weights(const std::vector<Features>& all, int threads, IsCopy is_copy,
           const std::vector<CaseInfo>& cases) {
-    n_ = static_cast<double>(all.size());
-    df_ = CountPerToken<absl::flat_hash_map<uint64_t, Entry>>(
-        all, threads,
-        [&](absl::flat_hash_map<uint64_t, Entry>& m, const Features& f) {
-          const auto i = static_cast<size_t>(&f - all.data());
+    const size_t n = all.size();
+    n_ = static_cast<double>(n);
+    parts_.resize(static_cast<size_t>(
+        std::max(1, std::min(internal::ResolveThreads(threads), static_cast<int>(n / 8192 + 1)))));
+    ParallelFor(parts_.size(), static_cast<int>(parts_.size()), 1, [&](size_t b, size_t e) {
+      for (size_t p = b; p < e; ++p) {
+        absl::flat_hash_map<uint64_t, Entry>& m = parts_[p];
+        for (size_t i = 0; i < n; ++i) {
           const uint32_t copy = is_copy(i) ? 1 : 0;
           const std::vector<uint8_t>& flags = cases[i].case_flags;
-          const absl::Span<const uint64_t> tokens = f.tokens();
+          const absl::Span<const uint64_t> tokens = all[i].tokens();
           for (size_t k = 0; k < tokens.size(); ++k) {
+            if (Part(tokens[k]) != p) continue;
             Entry& e = m[tokens[k]];
             ++e.df;
             e.copy_df += copy;
             e.seen.Add(flags[k]);
           }
-        },
-        [](Entry& into, const Entry& e) {
-          into.df += e.df;
-          into.copy_df += e.copy_df;
-          into.seen.lowercase += e.seen.lowercase;
-          into.seen.name += e.seen.name;
-        });
-    // The weight of each word, once.
-    for (auto& [token, e] : df_) e.idf = IdfWeight(n_, e.df);
+        }
+        // The weight of each word, once.
+        for (auto& [token, e] : m) e.idf = IdfWeight(n_, e.df);
+      }
+    });
   }
   // The corpus's entry of a word, or nullptr.
   const Entry* Find(uint64_t token) const {
-    auto it = df_.find(token);
-    return it == df_.end() ? nullptr : &it->second;
+    const absl::flat_hash_map<uint64_t, Entry>& m = parts_[Part(token)];
+    auto it = m.find(token);
+    return it == m.end() ? nullptr : &it->second;
   }
   // The corpus's words, sorted; each entry's id becomes its rank there.
   std::vector<uint64_t> NumberWords(int threads) {
     std::vector<uint64_t> words;
-    words.reserve(df_.size());
-    for (const auto& [token, e] : df_) words.push_back(token);
+    for (const auto& m : parts_) {
+      for (const auto& [token, e] : m) words.push_back(token);
+    }
     internal::ParallelSort(&words, threads);
-    for (size_t k = 0; k < words.size(); ++k) df_[words[k]].id = static_cast<uint32_t>(k);
+    for (size_t k = 0; k < words.size(); ++k) {
+      parts_[Part(words[k])][words[k]].id = static_cast<uint32_t>(k);
+    }
     return words;
   }
 
  private:
+  // The map that counts `token` (hashes are uniform: the high bits pick it).
+  size_t Part(uint64_t token) const { return ((token >> 32) * parts_.size()) >> 32; }
+
   double n_ = 1;
-  absl::flat_hash_map<uint64_t, Entry> df_;
+  std::vector<absl::flat_hash_map<uint64_t, Entry>> parts_;
 };
 
 // Jaccard of the two facts' ordered bigrams (PairScore::bigram).
