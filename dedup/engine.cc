@@ -510,6 +510,15 @@ Features Extract(const NormalizedText& t, CaseInfo* cases = nullptr) {
 // comes from here, so that a corpus state (CorpusState) gives the same bits as a full pass.
 double IdfWeight(double n, uint32_t df) { return std::log(1.0 + n / static_cast<double>(df)); }
 
+// Per-word tables built on several threads are split by word: one table per thread (one for
+// fewer than 8192 facts), word w in table WordPart(w, tables). Word hashes are uniform: the
+// high bits pick the table.
+size_t WordTables(int threads, size_t facts) {
+  return static_cast<size_t>(
+      std::max(1, std::min(internal::ResolveThreads(threads), static_cast<int>(facts / 8192 + 1))));
+}
+size_t WordPart(uint64_t word, size_t tables) { return ((word >> 32) * tables) >> 32; }
+
 // How the corpus writes a word: facts writing it in lowercase, and as a name (kSeen* bits).
 struct SeenCount {
   uint32_t lowercase = 0, name = 0;
@@ -541,8 +550,7 @@ class Weights {
           const std::vector<CaseInfo>& cases) {
     const size_t n = all.size();
     n_ = static_cast<double>(n);
-    parts_.resize(static_cast<size_t>(
-        std::max(1, std::min(internal::ResolveThreads(threads), static_cast<int>(n / 8192 + 1)))));
+    parts_.resize(WordTables(threads, n));
     ParallelFor(parts_.size(), static_cast<int>(parts_.size()), 1, [&](size_t b, size_t e) {
       for (size_t p = b; p < e; ++p) {
         absl::flat_hash_map<uint64_t, Entry>& m = parts_[p];
@@ -583,8 +591,8 @@ class Weights {
   }
 
  private:
-  // The map that counts `token` (hashes are uniform: the high bits pick it).
-  size_t Part(uint64_t token) const { return ((token >> 32) * parts_.size()) >> 32; }
+  // The map that counts `token`.
+  size_t Part(uint64_t token) const { return WordPart(token, parts_.size()); }
 
   double n_ = 1;
   std::vector<absl::flat_hash_map<uint64_t, Entry>> parts_;
@@ -1605,7 +1613,8 @@ struct Neighbors {
 // facts, each sorted by key and ordered by its first key; also each fact's neighbours (in
 // edge order), which clustering reads.
 std::vector<std::vector<int>> Components(size_t n, std::vector<uint64_t>* edges, const Keys& key,
-                                         Neighbors* neighbors, int64_t* duplicate_pairs) {
+                                         Neighbors* neighbors, int64_t* duplicate_pairs,
+                                         int threads) {
   UnionFind uf(n);
   neighbors->start.assign(n + 1, 0);
   for (uint64_t edge : *edges) {
@@ -1636,9 +1645,11 @@ std::vector<std::vector<int>> Components(size_t n, std::vector<uint64_t>* edges,
     comps[static_cast<size_t>(comp_of_root[static_cast<size_t>(root)])].push_back(
         static_cast<int>(i));
   }
-  for (auto& c : comps) {
-    std::sort(c.begin(), c.end(), [&](int a, int b) { return key(a) < key(b); });
-  }
+  ParallelFor(comps.size(), threads, 256, [&](size_t b, size_t e) {
+    for (size_t k = b; k < e; ++k) {
+      std::sort(comps[k].begin(), comps[k].end(), [&](int x, int y) { return key(x) < key(y); });
+    }
+  });
   std::sort(comps.begin(), comps.end(),
             [&](const auto& a, const auto& b) { return key(a[0]) < key(b[0]); });
 
@@ -2214,13 +2225,31 @@ absl::StatusOr<DedupResult> Deduplicate(absl::Span<const Item> items, const Dedu
     // The probed words get dense ids (key_id: each key slot's), and their holders are laid
     // out by id, each word's in ascending fact order (a counting sort of the (id, fact) hits,
     // which are found in fact order chunk by chunk).
-    absl::flat_hash_map<uint64_t, uint32_t> probe;  // word -> id
+    // The ids are numbered on every core: one map per thread, of the words WordPart gives it,
+    // its ids from base[part] on (ids only group the holders: their order is not read).
+    const size_t parts = WordTables(threads, n);
+    std::vector<absl::flat_hash_map<uint64_t, uint32_t>> probe(parts);  // word -> id - base
     std::vector<uint32_t> key_id(rare_words.size(), 0);
-    for (size_t slot = 0; slot < rare_words.size(); ++slot) {
-      if (rare_words[slot] == 0) continue;
-      key_id[slot] =
-          probe.try_emplace(rare_words[slot], static_cast<uint32_t>(probe.size())).first->second;
+    ParallelFor(parts, static_cast<int>(parts), 1, [&](size_t b, size_t e) {
+      for (size_t part = b; part < e; ++part) {
+        absl::flat_hash_map<uint64_t, uint32_t>& m = probe[part];
+        for (size_t slot = 0; slot < rare_words.size(); ++slot) {
+          const uint64_t w = rare_words[slot];
+          if (w == 0 || WordPart(w, parts) != part) continue;
+          key_id[slot] = m.try_emplace(w, static_cast<uint32_t>(m.size())).first->second;
+        }
+      }
+    });
+    std::vector<uint32_t> base(parts + 1, 0);
+    for (size_t part = 0; part < parts; ++part) {
+      base[part + 1] = base[part] + static_cast<uint32_t>(probe[part].size());
     }
+    const uint32_t words = base[parts];
+    ParallelFor(rare_words.size(), threads, 1 << 16, [&](size_t b, size_t e) {
+      for (size_t slot = b; slot < e; ++slot) {
+        if (rare_words[slot] != 0) key_id[slot] += base[WordPart(rare_words[slot], parts)];
+      }
+    });
     std::vector<std::pair<size_t, std::vector<std::pair<uint32_t, uint32_t>>>> chunks;
     std::mutex chunks_mu;
     ParallelFor(n, threads, 4096, [&](size_t b, size_t e) {
@@ -2228,8 +2257,9 @@ absl::StatusOr<DedupResult> Deduplicate(absl::Span<const Item> items, const Dedu
       for (size_t i = b; i < e; ++i) {
         if (sketched.Copy(i)) continue;
         for (uint64_t tok : features[i].tokens()) {
-          if (auto it = probe.find(tok); it != probe.end()) {
-            local.emplace_back(it->second, static_cast<uint32_t>(i));
+          const size_t part = WordPart(tok, parts);
+          if (auto it = probe[part].find(tok); it != probe[part].end()) {
+            local.emplace_back(base[part] + it->second, static_cast<uint32_t>(i));
           }
         }
       }
@@ -2238,11 +2268,11 @@ absl::StatusOr<DedupResult> Deduplicate(absl::Span<const Item> items, const Dedu
     });
     std::sort(chunks.begin(), chunks.end(),
               [](const auto& x, const auto& y) { return x.first < y.first; });
-    std::vector<uint32_t> start(probe.size() + 1, 0);  // word id -> its holders' first
+    std::vector<uint32_t> start(words + 1, 0);  // word id -> its holders' first
     for (const auto& chunk : chunks) {
       for (const auto& [id, f] : chunk.second) ++start[id + 1];
     }
-    for (size_t id = 0; id < probe.size(); ++id) start[id + 1] += start[id];
+    for (size_t id = 0; id < words; ++id) start[id + 1] += start[id];
     std::vector<uint32_t> holders(start.back());
     {
       std::vector<uint32_t> at(start.begin(), start.end() - 1);
@@ -2330,7 +2360,8 @@ absl::StatusOr<DedupResult> Deduplicate(absl::Span<const Item> items, const Dedu
   std::sort(oversized.begin(), oversized.end());
   oversized.erase(std::unique(oversized.begin(), oversized.end()), oversized.end());
   result.stats.oversized_buckets_items = static_cast<int64_t>(oversized.size());
-  std::sort(dup_edges.begin(), dup_edges.end());  // found in any order; clustering must not see it
+  // Found in any order; clustering must not see it.
+  internal::ParallelSort(&dup_edges, threads);
   result.stats.seconds_candidates = Seconds(t0);
   result.stats.seconds_verify = 0;  // verification happens inside candidate generation
   // Clustering reads features and copies only: the band keys (bands x 4 bytes per fact, 169 MB
@@ -2347,7 +2378,7 @@ absl::StatusOr<DedupResult> Deduplicate(absl::Span<const Item> items, const Dedu
   t0 = std::chrono::steady_clock::now();
   Neighbors neighbors;
   const std::vector<std::vector<int>> comps =
-      Components(n, &dup_edges, key, &neighbors, &result.stats.duplicate_pairs);
+      Components(n, &dup_edges, key, &neighbors, &result.stats.duplicate_pairs, threads);
   if (options.method == Method::kMinHash) {
     for (const auto& c : comps) {
       Cluster cl;
@@ -2936,7 +2967,7 @@ absl::StatusOr<DedupResult> SearchAround(absl::Span<const Item> items, absl::Spa
   t0 = std::chrono::steady_clock::now();
   Neighbors neighbors;
   const std::vector<std::vector<int>> comps =
-      Components(n, &edges, key, &neighbors, &result.stats.duplicate_pairs);
+      Components(n, &edges, key, &neighbors, &result.stats.duplicate_pairs, threads);
   result.clusters = ClusterAll(comps, features, sketched.copy_of, neighbors, key, options, threads);
   result.stats.seconds_cluster = Seconds(t0);
   return result;
