@@ -559,7 +559,7 @@ class Weights {
           const std::vector<uint8_t>& flags = cases[i].case_flags;
           const absl::Span<const uint64_t> tokens = all[i].tokens();
           for (size_t k = 0; k < tokens.size(); ++k) {
-            if (Part(tokens[k]) != p) continue;
+            if (parts_.size() > 1 && Part(tokens[k]) != p) continue;
             Entry& e = m[tokens[k]];
             ++e.df;
             e.copy_df += copy;
@@ -573,7 +573,8 @@ class Weights {
   }
   // The corpus's entry of a word, or nullptr.
   const Entry* Find(uint64_t token) const {
-    const absl::flat_hash_map<uint64_t, Entry>& m = parts_[Part(token)];
+    const absl::flat_hash_map<uint64_t, Entry>& m =
+        parts_.size() == 1 ? parts_[0] : parts_[Part(token)];
     auto it = m.find(token);
     return it == m.end() ? nullptr : &it->second;
   }
