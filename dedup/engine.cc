@@ -506,80 +506,18 @@ Features Extract(const NormalizedText& t, CaseInfo* cases = nullptr) {
   return f;
 }
 
-// Per-token counts over every fact's `tokens` (or another per-token field), merged from
-// one map per thread: `add(map, fact)` adds one fact's tokens, `merge(into, value)` folds a
-// thread's entry in. The result does not depend on the split (sums and ORs).
-template <typename Map, typename Add, typename Merge>
-Map CountPerToken(const std::vector<Features>& all, int threads, Add add, Merge merge) {
-  const size_t n = all.size();
-  const auto parts = static_cast<size_t>(
-      std::max(1, std::min(internal::ResolveThreads(threads), static_cast<int>(n / 8192 + 1))));
-  std::vector<Map> part(parts);
-  ParallelFor(parts, static_cast<int>(parts), 1, [&](size_t b, size_t e) {
-    for (size_t k = b; k < e; ++k) {
-      for (size_t i = n * k / parts; i < n * (k + 1) / parts; ++i) add(part[k], all[i]);
-    }
-  });
-  Map out = std::move(part[0]);
-  for (size_t k = 1; k < parts; ++k) {
-    for (const auto& [token, value] : part[k]) merge(out[token], value);
-  }
-  return out;
-}
-
 // A word's IDF weight among `n` facts when `df` of them hold it. Every weight of the engine
 // comes from here, so that a corpus state (CorpusState) gives the same bits as a full pass.
 double IdfWeight(double n, uint32_t df) { return std::log(1.0 + n / static_cast<double>(df)); }
 
-// Token weights: IDF over the corpus, or 1 for every token.
-class Weights {
- public:
-  struct Entry {
-    uint32_t df = 0;
-    uint32_t id = 0;  // the word's rank among the corpus's words (NumberWords)
-    double idf = 0;
-  };
-  Weights() = default;
-  Weights(const std::vector<Features>& all, int threads) : idf_(true) {
-    n_ = static_cast<double>(all.size());
-    df_ = CountPerToken<absl::flat_hash_map<uint64_t, Entry>>(
-        all, threads,
-        [](absl::flat_hash_map<uint64_t, Entry>& m, const Features& f) {
-          for (uint64_t t : f.tokens()) m[t].df++;
-        },
-        [](Entry& into, const Entry& e) { into.df += e.df; });
-    // The weight of each token once (the same expression as for an unknown token).
-    for (auto& [token, e] : df_) e.idf = IdfWeight(n_, e.df);
-  }
-  double operator()(uint64_t token) const {
-    if (!idf_) return 1.0;
-    auto it = df_.find(token);
-    return it == df_.end() ? IdfWeight(n_, 1) : it->second.idf;
-  }
-  // The corpus's entry of a word, or nullptr.
-  const Entry* Find(uint64_t token) const {
-    auto it = df_.find(token);
-    return it == df_.end() ? nullptr : &it->second;
-  }
-  uint32_t DocumentFrequency(uint64_t token) const {
-    auto it = df_.find(token);
-    return it == df_.end() ? 1 : it->second.df;
-  }
-  // The corpus's words, sorted; each entry's id becomes its rank there.
-  std::vector<uint64_t> NumberWords(int threads) {
-    std::vector<uint64_t> words;
-    words.reserve(df_.size());
-    for (const auto& [token, e] : df_) words.push_back(token);
-    internal::ParallelSort(&words, threads);
-    for (size_t k = 0; k < words.size(); ++k) df_[words[k]].id = static_cast<uint32_t>(k);
-    return words;
-  }
-
- private:
-  bool idf_ = false;
-  double n_ = 1;
-  absl::flat_hash_map<uint64_t, Entry> df_;
-};
+// Per-word tables built on several threads are split by word: one table per thread (one for
+// fewer than 8192 facts), word w in table WordPart(w, tables). Word hashes are uniform: the
+// high bits pick the table.
+size_t WordTables(int threads, size_t facts) {
+  return static_cast<size_t>(
+      std::max(1, std::min(internal::ResolveThreads(threads), static_cast<int>(facts / 8192 + 1))));
+}
+size_t WordPart(uint64_t word, size_t tables) { return ((word >> 32) * tables) >> 32; }
 
 // How the corpus writes a word: facts writing it in lowercase, and as a name (kSeen* bits).
 struct SeenCount {
@@ -590,6 +528,75 @@ struct SeenCount {
   }
   // A name: written as one somewhere, never in lowercase ("Contoso", not "Storage").
   bool IsName() const { return name > 0 && lowercase == 0; }
+};
+
+// The corpus's counts per word, from one pass over every fact: IDF weights, the facts holding
+// it that are unsketched copies, and how it is written.
+class Weights {
+ public:
+  struct Entry {
+    uint32_t df = 0;
+    uint32_t copy_df = 0;  // of those, exact copies not sketched (Sketched::copy_of)
+    SeenCount seen;        // from the facts' CaseInfo::case_flags
+    uint32_t id = 0;       // the word's rank among the corpus's words (NumberWords)
+    double idf = 0;
+  };
+  // `is_copy(i)`: whether fact i is a copy that is not sketched; `cases[i]`: its case flags.
+  // The words are split among `threads` maps by their hash, each counted by its own thread
+  // over every fact: no map is merged into another, and every count is the same sum however
+  // the words are split.
+  template <typename IsCopy>
+  Weights(const std::vector<Features>& all, int threads, IsCopy is_copy,
+          const std::vector<CaseInfo>& cases) {
+    const size_t n = all.size();
+    n_ = static_cast<double>(n);
+    parts_.resize(WordTables(threads, n));
+    ParallelFor(parts_.size(), static_cast<int>(parts_.size()), 1, [&](size_t b, size_t e) {
+      for (size_t p = b; p < e; ++p) {
+        absl::flat_hash_map<uint64_t, Entry>& m = parts_[p];
+        for (size_t i = 0; i < n; ++i) {
+          const uint32_t copy = is_copy(i) ? 1 : 0;
+          const std::vector<uint8_t>& flags = cases[i].case_flags;
+          const absl::Span<const uint64_t> tokens = all[i].tokens();
+          for (size_t k = 0; k < tokens.size(); ++k) {
+            if (parts_.size() > 1 && Part(tokens[k]) != p) continue;
+            Entry& e = m[tokens[k]];
+            ++e.df;
+            e.copy_df += copy;
+            e.seen.Add(flags[k]);
+          }
+        }
+        // The weight of each word, once.
+        for (auto& [token, e] : m) e.idf = IdfWeight(n_, e.df);
+      }
+    });
+  }
+  // The corpus's entry of a word, or nullptr.
+  const Entry* Find(uint64_t token) const {
+    const absl::flat_hash_map<uint64_t, Entry>& m =
+        parts_.size() == 1 ? parts_[0] : parts_[Part(token)];
+    auto it = m.find(token);
+    return it == m.end() ? nullptr : &it->second;
+  }
+  // The corpus's words, sorted; each entry's id becomes its rank there.
+  std::vector<uint64_t> NumberWords(int threads) {
+    std::vector<uint64_t> words;
+    for (const auto& m : parts_) {
+      for (const auto& [token, e] : m) words.push_back(token);
+    }
+    internal::ParallelSort(&words, threads);
+    for (size_t k = 0; k < words.size(); ++k) {
+      parts_[Part(words[k])][words[k]].id = static_cast<uint32_t>(k);
+    }
+    return words;
+  }
+
+ private:
+  // The map that counts `token`.
+  size_t Part(uint64_t token) const { return WordPart(token, parts_.size()); }
+
+  double n_ = 1;
+  std::vector<absl::flat_hash_map<uint64_t, Entry>> parts_;
 };
 
 // Jaccard of the two facts' ordered bigrams (PairScore::bigram).
@@ -1220,33 +1227,38 @@ uint32_t CommonDf(const DedupOptions& options, size_t n) {
 // Scratch space of SketchFact, one per thread.
 struct SketchScratch {
   std::vector<uint64_t> rare;
-  std::vector<std::pair<uint32_t, uint64_t>> by_df;
+  std::vector<std::tuple<uint32_t, uint64_t, uint32_t>> by_df;  // (sketch df, token, position)
+  std::vector<uint32_t> sketch_df;                              // the caller's, per token
+  std::vector<double> weight;                                   // the caller's, per token
 };
 
-// Sketches fact `i` (not a copy) from its content tokens (sorted, unique), the corpus's
-// sketch_df(t) (facts holding t, less unsketched copies) and weight(t) (its IDF): its
-// rare-word keys (the `rare_keys` slots at `rare`, 0 when unused) and its band keys in
+// Sketches fact `i` (not a copy) from its content tokens (sorted, unique) and, per token, the
+// corpus's sketch_df[k] (facts holding it, less unsketched copies) and weight[k] (its IDF):
+// its rare-word keys (the `rare_keys` slots at `rare`, 0 when unused) and its band keys in
 // `bands`. Returns the margin of its rare-word choice: the least |acc - share x total| among
 // the comparisons it made (+inf for none). A change of the weights by less than that leaves
 // the choice as it was.
-template <typename SketchDf, typename Weight>
-double SketchFact(size_t i, absl::Span<const uint64_t> tokens, const SketchDf& sketch_df,
-                  const Weight& weight, uint32_t common_df, size_t rare_keys,
+double SketchFact(size_t i, absl::Span<const uint64_t> tokens, absl::Span<const uint32_t> sketch_df,
+                  absl::Span<const double> weight, uint32_t common_df, size_t rare_keys,
                   const DedupOptions& options, const MinHasher& hasher, int rows,
                   internal::BandTable* bands, uint64_t* rare_out, SketchScratch* scratch) {
-  std::vector<std::pair<uint32_t, uint64_t>>& by_df = scratch->by_df;
+  auto& by_df = scratch->by_df;
   double margin = std::numeric_limits<double>::infinity();
+  // (df, token) pairs are distinct: the position never decides an order or an equality.
+  auto same = [](const auto& x, const auto& y) {
+    return std::get<0>(x) == std::get<0>(y) && std::get<1>(x) == std::get<1>(y);
+  };
   if (rare_keys > 0) {
     // The fact's rarest words that another fact also has (df >= 2), rarest first,
     // ties by hash so that the choice does not depend on word order.
     by_df.clear();
     double total = 0;
-    for (uint64_t t : tokens) {
-      by_df.emplace_back(sketch_df(t), t);
-      total += static_cast<float>(weight(t));  // as Features::weights() holds it
+    for (size_t k = 0; k < tokens.size(); ++k) {
+      by_df.emplace_back(sketch_df[k], tokens[k], static_cast<uint32_t>(k));
+      total += static_cast<float>(weight[k]);  // as Features::weights() holds it
     }
     std::sort(by_df.begin(), by_df.end());
-    by_df.erase(std::unique(by_df.begin(), by_df.end()), by_df.end());
+    by_df.erase(std::unique(by_df.begin(), by_df.end(), same), by_df.end());
     // Prefix filtering: the rarest words holding `rare_word_share` of the fact's
     // weight; a fact sharing more than the rest of its weight with another shares
     // one of these (a heuristic once `rare_word_keys` or `rare_word_bucket` cuts the
@@ -1255,11 +1267,11 @@ double SketchFact(size_t i, absl::Span<const uint64_t> tokens, const SketchDf& s
     double acc = 0;
     size_t slot = 0;
     const double bar = options.rare_word_share * total;
-    for (const auto& [df, tok] : by_df) {
+    for (const auto& [df, tok, k] : by_df) {
       if (slot >= rare_keys) break;
       margin = std::min(margin, std::abs(acc - bar));
       if (acc >= bar) break;
-      acc += weight(tok);
+      acc += weight[k];
       if (df >= 2) rare_out[slot++] = tok;
     }
   }
@@ -1269,17 +1281,19 @@ double SketchFact(size_t i, absl::Span<const uint64_t> tokens, const SketchDf& s
   }
   std::vector<uint64_t>& rare = scratch->rare;
   rare.clear();
-  for (uint64_t tok : tokens) {
-    if (sketch_df(tok) <= common_df) rare.push_back(tok);
+  for (size_t k = 0; k < tokens.size(); ++k) {
+    if (sketch_df[k] <= common_df) rare.push_back(tokens[k]);
   }
   if (rare.size() < kMinSketchTokens) {
     // Mostly common words: sketch its rarest few so that it still has a set.
     by_df.clear();
-    for (uint64_t tok : tokens) by_df.emplace_back(sketch_df(tok), tok);
+    for (size_t k = 0; k < tokens.size(); ++k) {
+      by_df.emplace_back(sketch_df[k], tokens[k], static_cast<uint32_t>(k));
+    }
     const size_t keep = std::min(by_df.size(), kMinSketchTokens);
     std::partial_sort(by_df.begin(), by_df.begin() + static_cast<long>(keep), by_df.end());
     rare.clear();
-    for (size_t k = 0; k < keep; ++k) rare.push_back(by_df[k].second);
+    for (size_t k = 0; k < keep; ++k) rare.push_back(std::get<1>(by_df[k]));
   }
   bands->SetKeys(i, hasher.Sign(rare), rows);
   return margin;
@@ -1468,37 +1482,15 @@ absl::Status SketchAll(absl::Span<const Item> items, const DedupOptions& options
   s->rare_words.assign(n * rare_keys, 0);  // 0: no key in that slot
   std::vector<uint64_t>& rare_words = s->rare_words;
   {
-    Weights weights(features, threads);
     // Sketches count each group of copies once: the words of a fact copied into 300 notes
     // are not common for that, and a word only the fact and its copies hold is no rare-word
     // key (no other sketched fact holds it). IDF weights still count every copy.
-    const auto copy_df = CountPerToken<absl::flat_hash_map<uint64_t, uint32_t>>(
-        features, threads,
-        [&](absl::flat_hash_map<uint64_t, uint32_t>& m, const Features& f) {
-          if (!s->Copy(static_cast<size_t>(&f - features.data()))) return;
-          for (uint64_t t : f.tokens()) ++m[t];
-        },
-        [](uint32_t& into, uint32_t c) { into += c; });
-    auto sketch_df = [&](uint64_t t) {
-      const uint32_t d = weights.DocumentFrequency(t);
-      auto it = copy_df.find(t);
-      return it == copy_df.end() ? d : d - it->second;
-    };
+    Weights weights(
+        features, threads, [&](size_t i) { return s->Copy(i); }, cases);
     const uint32_t common_df = CommonDf(options, n);
     // Entities: words written capitalized inside a sentence somewhere in the corpus and never
     // in lowercase ("Contoso", "Redmond", "Rahul"; not "Storage" of "Azure Storage"), so that
-    // a name that only ever opens sentences is still known as a name.
-    const auto seen = CountPerToken<absl::flat_hash_map<uint64_t, SeenCount>>(
-        features, threads,
-        [&](absl::flat_hash_map<uint64_t, SeenCount>& m, const Features& f) {
-          const std::vector<uint8_t>& flags =
-              cases[static_cast<size_t>(&f - features.data())].case_flags;
-          for (size_t i = 0; i < f.tokens().size(); ++i) m[f.tokens()[i]].Add(flags[i]);
-        },
-        [](SeenCount& into, const SeenCount& c) {
-          into.lowercase += c.lowercase;
-          into.name += c.name;
-        });
+    // a name that only ever opens sentences is still known as a name (Weights::Entry::seen).
     if (capture != nullptr) {
       CorpusState::Rep& c = *capture;
       c.fingerprint = StateFingerprint(options, lsh_params);
@@ -1516,12 +1508,11 @@ absl::Status SketchAll(absl::Span<const Item> items, const DedupOptions& options
       ParallelFor(d, threads, 4096, [&](size_t b, size_t e) {
         for (size_t k = b; k < e; ++k) {
           const uint64_t w = c.words[k];
-          c.df[k] = weights.DocumentFrequency(w);
-          auto it = copy_df.find(w);
-          c.copy_df[k] = it == copy_df.end() ? 0 : it->second;
-          const SeenCount& sc = seen.at(w);
-          c.lowercase[k] = sc.lowercase;
-          c.name[k] = sc.name;
+          const Weights::Entry& entry = *weights.Find(w);
+          c.df[k] = entry.df;
+          c.copy_df[k] = entry.copy_df;
+          c.lowercase[k] = entry.seen.lowercase;
+          c.name[k] = entry.seen.name;
         }
       });
       c.token_start.assign(n + 1, 0);
@@ -1544,10 +1535,14 @@ absl::Status SketchAll(absl::Span<const Item> items, const DedupOptions& options
         f.total_weight = 0;
         const absl::Span<const uint64_t> tokens = f.tokens();
         const absl::Span<float> w = f.mutable_weights();
+        scratch.sketch_df.resize(tokens.size());
+        scratch.weight.resize(tokens.size());
         for (size_t k = 0; k < tokens.size(); ++k) {
           const Weights::Entry* entry = weights.Find(tokens[k]);  // every token has one
           w[k] = static_cast<float>(entry->idf);
           f.total_weight += w[k];
+          scratch.sketch_df[k] = entry->df - entry->copy_df;
+          scratch.weight[k] = entry->idf;
           if (capture != nullptr) {
             capture->tokens[capture->token_start[i] + k] = entry->id;
             capture->flags[capture->token_start[i] + k] = cases[i].case_flags[k];
@@ -1560,8 +1555,8 @@ absl::Status SketchAll(absl::Span<const Item> items, const DedupOptions& options
         CaseInfo& ci = cases[i];
         for (size_t k = 0; k < ci.caps.size(); ++k) {
           const uint64_t h = Hash64(ci.caps[k]);
-          auto it = seen.find(h);
-          if (it != seen.end() && it->second.IsName()) hits.emplace_back(k, h);
+          const Weights::Entry* entry = weights.Find(h);
+          if (entry != nullptr && entry->seen.IsName()) hits.emplace_back(k, h);
         }
         thread_local std::vector<absl::string_view> entities;
         thread_local std::vector<uint64_t> entity_hashes;
@@ -1584,8 +1579,9 @@ absl::Status SketchAll(absl::Span<const Item> items, const DedupOptions& options
         }
         if (baseline) continue;
         uint64_t* rare = rare_words.data() + i * rare_keys;
-        const double margin = SketchFact(i, tokens, sketch_df, weights, common_df, rare_keys,
-                                         options, hasher, lsh_params.rows, &bands, rare, &scratch);
+        const double margin =
+            SketchFact(i, tokens, scratch.sketch_df, scratch.weight, common_df, rare_keys, options,
+                       hasher, lsh_params.rows, &bands, rare, &scratch);
         if (capture != nullptr) {
           capture->margin[i] = static_cast<float>(margin);
           for (size_t k = 0; k < rare_keys && rare[k] != 0; ++k) {
@@ -1618,7 +1614,8 @@ struct Neighbors {
 // facts, each sorted by key and ordered by its first key; also each fact's neighbours (in
 // edge order), which clustering reads.
 std::vector<std::vector<int>> Components(size_t n, std::vector<uint64_t>* edges, const Keys& key,
-                                         Neighbors* neighbors, int64_t* duplicate_pairs) {
+                                         Neighbors* neighbors, int64_t* duplicate_pairs,
+                                         int threads) {
   UnionFind uf(n);
   neighbors->start.assign(n + 1, 0);
   for (uint64_t edge : *edges) {
@@ -1649,9 +1646,11 @@ std::vector<std::vector<int>> Components(size_t n, std::vector<uint64_t>* edges,
     comps[static_cast<size_t>(comp_of_root[static_cast<size_t>(root)])].push_back(
         static_cast<int>(i));
   }
-  for (auto& c : comps) {
-    std::sort(c.begin(), c.end(), [&](int a, int b) { return key(a) < key(b); });
-  }
+  ParallelFor(comps.size(), threads, 256, [&](size_t b, size_t e) {
+    for (size_t k = b; k < e; ++k) {
+      std::sort(comps[k].begin(), comps[k].end(), [&](int x, int y) { return key(x) < key(y); });
+    }
+  });
   std::sort(comps.begin(), comps.end(),
             [&](const auto& a, const auto& b) { return key(a[0]) < key(b[0]); });
 
@@ -2227,13 +2226,31 @@ absl::StatusOr<DedupResult> Deduplicate(absl::Span<const Item> items, const Dedu
     // The probed words get dense ids (key_id: each key slot's), and their holders are laid
     // out by id, each word's in ascending fact order (a counting sort of the (id, fact) hits,
     // which are found in fact order chunk by chunk).
-    absl::flat_hash_map<uint64_t, uint32_t> probe;  // word -> id
+    // The ids are numbered on every core: one map per thread, of the words WordPart gives it,
+    // its ids from base[part] on (ids only group the holders: their order is not read).
+    const size_t parts = WordTables(threads, n);
+    std::vector<absl::flat_hash_map<uint64_t, uint32_t>> probe(parts);  // word -> id - base
     std::vector<uint32_t> key_id(rare_words.size(), 0);
-    for (size_t slot = 0; slot < rare_words.size(); ++slot) {
-      if (rare_words[slot] == 0) continue;
-      key_id[slot] =
-          probe.try_emplace(rare_words[slot], static_cast<uint32_t>(probe.size())).first->second;
+    ParallelFor(parts, static_cast<int>(parts), 1, [&](size_t b, size_t e) {
+      for (size_t part = b; part < e; ++part) {
+        absl::flat_hash_map<uint64_t, uint32_t>& m = probe[part];
+        for (size_t slot = 0; slot < rare_words.size(); ++slot) {
+          const uint64_t w = rare_words[slot];
+          if (w == 0 || WordPart(w, parts) != part) continue;
+          key_id[slot] = m.try_emplace(w, static_cast<uint32_t>(m.size())).first->second;
+        }
+      }
+    });
+    std::vector<uint32_t> base(parts + 1, 0);
+    for (size_t part = 0; part < parts; ++part) {
+      base[part + 1] = base[part] + static_cast<uint32_t>(probe[part].size());
     }
+    const uint32_t words = base[parts];
+    ParallelFor(rare_words.size(), threads, 1 << 16, [&](size_t b, size_t e) {
+      for (size_t slot = b; slot < e; ++slot) {
+        if (rare_words[slot] != 0) key_id[slot] += base[WordPart(rare_words[slot], parts)];
+      }
+    });
     std::vector<std::pair<size_t, std::vector<std::pair<uint32_t, uint32_t>>>> chunks;
     std::mutex chunks_mu;
     ParallelFor(n, threads, 4096, [&](size_t b, size_t e) {
@@ -2241,8 +2258,9 @@ absl::StatusOr<DedupResult> Deduplicate(absl::Span<const Item> items, const Dedu
       for (size_t i = b; i < e; ++i) {
         if (sketched.Copy(i)) continue;
         for (uint64_t tok : features[i].tokens()) {
-          if (auto it = probe.find(tok); it != probe.end()) {
-            local.emplace_back(it->second, static_cast<uint32_t>(i));
+          const size_t part = WordPart(tok, parts);
+          if (auto it = probe[part].find(tok); it != probe[part].end()) {
+            local.emplace_back(base[part] + it->second, static_cast<uint32_t>(i));
           }
         }
       }
@@ -2251,11 +2269,11 @@ absl::StatusOr<DedupResult> Deduplicate(absl::Span<const Item> items, const Dedu
     });
     std::sort(chunks.begin(), chunks.end(),
               [](const auto& x, const auto& y) { return x.first < y.first; });
-    std::vector<uint32_t> start(probe.size() + 1, 0);  // word id -> its holders' first
+    std::vector<uint32_t> start(words + 1, 0);  // word id -> its holders' first
     for (const auto& chunk : chunks) {
       for (const auto& [id, f] : chunk.second) ++start[id + 1];
     }
-    for (size_t id = 0; id < probe.size(); ++id) start[id + 1] += start[id];
+    for (size_t id = 0; id < words; ++id) start[id + 1] += start[id];
     std::vector<uint32_t> holders(start.back());
     {
       std::vector<uint32_t> at(start.begin(), start.end() - 1);
@@ -2343,7 +2361,8 @@ absl::StatusOr<DedupResult> Deduplicate(absl::Span<const Item> items, const Dedu
   std::sort(oversized.begin(), oversized.end());
   oversized.erase(std::unique(oversized.begin(), oversized.end()), oversized.end());
   result.stats.oversized_buckets_items = static_cast<int64_t>(oversized.size());
-  std::sort(dup_edges.begin(), dup_edges.end());  // found in any order; clustering must not see it
+  // Found in any order; clustering must not see it.
+  internal::ParallelSort(&dup_edges, threads);
   result.stats.seconds_candidates = Seconds(t0);
   result.stats.seconds_verify = 0;  // verification happens inside candidate generation
   // Clustering reads features and copies only: the band keys (bands x 4 bytes per fact, 169 MB
@@ -2360,7 +2379,7 @@ absl::StatusOr<DedupResult> Deduplicate(absl::Span<const Item> items, const Dedu
   t0 = std::chrono::steady_clock::now();
   Neighbors neighbors;
   const std::vector<std::vector<int>> comps =
-      Components(n, &dup_edges, key, &neighbors, &result.stats.duplicate_pairs);
+      Components(n, &dup_edges, key, &neighbors, &result.stats.duplicate_pairs, threads);
   if (options.method == Method::kMinHash) {
     for (const auto& c : comps) {
       Cluster cl;
@@ -2580,14 +2599,8 @@ class StateSketcher : public WordPostings {
     redo_.assign(n, 0);
     const MinHasher hasher(options_.minhash);
     std::atomic<int64_t> sketched{0};
-    struct LocalCounts {
-      uint64_t word;
-      uint32_t sketch_df;
-      double weight;
-    };
     ParallelFor(n, threads, 1024, [&](size_t b, size_t e) {
       SketchScratch scratch;
-      std::vector<LocalCounts> local;
       int64_t count = 0;
       for (size_t i = b; i < e; ++i) {
         if (s->Copy(i)) {
@@ -2608,18 +2621,14 @@ class StateSketcher : public WordPostings {
           redo_[i] = 1;
           // The fact's counts once (the sketch reads each several times).
           const absl::Span<const uint64_t> tokens = s->Tokens(i);
-          local.clear();
-          for (uint64_t t : tokens) local.push_back({t, SketchDf(t), Weight(t)});
-          auto find = [&](uint64_t t) -> const LocalCounts& {
-            for (const LocalCounts& c : local) {
-              if (c.word == t) return c;
-            }
-            return local[0];  // not reached: t is one of the fact's words
-          };
-          SketchFact(
-              i, tokens, [&](uint64_t t) { return find(t).sketch_df; },
-              [&](uint64_t t) { return find(t).weight; }, st_.common_df, rare_keys, options_,
-              hasher, lsh.rows, &s->bands, rare, &scratch);
+          scratch.sketch_df.clear();
+          scratch.weight.clear();
+          for (uint64_t t : tokens) {
+            scratch.sketch_df.push_back(SketchDf(t));
+            scratch.weight.push_back(Weight(t));
+          }
+          SketchFact(i, tokens, scratch.sketch_df, scratch.weight, st_.common_df, rare_keys,
+                     options_, hasher, lsh.rows, &s->bands, rare, &scratch);
           ++count;
           continue;
         }
@@ -2959,7 +2968,7 @@ absl::StatusOr<DedupResult> SearchAround(absl::Span<const Item> items, absl::Spa
   t0 = std::chrono::steady_clock::now();
   Neighbors neighbors;
   const std::vector<std::vector<int>> comps =
-      Components(n, &edges, key, &neighbors, &result.stats.duplicate_pairs);
+      Components(n, &edges, key, &neighbors, &result.stats.duplicate_pairs, threads);
   result.clusters = ClusterAll(comps, features, sketched.copy_of, neighbors, key, options, threads);
   result.stats.seconds_cluster = Seconds(t0);
   return result;

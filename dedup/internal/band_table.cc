@@ -7,6 +7,10 @@
 #include <thread>
 #include <utility>
 
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
+
 #include "dedup/internal/parallel.h"
 // XXH3 compiled in (the header's implementation, the same version as the library): a call
 // through the shared library's PLT cost as much as hashing a short word.
@@ -34,20 +38,51 @@ void SortByKeyThenIndex(std::vector<uint64_t>* v) {
 BandTable::BandTable(size_t items, int bands)
     : items_(items),
       bands_(std::max(1, bands)),
-      keys_(items * static_cast<size_t>(std::max(1, bands)), 0),
-      empty_(items, 0),
-      oversized_(static_cast<size_t>(std::max(1, bands))) {}
+      words_((static_cast<size_t>(bands_) + 63) / 64),
+      keys_(items * static_cast<size_t>(bands_), 0),
+      empty_(items, 0) {}
+
+namespace {
+
+// XXH3_64bits_withSeed(data, len, seed) for 16 < len <= 128: its mid-size path called
+// directly (the public function dispatches on the length behind a call that cost as much as
+// hashing a band of 3 rows); with a constant `len` it folds to the two or four 16-byte mixes
+// that length takes.
+inline uint64_t MidSizeHash(const uint64_t* data, size_t len, uint64_t seed) {
+  return XXH3_len_17to128_64b(reinterpret_cast<const xxh_u8*>(data), len, XXH3_kSecret,
+                              sizeof(XXH3_kSecret), seed);
+}
+
+}  // namespace
 
 void BandTable::SetKeys(size_t i, absl::Span<const uint64_t> signature, int rows) {
   const size_t r = static_cast<size_t>(std::max(1, rows));
-  uint32_t* out = keys_.data() + i * static_cast<size_t>(bands_);
-  for (size_t band = 0; band < static_cast<size_t>(bands_); ++band) {
-    if ((band + 1) * r > signature.size()) {
-      empty_[i] = 1;
-      return;
+  const auto bands = static_cast<size_t>(bands_);
+  uint32_t* out = keys_.data() + i * bands;
+  if (bands * r > signature.size()) {  // the bands that fit, then no more
+    for (size_t band = 0; (band + 1) * r <= signature.size(); ++band) {
+      out[band] = static_cast<uint32_t>(
+          XXH3_64bits_withSeed(signature.data() + band * r, r * sizeof(uint64_t), band) >> 32);
     }
-    out[band] = static_cast<uint32_t>(
-        XXH3_64bits_withSeed(signature.data() + band * r, r * sizeof(uint64_t), band) >> 32);
+    empty_[i] = 1;
+    return;
+  }
+  const uint64_t* sig = signature.data();
+  if (r == 3) {  // the default bands (42 x 3 of 128 permutations)
+    for (size_t band = 0; band < bands; ++band) {
+      out[band] =
+          static_cast<uint32_t>(MidSizeHash(sig + band * 3, 3 * sizeof(uint64_t), band) >> 32);
+    }
+  } else if (r * sizeof(uint64_t) > 16 && r * sizeof(uint64_t) <= 128) {
+    for (size_t band = 0; band < bands; ++band) {
+      out[band] =
+          static_cast<uint32_t>(MidSizeHash(sig + band * r, r * sizeof(uint64_t), band) >> 32);
+    }
+  } else {
+    for (size_t band = 0; band < bands; ++band) {
+      out[band] = static_cast<uint32_t>(
+          XXH3_64bits_withSeed(sig + band * r, r * sizeof(uint64_t), band) >> 32);
+    }
   }
 }
 
@@ -63,28 +98,36 @@ void BandTable::TakeKeys(std::vector<uint32_t>* keys, std::vector<uint8_t>* empt
   *empty = std::move(empty_);
   keys_.clear();
   empty_.clear();
+  std::vector<uint64_t>().swap(oversized_);
   items_ = 0;
 }
 
 int BandTable::FirstCollision(uint32_t i, uint32_t j, int limit) const {
+  if (empty_[i] || empty_[j]) return limit;
   const uint32_t* a = keys_.data() + static_cast<size_t>(i) * static_cast<size_t>(bands_);
   const uint32_t* b = keys_.data() + static_cast<size_t>(j) * static_cast<size_t>(bands_);
-  if (empty_[i] || empty_[j]) return limit;
-  // Most pairs share no earlier band: compare 8 keys at a time without a branch per key (the
-  // compiler vectorizes the inner loop), and look closer only at a block with an equal key.
+  // Most pairs share no earlier band: compare 8 keys at a time, and look closer only at a
+  // block with an equal key. Two items with an equal key in a band share its bucket, so i's
+  // oversized bit for the band is the bucket's.
   int band = 0;
+#ifdef __SSE2__
   for (; band + 8 <= limit; band += 8) {
-    uint32_t any = 0;
-    for (int k = 0; k < 8; ++k) any |= static_cast<uint32_t>(a[band + k] == b[band + k]);
-    if (any == 0) continue;
-    for (int k = band; k < band + 8; ++k) {
-      if (a[k] == b[k] && !oversized_[static_cast<size_t>(k)].contains(a[k])) return k;
+    const __m128i e0 = _mm_cmpeq_epi32(_mm_loadu_si128(reinterpret_cast<const __m128i*>(a + band)),
+                                       _mm_loadu_si128(reinterpret_cast<const __m128i*>(b + band)));
+    const __m128i e1 =
+        _mm_cmpeq_epi32(_mm_loadu_si128(reinterpret_cast<const __m128i*>(a + band + 4)),
+                        _mm_loadu_si128(reinterpret_cast<const __m128i*>(b + band + 4)));
+    // One bit per key, in band order.
+    auto equal = static_cast<unsigned>(_mm_movemask_ps(_mm_castsi128_ps(e0))) |
+                 static_cast<unsigned>(_mm_movemask_ps(_mm_castsi128_ps(e1))) << 4;
+    for (; equal != 0; equal &= equal - 1) {
+      const int k = band + __builtin_ctz(equal);
+      if (!Oversized(i, k)) return k;
     }
   }
+#endif
   for (; band < limit; ++band) {
-    if (a[band] == b[band] && !oversized_[static_cast<size_t>(band)].contains(a[band])) {
-      return band;
-    }
+    if (a[band] == b[band] && !Oversized(i, band)) return band;
   }
   return limit;
 }
@@ -94,14 +137,22 @@ uint64_t BandTable::ForEachPair(int threads, size_t cap,
                                 std::vector<uint32_t>* oversized,
                                 const std::function<void(int)>& band_done) {
   // One band's buckets: its entries sorted (key << 32 | id) and the [begin, end) runs of the
-  // buckets with 2..cap ids. Writes the band's oversized keys (read by FirstCollision for
-  // later bands only) and appends their ids to `big`.
+  // buckets with 2..cap ids. Appends the ids in oversized buckets to `big` (this band's from
+  // `big_from` on), whose bits `mark` sets once no thread reads them.
   struct Prepared {
     std::vector<uint64_t> sorted;
     std::vector<std::pair<size_t, size_t>> runs;
     std::vector<uint32_t> big;
+    size_t big_from = 0;
+  };
+  oversized_.assign(items_ * words_, 0);
+  auto mark = [&](int band, const Prepared& p) {
+    for (size_t q = p.big_from; q < p.big.size(); ++q) {
+      oversized_[p.big[q] * words_ + static_cast<size_t>(band) / 64] |= uint64_t{1} << (band % 64);
+    }
   };
   auto prepare = [&](int band, Prepared* p) {
+    p->big_from = p->big.size();
     p->sorted.clear();
     p->sorted.reserve(items_);
     for (size_t i = 0; i < items_; ++i) {
@@ -115,7 +166,6 @@ uint64_t BandTable::ForEachPair(int threads, size_t cap,
       size_t end = begin + 1;
       while (end < sorted.size() && (sorted[end] >> 32) == (sorted[begin] >> 32)) ++end;
       if (end - begin > cap) {
-        oversized_[static_cast<size_t>(band)].insert(static_cast<uint32_t>(sorted[begin] >> 32));
         for (size_t q = begin; q < end; ++q) p->big.push_back(static_cast<uint32_t>(sorted[q]));
       } else if (end - begin >= 2) {
         p->runs.emplace_back(begin, end);
@@ -125,12 +175,13 @@ uint64_t BandTable::ForEachPair(int threads, size_t cap,
   };
   Prepared buffers[2];
   prepare(0, &buffers[0]);
+  mark(0, buffers[0]);
   std::atomic<uint64_t> visited{0};
   for (int band = 0; band < bands_; ++band) {
     Prepared& cur = buffers[band % 2];
     Prepared& nxt = buffers[(band + 1) % 2];
-    // FirstCollision reads the oversized keys of earlier bands only: preparing the next band
-    // (which writes its own) alongside is safe.
+    // The next band is sorted alongside; its oversized bits are set after this band's visits
+    // (FirstCollision reads those of earlier bands only).
     std::thread ahead;
     if (band + 1 < bands_) {
       try {
@@ -161,6 +212,7 @@ uint64_t BandTable::ForEachPair(int threads, size_t cap,
     } else if (band + 1 < bands_) {
       prepare(band + 1, &nxt);
     }
+    if (band + 1 < bands_) mark(band + 1, nxt);
     if (band_done) band_done(band);
   }
   if (oversized != nullptr) {

@@ -20,7 +20,6 @@
 #include <functional>
 #include <vector>
 
-#include "absl/container/flat_hash_set.h"
 #include "absl/types/span.h"
 
 namespace factdedup::dedup::internal {
@@ -72,12 +71,19 @@ class BandTable {
  private:
   // Lowest band < limit where i and j share a non-oversized bucket, or `limit`.
   int FirstCollision(uint32_t i, uint32_t j, int limit) const;
+  // Whether item i's bucket in `band` was oversized (false before ForEachPair).
+  bool Oversized(uint32_t i, int band) const {
+    return !oversized_.empty() &&
+           ((oversized_[i * words_ + static_cast<size_t>(band) / 64] >> (band % 64)) & 1) != 0;
+  }
 
   size_t items_;
   int bands_;
-  std::vector<uint32_t> keys_;                            // items x bands
-  std::vector<uint8_t> empty_;                            // per item
-  std::vector<absl::flat_hash_set<uint32_t>> oversized_;  // per band: keys of oversized buckets
+  size_t words_;                     // 64-bit words of oversized_ per item: one per 64 bands
+  std::vector<uint32_t> keys_;       // items x bands
+  std::vector<uint8_t> empty_;       // per item
+  std::vector<uint64_t> oversized_;  // items x words_: bit b, the item's bucket in band b
+                                     // was oversized (set by ForEachPair)
 };
 
 }  // namespace factdedup::dedup::internal

@@ -11,6 +11,9 @@
 #include "dedup/internal/parallel.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+// The reference hash, compiled in as band_table.cc compiles it.
+#define XXH_INLINE_ALL
+#include <xxhash.h>
 
 namespace factdedup::dedup::internal {
 namespace {
@@ -28,6 +31,32 @@ TEST(SortByKeyThenIndex, SameOrderAsStdSortSmallAndLarge) {
     std::sort(want.begin(), want.end());
     SortByKeyThenIndex(&v);
     EXPECT_EQ(v, want) << n << " entries";
+  }
+}
+
+// A band's key is the top half of XXH3_64bits_withSeed over its rows, seeded with the band,
+// for every row count (SetKeys calls the mid-size path directly for 3 to 16 rows); a signature
+// too short for every band keeps the keys of the bands it fills and is marked empty.
+TEST(BandTable, KeysAreXxh3OfEachBandsRows) {
+  std::mt19937_64 rng(5);
+  for (int rows = 1; rows <= 20; ++rows) {
+    const int bands = 7;
+    BandTable t(3, bands);
+    std::vector<std::vector<uint64_t>> sigs(3);
+    sigs[0].resize(static_cast<size_t>(bands * rows));
+    for (uint64_t& x : sigs[0]) x = rng();
+    sigs[1] = sigs[0];
+    sigs[1].push_back(rng());                            // longer than the bands need
+    sigs[2].assign(sigs[0].begin(), sigs[0].end() - 1);  // one short: the last band is missing
+    for (size_t i = 0; i < 3; ++i) t.SetKeys(i, sigs[i], rows);
+    for (size_t i = 0; i < 3; ++i) {
+      EXPECT_EQ(t.empty(i), i == 2) << rows << " rows";
+      for (int b = 0; b < (i == 2 ? bands - 1 : bands); ++b) {
+        const uint64_t h =
+            XXH3_64bits_withSeed(sigs[i].data() + b * rows, static_cast<size_t>(rows) * 8, b);
+        EXPECT_EQ(t.key(i, b), static_cast<uint32_t>(h >> 32)) << rows << " rows, band " << b;
+      }
+    }
   }
 }
 
@@ -78,6 +107,52 @@ TEST(BandTable, EachCollidingPairVisitedOnceAndOversizedBucketsReported) {
     EXPECT_THAT(Visited(&small, threads, /*cap=*/3, &oversized), testing::IsEmpty());
     EXPECT_THAT(oversized, testing::ElementsAre(0, 1, 2, 3, 4, 5));
     EXPECT_FALSE(small.Collide(4, 5));
+  }
+}
+
+// ForEachPair and Collide against brute force: a pair is visited once when some band puts the
+// two in a bucket of at most `cap` non-empty items, and Collide says whether one does. Few
+// distinct keys make many collisions and oversized buckets; band counts that are not a
+// multiple of 8 and more than 64 bands reach every path of the key comparison.
+TEST(BandTable, VisitsAndCollideMatchBruteForce) {
+  std::mt19937 rng(11);
+  for (const int bands : {1, 5, 13, 42, 70}) {
+    const size_t n = 60, cap = 6;
+    BandTable t(n, bands);
+    std::vector<std::vector<uint32_t>> keys(n, std::vector<uint32_t>(bands));
+    std::vector<bool> empty(n);
+    for (size_t i = 0; i < n; ++i) {
+      empty[i] = rng() % 10 == 0;
+      for (int b = 0; b < bands; ++b) keys[i][b] = rng() % 8;
+      t.SetRaw(i, keys[i].data(), empty[i]);
+    }
+    auto shared_small_bucket = [&](uint32_t i, uint32_t j) {
+      if (empty[i] || empty[j]) return false;
+      for (int b = 0; b < bands; ++b) {
+        if (keys[i][b] != keys[j][b]) continue;
+        size_t size = 0;
+        for (size_t k = 0; k < n; ++k) size += !empty[k] && keys[k][b] == keys[i][b] ? 1 : 0;
+        if (size <= cap) return true;
+      }
+      return false;
+    };
+    std::vector<std::pair<uint32_t, uint32_t>> want;
+    for (uint32_t i = 0; i < n; ++i) {
+      for (uint32_t j = i + 1; j < n; ++j) {
+        if (shared_small_bucket(i, j)) want.emplace_back(i, j);
+      }
+    }
+    ASSERT_FALSE(want.empty());
+    for (int threads : {1, 2}) {
+      BandTable copy = t;
+      EXPECT_EQ(Visited(&copy, threads, cap, nullptr), want) << bands << " bands";
+      for (uint32_t i = 0; i < n; ++i) {
+        for (uint32_t j = i + 1; j < n; ++j) {
+          EXPECT_EQ(copy.Collide(i, j), shared_small_bucket(i, j))
+              << bands << " bands, " << i << "-" << j;
+        }
+      }
+    }
   }
 }
 

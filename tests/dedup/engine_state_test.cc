@@ -345,6 +345,31 @@ TEST(CorpusState, UnchangedItemsFindTheFullClusters) {
   EXPECT_LE(full->stats.items_sketched, static_cast<int64_t>(items.size()));
 }
 
+// Above 8192 facts the corpus counts and the rare-word ids are split among the threads by
+// word: the state (every word's counts), the candidates and the clusters are the same for any
+// thread count.
+TEST(CorpusState, SameForAnyThreadCountOnALargeCorpus) {
+  const std::vector<Item> items = Families(4000, 13, "note");
+  ASSERT_GT(items.size(), 2u * 8192);  // three threads count in three maps
+  DedupOptions one;
+  one.threads = 1;
+  CorpusState base_state;
+  absl::StatusOr<DedupResult> base = Deduplicate(items, one, &base_state);
+  ASSERT_TRUE(base.ok());
+  for (int threads : {2, 3}) {
+    DedupOptions o;
+    o.threads = threads;
+    CorpusState state;
+    absl::StatusOr<DedupResult> r = Deduplicate(items, o, &state);
+    ASSERT_TRUE(r.ok());
+    EXPECT_EQ(state.Encode(), base_state.Encode()) << threads << " threads";
+    EXPECT_EQ(r->stats.candidates, base->stats.candidates) << threads;
+    EXPECT_EQ(r->stats.rare_word_candidates, base->stats.rare_word_candidates) << threads;
+    EXPECT_EQ(r->stats.duplicate_pairs, base->stats.duplicate_pairs) << threads;
+    EXPECT_EQ(ShowAll(r->clusters, &items), ShowAll(base->clusters, &items)) << threads;
+  }
+}
+
 TEST(CorpusState, SameForAnyThreadCount) {
   const std::vector<Item> before = Families(160, 2, "note");
   CorpusState state;
