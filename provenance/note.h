@@ -5,7 +5,7 @@
 // trailing spaces included).
 //
 //   Note note = ParseNote("Accounts/Microsoft.md", bytes);
-//   for (const Fact& f : note.facts) std::cout << f.line << " " << f.display << "\n";
+//   for (const Fact& f : note.facts) std::cout << f.line << " " << DisplayOf(note, f) << "\n";
 //   assert(RenderNote(note) == bytes);
 //
 // A note whose parse met a problem (malformed YAML, unclosed frontmatter) has
