@@ -38,8 +38,12 @@ void CheckNote(absl::string_view input) {
     FUZZ_CHECK(f.text_span.begin >= f.span.begin && f.text_span.end <= f.span.end);
     FUZZ_CHECK(f.heading < static_cast<int>(note.headings.size()));
     const std::vector<std::string> sections = SectionPath(note, f);
-    FUZZ_CHECK(sections.empty() ? f.section.empty() : sections.back() == f.section)
+    FUZZ_CHECK(sections.empty() ? SectionOf(note, f).empty()
+                                : sections.back() == SectionOf(note, f))
         << "section path ends with a heading other than the fact's section";
+    const std::string& display_bytes = f.display_in_content ? note.content : note.displays;
+    FUZZ_CHECK(uint64_t{f.display_begin} + f.display_size <= display_bytes.size())
+        << "display outside its bytes";
     FUZZ_CHECK(f.parent < f.index);
     for (const Link& l : f.links) CheckSpan(l.span, input.size(), "fact link span");
   }
