@@ -2,6 +2,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <array>
 #include <chrono>
 #include <cstdio>
@@ -11,8 +12,11 @@
 #include <system_error>
 #include <thread>
 
+#include "absl/container/flat_hash_set.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
 #include "cli/commands.h"
 #include "cli/indexed_scan.h"
@@ -50,33 +54,145 @@ absl::StatusOr<std::string> Capture(const std::string& cmd) {
   return out;
 }
 
-// Extracts the vault folder as it is at `ref` into a temp dir with `git archive`, without
-// touching the working tree or the index. Returns the base vault's path.
-absl::StatusOr<std::string> CheckoutBase(const std::string& vault, const std::string& ref,
-                                         std::string* tmpdir) {
+// The vault's folder within its git work tree ("" at the top, else ending in "/") after
+// checking that `ref` names a commit.
+absl::StatusOr<std::string> GitPrefix(const std::string& vault, const std::string& ref) {
   const std::string git = "git -C " + ShellQuote(vault);
   absl::StatusOr<std::string> prefix = Capture(git + " rev-parse --show-prefix 2>/dev/null");
   if (!prefix.ok()) return absl::InvalidArgumentError(vault + ": not inside a git repository");
-  std::string p(absl::StripTrailingAsciiWhitespace(*prefix));
   if (!Capture(git + " rev-parse --verify --quiet " + ShellQuote(ref + "^{commit}") + " >/dev/null")
            .ok()) {
     return absl::InvalidArgumentError("--base " + ref + ": no such commit");
   }
+  return std::string(absl::StripTrailingAsciiWhitespace(*prefix));
+}
+
+absl::StatusOr<std::string> MakeTempDir(std::string* tmpdir) {
   char tmpl[] = "/tmp/factdedup-base-XXXXXX";
   if (mkdtemp(tmpl) == nullptr) return absl::InternalError("cannot create a temp folder");
   *tmpdir = tmpl;
-  absl::StatusOr<std::string> top = Capture(git + " rev-parse --show-toplevel");
+  return *tmpdir;
+}
+
+// Extracts the vault folder as it is at `ref` into a temp dir with `git archive`, without
+// touching the working tree or the index. Returns the base vault's path.
+absl::StatusOr<std::string> CheckoutBase(const std::string& vault, const std::string& ref,
+                                         std::string* tmpdir) {
+  absl::StatusOr<std::string> p = GitPrefix(vault, ref);
+  if (!p.ok()) return p.status();
+  if (absl::StatusOr<std::string> t = MakeTempDir(tmpdir); !t.ok()) return t.status();
+  absl::StatusOr<std::string> top =
+      Capture("git -C " + ShellQuote(vault) + " rev-parse --show-toplevel");
   if (!top.ok()) return top.status();
   std::string cmd = "git -C " + ShellQuote(absl::StripTrailingAsciiWhitespace(*top)) +
                     " archive --format=tar " + ShellQuote(ref) +
-                    (p.empty() ? "" : " -- " + ShellQuote(p)) + " | tar -x -C " +
+                    (p->empty() ? "" : " -- " + ShellQuote(*p)) + " | tar -x -C " +
                     ShellQuote(*tmpdir);
   if (std::system(cmd.c_str()) != 0) {
     return absl::InternalError("cannot read " + ref + " from git");
   }
-  std::string base = *tmpdir + "/" + p;
+  std::string base = *tmpdir + "/" + *p;
   ::mkdir(base.c_str(), 0755);  // the vault may not exist at the base: then it is empty
   return base;
+}
+
+// The base of a check around the change, read from git: only the files that differ between
+// `ref` and the working tree (`git diff`, which compares unchanged files by their stat in
+// git's index) and the configuration file are written to `root`; every other file the vault
+// folder has at `ref` is, byte for byte, the working tree's, and is listed in `same`.
+struct ChangedBase {
+  std::string root;
+  std::vector<std::string> same;  // vault-relative, sorted
+};
+
+// Splits NUL-terminated records.
+std::vector<absl::string_view> SplitZ(absl::string_view s) {
+  std::vector<absl::string_view> out;
+  for (size_t at = 0; at < s.size();) {
+    const size_t end = std::min(s.find('\0', at), s.size());
+    out.push_back(s.substr(at, end - at));
+    at = end + 1;
+  }
+  return out;
+}
+
+// Writes `bytes` to root/path, making its folders. False on failure.
+bool WriteUnder(const std::string& root, absl::string_view path, absl::string_view bytes) {
+  std::string full = root + "/" + std::string(path);
+  for (size_t slash = root.size() + 1; (slash = full.find('/', slash)) != std::string::npos;
+       ++slash) {
+    full[slash] = '\0';
+    ::mkdir(full.c_str(), 0755);
+    full[slash] = '/';
+  }
+  FILE* f = std::fopen(full.c_str(), "wb");
+  if (f == nullptr) return false;
+  const bool ok = std::fwrite(bytes.data(), 1, bytes.size(), f) == bytes.size();
+  return std::fclose(f) == 0 && ok;
+}
+
+// ChangedBase of `vault` at `ref` in a new temp dir (*tmpdir). kUnimplemented when a changed
+// path is not a regular file at `ref` (a symlink): the caller then reads the whole base.
+absl::StatusOr<ChangedBase> CheckoutChangedBase(const std::string& vault, const std::string& ref,
+                                                std::string* tmpdir) {
+  absl::StatusOr<std::string> p = GitPrefix(vault, ref);
+  if (!p.ok()) return p.status();
+  const std::string git = "git -C " + ShellQuote(vault);
+  // Paths relative to the vault folder, limited to it.
+  absl::StatusOr<std::string> diff = Capture(git + " diff --name-only -z --no-renames --relative " +
+                                             ShellQuote(ref) + " -- 2>/dev/null");
+  absl::StatusOr<std::string> tree = Capture(git + " ls-tree -r -z " + ShellQuote(ref));
+  if (!diff.ok() || !tree.ok()) return absl::InternalError("cannot read " + ref + " from git");
+  absl::flat_hash_set<absl::string_view> changed;
+  for (absl::string_view path : SplitZ(*diff)) changed.insert(path);
+  ChangedBase out;
+  std::string wanted;  // object ids for `git cat-file --batch`, one per line
+  std::vector<absl::string_view> wanted_paths;
+  for (absl::string_view entry : SplitZ(*tree)) {
+    // "<mode> <type> <object>\t<path>"
+    const size_t tab = entry.find('\t');
+    if (tab == absl::string_view::npos) return absl::InternalError("unexpected git ls-tree output");
+    const absl::string_view path = entry.substr(tab + 1);
+    const std::vector<absl::string_view> head = absl::StrSplit(entry.substr(0, tab), ' ');
+    if (head.size() != 3) return absl::InternalError("unexpected git ls-tree output");
+    if (!changed.contains(path) && path != provenance::kConfigFileName) {
+      out.same.emplace_back(path);
+      continue;
+    }
+    if (head[1] != "blob") continue;  // a submodule: no files of the vault's
+    if (head[0] != "100644" && head[0] != "100755") {
+      return absl::UnimplementedError("a changed path is not a regular file at " + ref);
+    }
+    absl::StrAppend(&wanted, head[2], "\n");
+    wanted_paths.push_back(path);
+  }
+  if (absl::StatusOr<std::string> t = MakeTempDir(tmpdir); !t.ok()) return t.status();
+  out.root = *tmpdir + "/vault";
+  ::mkdir(out.root.c_str(), 0755);
+  if (!wanted_paths.empty()) {
+    const std::string request = *tmpdir + "/objects";
+    if (!WriteUnder(*tmpdir, "objects", wanted))
+      return absl::InternalError("cannot write " + request);
+    absl::StatusOr<std::string> blobs = Capture(git + " cat-file --batch < " + ShellQuote(request));
+    if (!blobs.ok()) return absl::InternalError("cannot read " + ref + " from git");
+    // Each: "<object> blob <size>\n<bytes>\n", in request order.
+    absl::string_view rest = *blobs;
+    for (absl::string_view path : wanted_paths) {
+      const size_t eol = rest.find('\n');
+      const std::vector<absl::string_view> head = absl::StrSplit(rest.substr(0, eol), ' ');
+      size_t size = 0;
+      if (eol == absl::string_view::npos || head.size() != 3 || head[1] != "blob" ||
+          !absl::SimpleAtoi(head[2], &size) || rest.size() < eol + 1 + size + 1) {
+        return absl::InternalError("unexpected git cat-file output");
+      }
+      if (!WriteUnder(out.root, path, rest.substr(eol + 1, size))) {
+        return absl::InternalError("cannot write the base of " + std::string(path));
+      }
+      rest.remove_prefix(eol + 1 + size + 1);
+    }
+  }
+  std::sort(out.same.begin(), out.same.end());
+  return out;
 }
 
 // The bytes of <root>/.factdedup.yaml, "" when there is none.
@@ -197,14 +313,38 @@ int RunCheck(const ParsedArgs& args) {
   auto t0 = std::chrono::steady_clock::now();
 
   std::string tmpdir, base_root = args.Get("base-dir");
-  if (args.Has("base")) {
+  auto remove_tmpdir = [&] {
+    if (!tmpdir.empty()) std::system(("rm -rf " + ShellQuote(tmpdir)).c_str());
+    tmpdir.clear();
+  };
+  // With the index, a git base starts as only the files the change touched (ChangedBase);
+  // when the check cannot be around the change after all, the whole base is read.
+  std::optional<ChangedBase> changed_base;
+  if (args.Has("base") && use_index) {
+    absl::StatusOr<ChangedBase> b = CheckoutChangedBase(root, args.Get("base"), &tmpdir);
+    if (b.ok()) {
+      changed_base = *std::move(b);
+      base_root = changed_base->root;
+    } else if (b.status().code() != absl::StatusCode::kUnimplemented) {
+      remove_tmpdir();
+      return Fail(b.status());
+    }
+  }
+  // Around the change only with the index and one configuration for both versions.
+  bool incremental = !base_root.empty() && use_index && ConfigBytes(root) == ConfigBytes(base_root);
+  if (args.Has("base") && !(changed_base && incremental)) {
+    remove_tmpdir();
+    changed_base.reset();
     absl::StatusOr<std::string> b = CheckoutBase(root, args.Get("base"), &tmpdir);
-    if (!b.ok()) return Fail(b.status());
+    if (!b.ok()) {
+      remove_tmpdir();
+      return Fail(b.status());
+    }
     base_root = *b;
+    incremental = use_index && ConfigBytes(root) == ConfigBytes(base_root);
   }
   const bool has_base = !base_root.empty();
-  // Around the change only with the index and one configuration for both versions.
-  const bool incremental = has_base && use_index && ConfigBytes(root) == ConfigBytes(base_root);
+  if (args.Has("base")) progress.StageDone("base from git", Progress::Since(t0));
   absl::StatusOr<provenance::Vault> base;
   if (has_base) {
     t0 = std::chrono::steady_clock::now();
@@ -212,13 +352,24 @@ int RunCheck(const ParsedArgs& args) {
     // (ChangeFindings' functions read them from the vault).
     base = LoadVaultOrReport(base_root, /*quiet=*/true, nullptr, &*vault, *threads,
                              /*leave_out_reused=*/incremental);
-    if (!base.ok()) return Fail(base.status());
+    if (!base.ok()) {
+      remove_tmpdir();
+      return Fail(base.status());
+    }
+    if (changed_base) {  // the files git found unchanged: the vault's notes, as left out
+      for (const std::string& path : changed_base->same) {
+        if (vault->FindNote(path) >= 0) base->left_out.push_back(path);
+      }
+      std::sort(base->left_out.begin(), base->left_out.end());
+      base->left_out.erase(std::unique(base->left_out.begin(), base->left_out.end()),
+                           base->left_out.end());
+    }
     progress.StageDone("base read", Progress::Since(t0));
   }
   absl::StatusOr<AllFindings> all =
       incremental ? ChangeFindings(*vault, *base, scanner, &progress)
                   : FullFindings(*vault, has_base ? &*base : nullptr, scanner, &progress);
-  if (!tmpdir.empty()) std::system(("rm -rf " + ShellQuote(tmpdir)).c_str());
+  remove_tmpdir();
   if (!all.ok()) return Fail(all.status());
   t0 = std::chrono::steady_clock::now();
   scanner.Save();

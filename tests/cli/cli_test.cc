@@ -17,6 +17,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
+#include "absl/strings/strip.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 
@@ -217,6 +218,85 @@ TEST(Cli, CheckAroundTheChangePrintsWhatTheFullCheckPrints) {
   const Result warm = RunCli(args);
   EXPECT_EQ(warm.code, full.code);
   EXPECT_EQ(warm.out, full.out);
+  std::system(("rm -rf " + q).c_str());
+}
+
+// The standard output of a shell command.
+std::string ShellOut(const std::string& cmd) {
+  std::string out;
+  FILE* p = popen(cmd.c_str(), "r");
+  if (p == nullptr) return out;
+  std::array<char, 4096> buf;
+  for (size_t n; (n = fread(buf.data(), 1, buf.size(), p)) > 0;) out.append(buf.data(), n);
+  pclose(p);
+  return out;
+}
+
+// `check --base REF` with the index reads from git only the files the change touched (and
+// takes every other note as the working tree's); it must print what the full check prints,
+// for edits (one staged), a new untracked note, a deleted note and a moved one, with the vault
+// in a subfolder of the repository.
+TEST(Cli, CheckAroundAGitChangePrintsWhatTheFullCheckPrints) {
+  char tmpl[] = "/tmp/factdedup-gitchange-XXXXXX";
+  const std::string dir = mkdtemp(tmpl);
+  const std::string q = "'" + dir + "'";
+  const std::string kb = q + "/repo/kb";
+  const std::string git = "git -C " + q + "/repo -c user.email=t@t -c user.name=t ";
+  ASSERT_EQ(std::system(("mkdir -p " + q + "/repo && cp -r " + Vault() + " " + kb + " && rm -rf " +
+                         kb + "/.factdedup && cp -r " + kb + " " + q + "/base && git -C " + q +
+                         "/repo init -q && " + git + "add -A && " + git + "commit -qm base")
+                            .c_str()),
+            0);
+  ASSERT_EQ(RunCli("scan " + kb + " --json --quiet").code, 0);  // the warm index, of the base
+  ASSERT_EQ(std::system(("test -f " + kb + "/.factdedup/index.bin").c_str()), 0);
+  std::string first;
+  {
+    std::ifstream in(dir + "/repo/kb/Accounts/Microsoft.md");
+    for (std::string line; std::getline(in, line) && first.empty();) {
+      if (line.rfind("- ", 0) == 0) first = line.substr(2);
+    }
+  }
+  ASSERT_FALSE(first.empty());
+  // A new note git does not track, with a paraphrase and a contradicting statement.
+  std::ofstream(dir + "/repo/kb/Accounts/Change.md")
+      << "## Key Facts\n\n- As noted before, " << first
+      << "\n- Azure API exclusivity for OpenAI was removed from the agreement.\n";
+  // Edits: a paraphrase after the first bullet of two pages, one of them staged.
+  const std::string meeting = "2025-11-12 - Microsoft AI capacity and VAST.md";
+  for (const std::string& page : {std::string("Accounts/Microsoft.md"), "Meetings/" + meeting}) {
+    const std::string qp = kb + "/'" + page + "'";
+    ASSERT_EQ(std::system(("awk 'BEGIN { d = 0 } { print } !d && /^- / { print \"- As noted "
+                           "before, \" substr($0, 3); d = 1 }' " +
+                           qp + " > " + qp + ".tmp && mv " + qp + ".tmp " + qp)
+                              .c_str()),
+              0);
+  }
+  ASSERT_EQ(std::system((git + "add kb/Accounts/Microsoft.md").c_str()), 0);
+  // A deleted note and a moved one with a new line.
+  const std::string sync = "Microsoft.sync-conflict-20260105-093000-VAULT01.md";
+  ASSERT_EQ(
+      std::system(("rm " + kb + "/Meetings/'2025-12-16 - Prep for Microsoft AI talks.md' && " +
+                   "mkdir " + kb + "/Moved && mv " + kb + "/Accounts/" + sync + " " + kb +
+                   "/Moved/ && printf -- '- Azure API exclusivity for OpenAI continues.\\n' "
+                   ">> " +
+                   kb + "/Moved/" + sync)
+                      .c_str()),
+      0);
+  const std::string status_before = ShellOut(git + "status --porcelain");
+  const std::string args = "check " + kb + " --format json";
+  const Result full = RunCli(args + " --base HEAD --no-index");
+  EXPECT_EQ(full.code, 1) << full.out;
+  std::set<std::string> rules;
+  const nlohmann::json j = nlohmann::json::parse(full.out);
+  for (const auto& f : j["findings"]) rules.insert(f["rule"].get<std::string>());
+  EXPECT_TRUE(rules.count("duplicate")) << full.out;
+  EXPECT_TRUE(rules.count("conflict/polarity")) << full.out;
+  const Result around = RunCli(args + " --base HEAD");
+  EXPECT_EQ(around.code, full.code);
+  EXPECT_EQ(around.out, full.out);
+  EXPECT_EQ(RunCli(args + " --base-dir " + q + "/base --no-index").out, full.out);
+  EXPECT_EQ(ShellOut(git + "status --porcelain"), status_before)
+      << "the working tree and git's index are untouched";
   std::system(("rm -rf " + q).c_str());
 }
 
