@@ -303,31 +303,51 @@ int RunCheck(const ParsedArgs& args) {
   if (!threads.ok()) return Fail(threads.status());
   Progress progress(Progress::FromArgs(args));
   const bool use_index = !args.Has("no-index");
-  absl::StatusOr<VaultAndIndex> loaded = LoadVaultAndIndex(
-      root, &progress, *threads, use_index,
-      [](const provenance::Config& c) -> absl::StatusOr<dedup::DedupOptions> { return c.dedup; });
-  if (!loaded.ok()) return Fail(loaded.status());
-  progress.StageDone("index load", loaded->index_seconds);
-  std::optional<provenance::Vault> vault(std::move(loaded->vault));
-  IndexedScanner& scanner = *loaded->scanner;
-  auto t0 = std::chrono::steady_clock::now();
-
   std::string tmpdir, base_root = args.Get("base-dir");
   auto remove_tmpdir = [&] {
     if (!tmpdir.empty()) std::system(("rm -rf " + ShellQuote(tmpdir)).c_str());
     tmpdir.clear();
   };
-  // With the index, a git base starts as only the files the change touched (ChangedBase);
-  // when the check cannot be around the change after all, the whole base is read.
+  // With the index, a git base starts as only the files the change touched (ChangedBase),
+  // read from git (in processes of its own) while the vault and the index load; when the check
+  // cannot be around the change after all, the whole base is read after.
+  const bool git_changed = args.Has("base") && use_index;
+  std::optional<absl::StatusOr<ChangedBase>> changed;
+  auto read_changed = [&] {
+    changed.emplace(CheckoutChangedBase(root, args.Get("base"), &tmpdir));
+  };
+  std::jthread git_reader;
+  if (git_changed && *threads != 1) {
+    try {
+      git_reader = std::jthread(read_changed);
+    } catch (const std::system_error&) {  // no thread: after the vault
+    }
+  }
+  absl::StatusOr<VaultAndIndex> loaded = LoadVaultAndIndex(
+      root, &progress, *threads, use_index,
+      [](const provenance::Config& c) -> absl::StatusOr<dedup::DedupOptions> { return c.dedup; });
+  auto t0 = std::chrono::steady_clock::now();
+  if (git_reader.joinable()) {
+    git_reader.join();
+  } else if (git_changed) {
+    read_changed();
+  }
+  if (!loaded.ok()) {
+    remove_tmpdir();
+    return Fail(loaded.status());
+  }
+  progress.StageDone("index load", loaded->index_seconds);
+  std::optional<provenance::Vault> vault(std::move(loaded->vault));
+  IndexedScanner& scanner = *loaded->scanner;
+
   std::optional<ChangedBase> changed_base;
-  if (args.Has("base") && use_index) {
-    absl::StatusOr<ChangedBase> b = CheckoutChangedBase(root, args.Get("base"), &tmpdir);
-    if (b.ok()) {
-      changed_base = *std::move(b);
+  if (git_changed) {
+    if (changed->ok()) {
+      changed_base = **std::move(changed);
       base_root = changed_base->root;
-    } else if (b.status().code() != absl::StatusCode::kUnimplemented) {
+    } else if (changed->status().code() != absl::StatusCode::kUnimplemented) {
       remove_tmpdir();
-      return Fail(b.status());
+      return Fail(changed->status());
     }
   }
   // Around the change only with the index and one configuration for both versions.
