@@ -183,6 +183,30 @@ TEST(Cli, CheckAgainstAGitBaseReportsOnlyNewDuplicates) {
 
 // With the index, `check --base-dir` computes only around what the change added; it must print
 // what the full computation (--no-index) prints, cold and with the index it then wrote.
+// Whether `check --format json` output has a duplicate and a conflict/polarity finding.
+bool HasDuplicateAndPolarityFindings(const std::string& out) {
+  std::set<std::string> rules;
+  const nlohmann::json j = nlohmann::json::parse(out);
+  for (const auto& f : j["findings"]) rules.insert(f["rule"].get<std::string>());
+  return rules.count("duplicate") > 0 && rules.count("conflict/polarity") > 0;
+}
+
+// Writes <to>/Accounts/Change.md: a paraphrase of the first bullet of
+// <from>/Accounts/Microsoft.md and a statement contradicting the sample vault. False when that
+// page has no bullet.
+bool WriteChangeNote(const std::string& from, const std::string& to) {
+  std::string first;
+  std::ifstream in(from + "/Accounts/Microsoft.md");
+  for (std::string line; std::getline(in, line) && first.empty();) {
+    if (line.rfind("- ", 0) == 0) first = line.substr(2);
+  }
+  if (first.empty()) return false;
+  std::ofstream(to + "/Accounts/Change.md")
+      << "## Key Facts\n\n- As noted before, " << first
+      << "\n- Azure API exclusivity for OpenAI was removed from the agreement.\n";
+  return true;
+}
+
 TEST(Cli, CheckAroundTheChangePrintsWhatTheFullCheckPrints) {
   char tmpl[] = "/tmp/factdedup-change-XXXXXX";
   const std::string dir = mkdtemp(tmpl);
@@ -192,25 +216,11 @@ TEST(Cli, CheckAroundTheChangePrintsWhatTheFullCheckPrints) {
                             .c_str()),
             0);
   // The change: a new note with a paraphrase of an existing fact and a contradicting statement.
-  std::string first;
-  {
-    std::ifstream in(dir + "/base/Accounts/Microsoft.md");
-    for (std::string line; std::getline(in, line) && first.empty();) {
-      if (line.rfind("- ", 0) == 0) first = line.substr(2);
-    }
-  }
-  ASSERT_FALSE(first.empty());
-  std::ofstream(dir + "/now/Accounts/Change.md")
-      << "## Key Facts\n\n- As noted before, " << first
-      << "\n- Azure API exclusivity for OpenAI was removed from the agreement.\n";
+  ASSERT_TRUE(WriteChangeNote(dir + "/base", dir + "/now"));
   const std::string args = "check " + q + "/now --base-dir " + q + "/base --format json";
   const Result full = RunCli(args + " --no-index");
   EXPECT_EQ(full.code, 1) << full.out;
-  std::set<std::string> rules;
-  const nlohmann::json j = nlohmann::json::parse(full.out);
-  for (const auto& f : j["findings"]) rules.insert(f["rule"].get<std::string>());
-  EXPECT_TRUE(rules.count("duplicate")) << full.out;
-  EXPECT_TRUE(rules.count("conflict/polarity")) << full.out;
+  EXPECT_TRUE(HasDuplicateAndPolarityFindings(full.out)) << full.out;
   const Result cold = RunCli(args);  // no index yet: written by this run
   EXPECT_EQ(cold.code, full.code);
   EXPECT_EQ(cold.out, full.out);
@@ -249,18 +259,8 @@ TEST(Cli, CheckAroundAGitChangePrintsWhatTheFullCheckPrints) {
             0);
   ASSERT_EQ(RunCli("scan " + kb + " --json --quiet").code, 0);  // the warm index, of the base
   ASSERT_EQ(std::system(("test -f " + kb + "/.factdedup/index.bin").c_str()), 0);
-  std::string first;
-  {
-    std::ifstream in(dir + "/repo/kb/Accounts/Microsoft.md");
-    for (std::string line; std::getline(in, line) && first.empty();) {
-      if (line.rfind("- ", 0) == 0) first = line.substr(2);
-    }
-  }
-  ASSERT_FALSE(first.empty());
   // A new note git does not track, with a paraphrase and a contradicting statement.
-  std::ofstream(dir + "/repo/kb/Accounts/Change.md")
-      << "## Key Facts\n\n- As noted before, " << first
-      << "\n- Azure API exclusivity for OpenAI was removed from the agreement.\n";
+  ASSERT_TRUE(WriteChangeNote(dir + "/repo/kb", dir + "/repo/kb"));
   // Edits: a paraphrase after the first bullet of two pages, one of them staged.
   const std::string meeting = "2025-11-12 - Microsoft AI capacity and VAST.md";
   for (const std::string& page : {std::string("Accounts/Microsoft.md"), "Meetings/" + meeting}) {
@@ -286,11 +286,7 @@ TEST(Cli, CheckAroundAGitChangePrintsWhatTheFullCheckPrints) {
   const std::string args = "check " + kb + " --format json";
   const Result full = RunCli(args + " --base HEAD --no-index");
   EXPECT_EQ(full.code, 1) << full.out;
-  std::set<std::string> rules;
-  const nlohmann::json j = nlohmann::json::parse(full.out);
-  for (const auto& f : j["findings"]) rules.insert(f["rule"].get<std::string>());
-  EXPECT_TRUE(rules.count("duplicate")) << full.out;
-  EXPECT_TRUE(rules.count("conflict/polarity")) << full.out;
+  EXPECT_TRUE(HasDuplicateAndPolarityFindings(full.out)) << full.out;
   const Result around = RunCli(args + " --base HEAD");
   EXPECT_EQ(around.code, full.code);
   EXPECT_EQ(around.out, full.out);
