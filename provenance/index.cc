@@ -739,7 +739,9 @@ absl::Status SaveIndex(FileSystem* fs, const std::string& root, const FactIndex&
   // Written from its parts: the facts' encodings are not copied into one buffer of the whole
   // file (135 MB of a 480 MB file at 1M facts, at the end of a run, near its peak memory).
   const EncodedIndex encoded = index.EncodeParts();
-  return fs->WriteFileAtomicParts(JoinPath(root, kIndexFile), encoded.parts, std::nullopt);
+  // Not flushed to disk (WriteCacheFileAtomic): a file a power loss tore fails LoadIndex's
+  // size and checksum checks and is rebuilt.
+  return fs->WriteCacheFileAtomic(JoinPath(root, kIndexFile), encoded.parts);
 }
 
 namespace {

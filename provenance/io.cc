@@ -272,9 +272,15 @@ class PosixFileSystem final : public FileSystem {
     return WriteParts(path, parts, expected);
   }
 
+  absl::Status WriteCacheFileAtomic(const std::string& path,
+                                    absl::Span<const absl::string_view> parts) override {
+    return WriteParts(path, parts, std::nullopt, /*sync=*/false);
+  }
+
  private:
+  // With `sync`, the file is flushed to disk before the rename, and the folder after it.
   absl::Status WriteParts(const std::string& path, absl::Span<const absl::string_view> parts,
-                          const std::optional<FileInfo>& expected) {
+                          const std::optional<FileInfo>& expected, bool sync = true) {
     uint32_t mode = 0644;
     struct stat st;
     if (::stat(path.c_str(), &st) == 0) {
@@ -312,7 +318,7 @@ class PosixFileSystem final : public FileSystem {
       }
     }
     if (::fchmod(fd, mode) != 0) return fail(errno, "cannot set mode");
-    if (::fsync(fd) != 0) return fail(errno, "cannot fsync");
+    if (sync && ::fsync(fd) != 0) return fail(errno, "cannot fsync");
     if (::close(fd) != 0) {
       int err = errno;
       ::unlink(tmpl.c_str());
@@ -331,7 +337,7 @@ class PosixFileSystem final : public FileSystem {
       ::unlink(tmpl.c_str());
       return ErrnoStatus(err, "cannot rename temp file over", path);
     }
-    int dfd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    int dfd = sync ? ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC) : -1;
     if (dfd >= 0) {
       ::fsync(dfd);
       ::close(dfd);
@@ -537,6 +543,11 @@ absl::StatusOr<SharedBytes> FileSystem::ReadShared(const std::string& path, uint
   auto owner = std::make_shared<const std::string>(*std::move(bytes));
   const absl::string_view view = *owner;
   return SharedBytes{view, std::move(owner)};
+}
+
+absl::Status FileSystem::WriteCacheFileAtomic(const std::string& path,
+                                              absl::Span<const absl::string_view> parts) {
+  return WriteFileAtomicParts(path, parts, std::nullopt);
 }
 
 absl::Status FileSystem::WriteFileAtomicParts(const std::string& path,

@@ -94,6 +94,13 @@ class FileSystem {
   virtual absl::Status WriteFileAtomicParts(const std::string& path,
                                             absl::Span<const absl::string_view> parts,
                                             const std::optional<FileInfo>& expected);
+  // Replaces `path` with `parts` joined, atomically like WriteFileAtomicParts (concurrent
+  // readers see the old or the new file whole) but without fsync: for a cache whose reader
+  // verifies it (the index's checksum), where a power loss may cost the new contents and leave
+  // a file that fails that check, never one that passes it. At 1M facts the fsync of the
+  // 480 MB index took 1.5 s. The default calls WriteFileAtomicParts.
+  virtual absl::Status WriteCacheFileAtomic(const std::string& path,
+                                            absl::Span<const absl::string_view> parts);
   // Creates a directory and its parents; success if it exists.
   virtual absl::Status MakeDirs(const std::string& path) = 0;
   virtual absl::Status Remove(const std::string& path) = 0;

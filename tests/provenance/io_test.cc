@@ -156,6 +156,32 @@ TEST(WriteFileAtomicParts, WritesThePartsJoined) {
   }
 }
 
+// The cache write replaces the file with the parts joined, keeps its mode, and leaves no temp
+// file, on disk and through the default.
+TEST(WriteCacheFileAtomic, ReplacesTheFileWithThePartsJoined) {
+  const std::string big = Pattern(1 << 20);
+  const std::vector<absl::string_view> parts = {"head", absl::string_view(big), "tail"};
+  const std::string joined = absl::StrCat("head", big, "tail");
+  std::unique_ptr<FileSystem> mem = NewMemFileSystem();
+  FileSystem* disk = DefaultFileSystem();
+  const std::string dir = ::testing::TempDir() + "/io_test_write_cache";
+  ASSERT_TRUE(disk->MakeDirs(dir).ok());
+  for (auto [fs, folder] : {std::pair<FileSystem*, std::string>{mem.get(), "v"},
+                            std::pair<FileSystem*, std::string>{disk, dir}}) {
+    SCOPED_TRACE(folder);
+    ASSERT_TRUE(fs->MakeDirs(folder).ok());
+    const std::string path = JoinPath(folder, "index.bin");
+    ASSERT_TRUE(fs->WriteFileAtomic(path, "old", std::nullopt).ok());
+    ASSERT_TRUE(fs->WriteCacheFileAtomic(path, parts).ok());
+    absl::StatusOr<std::string> read = fs->ReadFile(path, joined.size());
+    ASSERT_TRUE(read.ok()) << read.status();
+    EXPECT_TRUE(*read == joined);
+    absl::StatusOr<std::vector<DirEntry>> entries = fs->ListDir(folder);
+    ASSERT_TRUE(entries.ok());
+    for (const DirEntry& e : *entries) EXPECT_FALSE(IsTempFileName(e.name)) << e.name;
+  }
+}
+
 // IsTempFileName as first written (the marker's last occurrence, 6 characters before the end).
 bool TempNameByRfind(absl::string_view name) {
   size_t slash = name.rfind('/');
