@@ -1064,13 +1064,14 @@ constexpr uint32_t kCorpusStateVersion = 1;
 constexpr char kCorpusStateMagic[4] = {'F', 'D', 'C', 'S'};
 constexpr uint32_t kByteOrderMark = 0x01020304;
 
+// The bytes of `v` (host byte order), as a view, unless empty.
 template <typename T>
-void PutArray(const std::vector<T>& v, std::string* out) {
+void ViewArray(const std::vector<T>& v, std::vector<absl::string_view>* out) {
   if (v.empty()) return;
-  out->append(reinterpret_cast<const char*>(v.data()), v.size() * sizeof(T));
+  out->emplace_back(reinterpret_cast<const char*>(v.data()), v.size() * sizeof(T));
 }
 
-// Reads fixed-size values and arrays of them (host byte order, as PutArray wrote them).
+// Reads fixed-size values and arrays of them (host byte order, as EncodeParts views them).
 class ArrayReader {
  public:
   explicit ArrayReader(absl::string_view bytes) : rest_(bytes) {}
@@ -1113,9 +1114,18 @@ size_t CorpusState::EncodedSize() const {
          r.margin.size() * 4;
 }
 
-void CorpusState::AppendTo(std::string* out_ptr) const {
+void CorpusState::AppendTo(std::string* out) const {
+  out->reserve(out->size() + EncodedSize());
+  std::string head;
+  std::vector<absl::string_view> arrays;
+  EncodeParts(&head, &arrays);
+  out->append(head);
+  for (absl::string_view a : arrays) out->append(a.data(), a.size());
+}
+
+void CorpusState::EncodeParts(std::string* head, std::vector<absl::string_view>* arrays) const {
   if (rep_ == nullptr) return;
-  std::string& out = *out_ptr;
+  std::string& out = *head;
   const Rep& r = *rep_;
   out.append(kCorpusStateMagic, 4);
   auto put = [&](auto v) { out.append(reinterpret_cast<const char*>(&v), sizeof(v)); };
@@ -1129,20 +1139,20 @@ void CorpusState::AppendTo(std::string* out_ptr) const {
   put(r.common_df);
   put(static_cast<uint64_t>(r.words.size()));
   put(static_cast<uint64_t>(r.tokens.size()));
-  PutArray(r.words, &out);
-  PutArray(r.df, &out);
-  PutArray(r.copy_df, &out);
-  PutArray(r.lowercase, &out);
-  PutArray(r.name, &out);
-  PutArray(r.token_start, &out);
-  PutArray(r.tokens, &out);
-  PutArray(r.flags, &out);
-  PutArray(r.copy_key, &out);
-  PutArray(r.copy_of, &out);
-  PutArray(r.band_empty, &out);
-  PutArray(r.band_keys, &out);
-  PutArray(r.rare, &out);
-  PutArray(r.margin, &out);
+  ViewArray(r.words, arrays);
+  ViewArray(r.df, arrays);
+  ViewArray(r.copy_df, arrays);
+  ViewArray(r.lowercase, arrays);
+  ViewArray(r.name, arrays);
+  ViewArray(r.token_start, arrays);
+  ViewArray(r.tokens, arrays);
+  ViewArray(r.flags, arrays);
+  ViewArray(r.copy_key, arrays);
+  ViewArray(r.copy_of, arrays);
+  ViewArray(r.band_empty, arrays);
+  ViewArray(r.band_keys, arrays);
+  ViewArray(r.rare, arrays);
+  ViewArray(r.margin, arrays);
 }
 
 absl::Status CorpusState::Decode(absl::string_view bytes) {

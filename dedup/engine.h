@@ -205,6 +205,10 @@ class CorpusState {
   // Appends Encode()'s bytes to *out (without a copy of them), and their size.
   void AppendTo(std::string* out) const;
   size_t EncodedSize() const;
+  // Encode()'s bytes as parts to be written one after another: *head gets the fixed-size
+  // fields, and `arrays` the state's arrays as views of its own memory (valid while it lives
+  // and does not change): no copy of the state (254 MB at 1M facts).
+  void EncodeParts(std::string* head, std::vector<absl::string_view>* arrays) const;
   // Replaces the contents with Encode()'s bytes ("" for an empty state). Fails, leaving it
   // empty, on bytes it did not write (kDataLoss: truncated, inconsistent sizes, ids out of range,
   // unsorted words).

@@ -545,10 +545,12 @@ EncodedIndex FactIndex::EncodeParts() const {
   PutClaims(claims_, &claims);
   internal::StoreLe<uint64_t>(claims.data(), claims.size() - 8);
   own(std::move(claims));
-  std::string corpus;
-  corpus.reserve(corpus_.EncodedSize());
-  corpus_.AppendTo(&corpus);
-  own(std::move(corpus));
+  // The corpus state's arrays as they are in memory (no copy: 254 MB at 1M facts).
+  std::string corpus_head;
+  std::vector<absl::string_view> corpus_arrays;
+  corpus_.EncodeParts(&corpus_head, &corpus_arrays);
+  own(std::move(corpus_head));
+  for (absl::string_view a : corpus_arrays) add(a);
   // The body's size and checksum (XXH3-64, seed 0: internal::Checksum of the parts joined).
   XXH3_state_t* state = XXH3_createState();
   XXH3_64bits_reset(state);

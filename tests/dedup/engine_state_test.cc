@@ -428,6 +428,12 @@ TEST(CorpusState, DecodeRejectsDamage) {
   ASSERT_TRUE(Deduplicate(items, DedupOptions{}, &state).ok());
   const std::string bytes = state.Encode();
   EXPECT_EQ(state.EncodedSize(), bytes.size());
+  std::string joined;
+  std::vector<absl::string_view> arrays;
+  state.EncodeParts(&joined, &arrays);
+  EXPECT_GT(arrays.size(), 10u) << "the arrays are views, not one copy";
+  for (absl::string_view a : arrays) joined.append(a.data(), a.size());
+  EXPECT_EQ(joined, bytes);
   CorpusState back;
   ASSERT_TRUE(back.Decode(bytes).ok());
   EXPECT_EQ(back.items(), items.size());
