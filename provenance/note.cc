@@ -512,7 +512,8 @@ void ParseFrontmatter(absl::string_view path, int first_yaml_line, Frontmatter* 
   // That subset is within the limits but for size (keys and one-line scalars at one level,
   // lists of them at a second, no alias, anchor or flow collection), so the limits are checked
   // before it only for a text over the size limit (which they then refuse).
-  std::vector<internal::SimpleYamlKey> simple;
+  // Kept by the thread from note to note (its keys are moved out below).
+  static thread_local std::vector<internal::SimpleYamlKey> simple;
   const bool small = fm->raw.size() <= internal::YamlLimits{}.max_bytes;
   const bool is_simple = small && internal::ParseSimpleYaml(fm->raw, &simple);
   int limit_line = 0;
@@ -723,7 +724,7 @@ constexpr auto kLinkOrCode = [] {
 std::vector<Link> ExtractLinks(absl::string_view text, size_t offset, int line) {
   std::vector<Link> links;
   // Every link has a '[' (most texts have none: one memchr instead of a walk).
-  if (text.find('[') == absl::string_view::npos) return links;
+  if (std::memchr(text.data(), '[', text.size()) == nullptr) return links;
   LinkScanner scanner(text);
   size_t counted = 0;  // newlines before `counted` are in `line`
   size_t i = 0;
@@ -1196,7 +1197,7 @@ Note ParseNoteOwned(absl::string_view path, std::string content) {
       const PendingHeading& ph = headings[note.headings.size()];
       Heading& h = note.headings.emplace_back();
       h.level = ph.level;
-      h.text = StripMarkdown(ph.text);
+      StripMarkdownInto(ph.text, 0, h.text);
       h.line = a + 1;
       h.span = b.span;
       const absl::string_view t = lines[a].text;
