@@ -38,8 +38,9 @@ struct Line {
   absl::string_view text;
 };
 
-std::vector<Line> SplitLines(absl::string_view content) {
-  std::vector<Line> lines;
+// The lines of `content` into `lines` (cleared first).
+void SplitLines(absl::string_view content, std::vector<Line>& lines) {
+  lines.clear();
   lines.reserve(content.size() / 48 + 1);  // notes average about 60 bytes a line
   size_t pos = 0;
   while (pos < content.size()) {
@@ -58,7 +59,6 @@ std::vector<Line> SplitLines(absl::string_view content) {
     lines.push_back(l);
     pos = l.end;
   }
-  return lines;
 }
 
 bool IsBlank(absl::string_view s) {
@@ -159,21 +159,23 @@ struct ListMarker {
 
 bool ListItemLine(absl::string_view s, ListMarker* m) {
   size_t skip;
-  int indent = Indent(s, &skip);
-  absl::string_view r = s.substr(skip);
+  const int indent = Indent(s, &skip);
+  // The rest of the line after the indent, as a pointer and a size (no bounds-checked substr).
+  const char* const r = s.data() + skip;
+  const size_t size = s.size() - skip;
   size_t n = 0;
-  if (!r.empty() && (r[0] == '-' || r[0] == '*' || r[0] == '+')) {
+  if (size > 0 && (r[0] == '-' || r[0] == '*' || r[0] == '+')) {
     n = 1;
   } else {
-    while (n < r.size() && n < 9 && absl::ascii_isdigit(static_cast<unsigned char>(r[n]))) ++n;
-    if (n == 0 || n >= r.size() || (r[n] != '.' && r[n] != ')')) return false;
+    while (n < size && n < 9 && absl::ascii_isdigit(static_cast<unsigned char>(r[n]))) ++n;
+    if (n == 0 || n >= size || (r[n] != '.' && r[n] != ')')) return false;
     ++n;
   }
-  if (n < r.size() && r[n] != ' ' && r[n] != '\t') return false;
+  if (n < size && r[n] != ' ' && r[n] != '\t') return false;
   size_t after = n;
-  while (after < r.size() && (r[after] == ' ' || r[after] == '\t')) ++after;
+  while (after < size && (r[after] == ' ' || r[after] == '\t')) ++after;
   m->indent = indent;
-  m->marker = r.substr(0, n);
+  m->marker = absl::string_view(r, n);
   m->text_offset = skip + after;
   return true;
 }
@@ -279,18 +281,33 @@ bool HasScheme(absl::string_view url) {
   return i > 1 && i < url.size() && url[i] == ':';
 }
 
-// Splits "target#heading^block" into its parts.
-void SplitTarget(absl::string_view t, Link* link) {
+// The parts of "target#heading^block": the target without surrounding white space, the
+// heading after '#' (empty when it starts with '^') and the block after '^'.
+struct TargetParts {
+  absl::string_view target, heading, block;
+};
+
+TargetParts SplitTargetView(absl::string_view t) {
+  TargetParts p;
   size_t hash = t.find('#');
   size_t caret = t.find('^');
   size_t cut = std::min(hash, caret);
-  link->target = std::string(absl::StripAsciiWhitespace(t.substr(0, cut)));
+  p.target = absl::StripAsciiWhitespace(t.substr(0, cut));
   if (hash != absl::string_view::npos) {
     size_t hend = caret != absl::string_view::npos && caret > hash ? caret : t.size();
-    link->heading = std::string(t.substr(hash + 1, hend - hash - 1));
-    if (!link->heading.empty() && link->heading[0] == '^') link->heading.clear();
+    p.heading = t.substr(hash + 1, hend - hash - 1);
+    if (!p.heading.empty() && p.heading[0] == '^') p.heading = {};
   }
-  if (caret != absl::string_view::npos) link->block = std::string(t.substr(caret + 1));
+  if (caret != absl::string_view::npos) p.block = t.substr(caret + 1);
+  return p;
+}
+
+// Splits "target#heading^block" into its parts.
+void SplitTarget(absl::string_view t, Link* link) {
+  const TargetParts p = SplitTargetView(t);
+  link->target.assign(p.target.data(), p.target.size());
+  link->heading.assign(p.heading.data(), p.heading.size());
+  link->block.assign(p.block.data(), p.block.size());
 }
 
 int CountNewlines(absl::string_view s) {
@@ -320,7 +337,7 @@ class LinkScanner {
       return c.at;
     }
     c.from = from;
-    c.at = text_.find(needle, from);
+    c.at = FindFrom(text_, needle, from);
     Charge((c.at == absl::string_view::npos ? text_.size() : c.at) - std::min(from, text_.size()));
     return c.at;
   }
@@ -333,9 +350,16 @@ class LinkScanner {
     return close;
   }
 
-  // The link that starts at `i` ("[[", "![[", "[" or "!["), with its span relative to the text
-  // and `line` unset.
-  std::optional<Link> LinkAt(size_t i) {
+  // A link as found in the text: views of its bytes, not yet split or URL-decoded.
+  struct LinkParts {
+    Link::Kind kind = Link::Kind::kWikilink;
+    absl::string_view target;  // wikilinks: before '|'; Markdown links: the URL as written
+    absl::string_view alias;
+    Span span;  // relative to the text
+  };
+
+  // The link that starts at `i` ("[[", "![[", "[" or "!["), or nullopt.
+  std::optional<LinkParts> LinkAt(size_t i) {
     const bool embed =
         text_[i] == '!' && i + 2 < text_.size() && text_[i + 1] == '[' && text_[i + 2] == '[';
     const size_t open = embed ? i + 1 : i;
@@ -344,14 +368,14 @@ class LinkScanner {
       size_t nl = Find("\n", open + 2);
       if (close != absl::string_view::npos && (nl == absl::string_view::npos || nl > close)) {
         absl::string_view inner = text_.substr(open + 2, close - open - 2);
-        Link link;
+        LinkParts link;
         link.kind = embed ? Link::Kind::kEmbed : Link::Kind::kWikilink;
         size_t bar = inner.find('|');
         if (bar != absl::string_view::npos) {
-          link.alias = std::string(inner.substr(bar + 1));
+          link.alias = inner.substr(bar + 1);
           inner = inner.substr(0, bar);
         }
-        SplitTarget(inner, &link);
+        link.target = inner;
         link.span = {i, close + 2};
         return link;
       }
@@ -362,6 +386,22 @@ class LinkScanner {
     return std::nullopt;
   }
 
+  // The Link of `parts` (its span still relative to the text, `line` unset).
+  static Link Materialize(const LinkParts& parts) {
+    Link link;
+    link.kind = parts.kind;
+    link.alias.assign(parts.alias.data(), parts.alias.size());
+    link.span = parts.span;
+    if (parts.kind == Link::Kind::kExternal) {
+      link.target.assign(parts.target.data(), parts.target.size());
+    } else if (parts.kind == Link::Kind::kMarkdown) {
+      SplitTarget(UrlDecode(parts.target), &link);
+    } else {
+      SplitTarget(parts.target, &link);
+    }
+    return link;
+  }
+
  private:
   struct Cache {
     absl::string_view needle;
@@ -369,22 +409,36 @@ class LinkScanner {
     size_t at = absl::string_view::npos;
   };
 
+  // `needle` (not empty) in `text` at or after `from`, or npos: memchr for its first byte.
+  static size_t FindFrom(absl::string_view text, absl::string_view needle, size_t from) {
+    const char* const end = text.data() + text.size();
+    const char* p = text.data() + std::min(from, text.size());
+    while (static_cast<size_t>(end - p) >= needle.size()) {
+      p = static_cast<const char*>(std::memchr(p, needle[0], end - p - needle.size() + 1));
+      if (p == nullptr) break;
+      if (std::memcmp(p + 1, needle.data() + 1, needle.size() - 1) == 0) return p - text.data();
+      ++p;
+    }
+    return absl::string_view::npos;
+  }
+
   // One cache per needle; there are a handful ("]]", "\n", ">", ")", "-->").
   Cache& CacheFor(absl::string_view needle) {
-    for (Cache& c : caches_) {
-      if (c.needle == needle) return c;
+    for (size_t k = 0; k < used_; ++k) {
+      if (caches_[k].needle == needle) return caches_[k];
     }
-    // Room for every needle at the first: references handed out stay valid. Reserved here,
-    // not in the constructor: most texts scanned (a line, a fact) search for no needle.
-    if (caches_.capacity() == 0) caches_.reserve(5);
-    caches_.push_back({needle});
-    return caches_.back();
+    if (used_ == caches_.size()) {  // not reached with the needles above: reuse the last
+      caches_.back() = {needle};
+      return caches_.back();
+    }
+    caches_[used_] = {needle};
+    return caches_[used_++];
   }
 
   void Charge(size_t n) { budget_ = n >= budget_ ? 0 : budget_ - n; }
 
   // "[text](url)" with `lb` at its '['.
-  std::optional<Link> MarkdownLinkAt(size_t i, size_t lb) {
+  std::optional<LinkParts> MarkdownLinkAt(size_t i, size_t lb) {
     if (budget_ == 0) return std::nullopt;
     // The matching ']' (nesting allowed, not across a blank line) followed directly by '('.
     const size_t limit = std::min(text_.size(), lb + budget_);
@@ -436,22 +490,18 @@ class LinkScanner {
       end = Find(")", u);
     }
     if (end == absl::string_view::npos) return std::nullopt;
-    Link link;
-    link.alias = std::string(text_.substr(lb + 1, rb - lb - 1));
-    if (HasScheme(url)) {
-      link.kind = Link::Kind::kExternal;
-      link.target = std::string(url);
-    } else {
-      link.kind = Link::Kind::kMarkdown;
-      SplitTarget(UrlDecode(url), &link);
-    }
+    LinkParts link;
+    link.alias = text_.substr(lb + 1, rb - lb - 1);
+    link.kind = HasScheme(url) ? Link::Kind::kExternal : Link::Kind::kMarkdown;
+    link.target = url;
     link.span = {i, end + 1};
     return link;
   }
 
   absl::string_view text_;
   size_t budget_;
-  std::vector<Cache> caches_;
+  std::array<Cache, 6> caches_;
+  size_t used_ = 0;
 };
 
 // Reads YAML frontmatter into `fm`. On a YAML error records a diagnostic at the file line.
@@ -462,7 +512,8 @@ void ParseFrontmatter(absl::string_view path, int first_yaml_line, Frontmatter* 
   // That subset is within the limits but for size (keys and one-line scalars at one level,
   // lists of them at a second, no alias, anchor or flow collection), so the limits are checked
   // before it only for a text over the size limit (which they then refuse).
-  std::vector<internal::SimpleYamlKey> simple;
+  // Kept by the thread from note to note (its keys are moved out below).
+  static thread_local std::vector<internal::SimpleYamlKey> simple;
   const bool small = fm->raw.size() <= internal::YamlLimits{}.max_bytes;
   const bool is_simple = small && internal::ParseSimpleYaml(fm->raw, &simple);
   int limit_line = 0;
@@ -578,6 +629,18 @@ bool Utf8Check(absl::string_view s, int* line, int* column) {
   size_t i = 0;
   while (i < s.size()) {
 #if defined(__SSE2__)
+    // Runs of ASCII, 64 bytes at a time: one sign-bit mask of four loads or'ed together.
+    if (!kWhere) {
+      while (i + 64 <= s.size()) {
+        const auto* p = reinterpret_cast<const __m128i*>(s.data() + i);
+        const __m128i v =
+            _mm_or_si128(_mm_or_si128(_mm_loadu_si128(p), _mm_loadu_si128(p + 1)),
+                         _mm_or_si128(_mm_loadu_si128(p + 2), _mm_loadu_si128(p + 3)));
+        if (_mm_movemask_epi8(v) != 0) break;
+        i += 64;
+      }
+      if (i == s.size()) break;
+    }
     if (!kWhere && i + 16 <= s.size()) {
       const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(s.data() + i));
       if (_mm_movemask_epi8(v) == 0) {
@@ -661,7 +724,7 @@ constexpr auto kLinkOrCode = [] {
 std::vector<Link> ExtractLinks(absl::string_view text, size_t offset, int line) {
   std::vector<Link> links;
   // Every link has a '[' (most texts have none: one memchr instead of a walk).
-  if (text.find('[') == absl::string_view::npos) return links;
+  if (std::memchr(text.data(), '[', text.size()) == nullptr) return links;
   LinkScanner scanner(text);
   size_t counted = 0;  // newlines before `counted` are in `line`
   size_t i = 0;
@@ -678,18 +741,18 @@ std::vector<Link> ExtractLinks(absl::string_view text, size_t offset, int line) 
       while (i < text.size() && !kLinkOrCode[static_cast<unsigned char>(text[i])]) ++i;
       continue;
     }
-    std::optional<Link> link = scanner.LinkAt(i);
-    if (!link.has_value()) {
+    std::optional<LinkScanner::LinkParts> parts = scanner.LinkAt(i);
+    if (!parts.has_value()) {
       ++i;
       continue;
     }
     line += CountNewlines(text.substr(counted, i - counted));
     counted = i;
-    link->line = line;
-    i = link->span.end;
-    link->span.begin += offset;
-    link->span.end += offset;
-    links.push_back(*std::move(link));
+    Link& link = links.emplace_back(LinkScanner::Materialize(*parts));
+    link.line = line;
+    i = link.span.end;
+    link.span.begin += offset;
+    link.span.end += offset;
   }
   return links;
 }
@@ -757,19 +820,29 @@ size_t NotAsWrittenAt(absl::string_view md) {
   return absl::string_view::npos;
 }
 
-std::string StripMarkupFrom(absl::string_view md, size_t from, int depth);
+void StripMarkupInto(absl::string_view md, size_t from, int depth, std::string& out);
+
+// StripMarkdown of `md`, appended to `out`.
+void StripMarkdownInto(absl::string_view md, int depth, std::string& out) {
+  const size_t from = NotAsWrittenAt(md);
+  if (from == absl::string_view::npos) {
+    out.append(md.data(), md.size());
+  } else {
+    StripMarkupInto(md, from, depth, out);
+  }
+}
 
 std::string StripMarkdownImpl(absl::string_view md, int depth) {
-  const size_t from = NotAsWrittenAt(md);
-  if (from == absl::string_view::npos) return std::string(md);
-  return StripMarkupFrom(md, from, depth);
+  std::string out;
+  StripMarkdownInto(md, depth, out);
+  return out;
 }
 
 // StripMarkdown of `md` whose bytes before `from` are plain text (no byte that may start
-// markup): they are copied as they are.
-std::string StripMarkupFrom(absl::string_view md, size_t from, int depth) {
-  std::string out;
-  out.reserve(md.size());
+// markup), appended to `out`: those bytes are copied as they are.
+void StripMarkupInto(absl::string_view md, size_t from, int depth, std::string& out) {
+  const size_t base = out.size();  // the display starts here
+  out.reserve(base + md.size());
   out.append(md.data(), from);
   auto is_word = [](char c) {
     return absl::ascii_isalnum(static_cast<unsigned char>(c)) || (c & 0x80);
@@ -828,19 +901,24 @@ std::string StripMarkupFrom(absl::string_view md, size_t from, int depth) {
       continue;
     }
     if (c == '[' || c == '!') {
-      if (std::optional<Link> l = scanner.LinkAt(i); l.has_value()) {
+      if (std::optional<LinkScanner::LinkParts> l = scanner.LinkAt(i); l.has_value()) {
         if (!l->alias.empty()) {
           // Aliases nest ("[[[a](b)](c)](d)"); past a few levels they are kept as written.
           if (depth < kMaxAliasDepth) {
-            out.append(StripMarkdownImpl(l->alias, depth + 1));
+            StripMarkdownInto(l->alias, depth + 1, out);  // collapsed on its own
           } else {
-            out.append(l->alias);
+            out.append(l->alias.data(), l->alias.size());
           }
         } else if (l->kind == Link::Kind::kWikilink || l->kind == Link::Kind::kEmbed) {
-          out.append(l->target);
-          if (!l->heading.empty()) absl::StrAppend(&out, " > ", l->heading);
+          const TargetParts t = SplitTargetView(l->target);
+          out.append(t.target.data(), t.target.size());
+          if (!t.heading.empty()) absl::StrAppend(&out, " > ", t.heading);
+        } else if (l->kind == Link::Kind::kExternal) {
+          out.append(l->target.data(), l->target.size());
         } else {
-          out.append(l->target);
+          const std::string decoded = UrlDecode(l->target);
+          const TargetParts t = SplitTargetView(decoded);
+          out.append(t.target.data(), t.target.size());
         }
         i = l->span.end;
         continue;
@@ -878,7 +956,9 @@ std::string StripMarkupFrom(absl::string_view md, size_t from, int depth) {
   // Collapse ASCII white space runs to one space and drop them at both ends, in place (writes
   // never pass reads); keep other characters (NBSP) for the normalizer. Runs of other bytes
   // move down only once something before them was dropped: most texts have single spaces.
-  if (NotAsWrittenAt(out) == absl::string_view::npos) return out;  // nothing to collapse
+  if (NotAsWrittenAt(absl::string_view(out).substr(base)) == absl::string_view::npos) {
+    return;  // nothing to collapse
+  }
   static constexpr auto kSpace = [] {
     std::array<bool, 256> t{};
     for (unsigned char ch : std::string_view(" \t\n\r")) t[ch] = true;
@@ -886,7 +966,7 @@ std::string StripMarkupFrom(absl::string_view md, size_t from, int depth) {
   }();
   auto space_at = [&](size_t k) { return kSpace[static_cast<unsigned char>(out[k])]; };
   const size_t size = out.size();
-  size_t w = 0, r = 0;
+  size_t w = base, r = base;
   while (r < size && space_at(r)) ++r;
   while (r < size) {
     size_t e = r;
@@ -898,7 +978,6 @@ std::string StripMarkupFrom(absl::string_view md, size_t from, int depth) {
     if (r < size) out[w++] = ' ';
   }
   out.resize(w);
-  return out;
 }
 
 }  // namespace
@@ -938,14 +1017,49 @@ Note ParseNoteOwned(absl::string_view path, std::string content) {
   note.path = std::string(path);
   note.content = std::move(content);
   absl::string_view data = note.content;
-  std::vector<Line> lines = SplitLines(data);
+  // Lists used only while parsing, kept from note to note by each thread (most notes are
+  // small; a list grown past kKeepScratch entries by a large one is let go of at the end).
+  struct PendingHeading {
+    int level;
+    absl::string_view text;  // unstripped
+  };
+  struct PendingItem {
+    ListMarker marker;
+    int heading;  // Fact::heading
+    int parent;   // Fact::parent
+    int depth;    // Fact::depth
+  };
+  struct Scratch {
+    std::vector<Line> lines;
+    std::vector<Block> blocks;
+    std::vector<PendingHeading> headings;
+    std::vector<PendingItem> items;
+    std::vector<std::pair<int, int>> list_stack;  // (indent, fact index)
+  };
+  static thread_local Scratch scratch;
+  std::vector<Line>& lines = scratch.lines;
+  std::vector<Block>& blocks = scratch.blocks;
+  std::vector<PendingHeading>& headings = scratch.headings;
+  std::vector<PendingItem>& items = scratch.items;
+  std::vector<std::pair<int, int>>& list_stack = scratch.list_stack;
+  blocks.clear();
+  headings.clear();
+  items.clear();
+  list_stack.clear();
+  SplitLines(data, lines);
+  // Before each return: the blocks into the note, exactly sized.
+  auto finish = [&] {
+    note.blocks.assign(blocks.begin(), blocks.end());
+    constexpr size_t kKeepScratch = 1 << 16;
+    if (lines.capacity() > kKeepScratch) scratch = Scratch();
+  };
   note.has_bom = absl::StartsWith(data, "\xEF\xBB\xBF");
   note.crlf = !lines.empty() && lines[0].end > lines[0].text_end + 1;
   if (note.has_bom && !lines.empty()) {
     lines[0].text.remove_prefix(3);
   }
   const int n = static_cast<int>(lines.size());
-  note.blocks.reserve(lines.size());  // at most a block a line; trimmed at the end
+  blocks.reserve(lines.size());  // at most a block a line
   auto line_span = [&](int a, int b) { return Span{lines[a].begin, lines[b].end}; };
   auto add_block = [&](BlockKind kind, int a, int b) {
     Block blk;
@@ -953,8 +1067,8 @@ Note ParseNoteOwned(absl::string_view path, std::string content) {
     blk.line_begin = a + 1;
     blk.line_end = b + 1;
     blk.span = line_span(a, b);
-    note.blocks.push_back(blk);
-    return static_cast<int>(note.blocks.size()) - 1;
+    blocks.push_back(blk);
+    return static_cast<int>(blocks.size()) - 1;
   };
 
   int i = 0;
@@ -973,6 +1087,7 @@ Note ParseNoteOwned(absl::string_view path, std::string content) {
                                   "frontmatter opened with '---' is never closed"});
       note.fully_parsed = false;
       add_block(BlockKind::kFrontmatter, 0, n - 1);
+      finish();
       return note;
     }
     note.frontmatter.present = true;
@@ -1001,19 +1116,6 @@ Note ParseNoteOwned(absl::string_view path, std::string content) {
   // The body is read in two passes: the first cuts it into blocks, noting what the second needs
   // of headings and list items; the second makes the headings, facts and links, block after
   // block, into lists sized beforehand.
-  struct PendingHeading {
-    int level;
-    absl::string_view text;  // unstripped
-  };
-  struct PendingItem {
-    ListMarker marker;
-    int heading;  // Fact::heading
-    int parent;   // Fact::parent
-    int depth;    // Fact::depth
-  };
-  std::vector<PendingHeading> headings;
-  std::vector<PendingItem> items;
-  std::vector<std::pair<int, int>> list_stack;  // (indent, fact index)
 
   while (i < n) {
     absl::string_view t = lines[i].text;
@@ -1066,7 +1168,7 @@ Note ParseNoteOwned(absl::string_view path, std::string content) {
                        list_stack.empty() ? -1 : list_stack.back().second,
                        static_cast<int>(list_stack.size())});
       list_stack.emplace_back(lm.indent, index);
-      note.blocks[add_block(BlockKind::kListItem, i, j)].fact = index;
+      blocks[add_block(BlockKind::kListItem, i, j)].fact = index;
       i = j + 1;
     } else if ((c0 == '>' || c0 == '|') && (QuoteLine(t) || TableLine(t))) {
       bool quote = QuoteLine(t);
@@ -1088,14 +1190,14 @@ Note ParseNoteOwned(absl::string_view path, std::string content) {
 
   note.headings.reserve(headings.size());
   note.facts.reserve(items.size());
-  for (const Block& b : note.blocks) {
+  for (const Block& b : blocks) {
     const int a = b.line_begin - 1;
     const int z = b.line_end - 1;
     if (b.kind == BlockKind::kHeading) {
       const PendingHeading& ph = headings[note.headings.size()];
       Heading& h = note.headings.emplace_back();
       h.level = ph.level;
-      h.text = StripMarkdown(ph.text);
+      StripMarkdownInto(ph.text, 0, h.text);
       h.line = a + 1;
       h.span = b.span;
       const absl::string_view t = lines[a].text;
@@ -1119,7 +1221,7 @@ Note ParseNoteOwned(absl::string_view path, std::string content) {
       fact.depth = item.depth;
       size_t text_begin =
           static_cast<size_t>(lines[a].text.data() - data.data()) + item.marker.text_offset;
-      absl::string_view first = data.substr(text_begin, lines[a].text_end - text_begin);
+      absl::string_view first(data.data() + text_begin, lines[a].text_end - text_begin);
       if (first.size() >= 3 && first[0] == '[' && first[2] == ']' &&
           (first.size() == 3 || first[3] == ' ' || first[3] == '\t')) {
         fact.task = true;
@@ -1129,18 +1231,17 @@ Note ParseNoteOwned(absl::string_view path, std::string content) {
         text_begin += skip;
       }
       fact.text_span = {text_begin, std::max(text_begin, lines[z].text_end)};
-      const absl::string_view raw = data.substr(fact.text_span.begin, fact.text_span.size());
+      const absl::string_view raw(data.data() + fact.text_span.begin, fact.text_span.size());
       // Plain text (most facts) has no '<' of an ignore comment and no '[' of a link.
       const size_t markup = NotAsWrittenAt(raw);
       if (markup == absl::string_view::npos) {
         fact.display_begin = static_cast<uint32_t>(fact.text_span.begin);
         fact.display_size = static_cast<uint32_t>(raw.size());
       } else {
-        const std::string display = StripMarkupFrom(raw, markup, 0);
         fact.display_in_content = false;
         fact.display_begin = static_cast<uint32_t>(note.displays.size());
-        fact.display_size = static_cast<uint32_t>(display.size());
-        note.displays += display;
+        StripMarkupInto(raw, markup, 0, note.displays);
+        fact.display_size = static_cast<uint32_t>(note.displays.size() - fact.display_begin);
         fact.ignored = absl::StrContains(raw, "<!-- factdedup:ignore -->");
         fact.links = ExtractLinks(raw, fact.text_span.begin, fact.line);
         for (const Link& l : fact.links) note.links.push_back(l);
@@ -1156,10 +1257,10 @@ Note ParseNoteOwned(absl::string_view path, std::string content) {
   // A vault's notes stay in memory for the whole run: no growth slack in their lists (up to
   // half of each; 1M facts take about 280 MB of Fact records alone).
   note.facts.shrink_to_fit();
-  note.blocks.shrink_to_fit();
   note.links.shrink_to_fit();
   note.headings.shrink_to_fit();
   note.displays.shrink_to_fit();
+  finish();
   return note;
 }
 

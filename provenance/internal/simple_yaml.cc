@@ -1,21 +1,28 @@
 #include "provenance/internal/simple_yaml.h"
 
 #include <algorithm>
+#include <array>
 
 #include "absl/container/flat_hash_set.h"
 
 namespace factdedup::provenance::internal {
 namespace {
 
-bool IsAlpha(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
-bool IsDigit(char c) { return c >= '0' && c <= '9'; }
+constexpr bool IsAlpha(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
+constexpr bool IsDigit(char c) { return c >= '0' && c <= '9'; }
 
 // Characters of a plain scalar after its first: no indicator that could start a comment, a
 // mapping, a flow collection, an alias or a tag, no quote that could look like a string.
-bool PlainChar(char c) {
-  return IsAlpha(c) || IsDigit(c) || c == ' ' || c == '_' || c == '.' || c == '/' || c == '+' ||
-         c == '-' || c == '(' || c == ')' || c == '\'';
-}
+constexpr auto kPlainChar = [] {
+  std::array<bool, 256> t{};
+  for (int c = 0; c < 256; ++c) {
+    const char ch = static_cast<char>(c);
+    t[c] = IsAlpha(ch) || IsDigit(ch) || ch == ' ' || ch == '_' || ch == '.' || ch == '/' ||
+           ch == '+' || ch == '-' || ch == '(' || ch == ')' || ch == '\'';
+  }
+  return t;
+}();
+bool PlainChar(char c) { return kPlainChar[static_cast<unsigned char>(c)]; }
 
 // `s` (without its line break and trailing spaces) as a one-line scalar in the subset: a plain
 // scalar starting with a letter, digit or '_' that is not a null word, or a single- or
@@ -53,7 +60,12 @@ bool ParseSimpleYaml(absl::string_view yaml, std::vector<SimpleYamlKey>* keys) {
   if (yaml.empty()) return true;
   if (yaml.back() != '\n') return false;  // the frontmatter's lines all end with one
   yaml.remove_suffix(1);
+  // Keys read so far, to refuse a repeated one: looked through while they are few (most
+  // frontmatter has a handful), in a hash set from kFewKeys on (a note may have thousands).
+  constexpr size_t kFewKeys = 16;
+  absl::string_view few[kFewKeys];
   absl::flat_hash_set<absl::string_view> seen;
+  keys->reserve(8);
   int item_indent = -1;  // of the current list's items, once one is read
   int line = 0;
   for (size_t begin = 0; begin <= yaml.size(); ++line) {
@@ -91,7 +103,14 @@ bool ParseSimpleYaml(absl::string_view yaml, std::vector<SimpleYamlKey>* keys) {
     if (colon >= text.size() || text[colon] != ':') return false;
     const absl::string_view key = text.substr(0, colon);
     if (key == "null" || key == "Null" || key == "NULL") return false;  // a null key
-    if (!seen.insert(key).second) return false;
+    const size_t count = keys->size();
+    if (count < kFewKeys) {
+      if (std::find(few, few + count, key) != few + count) return false;
+      few[count] = key;
+    } else {
+      if (count == kFewKeys) seen.insert(few, few + kFewKeys);
+      if (!seen.insert(key).second) return false;
+    }
     SimpleYamlKey k;
     k.key = std::string(key);
     k.line = line;

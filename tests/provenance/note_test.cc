@@ -349,9 +349,9 @@ TEST(ValidateUtf8, Table) {
 }
 
 TEST(ValidateUtf8, BadByteAnywhereInLongAsciiText) {
-  // ASCII is checked 16 or 8 bytes at a time: a bad byte in any place of such a block, or in
-  // the bytes after the last one, is found and placed.
-  for (size_t size = 1; size <= 100; ++size) {
+  // ASCII is checked 64, 16 or 8 bytes at a time: a bad byte in any place of such a block, or
+  // in the bytes after the last one, is found and placed.
+  for (size_t size = 1; size <= 200; ++size) {
     for (size_t at = 0; at < size; ++at) {
       std::string bytes(size, 'a');
       if (at > 0) bytes[at / 2] = '\n';  // one line break before the bad byte
@@ -362,6 +362,23 @@ TEST(ValidateUtf8, BadByteAnywhereInLongAsciiText) {
       EXPECT_EQ(column, at > 0 ? static_cast<int>(at - at / 2) : 1) << size << " " << at;
     }
     EXPECT_TRUE(ValidateUtf8(std::string(size, 'a') + "caf\xC3\xA9", nullptr, nullptr));
+    EXPECT_TRUE(ValidateUtf8(std::string(size, 'a'), nullptr, nullptr)) << size;
+  }
+}
+
+TEST(ValidateUtf8, BadByteAfterValidCharacterInLongText) {
+  // After a valid multi-byte character the checks of whole blocks resume: a bad byte later on,
+  // in any place of a block, is still found and placed (column in characters).
+  for (size_t at = 0; at < 150; at += 7) {
+    for (size_t bad = at + 2; bad < 300; ++bad) {
+      std::string bytes(320, 'a');
+      bytes.replace(at, 2, "\xC3\xA9");
+      bytes[bad] = '\x80';
+      int line = 0, column = 0;
+      ASSERT_FALSE(ValidateUtf8(bytes, &line, &column)) << at << " " << bad;
+      EXPECT_EQ(line, 1);
+      EXPECT_EQ(column, static_cast<int>(bad)) << at << " " << bad;  // one character of two bytes
+    }
   }
 }
 

@@ -136,6 +136,22 @@ TEST(ParseSimpleYaml, DeclinesWhatIsOutsideTheSubset) {
   }
 }
 
+TEST(ParseSimpleYaml, RefusesARepeatedKeyAmongMany) {
+  // Repeated keys are looked for among a few keys one way and among many another: a repeat is
+  // refused wherever the two keys are, and distinct keys are all read.
+  std::vector<SimpleYamlKey> keys;
+  for (int count = 1; count <= 40; ++count) {
+    std::string yaml;
+    for (int k = 0; k < count; ++k) yaml += "k" + std::to_string(k) + ": v\n";
+    ASSERT_TRUE(ParseSimpleYaml(yaml, &keys)) << count;
+    EXPECT_EQ(keys.size(), static_cast<size_t>(count));
+    for (int first = 0; first < count; ++first) {
+      EXPECT_FALSE(ParseSimpleYaml(yaml + "k" + std::to_string(first) + ": w\n", &keys))
+          << count << " " << first;
+    }
+  }
+}
+
 // Random frontmatters, lines drawn from inside and outside the subset: wherever ParseSimpleYaml
 // accepts one, it must give exactly what yaml-cpp gives.
 TEST(ParseSimpleYaml, AgreesWithYamlCppOnRandomFrontmatter) {
