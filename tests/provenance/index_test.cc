@@ -5,6 +5,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <set>
 #include <string>
 #include <utility>
 #include <vector>
@@ -432,21 +433,31 @@ TEST(FactIndex, EncodePartsViewTheFactsEncodings) {
   ASSERT_TRUE(decoded.Decode(joined).ok()) << "size and checksum computed over the parts";
   EXPECT_FALSE(decoded.corpus().empty());
   size_t facts = 0;
+  std::set<const char*> encoding_parts;  // the parts that view encodings
   for (const IndexedNote& note : cold.next.notes()) {
     for (const IndexedFact& f : note.facts) {
       ++facts;
-      const bool viewed =
-          std::any_of(parts.parts.begin(), parts.parts.end(), [&](absl::string_view part) {
+      const auto part =
+          std::find_if(parts.parts.begin(), parts.parts.end(), [&](absl::string_view part) {
             return f.encoded.data() >= part.data() &&
                    f.encoded.data() + f.encoded.size() <= part.data() + part.size();
           });
-      EXPECT_TRUE(viewed) << note.path << ":" << f.line;
+      EXPECT_TRUE(part != parts.parts.end()) << note.path << ":" << f.line;
+      if (part != parts.parts.end()) encoding_parts.insert(part->data());
     }
   }
-  // Header, notes' columns, claims and corpus state are a part each (owned); the encodings,
-  // back to back in a thread's arena block, take a part per block.
-  ASSERT_GE(parts.parts.size(), parts.owned.size());
-  EXPECT_LT(parts.parts.size() - parts.owned.size(), facts) << "adjacent encodings are one part";
+  // Header, notes' columns, claims and the corpus state's fixed fields are a part each (owned),
+  // the corpus state's arrays views of it; the encodings, back to back in a thread's arena
+  // block, take a part per block.
+  EXPECT_LT(encoding_parts.size(), facts) << "adjacent encodings are one part";
+  std::string corpus_head;
+  std::vector<absl::string_view> corpus_arrays;
+  cold.next.corpus().EncodeParts(&corpus_head, &corpus_arrays);
+  for (absl::string_view a : corpus_arrays) {
+    EXPECT_TRUE(std::any_of(parts.parts.begin(), parts.parts.end(), [&](absl::string_view part) {
+      return a.data() >= part.data() && a.data() + a.size() <= part.data() + part.size();
+    })) << "the corpus state's arrays are written from where they are";
+  }
   // Facts that hold objects (a decoded index encoded again) are encoded into `pieces`.
   FactIndex objects(vault.config.dedup);
   for (const IndexedNote& note : cold.next.notes()) {
