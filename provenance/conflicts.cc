@@ -1955,30 +1955,38 @@ VaultLines FocusLines(const Vault& vault, const ConflictOptions& options,
       }
     }
   }
-  std::vector<LineTexts> kept(notes);
+  // The lines kept, in note order, in one LineTexts (the texts AddBodyLine makes are owned
+  // there); the notes' own texts stay in their deques, moved over (most notes keep none).
+  LineTexts kept;
+  VaultLines out;
+  // Room for every deque first: growing the vector would copy them (their move may throw).
+  size_t owning = 1;
+  for (const Selected& sel : per_note) owning += !sel.lines.owned.empty();
+  out.owned.reserve(owning);
   for (int t = 0; t < threads; ++t) {
     const Spellings& mine = spellings[t];
     std::vector<char> wanted_id(mine.folded.size(), 0);
     for (size_t k = 0; k < wanted_id.size(); ++k) wanted_id[k] = wanted.contains(*mine.folded[k]);
     for (int ni = ranges[t].first; ni < ranges[t].second; ++ni) {
       Selected& sel = per_note[ni];
-      LineTexts& out = kept[ni];
-      out.owned = std::move(sel.lines.owned);  // its strings stay where they are
+      if (!sel.lines.owned.empty()) out.owned.push_back(std::move(sel.lines.owned));
       for (size_t k = 0, id = 0; k < sel.lines.lines.size(); ++k) {
         bool keep = sel.always[k] != 0;
         for (; id < sel.ids_end[k]; ++id) keep |= wanted_id[sel.ids[id]] != 0;
         if (!keep) continue;
         const LineText& l = sel.lines.lines[k];
         if (sel.raw[k]) {
-          AddBodyLine(ni, l.line, l.text, &out, /*markup_free=*/true);
+          AddBodyLine(ni, l.line, l.text, &kept, /*markup_free=*/true);
         } else {
-          out.lines.push_back(l);
+          kept.lines.push_back(l);
         }
       }
     }
   }
   for (WordFolder& f : folders) folder->Absorb(f);
-  return JoinLines(std::move(kept));
+  out.lines = std::move(kept.lines);
+  out.owned.push_back(std::move(kept.owned));
+  return out;
 }
 
 // The conflict between two spellings: every line of each (once per spelling) among the
