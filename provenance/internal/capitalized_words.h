@@ -175,22 +175,6 @@ RawScan ScanCapitalizedWords(absl::string_view text, Fn fn) {
   return found ? RawScan::kFound : RawScan::kNone;
 }
 
-#ifdef __SSE2__
-// The lanes `stops` marks in the sixteen bytes of p[0, n) from i (i < n): bit j for byte i + j.
-// Reads no byte outside p[0, n): near its end, the last sixteen bytes (their lanes before i
-// dropped), or a copy padded with zeros, which `stops` must not mark.
-template <typename Stops>
-int StopsFrom(const unsigned char* p, size_t i, size_t n, Stops stops) {
-  if (i + 16 <= n) return stops(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p + i)));
-  if (n >= 16) {
-    return stops(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p + n - 16))) >> (i - (n - 16));
-  }
-  alignas(16) unsigned char tail[16] = {};
-  std::memcpy(tail, p + i, n - i);
-  return stops(_mm_load_si128(reinterpret_cast<const __m128i*>(tail)));
-}
-#endif
-
 // ScanCapitalizedWords(text, fn) for an fn that never ends the scan: calls fn(word) on every
 // word ScanCapitalizedWords would (in order) and returns kHasMarkup (with `stop_at_markup`,
 // at the first byte of kMarkup: fn may have been called on words before it) or kNone. Finds
@@ -221,10 +205,18 @@ RawScan ScanAllCapitalizedWords(absl::string_view text, Fn fn) {
   };
   size_t i = 0;
   while (i < n) {
-    const int mask = StopsFrom(p, i, n, may_stop);
-    if (mask == 0) {
-      i += 16;
-      continue;
+    int mask;
+    if (i + 16 <= n) {
+      mask = may_stop(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p + i)));
+      if (mask == 0) {
+        i += 16;
+        continue;
+      }
+    } else {
+      alignas(16) unsigned char tail[16] = {};  // zeros never stop the scan
+      std::memcpy(tail, p + i, n - i);
+      mask = may_stop(_mm_load_si128(reinterpret_cast<const __m128i*>(tail)));
+      if (mask == 0) break;
     }
     const size_t k = i + static_cast<size_t>(__builtin_ctz(static_cast<unsigned>(mask)));
     const uint8_t cls = kByteClass[p[k]];
@@ -316,10 +308,22 @@ RawScan ScanFilteredCapitalizedWords(absl::string_view text, const LetterFilter&
       // v's own high bits: the bytes of 0x80 or more.
       return _mm_movemask_epi8(_mm_or_si128(_mm_or_si128(range, marks), v));
     };
-    const int mask = StopsFrom(p, i, n, stops);
-    if (mask == 0) {
-      i += 16;
-      continue;
+    int mask;
+    if (i + 16 <= n) {
+      mask = stops(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p + i)));
+      if (mask == 0) {
+        i += 16;
+        continue;
+      }
+    } else if (n >= 16) {
+      // The last sixteen bytes, without those before i (read already).
+      mask = stops(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p + n - 16))) >> (i - (n - 16));
+      if (mask == 0) break;
+    } else {
+      alignas(16) unsigned char tail[16] = {};  // zeros never stop the scan
+      std::memcpy(tail, p + i, n - i);
+      mask = stops(_mm_load_si128(reinterpret_cast<const __m128i*>(tail)));
+      if (mask == 0) break;
     }
     k = i + static_cast<size_t>(__builtin_ctz(static_cast<unsigned>(mask)));
 #else
