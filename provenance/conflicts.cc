@@ -1672,6 +1672,44 @@ std::string SpellingBucket(const std::string& w) {
   return absl::StrCat(IsVowel(w[0]) ? "" : w.substr(0, 1), "/", Skeleton(w));
 }
 
+// Whether `w` has a byte of 0x80 or more; eight bytes at a time.
+bool HasNonAscii(absl::string_view w) {
+  const char* p = w.data();
+  const size_t n = w.size();
+  uint64_t all = 0;
+  size_t i = 0;
+  for (; i + 8 <= n; i += 8) {
+    uint64_t v;
+    std::memcpy(&v, p + i, 8);
+    all |= v;
+  }
+  if (i < n && n >= 8) {
+    uint64_t v;
+    std::memcpy(&v, p + n - 8, 8);  // the last bytes, with some read already
+    all |= v;
+  } else {
+    for (; i < n; ++i) all |= static_cast<unsigned char>(p[i]);
+  }
+  return (all & 0x8080808080808080ULL) != 0;
+}
+
+// A set of ASCII letters as bits 1 to 26 (a or A: bit 1, as c & 31 gives them).
+uint32_t LetterBit(char c) { return uint32_t{1} << (c & 31); }
+
+// The letters a word of ASCII letters whose lowercase has consonant skeleton `skeleton`
+// (Skeleton) may hold: the vowels and 'y', the skeleton's letters, and the letters Skeleton
+// turns into one of those ("ph" -> 'f', "ck", 'c' and 'q' -> 'k', 'z' -> 's'). Every letter of
+// such a word is one of them, so a word with another letter is in no bucket of that skeleton.
+uint32_t SkeletonLetters(absl::string_view skeleton) {
+  uint32_t out = 0;
+  for (char c : absl::string_view("aeiouy")) out |= LetterBit(c);
+  for (char c : skeleton) out |= LetterBit(c);
+  if (out & LetterBit('f')) out |= LetterBit('p') | LetterBit('h');
+  if (out & LetterBit('k')) out |= LetterBit('c') | LetterBit('q');
+  if (out & LetterBit('s')) out |= LetterBit('z');
+  return out;
+}
+
 // The lines a focused pass reads names and acronyms from: a subset of NoteLines (same order
 // and texts) that gives NameConflicts and AcronymConflicts exactly the conflicts of the whole
 // list that have a mention or definition on a focus line. Those are conflicts between a
@@ -1717,13 +1755,37 @@ VaultLines FocusLines(const Vault& vault, const ConflictOptions& options,
     }
   }
   const bool any_bucket = !focus_spellings.empty();
-  // The capitals whose lowercase can open a spelling of those buckets (a vowel: any vowel).
-  std::array<bool, 256> first_letters{};
+  // Per capital whose lowercase can open a spelling of those buckets (a vowel: any vowel), the
+  // SkeletonLetters of each such bucket: a word of ASCII letters (a capitalized word folds to
+  // its lowercase) is in a focus bucket only if its initial has one holding all its letters.
+  // The initial's buckets are numbered, up to 64 (with more, its words are not ruled out), in
+  // a LetterFilter: most words are ruled out after a few letters, without a lookup.
+  internal::LetterFilter filter;
+  std::array<int, 32> buckets_of{};  // per initial (LetterBit's bit)
   for (const auto& [b, in_bucket] : focus_spellings) {
+    const uint32_t letters = SkeletonLetters(absl::string_view(b).substr(b.find('/') + 1));
     for (char c = 'a'; c <= 'z'; ++c) {
-      if (b[0] == c || (b[0] == '/' && IsVowel(c))) first_letters[absl::ascii_toupper(c)] = true;
+      if (b[0] != c && !(b[0] == '/' && IsVowel(c))) continue;
+      const int x = c & 31;
+      if (buckets_of[x] >= 64) {
+        filter.opens[x] = ~uint64_t{0};
+        filter.holding[x].fill(~uint64_t{0});
+        continue;
+      }
+      const uint64_t bit = uint64_t{1} << buckets_of[x]++;
+      filter.opens[x] |= bit;
+      for (int y = 1; y <= 26; ++y) {
+        if (letters >> y & 1) filter.holding[x][y] |= bit;
+      }
     }
   }
+  // Whether a word of ASCII letters may be in a focus bucket (as `filter` reads it).
+  auto may_be_in_bucket = [&](absl::string_view word) {
+    const std::array<uint64_t, 32>& holding = filter.holding[word[0] & 31];
+    uint64_t left = filter.opens[word[0] & 31];
+    for (size_t i = 1; left != 0 && i < word.size(); ++i) left &= holding[word[i] & 31];
+    return left != 0;
+  };
   // Per note, the lines selected by bucket: the lines, whether each is kept whatever its
   // spellings (a focus line, or one with a focus acronym), and its spellings of the buckets
   // (indexes into its thread's `spellings`).
@@ -1759,13 +1821,8 @@ VaultLines FocusLines(const Vault& vault, const ConflictOptions& options,
     // else -1.
     auto spelling_of = [&](absl::string_view w) {
       // A word of ASCII bytes folds to its lowercase (WordFolder; a capitalized word has no
-      // other capital and no digit: letters), whose bucket starts with its first letter: most
-      // words are told apart by that letter, without a lookup.
-      if (!first_letters[static_cast<unsigned char>(w[0])]) {
-        unsigned char high = 0;
-        for (char c : w) high |= static_cast<unsigned char>(c);
-        if (high < 0x80) return -1;
-      }
+      // other capital and no digit: letters): see may_be_in_bucket.
+      if (!may_be_in_bucket(w) && !HasNonAscii(w)) return -1;
       if (const int* known = memo.Find(w)) return *known;
       int id = -1;
       if (!IsMonthOrDayName(w)) {
@@ -1786,16 +1843,16 @@ VaultLines FocusLines(const Vault& vault, const ConflictOptions& options,
       return id;
     };
     std::vector<int> here;
-    // Scans `text` for spellings of the focus buckets into `here` (markup: see RawScan).
-    auto collect = [&](absl::string_view text, auto stop_at_markup) {
+    // Adds the spelling of word `w` to `here` if it has one of the focus buckets.
+    auto take = [&](absl::string_view w) {
+      const int id = spelling_of(w);
+      if (id >= 0) here.push_back(id);
+    };
+    // Scans `text` (a text as read: markup in it is text) for spellings of the focus buckets
+    // into `here`.
+    auto collect = [&](absl::string_view text) {
       here.clear();
-      if (!any_bucket) {
-        return stop_at_markup() && HasMarkup(text) ? RawScan::kHasMarkup : RawScan::kNone;
-      }
-      return ScanAllCapitalizedWords<stop_at_markup()>(text, [&](absl::string_view w) {
-        const int id = spelling_of(w);
-        if (id >= 0) here.push_back(id);
-      });
+      if (any_bucket) ScanAllCapitalizedWords</*stop_at_markup=*/false>(text, take);
     };
     // Whether `text` defines or uses an acronym of a focus line.
     auto names_acronym = [&](absl::string_view text) {
@@ -1808,8 +1865,27 @@ VaultLines FocusLines(const Vault& vault, const ConflictOptions& options,
       }
       return false;
     };
-    using Stop = std::true_type;
-    using Go = std::false_type;
+    // Whether StripMarkdown(raw) may have a word of a focus bucket (collect) or name an acronym
+    // of a focus line, judged on the raw bytes: the stripped text's bytes are bytes of `raw`
+    // (some dropped, " > " added), and markup is dropped only from a byte that is no letter on.
+    // So a word that starts with a capital there holds that capital's run of lowercase letters
+    // in `raw` (more bytes may join it where markup was dropped), and is not capitalized when
+    // the run is followed by a capital or a digit. A non-ASCII byte, or a '(' when a focus line
+    // defines an acronym, leaves the line to be stripped.
+    auto stripped_may_select = [&](absl::string_view raw) {
+      const size_t n = raw.size();
+      for (size_t i = 0; i < n; ++i) {
+        const char c = raw[i];
+        if (static_cast<unsigned char>(c) >= 0x80 || (c == '(' && !acronyms.empty())) return true;
+        if (!IsUpper(c)) continue;
+        size_t e = i + 1;
+        while (e < n && IsLower(raw[e])) ++e;
+        const bool capitalized = e == n || !(IsUpper(raw[e]) || IsDigit(raw[e]));
+        if (capitalized && may_be_in_bucket(raw.substr(i, e - i))) return true;
+        i = e - 1;
+      }
+      return false;
+    };
     for (int ni = first; ni < last; ++ni) {
       Selected& sel = per_note[ni];
       const std::vector<int>& focus = focus_lines[ni];
@@ -1828,16 +1904,21 @@ VaultLines FocusLines(const Vault& vault, const ConflictOptions& options,
             while (next_focus < focus.size() && focus[next_focus] < line) ++next_focus;
             const bool focus_line = next_focus < focus.size() && focus[next_focus] == line;
             if (fm != nullptr) {
-              collect(*fm, Go());
+              collect(*fm);
               select(focus_line || names_acronym(*fm), false,
                      [&] { AddLine(ni, line, *fm, &sel.lines); });
               return;
             }
             // One pass over the raw line: markup, else its capitalized words (a line without
-            // markup reads as its own words).
-            if (collect(raw, Stop()) == RawScan::kHasMarkup) {
+            // markup reads as its own words), those `filter` rules out skipped.
+            here.clear();
+            const RawScan scan = any_bucket       ? ScanFilteredCapitalizedWords(raw, filter, take)
+                                 : HasMarkup(raw) ? RawScan::kHasMarkup
+                                                  : RawScan::kNone;
+            if (scan == RawScan::kHasMarkup) {
+              if (!focus_line && !stripped_may_select(raw)) return;  // not selected
               std::string text = StripMarkdown(raw);
-              collect(text, Go());
+              collect(text);
               select(focus_line || names_acronym(text), false, [&] {
                 sel.lines.owned.push_back(std::move(text));
                 AddLine(ni, line, sel.lines.owned.back(), &sel.lines);
@@ -1874,30 +1955,38 @@ VaultLines FocusLines(const Vault& vault, const ConflictOptions& options,
       }
     }
   }
-  std::vector<LineTexts> kept(notes);
+  // The lines kept, in note order, in one LineTexts (the texts AddBodyLine makes are owned
+  // there); the notes' own texts stay in their deques, moved over (most notes keep none).
+  LineTexts kept;
+  VaultLines out;
+  // Room for every deque first: growing the vector would copy them (their move may throw).
+  size_t owning = 1;
+  for (const Selected& sel : per_note) owning += !sel.lines.owned.empty();
+  out.owned.reserve(owning);
   for (int t = 0; t < threads; ++t) {
     const Spellings& mine = spellings[t];
     std::vector<char> wanted_id(mine.folded.size(), 0);
     for (size_t k = 0; k < wanted_id.size(); ++k) wanted_id[k] = wanted.contains(*mine.folded[k]);
     for (int ni = ranges[t].first; ni < ranges[t].second; ++ni) {
       Selected& sel = per_note[ni];
-      LineTexts& out = kept[ni];
-      out.owned = std::move(sel.lines.owned);  // its strings stay where they are
+      if (!sel.lines.owned.empty()) out.owned.push_back(std::move(sel.lines.owned));
       for (size_t k = 0, id = 0; k < sel.lines.lines.size(); ++k) {
         bool keep = sel.always[k] != 0;
         for (; id < sel.ids_end[k]; ++id) keep |= wanted_id[sel.ids[id]] != 0;
         if (!keep) continue;
         const LineText& l = sel.lines.lines[k];
         if (sel.raw[k]) {
-          AddBodyLine(ni, l.line, l.text, &out, /*markup_free=*/true);
+          AddBodyLine(ni, l.line, l.text, &kept, /*markup_free=*/true);
         } else {
-          out.lines.push_back(l);
+          kept.lines.push_back(l);
         }
       }
     }
   }
   for (WordFolder& f : folders) folder->Absorb(f);
-  return JoinLines(std::move(kept));
+  out.lines = std::move(kept.lines);
+  out.owned.push_back(std::move(kept.owned));
+  return out;
 }
 
 // The conflict between two spellings: every line of each (once per spelling) among the

@@ -256,6 +256,128 @@ RawScan ScanAllCapitalizedWords(absl::string_view text, Fn fn) {
 #endif
 }
 
+// Candidates for the words of ScanFilteredCapitalizedWords, told apart by their letters: up to 64
+// candidates per initial (ASCII capital), bits of a uint64_t. A word may be one of the
+// candidates of its initial (`opens[initial & 31]`) that may hold each of its other letters
+// (`holding[initial & 31][letter & 31]`, for a lowercase letter): the word is ruled out when
+// no candidate is left. An initial with no candidate rules out every word it opens.
+struct LetterFilter {
+  std::array<uint64_t, 32> opens{};
+  std::array<std::array<uint64_t, 32>, 32> holding{};
+};
+
+// ScanAllCapitalizedWords</*stop_at_markup=*/true>(text, fn) without the words `filter` rules
+// out: calls fn(word) on each word of ScanAllCapitalizedWords<true> that `filter` does not rule
+// out (a word with a byte of 0x80 or more never is), in order, and returns kNone, or kHasMarkup
+// at the first byte of kMarkup (fn may have been called on words before it). A word is ruled
+// out as its letters are read: most cost a few bytes' reads. Sixteen bytes at a time (SSE2).
+template <typename Fn>
+RawScan ScanFilteredCapitalizedWords(absl::string_view text, const LetterFilter& filter, Fn fn) {
+  const auto* p = reinterpret_cast<const unsigned char*>(text.data());
+  const size_t n = text.size();
+  auto in_word = [&](size_t i) {
+    const uint8_t k = kByteClass[p[i]];
+    return (k & kAsciiWordByte) || ((k & kHighByte) && IsWordByte(text, i));
+  };
+  // The word that starts at `start` and has lowercase letters up to `from`, which is a word's
+  // byte of 0x80 or more: calls fn on it if it is capitalized; returns its end.
+  auto complete = [&](size_t start, size_t from) {
+    bool cap = true;
+    size_t e = from;
+    while (e < n && in_word(e)) {
+      cap &= !IsUpper(p[e]) && !IsDigit(p[e]);
+      ++e;
+    }
+    if (cap && e - start >= 3) fn(text.substr(start, e - start));
+    return e;
+  };
+  // The last word ruled out: its capital, and the byte after the letters read.
+  size_t ruled_start = 0, ruled_out = n;
+  size_t i = 0;
+  while (i < n) {
+    size_t k;
+#ifdef __SSE2__
+    // The first byte from i that is a capital, of kMarkup or of 0x80 or more, or one of a few
+    // more ASCII bytes ('<' to '`' holds the capitals and most of kMarkup).
+    auto stops = [](__m128i v) {
+      const __m128i range = _mm_and_si128(_mm_cmpgt_epi8(v, _mm_set1_epi8('<' - 1)),
+                                          _mm_cmplt_epi8(v, _mm_set1_epi8('`' + 1)));
+      const __m128i marks = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('!')),
+                                                      _mm_cmpeq_epi8(v, _mm_set1_epi8('*'))),
+                                         _mm_cmpeq_epi8(v, _mm_set1_epi8('~')));
+      // v's own high bits: the bytes of 0x80 or more.
+      return _mm_movemask_epi8(_mm_or_si128(_mm_or_si128(range, marks), v));
+    };
+    int mask;
+    if (i + 16 <= n) {
+      mask = stops(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p + i)));
+      if (mask == 0) {
+        i += 16;
+        continue;
+      }
+    } else if (n >= 16) {
+      // The last sixteen bytes, without those before i (read already).
+      mask = stops(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p + n - 16))) >> (i - (n - 16));
+      if (mask == 0) break;
+    } else {
+      alignas(16) unsigned char tail[16] = {};  // zeros never stop the scan
+      std::memcpy(tail, p + i, n - i);
+      mask = stops(_mm_load_si128(reinterpret_cast<const __m128i*>(tail)));
+      if (mask == 0) break;
+    }
+    k = i + static_cast<size_t>(__builtin_ctz(static_cast<unsigned>(mask)));
+#else
+    k = i;
+    while (k < n && !(kByteClass[p[k]] & (kUpperByte | kMarkupByte | kHighByte))) ++k;
+    if (k == n) break;
+#endif
+    const uint8_t cls = kByteClass[p[k]];
+    if (cls & kMarkupByte) return RawScan::kHasMarkup;
+    if (cls & kHighByte) {
+      // A word's byte of 0x80 or more right after the lowercase letters that follow the last
+      // word ruled out (below): that word has it, and the filter does not rule it out.
+      i = k + 1;
+      if (ruled_out <= k && in_word(k)) {
+        size_t e = ruled_out;
+        while (e < k && IsLower(p[e])) ++e;
+        if (e == k) {
+          i = complete(ruled_start, k);
+          ruled_out = n;
+        }
+      }
+      continue;
+    }
+    // A capital that starts a word of Words (the byte before is not a word's); else the byte
+    // is passed.
+    if (!(cls & kUpperByte) || (k > 0 && in_word(k - 1))) {
+      i = k + 1;
+      continue;
+    }
+    const std::array<uint64_t, 32>& holding = filter.holding[p[k] & 31];
+    uint64_t left = filter.opens[p[k] & 31];
+    size_t e = k + 1;
+    while (left != 0 && e < n && IsLower(p[e])) left &= holding[p[e++] & 31];
+    if (left == 0) {
+      // Ruled out, unless a byte of 0x80 or more follows the rest of its lowercase letters:
+      // the scan goes on from e, and a byte of 0x80 or more it stops at is checked then.
+      ruled_start = k;
+      ruled_out = e;
+      i = e;
+      continue;
+    }
+    // Its first byte that is no lowercase letter: a word's byte of 0x80 or more, or a capital
+    // or a digit (the word is not capitalized), or the word's end.
+    if (e < n && p[e] >= 0x80 && in_word(e)) {
+      i = complete(k, e);
+      continue;
+    }
+    if (!(e < n && (IsUpper(p[e]) || IsDigit(p[e]))) && e - k >= 3) fn(text.substr(k, e - k));
+    // The bytes up to e are the word's: a capital among those after it starts no word.
+    i = e;
+  }
+  return RawScan::kNone;
+}
+
 }  // namespace factdedup::provenance::internal
 
 #endif  // FACTDEDUP_PROVENANCE_INTERNAL_CAPITALIZED_WORDS_H_

@@ -29,6 +29,35 @@ bool PlainHasMarkup(absl::string_view text) {
   return false;
 }
 
+// A LetterFilter with one candidate per word of `candidates` (lowercase), which may hold its
+// letters; all: a filter that rules out nothing.
+LetterFilter MakeFilter(const std::vector<std::string>& candidates, bool all = false) {
+  LetterFilter f;
+  if (all) {
+    f.opens.fill(~uint64_t{0});
+    for (auto& h : f.holding) h.fill(~uint64_t{0});
+    return f;
+  }
+  std::array<int, 32> count{};
+  for (const std::string& c : candidates) {
+    const int x = c[0] & 31;
+    const uint64_t bit = uint64_t{1} << count[x]++;
+    f.opens[x] |= bit;
+    for (char l : c) f.holding[x][l & 31] |= bit;
+  }
+  return f;
+}
+
+// The plain definition of what a LetterFilter keeps of a capitalized word.
+bool Kept(const LetterFilter& f, absl::string_view w) {
+  for (char c : w) {
+    if (static_cast<unsigned char>(c) >= 0x80) return true;
+  }
+  uint64_t left = f.opens[w[0] & 31];
+  for (size_t i = 1; i < w.size(); ++i) left &= f.holding[w[0] & 31][w[i] & 31];
+  return left != 0;
+}
+
 // Checks every scan against the plain definition on `text`.
 void ExpectScansAgree(absl::string_view text) {
   SCOPED_TRACE(absl::StrCat("text '", text, "'"));
@@ -43,6 +72,20 @@ void ExpectScansAgree(absl::string_view text) {
   EXPECT_EQ(stop, PlainHasMarkup(text) ? RawScan::kHasMarkup : RawScan::kNone);
   if (stop == RawScan::kNone) {
     EXPECT_EQ(until_markup, plain);
+  }
+  // The filtered scan: the words of the plain definition the filter keeps, up to markup.
+  for (const LetterFilter& filter :
+       {MakeFilter({}, true), MakeFilter({}), MakeFilter({"jonsi", "abc", "abcz", "mqa", "zzz"})}) {
+    std::vector<std::string> kept, plain_kept;
+    const RawScan filtered = ScanFilteredCapitalizedWords(
+        text, filter, [&](absl::string_view w) { kept.emplace_back(w); });
+    EXPECT_EQ(filtered, stop);
+    for (const std::string& w : plain) {
+      if (Kept(filter, w)) plain_kept.push_back(w);
+    }
+    if (filtered == RawScan::kNone) {
+      EXPECT_EQ(kept, plain_kept);
+    }
   }
   // The scan that stops at the first word it is asked to stop at.
   std::vector<std::string> first;

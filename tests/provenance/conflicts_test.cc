@@ -750,6 +750,38 @@ TEST(FindConflicts, FocusedAsUnfocusedWithSpellingsOfOneBucket) {
   ExpectFocusedAsUnfocused(*vault, 1);
 }
 
+TEST(FindConflicts, FocusedAsUnfocusedWithSpellingsSkeletonsRewrite) {
+  // Spelling variants whose letters differ where the consonant skeleton rewrites them ("ck",
+  // 'c' and 'q' read 'k', 'z' reads 's', "ph" reads 'f', 'y' before a vowel is a consonant),
+  // vowel-initial buckets, non-ASCII and markup words, and look-alikes of other buckets: the
+  // focused pass rules words out by their letters (FocusLines) and must keep these.
+  std::unique_ptr<FileSystem> fs = NewMemFileSystem();
+  const std::vector<std::pair<std::string, std::string>> files = {
+      {"Notes/a.md",
+       "---\nperson: Joseph Quentin\n---\n## Notes\n"
+       "- Mackenzie met Quentin at Contoso.\n"
+       "- Rozanski joined Quentin at Contoso.\n"
+       "- Yvette told Quentin about Contoso\u2019s plan.\n"
+       "- Kwan met Qwan and Cwan at Contoso.\n"
+       "- Yanna and Quentin saw Contoso.\n"},
+      {"Notes/b.md",
+       "## Notes\n"
+       "- Makenzie met Quentin at Contoso.\n"
+       "- **Rosan**ski called Quentin from Contoso.\n"
+       "- Ivette met Quentin at Contoso\u2019s office.\n"
+       "- Josef works with Quentin at Contoso.\n"
+       "- Kuan and Quentin run Contoso.\n"
+       "- Ianna and Quentin saw Contoso.\n"
+       "- Ros\u00e9nski and Quentin saw Contoso.\n"},
+  };
+  for (const auto& [path, content] : files) {
+    ASSERT_TRUE(fs->WriteFileAtomic("v/" + path, content, {}).ok());
+  }
+  absl::StatusOr<Vault> vault = LoadVault(fs.get(), "v", Config{});
+  ASSERT_TRUE(vault.ok()) << vault.status();
+  ExpectFocusedAsUnfocused(*vault, 1);
+}
+
 TEST(SampleVault, HandLabeledPrecisionAndRecallHaveAFloor) {
   const Sample& s = SampleVault();
   absl::StatusOr<ConflictMetrics> m =
