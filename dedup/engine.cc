@@ -2750,8 +2750,9 @@ class StateSketcher : public WordPostings {
   // its weights' changes (plus float rounding): acc - share x total moves by no more than that.
   bool Unmoved(size_t r, double records) const {
     const uint32_t begin = st_.token_start[r], end = st_.token_start[r + 1];
-    // (sketch_df before, sketch_df after, word) per word.
-    thread_local std::vector<std::tuple<uint32_t, uint32_t, uint64_t>> order;
+    // Per word, (sketch_df before, word id) and (sketch_df after, word id), each in one value:
+    // the words are sorted, so the order of their ids is the order of the words.
+    thread_local std::vector<std::pair<uint64_t, uint64_t>> order;
     order.clear();
     size_t rare_before = 0, unmoved = 0;
     double change = 0;  // bound on the sum of the words' weight changes
@@ -2775,7 +2776,8 @@ class StateSketcher : public WordPostings {
       if ((s0 >= 2) != (s1 >= 2)) return false;
       if ((s0 <= st_.common_df) != (s1 <= st_.common_df)) return false;
       rare_before += s0 <= st_.common_df ? 1 : 0;
-      order.emplace_back(static_cast<uint32_t>(s0), static_cast<uint32_t>(s1), st_.words[id]);
+      order.emplace_back(uint64_t{static_cast<uint32_t>(s0)} << 32 | id,
+                         uint64_t{static_cast<uint32_t>(s1)} << 32 | id);
     }
     // A word whose count did not change moves its weight only with the item count:
     // |log(1 + n1/df) - log(1 + n0/df)| <= |n1 - n0| / min(n0, n1).
@@ -2785,14 +2787,10 @@ class StateSketcher : public WordPostings {
     // kMinSketchTokens (when fewer are under it): the same when the order is.
     const bool fallback = rare_before < kMinSketchTokens;
     if (!fallback && st_.rare_keys == 0) return true;
-    std::sort(order.begin(), order.end(), [](const auto& a, const auto& b) {
-      return std::tie(std::get<0>(a), std::get<2>(a)) < std::tie(std::get<0>(b), std::get<2>(b));
-    });
+    std::sort(order.begin(), order.end(),
+              [](const auto& a, const auto& b) { return a.first < b.first; });
     for (size_t k = 1; k < order.size(); ++k) {  // still ascending by (after, word)?
-      if (std::tie(std::get<1>(order[k - 1]), std::get<2>(order[k - 1])) >
-          std::tie(std::get<1>(order[k]), std::get<2>(order[k]))) {
-        return false;
-      }
+      if (order[k - 1].second > order[k].second) return false;
     }
     if (st_.rare_keys == 0) return true;
     const auto len = static_cast<double>(end - begin);
