@@ -1003,15 +1003,10 @@ struct Sketched {
   // max_bucket_size and be compared with nothing.
   std::vector<uint32_t> copy_of;
   bool Copy(size_t i) const { return !copy_of.empty() && copy_of[i] != i; }
-  // Each fact's content tokens (Features::tokens) when `features` are read only as needed
-  // (DeduplicateAround from a CorpusState): fact i's are token_list[token_start[i], [i + 1]).
-  std::vector<uint64_t> token_list;
-  std::vector<uint32_t> token_start;
-  absl::Span<const uint64_t> Tokens(size_t i) const {
-    if (token_start.empty()) return features[i].tokens();
-    return absl::MakeConstSpan(token_list.data() + token_start[i],
-                               token_start[i + 1] - token_start[i]);
-  }
+  // Each fact's content tokens (Features::tokens). DeduplicateAround from a CorpusState reads
+  // features only as needed: there a fact's are valid once it was read (it is, before it is
+  // queried or compared).
+  absl::Span<const uint64_t> Tokens(size_t i) const { return features[i].tokens(); }
 };
 
 // A word id that names no word (an unused rare-word slot of a CorpusState).
@@ -1934,19 +1929,28 @@ class CandidateFinder {
     shift_ = 32 - bits_;
     bands_ = static_cast<size_t>(s.bands.bands());
     head_.assign(bands_ << bits_, kNoItem);
-    next_.resize(n * bands_);
+    // Not cleared: only the entries of items that are not empty are written, and only those
+    // are read (a chain holds no empty item).
+    next_.reset(new uint32_t[n * bands_]);
     // Each thread chains a share of the bands.
     const size_t groups = std::min<size_t>(bands_, static_cast<size_t>(std::max(1, threads)));
     ParallelFor(groups, threads, 1, [&](size_t gb, size_t ge) {
       for (size_t g = gb; g < ge; ++g) {
         const size_t first = bands_ * g / groups, last = bands_ * (g + 1) / groups;
-        for (size_t i = 0; i < n; ++i) {
+        uint32_t* const heads = head_.data() + (first << bits_);
+        const uint32_t* keys = s.bands.raw_keys() + first;
+        uint32_t* next = next_.get() + first;
+        const int shift = shift_, bits = bits_;
+        const size_t width = last - first;
+        const size_t stride = size_t{1} << bits;
+        for (size_t i = 0; i < n; ++i, keys += bands_, next += bands_) {
           if (s.bands.empty(i)) continue;
-          for (size_t band = first; band < last; ++band) {
-            const uint32_t key = s.bands.key(i, static_cast<int>(band));
-            uint32_t& head = head_[(band << bits_) + (key >> shift_)];
-            next_[i * bands_ + band] = head;
-            head = static_cast<uint32_t>(i);
+          const auto item = static_cast<uint32_t>(i);
+          uint32_t* band_heads = heads;
+          for (size_t band = 0; band < width; ++band, band_heads += stride) {
+            uint32_t* const head = band_heads + (keys[band] >> shift);
+            next[band] = *head;
+            *head = item;
           }
         }
       }
@@ -2073,7 +2077,8 @@ class CandidateFinder {
   size_t bands_ = 0;
   // Per band and bucket of keys' top bits ((band << bits_) + (key >> shift_)): its last item,
   // or kNoItem; per item and band (item * bands_ + band): the bucket's item before it.
-  std::vector<uint32_t> head_, next_;
+  std::vector<uint32_t> head_;
+  std::unique_ptr<uint32_t[]> next_;
   int bits_ = 8, shift_ = 24;
   bool use_simhash_ = false;
   SimHashIndex sim_index_;
@@ -2565,28 +2570,6 @@ class StateSketcher : public WordPostings {
                          IdfWeight(static_cast<double>(records), static_cast<uint32_t>(df0)));
       moves_.push_back({d.df, d.copy_df, change});
     }
-    // Every item's words, for the candidate finder.
-    s->token_start.assign(n + 1, 0);
-    for (size_t i = 0; i < n; ++i) {
-      const size_t count = prev_[i] >= 0 ? st_.token_start[prev_[i] + 1] - st_.token_start[prev_[i]]
-                                         : s->features[i].tokens().size();
-      s->token_start[i + 1] = s->token_start[i] + static_cast<uint32_t>(count);
-    }
-    s->token_list.resize(s->token_start[n]);
-    ParallelFor(n, threads, 4096, [&](size_t b, size_t e) {
-      for (size_t i = b; i < e; ++i) {
-        uint64_t* out = s->token_list.data() + s->token_start[i];
-        if (prev_[i] < 0) {
-          const absl::Span<const uint64_t> t = s->features[i].tokens();
-          std::copy(t.begin(), t.end(), out);
-          continue;
-        }
-        const auto r = static_cast<size_t>(prev_[i]);
-        for (uint32_t k = st_.token_start[r]; k < st_.token_start[r + 1]; ++k) {
-          *out++ = st_.words[st_.tokens[k]];
-        }
-      }
-    });
     // The weights of every word move with the item count; a rare-word choice within that
     // much (plus float rounding) of changing is made again.
     const double records_d = static_cast<double>(records);
@@ -2601,16 +2584,17 @@ class StateSketcher : public WordPostings {
       return !(static_cast<double>(st_.margin[r]) > bound);
     };
     s->lsh_params = lsh;
-    s->bands = internal::BandTable(n, lsh.bands);
+    // Not cleared: every item's keys are set below, or it is marked empty.
+    s->bands = internal::BandTable(n, lsh.bands, /*clear_keys=*/false);
     if (static_cast<uint32_t>(s->bands.bands()) != st_.bands) return false;
     s->rare_keys = rare_keys;
     s->rare_words.assign(n * rare_keys, 0);
-    s->simhashes.assign(n, 0);
     redo_.assign(n, 0);
     const MinHasher hasher(options_.minhash);
     std::atomic<int64_t> sketched{0};
     ParallelFor(n, threads, 1024, [&](size_t b, size_t e) {
       SketchScratch scratch;
+      std::vector<uint64_t> words;
       int64_t count = 0;
       for (size_t i = b; i < e; ++i) {
         if (s->Copy(i)) {
@@ -2629,8 +2613,18 @@ class StateSketcher : public WordPostings {
         }
         if (redo) {
           redo_[i] = 1;
-          // The fact's counts once (the sketch reads each several times).
-          const absl::Span<const uint64_t> tokens = s->Tokens(i);
+          // The fact's words (a record's from the state: it is not read) and its counts once
+          // (the sketch reads each several times).
+          absl::Span<const uint64_t> tokens;
+          if (prev_[i] < 0) {
+            tokens = s->Tokens(i);
+          } else {
+            words.clear();
+            for (uint32_t k = st_.token_start[r]; k < st_.token_start[r + 1]; ++k) {
+              words.push_back(st_.words[st_.tokens[k]]);
+            }
+            tokens = words;
+          }
           scratch.sketch_df.clear();
           scratch.weight.clear();
           for (uint64_t t : tokens) {
@@ -2718,13 +2712,13 @@ class StateSketcher : public WordPostings {
   void IndexWords(absl::Span<const uint32_t> added, const Sketched& s) {
     // ids: word ids of all records back to back, record r's from first(r) to first(r + 1).
     auto invert = [&](const std::vector<uint32_t>& ids, auto first, std::vector<uint32_t>* start,
-                      std::vector<uint32_t>* records) {
+                      std::unique_ptr<uint32_t[]>* records) {
       start->assign(st_.words.size() + 1, 0);
       for (uint32_t id : ids) {
         if (id != kNoWord) ++(*start)[id + 1];
       }
       for (size_t k = 1; k < start->size(); ++k) (*start)[k] += (*start)[k - 1];
-      records->resize(start->back());
+      records->reset(new uint32_t[start->back()]);  // every entry is written below
       std::vector<uint32_t> at(start->begin(), start->end() - 1);
       for (size_t r = 0; r < st_.n; ++r) {
         for (size_t k = first(r), end = first(r + 1); k < end; ++k) {
@@ -2766,8 +2760,9 @@ class StateSketcher : public WordPostings {
   // its weights' changes (plus float rounding): acc - share x total moves by no more than that.
   bool Unmoved(size_t r, double records) const {
     const uint32_t begin = st_.token_start[r], end = st_.token_start[r + 1];
-    // (sketch_df before, sketch_df after, word) per word.
-    thread_local std::vector<std::tuple<uint32_t, uint32_t, uint64_t>> order;
+    // Per word, (sketch_df before, word id) and (sketch_df after, word id), each in one value:
+    // the words are sorted, so the order of their ids is the order of the words.
+    thread_local std::vector<std::pair<uint64_t, uint64_t>> order;
     order.clear();
     size_t rare_before = 0, unmoved = 0;
     double change = 0;  // bound on the sum of the words' weight changes
@@ -2791,7 +2786,8 @@ class StateSketcher : public WordPostings {
       if ((s0 >= 2) != (s1 >= 2)) return false;
       if ((s0 <= st_.common_df) != (s1 <= st_.common_df)) return false;
       rare_before += s0 <= st_.common_df ? 1 : 0;
-      order.emplace_back(static_cast<uint32_t>(s0), static_cast<uint32_t>(s1), st_.words[id]);
+      order.emplace_back(uint64_t{static_cast<uint32_t>(s0)} << 32 | id,
+                         uint64_t{static_cast<uint32_t>(s1)} << 32 | id);
     }
     // A word whose count did not change moves its weight only with the item count:
     // |log(1 + n1/df) - log(1 + n0/df)| <= |n1 - n0| / min(n0, n1).
@@ -2801,14 +2797,10 @@ class StateSketcher : public WordPostings {
     // kMinSketchTokens (when fewer are under it): the same when the order is.
     const bool fallback = rare_before < kMinSketchTokens;
     if (!fallback && st_.rare_keys == 0) return true;
-    std::sort(order.begin(), order.end(), [](const auto& a, const auto& b) {
-      return std::tie(std::get<0>(a), std::get<2>(a)) < std::tie(std::get<0>(b), std::get<2>(b));
-    });
+    std::sort(order.begin(), order.end(),
+              [](const auto& a, const auto& b) { return a.first < b.first; });
     for (size_t k = 1; k < order.size(); ++k) {  // still ascending by (after, word)?
-      if (std::tie(std::get<1>(order[k - 1]), std::get<2>(order[k - 1])) >
-          std::tie(std::get<1>(order[k]), std::get<2>(order[k]))) {
-        return false;
-      }
+      if (order[k - 1].second > order[k].second) return false;
     }
     if (st_.rare_keys == 0) return true;
     const auto len = static_cast<double>(end - begin);
@@ -2904,7 +2896,8 @@ class StateSketcher : public WordPostings {
   int64_t resketched_ = 0;
   // IndexWords's: by word id, CSR of the records holding it and keyed by it; by word hash, the
   // new facts holding it and the facts sketched again keyed by it.
-  std::vector<uint32_t> word_start_, word_records_, key_start_, key_records_;
+  std::vector<uint32_t> word_start_, key_start_;
+  std::unique_ptr<uint32_t[]> word_records_, key_records_;
   absl::flat_hash_map<uint64_t, std::vector<uint32_t>> new_holders_, new_keyed_;
 };
 
@@ -2934,6 +2927,9 @@ absl::StatusOr<DedupResult> SearchAround(absl::Span<const Item> items, absl::Spa
       level.push_back(static_cast<uint32_t>(f));
     }
   }
+  // A fact is read before it is queried (Find reads its words): the focus now, every later
+  // level's facts as the candidates of the level before.
+  if (absl::Status s = ready(level); !s.ok()) return s;
   std::vector<uint64_t> edges;
   while (!level.empty()) {
     std::vector<std::vector<uint32_t>> found(level.size());

@@ -35,12 +35,42 @@ void SortByKeyThenIndex(std::vector<uint64_t>* v) {
   }
 }
 
-BandTable::BandTable(size_t items, int bands)
+BandTable::BandTable(size_t items, int bands, bool clear_keys)
     : items_(items),
       bands_(std::max(1, bands)),
       words_((static_cast<size_t>(bands_) + 63) / 64),
-      keys_(items * static_cast<size_t>(bands_), 0),
-      empty_(items, 0) {}
+      empty_(items, 0) {
+  const size_t size = items * static_cast<size_t>(bands_);
+  if (clear_keys) {
+    keys_.assign(size, 0);
+    data_ = keys_.data();
+  } else {
+    uncleared_.reset(new uint32_t[size]);  // default-initialized: not written
+    data_ = uncleared_.get();
+  }
+}
+
+BandTable::BandTable(const BandTable& other)
+    : items_(other.items_),
+      bands_(other.bands_),
+      words_(other.words_),
+      keys_(other.keys_),
+      empty_(other.empty_),
+      oversized_(other.oversized_) {
+  if (other.uncleared_ != nullptr) {
+    const size_t size = items_ * static_cast<size_t>(bands_);
+    uncleared_.reset(new uint32_t[size]);
+    std::copy(other.data_, other.data_ + size, uncleared_.get());
+    data_ = uncleared_.get();
+  } else {
+    data_ = keys_.data();
+  }
+}
+
+BandTable& BandTable::operator=(const BandTable& other) {
+  if (this != &other) *this = BandTable(other);
+  return *this;
+}
 
 namespace {
 
@@ -58,7 +88,7 @@ inline uint64_t MidSizeHash(const uint64_t* data, size_t len, uint64_t seed) {
 void BandTable::SetKeys(size_t i, absl::Span<const uint64_t> signature, int rows) {
   const size_t r = static_cast<size_t>(std::max(1, rows));
   const auto bands = static_cast<size_t>(bands_);
-  uint32_t* out = keys_.data() + i * bands;
+  uint32_t* out = data_ + i * bands;
   if (bands * r > signature.size()) {  // the bands that fit, then no more
     for (size_t band = 0; (band + 1) * r <= signature.size(); ++band) {
       out[band] = static_cast<uint32_t>(
@@ -89,12 +119,18 @@ void BandTable::SetKeys(size_t i, absl::Span<const uint64_t> signature, int rows
 void BandTable::SetEmpty(size_t i) { empty_[i] = 1; }
 
 void BandTable::SetRaw(size_t i, const uint32_t* keys, bool empty) {
-  std::copy(keys, keys + bands_, keys_.data() + i * static_cast<size_t>(bands_));
+  std::copy(keys, keys + bands_, data_ + i * static_cast<size_t>(bands_));
   empty_[i] = empty ? 1 : 0;
 }
 
 void BandTable::TakeKeys(std::vector<uint32_t>* keys, std::vector<uint8_t>* empty) {
-  *keys = std::move(keys_);
+  if (uncleared_ != nullptr) {
+    keys->assign(data_, data_ + items_ * static_cast<size_t>(bands_));
+    uncleared_.reset();
+  } else {
+    *keys = std::move(keys_);
+  }
+  data_ = nullptr;
   *empty = std::move(empty_);
   keys_.clear();
   empty_.clear();
@@ -104,8 +140,8 @@ void BandTable::TakeKeys(std::vector<uint32_t>* keys, std::vector<uint8_t>* empt
 
 int BandTable::FirstCollision(uint32_t i, uint32_t j, int limit) const {
   if (empty_[i] || empty_[j]) return limit;
-  const uint32_t* a = keys_.data() + static_cast<size_t>(i) * static_cast<size_t>(bands_);
-  const uint32_t* b = keys_.data() + static_cast<size_t>(j) * static_cast<size_t>(bands_);
+  const uint32_t* a = data_ + static_cast<size_t>(i) * static_cast<size_t>(bands_);
+  const uint32_t* b = data_ + static_cast<size_t>(j) * static_cast<size_t>(bands_);
   // Most pairs share no earlier band: compare 8 keys at a time, and look closer only at a
   // block with an equal key. Two items with an equal key in a band share its bucket, so i's
   // oversized bit for the band is the bucket's.
@@ -157,7 +193,7 @@ uint64_t BandTable::ForEachPair(int threads, size_t cap,
     p->sorted.reserve(items_);
     for (size_t i = 0; i < items_; ++i) {
       if (empty_[i]) continue;
-      p->sorted.push_back(uint64_t{keys_[i * static_cast<size_t>(bands_) + band]} << 32 | i);
+      p->sorted.push_back(uint64_t{data_[i * static_cast<size_t>(bands_) + band]} << 32 | i);
     }
     SortByKeyThenIndex(&p->sorted);  // pushed in index order
     p->runs.clear();

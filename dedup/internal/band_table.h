@@ -18,6 +18,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <vector>
 
 #include "absl/types/span.h"
@@ -31,7 +32,13 @@ void SortByKeyThenIndex(std::vector<uint64_t>* v);
 
 class BandTable {
  public:
-  BandTable(size_t items, int bands);
+  // `clear_keys` false leaves the keys unwritten (not zeroed) until SetKeys or SetRaw, for a
+  // caller that sets every item's keys or marks it empty, whose keys are then never read.
+  explicit BandTable(size_t items, int bands, bool clear_keys = true);
+  BandTable(BandTable&&) = default;
+  BandTable& operator=(BandTable&&) = default;
+  BandTable(const BandTable& other);
+  BandTable& operator=(const BandTable& other);
 
   // Band keys of item `i` from its MinHash signature. A signature too short for every band
   // marks the item as colliding with nothing, as SetEmpty does (for an empty set).
@@ -61,9 +68,11 @@ class BandTable {
 
   // Item i's key in `band` (meaningless when empty(i)), and whether it collides with nothing.
   uint32_t key(size_t i, int band) const {
-    return keys_[i * static_cast<size_t>(bands_) + static_cast<size_t>(band)];
+    return data_[i * static_cast<size_t>(bands_) + static_cast<size_t>(band)];
   }
   bool empty(size_t i) const { return empty_[i] != 0; }
+  // Every key, item-major: item i's key in `band` is raw_keys()[i * bands() + band].
+  const uint32_t* raw_keys() const { return data_; }
 
   size_t items() const { return items_; }
   int bands() const { return bands_; }
@@ -79,11 +88,13 @@ class BandTable {
 
   size_t items_;
   int bands_;
-  size_t words_;                     // 64-bit words of oversized_ per item: one per 64 bands
-  std::vector<uint32_t> keys_;       // items x bands
-  std::vector<uint8_t> empty_;       // per item
-  std::vector<uint64_t> oversized_;  // items x words_: bit b, the item's bucket in band b
-                                     // was oversized (set by ForEachPair)
+  size_t words_;                           // 64-bit words of oversized_ per item: one per 64 bands
+  std::vector<uint32_t> keys_;             // items x bands (when cleared at construction)
+  std::unique_ptr<uint32_t[]> uncleared_;  // items x bands (when not)
+  uint32_t* data_ = nullptr;               // the one of the two in use
+  std::vector<uint8_t> empty_;             // per item
+  std::vector<uint64_t> oversized_;        // items x words_: bit b, the item's bucket in band b
+                                           // was oversized (set by ForEachPair)
 };
 
 }  // namespace factdedup::dedup::internal

@@ -114,46 +114,55 @@ TEST(BandTable, EachCollidingPairVisitedOnceAndOversizedBucketsReported) {
 // two in a bucket of at most `cap` non-empty items, and Collide says whether one does. Few
 // distinct keys make many collisions and oversized buckets; band counts that are not a
 // multiple of 8 and more than 64 bands reach every path of the key comparison.
+// The same for a table whose keys were not cleared at construction (every item set, as
+// DeduplicateAround's from a corpus state), and its copies.
 TEST(BandTable, VisitsAndCollideMatchBruteForce) {
   std::mt19937 rng(11);
-  for (const int bands : {1, 5, 13, 42, 70}) {
-    const size_t n = 60, cap = 6;
-    BandTable t(n, bands);
-    std::vector<std::vector<uint32_t>> keys(n, std::vector<uint32_t>(bands));
-    std::vector<bool> empty(n);
-    for (size_t i = 0; i < n; ++i) {
-      empty[i] = rng() % 10 == 0;
-      for (int b = 0; b < bands; ++b) keys[i][b] = rng() % 8;
-      t.SetRaw(i, keys[i].data(), empty[i]);
-    }
-    auto shared_small_bucket = [&](uint32_t i, uint32_t j) {
-      if (empty[i] || empty[j]) return false;
-      for (int b = 0; b < bands; ++b) {
-        if (keys[i][b] != keys[j][b]) continue;
-        size_t size = 0;
-        for (size_t k = 0; k < n; ++k) size += !empty[k] && keys[k][b] == keys[i][b] ? 1 : 0;
-        if (size <= cap) return true;
+  for (const bool clear : {true, false})
+    for (const int bands : {1, 5, 13, 42, 70}) {
+      const size_t n = 60, cap = 6;
+      BandTable t(n, bands, clear);
+      std::vector<std::vector<uint32_t>> keys(n, std::vector<uint32_t>(bands));
+      std::vector<bool> empty(n);
+      for (size_t i = 0; i < n; ++i) {
+        empty[i] = rng() % 10 == 0;
+        for (int b = 0; b < bands; ++b) keys[i][b] = rng() % 8;
+        t.SetRaw(i, keys[i].data(), empty[i]);
       }
-      return false;
-    };
-    std::vector<std::pair<uint32_t, uint32_t>> want;
-    for (uint32_t i = 0; i < n; ++i) {
-      for (uint32_t j = i + 1; j < n; ++j) {
-        if (shared_small_bucket(i, j)) want.emplace_back(i, j);
+      for (size_t i = 0; i < n; ++i) {
+        for (int b = 0; b < bands; ++b) {
+          ASSERT_EQ(t.key(i, b), keys[i][b]);
+          ASSERT_EQ(t.raw_keys()[i * bands + b], keys[i][b]);
+        }
       }
-    }
-    ASSERT_FALSE(want.empty());
-    for (int threads : {1, 2}) {
-      BandTable copy = t;
-      EXPECT_EQ(Visited(&copy, threads, cap, nullptr), want) << bands << " bands";
+      auto shared_small_bucket = [&](uint32_t i, uint32_t j) {
+        if (empty[i] || empty[j]) return false;
+        for (int b = 0; b < bands; ++b) {
+          if (keys[i][b] != keys[j][b]) continue;
+          size_t size = 0;
+          for (size_t k = 0; k < n; ++k) size += !empty[k] && keys[k][b] == keys[i][b] ? 1 : 0;
+          if (size <= cap) return true;
+        }
+        return false;
+      };
+      std::vector<std::pair<uint32_t, uint32_t>> want;
       for (uint32_t i = 0; i < n; ++i) {
         for (uint32_t j = i + 1; j < n; ++j) {
-          EXPECT_EQ(copy.Collide(i, j), shared_small_bucket(i, j))
-              << bands << " bands, " << i << "-" << j;
+          if (shared_small_bucket(i, j)) want.emplace_back(i, j);
+        }
+      }
+      ASSERT_FALSE(want.empty());
+      for (int threads : {1, 2}) {
+        BandTable copy = t;
+        EXPECT_EQ(Visited(&copy, threads, cap, nullptr), want) << bands << " bands";
+        for (uint32_t i = 0; i < n; ++i) {
+          for (uint32_t j = i + 1; j < n; ++j) {
+            EXPECT_EQ(copy.Collide(i, j), shared_small_bucket(i, j))
+                << bands << " bands, " << i << "-" << j;
+          }
         }
       }
     }
-  }
 }
 
 }  // namespace
