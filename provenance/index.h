@@ -168,8 +168,9 @@ FactIndex LoadIndex(FileSystem* fs, const std::string& root, const dedup::DedupO
 
 // Writes the index atomically (temp file in .factdedup/, rename; not flushed to disk, see
 // FileSystem::WriteCacheFileAtomic): concurrent runs leave the last writer's complete file, and
-// a file a power loss tore is rejected by LoadIndex's checks and rebuilt. Also writes .factdedup/.gitignore (index.bin and its temp
-// files, itself) if there is none. Fails on a read-only vault; callers may ignore that.
+// a file a power loss tore is rejected by LoadIndex's checks and rebuilt. Also writes
+// .factdedup/.gitignore (index.bin and its temp files, itself) if there is none. Fails on a
+// read-only vault; callers may ignore that.
 absl::Status SaveIndex(FileSystem* fs, const std::string& root, const FactIndex& index);
 
 struct IndexStats {
