@@ -13,6 +13,7 @@
 #include <thread>
 
 #include "absl/container/flat_hash_set.h"
+#include "absl/strings/ascii.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
@@ -84,6 +85,13 @@ absl::StatusOr<std::string> CheckoutBase(const std::string& vault, const std::st
   absl::StatusOr<std::string> top =
       Capture("git -C " + ShellQuote(vault) + " rev-parse --show-toplevel");
   if (!top.ok()) return top.status();
+  std::string base = *tmpdir + "/" + *p;
+  if (!p->empty() && !Capture("git -C " + ShellQuote(vault) + " cat-file -e " +
+                              ShellQuote(ref + ":./") + " 2>/dev/null")
+                          .ok()) {
+    ::mkdir(base.c_str(), 0755);  // the vault does not exist at the base: it is empty
+    return base;
+  }
   std::string cmd = "git -C " + ShellQuote(absl::StripTrailingAsciiWhitespace(*top)) +
                     " archive --format=tar " + ShellQuote(ref) +
                     (p->empty() ? "" : " -- " + ShellQuote(*p)) + " | tar -x -C " +
@@ -91,18 +99,19 @@ absl::StatusOr<std::string> CheckoutBase(const std::string& vault, const std::st
   if (std::system(cmd.c_str()) != 0) {
     return absl::InternalError("cannot read " + ref + " from git");
   }
-  std::string base = *tmpdir + "/" + *p;
-  ::mkdir(base.c_str(), 0755);  // the vault may not exist at the base: then it is empty
+  ::mkdir(base.c_str(), 0755);
   return base;
 }
 
 // The base of a check around the change, read from git: only the files that differ between
-// `ref` and the working tree (`git diff`, which compares unchanged files by their stat in
-// git's index) and the configuration file are written to `root`; every other file the vault
-// folder has at `ref` is, byte for byte, the working tree's, and is listed in `same`.
+// `ref` and the working tree (`git diff-index`, which takes a file as unchanged when its stat
+// matches git's index, and never writes that index) and the configuration file are written to
+// `root`; every other file the vault folder has at `ref` is, byte for byte, the working tree's,
+// and is listed in `same`.
 struct ChangedBase {
   std::string root;
   std::vector<std::string> same;  // vault-relative, sorted
+  size_t read = 0;                // files read from git
 };
 
 // Splits NUL-terminated records.
@@ -131,20 +140,48 @@ bool WriteUnder(const std::string& root, absl::string_view path, absl::string_vi
   return std::fclose(f) == 0 && ok;
 }
 
-// ChangedBase of `vault` at `ref` in a new temp dir (*tmpdir). kUnimplemented when a changed
-// path is not a regular file at `ref` (a symlink): the caller then reads the whole base.
+// Whether a path from git stays inside the folder it is written under.
+bool SafeRelativePath(absl::string_view path) {
+  if (path.empty() || path.front() == '/') return false;
+  for (absl::string_view part : absl::StrSplit(path, '/')) {
+    if (part.empty() || part == "." || part == "..") return false;
+  }
+  return true;
+}
+
+// ChangedBase of `vault` at `ref` in a new temp dir (*tmpdir). kUnimplemented where a file
+// taken as unchanged might not have, at `ref`, the working tree's bytes, or a changed file's
+// blob might not be what `git archive` gives: a symlink in the vault at `ref`, a file git is
+// told to assume unchanged or to skip, git attributes on a changed file or core.autocrlf
+// (filters, end-of-line conversion), or a path that leaves the folder. The caller then reads
+// the whole base with `git archive`.
 absl::StatusOr<ChangedBase> CheckoutChangedBase(const std::string& vault, const std::string& ref,
                                                 std::string* tmpdir) {
   absl::StatusOr<std::string> p = GitPrefix(vault, ref);
   if (!p.ok()) return p.status();
   const std::string git = "git -C " + ShellQuote(vault);
+  const auto unsure = [&](absl::string_view why) {
+    return absl::UnimplementedError(absl::StrCat("not read from the changed files: ", why));
+  };
   // Paths relative to the vault folder, limited to it.
-  absl::StatusOr<std::string> diff = Capture(git + " diff --name-only -z --no-renames --relative " +
-                                             ShellQuote(ref) + " -- 2>/dev/null");
+  absl::StatusOr<std::string> diff = Capture(git + " diff-index --name-only -z --no-renames " +
+                                             "--relative " + ShellQuote(ref) + " -- 2>/dev/null");
   absl::StatusOr<std::string> tree = Capture(git + " ls-tree -r -z " + ShellQuote(ref));
-  if (!diff.ok() || !tree.ok()) return absl::InternalError("cannot read " + ref + " from git");
-  absl::flat_hash_set<absl::string_view> changed;
-  for (absl::string_view path : SplitZ(*diff)) changed.insert(path);
+  absl::StatusOr<std::string> tracked = Capture(git + " ls-files -v -z");
+  if (!diff.ok() || !tree.ok() || !tracked.ok()) {
+    return absl::InternalError("cannot read " + ref + " from git");
+  }
+  for (absl::string_view entry : SplitZ(*tracked)) {  // "<tag> <path>"
+    if (!entry.empty() && (absl::ascii_islower(entry[0]) || entry[0] == 'S')) {
+      return unsure("a file git assumes unchanged or skips");
+    }
+  }
+  if (absl::StatusOr<std::string> crlf = Capture(git + " config --get core.autocrlf");
+      crlf.ok() && absl::StripAsciiWhitespace(*crlf) != "false") {
+    return unsure("core.autocrlf");
+  }
+  const std::vector<absl::string_view> changed_paths = SplitZ(*diff);
+  absl::flat_hash_set<absl::string_view> changed(changed_paths.begin(), changed_paths.end());
   ChangedBase out;
   std::string wanted;  // object ids for `git cat-file --batch`, one per line
   std::vector<absl::string_view> wanted_paths;
@@ -155,24 +192,36 @@ absl::StatusOr<ChangedBase> CheckoutChangedBase(const std::string& vault, const 
     const absl::string_view path = entry.substr(tab + 1);
     const std::vector<absl::string_view> head = absl::StrSplit(entry.substr(0, tab), ' ');
     if (head.size() != 3) return absl::InternalError("unexpected git ls-tree output");
+    if (!SafeRelativePath(path)) return unsure("a path that leaves the folder");
+    // A symlink, changed or not, may read another file whose bytes changed.
+    if (head[0] == "120000") return unsure("a symlink");
     if (!changed.contains(path) && path != provenance::kConfigFileName) {
       out.same.emplace_back(path);
       continue;
     }
     if (head[1] != "blob") continue;  // a submodule: no files of the vault's
-    if (head[0] != "100644" && head[0] != "100755") {
-      return absl::UnimplementedError("a changed path is not a regular file at " + ref);
-    }
     absl::StrAppend(&wanted, head[2], "\n");
     wanted_paths.push_back(path);
   }
   if (absl::StatusOr<std::string> t = MakeTempDir(tmpdir); !t.ok()) return t.status();
+  // Attributes (from .gitattributes, info/attributes, core.attributesFile) on a file read.
+  if (!wanted_paths.empty()) {
+    std::string paths;
+    for (absl::string_view path : wanted_paths)
+      absl::StrAppend(&paths, path, absl::string_view("\0", 1));
+    if (!WriteUnder(*tmpdir, "paths", paths)) return absl::InternalError("cannot write " + *tmpdir);
+    absl::StatusOr<std::string> attrs =
+        Capture(git + " check-attr -a -z --stdin < " + ShellQuote(*tmpdir + "/paths"));
+    if (!attrs.ok()) return absl::InternalError("cannot read git attributes");
+    if (!attrs->empty()) return unsure("git attributes");
+  }
   out.root = *tmpdir + "/vault";
   ::mkdir(out.root.c_str(), 0755);
   if (!wanted_paths.empty()) {
     const std::string request = *tmpdir + "/objects";
-    if (!WriteUnder(*tmpdir, "objects", wanted))
+    if (!WriteUnder(*tmpdir, "objects", wanted)) {
       return absl::InternalError("cannot write " + request);
+    }
     absl::StatusOr<std::string> blobs = Capture(git + " cat-file --batch < " + ShellQuote(request));
     if (!blobs.ok()) return absl::InternalError("cannot read " + ref + " from git");
     // Each: "<object> blob <size>\n<bytes>\n", in request order.
@@ -191,6 +240,7 @@ absl::StatusOr<ChangedBase> CheckoutChangedBase(const std::string& vault, const 
       rest.remove_prefix(eol + 1 + size + 1);
     }
   }
+  out.read = wanted_paths.size();
   std::sort(out.same.begin(), out.same.end());
   return out;
 }
@@ -364,7 +414,11 @@ int RunCheck(const ParsedArgs& args) {
     incremental = use_index && ConfigBytes(root) == ConfigBytes(base_root);
   }
   const bool has_base = !base_root.empty();
-  if (args.Has("base")) progress.StageDone("base from git", Progress::Since(t0));
+  if (args.Has("base")) {
+    progress.StageDone("base from git", Progress::Since(t0),
+                       changed_base ? absl::StrCat(changed_base->read, " changed files read")
+                                    : "the whole folder");
+  }
   absl::StatusOr<provenance::Vault> base;
   if (has_base) {
     t0 = std::chrono::steady_clock::now();

@@ -1932,8 +1932,9 @@ class CandidateFinder {
     // Not cleared: only the entries of items that are not empty are written, and only those
     // are read (a chain holds no empty item).
     next_.reset(new uint32_t[n * bands_]);
-    // Each thread chains a share of the bands.
-    const size_t groups = std::min<size_t>(bands_, static_cast<size_t>(std::max(1, threads)));
+    // Each thread chains a share of the bands (none without items: no pointer into no keys).
+    const size_t groups =
+        n == 0 ? 0 : std::min<size_t>(bands_, static_cast<size_t>(std::max(1, threads)));
     ParallelFor(groups, threads, 1, [&](size_t gb, size_t ge) {
       for (size_t g = gb; g < ge; ++g) {
         const size_t first = bands_ * g / groups, last = bands_ * (g + 1) / groups;

@@ -1870,13 +1870,17 @@ VaultLines FocusLines(const Vault& vault, const ConflictOptions& options,
     // (some dropped, " > " added), and markup is dropped only from a byte that is no letter on.
     // So a word that starts with a capital there holds that capital's run of lowercase letters
     // in `raw` (more bytes may join it where markup was dropped), and is not capitalized when
-    // the run is followed by a capital or a digit. A non-ASCII byte, or a '(' when a focus line
+    // the run is followed by a capital or a digit. A non-ASCII byte, a '%' (a link target is
+    // URL-decoded: "[](%53mith.md)" strips to "Smith.md"), a '&', or a '(' when a focus line
     // defines an acronym, leaves the line to be stripped.
     auto stripped_may_select = [&](absl::string_view raw) {
       const size_t n = raw.size();
       for (size_t i = 0; i < n; ++i) {
         const char c = raw[i];
-        if (static_cast<unsigned char>(c) >= 0x80 || (c == '(' && !acronyms.empty())) return true;
+        if (static_cast<unsigned char>(c) >= 0x80 || c == '%' || c == '&' ||
+            (c == '(' && !acronyms.empty())) {
+          return true;
+        }
         if (!IsUpper(c)) continue;
         size_t e = i + 1;
         while (e < n && IsLower(raw[e])) ++e;

@@ -287,12 +287,61 @@ TEST(Cli, CheckAroundAGitChangePrintsWhatTheFullCheckPrints) {
   const Result full = RunCli(args + " --base HEAD --no-index");
   EXPECT_EQ(full.code, 1) << full.out;
   EXPECT_TRUE(HasDuplicateAndPolarityFindings(full.out)) << full.out;
-  const Result around = RunCli(args + " --base HEAD");
+  const std::string timings = dir + "/timings.txt";
+  const Result around = RunCli(args + " --base HEAD --timings", timings);
   EXPECT_EQ(around.code, full.code);
   EXPECT_EQ(around.out, full.out);
+  // Only the changed files were read from git: the moved note's old place, the deleted note
+  // and the two edited pages (the new notes are not at HEAD).
+  EXPECT_THAT(ShellOut("cat '" + timings + "'"), HasSubstr("s (4 changed files read)"))
+      << "the changed-files path was taken";
   EXPECT_EQ(RunCli(args + " --base-dir " + q + "/base --no-index").out, full.out);
   EXPECT_EQ(ShellOut(git + "status --porcelain"), status_before)
       << "the working tree and git's index are untouched";
+  std::system(("rm -rf " + q).c_str());
+}
+
+// Where reading only the changed files could differ from reading the whole base, `check
+// --base` reads the whole base: a note that is a symlink to a changed note. A vault folder
+// that does not exist at the base is an empty base, with the index or without.
+TEST(Cli, CheckAgainstAGitBaseWithASymlinkOrNoVaultThereMatchesTheFullCheck) {
+  char tmpl[] = "/tmp/factdedup-gitedge-XXXXXX";
+  const std::string dir = mkdtemp(tmpl);
+  const std::string q = "'" + dir + "'";
+  const std::string git = "git -C " + q + " -c user.email=t@t -c user.name=t ";
+  // The change adds to B.md a paraphrase of C.md's fact; A.md is a symlink to B.md. Taken as
+  // unchanged, A.md would give the base the paraphrase already, and the duplicate would not be
+  // a finding of the change.
+  ASSERT_EQ(std::system(("mkdir -p " + q + "/kb && git -C " + q + " init -q && printf '## Key " +
+                         "Facts\\n\\n- Azure API exclusivity for OpenAI continues.\\n' > " + q +
+                         "/kb/B.md && printf '## Key Facts\\n\\n- Microsoft has a physical VAST " +
+                         "PoC system in its Redmond lab.\\n' > " + q + "/kb/C.md && ln -s B.md " +
+                         q + "/kb/A.md && " + git + "add -A && " + git + "commit -qm base")
+                            .c_str()),
+            0);
+  ASSERT_EQ(RunCli("scan " + q + "/kb --json --quiet").code, 0);  // the index
+  ASSERT_EQ(std::system(("printf -- '- Microsoft has a physical VAST PoC system installed in its "
+                         "lab in Redmond.\\n' >> " +
+                         q + "/kb/B.md")
+                            .c_str()),
+            0);
+  const std::string args = "check " + q + "/kb --base HEAD --format json";
+  const Result full = RunCli(args + " --no-index");
+  EXPECT_EQ(full.code, 1) << full.out;
+  const Result around = RunCli(args);
+  EXPECT_EQ(around.code, full.code);
+  EXPECT_EQ(around.out, full.out);
+  // A vault folder new since the base (untracked): every fact is new, with the index or not.
+  ASSERT_EQ(std::system(("mkdir " + q + "/new && cp " + q + "/kb/B.md " + q + "/new/B.md && cp " +
+                         q + "/kb/B.md " + q + "/new/C.md")
+                            .c_str()),
+            0);
+  const std::string fresh = "check " + q + "/new --base HEAD --format json";
+  const Result fresh_full = RunCli(fresh + " --no-index");
+  EXPECT_EQ(fresh_full.code, 1) << fresh_full.out;
+  const Result fresh_around = RunCli(fresh);
+  EXPECT_EQ(fresh_around.code, 1);
+  EXPECT_EQ(fresh_around.out, fresh_full.out);
   std::system(("rm -rf " + q).c_str());
 }
 
