@@ -301,6 +301,15 @@ TEST(Cli, CheckAroundAGitChangePrintsWhatTheFullCheckPrints) {
   std::system(("rm -rf " + q).c_str());
 }
 
+// `args` (a check) finds something, and prints the same with the index as with --no-index.
+void ExpectFindingsAsWithoutTheIndex(const std::string& args) {
+  const Result full = RunCli(args + " --no-index");
+  EXPECT_EQ(full.code, 1) << args << "\n" << full.out;
+  const Result around = RunCli(args);
+  EXPECT_EQ(around.code, full.code) << args;
+  EXPECT_EQ(around.out, full.out) << args;
+}
+
 // Where reading only the changed files could differ from reading the whole base, `check
 // --base` reads the whole base: a note that is a symlink to a changed note. A vault folder
 // that does not exist at the base is an empty base, with the index or without.
@@ -325,23 +334,13 @@ TEST(Cli, CheckAgainstAGitBaseWithASymlinkOrNoVaultThereMatchesTheFullCheck) {
                          q + "/kb/B.md")
                             .c_str()),
             0);
-  const std::string args = "check " + q + "/kb --base HEAD --format json";
-  const Result full = RunCli(args + " --no-index");
-  EXPECT_EQ(full.code, 1) << full.out;
-  const Result around = RunCli(args);
-  EXPECT_EQ(around.code, full.code);
-  EXPECT_EQ(around.out, full.out);
+  ExpectFindingsAsWithoutTheIndex("check " + q + "/kb --base HEAD --format json");
   // A vault folder new since the base (untracked): every fact is new, with the index or not.
   ASSERT_EQ(std::system(("mkdir " + q + "/new && cp " + q + "/kb/B.md " + q + "/new/B.md && cp " +
                          q + "/kb/B.md " + q + "/new/C.md")
                             .c_str()),
             0);
-  const std::string fresh = "check " + q + "/new --base HEAD --format json";
-  const Result fresh_full = RunCli(fresh + " --no-index");
-  EXPECT_EQ(fresh_full.code, 1) << fresh_full.out;
-  const Result fresh_around = RunCli(fresh);
-  EXPECT_EQ(fresh_around.code, 1);
-  EXPECT_EQ(fresh_around.out, fresh_full.out);
+  ExpectFindingsAsWithoutTheIndex("check " + q + "/new --base HEAD --format json");
   std::system(("rm -rf " + q).c_str());
 }
 
