@@ -4,16 +4,19 @@
 #include <fcntl.h>
 #include <sys/file.h>
 #include <sys/stat.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
 #include <climits>
+#include <cstddef>
 #include <cstdlib>
 #include <cstring>
 #include <map>
 #include <mutex>
 #include <set>
+#include <vector>
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
@@ -107,6 +110,39 @@ struct OpenFile {
     return size;
   }
 };
+
+// Writes `parts` one after another to `fd`, with as few system calls as the kernel allows
+// (writev of up to IOV_MAX parts; an index at 1M facts has hundreds of thousands of small
+// parts). Returns 0 or the errno of the failed write.
+int WriteAll(int fd, absl::Span<const absl::string_view> parts) {
+  std::vector<struct iovec> iov;
+  iov.reserve(std::min<size_t>(parts.size(), IOV_MAX));
+  size_t next = 0;  // first part not yet in `iov`
+  size_t skip = 0;  // bytes of iov[0] already written
+  while (next < parts.size() || !iov.empty()) {
+    while (iov.size() < IOV_MAX && next < parts.size()) {
+      if (!parts[next].empty()) {
+        iov.push_back({const_cast<char*>(parts[next].data()), parts[next].size()});
+      }
+      ++next;
+    }
+    if (iov.empty()) break;
+    iov[0].iov_base = static_cast<char*>(iov[0].iov_base) + skip;
+    iov[0].iov_len -= skip;
+    skip = 0;
+    ssize_t n = ::writev(fd, iov.data(), static_cast<int>(iov.size()));
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      return errno;
+    }
+    // Drop the parts written whole; a part written in part stays first, `skip` bytes in.
+    size_t written = static_cast<size_t>(n), drop = 0;
+    while (drop < iov.size() && written >= iov[drop].iov_len) written -= iov[drop++].iov_len;
+    iov.erase(iov.begin(), iov.begin() + static_cast<std::ptrdiff_t>(drop));
+    skip = written;
+  }
+  return 0;
+}
 
 class PosixFileSystem final : public FileSystem {
  public:
@@ -306,17 +342,7 @@ class PosixFileSystem final : public FileSystem {
       ::unlink(tmpl.c_str());
       return ErrnoStatus(err, what, tmpl);
     };
-    for (absl::string_view contents : parts) {
-      size_t done = 0;
-      while (done < contents.size()) {
-        ssize_t n = ::write(fd, contents.data() + done, contents.size() - done);
-        if (n < 0) {
-          if (errno == EINTR) continue;
-          return fail(errno, "cannot write");
-        }
-        done += static_cast<size_t>(n);
-      }
-    }
+    if (int err = WriteAll(fd, parts); err != 0) return fail(err, "cannot write");
     if (::fchmod(fd, mode) != 0) return fail(errno, "cannot set mode");
     if (sync && ::fsync(fd) != 0) return fail(errno, "cannot fsync");
     if (::close(fd) != 0) {

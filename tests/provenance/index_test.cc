@@ -877,6 +877,22 @@ TEST(SaveIndex, ReadOnlyVaultFailsCleanlyAndWritesNothing) {
   EXPECT_FALSE(fs->Stat("v/.factdedup/index.bin", true).ok());
 }
 
+TEST(SaveIndex, WritesAGitignoreWhenItIsMissingOrEmptyAndKeepsAnotherOne) {
+  auto fs = MemVault();
+  Vault vault = Load(fs.get());
+  Scanned cold = ScanWith(vault, FactIndex(vault.config.dedup));
+  const std::string ignore = "v/.factdedup/.gitignore";
+  const std::string ours = ".gitignore\nindex.bin\nindex.bin.*\n";
+  ASSERT_TRUE(SaveIndex(fs.get(), "v", cold.next).ok());
+  EXPECT_EQ(fs->ReadFile(ignore, 1 << 10).value_or(""), ours);
+  ASSERT_TRUE(fs->WriteFileAtomic(ignore, "", std::nullopt).ok());  // torn by a power loss
+  ASSERT_TRUE(SaveIndex(fs.get(), "v", cold.next).ok());
+  EXPECT_EQ(fs->ReadFile(ignore, 1 << 10).value_or(""), ours);
+  ASSERT_TRUE(fs->WriteFileAtomic(ignore, "*\n", std::nullopt).ok());  // the user's own
+  ASSERT_TRUE(SaveIndex(fs.get(), "v", cold.next).ok());
+  EXPECT_EQ(fs->ReadFile(ignore, 1 << 10).value_or(""), "*\n");
+}
+
 TEST(SaveIndex, TheIndexIsNotReadAsANote) {
   auto fs = MemVault();
   Vault vault = Load(fs.get());

@@ -182,6 +182,27 @@ TEST(WriteCacheFileAtomic, ReplacesTheFileWithThePartsJoined) {
   }
 }
 
+// More parts than one writev takes (IOV_MAX, 1024 on Linux), empty ones among them, and a
+// part bigger than a pipe or page: the file is still the parts in order.
+TEST(WriteCacheFileAtomic, WritesThousandsOfSmallPartsInOrder) {
+  const std::string big = Pattern(3 << 20);
+  std::vector<std::string> owned;
+  for (int i = 0; i < 5000; ++i) owned.push_back(i % 7 == 0 ? "" : absl::StrCat(i, ","));
+  std::vector<absl::string_view> parts(owned.begin(), owned.end());
+  parts.insert(parts.begin() + 2500, big);
+  std::string joined;
+  for (absl::string_view p : parts) joined.append(p.data(), p.size());
+  FileSystem* disk = DefaultFileSystem();
+  const std::string dir = ::testing::TempDir() + "/io_test_write_many";
+  ASSERT_TRUE(disk->MakeDirs(dir).ok());
+  const std::string path = JoinPath(dir, "index.bin");
+  ASSERT_TRUE(disk->WriteCacheFileAtomic(path, parts).ok());
+  absl::StatusOr<std::string> read = disk->ReadFile(path, joined.size() + 1);
+  ASSERT_TRUE(read.ok()) << read.status();
+  EXPECT_EQ(read->size(), joined.size());
+  EXPECT_TRUE(*read == joined);
+}
+
 // IsTempFileName as first written (the marker's last occurrence, 6 characters before the end).
 bool TempNameByRfind(absl::string_view name) {
   size_t slash = name.rfind('/');
