@@ -66,6 +66,7 @@ absl::StatusOr<provenance::ScanResult> IndexedScanner::Scan(const provenance::Va
                                                             const dedup::DedupOptions& options) {
   // Disabled, the index is still built in memory (never saved): the conflict pass reads each
   // fact's normalization from it instead of normalizing the fact a second time.
+  DropSave();
   next_ = provenance::FactIndex(options);
   scanned_ = true;
   if (!enabled_) return provenance::ScanVaultIndexed(vault, options, {}, &next_, &stats_);
@@ -84,7 +85,58 @@ absl::StatusOr<provenance::ScanResult> IndexedScanner::Scan(const provenance::Va
     }
     keep_corpus = in_changed_notes * 100 >= facts;
   }
-  return provenance::ScanVaultIndexed(vault, options, {&previous_}, &next_, &stats_, keep_corpus);
+  absl::StatusOr<provenance::ScanResult> result =
+      provenance::ScanVaultIndexed(vault, options, {&previous_}, &next_, &stats_, keep_corpus);
+  if (result.ok()) BeginSave(options.threads);
+  return result;
+}
+
+size_t IndexedScanner::FreshFacts(size_t* facts) const {
+  size_t fresh = 0;
+  *facts = 0;
+  for (const provenance::IndexedNote& note : next_.notes()) {
+    *facts += note.facts.size();
+    if (previous_.FindByContent(note.content_hash) != nullptr) continue;
+    // A changed note: its facts whose text the saved note at its path does not have.
+    const provenance::IndexedNote* saved = previous_.FindByPath(note.path);
+    absl::flat_hash_set<uint64_t> known;
+    if (saved != nullptr) {
+      for (const provenance::IndexedFact& f : saved->facts) known.insert(f.text_hash);
+    }
+    for (const provenance::IndexedFact& f : note.facts) fresh += !known.contains(f.text_hash);
+  }
+  return fresh;
+}
+
+void IndexedScanner::DropSave() {
+  if (beginner_.joinable()) beginner_.join();
+  writer_.reset();  // its temp file goes with it
+  corpus_on_disk_ = false;
+}
+
+void IndexedScanner::BeginSave(int threads) {
+  if (next_.corpus().empty() || !MaySave()) return;
+  if (!previous_.notes().empty()) {  // else Save writes whatever the claims are
+    size_t facts = 0;
+    if (FreshFacts(&facts) * 100 < facts) return;  // the claims decide, in Save
+  }
+  // From here on the corpus state is the file's, not memory's (MaySave reads this first).
+  corpus_on_disk_ = true;
+  auto begin = [this] {
+    absl::StatusOr<std::unique_ptr<provenance::IndexWriter>> w =
+        provenance::IndexWriter::Begin(provenance::DefaultFileSystem(), root_, next_);
+    // Failed (a read-only vault): nothing is saved, as SaveIndex's failure is ignored.
+    if (w.ok()) writer_ = *std::move(w);
+    next_.set_corpus(dedup::CorpusState());
+  };
+  if (threads != 1) {
+    try {
+      beginner_ = std::jthread(begin);
+      return;
+    } catch (const std::system_error&) {  // no thread: here
+    }
+  }
+  begin();
 }
 
 absl::StatusOr<provenance::ScanResult> IndexedScanner::ScanOther(
@@ -97,6 +149,7 @@ absl::StatusOr<std::vector<provenance::Finding>> IndexedScanner::ChangeDuplicate
     const provenance::Vault& vault, const provenance::Vault& base,
     const dedup::DedupOptions& options, const std::vector<std::string>& allowed_ids,
     provenance::ScanResult* now) {
+  DropSave();
   next_ = provenance::FactIndex(options);
   scanned_ = true;
   return provenance::ChangeDuplicateFindings(vault, base, options, {&previous_}, allowed_ids, now,
@@ -124,27 +177,26 @@ bool IndexedScanner::MaySave() const {
   // than the facts such a run would add: the next check starts the engine from the state
   // (see dedup::CorpusState) instead of sketching every fact again, and the facts added since
   // are few and found by content anyway. A full scan writes a new index with a new state.
-  return previous_.corpus().empty() || !next_.corpus().empty();
+  // corpus_on_disk_ first: once set, BeginSave's thread may be replacing next_'s state.
+  return previous_.corpus().empty() || corpus_on_disk_ || !next_.corpus().empty();
 }
 
 void IndexedScanner::Save() {
   if (!MaySave()) return;
+  if (beginner_.joinable()) beginner_.join();
+  if (corpus_on_disk_) {  // begun by BeginSave: the claims are all it lacks
+    if (writer_ != nullptr) {
+      (void)writer_->Finish(next_claims_.empty() ? previous_.claims() : next_claims_);
+    }
+    writer_.reset();
+    return;
+  }
   // An index to which this run adds new facts and claim summaries numbering under 1% of its
   // facts is kept as it is: rewriting it (tens of MB at 100k facts) costs more than
   // normalizing those few facts again next time, which is all a stale entry costs (entries
   // are keyed by content).
-  size_t facts = 0, fresh_facts = 0, fresh_claims = 0;
-  for (const provenance::IndexedNote& note : next_.notes()) {
-    facts += note.facts.size();
-    if (previous_.FindByContent(note.content_hash) != nullptr) continue;
-    // A changed note: its facts whose text the saved note at its path does not have.
-    const provenance::IndexedNote* saved = previous_.FindByPath(note.path);
-    absl::flat_hash_set<uint64_t> known;
-    if (saved != nullptr) {
-      for (const provenance::IndexedFact& f : saved->facts) known.insert(f.text_hash);
-    }
-    for (const provenance::IndexedFact& f : note.facts) fresh_facts += !known.contains(f.text_hash);
-  }
+  size_t facts = 0, fresh_claims = 0;
+  const size_t fresh_facts = FreshFacts(&facts);
   for (const auto& [key, claim] : next_claims_) fresh_claims += !previous_.claims().contains(key);
   if (!previous_.notes().empty() && (fresh_facts + fresh_claims) * 100 < facts) return;
   next_.set_claims(next_claims_.empty() ? previous_.claims() : std::move(next_claims_));

@@ -16,6 +16,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "absl/status/statusor.h"
@@ -79,6 +80,17 @@ class IndexedScanner {
   // Whether Save() may write the index of the last scan: enabled, scanned, and not a next
   // index without a corpus state replacing one that has it.
   bool MaySave() const;
+  // After a Scan whose index Save() is sure to write (one with a corpus state, replacing no
+  // index or changing 1% of its facts or more): writes the notes and the corpus state on a
+  // thread of its own (provenance::IndexWriter; on this one with one thread), beside the
+  // conflict pass, and frees the state (a quarter of a scan's peak memory at 1M facts,
+  // held until the end otherwise); Save() then adds the claims.
+  void BeginSave(int threads);
+  // Forgets a save BeginSave began (before another scan replaces the index it writes).
+  void DropSave();
+  // The facts of the last scan's notes whose text the loaded index lacks (by note content,
+  // else by text within the note at the same path); *facts gets all of them.
+  size_t FreshFacts(size_t* facts) const;
 
   std::string root_;
   bool enabled_;
@@ -86,6 +98,9 @@ class IndexedScanner {
   provenance::ClaimCache next_claims_;
   bool scanned_ = false;
   provenance::IndexStats stats_;
+  bool corpus_on_disk_ = false;  // BeginSave began: next_'s corpus state goes to the file
+  std::unique_ptr<provenance::IndexWriter> writer_;
+  std::jthread beginner_;  // last: joined before the members it uses go
 };
 
 // A vault and its index, loaded together.

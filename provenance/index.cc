@@ -471,13 +471,76 @@ size_t EncodedIndex::size() const {
   return n;
 }
 
-EncodedIndex FactIndex::EncodeParts() const {
-  // The body has three sections, notes, claims and the corpus state, the first two preceded by
-  // their sizes so that a reader can decode them at once. Facts that hold their normalization
-  // as an object are encoded in pieces of notes on every core; the others are already bytes,
-  // which the notes section views rather than copies (a scan's, back to back in arena blocks,
-  // or a loaded file's: adjacent views are merged into one part). The header's body size and
-  // checksum are computed over the parts last.
+namespace {
+
+// Adds `part` to `out`, merged with the part before when it follows it in memory.
+void AddPart(EncodedIndex* out, absl::string_view part) {
+  if (part.empty()) return;
+  if (!out->parts.empty() && out->parts.back().data() + out->parts.back().size() == part.data()) {
+    out->parts.back() =
+        absl::string_view(out->parts.back().data(), out->parts.back().size() + part.size());
+  } else {
+    out->parts.push_back(part);
+  }
+}
+
+// Adds `bytes` to `out` as a part of its own, never merged with the one before.
+void OwnPart(EncodedIndex* out, std::string bytes) {
+  out->owned.push_back(std::move(bytes));
+  out->parts.push_back(out->owned.back());
+}
+
+// The header with room for the body's size and checksum (its last 16 bytes, set last).
+std::string HeaderWithoutSums(const IndexParams& params) {
+  Writer head;
+  head.PutBytes(kMagic);
+  head.PutU32(kIndexFormatVersion);
+  PutParams(params, &head);
+  std::string header = head.Release();
+  header.resize(header.size() + 16);
+  return header;
+}
+
+// The claims section: the rest of the body after the corpus state.
+std::string ClaimsSection(const ClaimCache& claims) {
+  std::string out;
+  PutClaims(claims, &out);
+  return out;
+}
+
+// XXH3-64 (seed 0) of the body, fed in pieces: internal::Checksum of the pieces joined.
+class BodySum {
+ public:
+  BodySum() : state_(XXH3_createState()) { XXH3_64bits_reset(state_); }
+  ~BodySum() { XXH3_freeState(state_); }
+  BodySum(const BodySum&) = delete;
+  BodySum& operator=(const BodySum&) = delete;
+  void Add(absl::Span<const absl::string_view> parts) {
+    for (absl::string_view p : parts) {
+      size_ += p.size();
+      XXH3_64bits_update(state_, p.data(), p.size());
+    }
+  }
+  // The header's last 16 bytes: the body's size and checksum.
+  void Seal(std::string* header) const {
+    internal::StoreLe<uint64_t>(header->data() + header->size() - 16, size_);
+    internal::StoreLe<uint64_t>(header->data() + header->size() - 8, XXH3_64bits_digest(state_));
+  }
+
+ private:
+  XXH3_state_t* state_;
+  uint64_t size_ = 0;
+};
+
+}  // namespace
+
+struct IndexWriter::Sum : BodySum {};
+
+void FactIndex::AppendNotesAndCorpus(EncodedIndex* out) const {
+  // Facts that hold their normalization as an object are encoded in pieces of notes on every
+  // core; the others are already bytes, which the notes section views rather than copies (a
+  // scan's, back to back in arena blocks, or a loaded file's: adjacent views are merged into
+  // one part).
   constexpr size_t kNotesPerPiece = 64;
   std::vector<size_t> first_fact(notes_.size() + 1, 0);
   for (size_t i = 0; i < notes_.size(); ++i) {
@@ -508,62 +571,94 @@ EncodedIndex FactIndex::EncodeParts() const {
       begin = end;
     }
   });
-  EncodedIndex out;
-  out.pieces = std::move(encoded);  // the vector's buffer moves; its strings stay where they are
-  auto add = [&out](absl::string_view part) {
-    if (part.empty()) return;
-    if (!out.parts.empty() && out.parts.back().data() + out.parts.back().size() == part.data()) {
-      out.parts.back() =
-          absl::string_view(out.parts.back().data(), out.parts.back().size() + part.size());
-    } else {
-      out.parts.push_back(part);
-    }
-  };
-  auto own = [&](std::string bytes) {  // a part of its own, never merged with the one before
-    out.owned.push_back(std::move(bytes));
-    out.parts.push_back(out.owned.back());
-  };
-  Writer head;
-  head.PutBytes(kMagic);
-  head.PutU32(kIndexFormatVersion);
-  PutParams(params_, &head);
-  std::string header = head.Release();
-  header.resize(header.size() + 16);  // body size and checksum, below
-  own(std::move(header));
-  std::string& header_bytes = out.owned.back();
-  const size_t body_from = out.parts.size();
+  // The strings' bytes stay where they are when the vector's buffer moves.
+  for (std::string& piece : encoded) out->pieces.push_back(std::move(piece));
   // Notes: its size, the columns and paths, then every encoding.
   size_t encoded_bytes = 0;
   for (absl::string_view e : encodings) encoded_bytes += e.size();
   std::string notes_head(8, '\0');
   PutNotesHead(notes_, encodings, &notes_head);
   internal::StoreLe<uint64_t>(notes_head.data(), notes_head.size() - 8 + encoded_bytes);
-  own(std::move(notes_head));
-  for (absl::string_view e : encodings) add(e);
-  encodings = {};
-  std::string claims(8, '\0');
-  PutClaims(claims_, &claims);
-  internal::StoreLe<uint64_t>(claims.data(), claims.size() - 8);
-  own(std::move(claims));
-  // The corpus state's arrays as they are in memory (no copy: 254 MB at 1M facts).
+  OwnPart(out, std::move(notes_head));
+  for (absl::string_view e : encodings) AddPart(out, e);
+  // The corpus state's size, then its arrays as they are in memory (no copy: 254 MB at 1M
+  // facts).
   std::string corpus_head;
   std::vector<absl::string_view> corpus_arrays;
   corpus_.EncodeParts(&corpus_head, &corpus_arrays);
-  own(std::move(corpus_head));
-  for (absl::string_view a : corpus_arrays) add(a);
-  // The body's size and checksum (XXH3-64, seed 0: internal::Checksum of the parts joined).
-  XXH3_state_t* state = XXH3_createState();
-  XXH3_64bits_reset(state);
-  uint64_t body_size = 0;
-  for (size_t k = body_from; k < out.parts.size(); ++k) {
-    body_size += out.parts[k].size();
-    XXH3_64bits_update(state, out.parts[k].data(), out.parts[k].size());
-  }
-  const uint64_t checksum = XXH3_64bits_digest(state);
-  XXH3_freeState(state);
-  internal::StoreLe<uint64_t>(header_bytes.data() + header_bytes.size() - 16, body_size);
-  internal::StoreLe<uint64_t>(header_bytes.data() + header_bytes.size() - 8, checksum);
+  size_t corpus_bytes = corpus_.empty() ? 0 : corpus_head.size();
+  for (absl::string_view a : corpus_arrays) corpus_bytes += a.size();
+  std::string corpus_size(8, '\0');
+  internal::StoreLe<uint64_t>(corpus_size.data(), corpus_bytes);
+  OwnPart(out, std::move(corpus_size));
+  if (corpus_bytes > 0) OwnPart(out, std::move(corpus_head));
+  for (absl::string_view a : corpus_arrays) AddPart(out, a);
+}
+
+EncodedIndex FactIndex::EncodeParts() const {
+  // The body has three sections, notes, corpus state and claims, the first two preceded by
+  // their sizes so that a reader can decode them at once (docs/index-format.md). The header's
+  // body size and checksum are computed over the parts last.
+  EncodedIndex out;
+  OwnPart(&out, HeaderWithoutSums(params_));
+  std::string& header = out.owned.back();
+  AppendNotesAndCorpus(&out);
+  OwnPart(&out, ClaimsSection(claims_));
+  BodySum sum;
+  sum.Add(absl::MakeConstSpan(out.parts).subspan(1));
+  sum.Seal(&header);
   return out;
+}
+
+absl::StatusOr<std::unique_ptr<IndexWriter>> IndexWriter::Begin(FileSystem* fs,
+                                                                const std::string& root,
+                                                                const FactIndex& index) {
+  const std::string dir = JoinPath(root, kIndexDir);
+  if (absl::Status s = fs->MakeDirs(dir); !s.ok()) return s;
+  // The index is a cache: keep it, its temp files and this file out of the vault's git status.
+  // Not flushed to disk either (its fsync took 67 ms of a 300k-fact scan): one a power loss
+  // left missing or empty is written again by the next save.
+  const std::string ignore = JoinPath(dir, ".gitignore");
+  if (absl::StatusOr<FileInfo> info = fs->Stat(ignore, /*follow=*/false);
+      !info.ok() || info->size == 0) {
+    const absl::string_view lines = ".gitignore\nindex.bin\nindex.bin.*\n";
+    if (absl::Status s = fs->WriteCacheFileAtomic(ignore, absl::MakeConstSpan(&lines, 1));
+        !s.ok()) {
+      return s;
+    }
+  }
+  absl::StatusOr<std::unique_ptr<CacheFileWriter>> file =
+      fs->OpenCacheFile(JoinPath(root, kIndexFile));
+  if (!file.ok()) return file.status();
+  std::unique_ptr<IndexWriter> w(new IndexWriter());
+  w->file_ = *std::move(file);
+  w->sum_ = std::make_unique<Sum>();
+  w->header_ = HeaderWithoutSums(index.params());
+  // Written from its parts: the facts' encodings are not copied into one buffer of the whole
+  // file (135 MB of a 480 MB file at 1M facts).
+  EncodedIndex body;
+  index.AppendNotesAndCorpus(&body);
+  w->sum_->Add(body.parts);
+  const absl::string_view header = w->header_;
+  if (absl::Status s = w->file_->Append(absl::MakeConstSpan(&header, 1)); !s.ok()) return s;
+  if (absl::Status s = w->file_->Append(body.parts); !s.ok()) return s;
+  return w;
+}
+
+IndexWriter::IndexWriter() = default;
+IndexWriter::~IndexWriter() = default;
+
+absl::Status IndexWriter::Finish(const ClaimCache& claims) {
+  if (file_ == nullptr) return absl::FailedPreconditionError("index already written");
+  const std::string section = ClaimsSection(claims);
+  const absl::string_view part = section;
+  sum_->Add(absl::MakeConstSpan(&part, 1));
+  sum_->Seal(&header_);
+  absl::Status s = file_->Append(absl::MakeConstSpan(&part, 1));
+  if (s.ok()) s = file_->Overwrite(0, header_);
+  if (s.ok()) s = file_->Commit();
+  file_.reset();  // removes the temp file unless committed
+  return s;
 }
 
 void IndexedFact::SetEncoded(absl::string_view bytes) {
@@ -616,14 +711,14 @@ absl::Status FactIndex::Decode(absl::string_view bytes, std::shared_ptr<const vo
   const auto malformed = [] { return absl::DataLossError("index body is malformed"); };
   auto checksum_ok = [&] { return internal::Checksum(body) == checksum; };
   Reader sections(body);
-  uint64_t notes_size, claims_size;
-  absl::string_view notes_bytes, claim_bytes;
+  uint64_t notes_size, corpus_size;
+  absl::string_view notes_bytes, corpus_bytes;
   if (!sections.GetU64(&notes_size) || notes_size > sections.remaining() ||
-      !sections.GetBytes(notes_size, &notes_bytes) || !sections.GetU64(&claims_size) ||
-      claims_size > sections.remaining() || !sections.GetBytes(claims_size, &claim_bytes)) {
+      !sections.GetBytes(notes_size, &notes_bytes) || !sections.GetU64(&corpus_size) ||
+      corpus_size > sections.remaining() || !sections.GetBytes(corpus_size, &corpus_bytes)) {
     return checksum_ok() ? malformed() : mismatch();
   }
-  const absl::string_view corpus_bytes = body.substr(body.size() - sections.remaining());
+  const absl::string_view claim_bytes = body.substr(body.size() - sections.remaining());
   // The checksum, the claims, and the notes then the corpus state are computed and decoded at
   // once, on three threads; with one thread (or if no thread can be started), on this one in
   // turn, the checksum first. Decoding reads bytes not yet known to be sound, but never trusts
@@ -727,26 +822,9 @@ FactIndex LoadIndex(FileSystem* fs, const std::string& root, const dedup::DedupO
 }
 
 absl::Status SaveIndex(FileSystem* fs, const std::string& root, const FactIndex& index) {
-  const std::string dir = JoinPath(root, kIndexDir);
-  if (absl::Status s = fs->MakeDirs(dir); !s.ok()) return s;
-  // The index is a cache: keep it, its temp files and this file out of the vault's git status.
-  // Not flushed to disk either (its fsync took 67 ms of a 300k-fact scan): one a power loss
-  // left missing or empty is written again by the next save.
-  const std::string ignore = JoinPath(dir, ".gitignore");
-  if (absl::StatusOr<FileInfo> info = fs->Stat(ignore, /*follow=*/false);
-      !info.ok() || info->size == 0) {
-    const absl::string_view lines = ".gitignore\nindex.bin\nindex.bin.*\n";
-    if (absl::Status s = fs->WriteCacheFileAtomic(ignore, absl::MakeConstSpan(&lines, 1));
-        !s.ok()) {
-      return s;
-    }
-  }
-  // Written from its parts: the facts' encodings are not copied into one buffer of the whole
-  // file (135 MB of a 480 MB file at 1M facts, at the end of a run, near its peak memory).
-  const EncodedIndex encoded = index.EncodeParts();
-  // Not flushed to disk (WriteCacheFileAtomic): a file a power loss tore fails LoadIndex's
-  // size and checksum checks and is rebuilt.
-  return fs->WriteCacheFileAtomic(JoinPath(root, kIndexFile), encoded.parts);
+  absl::StatusOr<std::unique_ptr<IndexWriter>> w = IndexWriter::Begin(fs, root, index);
+  if (!w.ok()) return w.status();
+  return (*w)->Finish(index.claims());
 }
 
 namespace {

@@ -45,7 +45,7 @@
 namespace factdedup::provenance {
 
 // Bumped whenever the layout of index.bin changes.
-inline constexpr uint32_t kIndexFormatVersion = 5;
+inline constexpr uint32_t kIndexFormatVersion = 6;
 // The index file, relative to the vault root.
 inline constexpr absl::string_view kIndexDir = ".factdedup";
 inline constexpr absl::string_view kIndexFile = ".factdedup/index.bin";
@@ -151,6 +151,11 @@ class FactIndex {
   size_t Record(size_t note, size_t fact) const { return first_record_[note] + fact; }
 
  private:
+  friend class IndexWriter;
+  // The body's sections before the claims, as parts: the notes and the corpus state, each
+  // after its size.
+  void AppendNotesAndCorpus(EncodedIndex* out) const;
+
   IndexParams params_;
   int threads_ = 0;  // not a parameter: any count gives the same bytes
   std::vector<IndexedNote> notes_;
@@ -172,6 +177,29 @@ FactIndex LoadIndex(FileSystem* fs, const std::string& root, const dedup::DedupO
 // .factdedup/.gitignore (index.bin and its temp files, itself) if there is none. Fails on a
 // read-only vault; callers may ignore that.
 absl::Status SaveIndex(FileSystem* fs, const std::string& root, const FactIndex& index);
+
+// SaveIndex in two steps, for a run that has its notes and corpus state well before its claims
+// (a scan: the conflict pass comes after deduplication). Begin writes the header's place, the
+// notes and the corpus state to a temp file beside the index (after it, the caller may drop
+// the corpus state: FactIndex::set_corpus); Finish appends the claims, fills in the header's
+// size and checksum and puts the file in place. An IndexWriter destroyed before Finish
+// succeeds leaves the old index as it was. SaveIndex(fs, root, index) is Begin(fs, root,
+// index) then Finish(index.claims()); the bytes are the same as FactIndex::Encode's. Fails as
+// SaveIndex does.
+class IndexWriter {
+ public:
+  static absl::StatusOr<std::unique_ptr<IndexWriter>> Begin(FileSystem* fs, const std::string& root,
+                                                            const FactIndex& index);
+  absl::Status Finish(const ClaimCache& claims);
+  ~IndexWriter();
+
+ private:
+  IndexWriter();
+  struct Sum;
+  std::unique_ptr<CacheFileWriter> file_;
+  std::unique_ptr<Sum> sum_;
+  std::string header_;
+};
 
 struct IndexStats {
   int64_t notes_reused = 0;      // notes whose content was in the previous index

@@ -144,6 +144,53 @@ int WriteAll(int fd, absl::Span<const absl::string_view> parts) {
   return 0;
 }
 
+// CacheFileWriter on a temp file beside the path (WriteCacheFileAtomic's, in steps).
+class PosixCacheFileWriter final : public CacheFileWriter {
+ public:
+  PosixCacheFileWriter(std::string path, std::string temp, int fd, uint32_t mode)
+      : path_(std::move(path)), temp_(std::move(temp)), fd_(fd), mode_(mode) {}
+  ~PosixCacheFileWriter() override {
+    if (fd_ >= 0) ::close(fd_);
+    if (!committed_) ::unlink(temp_.c_str());
+  }
+  absl::Status Append(absl::Span<const absl::string_view> parts) override {
+    if (fd_ < 0) return absl::FailedPreconditionError(temp_ + ": closed");
+    if (int err = WriteAll(fd_, parts); err != 0) return ErrnoStatus(err, "cannot write", temp_);
+    return absl::OkStatus();
+  }
+  absl::Status Overwrite(uint64_t offset, absl::string_view bytes) override {
+    if (fd_ < 0) return absl::FailedPreconditionError(temp_ + ": closed");
+    for (size_t done = 0; done < bytes.size();) {
+      const ssize_t n = ::pwrite(fd_, bytes.data() + done, bytes.size() - done,
+                                 static_cast<off_t>(offset + done));
+      if (n < 0) {
+        if (errno == EINTR) continue;
+        return ErrnoStatus(errno, "cannot write", temp_);
+      }
+      done += static_cast<size_t>(n);
+    }
+    return absl::OkStatus();
+  }
+  absl::Status Commit() override {
+    if (fd_ < 0) return absl::FailedPreconditionError(temp_ + ": closed");
+    if (::fchmod(fd_, mode_) != 0) return ErrnoStatus(errno, "cannot set mode", temp_);
+    const int fd = fd_;
+    fd_ = -1;
+    if (::close(fd) != 0) return ErrnoStatus(errno, "cannot close", temp_);
+    if (::rename(temp_.c_str(), path_.c_str()) != 0) {
+      return ErrnoStatus(errno, "cannot rename temp file over", path_);
+    }
+    committed_ = true;
+    return absl::OkStatus();
+  }
+
+ private:
+  std::string path_, temp_;
+  int fd_;
+  uint32_t mode_;
+  bool committed_ = false;
+};
+
 class PosixFileSystem final : public FileSystem {
  public:
   absl::StatusOr<std::string> ReadFile(const std::string& path, uint64_t max_size) override {
@@ -311,6 +358,16 @@ class PosixFileSystem final : public FileSystem {
   absl::Status WriteCacheFileAtomic(const std::string& path,
                                     absl::Span<const absl::string_view> parts) override {
     return WriteParts(path, parts, std::nullopt, /*sync=*/false);
+  }
+
+  absl::StatusOr<std::unique_ptr<CacheFileWriter>> OpenCacheFile(const std::string& path) override {
+    uint32_t mode = 0644;
+    struct stat st;
+    if (::stat(path.c_str(), &st) == 0) mode = FromStat(st).mode;
+    std::string tmpl = absl::StrCat(path, kTempFileMarker, "XXXXXX");
+    const int fd = ::mkstemp(tmpl.data());
+    if (fd < 0) return ErrnoStatus(errno, "cannot create temp file", tmpl);
+    return std::make_unique<PosixCacheFileWriter>(path, std::move(tmpl), fd, mode);
   }
 
  private:
@@ -574,6 +631,40 @@ absl::StatusOr<SharedBytes> FileSystem::ReadShared(const std::string& path, uint
 absl::Status FileSystem::WriteCacheFileAtomic(const std::string& path,
                                               absl::Span<const absl::string_view> parts) {
   return WriteFileAtomicParts(path, parts, std::nullopt);
+}
+
+namespace {
+
+// The default CacheFileWriter: the bytes gathered in memory, written whole on Commit.
+class BufferedCacheFileWriter final : public CacheFileWriter {
+ public:
+  BufferedCacheFileWriter(FileSystem* fs, std::string path) : fs_(fs), path_(std::move(path)) {}
+  absl::Status Append(absl::Span<const absl::string_view> parts) override {
+    for (absl::string_view p : parts) bytes_.append(p.data(), p.size());
+    return absl::OkStatus();
+  }
+  absl::Status Overwrite(uint64_t offset, absl::string_view bytes) override {
+    if (offset > bytes_.size() || bytes.size() > bytes_.size() - offset) {
+      return absl::OutOfRangeError(absl::StrCat(path_, ": overwrite past the bytes written"));
+    }
+    bytes_.replace(offset, bytes.size(), bytes.data(), bytes.size());
+    return absl::OkStatus();
+  }
+  absl::Status Commit() override {
+    const absl::string_view all = bytes_;
+    return fs_->WriteCacheFileAtomic(path_, absl::MakeConstSpan(&all, 1));
+  }
+
+ private:
+  FileSystem* fs_;
+  std::string path_, bytes_;
+};
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<CacheFileWriter>> FileSystem::OpenCacheFile(
+    const std::string& path) {
+  return std::make_unique<BufferedCacheFileWriter>(this, path);
 }
 
 absl::Status FileSystem::WriteFileAtomicParts(const std::string& path,

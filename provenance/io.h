@@ -59,6 +59,19 @@ struct DirEntry {
   FileInfo::Type type = FileInfo::Type::kOther;  // of the entry itself (symlinks not followed)
 };
 
+// A cache file written in steps, put in place as WriteCacheFileAtomic puts one (a temp file
+// beside it, renamed over it; not flushed to disk): parts appended as they become known, bytes
+// already written overwritten (a header whose checksum is known last), then Commit. Destroyed
+// without a successful Commit, it removes its temp file: `path` is never seen half-written.
+class CacheFileWriter {
+ public:
+  virtual ~CacheFileWriter() = default;
+  virtual absl::Status Append(absl::Span<const absl::string_view> parts) = 0;
+  // Replaces bytes [offset, offset + bytes.size()) of those appended.
+  virtual absl::Status Overwrite(uint64_t offset, absl::string_view bytes) = 0;
+  virtual absl::Status Commit() = 0;
+};
+
 class FileSystem {
  public:
   virtual ~FileSystem() = default;
@@ -101,6 +114,10 @@ class FileSystem {
   // 480 MB index took 1.5 s. The default calls WriteFileAtomicParts.
   virtual absl::Status WriteCacheFileAtomic(const std::string& path,
                                             absl::Span<const absl::string_view> parts);
+  // A CacheFileWriter for `path` (its folder must exist). The default gathers the bytes in
+  // memory and calls WriteCacheFileAtomic on Commit; the disk's file system writes them to its
+  // temp file as they come.
+  virtual absl::StatusOr<std::unique_ptr<CacheFileWriter>> OpenCacheFile(const std::string& path);
   // Creates a directory and its parents; success if it exists.
   virtual absl::Status MakeDirs(const std::string& path) = 0;
   virtual absl::Status Remove(const std::string& path) = 0;

@@ -170,13 +170,14 @@ Layout LayoutOf(absl::string_view bytes) {
   l.paths = l.encoded_sizes + 4 * l.facts;
   l.encodings = l.paths;
   for (size_t i = 0; i < l.notes; ++i) l.encodings += u32(path_sizes + 4 * i);
-  l.claim_count = kBody + 8 + u64(kBody) + 8;
+  const size_t corpus_size = kBody + 8 + u64(kBody);
+  l.corpus = corpus_size + 8;
+  l.claim_count = l.corpus + u64(corpus_size);
   l.claims = u64(l.claim_count);
   l.claim_keys = l.claim_count + 8;
   l.claim_flags = l.claim_keys + 8 * l.claims;
   l.content_counts = l.claim_flags + l.claims;
   l.claim_hashes = l.content_counts + 8 * l.claims;
-  l.corpus = l.claim_count + u64(l.claim_count - 8);
   l.end = bytes.size();
   return l;
 }
@@ -705,7 +706,8 @@ TEST(LoadIndex, DamagedOrForeignIndexIsIgnoredAndResultsAreUnchanged) {
   const std::vector<BadIndexCase> cases = {
       {"magic", [](std::string* b) { (*b)[0] = 'X'; }, "magic"},
       {"version", [](std::string* b) { (*b)[8] = 99; }, "format version 99"},
-      {"version 3", [](std::string* b) { (*b)[8] = 3; }, "format version 3, expected 5"},
+      {"version 3", [](std::string* b) { (*b)[8] = 3; },
+       absl::StrCat("format version 3, expected ", kIndexFormatVersion)},
       {"params", [](std::string* b) { (*b)[16] ^= 1; }, "other parameters"},
       {"checksum", [](std::string* b) { b->back() ^= 0x40; }, "checksum"},
       {"truncated", [](std::string* b) { b->resize(b->size() - 7); }, "truncated"},
@@ -733,7 +735,7 @@ TEST(LoadIndex, DamagedOrForeignIndexIsIgnoredAndResultsAreUnchanged) {
       {"short body, matching checksum",
        [](std::string* b) { Reseal(b, [](std::string* body) { body->resize(body->size() - 5); }); },
        "malformed"},
-      {"bytes after the corpus state, matching checksum",
+      {"bytes after the claims, matching checksum",
        [](std::string* b) { Reseal(b, [](std::string* body) { body->push_back('\0'); }); },
        "malformed"},
       {"notes section size past the body, matching checksum",
@@ -798,6 +800,9 @@ TEST(LoadIndex, DamagedOrForeignIndexIsIgnoredAndResultsAreUnchanged) {
          Set64(b, l.claim_hashes + 8, first);
        }),
        "malformed"},
+      {"corpus state section size past the body, matching checksum",
+       Resealed([](std::string* b, const Layout& l) { Set64(b, l.corpus - 8, b->size()); }),
+       "malformed"},
       {"corpus state of another kind, matching checksum",
        Resealed([](std::string* b, const Layout& l) { (*b)[l.corpus] = 'X'; }), "malformed"},
   };
@@ -841,6 +846,43 @@ TEST(LoadIndex, SavedAndLoadedThroughThePosixFileSystem) {
   EXPECT_EQ(problem, "");
   EXPECT_EQ(loaded.Encode(), full.Encode());
   ASSERT_TRUE(posix->Remove(JoinPath(root, kIndexFile)).ok());
+}
+
+// A scan writes its index in two steps: the notes and corpus state (then dropped from memory)
+// before the conflict pass, the claims after. The file is the one-step file, byte for byte, on
+// both file systems; a writer dropped before Finish leaves the old file and no temp file.
+TEST(IndexWriter, TwoStepsWriteTheOneStepBytesAndAnUnfinishedOneWritesNothing) {
+  auto mem = MemVault();
+  Vault vault = Load(mem.get());
+  const FactIndex full = FullIndex(vault);
+  const std::string expected = full.Encode();
+  const std::string dir = ::testing::TempDir() + "/index_test_writer";
+  for (auto [fs, root] : {std::pair<FileSystem*, std::string>{mem.get(), "v"},
+                          std::pair<FileSystem*, std::string>{DefaultFileSystem(), dir}}) {
+    SCOPED_TRACE(root);
+    ASSERT_TRUE(fs->MakeDirs(JoinPath(root, kIndexDir)).ok());
+    ASSERT_TRUE(fs->WriteFileAtomic(JoinPath(root, kIndexFile), "old", std::nullopt).ok());
+    FactIndex index = FullIndex(vault);
+    {
+      absl::StatusOr<std::unique_ptr<IndexWriter>> unfinished = IndexWriter::Begin(fs, root, index);
+      ASSERT_TRUE(unfinished.ok()) << unfinished.status();
+    }
+    EXPECT_EQ(fs->ReadFile(JoinPath(root, kIndexFile), 1 << 20).value_or(""), "old");
+    absl::StatusOr<std::unique_ptr<IndexWriter>> w = IndexWriter::Begin(fs, root, index);
+    ASSERT_TRUE(w.ok()) << w.status();
+    index.set_corpus(dedup::CorpusState());  // written: its memory may go
+    ASSERT_TRUE((*w)->Finish(index.claims()).ok());
+    EXPECT_FALSE((*w)->Finish(index.claims()).ok()) << "written once";
+    absl::StatusOr<std::string> bytes = fs->ReadFile(JoinPath(root, kIndexFile), 1 << 30);
+    ASSERT_TRUE(bytes.ok()) << bytes.status();
+    EXPECT_TRUE(*bytes == expected);
+    absl::StatusOr<std::vector<DirEntry>> entries = fs->ListDir(JoinPath(root, kIndexDir));
+    ASSERT_TRUE(entries.ok());
+    for (const DirEntry& e : *entries) EXPECT_FALSE(IsTempFileName(e.name)) << e.name;
+    std::string problem;
+    EXPECT_FALSE(LoadIndex(fs, root, vault.config.dedup, &problem).corpus().empty());
+    EXPECT_EQ(problem, "");
+  }
 }
 
 TEST(LoadIndex, OtherOptionsMakeTheIndexForeign) {
