@@ -5,6 +5,7 @@
 #include <charconv>
 #include <cmath>
 #include <cstdint>
+#include <cstring>
 #include <sstream>
 #include <thread>
 
@@ -48,22 +49,44 @@ class Sink {
   ~Sink() { Flush(); }
 
   Sink& operator<<(absl::string_view s) {
-    buf_.append(s.data(), s.size());
-    if (buf_.size() >= kChunk && out_ != nullptr) Flush();
+    if (!s.empty()) std::memcpy(Extend(s.size()), s.data(), s.size());
+    Done();
     return *this;
   }
-  Sink& operator<<(char c) { return *this << absl::string_view(&c, 1); }
+  Sink& operator<<(char c) {
+    *Extend(1) = c;
+    Done();
+    return *this;
+  }
+  // Room for `n` more bytes at the end, returned for the caller to fill at once (cheaper than
+  // n bytes appended in pieces); then Done().
+  char* Extend(size_t n) {
+    if (size_ + n > buf_.size()) buf_.resize(std::max(2 * buf_.size(), size_ + n + kChunk));
+    char* p = buf_.data() + size_;
+    size_ += n;
+    return p;
+  }
+  void Done() {
+    if (size_ >= kChunk && out_ != nullptr) Flush();
+  }
   void Flush() {
     if (out_ == nullptr) return;
-    out_->write(buf_.data(), static_cast<std::streamsize>(buf_.size()));
-    buf_.clear();
+    out_->write(buf_.data(), static_cast<std::streamsize>(size_));
+    size_ = 0;
   }
-  std::string Take() { return std::move(buf_); }
+  std::string Take() {
+    buf_.resize(size_);
+    size_ = 0;
+    return std::move(buf_);
+  }
 
  private:
   static constexpr size_t kChunk = 64 * 1024;
   std::ostream* out_;
+  // Bytes [0, size_) are the output; the rest is room (zero-filled only when it grows, not
+  // at every append).
   std::string buf_;
+  size_t size_ = 0;
 };
 
 // Direct writers for the two bulky elements (clusters and conflicts: at 1M facts the
@@ -77,7 +100,11 @@ class Writer {
 
   void String(absl::string_view s) {
     if (internal::JsonPlainAscii(s)) {  // most texts: nothing to escape or validate
-      out_ << '"' << s << '"';
+      char* p = out_.Extend(s.size() + 2);
+      p[0] = '"';
+      if (!s.empty()) std::memcpy(p + 1, s.data(), s.size());
+      p[s.size() + 1] = '"';
+      out_.Done();
       return;
     }
     if (!ValidateUtf8(s, nullptr, nullptr)) {
@@ -139,13 +166,17 @@ class Writer {
   }
   // `"key": ` at `depth` (the first member of an object follows its "{\n"), in one append.
   void Key(int depth, absl::string_view key, bool first) {
-    key_.clear();
-    if (!first) key_ += ",\n";
-    key_.append(2 * static_cast<size_t>(std::max(0, depth)), ' ');
-    key_ += '"';
-    key_.append(key.data(), key.size());
-    key_ += "\": ";
-    out_ << key_;
+    const size_t pad = 2 * static_cast<size_t>(std::max(0, depth));
+    const size_t comma = first ? 0 : 2;
+    char* p = out_.Extend(comma + pad + key.size() + 4);
+    std::memcpy(p, ",\n", comma);
+    p += comma;
+    std::memset(p, ' ', pad);
+    p += pad;
+    *p++ = '"';
+    std::memcpy(p, key.data(), key.size());
+    std::memcpy(p + key.size(), "\": ", 3);
+    out_.Done();
   }
   void Indent(int depth) { out_ << Spaces(2 * static_cast<size_t>(std::max(0, depth))); }
   Sink& out() { return out_; }
@@ -160,7 +191,6 @@ class Writer {
   }
   Sink out_;
   std::string buf_;
-  std::string key_;
 };
 
 // An array at `depth` (its "[" already placed): "[]" when empty, else one element per line at

@@ -18,14 +18,27 @@ bool JsonPlainAscii(absl::string_view s) {
   // 16 bytes at a time: a byte below 0x20 or from 0x80 on is below 0x20 as a signed byte.
   const __m128i space = _mm_set1_epi8(0x20), quote = _mm_set1_epi8('"'),
                 backslash = _mm_set1_epi8('\\');
-  for (; i + 16 <= s.size(); i += 16) {
-    __m128i v;
-    std::memcpy(&v, s.data() + i, sizeof v);
+  auto plain = [&](__m128i v) {
     const __m128i bad =
         _mm_or_si128(_mm_cmpgt_epi8(space, v),
                      _mm_or_si128(_mm_cmpeq_epi8(v, quote), _mm_cmpeq_epi8(v, backslash)));
-    if (_mm_movemask_epi8(bad) != 0) return false;
+    return _mm_movemask_epi8(bad) == 0;
+  };
+  __m128i v;
+  if (s.size() < 16) {  // one block, padded with a plain byte
+    char block[16];
+    std::memset(block, 'a', sizeof block);
+    if (!s.empty()) std::memcpy(block, s.data(), s.size());
+    std::memcpy(&v, block, sizeof v);
+    return plain(v);
   }
+  for (; i + 16 <= s.size(); i += 16) {
+    std::memcpy(&v, s.data() + i, sizeof v);
+    if (!plain(v)) return false;
+  }
+  if (i == s.size()) return true;
+  std::memcpy(&v, s.data() + s.size() - 16, sizeof v);  // the last 16 bytes, overlapping
+  return plain(v);
 #endif
   for (; i < s.size(); ++i) {
     const auto c = static_cast<unsigned char>(s[i]);
