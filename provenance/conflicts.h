@@ -64,6 +64,7 @@ struct ConflictOptions {
   // from a caller that has it already (provenance/index.h NormalizedDisplays), so that the
   // pass does not normalize it again. Returns nullptr when it has none (the pass normalizes
   // then), or a pointer valid until the next call on the same `scratch` (which it may fill).
+  // Only the text's `clean`, flags and `tokens` are read: `all_tokens` may be left empty.
   // Called from several threads at once, each with its own `scratch`. Never changes results.
   std::function<const dedup::NormalizedText*(int fact, dedup::NormalizedText* scratch)> normalized;
 };

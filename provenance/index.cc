@@ -7,6 +7,7 @@
 #include <limits>
 #include <system_error>
 #include <thread>
+#include <tuple>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
@@ -87,8 +88,11 @@ void PutNormalized(const dedup::NormalizedText& t, const absl::string_view* text
   }
 }
 
-// Reads PutNormalized's record of a normalization of `text`.
-bool GetNormalized(Reader* r, absl::string_view text, dedup::NormalizedText* t) {
+// Reads PutNormalized's record of a normalization of `text`. Without `all_tokens`, only
+// `clean`, the flags and `tokens` (the kept tokens) are filled and `all_tokens` is left empty
+// (what the conflict pass reads: half the tokens' copies); the record is checked the same.
+bool GetNormalized(Reader* r, absl::string_view text, dedup::NormalizedText* t,
+                   bool all_tokens = true) {
   uint8_t flags;
   uint64_t n;
   if (!r->GetString(&t->clean) || !r->GetU8(&flags) || !r->GetVarint(&n) || n > kMaxTokens ||
@@ -102,18 +106,29 @@ bool GetNormalized(Reader* r, absl::string_view text, dedup::NormalizedText* t) 
   t->truncated = flags & kTruncated;
   t->repaired_mojibake = flags & kRepaired;
   t->suspect_mojibake = flags & kSuspect;
-  t->all_tokens.resize(n);
-  t->tokens.clear();
-  t->tokens.reserve(n);
-  for (dedup::Token& tok : t->all_tokens) {
-    uint8_t f;
-    if (!r->GetU8(&f) || !r->GetString(&tok.text)) return false;
-    if ((f & kKindMask) > static_cast<uint8_t>(dedup::TokenKind::kName)) return false;
-    tok.kind = static_cast<dedup::TokenKind>(f & kKindMask);
-    tok.lowercase = f & kLowercase;
-    tok.capitalized = f & kCapitalized;
-    if (f & kKept) t->tokens.push_back(tok);
+  if (all_tokens) {
+    t->all_tokens.resize(n);
+  } else {
+    t->all_tokens.clear();
   }
+  // Filled in place (a scratch text's token strings keep their buffers), cut to the kept.
+  t->tokens.resize(n);
+  size_t kept = 0;
+  for (size_t i = 0; i < n; ++i) {
+    uint8_t f;
+    absl::string_view bytes;
+    if (!r->GetTaggedBytes(&f, &bytes)) return false;
+    if ((f & kKindMask) > static_cast<uint8_t>(dedup::TokenKind::kName)) return false;
+    const auto set = [&](dedup::Token& tok) {
+      tok.text.assign(bytes.data(), bytes.size());
+      tok.kind = static_cast<dedup::TokenKind>(f & kKindMask);
+      tok.lowercase = f & kLowercase;
+      tok.capitalized = f & kCapitalized;
+    };
+    if (all_tokens) set(t->all_tokens[i]);
+    if (f & kKept) set(t->tokens[kept++]);
+  }
+  t->tokens.resize(kept);
   return true;
 }
 
@@ -228,16 +243,19 @@ constexpr uint8_t kClaimDates = 1, kClaimAmounts = 2, kClaimPolar = 4;
 // claim's content hashes followed by its name hashes, 8 fixed bytes each (a hash is random: a
 // varint of the difference from the one before takes as many bytes and decodes byte by byte).
 void PutClaims(const ClaimCache& claims, std::string* out) {
-  std::vector<uint64_t> keys;
-  keys.reserve(claims.size());
-  for (const auto& [key, claim] : claims) keys.push_back(key);
-  std::sort(keys.begin(), keys.end());
-  std::vector<const ClaimSummary*> sorted(keys.size());
+  // Sorted with their summaries (not looked up again by key: a million random probes).
+  std::vector<std::pair<uint64_t, const ClaimSummary*>> by_key;
+  by_key.reserve(claims.size());
   size_t hashes = 0;
-  for (size_t i = 0; i < keys.size(); ++i) {
-    sorted[i] = claims.at(keys[i]).get();
-    hashes += sorted[i]->content.size() + sorted[i]->names.size();
+  for (const auto& [key, claim] : claims) {
+    by_key.emplace_back(key, claim.get());
+    hashes += claim->content.size() + claim->names.size();
   }
+  std::sort(by_key.begin(), by_key.end(),
+            [](const auto& a, const auto& b) { return a.first < b.first; });
+  std::vector<uint64_t> keys(by_key.size());
+  std::vector<const ClaimSummary*> sorted(by_key.size());
+  for (size_t i = 0; i < by_key.size(); ++i) std::tie(keys[i], sorted[i]) = by_key[i];
   const size_t at = out->size();
   out->resize(at + 8 + keys.size() * (8 + 1 + 4 + 4) + hashes * 8);
   char* p = out->data() + at;
@@ -1048,7 +1066,8 @@ std::function<const dedup::NormalizedText*(int, dedup::NormalizedText*)> Normali
     if (e == nullptr) return nullptr;
     if (e->normalized != nullptr) return e->normalized.get();
     Reader r(e->encoded);
-    if (!GetNormalized(&r, scan.display(vault, i), scratch) || r.remaining() != 0) {
+    if (!GetNormalized(&r, scan.display(vault, i), scratch, /*all_tokens=*/false) ||
+        r.remaining() != 0) {
       return nullptr;
     }
     return scratch;

@@ -233,7 +233,8 @@ absl::StatusOr<ScanResult> ScanVaultIndexedAround(
     absl::Span<const FactIndex* const> previous, FactIndex* next, IndexStats* stats,
     const std::function<bool(const Note&, const Fact&)>& in_focus);
 
-// For ConflictOptions::normalized: compared fact i's display text, normalized, from `index`
+// For ConflictOptions::normalized: compared fact i's display text, normalized (its `clean`,
+// flags and `tokens`; `all_tokens` left empty, which the pass does not read), from `index`
 // (the `next` of the scan that gave `scan` over `vault`) when the scan normalized exactly that
 // text with the default NormalizeOptions (not when it compared less than the display: a log
 // date or a sources suffix cut off). An empty function when `options` normalize otherwise.

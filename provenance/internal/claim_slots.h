@@ -322,7 +322,8 @@ inline bool IsMonthOrDayWord(absl::string_view t) {
 // The slots of a fact's display text. `note_day` (yyyymmdd, 0 if unknown) resolves dates
 // without a year and dates the statement unless it starts with its own date. Fails only when
 // the normalizer does (invalid UTF-8). `normalized`, when given, is `display` as `n`
-// normalizes it (a caller that has it already); the result is the same.
+// normalizes it (a caller that has it already; only its `clean`, `truncated` and `tokens` are
+// read, `all_tokens` may be empty); the result is the same.
 //
 // With `plain_clauses` false, a fact none of whose clauses states a state (Polarity::kNone
 // only) gets no clauses (and its clauses' tokens are not computed): ClausesOppose compares a

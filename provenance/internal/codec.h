@@ -99,6 +99,22 @@ class Reader {
   bool GetVarint(uint64_t* v);  // at most 10 bytes; longer is malformed
   bool GetString(std::string* s);
   bool GetBytes(size_t n, absl::string_view* s);
+  // GetU8, then a string's bytes (as GetString reads it) as a view: a record of a tag and a
+  // short string (a normalized token), its common form (a length under 128) read inline.
+  bool GetTaggedBytes(uint8_t* tag, absl::string_view* s) {
+    if (ok_ && in_.size() - pos_ >= 2) {
+      const auto size = static_cast<uint8_t>(in_[pos_ + 1]);
+      if (size < 0x80 && size <= in_.size() - pos_ - 2) {
+        *tag = static_cast<uint8_t>(in_[pos_]);
+        *s = in_.substr(pos_ + 2, size);
+        pos_ += 2 + size;
+        return true;
+      }
+    }
+    uint64_t n;
+    if (!GetU8(tag) || !GetVarint(&n) || n > remaining()) return Fail();
+    return GetBytes(static_cast<size_t>(n), s);
+  }
   // `count` values of sizeof(T) bytes each (fails, without reading, when fewer bytes remain).
   template <typename T>
   bool GetArray(uint64_t count, LeArray<T>* a) {

@@ -3,6 +3,7 @@
 #include <cstdint>
 #include <string>
 
+#include "absl/strings/str_cat.h"
 #include "gtest/gtest.h"
 
 namespace factdedup::provenance::internal {
@@ -88,6 +89,34 @@ TEST(Codec, VarintsAndStrings) {
       3);
   Reader cut(short_string);
   EXPECT_FALSE(cut.GetString(&s));
+}
+
+// GetTaggedBytes reads what GetU8 then GetString read, and fails where they fail: short and
+// long strings (a one- and a two-byte length), every truncation of a record.
+TEST(Reader, TaggedBytesAreATagThenAString) {
+  for (size_t size : {0, 1, 5, 126, 127, 128, 129, 300}) {
+    Writer w;
+    w.PutU8(0x2a);
+    w.PutString(std::string(size, 'x'));
+    w.PutU8(7);
+    const std::string record = w.Release();
+    for (size_t cut = 0; cut <= record.size(); ++cut) {
+      SCOPED_TRACE(absl::StrCat(size, " bytes, cut at ", cut));
+      const absl::string_view in = absl::string_view(record).substr(0, cut);
+      Reader fast(in), plain(in);
+      uint8_t tag = 0, plain_tag = 0;
+      absl::string_view bytes;
+      std::string plain_bytes;
+      const bool ok = fast.GetTaggedBytes(&tag, &bytes);
+      const bool plain_ok = plain.GetU8(&plain_tag) && plain.GetString(&plain_bytes);
+      ASSERT_EQ(ok, plain_ok);
+      EXPECT_EQ(ok, cut >= record.size() - 1);
+      if (!ok) continue;
+      EXPECT_EQ(tag, plain_tag);
+      EXPECT_EQ(bytes, plain_bytes);
+      EXPECT_EQ(fast.remaining(), plain.remaining());
+    }
+  }
 }
 
 }  // namespace
