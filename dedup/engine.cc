@@ -674,14 +674,17 @@ bool NamesDisagree(const StringList& a, const StringList& b) {
   // The names only one side has (both lists are sorted and unique), in one merge.
   absl::InlinedVector<absl::string_view, 8> only_a, only_b;
   for (size_t i = 0, j = 0; i < a.size() || j < b.size();) {
-    if (j == b.size() || (i < a.size() && a[i] < b[j])) {
+    // One comparison of the two names per step.
+    const int c = j == b.size() ? -1 : i == a.size() ? 1 : a[i].compare(b[j]);
+    if (c < 0) {
       only_a.push_back(a[i++]);
-    } else if (i == a.size() || b[j] < a[i]) {
+    } else if (c > 0) {
       only_b.push_back(b[j++]);
     } else {
       ++i, ++j;
     }
   }
+  if (only_a.empty() || only_b.empty()) return false;
   for (absl::string_view x : only_a) {
     for (absl::string_view y : only_b) {
       const size_t len = std::max(x.size(), y.size());
