@@ -674,14 +674,17 @@ bool NamesDisagree(const StringList& a, const StringList& b) {
   // The names only one side has (both lists are sorted and unique), in one merge.
   absl::InlinedVector<absl::string_view, 8> only_a, only_b;
   for (size_t i = 0, j = 0; i < a.size() || j < b.size();) {
-    if (j == b.size() || (i < a.size() && a[i] < b[j])) {
+    // One comparison of the two names per step.
+    const int c = j == b.size() ? -1 : i == a.size() ? 1 : a[i].compare(b[j]);
+    if (c < 0) {
       only_a.push_back(a[i++]);
-    } else if (i == a.size() || b[j] < a[i]) {
+    } else if (c > 0) {
       only_b.push_back(b[j++]);
     } else {
       ++i, ++j;
     }
   }
+  if (only_a.empty() || only_b.empty()) return false;
   for (absl::string_view x : only_a) {
     for (absl::string_view y : only_b) {
       const size_t len = std::max(x.size(), y.size());
@@ -856,6 +859,32 @@ bool OrderFlipped(const Features& a, const Features& b, double jaccard, double b
   return DiscordantShare(seq_a, seq_b, names) >= 0.3;
 }
 
+// PairScore::similarity and relation (of b relative to a; a is the canonical when called
+// from clustering), given the pair's OverlapScore: what the checks do not change.
+struct Placement {
+  double similarity = 0;
+  Relation relation = Relation::kParaphrase;
+};
+
+Placement Place(const Features& a, const Features& b, const OverlapScore& os,
+                const DedupOptions& options) {
+  Placement p;
+  p.similarity = os.similarity;
+  if (a.exact == b.exact) {
+    p.relation = (a.repaired != b.repaired) ? Relation::kMojibake : Relation::kExact;
+    p.similarity = 1.0;
+  } else if (b.truncated && os.contained) {
+    p.relation = Relation::kTruncated;
+  } else if (os.contained && !os.a_shorter && os.jaccard < options.threshold) {
+    p.relation = Relation::kSubsumed;
+  } else if (b.repaired && os.jaccard >= 0.95) {
+    p.relation = Relation::kMojibake;
+  } else {
+    p.relation = Relation::kParaphrase;
+  }
+  return p;
+}
+
 // Score, given the pair's WeightedOverlap.
 PairScore ScoreWith(const Features& a, const Features& b, const Overlap& o,
                     const DedupOptions& options) {
@@ -863,27 +892,14 @@ PairScore ScoreWith(const Features& a, const Features& b, const Overlap& o,
   const OverlapScore os = ScoreOverlap(a, b, o, options);
   s.jaccard = os.jaccard;
   s.containment = os.containment;
-  const bool a_shorter = os.a_shorter;
-  const bool contained = os.contained;
   s.bigram = BigramJaccard(a, b);
   s.values_disagree = AnyValuesDisagree(a, b);
   s.names_disagree = AnyNamesDisagree(a, b);
   s.entities_exclusive = EntitiesExclusive(a, b, s.names_disagree, &s.entities_differ);
   s.order_flipped = OrderFlipped(a, b, s.jaccard, s.bigram);
-  s.similarity = os.similarity;
-  // Relation of b relative to a (a is the canonical when called from clustering).
-  if (a.exact == b.exact) {
-    s.relation = (a.repaired != b.repaired) ? Relation::kMojibake : Relation::kExact;
-    s.similarity = 1.0;
-  } else if (b.truncated && contained) {
-    s.relation = Relation::kTruncated;
-  } else if (contained && !a_shorter && s.jaccard < options.threshold) {
-    s.relation = Relation::kSubsumed;
-  } else if (b.repaired && s.jaccard >= 0.95) {
-    s.relation = Relation::kMojibake;
-  } else {
-    s.relation = Relation::kParaphrase;
-  }
+  const Placement p = Place(a, b, os, options);
+  s.similarity = p.similarity;
+  s.relation = p.relation;
   return s;
 }
 
@@ -900,14 +916,16 @@ bool SimilarityBelow(const Features& a, const Features& b, const Overlap& o, dou
 
 // Whether values, names or roles (and, with `entities`, different entities) rule the pair
 // out, given its overlap: PairScore's checks as IsDuplicate reads them, each computed only
-// until one says no.
+// until one says no. With `entities`, entities that are exclusive (PairScore::
+// entities_exclusive) but do not differ rule it out too when `similarity` is under
+// `exclusive_floor` (clustering's test against the canonical; IsDuplicate passes 0).
 bool ChecksRuleOut(const Features& a, const Features& b, const Overlap& o, bool entities,
-                   const DedupOptions& options) {
+                   const DedupOptions& options, double similarity = 1, double exclusive_floor = 0) {
   if (AnyValuesDisagree(a, b) || AnyNamesDisagree(a, b)) return true;
   if (entities) {
     bool differ = false;
-    EntitiesExclusive(a, b, /*names_disagree=*/false, &differ);
-    if (differ) return true;
+    const bool exclusive = EntitiesExclusive(a, b, /*names_disagree=*/false, &differ);
+    if (differ || (exclusive && similarity < exclusive_floor)) return true;
   }
   const double jaccard = ScoreOverlap(a, b, o, options).jaccard;
   return jaccard >= 0.8 && OrderFlipped(a, b, jaccard, BigramJaccard(a, b));
@@ -1668,6 +1686,7 @@ std::vector<Cluster> ClusterComponent(const std::vector<int>& c,
                                       const std::vector<Features>& features,
                                       const std::vector<uint32_t>& copy_of,
                                       const Neighbors& neighbors, const Keys& key,
+                                      absl::Span<const internal::OverlapSummary> summaries,
                                       const DedupOptions& options) {
   std::vector<Cluster> out;
   constexpr size_t kAllPairsLimit = 64;  // components up to this size score every pair
@@ -1700,8 +1719,12 @@ std::vector<Cluster> ClusterComponent(const std::vector<int>& c,
     }
     for (size_t i = 0; i < order.size(); ++i) {
       for (size_t j = i + 1; j < order.size(); ++j) {
-        const bool d = ((edge[i] >> j) & 1) != 0 ||
-                       VerifiedDuplicate(features[order[i]], features[order[j]], options);
+        // The summaries (when kept) rule most of the other pairs out before their features
+        // are read, as in the candidates' verification.
+        const bool d =
+            ((edge[i] >> j) & 1) != 0 ||
+            ((summaries.empty() || !RuledOut(summaries[order[i]], summaries[order[j]], options)) &&
+             VerifiedDuplicate(features[order[i]], features[order[j]], options));
         if (d) {
           adj[i].push_back(static_cast<int>(j));
           adj[j].push_back(static_cast<int>(i));
@@ -1724,9 +1747,11 @@ std::vector<Cluster> ClusterComponent(const std::vector<int>& c,
   absl::flat_hash_set<uint32_t> member_groups;  // of the cluster being built
   // Whether `cand` may join `cl`; when it may, *to_canon is its score against the canonical
   // (the first member, scored first: the member's entry needs it too).
-  auto compatible = [&](const Cluster& cl, int cand, PairScore* to_canon) {
-    if (member_groups.contains(group(cand))) {
-      *to_canon = Score(features[cl.canonical], features[cand], options);
+  auto compatible = [&](const Cluster& cl, int cand, Placement* to_canon) {
+    if (member_groups.contains(group(cand))) {  // Score's similarity and relation alone
+      const Features& fm = features[cl.canonical];
+      const Features& fc = features[cand];
+      *to_canon = Place(fm, fc, ScoreOverlap(fm, fc, WeightedOverlap(fm, fc), options), options);
       return true;
     }
     for (const Member& m : cl.members) {
@@ -1745,19 +1770,19 @@ std::vector<Cluster> ClusterComponent(const std::vector<int>& c,
         if (ChecksRuleOut(fm, fc, o, /*entities=*/false, options)) return false;
         continue;
       }
-      PairScore s = ScoreWith(fm, fc, o, options);
+      // Against the canonical: Score's tests as they were read from a whole PairScore, each
+      // computed only until one says no (the bigram Jaccard only for the order test).
+      const Placement p = Place(fm, fc, ScoreOverlap(fm, fc, o, options), options);
+      if (p.similarity < floor) return false;
       // Other members may name different parts of the canonical's claim. Against the
       // canonical, a member that names something it does not (and the other way round) needs
       // a strong link: "Kenji noted the pilot in Seoul is delayed" joined "Lars and Kenji
       // agreed to evaluate search for Toronto" at 0.2 through a merged fact naming both.
-      const bool entities = m.relation == Relation::kCanonical &&
-                            (s.entities_differ || (s.entities_exclusive &&
-                                                   s.similarity < options.distinct_entities_floor));
-      if (s.values_disagree || s.names_disagree || entities || s.order_flipped ||
-          s.similarity < floor) {
+      if (ChecksRuleOut(fm, fc, o, /*entities=*/true, options, p.similarity,
+                        options.distinct_entities_floor)) {
         return false;
       }
-      if (m.relation == Relation::kCanonical) *to_canon = s;
+      *to_canon = p;
     }
     return true;
   };
@@ -1777,7 +1802,7 @@ std::vector<Cluster> ClusterComponent(const std::vector<int>& c,
     // First the canonical's own duplicates, best first.
     for (int mi : adj[oi]) {
       if (taken[mi] || mi == static_cast<int>(oi)) continue;
-      PairScore s;
+      Placement s;
       if (!compatible(cl, order[mi], &s)) {
         rejected_by[mi] = static_cast<int>(oi);
       } else {
@@ -1802,7 +1827,7 @@ std::vector<Cluster> ClusterComponent(const std::vector<int>& c,
       std::sort(frontier.begin(), frontier.end());
       frontier.erase(std::unique(frontier.begin(), frontier.end()), frontier.end());
       for (int mi : frontier) {
-        PairScore to_canon;
+        Placement to_canon;
         if (!compatible(cl, order[mi], &to_canon)) {
           rejected_by[mi] = static_cast<int>(oi);
           continue;
@@ -1865,7 +1890,9 @@ std::vector<Cluster> ClusterComponent(const std::vector<int>& c,
 std::vector<Cluster> ClusterAll(const std::vector<std::vector<int>>& comps,
                                 const std::vector<Features>& features,
                                 const std::vector<uint32_t>& copy_of, const Neighbors& neighbors,
-                                const Keys& key, const DedupOptions& options, int threads) {
+                                const Keys& key,
+                                absl::Span<const internal::OverlapSummary> summaries,
+                                const DedupOptions& options, int threads) {
   std::vector<std::vector<Cluster>> per_comp(comps.size());
   // Largest components first (a component of a thousand facts costs more than thousands of
   // pairs), so that no thread is left with one at the end; results are placed by index.
@@ -1876,7 +1903,8 @@ std::vector<Cluster> ClusterAll(const std::vector<std::vector<int>>& comps,
   ParallelFor(comps.size(), threads, 16, [&](size_t first, size_t last) {
     for (size_t k = first; k < last; ++k) {
       const size_t ci = by_size[k];
-      per_comp[ci] = ClusterComponent(comps[ci], features, copy_of, neighbors, key, options);
+      per_comp[ci] =
+          ClusterComponent(comps[ci], features, copy_of, neighbors, key, summaries, options);
     }
   });
   std::vector<Cluster> clusters;
@@ -2381,15 +2409,16 @@ absl::StatusOr<DedupResult> Deduplicate(absl::Span<const Item> items, const Dedu
   internal::ParallelSort(&dup_edges, threads);
   result.stats.seconds_candidates = Seconds(t0);
   result.stats.seconds_verify = 0;  // verification happens inside candidate generation
-  // Clustering reads features and copies only: the band keys (bands x 4 bytes per fact, 169 MB
-  // at 1M facts) and SimHash values go before it, where memory peaks.
+  // Clustering reads features, copies and summaries only: the band keys (bands x 4 bytes per
+  // fact, 169 MB at 1M facts) and SimHash values go before it, where memory peaks. The
+  // summaries (64 bytes per fact) stay: they rule out most of the pairs that clustering scores
+  // in small components (ClusterComponent).
   if (capture != nullptr) {
     bands.TakeKeys(&capture->band_keys, &capture->band_empty);
     *state = std::move(captured);
   }
   bands = internal::BandTable(0, 1);
   std::vector<uint64_t>().swap(sketched.simhashes);
-  std::vector<internal::OverlapSummary>().swap(sketched.summaries);
 
   // 5. Clusters.
   t0 = std::chrono::steady_clock::now();
@@ -2411,7 +2440,8 @@ absl::StatusOr<DedupResult> Deduplicate(absl::Span<const Item> items, const Dedu
     result.stats.seconds_cluster = Seconds(t0);
     return result;
   }
-  result.clusters = ClusterAll(comps, features, sketched.copy_of, neighbors, key, options, threads);
+  result.clusters = ClusterAll(comps, features, sketched.copy_of, neighbors, key,
+                               sketched.summaries, options, threads);
   result.stats.seconds_cluster = Seconds(t0);
   return result;
 }
@@ -2976,7 +3006,8 @@ absl::StatusOr<DedupResult> SearchAround(absl::Span<const Item> items, absl::Spa
   Neighbors neighbors;
   const std::vector<std::vector<int>> comps =
       Components(n, &edges, key, &neighbors, &result.stats.duplicate_pairs, threads);
-  result.clusters = ClusterAll(comps, features, sketched.copy_of, neighbors, key, options, threads);
+  result.clusters = ClusterAll(comps, features, sketched.copy_of, neighbors, key,
+                               /*summaries=*/{}, options, threads);
   result.stats.seconds_cluster = Seconds(t0);
   return result;
 }

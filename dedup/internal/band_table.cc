@@ -11,6 +11,7 @@
 #include <emmintrin.h>
 #endif
 
+#include "absl/base/attributes.h"
 #include "dedup/internal/parallel.h"
 // XXH3 compiled in (the header's implementation, the same version as the library): a call
 // through the shared library's PLT cost as much as hashing a short word.
@@ -138,24 +139,33 @@ void BandTable::TakeKeys(std::vector<uint32_t>* keys, std::vector<uint8_t>* empt
   items_ = 0;
 }
 
-int BandTable::FirstCollision(uint32_t i, uint32_t j, int limit) const {
-  if (empty_[i] || empty_[j]) return limit;
+// Inlined into ForEachPair's loop over a bucket's pairs, where it runs for every pair of every
+// band (both items are in a bucket, so neither is empty).
+ABSL_ATTRIBUTE_ALWAYS_INLINE inline int BandTable::FirstSharedBand(uint32_t i, uint32_t j,
+                                                                   int limit) const {
   const uint32_t* a = data_ + static_cast<size_t>(i) * static_cast<size_t>(bands_);
   const uint32_t* b = data_ + static_cast<size_t>(j) * static_cast<size_t>(bands_);
-  // Most pairs share no earlier band: compare 8 keys at a time, and look closer only at a
-  // block with an equal key. Two items with an equal key in a band share its bucket, so i's
-  // oversized bit for the band is the bucket's.
+  // Most pairs share no earlier band: compare 8 keys at a time (then 4), and look closer only
+  // at a block with an equal key. Two items with an equal key in a band share its bucket, so
+  // i's oversized bit for the band is the bucket's.
   int band = 0;
 #ifdef __SSE2__
+  auto equal4 = [&](int at) {  // one bit per key of bands at..at+3, in band order
+    const __m128i e = _mm_cmpeq_epi32(_mm_loadu_si128(reinterpret_cast<const __m128i*>(a + at)),
+                                      _mm_loadu_si128(reinterpret_cast<const __m128i*>(b + at)));
+    return static_cast<unsigned>(_mm_movemask_ps(_mm_castsi128_ps(e)));
+  };
   for (; band + 8 <= limit; band += 8) {
-    const __m128i e0 = _mm_cmpeq_epi32(_mm_loadu_si128(reinterpret_cast<const __m128i*>(a + band)),
-                                       _mm_loadu_si128(reinterpret_cast<const __m128i*>(b + band)));
-    const __m128i e1 =
-        _mm_cmpeq_epi32(_mm_loadu_si128(reinterpret_cast<const __m128i*>(a + band + 4)),
-                        _mm_loadu_si128(reinterpret_cast<const __m128i*>(b + band + 4)));
-    // One bit per key, in band order.
-    auto equal = static_cast<unsigned>(_mm_movemask_ps(_mm_castsi128_ps(e0))) |
-                 static_cast<unsigned>(_mm_movemask_ps(_mm_castsi128_ps(e1))) << 4;
+    for (unsigned equal = equal4(band) | equal4(band + 4) << 4; equal != 0; equal &= equal - 1) {
+      const int k = band + __builtin_ctz(equal);
+      if (!Oversized(i, k)) return k;
+    }
+  }
+  // The rest: a block of 4 keys read within the row (bands_ keys), the bands from `limit` on
+  // masked out.
+  for (; band < limit && band + 4 <= bands_; band += 4) {
+    unsigned equal = equal4(band);
+    if (limit - band < 4) equal &= (1u << (limit - band)) - 1;
     for (; equal != 0; equal &= equal - 1) {
       const int k = band + __builtin_ctz(equal);
       if (!Oversized(i, k)) return k;
@@ -166,6 +176,11 @@ int BandTable::FirstCollision(uint32_t i, uint32_t j, int limit) const {
     if (a[band] == b[band] && !Oversized(i, band)) return band;
   }
   return limit;
+}
+
+int BandTable::FirstCollision(uint32_t i, uint32_t j, int limit) const {
+  if (empty_[i] || empty_[j]) return limit;
+  return FirstSharedBand(i, j, limit);
 }
 
 uint64_t BandTable::ForEachPair(int threads, size_t cap,
@@ -234,7 +249,7 @@ uint64_t BandTable::ForEachPair(int threads, size_t cap,
           const auto i = static_cast<uint32_t>(cur.sorted[p]);
           for (size_t q = p + 1; q < cur.runs[r].second; ++q) {
             const auto j = static_cast<uint32_t>(cur.sorted[q]);
-            if (FirstCollision(i, j, band) == band) {
+            if (FirstSharedBand(i, j, band) == band) {
               ++count;
               visit(i, j);
             }

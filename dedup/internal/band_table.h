@@ -80,6 +80,8 @@ class BandTable {
  private:
   // Lowest band < limit where i and j share a non-oversized bucket, or `limit`.
   int FirstCollision(uint32_t i, uint32_t j, int limit) const;
+  // FirstCollision for two items that are not empty.
+  int FirstSharedBand(uint32_t i, uint32_t j, int limit) const;
   // Whether item i's bucket in `band` was oversized (false before ForEachPair).
   bool Oversized(uint32_t i, int band) const {
     return !oversized_.empty() &&
