@@ -74,6 +74,14 @@ class SmallWordMap {
 };
 
 int ParseInt(absl::string_view s) {
+  // Up to nine ASCII digits (most calls: years, months, days) read without absl::SimpleAtoi,
+  // which takes them alike (and signs and white space, read by it).
+  if (!s.empty() && s.size() <= 9) {
+    int v = 0;
+    size_t i = 0;
+    while (i < s.size() && IsDigit(s[i])) v = v * 10 + (s[i++] - '0');
+    if (i == s.size()) return v;
+  }
   int v = 0;
   if (!absl::SimpleAtoi(s, &v)) return -1;
   return v;
@@ -182,10 +190,13 @@ absl::string_view RoleOf(absl::string_view w) {
 void AssignRoles(absl::string_view text, const std::vector<Word>& w, bool bounded,
                  std::vector<DateHit>* dates) {
   if (dates->empty()) return;  // most facts
-  // Each word's role, computed on first use ("" for none).
-  absl::InlinedVector<absl::string_view, 32> roles(w.size());
-  absl::InlinedVector<bool, 32> known(w.size(), false);
+  // Each word's role, computed on first use ("" for none). One date asks about each word once
+  // at most (the words before it and those after it, each at its distance): kept only for more.
+  const bool memo = dates->size() > 1;
+  absl::InlinedVector<absl::string_view, 32> roles(memo ? w.size() : 0);
+  absl::InlinedVector<bool, 32> known(memo ? w.size() : 0, false);
   auto role_of = [&](int i) {
+    if (!memo) return RoleOf(w[i].text);
     if (!known[i]) roles[i] = RoleOf(w[i].text), known[i] = true;
     return roles[i];
   };
@@ -904,7 +915,9 @@ absl::StatusOr<Slots> ExtractSlots(const dedup::Normalizer& n, absl::string_view
     size_t skip = 0;
     if (absl::StartsWith(t, "On ")) skip = 3;
     int day = 0;
-    if (ParseIsoDate(t.substr(skip, 10), &day) > 0 && t.size() > skip + 10 &&
+    // (ParseIsoDate takes ten bytes only when they are the date itself: '-' at 4 and 7.)
+    if (t.size() > skip + 10 && t[skip + 4] == '-' && t[skip + 7] == '-' &&
+        ParseIsoDate(t.substr(skip, 10), &day) > 0 &&
         (t[skip + 10] == ':' || t[skip + 10] == ',')) {
       s.fact_day = day;
       // "2025-12-27: ..." records when; "On 2025-10-28, ..." is part of the claim.
@@ -913,7 +926,10 @@ absl::StatusOr<Slots> ExtractSlots(const dedup::Normalizer& n, absl::string_view
   }
   if (!s.fact_day) s.fact_day = note_day;
   // `text` lowercased (eight bytes at a time), and its BytePairs.
-  std::string lower(text.size(), '\0');
+  // (In a string of the thread kept between calls: no allocation per fact.)
+  thread_local std::string lower_scratch;
+  lower_scratch.resize(text.size());
+  std::string& lower = lower_scratch;
   {
     size_t i = 0;
     for (; i + 8 <= text.size(); i += 8) {
@@ -934,16 +950,21 @@ absl::StatusOr<Slots> ExtractSlots(const dedup::Normalizer& n, absl::string_view
   thread_local std::vector<Word> words_scratch;
   WordsInto(text, &words_scratch);
   const std::vector<Word>& words = words_scratch;
-  for (DateHit& h : ExtractDatesIn(text, words, DayToMonthIndex(note_day))) {
-    if (h.begin < body) continue;
-    bool gone = false;
-    for (size_t u = 0; u < superseded.size(); ++u) {
-      if (h.begin >= superseded[u].first && h.begin < superseded[u].second) {
-        s.updates[u].dates.push_back(h.iv);
-        gone = true;
+  std::vector<DateHit> found = ExtractDatesIn(text, words, DayToMonthIndex(note_day));
+  if (body == 0 && superseded.empty()) {
+    s.dates = std::move(found);  // most facts: every date is kept
+  } else {
+    for (DateHit& h : found) {
+      if (h.begin < body) continue;
+      bool gone = false;
+      for (size_t u = 0; u < superseded.size(); ++u) {
+        if (h.begin >= superseded[u].first && h.begin < superseded[u].second) {
+          s.updates[u].dates.push_back(h.iv);
+          gone = true;
+        }
       }
+      if (!gone) s.dates.push_back(std::move(h));
     }
-    if (!gone) s.dates.push_back(h);
   }
   // Most texts have no byte that bounds a clause (strcspn on s.clean, which ends in a NUL; a
   // NUL inside it counts as one).
