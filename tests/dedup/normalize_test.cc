@@ -848,8 +848,6 @@ TEST(NormalizeFastPathTest, CleanSimpleTextAtEveryPlace) {
   }
 }
 
-// Words starting with q, h or f skip the period and quantity matchers unless they can start
-// a period (a digit second, or "fy"), February or a number word.
 // PlainWord's shortcut (MayBeNamedWord) agrees with the plain test on every month name,
 // currency code and number word in every case, on near misses, and on random words.
 TEST(NormalizeNumbersTest, PlainWordShortcutMatchesReference) {
@@ -898,6 +896,8 @@ TEST(NormalizeNumbersTest, PlainWordShortcutMatchesReference) {
   EXPECT_LT(plain, static_cast<int>(words.size()));
 }
 
+// Words starting with q, h or f skip the period and quantity matchers unless they can start
+// a period (a digit second, or "fy"), February or a number word.
 TEST(NormalizeNumbersTest, WordsStartingWithPeriodLetters) {
   const Normalizer n;
   const std::pair<const char*, const char*> kCases[] = {
