@@ -1,6 +1,7 @@
 #include "dedup/normalize.h"
 
 #include <algorithm>
+#include <array>
 #include <cstdint>
 #include <iterator>
 #include <memory>
@@ -48,6 +49,21 @@ bool IsAsciiLetters(absl::string_view s) {
   }
   return true;
 }
+
+// AddAscii's table: per byte, its ASCII lower case in the low byte, kFoldUpper for 'A'..'Z'
+// and kFoldNotLetter for a byte that is no letter (of either case).
+constexpr uint16_t kFoldUpper = 0x100;
+constexpr uint16_t kFoldNotLetter = 0x200;
+constexpr std::array<uint16_t, 256> kFoldTable = [] {
+  std::array<uint16_t, 256> t{};
+  for (unsigned c = 0; c < 256; ++c) {
+    const bool upper = c >= 'A' && c <= 'Z';
+    const bool lower = c >= 'a' && c <= 'z';
+    t[c] = static_cast<uint16_t>((upper ? c + ('a' - 'A') : c) | (upper ? kFoldUpper : 0) |
+                                 (upper || lower ? 0 : kFoldNotLetter));
+  }
+  return t;
+}();
 
 // What Push needs of a folded word of lower-case ASCII letters, memoized per thread: whether
 // it is a stop word, and its stem (StemEnglishView). Direct-mapped: a word evicts the one in
@@ -149,27 +165,22 @@ class WordSink {
       folded_.resize(n);
       folded = folded_.data();
     }
-    // Branch-free per byte: an upper-case ASCII letter gains bit 0x20; `not_letter` collects
-    // any folded byte outside 'a'..'z'.
-    auto fold = [](unsigned char c, unsigned* up) {
-      *up = static_cast<unsigned char>(c - 'A') < 26 ? 1U : 0U;
-      return static_cast<unsigned char>(c | (*up << 5));
-    };
-    unsigned starts_up;
-    unsigned char lower = fold(static_cast<unsigned char>(raw[0]), &starts_up);
-    folded[0] = static_cast<char>(lower);
-    unsigned not_letter = static_cast<unsigned char>(lower - 'a') >= 26 ? 1U : 0U;
+    // One table load per byte gives its lower case and its flags; the flags of every byte
+    // after the first are or-ed together.
+    const auto* r = reinterpret_cast<const unsigned char*>(raw.data());
+    uint16_t f = kFoldTable[r[0]];
+    folded[0] = static_cast<char>(f);
+    const bool starts_upper = (f & kFoldUpper) != 0;
+    unsigned flags = f;
     unsigned inner = 0;
     for (size_t k = 1; k < n; ++k) {
-      unsigned up;
-      lower = fold(static_cast<unsigned char>(raw[k]), &up);
-      inner |= up;
-      not_letter |= static_cast<unsigned char>(lower - 'a') >= 26 ? 1U : 0U;
-      folded[k] = static_cast<char>(lower);
+      f = kFoldTable[r[k]];
+      folded[k] = static_cast<char>(f);
+      inner |= f;
     }
-    const bool starts_upper = starts_up != 0;
-    const bool inner_upper = inner != 0;
-    const bool letters = not_letter == 0;  // lower-case letters only, once folded
+    flags |= inner;
+    const bool inner_upper = (inner & kFoldUpper) != 0;
+    const bool letters = (flags & kFoldNotLetter) == 0;  // lower-case letters only, once folded
     const bool is_name = starts_upper && (!sentence_initial || inner_upper);
     const Case c = starts_upper ? kCapitalized : kLowercase;
     const absl::string_view word(folded, n);

@@ -5,6 +5,7 @@
 #include <optional>
 #include <utility>
 
+#include "absl/base/attributes.h"
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
@@ -475,23 +476,73 @@ bool StartsPeriodLabel(char c) {
   }
 }
 
+// Whether `t` starts with a digit, or is a period or fiscal label's start: "q1".., "h2".. (a
+// digit second) or "fy.." (Canonicalizer::Period).
+ABSL_ATTRIBUTE_ALWAYS_INLINE inline bool StartsNumberOrPeriod(absl::string_view t) {
+  const char c = t[0];
+  if (IsDigit(c)) return true;
+  return StartsPeriodLabel(c) && t.size() >= 2 &&
+         (IsDigit(t[1]) || ((c == 'f' || c == 'F') && (t[1] == 'y' || t[1] == 'Y')));
+}
+
+// Every name Month, CurrencyCode and NumberWord accept, in lower case: all have 3 to 9 letters.
+constexpr absl::string_view kNamedWords[] = {
+    // NumberWord
+    "zero", "one", "two", "three", "ten", "twelve", "thirteen", "twenty", "thirty", "four", "five",
+    "fourteen", "fifteen", "forty", "fifty", "six", "seven", "sixteen", "seventeen", "sixty",
+    "seventy", "eight", "eleven", "eighteen", "eighty", "nine", "nineteen", "ninety", "hundred",
+    "dozen",
+    // Month
+    "january", "jan", "june", "jun", "july", "jul", "february", "feb", "march", "mar", "may",
+    "april", "apr", "august", "aug", "september", "sep", "sept", "october", "oct", "november",
+    "nov", "december", "dec",
+    // CurrencyCode
+    "usd", "eur", "gbp"};
+
+// A word as a bit of kNamedFilter: its length (3..9), and the low five bits of its first and
+// last bytes (a letter's in either case; a byte that is not a letter matches no name, whatever
+// bit it aliases).
+constexpr size_t NamedBit(absl::string_view w) {
+  return ((w.size() - 3) * 32 + (static_cast<unsigned char>(w[0]) & 31)) * 32 +
+         (static_cast<unsigned char>(w[w.size() - 1]) & 31);
+}
+constexpr std::array<uint64_t, 7 * 32 * 32 / 64> kNamedFilter = [] {
+  std::array<uint64_t, 7 * 32 * 32 / 64> t{};
+  for (absl::string_view w : kNamedWords) t[NamedBit(w) / 64] |= uint64_t{1} << (NamedBit(w) % 64);
+  return t;
+}();
+
+// MayBeNamedWord, inlined where Canonicalizer::Run tests every word.
+ABSL_ATTRIBUTE_ALWAYS_INLINE inline bool NamedFilter(absl::string_view t) {
+  if (t.size() < 3 || t.size() > 9) return false;
+  const size_t bit = NamedBit(t);
+  return ((kNamedFilter[bit / 64] >> (bit % 64)) & 1) != 0;
+}
+
 // Whether no canonical form can start at token `t`: every one needs a digit, a period or
 // fiscal label (q.., h.., f..), a capitalized month, a currency code or a number word first
 // (see Canonicalizer::Run). Most words are plain; this spares them the checks.
 //
-// A word starting with q, h or f can start a period only as "q1".., "h2".. (a digit second) or
-// "fy.." (Canonicalizer::Period); no other form starts with these letters but February and the
-// number words, tested below.
-bool PlainWord(absl::string_view t) {
+// A word starting with q, h or f can start a period only as StartsNumberOrPeriod says; no other
+// form starts with these letters but February and the number words, tested below.
+// `filter`: first rule out the month, currency and number names with NamedFilter.
+template <bool filter>
+ABSL_ATTRIBUTE_ALWAYS_INLINE inline bool IsPlainWord(absl::string_view t) {
+  if (StartsNumberOrPeriod(t)) return false;
+  // Most words fail the filter: no month, currency code or number word can match them.
+  if (filter && !NamedFilter(t)) return true;
   const char c = t[0];
-  if (IsDigit(c)) return false;
-  if (StartsPeriodLabel(c) && t.size() >= 2 &&
-      (IsDigit(t[1]) || ((c == 'f' || c == 'F') && (t[1] == 'y' || t[1] == 'Y')))) {
-    return false;
-  }
   if (c >= 'A' && c <= 'Z' && (Month(t) != 0 || !CurrencyCode(t).empty())) return false;
   return NumberWord(t) < 0;
 }
+
+}  // namespace
+
+bool MayBeNamedWord(absl::string_view t) { return NamedFilter(t); }
+bool PlainWord(absl::string_view t) { return IsPlainWord<true>(t); }
+bool PlainWordReference(absl::string_view t) { return IsPlainWord<false>(t); }
+
+namespace {
 
 class Canonicalizer {
  public:
@@ -501,7 +552,7 @@ class Canonicalizer {
 
   void Run() {
     for (size_t i = 0; i < spans_.size();) {
-      if (PlainWord(Tok(i))) {
+      if (IsPlainWord<true>(Tok(i))) {
         PushWord(i);
         ++i;
         continue;

@@ -61,6 +61,16 @@ struct Decimal {
 };
 std::string FormatDecimal(const Decimal& d);
 
+// Whether Canonicalize passes the non-empty word `t` through as a word without trying any
+// canonical form at it: it starts with no digit, period label ("q1", "h2", "fy"), capitalized
+// month, currency code or number word. PlainWord takes a shortcut (MayBeNamedWord) for most
+// words; PlainWordReference is the plain version, for tests. Both give the same answer.
+bool PlainWord(absl::string_view t);
+bool PlainWordReference(absl::string_view t);
+// False for every word no month name, currency code or number word can be (a filter on its
+// length and first and last letters); true for each of them in any case.
+bool MayBeNamedWord(absl::string_view t);
+
 }  // namespace factdedup::dedup::internal
 
 #endif  // FACTDEDUP_DEDUP_INTERNAL_NUMBERS_H_
