@@ -357,7 +357,10 @@ class PosixFileSystem final : public FileSystem {
 
   absl::Status WriteCacheFileAtomic(const std::string& path,
                                     absl::Span<const absl::string_view> parts) override {
-    return WriteParts(path, parts, std::nullopt, /*sync=*/false);
+    absl::StatusOr<std::unique_ptr<CacheFileWriter>> w = OpenCacheFile(path);
+    if (!w.ok()) return w.status();
+    if (absl::Status s = (*w)->Append(parts); !s.ok()) return s;
+    return (*w)->Commit();
   }
 
   absl::StatusOr<std::unique_ptr<CacheFileWriter>> OpenCacheFile(const std::string& path) override {
@@ -371,9 +374,9 @@ class PosixFileSystem final : public FileSystem {
   }
 
  private:
-  // With `sync`, the file is flushed to disk before the rename, and the folder after it.
+  // The file is flushed to disk before the rename, and the folder after it.
   absl::Status WriteParts(const std::string& path, absl::Span<const absl::string_view> parts,
-                          const std::optional<FileInfo>& expected, bool sync = true) {
+                          const std::optional<FileInfo>& expected) {
     uint32_t mode = 0644;
     struct stat st;
     if (::stat(path.c_str(), &st) == 0) {
@@ -401,7 +404,7 @@ class PosixFileSystem final : public FileSystem {
     };
     if (int err = WriteAll(fd, parts); err != 0) return fail(err, "cannot write");
     if (::fchmod(fd, mode) != 0) return fail(errno, "cannot set mode");
-    if (sync && ::fsync(fd) != 0) return fail(errno, "cannot fsync");
+    if (::fsync(fd) != 0) return fail(errno, "cannot fsync");
     if (::close(fd) != 0) {
       int err = errno;
       ::unlink(tmpl.c_str());
@@ -420,7 +423,7 @@ class PosixFileSystem final : public FileSystem {
       ::unlink(tmpl.c_str());
       return ErrnoStatus(err, "cannot rename temp file over", path);
     }
-    int dfd = sync ? ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC) : -1;
+    int dfd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (dfd >= 0) {
       ::fsync(dfd);
       ::close(dfd);
