@@ -92,12 +92,15 @@ struct OpenFile {
   ~OpenFile() {
     if (fd >= 0) ::close(fd);
   }
-  // Opens `path`, which must be a regular file of at most `max_size` bytes: its size.
-  absl::StatusOr<uint64_t> OpenRegular(const std::string& path, uint64_t max_size) {
+  // Opens `path`, which must be a regular file of at most `max_size` bytes: its size. Sets
+  // *info (when not null) to the opened file's information.
+  absl::StatusOr<uint64_t> OpenRegular(const std::string& path, uint64_t max_size,
+                                       FileInfo* info = nullptr) {
     fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
     if (fd < 0) return ErrnoStatus(errno, "cannot open", path);
     struct stat st;
     if (::fstat(fd, &st) != 0) return ErrnoStatus(errno, "cannot stat", path);
+    if (info != nullptr) *info = FromStat(st);
     if (!S_ISREG(st.st_mode)) {
       return absl::FailedPreconditionError(absl::StrCat(path, ": not a regular file"));
     }
@@ -194,53 +197,40 @@ class PosixCacheFileWriter final : public CacheFileWriter {
 class PosixFileSystem final : public FileSystem {
  public:
   absl::StatusOr<std::string> ReadFile(const std::string& path, uint64_t max_size) override {
-    int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-    if (fd < 0) return ErrnoStatus(errno, "cannot open", path);
-    struct stat st;
-    if (::fstat(fd, &st) != 0) {
-      int err = errno;
-      ::close(fd);
-      return ErrnoStatus(err, "cannot stat", path);
-    }
-    if (!S_ISREG(st.st_mode)) {
-      ::close(fd);
-      return absl::FailedPreconditionError(absl::StrCat(path, ": not a regular file"));
-    }
-    if (static_cast<uint64_t>(st.st_size) > max_size) {
-      ::close(fd);
-      return absl::OutOfRangeError(
-          absl::StrFormat("%s: file is %d bytes, over the size limit of %d bytes (max_file_size)",
-                          path, static_cast<int64_t>(st.st_size), max_size));
-    }
+    FileInfo info;
+    return ReadFileAndInfo(path, max_size, &info);
+  }
+
+  absl::StatusOr<std::string> ReadFileAndInfo(const std::string& path, uint64_t max_size,
+                                              FileInfo* info) override {
+    OpenFile file;
+    absl::StatusOr<uint64_t> opened = file.OpenRegular(path, max_size, info);
+    if (!opened.ok()) return opened.status();
+    const int fd = file.fd;
+    const uint64_t size = *opened;
+    // One byte more than the stat size is asked for: a file read whole in one call then comes
+    // back short by that byte, which is its end (a regular file's read returns fewer bytes
+    // than asked only there), and needs no second read to see it; a file that grew since the
+    // fstat fills the byte, and is read on to its end.
     std::string out;
-    out.resize(static_cast<size_t>(st.st_size));
+    out.resize(static_cast<size_t>(size) + 1);
     size_t done = 0;
-    // Once the stat size is read, end of file is probed with a small buffer on the stack:
-    // growing `out` for the probe would copy and zero-fill it for every file.
-    char probe[512];
     while (true) {
-      const bool full = done == out.size();
-      ssize_t n =
-          full ? ::read(fd, probe, sizeof probe) : ::read(fd, out.data() + done, out.size() - done);
+      if (done == out.size()) out.resize(std::max<size_t>(out.size() * 2, 4096));
+      const size_t want = out.size() - done;
+      ssize_t n = ::read(fd, out.data() + done, want);
       if (n < 0) {
         if (errno == EINTR) continue;
-        int err = errno;
-        ::close(fd);
-        return ErrnoStatus(err, "cannot read", path);
+        return ErrnoStatus(errno, "cannot read", path);
       }
       if (n == 0) break;
-      if (full) {  // the file grew while reading
-        out.append(probe, static_cast<size_t>(n));
-        out.resize(out.capacity());  // read the rest straight into the spare capacity
-      }
       done += static_cast<size_t>(n);
       if (done > max_size) {
-        ::close(fd);
         return absl::OutOfRangeError(absl::StrFormat(
             "%s: file grew over the size limit of %d bytes while reading", path, max_size));
       }
+      if (done == size && static_cast<size_t>(n) < want) break;  // the end, as above
     }
-    ::close(fd);
     out.resize(done);
     return out;
   }
@@ -255,6 +245,8 @@ class PosixFileSystem final : public FileSystem {
     if (size != bytes.size()) return false;
     // Block after block into a buffer on the stack, compared as read; then one more read to
     // see the end of the file (it may have grown since the fstat).
+    // A read short of a whole block at the stat size is the file's end (as in
+    // ReadFileAndInfo): a file smaller than a block takes one read.
     char block[1 << 16];
     size_t done = 0;
     while (true) {
@@ -269,6 +261,7 @@ class PosixFileSystem final : public FileSystem {
         return false;
       }
       done += static_cast<size_t>(n);
+      if (done == size && static_cast<size_t>(n) < sizeof block) return true;
     }
   }
 
@@ -614,6 +607,14 @@ bool IsTempFileName(absl::string_view name) {
   const absl::string_view kMarker(kTempFileMarker);
   return name.size() > kMarker.size() + 6 &&
          name.substr(name.size() - 6 - kMarker.size(), kMarker.size()) == kMarker;
+}
+
+absl::StatusOr<std::string> FileSystem::ReadFileAndInfo(const std::string& path, uint64_t max_size,
+                                                        FileInfo* info) {
+  absl::StatusOr<FileInfo> st = Stat(path, /*follow=*/true);
+  absl::StatusOr<std::string> bytes = ReadFile(path, max_size);
+  if (bytes.ok() && st.ok()) *info = *st;
+  return bytes;
 }
 
 absl::StatusOr<bool> FileSystem::HasBytes(const std::string& path, absl::string_view bytes,

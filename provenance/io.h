@@ -79,6 +79,11 @@ class FileSystem {
   // Reads a whole file. Fails with kOutOfRange, naming the limit, when it is larger than
   // `max_size` bytes (checked before reading, so a huge file costs nothing).
   virtual absl::StatusOr<std::string> ReadFile(const std::string& path, uint64_t max_size) = 0;
+  // ReadFile that also gives the file's information as it was read (`*info`; left as it is
+  // when that cannot be had). The default implementation calls Stat(path, true), then
+  // ReadFile; the disk's file system reads it from the file it opens (no second lookup).
+  virtual absl::StatusOr<std::string> ReadFileAndInfo(const std::string& path, uint64_t max_size,
+                                                      FileInfo* info);
   // ReadFile for a large file kept in memory while it is used (the incremental index): the
   // bytes are read straight into memory of their own, not zero-filled or copied first. Fails
   // as ReadFile does, and with kAborted when the file grows while it is read. The default

@@ -157,8 +157,8 @@ void ReadOne(FileSystem* fs, const std::string& root, const std::string& rel, ui
       return;
     }
   }
-  absl::StatusOr<FileInfo> info = fs->Stat(full, /*follow=*/true);
-  absl::StatusOr<std::string> bytes = fs->ReadFile(full, max_size);
+  FileInfo info;  // as read (zero when it cannot be had)
+  absl::StatusOr<std::string> bytes = fs->ReadFileAndInfo(full, max_size, &info);
   if (!bytes.ok()) {
     diags->push_back({Diagnostic::Severity::kError, rel, 0, 0,
                       absl::StrCat("skipped: ", bytes.status().message())});
@@ -171,11 +171,9 @@ void ReadOne(FileSystem* fs, const std::string& root, const std::string& rel, ui
     }
     // Parsed from the same path and bytes: the same note.
     CopyParsedNote(reuse->notes[same], *std::move(bytes), note);
-    if (info.ok()) {
-      note->read_size = info->size;
-      note->read_mtime_ns = info->mtime_ns;
-      note->read_inode = info->inode;
-    }
+    note->read_size = info.size;
+    note->read_mtime_ns = info.mtime_ns;
+    note->read_inode = info.inode;
     for (const Diagnostic& d : note->diagnostics) diags->push_back(d);
     *ok = true;
     return;
@@ -191,11 +189,9 @@ void ReadOne(FileSystem* fs, const std::string& root, const std::string& rel, ui
     return;
   }
   *note = ParseNoteOwned(rel, *std::move(bytes));
-  if (info.ok()) {
-    note->read_size = info->size;
-    note->read_mtime_ns = info->mtime_ns;
-    note->read_inode = info->inode;
-  }
+  note->read_size = info.size;
+  note->read_mtime_ns = info.mtime_ns;
+  note->read_inode = info.inode;
   for (const Diagnostic& d : note->diagnostics) diags->push_back(d);
   *ok = true;
 }

@@ -57,6 +57,64 @@ TEST(ReadShared, PosixReadsTheWholeFileIntoMemoryOfItsOwn) {
       << "a directory is not a regular file";
 }
 
+TEST(ReadFileAndInfo, PosixReadsTheWholeFileAndGivesTheStatOfTheFileItRead) {
+  FileSystem* fs = DefaultFileSystem();
+  const std::string dir = ::testing::TempDir() + "/io_test_read_file_and_info";
+  ASSERT_TRUE(fs->MakeDirs(dir).ok());
+  // Sizes around the one read it takes (the stat size plus one byte) and a large file.
+  for (size_t size :
+       {size_t{0}, size_t{1}, size_t{4095}, size_t{4096}, size_t{65536}, size_t{3 << 20}}) {
+    SCOPED_TRACE(size);
+    const std::string path = JoinPath(dir, absl::StrCat("f", size));
+    const std::string contents = Pattern(size);
+    ASSERT_TRUE(fs->WriteFileAtomic(path, contents, std::nullopt).ok());
+    FileInfo info;
+    absl::StatusOr<std::string> read = fs->ReadFileAndInfo(path, size, &info);
+    ASSERT_TRUE(read.ok()) << read.status();
+    EXPECT_EQ(*read, contents);
+    EXPECT_EQ(fs->ReadFile(path, size).value(), contents);
+    absl::StatusOr<FileInfo> st = fs->Stat(path, /*follow=*/true);
+    ASSERT_TRUE(st.ok());
+    EXPECT_EQ(info.type, FileInfo::Type::kFile);
+    EXPECT_EQ(info.size, st->size);
+    EXPECT_EQ(info.mtime_ns, st->mtime_ns);
+    EXPECT_EQ(info.inode, st->inode);
+    if (size > 0) {
+      EXPECT_EQ(fs->ReadFileAndInfo(path, size - 1, &info).status().code(),
+                absl::StatusCode::kOutOfRange);
+    }
+    ASSERT_TRUE(fs->Remove(path).ok());
+  }
+  FileInfo info;
+  EXPECT_FALSE(fs->ReadFileAndInfo(JoinPath(dir, "missing"), 100, &info).ok());
+  EXPECT_EQ(fs->ReadFileAndInfo(dir, 100, &info).status().code(),
+            absl::StatusCode::kFailedPrecondition)
+      << "a directory is not a regular file";
+  // A file with more bytes than its stat size (as one that grew after the fstat): /proc's
+  // files say 0 bytes. It is read to its end, within the size limit.
+  absl::StatusOr<std::string> status = fs->ReadFileAndInfo("/proc/self/status", 1 << 20, &info);
+  if (status.ok()) {  // where /proc is mounted
+    EXPECT_EQ(info.size, 0u);
+    EXPECT_THAT(*status, HasSubstr("Name:"));
+    EXPECT_GT(status->size(), 100u);
+    EXPECT_EQ(fs->ReadFile("/proc/self/status", 10).status().code(), absl::StatusCode::kOutOfRange);
+  }
+}
+
+TEST(ReadFileAndInfo, TheDefaultStatsThenReads) {
+  std::unique_ptr<FileSystem> fs = NewMemFileSystem();
+  ASSERT_TRUE(fs->WriteFileAtomic("v/a.md", Pattern(1000), std::nullopt).ok());
+  FileInfo info;
+  absl::StatusOr<std::string> read = fs->ReadFileAndInfo("v/a.md", 1000, &info);
+  ASSERT_TRUE(read.ok());
+  EXPECT_EQ(*read, Pattern(1000));
+  EXPECT_EQ(info.mtime_ns, fs->Stat("v/a.md", true).value().mtime_ns);
+  EXPECT_EQ(info.inode, fs->Stat("v/a.md", true).value().inode);
+  EXPECT_EQ(info.size, 1000u);
+  EXPECT_EQ(fs->ReadFileAndInfo("v/a.md", 999, &info).status().code(),
+            absl::StatusCode::kOutOfRange);
+}
+
 TEST(ListDir, PosixGivesEachEntrysOwnTypeAsLstatDoes) {
   FileSystem* fs = DefaultFileSystem();
   const std::string dir = ::testing::TempDir() + "/io_test_list_dir";
