@@ -5,7 +5,9 @@
 # the same change in a git repository against the commit (--base HEAD, as in CI).
 # Prints the times and the ratios, plus `check` without the index for the same change, and
 # verifies that scan --json is byte-identical with no index, a cold index and a warm index,
-# and that the three checks print the same findings.
+# and that the three checks print the same findings. Also prints the floor of a check against
+# another copy (reading, tokenizing and hashing every note of both copies: bench/bare_pass_tool)
+# and how the cold scan and the warm check compare with it.
 #
 #   bench/index_bench.sh                 # 100k facts
 #   FACTS=10000 bench/index_bench.sh
@@ -18,7 +20,8 @@ BUILD_DIR=${BUILD_DIR:-build}
 FACTS=${FACTS:-100000}
 WORK=${WORK:-$(mktemp -d)}
 BIN="$BUILD_DIR/cli/factdedup"
-for tool in "$BIN" "$BUILD_DIR/bench/gen_vault_tool"; do
+BARE="$BUILD_DIR/bench/bare_pass_tool"
+for tool in "$BIN" "$BUILD_DIR/bench/gen_vault_tool" "$BARE"; do
   [[ -x "$tool" ]] || { echo "index_bench.sh: $tool not built (run scripts/build.sh)" >&2; exit 2; }
 done
 cleanup() { [[ "${KEEP:-0}" == 1 ]] || rm -rf "$WORK"; }
@@ -73,6 +76,11 @@ git -C "$WORK/git" status --porcelain >/dev/null
 check_git=$(timed "$WORK/check2.txt" "$BIN" check "$G" --base HEAD)
 cmp -s "$WORK/check1.txt" "$WORK/check2.txt" || { echo "check --base HEAD differs from --base-dir" >&2; exit 1; }
 facts=$(grep -m1 '^  "facts"' "$WORK/cold.json" | tr -dc 0-9)
+# The floor of a check against another copy: a process that only reads every note of both
+# copies, splits tokens and hashes them (bench/bare_pass_tool, once per copy).
+floor_vault=$(timed "$WORK/bare1.txt" "$BARE" "$V")
+floor_base=$(timed "$WORK/bare2.txt" "$BARE" "$WORK/base")
+floor=$(awk -v a="$floor_vault" -v b="$floor_base" 'BEGIN { printf "%.3f", a + b }')
 
 echo "factdedup index benchmark: $facts facts, $(ls "$V"/Accounts | wc -l) account pages, $(nproc) cores"
 echo "| run | seconds |"
@@ -83,8 +91,11 @@ echo "| scan --json, warm index | $warm |"
 echo "| check --base-dir, 10 notes changed, no index | $check_noindex |"
 echo "| check --base-dir, 10 notes changed, warm index | $check_warm |"
 echo "| check --base HEAD (git), 10 notes changed, warm index | $check_git |"
+echo "| floor: read + tokenize + hash every note (bare_pass_tool), vault / base | $floor_vault / $floor_base |"
 awk -v c="$cold" -v w="$check_warm" 'BEGIN { printf "ratio cold scan / warm check (--base-dir): %.1fx\n", c / w }'
 awk -v c="$cold" -v w="$check_git" 'BEGIN { printf "ratio cold scan / warm check (--base HEAD): %.1fx\n", c / w }'
+awk -v c="$cold" -v f="$floor" 'BEGIN { printf "ratio cold scan / floor of a --base-dir check (both copies read): %.1fx\n", c / f }'
+awk -v w="$check_warm" -v f="$floor" 'BEGIN { printf "warm check (--base-dir) / that floor: %.1fx\n", w / f }'
 echo "check findings lines mentioning 'duplicate': $findings; scan --json identical with and without the index"
 echo "stage times of the warm scan (scan --timings):"
 
