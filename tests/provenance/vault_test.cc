@@ -171,7 +171,8 @@ class TempDir {
 };
 
 TEST(PosixFileSystem, ReadFileGivesEveryByteWhateverTheSize) {
-  // End of file is probed with a small buffer once the stat size is read: sizes around it.
+  // One byte past the stat size is asked for, so that a file read whole ends in one read:
+  // sizes around the sizes read at once.
   TempDir dir;
   for (size_t size : {0, 1, 511, 512, 513, 1024, 4095, 4096, 4097, 100000}) {
     std::string bytes;
@@ -185,6 +186,26 @@ TEST(PosixFileSystem, ReadFileGivesEveryByteWhateverTheSize) {
       read = DefaultFileSystem()->ReadFile(dir.path() + "/" + name, size - 1);
       EXPECT_EQ(read.status().code(), absl::StatusCode::kOutOfRange) << size;
     }
+  }
+}
+
+TEST(LoadVault, RecordsEachNotesFileAsRead) {
+  // The size, mtime and inode a rewrite compares with (clean refuses a file changed since):
+  // those of the file read, as Stat gives them.
+  TempDir dir;
+  dir.Write("a.md", "## Key Facts\n- one\n");
+  dir.Write("sub/b.md", "- two\n- three\n");
+  absl::StatusOr<Vault> vault = LoadVault(DefaultFileSystem(), dir.path(), Config{});
+  ASSERT_TRUE(vault.ok()) << vault.status();
+  ASSERT_EQ(vault->notes.size(), 2u);
+  for (const Note& note : vault->notes) {
+    absl::StatusOr<FileInfo> st = DefaultFileSystem()->Stat(dir.path() + "/" + note.path, true);
+    ASSERT_TRUE(st.ok());
+    EXPECT_EQ(note.read_size, st->size) << note.path;
+    EXPECT_EQ(note.read_size, note.content.size()) << note.path;
+    EXPECT_EQ(note.read_mtime_ns, st->mtime_ns) << note.path;
+    EXPECT_EQ(note.read_inode, st->inode) << note.path;
+    EXPECT_NE(note.read_inode, 0u) << note.path;
   }
 }
 
