@@ -3,11 +3,13 @@
 #include <ctime>
 #include <iostream>
 #include <memory>
+#include <optional>
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "cli/commands.h"
+#include "cli/indexed_scan.h"
 #include "provenance/clean.h"
 #include "provenance/conflicts.h"
 #include "provenance/scan.h"
@@ -45,9 +47,16 @@ int RunClean(const ParsedArgs& args) {
   absl::StatusOr<int> threads = ParseThreads(args);
   if (!threads.ok()) return Fail(threads.status());
   Progress progress(Progress::FromArgs(args));
-  absl::StatusOr<provenance::Vault> vault =
-      LoadVaultOrReport(args.positionals[0], false, &progress, nullptr, *threads);
-  if (!vault.ok()) return Fail(vault.status());
+  // The index is read (normalizations and claim summaries of unchanged notes), never written:
+  // a dry run writes nothing, and a rewrite leaves the index to the next scan.
+  absl::StatusOr<VaultAndIndex> loaded = LoadVaultAndIndex(
+      args.positionals[0], &progress, *threads, !args.Has("no-index"),
+      [](const provenance::Config& c) -> absl::StatusOr<dedup::DedupOptions> { return c.dedup; });
+  if (!loaded.ok()) return Fail(loaded.status());
+  progress.StageDone("index load", loaded->index_seconds);
+  std::optional<provenance::Vault> vault(std::move(loaded->vault));
+  IndexedScanner& scanner = *loaded->scanner;
+  scanner.NeverSave();
   provenance::CleanOptions options;
   options.paths.assign(args.positionals.begin() + 1, args.positionals.end());
   options.include_evidence = args.Has("include-evidence");
@@ -55,21 +64,15 @@ int RunClean(const ParsedArgs& args) {
       provenance::ParseLinkStyle(args.Get("link-style", vault->config.link_style));
   if (!style.ok()) return Fail(style.status());
   options.link_style = *style;
-  dedup::DedupOptions dedup_options = vault->config.dedup;
-  dedup_options.progress = DedupProgress(&progress);
-  absl::StatusOr<provenance::ScanResult> scan = provenance::ScanVault(*vault, dedup_options);
-  if (!scan.ok()) return Fail(scan.status());
-  RecordScanStages(scan->dedup.stats, &progress);
-  auto t0 = std::chrono::steady_clock::now();
-  provenance::ConflictOptions conflict_options;
-  conflict_options.threads = *threads;
-  absl::StatusOr<std::vector<provenance::Conflict>> conflicts =
-      provenance::FindConflicts(*vault, *scan, conflict_options);
-  if (!conflicts.ok()) return Fail(conflicts.status());
-  options.conflicts = &*conflicts;
+  absl::StatusOr<ScannedVault> scanned =
+      ScanAndFindConflicts(*vault, vault->config.dedup, scanner, &progress);
+  if (!scanned.ok()) return Fail(scanned.status());
+  const provenance::ScanResult* scan = &scanned->scan;
+  const auto t0 = std::chrono::steady_clock::now();
+  options.conflicts = &scanned->conflicts;
   absl::StatusOr<provenance::CleanPlan> plan = provenance::PlanClean(*vault, *scan, options);
   if (!plan.ok()) return Fail(plan.status());
-  progress.StageDone("plan (conflicts, rewrite)", Progress::Since(t0));
+  progress.StageDone("plan (rewrite)", Progress::Since(t0));
   progress.Clear();
   if (!write) {
     for (const provenance::PagePlan& p : plan->pages) {
@@ -139,6 +142,7 @@ Command CleanCommand() {
            {{"write", "", "apply the changes (atomic, recorded for restore)"},
             {"link-style", "S", "wikilink (default), footnote or none (config: link_style)"},
             {"include-evidence", "", "also rewrite evidence notes"},
+            {"no-index", "", "do not read the index in VAULT/.factdedup/ (clean never writes it)"},
             {"wait", "SECONDS",
              "with --write, wait up to SECONDS for another run writing this vault "
              "(default 0: refuse at once)"},

@@ -62,6 +62,26 @@ absl::StatusOr<VaultAndIndex> LoadVaultAndIndex(
   return VaultAndIndex{*std::move(vault), std::move(scanner), index_seconds};
 }
 
+absl::StatusOr<ScannedVault> ScanAndFindConflicts(const provenance::Vault& vault,
+                                                  dedup::DedupOptions options,
+                                                  IndexedScanner& scanner, Progress* progress) {
+  options.progress = DedupProgress(progress);
+  ScannedVault out;
+  absl::StatusOr<provenance::ScanResult> scan = scanner.Scan(vault, options);
+  if (!scan.ok()) return scan.status();
+  out.scan = *std::move(scan);
+  RecordScanStages(out.scan.dedup.stats, progress);
+  const auto t0 = std::chrono::steady_clock::now();
+  options.progress = nullptr;
+  absl::StatusOr<std::vector<provenance::Conflict>> conflicts = provenance::FindConflicts(
+      vault, out.scan, scanner.ConflictOptionsFor(vault, out.scan, options), nullptr,
+      scanner.previous_claims(), scanner.next_claims());
+  if (!conflicts.ok()) return conflicts.status();
+  out.conflicts = *std::move(conflicts);
+  progress->StageDone("conflicts", Progress::Since(t0));
+  return out;
+}
+
 absl::StatusOr<provenance::ScanResult> IndexedScanner::Scan(const provenance::Vault& vault,
                                                             const dedup::DedupOptions& options) {
   // Disabled, the index is still built in memory (never saved): the conflict pass reads each
@@ -74,8 +94,8 @@ absl::StatusOr<provenance::ScanResult> IndexedScanner::Scan(const provenance::Va
   // an index that has a state unless this run changes 1% or more of its facts (new facts
   // lie in notes whose bytes it does not know). Capturing costs time and, at 100k facts,
   // about 25 MB of peak memory.
-  bool keep_corpus = true;
-  if (!previous_.corpus().empty()) {
+  bool keep_corpus = writable_;
+  if (writable_ && !previous_.corpus().empty()) {
     size_t facts = 0, in_changed_notes = 0;
     for (const provenance::Note& note : vault.notes) {
       facts += note.facts.size();
@@ -172,7 +192,7 @@ provenance::ConflictOptions IndexedScanner::LineConflictOptions(
 }
 
 bool IndexedScanner::MaySave() const {
-  if (!enabled_ || !scanned_) return false;
+  if (!enabled_ || !scanned_ || !writable_) return false;
   // A run around a change (check) builds no corpus state; an index that has one is worth more
   // than the facts such a run would add: the next check starts the engine from the state
   // (see dedup::CorpusState) instead of sketching every fact again, and the facts added since

@@ -24,6 +24,7 @@
 #include "dedup/engine.h"
 #include "provenance/check.h"
 #include "provenance/config.h"
+#include "provenance/conflicts.h"
 #include "provenance/index.h"
 #include "provenance/scan.h"
 #include "provenance/vault.h"
@@ -76,6 +77,11 @@ class IndexedScanner {
 
   const provenance::IndexStats& stats() const { return stats_; }
 
+  // From now on this scanner only reads the loaded index: Save() writes nothing, no save is
+  // begun, and scans capture no corpus state nor claim summaries (a dry run writes nothing).
+  // Call before Scan.
+  void NeverSave() { writable_ = false; }
+
  private:
   // Whether Save() may write the index of the last scan: enabled, scanned, and not a next
   // index without a corpus state replacing one that has it.
@@ -98,10 +104,23 @@ class IndexedScanner {
   provenance::ClaimCache next_claims_;
   bool scanned_ = false;
   provenance::IndexStats stats_;
+  bool writable_ = true;         // NeverSave() clears it
   bool corpus_on_disk_ = false;  // BeginSave began: next_'s corpus state goes to the file
   std::unique_ptr<provenance::IndexWriter> writer_;
   std::jthread beginner_;  // last: joined before the members it uses go
 };
+
+// What `scan`, `clean` and `report` compute of a vault: its duplicate clusters
+// (`scanner.Scan`, with progress; the engine's stages recorded) and its conflicts over the
+// whole vault (FindConflicts reading the facts' normalizations from the scan's index and the
+// loaded index's claim summaries; stage "conflicts"). `options.threads` threads.
+struct ScannedVault {
+  provenance::ScanResult scan;
+  std::vector<provenance::Conflict> conflicts;
+};
+absl::StatusOr<ScannedVault> ScanAndFindConflicts(const provenance::Vault& vault,
+                                                  dedup::DedupOptions options,
+                                                  IndexedScanner& scanner, Progress* progress);
 
 // A vault and its index, loaded together.
 struct VaultAndIndex {

@@ -3,11 +3,15 @@
 #include <cstdlib>
 #include <ctime>
 #include <iostream>
+#include <optional>
 #include <random>
+#include <system_error>
+#include <thread>
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_format.h"
 #include "cli/commands.h"
+#include "cli/indexed_scan.h"
 #include "provenance/clean.h"
 #include "provenance/conflicts.h"
 #include "provenance/report.h"
@@ -50,22 +54,37 @@ int RunReport(const ParsedArgs& args) {
   absl::StatusOr<int> threads = ParseThreads(args);
   if (!threads.ok()) return Fail(threads.status());
   Progress progress(Progress::FromArgs(args));
-  absl::StatusOr<provenance::Vault> vault =
-      LoadVaultOrReport(args.positionals[0], false, &progress, nullptr, *threads);
-  if (!vault.ok()) return Fail(vault.status());
-  dedup::DedupOptions dedup_options = vault->config.dedup;
-  dedup_options.progress = DedupProgress(&progress);
-  absl::StatusOr<provenance::ScanResult> scan = provenance::ScanVault(*vault, dedup_options);
-  if (!scan.ok()) return Fail(scan.status());
-  RecordScanStages(scan->dedup.stats, &progress);
+  absl::StatusOr<VaultAndIndex> loaded = LoadVaultAndIndex(
+      args.positionals[0], &progress, *threads, !args.Has("no-index"),
+      [](const provenance::Config& c) -> absl::StatusOr<dedup::DedupOptions> { return c.dedup; });
+  if (!loaded.ok()) return Fail(loaded.status());
+  progress.StageDone("index load", loaded->index_seconds);
+  std::optional<provenance::Vault> vault(std::move(loaded->vault));
+  IndexedScanner& scanner = *loaded->scanner;
+  absl::StatusOr<ScannedVault> scanned =
+      ScanAndFindConflicts(*vault, vault->config.dedup, scanner, &progress);
+  if (!scanned.ok()) return Fail(scanned.status());
+  const provenance::ScanResult* scan = &scanned->scan;
+  const std::vector<provenance::Conflict>* conflicts = &scanned->conflicts;
+  // The index is written while the report is built (nothing either reads changes any more);
+  // with --threads 1, before it. A read-only vault gets no index, as with scan.
+  double save_seconds = 0;
+  auto save = [&] {
+    const auto start = std::chrono::steady_clock::now();
+    scanner.Save();
+    save_seconds = Progress::Since(start);
+  };
+  std::jthread saver;
+  if (vault->config.dedup.threads == 1) {
+    save();
+  } else {
+    try {
+      saver = std::jthread(save);
+    } catch (const std::system_error&) {  // no thread: now
+      save();
+    }
+  }
   auto t0 = std::chrono::steady_clock::now();
-  provenance::ConflictOptions conflict_options;
-  conflict_options.threads = *threads;
-  absl::StatusOr<std::vector<provenance::Conflict>> conflicts =
-      provenance::FindConflicts(*vault, *scan, conflict_options);
-  if (!conflicts.ok()) return Fail(conflicts.status());
-  progress.StageDone("conflicts", Progress::Since(t0));
-  t0 = std::chrono::steady_clock::now();
   provenance::CleanOptions clean;
   absl::StatusOr<provenance::CleanOptions::LinkStyle> style =
       provenance::ParseLinkStyle(vault->config.link_style);
@@ -94,6 +113,8 @@ int RunReport(const ParsedArgs& args) {
     std::cout.flush();
   }
   progress.StageDone("report", Progress::Since(t0));
+  if (saver.joinable()) saver.join();
+  progress.StageDone("index save", save_seconds, "beside the report");
   progress.Finish(absl::StrFormat("%d facts in %d notes, %d clusters", scan->facts.size(),
                                   vault->notes.size(), scan->dedup.clusters.size()));
   return vault->has_errors() ? kExitError : kExitOk;
@@ -116,6 +137,7 @@ Command ReportCommand() {
            "The generation time is now, or SOURCE_DATE_EPOCH when set.",
            {{"format", "F", "md (default), html or json"},
             {"output", "FILE", "write the report to FILE (atomically) instead of stdout", "o"},
+            {"no-index", "", "neither read nor write the index in VAULT/.factdedup/"},
             ThreadsFlag(),
             ProgressFlags()[0],
             ProgressFlags()[1]},

@@ -67,16 +67,6 @@ void PrintConflicts(const std::vector<provenance::Conflict>& conflicts) {
   }
 }
 
-// Runs the engine with progress reports and records its stages.
-absl::StatusOr<ScanResult> ScanWithProgress(const Vault& vault, dedup::DedupOptions options,
-                                            IndexedScanner* scanner, Progress* progress) {
-  options.progress = DedupProgress(progress);
-  absl::StatusOr<ScanResult> scan = scanner->Scan(vault, options);
-  if (!scan.ok()) return scan.status();
-  RecordScanStages(scan->dedup.stats, progress);
-  return scan;
-}
-
 int RunScan(const ParsedArgs& args) {
   Progress progress(Progress::FromArgs(args));
   absl::StatusOr<int> threads = ParseThreads(args);
@@ -93,14 +83,10 @@ int RunScan(const ParsedArgs& args) {
   std::optional<Vault> vault(std::move(loaded->vault));
   const dedup::DedupOptions options = *options_of(vault->config);
   IndexedScanner& scanner = *loaded->scanner;
-  absl::StatusOr<ScanResult> scan = ScanWithProgress(*vault, options, &scanner, &progress);
-  if (!scan.ok()) return Fail(scan.status());
-  auto t0 = std::chrono::steady_clock::now();
-  absl::StatusOr<std::vector<provenance::Conflict>> conflicts =
-      provenance::FindConflicts(*vault, *scan, scanner.ConflictOptionsFor(*vault, *scan, options),
-                                nullptr, scanner.previous_claims(), scanner.next_claims());
-  if (!conflicts.ok()) return Fail(conflicts.status());
-  progress.StageDone("conflicts", Progress::Since(t0));
+  absl::StatusOr<ScannedVault> scanned = ScanAndFindConflicts(*vault, options, scanner, &progress);
+  if (!scanned.ok()) return Fail(scanned.status());
+  const ScanResult* scan = &scanned->scan;
+  const std::vector<provenance::Conflict>* conflicts = &scanned->conflicts;
   // The index is written while the output is (one thread each: encoding it and writing the
   // output are both serial; with --threads 1, before it); nothing either reads changes any
   // more.
@@ -126,7 +112,7 @@ int RunScan(const ParsedArgs& args) {
   const std::string headline =
       absl::StrFormat("%d facts in %d notes, %d clusters", scan->facts.size(), vault->notes.size(),
                       scan->dedup.clusters.size());
-  t0 = std::chrono::steady_clock::now();
+  const auto t0 = std::chrono::steady_clock::now();
   if (args.Has("json")) {
     provenance::WriteScanJson(std::cout, *vault, *scan, *conflicts, options.threads);
     std::cout.flush();
@@ -140,7 +126,6 @@ int RunScan(const ParsedArgs& args) {
   std::cout << absl::StrFormat("%d facts compared, %d clusters, %d duplicates\n\n",
                                scan->facts.size(), scan->dedup.clusters.size(), dups);
   for (const dedup::Cluster& c : scan->dedup.clusters) {
-    const Fact& canon = scan->fact(*vault, c.canonical);
     std::cout << absl::StrFormat("%s  %d facts  (%s)\n",
                                  provenance::ClusterId(scan->display(*vault, c.canonical)),
                                  c.members.size(), c.reason);
