@@ -5,8 +5,6 @@
 #include <map>
 #include <set>
 
-#include <nlohmann/json.hpp>
-
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
@@ -14,7 +12,6 @@
 #include "provenance/check.h"
 #include "provenance/internal/json.h"
 #include "provenance/internal/report_render.h"
-#include "provenance/scan_json.h"
 
 namespace factdedup::provenance {
 namespace {
@@ -101,56 +98,6 @@ bool ValidNonce(absl::string_view nonce) {
   });
 }
 
-nlohmann::json SourcesJson(const std::vector<Source>& sources) {
-  nlohmann::json out = nlohmann::json::array();
-  for (const Source& s : sources) out.push_back(internal::SourceJson(s));
-  return out;
-}
-
-// Adds each fact's sources to a `scan --json` conflicts array.
-void AddConflictSources(const std::vector<ReportConflict>& conflicts, nlohmann::json* array) {
-  for (size_t i = 0; i < conflicts.size() && i < array->size(); ++i) {
-    nlohmann::json& facts = (*array)[i]["facts"];
-    for (size_t k = 0; k < conflicts[i].facts.size() && k < facts.size(); ++k) {
-      facts[k]["sources"] = SourcesJson(conflicts[i].facts[k].sources);
-    }
-  }
-}
-
-std::string RenderJson(const Report& r) {
-  nlohmann::json j = nlohmann::json::parse(r.scan_json);
-  j["report_version"] = kReportVersion;
-  j["generated"] = r.generated;
-  j["tool_version"] = r.tool_version;
-  j["duplicates"] = r.duplicates;
-  for (size_t i = 0; i < r.clusters.size() && i < j["clusters"].size(); ++i) {
-    const ReportCluster& c = r.clusters[i];
-    nlohmann::json& jc = j["clusters"][i];
-    jc["sources"] = SourcesJson(c.sources);
-    jc["pages"] = c.pages;
-    jc["mean_similarity"] = std::round(c.mean_similarity * 1000) / 1000;
-  }
-  AddConflictSources(r.conflicts, &j["conflicts"]);
-  AddConflictSources(r.updates, &j["updates"]);
-  nlohmann::json pages = nlohmann::json::array();
-  for (const PageStats& p : r.pages) {
-    pages.push_back({{"path", p.path},
-                     {"title", p.title},
-                     {"role", p.role},
-                     {"facts", p.facts},
-                     {"compared", p.compared},
-                     {"in_clusters", p.in_clusters},
-                     {"facts_after", p.facts_after},
-                     {"removed", p.removed},
-                     {"conflicting_kept", p.conflicting_kept},
-                     {"clusters_merged", p.clusters_merged},
-                     {"bytes_before", p.bytes_before},
-                     {"bytes_after", p.bytes_after}});
-  }
-  j["pages"] = std::move(pages);
-  return internal::Dump(j);
-}
-
 }  // namespace
 
 absl::StatusOr<Report> BuildReport(const Vault& vault, const ScanResult& scan,
@@ -182,7 +129,7 @@ absl::StatusOr<Report> BuildReport(const Vault& vault, const ScanResult& scan,
     item_at[{scan.note(vault, item).path, scan.fact(vault, item).line}] = item;
   }
   for (const Conflict& c : conflicts) {
-    ReportConflict rc{c.type, {}, c.suggestion};
+    ReportConflict rc{c.type, {}, c.suggestion, c.pairs};
     for (const ConflictFact& f : c.facts) {
       ReportConflictFact rf{f, {}};
       // The fact's own note and its source chain, then the other notes of its cluster.
@@ -204,11 +151,11 @@ absl::StatusOr<Report> BuildReport(const Vault& vault, const ScanResult& scan,
   }
   r.pages = BuildPages(vault, scan, plan, options.sources);
   for (const Note& note : vault.notes) r.titles[note.path] = NoteTitle(note);
-  r.scan_json = FormatScanJson(vault, scan, conflicts);
+  r.stats = scan.dedup.stats;
   r.html_nonce = options.html_nonce;
   if (r.html_nonce.empty()) {
-    // Reproducible: the same report gets the same nonce.
-    r.html_nonce = absl::StrFormat("fd%016x%016x", dedup::Hash64(r.scan_json),
+    // Reproducible: the same report gets the same nonce (a hash of its JSON document).
+    r.html_nonce = absl::StrFormat("fd%016x%016x", dedup::Hash64(internal::FormatReportJson(r)),
                                    dedup::Hash64(absl::StrCat(r.generated, r.tool_version)));
   }
   return r;
@@ -229,7 +176,7 @@ std::string RenderReport(const Report& report, ReportFormat format) {
     case ReportFormat::kHtml:
       return internal::RenderHtmlReport(report);
     case ReportFormat::kJson:
-      return RenderJson(report);
+      return internal::FormatReportJson(report);
   }
   return "";
 }

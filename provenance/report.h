@@ -13,10 +13,12 @@
 #include <cstdint>
 #include <map>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "dedup/engine.h"
 #include "provenance/clean.h"
 #include "provenance/conflicts.h"
 #include "provenance/scan.h"
@@ -69,6 +71,8 @@ struct ReportConflict {
   std::string type;
   std::vector<ReportConflictFact> facts;
   std::string suggestion;  // advice, never applied ("" when none)
+  // Pairs of `facts` found to disagree directly (Conflict::pairs).
+  std::vector<std::pair<int, int>> pairs;
 };
 
 struct PageStats {
@@ -98,9 +102,7 @@ struct Report {
   std::vector<ReportConflict> updates;        // supersessions ("now May (previously January)")
   std::vector<PageStats> pages;               // every note with a compared fact, in vault order
   std::map<std::string, std::string> titles;  // path -> title of every note in the vault
-  // The `scan --json` document this report extends (kept verbatim so the JSON report is a
-  // superset of it by construction).
-  std::string scan_json;
+  dedup::DedupStats stats;                    // the scan's counters (`scan --json`'s "stats")
 };
 
 // Builds the model. `conflicts` is FindConflicts' output for `scan`; `plan` is PlanClean's.

@@ -14,6 +14,7 @@
 #include "absl/strings/string_view.h"
 #include "provenance/check.h"
 #include "provenance/note.h"
+#include "provenance/report.h"
 
 #include "provenance/internal/json.h"
 #include "provenance/version.h"
@@ -24,18 +25,21 @@ namespace {
 // Elements of a big array formatted together (WriteArrayParallel).
 constexpr size_t kBlock = 256;
 
-// Writes `j` as Dump would at nesting depth `depth` (2 spaces per level): the first line as
-// is, every following line indented by 2 x depth more. JSON strings hold no raw newline.
-void WriteNested(std::ostream& out, const nlohmann::json& j, int depth) {
+// `j` as Dump writes it at nesting depth `depth` (2 spaces per level): the first line as is,
+// every following line indented by 2 x depth more (JSON strings hold no raw newline).
+std::string NestedText(const nlohmann::json& j, int depth) {
   const std::string s = j.dump(2, ' ', false, nlohmann::json::error_handler_t::replace);
   const std::string pad(static_cast<size_t>(2 * depth), ' ');
+  std::string out;
+  out.reserve(s.size());
   size_t from = 0;
   for (size_t nl = s.find('\n'); nl != std::string::npos; nl = s.find('\n', from)) {
-    out.write(s.data() + from, static_cast<std::streamsize>(nl + 1 - from));
-    out << pad;
+    out.append(s, from, nl + 1 - from);
+    out += pad;
     from = nl + 1;
   }
-  out.write(s.data() + from, static_cast<std::streamsize>(s.size() - from));
+  out.append(s, from, s.size() - from);
+  return out;
 }
 
 // Bytes for `out`, gathered and written 64 KiB at a time: a document is written in millions of
@@ -256,55 +260,142 @@ void WriteArrayParallel(Writer& w, int depth, size_t count, int threads, Element
   w.out() << "]";
 }
 
+// A cluster member's fields besides its line, path and text.
+struct MemberFields {
+  absl::string_view relation;
+  absl::string_view section;
+  double similarity = 0;  // written to 3 decimals
+};
+
 // {"line", "path", "text"} (+ the member fields) at `depth`.
-void WriteFact(Writer& w, int depth, const Note& note, const Fact& f, const dedup::Member* m) {
+void WriteFact(Writer& w, int depth, int line, absl::string_view path, absl::string_view text,
+               const MemberFields* m) {
   w.out() << "{\n";
   w.Key(depth + 1, "line", true);
-  w.Int(f.line);
+  w.Int(line);
   w.Key(depth + 1, "path", false);
-  w.String(note.path);
+  w.String(path);
   if (m != nullptr) {
     w.Key(depth + 1, "relation", false);
-    w.String(dedup::RelationName(m->relation));
+    w.String(m->relation);
     w.Key(depth + 1, "section", false);
-    w.String(SectionOf(note, f));
+    w.String(m->section);
     w.Key(depth + 1, "similarity", false);
     w.Double(std::round(m->similarity * 1000) / 1000);
   }
   w.Key(depth + 1, "text", false);
-  w.String(DisplayOf(note, f));
+  w.String(text);
   w.out() << "\n";
   w.Indent(depth);
   w.out() << "}";
+}
+
+// Closes an object at `depth` whose last member was just written.
+void CloseObject(Writer& w, int depth) {
+  w.out() << "\n";
+  w.Indent(depth);
+  w.out() << "}";
+}
+
+// One source (internal::SourceJson) at `depth`.
+void WriteSource(Writer& w, int depth, const Source& s) {
+  w.out() << "{\n";
+  w.Key(depth + 1, "date", true);
+  w.String(s.date);
+  w.Key(depth + 1, "depth", false);
+  w.Int(s.depth);
+  w.Key(depth + 1, "evidence", false);
+  w.out() << (s.evidence ? "true" : "false");
+  w.Key(depth + 1, "line", false);
+  w.Int(s.line);
+  w.Key(depth + 1, "path", false);
+  w.String(s.path);
+  w.Key(depth + 1, "section", false);
+  w.String(s.section);
+  w.Key(depth + 1, "source", false);
+  w.String(s.source);
+  w.Key(depth + 1, "type", false);
+  w.String(s.type);
+  w.Key(depth + 1, "via", false);
+  w.String(s.via);
+  CloseObject(w, depth);
+}
+
+// `"key": ` and an array of sources, at `depth`.
+void WriteSources(Writer& w, int depth, absl::string_view key, const std::vector<Source>& sources) {
+  w.Key(depth, key, false);
+  WriteArray(w, depth, sources.size(), [&](size_t i) { WriteSource(w, depth + 1, sources[i]); });
 }
 
 // One cluster as internal::ClusterJson builds it, at `depth`.
 void WriteCluster(Writer& w, int depth, const Vault& vault, const ScanResult& scan,
                   const dedup::Cluster& c) {
+  const Note& canon_note = scan.note(vault, c.canonical);
   const Fact& canon = scan.fact(vault, c.canonical);
   w.out() << "{\n";
   w.Key(depth + 1, "canonical", true);
-  WriteFact(w, depth + 1, scan.note(vault, c.canonical), canon, nullptr);
+  WriteFact(w, depth + 1, canon.line, canon_note.path, DisplayOf(canon_note, canon), nullptr);
   w.Key(depth + 1, "id", false);
   w.String(ClusterId(scan.display(vault, c.canonical)));
   w.Key(depth + 1, "members", false);
   WriteArray(w, depth + 1, c.members.size(), [&](size_t i) {
-    const int item = c.members[i].item;
-    WriteFact(w, depth + 2, scan.note(vault, item), scan.fact(vault, item), &c.members[i]);
+    const dedup::Member& m = c.members[i];
+    const Note& note = scan.note(vault, m.item);
+    const Fact& f = scan.fact(vault, m.item);
+    const MemberFields fields{dedup::RelationName(m.relation), SectionOf(note, f), m.similarity};
+    WriteFact(w, depth + 2, f.line, note.path, DisplayOf(note, f), &fields);
   });
   w.Key(depth + 1, "reason", false);
   w.String(c.reason);
-  w.out() << "\n";
-  w.Indent(depth);
-  w.out() << "}";
+  CloseObject(w, depth);
 }
 
-// One conflict as internal::ConflictJson builds it, at `depth`.
-void WriteConflict(Writer& w, int depth, const Conflict& c) {
+// The same cluster as the JSON report writes it, from the report's model: the scan's keys
+// plus "mean_similarity", "pages" and "sources".
+void WriteReportCluster(Writer& w, int depth, const ReportCluster& c) {
+  // The canonical is the member of that relation (listed first).
+  const ReportFact* canon = c.members.empty() ? nullptr : &c.members[0];
+  for (const ReportFact& m : c.members) {
+    if (m.relation == dedup::RelationName(dedup::Relation::kCanonical)) {
+      canon = &m;
+      break;
+    }
+  }
+  w.out() << "{\n";
+  w.Key(depth + 1, "canonical", true);
+  if (canon != nullptr) {
+    WriteFact(w, depth + 1, canon->line, canon->path, canon->text, nullptr);
+  } else {
+    w.out() << "null";
+  }
+  w.Key(depth + 1, "id", false);
+  w.String(c.id);
+  w.Key(depth + 1, "mean_similarity", false);
+  w.Double(std::round(c.mean_similarity * 1000) / 1000);
+  w.Key(depth + 1, "members", false);
+  WriteArray(w, depth + 1, c.members.size(), [&](size_t i) {
+    const ReportFact& m = c.members[i];
+    const MemberFields fields{m.relation, m.section, m.similarity};
+    WriteFact(w, depth + 2, m.line, m.path, m.text, &fields);
+  });
+  w.Key(depth + 1, "pages", false);
+  WriteArray(w, depth + 1, c.pages.size(), [&](size_t i) { w.String(c.pages[i]); });
+  w.Key(depth + 1, "reason", false);
+  w.String(c.reason);
+  WriteSources(w, depth + 1, "sources", c.sources);
+  CloseObject(w, depth);
+}
+
+// One conflict as internal::ConflictJson builds it, at `depth`; `fact(i)` is its fact i and
+// `sources(i)` that fact's sources, or null (the scan document has none).
+template <typename FactAt, typename SourcesAt>
+void WriteConflict(Writer& w, int depth, absl::string_view type, size_t facts, FactAt fact,
+                   SourcesAt sources, const std::vector<std::pair<int, int>>& pairs,
+                   absl::string_view suggestion) {
   w.out() << "{\n";
   w.Key(depth + 1, "facts", true);
-  WriteArray(w, depth + 1, c.facts.size(), [&](size_t i) {
-    const ConflictFact& f = c.facts[i];
+  WriteArray(w, depth + 1, facts, [&](size_t i) {
+    const ConflictFact& f = fact(i);
     w.out() << "{\n";
     bool first = true;
     if (!f.field.empty()) {
@@ -316,26 +407,64 @@ void WriteConflict(Writer& w, int depth, const Conflict& c) {
     w.Int(f.line);
     w.Key(depth + 3, "path", false);
     w.String(f.path);
+    if (const std::vector<Source>* s = sources(i); s != nullptr) {
+      WriteSources(w, depth + 3, "sources", *s);
+    }
     w.Key(depth + 3, "text", false);
     w.String(f.text);
     w.Key(depth + 3, "value", false);
     w.String(f.value);
-    w.out() << "\n";
-    w.Indent(depth + 2);
-    w.out() << "}";
+    CloseObject(w, depth + 2);
   });
   w.Key(depth + 1, "pairs", false);
-  WriteArray(w, depth + 1, c.pairs.size(), [&](size_t i) {
-    const auto& [a, b] = c.pairs[i];
+  WriteArray(w, depth + 1, pairs.size(), [&](size_t i) {
+    const auto& [a, b] = pairs[i];
     WriteArray(w, depth + 2, 2, [&, a = a, b = b](size_t k) { w.Int(k == 0 ? a : b); });
   });
   w.Key(depth + 1, "suggestion", false);
-  w.String(c.suggestion);
+  w.String(suggestion);
   w.Key(depth + 1, "type", false);
-  w.String(c.type);
-  w.out() << "\n";
-  w.Indent(depth);
-  w.out() << "}";
+  w.String(type);
+  CloseObject(w, depth);
+}
+
+void WriteScanConflict(Writer& w, int depth, const Conflict& c) {
+  WriteConflict(
+      w, depth, c.type, c.facts.size(), [&](size_t i) -> const ConflictFact& { return c.facts[i]; },
+      [](size_t) -> const std::vector<Source>* { return nullptr; }, c.pairs, c.suggestion);
+}
+
+void WriteReportConflict(Writer& w, int depth, const ReportConflict& c) {
+  WriteConflict(
+      w, depth, c.type, c.facts.size(),
+      [&](size_t i) -> const ConflictFact& { return c.facts[i].fact; },
+      [&](size_t i) -> const std::vector<Source>* { return &c.facts[i].sources; }, c.pairs,
+      c.suggestion);
+}
+
+// One page's statistics (docs/report.md), at `depth`.
+void WritePage(Writer& w, int depth, const PageStats& p) {
+  w.out() << "{\n";
+  const std::pair<absl::string_view, int64_t> counts[] = {
+      {"bytes_after", p.bytes_after},           {"bytes_before", p.bytes_before},
+      {"clusters_merged", p.clusters_merged},   {"compared", p.compared},
+      {"conflicting_kept", p.conflicting_kept}, {"facts", p.facts},
+      {"facts_after", p.facts_after},           {"in_clusters", p.in_clusters}};
+  bool first = true;
+  for (const auto& [key, value] : counts) {
+    w.Key(depth + 1, key, first);
+    w.Int(value);
+    first = false;
+  }
+  w.Key(depth + 1, "path", false);
+  w.String(p.path);
+  w.Key(depth + 1, "removed", false);
+  w.Int(p.removed);
+  w.Key(depth + 1, "role", false);
+  w.String(p.role);
+  w.Key(depth + 1, "title", false);
+  w.String(p.title);
+  CloseObject(w, depth);
 }
 
 }  // namespace
@@ -365,15 +494,47 @@ void WriteScanJson(std::ostream& out, const Vault& vault, const ScanResult& scan
   w.out() << ",\n";
   w.out() << "  \"conflicts\": ";
   WriteArrayParallel(w, 1, contradictions.size(), threads,
-                     [&](Writer& to, size_t i) { WriteConflict(to, 2, *contradictions[i]); });
+                     [&](Writer& to, size_t i) { WriteScanConflict(to, 2, *contradictions[i]); });
   w.out() << ",\n  \"facts\": " << absl::StrCat(scan.facts.size()) << ",\n  \"stats\": ";
-  w.out().Flush();
-  WriteNested(out, internal::StatsJson(scan.dedup.stats), 1);
+  w.out() << NestedText(internal::StatsJson(scan.dedup.stats), 1);
   w.out() << ",\n";
   w.out() << "  \"updates\": ";
   WriteArrayParallel(w, 1, updates.size(), threads,
-                     [&](Writer& to, size_t i) { WriteConflict(to, 2, *updates[i]); });
+                     [&](Writer& to, size_t i) { WriteScanConflict(to, 2, *updates[i]); });
   w.out() << ",\n  \"version\": " << absl::StrCat(kJsonFormatVersion) << "\n}\n";
 }
+
+namespace internal {
+
+std::string FormatReportJson(const Report& r) {
+  // Members in sorted order (as Dump writes the tree): clusters, conflicts, duplicates,
+  // facts, generated, pages, report_version, stats, tool_version, updates, version.
+  Writer w(nullptr);
+  w.out() << "{\n  \"clusters\": ";
+  WriteArray(w, 1, r.clusters.size(), [&](size_t i) { WriteReportCluster(w, 2, r.clusters[i]); });
+  w.out() << ",\n  \"conflicts\": ";
+  WriteArray(w, 1, r.conflicts.size(),
+             [&](size_t i) { WriteReportConflict(w, 2, r.conflicts[i]); });
+  w.Key(1, "duplicates", false);
+  w.Int(r.duplicates);
+  w.Key(1, "facts", false);
+  w.Int(r.facts);
+  w.Key(1, "generated", false);
+  w.String(r.generated);
+  w.Key(1, "pages", false);
+  WriteArray(w, 1, r.pages.size(), [&](size_t i) { WritePage(w, 2, r.pages[i]); });
+  w.Key(1, "report_version", false);
+  w.Int(kReportVersion);
+  w.Key(1, "stats", false);
+  w.out() << NestedText(StatsJson(r.stats), 1);
+  w.Key(1, "tool_version", false);
+  w.String(r.tool_version);
+  w.out() << ",\n  \"updates\": ";
+  WriteArray(w, 1, r.updates.size(), [&](size_t i) { WriteReportConflict(w, 2, r.updates[i]); });
+  w.out() << ",\n  \"version\": " << absl::StrCat(kJsonFormatVersion) << "\n}\n";
+  return w.out().Take();
+}
+
+}  // namespace internal
 
 }  // namespace factdedup::provenance

@@ -12,6 +12,7 @@
 #include "absl/strings/string_view.h"
 #include "dedup/engine.h"
 #include "provenance/conflicts.h"
+#include "provenance/report.h"
 #include "provenance/scan.h"
 #include "provenance/sources.h"
 #include "provenance/vault.h"
@@ -47,6 +48,11 @@ bool JsonPlainAscii(absl::string_view s);
 // `out` (8 bytes), exactly as nlohmann::json's dump writes that double: returns its length, or
 // 0 for any other value (then dump it with nlohmann::json).
 size_t JsonThousandths(double v, char* out);
+
+// The JSON report (docs/report.md): the `scan --json` document of the report's scan, written
+// by the same element writers, with the report's keys added in place (keys sorted, as
+// everywhere): exactly what Dump would write for that tree.
+std::string FormatReportJson(const Report& report);
 
 // Serializes the way every factdedup JSON document is written: 2-space indent, invalid UTF-8
 // replaced, a final newline.

@@ -1,5 +1,6 @@
 #include "provenance/report.h"
 
+#include <cmath>
 #include <regex>
 #include <set>
 #include <string>
@@ -16,6 +17,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "provenance/config.h"
+#include "provenance/internal/json.h"
 #include "provenance/scan_json.h"
 #include "tests/provenance/test_util.h"
 
@@ -116,6 +118,97 @@ TEST(Report, JsonIsAVersionedSupersetOfScanJson) {
     }
     EXPECT_FALSE(report["pages"].empty());
   }
+}
+
+// The JSON report as it was first built: the `scan --json` document parsed into a tree, the
+// report's keys added, the tree dumped. FormatReportJson writes it directly; this is the
+// reference it must match byte for byte.
+std::string ReportJsonThroughATree(const Built& b) {
+  auto sources = [](const std::vector<Source>& list) {
+    nlohmann::json out = nlohmann::json::array();
+    for (const Source& s : list) out.push_back(internal::SourceJson(s));
+    return out;
+  };
+  const Report& r = b.report;
+  nlohmann::json j = nlohmann::json::parse(FormatScanJson(b.vault, b.scan, b.conflicts));
+  j["report_version"] = kReportVersion;
+  j["generated"] = r.generated;
+  j["tool_version"] = r.tool_version;
+  j["duplicates"] = r.duplicates;
+  for (size_t i = 0; i < r.clusters.size(); ++i) {
+    nlohmann::json& jc = j["clusters"][i];
+    jc["sources"] = sources(r.clusters[i].sources);
+    jc["pages"] = r.clusters[i].pages;
+    jc["mean_similarity"] = std::round(r.clusters[i].mean_similarity * 1000) / 1000;
+  }
+  for (const auto& [list, key] : {std::pair{&r.conflicts, "conflicts"}, {&r.updates, "updates"}}) {
+    for (size_t i = 0; i < list->size(); ++i) {
+      for (size_t k = 0; k < (*list)[i].facts.size(); ++k) {
+        j[key][i]["facts"][k]["sources"] = sources((*list)[i].facts[k].sources);
+      }
+    }
+  }
+  nlohmann::json pages = nlohmann::json::array();
+  for (const PageStats& p : r.pages) {
+    pages.push_back({{"path", p.path},
+                     {"title", p.title},
+                     {"role", p.role},
+                     {"facts", p.facts},
+                     {"compared", p.compared},
+                     {"in_clusters", p.in_clusters},
+                     {"facts_after", p.facts_after},
+                     {"removed", p.removed},
+                     {"conflicting_kept", p.conflicting_kept},
+                     {"clusters_merged", p.clusters_merged},
+                     {"bytes_before", p.bytes_before},
+                     {"bytes_after", p.bytes_after}});
+  }
+  j["pages"] = std::move(pages);
+  return internal::Dump(j);
+}
+
+TEST(Report, JsonIsWhatTheTreeOfTheScanDocumentAndTheReportsKeysDumps) {
+  for (const std::string& root : {SampleVault(), HostileVault()}) {
+    Built b = Build(root);
+    ASSERT_FALSE(b.report.clusters.empty());
+    ASSERT_FALSE(b.report.conflicts.empty());
+    EXPECT_EQ(RenderReport(b.report, ReportFormat::kJson), ReportJsonThroughATree(b)) << root;
+  }
+  // Cases the vaults do not have: empty lists, invalid UTF-8, control bytes, quotes, an
+  // update, sources reached by links, odd similarities.
+  Built b = Build(SampleVault());
+  Report& r = b.report;
+  r.clusters.resize(2);
+  r.clusters[0].sources.clear();
+  r.clusters[0].pages.clear();
+  r.clusters[0].mean_similarity = 0.8571428;
+  r.clusters[1].members[0].text = "bad \xFF byte, \"quoted\", tab\there";
+  r.clusters[1].members[0].similarity = 1.0 / 3;
+  Source linked;
+  linked.path = "Inbox/raw \x01.md";
+  linked.depth = 2;
+  linked.evidence = true;
+  linked.via = "A/b.md";
+  r.clusters[1].sources.push_back(linked);
+  r.updates = r.conflicts;
+  r.updates.resize(1);
+  r.updates[0].type = "update";
+  r.updates[0].pairs.clear();
+  r.updates[0].facts[0].sources = {linked};
+  r.updates[0].facts[0].fact.field = "date";
+  r.conflicts.clear();
+  const std::string fast = RenderReport(r, ReportFormat::kJson);
+  // (The tree reference reads the vault's texts, not the edited model: the edits are checked
+  // one by one, and the formatting as nlohmann dumps what it parses.)
+  nlohmann::json fast_tree = nlohmann::json::parse(fast);
+  EXPECT_EQ(fast_tree["clusters"][1]["members"][0]["text"],
+            "bad \uFFFD byte, \"quoted\", tab\there");
+  EXPECT_EQ(fast_tree["clusters"][0]["mean_similarity"], 0.857);
+  EXPECT_EQ(fast_tree["clusters"][1]["sources"].back()["via"], "A/b.md");
+  EXPECT_EQ(fast_tree["updates"][0]["facts"][0]["field"], "date");
+  EXPECT_TRUE(fast_tree["conflicts"].empty());
+  // And byte for byte as nlohmann dumps the same tree.
+  EXPECT_EQ(fast, internal::Dump(fast_tree));
 }
 
 TEST(Report, MarkdownIsAnObsidianNoteWhoseLinksResolve) {
