@@ -414,6 +414,11 @@ constexpr absl::string_view kNtStems[] = {"don",    "doesn",   "didn",  "won",  
 
 // Whether lowercase word `i` negates what follows: "not", "never", "cannot", "no" (but not
 // "no longer", an update, nor "no more/less than", a qualifier) and "n't" forms.
+// Whether lowercase word `w` is one IsNegation may hold for (in some context).
+bool MayBeNegation(absl::string_view w) {
+  return w == "not" || w == "never" || w == "cannot" || w == "no" || w == "t";
+}
+
 bool IsNegation(const std::vector<absl::string_view>& lw, size_t i) {
   const absl::string_view w = lw[i];
   if (w == "not" || w == "never" || w == "cannot") return true;
@@ -1069,8 +1074,7 @@ absl::StatusOr<Slots> ExtractSlots(const dedup::Normalizer& n, absl::string_view
     uint64_t predicate = 0, object = 0;
   };
   absl::InlinedVector<ClauseDraft, 4> drafts;
-  std::vector<absl::string_view> lw;  // the clause's words, lowercase
-  lw.reserve(words.size());           // (at most all of them: one allocation)
+  std::vector<absl::string_view> lw;  // the clause's words, lowercase (reserved when split)
   auto add_clause = [&](absl::string_view c) {
     const absl::string_view t = absl::StripAsciiWhitespace(c);
     const size_t from = static_cast<size_t>(t.data() - text.data()), to = from + t.size();
@@ -1108,7 +1112,19 @@ absl::StatusOr<Slots> ExtractSlots(const dedup::Normalizer& n, absl::string_view
     drafts.push_back(cl);
   };
   bool polar = false;
-  {
+  // Without `plain_clauses`, a text none of whose words can give a clause a state keeps no
+  // clauses, and is not split into them: a clause's polarity comes from an on- or off-word or
+  // a negation (IsNegation holds only for these words) among its words, which are words of
+  // `text`. Most facts have none.
+  bool may_be_polar = plain_clauses;
+  for (size_t k = 0; k < words.size() && !may_be_polar; ++k) {
+    const absl::string_view w =
+        absl::string_view(lower).substr(words[k].begin, words[k].end - words[k].begin);
+    if (!MayBeStateWord(w)) continue;
+    may_be_polar = (StateWordKind(w) & (kOnWord | kOffWord)) || MayBeNegation(w);
+  }
+  if (may_be_polar) {
+    lw.reserve(words.size());  // (at most all of them: one allocation)
     // Split at ';', '(' and ')', then each part at ": " (empty pieces are kept: they have no
     // words).
     const absl::string_view rest = text.substr(body);
