@@ -65,6 +65,7 @@ using internal::IsMilestoneRole;
 using internal::IsMonthOrDayWord;
 using internal::IsUpper;
 using internal::kMarkup;
+using internal::PairSlots;
 using internal::ParseIsoDate;
 using internal::Polarity;
 using internal::RawScan;
@@ -474,7 +475,7 @@ void ParallelChunks(int threads, int n, Fn fn) {
 
 // Frees what the pair examination never reads of a fact's slots: the cleaned text, which only
 // its dates' offsets point into (texts are told apart by Slots::clean_hash).
-void DropUnread(Slots* s) {
+void DropUnread(PairSlots* s) {
   if (s->dates.empty()) std::string().swap(s->clean);
 }
 
@@ -493,9 +494,9 @@ class SlotStore {
   }
   // Fact i's slots, created empty if it has none yet. Creating them is not thread-safe in a
   // sparse store; reading and writing slots created before is (for distinct facts).
-  Slots& operator[](int i) { return is_dense_ ? dense_[i] : sparse_[i]; }
+  PairSlots& operator[](int i) { return is_dense_ ? dense_[i] : sparse_[i]; }
   // Fact i's slots; empty ones when it has none.
-  const Slots& Get(int i) const {
+  const PairSlots& Get(int i) const {
     if (is_dense_) return dense_[i];
     auto it = sparse_.find(i);
     return it == sparse_.end() ? Empty() : it->second;
@@ -505,20 +506,20 @@ class SlotStore {
   void Free(Parallel parallel) {
     if (is_dense_) {
       parallel(static_cast<int>(dense_.size()), [&](int first, int last) {
-        for (int i = first; i < last; ++i) dense_[i] = Slots();
+        for (int i = first; i < last; ++i) dense_[i] = PairSlots();
       });
     }
     sparse_.clear();
   }
 
  private:
-  static const Slots& Empty() {
-    static const Slots* empty = new Slots();
+  static const PairSlots& Empty() {
+    static const PairSlots* empty = new PairSlots();
     return *empty;
   }
   bool is_dense_ = true;
-  std::vector<Slots> dense_;
-  absl::node_hash_map<int, Slots> sparse_;
+  std::vector<PairSlots> dense_;
+  absl::node_hash_map<int, PairSlots> sparse_;
 };
 
 // What the fact-level stages share: the facts' claims and clusters.
@@ -541,7 +542,7 @@ struct FactContext {
   int size() const { return static_cast<int>(claim.size()); }
   const ClaimSummary& Claim(int i) const { return *claim[i]; }
   // The fact's slots, extracted on first use. A fact too long to be a claim has none.
-  const Slots& SlotsOf(int i) const {
+  const PairSlots& SlotsOf(int i) const {
     if (!has_slots[i]) {
       has_slots[i] = 1;
       const absl::string_view display = scan.display(vault, i);
@@ -552,10 +553,8 @@ struct FactContext {
             ExtractSlots(*normalizer, display, note_day[scan.facts[i].note],
                          options.normalized ? options.normalized(i, &scratch) : nullptr);
         if (s.ok()) {
-          Slots& into = slots[i];
-          into = *std::move(s);
-          into.content.clear();  // the summary (claim[i]) holds them
-          into.names.clear();
+          PairSlots& into = slots[i];
+          into = static_cast<PairSlots&&>(*std::move(s));  // the summary (claim[i]) has the rest
           DropUnread(&into);
         } else if (error.ok()) {
           error = s.status();
@@ -647,10 +646,10 @@ absl::Status BuildContext(FactContext* ctx, const std::vector<char>* focus,
         errors[k] = s.status();
         continue;
       }
-      Slots& into = ctx->slots[i];
-      into = *std::move(s);
+      ctx->claim[i] = Summarize(*s);
+      PairSlots& into = ctx->slots[i];
+      into = static_cast<PairSlots&&>(*std::move(s));
       ctx->has_slots[i] = 1;
-      ctx->claim[i] = Summarize(into);
       DropUnread(&into);
     }
   });
@@ -1060,7 +1059,7 @@ void RestorePlainClauses(const FactContext& ctx, const TokenPostings& postings,
 }
 
 // Whether some clause of `a` and some clause of `b` state opposite states; *va/*vb get them.
-bool PolarityDisagrees(const Slots& a, const Slots& b, double min_overlap, std::string* va,
+bool PolarityDisagrees(const PairSlots& a, const PairSlots& b, double min_overlap, std::string* va,
                        std::string* vb) {
   for (const Clause& ca : a.clauses) {
     for (const Clause& cb : b.clauses) {
@@ -1116,8 +1115,8 @@ void ExaminePair(const FactContext& ctx, int a, int b, int count, uint8_t can_a,
                  Overlap& subject_overlap, ShareName& share_distinctive_name, PairFindings& found) {
   const ConflictOptions& options = ctx.options;
   if (!MayDisagree(can_a, can_b)) return;
-  const Slots& sa = ctx.SlotsOf(a);
-  const Slots& sb = ctx.SlotsOf(b);
+  const PairSlots& sa = ctx.SlotsOf(a);
+  const PairSlots& sb = ctx.SlotsOf(b);
   if (sa.clean_hash == sb.clean_hash) return;
   const double overlap = count >= options.min_shared_tokens ? subject_overlap(a, b) : 0.0;
   // The same claim: one cluster, or as alike as one apart from the values (the dedup

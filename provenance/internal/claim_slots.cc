@@ -1204,7 +1204,7 @@ absl::StatusOr<Slots> ExtractSlots(const dedup::Normalizer& n, absl::string_view
 // Whether the dates (of `role`, or all when role is null) disagree: both sides have some and
 // no interval of one overlaps an interval of the other; `by_year` widens every interval to
 // whole years first. *va/*vb get the dates as written.
-bool DatesDisagree(const Slots& a, const Slots& b, const std::string* role, bool by_year,
+bool DatesDisagree(const PairSlots& a, const PairSlots& b, const std::string* role, bool by_year,
                    std::string* va, std::string* vb) {
   if (a.dates.empty() || b.dates.empty()) return false;  // most pairs: nothing to gather
   absl::InlinedVector<const DateHit*, 8> xa, xb;         // no allocation per pair
@@ -1230,7 +1230,7 @@ bool DatesDisagree(const Slots& a, const Slots& b, const std::string* role, bool
       }
     }
   }
-  auto text = [](const Slots& s, absl::Span<const DateHit* const> hs) {
+  auto text = [](const PairSlots& s, absl::Span<const DateHit* const> hs) {
     std::vector<std::string> parts;
     for (const DateHit* h : hs) {
       parts.push_back(std::string(absl::string_view(s.clean).substr(h->begin, h->end - h->begin)));
@@ -1263,7 +1263,7 @@ std::string FormatValues(const std::string& unit, const Values& v, Qualifier q) 
 
 // Amounts of one unit disagree: no pair compatible and neither side's range holds the other.
 // Units are tried in their (byte) order, each unit's values in their order in the fact.
-bool AmountsDisagree(const Slots& a, const Slots& b, bool plain_numbers, std::string* va,
+bool AmountsDisagree(const PairSlots& a, const PairSlots& b, bool plain_numbers, std::string* va,
                      std::string* vb) {
   if (a.amounts.empty() || b.amounts.empty()) return false;  // most pairs
   // The units of `a`, smallest first, each once: the next is the smallest unit greater than
@@ -1332,7 +1332,7 @@ bool ClausesOppose(const Clause& a, const Clause& b, double min_overlap) {
   return negates(a, b) || negates(b, a);
 }
 
-bool Supersedes(const Slots& newer, const Slots& older) {
+bool Supersedes(const PairSlots& newer, const PairSlots& older) {
   for (const Update& u : newer.updates) {
     for (const Interval& iv : u.dates) {
       for (const DateHit& h : older.dates) {
