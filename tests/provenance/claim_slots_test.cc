@@ -512,15 +512,24 @@ TEST(FormatAmount, ScalesAndUnits) {
   EXPECT_EQ(FormatAmount({"", 3}), "3");
 }
 
+// `texts`, then the display text of every fact of the sample vault.
+std::vector<std::string> WithSampleFacts(std::vector<std::string> texts) {
+  absl::StatusOr<Vault> vault =
+      LoadVault(DefaultFileSystem(), testing::SourcePath("data/vault"), Config{});
+  EXPECT_TRUE(vault.ok()) << vault.status();
+  if (!vault.ok()) return texts;
+  for (const Note& note : vault->notes) {
+    for (const Fact& f : note.facts) texts.push_back(std::string(DisplayOf(note, f)));
+  }
+  return texts;
+}
+
 // A fact's content tokens come from the tokens of its one normalization (unless it ends in a
 // cut word); they must equal those of its cleaned text normalized again (what they were
 // computed from before), on every fact of the sample vault and on inputs that exercise the
 // normalizer's repairs and cut words.
 TEST(ExtractSlots, ContentTokensEqualThoseOfTheCleanTextNormalizedAgain) {
-  absl::StatusOr<Vault> vault =
-      LoadVault(DefaultFileSystem(), testing::SourcePath("data/vault"), Config{});
-  ASSERT_TRUE(vault.ok());
-  std::vector<std::string> texts = {
+  const std::vector<std::string> texts = WithSampleFacts({
       "Microsoft\xC3\xA2\xE2\x82\xAC\xE2\x84\xA2s GPU drop arrives in **February 2026** ...",
       "MAI's initial GPU drop: [[Kushal]] said it will arrive in Feb '26 (per Lior)",
       "Azure Storage won't renew the 2EB deal; exclusivity was removed",
@@ -539,10 +548,7 @@ TEST(ExtractSlots, ContentTokensEqualThoseOfTheCleanTextNormalizedAgain) {
       "...",
       " ... ...",
       "Caf\xC3\xA9 for ...",
-  };
-  for (const Note& note : vault->notes) {
-    for (const Fact& f : note.facts) texts.push_back(std::string(DisplayOf(note, f)));
-  }
+  });
   ASSERT_GT(texts.size(), 200u);
   dedup::Normalizer n;
   int compared = 0;
@@ -573,10 +579,7 @@ TEST(ExtractSlots, ContentTokensEqualThoseOfTheCleanTextNormalizedAgain) {
 // every other slot) are those of the plain call, on every fact of the sample vault and on
 // texts with and without state words.
 TEST(ExtractSlots, WithoutPlainClausesOnlyFactsWithAStatedStateKeepTheirClauses) {
-  absl::StatusOr<Vault> vault =
-      LoadVault(DefaultFileSystem(), testing::SourcePath("data/vault"), Config{});
-  ASSERT_TRUE(vault.ok());
-  std::vector<std::string> texts = {
+  const std::vector<std::string> texts = WithSampleFacts({
       "Azure API exclusivity for OpenAI continues; pricing (still) remains open",
       "The exclusivity ended in October: VAST will not provide an Azure VoC instance.",
       "VAST won't provide it",
@@ -591,10 +594,7 @@ TEST(ExtractSlots, WithoutPlainClausesOnlyFactsWithAStatedStateKeepTheirClauses)
       "January 2026 is no longer a hard date.",
       "OpenAI will buy no more than $250B of Azure.",
       "Still, STILL and NEVER in capitals",
-  };
-  for (const Note& note : vault->notes) {
-    for (const Fact& f : note.facts) texts.push_back(std::string(DisplayOf(note, f)));
-  }
+  });
   dedup::Normalizer n;
   int stated = 0;
   for (const std::string& text : texts) {
