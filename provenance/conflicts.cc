@@ -19,6 +19,7 @@
 #include <iterator>
 #include <map>
 #include <numeric>
+#include <optional>
 #include <set>
 #include <string_view>
 #include <system_error>
@@ -64,6 +65,7 @@ using internal::IsMilestoneRole;
 using internal::IsMonthOrDayWord;
 using internal::IsUpper;
 using internal::kMarkup;
+using internal::PairSlots;
 using internal::ParseIsoDate;
 using internal::Polarity;
 using internal::RawScan;
@@ -473,7 +475,7 @@ void ParallelChunks(int threads, int n, Fn fn) {
 
 // Frees what the pair examination never reads of a fact's slots: the cleaned text, which only
 // its dates' offsets point into (texts are told apart by Slots::clean_hash).
-void DropUnread(Slots* s) {
+void DropUnread(PairSlots* s) {
   if (s->dates.empty()) std::string().swap(s->clean);
 }
 
@@ -492,9 +494,9 @@ class SlotStore {
   }
   // Fact i's slots, created empty if it has none yet. Creating them is not thread-safe in a
   // sparse store; reading and writing slots created before is (for distinct facts).
-  Slots& operator[](int i) { return is_dense_ ? dense_[i] : sparse_[i]; }
+  PairSlots& operator[](int i) { return is_dense_ ? dense_[i] : sparse_[i]; }
   // Fact i's slots; empty ones when it has none.
-  const Slots& Get(int i) const {
+  const PairSlots& Get(int i) const {
     if (is_dense_) return dense_[i];
     auto it = sparse_.find(i);
     return it == sparse_.end() ? Empty() : it->second;
@@ -504,20 +506,20 @@ class SlotStore {
   void Free(Parallel parallel) {
     if (is_dense_) {
       parallel(static_cast<int>(dense_.size()), [&](int first, int last) {
-        for (int i = first; i < last; ++i) dense_[i] = Slots();
+        for (int i = first; i < last; ++i) dense_[i] = PairSlots();
       });
     }
     sparse_.clear();
   }
 
  private:
-  static const Slots& Empty() {
-    static const Slots* empty = new Slots();
+  static const PairSlots& Empty() {
+    static const PairSlots* empty = new PairSlots();
     return *empty;
   }
   bool is_dense_ = true;
-  std::vector<Slots> dense_;
-  absl::node_hash_map<int, Slots> sparse_;
+  std::vector<PairSlots> dense_;
+  absl::node_hash_map<int, PairSlots> sparse_;
 };
 
 // What the fact-level stages share: the facts' claims and clusters.
@@ -540,7 +542,7 @@ struct FactContext {
   int size() const { return static_cast<int>(claim.size()); }
   const ClaimSummary& Claim(int i) const { return *claim[i]; }
   // The fact's slots, extracted on first use. A fact too long to be a claim has none.
-  const Slots& SlotsOf(int i) const {
+  const PairSlots& SlotsOf(int i) const {
     if (!has_slots[i]) {
       has_slots[i] = 1;
       const absl::string_view display = scan.display(vault, i);
@@ -551,10 +553,8 @@ struct FactContext {
             ExtractSlots(*normalizer, display, note_day[scan.facts[i].note],
                          options.normalized ? options.normalized(i, &scratch) : nullptr);
         if (s.ok()) {
-          Slots& into = slots[i];
-          into = *std::move(s);
-          into.content.clear();  // the summary (claim[i]) holds them
-          into.names.clear();
+          PairSlots& into = slots[i];
+          into = static_cast<PairSlots&&>(*std::move(s));  // the summary (claim[i]) has the rest
           DropUnread(&into);
         } else if (error.ok()) {
           error = s.status();
@@ -646,10 +646,10 @@ absl::Status BuildContext(FactContext* ctx, const std::vector<char>* focus,
         errors[k] = s.status();
         continue;
       }
-      Slots& into = ctx->slots[i];
-      into = *std::move(s);
+      ctx->claim[i] = Summarize(*s);
+      PairSlots& into = ctx->slots[i];
+      into = static_cast<PairSlots&&>(*std::move(s));
       ctx->has_slots[i] = 1;
-      ctx->claim[i] = Summarize(into);
       DropUnread(&into);
     }
   });
@@ -836,6 +836,154 @@ void CandidatesOf(const FactContext& ctx, const TokenPostings& postings,
   std::sort(out->begin(), out->end());
 }
 
+// Each fact's counted tokens (those in at most max_postings facts: the tokens CandidatesOf
+// counts), ascending by id; each token's facts that hold it in their prefix: all their
+// counted tokens but the greatest by (document frequency, id); and each token's facts with a
+// milestone date (kCanMilestone in `can`). Two facts sharing two counted tokens hold the
+// lesser of them in both prefixes, so the pairs sharing two or more are among those found by
+// scanning the prefix lists of one fact's prefix (most of a fact's partners share only one
+// token, mostly its commonest, whose list is not scanned for it).
+class PrefixPostings {
+ public:
+  PrefixPostings(const TokenPostings& postings, int n, int max_postings,
+                 const std::vector<uint8_t>& can) {
+    counted_begin_.resize(static_cast<size_t>(n) + 1, 0);
+    last_.assign(n, -1);
+    const size_t tokens = static_cast<size_t>(postings.Tokens());
+    std::vector<size_t> prefix_size(tokens + 1, 0), milestone_size(tokens + 1, 0);
+    for (int i = 0; i < n; ++i) {
+      int last = -1, last_df = 0;
+      const bool milestone = can[i] & kCanMilestone;
+      for (int id : postings.IdsOf(i)) {
+        const int df = postings.DocumentFrequency(id);
+        if (df > max_postings) continue;
+        counted_.push_back(id);
+        ++prefix_size[id];
+        milestone_size[id] += milestone;
+        if (df >= last_df) last = id, last_df = df;  // ids ascend: the greatest (df, id)
+      }
+      counted_begin_[i + 1] = counted_.size();
+      last_[i] = last;
+      if (last >= 0) --prefix_size[last];
+    }
+    prefix_.Fill(prefix_size, n, [&](int i, auto add) {
+      for (int id : CountedOf(i)) {
+        if (id != last_[i]) add(id);
+      }
+    });
+    milestone_.Fill(milestone_size, n, [&](int i, auto add) {
+      if (!(can[i] & kCanMilestone)) return;
+      for (int id : CountedOf(i)) add(id);
+    });
+  }
+  absl::Span<const int> CountedOf(int fact) const {
+    return absl::Span<const int>(counted_.data() + counted_begin_[fact],
+                                 counted_begin_[fact + 1] - counted_begin_[fact]);
+  }
+  // The greatest counted token of `fact` (the one not in its prefix), or -1.
+  int LastOf(int fact) const { return last_[fact]; }
+  // The facts holding `id` in their prefix, ascending.
+  absl::Span<const int> PrefixFactsOf(int id) const { return prefix_.Of(id); }
+  // The facts with a milestone date holding `id`, ascending.
+  absl::Span<const int> MilestoneFactsOf(int id) const { return milestone_.Of(id); }
+  // The counted tokens `a` and `b` share (CandidatesOf's count).
+  int Shared(int a, int b) const {
+    const absl::Span<const int> x = CountedOf(a), y = CountedOf(b);
+    int shared = 0;
+    for (size_t i = 0, j = 0; i < x.size() && j < y.size();) {
+      shared += x[i] == y[j];
+      const bool le = x[i] <= y[j], ge = x[i] >= y[j];
+      i += le;
+      j += ge;
+    }
+    return shared;
+  }
+
+ private:
+  // Per token id, a list of facts (ascending), flat.
+  struct Lists {
+    std::vector<int> facts;
+    std::vector<size_t> begin;
+    // `size[id]`: the length of id's list; fill(i, add) calls add(id) for each list that
+    // fact i is in (facts in ascending order).
+    template <typename Each>
+    void Fill(const std::vector<size_t>& size, int n, Each fill) {
+      begin.assign(size.size(), 0);
+      for (size_t id = 1; id < size.size(); ++id) begin[id] = begin[id - 1] + size[id - 1];
+      facts.resize(begin.back());
+      std::vector<size_t> next(begin.begin(), begin.end() - 1);
+      for (int i = 0; i < n; ++i) {
+        fill(i, [&](int id) { facts[next[id]++] = i; });
+      }
+    }
+    absl::Span<const int> Of(int id) const {
+      return absl::Span<const int>(facts.data() + begin[id], begin[id + 1] - begin[id]);
+    }
+  };
+  std::vector<int> counted_;
+  std::vector<size_t> counted_begin_;
+  std::vector<int> last_;
+  Lists prefix_, milestone_;
+};
+
+// CandidatesOf(..., can, keep) for a fact `a` without a stated state whose partners are kept
+// only when they share at least two counted tokens with it, or its cluster, or (when `a` has
+// a milestone date) when they have a milestone date too (keep(b, count) is false for every
+// other b): its prefix lists, its milestone lists and its later cluster members are scanned,
+// and the count of each partner found is counted again in full. The result is CandidatesOf's.
+template <typename Keep>
+void PrefixCandidatesOf(const FactContext& ctx, const PrefixPostings& prefixes,
+                        const ClusterMembers& cluster_members, int a, std::vector<int>* scratch,
+                        std::vector<std::pair<int, int>>* out, const std::vector<uint8_t>& can,
+                        Keep keep) {
+  out->clear();
+  thread_local std::vector<char> seen;  // zero between calls
+  if (seen.size() < static_cast<size_t>(ctx.size())) seen.resize(ctx.size(), 0);
+  // CandidatesOf's `need`.
+  const uint8_t need = (can[a] & kCanPolar)
+                           ? 0
+                           : static_cast<uint8_t>(kCanPolar | (can[a] & (kCanDates | kCanAmounts)));
+  auto may = [&](int b) { return need == 0 || (can[b] & need) != 0; };
+  scratch->clear();
+  const int last = prefixes.LastOf(a);
+  for (int t : prefixes.CountedOf(a)) {
+    if (t == last) continue;
+    const absl::Span<const int> list = prefixes.PrefixFactsOf(t);  // ascending
+    for (const int* b = std::upper_bound(list.begin(), list.end(), a); b != list.end(); ++b) {
+      if (!seen[*b] && may(*b)) {
+        seen[*b] = 1;
+        scratch->push_back(*b);
+      }
+    }
+  }
+  if (can[a] & kCanMilestone) {
+    for (int t : prefixes.CountedOf(a)) {
+      const absl::Span<const int> list = prefixes.MilestoneFactsOf(t);  // ascending
+      for (const int* b = std::upper_bound(list.begin(), list.end(), a); b != list.end(); ++b) {
+        if (!seen[*b] && may(*b)) {
+          seen[*b] = 1;
+          scratch->push_back(*b);
+        }
+      }
+    }
+  }
+  if (ctx.cluster_of[a] >= 0) {
+    for (const dedup::Member& m : cluster_members[ctx.cluster_of[a]]) {
+      const int b = m.item;
+      if (b > a && !seen[b] && may(b)) {
+        seen[b] = 1;
+        scratch->push_back(b);
+      }
+    }
+  }
+  for (int b : *scratch) {
+    seen[b] = 0;
+    const int count = prefixes.Shared(a, b);
+    if (keep(b, count)) out->emplace_back(b, count);
+  }
+  std::sort(out->begin(), out->end());
+}
+
 void CandidatesOf(const FactContext& ctx, const TokenPostings& postings,
                   const ClusterMembers& cluster_members, int a, std::vector<int>* scratch,
                   std::vector<std::pair<int, int>>* out) {
@@ -911,7 +1059,7 @@ void RestorePlainClauses(const FactContext& ctx, const TokenPostings& postings,
 }
 
 // Whether some clause of `a` and some clause of `b` state opposite states; *va/*vb get them.
-bool PolarityDisagrees(const Slots& a, const Slots& b, double min_overlap, std::string* va,
+bool PolarityDisagrees(const PairSlots& a, const PairSlots& b, double min_overlap, std::string* va,
                        std::string* vb) {
   for (const Clause& ca : a.clauses) {
     for (const Clause& cb : b.clauses) {
@@ -967,8 +1115,8 @@ void ExaminePair(const FactContext& ctx, int a, int b, int count, uint8_t can_a,
                  Overlap& subject_overlap, ShareName& share_distinctive_name, PairFindings& found) {
   const ConflictOptions& options = ctx.options;
   if (!MayDisagree(can_a, can_b)) return;
-  const Slots& sa = ctx.SlotsOf(a);
-  const Slots& sb = ctx.SlotsOf(b);
+  const PairSlots& sa = ctx.SlotsOf(a);
+  const PairSlots& sb = ctx.SlotsOf(b);
   if (sa.clean_hash == sb.clean_hash) return;
   const double overlap = count >= options.min_shared_tokens ? subject_overlap(a, b) : 0.0;
   // The same claim: one cluster, or as alike as one apart from the values (the dedup
@@ -1421,6 +1569,13 @@ PairFindings FindPairFindings(const FactContext& ctx, const std::vector<char>* f
   };
   const ClusterMembers cluster_members(ctx.scan.dedup.clusters);
   RestorePlainClauses(ctx, postings, cluster_members);
+  // A fact without a stated state keeps (surely_nothing) only partners in its cluster or
+  // sharing min_shared_tokens, or two with a stated state, or (both with a milestone date)
+  // one: with min_shared_tokens at least two, its partners are found through PrefixPostings.
+  std::optional<PrefixPostings> prefixes;
+  if (overlap_needed && options.min_shared_tokens >= 2) {
+    prefixes.emplace(postings, n, options.max_postings, can_bits);
+  }
   // Each chunk of facts is examined by one thread; findings are kept per chunk (in fact order
   // within it) and joined in chunk order, so output is the same for any thread count.
   std::vector<PairFindings> per_chunk((n + kChunk - 1) / kChunk);
@@ -1428,8 +1583,12 @@ PairFindings FindPairFindings(const FactContext& ctx, const std::vector<char>* f
     std::vector<int> scratch;
     std::vector<std::pair<int, int>> partners;
     for (int a = first; a < last; ++a) {
-      CandidatesOf(ctx, postings, cluster_members, a, &scratch, &partners, &can_bits,
-                   [&](int b, int count) { return !surely_nothing(a, b, count); });
+      auto keep = [&](int b, int count) { return !surely_nothing(a, b, count); };
+      if (prefixes.has_value() && !(can_bits[a] & kCanPolar)) {
+        PrefixCandidatesOf(ctx, *prefixes, cluster_members, a, &scratch, &partners, can_bits, keep);
+      } else {
+        CandidatesOf(ctx, postings, cluster_members, a, &scratch, &partners, &can_bits, keep);
+      }
       for (const auto& [b, count] : partners) examine(a, b, count, per_chunk[first / kChunk]);
     }
   });

@@ -414,6 +414,11 @@ constexpr absl::string_view kNtStems[] = {"don",    "doesn",   "didn",  "won",  
 
 // Whether lowercase word `i` negates what follows: "not", "never", "cannot", "no" (but not
 // "no longer", an update, nor "no more/less than", a qualifier) and "n't" forms.
+// Whether lowercase word `w` is one IsNegation may hold for (in some context).
+bool MayBeNegation(absl::string_view w) {
+  return w == "not" || w == "never" || w == "cannot" || w == "no" || w == "t";
+}
+
 bool IsNegation(const std::vector<absl::string_view>& lw, size_t i) {
   const absl::string_view w = lw[i];
   if (w == "not" || w == "never" || w == "cannot") return true;
@@ -1069,8 +1074,7 @@ absl::StatusOr<Slots> ExtractSlots(const dedup::Normalizer& n, absl::string_view
     uint64_t predicate = 0, object = 0;
   };
   absl::InlinedVector<ClauseDraft, 4> drafts;
-  std::vector<absl::string_view> lw;  // the clause's words, lowercase
-  lw.reserve(words.size());           // (at most all of them: one allocation)
+  std::vector<absl::string_view> lw;  // the clause's words, lowercase (reserved when split)
   auto add_clause = [&](absl::string_view c) {
     const absl::string_view t = absl::StripAsciiWhitespace(c);
     const size_t from = static_cast<size_t>(t.data() - text.data()), to = from + t.size();
@@ -1108,7 +1112,19 @@ absl::StatusOr<Slots> ExtractSlots(const dedup::Normalizer& n, absl::string_view
     drafts.push_back(cl);
   };
   bool polar = false;
-  {
+  // Without `plain_clauses`, a text none of whose words can give a clause a state keeps no
+  // clauses, and is not split into them: a clause's polarity comes from an on- or off-word or
+  // a negation (IsNegation holds only for these words) among its words, which are words of
+  // `text`. Most facts have none.
+  bool may_be_polar = plain_clauses;
+  for (size_t k = 0; k < words.size() && !may_be_polar; ++k) {
+    const absl::string_view w =
+        absl::string_view(lower).substr(words[k].begin, words[k].end - words[k].begin);
+    if (!MayBeStateWord(w)) continue;
+    may_be_polar = (StateWordKind(w) & (kOnWord | kOffWord)) || MayBeNegation(w);
+  }
+  if (may_be_polar) {
+    lw.reserve(words.size());  // (at most all of them: one allocation)
     // Split at ';', '(' and ')', then each part at ": " (empty pieces are kept: they have no
     // words).
     const absl::string_view rest = text.substr(body);
@@ -1188,7 +1204,7 @@ absl::StatusOr<Slots> ExtractSlots(const dedup::Normalizer& n, absl::string_view
 // Whether the dates (of `role`, or all when role is null) disagree: both sides have some and
 // no interval of one overlaps an interval of the other; `by_year` widens every interval to
 // whole years first. *va/*vb get the dates as written.
-bool DatesDisagree(const Slots& a, const Slots& b, const std::string* role, bool by_year,
+bool DatesDisagree(const PairSlots& a, const PairSlots& b, const std::string* role, bool by_year,
                    std::string* va, std::string* vb) {
   if (a.dates.empty() || b.dates.empty()) return false;  // most pairs: nothing to gather
   absl::InlinedVector<const DateHit*, 8> xa, xb;         // no allocation per pair
@@ -1214,7 +1230,7 @@ bool DatesDisagree(const Slots& a, const Slots& b, const std::string* role, bool
       }
     }
   }
-  auto text = [](const Slots& s, absl::Span<const DateHit* const> hs) {
+  auto text = [](const PairSlots& s, absl::Span<const DateHit* const> hs) {
     std::vector<std::string> parts;
     for (const DateHit* h : hs) {
       parts.push_back(std::string(absl::string_view(s.clean).substr(h->begin, h->end - h->begin)));
@@ -1247,7 +1263,7 @@ std::string FormatValues(const std::string& unit, const Values& v, Qualifier q) 
 
 // Amounts of one unit disagree: no pair compatible and neither side's range holds the other.
 // Units are tried in their (byte) order, each unit's values in their order in the fact.
-bool AmountsDisagree(const Slots& a, const Slots& b, bool plain_numbers, std::string* va,
+bool AmountsDisagree(const PairSlots& a, const PairSlots& b, bool plain_numbers, std::string* va,
                      std::string* vb) {
   if (a.amounts.empty() || b.amounts.empty()) return false;  // most pairs
   // The units of `a`, smallest first, each once: the next is the smallest unit greater than
@@ -1316,7 +1332,7 @@ bool ClausesOppose(const Clause& a, const Clause& b, double min_overlap) {
   return negates(a, b) || negates(b, a);
 }
 
-bool Supersedes(const Slots& newer, const Slots& older) {
+bool Supersedes(const PairSlots& newer, const PairSlots& older) {
   for (const Update& u : newer.updates) {
     for (const Interval& iv : u.dates) {
       for (const DateHit& h : older.dates) {

@@ -148,21 +148,27 @@ struct Update {
   std::vector<Interval> dates;  // the dates in it
 };
 
-struct Slots {
+// What the pair comparisons (DatesDisagree, AmountsDisagree, Supersedes, ClausesOppose) read
+// of a fact's slots: the conflict pass keeps this part of every fact's (144 bytes, not
+// Slots' 192).
+struct PairSlots {
   std::string clean;           // the normalizer's cleaned text; DateHit offsets point into it
   uint64_t clean_hash = 0;     // TokenHash(clean): tells two facts' texts apart without it
   std::vector<DateHit> dates;  // superseded ones removed
   std::vector<Amount> amounts;
+  std::vector<Clause> clauses;
+  std::vector<Update> updates;
   // Of the amounts ("more than", "up to", "about"); kNone when there are none.
   Qualifier qualifier = Qualifier::kNone;
-  std::vector<Clause> clauses;
+  int fact_day = 0;  // the statement's own date (leading "On 2025-10-28," / "2025-12-27:")
+};
+
+struct Slots : PairSlots {
   // Distinct content tokens and name tokens (capitalized, acronyms), folded, as TokenHash
   // values, sorted. The conflict pass only tells them apart, so hashes serve; it moves both
   // into the fact's ClaimSummary and reads them from there.
   std::vector<uint64_t> content;
   std::vector<uint64_t> names;
-  std::vector<Update> updates;
-  int fact_day = 0;  // the statement's own date (leading "On 2025-10-28," / "2025-12-27:")
 };
 
 // The hash a folded token is known by in Clause::tokens and Slots::content/names
@@ -337,12 +343,12 @@ absl::StatusOr<Slots> ExtractSlots(const dedup::Normalizer& n, absl::string_view
 // no interval of one overlaps an interval of the other; `by_year` widens every interval to
 // whole years first. A month whose year was guessed from the note's date agrees with the same
 // month of any year. *va/*vb get the dates as written.
-bool DatesDisagree(const Slots& a, const Slots& b, const std::string* role, bool by_year,
+bool DatesDisagree(const PairSlots& a, const PairSlots& b, const std::string* role, bool by_year,
                    std::string* va, std::string* vb);
 
 // Amounts of one unit disagree: no pair compatible and neither side's range holds the other.
 // *va/*vb (either may be null: not wanted) get the amounts of that unit (FormatAmount).
-bool AmountsDisagree(const Slots& a, const Slots& b, bool plain_numbers, std::string* va,
+bool AmountsDisagree(const PairSlots& a, const PairSlots& b, bool plain_numbers, std::string* va,
                      std::string* vb);
 
 // A clause pair with opposite state, or "X not P O" vs "X P O".
@@ -350,7 +356,7 @@ bool ClausesOppose(const Clause& a, const Clause& b, double min_overlap);
 
 // Whether `newer` explicitly supersedes a date `older` states ("now May (previously January)"
 // against "go-live in January"): then the two are an update, not a contradiction.
-bool Supersedes(const Slots& newer, const Slots& older);
+bool Supersedes(const PairSlots& newer, const PairSlots& older);
 
 }  // namespace factdedup::provenance::internal
 

@@ -512,15 +512,24 @@ TEST(FormatAmount, ScalesAndUnits) {
   EXPECT_EQ(FormatAmount({"", 3}), "3");
 }
 
+// `texts`, then the display text of every fact of the sample vault.
+std::vector<std::string> WithSampleFacts(std::vector<std::string> texts) {
+  absl::StatusOr<Vault> vault =
+      LoadVault(DefaultFileSystem(), testing::SourcePath("data/vault"), Config{});
+  EXPECT_TRUE(vault.ok()) << vault.status();
+  if (!vault.ok()) return texts;
+  for (const Note& note : vault->notes) {
+    for (const Fact& f : note.facts) texts.push_back(std::string(DisplayOf(note, f)));
+  }
+  return texts;
+}
+
 // A fact's content tokens come from the tokens of its one normalization (unless it ends in a
 // cut word); they must equal those of its cleaned text normalized again (what they were
 // computed from before), on every fact of the sample vault and on inputs that exercise the
 // normalizer's repairs and cut words.
 TEST(ExtractSlots, ContentTokensEqualThoseOfTheCleanTextNormalizedAgain) {
-  absl::StatusOr<Vault> vault =
-      LoadVault(DefaultFileSystem(), testing::SourcePath("data/vault"), Config{});
-  ASSERT_TRUE(vault.ok());
-  std::vector<std::string> texts = {
+  const std::vector<std::string> texts = WithSampleFacts({
       "Microsoft\xC3\xA2\xE2\x82\xAC\xE2\x84\xA2s GPU drop arrives in **February 2026** ...",
       "MAI's initial GPU drop: [[Kushal]] said it will arrive in Feb '26 (per Lior)",
       "Azure Storage won't renew the 2EB deal; exclusivity was removed",
@@ -539,10 +548,7 @@ TEST(ExtractSlots, ContentTokensEqualThoseOfTheCleanTextNormalizedAgain) {
       "...",
       " ... ...",
       "Caf\xC3\xA9 for ...",
-  };
-  for (const Note& note : vault->notes) {
-    for (const Fact& f : note.facts) texts.push_back(std::string(DisplayOf(note, f)));
-  }
+  });
   ASSERT_GT(texts.size(), 200u);
   dedup::Normalizer n;
   int compared = 0;
@@ -566,6 +572,58 @@ TEST(ExtractSlots, ContentTokensEqualThoseOfTheCleanTextNormalizedAgain) {
     ++compared;
   }
   EXPECT_GT(compared, 150);
+}
+
+// Without plain_clauses, ExtractSlots keeps the clauses of a fact with a stated state only,
+// and splits no clauses in a text without a word that can state one: the clauses kept (and
+// every other slot) are those of the plain call, on every fact of the sample vault and on
+// texts with and without state words.
+TEST(ExtractSlots, WithoutPlainClausesOnlyFactsWithAStatedStateKeepTheirClauses) {
+  const std::vector<std::string> texts = WithSampleFacts({
+      "Azure API exclusivity for OpenAI continues; pricing (still) remains open",
+      "The exclusivity ended in October: VAST will not provide an Azure VoC instance.",
+      "VAST won't provide it",
+      "There is no right-of-first-refusal for Microsoft.",
+      "Not yet",
+      "no",
+      "It is not",
+      "2025-12-27: the order was lifted",
+      "Go-live is now May (previously January), the deal continues",
+      "VAST will provide an Azure VoC instance.",
+      "VAST won the Microsoft storage deal.",
+      "January 2026 is no longer a hard date.",
+      "OpenAI will buy no more than $250B of Azure.",
+      "Still, STILL and NEVER in capitals",
+  });
+  dedup::Normalizer n;
+  int stated = 0;
+  for (const std::string& text : texts) {
+    absl::StatusOr<Slots> all = ExtractSlots(n, text, kNoteDay);
+    absl::StatusOr<Slots> some = ExtractSlots(n, text, kNoteDay, nullptr, /*plain_clauses=*/false);
+    ASSERT_TRUE(all.ok() && some.ok()) << text;
+    bool polar = false;
+    for (const Clause& c : all->clauses) polar |= c.polarity != Polarity::kNone;
+    stated += polar;
+    if (!polar) {
+      EXPECT_THAT(some->clauses, IsEmpty()) << text;
+    } else {
+      ASSERT_EQ(some->clauses.size(), all->clauses.size()) << text;
+      for (size_t k = 0; k < all->clauses.size(); ++k) {
+        EXPECT_EQ(some->clauses[k].text, all->clauses[k].text) << text;
+        EXPECT_EQ(some->clauses[k].polarity, all->clauses[k].polarity) << text;
+        EXPECT_EQ(some->clauses[k].tokens, all->clauses[k].tokens) << text;
+        EXPECT_EQ(some->clauses[k].predicate, all->clauses[k].predicate) << text;
+        EXPECT_EQ(some->clauses[k].object, all->clauses[k].object) << text;
+      }
+    }
+    EXPECT_EQ(some->clean, all->clean) << text;
+    EXPECT_EQ(some->dates.size(), all->dates.size()) << text;
+    EXPECT_EQ(some->amounts.size(), all->amounts.size()) << text;
+    EXPECT_EQ(some->updates.size(), all->updates.size()) << text;
+    EXPECT_EQ(some->content, all->content) << text;
+    EXPECT_EQ(some->names, all->names) << text;
+  }
+  EXPECT_GE(stated, 8);
 }
 
 // Words, as it was written first: byte by byte.

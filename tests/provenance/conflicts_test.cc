@@ -665,6 +665,45 @@ TEST(FindConflicts, FocusedAsUnfocusedOnTheSampleVault) {
   ExpectFocusedAsUnfocused(SampleVault().vault, 5);
 }
 
+// The full pass finds most facts' partners through the tokens' prefix lists (PrefixPostings)
+// and a focused pass through every token's postings: with few facts per token counted
+// (max_postings), duplicates share no counted token and are paired through their cluster
+// only, and facts of other clusters through one or two counted tokens. Each note's lines as
+// the focus give the full pass's conflicts that touch them.
+TEST(FindConflicts, FocusedAsUnfocusedWithFewPostingsCounted) {
+  const Vault& vault = SampleVault().vault;
+  absl::StatusOr<ScanResult> scan = ScanVault(vault, vault.config.dedup);
+  ASSERT_TRUE(scan.ok()) << scan.status();
+  // The engine's clusters seldom hold facts that disagree (it keeps facts apart when their
+  // values differ): clusters of four facts in a row instead, whose dated facts disagree.
+  scan->dedup.clusters.clear();
+  for (int i = 0; i + 1 < static_cast<int>(scan->facts.size()); i += 4) {
+    dedup::Cluster c;
+    c.canonical = i;
+    for (int k = i; k < std::min(i + 4, static_cast<int>(scan->facts.size())); ++k) {
+      c.members.push_back({k, 1.0, k == i ? dedup::Relation::kCanonical : dedup::Relation::kExact});
+    }
+    scan->dedup.clusters.push_back(std::move(c));
+  }
+  for (int max_postings : {1, 2, 3, 8}) {
+    ConflictOptions options;
+    options.max_postings = max_postings;
+    absl::StatusOr<std::vector<Conflict>> all = FindConflicts(vault, *scan, options);
+    ASSERT_TRUE(all.ok()) << all.status();
+    int value_or_polarity = 0;
+    for (const Conflict& c : *all) value_or_polarity += c.type == "value" || c.type == "polarity";
+    EXPECT_GT(value_or_polarity, 0) << max_postings;
+    for (const provenance::Note& n : vault.notes) {
+      const int lines = static_cast<int>(std::count(n.content.begin(), n.content.end(), '\n')) + 1;
+      LineSet focus;
+      for (int line = 1; line <= lines; ++line) focus.insert({n.path, line});
+      absl::StatusOr<std::vector<Conflict>> got = FindConflicts(vault, *scan, options, &focus);
+      ASSERT_TRUE(got.ok()) << got.status();
+      EXPECT_EQ(Full(*got), Full(Touching(*all, focus))) << n.path << ", " << max_postings;
+    }
+  }
+}
+
 TEST(FindConflicts, FocusedAsUnfocusedWithMarkupAndFrontmatter) {
   // Names and acronyms in markup (emphasis, links, code), frontmatter values, tabs and double
   // spaces, code blocks, and look-alike spellings in the same buckets. Each conflict has a
