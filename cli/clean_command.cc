@@ -49,9 +49,8 @@ int RunClean(const ParsedArgs& args) {
   Progress progress(Progress::FromArgs(args));
   // The index is read (normalizations and claim summaries of unchanged notes), never written:
   // a dry run writes nothing, and a rewrite leaves the index to the next scan.
-  absl::StatusOr<VaultAndIndex> loaded = LoadVaultAndIndex(
-      args.positionals[0], &progress, *threads, !args.Has("no-index"),
-      [](const provenance::Config& c) -> absl::StatusOr<dedup::DedupOptions> { return c.dedup; });
+  absl::StatusOr<VaultAndIndex> loaded =
+      LoadVaultAndIndex(args.positionals[0], &progress, *threads, !args.Has("no-index"));
   if (!loaded.ok()) return Fail(loaded.status());
   progress.StageDone("index load", loaded->index_seconds);
   std::optional<provenance::Vault> vault(std::move(loaded->vault));

@@ -62,6 +62,34 @@ absl::StatusOr<VaultAndIndex> LoadVaultAndIndex(
   return VaultAndIndex{*std::move(vault), std::move(scanner), index_seconds};
 }
 
+absl::StatusOr<VaultAndIndex> LoadVaultAndIndex(const std::string& root, Progress* progress,
+                                                int threads, bool use_index) {
+  return LoadVaultAndIndex(
+      root, progress, threads, use_index,
+      [](const provenance::Config& c) -> absl::StatusOr<dedup::DedupOptions> { return c.dedup; });
+}
+
+SaveBeside::SaveBeside(IndexedScanner& scanner, int threads) {
+  auto save = [this, &scanner] {
+    const auto start = std::chrono::steady_clock::now();
+    scanner.Save();
+    seconds_ = Progress::Since(start);
+  };
+  if (threads != 1) {
+    try {
+      thread_ = std::jthread(save);
+      return;
+    } catch (const std::system_error&) {  // no thread: now
+    }
+  }
+  save();
+}
+
+void SaveBeside::Done(Progress* progress, const std::string& detail) {
+  if (thread_.joinable()) thread_.join();
+  progress->StageDone("index save", seconds_, detail);
+}
+
 absl::StatusOr<ScannedVault> ScanAndFindConflicts(const provenance::Vault& vault,
                                                   dedup::DedupOptions options,
                                                   IndexedScanner& scanner, Progress* progress) {

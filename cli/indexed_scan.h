@@ -122,6 +122,20 @@ absl::StatusOr<ScannedVault> ScanAndFindConflicts(const provenance::Vault& vault
                                                   dedup::DedupOptions options,
                                                   IndexedScanner& scanner, Progress* progress);
 
+// IndexedScanner::Save() beside what the caller does next (nothing either reads changes any
+// more): on a thread of its own, or at once with one thread (or when no thread can start).
+// Done() waits for it and records the "index save" stage with `detail`; the destructor
+// waits too.
+class SaveBeside {
+ public:
+  SaveBeside(IndexedScanner& scanner, int threads);
+  void Done(Progress* progress, const std::string& detail);
+
+ private:
+  double seconds_ = 0;
+  std::jthread thread_;
+};
+
 // A vault and its index, loaded together.
 struct VaultAndIndex {
   provenance::Vault vault;
@@ -138,6 +152,10 @@ absl::StatusOr<VaultAndIndex> LoadVaultAndIndex(
     const std::string& root, Progress* progress, int threads, bool use_index,
     const std::function<absl::StatusOr<dedup::DedupOptions>(const provenance::Config&)>&
         options_of);
+
+// The same, scanning with the configuration's dedup options.
+absl::StatusOr<VaultAndIndex> LoadVaultAndIndex(const std::string& root, Progress* progress,
+                                                int threads, bool use_index);
 
 }  // namespace factdedup::cli
 

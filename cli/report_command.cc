@@ -5,8 +5,6 @@
 #include <iostream>
 #include <optional>
 #include <random>
-#include <system_error>
-#include <thread>
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_format.h"
@@ -54,9 +52,8 @@ int RunReport(const ParsedArgs& args) {
   absl::StatusOr<int> threads = ParseThreads(args);
   if (!threads.ok()) return Fail(threads.status());
   Progress progress(Progress::FromArgs(args));
-  absl::StatusOr<VaultAndIndex> loaded = LoadVaultAndIndex(
-      args.positionals[0], &progress, *threads, !args.Has("no-index"),
-      [](const provenance::Config& c) -> absl::StatusOr<dedup::DedupOptions> { return c.dedup; });
+  absl::StatusOr<VaultAndIndex> loaded =
+      LoadVaultAndIndex(args.positionals[0], &progress, *threads, !args.Has("no-index"));
   if (!loaded.ok()) return Fail(loaded.status());
   progress.StageDone("index load", loaded->index_seconds);
   std::optional<provenance::Vault> vault(std::move(loaded->vault));
@@ -66,24 +63,8 @@ int RunReport(const ParsedArgs& args) {
   if (!scanned.ok()) return Fail(scanned.status());
   const provenance::ScanResult* scan = &scanned->scan;
   const std::vector<provenance::Conflict>* conflicts = &scanned->conflicts;
-  // The index is written while the report is built (nothing either reads changes any more);
-  // with --threads 1, before it. A read-only vault gets no index, as with scan.
-  double save_seconds = 0;
-  auto save = [&] {
-    const auto start = std::chrono::steady_clock::now();
-    scanner.Save();
-    save_seconds = Progress::Since(start);
-  };
-  std::jthread saver;
-  if (vault->config.dedup.threads == 1) {
-    save();
-  } else {
-    try {
-      saver = std::jthread(save);
-    } catch (const std::system_error&) {  // no thread: now
-      save();
-    }
-  }
+  // The index is written while the report is built; a read-only vault gets none, as with scan.
+  SaveBeside save(scanner, vault->config.dedup.threads);
   auto t0 = std::chrono::steady_clock::now();
   provenance::CleanOptions clean;
   absl::StatusOr<provenance::CleanOptions::LinkStyle> style =
@@ -113,8 +94,7 @@ int RunReport(const ParsedArgs& args) {
     std::cout.flush();
   }
   progress.StageDone("report", Progress::Since(t0));
-  if (saver.joinable()) saver.join();
-  progress.StageDone("index save", save_seconds, "beside the report");
+  save.Done(&progress, "beside the report");
   progress.Finish(absl::StrFormat("%d facts in %d notes, %d clusters", scan->facts.size(),
                                   vault->notes.size(), scan->dedup.clusters.size()));
   return vault->has_errors() ? kExitError : kExitOk;

@@ -88,25 +88,11 @@ int RunScan(const ParsedArgs& args) {
   const ScanResult* scan = &scanned->scan;
   const std::vector<provenance::Conflict>* conflicts = &scanned->conflicts;
   // The index is written while the output is (one thread each: encoding it and writing the
-  // output are both serial; with --threads 1, before it); nothing either reads changes any
-  // more.
-  double save_seconds = 0;
-  auto save = [&] {
-    const auto start = std::chrono::steady_clock::now();
-    scanner.Save();
-    save_seconds = Progress::Since(start);
-  };
-  std::thread saver;
-  if (options.threads == 1) {
-    save();
-  } else {
-    saver = std::thread(save);
-  }
+  // output are both serial; with --threads 1, before it).
+  SaveBeside save(scanner, options.threads);
   auto saved = [&] {
-    if (saver.joinable()) saver.join();
-    progress.StageDone(
-        "index save", save_seconds,
-        absl::StrCat(scanner.stats().facts_normalized, " facts normalized, beside the output"));
+    save.Done(&progress, absl::StrCat(scanner.stats().facts_normalized,
+                                      " facts normalized, beside the output"));
   };
   progress.Clear();
   const std::string headline =
