@@ -81,16 +81,16 @@ int RunReport(const ParsedArgs& args) {
   absl::StatusOr<provenance::Report> report =
       provenance::BuildReport(*vault, *scan, *conflicts, *plan, options);
   if (!report.ok()) return Fail(report.status());
-  const std::string text = provenance::RenderReport(*report, *format);
   if (args.Has("output")) {
     const std::string path = args.Get("output");
-    absl::Status s = provenance::DefaultFileSystem()->WriteFileAtomic(path, text, std::nullopt);
+    absl::Status s = provenance::DefaultFileSystem()->WriteFileAtomic(
+        path, provenance::RenderReport(*report, *format), std::nullopt);
     if (!s.ok()) return Fail(s);
     std::cerr << absl::StrFormat("%s: %d clusters, %d conflicts, %d updates\n", path,
                                  report->clusters.size(), report->conflicts.size(),
                                  report->updates.size());
   } else {
-    std::cout << text;
+    provenance::WriteReport(std::cout, *report, *format);
     std::cout.flush();
   }
   progress.StageDone("report", Progress::Since(t0));

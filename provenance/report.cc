@@ -181,6 +181,14 @@ std::string RenderReport(const Report& report, ReportFormat format) {
   return "";
 }
 
+void WriteReport(std::ostream& out, const Report& report, ReportFormat format) {
+  if (format == ReportFormat::kJson) {
+    internal::WriteReportJson(out, report);
+  } else {
+    out << RenderReport(report, format);
+  }
+}
+
 std::string HtmlEscape(absl::string_view text) {
   std::string out;
   out.reserve(text.size());

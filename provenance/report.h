@@ -12,6 +12,7 @@
 
 #include <cstdint>
 #include <map>
+#include <ostream>
 #include <string>
 #include <utility>
 #include <vector>
@@ -116,6 +117,9 @@ enum class ReportFormat { kMarkdown, kHtml, kJson };
 absl::StatusOr<ReportFormat> ParseReportFormat(absl::string_view name);
 
 std::string RenderReport(const Report& report, ReportFormat format);
+// RenderReport's bytes, written to `out`; JSON is written as it is formatted, never whole in
+// memory (at 1M facts the document is hundreds of MB).
+void WriteReport(std::ostream& out, const Report& report, ReportFormat format);
 
 // Text for HTML element content and attribute values: & < > " ' escaped.
 std::string HtmlEscape(absl::string_view text);

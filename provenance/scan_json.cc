@@ -506,10 +506,12 @@ void WriteScanJson(std::ostream& out, const Vault& vault, const ScanResult& scan
 
 namespace internal {
 
-std::string FormatReportJson(const Report& r) {
+namespace {
+
+// The JSON report into `w` (a stream's writer, or one gathering the bytes).
+void WriteReportJsonTo(Writer& w, const Report& r) {
   // Members in sorted order (as Dump writes the tree): clusters, conflicts, duplicates,
   // facts, generated, pages, report_version, stats, tool_version, updates, version.
-  Writer w(nullptr);
   w.out() << "{\n  \"clusters\": ";
   WriteArray(w, 1, r.clusters.size(), [&](size_t i) { WriteReportCluster(w, 2, r.clusters[i]); });
   w.out() << ",\n  \"conflicts\": ";
@@ -532,7 +534,19 @@ std::string FormatReportJson(const Report& r) {
   w.out() << ",\n  \"updates\": ";
   WriteArray(w, 1, r.updates.size(), [&](size_t i) { WriteReportConflict(w, 2, r.updates[i]); });
   w.out() << ",\n  \"version\": " << absl::StrCat(kJsonFormatVersion) << "\n}\n";
+}
+
+}  // namespace
+
+std::string FormatReportJson(const Report& r) {
+  Writer w(nullptr);
+  WriteReportJsonTo(w, r);
   return w.out().Take();
+}
+
+void WriteReportJson(std::ostream& out, const Report& r) {
+  Writer w(&out);
+  WriteReportJsonTo(w, r);
 }
 
 }  // namespace internal

@@ -4,6 +4,7 @@
 #ifndef FACTDEDUP_PROVENANCE_INTERNAL_JSON_H_
 #define FACTDEDUP_PROVENANCE_INTERNAL_JSON_H_
 
+#include <ostream>
 #include <string>
 #include <vector>
 
@@ -53,6 +54,9 @@ size_t JsonThousandths(double v, char* out);
 // by the same element writers, with the report's keys added in place (keys sorted, as
 // everywhere): exactly what Dump would write for that tree.
 std::string FormatReportJson(const Report& report);
+// The same bytes, written to `out` as they are formatted (64 KiB at a time): the document is
+// never whole in memory.
+void WriteReportJson(std::ostream& out, const Report& report);
 
 // Serializes the way every factdedup JSON document is written: 2-space indent, invalid UTF-8
 // replaced, a final newline.

@@ -3,6 +3,7 @@
 #include <cmath>
 #include <regex>
 #include <set>
+#include <sstream>
 #include <string>
 
 #include <nlohmann/json.hpp>
@@ -76,6 +77,17 @@ TEST(Report, GoldenMarkdownAndJsonOnAHostileVault) {
   Built b = Build(HostileVault());
   ExpectGolden("report_hostile.md", RenderReport(b.report, ReportFormat::kMarkdown));
   ExpectGolden("report_hostile.json", RenderReport(b.report, ReportFormat::kJson));
+}
+
+TEST(Report, WrittenToAStreamAsRendered) {
+  for (const std::string& root : {SampleVault(), HostileVault()}) {
+    Built b = Build(root);
+    for (ReportFormat f : {ReportFormat::kMarkdown, ReportFormat::kHtml, ReportFormat::kJson}) {
+      std::ostringstream out;
+      WriteReport(out, b.report, f);
+      EXPECT_EQ(out.str(), RenderReport(b.report, f)) << root;
+    }
+  }
 }
 
 TEST(Report, SameInputSameBytes) {
