@@ -173,15 +173,26 @@ class Features {
     std::string initials;
   };
   Features() = default;
-  explicit Features(const Lists& l);
-  Features(Features&&) = default;
-  Features& operator=(Features&&) = default;
+  explicit Features(const Lists& l) { Assign(l); }
+  // Becomes Features(l) but for the fields Extract sets itself (exact, clean_len and the
+  // flags): in place, no object moved.
+  void Assign(const Lists& l);
+  Features(Features&& other) noexcept { *this = std::move(other); }
+  Features& operator=(Features&& other) noexcept;
   Features(const Features& other) { *this = other; }
   Features& operator=(const Features& other);
+  ~Features() { FreeBlock(); }
+  // Becomes equal to `other` (whose features are all set but its weights), sharing its block
+  // instead of a copy of it: a fact whose text repeats another's (12% of a generated vault's
+  // facts) holds no block of its own. `other` must outlive this object, and this object's
+  // weights are then `other`'s: its mutable_weights() must not be called (shares_block()).
+  void ShareOf(const Features& other);
+  bool shares_block() const { return shared_; }
 
   absl::Span<const uint64_t> tokens() const { return {Words(), n_tokens_}; }
   // Per entry of tokens(): IDF over the corpus (set by the corpus pass), or 1.
   absl::Span<const float> weights() const { return {Weights(), n_tokens_}; }
+  // Not for a Features that shares_block() (the block's owner writes the weights).
   absl::Span<float> mutable_weights() { return {Weights(), n_tokens_}; }
   // The sorted unique ordered bigram hashes, ascending, into *out (replaced).
   // Kept as the positions in tokens() of their two words (4 bytes each, not 8).
@@ -222,19 +233,55 @@ class Features {
   // Names of people, places, organizations (see the corpus pass).
   EntityList entities;
   uint64_t exact = 0;  // hash of every token in order
-  uint32_t clean_len = 0;
-  bool truncated = false;
-  bool repaired = false;
-  bool suspect = false;
-  bool passive = false;      // has "by" (passive voice flips the order of roles)
-  bool dated_entry = false;  // entry_date() is not empty
 
  private:
+  // Declared among the public fields below so that the object packs into 80 bytes (it was
+  // 96: one per fact for the whole run).
+  uint64_t* block_ = nullptr;  // owned unless shared_
+  uint32_t n_tokens_ = 0, n_seq_ = 0, n_bigrams_ = 0, n_name_hashes_ = 0, n_names_ = 0;
+  uint32_t value_end_[4] = {0, 0, 0, 0};  // end of each kind among the strings
+  uint32_t chars_at_ = 0;                 // in bytes
+
+ public:
+  uint32_t clean_len = 0;
+  bool truncated : 1 = false;
+  bool repaired : 1 = false;
+  bool suspect : 1 = false;
+  bool passive : 1 = false;      // has "by" (passive voice flips the order of roles)
+  bool dated_entry : 1 = false;  // entry_date() is not empty
+
+ private:
+  bool shared_ : 1 = false;  // block_ is another Features' (ShareOf)
+
+  void FreeBlock() {
+    if (!shared_) delete[] block_;
+    block_ = nullptr;
+    shared_ = false;
+  }
+  // Every field but the block and the entities.
+  void CopyScalars(const Features& other) {
+    total_weight = other.total_weight;
+    exact = other.exact;
+    clean_len = other.clean_len;
+    truncated = other.truncated;
+    repaired = other.repaired;
+    suspect = other.suspect;
+    passive = other.passive;
+    dated_entry = other.dated_entry;
+    n_tokens_ = other.n_tokens_;
+    n_seq_ = other.n_seq_;
+    n_bigrams_ = other.n_bigrams_;
+    n_name_hashes_ = other.n_name_hashes_;
+    n_names_ = other.n_names_;
+    std::copy(std::begin(other.value_end_), std::end(other.value_end_), value_end_);
+    chars_at_ = other.chars_at_;
+  }
+
   // The block: u64 tokens, then float weights, then the strings' u32 ends (values, names,
   // entry date, initials), then positions in tokens (u16 each, u32 when there are more than
   // 65535 tokens): seq's, the name hashes', two per bigram; then the strings' bytes.
-  uint64_t* Words() const { return block_.get(); }
-  float* Weights() const { return reinterpret_cast<float*>(block_.get() + weights_at_); }
+  uint64_t* Words() const { return block_; }
+  float* Weights() const { return reinterpret_cast<float*>(block_ + n_tokens_); }
   uint32_t StringCount() const { return value_end_[3] + n_names_ + 2; }
   const uint32_t* Ends() const { return reinterpret_cast<const uint32_t*>(Weights() + n_tokens_); }
   const char* Positions() const { return reinterpret_cast<const char*>(Ends() + StringCount()); }
@@ -266,7 +313,7 @@ class Features {
     out->resize(count);
     for (uint32_t k = 0; k < count; ++k) (*out)[k] = Words()[Position(first + k)];
   }
-  const char* Chars() const { return reinterpret_cast<const char*>(block_.get()) + chars_at_; }
+  const char* Chars() const { return reinterpret_cast<const char*>(block_) + chars_at_; }
   StringList Strings(uint32_t first, uint32_t last) const {
     if (!block_) return {};
     return StringList(Ends(), Chars(), first, last);
@@ -278,21 +325,20 @@ class Features {
     const uint32_t b = k == 0 ? 0 : ends[k - 1];
     return absl::string_view(Chars() + b, ends[k] - b);
   }
-
-  std::unique_ptr<uint64_t[]> block_;
-  uint32_t n_tokens_ = 0, n_seq_ = 0, n_bigrams_ = 0, n_name_hashes_ = 0, n_names_ = 0;
-  uint32_t value_end_[4] = {0, 0, 0, 0};  // end of each kind among the strings
-  uint32_t weights_at_ = 0;               // in words
-  uint32_t chars_at_ = 0;                 // in bytes
 };
+static_assert(sizeof(Features) == 80);
 
-Features::Features(const Lists& l)
-    : n_tokens_(static_cast<uint32_t>(l.tokens.size())),
-      n_seq_(static_cast<uint32_t>(l.seq.size())),
-      n_bigrams_(static_cast<uint32_t>(l.bigrams.size())),
-      n_name_hashes_(static_cast<uint32_t>(l.name_hashes.size())),
-      n_names_(static_cast<uint32_t>(l.names.size())) {
-  std::vector<absl::string_view> strings;
+void Features::Assign(const Lists& l) {
+  FreeBlock();
+  total_weight = 0;
+  entities = EntityList();
+  n_tokens_ = static_cast<uint32_t>(l.tokens.size());
+  n_seq_ = static_cast<uint32_t>(l.seq.size());
+  n_bigrams_ = static_cast<uint32_t>(l.bigrams.size());
+  n_name_hashes_ = static_cast<uint32_t>(l.name_hashes.size());
+  n_names_ = static_cast<uint32_t>(l.names.size());
+  thread_local std::vector<absl::string_view> strings;  // reused: one fact after another
+  strings.clear();
   for (int k = 0; k < 4; ++k) {
     for (const std::string& v : l.values[k]) strings.push_back(v);
     value_end_[k] = static_cast<uint32_t>(strings.size());
@@ -304,12 +350,11 @@ Features::Features(const Lists& l)
   for (absl::string_view v : strings) chars += v.size();
   const size_t words = n_tokens_;
   const size_t position_size = Wide(n_tokens_) ? 4 : 2;
-  weights_at_ = static_cast<uint32_t>(words);
   chars_at_ = static_cast<uint32_t>(words * 8 + n_tokens_ * sizeof(float) + strings.size() * 4 +
                                     (n_seq_ + n_name_hashes_ + 2 * n_bigrams_) * position_size);
   const size_t bytes = chars_at_ + chars;
-  block_ = std::make_unique_for_overwrite<uint64_t[]>((bytes + 7) / 8);
-  std::copy(l.tokens.begin(), l.tokens.end(), block_.get());
+  block_ = new uint64_t[(bytes + 7) / 8];  // not written: every byte is set below
+  std::copy(l.tokens.begin(), l.tokens.end(), block_);
   std::fill(Weights(), Weights() + n_tokens_, 1.0F);
   // Every seq and name hash is one of the tokens (sorted, unique): each is kept as its rank,
   // and a bigram as the ranks of its two words.
@@ -346,30 +391,36 @@ Features::Features(const Lists& l)
 
 Features& Features::operator=(const Features& other) {
   if (this == &other) return *this;
-  total_weight = other.total_weight;
+  FreeBlock();
+  CopyScalars(other);
   entities = other.entities;
-  exact = other.exact;
-  clean_len = other.clean_len;
-  truncated = other.truncated;
-  repaired = other.repaired;
-  suspect = other.suspect;
-  passive = other.passive;
-  dated_entry = other.dated_entry;
-  n_tokens_ = other.n_tokens_;
-  n_seq_ = other.n_seq_;
-  n_bigrams_ = other.n_bigrams_;
-  n_name_hashes_ = other.n_name_hashes_;
-  n_names_ = other.n_names_;
-  std::copy(std::begin(other.value_end_), std::end(other.value_end_), value_end_);
-  weights_at_ = other.weights_at_;
-  chars_at_ = other.chars_at_;
-  block_.reset();
-  if (other.block_) {
+  if (other.block_ != nullptr) {
     const size_t bytes = chars_at_ + other.Ends()[StringCount() - 1];  // the last string's end
-    block_ = std::make_unique_for_overwrite<uint64_t[]>((bytes + 7) / 8);
-    std::memcpy(block_.get(), other.block_.get(), bytes);
+    block_ = new uint64_t[(bytes + 7) / 8];
+    std::memcpy(block_, other.block_, bytes);
   }
   return *this;
+}
+
+Features& Features::operator=(Features&& other) noexcept {
+  if (this == &other) return *this;
+  FreeBlock();
+  CopyScalars(other);
+  entities = std::move(other.entities);
+  block_ = other.block_;
+  shared_ = other.shared_;
+  other.block_ = nullptr;
+  other.shared_ = false;
+  return *this;
+}
+
+void Features::ShareOf(const Features& other) {
+  if (this == &other) return;
+  FreeBlock();
+  CopyScalars(other);
+  entities = other.entities;
+  block_ = other.block_;
+  shared_ = block_ != nullptr;
 }
 
 // What the corpus pass reads of a fact and then drops (kept apart from Features, which live
@@ -397,9 +448,9 @@ bool EntryDatePrefix(absl::string_view clean) {
   return !rest.empty() && (rest[0] == ':' || rest[0] == '-');
 }
 
-// A fact's features; `cases` (optional) gets what the corpus pass reads, and then the corpus
-// pass sets the entities (without `cases`, the entities are the fact's names).
-Features Extract(const NormalizedText& t, CaseInfo* cases = nullptr) {
+// A fact's features, into *out; `cases` (optional) gets what the corpus pass reads, and then
+// the corpus pass sets the entities (without `cases`, the entities are the fact's names).
+void ExtractInto(const NormalizedText& t, CaseInfo* cases, Features* out) {
   CaseInfo unused;
   CaseInfo& ci = cases != nullptr ? *cases : unused;
   thread_local Features::Lists l;  // reused: Extract runs once per fact
@@ -489,7 +540,8 @@ Features Extract(const NormalizedText& t, CaseInfo* cases = nullptr) {
   for (auto& v : l.values) uniq(v);
   uniq(l.names);
   uniq(ci.caps);
-  Features f(l);
+  Features& f = *out;
+  f.Assign(l);
   f.truncated = t.truncated;
   f.repaired = t.repaired_mojibake;
   f.suspect = t.suspect_mojibake;
@@ -503,6 +555,11 @@ Features Extract(const NormalizedText& t, CaseInfo* cases = nullptr) {
     for (const std::string& e : l.names) hashes.push_back(Hash64(e));
     f.entities.Assign(absl::MakeConstSpan(l.names), hashes);
   }
+}
+
+Features Extract(const NormalizedText& t, CaseInfo* cases = nullptr) {
+  Features f;
+  ExtractInto(t, cases, &f);
   return f;
 }
 
@@ -1253,6 +1310,7 @@ struct SketchScratch {
   std::vector<std::tuple<uint32_t, uint64_t, uint32_t>> by_df;  // (sketch df, token, position)
   std::vector<uint32_t> sketch_df;                              // the caller's, per token
   std::vector<double> weight;                                   // the caller's, per token
+  std::vector<float> float_weight;  // a fact's weights when it shares another's block
 };
 
 // Sketches fact `i` (not a copy) from its content tokens (sorted, unique) and, per token, the
@@ -1432,11 +1490,11 @@ absl::Status SketchAll(absl::Span<const Item> items, const DedupOptions& options
       const NormalizedText* t =
           NormalizationOf(items, i, options, normalizer, &scratch, &errors[i]);
       if (t == nullptr) continue;
-      features[i] = Extract(*t, &cases[i]);
+      ExtractInto(*t, &cases[i], &features[i]);
       if (options.on_normalized && items[i].normalized == nullptr) options.on_normalized(i, *t);
       if (!next_same.empty()) {
         for (uint32_t m = next_same[i]; m != kNone; m = next_same[m]) {
-          features[m] = features[i];
+          features[m].ShareOf(features[i]);
           cases[m] = cases[i];
           if (options.on_normalized && items[m].normalized == nullptr) {
             options.on_normalized(m, *t);
@@ -1498,7 +1556,8 @@ absl::Status SketchAll(absl::Span<const Item> items, const DedupOptions& options
   // one bucket, so candidates would grow with the square of the vault, while a fact's
   // identity is in its rarer words. Verification still sees every word.
   t0 = std::chrono::steady_clock::now();
-  s->simhashes.assign(n, 0);
+  // Only SimHash reads them (8 bytes per fact otherwise held through verification for nothing).
+  if (options.simhash_distance > 0) s->simhashes.assign(n, 0);
   std::vector<uint64_t>& simhashes = s->simhashes;
   s->rare_keys = baseline ? 0 : static_cast<size_t>(std::max(0, options.rare_word_keys));
   const size_t rare_keys = s->rare_keys;
@@ -1557,7 +1616,11 @@ absl::Status SketchAll(absl::Span<const Item> items, const DedupOptions& options
         Features& f = features[i];
         f.total_weight = 0;
         const absl::Span<const uint64_t> tokens = f.tokens();
-        const absl::Span<float> w = f.mutable_weights();
+        // A fact sharing another's block (same text) has the same weights, which the block's
+        // owner writes there (maybe now, on another thread): its own go to scratch.
+        if (f.shares_block()) scratch.float_weight.resize(tokens.size());
+        const absl::Span<float> w =
+            f.shares_block() ? absl::MakeSpan(scratch.float_weight) : f.mutable_weights();
         scratch.sketch_df.resize(tokens.size());
         scratch.weight.resize(tokens.size());
         for (size_t k = 0; k < tokens.size(); ++k) {
@@ -1572,7 +1635,7 @@ absl::Status SketchAll(absl::Span<const Item> items, const DedupOptions& options
           }
         }
         if (!s->summaries.empty()) {
-          s->summaries[i] = internal::Summarize(tokens, f.weights(), f.total_weight);
+          s->summaries[i] = internal::Summarize(tokens, w, f.total_weight);
         }
         hits.clear();
         CaseInfo& ci = cases[i];
@@ -2873,7 +2936,7 @@ class StateSketcher : public WordPostings {
         const NormalizedText* t =
             NormalizationOf(items_, i, options_, normalizer_, &scratch, &errors[k]);
         if (t == nullptr) continue;
-        s->features[i] = Extract(*t, &(*cases)[k]);
+        ExtractInto(*t, &(*cases)[k], &s->features[i]);
         if (options_.on_normalized && items_[i].normalized == nullptr) {
           options_.on_normalized(i, *t);
         }
