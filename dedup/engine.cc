@@ -24,6 +24,7 @@
 #include "absl/strings/strip.h"
 #include "dedup/hash.h"
 #include "dedup/internal/band_table.h"
+#include "dedup/internal/os_memory.h"
 #include "dedup/internal/overlap_bound.h"
 #include "dedup/internal/parallel.h"
 #include "dedup/simhash.h"
@@ -157,6 +158,57 @@ class EntityList {
   std::unique_ptr<uint64_t[]> data_;
 };
 
+class Features;
+// Every fact's features: one of the engine's largest arrays (see internal::OsAllocator).
+using FeatureList = internal::OsVector<Features>;
+
+// Blocks of features (Features::Assign) for one pass, carved out of chunks taken from the
+// operating system (internal::OsAllocator) instead of one small allocation each: no
+// allocator's rounding or headers, and the memory leaves the process with the pass instead
+// of staying with the allocator while the conflict pass builds its own. Thread-safe; a
+// block is valid while the arena lives.
+class BlockArena {
+ public:
+  BlockArena() : id_(next_id_.fetch_add(1) + 1) {}
+  ~BlockArena() {
+    for (const auto& [chunk, words] : chunks_) {
+      internal::OsAllocator<uint64_t>().deallocate(chunk, words);
+    }
+  }
+  BlockArena(const BlockArena&) = delete;
+  BlockArena& operator=(const BlockArena&) = delete;
+
+  uint64_t* Allocate(size_t words) {
+    // This thread's chunk, and for which arena (by id: another may come at a freed one's
+    // address).
+    thread_local uint64_t arena = 0;
+    thread_local uint64_t* at = nullptr;
+    thread_local size_t left = 0;
+    if (arena != id_ || left < words) {
+      const size_t size = std::max(kChunkWords, words);
+      uint64_t* chunk = internal::OsAllocator<uint64_t>().allocate(size);  // not written
+      {
+        std::lock_guard<std::mutex> lock(mu_);
+        chunks_.emplace_back(chunk, size);
+      }
+      arena = id_;
+      at = chunk;
+      left = size;
+    }
+    uint64_t* out = at;
+    at += words;
+    left -= words;
+    return out;
+  }
+
+ private:
+  static constexpr size_t kChunkWords = size_t{1} << 17;  // 1 MiB
+  static inline std::atomic<uint64_t> next_id_{0};
+  const uint64_t id_;
+  std::mutex mu_;
+  std::vector<std::pair<uint64_t*, size_t>> chunks_;
+};
+
 class Features {
  public:
   // The lists Extract derives from a normalization.
@@ -175,8 +227,9 @@ class Features {
   Features() = default;
   explicit Features(const Lists& l) { Assign(l); }
   // Becomes Features(l) but for the fields Extract sets itself (exact, clean_len and the
-  // flags): in place, no object moved.
-  void Assign(const Lists& l);
+  // flags): in place, no object moved. With an arena, the block is taken from it (and not
+  // owned: the arena must outlive this object; its weights are written as an owned block's).
+  void Assign(const Lists& l, BlockArena* arena = nullptr);
   Features(Features&& other) noexcept { *this = std::move(other); }
   Features& operator=(Features&& other) noexcept;
   Features(const Features& other) { *this = other; }
@@ -187,7 +240,7 @@ class Features {
   // facts) holds no block of its own. `other` must outlive this object, and this object's
   // weights are then `other`'s: its mutable_weights() must not be called (shares_block()).
   void ShareOf(const Features& other);
-  bool shares_block() const { return shared_; }
+  bool shares_block() const { return shared_ && !in_arena_; }
 
   absl::Span<const uint64_t> tokens() const { return {Words(), n_tokens_}; }
   // Per entry of tokens(): IDF over the corpus (set by the corpus pass), or 1.
@@ -251,12 +304,14 @@ class Features {
   bool dated_entry : 1 = false;  // entry_date() is not empty
 
  private:
-  bool shared_ : 1 = false;  // block_ is another Features' (ShareOf)
+  bool shared_ : 1 = false;    // block_ is not owned: another Features' (ShareOf) or in_arena_
+  bool in_arena_ : 1 = false;  // block_ is a BlockArena's, its own (not shared with another)
 
   void FreeBlock() {
     if (!shared_) delete[] block_;
     block_ = nullptr;
     shared_ = false;
+    in_arena_ = false;
   }
   // Every field but the block and the entities.
   void CopyScalars(const Features& other) {
@@ -328,7 +383,7 @@ class Features {
 };
 static_assert(sizeof(Features) == 80);
 
-void Features::Assign(const Lists& l) {
+void Features::Assign(const Lists& l, BlockArena* arena) {
   FreeBlock();
   total_weight = 0;
   entities = EntityList();
@@ -353,7 +408,12 @@ void Features::Assign(const Lists& l) {
   chars_at_ = static_cast<uint32_t>(words * 8 + n_tokens_ * sizeof(float) + strings.size() * 4 +
                                     (n_seq_ + n_name_hashes_ + 2 * n_bigrams_) * position_size);
   const size_t bytes = chars_at_ + chars;
-  block_ = new uint64_t[(bytes + 7) / 8];  // not written: every byte is set below
+  if (arena != nullptr) {
+    block_ = arena->Allocate((bytes + 7) / 8);
+    shared_ = in_arena_ = true;
+  } else {
+    block_ = new uint64_t[(bytes + 7) / 8];  // not written: every byte is set below
+  }
   std::copy(l.tokens.begin(), l.tokens.end(), block_);
   std::fill(Weights(), Weights() + n_tokens_, 1.0F);
   // Every seq and name hash is one of the tokens (sorted, unique): each is kept as its rank,
@@ -409,8 +469,10 @@ Features& Features::operator=(Features&& other) noexcept {
   entities = std::move(other.entities);
   block_ = other.block_;
   shared_ = other.shared_;
+  in_arena_ = other.in_arena_;
   other.block_ = nullptr;
   other.shared_ = false;
+  other.in_arena_ = false;
   return *this;
 }
 
@@ -450,7 +512,8 @@ bool EntryDatePrefix(absl::string_view clean) {
 
 // A fact's features, into *out; `cases` (optional) gets what the corpus pass reads, and then
 // the corpus pass sets the entities (without `cases`, the entities are the fact's names).
-void ExtractInto(const NormalizedText& t, CaseInfo* cases, Features* out) {
+void ExtractInto(const NormalizedText& t, CaseInfo* cases, Features* out,
+                 BlockArena* arena = nullptr) {
   CaseInfo unused;
   CaseInfo& ci = cases != nullptr ? *cases : unused;
   thread_local Features::Lists l;  // reused: Extract runs once per fact
@@ -541,7 +604,7 @@ void ExtractInto(const NormalizedText& t, CaseInfo* cases, Features* out) {
   uniq(l.names);
   uniq(ci.caps);
   Features& f = *out;
-  f.Assign(l);
+  f.Assign(l, arena);
   f.truncated = t.truncated;
   f.repaired = t.repaired_mojibake;
   f.suspect = t.suspect_mojibake;
@@ -603,8 +666,8 @@ class Weights {
   // over every fact: no map is merged into another, and every count is the same sum however
   // the words are split.
   template <typename IsCopy>
-  Weights(const std::vector<Features>& all, int threads, IsCopy is_copy,
-          const std::vector<CaseInfo>& cases) {
+  Weights(const FeatureList& all, int threads, IsCopy is_copy,
+          const internal::OsVector<CaseInfo>& cases) {
     const size_t n = all.size();
     n_ = static_cast<double>(n);
     parts_.resize(WordTables(threads, n));
@@ -1058,16 +1121,17 @@ struct Keys {
 
 // Every fact's features and sketches: what the candidate stages share.
 struct Sketched {
-  std::vector<Features> features;
+  std::unique_ptr<BlockArena> arena = std::make_unique<BlockArena>();  // features' blocks
+  FeatureList features;
   std::vector<MinHashSignature> sigs;  // the baseline's (it estimates Jaccard from them)
   LshParams lsh_params;
   internal::BandTable bands{0, 1};
   std::vector<uint64_t> simhashes;
-  size_t rare_keys = 0;              // rare-word key slots per fact
-  std::vector<uint64_t> rare_words;  // rare_keys per fact; 0: no key in that slot
+  size_t rare_keys = 0;                     // rare-word key slots per fact
+  internal::OsVector<uint64_t> rare_words;  // rare_keys per fact; 0: no key in that slot
   // Each fact's token-weight summary, read by the full pass's verification before the
   // features (RuledOut); empty elsewhere.
-  std::vector<internal::OverlapSummary> summaries;
+  internal::OsVector<internal::OverlapSummary> summaries;
   // Exact copies are sketched once: facts with the same normalized tokens in the same order
   // *and* the same case, names, values, log date and truncation/mojibake flags (everything
   // verification reads; CopyKey) score alike against any fact, so copy_of[i] is the copy
@@ -1076,7 +1140,7 @@ struct Sketched {
   // clustering admits a copy of a member without scoring it again. Empty for the baseline.
   // A fact copied into hundreds of notes would otherwise fill every bucket it is in past
   // max_bucket_size and be compared with nothing.
-  std::vector<uint32_t> copy_of;
+  internal::OsVector<uint32_t> copy_of;
   bool Copy(size_t i) const { return !copy_of.empty() && copy_of[i] != i; }
   // Each fact's content tokens (Features::tokens). DeduplicateAround from a CorpusState reads
   // features only as needed: there a fact's are valid once it was read (it is, before it is
@@ -1094,22 +1158,22 @@ struct CorpusState::Rep {
   uint64_t fingerprint = 0;  // StateFingerprint of the options it was made with
   uint64_t n = 0;            // items
   uint32_t bands = 0, rows = 0, rare_keys = 0, common_df = 0;
-  std::vector<uint64_t> words;            // the corpus's content words (hashes), sorted
-  std::vector<uint32_t> df;               // facts holding the word
-  std::vector<uint32_t> copy_df;          // of those, exact copies not sketched (Sketched::copy_of)
-  std::vector<uint32_t> lowercase, name;  // SeenCount
-  std::vector<uint32_t> token_start;      // n + 1: item i's words are tokens[[i], [i + 1])
-  std::vector<uint32_t> tokens;           // word ids, in Features::tokens order
-  std::vector<uint8_t> flags;             // kSeen* bits of each entry of `tokens`
-  std::vector<uint64_t> copy_key;         // CopyKey (meaningless for an item without words)
-  std::vector<uint32_t> copy_of;          // Sketched::copy_of
-  std::vector<uint8_t> band_empty;        // BandTable::empty
-  std::vector<uint32_t> band_keys;        // n x bands, BandTable::key
-  std::vector<uint32_t> rare;             // n x rare_keys word ids, kNoWord when unused
+  internal::OsVector<uint64_t> words;    // the corpus's content words (hashes), sorted
+  internal::OsVector<uint32_t> df;       // facts holding the word
+  internal::OsVector<uint32_t> copy_df;  // of those, exact copies not sketched (Sketched::copy_of)
+  internal::OsVector<uint32_t> lowercase, name;  // SeenCount
+  internal::OsVector<uint32_t> token_start;      // n + 1: item i's words are tokens[[i], [i + 1])
+  internal::OsVector<uint32_t> tokens;           // word ids, in Features::tokens order
+  internal::OsVector<uint8_t> flags;             // kSeen* bits of each entry of `tokens`
+  internal::OsVector<uint64_t> copy_key;         // CopyKey (meaningless for an item without words)
+  internal::OsVector<uint32_t> copy_of;          // Sketched::copy_of
+  internal::OsVector<uint8_t> band_empty;        // BandTable::empty
+  internal::OsVector<uint32_t> band_keys;        // n x bands, BandTable::key
+  internal::OsVector<uint32_t> rare;             // n x rare_keys word ids, kNoWord when unused
   // Per item: the least |acc - rare_word_share x total| its rare-word choice compared (+inf
   // for none), so that a later item count that moves every weight a little can tell whether
   // the choice can have changed (SketchFact).
-  std::vector<float> margin;
+  internal::OsVector<float> margin;
   // The id of `word`, or -1.
   int64_t Id(uint64_t word) const {
     auto it = std::lower_bound(words.begin(), words.end(), word);
@@ -1135,8 +1199,8 @@ constexpr char kCorpusStateMagic[4] = {'F', 'D', 'C', 'S'};
 constexpr uint32_t kByteOrderMark = 0x01020304;
 
 // The bytes of `v` (host byte order), as a view, unless empty.
-template <typename T>
-void ViewArray(const std::vector<T>& v, std::vector<absl::string_view>* out) {
+template <typename T, typename A>
+void ViewArray(const std::vector<T, A>& v, std::vector<absl::string_view>* out) {
   if (v.empty()) return;
   out->emplace_back(reinterpret_cast<const char*>(v.data()), v.size() * sizeof(T));
 }
@@ -1152,8 +1216,8 @@ class ArrayReader {
     rest_.remove_prefix(sizeof(T));
     return true;
   }
-  template <typename T>
-  bool GetArray(uint64_t count, std::vector<T>* v) {
+  template <typename T, typename A>
+  bool GetArray(uint64_t count, std::vector<T, A>* v) {
     if (count > rest_.size() / sizeof(T)) return false;
     v->resize(count);
     if (count > 0) std::memcpy(v->data(), rest_.data(), count * sizeof(T));
@@ -1447,8 +1511,8 @@ absl::Status SketchAll(absl::Span<const Item> items, const DedupOptions& options
   s->bands = internal::BandTable(n, lsh_params.bands);
   internal::BandTable& bands = s->bands;
   s->features.resize(n);
-  std::vector<CaseInfo> cases(n);  // read by the corpus pass, dropped as it goes
-  std::vector<Features>& features = s->features;
+  internal::OsVector<CaseInfo> cases(n);  // read by the corpus pass, dropped as it goes
+  FeatureList& features = s->features;
   s->sigs.resize(baseline ? n : 0);
   std::vector<MinHashSignature>& sigs = s->sigs;
   std::vector<absl::Status> errors(n);
@@ -1490,7 +1554,7 @@ absl::Status SketchAll(absl::Span<const Item> items, const DedupOptions& options
       const NormalizedText* t =
           NormalizationOf(items, i, options, normalizer, &scratch, &errors[i]);
       if (t == nullptr) continue;
-      ExtractInto(*t, &cases[i], &features[i]);
+      ExtractInto(*t, &cases[i], &features[i], s->arena.get());
       if (options.on_normalized && items[i].normalized == nullptr) options.on_normalized(i, *t);
       if (!next_same.empty()) {
         for (uint32_t m = next_same[i]; m != kNone; m = next_same[m]) {
@@ -1520,7 +1584,7 @@ absl::Status SketchAll(absl::Span<const Item> items, const DedupOptions& options
   stats->seconds_normalize = Seconds(t0);
   stats->items_read = static_cast<int64_t>(n);
   if (baseline || options.simhash_distance > 0) capture = nullptr;  // no state for these
-  std::vector<uint64_t> copy_key;
+  internal::OsVector<uint64_t> copy_key;
   if (!baseline) {
     const Keys key{items};
     copy_key.assign(n, 0);
@@ -1547,7 +1611,7 @@ absl::Status SketchAll(absl::Span<const Item> items, const DedupOptions& options
       for (size_t k = b; k < e; ++k) s->copy_of[order[k].second] = first;
       b = e;
     }
-    if (capture == nullptr) std::vector<uint64_t>().swap(copy_key);
+    if (capture == nullptr) internal::OsVector<uint64_t>().swap(copy_key);
   }
 
   // 2. Corpus statistics: IDF weights, entities; then the sketches. MinHash sets leave out
@@ -1562,7 +1626,7 @@ absl::Status SketchAll(absl::Span<const Item> items, const DedupOptions& options
   s->rare_keys = baseline ? 0 : static_cast<size_t>(std::max(0, options.rare_word_keys));
   const size_t rare_keys = s->rare_keys;
   s->rare_words.assign(n * rare_keys, 0);  // 0: no key in that slot
-  std::vector<uint64_t>& rare_words = s->rare_words;
+  internal::OsVector<uint64_t>& rare_words = s->rare_words;
   {
     // Sketches count each group of copies once: the words of a fact copied into 300 notes
     // are not common for that, and a word only the fact and its copies hold is no rare-word
@@ -1581,7 +1645,10 @@ absl::Status SketchAll(absl::Span<const Item> items, const DedupOptions& options
       c.rows = static_cast<uint32_t>(lsh_params.rows);
       c.rare_keys = static_cast<uint32_t>(rare_keys);
       c.common_df = common_df;
-      c.words = weights.NumberWords(threads);
+      {
+        const std::vector<uint64_t> words = weights.NumberWords(threads);
+        c.words.assign(words.begin(), words.end());
+      }
       const size_t d = c.words.size();
       c.df.resize(d);
       c.copy_df.resize(d);
@@ -1745,9 +1812,8 @@ std::vector<std::vector<int>> Components(size_t n, std::vector<uint64_t>* edges,
 
 // Non-chaining clusters of one component (sorted by key): repeatedly take the best remaining
 // fact as a canonical and give it every remaining fact that is a verified duplicate *of it*.
-std::vector<Cluster> ClusterComponent(const std::vector<int>& c,
-                                      const std::vector<Features>& features,
-                                      const std::vector<uint32_t>& copy_of,
+std::vector<Cluster> ClusterComponent(const std::vector<int>& c, const FeatureList& features,
+                                      const internal::OsVector<uint32_t>& copy_of,
                                       const Neighbors& neighbors, const Keys& key,
                                       absl::Span<const internal::OverlapSummary> summaries,
                                       const DedupOptions& options) {
@@ -1951,9 +2017,9 @@ std::vector<Cluster> ClusterComponent(const std::vector<int>& c,
 
 // Clusters of every component, ordered by canonical key.
 std::vector<Cluster> ClusterAll(const std::vector<std::vector<int>>& comps,
-                                const std::vector<Features>& features,
-                                const std::vector<uint32_t>& copy_of, const Neighbors& neighbors,
-                                const Keys& key,
+                                const FeatureList& features,
+                                const internal::OsVector<uint32_t>& copy_of,
+                                const Neighbors& neighbors, const Keys& key,
                                 absl::Span<const internal::OverlapSummary> summaries,
                                 const DedupOptions& options, int threads) {
   std::vector<std::vector<Cluster>> per_comp(comps.size());
@@ -2272,13 +2338,13 @@ absl::StatusOr<DedupResult> Deduplicate(absl::Span<const Item> items, const Dedu
       !s.ok()) {
     return s;
   }
-  std::vector<Features>& features = sketched.features;
+  FeatureList& features = sketched.features;
   const std::vector<MinHashSignature>& sigs = sketched.sigs;
   const LshParams& lsh_params = sketched.lsh_params;
   internal::BandTable& bands = sketched.bands;
   const std::vector<uint64_t>& simhashes = sketched.simhashes;
   const size_t rare_keys = sketched.rare_keys;
-  std::vector<uint64_t>& rare_words = sketched.rare_words;
+  internal::OsVector<uint64_t>& rare_words = sketched.rare_words;
 
   // 3+4. Candidates: LSH bucket pairs, verified as they are found (each once, in its first
   // shared band; only duplicate edges are kept, so LSH's candidates take no memory), then the
@@ -2450,7 +2516,7 @@ absl::StatusOr<DedupResult> Deduplicate(absl::Span<const Item> items, const Dedu
       pairs += fresh;
     });
     result.stats.candidates += pairs.load();
-    std::vector<uint64_t>().swap(rare_words);
+    internal::OsVector<uint64_t>().swap(rare_words);
     result.stats.rare_word_candidates = hits.load();
   }
   for (size_t i = 0; i < n; ++i) {  // each exact copy with the one sketched for it
@@ -2805,8 +2871,8 @@ class StateSketcher : public WordPostings {
   // of facts sketched again. Holders and Keyed read them.
   void IndexWords(absl::Span<const uint32_t> added, const Sketched& s) {
     // ids: word ids of all records back to back, record r's from first(r) to first(r + 1).
-    auto invert = [&](const std::vector<uint32_t>& ids, auto first, std::vector<uint32_t>* start,
-                      std::unique_ptr<uint32_t[]>* records) {
+    auto invert = [&](const internal::OsVector<uint32_t>& ids, auto first,
+                      std::vector<uint32_t>* start, std::unique_ptr<uint32_t[]>* records) {
       start->assign(st_.words.size() + 1, 0);
       for (uint32_t id : ids) {
         if (id != kNoWord) ++(*start)[id + 1];
@@ -2903,7 +2969,8 @@ class StateSketcher : public WordPostings {
   }
 
   // The changed corpus's counts of a word.
-  int64_t Count(uint64_t word, int64_t Delta::*field, const std::vector<uint32_t>& base) const {
+  int64_t Count(uint64_t word, int64_t Delta::*field,
+                const internal::OsVector<uint32_t>& base) const {
     const int64_t id = st_.Id(word);
     int64_t c = id >= 0 ? base[static_cast<size_t>(id)] : 0;
     auto it = delta_.find(word);
@@ -3006,7 +3073,7 @@ absl::StatusOr<DedupResult> SearchAround(absl::Span<const Item> items, absl::Spa
   const size_t n = items.size();
   const Keys key{items};
   Sketched& sketched = *sketched_in;
-  const std::vector<Features>& features = sketched.features;
+  const FeatureList& features = sketched.features;
 
   // Breadth-first from the focus: each fact reached is queried for its candidates, which are
   // verified as the full pass verifies them (smaller index first); a duplicate joins the next
