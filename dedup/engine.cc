@@ -2345,6 +2345,13 @@ absl::StatusOr<DedupResult> Deduplicate(absl::Span<const Item> items, const Dedu
   const std::vector<uint64_t>& simhashes = sketched.simhashes;
   const size_t rare_keys = sketched.rare_keys;
   internal::OsVector<uint64_t>& rare_words = sketched.rare_words;
+  // With a corpus state captured, its rare-word ids say what rare_words says (a word id's hash
+  // is capture->words[id]; kNoWord for 0): the hashes go during the LSH pairs (32 bytes per
+  // fact fewer where verification's memory peaks) and are read back for the rare-word pass.
+  const size_t rare_slots = rare_words.size();
+  const bool rare_from_state =
+      capture != nullptr && rare_slots > 0 && capture->rare.size() == rare_slots;
+  if (rare_from_state) internal::OsVector<uint64_t>().swap(rare_words);
 
   // 3+4. Candidates: LSH bucket pairs, verified as they are found (each once, in its first
   // shared band; only duplicate edges are kept, so LSH's candidates take no memory), then the
@@ -2391,6 +2398,15 @@ absl::StatusOr<DedupResult> Deduplicate(absl::Span<const Item> items, const Dedu
       if (!bands.Collide(x, y)) extra.emplace_back(x, y);
     }
   }
+  if (rare_from_state) {
+    rare_words.resize(rare_slots);
+    ParallelFor(rare_slots, threads, 1 << 16, [&](size_t b, size_t e) {
+      for (size_t slot = b; slot < e; ++slot) {
+        const uint32_t id = capture->rare[slot];
+        rare_words[slot] = id == kNoWord ? 0 : capture->words[id];
+      }
+    });
+  }
   if (rare_keys > 0) {
     // Each fact's prefix words are probed against every fact that has the word anywhere
     // (a containment needs the shorter fact's rare words inside the longer one, not in the
@@ -2403,7 +2419,7 @@ absl::StatusOr<DedupResult> Deduplicate(absl::Span<const Item> items, const Dedu
     // its ids from base[part] on (ids only group the holders: their order is not read).
     const size_t parts = WordTables(threads, n);
     std::vector<absl::flat_hash_map<uint64_t, uint32_t>> probe(parts);  // word -> id - base
-    std::vector<uint32_t> key_id(rare_words.size(), 0);
+    internal::OsVector<uint32_t> key_id(rare_words.size(), 0);
     ParallelFor(parts, static_cast<int>(parts), 1, [&](size_t b, size_t e) {
       for (size_t part = b; part < e; ++part) {
         absl::flat_hash_map<uint64_t, uint32_t>& m = probe[part];
