@@ -965,19 +965,17 @@ absl::StatusOr<ScanResult> Scan(const Vault& vault, const dedup::DedupOptions& o
     if (hit == nullptr) return;
     if (hit->normalized != nullptr) {
       fact.normalized = hit->normalized;
+      items[i].normalized = hit->normalized;
     } else {
       fact.encoded = hit->encoded;
     }
     found[i] = 1;
   });
   const auto reused = static_cast<int64_t>(std::count(found.begin(), found.end(), 1));
-  if (reused > 0) {
-    for (size_t i = 0; i < items.size(); ++i) {
-      // A note that takes saved facts' normalizations takes what keeps them alive.
-      const size_t n = static_cast<size_t>(result.facts[i].note);
-      if (found[i] && notes[n].owners.empty()) notes[n].owners = saved[n]->owners;
-      items[i].normalized = facts[i].normalized;
-    }
+  // A note that takes saved facts' normalizations takes what keeps them alive.
+  for (size_t n = 0; reused > 0 && n < notes.size(); ++n) {
+    const auto first = found.begin() + first_item[n], end = first + per_note[n];
+    if (saved[n] != nullptr && std::find(first, end, 1) != end) notes[n].owners = saved[n]->owners;
   }
   stats->facts_reused += reused;
   // Not needed past here: freed before the engine's peak.
