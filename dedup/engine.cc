@@ -24,6 +24,7 @@
 #include "absl/strings/strip.h"
 #include "dedup/hash.h"
 #include "dedup/internal/band_table.h"
+#include "dedup/internal/os_memory.h"
 #include "dedup/internal/overlap_bound.h"
 #include "dedup/internal/parallel.h"
 #include "dedup/simhash.h"
@@ -157,6 +158,57 @@ class EntityList {
   std::unique_ptr<uint64_t[]> data_;
 };
 
+class Features;
+// Every fact's features: one of the engine's largest arrays (see internal::OsAllocator).
+using FeatureList = internal::OsVector<Features>;
+
+// Blocks of features (Features::Assign) for one pass, carved out of chunks taken from the
+// operating system (internal::OsAllocator) instead of one small allocation each: no
+// allocator's rounding or headers, and the memory leaves the process with the pass instead
+// of staying with the allocator while the conflict pass builds its own. Thread-safe; a
+// block is valid while the arena lives.
+class BlockArena {
+ public:
+  BlockArena() : id_(next_id_.fetch_add(1) + 1) {}
+  ~BlockArena() {
+    for (const auto& [chunk, words] : chunks_) {
+      internal::OsAllocator<uint64_t>().deallocate(chunk, words);
+    }
+  }
+  BlockArena(const BlockArena&) = delete;
+  BlockArena& operator=(const BlockArena&) = delete;
+
+  uint64_t* Allocate(size_t words) {
+    // This thread's chunk, and for which arena (by id: another may come at a freed one's
+    // address).
+    thread_local uint64_t arena = 0;
+    thread_local uint64_t* at = nullptr;
+    thread_local size_t left = 0;
+    if (arena != id_ || left < words) {
+      const size_t size = std::max(kChunkWords, words);
+      uint64_t* chunk = internal::OsAllocator<uint64_t>().allocate(size);  // not written
+      {
+        std::lock_guard<std::mutex> lock(mu_);
+        chunks_.emplace_back(chunk, size);
+      }
+      arena = id_;
+      at = chunk;
+      left = size;
+    }
+    uint64_t* out = at;
+    at += words;
+    left -= words;
+    return out;
+  }
+
+ private:
+  static constexpr size_t kChunkWords = size_t{1} << 17;  // 1 MiB
+  static inline std::atomic<uint64_t> next_id_{0};
+  const uint64_t id_;
+  std::mutex mu_;
+  std::vector<std::pair<uint64_t*, size_t>> chunks_;
+};
+
 class Features {
  public:
   // The lists Extract derives from a normalization.
@@ -173,15 +225,27 @@ class Features {
     std::string initials;
   };
   Features() = default;
-  explicit Features(const Lists& l);
-  Features(Features&&) = default;
-  Features& operator=(Features&&) = default;
+  explicit Features(const Lists& l) { Assign(l); }
+  // Becomes Features(l) but for the fields Extract sets itself (exact, clean_len and the
+  // flags): in place, no object moved. With an arena, the block is taken from it (and not
+  // owned: the arena must outlive this object; its weights are written as an owned block's).
+  void Assign(const Lists& l, BlockArena* arena = nullptr);
+  Features(Features&& other) noexcept { *this = std::move(other); }
+  Features& operator=(Features&& other) noexcept;
   Features(const Features& other) { *this = other; }
   Features& operator=(const Features& other);
+  ~Features() { FreeBlock(); }
+  // Becomes equal to `other` (whose features are all set but its weights), sharing its block
+  // instead of a copy of it: a fact whose text repeats another's (12% of a generated vault's
+  // facts) holds no block of its own. `other` must outlive this object, and this object's
+  // weights are then `other`'s: its mutable_weights() must not be called (shares_block()).
+  void ShareOf(const Features& other);
+  bool shares_block() const { return shared_ && !in_arena_; }
 
   absl::Span<const uint64_t> tokens() const { return {Words(), n_tokens_}; }
   // Per entry of tokens(): IDF over the corpus (set by the corpus pass), or 1.
   absl::Span<const float> weights() const { return {Weights(), n_tokens_}; }
+  // Not for a Features that shares_block() (the block's owner writes the weights).
   absl::Span<float> mutable_weights() { return {Weights(), n_tokens_}; }
   // The sorted unique ordered bigram hashes, ascending, into *out (replaced).
   // Kept as the positions in tokens() of their two words (4 bytes each, not 8).
@@ -222,19 +286,57 @@ class Features {
   // Names of people, places, organizations (see the corpus pass).
   EntityList entities;
   uint64_t exact = 0;  // hash of every token in order
-  uint32_t clean_len = 0;
-  bool truncated = false;
-  bool repaired = false;
-  bool suspect = false;
-  bool passive = false;      // has "by" (passive voice flips the order of roles)
-  bool dated_entry = false;  // entry_date() is not empty
 
  private:
+  // Declared among the public fields below so that the object packs into 80 bytes (it was
+  // 96: one per fact for the whole run).
+  uint64_t* block_ = nullptr;  // owned unless shared_
+  uint32_t n_tokens_ = 0, n_seq_ = 0, n_bigrams_ = 0, n_name_hashes_ = 0, n_names_ = 0;
+  uint32_t value_end_[4] = {0, 0, 0, 0};  // end of each kind among the strings
+  uint32_t chars_at_ = 0;                 // in bytes
+
+ public:
+  uint32_t clean_len = 0;
+  bool truncated : 1 = false;
+  bool repaired : 1 = false;
+  bool suspect : 1 = false;
+  bool passive : 1 = false;      // has "by" (passive voice flips the order of roles)
+  bool dated_entry : 1 = false;  // entry_date() is not empty
+
+ private:
+  bool shared_ : 1 = false;    // block_ is not owned: another Features' (ShareOf) or in_arena_
+  bool in_arena_ : 1 = false;  // block_ is a BlockArena's, its own (not shared with another)
+
+  void FreeBlock() {
+    if (!shared_) delete[] block_;
+    block_ = nullptr;
+    shared_ = false;
+    in_arena_ = false;
+  }
+  // Every field but the block and the entities.
+  void CopyScalars(const Features& other) {
+    total_weight = other.total_weight;
+    exact = other.exact;
+    clean_len = other.clean_len;
+    truncated = other.truncated;
+    repaired = other.repaired;
+    suspect = other.suspect;
+    passive = other.passive;
+    dated_entry = other.dated_entry;
+    n_tokens_ = other.n_tokens_;
+    n_seq_ = other.n_seq_;
+    n_bigrams_ = other.n_bigrams_;
+    n_name_hashes_ = other.n_name_hashes_;
+    n_names_ = other.n_names_;
+    std::copy(std::begin(other.value_end_), std::end(other.value_end_), value_end_);
+    chars_at_ = other.chars_at_;
+  }
+
   // The block: u64 tokens, then float weights, then the strings' u32 ends (values, names,
   // entry date, initials), then positions in tokens (u16 each, u32 when there are more than
   // 65535 tokens): seq's, the name hashes', two per bigram; then the strings' bytes.
-  uint64_t* Words() const { return block_.get(); }
-  float* Weights() const { return reinterpret_cast<float*>(block_.get() + weights_at_); }
+  uint64_t* Words() const { return block_; }
+  float* Weights() const { return reinterpret_cast<float*>(block_ + n_tokens_); }
   uint32_t StringCount() const { return value_end_[3] + n_names_ + 2; }
   const uint32_t* Ends() const { return reinterpret_cast<const uint32_t*>(Weights() + n_tokens_); }
   const char* Positions() const { return reinterpret_cast<const char*>(Ends() + StringCount()); }
@@ -266,7 +368,7 @@ class Features {
     out->resize(count);
     for (uint32_t k = 0; k < count; ++k) (*out)[k] = Words()[Position(first + k)];
   }
-  const char* Chars() const { return reinterpret_cast<const char*>(block_.get()) + chars_at_; }
+  const char* Chars() const { return reinterpret_cast<const char*>(block_) + chars_at_; }
   StringList Strings(uint32_t first, uint32_t last) const {
     if (!block_) return {};
     return StringList(Ends(), Chars(), first, last);
@@ -278,21 +380,20 @@ class Features {
     const uint32_t b = k == 0 ? 0 : ends[k - 1];
     return absl::string_view(Chars() + b, ends[k] - b);
   }
-
-  std::unique_ptr<uint64_t[]> block_;
-  uint32_t n_tokens_ = 0, n_seq_ = 0, n_bigrams_ = 0, n_name_hashes_ = 0, n_names_ = 0;
-  uint32_t value_end_[4] = {0, 0, 0, 0};  // end of each kind among the strings
-  uint32_t weights_at_ = 0;               // in words
-  uint32_t chars_at_ = 0;                 // in bytes
 };
+static_assert(sizeof(Features) == 80);
 
-Features::Features(const Lists& l)
-    : n_tokens_(static_cast<uint32_t>(l.tokens.size())),
-      n_seq_(static_cast<uint32_t>(l.seq.size())),
-      n_bigrams_(static_cast<uint32_t>(l.bigrams.size())),
-      n_name_hashes_(static_cast<uint32_t>(l.name_hashes.size())),
-      n_names_(static_cast<uint32_t>(l.names.size())) {
-  std::vector<absl::string_view> strings;
+void Features::Assign(const Lists& l, BlockArena* arena) {
+  FreeBlock();
+  total_weight = 0;
+  entities = EntityList();
+  n_tokens_ = static_cast<uint32_t>(l.tokens.size());
+  n_seq_ = static_cast<uint32_t>(l.seq.size());
+  n_bigrams_ = static_cast<uint32_t>(l.bigrams.size());
+  n_name_hashes_ = static_cast<uint32_t>(l.name_hashes.size());
+  n_names_ = static_cast<uint32_t>(l.names.size());
+  thread_local std::vector<absl::string_view> strings;  // reused: one fact after another
+  strings.clear();
   for (int k = 0; k < 4; ++k) {
     for (const std::string& v : l.values[k]) strings.push_back(v);
     value_end_[k] = static_cast<uint32_t>(strings.size());
@@ -304,12 +405,16 @@ Features::Features(const Lists& l)
   for (absl::string_view v : strings) chars += v.size();
   const size_t words = n_tokens_;
   const size_t position_size = Wide(n_tokens_) ? 4 : 2;
-  weights_at_ = static_cast<uint32_t>(words);
   chars_at_ = static_cast<uint32_t>(words * 8 + n_tokens_ * sizeof(float) + strings.size() * 4 +
                                     (n_seq_ + n_name_hashes_ + 2 * n_bigrams_) * position_size);
   const size_t bytes = chars_at_ + chars;
-  block_ = std::make_unique_for_overwrite<uint64_t[]>((bytes + 7) / 8);
-  std::copy(l.tokens.begin(), l.tokens.end(), block_.get());
+  if (arena != nullptr) {
+    block_ = arena->Allocate((bytes + 7) / 8);
+    shared_ = in_arena_ = true;
+  } else {
+    block_ = new uint64_t[(bytes + 7) / 8];  // not written: every byte is set below
+  }
+  std::copy(l.tokens.begin(), l.tokens.end(), block_);
   std::fill(Weights(), Weights() + n_tokens_, 1.0F);
   // Every seq and name hash is one of the tokens (sorted, unique): each is kept as its rank,
   // and a bigram as the ranks of its two words.
@@ -346,30 +451,38 @@ Features::Features(const Lists& l)
 
 Features& Features::operator=(const Features& other) {
   if (this == &other) return *this;
-  total_weight = other.total_weight;
+  FreeBlock();
+  CopyScalars(other);
   entities = other.entities;
-  exact = other.exact;
-  clean_len = other.clean_len;
-  truncated = other.truncated;
-  repaired = other.repaired;
-  suspect = other.suspect;
-  passive = other.passive;
-  dated_entry = other.dated_entry;
-  n_tokens_ = other.n_tokens_;
-  n_seq_ = other.n_seq_;
-  n_bigrams_ = other.n_bigrams_;
-  n_name_hashes_ = other.n_name_hashes_;
-  n_names_ = other.n_names_;
-  std::copy(std::begin(other.value_end_), std::end(other.value_end_), value_end_);
-  weights_at_ = other.weights_at_;
-  chars_at_ = other.chars_at_;
-  block_.reset();
-  if (other.block_) {
+  if (other.block_ != nullptr) {
     const size_t bytes = chars_at_ + other.Ends()[StringCount() - 1];  // the last string's end
-    block_ = std::make_unique_for_overwrite<uint64_t[]>((bytes + 7) / 8);
-    std::memcpy(block_.get(), other.block_.get(), bytes);
+    block_ = new uint64_t[(bytes + 7) / 8];
+    std::memcpy(block_, other.block_, bytes);
   }
   return *this;
+}
+
+Features& Features::operator=(Features&& other) noexcept {
+  if (this == &other) return *this;
+  FreeBlock();
+  CopyScalars(other);
+  entities = std::move(other.entities);
+  block_ = other.block_;
+  shared_ = other.shared_;
+  in_arena_ = other.in_arena_;
+  other.block_ = nullptr;
+  other.shared_ = false;
+  other.in_arena_ = false;
+  return *this;
+}
+
+void Features::ShareOf(const Features& other) {
+  if (this == &other) return;
+  FreeBlock();
+  CopyScalars(other);
+  entities = other.entities;
+  block_ = other.block_;
+  shared_ = block_ != nullptr;
 }
 
 // What the corpus pass reads of a fact and then drops (kept apart from Features, which live
@@ -397,9 +510,10 @@ bool EntryDatePrefix(absl::string_view clean) {
   return !rest.empty() && (rest[0] == ':' || rest[0] == '-');
 }
 
-// A fact's features; `cases` (optional) gets what the corpus pass reads, and then the corpus
-// pass sets the entities (without `cases`, the entities are the fact's names).
-Features Extract(const NormalizedText& t, CaseInfo* cases = nullptr) {
+// A fact's features, into *out; `cases` (optional) gets what the corpus pass reads, and then
+// the corpus pass sets the entities (without `cases`, the entities are the fact's names).
+void ExtractInto(const NormalizedText& t, CaseInfo* cases, Features* out,
+                 BlockArena* arena = nullptr) {
   CaseInfo unused;
   CaseInfo& ci = cases != nullptr ? *cases : unused;
   thread_local Features::Lists l;  // reused: Extract runs once per fact
@@ -489,7 +603,8 @@ Features Extract(const NormalizedText& t, CaseInfo* cases = nullptr) {
   for (auto& v : l.values) uniq(v);
   uniq(l.names);
   uniq(ci.caps);
-  Features f(l);
+  Features& f = *out;
+  f.Assign(l, arena);
   f.truncated = t.truncated;
   f.repaired = t.repaired_mojibake;
   f.suspect = t.suspect_mojibake;
@@ -503,6 +618,11 @@ Features Extract(const NormalizedText& t, CaseInfo* cases = nullptr) {
     for (const std::string& e : l.names) hashes.push_back(Hash64(e));
     f.entities.Assign(absl::MakeConstSpan(l.names), hashes);
   }
+}
+
+Features Extract(const NormalizedText& t, CaseInfo* cases = nullptr) {
+  Features f;
+  ExtractInto(t, cases, &f);
   return f;
 }
 
@@ -546,8 +666,8 @@ class Weights {
   // over every fact: no map is merged into another, and every count is the same sum however
   // the words are split.
   template <typename IsCopy>
-  Weights(const std::vector<Features>& all, int threads, IsCopy is_copy,
-          const std::vector<CaseInfo>& cases) {
+  Weights(const FeatureList& all, int threads, IsCopy is_copy,
+          const internal::OsVector<CaseInfo>& cases) {
     const size_t n = all.size();
     n_ = static_cast<double>(n);
     parts_.resize(WordTables(threads, n));
@@ -1001,16 +1121,17 @@ struct Keys {
 
 // Every fact's features and sketches: what the candidate stages share.
 struct Sketched {
-  std::vector<Features> features;
+  std::unique_ptr<BlockArena> arena = std::make_unique<BlockArena>();  // features' blocks
+  FeatureList features;
   std::vector<MinHashSignature> sigs;  // the baseline's (it estimates Jaccard from them)
   LshParams lsh_params;
   internal::BandTable bands{0, 1};
   std::vector<uint64_t> simhashes;
-  size_t rare_keys = 0;              // rare-word key slots per fact
-  std::vector<uint64_t> rare_words;  // rare_keys per fact; 0: no key in that slot
+  size_t rare_keys = 0;                     // rare-word key slots per fact
+  internal::OsVector<uint64_t> rare_words;  // rare_keys per fact; 0: no key in that slot
   // Each fact's token-weight summary, read by the full pass's verification before the
   // features (RuledOut); empty elsewhere.
-  std::vector<internal::OverlapSummary> summaries;
+  internal::OsVector<internal::OverlapSummary> summaries;
   // Exact copies are sketched once: facts with the same normalized tokens in the same order
   // *and* the same case, names, values, log date and truncation/mojibake flags (everything
   // verification reads; CopyKey) score alike against any fact, so copy_of[i] is the copy
@@ -1019,7 +1140,7 @@ struct Sketched {
   // clustering admits a copy of a member without scoring it again. Empty for the baseline.
   // A fact copied into hundreds of notes would otherwise fill every bucket it is in past
   // max_bucket_size and be compared with nothing.
-  std::vector<uint32_t> copy_of;
+  internal::OsVector<uint32_t> copy_of;
   bool Copy(size_t i) const { return !copy_of.empty() && copy_of[i] != i; }
   // Each fact's content tokens (Features::tokens). DeduplicateAround from a CorpusState reads
   // features only as needed: there a fact's are valid once it was read (it is, before it is
@@ -1037,22 +1158,22 @@ struct CorpusState::Rep {
   uint64_t fingerprint = 0;  // StateFingerprint of the options it was made with
   uint64_t n = 0;            // items
   uint32_t bands = 0, rows = 0, rare_keys = 0, common_df = 0;
-  std::vector<uint64_t> words;            // the corpus's content words (hashes), sorted
-  std::vector<uint32_t> df;               // facts holding the word
-  std::vector<uint32_t> copy_df;          // of those, exact copies not sketched (Sketched::copy_of)
-  std::vector<uint32_t> lowercase, name;  // SeenCount
-  std::vector<uint32_t> token_start;      // n + 1: item i's words are tokens[[i], [i + 1])
-  std::vector<uint32_t> tokens;           // word ids, in Features::tokens order
-  std::vector<uint8_t> flags;             // kSeen* bits of each entry of `tokens`
-  std::vector<uint64_t> copy_key;         // CopyKey (meaningless for an item without words)
-  std::vector<uint32_t> copy_of;          // Sketched::copy_of
-  std::vector<uint8_t> band_empty;        // BandTable::empty
-  std::vector<uint32_t> band_keys;        // n x bands, BandTable::key
-  std::vector<uint32_t> rare;             // n x rare_keys word ids, kNoWord when unused
+  internal::OsVector<uint64_t> words;    // the corpus's content words (hashes), sorted
+  internal::OsVector<uint32_t> df;       // facts holding the word
+  internal::OsVector<uint32_t> copy_df;  // of those, exact copies not sketched (Sketched::copy_of)
+  internal::OsVector<uint32_t> lowercase, name;  // SeenCount
+  internal::OsVector<uint32_t> token_start;      // n + 1: item i's words are tokens[[i], [i + 1])
+  internal::OsVector<uint32_t> tokens;           // word ids, in Features::tokens order
+  internal::OsVector<uint8_t> flags;             // kSeen* bits of each entry of `tokens`
+  internal::OsVector<uint64_t> copy_key;         // CopyKey (meaningless for an item without words)
+  internal::OsVector<uint32_t> copy_of;          // Sketched::copy_of
+  internal::OsVector<uint8_t> band_empty;        // BandTable::empty
+  internal::OsVector<uint32_t> band_keys;        // n x bands, BandTable::key
+  internal::OsVector<uint32_t> rare;             // n x rare_keys word ids, kNoWord when unused
   // Per item: the least |acc - rare_word_share x total| its rare-word choice compared (+inf
   // for none), so that a later item count that moves every weight a little can tell whether
   // the choice can have changed (SketchFact).
-  std::vector<float> margin;
+  internal::OsVector<float> margin;
   // The id of `word`, or -1.
   int64_t Id(uint64_t word) const {
     auto it = std::lower_bound(words.begin(), words.end(), word);
@@ -1078,8 +1199,8 @@ constexpr char kCorpusStateMagic[4] = {'F', 'D', 'C', 'S'};
 constexpr uint32_t kByteOrderMark = 0x01020304;
 
 // The bytes of `v` (host byte order), as a view, unless empty.
-template <typename T>
-void ViewArray(const std::vector<T>& v, std::vector<absl::string_view>* out) {
+template <typename T, typename A>
+void ViewArray(const std::vector<T, A>& v, std::vector<absl::string_view>* out) {
   if (v.empty()) return;
   out->emplace_back(reinterpret_cast<const char*>(v.data()), v.size() * sizeof(T));
 }
@@ -1095,8 +1216,8 @@ class ArrayReader {
     rest_.remove_prefix(sizeof(T));
     return true;
   }
-  template <typename T>
-  bool GetArray(uint64_t count, std::vector<T>* v) {
+  template <typename T, typename A>
+  bool GetArray(uint64_t count, std::vector<T, A>* v) {
     if (count > rest_.size() / sizeof(T)) return false;
     v->resize(count);
     if (count > 0) std::memcpy(v->data(), rest_.data(), count * sizeof(T));
@@ -1253,6 +1374,7 @@ struct SketchScratch {
   std::vector<std::tuple<uint32_t, uint64_t, uint32_t>> by_df;  // (sketch df, token, position)
   std::vector<uint32_t> sketch_df;                              // the caller's, per token
   std::vector<double> weight;                                   // the caller's, per token
+  std::vector<float> float_weight;  // a fact's weights when it shares another's block
 };
 
 // Sketches fact `i` (not a copy) from its content tokens (sorted, unique) and, per token, the
@@ -1389,8 +1511,8 @@ absl::Status SketchAll(absl::Span<const Item> items, const DedupOptions& options
   s->bands = internal::BandTable(n, lsh_params.bands);
   internal::BandTable& bands = s->bands;
   s->features.resize(n);
-  std::vector<CaseInfo> cases(n);  // read by the corpus pass, dropped as it goes
-  std::vector<Features>& features = s->features;
+  internal::OsVector<CaseInfo> cases(n);  // read by the corpus pass, dropped as it goes
+  FeatureList& features = s->features;
   s->sigs.resize(baseline ? n : 0);
   std::vector<MinHashSignature>& sigs = s->sigs;
   std::vector<absl::Status> errors(n);
@@ -1432,11 +1554,11 @@ absl::Status SketchAll(absl::Span<const Item> items, const DedupOptions& options
       const NormalizedText* t =
           NormalizationOf(items, i, options, normalizer, &scratch, &errors[i]);
       if (t == nullptr) continue;
-      features[i] = Extract(*t, &cases[i]);
+      ExtractInto(*t, &cases[i], &features[i], s->arena.get());
       if (options.on_normalized && items[i].normalized == nullptr) options.on_normalized(i, *t);
       if (!next_same.empty()) {
         for (uint32_t m = next_same[i]; m != kNone; m = next_same[m]) {
-          features[m] = features[i];
+          features[m].ShareOf(features[i]);
           cases[m] = cases[i];
           if (options.on_normalized && items[m].normalized == nullptr) {
             options.on_normalized(m, *t);
@@ -1462,7 +1584,7 @@ absl::Status SketchAll(absl::Span<const Item> items, const DedupOptions& options
   stats->seconds_normalize = Seconds(t0);
   stats->items_read = static_cast<int64_t>(n);
   if (baseline || options.simhash_distance > 0) capture = nullptr;  // no state for these
-  std::vector<uint64_t> copy_key;
+  internal::OsVector<uint64_t> copy_key;
   if (!baseline) {
     const Keys key{items};
     copy_key.assign(n, 0);
@@ -1489,7 +1611,7 @@ absl::Status SketchAll(absl::Span<const Item> items, const DedupOptions& options
       for (size_t k = b; k < e; ++k) s->copy_of[order[k].second] = first;
       b = e;
     }
-    if (capture == nullptr) std::vector<uint64_t>().swap(copy_key);
+    if (capture == nullptr) internal::OsVector<uint64_t>().swap(copy_key);
   }
 
   // 2. Corpus statistics: IDF weights, entities; then the sketches. MinHash sets leave out
@@ -1498,12 +1620,13 @@ absl::Status SketchAll(absl::Span<const Item> items, const DedupOptions& options
   // one bucket, so candidates would grow with the square of the vault, while a fact's
   // identity is in its rarer words. Verification still sees every word.
   t0 = std::chrono::steady_clock::now();
-  s->simhashes.assign(n, 0);
+  // Only SimHash reads them (8 bytes per fact otherwise held through verification for nothing).
+  if (options.simhash_distance > 0) s->simhashes.assign(n, 0);
   std::vector<uint64_t>& simhashes = s->simhashes;
   s->rare_keys = baseline ? 0 : static_cast<size_t>(std::max(0, options.rare_word_keys));
   const size_t rare_keys = s->rare_keys;
   s->rare_words.assign(n * rare_keys, 0);  // 0: no key in that slot
-  std::vector<uint64_t>& rare_words = s->rare_words;
+  internal::OsVector<uint64_t>& rare_words = s->rare_words;
   {
     // Sketches count each group of copies once: the words of a fact copied into 300 notes
     // are not common for that, and a word only the fact and its copies hold is no rare-word
@@ -1522,7 +1645,10 @@ absl::Status SketchAll(absl::Span<const Item> items, const DedupOptions& options
       c.rows = static_cast<uint32_t>(lsh_params.rows);
       c.rare_keys = static_cast<uint32_t>(rare_keys);
       c.common_df = common_df;
-      c.words = weights.NumberWords(threads);
+      {
+        const std::vector<uint64_t> words = weights.NumberWords(threads);
+        c.words.assign(words.begin(), words.end());
+      }
       const size_t d = c.words.size();
       c.df.resize(d);
       c.copy_df.resize(d);
@@ -1557,7 +1683,11 @@ absl::Status SketchAll(absl::Span<const Item> items, const DedupOptions& options
         Features& f = features[i];
         f.total_weight = 0;
         const absl::Span<const uint64_t> tokens = f.tokens();
-        const absl::Span<float> w = f.mutable_weights();
+        // A fact sharing another's block (same text) has the same weights, which the block's
+        // owner writes there (maybe now, on another thread): its own go to scratch.
+        if (f.shares_block()) scratch.float_weight.resize(tokens.size());
+        const absl::Span<float> w =
+            f.shares_block() ? absl::MakeSpan(scratch.float_weight) : f.mutable_weights();
         scratch.sketch_df.resize(tokens.size());
         scratch.weight.resize(tokens.size());
         for (size_t k = 0; k < tokens.size(); ++k) {
@@ -1572,7 +1702,7 @@ absl::Status SketchAll(absl::Span<const Item> items, const DedupOptions& options
           }
         }
         if (!s->summaries.empty()) {
-          s->summaries[i] = internal::Summarize(tokens, f.weights(), f.total_weight);
+          s->summaries[i] = internal::Summarize(tokens, w, f.total_weight);
         }
         hits.clear();
         CaseInfo& ci = cases[i];
@@ -1682,9 +1812,8 @@ std::vector<std::vector<int>> Components(size_t n, std::vector<uint64_t>* edges,
 
 // Non-chaining clusters of one component (sorted by key): repeatedly take the best remaining
 // fact as a canonical and give it every remaining fact that is a verified duplicate *of it*.
-std::vector<Cluster> ClusterComponent(const std::vector<int>& c,
-                                      const std::vector<Features>& features,
-                                      const std::vector<uint32_t>& copy_of,
+std::vector<Cluster> ClusterComponent(const std::vector<int>& c, const FeatureList& features,
+                                      const internal::OsVector<uint32_t>& copy_of,
                                       const Neighbors& neighbors, const Keys& key,
                                       absl::Span<const internal::OverlapSummary> summaries,
                                       const DedupOptions& options) {
@@ -1888,9 +2017,9 @@ std::vector<Cluster> ClusterComponent(const std::vector<int>& c,
 
 // Clusters of every component, ordered by canonical key.
 std::vector<Cluster> ClusterAll(const std::vector<std::vector<int>>& comps,
-                                const std::vector<Features>& features,
-                                const std::vector<uint32_t>& copy_of, const Neighbors& neighbors,
-                                const Keys& key,
+                                const FeatureList& features,
+                                const internal::OsVector<uint32_t>& copy_of,
+                                const Neighbors& neighbors, const Keys& key,
                                 absl::Span<const internal::OverlapSummary> summaries,
                                 const DedupOptions& options, int threads) {
   std::vector<std::vector<Cluster>> per_comp(comps.size());
@@ -2209,13 +2338,20 @@ absl::StatusOr<DedupResult> Deduplicate(absl::Span<const Item> items, const Dedu
       !s.ok()) {
     return s;
   }
-  std::vector<Features>& features = sketched.features;
+  FeatureList& features = sketched.features;
   const std::vector<MinHashSignature>& sigs = sketched.sigs;
   const LshParams& lsh_params = sketched.lsh_params;
   internal::BandTable& bands = sketched.bands;
   const std::vector<uint64_t>& simhashes = sketched.simhashes;
   const size_t rare_keys = sketched.rare_keys;
-  std::vector<uint64_t>& rare_words = sketched.rare_words;
+  internal::OsVector<uint64_t>& rare_words = sketched.rare_words;
+  // With a corpus state captured, its rare-word ids say what rare_words says (a word id's hash
+  // is capture->words[id]; kNoWord for 0): the hashes go during the LSH pairs (32 bytes per
+  // fact fewer where verification's memory peaks) and are read back for the rare-word pass.
+  const size_t rare_slots = rare_words.size();
+  const bool rare_from_state =
+      capture != nullptr && rare_slots > 0 && capture->rare.size() == rare_slots;
+  if (rare_from_state) internal::OsVector<uint64_t>().swap(rare_words);
 
   // 3+4. Candidates: LSH bucket pairs, verified as they are found (each once, in its first
   // shared band; only duplicate edges are kept, so LSH's candidates take no memory), then the
@@ -2262,6 +2398,15 @@ absl::StatusOr<DedupResult> Deduplicate(absl::Span<const Item> items, const Dedu
       if (!bands.Collide(x, y)) extra.emplace_back(x, y);
     }
   }
+  if (rare_from_state) {
+    rare_words.resize(rare_slots);
+    ParallelFor(rare_slots, threads, 1 << 16, [&](size_t b, size_t e) {
+      for (size_t slot = b; slot < e; ++slot) {
+        const uint32_t id = capture->rare[slot];
+        rare_words[slot] = id == kNoWord ? 0 : capture->words[id];
+      }
+    });
+  }
   if (rare_keys > 0) {
     // Each fact's prefix words are probed against every fact that has the word anywhere
     // (a containment needs the shorter fact's rare words inside the longer one, not in the
@@ -2274,7 +2419,7 @@ absl::StatusOr<DedupResult> Deduplicate(absl::Span<const Item> items, const Dedu
     // its ids from base[part] on (ids only group the holders: their order is not read).
     const size_t parts = WordTables(threads, n);
     std::vector<absl::flat_hash_map<uint64_t, uint32_t>> probe(parts);  // word -> id - base
-    std::vector<uint32_t> key_id(rare_words.size(), 0);
+    internal::OsVector<uint32_t> key_id(rare_words.size(), 0);
     ParallelFor(parts, static_cast<int>(parts), 1, [&](size_t b, size_t e) {
       for (size_t part = b; part < e; ++part) {
         absl::flat_hash_map<uint64_t, uint32_t>& m = probe[part];
@@ -2387,7 +2532,7 @@ absl::StatusOr<DedupResult> Deduplicate(absl::Span<const Item> items, const Dedu
       pairs += fresh;
     });
     result.stats.candidates += pairs.load();
-    std::vector<uint64_t>().swap(rare_words);
+    internal::OsVector<uint64_t>().swap(rare_words);
     result.stats.rare_word_candidates = hits.load();
   }
   for (size_t i = 0; i < n; ++i) {  // each exact copy with the one sketched for it
@@ -2742,8 +2887,8 @@ class StateSketcher : public WordPostings {
   // of facts sketched again. Holders and Keyed read them.
   void IndexWords(absl::Span<const uint32_t> added, const Sketched& s) {
     // ids: word ids of all records back to back, record r's from first(r) to first(r + 1).
-    auto invert = [&](const std::vector<uint32_t>& ids, auto first, std::vector<uint32_t>* start,
-                      std::unique_ptr<uint32_t[]>* records) {
+    auto invert = [&](const internal::OsVector<uint32_t>& ids, auto first,
+                      std::vector<uint32_t>* start, std::unique_ptr<uint32_t[]>* records) {
       start->assign(st_.words.size() + 1, 0);
       for (uint32_t id : ids) {
         if (id != kNoWord) ++(*start)[id + 1];
@@ -2840,7 +2985,8 @@ class StateSketcher : public WordPostings {
   }
 
   // The changed corpus's counts of a word.
-  int64_t Count(uint64_t word, int64_t Delta::*field, const std::vector<uint32_t>& base) const {
+  int64_t Count(uint64_t word, int64_t Delta::*field,
+                const internal::OsVector<uint32_t>& base) const {
     const int64_t id = st_.Id(word);
     int64_t c = id >= 0 ? base[static_cast<size_t>(id)] : 0;
     auto it = delta_.find(word);
@@ -2873,7 +3019,7 @@ class StateSketcher : public WordPostings {
         const NormalizedText* t =
             NormalizationOf(items_, i, options_, normalizer_, &scratch, &errors[k]);
         if (t == nullptr) continue;
-        s->features[i] = Extract(*t, &(*cases)[k]);
+        ExtractInto(*t, &(*cases)[k], &s->features[i]);
         if (options_.on_normalized && items_[i].normalized == nullptr) {
           options_.on_normalized(i, *t);
         }
@@ -2943,7 +3089,7 @@ absl::StatusOr<DedupResult> SearchAround(absl::Span<const Item> items, absl::Spa
   const size_t n = items.size();
   const Keys key{items};
   Sketched& sketched = *sketched_in;
-  const std::vector<Features>& features = sketched.features;
+  const FeatureList& features = sketched.features;
 
   // Breadth-first from the focus: each fact reached is queried for its candidates, which are
   // verified as the full pass verifies them (smaller index first); a duplicate joins the next

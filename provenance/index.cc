@@ -5,6 +5,7 @@
 #include <cstring>
 #include <iterator>
 #include <limits>
+#include <mutex>
 #include <system_error>
 #include <thread>
 #include <tuple>
@@ -141,11 +142,13 @@ constexpr uint32_t kMinNormalizedBytes = 3;
 // reader carves the columns with one bounds check each and checks their sums against the
 // bytes that follow; no field is decoded byte by byte.
 //
-// `encodings[k]` is the encoded normalization of the k-th fact in note order. Writes the
-// section up to the encodings (the caller appends those: they are already bytes in memory).
-void PutNotesHead(absl::Span<const IndexedNote> notes,
-                  absl::Span<const absl::string_view> encodings, std::string* out) {
-  const size_t n = notes.size(), f = encodings.size();
+// `encoding_of(i, k)` is the encoded normalization of fact k of notes[i]; `f` is the count of
+// all facts. Writes the section up to the encodings (the caller appends those: they are
+// already bytes in memory).
+template <typename EncodingOf>
+void PutNotesHead(absl::Span<const IndexedNote> notes, size_t f, const EncodingOf& encoding_of,
+                  std::string* out) {
+  const size_t n = notes.size();
   size_t path_bytes = 0;
   for (const IndexedNote& note : notes) path_bytes += note.path.size();
   const size_t at = out->size();
@@ -172,7 +175,11 @@ void PutNotesHead(absl::Span<const IndexedNote> notes,
   for (const IndexedNote& note : notes) {
     for (const IndexedFact& fact : note.facts) put64(fact.text_hash);
   }
-  for (absl::string_view e : encodings) put32(static_cast<uint32_t>(e.size()));
+  for (size_t i = 0; i < n; ++i) {
+    for (size_t k = 0; k < notes[i].facts.size(); ++k) {
+      put32(static_cast<uint32_t>(encoding_of(i, k).size()));
+    }
+  }
   for (const IndexedNote& note : notes) {
     std::memcpy(p, note.path.data(), note.path.size());
     p += note.path.size();
@@ -217,6 +224,7 @@ bool GetNotes(absl::string_view in, const std::shared_ptr<const void>& owner,
   for (size_t i = 0; i < n; ++i) {
     IndexedNote& note = (*notes)[i];
     note.path.assign(path, path_size[i]);
+    note.owners.assign(1, owner);
     path += path_size[i];
     note.size = size[i];
     note.mtime_ns = static_cast<int64_t>(mtime[i]);
@@ -228,7 +236,6 @@ bool GetNotes(absl::string_view in, const std::shared_ptr<const void>& owner,
       fact.line = static_cast<int>(l);
       fact.text_hash = text_hash[k];
       fact.encoded = absl::string_view(encoded, encoded_size[k]);
-      fact.owner = owner;
       encoded += encoded_size[k];
       ++k;
     }
@@ -401,12 +408,43 @@ void ForEachParallel(size_t n, int threads, Fn fn) {
   for (std::thread& t : pool) t.join();
 }
 
-// Sets fact->encoded to a copy of `bytes` in this thread's arena (one allocation per block of
-// facts, not a shared string per fact: about 60 bytes fewer a fact), owned by fact->owner.
-void StoreEncoded(absl::string_view bytes, IndexedFact* fact) {
-  thread_local internal::ByteArena arena;
-  fact->encoded = arena.Add(bytes, &fact->owner);
-}
+// The blocks that one scan's encodings were copied into, kept alive by the scan's notes
+// (IndexedNote::owners): one owner for all of them rather than one per fact.
+class EncodedBlocks {
+ public:
+  EncodedBlocks() : id_(next_id_.fetch_add(1) + 1) {}
+
+  // Sets fact->encoded to a copy of `bytes` in this thread's arena (one allocation per block
+  // of facts, not a shared string per fact: about 60 bytes fewer a fact), and keeps its block.
+  // Thread-safe.
+  void Store(absl::string_view bytes, IndexedFact* fact) {
+    thread_local internal::ByteArena arena;
+    // The block this thread last kept, and for which object (by id: another object may come
+    // at the address of one gone).
+    thread_local uint64_t last_id = 0;
+    thread_local const void* last_block = nullptr;
+    std::shared_ptr<const void> owner;
+    fact->encoded = arena.Add(bytes, &owner);
+    if (owner == nullptr || (last_id == id_ && last_block == owner.get())) return;
+    last_id = id_;
+    last_block = owner.get();
+    std::lock_guard<std::mutex> lock(mu_);
+    blocks_.push_back(std::move(owner));
+  }
+
+  // All the blocks kept, as one owner (null if none).
+  std::shared_ptr<const void> Owner() {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (blocks_.empty()) return nullptr;
+    return std::make_shared<const std::vector<std::shared_ptr<const void>>>(std::move(blocks_));
+  }
+
+ private:
+  static inline std::atomic<uint64_t> next_id_{0};
+  const uint64_t id_;
+  std::mutex mu_;
+  std::vector<std::shared_ptr<const void>> blocks_;
+};
 
 // A saved fact of `note` with text hash `hash`, preferably at `line`, or nullptr.
 // Normalization depends on the text alone, so a fact that moved is still found.
@@ -442,7 +480,10 @@ const IndexedFact* FactAt(const IndexedNote& note, int line, uint64_t hash) {
 
 std::shared_ptr<const dedup::NormalizedText> NormalizedOf(const IndexedFact& fact,
                                                           absl::string_view text) {
-  if (fact.normalized != nullptr) return fact.normalized;
+  if (fact.normalized != nullptr) {  // not owned (no owner given): the note's owners keep it
+    return std::shared_ptr<const dedup::NormalizedText>(std::shared_ptr<const void>(),
+                                                        fact.normalized);
+  }
   auto t = std::make_shared<dedup::NormalizedText>();
   Reader r(fact.encoded);
   if (!GetNormalized(&r, text, t.get()) || r.remaining() != 0) return nullptr;
@@ -561,11 +602,18 @@ void FactIndex::AppendNotesAndCorpus(EncodedIndex* out) const {
   // one part).
   constexpr size_t kNotesPerPiece = 64;
   std::vector<size_t> first_fact(notes_.size() + 1, 0);
+  bool objects = false;
   for (size_t i = 0; i < notes_.size(); ++i) {
     first_fact[i + 1] = first_fact[i] + notes_[i].facts.size();
+    for (const IndexedFact& fact : notes_[i].facts) objects |= fact.normalized != nullptr;
   }
-  std::vector<absl::string_view> encodings(first_fact.back());
-  const size_t pieces = (notes_.size() + kNotesPerPiece - 1) / kNotesPerPiece;
+  // Each fact's encoding, listed only when some are objects (a scan's and a loaded index's
+  // facts are all bytes already: the list took 16 bytes per fact beside the conflict pass).
+  std::vector<absl::string_view> encodings(objects ? first_fact.back() : 0);
+  auto encoding_of = [&](size_t i, size_t k) {
+    return objects ? encodings[first_fact[i] + k] : notes_[i].facts[k].encoded;
+  };
+  const size_t pieces = objects ? (notes_.size() + kNotesPerPiece - 1) / kNotesPerPiece : 0;
   std::vector<std::string> encoded(pieces);  // per piece: its objects' encodings, back to back
   ForEachParallel(pieces, threads_, [&](size_t p) {
     Writer w;
@@ -593,12 +641,16 @@ void FactIndex::AppendNotesAndCorpus(EncodedIndex* out) const {
   for (std::string& piece : encoded) out->pieces.push_back(std::move(piece));
   // Notes: its size, the columns and paths, then every encoding.
   size_t encoded_bytes = 0;
-  for (absl::string_view e : encodings) encoded_bytes += e.size();
+  for (size_t i = 0; i < notes_.size(); ++i) {
+    for (size_t k = 0; k < notes_[i].facts.size(); ++k) encoded_bytes += encoding_of(i, k).size();
+  }
   std::string notes_head(8, '\0');
-  PutNotesHead(notes_, encodings, &notes_head);
+  PutNotesHead(notes_, first_fact.back(), encoding_of, &notes_head);
   internal::StoreLe<uint64_t>(notes_head.data(), notes_head.size() - 8 + encoded_bytes);
   OwnPart(out, std::move(notes_head));
-  for (absl::string_view e : encodings) AddPart(out, e);
+  for (size_t i = 0; i < notes_.size(); ++i) {
+    for (size_t k = 0; k < notes_[i].facts.size(); ++k) AddPart(out, encoding_of(i, k));
+  }
   // The corpus state's size, then its arrays as they are in memory (no copy: 254 MB at 1M
   // facts).
   std::string corpus_head;
@@ -679,10 +731,10 @@ absl::Status IndexWriter::Finish(const ClaimCache& claims) {
   return s;
 }
 
-void IndexedFact::SetEncoded(absl::string_view bytes) {
+void IndexedNote::SetEncoded(size_t k, absl::string_view bytes) {
   auto own = std::make_shared<const std::string>(bytes);
-  encoded = *own;
-  owner = std::move(own);
+  facts[k].encoded = *own;
+  owners.push_back(std::move(own));
 }
 
 absl::Status FactIndex::Decode(absl::string_view bytes) {
@@ -876,52 +928,70 @@ absl::StatusOr<ScanResult> Scan(const Vault& vault, const dedup::DedupOptions& o
       static_cast<int64_t>(std::count(by_content.begin(), by_content.end(), 1));
   stats->notes_reused += notes_reused;
   stats->notes_indexed += static_cast<int64_t>(vault.notes.size()) - notes_reused;
-  std::vector<IndexedFact> facts(items.size());
-  // Each fact's place among its note's compared facts (a hint for finding its saved entry),
-  // and each note's count of them.
-  std::vector<uint32_t> place(items.size());
-  std::vector<uint32_t> per_note(vault.notes.size(), 0);
-  for (size_t i = 0; i < items.size(); ++i) place[i] = per_note[result.facts[i].note]++;
+  // Each note's compared facts come one after another (DedupFacts lists them note by note):
+  // fact i's place among its note's (a hint for finding its saved entry) is its distance from
+  // the note's first.
+  std::vector<uint32_t> first_item(vault.notes.size(), 0), per_note(vault.notes.size(), 0);
+  for (size_t i = items.size(); i-- > 0;) {
+    first_item[result.facts[i].note] = static_cast<uint32_t>(i);
+    ++per_note[result.facts[i].note];
+  }
+  auto place = [&](size_t i) { return i - first_item[result.facts[i].note]; };
+  // Each fact's entry of the next index, in its note's list from the start (a list of all of
+  // them moved into the notes at the end held 64 bytes per fact twice).
+  for (size_t n = 0; n < notes.size(); ++n) notes[n].facts.resize(per_note[n]);
+  const struct {
+    std::vector<IndexedNote>& notes;
+    const ScanResult& result;
+    decltype(place)& place_of;
+    IndexedFact& operator[](size_t i) const {
+      return notes[result.facts[i].note].facts[place_of(i)];
+    }
+  } facts{notes, result, place};
   // Each fact's saved normalization: a shared object, or its bytes, which the engine decodes
   // as it reads them (normalized_of), so that they never all live as objects at once.
   std::vector<char> found(items.size(), 0);
   ForEachParallel(items.size(), options.threads, [&](size_t i) {
     const Fact& f = result.fact(vault, static_cast<int>(i));
-    facts[i].line = f.line;
-    facts[i].text_hash = dedup::Hash64(items[i].Text());
+    IndexedFact& fact = facts[i];
+    fact.line = f.line;
+    fact.text_hash = dedup::Hash64(items[i].Text());
     const IndexedNote* s = saved[result.facts[i].note];
     const IndexedFact* hit = nullptr;
     if (s != nullptr) {
-      hit = FactAtHint(*s, place[i], f.line, facts[i].text_hash);
-      if (hit == nullptr) hit = FindFact(*s, f.line, facts[i].text_hash);
+      hit = FactAtHint(*s, place(i), f.line, fact.text_hash);
+      if (hit == nullptr) hit = FindFact(*s, f.line, fact.text_hash);
     }
     if (hit == nullptr) return;
     if (hit->normalized != nullptr) {
-      facts[i].normalized = hit->normalized;
+      fact.normalized = hit->normalized;
+      items[i].normalized = hit->normalized;
     } else {
-      facts[i].encoded = hit->encoded;
-      facts[i].owner = hit->owner;
+      fact.encoded = hit->encoded;
     }
     found[i] = 1;
   });
   const auto reused = static_cast<int64_t>(std::count(found.begin(), found.end(), 1));
+  // A note that takes saved facts' normalizations takes what keeps them alive.
+  for (size_t n = 0; reused > 0 && n < notes.size(); ++n) {
+    const auto first = found.begin() + first_item[n], end = first + per_note[n];
+    if (saved[n] != nullptr && std::find(first, end, 1) != end) notes[n].owners = saved[n]->owners;
+  }
   stats->facts_reused += reused;
-  // Not needed past here (a full pass does not need the places either): freed before the
-  // engine's peak.
+  // Not needed past here: freed before the engine's peak.
   found = {};
-  if (in_focus == nullptr) place = {};
   stats->facts_normalized += static_cast<int64_t>(items.size()) - reused;
-  for (size_t i = 0; i < items.size(); ++i) items[i].normalized = facts[i].normalized.get();
+  EncodedBlocks blocks;  // what this scan normalizes, as bytes
   dedup::DedupOptions run = options;
   run.normalized_of = [&](size_t i,
                           dedup::NormalizedText* scratch) -> const dedup::NormalizedText* {
-    if (facts[i].encoded.empty()) return nullptr;  // normalized by the engine
-    Reader r(facts[i].encoded);
+    IndexedFact& fact = facts[i];
+    if (fact.encoded.empty()) return nullptr;  // normalized by the engine
+    Reader r(fact.encoded);
     if (GetNormalized(&r, items[i].Text(), scratch) && r.remaining() == 0) return scratch;
     // Bytes that do not decode (only in a file made to pass the checksum) are never trusted:
     // the engine normalizes the fact, and the next index keeps that.
-    facts[i].encoded = {};
-    facts[i].owner.reset();
+    fact.encoded = {};
     return nullptr;
   };
   // What the engine normalized, the next index keeps as bytes: the objects are several times
@@ -930,12 +1000,14 @@ absl::StatusOr<ScanResult> Scan(const Vault& vault, const dedup::DedupOptions& o
   // grown by doubling keeps a third of its bytes unused on average: 90 MB at 1M facts), into
   // the thread's arena.
   run.on_normalized = [&](size_t i, const dedup::NormalizedText& t) {
-    if (next == nullptr || !facts[i].encoded.empty()) return;
+    if (next == nullptr) return;
+    IndexedFact& fact = facts[i];
+    if (!fact.encoded.empty()) return;
     thread_local Writer w;
     w.Clear();
     const absl::string_view text = items[i].Text();
     PutNormalized(t, &text, &w);
-    StoreEncoded(w.data(), &facts[i]);
+    blocks.Store(w.data(), &fact);
   };
   absl::StatusOr<dedup::DedupResult> d;
   dedup::CorpusState corpus;
@@ -962,7 +1034,7 @@ absl::StatusOr<ScanResult> Scan(const Vault& vault, const dedup::DedupOptions& o
         const IndexedNote* s = at_path[result.facts[i].note];
         if (s == nullptr) continue;
         const int line = result.fact(vault, static_cast<int>(i)).line;
-        const IndexedFact* hit = FactAtHint(*s, place[i], line, facts[i].text_hash);
+        const IndexedFact* hit = FactAtHint(*s, place(i), line, facts[i].text_hash);
         if (hit == nullptr) hit = FactAt(*s, line, facts[i].text_hash);
         if (hit == nullptr) continue;
         previous_item[i] =
@@ -984,7 +1056,8 @@ absl::StatusOr<ScanResult> Scan(const Vault& vault, const dedup::DedupOptions& o
   const dedup::Normalizer normalizer(options.normalize);
   std::vector<absl::Status> errors(items.size());
   ForEachParallel(items.size(), options.threads, [&](size_t i) {
-    if (facts[i].normalized != nullptr || !facts[i].encoded.empty()) return;
+    IndexedFact& fact = facts[i];
+    if (fact.normalized != nullptr || !fact.encoded.empty()) return;
     absl::StatusOr<dedup::NormalizedText> t = normalizer.Normalize(items[i].Text());
     if (!t.ok()) {
       errors[i] = t.status();
@@ -994,14 +1067,13 @@ absl::StatusOr<ScanResult> Scan(const Vault& vault, const dedup::DedupOptions& o
     w.Clear();
     const absl::string_view text = items[i].Text();
     PutNormalized(*t, &text, &w);
-    StoreEncoded(w.data(), &facts[i]);
+    blocks.Store(w.data(), &fact);
   });
   for (const absl::Status& e : errors) {
     if (!e.ok()) return e;
   }
-  for (size_t n = 0; n < notes.size(); ++n) notes[n].facts.reserve(per_note[n]);
-  for (size_t i = 0; i < items.size(); ++i) {
-    notes[result.facts[i].note].facts.push_back(std::move(facts[i]));
+  if (std::shared_ptr<const void> owner = blocks.Owner(); owner != nullptr) {
+    for (IndexedNote& note : notes) note.owners.push_back(owner);
   }
   for (IndexedNote& note : notes) next->Add(std::move(note));
   next->set_corpus(std::move(corpus));
@@ -1064,7 +1136,7 @@ std::function<const dedup::NormalizedText*(int, dedup::NormalizedText*)> Normali
                                   dedup::NormalizedText* scratch) -> const dedup::NormalizedText* {
     const IndexedFact* e = (*entries)[i];
     if (e == nullptr) return nullptr;
-    if (e->normalized != nullptr) return e->normalized.get();
+    if (e->normalized != nullptr) return e->normalized;
     Reader r(e->encoded);
     if (!GetNormalized(&r, scan.display(vault, i), scratch, /*all_tokens=*/false) ||
         r.remaining() != 0) {

@@ -57,16 +57,15 @@ struct IndexedFact {
   // of the object's size). A loaded index holds bytes (checked when loaded); a scan decodes
   // the facts it reads, on every core, and keeps what it normalized as bytes once the
   // engine is done with it. At least one of the two is set; NormalizedOf reads either.
-  std::shared_ptr<const dedup::NormalizedText> normalized;
-  absl::string_view encoded;  // in *owner: the loaded index file, or this fact's own bytes
-  std::shared_ptr<const void> owner;
-  // Sets `encoded` to a copy of `bytes`, owned by this fact.
-  void SetEncoded(absl::string_view bytes);
+  // Neither is owned by the fact: its note's `owners` keep them alive (a shared owner per
+  // fact took 32 bytes of its 64).
+  const dedup::NormalizedText* normalized = nullptr;
+  absl::string_view encoded;
 };
 
-// The fact's normalization: `normalized`, or decoded from `encoded` (nullptr if malformed).
-// `text` is the fact's text (the one `text_hash` is of): a record leaves out a cleaned text
-// equal to it.
+// The fact's normalization: `normalized` (not owning it: valid while the fact's note's owners
+// live), or decoded from `encoded` (nullptr if malformed). `text` is the fact's text (the one
+// `text_hash` is of): a record leaves out a cleaned text equal to it.
 std::shared_ptr<const dedup::NormalizedText> NormalizedOf(const IndexedFact& fact,
                                                           absl::string_view text);
 
@@ -76,6 +75,12 @@ struct IndexedNote {
   int64_t mtime_ns = 0;
   uint64_t content_hash = 0;       // XXH3 of the note's bytes
   std::vector<IndexedFact> facts;  // sorted by line
+  // What the facts' normalizations live in (IndexedFact::normalized and ::encoded): a loaded
+  // index file, a scan's blocks of encodings, objects. Shared with the notes that view them
+  // too; a note moved or copied into another index takes them along.
+  std::vector<std::shared_ptr<const void>> owners;
+  // Sets facts[k].encoded to a copy of `bytes`, owned by this note.
+  void SetEncoded(size_t k, absl::string_view bytes);
 };
 
 // IndexedNote::content_hash of a note's bytes: dedup::Hash64(content), computed with the

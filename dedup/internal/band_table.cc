@@ -124,7 +124,7 @@ void BandTable::SetRaw(size_t i, const uint32_t* keys, bool empty) {
   empty_[i] = empty ? 1 : 0;
 }
 
-void BandTable::TakeKeys(std::vector<uint32_t>* keys, std::vector<uint8_t>* empty) {
+void BandTable::TakeKeys(OsVector<uint32_t>* keys, OsVector<uint8_t>* empty) {
   if (uncleared_ != nullptr) {
     keys->assign(data_, data_ + items_ * static_cast<size_t>(bands_));
     uncleared_.reset();
@@ -135,7 +135,7 @@ void BandTable::TakeKeys(std::vector<uint32_t>* keys, std::vector<uint8_t>* empt
   *empty = std::move(empty_);
   keys_.clear();
   empty_.clear();
-  std::vector<uint64_t>().swap(oversized_);
+  OsVector<uint64_t>().swap(oversized_);
   items_ = 0;
 }
 

@@ -22,6 +22,7 @@
 #include <vector>
 
 #include "absl/types/span.h"
+#include "dedup/internal/os_memory.h"
 
 namespace factdedup::dedup::internal {
 
@@ -48,7 +49,7 @@ class BandTable {
   // bands() of them).
   void SetRaw(size_t i, const uint32_t* keys, bool empty);
   // Moves every key (items x bands) and empty flag out; the table is left with no items.
-  void TakeKeys(std::vector<uint32_t>* keys, std::vector<uint8_t>* empty);
+  void TakeKeys(OsVector<uint32_t>* keys, OsVector<uint8_t>* empty);
 
   // Calls visit(i, j), i < j, once for every pair that shares a bucket of at most `cap` items
   // in some band, from up to `threads` threads concurrently. Pairs of one band are visited
@@ -91,11 +92,11 @@ class BandTable {
   size_t items_;
   int bands_;
   size_t words_;                           // 64-bit words of oversized_ per item: one per 64 bands
-  std::vector<uint32_t> keys_;             // items x bands (when cleared at construction)
+  OsVector<uint32_t> keys_;                // items x bands (when cleared at construction)
   std::unique_ptr<uint32_t[]> uncleared_;  // items x bands (when not)
   uint32_t* data_ = nullptr;               // the one of the two in use
-  std::vector<uint8_t> empty_;             // per item
-  std::vector<uint64_t> oversized_;        // items x words_: bit b, the item's bucket in band b
+  OsVector<uint8_t> empty_;                // per item
+  OsVector<uint64_t> oversized_;           // items x words_: bit b, the item's bucket in band b
                                            // was oversized (set by ForEachPair)
 };
 

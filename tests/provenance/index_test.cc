@@ -283,8 +283,9 @@ TEST(FactIndex, ALargeIndexEncodedInPiecesRoundTripsInOrder) {
       absl::StatusOr<dedup::NormalizedText> t =
           normalizer.Normalize(absl::StrCat("Account ", n, " bought ", f, " PB of storage."));
       ASSERT_TRUE(t.ok());
-      note.facts.push_back({5 + f, dedup::Hash64(t->clean),
-                            std::make_shared<const dedup::NormalizedText>(*std::move(t)), ""});
+      auto object = std::make_shared<const dedup::NormalizedText>(*std::move(t));
+      note.facts.push_back({5 + f, dedup::Hash64(object->clean), object.get(), ""});
+      note.owners.push_back(std::move(object));
     }
     index.Add(std::move(note));
   }
@@ -413,9 +414,10 @@ TEST(FactIndex, ARecordLeavesOutACleanTextEqualToTheFactsText) {
   ASSERT_EQ(record[0], 0);
   record.insert(1, "x");
   record[0] = 1;
-  IndexedFact bad;
-  bad.SetEncoded(record);
-  EXPECT_EQ(NormalizedOf(bad, texts.at({"a.md", note.facts[0].line})), nullptr);
+  IndexedNote bad;
+  bad.facts.resize(1);
+  bad.SetEncoded(0, record);
+  EXPECT_EQ(NormalizedOf(bad.facts[0], texts.at({"a.md", note.facts[0].line})), nullptr);
 }
 
 // EncodeParts' parts, joined, are Encode()'s bytes; the facts' encodings are viewed, not
@@ -465,8 +467,10 @@ TEST(FactIndex, EncodePartsViewTheFactsEncodings) {
     IndexedNote copy{note.path, note.size, note.mtime_ns, note.content_hash, {}};
     for (const IndexedFact& f : note.facts) {
       const std::map<std::pair<std::string, int>, std::string> texts = TextsOf(vault);
-      copy.facts.push_back(
-          {f.line, f.text_hash, NormalizedOf(f, texts.at({note.path, f.line})), "", nullptr});
+      std::shared_ptr<const dedup::NormalizedText> object =
+          NormalizedOf(f, texts.at({note.path, f.line}));
+      copy.facts.push_back({f.line, f.text_hash, object.get(), ""});
+      copy.owners.push_back(std::move(object));
     }
     objects.Add(std::move(copy));
   }
