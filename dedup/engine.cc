@@ -671,8 +671,8 @@ class Weights {
     const size_t n = all.size();
     n_ = static_cast<double>(n);
     parts_.resize(WordTables(threads, n));
-    ParallelFor(parts_.size(), static_cast<int>(parts_.size()), 1, [&](size_t b, size_t e) {
-      for (size_t p = b; p < e; ++p) {
+    ParallelFor(parts_.size(), static_cast<int>(parts_.size()), 1, [&](size_t first, size_t last) {
+      for (size_t p = first; p < last; ++p) {
         absl::flat_hash_map<uint64_t, Entry>& m = parts_[p];
         for (size_t i = 0; i < n; ++i) {
           const uint32_t copy = is_copy(i) ? 1 : 0;

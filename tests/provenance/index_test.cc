@@ -441,9 +441,9 @@ TEST(FactIndex, EncodePartsViewTheFactsEncodings) {
     for (const IndexedFact& f : note.facts) {
       ++facts;
       const auto part =
-          std::find_if(parts.parts.begin(), parts.parts.end(), [&](absl::string_view part) {
-            return f.encoded.data() >= part.data() &&
-                   f.encoded.data() + f.encoded.size() <= part.data() + part.size();
+          std::find_if(parts.parts.begin(), parts.parts.end(), [&](absl::string_view p) {
+            return f.encoded.data() >= p.data() &&
+                   f.encoded.data() + f.encoded.size() <= p.data() + p.size();
           });
       EXPECT_TRUE(part != parts.parts.end()) << note.path << ":" << f.line;
       if (part != parts.parts.end()) encoding_parts.insert(part->data());
