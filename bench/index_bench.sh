@@ -11,6 +11,8 @@
 #
 #   bench/index_bench.sh                 # 100k facts
 #   FACTS=10000 bench/index_bench.sh
+#   REPEAT=5 bench/index_bench.sh        # each timed run 5 times (default 3): the median, then
+#                                        # every run in parentheses
 #
 # Needs a build (scripts/build.sh; BUILD_DIR as there). Work files go to $WORK (default a
 # temp folder, removed at the end unless KEEP=1).
@@ -18,6 +20,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 BUILD_DIR=${BUILD_DIR:-build}
 FACTS=${FACTS:-100000}
+REPEAT=${REPEAT:-3}
 WORK=${WORK:-$(mktemp -d)}
 BIN="$BUILD_DIR/cli/factdedup"
 BARE="$BUILD_DIR/bench/bare_pass_tool"
@@ -38,12 +41,27 @@ timed() {
   awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.3f", b - a }'
 }
 
+# `timed` REPEAT times (the same output file each time): "MEDIAN" to stdout; every run's
+# seconds, in order, appended to the file named by $1 (for the table).
+runs() {
+  local log=$1; shift
+  local all=() t
+  for ((r = 0; r < REPEAT; r++)); do
+    t=$(timed "$@")
+    all+=("$t")
+  done
+  echo "${all[*]}" >"$log"
+  printf '%s\n' "${all[@]}" | sort -g | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'
+}
+# "MEDIAN (a / b / c)" of a runs() log.
+shown() { echo "$1 ($(sed 's# # / #g' "$2"))"; }
+
 "$BUILD_DIR/bench/gen_vault_tool" --facts "$FACTS" --seed 1 --out "$WORK" >/dev/null
 V="$WORK/vault"
 cp -r "$V" "$WORK/base"
 cat "$V"/Accounts/*.md "$V"/Meetings/*.md >/dev/null  # page cache warm for every run alike
 
-cold=$(timed "$WORK/cold.json" "$BIN" scan "$V" --json --no-index --quiet)
+cold=$(runs "$WORK/cold.runs" "$WORK/cold.json" "$BIN" scan "$V" --json --no-index --quiet)
 first=$(timed "$WORK/first.json" "$BIN" scan "$V" --json --quiet)   # writes the index
 warm=$(timed "$WORK/warm.json" "$BIN" scan "$V" --json --quiet)
 cmp -s "$WORK/cold.json" "$WORK/first.json" || { echo "scan --json differs: no index vs cold index" >&2; exit 1; }
@@ -58,7 +76,7 @@ for page in "$V"/Accounts/*.md; do
 done
 
 check_noindex=$(timed "$WORK/check0.txt" "$BIN" check "$V" --base-dir "$WORK/base" --no-index)
-check_warm=$(timed "$WORK/check1.txt" "$BIN" check "$V" --base-dir "$WORK/base")
+check_warm=$(runs "$WORK/check1.runs" "$WORK/check1.txt" "$BIN" check "$V" --base-dir "$WORK/base")
 cmp -s "$WORK/check0.txt" "$WORK/check1.txt" || { echo "check output differs with the index" >&2; exit 1; }
 findings=$(grep -c 'duplicate' "$WORK/check1.txt" || true)
 
@@ -73,25 +91,26 @@ git -C "$WORK/git" -c user.email=bench@factdedup -c user.name=bench commit -qm b
 cp -r "$V/.factdedup" "$G/"
 (cd "$V" && tar cf - --exclude .factdedup Accounts) | (cd "$G" && tar xf -)
 git -C "$WORK/git" status --porcelain >/dev/null
-check_git=$(timed "$WORK/check2.txt" "$BIN" check "$G" --base HEAD)
+check_git=$(runs "$WORK/check2.runs" "$WORK/check2.txt" "$BIN" check "$G" --base HEAD)
 cmp -s "$WORK/check1.txt" "$WORK/check2.txt" || { echo "check --base HEAD differs from --base-dir" >&2; exit 1; }
 facts=$(grep -m1 '^  "facts"' "$WORK/cold.json" | tr -dc 0-9)
 # The floor of a check against another copy: a process that only reads every note of both
 # copies, splits tokens and hashes them (bench/bare_pass_tool, once per copy).
-floor_vault=$(timed "$WORK/bare1.txt" "$BARE" "$V")
-floor_base=$(timed "$WORK/bare2.txt" "$BARE" "$WORK/base")
+floor_vault=$(runs "$WORK/bare1.runs" "$WORK/bare1.txt" "$BARE" "$V")
+floor_base=$(runs "$WORK/bare2.runs" "$WORK/bare2.txt" "$BARE" "$WORK/base")
 floor=$(awk -v a="$floor_vault" -v b="$floor_base" 'BEGIN { printf "%.3f", a + b }')
 
-echo "factdedup index benchmark: $facts facts, $(ls "$V"/Accounts | wc -l) account pages, $(nproc) cores"
+echo "factdedup index benchmark: $facts facts, $(ls "$V"/Accounts | wc -l) account pages, $(nproc) cores;" \
+  "timed runs: the median of $REPEAT (every run in parentheses)"
 echo "| run | seconds |"
 echo "|---|---|"
-echo "| cold full scan --json, no index | $cold |"
+echo "| cold full scan --json, no index | $(shown "$cold" "$WORK/cold.runs") |"
 echo "| scan --json, building the index | $first |"
 echo "| scan --json, warm index | $warm |"
 echo "| check --base-dir, 10 notes changed, no index | $check_noindex |"
-echo "| check --base-dir, 10 notes changed, warm index | $check_warm |"
-echo "| check --base HEAD (git), 10 notes changed, warm index | $check_git |"
-echo "| floor: read + tokenize + hash every note (bare_pass_tool), vault / base | $floor_vault / $floor_base |"
+echo "| check --base-dir, 10 notes changed, warm index | $(shown "$check_warm" "$WORK/check1.runs") |"
+echo "| check --base HEAD (git), 10 notes changed, warm index | $(shown "$check_git" "$WORK/check2.runs") |"
+echo "| floor: read + tokenize + hash every note (bare_pass_tool), vault / base | $(shown "$floor_vault" "$WORK/bare1.runs") / $(shown "$floor_base" "$WORK/bare2.runs") |"
 awk -v c="$cold" -v w="$check_warm" 'BEGIN { printf "ratio cold scan / warm check (--base-dir): %.1fx\n", c / w }'
 awk -v c="$cold" -v w="$check_git" 'BEGIN { printf "ratio cold scan / warm check (--base HEAD): %.1fx\n", c / w }'
 awk -v c="$cold" -v f="$floor" 'BEGIN { printf "ratio cold scan / floor of a --base-dir check (both copies read): %.1fx\n", c / f }'
