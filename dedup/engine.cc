@@ -1333,14 +1333,24 @@ absl::Status CorpusState::Decode(absl::string_view bytes) {
       return bad("inconsistent items");
     }
   }
-  for (size_t k = 0; k < tokens; ++k) {
-    if (r->tokens[k] >= words || r->flags[k] > (kSeenLowercase | kSeenName)) {
-      return bad("word id out of range");
-    }
+  // Without a branch per entry: the largest id, and every flag bit set.
+  uint32_t largest = 0;
+  for (uint32_t id : r->tokens) largest = std::max(largest, id);
+  uint64_t bits = 0;
+  size_t k = 0;
+  for (; k + 8 <= tokens; k += 8) {
+    uint64_t eight;
+    std::memcpy(&eight, r->flags.data() + k, 8);
+    bits |= eight;
   }
-  for (uint32_t id : r->rare) {
-    if (id != kNoWord && id >= words) return bad("word id out of range");
+  for (; k < tokens; ++k) bits |= r->flags[k];
+  if ((tokens > 0 && largest >= words) ||
+      (bits & ~(uint64_t{kSeenLowercase | kSeenName} * 0x0101010101010101ULL)) != 0) {
+    return bad("word id out of range");
   }
+  largest = 0;  // the largest used id + 1 (an unused slot's kNoWord + 1 wraps to 0)
+  for (uint32_t id : r->rare) largest = std::max(largest, id + 1);
+  if (largest > words) return bad("word id out of range");
   rep_ = std::move(r);
   return absl::OkStatus();
 }
