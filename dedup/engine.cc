@@ -1333,14 +1333,24 @@ absl::Status CorpusState::Decode(absl::string_view bytes) {
       return bad("inconsistent items");
     }
   }
-  for (size_t k = 0; k < tokens; ++k) {
-    if (r->tokens[k] >= words || r->flags[k] > (kSeenLowercase | kSeenName)) {
-      return bad("word id out of range");
-    }
+  // Without a branch per entry: the largest id, and every flag bit set.
+  uint32_t largest = 0;
+  for (uint32_t id : r->tokens) largest = std::max(largest, id);
+  uint64_t bits = 0;
+  size_t k = 0;
+  for (; k + 8 <= tokens; k += 8) {
+    uint64_t eight;
+    std::memcpy(&eight, r->flags.data() + k, 8);
+    bits |= eight;
   }
-  for (uint32_t id : r->rare) {
-    if (id != kNoWord && id >= words) return bad("word id out of range");
+  for (; k < tokens; ++k) bits |= r->flags[k];
+  if ((tokens > 0 && largest >= words) ||
+      (bits & ~(uint64_t{kSeenLowercase | kSeenName} * 0x0101010101010101ULL)) != 0) {
+    return bad("word id out of range");
   }
+  largest = 0;  // the largest used id + 1 (an unused slot's kNoWord + 1 wraps to 0)
+  for (uint32_t id : r->rare) largest = std::max(largest, id + 1);
+  if (largest > words) return bad("word id out of range");
   rep_ = std::move(r);
   return absl::OkStatus();
 }
@@ -2744,8 +2754,20 @@ class StateSketcher : public WordPostings {
               ? 0
               : std::abs(IdfWeight(n_, static_cast<uint32_t>(std::max<int64_t>(1, df1))) -
                          IdfWeight(static_cast<double>(records), static_cast<uint32_t>(df0)));
-      moves_.push_back({d.df, d.copy_df, change});
+      Move m;
+      m.df = d.df;
+      m.copy_df = d.copy_df;
+      m.weight_change = change;
+      moves_.push_back(m);
     }
+    // Per word id: whether its sketch_df is within common_df in the state (Unmoved counts them);
+    // per moved word: whether it crosses 2 or common_df, and whether its order by (sketch_df,
+    // word) can change against another word's.
+    under_common_.resize(st_.words.size());
+    for (size_t id = 0; id < st_.words.size(); ++id) {
+      under_common_[id] = st_.df[id] - st_.copy_df[id] <= st_.common_df ? 1 : 0;
+    }
+    MarkReorders();
     // The weights of every word move with the item count; a rare-word choice within that
     // much (plus float rounding) of changing is made again.
     const double records_d = static_cast<double>(records);
@@ -2936,34 +2958,24 @@ class StateSketcher : public WordPostings {
   // its weights' changes (plus float rounding): acc - share x total moves by no more than that.
   bool Unmoved(size_t r, double records) const {
     const uint32_t begin = st_.token_start[r], end = st_.token_start[r + 1];
-    // Per word, (sketch_df before, word id) and (sketch_df after, word id), each in one value:
-    // the words are sorted, so the order of their ids is the order of the words.
-    thread_local std::vector<std::pair<uint64_t, uint64_t>> order;
-    order.clear();
     size_t rare_before = 0, unmoved = 0;
+    bool reorders = false;
     double change = 0;  // bound on the sum of the words' weight changes
     for (uint32_t k = begin; k < end; ++k) {
       const uint32_t id = st_.tokens[k];
-      const int64_t df0 = st_.df[id], copies0 = st_.copy_df[id];
-      int64_t df1 = df0, copies1 = copies0;
-      if (moved_[id] >= 0) {
-        const Move& m = moves_[static_cast<size_t>(moved_[id])];
-        df1 += m.df;
-        copies1 += m.copy_df;
-        if (df1 != df0) {
-          change += m.weight_change;
-        } else {
-          ++unmoved;
-        }
+      rare_before += under_common_[id];
+      if (moved_[id] < 0) {
+        ++unmoved;
+        continue;
+      }
+      const Move& m = moves_[static_cast<size_t>(moved_[id])];
+      if (m.crosses) return false;  // its side of 2 or of common_df changed
+      reorders |= m.reorders;
+      if (m.df != 0) {
+        change += m.weight_change;
       } else {
         ++unmoved;
       }
-      const int64_t s0 = df0 - copies0, s1 = df1 - copies1;
-      if ((s0 >= 2) != (s1 >= 2)) return false;
-      if ((s0 <= st_.common_df) != (s1 <= st_.common_df)) return false;
-      rare_before += s0 <= st_.common_df ? 1 : 0;
-      order.emplace_back(uint64_t{static_cast<uint32_t>(s0)} << 32 | id,
-                         uint64_t{static_cast<uint32_t>(s1)} << 32 | id);
     }
     // A word whose count did not change moves its weight only with the item count:
     // |log(1 + n1/df) - log(1 + n0/df)| <= |n1 - n0| / min(n0, n1).
@@ -2973,15 +2985,68 @@ class StateSketcher : public WordPostings {
     // kMinSketchTokens (when fewer are under it): the same when the order is.
     const bool fallback = rare_before < kMinSketchTokens;
     if (!fallback && st_.rare_keys == 0) return true;
-    std::sort(order.begin(), order.end(),
-              [](const auto& a, const auto& b) { return a.first < b.first; });
-    for (size_t k = 1; k < order.size(); ++k) {  // still ascending by (after, word)?
-      if (order[k - 1].second > order[k].second) return false;
-    }
+    // Still the same order by (sketch_df, word) after the change as before? No pair of words
+    // may swap, and only a pair with a word that reorders can.
+    if (reorders && !SameOrder(begin, end)) return false;
     if (st_.rare_keys == 0) return true;
     const auto len = static_cast<double>(end - begin);
     const double bound = 2 * change + 1e-5 * (1 + len * log_n_);
     return static_cast<double>(st_.margin[r]) > bound;
+  }
+
+  // A word's place in the order by (sketch_df, word), before and after the change: the words
+  // are sorted, so the order of their ids is the order of the words.
+  static uint64_t OrderKey(int64_t sketch_df, size_t id) {
+    return uint64_t{static_cast<uint32_t>(sketch_df)} << 32 | id;
+  }
+  uint64_t Key0(uint32_t id) const {
+    return moved_[id] >= 0 ? moves_[static_cast<size_t>(moved_[id])].key0
+                           : OrderKey(int64_t{st_.df[id]} - st_.copy_df[id], id);
+  }
+  uint64_t Key1(uint32_t id) const {
+    return moved_[id] >= 0 ? moves_[static_cast<size_t>(moved_[id])].key1 : Key0(id);
+  }
+
+  // Whether the words of tokens[begin, end) are in the same order by Key1 as by Key0.
+  bool SameOrder(uint32_t begin, uint32_t end) const {
+    for (uint32_t k = begin; k < end; ++k) {
+      const uint32_t w = st_.tokens[k];
+      if (moved_[w] < 0 || !moves_[static_cast<size_t>(moved_[w])].reorders) continue;
+      const uint64_t w0 = Key0(w), w1 = Key1(w);
+      for (uint32_t j = begin; j < end; ++j) {
+        const uint32_t v = st_.tokens[j];
+        if ((w0 < Key0(v)) != (w1 < Key1(v))) return false;
+      }
+    }
+    return true;
+  }
+  // Sets each moved word's key0, key1, crosses and reorders. A word whose key changed keeps its
+  // place against every other word unless the two keys of one of them lie between the two of
+  // the other, so it reorders only when some other word's key lies strictly between its two
+  // (a pair where neither word's keys lie between the other's cannot swap).
+  void MarkReorders() {
+    std::vector<uint64_t> keys;  // every word's key before, and the changed words' after
+    keys.reserve(st_.words.size() + moves_.size());
+    for (size_t id = 0; id < st_.words.size(); ++id) {
+      const int64_t s0 = int64_t{st_.df[id]} - st_.copy_df[id];
+      if (moved_[id] < 0) {
+        keys.push_back(OrderKey(s0, id));
+        continue;
+      }
+      Move& m = moves_[static_cast<size_t>(moved_[id])];
+      const int64_t s1 = s0 + m.df - m.copy_df;
+      m.crosses = (s0 >= 2) != (s1 >= 2) || (s0 <= st_.common_df) != (s1 <= st_.common_df);
+      m.key0 = OrderKey(s0, id);
+      m.key1 = OrderKey(s1, id);
+      keys.push_back(m.key0);
+      if (m.key1 != m.key0) keys.push_back(m.key1);
+    }
+    std::sort(keys.begin(), keys.end());  // distinct: a word's id is in its keys
+    for (Move& m : moves_) {
+      if (m.key0 == m.key1) continue;
+      const uint64_t lo = std::min(m.key0, m.key1), hi = std::max(m.key0, m.key1);
+      m.reorders = *std::upper_bound(keys.begin(), keys.end(), lo) != hi;
+    }
   }
 
   // The changed corpus's counts of a word.
@@ -3065,8 +3130,13 @@ class StateSketcher : public WordPostings {
   struct Move {
     int64_t df = 0, copy_df = 0;  // changes of df and copy_df
     double weight_change = 0;     // |its weight now - its weight in the state| (df changed)
+    bool crosses = false;         // its sketch_df crosses 2 or common_df
+    // Its (sketch_df, word) can change places with another word's (MarkReorders).
+    bool reorders = false;
+    uint64_t key0 = 0, key1 = 0;  // OrderKey before and after the change
   };
   std::vector<Move> moves_;
+  std::vector<uint8_t> under_common_;  // per word id: sketch_df <= common_df in the state
   absl::flat_hash_map<uint64_t, Delta> delta_;
   std::vector<char> ready_;  // per item: features read and weighed (written before read)
   std::vector<char> redo_;   // per item: sketched again (or new)

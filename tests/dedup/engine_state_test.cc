@@ -474,6 +474,39 @@ TEST(CorpusState, DecodeRejectsDamage) {
   std::string bad_id = bytes;
   std::memset(bad_id.data() + tokens_at, 0xFF, 4);
   EXPECT_FALSE(back.Decode(bad_id).ok());
+  // Decode checks every id and flag without a branch per entry (the largest id, the flags'
+  // bits together): damage at the ends of the arrays, in the middle, and just out of range.
+  uint64_t tokens = 0, n = items.size();
+  uint32_t bands = 0, rare_keys = 0;
+  std::memcpy(&tokens, bytes.data() + 52, sizeof(tokens));
+  std::memcpy(&bands, bytes.data() + 28, sizeof(bands));
+  std::memcpy(&rare_keys, bytes.data() + 36, sizeof(rare_keys));
+  ASSERT_GT(tokens, 20u);
+  ASSERT_GT(rare_keys, 0u);
+  const size_t flags_at = tokens_at + tokens * 4;
+  const size_t rare_at = flags_at + tokens + n * (8 + 4 + 1) + n * bands * 4;
+  ASSERT_LT(rare_at + n * rare_keys * 4, bytes.size());
+  auto with_u32 = [&](size_t at, uint32_t v) {
+    std::string b = bytes;
+    std::memcpy(b.data() + at, &v, 4);
+    return b;
+  };
+  const auto w = static_cast<uint32_t>(words);
+  for (uint64_t k : {uint64_t{0}, tokens / 2, tokens - 1}) {
+    EXPECT_FALSE(back.Decode(with_u32(tokens_at + k * 4, w)).ok()) << k;
+    EXPECT_TRUE(back.Decode(with_u32(tokens_at + k * 4, w - 1)).ok()) << k;
+    for (char flag : {'\x04', '\x80'}) {
+      std::string b = bytes;
+      b[flags_at + k] = flag;
+      EXPECT_FALSE(back.Decode(b).ok()) << k << " " << int{flag};
+    }
+  }
+  for (uint64_t k : {uint64_t{0}, n * rare_keys - 1}) {
+    EXPECT_FALSE(back.Decode(with_u32(rare_at + k * 4, w)).ok()) << k;
+    EXPECT_FALSE(back.Decode(with_u32(rare_at + k * 4, 0xFFFFFFFEu)).ok()) << k;
+    EXPECT_TRUE(back.Decode(with_u32(rare_at + k * 4, 0xFFFFFFFFu)).ok()) << k;  // unused
+    EXPECT_TRUE(back.Decode(with_u32(rare_at + k * 4, w - 1)).ok()) << k;
+  }
   // The default method without SimHash is the only one with a state.
   DedupOptions baseline;
   baseline.method = Method::kMinHash;
