@@ -1869,6 +1869,14 @@ uint32_t SkeletonLetters(absl::string_view skeleton) {
   return out;
 }
 
+// Whether `s` has a curly quote (U+2018..U+201D: E2 80 98..9D) at byte i.
+bool IsCurlyQuoteAt(absl::string_view s, size_t i) {
+  return static_cast<unsigned char>(s[i]) == 0xE2 && i + 2 < s.size() &&
+         static_cast<unsigned char>(s[i + 1]) == 0x80 &&
+         static_cast<unsigned char>(s[i + 2]) >= 0x98 &&
+         static_cast<unsigned char>(s[i + 2]) <= 0x9D;
+}
+
 // The lines a focused pass reads names and acronyms from: a subset of NoteLines (same order
 // and texts) that gives NameConflicts and AcronymConflicts exactly the conflicts of the whole
 // list that have a mention or definition on a focus line. Those are conflicts between a
@@ -1978,10 +1986,11 @@ VaultLines FocusLines(const Vault& vault, const ConflictOptions& options,
     absl::flat_hash_map<absl::string_view, int> by_fold;  // keys: the folder's strings
     // The spelling of word `w` (capitalized, three bytes or more) if it is in a focus bucket,
     // else -1.
-    auto spelling_of = [&](absl::string_view w) {
+    // `filtered`: a word ScanFilteredCapitalizedWords gives, which `filter` kept already.
+    auto spelling_of = [&](absl::string_view w, bool filtered) {
       // A word of ASCII bytes folds to its lowercase (WordFolder; a capitalized word has no
       // other capital and no digit: letters): see may_be_in_bucket.
-      if (!may_be_in_bucket(w) && !HasNonAscii(w)) return -1;
+      if (!filtered && !may_be_in_bucket(w) && !HasNonAscii(w)) return -1;
       if (const int* known = memo.Find(w)) return *known;
       int id = -1;
       if (!IsMonthOrDayName(w)) {
@@ -2004,7 +2013,12 @@ VaultLines FocusLines(const Vault& vault, const ConflictOptions& options,
     std::vector<int> here;
     // Adds the spelling of word `w` to `here` if it has one of the focus buckets.
     auto take = [&](absl::string_view w) {
-      const int id = spelling_of(w);
+      const int id = spelling_of(w, /*filtered=*/false);
+      if (id >= 0) here.push_back(id);
+    };
+    // take(w) for a word ScanFilteredCapitalizedWords(..., filter, ...) gives.
+    auto take_filtered = [&](absl::string_view w) {
+      const int id = spelling_of(w, /*filtered=*/true);
       if (id >= 0) here.push_back(id);
     };
     // Scans `text` (a text as read: markup in it is text) for spellings of the focus buckets
@@ -2031,11 +2045,17 @@ VaultLines FocusLines(const Vault& vault, const ConflictOptions& options,
     // in `raw` (more bytes may join it where markup was dropped), and is not capitalized when
     // the run is followed by a capital or a digit. A non-ASCII byte, a '%' (a link target is
     // URL-decoded: "[](%53mith.md)" strips to "Smith.md"), a '&', or a '(' when a focus line
-    // defines an acronym, leaves the line to be stripped.
+    // defines an acronym, leaves the line to be stripped; but a curly quote (U+2018..U+201D,
+    // E2 80 98..9D) is no word's byte (IsWordByte) in `raw` nor in the stripped text, where
+    // its three bytes stay together (markup is ASCII), so it ends words as a space does.
     auto stripped_may_select = [&](absl::string_view raw) {
       const size_t n = raw.size();
       for (size_t i = 0; i < n; ++i) {
         const char c = raw[i];
+        if (IsCurlyQuoteAt(raw, i)) {
+          i += 2;
+          continue;
+        }
         if (static_cast<unsigned char>(c) >= 0x80 || c == '%' || c == '&' ||
             (c == '(' && !acronyms.empty())) {
           return true;
@@ -2062,36 +2082,36 @@ VaultLines FocusLines(const Vault& vault, const ConflictOptions& options,
         sel.ids.insert(sel.ids.end(), here.begin(), here.end());
         sel.ids_end.push_back(static_cast<uint32_t>(sel.ids.size()));
       };
-      ReadNoteLines(
-          vault.notes[ni], [&](int line, absl::string_view raw, const absl::string_view* fm) {
-            while (next_focus < focus.size() && focus[next_focus] < line) ++next_focus;
-            const bool focus_line = next_focus < focus.size() && focus[next_focus] == line;
-            if (fm != nullptr) {
-              collect(*fm);
-              select(focus_line || names_acronym(*fm), false,
-                     [&] { AddLine(ni, line, *fm, &sel.lines); });
-              return;
-            }
-            // One pass over the raw line: markup, else its capitalized words (a line without
-            // markup reads as its own words), those `filter` rules out skipped.
-            here.clear();
-            const RawScan scan = any_bucket       ? ScanFilteredCapitalizedWords(raw, filter, take)
-                                 : HasMarkup(raw) ? RawScan::kHasMarkup
-                                                  : RawScan::kNone;
-            if (scan == RawScan::kHasMarkup) {
-              if (!focus_line && !stripped_may_select(raw)) return;  // not selected
-              std::string text = StripMarkdown(raw);
-              collect(text);
-              select(focus_line || names_acronym(text), false, [&] {
-                sel.lines.owned.push_back(std::move(text));
-                AddLine(ni, line, sel.lines.owned.back(), &sel.lines);
-              });
-            } else {
-              select(focus_line || names_acronym(raw), true, [&] {
-                sel.lines.lines.push_back({ni, line, raw});
-              });
-            }
+      ReadNoteLines(vault.notes[ni], [&](int line, absl::string_view raw,
+                                         const absl::string_view* fm) {
+        while (next_focus < focus.size() && focus[next_focus] < line) ++next_focus;
+        const bool focus_line = next_focus < focus.size() && focus[next_focus] == line;
+        if (fm != nullptr) {
+          collect(*fm);
+          select(focus_line || names_acronym(*fm), false,
+                 [&] { AddLine(ni, line, *fm, &sel.lines); });
+          return;
+        }
+        // One pass over the raw line: markup, else its capitalized words (a line without
+        // markup reads as its own words), those `filter` rules out skipped.
+        here.clear();
+        const RawScan scan = any_bucket ? ScanFilteredCapitalizedWords(raw, filter, take_filtered)
+                             : HasMarkup(raw) ? RawScan::kHasMarkup
+                                              : RawScan::kNone;
+        if (scan == RawScan::kHasMarkup) {
+          if (!focus_line && !stripped_may_select(raw)) return;  // not selected
+          std::string text = StripMarkdown(raw);
+          collect(text);
+          select(focus_line || names_acronym(text), false, [&] {
+            sel.lines.owned.push_back(std::move(text));
+            AddLine(ni, line, sel.lines.owned.back(), &sel.lines);
           });
+        } else {
+          select(focus_line || names_acronym(raw), true, [&] {
+            sel.lines.lines.push_back({ni, line, raw});
+          });
+        }
+      });
     }
   };
   std::vector<std::thread> pool;

@@ -336,14 +336,13 @@ RawScan ScanFilteredCapitalizedWords(absl::string_view text, const LetterFilter&
     if (cls & kHighByte) {
       // A word's byte of 0x80 or more right after the lowercase letters that follow the last
       // word ruled out (below): that word has it, and the filter does not rule it out.
+      // Either way no later byte follows that word's lowercase letters.
       i = k + 1;
-      if (ruled_out <= k && in_word(k)) {
+      if (ruled_out <= k) {
         size_t e = ruled_out;
         while (e < k && IsLower(p[e])) ++e;
-        if (e == k) {
-          i = complete(ruled_start, k);
-          ruled_out = n;
-        }
+        if (e == k && in_word(k)) i = complete(ruled_start, k);
+        ruled_out = n;
       }
       continue;
     }

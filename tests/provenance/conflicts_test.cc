@@ -821,6 +821,36 @@ TEST(FindConflicts, FocusedAsUnfocusedWithSpellingsSkeletonsRewrite) {
   ExpectFocusedAsUnfocused(*vault, 1);
 }
 
+TEST(FindConflicts, FocusedAsUnfocusedWithCurlyQuotesInMarkupLines) {
+  // Lines with markup and curly quotes (U+2018..U+201D) right before, after and around
+  // spellings of one name, with no other capitalized word: FocusLines reads a curly quote on
+  // a raw line with markup as no word's byte (as the stripped text does) and must still find
+  // the words next to it; other non-ASCII bytes (an accented letter, a non-breaking space)
+  // leave the line to be stripped.
+  std::unique_ptr<FileSystem> fs = NewMemFileSystem();
+  const std::vector<std::pair<std::string, std::string>> files = {
+      {"Notes/a.md",
+       "## Notes\n"
+       "- Jonsi Stephenson met the storage team.\n"
+       "- **update:** \u2018Stefanson\u2019 met the team.\n"
+       "- **note**\u2019Stefanson\u2019s team asked about storage.\n"
+       "- Jonsi Stefanson said it is on track.\n"
+       "- **note** \u201cSt\u00e9fanson\u201d\u00a0at the lab.\n"},
+      {"Notes/b.md",
+       "## Notes\n"
+       "- **note** \u201cElena Dorkason\u201d at the lab.\n"
+       "- _plan_ and Quimbey\u2019s team met Elena Dorcason.\n"
+       "- **x** \u2018Dorkason\u2019s plan: the team agrees.\n"
+       "- Quimby met Dorcason at the lab.\n"},
+  };
+  for (const auto& [path, content] : files) {
+    ASSERT_TRUE(fs->WriteFileAtomic("v/" + path, content, {}).ok());
+  }
+  absl::StatusOr<Vault> vault = LoadVault(fs.get(), "v", Config{});
+  ASSERT_TRUE(vault.ok()) << vault.status();
+  ExpectFocusedAsUnfocused(*vault, 1);
+}
+
 TEST(SampleVault, HandLabeledPrecisionAndRecallHaveAFloor) {
   const Sample& s = SampleVault();
   absl::StatusOr<ConflictMetrics> m =
