@@ -289,8 +289,14 @@ struct TargetParts {
 
 TargetParts SplitTargetView(absl::string_view t) {
   TargetParts p;
-  size_t hash = t.find('#');
-  size_t caret = t.find('^');
+  // The first '#' and the first '^', in one pass (targets are short: a call to find each
+  // costs more than the walk).
+  size_t hash = absl::string_view::npos, caret = absl::string_view::npos;
+  for (size_t k = 0;
+       k < t.size() && (hash == absl::string_view::npos || caret == absl::string_view::npos); ++k) {
+    if (t[k] == '#' && hash == absl::string_view::npos) hash = k;
+    if (t[k] == '^' && caret == absl::string_view::npos) caret = k;
+  }
   size_t cut = std::min(hash, caret);
   p.target = absl::StripAsciiWhitespace(t.substr(0, cut));
   if (hash != absl::string_view::npos) {
@@ -721,12 +727,35 @@ constexpr auto kLinkOrCode = [] {
 
 }  // namespace
 
-std::vector<Link> ExtractLinks(absl::string_view text, size_t offset, int line) {
+namespace {
+
+// The Links of `parts`, found in that order in `text`, which starts at byte `offset` and line
+// `line` of its note.
+std::vector<Link> MaterializeLinks(absl::string_view text,
+                                   const std::vector<LinkScanner::LinkParts>& parts, size_t offset,
+                                   int line) {
   std::vector<Link> links;
-  // Every link has a '[' (most texts have none: one memchr instead of a walk).
-  if (std::memchr(text.data(), '[', text.size()) == nullptr) return links;
-  LinkScanner scanner(text);
+  links.reserve(parts.size());
   size_t counted = 0;  // newlines before `counted` are in `line`
+  for (const LinkScanner::LinkParts& p : parts) {
+    line += CountNewlines(text.substr(counted, p.span.begin - counted));
+    counted = p.span.begin;
+    Link& link = links.emplace_back(LinkScanner::Materialize(p));
+    link.line = line;
+    link.span.begin += offset;
+    link.span.end += offset;
+  }
+  return links;
+}
+
+}  // namespace
+
+std::vector<Link> ExtractLinks(absl::string_view text, size_t offset, int line) {
+  // Every link has a '[' (most texts have none: one memchr instead of a walk).
+  if (std::memchr(text.data(), '[', text.size()) == nullptr) return {};
+  static thread_local std::vector<LinkScanner::LinkParts> parts;
+  parts.clear();
+  LinkScanner scanner(text);
   size_t i = 0;
   while (i < text.size()) {
     if (text[i] == '`') {  // skip code spans
@@ -741,20 +770,15 @@ std::vector<Link> ExtractLinks(absl::string_view text, size_t offset, int line) 
       while (i < text.size() && !kLinkOrCode[static_cast<unsigned char>(text[i])]) ++i;
       continue;
     }
-    std::optional<LinkScanner::LinkParts> parts = scanner.LinkAt(i);
-    if (!parts.has_value()) {
+    std::optional<LinkScanner::LinkParts> link = scanner.LinkAt(i);
+    if (!link.has_value()) {
       ++i;
       continue;
     }
-    line += CountNewlines(text.substr(counted, i - counted));
-    counted = i;
-    Link& link = links.emplace_back(LinkScanner::Materialize(*parts));
-    link.line = line;
-    i = link.span.end;
-    link.span.begin += offset;
-    link.span.end += offset;
+    parts.push_back(*link);
+    i = link->span.end;
   }
-  return links;
+  return MaterializeLinks(text, parts, offset, line);
 }
 
 namespace {
@@ -820,7 +844,8 @@ size_t NotAsWrittenAt(absl::string_view md) {
   return absl::string_view::npos;
 }
 
-void StripMarkupInto(absl::string_view md, size_t from, int depth, std::string& out);
+bool StripMarkupInto(absl::string_view md, size_t from, int depth, std::string& out,
+                     std::vector<LinkScanner::LinkParts>* links = nullptr);
 
 // StripMarkdown of `md`, appended to `out`.
 void StripMarkdownInto(absl::string_view md, int depth, std::string& out) {
@@ -839,8 +864,14 @@ std::string StripMarkdownImpl(absl::string_view md, int depth) {
 }
 
 // StripMarkdown of `md` whose bytes before `from` are plain text (no byte that may start
-// markup), appended to `out`: those bytes are copied as they are.
-void StripMarkupInto(absl::string_view md, size_t from, int depth, std::string& out) {
+// markup), appended to `out`: those bytes are copied as they are. With `links`, the links it
+// strips (not those inside an alias) are appended there; it then returns whether they are
+// ExtractLinks(md)'s links, which holds when it met no '\\', '<' or '`' outside a link:
+// ExtractLinks asks LinkAt at the same '[' and '!' bytes in the same order, with the same
+// LinkScanner state, but for those three (escapes, comments and code spans it reads otherwise).
+bool StripMarkupInto(absl::string_view md, size_t from, int depth, std::string& out,
+                     std::vector<LinkScanner::LinkParts>* links) {
+  bool links_complete = true;
   const size_t base = out.size();  // the display starts here
   out.reserve(base + md.size());
   out.append(md.data(), from);
@@ -875,6 +906,7 @@ void StripMarkupInto(absl::string_view md, size_t from, int depth, std::string& 
       continue;
     }
     char c = md[i];
+    if (c == '\\' || c == '<' || c == '`') links_complete = false;
     if (c == '\\' && i + 1 < md.size() &&
         absl::ascii_ispunct(static_cast<unsigned char>(md[i + 1]))) {
       out.push_back(md[i + 1]);
@@ -902,6 +934,7 @@ void StripMarkupInto(absl::string_view md, size_t from, int depth, std::string& 
     }
     if (c == '[' || c == '!') {
       if (std::optional<LinkScanner::LinkParts> l = scanner.LinkAt(i); l.has_value()) {
+        if (links != nullptr) links->push_back(*l);
         if (!l->alias.empty()) {
           // Aliases nest ("[[[a](b)](c)](d)"); past a few levels they are kept as written.
           if (depth < kMaxAliasDepth) {
@@ -957,7 +990,7 @@ void StripMarkupInto(absl::string_view md, size_t from, int depth, std::string& 
   // never pass reads); keep other characters (NBSP) for the normalizer. Runs of other bytes
   // move down only once something before them was dropped: most texts have single spaces.
   if (NotAsWrittenAt(absl::string_view(out).substr(base)) == absl::string_view::npos) {
-    return;  // nothing to collapse
+    return links_complete;  // nothing to collapse
   }
   static constexpr auto kSpace = [] {
     std::array<bool, 256> t{};
@@ -978,6 +1011,7 @@ void StripMarkupInto(absl::string_view md, size_t from, int depth, std::string& 
     if (r < size) out[w++] = ' ';
   }
   out.resize(w);
+  return links_complete;
 }
 
 }  // namespace
@@ -1034,7 +1068,8 @@ Note ParseNoteOwned(absl::string_view path, std::string content) {
     std::vector<Block> blocks;
     std::vector<PendingHeading> headings;
     std::vector<PendingItem> items;
-    std::vector<std::pair<int, int>> list_stack;  // (indent, fact index)
+    std::vector<std::pair<int, int>> list_stack;     // (indent, fact index)
+    std::vector<LinkScanner::LinkParts> link_parts;  // of one fact
   };
   static thread_local Scratch scratch;
   std::vector<Line>& lines = scratch.lines;
@@ -1061,14 +1096,9 @@ Note ParseNoteOwned(absl::string_view path, std::string content) {
   const int n = static_cast<int>(lines.size());
   blocks.reserve(lines.size());  // at most a block a line
   auto line_span = [&](int a, int b) { return Span{lines[a].begin, lines[b].end}; };
-  auto add_block = [&](BlockKind kind, int a, int b) {
-    Block blk;
-    blk.kind = kind;
-    blk.line_begin = a + 1;
-    blk.line_end = b + 1;
-    blk.span = line_span(a, b);
-    blocks.push_back(blk);
-    return static_cast<int>(blocks.size()) - 1;
+  // Lines a..b as a block (`fact`: its index in Note::facts, for a list item).
+  auto add_block = [&](BlockKind kind, int a, int b, int fact = -1) {
+    blocks.push_back(Block{kind, a + 1, b + 1, fact, Span{lines[a].begin, lines[b].end}});
   };
 
   int i = 0;
@@ -1168,7 +1198,7 @@ Note ParseNoteOwned(absl::string_view path, std::string content) {
                        list_stack.empty() ? -1 : list_stack.back().second,
                        static_cast<int>(list_stack.size())});
       list_stack.emplace_back(lm.indent, index);
-      blocks[add_block(BlockKind::kListItem, i, j)].fact = index;
+      add_block(BlockKind::kListItem, i, j, index);
       i = j + 1;
     } else if ((c0 == '>' || c0 == '|') && (QuoteLine(t) || TableLine(t))) {
       bool quote = QuoteLine(t);
@@ -1240,11 +1270,16 @@ Note ParseNoteOwned(absl::string_view path, std::string content) {
       } else {
         fact.display_in_content = false;
         fact.display_begin = static_cast<uint32_t>(note.displays.size());
-        StripMarkupInto(raw, markup, 0, note.displays);
+        std::vector<LinkScanner::LinkParts>& parts = scratch.link_parts;
+        parts.clear();
+        // The links met while stripping are ExtractLinks' when StripMarkupInto says so (most
+        // facts): the text is not walked a second time.
+        const bool links_complete = StripMarkupInto(raw, markup, 0, note.displays, &parts);
         fact.display_size = static_cast<uint32_t>(note.displays.size() - fact.display_begin);
         fact.ignored = absl::StrContains(raw, "<!-- factdedup:ignore -->");
-        fact.links = ExtractLinks(raw, fact.text_span.begin, fact.line);
-        for (const Link& l : fact.links) note.links.push_back(l);
+        fact.links = links_complete ? MaterializeLinks(raw, parts, fact.text_span.begin, fact.line)
+                                    : ExtractLinks(raw, fact.text_span.begin, fact.line);
+        note.links.insert(note.links.end(), fact.links.begin(), fact.links.end());
       }
     }
   }
