@@ -295,13 +295,17 @@ struct TargetParts {
 
 TargetParts SplitTargetView(absl::string_view t) {
   TargetParts p;
-  // The first '#' and the first '^', in one pass (targets are short: a call to find each
-  // costs more than the walk).
+  // The first '#' and the first '^': a walk to the first of either (targets are short and most
+  // have neither; a call to find costs more), then a search for the other after it.
   size_t hash = absl::string_view::npos, caret = absl::string_view::npos;
-  for (size_t k = 0;
-       k < t.size() && (hash == absl::string_view::npos || caret == absl::string_view::npos); ++k) {
-    if (t[k] == '#' && hash == absl::string_view::npos) hash = k;
-    if (t[k] == '^' && caret == absl::string_view::npos) caret = k;
+  size_t k = 0;
+  while (k < t.size() && t[k] != '#' && t[k] != '^') ++k;
+  if (k < t.size() && t[k] == '#') {
+    hash = k;
+    caret = t.find('^', k + 1);
+  } else if (k < t.size()) {
+    caret = k;
+    hash = t.find('#', k + 1);
   }
   size_t cut = std::min(hash, caret);
   p.target = absl::StripAsciiWhitespace(t.substr(0, cut));
@@ -428,7 +432,9 @@ class LinkScanner {
     while (static_cast<size_t>(end - p) >= needle.size()) {
       p = static_cast<const char*>(std::memchr(p, needle[0], end - p - needle.size() + 1));
       if (p == nullptr) break;
-      if (std::memcmp(p + 1, needle.data() + 1, needle.size() - 1) == 0) return p - text.data();
+      size_t k = 1;  // needles are a few bytes: compared here rather than by a call
+      while (k < needle.size() && p[k] == needle[k]) ++k;
+      if (k == needle.size()) return p - text.data();
       ++p;
     }
     return absl::string_view::npos;
@@ -437,7 +443,13 @@ class LinkScanner {
   // One cache per needle; there are a handful ("]]", "\n", ">", ")", "-->").
   Cache& CacheFor(absl::string_view needle) {
     for (size_t k = 0; k < used_; ++k) {
-      if (caches_[k].needle == needle) return caches_[k];
+      const absl::string_view had = caches_[k].needle;
+      // The needles are literals: the same one has the same bytes, most often at one address.
+      if (had.size() == needle.size() &&
+          (had.data() == needle.data() ||
+           std::memcmp(had.data(), needle.data(), had.size()) == 0)) {
+        return caches_[k];
+      }
     }
     if (used_ == caches_.size()) {  // not reached with the needles above: reuse the last
       caches_.back() = {needle};
@@ -541,13 +553,12 @@ void ParseFrontmatter(absl::string_view path, int first_yaml_line, Frontmatter* 
   if (is_simple) {
     fm->keys.reserve(simple.size());
     for (internal::SimpleYamlKey& s : simple) {
-      FrontmatterKey key;
+      FrontmatterKey& key = fm->keys.emplace_back();
       key.key = std::move(s.key);
       key.line = first_yaml_line + s.line;
       key.value = std::move(s.value);
       key.items = std::move(s.items);
       key.is_list = s.is_list;
-      fm->keys.push_back(std::move(key));
     }
     return;
   }
@@ -822,23 +833,30 @@ inline uint32_t NotAsWrittenMask(const char* p) {
 
 #if defined(FACTDEDUP_AVX2_DISPATCH)
 // NotAsWrittenMask for 32 bytes: bit k, for k in [0, 32), for the same bytes. Reads p[0, 33).
-__attribute__((target("avx2"))) inline __m256i Eq32(__m256i v, char c) {
-  return _mm256_cmpeq_epi8(v, _mm256_set1_epi8(c));
-}
-// Bytes in [lo, lo + n) for n < 128, as in NotAsWrittenMask.
-__attribute__((target("avx2"))) inline __m256i InRange32(__m256i v, int lo, int n) {
-  const __m256i moved = _mm256_add_epi8(v, _mm256_set1_epi8(static_cast<char>(0x80 - lo)));
-  return _mm256_cmpgt_epi8(_mm256_set1_epi8(static_cast<char>(-128 + n)), moved);
-}
+// A byte is in NotAsWrittenMask's set ([0x00, 0x0D], '!', '*', [0x3C, 0x3E], [0x5B, 0x60], '~')
+// when the classes of its low and its high half-byte share a bit (two table look-ups):
+//   bit 0x01: high 0, low 0..D    bit 0x02: high 2, low 1 or A    bit 0x04: high 3, low C..E
+//   bit 0x08: high 5, low B..F    bit 0x10: high 6, low 0         bit 0x20: high 7, low E
+// Bytes from 0x80 have high half-bytes 8..F, of no class.
 __attribute__((target("avx2"))) inline uint32_t NotAsWrittenMask32(const char* p) {
   const __m256i x = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p));
   const __m256i next = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p + 1));
-  const __m256i hit = _mm256_or_si256(
-      _mm256_or_si256(_mm256_and_si256(Eq32(x, ' '), Eq32(next, ' ')),
-                      _mm256_or_si256(InRange32(x, 0, '\r' + 1), InRange32(x, '[', '`' - '[' + 1))),
-      _mm256_or_si256(_mm256_or_si256(Eq32(x, '!'), Eq32(x, '*')),
-                      _mm256_or_si256(InRange32(x, '<', 3), Eq32(x, '~'))));
-  return static_cast<uint32_t>(_mm256_movemask_epi8(hit));
+  const __m256i low_classes =
+      _mm256_setr_epi8(0x11, 0x03, 0x01, 0x01, 0x01, 0x01, 0x01, 0x01, 0x01, 0x01, 0x03, 0x09, 0x0D,
+                       0x0D, 0x2C, 0x08, 0x11, 0x03, 0x01, 0x01, 0x01, 0x01, 0x01, 0x01, 0x01, 0x01,
+                       0x03, 0x09, 0x0D, 0x0D, 0x2C, 0x08);
+  const __m256i high_classes =
+      _mm256_setr_epi8(0x01, 0, 0x02, 0x04, 0, 0x08, 0x10, 0x20, 0, 0, 0, 0, 0, 0, 0, 0,  //
+                       0x01, 0, 0x02, 0x04, 0, 0x08, 0x10, 0x20, 0, 0, 0, 0, 0, 0, 0, 0);
+  const __m256i nibble = _mm256_set1_epi8(0x0F);
+  const __m256i low = _mm256_shuffle_epi8(low_classes, _mm256_and_si256(x, nibble));
+  const __m256i high =
+      _mm256_shuffle_epi8(high_classes, _mm256_and_si256(_mm256_srli_epi16(x, 4), nibble));
+  const __m256i in_set = _mm256_cmpgt_epi8(_mm256_and_si256(low, high), _mm256_setzero_si256());
+  const __m256i space = _mm256_set1_epi8(' ');
+  const __m256i spaces =
+      _mm256_and_si256(_mm256_cmpeq_epi8(x, space), _mm256_cmpeq_epi8(next, space));
+  return static_cast<uint32_t>(_mm256_movemask_epi8(_mm256_or_si256(in_set, spaces)));
 }
 #endif
 
@@ -912,9 +930,11 @@ namespace {
 
 // The first byte from which StripMarkdown(md) may not give `md` back as written, or npos (see
 // internal::NotAsWrittenAtSse2).
+// (Asked once, before main: a function-local static would be checked at every call.)
+const bool kUseAvx2 = internal::HaveAvx2();
+
 size_t NotAsWrittenAt(absl::string_view md) {
-  static const bool kAvx2 = internal::HaveAvx2();
-  return kAvx2 ? internal::NotAsWrittenAtAvx2(md) : internal::NotAsWrittenAtSse2(md);
+  return kUseAvx2 ? internal::NotAsWrittenAtAvx2(md) : internal::NotAsWrittenAtSse2(md);
 }
 
 bool StripMarkupInto(absl::string_view md, size_t from, int depth, std::string& out,

@@ -499,6 +499,16 @@ TEST(NotAsWrittenAt, Avx2GivesTheSse2Answer) {
       }
     }
   }
+  // Every byte value, at every place of texts around one and two 32-byte blocks.
+  for (int b = 0; b < 256; ++b) {
+    for (size_t n = 30; n <= 70; ++n) {
+      for (size_t at = 0; at <= n; ++at) {
+        const std::string text = LettersWith(n, at, std::string(1, static_cast<char>(b)));
+        ASSERT_EQ(internal::NotAsWrittenAtAvx2(text), internal::NotAsWrittenAtSse2(text))
+            << "n=" << n << " at=" << at << " byte=" << b;
+      }
+    }
+  }
   std::mt19937 rng(7);
   const std::string alphabet = "abc XYZ019,.-'$*_~=`[]!<>\\\t\r\n\x01\x80\xC2\xA0";
   for (int round = 0; round < 20000; ++round) {
