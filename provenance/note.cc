@@ -93,6 +93,15 @@ absl::string_view RTrim(absl::string_view s) {
   return s;
 }
 
+// Lines a..b of `lines` as a block of `kind` (`fact`: its index in Note::facts, for a list item)
+// at the end of `blocks`. (Made once a block, many blocks a note: always inlined, as a call
+// costs more than its work.)
+__attribute__((always_inline)) inline void AppendBlock(const std::vector<Line>& lines,
+                                                       BlockKind kind, int a, int b, int fact,
+                                                       std::vector<Block>& blocks) {
+  blocks.push_back(Block{kind, a + 1, b + 1, fact, Span{lines[a].begin, lines[b].end}});
+}
+
 struct Fence {
   char ch = 0;
   size_t len = 0;
@@ -402,20 +411,19 @@ class LinkScanner {
     return std::nullopt;
   }
 
-  // The Link of `parts` (its span still relative to the text, `line` unset).
-  static Link Materialize(const LinkParts& parts) {
-    Link link;
-    link.kind = parts.kind;
-    link.alias.assign(parts.alias.data(), parts.alias.size());
-    link.span = parts.span;
+  // The Link of `parts` into `link`, a new Link (its span still relative to the text, `line`
+  // unset).
+  static void MaterializeInto(const LinkParts& parts, Link* link) {
+    link->kind = parts.kind;
+    link->alias.assign(parts.alias.data(), parts.alias.size());
+    link->span = parts.span;
     if (parts.kind == Link::Kind::kExternal) {
-      link.target.assign(parts.target.data(), parts.target.size());
+      link->target.assign(parts.target.data(), parts.target.size());
     } else if (parts.kind == Link::Kind::kMarkdown) {
-      SplitTarget(UrlDecode(parts.target), &link);
+      SplitTarget(UrlDecode(parts.target), link);
     } else {
-      SplitTarget(parts.target, &link);
+      SplitTarget(parts.target, link);
     }
-    return link;
   }
 
  private:
@@ -757,7 +765,8 @@ std::vector<Link> MaterializeLinks(absl::string_view text,
   for (const LinkScanner::LinkParts& p : parts) {
     line += CountNewlines(text.substr(counted, p.span.begin - counted));
     counted = p.span.begin;
-    Link& link = links.emplace_back(LinkScanner::Materialize(p));
+    Link& link = links.emplace_back();  // made in place: no Link moved
+    LinkScanner::MaterializeInto(p, &link);
     link.line = line;
     link.span.begin += offset;
     link.span.end += offset;
@@ -1190,9 +1199,6 @@ Note ParseNoteOwned(absl::string_view path, std::string content) {
   blocks.reserve(lines.size());  // at most a block a line
   auto line_span = [&](int a, int b) { return Span{lines[a].begin, lines[b].end}; };
   // Lines a..b as a block (`fact`: its index in Note::facts, for a list item).
-  auto add_block = [&](BlockKind kind, int a, int b, int fact = -1) {
-    blocks.push_back(Block{kind, a + 1, b + 1, fact, Span{lines[a].begin, lines[b].end}});
-  };
 
   int i = 0;
   // Frontmatter: "---" on the first line, closed by "---" or "...".
@@ -1209,7 +1215,7 @@ Note ParseNoteOwned(absl::string_view path, std::string content) {
       note.diagnostics.push_back({Diagnostic::Severity::kError, note.path, 1, 1,
                                   "frontmatter opened with '---' is never closed"});
       note.fully_parsed = false;
-      add_block(BlockKind::kFrontmatter, 0, n - 1);
+      AppendBlock(lines, BlockKind::kFrontmatter, 0, n - 1, -1, blocks);
       finish();
       return note;
     }
@@ -1221,7 +1227,7 @@ Note ParseNoteOwned(absl::string_view path, std::string content) {
     bool ok = true;
     ParseFrontmatter(note.path, 2, &note.frontmatter, &note.diagnostics, &ok);
     if (!ok) note.fully_parsed = false;
-    add_block(BlockKind::kFrontmatter, 0, close);
+    AppendBlock(lines, BlockKind::kFrontmatter, 0, close, -1, blocks);
     for (const FrontmatterKey& key : note.frontmatter.keys) {
       if (key.key == "source_ref" && !key.value.empty()) {
         Link link;
@@ -1257,28 +1263,28 @@ Note ParseNoteOwned(absl::string_view path, std::string content) {
     if (k == t.size()) {  // blank
       int j = i;
       while (j + 1 < n && IsBlank(lines[j + 1].text)) ++j;
-      add_block(BlockKind::kBlank, i, j);
+      AppendBlock(lines, BlockKind::kBlank, i, j, -1, blocks);
       i = j + 1;
     } else if ((c0 == '`' || c0 == '~') && FenceOpen(t, &fence)) {
       int j = i + 1;
       while (j < n && !FenceClose(lines[j].text, fence)) ++j;
       if (j >= n) j = n - 1;
-      add_block(BlockKind::kCode, i, j);
+      AppendBlock(lines, BlockKind::kCode, i, j, -1, blocks);
       list_stack.clear();
       i = j + 1;
     } else if (c0 == '#' && HeadingLine(t, &level, &htext)) {
       headings.push_back({level, htext});
-      add_block(BlockKind::kHeading, i, i);
+      AppendBlock(lines, BlockKind::kHeading, i, i, -1, blocks);
       list_stack.clear();
       ++i;
     } else if (c0 == '<' && CommentStart(t)) {
       int j = i;
       while (j < n && lines[j].text.find("-->") == absl::string_view::npos) ++j;
       if (j >= n) j = n - 1;
-      add_block(BlockKind::kHtmlComment, i, j);
+      AppendBlock(lines, BlockKind::kHtmlComment, i, j, -1, blocks);
       i = j + 1;
     } else if ((c0 == '-' || c0 == '*' || c0 == '_') && !bullet_text && RuleLine(t)) {
-      add_block(BlockKind::kRule, i, i);
+      AppendBlock(lines, BlockKind::kRule, i, i, -1, blocks);
       list_stack.clear();
       ++i;
     } else if ((c0 == '-' || c0 == '*' || c0 == '+' || absl::ascii_isdigit(c0)) &&
@@ -1291,7 +1297,7 @@ Note ParseNoteOwned(absl::string_view path, std::string content) {
                        list_stack.empty() ? -1 : list_stack.back().second,
                        static_cast<int>(list_stack.size())});
       list_stack.emplace_back(lm.indent, index);
-      add_block(BlockKind::kListItem, i, j, index);
+      AppendBlock(lines, BlockKind::kListItem, i, j, index, blocks);
       i = j + 1;
     } else if ((c0 == '>' || c0 == '|') && (QuoteLine(t) || TableLine(t))) {
       bool quote = QuoteLine(t);
@@ -1299,12 +1305,12 @@ Note ParseNoteOwned(absl::string_view path, std::string content) {
       while (j + 1 < n && (quote ? QuoteLine(lines[j + 1].text) : TableLine(lines[j + 1].text))) {
         ++j;
       }
-      add_block(quote ? BlockKind::kQuote : BlockKind::kTable, i, j);
+      AppendBlock(lines, quote ? BlockKind::kQuote : BlockKind::kTable, i, j, -1, blocks);
       i = j + 1;
     } else {
       int j = i;
       while (j + 1 < n && !StartsBlock(lines[j + 1].text)) ++j;
-      add_block(BlockKind::kParagraph, i, j);
+      AppendBlock(lines, BlockKind::kParagraph, i, j, -1, blocks);
       size_t indent_bytes;
       if (Indent(t, &indent_bytes) == 0) list_stack.clear();
       i = j + 1;
