@@ -19,12 +19,18 @@
 #if defined(__SSE2__)
 #include <emmintrin.h>
 #endif
+// AVX2 code is compiled for functions marked with its target and run only where the CPU has it.
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+#define FACTDEDUP_AVX2_DISPATCH 1
+#include <immintrin.h>
+#endif
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/strip.h"
+#include "provenance/internal/markup_scan.h"
 #include "provenance/internal/simple_yaml.h"
 #include "provenance/internal/yaml_limits.h"
 
@@ -85,6 +91,15 @@ int Indent(absl::string_view s, size_t* bytes) {
 absl::string_view RTrim(absl::string_view s) {
   while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
   return s;
+}
+
+// Lines a..b of `lines` as a block of `kind` (`fact`: its index in Note::facts, for a list item)
+// at the end of `blocks`. (Made once a block, many blocks a note: always inlined, as a call
+// costs more than its work.)
+__attribute__((always_inline)) inline void AppendBlock(const std::vector<Line>& lines,
+                                                       BlockKind kind, int a, int b, int fact,
+                                                       std::vector<Block>& blocks) {
+  blocks.push_back(Block{kind, a + 1, b + 1, fact, Span{lines[a].begin, lines[b].end}});
 }
 
 struct Fence {
@@ -289,8 +304,18 @@ struct TargetParts {
 
 TargetParts SplitTargetView(absl::string_view t) {
   TargetParts p;
-  size_t hash = t.find('#');
-  size_t caret = t.find('^');
+  // The first '#' and the first '^': a walk to the first of either (targets are short and most
+  // have neither; a call to find costs more), then a search for the other after it.
+  size_t hash = absl::string_view::npos, caret = absl::string_view::npos;
+  size_t k = 0;
+  while (k < t.size() && t[k] != '#' && t[k] != '^') ++k;
+  if (k < t.size() && t[k] == '#') {
+    hash = k;
+    caret = t.find('^', k + 1);
+  } else if (k < t.size()) {
+    caret = k;
+    hash = t.find('#', k + 1);
+  }
   size_t cut = std::min(hash, caret);
   p.target = absl::StripAsciiWhitespace(t.substr(0, cut));
   if (hash != absl::string_view::npos) {
@@ -386,20 +411,19 @@ class LinkScanner {
     return std::nullopt;
   }
 
-  // The Link of `parts` (its span still relative to the text, `line` unset).
-  static Link Materialize(const LinkParts& parts) {
-    Link link;
-    link.kind = parts.kind;
-    link.alias.assign(parts.alias.data(), parts.alias.size());
-    link.span = parts.span;
+  // The Link of `parts` into `link`, a new Link (its span still relative to the text, `line`
+  // unset).
+  static void MaterializeInto(const LinkParts& parts, Link* link) {
+    link->kind = parts.kind;
+    link->alias.assign(parts.alias.data(), parts.alias.size());
+    link->span = parts.span;
     if (parts.kind == Link::Kind::kExternal) {
-      link.target.assign(parts.target.data(), parts.target.size());
+      link->target.assign(parts.target.data(), parts.target.size());
     } else if (parts.kind == Link::Kind::kMarkdown) {
-      SplitTarget(UrlDecode(parts.target), &link);
+      SplitTarget(UrlDecode(parts.target), link);
     } else {
-      SplitTarget(parts.target, &link);
+      SplitTarget(parts.target, link);
     }
-    return link;
   }
 
  private:
@@ -416,7 +440,9 @@ class LinkScanner {
     while (static_cast<size_t>(end - p) >= needle.size()) {
       p = static_cast<const char*>(std::memchr(p, needle[0], end - p - needle.size() + 1));
       if (p == nullptr) break;
-      if (std::memcmp(p + 1, needle.data() + 1, needle.size() - 1) == 0) return p - text.data();
+      size_t k = 1;  // needles are a few bytes: compared here rather than by a call
+      while (k < needle.size() && p[k] == needle[k]) ++k;
+      if (k == needle.size()) return p - text.data();
       ++p;
     }
     return absl::string_view::npos;
@@ -425,7 +451,13 @@ class LinkScanner {
   // One cache per needle; there are a handful ("]]", "\n", ">", ")", "-->").
   Cache& CacheFor(absl::string_view needle) {
     for (size_t k = 0; k < used_; ++k) {
-      if (caches_[k].needle == needle) return caches_[k];
+      const absl::string_view had = caches_[k].needle;
+      // The needles are literals: the same one has the same bytes, most often at one address.
+      if (had.size() == needle.size() &&
+          (had.data() == needle.data() ||
+           std::memcmp(had.data(), needle.data(), had.size()) == 0)) {
+        return caches_[k];
+      }
     }
     if (used_ == caches_.size()) {  // not reached with the needles above: reuse the last
       caches_.back() = {needle};
@@ -529,13 +561,12 @@ void ParseFrontmatter(absl::string_view path, int first_yaml_line, Frontmatter* 
   if (is_simple) {
     fm->keys.reserve(simple.size());
     for (internal::SimpleYamlKey& s : simple) {
-      FrontmatterKey key;
+      FrontmatterKey& key = fm->keys.emplace_back();
       key.key = std::move(s.key);
       key.line = first_yaml_line + s.line;
       key.value = std::move(s.value);
       key.items = std::move(s.items);
       key.is_list = s.is_list;
-      fm->keys.push_back(std::move(key));
     }
     return;
   }
@@ -721,12 +752,36 @@ constexpr auto kLinkOrCode = [] {
 
 }  // namespace
 
-std::vector<Link> ExtractLinks(absl::string_view text, size_t offset, int line) {
+namespace {
+
+// The Links of `parts`, found in that order in `text`, which starts at byte `offset` and line
+// `line` of its note.
+std::vector<Link> MaterializeLinks(absl::string_view text,
+                                   const std::vector<LinkScanner::LinkParts>& parts, size_t offset,
+                                   int line) {
   std::vector<Link> links;
-  // Every link has a '[' (most texts have none: one memchr instead of a walk).
-  if (std::memchr(text.data(), '[', text.size()) == nullptr) return links;
-  LinkScanner scanner(text);
+  links.reserve(parts.size());
   size_t counted = 0;  // newlines before `counted` are in `line`
+  for (const LinkScanner::LinkParts& p : parts) {
+    line += CountNewlines(text.substr(counted, p.span.begin - counted));
+    counted = p.span.begin;
+    Link& link = links.emplace_back();  // made in place: no Link moved
+    LinkScanner::MaterializeInto(p, &link);
+    link.line = line;
+    link.span.begin += offset;
+    link.span.end += offset;
+  }
+  return links;
+}
+
+}  // namespace
+
+std::vector<Link> ExtractLinks(absl::string_view text, size_t offset, int line) {
+  // Every link has a '[' (most texts have none: one memchr instead of a walk).
+  if (std::memchr(text.data(), '[', text.size()) == nullptr) return {};
+  static thread_local std::vector<LinkScanner::LinkParts> parts;
+  parts.clear();
+  LinkScanner scanner(text);
   size_t i = 0;
   while (i < text.size()) {
     if (text[i] == '`') {  // skip code spans
@@ -741,20 +796,15 @@ std::vector<Link> ExtractLinks(absl::string_view text, size_t offset, int line) 
       while (i < text.size() && !kLinkOrCode[static_cast<unsigned char>(text[i])]) ++i;
       continue;
     }
-    std::optional<LinkScanner::LinkParts> parts = scanner.LinkAt(i);
-    if (!parts.has_value()) {
+    std::optional<LinkScanner::LinkParts> link = scanner.LinkAt(i);
+    if (!link.has_value()) {
       ++i;
       continue;
     }
-    line += CountNewlines(text.substr(counted, i - counted));
-    counted = i;
-    Link& link = links.emplace_back(LinkScanner::Materialize(*parts));
-    link.line = line;
-    i = link.span.end;
-    link.span.begin += offset;
-    link.span.end += offset;
+    parts.push_back(*link);
+    i = link->span.end;
   }
-  return links;
+  return MaterializeLinks(text, parts, offset, line);
 }
 
 namespace {
@@ -790,11 +840,50 @@ inline uint32_t NotAsWrittenMask(const char* p) {
 }
 #endif
 
-// npos when StripMarkdown(md) == md for sure; else the first byte from which it may not give
-// `md` back as written (a byte of kNotAsWritten, a space at either end or followed by a space)
-// or an earlier byte, with no byte of kNotAsWritten before it. Most facts are plain text: SSE2
-// looks at 16 bytes at a time.
-size_t NotAsWrittenAt(absl::string_view md) {
+#if defined(FACTDEDUP_AVX2_DISPATCH)
+// NotAsWrittenMask for 32 bytes: bit k, for k in [0, 32), for the same bytes. Reads p[0, 33).
+// A byte is in NotAsWrittenMask's set ([0x00, 0x0D], '!', '*', [0x3C, 0x3E], [0x5B, 0x60], '~')
+// when the classes of its low and its high half-byte share a bit (two table look-ups):
+//   bit 0x01: high 0, low 0..D    bit 0x02: high 2, low 1 or A    bit 0x04: high 3, low C..E
+//   bit 0x08: high 5, low B..F    bit 0x10: high 6, low 0         bit 0x20: high 7, low E
+// Bytes from 0x80 have high half-bytes 8..F, of no class.
+__attribute__((target("avx2"))) inline uint32_t NotAsWrittenMask32(const char* p) {
+  const __m256i x = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p));
+  const __m256i next = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p + 1));
+  const __m256i low_classes =
+      _mm256_setr_epi8(0x11, 0x03, 0x01, 0x01, 0x01, 0x01, 0x01, 0x01, 0x01, 0x01, 0x03, 0x09, 0x0D,
+                       0x0D, 0x2C, 0x08, 0x11, 0x03, 0x01, 0x01, 0x01, 0x01, 0x01, 0x01, 0x01, 0x01,
+                       0x03, 0x09, 0x0D, 0x0D, 0x2C, 0x08);
+  const __m256i high_classes =
+      _mm256_setr_epi8(0x01, 0, 0x02, 0x04, 0, 0x08, 0x10, 0x20, 0, 0, 0, 0, 0, 0, 0, 0,  //
+                       0x01, 0, 0x02, 0x04, 0, 0x08, 0x10, 0x20, 0, 0, 0, 0, 0, 0, 0, 0);
+  const __m256i nibble = _mm256_set1_epi8(0x0F);
+  const __m256i low = _mm256_shuffle_epi8(low_classes, _mm256_and_si256(x, nibble));
+  const __m256i high =
+      _mm256_shuffle_epi8(high_classes, _mm256_and_si256(_mm256_srli_epi16(x, 4), nibble));
+  const __m256i in_set = _mm256_cmpgt_epi8(_mm256_and_si256(low, high), _mm256_setzero_si256());
+  const __m256i space = _mm256_set1_epi8(' ');
+  const __m256i spaces =
+      _mm256_and_si256(_mm256_cmpeq_epi8(x, space), _mm256_cmpeq_epi8(next, space));
+  return static_cast<uint32_t>(_mm256_movemask_epi8(_mm256_or_si256(in_set, spaces)));
+}
+#endif
+
+}  // namespace
+
+namespace internal {
+
+bool HaveAvx2() {
+#if defined(FACTDEDUP_AVX2_DISPATCH)
+  static const bool kHave = __builtin_cpu_supports("avx2");
+  return kHave;
+#else
+  return false;
+#endif
+}
+
+// Most facts are plain text: SSE2 looks at 16 bytes at a time.
+size_t NotAsWrittenAtSse2(absl::string_view md) {
   const char* p = md.data();
   const size_t n = md.size();
   if (n == 0) return absl::string_view::npos;
@@ -820,7 +909,45 @@ size_t NotAsWrittenAt(absl::string_view md) {
   return absl::string_view::npos;
 }
 
-void StripMarkupInto(absl::string_view md, size_t from, int depth, std::string& out);
+// NotAsWrittenAtSse2 with 32 bytes at a time for texts of 33 bytes or more: the same mask for
+// every byte but the last, the same test of the last, so the same answer.
+#if defined(FACTDEDUP_AVX2_DISPATCH)
+__attribute__((target("avx2")))
+#endif
+size_t
+NotAsWrittenAtAvx2(absl::string_view md) {
+#if defined(FACTDEDUP_AVX2_DISPATCH)
+  const char* p = md.data();
+  const size_t n = md.size();
+  if (n < 33) return NotAsWrittenAtSse2(md);
+  if (p[0] == ' ') return 0;
+  for (size_t i = 0; i + 33 <= n; i += 32) {
+    if (uint32_t m = NotAsWrittenMask32(p + i); m != 0) return i + std::countr_zero(m);
+  }
+  // The last bytes but one, in a window overlapping the last one; then the last byte.
+  if (uint32_t m = NotAsWrittenMask32(p + n - 33); m != 0) return n - 33 + std::countr_zero(m);
+  if (kNotAsWrittenTable[static_cast<unsigned char>(p[n - 1])] || p[n - 1] == ' ') return n - 1;
+  return absl::string_view::npos;
+#else
+  return NotAsWrittenAtSse2(md);
+#endif
+}
+
+}  // namespace internal
+
+namespace {
+
+// The first byte from which StripMarkdown(md) may not give `md` back as written, or npos (see
+// internal::NotAsWrittenAtSse2).
+// (Asked once, before main: a function-local static would be checked at every call.)
+const bool kUseAvx2 = internal::HaveAvx2();
+
+size_t NotAsWrittenAt(absl::string_view md) {
+  return kUseAvx2 ? internal::NotAsWrittenAtAvx2(md) : internal::NotAsWrittenAtSse2(md);
+}
+
+bool StripMarkupInto(absl::string_view md, size_t from, int depth, std::string& out,
+                     std::vector<LinkScanner::LinkParts>* links = nullptr);
 
 // StripMarkdown of `md`, appended to `out`.
 void StripMarkdownInto(absl::string_view md, int depth, std::string& out) {
@@ -839,8 +966,14 @@ std::string StripMarkdownImpl(absl::string_view md, int depth) {
 }
 
 // StripMarkdown of `md` whose bytes before `from` are plain text (no byte that may start
-// markup), appended to `out`: those bytes are copied as they are.
-void StripMarkupInto(absl::string_view md, size_t from, int depth, std::string& out) {
+// markup), appended to `out`: those bytes are copied as they are. With `links`, the links it
+// strips (not those inside an alias) are appended there; it then returns whether they are
+// ExtractLinks(md)'s links, which holds when it met no '\\', '<' or '`' outside a link:
+// ExtractLinks asks LinkAt at the same '[' and '!' bytes in the same order, with the same
+// LinkScanner state, but for those three (escapes, comments and code spans it reads otherwise).
+bool StripMarkupInto(absl::string_view md, size_t from, int depth, std::string& out,
+                     std::vector<LinkScanner::LinkParts>* links) {
+  bool links_complete = true;
   const size_t base = out.size();  // the display starts here
   out.reserve(base + md.size());
   out.append(md.data(), from);
@@ -875,6 +1008,7 @@ void StripMarkupInto(absl::string_view md, size_t from, int depth, std::string& 
       continue;
     }
     char c = md[i];
+    if (c == '\\' || c == '<' || c == '`') links_complete = false;
     if (c == '\\' && i + 1 < md.size() &&
         absl::ascii_ispunct(static_cast<unsigned char>(md[i + 1]))) {
       out.push_back(md[i + 1]);
@@ -902,6 +1036,7 @@ void StripMarkupInto(absl::string_view md, size_t from, int depth, std::string& 
     }
     if (c == '[' || c == '!') {
       if (std::optional<LinkScanner::LinkParts> l = scanner.LinkAt(i); l.has_value()) {
+        if (links != nullptr) links->push_back(*l);
         if (!l->alias.empty()) {
           // Aliases nest ("[[[a](b)](c)](d)"); past a few levels they are kept as written.
           if (depth < kMaxAliasDepth) {
@@ -957,7 +1092,7 @@ void StripMarkupInto(absl::string_view md, size_t from, int depth, std::string& 
   // never pass reads); keep other characters (NBSP) for the normalizer. Runs of other bytes
   // move down only once something before them was dropped: most texts have single spaces.
   if (NotAsWrittenAt(absl::string_view(out).substr(base)) == absl::string_view::npos) {
-    return;  // nothing to collapse
+    return links_complete;  // nothing to collapse
   }
   static constexpr auto kSpace = [] {
     std::array<bool, 256> t{};
@@ -978,6 +1113,7 @@ void StripMarkupInto(absl::string_view md, size_t from, int depth, std::string& 
     if (r < size) out[w++] = ' ';
   }
   out.resize(w);
+  return links_complete;
 }
 
 }  // namespace
@@ -1034,7 +1170,8 @@ Note ParseNoteOwned(absl::string_view path, std::string content) {
     std::vector<Block> blocks;
     std::vector<PendingHeading> headings;
     std::vector<PendingItem> items;
-    std::vector<std::pair<int, int>> list_stack;  // (indent, fact index)
+    std::vector<std::pair<int, int>> list_stack;     // (indent, fact index)
+    std::vector<LinkScanner::LinkParts> link_parts;  // of one fact
   };
   static thread_local Scratch scratch;
   std::vector<Line>& lines = scratch.lines;
@@ -1061,15 +1198,7 @@ Note ParseNoteOwned(absl::string_view path, std::string content) {
   const int n = static_cast<int>(lines.size());
   blocks.reserve(lines.size());  // at most a block a line
   auto line_span = [&](int a, int b) { return Span{lines[a].begin, lines[b].end}; };
-  auto add_block = [&](BlockKind kind, int a, int b) {
-    Block blk;
-    blk.kind = kind;
-    blk.line_begin = a + 1;
-    blk.line_end = b + 1;
-    blk.span = line_span(a, b);
-    blocks.push_back(blk);
-    return static_cast<int>(blocks.size()) - 1;
-  };
+  // Lines a..b as a block (`fact`: its index in Note::facts, for a list item).
 
   int i = 0;
   // Frontmatter: "---" on the first line, closed by "---" or "...".
@@ -1086,7 +1215,7 @@ Note ParseNoteOwned(absl::string_view path, std::string content) {
       note.diagnostics.push_back({Diagnostic::Severity::kError, note.path, 1, 1,
                                   "frontmatter opened with '---' is never closed"});
       note.fully_parsed = false;
-      add_block(BlockKind::kFrontmatter, 0, n - 1);
+      AppendBlock(lines, BlockKind::kFrontmatter, 0, n - 1, -1, blocks);
       finish();
       return note;
     }
@@ -1098,7 +1227,7 @@ Note ParseNoteOwned(absl::string_view path, std::string content) {
     bool ok = true;
     ParseFrontmatter(note.path, 2, &note.frontmatter, &note.diagnostics, &ok);
     if (!ok) note.fully_parsed = false;
-    add_block(BlockKind::kFrontmatter, 0, close);
+    AppendBlock(lines, BlockKind::kFrontmatter, 0, close, -1, blocks);
     for (const FrontmatterKey& key : note.frontmatter.keys) {
       if (key.key == "source_ref" && !key.value.empty()) {
         Link link;
@@ -1134,28 +1263,28 @@ Note ParseNoteOwned(absl::string_view path, std::string content) {
     if (k == t.size()) {  // blank
       int j = i;
       while (j + 1 < n && IsBlank(lines[j + 1].text)) ++j;
-      add_block(BlockKind::kBlank, i, j);
+      AppendBlock(lines, BlockKind::kBlank, i, j, -1, blocks);
       i = j + 1;
     } else if ((c0 == '`' || c0 == '~') && FenceOpen(t, &fence)) {
       int j = i + 1;
       while (j < n && !FenceClose(lines[j].text, fence)) ++j;
       if (j >= n) j = n - 1;
-      add_block(BlockKind::kCode, i, j);
+      AppendBlock(lines, BlockKind::kCode, i, j, -1, blocks);
       list_stack.clear();
       i = j + 1;
     } else if (c0 == '#' && HeadingLine(t, &level, &htext)) {
       headings.push_back({level, htext});
-      add_block(BlockKind::kHeading, i, i);
+      AppendBlock(lines, BlockKind::kHeading, i, i, -1, blocks);
       list_stack.clear();
       ++i;
     } else if (c0 == '<' && CommentStart(t)) {
       int j = i;
       while (j < n && lines[j].text.find("-->") == absl::string_view::npos) ++j;
       if (j >= n) j = n - 1;
-      add_block(BlockKind::kHtmlComment, i, j);
+      AppendBlock(lines, BlockKind::kHtmlComment, i, j, -1, blocks);
       i = j + 1;
     } else if ((c0 == '-' || c0 == '*' || c0 == '_') && !bullet_text && RuleLine(t)) {
-      add_block(BlockKind::kRule, i, i);
+      AppendBlock(lines, BlockKind::kRule, i, i, -1, blocks);
       list_stack.clear();
       ++i;
     } else if ((c0 == '-' || c0 == '*' || c0 == '+' || absl::ascii_isdigit(c0)) &&
@@ -1168,7 +1297,7 @@ Note ParseNoteOwned(absl::string_view path, std::string content) {
                        list_stack.empty() ? -1 : list_stack.back().second,
                        static_cast<int>(list_stack.size())});
       list_stack.emplace_back(lm.indent, index);
-      blocks[add_block(BlockKind::kListItem, i, j)].fact = index;
+      AppendBlock(lines, BlockKind::kListItem, i, j, index, blocks);
       i = j + 1;
     } else if ((c0 == '>' || c0 == '|') && (QuoteLine(t) || TableLine(t))) {
       bool quote = QuoteLine(t);
@@ -1176,12 +1305,12 @@ Note ParseNoteOwned(absl::string_view path, std::string content) {
       while (j + 1 < n && (quote ? QuoteLine(lines[j + 1].text) : TableLine(lines[j + 1].text))) {
         ++j;
       }
-      add_block(quote ? BlockKind::kQuote : BlockKind::kTable, i, j);
+      AppendBlock(lines, quote ? BlockKind::kQuote : BlockKind::kTable, i, j, -1, blocks);
       i = j + 1;
     } else {
       int j = i;
       while (j + 1 < n && !StartsBlock(lines[j + 1].text)) ++j;
-      add_block(BlockKind::kParagraph, i, j);
+      AppendBlock(lines, BlockKind::kParagraph, i, j, -1, blocks);
       size_t indent_bytes;
       if (Indent(t, &indent_bytes) == 0) list_stack.clear();
       i = j + 1;
@@ -1240,11 +1369,16 @@ Note ParseNoteOwned(absl::string_view path, std::string content) {
       } else {
         fact.display_in_content = false;
         fact.display_begin = static_cast<uint32_t>(note.displays.size());
-        StripMarkupInto(raw, markup, 0, note.displays);
+        std::vector<LinkScanner::LinkParts>& parts = scratch.link_parts;
+        parts.clear();
+        // The links met while stripping are ExtractLinks' when StripMarkupInto says so (most
+        // facts): the text is not walked a second time.
+        const bool links_complete = StripMarkupInto(raw, markup, 0, note.displays, &parts);
         fact.display_size = static_cast<uint32_t>(note.displays.size() - fact.display_begin);
         fact.ignored = absl::StrContains(raw, "<!-- factdedup:ignore -->");
-        fact.links = ExtractLinks(raw, fact.text_span.begin, fact.line);
-        for (const Link& l : fact.links) note.links.push_back(l);
+        fact.links = links_complete ? MaterializeLinks(raw, parts, fact.text_span.begin, fact.line)
+                                    : ExtractLinks(raw, fact.text_span.begin, fact.line);
+        note.links.insert(note.links.end(), fact.links.begin(), fact.links.end());
       }
     }
   }

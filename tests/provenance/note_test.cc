@@ -8,9 +8,13 @@
 #include <string>
 #include <vector>
 
+#include "absl/strings/escaping.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_replace.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "provenance/internal/markup_scan.h"
 #include "provenance/internal/simple_yaml.h"
 #include "provenance/internal/yaml_limits.h"
 #include "tests/provenance/test_util.h"
@@ -474,6 +478,99 @@ TEST(StripMarkdown, OneMarkupByteAnywhere) {
   EXPECT_EQ(StripMarkdown(" " + LettersWith(30, 0, "")), LettersWith(30, 0, ""));
   EXPECT_EQ(StripMarkdown(LettersWith(30, 0, "") + " "), LettersWith(30, 0, ""));
   EXPECT_EQ(StripMarkdown(LettersWith(30, 15, " ")), LettersWith(30, 15, " "));
+}
+
+TEST(NotAsWrittenAt, Avx2GivesTheSse2Answer) {
+  // The AVX2 scan (32 bytes at a time) must give the SSE2 scan's answer for every text: one
+  // byte of every kind at every place of texts of every length up to 100, and random texts.
+  if (!internal::HaveAvx2()) GTEST_SKIP() << "no AVX2 on this CPU";
+  const std::vector<std::string> inserts = {
+      "*",  "\t", "\n", "\r", "  ", " ", "~", "=",    "_",    "!",        "<",
+      "`",  "[",  "\\", ">",  "]",  "^", "{", "\x01", "\x7f", "\xC2\xA0", "\xE2\x80\x99",
+      "**", "@",  "-",  "'",  "$",  ",", "#", "|",    "\x0e", "\x1f"};
+  for (size_t n = 0; n <= 100; ++n) {
+    const std::string plain = LettersWith(n, 0, "");
+    ASSERT_EQ(internal::NotAsWrittenAtAvx2(plain), internal::NotAsWrittenAtSse2(plain)) << n;
+    for (size_t at = 0; at <= n; ++at) {
+      for (const std::string& in : inserts) {
+        const std::string text = LettersWith(n, at, in);
+        ASSERT_EQ(internal::NotAsWrittenAtAvx2(text), internal::NotAsWrittenAtSse2(text))
+            << "n=" << n << " at=" << at << " insert=" << absl::CEscape(in);
+      }
+    }
+  }
+  // Every byte value, at every place of texts around one and two 32-byte blocks.
+  for (int b = 0; b < 256; ++b) {
+    for (size_t n = 30; n <= 70; ++n) {
+      for (size_t at = 0; at <= n; ++at) {
+        const std::string text = LettersWith(n, at, std::string(1, static_cast<char>(b)));
+        ASSERT_EQ(internal::NotAsWrittenAtAvx2(text), internal::NotAsWrittenAtSse2(text))
+            << "n=" << n << " at=" << at << " byte=" << b;
+      }
+    }
+  }
+  std::mt19937 rng(7);
+  const std::string alphabet = "abc XYZ019,.-'$*_~=`[]!<>\\\t\r\n\x01\x80\xC2\xA0";
+  for (int round = 0; round < 20000; ++round) {
+    std::string text(rng() % 140, 'a');
+    // Mostly letters, a few bytes of the alphabet: answers at every place.
+    for (char& c : text) {
+      if (rng() % 16 == 0) c = alphabet[rng() % alphabet.size()];
+    }
+    ASSERT_EQ(internal::NotAsWrittenAtAvx2(text), internal::NotAsWrittenAtSse2(text))
+        << absl::CEscape(text);
+  }
+}
+
+// A fact's links and display, taken from the walk that strips its markup, are what
+// ExtractLinks and StripMarkdown give for its text on their own.
+TEST(ParseNote, FactLinksAndDisplayAreThoseOfItsText) {
+  const std::vector<std::string> texts = {
+      "plain",
+      "[[A]] and [[B|b]] and ![[C.png]]",
+      "**[[Bold Link]]** with `code [[not]]` after",
+      "escaped \\[[not a link]] then [[Yes]]",
+      "comment <!-- [[Hidden]] --> then [[Shown]]",
+      "<!-- factdedup:ignore --> [[X]]",
+      "[[a<!-- factdedup:ignore -->b]]",
+      "[text](Notes/T.md) and [ext](https://e.com/x_(y)) and [t](<a b.md>)",
+      "[[[a](b)](c)](d) nested aliases [[[[deep]]]]",
+      "[[Target#Heading^block|Alias]] [[#Only heading]] [[^blk]]",
+      "unclosed [[link and [text](",
+      "mojibake \xC3\xA2\xE2\x82\xAC\xE2\x84\xA2 [[Caf\xC3\xA9]] \xC2\xA0nbsp",
+      "tabs\tand  double  spaces [[T]]\t",
+      "snake_case __under__ ~~strike~~ ==mark== *em* [[L]]",
+      "`unclosed code [[L1]] and ``double `` [[L2]]",
+      "! [not] ![alt](img.png) !![[E]]",
+      "[[A]]\n  continuation [[B]]\n  and [c](d.md)",
+      "%5B [x](a%20b.md#h) [[a%20b]]",
+      "\\`[[esc code]]` [[after]]",
+  };
+  for (const std::string& text : texts) {
+    for (const std::string& prefix : {"- ", "  * ", "1. ", "- [ ] ", "\t- [x] "}) {
+      const std::string bytes = "---\ntype: x\n---\n# H\n" + prefix + text + "\n";
+      for (const std::string& variant : {bytes, absl::StrReplaceAll(bytes, {{"\n", "\r\n"}})}) {
+        SCOPED_TRACE(absl::CEscape(variant));
+        const Note note = ParseNote("n.md", variant);
+        ASSERT_EQ(note.facts.size(), 1u);
+        const Fact& f = note.facts[0];
+        const absl::string_view raw = RawText(note, f);
+        EXPECT_EQ(DisplayOf(note, f), StripMarkdown(raw));
+        EXPECT_EQ(f.ignored, absl::StrContains(raw, "<!-- factdedup:ignore -->"));
+        const std::vector<Link> want = ExtractLinks(raw, f.text_span.begin, f.line);
+        ASSERT_EQ(f.links.size(), want.size());
+        for (size_t i = 0; i < want.size(); ++i) {
+          EXPECT_EQ(f.links[i].kind, want[i].kind) << i;
+          EXPECT_EQ(f.links[i].target, want[i].target) << i;
+          EXPECT_EQ(f.links[i].heading, want[i].heading) << i;
+          EXPECT_EQ(f.links[i].block, want[i].block) << i;
+          EXPECT_EQ(f.links[i].alias, want[i].alias) << i;
+          EXPECT_EQ(f.links[i].line, want[i].line) << i;
+          EXPECT_EQ(f.links[i].span, want[i].span) << i;
+        }
+      }
+    }
+  }
 }
 
 TEST(ExtractLinks, TextsWithoutOpeningBracketHaveNone) {

@@ -251,6 +251,24 @@ TEST(ListNotes, IncludeExcludeGlobs) {
   EXPECT_EQ(*notes, (std::vector<std::string>{"Accounts/Archive/b.md", "Accounts/a.md"}));
 }
 
+TEST(ListNotes, PathsInByteOrderWhateverTheWalkOrder) {
+  // Folders are walked in name order, which is not the order of the whole paths where a name
+  // is a prefix of another ("a" before "a.md", yet "a.md" < "a/b.md"): the list is sorted then;
+  // and left as it is when the walk gave it sorted.
+  auto mem = NewMemFileSystem();
+  for (const char* p : {"v/a/b.md", "v/a.md", "v/a-b.md", "v/a/c/d.md", "v/b/x.md", "v/z.md"}) {
+    ASSERT_TRUE(mem->WriteFileAtomic(p, "- x\n", {}).ok());
+  }
+  std::vector<Diagnostic> diags;
+  auto notes = ListNotes(mem.get(), "v", VaultOptions{}, &diags);
+  ASSERT_TRUE(notes.ok());
+  EXPECT_EQ(*notes,
+            (std::vector<std::string>{"a-b.md", "a.md", "a/b.md", "a/c/d.md", "b/x.md", "z.md"}));
+  auto sorted = ListNotes(mem.get(), "v/b", VaultOptions{}, &diags);
+  ASSERT_TRUE(sorted.ok());
+  EXPECT_EQ(*sorted, (std::vector<std::string>{"x.md"}));
+}
+
 TEST(LoadVault, MissingRootIsAnError) {
   auto mem = NewMemFileSystem();
   absl::StatusOr<Vault> vault = LoadVault(mem.get(), "nope", Config{});
