@@ -547,7 +547,7 @@ TEST(ParseNote, FactLinksAndDisplayAreThoseOfItsText) {
       "\\`[[esc code]]` [[after]]",
   };
   for (const std::string& text : texts) {
-    for (const std::string& prefix : {"- ", "  * ", "1. ", "- [ ] ", "\t- [x] "}) {
+    for (const std::string prefix : {"- ", "  * ", "1. ", "- [ ] ", "\t- [x] "}) {
       const std::string bytes = "---\ntype: x\n---\n# H\n" + prefix + text + "\n";
       for (const std::string& variant : {bytes, absl::StrReplaceAll(bytes, {{"\n", "\r\n"}})}) {
         SCOPED_TRACE(absl::CEscape(variant));
