@@ -2826,8 +2826,10 @@ class StateSketcher : public WordPostings {
           scratch.sketch_df.clear();
           scratch.weight.clear();
           for (uint64_t t : tokens) {
-            scratch.sketch_df.push_back(SketchDf(t));
-            scratch.weight.push_back(Weight(t));
+            uint32_t sketch_df = 0, df = 0;
+            Counts(t, &sketch_df, &df);
+            scratch.sketch_df.push_back(sketch_df);
+            scratch.weight.push_back(IdfWeight(n_, df));
           }
           SketchFact(i, tokens, scratch.sketch_df, scratch.weight, st_.common_df, rare_keys,
                      options_, hasher, lsh.rows, &s->bands, rare, &scratch);
@@ -3061,10 +3063,20 @@ class StateSketcher : public WordPostings {
   uint32_t Df(uint64_t word) const {
     return static_cast<uint32_t>(std::max<int64_t>(1, Count(word, &Delta::df, st_.df)));
   }
-  uint32_t SketchDf(uint64_t word) const {
-    return static_cast<uint32_t>(Count(word, &Delta::df, st_.df) -
-                                 Count(word, &Delta::copy_df, st_.copy_df));
+  // A word's sketch_df (df less copy_df) and Df(word) in the changed corpus: one lookup of its
+  // id and of its change.
+  void Counts(uint64_t word, uint32_t* sketch_df, uint32_t* df) const {
+    const int64_t id = st_.Id(word);
+    int64_t d = id >= 0 ? st_.df[static_cast<size_t>(id)] : 0;
+    int64_t c = id >= 0 ? st_.copy_df[static_cast<size_t>(id)] : 0;
+    if (auto it = delta_.find(word); it != delta_.end()) {
+      d += it->second.df;
+      c += it->second.copy_df;
+    }
+    *sketch_df = static_cast<uint32_t>(d - c);
+    *df = static_cast<uint32_t>(std::max<int64_t>(1, d));
   }
+
   double Weight(uint64_t word) const { return IdfWeight(n_, Df(word)); }
   bool IsName(uint64_t word) const {
     SeenCount c;
