@@ -2073,6 +2073,21 @@ VaultLines FocusLines(const Vault& vault, const ConflictOptions& options,
       Selected& sel = per_note[ni];
       const std::vector<int>& focus = focus_lines[ni];
       size_t next_focus = 0;
+      // Whether names_acronym may be true of `raw` (a line of the note, the lines asked about
+      // in order) or of a view of it: a focus line defines an acronym and `raw` has a '('. The
+      // note's next '(' is found once for all the lines before it.
+      const absl::string_view content = vault.notes[ni].content;
+      const char* next_paren = acronyms.empty() ? content.data() + content.size() : nullptr;
+      auto may_name_acronym = [&](absl::string_view raw) {
+        if (next_paren != nullptr && next_paren < raw.data()) next_paren = nullptr;
+        if (next_paren == nullptr) {
+          const size_t from = static_cast<size_t>(raw.data() - content.data());
+          const void* at = std::memchr(raw.data(), '(', content.size() - from);
+          next_paren =
+              at != nullptr ? static_cast<const char*>(at) : content.data() + content.size();
+        }
+        return next_paren < raw.data() + raw.size();
+      };
       // Adds the line (its text set by add) when `always` or when `here` has a spelling.
       auto select = [&](bool always, bool raw, auto add) {
         if (!always && here.empty()) return;
@@ -2088,7 +2103,7 @@ VaultLines FocusLines(const Vault& vault, const ConflictOptions& options,
         const bool focus_line = next_focus < focus.size() && focus[next_focus] == line;
         if (fm != nullptr) {
           collect(*fm);
-          select(focus_line || names_acronym(*fm), false,
+          select(focus_line || (may_name_acronym(raw) && names_acronym(*fm)), false,
                  [&] { AddLine(ni, line, *fm, &sel.lines); });
           return;
         }
@@ -2107,7 +2122,7 @@ VaultLines FocusLines(const Vault& vault, const ConflictOptions& options,
             AddLine(ni, line, sel.lines.owned.back(), &sel.lines);
           });
         } else {
-          select(focus_line || names_acronym(raw), true, [&] {
+          select(focus_line || (may_name_acronym(raw) && names_acronym(raw)), true, [&] {
             sel.lines.lines.push_back({ni, line, raw});
           });
         }

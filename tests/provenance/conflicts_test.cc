@@ -821,12 +821,12 @@ TEST(FindConflicts, FocusedAsUnfocusedWithSpellingsSkeletonsRewrite) {
   ExpectFocusedAsUnfocused(*vault, 1);
 }
 
-TEST(FindConflicts, FocusedAsUnfocusedWithCurlyQuotesInMarkupLines) {
+TEST(FindConflicts, FocusedAsUnfocusedWithCurlyQuotesAndAcronyms) {
   // Lines with markup and curly quotes (U+2018..U+201D) right before, after and around
   // spellings of one name, with no other capitalized word: FocusLines reads a curly quote on
   // a raw line with markup as no word's byte (as the stripped text does) and must still find
   // the words next to it; other non-ASCII bytes (an accented letter, a non-breaking space)
-  // leave the line to be stripped.
+  // leave the line to be stripped. And acronyms defined in frontmatter and on body lines.
   std::unique_ptr<FileSystem> fs = NewMemFileSystem();
   const std::vector<std::pair<std::string, std::string>> files = {
       {"Notes/a.md",
@@ -842,6 +842,14 @@ TEST(FindConflicts, FocusedAsUnfocusedWithCurlyQuotesInMarkupLines) {
        "- _plan_ and Quimbey\u2019s team met Elena Dorcason.\n"
        "- **x** \u2018Dorkason\u2019s plan: the team agrees.\n"
        "- Quimby met Dorcason at the lab.\n"},
+      // Acronyms defined in frontmatter and on lines after others with a '(' (FocusLines finds
+      // a note's next '(' once for the lines before it).
+      {"Notes/c.md",
+       "---\nsummary: Blue Ocean Tech (BOT) ships the appliance\n---\n## Notes\n"
+       "- (see the lab) and (the plan)\n"
+       "- Build Operations Team (BOT) runs the lab.\n"
+       "- no parenthesis here\n"
+       "- Big Orange Team (BOT) and (BOT) again.\n"},
   };
   for (const auto& [path, content] : files) {
     ASSERT_TRUE(fs->WriteFileAtomic("v/" + path, content, {}).ok());
