@@ -245,7 +245,9 @@ void IndexedScanner::Save() {
   // are keyed by content).
   size_t facts = 0, fresh_claims = 0;
   const size_t fresh_facts = FreshFacts(&facts);
-  for (const auto& [key, claim] : next_claims_) fresh_claims += !previous_.claims().contains(key);
+  next_claims_.ForEach([&](uint64_t key, const provenance::ClaimCache::Summary&) {
+    fresh_claims += !previous_.claims().contains(key);
+  });
   if (!previous_.notes().empty() && (fresh_facts + fresh_claims) * 100 < facts) return;
   next_.set_claims(next_claims_.empty() ? previous_.claims() : std::move(next_claims_));
   // A read-only vault works without an index: the error is deliberately dropped.

@@ -616,9 +616,8 @@ absl::Status BuildContext(FactContext* ctx, const std::vector<char>* focus,
       }
       ctx->key[i] = ClaimKey(display, ctx->note_day[ctx->scan.facts[i].note]);
       if (focus != nullptr && previous != nullptr && !(*focus)[i]) {
-        auto it = previous->find(ctx->key[i]);
-        if (it != previous->end()) {
-          ctx->claim[i] = it->second;
+        if (ClaimCache::Summary c = previous->Find(ctx->key[i])) {
+          ctx->claim[i] = std::move(c);
           continue;
         }
       }

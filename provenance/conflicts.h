@@ -101,7 +101,46 @@ struct ClaimSummary {
   bool dates = false, amounts = false, polar = false;
   friend bool operator==(const ClaimSummary&, const ClaimSummary&) = default;
 };
-using ClaimCache = absl::flat_hash_map<uint64_t, std::shared_ptr<const ClaimSummary>>;
+
+namespace internal {
+struct ClaimsSection;  // provenance/index.cc
+}  // namespace internal
+
+// Claim summaries by ClaimKey: those a run made (FindConflicts' `next`, a hash map), or a
+// loaded index's claims section (FactIndex::Decode) read in place, where a summary is decoded
+// when it is first looked up (its key found by a binary search over the section's sorted
+// keys) and then kept with the section. A copy shares the summaries and the section: it
+// copies no tokens. Const methods may be called from several threads at once.
+//
+//   ClaimCache::Summary s = index.claims().Find(ClaimKey(display, day));  // null if absent
+class ClaimCache {
+ public:
+  using Summary = std::shared_ptr<const ClaimSummary>;
+
+  ClaimCache() = default;
+  // A cache that reads `section` (made by FactIndex::Decode).
+  explicit ClaimCache(std::shared_ptr<const internal::ClaimsSection> section)
+      : section_(std::move(section)) {}
+
+  size_t size() const;
+  bool empty() const { return size() == 0; }
+  bool contains(uint64_t key) const;
+  // The summary saved under `key`, or null.
+  Summary Find(uint64_t key) const;
+  // Adds `summary` under `key` unless the key has one. A loaded cache first decodes every
+  // summary of its section into the map (no run adds to a loaded cache).
+  void emplace(uint64_t key, Summary summary);
+  void reserve(size_t n) { map_.reserve(n); }
+  void clear();
+  // fn(key, summary) for every summary, in no given order.
+  void ForEach(const std::function<void(uint64_t, const Summary&)>& fn) const;
+  // The loaded section this cache reads, or null (then it is a map).
+  const internal::ClaimsSection* section() const { return section_.get(); }
+
+ private:
+  absl::flat_hash_map<uint64_t, Summary> map_;
+  std::shared_ptr<const internal::ClaimsSection> section_;  // when loaded (map_ empty then)
+};
 
 // Bumped whenever what a ClaimSummary holds for a text can change (claim extraction, its word
 // lists): the index records it, and saved summaries of another version are not used.

@@ -263,7 +263,9 @@ void ExpectEqualForEveryChange(const std::string& source, const std::string& tag
     // not add) that the change's facts disagree with, in some change at least.
     if (!all.empty()) {
       ClaimCache blank;
-      for (const auto& [key, claim] : base_claims) blank[key] = std::make_shared<ClaimSummary>();
+      base_claims.ForEach([&](uint64_t key, const ClaimCache::Summary&) {
+        blank.emplace(key, std::make_shared<ClaimSummary>());
+      });
       blank_hides |= ConflictChangeFindings(now, base, around, true, &blank) != all;
     }
   }

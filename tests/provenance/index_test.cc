@@ -314,11 +314,11 @@ TEST(FactIndex, ALargeIndexEncodedInPiecesRoundTripsInOrder) {
         absl::StrCat("Account ", n, " bought 2 PB of storage."));
   }
   ASSERT_EQ(decoded.claims().size(), claims.size());
-  for (const auto& [key, c] : claims) {
-    auto it = decoded.claims().find(key);
-    ASSERT_NE(it, decoded.claims().end());
-    EXPECT_EQ(*it->second, *c);
-  }
+  claims.ForEach([&](uint64_t key, const ClaimCache::Summary& c) {
+    ClaimCache::Summary d = decoded.claims().Find(key);
+    ASSERT_NE(d, nullptr);
+    EXPECT_EQ(*d, *c);
+  });
   EXPECT_EQ(decoded.Encode(), bytes);
   // One thread (--threads 1) encodes the same bytes and decodes the claims after the notes.
   dedup::DedupOptions one_thread;
@@ -509,20 +509,20 @@ TEST(FactIndex, ClaimSummariesRoundTrip) {
   ASSERT_TRUE(FindConflicts(vault, cold.result, {}, nullptr, nullptr, &claims).ok());
   ASSERT_FALSE(claims.empty());
   bool some_dates = false, some_names = false;
-  for (const auto& [key, c] : claims) {
+  claims.ForEach([&](uint64_t, const ClaimCache::Summary& c) {
     some_dates |= c->dates;
     some_names |= !c->names.empty();
-  }
+  });
   EXPECT_TRUE(some_dates && some_names) << "the sample states dates and names";
   cold.next.set_claims(claims);
   FactIndex decoded(vault.config.dedup);
   ASSERT_TRUE(decoded.Decode(cold.next.Encode()).ok());
   ASSERT_EQ(decoded.claims().size(), claims.size());
-  for (const auto& [key, c] : claims) {
-    auto it = decoded.claims().find(key);
-    ASSERT_NE(it, decoded.claims().end());
-    EXPECT_EQ(*it->second, *c);
-  }
+  claims.ForEach([&](uint64_t key, const ClaimCache::Summary& c) {
+    ClaimCache::Summary d = decoded.claims().Find(key);
+    ASSERT_NE(d, nullptr);
+    EXPECT_EQ(*d, *c);
+  });
   EXPECT_EQ(decoded.Encode(), cold.next.Encode());
   // Damage inside the claims (the last bytes of the body) is caught by the checksum, and a
   // claims section cut short is caught even with a matching checksum; the notes decoded
@@ -538,6 +538,90 @@ TEST(FactIndex, ClaimSummariesRoundTrip) {
   EXPECT_THAT(s.message(), HasSubstr("malformed"));
   EXPECT_TRUE(damaged.claims().empty());
   EXPECT_TRUE(damaged.notes().empty());
+}
+
+// A cache of `n` made-up summaries under spread keys (the extremes 0 and ~0 among them from
+// n = 3 on), as a run's map.
+ClaimCache MadeUpClaims(size_t n) {
+  ClaimCache claims;
+  uint64_t x = 0x243f6a8885a308d3ULL;
+  auto next = [&] { return x = x * 6364136223846793005ULL + 1442695040888963407ULL; };
+  for (size_t k = 0; k < n; ++k) {
+    auto c = std::make_shared<ClaimSummary>();
+    for (size_t t = 0; t < next() % 9; ++t) c->content.push_back(next());
+    for (size_t t = 0; t < next() % 3; ++t) c->names.push_back(next());
+    for (std::vector<uint64_t>* v : {&c->content, &c->names}) {
+      std::sort(v->begin(), v->end());
+      v->erase(std::unique(v->begin(), v->end()), v->end());
+    }
+    c->dates = k % 2;
+    c->amounts = k % 3 == 0;
+    c->polar = k % 5 == 0;
+    const uint64_t key = k == 0 && n >= 3 ? 0 : k == 1 && n >= 3 ? ~uint64_t{0} : next();
+    claims.emplace(key, std::move(c));
+  }
+  return claims;
+}
+
+TEST(ClaimCache, ALoadedSectionFindsWhatItsMapFinds) {
+  const dedup::DedupOptions options;
+  for (size_t n : {0, 1, 2, 3, 1000}) {
+    SCOPED_TRACE(n);
+    const ClaimCache map = MadeUpClaims(n);
+    ASSERT_EQ(map.size(), n);
+    FactIndex index(options);
+    index.set_claims(map);
+    const std::string bytes = index.Encode();
+    FactIndex decoded(options);
+    ASSERT_TRUE(decoded.Decode(bytes).ok());
+    const ClaimCache& loaded = decoded.claims();
+    ASSERT_NE(loaded.section(), nullptr) << "read in place";
+    ASSERT_EQ(loaded.size(), n);
+    EXPECT_EQ(loaded.empty(), n == 0);
+    std::vector<uint64_t> keys;
+    map.ForEach([&](uint64_t key, const ClaimCache::Summary& c) {
+      keys.push_back(key);
+      ClaimCache::Summary d = loaded.Find(key);
+      ASSERT_NE(d, nullptr) << key;
+      EXPECT_EQ(*d, *c);
+      EXPECT_TRUE(loaded.contains(key));
+    });
+    // Keys it does not have: beside every key it has, the extremes, and spread ones.
+    std::vector<uint64_t> absent = {0, 1, 2, ~uint64_t{0}, ~uint64_t{0} - 1, uint64_t{1} << 63};
+    for (uint64_t key : keys) absent.insert(absent.end(), {key - 1, key + 1, key ^ (1ULL << 40)});
+    for (uint64_t k = 0; k < 2000; ++k) absent.push_back(k * 0x9e3779b97f4a7c15ULL);
+    for (uint64_t key : absent) {
+      EXPECT_EQ(loaded.Find(key) == nullptr, !map.contains(key)) << key;
+      EXPECT_EQ(loaded.contains(key), map.contains(key)) << key;
+    }
+    size_t visited = 0;
+    loaded.ForEach([&](uint64_t key, const ClaimCache::Summary& c) {
+      ++visited;
+      ASSERT_TRUE(map.contains(key));
+      EXPECT_EQ(*c, *map.Find(key));
+    });
+    EXPECT_EQ(visited, n);
+    // Written back as it was read, and a copy shares the section.
+    EXPECT_EQ(decoded.Encode(), bytes);
+    const ClaimCache copy = loaded;
+    EXPECT_EQ(copy.section(), loaded.section());
+    // Adding to a loaded cache makes it a map of every summary and the new one.
+    ClaimCache more = loaded;
+    auto extra = std::make_shared<ClaimSummary>();
+    extra->content = {7, 9};
+    const uint64_t new_key = 0x5555555555555555ULL;
+    ASSERT_FALSE(map.contains(new_key));
+    more.emplace(new_key, extra);
+    EXPECT_EQ(more.section(), nullptr);
+    EXPECT_EQ(more.size(), n + 1);
+    ClaimCache map_more = map;
+    map_more.emplace(new_key, extra);
+    FactIndex from_loaded(options), from_map(options);
+    from_loaded.set_claims(more);
+    from_map.set_claims(map_more);
+    EXPECT_EQ(from_loaded.Encode(), from_map.Encode());
+    EXPECT_EQ(loaded.size(), n) << "the copy added to, not the loaded cache";
+  }
 }
 
 TEST(ScanVaultIndexed, ColdWarmAndPlainScansAreIdentical) {
