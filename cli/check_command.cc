@@ -278,7 +278,7 @@ absl::StatusOr<AllFindings> FullFindings(const provenance::Vault& vault,
   t0 = std::chrono::steady_clock::now();
   absl::StatusOr<std::vector<provenance::Conflict>> conflicts = provenance::FindConflicts(
       vault, *scan, scanner.ConflictOptionsFor(vault, *scan, vault.config.dedup), nullptr,
-      scanner.previous_claims(), scanner.next_claims());
+      scanner.previous_claims(), scanner.next_claims(), nullptr, scanner.next_line_summaries());
   if (!conflicts.ok()) return conflicts.status();
   AllFindings out;
   out.compared = scan->facts.size();
@@ -301,8 +301,7 @@ absl::StatusOr<AllFindings> ChangeFindings(const provenance::Vault& vault,
   // them: on a thread of their own while the engine finds the duplicates (which finds the
   // added facts itself); one thread: the added lines first, the line conflicts after.
   provenance::LineSet added;
-  const provenance::ConflictOptions line_options =
-      IndexedScanner::LineConflictOptions(vault.config.dedup);
+  const provenance::ConflictOptions line_options = scanner.LineConflictOptions(vault.config.dedup);
   provenance::LineConflicts lines;
   std::jthread beside;  // joined however this returns
   const int threads = vault.config.dedup.threads > 0

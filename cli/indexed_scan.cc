@@ -103,7 +103,7 @@ absl::StatusOr<ScannedVault> ScanAndFindConflicts(const provenance::Vault& vault
   options.progress = nullptr;
   absl::StatusOr<std::vector<provenance::Conflict>> conflicts = provenance::FindConflicts(
       vault, out.scan, scanner.ConflictOptionsFor(vault, out.scan, options), nullptr,
-      scanner.previous_claims(), scanner.next_claims());
+      scanner.previous_claims(), scanner.next_claims(), nullptr, scanner.next_line_summaries());
   if (!conflicts.ok()) return conflicts.status();
   out.conflicts = *std::move(conflicts);
   progress->StageDone("conflicts", Progress::Since(t0));
@@ -213,9 +213,10 @@ provenance::ConflictOptions IndexedScanner::ConflictOptionsFor(
 }
 
 provenance::ConflictOptions IndexedScanner::LineConflictOptions(
-    const dedup::DedupOptions& options) {
+    const dedup::DedupOptions& options) const {
   provenance::ConflictOptions out;
   out.threads = options.threads;
+  if (enabled_) out.line_summaries = &previous_.line_summaries();
   return out;
 }
 
@@ -234,7 +235,8 @@ void IndexedScanner::Save() {
   if (beginner_.joinable()) beginner_.join();
   if (corpus_on_disk_) {  // begun by BeginSave: the claims are all it lacks
     if (writer_ != nullptr) {
-      (void)writer_->Finish(next_claims_.empty() ? previous_.claims() : next_claims_);
+      (void)writer_->Finish(next_claims_.empty() ? previous_.claims() : next_claims_,
+                            next_lines_.empty() ? previous_.line_summaries() : next_lines_);
     }
     writer_.reset();
     return;
@@ -250,6 +252,8 @@ void IndexedScanner::Save() {
   });
   if (!previous_.notes().empty() && (fresh_facts + fresh_claims) * 100 < facts) return;
   next_.set_claims(next_claims_.empty() ? previous_.claims() : std::move(next_claims_));
+  next_.set_line_summaries(next_lines_.empty() ? previous_.line_summaries()
+                                               : std::move(next_lines_));
   // A read-only vault works without an index: the error is deliberately dropped.
   (void)provenance::SaveIndex(provenance::DefaultFileSystem(), root_, next_);
 }

@@ -59,6 +59,9 @@ class IndexedScanner {
     return enabled_ ? &previous_.claims() : nullptr;
   }
   provenance::ClaimCache* next_claims() { return MaySave() ? &next_claims_ : nullptr; }
+  // Where FindConflicts puts the line summaries of a pass over the whole vault, for Save()
+  // to write (it keeps the loaded ones otherwise); null when next_claims() is.
+  provenance::LineSummaries* next_line_summaries() { return MaySave() ? &next_lines_ : nullptr; }
   // Options for FindConflicts on `scan`, the result of the last Scan() or ChangeDuplicates()
   // of `vault`: the conflict pass reads the facts' normalizations from this run's index
   // instead of normalizing them again (ConflictOptions::normalized), enabled or not; with
@@ -68,8 +71,9 @@ class IndexedScanner {
                                                  const provenance::ScanResult& scan,
                                                  const dedup::DedupOptions& options) const;
   // The options ConflictOptionsFor gives but the facts' normalizations: what
-  // provenance::FindLineConflicts reads.
-  static provenance::ConflictOptions LineConflictOptions(const dedup::DedupOptions& options);
+  // provenance::FindLineConflicts reads, with the loaded index's line summaries (this scanner
+  // must outlive the options). Safe to call beside a scan.
+  provenance::ConflictOptions LineConflictOptions(const dedup::DedupOptions& options) const;
   // Writes the index of the last Scan(), if enabled and writable, unless the run's new facts
   // (by text within their note) plus new claim summaries number under 1% of its facts (then
   // rewriting it would cost more than it saves). Failures are ignored.
@@ -102,6 +106,7 @@ class IndexedScanner {
   bool enabled_;
   provenance::FactIndex previous_, next_;
   provenance::ClaimCache next_claims_;
+  provenance::LineSummaries next_lines_;
   bool scanned_ = false;
   provenance::IndexStats stats_;
   bool writable_ = true;         // NeverSave() clears it

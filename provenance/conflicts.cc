@@ -1830,6 +1830,31 @@ std::string SpellingBucket(const std::string& w) {
   return absl::StrCat(IsVowel(w[0]) ? "" : w.substr(0, 1), "/", Skeleton(w));
 }
 
+// LineSummaries' keys (saved in the index: a change to them, or to what they are of, changes
+// kIndexFormatVersion): a spelling's (folded, as NameConflicts compares it), an acronym's or a
+// "(...)"'s contents (AcronymKey), a spelling bucket's (SpellingBucket).
+uint32_t SpellingKey(absl::string_view folded) {
+  return static_cast<uint32_t>(dedup::Hash64(folded));
+}
+uint32_t AcronymKey(absl::string_view acronym) {
+  return static_cast<uint32_t>(dedup::Hash64(acronym) >> 32);
+}
+uint64_t BucketKey(absl::string_view bucket) { return dedup::Hash64(bucket); }
+
+// Calls fn(contents) for each "(...)" of `text` that may be an acronym (AcronymDefinitions':
+// 2 to 8 bytes, the first a capital), each '(' with the first ')' after it, as FocusLines's
+// names_acronym reads them.
+template <typename Fn>
+void ForEachParenthesized(absl::string_view text, Fn fn) {
+  for (size_t open = text.find('('); open != absl::string_view::npos;
+       open = text.find('(', open + 1)) {
+    const size_t close = text.find(')', open + 1);
+    if (close == absl::string_view::npos) break;
+    const absl::string_view in = text.substr(open + 1, close - open - 1);
+    if (in.size() >= 2 && in.size() <= 8 && IsUpper(in[0])) fn(in);
+  }
+}
+
 // Whether `w` has a byte of 0x80 or more; eight bytes at a time.
 bool HasNonAscii(absl::string_view w) {
   const char* p = w.data();
@@ -1889,6 +1914,12 @@ bool IsCurlyQuoteAt(absl::string_view s, size_t i) {
 // spelling or a variant of one are dropped. Most lines are rejected on their raw bytes (a
 // line without markup reads as its own words), without building their text, and a word as
 // written is looked up in a WordMemo.
+//
+// With options.line_summaries, the notes those know (by content) are left for a second pass,
+// which reads only those that have a spelling of a variant pair, a focus spelling or its
+// variant (among the spellings the summaries saved and those the first pass found in the
+// other notes), or may name an acronym of a focus line: the others give no line (their
+// lines' spellings have no variant pair with a focus spelling).
 //
 // `folder` gets the words folded here (NameConflicts reads most of them again).
 VaultLines FocusLines(const Vault& vault, const ConflictOptions& options,
@@ -1965,11 +1996,21 @@ VaultLines FocusLines(const Vault& vault, const ConflictOptions& options,
     std::vector<uint32_t> ids_end;
   };
   std::vector<Selected> per_note(notes);
-  // A thread's spellings of the focus buckets, as folded (strings of its folder).
+  // A thread's spellings of the focus buckets, as folded (strings of its folder), and what it
+  // found them by, kept from one pass to the next.
   struct Spellings {
     std::vector<const std::string*> folded;
     std::vector<std::string> bucket;
+    internal::WordMemo memo;                              // word as written -> spelling or -1
+    absl::flat_hash_map<absl::string_view, int> by_fold;  // keys: the folder's strings
   };
+  // The notes the summaries know, by place there (-1: unknown, or read in the first pass
+  // anyway), and the keys that make the second pass read a known note.
+  const LineSummaries* saved = options.line_summaries != nullptr && !options.line_summaries->empty()
+                                   ? options.line_summaries
+                                   : nullptr;
+  std::vector<ptrdiff_t> saved_at(notes, -1);
+  std::vector<uint32_t> second_keys;
   // Contiguous ranges of notes, one per thread, each with its own folder and memo.
   int threads = options.threads;
   if (threads <= 0) threads = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
@@ -1978,11 +2019,13 @@ VaultLines FocusLines(const Vault& vault, const ConflictOptions& options,
   std::vector<WordFolder> folders(threads - 1);
   std::vector<Spellings> spellings(threads);
   std::vector<std::pair<int, int>> ranges(threads);
-  auto work = [&](int t, int first, int last) {
+  // Pass 0 reads the notes the summaries do not know (all without them), pass 1 the known
+  // ones that have a key of second_keys.
+  auto work = [&](int t, int first, int last, int pass) {
     WordFolder& words = t == 0 ? *folder : folders[t - 1];
     Spellings& mine = spellings[t];
-    internal::WordMemo memo;                              // word as written -> spelling or -1
-    absl::flat_hash_map<absl::string_view, int> by_fold;  // keys: the folder's strings
+    internal::WordMemo& memo = mine.memo;
+    absl::flat_hash_map<absl::string_view, int>& by_fold = mine.by_fold;
     // The spelling of word `w` (capitalized, three bytes or more) if it is in a focus bucket,
     // else -1.
     // `filtered`: a word ScanFilteredCapitalizedWords gives, which `filter` kept already.
@@ -2069,6 +2112,22 @@ VaultLines FocusLines(const Vault& vault, const ConflictOptions& options,
       return false;
     };
     for (int ni = first; ni < last; ++ni) {
+      if (pass == 0) {
+        if (saved != nullptr && focus_lines[ni].empty()) {
+          saved_at[ni] = saved->Find(vault.notes[ni].content);
+        }
+        if (saved_at[ni] >= 0) continue;  // known: pass 1 decides
+      } else {
+        if (saved_at[ni] < 0) continue;  // read in pass 0
+        bool read = false;
+        for (uint32_t key : second_keys) {
+          if (saved->HasKey(saved_at[ni], key)) {
+            read = true;
+            break;
+          }
+        }
+        if (!read) continue;
+      }
       Selected& sel = per_note[ni];
       const std::vector<int>& focus = focus_lines[ni];
       size_t next_focus = 0;
@@ -2128,15 +2187,47 @@ VaultLines FocusLines(const Vault& vault, const ConflictOptions& options,
       });
     }
   };
-  std::vector<std::thread> pool;
   const int per = (notes + threads - 1) / threads;
-  for (int t = 1; t < threads; ++t) {
+  for (int t = 0; t < threads; ++t) {
     ranges[t] = {std::min(notes, t * per), std::min(notes, (t + 1) * per)};
-    pool.emplace_back(work, t, ranges[t].first, ranges[t].second);
   }
-  ranges[0] = {0, std::min(notes, per)};
-  work(0, 0, std::min(notes, per));
-  for (std::thread& t : pool) t.join();
+  auto run = [&](int pass) {
+    std::vector<std::thread> pool;
+    for (int t = 1; t < threads; ++t) {
+      pool.emplace_back(work, t, ranges[t].first, ranges[t].second, pass);
+    }
+    work(0, ranges[0].first, ranges[0].second, pass);
+    for (std::thread& t : pool) t.join();
+  };
+  run(0);
+  if (saved != nullptr) {
+    // The keys of the focus spellings with a variant and of those variants, among the
+    // spellings saved and those pass 0 found, and of the focus acronyms: a known note without
+    // one of them gives no line (its spellings are no variant pair of the focus, it names no
+    // focus acronym, it has no focus line).
+    absl::flat_hash_set<uint32_t> keys;
+    auto pair = [&](const std::vector<std::string>& focus_in_bucket, absl::string_view y) {
+      for (const std::string& x : focus_in_bucket) {
+        if (SpellingVariants(x, std::string(y), options.max_name_edit_distance)) {
+          keys.insert(SpellingKey(x));
+          keys.insert(SpellingKey(y));
+        }
+      }
+    };
+    for (const auto& [b, in_bucket] : focus_spellings) {
+      saved->ForEachInBucket(BucketKey(b), [&](absl::string_view y) { pair(in_bucket, y); });
+    }
+    for (int t = 0; t < threads; ++t) {
+      const Spellings& mine = spellings[t];
+      for (size_t k = 0; k < mine.folded.size(); ++k) {
+        pair(focus_spellings.at(mine.bucket[k]), *mine.folded[k]);
+      }
+    }
+    for (const std::string& a : acronyms) keys.insert(AcronymKey(a));
+    second_keys.assign(keys.begin(), keys.end());
+    std::sort(second_keys.begin(), second_keys.end());
+    if (!second_keys.empty()) run(1);
+  }
   // The spellings NameConflicts compares: a focus spelling with a variant in the vault, and
   // that variant (the others' lines meet no focus spelling's conflict).
   absl::flat_hash_set<absl::string_view> wanted;  // folded
@@ -2287,9 +2378,17 @@ void SameEntityMentions(const std::vector<NameMention>& a, const std::vector<Nam
 // Name spellings over every line: capitalized words that are spelling variants of each other,
 // share context (another capitalized word seen with both) and can name one person
 // (SameEntityMentions).
+// Keys for LineSummaries, when not null: `note_keys` gets each note's spelling keys (per
+// note of `lines`, unsorted), `saved` every spelling of three bytes or more with its bucket's
+// key.
+struct SummaryKeys {
+  std::vector<std::vector<uint32_t>> note_keys;
+  std::vector<std::pair<uint64_t, std::string>> spellings;
+};
+
 void NameConflicts(const Vault& vault, const std::vector<LineText>& lines,
                    const ConflictOptions& options, const std::vector<char>* line_focus,
-                   WordFolder& folder, std::vector<Conflict>* out) {
+                   WordFolder& folder, std::vector<Conflict>* out, SummaryKeys* summary_keys) {
   // Spellings (folded words) by id, first seen first; each one's mentions in line order; and
   // the distinct spellings of each line.
   absl::flat_hash_map<absl::string_view, int> spelling_id;  // keys: the folder's strings
@@ -2381,6 +2480,28 @@ void NameConflicts(const Vault& vault, const std::vector<LineText>& lines,
     if (w.size() < 3) continue;
     buckets[SpellingBucket(w)].push_back(id);
   }
+  if (summary_keys != nullptr) {
+    // Each note's spellings: its lines' (distinct per line), each spelling once per note.
+    std::vector<uint32_t> key(spelling.size(), 0);
+    std::vector<int> last_note(spelling.size(), -1);
+    for (const auto& [b, ids] : buckets) {
+      const uint64_t bucket_key = BucketKey(b);
+      for (int id : ids) {
+        key[id] = SpellingKey(*spelling[id]);
+        summary_keys->spellings.emplace_back(bucket_key, *spelling[id]);
+      }
+    }
+    for (int li = 0; li < line_count; ++li) {
+      const int note = lines[li].note;
+      std::vector<uint32_t>& keys = summary_keys->note_keys[note];
+      for (size_t k = spellings_begin[li]; k < spellings_begin[li + 1]; ++k) {
+        const int id = spellings_of[k];
+        if (last_note[id] == note || spelling[id]->size() < 3) continue;
+        last_note[id] = note;
+        keys.push_back(key[id]);
+      }
+    }
+  }
   auto focused = [&](int id) {
     for (int li : mention_lines[id]) {
       if ((*line_focus)[li]) return true;
@@ -2445,11 +2566,17 @@ void NameConflicts(const Vault& vault, const std::vector<LineText>& lines,
 
 // An acronym expanded two ways ("Microsoft AI (MAI)" / "Microsoft AI Infrastructure (MAI)").
 void AcronymConflicts(const Vault& vault, const std::vector<LineText>& lines,
-                      const std::vector<char>* line_focus, std::vector<Conflict>* out) {
+                      const std::vector<char>* line_focus, std::vector<Conflict>* out,
+                      SummaryKeys* summary_keys) {
   std::vector<Acronym> acronyms;
   for (int li = 0; li < static_cast<int>(lines.size()); ++li) {
     // A definition is written "... (ACR)".
     if (lines[li].text.find('(') == absl::string_view::npos) continue;
+    if (summary_keys != nullptr) {
+      ForEachParenthesized(lines[li].text, [&](absl::string_view in) {
+        summary_keys->note_keys[lines[li].note].push_back(AcronymKey(in));
+      });
+    }
     for (Acronym& a : AcronymDefinitions(lines[li].text, li)) acronyms.push_back(std::move(a));
   }
   std::map<std::string, std::map<std::string, std::vector<const Acronym*>>> by_acronym;
@@ -2573,7 +2700,8 @@ bool AtFocus(const absl::flat_hash_set<uint64_t>& focused, int note, int line) {
 }
 
 void LineStages(const Vault& vault, const ConflictOptions& options, const LineSet* focus,
-                const absl::flat_hash_set<uint64_t>& focused, std::vector<Conflict>* out) {
+                const absl::flat_hash_set<uint64_t>& focused, std::vector<Conflict>* out,
+                LineSummaries* summaries) {
   WordFolder folder;
   const VaultLines vault_lines = focus != nullptr ? FocusLines(vault, options, focused, &folder)
                                                   : NoteLines(vault, options.threads);
@@ -2582,17 +2710,26 @@ void LineStages(const Vault& vault, const ConflictOptions& options, const LineSe
   if (focus != nullptr) {
     for (const LineText& l : lines) line_focus.push_back(AtFocus(focused, l.note, l.line));
   }
-  NameConflicts(vault, lines, options, focus ? &line_focus : nullptr, folder, out);
-  AcronymConflicts(vault, lines, focus ? &line_focus : nullptr, out);
+  std::optional<SummaryKeys> keys;
+  if (summaries != nullptr && focus == nullptr) {
+    keys.emplace();
+    keys->note_keys.resize(vault.notes.size());
+  }
+  SummaryKeys* summary_keys = keys ? &*keys : nullptr;
+  NameConflicts(vault, lines, options, focus ? &line_focus : nullptr, folder, out, summary_keys);
+  AcronymConflicts(vault, lines, focus ? &line_focus : nullptr, out, summary_keys);
   FrontmatterConflicts(vault, out);
+  if (keys) {
+    *summaries = MakeLineSummaries(vault, std::move(keys->note_keys), std::move(keys->spellings));
+  }
 }
 
 }  // namespace
 
 LineConflicts FindLineConflicts(const Vault& vault, const ConflictOptions& options,
-                                const LineSet* focus) {
+                                const LineSet* focus, LineSummaries* summaries) {
   LineConflicts out;
-  LineStages(vault, options, focus, FocusKeys(vault, focus), &out.conflicts);
+  LineStages(vault, options, focus, FocusKeys(vault, focus), &out.conflicts, summaries);
   return out;
 }
 
@@ -2600,7 +2737,8 @@ absl::StatusOr<std::vector<Conflict>> FindConflicts(const Vault& vault, const Sc
                                                     const ConflictOptions& options,
                                                     const LineSet* focus,
                                                     const ClaimCache* previous, ClaimCache* next,
-                                                    const LineConflicts* lines) {
+                                                    const LineConflicts* lines,
+                                                    LineSummaries* summaries) {
   const absl::flat_hash_set<uint64_t> focused = FocusKeys(vault, focus);
   auto at = [&](int note, int line) { return static_cast<char>(AtFocus(focused, note, line)); };
   std::vector<Conflict> out;
@@ -2611,7 +2749,7 @@ absl::StatusOr<std::vector<Conflict>> FindConflicts(const Vault& vault, const Sc
   // peak: at 1M facts the stage's resident memory peaked at about 1690 MB either way (the
   // run's peak, 1825 MB, comes later). Their conflicts follow the fact-level ones either way.
   std::vector<Conflict> line_out;
-  auto line_stages = [&] { LineStages(vault, options, focus, focused, &line_out); };
+  auto line_stages = [&] { LineStages(vault, options, focus, focused, &line_out, summaries); };
   const int threads =
       options.threads > 0 ? options.threads : static_cast<int>(std::thread::hardware_concurrency());
   std::jthread beside;  // joined however this returns

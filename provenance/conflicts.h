@@ -37,6 +37,45 @@
 
 namespace factdedup::provenance {
 
+namespace internal {
+struct LineSummarySection;  // provenance/index.cc
+}  // namespace internal
+
+// What a line pass over the whole vault (FindLineConflicts without a focus) saw of each note,
+// kept between runs (the index saves it), so that a focused pass leaves out, without reading
+// them, the notes that cannot give it a line: per note, keyed by its content (XXH3 of its
+// bytes, the index's IndexedNote::content_hash), 32-bit keys of the spellings its lines
+// mention and of the acronyms they may name ("(ACR)"); and every spelling of the pass with
+// the key of its spelling bucket. A key that two words share only makes a note read. Read in
+// place from a loaded index; a copy shares the bytes. Const methods may be called from
+// several threads at once.
+class LineSummaries {
+ public:
+  LineSummaries() = default;  // knows no note
+  explicit LineSummaries(std::shared_ptr<const internal::LineSummarySection> section)
+      : section_(std::move(section)) {}
+
+  // Notes known.
+  size_t size() const;
+  bool empty() const { return size() == 0; }
+  // The place of the known note with these bytes, or -1.
+  ptrdiff_t Find(absl::string_view content) const;
+  // Whether known note `note` (Find's place) has `key`.
+  bool HasKey(ptrdiff_t note, uint32_t key) const;
+  // fn(spelling) for each spelling saved with bucket key `bucket` (and perhaps a few others).
+  void ForEachInBucket(uint64_t bucket, const std::function<void(absl::string_view)>& fn) const;
+  // The section's bytes as the index saves them (docs/index-format.md).
+  absl::string_view bytes() const;
+
+ private:
+  std::shared_ptr<const internal::LineSummarySection> section_;
+};
+
+// LineSummaries of `vault`'s notes: note_keys[i] holds note i's keys (any order, repeats
+// allowed), `spellings` the spellings with their bucket keys (any order).
+LineSummaries MakeLineSummaries(const Vault& vault, std::vector<std::vector<uint32_t>> note_keys,
+                                std::vector<std::pair<uint64_t, std::string>> spellings);
+
 struct ConflictOptions {
   // Cross-cluster facts are "about the same subject" when the IDF-weighted share of the
   // smaller fact's content tokens found in the other is at least this. Default 0.5, in (0, 1].
@@ -67,6 +106,10 @@ struct ConflictOptions {
   // Only the text's `clean`, flags and `tokens` are read: `all_tokens` may be left empty.
   // Called from several threads at once, each with its own `scratch`. Never changes results.
   std::function<const dedup::NormalizedText*(int fact, dedup::NormalizedText* scratch)> normalized;
+  // Optional, for a focused pass: what an earlier pass over the whole vault saw of its notes
+  // (the index's LineSummaries); a note it knows that can give the focus no name or acronym
+  // is not read. Must outlive the call. Never changes results.
+  const LineSummaries* line_summaries = nullptr;
 };
 
 struct ConflictFact {
@@ -174,22 +217,26 @@ using LineSet = std::set<std::pair<std::string, int>>;
 // focus (not `scan`). `lines`, when not null, holds them as FindLineConflicts found them for
 // the same vault, options and focus (computed ahead, e.g. beside the dedup pass); the result
 // is the same.
+//
+// `summaries` (optional) gets the LineSummaries of `vault` when this call reads the lines of
+// the whole vault (no focus and no `lines`); it is left as it was otherwise.
 struct LineConflicts;
 absl::StatusOr<std::vector<Conflict>> FindConflicts(const Vault& vault, const ScanResult& scan,
                                                     const ConflictOptions& options = {},
                                                     const LineSet* focus = nullptr,
                                                     const ClaimCache* previous = nullptr,
                                                     ClaimCache* next = nullptr,
-                                                    const LineConflicts* lines = nullptr);
+                                                    const LineConflicts* lines = nullptr,
+                                                    LineSummaries* summaries = nullptr);
 
 // FindConflicts's name, acronym and frontmatter conflicts, unsorted and unfiltered, for a
 // later FindConflicts call with the same vault, options (only `threads` and the name options
-// are read) and focus.
+// are read) and focus. Without a focus, `summaries` (optional) gets the vault's LineSummaries.
 struct LineConflicts {
   std::vector<Conflict> conflicts;
 };
 LineConflicts FindLineConflicts(const Vault& vault, const ConflictOptions& options,
-                                const LineSet* focus);
+                                const LineSet* focus, LineSummaries* summaries = nullptr);
 
 // Versions of a note are grouped with BaseNotePath() (provenance/sources.h).
 

@@ -453,6 +453,190 @@ const ClaimSummary& ClaimsSection::Summary(size_t i) const {
 
 }  // namespace internal
 
+namespace internal {
+
+// A line summaries section (see PutLineSummaries), read in place.
+struct LineSummarySection {
+  absl::string_view bytes;            // the whole section, as saved
+  std::shared_ptr<const void> owner;  // keeps `bytes` alive
+  LeArray<uint64_t> contents;         // notes' content hashes, strictly ascending
+  LeArray<uint32_t> key_end;          // per note, the end of its keys in `keys`
+  LeArray<uint32_t> keys;             // each note's strictly ascending
+  LeArray<uint64_t> buckets;          // per spelling, its bucket key, ascending
+  LeArray<uint32_t> spelling_end;     // per spelling, the end of its bytes in `text`
+  absl::string_view text;
+};
+
+}  // namespace internal
+
+namespace {
+
+// The line summaries section: the counts of notes, keys, spellings and spelling bytes, then
+// columns of the notes' content hashes (strictly ascending) and their keys' ends, the keys
+// (each note's strictly ascending), the spellings' bucket keys (ascending) and their bytes'
+// ends, then the spellings' bytes. Every end is non-decreasing and the last one is the count
+// of what it ends.
+std::string PutLineSummaries(const std::vector<uint64_t>& contents,
+                             const std::vector<std::vector<uint32_t>>& keys,
+                             const std::vector<std::pair<uint64_t, std::string>>& spellings) {
+  size_t key_count = 0, text_bytes = 0;
+  for (const std::vector<uint32_t>& k : keys) key_count += k.size();
+  for (const auto& [bucket, spelling] : spellings) text_bytes += spelling.size();
+  std::string out(32 + contents.size() * 12 + key_count * 4 + spellings.size() * 12 + text_bytes,
+                  '\0');
+  char* p = out.data();
+  auto put = [&p](auto v) {
+    internal::StoreLe(p, v);
+    p += sizeof v;
+  };
+  put(uint64_t{contents.size()});
+  put(uint64_t{key_count});
+  put(uint64_t{spellings.size()});
+  put(uint64_t{text_bytes});
+  for (uint64_t c : contents) put(c);
+  uint32_t end = 0;
+  for (const std::vector<uint32_t>& k : keys) put(end += static_cast<uint32_t>(k.size()));
+  for (const std::vector<uint32_t>& k : keys) {
+    for (uint32_t key : k) put(key);
+  }
+  for (const auto& [bucket, spelling] : spellings) put(bucket);
+  end = 0;
+  for (const auto& [bucket, spelling] : spellings) {
+    put(end += static_cast<uint32_t>(spelling.size()));
+  }
+  for (const auto& [bucket, spelling] : spellings) {
+    std::memcpy(p, spelling.data(), spelling.size());
+    p += spelling.size();
+  }
+  return out;
+}
+
+// An empty section: no note, no spelling.
+const std::string& EmptyLineSummaries() {
+  static const std::string* empty = new std::string(PutLineSummaries({}, {}, {}));
+  return *empty;
+}
+
+// Whether `end` is non-decreasing and ends at `total`.
+bool Ends(const internal::LeArray<uint32_t>& end, uint64_t total) {
+  uint32_t last = 0;
+  bool bad = false;
+  for (size_t i = 0; i < end.size(); ++i) {
+    bad |= end[i] < last;
+    last = end[i];
+  }
+  return !bad && last == total;
+}
+
+// A line summaries section (PutLineSummaries's bytes) checked: every column's size, the order
+// of the hashes and keys, every end. nullptr if it is not sound.
+std::shared_ptr<internal::LineSummarySection> GetLineSummaries(absl::string_view in,
+                                                               std::shared_ptr<const void> owner) {
+  auto section = std::make_shared<internal::LineSummarySection>();
+  internal::LineSummarySection& c = *section;
+  Reader r(in);
+  uint64_t n, k, m, b;
+  if (!r.GetU64(&n) || !r.GetU64(&k) || !r.GetU64(&m) || !r.GetU64(&b) ||
+      !r.GetArray(n, &c.contents) || !r.GetArray(n, &c.key_end) || !r.GetArray(k, &c.keys) ||
+      !r.GetArray(m, &c.buckets) || !r.GetArray(m, &c.spelling_end) || b != r.remaining() ||
+      !r.GetBytes(b, &c.text) || !Ends(c.key_end, k) || !Ends(c.spelling_end, b)) {
+    return nullptr;
+  }
+  bool bad = false;
+  for (size_t i = 1; i < n; ++i) bad |= c.contents[i] <= c.contents[i - 1];
+  for (size_t i = 0, j = 0; i < n; ++i) {
+    for (++j; j < c.key_end[i]; ++j) bad |= c.keys[j] <= c.keys[j - 1];
+    j = c.key_end[i];
+  }
+  for (size_t i = 1; i < m; ++i) bad |= c.buckets[i] < c.buckets[i - 1];
+  if (bad) return nullptr;
+  c.bytes = in;
+  c.owner = std::move(owner);
+  return section;
+}
+
+// The first i in [0, a.size()) with a[i] >= v (a ascending), or a.size().
+template <typename T>
+size_t LowerBound(const internal::LeArray<T>& a, T v) {
+  size_t lo = 0, hi = a.size();
+  while (lo < hi) {
+    const size_t mid = lo + (hi - lo) / 2;
+    if (a[mid] < v) {
+      lo = mid + 1;
+    } else {
+      hi = mid;
+    }
+  }
+  return lo;
+}
+
+}  // namespace
+
+size_t LineSummaries::size() const { return section_ ? section_->contents.size() : 0; }
+
+ptrdiff_t LineSummaries::Find(absl::string_view content) const {
+  if (empty()) return -1;
+  const uint64_t hash = NoteContentHash(content);
+  const size_t i = LowerBound(section_->contents, hash);
+  return i < section_->contents.size() && section_->contents[i] == hash ? static_cast<ptrdiff_t>(i)
+                                                                        : -1;
+}
+
+bool LineSummaries::HasKey(ptrdiff_t note, uint32_t key) const {
+  const internal::LineSummarySection& c = *section_;
+  size_t lo = note == 0 ? 0 : c.key_end[note - 1], hi = c.key_end[note];
+  while (lo < hi) {
+    const size_t mid = lo + (hi - lo) / 2;
+    const uint32_t at = c.keys[mid];
+    if (at == key) return true;
+    if (at < key) {
+      lo = mid + 1;
+    } else {
+      hi = mid;
+    }
+  }
+  return false;
+}
+
+void LineSummaries::ForEachInBucket(uint64_t bucket,
+                                    const std::function<void(absl::string_view)>& fn) const {
+  if (section_ == nullptr) return;
+  const internal::LineSummarySection& c = *section_;
+  for (size_t i = LowerBound(c.buckets, bucket); i < c.buckets.size() && c.buckets[i] == bucket;
+       ++i) {
+    const size_t begin = i == 0 ? 0 : c.spelling_end[i - 1];
+    fn(c.text.substr(begin, c.spelling_end[i] - begin));
+  }
+}
+
+absl::string_view LineSummaries::bytes() const {
+  return section_ ? section_->bytes : EmptyLineSummaries();
+}
+
+LineSummaries MakeLineSummaries(const Vault& vault, std::vector<std::vector<uint32_t>> note_keys,
+                                std::vector<std::pair<uint64_t, std::string>> spellings) {
+  // Notes by content hash; a content twice is one entry (its keys are the same).
+  std::vector<std::pair<uint64_t, size_t>> by_content(vault.notes.size());
+  for (size_t i = 0; i < by_content.size(); ++i) {
+    by_content[i] = {NoteContentHash(vault.notes[i].content), i};
+  }
+  std::sort(by_content.begin(), by_content.end());
+  std::vector<uint64_t> contents;
+  std::vector<std::vector<uint32_t>> keys;
+  for (size_t k = 0; k < by_content.size(); ++k) {
+    if (k > 0 && by_content[k].first == by_content[k - 1].first) continue;
+    contents.push_back(by_content[k].first);
+    std::vector<uint32_t>& v = note_keys[by_content[k].second];
+    std::sort(v.begin(), v.end());
+    v.erase(std::unique(v.begin(), v.end()), v.end());
+    keys.push_back(std::move(v));
+  }
+  std::sort(spellings.begin(), spellings.end());
+  auto bytes = std::make_shared<const std::string>(PutLineSummaries(contents, keys, spellings));
+  const absl::string_view view = *bytes;
+  return LineSummaries(GetLineSummaries(view, std::move(bytes)));  // sound by construction
+}
+
 size_t ClaimCache::size() const { return map_.size() + (section_ ? section_->keys.size() : 0); }
 
 bool ClaimCache::contains(uint64_t key) const {
@@ -672,6 +856,14 @@ absl::string_view ClaimsBytes(const ClaimCache& claims, std::string* storage) {
   return *storage;
 }
 
+// The line summaries section's size, then the section (before the claims).
+void AddLineSummaries(const LineSummaries& lines, EncodedIndex* out) {
+  std::string size(8, '\0');
+  internal::StoreLe<uint64_t>(size.data(), lines.bytes().size());
+  OwnPart(out, std::move(size));
+  AddPart(out, lines.bytes());  // alive as long as `lines`
+}
+
 // XXH3-64 (seed 0) of the body, fed in pieces: internal::Checksum of the pieces joined.
 class BodySum {
  public:
@@ -771,13 +963,15 @@ void FactIndex::AppendNotesAndCorpus(EncodedIndex* out) const {
 }
 
 EncodedIndex FactIndex::EncodeParts() const {
-  // The body has three sections, notes, corpus state and claims, the first two preceded by
-  // their sizes so that a reader can decode them at once (docs/index-format.md). The header's
-  // body size and checksum are computed over the parts last.
+  // The body has four sections, notes, corpus state, line summaries and claims, the first
+  // three preceded by their sizes so that a reader can decode them at once
+  // (docs/index-format.md). The header's body size and checksum are computed over the parts
+  // last.
   EncodedIndex out;
   OwnPart(&out, HeaderWithoutSums(params_));
   std::string& header = out.owned.back();
   AppendNotesAndCorpus(&out);
+  AddLineSummaries(lines_, &out);
   std::string claims;
   const absl::string_view claim_bytes = ClaimsBytes(claims_, &claims);
   if (claims_.section() != nullptr) {
@@ -829,13 +1023,15 @@ absl::StatusOr<std::unique_ptr<IndexWriter>> IndexWriter::Begin(FileSystem* fs,
 IndexWriter::IndexWriter() = default;
 IndexWriter::~IndexWriter() = default;
 
-absl::Status IndexWriter::Finish(const ClaimCache& claims) {
+absl::Status IndexWriter::Finish(const ClaimCache& claims, const LineSummaries& lines) {
   if (file_ == nullptr) return absl::FailedPreconditionError("index already written");
+  EncodedIndex tail;
+  AddLineSummaries(lines, &tail);
   std::string storage;
-  const absl::string_view part = ClaimsBytes(claims, &storage);
-  sum_->Add(absl::MakeConstSpan(&part, 1));
+  AddPart(&tail, ClaimsBytes(claims, &storage));
+  sum_->Add(tail.parts);
   sum_->Seal(&header_);
-  absl::Status s = file_->Append(absl::MakeConstSpan(&part, 1));
+  absl::Status s = file_->Append(tail.parts);
   if (s.ok()) s = file_->Overwrite(0, header_);
   if (s.ok()) s = file_->Commit();
   file_.reset();  // removes the temp file unless committed
@@ -864,6 +1060,7 @@ absl::Status FactIndex::Decode(absl::string_view bytes, std::shared_ptr<const vo
   by_content_.clear();
   by_path_.clear();
   claims_.clear();
+  lines_ = LineSummaries();
   corpus_ = dedup::CorpusState();
   Reader r(bytes);
   absl::string_view magic;
@@ -892,11 +1089,13 @@ absl::Status FactIndex::Decode(absl::string_view bytes, std::shared_ptr<const vo
   const auto malformed = [] { return absl::DataLossError("index body is malformed"); };
   auto checksum_ok = [&] { return internal::Checksum(body) == checksum; };
   Reader sections(body);
-  uint64_t notes_size, corpus_size;
-  absl::string_view notes_bytes, corpus_bytes;
+  uint64_t notes_size, corpus_size, lines_size;
+  absl::string_view notes_bytes, corpus_bytes, lines_bytes;
   if (!sections.GetU64(&notes_size) || notes_size > sections.remaining() ||
       !sections.GetBytes(notes_size, &notes_bytes) || !sections.GetU64(&corpus_size) ||
-      corpus_size > sections.remaining() || !sections.GetBytes(corpus_size, &corpus_bytes)) {
+      corpus_size > sections.remaining() || !sections.GetBytes(corpus_size, &corpus_bytes) ||
+      !sections.GetU64(&lines_size) || lines_size > sections.remaining() ||
+      !sections.GetBytes(lines_size, &lines_bytes)) {
     return checksum_ok() ? malformed() : mismatch();
   }
   const absl::string_view claim_bytes = body.substr(body.size() - sections.remaining());
@@ -907,12 +1106,14 @@ absl::Status FactIndex::Decode(absl::string_view bytes, std::shared_ptr<const vo
   // kept unless the checksum matches.
   std::vector<IndexedNote> notes;
   std::shared_ptr<const internal::ClaimsSection> claims;
+  std::shared_ptr<const internal::LineSummarySection> lines;
   dedup::CorpusState corpus;
   bool sound = false, notes_ok = false, claims_ok = false, corpus_ok = false;
   auto check = [&] { sound = checksum_ok(); };
   auto read_claims = [&] {
     claims = GetClaims(claim_bytes, owner);
-    claims_ok = claims != nullptr;
+    lines = claims != nullptr ? GetLineSummaries(lines_bytes, owner) : nullptr;
+    claims_ok = lines != nullptr;
   };
   auto read_rest = [&] {
     notes_ok = GetNotes(notes_bytes, owner, &notes);
@@ -956,6 +1157,7 @@ absl::Status FactIndex::Decode(absl::string_view bytes, std::shared_ptr<const vo
   by_path_.reserve(notes.size());
   for (IndexedNote& note : notes) Add(std::move(note));
   claims_ = ClaimCache(std::move(claims));
+  lines_ = LineSummaries(std::move(lines));
   size_t facts = 0;
   for (const IndexedNote& note : notes_) facts += note.facts.size();
   if (corpus.items() == facts) corpus_ = std::move(corpus);  // else not this index's (dropped)
@@ -1008,7 +1210,7 @@ FactIndex LoadIndex(FileSystem* fs, const std::string& root, const dedup::DedupO
 absl::Status SaveIndex(FileSystem* fs, const std::string& root, const FactIndex& index) {
   absl::StatusOr<std::unique_ptr<IndexWriter>> w = IndexWriter::Begin(fs, root, index);
   if (!w.ok()) return w.status();
-  return (*w)->Finish(index.claims());
+  return (*w)->Finish(index.claims(), index.line_summaries());
 }
 
 namespace {

@@ -11,7 +11,7 @@
 // The file describes itself (docs/index-format.md): magic bytes, format version, and every
 // parameter that makes its entries comparable (normalizer version and options, token hash
 // seed, MinHash seed and permutations, LSH bands x rows, shingle size, claims version), then a
-// checksum over the body; the body holds the notes, the conflict pass's claim summaries
+// checksum over the body; the body holds the notes, the conflict pass's claim and line summaries
 // (provenance/conflicts.h) and the corpus state of the last full pass, their fixed-width fields
 // as columns that load in place. Any mismatch or damage makes LoadIndex return an empty index and
 // say why; a saved index is never trusted in part (a fact's normalization, checked when a scan
@@ -45,7 +45,7 @@
 namespace factdedup::provenance {
 
 // Bumped whenever the layout of index.bin changes.
-inline constexpr uint32_t kIndexFormatVersion = 6;
+inline constexpr uint32_t kIndexFormatVersion = 7;
 // The index file, relative to the vault root.
 inline constexpr absl::string_view kIndexDir = ".factdedup";
 inline constexpr absl::string_view kIndexFile = ".factdedup/index.bin";
@@ -147,6 +147,11 @@ class FactIndex {
   const ClaimCache& claims() const { return claims_; }
   void set_claims(ClaimCache claims) { claims_ = std::move(claims); }
 
+  // The line summaries of the last pass over the whole vault's lines (FindConflicts without
+  // a focus), keyed by note content: they need not be of notes().
+  const LineSummaries& line_summaries() const { return lines_; }
+  void set_line_summaries(LineSummaries lines) { lines_ = std::move(lines); }
+
   // The corpus state of the full pass that made this index (dedup::CorpusState): its items
   // are notes()' facts in order. Empty when the index comes from a pass around a change, or
   // when a loaded one does not match the notes (then it is dropped, never trusted).
@@ -165,6 +170,7 @@ class FactIndex {
   int threads_ = 0;  // not a parameter: any count gives the same bytes
   std::vector<IndexedNote> notes_;
   ClaimCache claims_;
+  LineSummaries lines_;
   dedup::CorpusState corpus_;
   std::vector<size_t> first_record_;  // per note: its first fact's place among all facts
   absl::flat_hash_map<uint64_t, size_t> by_content_;
@@ -186,16 +192,16 @@ absl::Status SaveIndex(FileSystem* fs, const std::string& root, const FactIndex&
 // SaveIndex in two steps, for a run that has its notes and corpus state well before its claims
 // (a scan: the conflict pass comes after deduplication). Begin writes the header's place, the
 // notes and the corpus state to a temp file beside the index (after it, the caller may drop
-// the corpus state: FactIndex::set_corpus); Finish appends the claims, fills in the header's
-// size and checksum and puts the file in place. An IndexWriter destroyed before Finish
-// succeeds leaves the old index as it was. SaveIndex(fs, root, index) is Begin(fs, root,
-// index) then Finish(index.claims()); the bytes are the same as FactIndex::Encode's. Fails as
-// SaveIndex does.
+// the corpus state: FactIndex::set_corpus); Finish appends the line summaries and the claims,
+// fills in the header's size and checksum and puts the file in place. An IndexWriter destroyed
+// before Finish succeeds leaves the old index as it was. SaveIndex(fs, root, index) is
+// Begin(fs, root, index) then Finish(index.claims(), index.line_summaries()); the bytes are the
+// same as FactIndex::Encode's. Fails as SaveIndex does.
 class IndexWriter {
  public:
   static absl::StatusOr<std::unique_ptr<IndexWriter>> Begin(FileSystem* fs, const std::string& root,
                                                             const FactIndex& index);
-  absl::Status Finish(const ClaimCache& claims);
+  absl::Status Finish(const ClaimCache& claims, const LineSummaries& lines);
   ~IndexWriter();
 
  private:

@@ -635,8 +635,14 @@ void ExpectFocusedAsUnfocused(const Vault& vault, int step) {
     }
     foci.push_back(note_lines);
   }
-  // The line conflicts computed ahead give the same result.
-  const LineConflicts all_lines = FindLineConflicts(vault, {}, nullptr);
+  // The line conflicts computed ahead give the same result, and so do the line summaries the
+  // whole vault's line pass gives (every note known: only the notes that can give a focus
+  // conflict a line are read).
+  LineSummaries summaries;
+  const LineConflicts all_lines = FindLineConflicts(vault, {}, nullptr, &summaries);
+  EXPECT_FALSE(summaries.empty());
+  ConflictOptions with_summaries;
+  with_summaries.line_summaries = &summaries;
   absl::StatusOr<std::vector<Conflict>> ahead =
       FindConflicts(vault, *scan, {}, nullptr, nullptr, nullptr, &all_lines);
   ASSERT_TRUE(ahead.ok()) << ahead.status();
@@ -658,6 +664,10 @@ void ExpectFocusedAsUnfocused(const Vault& vault, int step) {
         FindConflicts(vault, *scan, {}, &focus, nullptr, nullptr, &lines);
     ASSERT_TRUE(got.ok()) << got.status();
     EXPECT_EQ(Full(*got), want) << where << ", line conflicts ahead";
+    const LineConflicts summarized = FindLineConflicts(vault, with_summaries, &focus);
+    got = FindConflicts(vault, *scan, {}, &focus, nullptr, nullptr, &summarized);
+    ASSERT_TRUE(got.ok()) << got.status();
+    EXPECT_EQ(Full(*got), want) << where << ", with line summaries";
   }
 }
 
@@ -857,6 +867,63 @@ TEST(FindConflicts, FocusedAsUnfocusedWithCurlyQuotesAndAcronyms) {
   absl::StatusOr<Vault> vault = LoadVault(fs.get(), "v", Config{});
   ASSERT_TRUE(vault.ok()) << vault.status();
   ExpectFocusedAsUnfocused(*vault, 1);
+}
+
+// A change checked with the line summaries of its base (the changed and new notes unknown to
+// them, the others known): the focused line conflicts are those without summaries, for names
+// spelled in unchanged notes (with markup, links, frontmatter and accents), an acronym defined
+// on a changed line and expanded otherwise in an unchanged note, and notes the summaries let
+// the pass leave out.
+TEST(FindConflicts, FocusedWithTheBaseLineSummaries) {
+  const std::vector<std::pair<std::string, std::string>> base = {
+      {"Notes/a.md", "## Notes\n- Jonsi Stephenson met Zo\u00eb Adams at Contoso.\n"},
+      {"Notes/b.md",
+       "---\nsummary: Zoe Adams and Jonsi Stephenson at [[Contoso]]\n---\n## Notes\n"
+       "- **Jonsi Stephenson** signed the [[Contoso]] pilot.\n"
+       "- Microsoft AI Infrastructure (MAI) runs the lab.\n"},
+      {"Notes/c.md", "## Notes\n- Paris office opened (see the plan).\n- Quimby met Elena.\n"},
+      {"Notes/d.md", "## Notes\n- The [Dorcason](people/dorcason.md) plan ships in May.\n"},
+      {"Notes/e.md", "## Notes\n- Zo\u00eb Adamz asked about (MAI) pricing.\n"},
+      {"Notes/f.md", "## Notes\n- Elena Dorkason met Quimby.\n"},
+  };
+  std::vector<std::pair<std::string, std::string>> changed = base;
+  changed[0].second += "- Jonsi Stefanson and Zoe Adams met at Contoso.\n";  // a changed note
+  changed.push_back({"Notes/n.md",                                           // a new note
+                     "## Notes\n- Microsoft AI (MAI) launched.\n- Elena Dorkason met Quimby "
+                     "in Paris.\n"});
+  std::unique_ptr<FileSystem> fs = NewMemFileSystem();
+  for (const auto& [path, content] : base) {
+    ASSERT_TRUE(fs->WriteFileAtomic("b/" + path, content, {}).ok());
+  }
+  for (const auto& [path, content] : changed) {
+    ASSERT_TRUE(fs->WriteFileAtomic("v/" + path, content, {}).ok());
+  }
+  absl::StatusOr<Vault> then = LoadVault(fs.get(), "b", Config{});
+  ASSERT_TRUE(then.ok()) << then.status();
+  absl::StatusOr<Vault> now = LoadVault(fs.get(), "v", Config{});
+  ASSERT_TRUE(now.ok()) << now.status();
+  LineSummaries summaries;
+  FindLineConflicts(*then, {}, nullptr, &summaries);
+  ASSERT_EQ(summaries.size(), base.size());
+  absl::StatusOr<ScanResult> scan = ScanVault(*now, now->config.dedup);
+  ASSERT_TRUE(scan.ok()) << scan.status();
+  absl::StatusOr<std::vector<Conflict>> all = FindConflicts(*now, *scan);
+  ASSERT_TRUE(all.ok()) << all.status();
+  std::set<std::string> types;
+  for (const Conflict& c : *all) types.insert(c.type);
+  EXPECT_TRUE(types.count("name") && types.count("acronym")) << Full(*all);
+  const LineSet focus = {{"Notes/a.md", 3}, {"Notes/n.md", 2}, {"Notes/n.md", 3}};
+  const std::string want = Full(Touching(*all, focus));
+  for (int threads : {1, 2}) {
+    ConflictOptions options;
+    options.threads = threads;
+    options.line_summaries = &summaries;
+    const LineConflicts lines = FindLineConflicts(*now, options, &focus);
+    absl::StatusOr<std::vector<Conflict>> got =
+        FindConflicts(*now, *scan, options, &focus, nullptr, nullptr, &lines);
+    ASSERT_TRUE(got.ok()) << got.status();
+    EXPECT_EQ(Full(*got), want) << threads << " threads";
+  }
 }
 
 TEST(SampleVault, HandLabeledPrecisionAndRecallHaveAFloor) {

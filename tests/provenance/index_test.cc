@@ -151,6 +151,10 @@ struct Layout {
          encoded_sizes = 0, paths = 0, encodings = 0;
   size_t claim_count = 0, claim_keys = 0, claim_flags = 0, content_counts = 0, claim_hashes = 0,
          corpus = 0, end = 0;
+  // The line summaries section (after its size) and its columns.
+  uint64_t line_notes = 0, line_keys = 0, spellings = 0, spelling_bytes = 0;  // counts
+  size_t line_summaries = 0, line_contents = 0, key_ends = 0, keys = 0, buckets = 0,
+         spelling_ends = 0, spelling_text = 0;
 };
 
 Layout LayoutOf(absl::string_view bytes) {
@@ -172,7 +176,19 @@ Layout LayoutOf(absl::string_view bytes) {
   for (size_t i = 0; i < l.notes; ++i) l.encodings += u32(path_sizes + 4 * i);
   const size_t corpus_size = kBody + 8 + u64(kBody);
   l.corpus = corpus_size + 8;
-  l.claim_count = l.corpus + u64(corpus_size);
+  const size_t lines_size = l.corpus + u64(corpus_size);
+  l.line_summaries = lines_size + 8;
+  l.line_notes = u64(l.line_summaries);
+  l.line_keys = u64(l.line_summaries + 8);
+  l.spellings = u64(l.line_summaries + 16);
+  l.spelling_bytes = u64(l.line_summaries + 24);
+  l.line_contents = l.line_summaries + 32;
+  l.key_ends = l.line_contents + 8 * l.line_notes;
+  l.keys = l.key_ends + 4 * l.line_notes;
+  l.buckets = l.keys + 4 * l.line_keys;
+  l.spelling_ends = l.buckets + 8 * l.spellings;
+  l.spelling_text = l.spelling_ends + 4 * l.spellings;
+  l.claim_count = l.line_summaries + u64(lines_size);
   l.claims = u64(l.claim_count);
   l.claim_keys = l.claim_count + 8;
   l.claim_flags = l.claim_keys + 8 * l.claims;
@@ -187,8 +203,12 @@ Layout LayoutOf(absl::string_view bytes) {
 FactIndex FullIndex(const Vault& vault) {
   Scanned cold = ScanWith(vault, FactIndex(vault.config.dedup), /*keep_corpus=*/true);
   ClaimCache claims;
-  EXPECT_TRUE(FindConflicts(vault, cold.result, {}, nullptr, nullptr, &claims).ok());
+  LineSummaries lines;
+  EXPECT_TRUE(
+      FindConflicts(vault, cold.result, {}, nullptr, nullptr, &claims, nullptr, &lines).ok());
+  EXPECT_FALSE(lines.empty());
   cold.next.set_claims(claims);
+  cold.next.set_line_summaries(lines);
   return std::move(cold.next);
 }
 
@@ -206,6 +226,10 @@ TEST(FactIndex, LayoutIsAsDocumented) {
   ASSERT_FALSE(index.corpus().empty());
   EXPECT_EQ(bytes.substr(l.paths, l.encodings - l.paths), "Accounts/Contoso.mdPeople/Ann Lee.md");
   EXPECT_EQ(bytes.substr(l.corpus, 4), "FDCS");
+  EXPECT_EQ(l.line_notes, index.line_summaries().size());
+  EXPECT_EQ(l.spelling_text + l.spelling_bytes, l.claim_count);
+  EXPECT_EQ(bytes.substr(l.line_summaries, l.claim_count - l.line_summaries),
+            index.line_summaries().bytes());
   EXPECT_EQ(internal::LoadLe<uint32_t>(bytes.data() + l.lines), 5u) << "first bullet's line";
   EXPECT_EQ(internal::LoadLe<uint64_t>(bytes.data() + l.text_hashes),
             index.notes()[0].facts[0].text_hash);
@@ -538,6 +562,35 @@ TEST(FactIndex, ClaimSummariesRoundTrip) {
   EXPECT_THAT(s.message(), HasSubstr("malformed"));
   EXPECT_TRUE(damaged.claims().empty());
   EXPECT_TRUE(damaged.notes().empty());
+}
+
+TEST(FactIndex, LineSummariesRoundTrip) {
+  auto fs = MemVault();
+  Vault vault = Load(fs.get());
+  const FactIndex full = FullIndex(vault);
+  const LineSummaries& lines = full.line_summaries();
+  ASSERT_EQ(lines.size(), vault.notes.size());
+  FactIndex decoded(vault.config.dedup);
+  ASSERT_TRUE(decoded.Decode(full.Encode()).ok());
+  EXPECT_EQ(decoded.line_summaries().bytes(), lines.bytes());
+  EXPECT_EQ(decoded.Encode(), full.Encode());
+  // Every note is found by its bytes, and the loaded section tells the same keys and spellings.
+  for (const Note& note : vault.notes) {
+    const ptrdiff_t at = lines.Find(note.content);
+    ASSERT_GE(at, 0) << note.path;
+    EXPECT_EQ(decoded.line_summaries().Find(note.content), at);
+    for (uint32_t key : {0u, 1u, 0xdeadbeefu}) {
+      EXPECT_EQ(decoded.line_summaries().HasKey(at, key), lines.HasKey(at, key));
+    }
+  }
+  EXPECT_EQ(lines.Find("no such note"), -1);
+  // An index without line summaries round-trips as one (an empty section).
+  FactIndex none = FullIndex(vault);
+  none.set_line_summaries(LineSummaries());
+  FactIndex none_decoded(vault.config.dedup);
+  ASSERT_TRUE(none_decoded.Decode(none.Encode()).ok());
+  EXPECT_TRUE(none_decoded.line_summaries().empty());
+  EXPECT_FALSE(none_decoded.notes().empty());
 }
 
 // A cache of `n` made-up summaries under spread keys (the extremes 0 and ~0 among them from
@@ -894,6 +947,40 @@ TEST(LoadIndex, DamagedOrForeignIndexIsIgnoredAndResultsAreUnchanged) {
          Set64(b, l.claim_hashes + 8, first);
        }),
        "malformed"},
+      {"flipped line summary key", Flipped([](const Layout& l) { return l.keys + 1; }), "checksum"},
+      {"flipped spelling", Flipped([](const Layout& l) { return l.spelling_text; }), "checksum"},
+      {"line summaries section size past the body, matching checksum",
+       Resealed([](std::string* b, const Layout& l) { Set64(b, l.line_summaries - 8, b->size()); }),
+       "malformed"},
+      {"line summary note count past the section, matching checksum",
+       Resealed(
+           [](std::string* b, const Layout& l) { Set64(b, l.line_summaries, l.line_notes + 1); }),
+       "malformed"},
+      {"line summary contents out of order, matching checksum",
+       Resealed([](std::string* b, const Layout& l) {
+         const uint64_t first = Get64(*b, l.line_contents);
+         Set64(b, l.line_contents, Get64(*b, l.line_contents + 8));
+         Set64(b, l.line_contents + 8, first);
+       }),
+       "malformed"},
+      {"line summary key ends past the keys, matching checksum",
+       Resealed([](std::string* b, const Layout& l) {
+         Set32(b, l.keys - 4, Get32(*b, l.keys - 4) + 1);
+       }),
+       "malformed"},
+      {"line summary keys out of order, matching checksum",
+       Resealed([](std::string* b, const Layout& l) {
+         ASSERT_GE(Get32(*b, l.key_ends), 2u);
+         const uint32_t first = Get32(*b, l.keys);
+         Set32(b, l.keys, Get32(*b, l.keys + 4));
+         Set32(b, l.keys + 4, first);
+       }),
+       "malformed"},
+      {"spelling ends past the bytes, matching checksum",
+       Resealed([](std::string* b, const Layout& l) {
+         Set32(b, l.spelling_text - 4, Get32(*b, l.spelling_text - 4) + 1);
+       }),
+       "malformed"},
       {"corpus state section size past the body, matching checksum",
        Resealed([](std::string* b, const Layout& l) { Set64(b, l.corpus - 8, b->size()); }),
        "malformed"},
@@ -921,6 +1008,7 @@ TEST(LoadIndex, DamagedOrForeignIndexIsIgnoredAndResultsAreUnchanged) {
       EXPECT_TRUE(loaded.notes().empty());
       EXPECT_TRUE(loaded.claims().empty());
       EXPECT_TRUE(loaded.corpus().empty());
+      EXPECT_TRUE(loaded.line_summaries().empty());
       Scanned rebuilt = ScanWith(vault, loaded);
       EXPECT_EQ(rebuilt.stats.facts_reused, 0);
       EXPECT_EQ(Describe(vault, rebuilt.result), Describe(vault, ScanWith(vault, full).result));
@@ -965,8 +1053,8 @@ TEST(IndexWriter, TwoStepsWriteTheOneStepBytesAndAnUnfinishedOneWritesNothing) {
     absl::StatusOr<std::unique_ptr<IndexWriter>> w = IndexWriter::Begin(fs, root, index);
     ASSERT_TRUE(w.ok()) << w.status();
     index.set_corpus(dedup::CorpusState());  // written: its memory may go
-    ASSERT_TRUE((*w)->Finish(index.claims()).ok());
-    EXPECT_FALSE((*w)->Finish(index.claims()).ok()) << "written once";
+    ASSERT_TRUE((*w)->Finish(index.claims(), index.line_summaries()).ok());
+    EXPECT_FALSE((*w)->Finish(index.claims(), index.line_summaries()).ok()) << "written once";
     absl::StatusOr<std::string> bytes = fs->ReadFile(JoinPath(root, kIndexFile), 1 << 30);
     ASSERT_TRUE(bytes.ok()) << bytes.status();
     EXPECT_TRUE(*bytes == expected);
