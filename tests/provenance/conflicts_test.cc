@@ -879,12 +879,12 @@ TEST(FindConflicts, FocusedWithTheBaseLineSummaries) {
       {"Notes/a.md", "## Notes\n- Jonsi Stephenson met Zo\u00eb Adams at Contoso.\n"},
       {"Notes/b.md",
        "---\nsummary: Zoe Adams and Jonsi Stephenson at [[Contoso]]\n---\n## Notes\n"
-       "- **Jonsi Stephenson** signed the [[Contoso]] pilot.\n"
-       "- Microsoft AI Infrastructure (MAI) runs the lab.\n"},
+       "- **Jonsi Stephenson** signed the [[Contoso]] pilot.\n"},
       {"Notes/c.md", "## Notes\n- Paris office opened (see the plan).\n- Quimby met Elena.\n"},
       {"Notes/d.md", "## Notes\n- The [Dorcason](people/dorcason.md) plan ships in May.\n"},
       {"Notes/e.md", "## Notes\n- Zo\u00eb Adamz asked about (MAI) pricing.\n"},
       {"Notes/f.md", "## Notes\n- Elena Dorkason met Quimby.\n"},
+      {"Notes/g.md", "## Notes\n- Microsoft AI Infrastructure (MAI) runs the lab.\n"},
   };
   std::vector<std::pair<std::string, std::string>> changed = base;
   changed[0].second += "- Jonsi Stefanson and Zoe Adams met at Contoso.\n";  // a changed note
