@@ -535,12 +535,18 @@ struct FactContext {
   std::vector<int> cluster_of;
   std::vector<uint64_t> key;                               // per compared fact: ClaimKey
   std::vector<std::shared_ptr<const ClaimSummary>> claim;  // per compared fact
+  // A focused pass reading a loaded cache by place (BuildContext): a fact whose `claim` is
+  // null has its summary at place cached_at[i] of `cached`.
+  const ClaimCache* cached = nullptr;
+  std::vector<uint32_t> cached_at;
   mutable SlotStore slots;  // per compared fact, when extracted (has_slots)
   mutable std::vector<char> has_slots;
   mutable absl::Status error;  // the first failed extraction in SlotsOf (as the full pass fails)
 
   int size() const { return static_cast<int>(claim.size()); }
-  const ClaimSummary& Claim(int i) const { return *claim[i]; }
+  const ClaimSummary& Claim(int i) const {
+    return claim[i] != nullptr ? *claim[i] : cached->SummaryAt(cached_at[i]);
+  }
   // The fact's slots, extracted on first use. A fact too long to be a claim has none.
   const PairSlots& SlotsOf(int i) const {
     if (!has_slots[i]) {
@@ -591,7 +597,9 @@ std::shared_ptr<const ClaimSummary> Summarize(Slots& s) {
 }
 
 // Fills `ctx`. Full pass (`focus` null): every fact's slots. Focused: summaries from
-// `previous` where it has them, slots for the others and for the focus facts.
+// `previous` where it has them, slots for the others and for the focus facts. A focused pass
+// that fills no `next` reads a loaded `previous` by place (ctx->cached): a summary is decoded
+// only when the pass reads more of it than its tokens (FocusTokens reads those in place).
 absl::Status BuildContext(FactContext* ctx, const std::vector<char>* focus,
                           const ClaimCache* previous, ClaimCache* next) {
   const Vault& vault = ctx->vault;
@@ -606,6 +614,12 @@ absl::Status BuildContext(FactContext* ctx, const std::vector<char>* focus,
   // Keys (a hash of every fact's text) and cached claims on the pass's threads; the facts
   // to extract listed after, in order.
   std::vector<char> to_extract(n, 0);
+  const bool by_place =
+      focus != nullptr && previous != nullptr && next == nullptr && previous->section() != nullptr;
+  if (by_place) {
+    ctx->cached = previous;
+    ctx->cached_at.resize(n);
+  }
   ParallelChunks(ctx->options.threads, n, [&](int first, int last) {
     for (int i = first; i < last; ++i) {
       const absl::string_view display = ctx->scan.display(vault, i);
@@ -615,7 +629,12 @@ absl::Status BuildContext(FactContext* ctx, const std::vector<char>* focus,
         continue;
       }
       ctx->key[i] = ClaimKey(display, ctx->note_day[ctx->scan.facts[i].note]);
-      if (focus != nullptr && previous != nullptr && !(*focus)[i]) {
+      if (by_place && !(*focus)[i]) {
+        if (const ptrdiff_t at = previous->Place(ctx->key[i]); at >= 0) {
+          ctx->cached_at[i] = static_cast<uint32_t>(at);  // claim[i] stays null
+          continue;
+        }
+      } else if (focus != nullptr && previous != nullptr && !(*focus)[i]) {
         if (ClaimCache::Summary c = previous->Find(ctx->key[i])) {
           ctx->claim[i] = std::move(c);
           continue;
@@ -1212,24 +1231,39 @@ class FocusTokens {
                     std::vector<int>* into_counts) {
       const Pending::Filter content_filter = pending_content_.filter();
       const Pending::Filter names_filter = pending_names_.filter();
-      for (int i = first; i < last; ++i) {
-        const ClaimSummary& c = ctx_.Claim(i);
-        const uint64_t* const begin = c.content.data();
-        const uint64_t* const end = begin + c.content.size();
-        for (const uint64_t* t = begin; t != end; ++t) {
-          if (!content_filter.MayHave(*t)) continue;  // most tokens: one load tells
-          const int x = pending_content_.Find(*t);
+      // Fact i's tokens: `count` of them, the k-th hash(k) (decoded or read in place).
+      auto count_content = [&](int i, size_t count, auto hash) {
+        for (size_t k = 0; k < count; ++k) {
+          const uint64_t t = hash(k);
+          if (!content_filter.MayHave(t)) continue;  // most tokens: one load tells
+          const int x = pending_content_.Find(t);
           if (x < 0) continue;
           Content& info = (*into_found)[x];
-          if (info.df++ == 0) info.first = uint64_t{static_cast<uint32_t>(i)} << 32 | (t - begin);
+          if (info.df++ == 0) info.first = uint64_t{static_cast<uint32_t>(i)} << 32 | k;
           if (info.facts.size() <= max_postings) info.facts.push_back(i);
         }
-        if (!names) continue;
-        for (uint64_t t : c.names) {
+      };
+      auto count_names = [&](size_t count, auto hash) {
+        for (size_t k = 0; k < count; ++k) {
+          const uint64_t t = hash(k);
           if (!names_filter.MayHave(t)) continue;
           const int x = pending_names_.Find(t);
           if (x >= 0) ++(*into_counts)[x];
         }
+      };
+      for (int i = first; i < last; ++i) {
+        if (ctx_.claim[i] == nullptr) {  // read in place (BuildContext)
+          const ClaimCache::Hashes content = ctx_.cached->ContentAt(ctx_.cached_at[i]);
+          count_content(i, content.count, [&](size_t k) { return content.Hash(k); });
+          if (!names) continue;
+          const ClaimCache::Hashes n = ctx_.cached->NamesAt(ctx_.cached_at[i]);
+          count_names(n.count, [&](size_t k) { return n.Hash(k); });
+          continue;
+        }
+        const ClaimSummary& c = *ctx_.claim[i];
+        count_content(i, c.content.size(), [&](size_t k) { return c.content[k]; });
+        if (!names) continue;
+        count_names(c.names.size(), [&](size_t k) { return c.names[k]; });
       }
     };
     int threads = ctx_.options.threads;

@@ -20,7 +20,10 @@
 #ifndef FACTDEDUP_PROVENANCE_CONFLICTS_H_
 #define FACTDEDUP_PROVENANCE_CONFLICTS_H_
 
+#include <bit>
+#include <cstddef>
 #include <cstdint>
+#include <cstring>
 #include <functional>
 #include <memory>
 #include <set>
@@ -179,6 +182,28 @@ class ClaimCache {
   void ForEach(const std::function<void(uint64_t, const Summary&)>& fn) const;
   // The loaded section this cache reads, or null (then it is a map).
   const internal::ClaimsSection* section() const { return section_.get(); }
+
+  // A loaded cache's summaries by place in its section, for a run that reads the tokens of
+  // every fact's summary but the whole summary of few (a check's focused conflict pass):
+  // the place of `key`, or -1 when absent or when the cache is not loaded (a map).
+  ptrdiff_t Place(uint64_t key) const;
+  // The summary at a place Place gave, decoded on first use (as Find's).
+  const ClaimSummary& SummaryAt(size_t place) const;
+  // Its content and name token hashes as saved, without decoding them: `count` little-endian
+  // 8-byte values from `bytes` (Hash(k) reads the k-th); the same values, in the same order,
+  // as the decoded summary's `content` and `names`.
+  struct Hashes {
+    const char* bytes = nullptr;
+    size_t count = 0;
+    uint64_t Hash(size_t k) const {
+      uint64_t v;
+      std::memcpy(&v, bytes + k * sizeof v, sizeof v);  // at any alignment
+      if constexpr (std::endian::native == std::endian::big) v = __builtin_bswap64(v);
+      return v;
+    }
+  };
+  Hashes ContentAt(size_t place) const;
+  Hashes NamesAt(size_t place) const;
 
  private:
   absl::flat_hash_map<uint64_t, Summary> map_;

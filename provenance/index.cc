@@ -652,6 +652,22 @@ ClaimCache::Summary ClaimCache::Find(uint64_t key) const {
   return it == map_.end() ? nullptr : it->second;
 }
 
+ptrdiff_t ClaimCache::Place(uint64_t key) const {
+  return section_ != nullptr ? section_->Locate(key) : -1;
+}
+
+const ClaimSummary& ClaimCache::SummaryAt(size_t place) const { return section_->Summary(place); }
+
+ClaimCache::Hashes ClaimCache::ContentAt(size_t place) const {
+  const size_t at = section_->first_hash[place];
+  return {section_->hashes.at(at), section_->content_count[place]};
+}
+
+ClaimCache::Hashes ClaimCache::NamesAt(size_t place) const {
+  const size_t at = section_->first_hash[place] + section_->content_count[place];
+  return {section_->hashes.at(at), section_->first_hash[place + 1] - at};
+}
+
 void ClaimCache::emplace(uint64_t key, Summary summary) {
   if (section_ != nullptr) {
     std::shared_ptr<const internal::ClaimsSection> section = std::move(section_);

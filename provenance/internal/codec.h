@@ -66,6 +66,8 @@ class LeArray {
   LeArray(const char* data, size_t size) : data_(data), size_(size) {}
   size_t size() const { return size_; }
   T operator[](size_t i) const { return LoadLe<T>(data_ + i * sizeof(T)); }
+  // Element i's bytes.
+  const char* at(size_t i) const { return data_ + i * sizeof(T); }
 
  private:
   const char* data_ = nullptr;

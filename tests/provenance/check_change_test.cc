@@ -18,6 +18,7 @@
 #include "gtest/gtest.h"
 #include "provenance/check.h"
 #include "provenance/conflicts.h"
+#include "provenance/index.h"
 #include "provenance/io.h"
 #include "tests/provenance/test_util.h"
 
@@ -64,21 +65,25 @@ std::vector<std::string> ChangeFindings(const Vault& now, const Vault& base,
 
 // Conflict findings of the change: conflicts over `scan`, focused on the added locations or
 // not, filtered by the rule.
-// With `claims` (summaries an earlier run saved), the focused pass reads them.
+// With `claims` (summaries an earlier run saved), the focused pass reads them. Without
+// `fill_next` the pass keeps no summaries of its own (as `check` runs it).
 std::vector<std::string> ConflictChangeFindings(const Vault& now, const Vault& base,
                                                 const ScanResult& scan, bool focused,
-                                                const ClaimCache* claims = nullptr) {
+                                                const ClaimCache* claims = nullptr,
+                                                bool fill_next = true) {
   const LineSet added = AddedLocations(now, base);
   ClaimCache next;
   absl::StatusOr<std::vector<Conflict>> c =
-      FindConflicts(now, scan, {}, focused ? &added : nullptr, claims, &next);
-  // The summaries of this run: one per distinct (text, note date) of the compared facts, so
-  // at least one per distinct text and at most one per fact.
-  std::set<std::string> texts;
-  for (const FactRef& r : scan.facts)
-    texts.insert(std::string(DisplayOf(now.notes[r.note], now.notes[r.note].facts[r.fact])));
-  EXPECT_LE(next.size(), scan.facts.size());
-  EXPECT_GE(next.size(), texts.size());
+      FindConflicts(now, scan, {}, focused ? &added : nullptr, claims, fill_next ? &next : nullptr);
+  if (fill_next) {
+    // The summaries of this run: one per distinct (text, note date) of the compared facts,
+    // so at least one per distinct text and at most one per fact.
+    std::set<std::string> texts;
+    for (const FactRef& r : scan.facts)
+      texts.insert(std::string(DisplayOf(now.notes[r.note], now.notes[r.note].facts[r.fact])));
+    EXPECT_LE(next.size(), scan.facts.size());
+    EXPECT_GE(next.size(), texts.size());
+  }
   EXPECT_TRUE(c.ok()) << c.status();
   return c.ok() ? Show(ConflictFindings(*c, &added, {})) : std::vector<std::string>{};
 }
@@ -209,6 +214,15 @@ std::vector<Change> Changes() {
   };
 }
 
+// An index holding `claims`, saved and loaded again: its claims are read in place.
+FactIndex Reloaded(const ClaimCache& claims) {
+  FactIndex saved{dedup::DedupOptions{}};
+  saved.set_claims(claims);
+  FactIndex loaded{dedup::DedupOptions{}};
+  EXPECT_TRUE(loaded.Decode(saved.Encode()).ok());
+  return loaded;
+}
+
 void ExpectEqualForEveryChange(const std::string& source, const std::string& tag) {
   const Vault base = LoadOrDie(source);
   const Picks picks = Pick(base);
@@ -219,7 +233,7 @@ void ExpectEqualForEveryChange(const std::string& source, const std::string& tag
     ASSERT_TRUE(FindConflicts(base, *s, {}, nullptr, nullptr, &base_claims).ok());
     ASSERT_FALSE(base_claims.empty());
   }
-  bool blank_hides = false;
+  bool blank_hides = false, blank_in_place_hides = false;
   for (const Change& change : Changes()) {
     VaultCopy copy(source, tag);
     change.apply(copy, picks);
@@ -259,17 +273,27 @@ void ExpectEqualForEveryChange(const std::string& source, const std::string& tag
     // With the claim summaries of a run on the base (as the index keeps them): the same.
     EXPECT_EQ(ConflictChangeFindings(now, base, around, true, &base_claims), all)
         << tag << ": " << change.name;
+    // Loaded from a saved index, read in place (what `check` does: no summaries kept): the
+    // same.
+    const FactIndex loaded = Reloaded(base_claims);
+    ASSERT_NE(loaded.claims().section(), nullptr);
+    EXPECT_EQ(ConflictChangeFindings(now, base, around, true, &loaded.claims(), false), all)
+        << tag << ": " << change.name;
     // They are read: summaries that state nothing hide the partners (facts the change did
-    // not add) that the change's facts disagree with, in some change at least.
+    // not add) that the change's facts disagree with, in some change at least; in place too.
     if (!all.empty()) {
       ClaimCache blank;
       base_claims.ForEach([&](uint64_t key, const ClaimCache::Summary&) {
         blank.emplace(key, std::make_shared<ClaimSummary>());
       });
       blank_hides |= ConflictChangeFindings(now, base, around, true, &blank) != all;
+      const FactIndex blank_loaded = Reloaded(blank);
+      blank_in_place_hides |=
+          ConflictChangeFindings(now, base, around, true, &blank_loaded.claims(), false) != all;
     }
   }
   EXPECT_TRUE(blank_hides) << tag << ": the saved summaries are never read";
+  EXPECT_TRUE(blank_in_place_hides) << tag << ": the summaries read in place are never read";
 }
 
 TEST(ChangeDuplicateFindings, EqualsTheFullCheckOnTheSampleVault) {

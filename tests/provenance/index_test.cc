@@ -638,12 +638,25 @@ TEST(ClaimCache, ALoadedSectionFindsWhatItsMapFinds) {
       ASSERT_NE(d, nullptr) << key;
       EXPECT_EQ(*d, *c);
       EXPECT_TRUE(loaded.contains(key));
+      // By place: the summary, and its hashes read in place.
+      EXPECT_EQ(map.Place(key), -1) << "a map has no places";
+      const ptrdiff_t at = loaded.Place(key);
+      ASSERT_GE(at, 0) << key;
+      EXPECT_EQ(loaded.SummaryAt(static_cast<size_t>(at)), *c);
+      for (const bool names : {false, true}) {
+        const ClaimCache::Hashes h = names ? loaded.NamesAt(static_cast<size_t>(at))
+                                           : loaded.ContentAt(static_cast<size_t>(at));
+        std::vector<uint64_t> read;
+        for (size_t k = 0; k < h.count; ++k) read.push_back(h.Hash(k));
+        EXPECT_EQ(read, names ? c->names : c->content) << key;
+      }
     });
     // Keys it does not have: beside every key it has, the extremes, and spread ones.
     std::vector<uint64_t> absent = {0, 1, 2, ~uint64_t{0}, ~uint64_t{0} - 1, uint64_t{1} << 63};
     for (uint64_t key : keys) absent.insert(absent.end(), {key - 1, key + 1, key ^ (1ULL << 40)});
     for (uint64_t k = 0; k < 2000; ++k) absent.push_back(k * 0x9e3779b97f4a7c15ULL);
     for (uint64_t key : absent) {
+      EXPECT_EQ(loaded.Place(key) < 0, !map.contains(key)) << key;
       EXPECT_EQ(loaded.Find(key) == nullptr, !map.contains(key)) << key;
       EXPECT_EQ(loaded.contains(key), map.contains(key)) << key;
     }
