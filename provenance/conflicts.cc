@@ -1256,8 +1256,8 @@ class FocusTokens {
           const ClaimCache::Hashes content = ctx_.cached->ContentAt(ctx_.cached_at[i]);
           count_content(i, content.count, [&](size_t k) { return content.Hash(k); });
           if (!names) continue;
-          const ClaimCache::Hashes n = ctx_.cached->NamesAt(ctx_.cached_at[i]);
-          count_names(n.count, [&](size_t k) { return n.Hash(k); });
+          const ClaimCache::Hashes in_names = ctx_.cached->NamesAt(ctx_.cached_at[i]);
+          count_names(in_names.count, [&](size_t k) { return in_names.Hash(k); });
           continue;
         }
         const ClaimSummary& c = *ctx_.claim[i];
