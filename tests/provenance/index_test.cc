@@ -172,6 +172,7 @@ Layout LayoutOf(absl::string_view bytes) {
   for (size_t i = 0; i < l.notes; ++i) l.encodings += u32(path_sizes + 4 * i);
   const size_t corpus_size = kBody + 8 + u64(kBody);
   l.corpus = corpus_size + 8;
+  if (u64(corpus_size) > 0) l.corpus = (l.corpus + 7) / 8 * 8;  // zeros up to a multiple of 8
   l.claim_count = l.corpus + u64(corpus_size);
   l.claims = u64(l.claim_count);
   l.claim_keys = l.claim_count + 8;
@@ -206,6 +207,7 @@ TEST(FactIndex, LayoutIsAsDocumented) {
   ASSERT_FALSE(index.corpus().empty());
   EXPECT_EQ(bytes.substr(l.paths, l.encodings - l.paths), "Accounts/Contoso.mdPeople/Ann Lee.md");
   EXPECT_EQ(bytes.substr(l.corpus, 4), "FDCS");
+  EXPECT_EQ(l.corpus % 8, 0u) << "the corpus state is read in place";
   EXPECT_EQ(internal::LoadLe<uint32_t>(bytes.data() + l.lines), 5u) << "first bullet's line";
   EXPECT_EQ(internal::LoadLe<uint64_t>(bytes.data() + l.text_hashes),
             index.notes()[0].facts[0].text_hash);
@@ -435,6 +437,7 @@ TEST(FactIndex, EncodePartsViewTheFactsEncodings) {
   FactIndex decoded(vault.config.dedup);
   ASSERT_TRUE(decoded.Decode(joined).ok()) << "size and checksum computed over the parts";
   EXPECT_FALSE(decoded.corpus().empty());
+  EXPECT_TRUE(decoded.corpus().in_place()) << "its arrays aligned in the file, read in place";
   size_t facts = 0;
   std::set<const char*> encoding_parts;  // the parts that view encodings
   for (const IndexedNote& note : cold.next.notes()) {
