@@ -2147,12 +2147,14 @@ std::vector<Cluster> ClusterAll(const std::vector<std::vector<int>>& comps,
 class WordPostings {
  public:
   virtual ~WordPostings() = default;
-  // The sketched facts (not copies) holding `word`, into *out (cleared first; any order);
-  // it may stop once there are more than `limit`.
-  virtual void Holders(uint64_t word, const Sketched& s, size_t limit,
+  // The sketched facts (not copies) holding `word`, into *out (cleared first; any order).
+  // Returns false, *out unspecified, when there are more than `limit` (at most the rare-word
+  // bucket, DedupOptions::rare_word_bucket, and at least 2).
+  virtual bool Holders(uint64_t word, const Sketched& s, size_t limit,
                        std::vector<uint32_t>* out) const = 0;
   // The facts with `word` among their rare-word keys (Sketched::rare_words), into *out
-  // (cleared first; any order).
+  // (cleared first; any order); none for a word Holders finds in more than the rare-word
+  // bucket (such a word is not probed).
   virtual void Keyed(uint64_t word, const Sketched& s, std::vector<uint32_t>* out) const = 0;
 };
 
@@ -2271,16 +2273,14 @@ class CandidateFinder {
     for (size_t k = 0; k < s_.rare_keys; ++k) {  // i's keys, in every fact holding them
       const uint64_t w = s_.rare_words[i * s_.rare_keys + k];
       if (w == 0) break;
-      postings_->Holders(w, s_, rare_cap_, &holders);
-      if (holders.size() >= 2 && holders.size() <= rare_cap_) {
+      if (postings_->Holders(w, s_, rare_cap_, &holders) && holders.size() >= 2) {
         out->insert(out->end(), holders.begin(), holders.end());
       }
     }
     for (uint64_t tok : s_.Tokens(i)) {  // facts keyed by a word i holds, if it is probed
       postings_->Keyed(tok, s_, &keyed);
       if (keyed.empty()) continue;
-      postings_->Holders(tok, s_, rare_cap_, &holders);
-      if (holders.size() >= 2 && holders.size() <= rare_cap_) {
+      if (postings_->Holders(tok, s_, rare_cap_, &holders) && holders.size() >= 2) {
         out->insert(out->end(), keyed.begin(), keyed.end());
       }
     }
@@ -2928,36 +2928,39 @@ class StateSketcher : public WordPostings {
     resketched_ = sketched.load();
     // New items are weighed now (their cases are at hand); the others when reached.
     for (size_t a = 0; a < added.size(); ++a) Weigh(&s->features[added[a]], &cases[a]);
-    IndexWords(added, *s);
-    return true;
+    return IndexWords(added, *s);
   }
 
   // For the candidate finder, after Sketch: the sketched facts (not copies) holding `word`,
-  // into *out (cleared first; in no particular order), stopping once there are more than
-  // `limit`. Thread-safe.
-  void Holders(uint64_t word, const Sketched& s, size_t limit,
+  // into *out (cleared first; in no particular order), or false once there are more than
+  // `limit` (at most the rare-word bucket). Thread-safe.
+  bool Holders(uint64_t word, const Sketched& s, size_t limit,
                std::vector<uint32_t>* out) const override {
     out->clear();
+    const int64_t id = st_.Id(word);
+    if (id >= 0 && !small_[static_cast<size_t>(id)]) return false;  // IndexWords
     if (auto it = new_holders_.find(word); it != new_holders_.end()) {
       for (uint32_t i : it->second) {
         if (!s.Copy(i)) out->push_back(i);
       }
     }
-    const int64_t id = st_.Id(word);
-    if (id < 0) return;
+    if (id < 0) return out->size() <= limit;
     for (uint32_t k = word_start_[id]; k < word_start_[id + 1] && out->size() <= limit; ++k) {
       const int i = item_of_[word_records_[k]];
       if (i >= 0 && !s.Copy(static_cast<size_t>(i))) out->push_back(static_cast<uint32_t>(i));
     }
+    return out->size() <= limit;
   }
   // The facts whose rare-word keys hold `word` (Sketched::rare_words), into *out (cleared first;
-  // in no particular order). Thread-safe.
+  // in no particular order); none when Holders finds the word in more than the rare-word
+  // bucket. Thread-safe.
   void Keyed(uint64_t word, const Sketched& s, std::vector<uint32_t>* out) const override {
     out->clear();
+    const int64_t id = st_.Id(word);
+    if (id >= 0 && !small_[static_cast<size_t>(id)]) return;
     if (auto it = new_keyed_.find(word); it != new_keyed_.end()) {
       out->insert(out->end(), it->second.begin(), it->second.end());
     }
-    const int64_t id = st_.Id(word);
     if (id < 0) return;
     for (uint32_t k = key_start_[id]; k < key_start_[id + 1]; ++k) {
       const int i = item_of_[key_records_[k]];
@@ -2986,31 +2989,57 @@ class StateSketcher : public WordPostings {
   int64_t resketched() const { return resketched_; }
 
  private:
-  // The state's records holding each word and keyed by each word (by word id), and the words
-  // of the facts the state does not describe as they are now: new facts' words and the keys
-  // of facts sketched again. Holders and Keyed read them.
-  void IndexWords(absl::Span<const uint32_t> added, const Sketched& s) {
-    // ids: word ids of all records back to back, record r's from first(r) to first(r + 1).
-    auto invert = [&](absl::Span<const uint32_t> ids, auto first, std::vector<uint32_t>* start,
-                      std::unique_ptr<uint32_t[]>* records) {
-      start->assign(st_.words.size() + 1, 0);
-      for (uint32_t id : ids) {
-        if (id != kNoWord) ++(*start)[id + 1];
+  // The state's records holding each word and keyed by each word (by word id), for the words
+  // that can be probed (small_), and the words of the facts the state does not describe as
+  // they are now: new facts' words and the keys of facts sketched again. Holders and Keyed
+  // read them. A word held by more sketched facts than the rare-word bucket after the change
+  // (its sketch_df, as Counts gives it) is never probed, so its records are not listed: a
+  // pass over the records' words, not a sort of them. Returns false when the state's counts
+  // do not match its records.
+  bool IndexWords(absl::Span<const uint32_t> added, const Sketched& s) {
+    const size_t words = st_.words.size();
+    const auto bar = static_cast<int64_t>(std::max(2, options_.rare_word_bucket));
+    small_.resize(words);
+    word_start_.assign(words + 1, 0);
+    uint64_t total = 0;  // each listed word's df entries, in word order
+    for (size_t id = 0; id < words; ++id) {
+      // Its sketched facts now: the state's (df less copy_df) and the change's (Counts).
+      int64_t sketched = int64_t{st_.df[id]} - st_.copy_df[id];
+      if (moved_[id] >= 0) {
+        const Move& m = moves_[static_cast<size_t>(moved_[id])];
+        sketched += m.df - m.copy_df;
       }
-      for (size_t k = 1; k < start->size(); ++k) (*start)[k] += (*start)[k - 1];
-      records->reset(new uint32_t[start->back()]);  // every entry is written below
-      std::vector<uint32_t> at(start->begin(), start->end() - 1);
-      for (size_t r = 0; r < st_.n; ++r) {
-        for (size_t k = first(r), end = first(r + 1); k < end; ++k) {
-          if (ids[k] != kNoWord) (*records)[at[ids[k]]++] = static_cast<uint32_t>(r);
-        }
+      small_[id] = sketched <= bar ? 1 : 0;
+      if (small_[id]) total += st_.df[id];
+      if (total > st_.tokens.size()) return false;
+      word_start_[id + 1] = static_cast<uint32_t>(total);
+    }
+    word_records_.reset(new uint32_t[total]);
+    std::vector<uint32_t> at(word_start_.begin(), word_start_.end() - 1);
+    for (size_t r = 0; r < st_.n; ++r) {
+      for (uint32_t k = st_.token_start[r]; k < st_.token_start[r + 1]; ++k) {
+        const uint32_t id = st_.tokens[k];
+        if (!small_[id]) continue;
+        if (at[id] == word_start_[id + 1]) return false;  // more records than its df
+        word_records_[at[id]++] = static_cast<uint32_t>(r);
       }
-    };
-    invert(
-        st_.tokens, [&](size_t r) -> size_t { return st_.token_start[r]; }, &word_start_,
-        &word_records_);
-    invert(
-        st_.rare, [&](size_t r) { return r * st_.rare_keys; }, &key_start_, &key_records_);
+    }
+    for (size_t id = 0; id < words; ++id) {
+      if (at[id] != word_start_[id + 1]) return false;  // fewer
+    }
+    key_start_.assign(words + 1, 0);
+    for (uint32_t id : st_.rare) {
+      if (id != kNoWord && small_[id]) ++key_start_[id + 1];
+    }
+    for (size_t k = 1; k <= words; ++k) key_start_[k] += key_start_[k - 1];
+    key_records_.reset(new uint32_t[key_start_.back()]);  // every entry is written below
+    at.assign(key_start_.begin(), key_start_.end() - 1);
+    for (size_t r = 0; r < st_.n; ++r) {
+      for (size_t k = r * st_.rare_keys, end = k + st_.rare_keys; k < end; ++k) {
+        const uint32_t id = st_.rare[k];
+        if (id != kNoWord && small_[id]) key_records_[at[id]++] = static_cast<uint32_t>(r);
+      }
+    }
     for (uint32_t i : added) {
       for (uint64_t tok : s.Tokens(i)) new_holders_[tok].push_back(i);
     }
@@ -3022,6 +3051,7 @@ class StateSketcher : public WordPostings {
         new_keyed_[w].push_back(static_cast<uint32_t>(i));
       }
     }
+    return true;
   }
 
  public:
@@ -3235,6 +3265,7 @@ class StateSketcher : public WordPostings {
   // IndexWords's: by word id, CSR of the records holding it and keyed by it; by word hash, the
   // new facts holding it and the facts sketched again keyed by it.
   std::vector<uint32_t> word_start_, key_start_;
+  std::vector<uint8_t> small_;  // per word id: listed in word_start_ and key_start_ (IndexWords)
   std::unique_ptr<uint32_t[]> word_records_, key_records_;
   absl::flat_hash_map<uint64_t, std::vector<uint32_t>> new_holders_, new_keyed_;
 };

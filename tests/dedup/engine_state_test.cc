@@ -406,6 +406,42 @@ TEST(CorpusState, SameForAnyThreadCount) {
   }
 }
 
+// A word in one fact more than the rare-word bucket in the state, one of them removed: the
+// change brings it within the bucket, so a fact keyed by it is probed again and its other
+// facts are candidates, as in a pass without the state (which lists a word's facts only when
+// the change can bring them within the bucket).
+TEST(CorpusState, ARemovalBringsAWordWithinTheRareWordBucket) {
+  DedupOptions o;
+  o.rare_word_bucket = 3;
+  std::vector<Item> before;
+  for (int k = 0; k < 4; ++k) {  // "zorblat" and six words of the fact's own group
+    std::string text = "zorblat";
+    for (int w = 0; w < 6; ++w) absl::StrAppend(&text, " ", Word("filler", 6 * k + w));
+    before.push_back({text, absl::StrCat("z", k, ".md:1")});
+    for (int f = 0; f < 10; ++f) {  // the group's words in ten more facts each
+      std::string other = Word("other", 10 * k + f);
+      for (int w = 0; w < 6; ++w) absl::StrAppend(&other, " ", Word("filler", 6 * k + w));
+      before.push_back({other, absl::StrCat("g", k, "-", f, ".md:1")});
+    }
+  }
+  CorpusState state;
+  ASSERT_TRUE(Deduplicate(before, o, &state).ok());
+  std::vector<Item> after;
+  std::vector<int> previous;
+  for (size_t i = 1; i < before.size(); ++i) {  // the first "zorblat" fact removed
+    after.push_back(before[i]);
+    previous.push_back(static_cast<int>(i));
+  }
+  const std::vector<int> focus = {0};  // the second "zorblat" fact
+  absl::StatusOr<DedupResult> plain = DeduplicateAround(after, focus, o);
+  absl::StatusOr<DedupResult> from = DeduplicateAround(after, focus, o, &state, previous);
+  ASSERT_TRUE(plain.ok() && from.ok());
+  EXPECT_LT(from->stats.items_read, static_cast<int64_t>(after.size())) << "state used";
+  EXPECT_GE(plain->stats.candidates, 2) << "the other two zorblat facts";
+  EXPECT_EQ(from->stats.candidates, plain->stats.candidates);
+  EXPECT_EQ(ShowAll(from->clusters, &after), ShowAll(plain->clusters, &after));
+}
+
 TEST(CorpusState, ANonFittingStateIsNotUsed) {
   const std::vector<Item> items = Families(80, 4, "note");
   CorpusState state;
