@@ -1148,32 +1148,77 @@ struct Sketched {
   absl::Span<const uint64_t> Tokens(size_t i) const { return features[i].tokens(); }
 };
 
+// A read-only array of a CorpusState: a pointer and a size, without absl::Span's check of
+// every index (hardened in this build; the state's readers walk millions of entries).
+template <typename T>
+class Column {
+ public:
+  Column() = default;
+  Column(const T* p, size_t n) : data_(p), size_(n) {}
+  template <typename A>
+  Column(const std::vector<T, A>& v) : data_(v.data()), size_(v.size()) {}  // NOLINT: a view
+  const T& operator[](size_t i) const { return data_[i]; }
+  const T* data() const { return data_; }
+  size_t size() const { return size_; }
+  bool empty() const { return size_ == 0; }
+  const T* begin() const { return data_; }
+  const T* end() const { return data_ + size_; }
+
+ private:
+  const T* data_ = nullptr;
+  size_t size_ = 0;
+};
+
 // A word id that names no word (an unused rare-word slot of a CorpusState).
 constexpr uint32_t kNoWord = 0xFFFFFFFFu;
 
 }  // namespace
 
-// See engine.h. Arrays by word id (the rank of the word among `words`) and by item.
+// See engine.h. Arrays by word id (the rank of the word among `words`) and by item: views of
+// `own`'s arrays (a captured state) or of a decoded file's bytes, kept alive by `owner`.
 struct CorpusState::Rep {
   uint64_t fingerprint = 0;  // StateFingerprint of the options it was made with
   uint64_t n = 0;            // items
   uint32_t bands = 0, rows = 0, rare_keys = 0, common_df = 0;
-  internal::OsVector<uint64_t> words;    // the corpus's content words (hashes), sorted
-  internal::OsVector<uint32_t> df;       // facts holding the word
-  internal::OsVector<uint32_t> copy_df;  // of those, exact copies not sketched (Sketched::copy_of)
-  internal::OsVector<uint32_t> lowercase, name;  // SeenCount
-  internal::OsVector<uint32_t> token_start;      // n + 1: item i's words are tokens[[i], [i + 1])
-  internal::OsVector<uint32_t> tokens;           // word ids, in Features::tokens order
-  internal::OsVector<uint8_t> flags;             // kSeen* bits of each entry of `tokens`
-  internal::OsVector<uint64_t> copy_key;         // CopyKey (meaningless for an item without words)
-  internal::OsVector<uint32_t> copy_of;          // Sketched::copy_of
-  internal::OsVector<uint8_t> band_empty;        // BandTable::empty
-  internal::OsVector<uint32_t> band_keys;        // n x bands, BandTable::key
-  internal::OsVector<uint32_t> rare;             // n x rare_keys word ids, kNoWord when unused
+  Column<uint64_t> words;            // the corpus's content words (hashes), sorted
+  Column<uint32_t> df;               // facts holding the word
+  Column<uint32_t> copy_df;          // of those, exact copies not sketched (Sketched::copy_of)
+  Column<uint32_t> lowercase, name;  // SeenCount
+  Column<uint32_t> token_start;      // n + 1: item i's words are tokens[[i], [i + 1])
+  Column<uint32_t> tokens;           // word ids, in Features::tokens order
+  Column<uint8_t> flags;             // kSeen* bits of each entry of `tokens`
+  Column<uint64_t> copy_key;         // CopyKey (meaningless for an item without words)
+  Column<uint32_t> copy_of;          // Sketched::copy_of
+  Column<uint8_t> band_empty;        // BandTable::empty
+  Column<uint32_t> band_keys;        // n x bands, BandTable::key
+  Column<uint32_t> rare;             // n x rare_keys word ids, kNoWord when unused
   // Per item: the least |acc - rare_word_share x total| its rare-word choice compared (+inf
   // for none), so that a later item count that moves every weight a little can tell whether
   // the choice can have changed (SketchFact).
-  internal::OsVector<float> margin;
+  Column<float> margin;
+
+  // The arrays a full pass captures (or a decode copies): the views above are of these once
+  // View() is called.
+  struct Owned {
+    internal::OsVector<uint64_t> words;
+    internal::OsVector<uint32_t> df, copy_df, lowercase, name, token_start, tokens;
+    internal::OsVector<uint8_t> flags;
+    internal::OsVector<uint64_t> copy_key;
+    internal::OsVector<uint32_t> copy_of;
+    internal::OsVector<uint8_t> band_empty;
+    internal::OsVector<uint32_t> band_keys, rare;
+    internal::OsVector<float> margin;
+  } own;
+  std::shared_ptr<const void> owner;  // the decoded bytes that views point into, if any
+  bool in_place = false;              // some array is a view of decoded bytes
+
+  // Points every view at `own`'s array.
+  void View() {
+    words = own.words, df = own.df, copy_df = own.copy_df, lowercase = own.lowercase;
+    name = own.name, token_start = own.token_start, tokens = own.tokens, flags = own.flags;
+    copy_key = own.copy_key, copy_of = own.copy_of, band_empty = own.band_empty;
+    band_keys = own.band_keys, rare = own.rare, margin = own.margin;
+  }
   // The id of `word`, or -1.
   int64_t Id(uint64_t word) const {
     auto it = std::lower_bound(words.begin(), words.end(), word);
@@ -1194,21 +1239,35 @@ CorpusState::Rep* CorpusState::mutable_rep() {
 
 namespace {
 
-constexpr uint32_t kCorpusStateVersion = 1;
+constexpr uint32_t kCorpusStateVersion = 2;
 constexpr char kCorpusStateMagic[4] = {'F', 'D', 'C', 'S'};
 constexpr uint32_t kByteOrderMark = 0x01020304;
+// Every array starts at a multiple of this from the state's start (the fixed fields take
+// kStateHeadSize bytes), so that a state that starts at such a multiple in memory is read in
+// place.
+constexpr size_t kStateAlign = 8;
+constexpr size_t kStateHeadSize = 64;
+constexpr char kZeros[kStateAlign] = {};
 
-// The bytes of `v` (host byte order), as a view, unless empty.
-template <typename T, typename A>
-void ViewArray(const std::vector<T, A>& v, std::vector<absl::string_view>* out) {
-  if (v.empty()) return;
-  out->emplace_back(reinterpret_cast<const char*>(v.data()), v.size() * sizeof(T));
+size_t PadOf(size_t size) { return (kStateAlign - size % kStateAlign) % kStateAlign; }
+
+// Calls f(bytes) for each array of `r`, in their order in the encoding.
+template <typename F>
+void ForEachArray(const CorpusState::Rep& r, const F& f) {
+  auto bytes = [&](auto span) {
+    f(absl::string_view(reinterpret_cast<const char*>(span.data()), span.size() * sizeof(span[0])));
+  };
+  bytes(r.words), bytes(r.df), bytes(r.copy_df), bytes(r.lowercase), bytes(r.name);
+  bytes(r.token_start), bytes(r.tokens), bytes(r.flags), bytes(r.copy_key), bytes(r.copy_of);
+  bytes(r.band_empty), bytes(r.band_keys), bytes(r.rare), bytes(r.margin);
 }
 
-// Reads fixed-size values and arrays of them (host byte order, as EncodeParts views them).
+// Reads fixed-size values, and arrays of them each followed by its padding (host byte order,
+// as EncodeParts views them): in place when `in_place` and the array is aligned for its type
+// in memory, else copied.
 class ArrayReader {
  public:
-  explicit ArrayReader(absl::string_view bytes) : rest_(bytes) {}
+  ArrayReader(absl::string_view bytes, bool in_place) : rest_(bytes), in_place_(in_place) {}
   template <typename T>
   bool Get(T* v) {
     if (rest_.size() < sizeof(T)) return false;
@@ -1216,18 +1275,33 @@ class ArrayReader {
     rest_.remove_prefix(sizeof(T));
     return true;
   }
-  template <typename T, typename A>
-  bool GetArray(uint64_t count, std::vector<T, A>* v) {
+  // `count` values into *view: of the bytes themselves, or of *own holding a copy of them.
+  template <typename T>
+  bool GetArray(uint64_t count, internal::OsVector<T>* own, Column<T>* view) {
     if (count > rest_.size() / sizeof(T)) return false;
-    v->resize(count);
-    if (count > 0) std::memcpy(v->data(), rest_.data(), count * sizeof(T));
-    rest_.remove_prefix(count * sizeof(T));
+    const size_t size = count * sizeof(T);
+    const size_t pad = PadOf(size);
+    if (pad > rest_.size() - size || std::memcmp(rest_.data() + size, kZeros, pad) != 0) {
+      return false;
+    }
+    if (in_place_ && reinterpret_cast<uintptr_t>(rest_.data()) % alignof(T) == 0) {
+      *view = Column<T>(reinterpret_cast<const T*>(rest_.data()), count);
+      viewed_ = true;
+    } else {
+      own->resize(count);
+      if (count > 0) std::memcpy(own->data(), rest_.data(), size);
+      *view = *own;
+    }
+    rest_.remove_prefix(size + pad);
     return true;
   }
   bool done() const { return rest_.empty(); }
+  bool viewed() const { return viewed_; }  // some array is a view of the bytes
 
  private:
   absl::string_view rest_;
+  bool in_place_;
+  bool viewed_ = false;
 };
 
 }  // namespace
@@ -1240,12 +1314,9 @@ std::string CorpusState::Encode() const {
 
 size_t CorpusState::EncodedSize() const {
   if (rep_ == nullptr) return 0;
-  const Rep& r = *rep_;
-  return 4 + 4 + 4 + 8 + 8 + 4 * 4 + 8 + 8 + r.words.size() * 8 +
-         (r.df.size() + r.copy_df.size() + r.lowercase.size() + r.name.size()) * 4 +
-         r.token_start.size() * 4 + r.tokens.size() * 4 + r.flags.size() + r.copy_key.size() * 8 +
-         r.copy_of.size() * 4 + r.band_empty.size() + r.band_keys.size() * 4 + r.rare.size() * 4 +
-         r.margin.size() * 4;
+  size_t size = kStateHeadSize;
+  ForEachArray(*rep_, [&](absl::string_view a) { size += a.size() + PadOf(a.size()); });
+  return size;
 }
 
 void CorpusState::AppendTo(std::string* out) const {
@@ -1261,6 +1332,7 @@ void CorpusState::EncodeParts(std::string* head, std::vector<absl::string_view>*
   if (rep_ == nullptr) return;
   std::string& out = *head;
   const Rep& r = *rep_;
+  const size_t start = out.size();
   out.append(kCorpusStateMagic, 4);
   auto put = [&](auto v) { out.append(reinterpret_cast<const char*>(&v), sizeof(v)); };
   put(kCorpusStateVersion);
@@ -1273,23 +1345,16 @@ void CorpusState::EncodeParts(std::string* head, std::vector<absl::string_view>*
   put(r.common_df);
   put(static_cast<uint64_t>(r.words.size()));
   put(static_cast<uint64_t>(r.tokens.size()));
-  ViewArray(r.words, arrays);
-  ViewArray(r.df, arrays);
-  ViewArray(r.copy_df, arrays);
-  ViewArray(r.lowercase, arrays);
-  ViewArray(r.name, arrays);
-  ViewArray(r.token_start, arrays);
-  ViewArray(r.tokens, arrays);
-  ViewArray(r.flags, arrays);
-  ViewArray(r.copy_key, arrays);
-  ViewArray(r.copy_of, arrays);
-  ViewArray(r.band_empty, arrays);
-  ViewArray(r.band_keys, arrays);
-  ViewArray(r.rare, arrays);
-  ViewArray(r.margin, arrays);
+  out.resize(start + kStateHeadSize, '\0');  // reserved, zero
+  ForEachArray(r, [&](absl::string_view a) {
+    if (!a.empty()) arrays->push_back(a);
+    if (PadOf(a.size()) > 0) arrays->emplace_back(kZeros, PadOf(a.size()));
+  });
 }
 
-absl::Status CorpusState::Decode(absl::string_view bytes) {
+absl::Status CorpusState::Decode(absl::string_view bytes) { return Decode(bytes, nullptr); }
+
+absl::Status CorpusState::Decode(absl::string_view bytes, std::shared_ptr<const void> owner) {
   rep_.reset();
   if (bytes.empty()) return absl::OkStatus();  // Encode() of an empty state
   auto bad = [](absl::string_view what) {
@@ -1298,7 +1363,7 @@ absl::Status CorpusState::Decode(absl::string_view bytes) {
   if (bytes.size() < 4 || std::memcmp(bytes.data(), kCorpusStateMagic, 4) != 0) {
     return bad("wrong magic");
   }
-  ArrayReader in(bytes.substr(4));
+  ArrayReader in(bytes.substr(4), owner != nullptr);
   auto r = std::make_unique<Rep>();
   uint32_t version = 0, bom = 0;
   uint64_t words = 0, tokens = 0;
@@ -1308,18 +1373,24 @@ absl::Status CorpusState::Decode(absl::string_view bytes) {
       !in.Get(&r->rare_keys) || !in.Get(&r->common_df) || !in.Get(&words) || !in.Get(&tokens)) {
     return bad("truncated header");
   }
+  uint32_t reserved = 0;
+  if (!in.Get(&reserved) || reserved != 0) return bad("truncated header");
   const uint64_t n = r->n;
   if (n >= (uint64_t{1} << 32) || words >= (uint64_t{1} << 32) || tokens >= (uint64_t{1} << 32) ||
       r->bands == 0 || r->bands > static_cast<uint32_t>(kMaxNumPerm) || r->rare_keys > 64) {
     return bad("sizes out of range");
   }
-  if (!in.GetArray(words, &r->words) || !in.GetArray(words, &r->df) ||
-      !in.GetArray(words, &r->copy_df) || !in.GetArray(words, &r->lowercase) ||
-      !in.GetArray(words, &r->name) || !in.GetArray(n + 1, &r->token_start) ||
-      !in.GetArray(tokens, &r->tokens) || !in.GetArray(tokens, &r->flags) ||
-      !in.GetArray(n, &r->copy_key) || !in.GetArray(n, &r->copy_of) ||
-      !in.GetArray(n, &r->band_empty) || !in.GetArray(n * r->bands, &r->band_keys) ||
-      !in.GetArray(n * r->rare_keys, &r->rare) || !in.GetArray(n, &r->margin) || !in.done()) {
+  Rep::Owned& o = r->own;
+  if (!in.GetArray(words, &o.words, &r->words) || !in.GetArray(words, &o.df, &r->df) ||
+      !in.GetArray(words, &o.copy_df, &r->copy_df) ||
+      !in.GetArray(words, &o.lowercase, &r->lowercase) || !in.GetArray(words, &o.name, &r->name) ||
+      !in.GetArray(n + 1, &o.token_start, &r->token_start) ||
+      !in.GetArray(tokens, &o.tokens, &r->tokens) || !in.GetArray(tokens, &o.flags, &r->flags) ||
+      !in.GetArray(n, &o.copy_key, &r->copy_key) || !in.GetArray(n, &o.copy_of, &r->copy_of) ||
+      !in.GetArray(n, &o.band_empty, &r->band_empty) ||
+      !in.GetArray(n * r->bands, &o.band_keys, &r->band_keys) ||
+      !in.GetArray(n * r->rare_keys, &o.rare, &r->rare) || !in.GetArray(n, &o.margin, &r->margin) ||
+      !in.done()) {
     return bad("truncated or overlong body");
   }
   for (size_t k = 0; k < words; ++k) {
@@ -1351,9 +1422,15 @@ absl::Status CorpusState::Decode(absl::string_view bytes) {
   largest = 0;  // the largest used id + 1 (an unused slot's kNoWord + 1 wraps to 0)
   for (uint32_t id : r->rare) largest = std::max(largest, id + 1);
   if (largest > words) return bad("word id out of range");
+  if (in.viewed()) {
+    r->in_place = true;
+    r->owner = std::move(owner);
+  }
   rep_ = std::move(r);
   return absl::OkStatus();
 }
+
+bool CorpusState::in_place() const { return rep_ != nullptr && rep_->in_place; }
 
 namespace {
 
@@ -1648,13 +1725,14 @@ absl::Status SketchAll(absl::Span<const Item> items, const DedupOptions& options
     // in lowercase ("Contoso", "Redmond", "Rahul"; not "Storage" of "Azure Storage"), so that
     // a name that only ever opens sentences is still known as a name (Weights::Entry::seen).
     if (capture != nullptr) {
-      CorpusState::Rep& c = *capture;
-      c.fingerprint = StateFingerprint(options, lsh_params);
-      c.n = n;
-      c.bands = static_cast<uint32_t>(lsh_params.bands);
-      c.rows = static_cast<uint32_t>(lsh_params.rows);
-      c.rare_keys = static_cast<uint32_t>(rare_keys);
-      c.common_df = common_df;
+      CorpusState::Rep& r = *capture;
+      CorpusState::Rep::Owned& c = r.own;
+      r.fingerprint = StateFingerprint(options, lsh_params);
+      r.n = n;
+      r.bands = static_cast<uint32_t>(lsh_params.bands);
+      r.rows = static_cast<uint32_t>(lsh_params.rows);
+      r.rare_keys = static_cast<uint32_t>(rare_keys);
+      r.common_df = common_df;
       {
         const std::vector<uint64_t> words = weights.NumberWords(threads);
         c.words.assign(words.begin(), words.end());
@@ -1707,8 +1785,8 @@ absl::Status SketchAll(absl::Span<const Item> items, const DedupOptions& options
           scratch.sketch_df[k] = entry->df - entry->copy_df;
           scratch.weight[k] = entry->idf;
           if (capture != nullptr) {
-            capture->tokens[capture->token_start[i] + k] = entry->id;
-            capture->flags[capture->token_start[i] + k] = cases[i].case_flags[k];
+            capture->own.tokens[capture->own.token_start[i] + k] = entry->id;
+            capture->own.flags[capture->own.token_start[i] + k] = cases[i].case_flags[k];
           }
         }
         if (!s->summaries.empty()) {
@@ -1746,11 +1824,12 @@ absl::Status SketchAll(absl::Span<const Item> items, const DedupOptions& options
             SketchFact(i, tokens, scratch.sketch_df, scratch.weight, common_df, rare_keys, options,
                        hasher, lsh_params.rows, &bands, rare, &scratch);
         if (capture != nullptr) {
-          capture->margin[i] = static_cast<float>(margin);
+          capture->own.margin[i] = static_cast<float>(margin);
           for (size_t k = 0; k < rare_keys && rare[k] != 0; ++k) {
             const size_t at = static_cast<size_t>(
                 std::lower_bound(tokens.begin(), tokens.end(), rare[k]) - tokens.begin());
-            capture->rare[i * rare_keys + k] = capture->tokens[capture->token_start[i] + at];
+            capture->own.rare[i * rare_keys + k] =
+                capture->own.tokens[capture->own.token_start[i] + at];
           }
         }
       }
@@ -2068,12 +2147,14 @@ std::vector<Cluster> ClusterAll(const std::vector<std::vector<int>>& comps,
 class WordPostings {
  public:
   virtual ~WordPostings() = default;
-  // The sketched facts (not copies) holding `word`, into *out (cleared first; any order);
-  // it may stop once there are more than `limit`.
-  virtual void Holders(uint64_t word, const Sketched& s, size_t limit,
+  // The sketched facts (not copies) holding `word`, into *out (cleared first; any order).
+  // Returns false, *out unspecified, when there are more than `limit` (at most the rare-word
+  // bucket, DedupOptions::rare_word_bucket, and at least 2).
+  virtual bool Holders(uint64_t word, const Sketched& s, size_t limit,
                        std::vector<uint32_t>* out) const = 0;
   // The facts with `word` among their rare-word keys (Sketched::rare_words), into *out
-  // (cleared first; any order).
+  // (cleared first; any order); none for a word Holders finds in more than the rare-word
+  // bucket (such a word is not probed).
   virtual void Keyed(uint64_t word, const Sketched& s, std::vector<uint32_t>* out) const = 0;
 };
 
@@ -2192,16 +2273,14 @@ class CandidateFinder {
     for (size_t k = 0; k < s_.rare_keys; ++k) {  // i's keys, in every fact holding them
       const uint64_t w = s_.rare_words[i * s_.rare_keys + k];
       if (w == 0) break;
-      postings_->Holders(w, s_, rare_cap_, &holders);
-      if (holders.size() >= 2 && holders.size() <= rare_cap_) {
+      if (postings_->Holders(w, s_, rare_cap_, &holders) && holders.size() >= 2) {
         out->insert(out->end(), holders.begin(), holders.end());
       }
     }
     for (uint64_t tok : s_.Tokens(i)) {  // facts keyed by a word i holds, if it is probed
       postings_->Keyed(tok, s_, &keyed);
       if (keyed.empty()) continue;
-      postings_->Holders(tok, s_, rare_cap_, &holders);
-      if (holders.size() >= 2 && holders.size() <= rare_cap_) {
+      if (postings_->Holders(tok, s_, rare_cap_, &holders) && holders.size() >= 2) {
         out->insert(out->end(), keyed.begin(), keyed.end());
       }
     }
@@ -2360,7 +2439,7 @@ absl::StatusOr<DedupResult> Deduplicate(absl::Span<const Item> items, const Dedu
   // fact fewer where verification's memory peaks) and are read back for the rare-word pass.
   const size_t rare_slots = rare_words.size();
   const bool rare_from_state =
-      capture != nullptr && rare_slots > 0 && capture->rare.size() == rare_slots;
+      capture != nullptr && rare_slots > 0 && capture->own.rare.size() == rare_slots;
   if (rare_from_state) internal::OsVector<uint64_t>().swap(rare_words);
 
   // 3+4. Candidates: LSH bucket pairs, verified as they are found (each once, in its first
@@ -2412,8 +2491,8 @@ absl::StatusOr<DedupResult> Deduplicate(absl::Span<const Item> items, const Dedu
     rare_words.resize(rare_slots);
     ParallelFor(rare_slots, threads, 1 << 16, [&](size_t b, size_t e) {
       for (size_t slot = b; slot < e; ++slot) {
-        const uint32_t id = capture->rare[slot];
-        rare_words[slot] = id == kNoWord ? 0 : capture->words[id];
+        const uint32_t id = capture->own.rare[slot];
+        rare_words[slot] = id == kNoWord ? 0 : capture->own.words[id];
       }
     });
   }
@@ -2569,7 +2648,8 @@ absl::StatusOr<DedupResult> Deduplicate(absl::Span<const Item> items, const Dedu
   // summaries (64 bytes per fact) stay: they rule out most of the pairs that clustering scores
   // in small components (ClusterComponent).
   if (capture != nullptr) {
-    bands.TakeKeys(&capture->band_keys, &capture->band_empty);
+    bands.TakeKeys(&capture->own.band_keys, &capture->own.band_empty);
+    capture->View();
     *state = std::move(captured);
   }
   bands = internal::BandTable(0, 1);
@@ -2848,36 +2928,39 @@ class StateSketcher : public WordPostings {
     resketched_ = sketched.load();
     // New items are weighed now (their cases are at hand); the others when reached.
     for (size_t a = 0; a < added.size(); ++a) Weigh(&s->features[added[a]], &cases[a]);
-    IndexWords(added, *s);
-    return true;
+    return IndexWords(added, *s);
   }
 
   // For the candidate finder, after Sketch: the sketched facts (not copies) holding `word`,
-  // into *out (cleared first; in no particular order), stopping once there are more than
-  // `limit`. Thread-safe.
-  void Holders(uint64_t word, const Sketched& s, size_t limit,
+  // into *out (cleared first; in no particular order), or false once there are more than
+  // `limit` (at most the rare-word bucket). Thread-safe.
+  bool Holders(uint64_t word, const Sketched& s, size_t limit,
                std::vector<uint32_t>* out) const override {
     out->clear();
+    const int64_t id = st_.Id(word);
+    if (id >= 0 && !small_[static_cast<size_t>(id)]) return false;  // IndexWords
     if (auto it = new_holders_.find(word); it != new_holders_.end()) {
       for (uint32_t i : it->second) {
         if (!s.Copy(i)) out->push_back(i);
       }
     }
-    const int64_t id = st_.Id(word);
-    if (id < 0) return;
+    if (id < 0) return out->size() <= limit;
     for (uint32_t k = word_start_[id]; k < word_start_[id + 1] && out->size() <= limit; ++k) {
       const int i = item_of_[word_records_[k]];
       if (i >= 0 && !s.Copy(static_cast<size_t>(i))) out->push_back(static_cast<uint32_t>(i));
     }
+    return out->size() <= limit;
   }
   // The facts whose rare-word keys hold `word` (Sketched::rare_words), into *out (cleared first;
-  // in no particular order). Thread-safe.
+  // in no particular order); none when Holders finds the word in more than the rare-word
+  // bucket. Thread-safe.
   void Keyed(uint64_t word, const Sketched& s, std::vector<uint32_t>* out) const override {
     out->clear();
+    const int64_t id = st_.Id(word);
+    if (id >= 0 && !small_[static_cast<size_t>(id)]) return;
     if (auto it = new_keyed_.find(word); it != new_keyed_.end()) {
       out->insert(out->end(), it->second.begin(), it->second.end());
     }
-    const int64_t id = st_.Id(word);
     if (id < 0) return;
     for (uint32_t k = key_start_[id]; k < key_start_[id + 1]; ++k) {
       const int i = item_of_[key_records_[k]];
@@ -2906,31 +2989,57 @@ class StateSketcher : public WordPostings {
   int64_t resketched() const { return resketched_; }
 
  private:
-  // The state's records holding each word and keyed by each word (by word id), and the words
-  // of the facts the state does not describe as they are now: new facts' words and the keys
-  // of facts sketched again. Holders and Keyed read them.
-  void IndexWords(absl::Span<const uint32_t> added, const Sketched& s) {
-    // ids: word ids of all records back to back, record r's from first(r) to first(r + 1).
-    auto invert = [&](const internal::OsVector<uint32_t>& ids, auto first,
-                      std::vector<uint32_t>* start, std::unique_ptr<uint32_t[]>* records) {
-      start->assign(st_.words.size() + 1, 0);
-      for (uint32_t id : ids) {
-        if (id != kNoWord) ++(*start)[id + 1];
+  // The state's records holding each word and keyed by each word (by word id), for the words
+  // that can be probed (small_), and the words of the facts the state does not describe as
+  // they are now: new facts' words and the keys of facts sketched again. Holders and Keyed
+  // read them. A word held by more sketched facts than the rare-word bucket after the change
+  // (its sketch_df, as Counts gives it) is never probed, so its records are not listed: a
+  // pass over the records' words, not a sort of them. Returns false when the state's counts
+  // do not match its records.
+  bool IndexWords(absl::Span<const uint32_t> added, const Sketched& s) {
+    const size_t words = st_.words.size();
+    const auto bar = static_cast<int64_t>(std::max(2, options_.rare_word_bucket));
+    small_.resize(words);
+    word_start_.assign(words + 1, 0);
+    uint64_t total = 0;  // each listed word's df entries, in word order
+    for (size_t id = 0; id < words; ++id) {
+      // Its sketched facts now: the state's (df less copy_df) and the change's (Counts).
+      int64_t sketched = int64_t{st_.df[id]} - st_.copy_df[id];
+      if (moved_[id] >= 0) {
+        const Move& m = moves_[static_cast<size_t>(moved_[id])];
+        sketched += m.df - m.copy_df;
       }
-      for (size_t k = 1; k < start->size(); ++k) (*start)[k] += (*start)[k - 1];
-      records->reset(new uint32_t[start->back()]);  // every entry is written below
-      std::vector<uint32_t> at(start->begin(), start->end() - 1);
-      for (size_t r = 0; r < st_.n; ++r) {
-        for (size_t k = first(r), end = first(r + 1); k < end; ++k) {
-          if (ids[k] != kNoWord) (*records)[at[ids[k]]++] = static_cast<uint32_t>(r);
-        }
+      small_[id] = sketched <= bar ? 1 : 0;
+      if (small_[id]) total += st_.df[id];
+      if (total > st_.tokens.size()) return false;
+      word_start_[id + 1] = static_cast<uint32_t>(total);
+    }
+    word_records_.reset(new uint32_t[total]);
+    std::vector<uint32_t> at(word_start_.begin(), word_start_.end() - 1);
+    for (size_t r = 0; r < st_.n; ++r) {
+      for (uint32_t k = st_.token_start[r]; k < st_.token_start[r + 1]; ++k) {
+        const uint32_t id = st_.tokens[k];
+        if (!small_[id]) continue;
+        if (at[id] == word_start_[id + 1]) return false;  // more records than its df
+        word_records_[at[id]++] = static_cast<uint32_t>(r);
       }
-    };
-    invert(
-        st_.tokens, [&](size_t r) -> size_t { return st_.token_start[r]; }, &word_start_,
-        &word_records_);
-    invert(
-        st_.rare, [&](size_t r) { return r * st_.rare_keys; }, &key_start_, &key_records_);
+    }
+    for (size_t id = 0; id < words; ++id) {
+      if (at[id] != word_start_[id + 1]) return false;  // fewer
+    }
+    key_start_.assign(words + 1, 0);
+    for (uint32_t id : st_.rare) {
+      if (id != kNoWord && small_[id]) ++key_start_[id + 1];
+    }
+    for (size_t k = 1; k <= words; ++k) key_start_[k] += key_start_[k - 1];
+    key_records_.reset(new uint32_t[key_start_.back()]);  // every entry is written below
+    at.assign(key_start_.begin(), key_start_.end() - 1);
+    for (size_t r = 0; r < st_.n; ++r) {
+      for (size_t k = r * st_.rare_keys, end = k + st_.rare_keys; k < end; ++k) {
+        const uint32_t id = st_.rare[k];
+        if (id != kNoWord && small_[id]) key_records_[at[id]++] = static_cast<uint32_t>(r);
+      }
+    }
     for (uint32_t i : added) {
       for (uint64_t tok : s.Tokens(i)) new_holders_[tok].push_back(i);
     }
@@ -2942,6 +3051,7 @@ class StateSketcher : public WordPostings {
         new_keyed_[w].push_back(static_cast<uint32_t>(i));
       }
     }
+    return true;
   }
 
  public:
@@ -3052,8 +3162,7 @@ class StateSketcher : public WordPostings {
   }
 
   // The changed corpus's counts of a word.
-  int64_t Count(uint64_t word, int64_t Delta::*field,
-                const internal::OsVector<uint32_t>& base) const {
+  int64_t Count(uint64_t word, int64_t Delta::*field, const Column<uint32_t>& base) const {
     const int64_t id = st_.Id(word);
     int64_t c = id >= 0 ? base[static_cast<size_t>(id)] : 0;
     auto it = delta_.find(word);
@@ -3156,6 +3265,7 @@ class StateSketcher : public WordPostings {
   // IndexWords's: by word id, CSR of the records holding it and keyed by it; by word hash, the
   // new facts holding it and the facts sketched again keyed by it.
   std::vector<uint32_t> word_start_, key_start_;
+  std::vector<uint8_t> small_;  // per word id: listed in word_start_ and key_start_ (IndexWords)
   std::unique_ptr<uint32_t[]> word_records_, key_records_;
   absl::flat_hash_map<uint64_t, std::vector<uint32_t>> new_holders_, new_keyed_;
 };

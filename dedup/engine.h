@@ -213,6 +213,13 @@ class CorpusState {
   // empty, on bytes it did not write (kDataLoss: truncated, inconsistent sizes, ids out of range,
   // unsorted words).
   absl::Status Decode(absl::string_view bytes);
+  // The same, reading the arrays in place where they are aligned for their types in memory
+  // (as they are when `bytes` starts at a multiple of 8: the encoding pads each array to
+  // one) instead of copying them; `owner`, which keeps `bytes` alive, is then held as long as
+  // the state. Checked as above either way. nullptr: copies, as Decode(bytes).
+  absl::Status Decode(absl::string_view bytes, std::shared_ptr<const void> owner);
+  // Whether some of its arrays are views of decoded bytes (Decode with an owner).
+  bool in_place() const;
 
   struct Rep;  // defined in engine.cc
   const Rep* rep() const { return rep_.get(); }

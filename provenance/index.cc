@@ -863,6 +863,10 @@ std::string HeaderWithoutSums(const IndexParams& params) {
   return header;
 }
 
+// Zero bytes before a corpus state that would start `at` bytes into the file: up to the next
+// multiple of 8.
+size_t CorpusPad(size_t at) { return (8 - at % 8) % 8; }
+
 // The claims section, the rest of the body after the corpus state: a loaded cache's section
 // as it was read (checked when loaded, so PutClaims would write the same bytes), else
 // PutClaims's bytes in `*storage`.
@@ -960,6 +964,7 @@ void FactIndex::AppendNotesAndCorpus(EncodedIndex* out) const {
   std::string notes_head(8, '\0');
   PutNotesHead(notes_, first_fact.back(), encoding_of, &notes_head);
   internal::StoreLe<uint64_t>(notes_head.data(), notes_head.size() - 8 + encoded_bytes);
+  const size_t notes_head_size = notes_head.size();
   OwnPart(out, std::move(notes_head));
   for (size_t i = 0; i < notes_.size(); ++i) {
     for (size_t k = 0; k < notes_[i].facts.size(); ++k) AddPart(out, encoding_of(i, k));
@@ -974,7 +979,13 @@ void FactIndex::AppendNotesAndCorpus(EncodedIndex* out) const {
   std::string corpus_size(8, '\0');
   internal::StoreLe<uint64_t>(corpus_size.data(), corpus_bytes);
   OwnPart(out, std::move(corpus_size));
-  if (corpus_bytes > 0) OwnPart(out, std::move(corpus_head));
+  if (corpus_bytes > 0) {
+    // Zeros up to a multiple of 8 from the file's start, so that a loaded state's arrays are
+    // read in place (CorpusState::Decode).
+    const size_t at = HeaderWithoutSums(params_).size() + notes_head_size + encoded_bytes + 8;
+    OwnPart(out, std::string(CorpusPad(at), '\0'));
+    OwnPart(out, std::move(corpus_head));
+  }
   for (absl::string_view a : corpus_arrays) AddPart(out, a);
 }
 
@@ -1108,8 +1119,19 @@ absl::Status FactIndex::Decode(absl::string_view bytes, std::shared_ptr<const vo
   uint64_t notes_size, corpus_size, lines_size;
   absl::string_view notes_bytes, corpus_bytes, lines_bytes;
   if (!sections.GetU64(&notes_size) || notes_size > sections.remaining() ||
-      !sections.GetBytes(notes_size, &notes_bytes) || !sections.GetU64(&corpus_size) ||
-      corpus_size > sections.remaining() || !sections.GetBytes(corpus_size, &corpus_bytes) ||
+      !sections.GetBytes(notes_size, &notes_bytes) || !sections.GetU64(&corpus_size)) {
+    return checksum_ok() ? malformed() : mismatch();
+  }
+  if (corpus_size > 0) {  // its padding (CorpusPad), zeros
+    const size_t at =
+        static_cast<size_t>(body.data() - bytes.data()) + body.size() - sections.remaining();
+    absl::string_view pad;
+    if (!sections.GetBytes(CorpusPad(at), &pad) ||
+        pad.find_first_not_of('\0') != absl::string_view::npos) {
+      return checksum_ok() ? malformed() : mismatch();
+    }
+  }
+  if (corpus_size > sections.remaining() || !sections.GetBytes(corpus_size, &corpus_bytes) ||
       !sections.GetU64(&lines_size) || lines_size > sections.remaining() ||
       !sections.GetBytes(lines_size, &lines_bytes)) {
     return checksum_ok() ? malformed() : mismatch();
@@ -1133,7 +1155,7 @@ absl::Status FactIndex::Decode(absl::string_view bytes, std::shared_ptr<const vo
   };
   auto read_rest = [&] {
     notes_ok = GetNotes(notes_bytes, owner, &notes);
-    corpus_ok = notes_ok && corpus.Decode(corpus_bytes).ok();
+    corpus_ok = notes_ok && corpus.Decode(corpus_bytes, owner).ok();
   };
   if (threads_ == 1) {
     check();

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstring>
+#include <memory>
 #include <random>
 #include <string>
 #include <vector>
@@ -405,6 +406,42 @@ TEST(CorpusState, SameForAnyThreadCount) {
   }
 }
 
+// A word in one fact more than the rare-word bucket in the state, one of them removed: the
+// change brings it within the bucket, so a fact keyed by it is probed again and its other
+// facts are candidates, as in a pass without the state (which lists a word's facts only when
+// the change can bring them within the bucket).
+TEST(CorpusState, ARemovalBringsAWordWithinTheRareWordBucket) {
+  DedupOptions o;
+  o.rare_word_bucket = 3;
+  std::vector<Item> before;
+  for (int k = 0; k < 4; ++k) {  // "zorblat" and six words of the fact's own group
+    std::string text = "zorblat";
+    for (int w = 0; w < 6; ++w) absl::StrAppend(&text, " ", Word("filler", 6 * k + w));
+    before.push_back({text, absl::StrCat("z", k, ".md:1")});
+    for (int f = 0; f < 10; ++f) {  // the group's words in ten more facts each
+      std::string other = Word("other", 10 * k + f);
+      for (int w = 0; w < 6; ++w) absl::StrAppend(&other, " ", Word("filler", 6 * k + w));
+      before.push_back({other, absl::StrCat("g", k, "-", f, ".md:1")});
+    }
+  }
+  CorpusState state;
+  ASSERT_TRUE(Deduplicate(before, o, &state).ok());
+  std::vector<Item> after;
+  std::vector<int> previous;
+  for (size_t i = 1; i < before.size(); ++i) {  // the first "zorblat" fact removed
+    after.push_back(before[i]);
+    previous.push_back(static_cast<int>(i));
+  }
+  const std::vector<int> focus = {0};  // the second "zorblat" fact
+  absl::StatusOr<DedupResult> plain = DeduplicateAround(after, focus, o);
+  absl::StatusOr<DedupResult> from = DeduplicateAround(after, focus, o, &state, previous);
+  ASSERT_TRUE(plain.ok() && from.ok());
+  EXPECT_LT(from->stats.items_read, static_cast<int64_t>(after.size())) << "state used";
+  EXPECT_GE(plain->stats.candidates, 2) << "the other two zorblat facts";
+  EXPECT_EQ(from->stats.candidates, plain->stats.candidates);
+  EXPECT_EQ(ShowAll(from->clusters, &after), ShowAll(plain->clusters, &after));
+}
+
 TEST(CorpusState, ANonFittingStateIsNotUsed) {
   const std::vector<Item> items = Families(80, 4, "note");
   CorpusState state;
@@ -469,8 +506,8 @@ TEST(CorpusState, DecodeRejectsDamage) {
   // words' five arrays and the item starts).
   uint64_t words = 0;  // the header's word count, at byte 44
   std::memcpy(&words, bytes.data() + 4 + 4 + 4 + 8 + 8 + 16, sizeof(words));
-  const size_t tokens_at =
-      4 + 4 + 4 + 8 + 8 + 16 + 16 + words * (8 + 4 * 4) + (items.size() + 1) * 4;
+  auto up = [](size_t size) { return (size + 7) / 8 * 8; };  // each array is padded to 8
+  const size_t tokens_at = 64 + words * 8 + 4 * up(words * 4) + up((items.size() + 1) * 4);
   std::string bad_id = bytes;
   std::memset(bad_id.data() + tokens_at, 0xFF, 4);
   EXPECT_FALSE(back.Decode(bad_id).ok());
@@ -483,8 +520,8 @@ TEST(CorpusState, DecodeRejectsDamage) {
   std::memcpy(&rare_keys, bytes.data() + 36, sizeof(rare_keys));
   ASSERT_GT(tokens, 20u);
   ASSERT_GT(rare_keys, 0u);
-  const size_t flags_at = tokens_at + tokens * 4;
-  const size_t rare_at = flags_at + tokens + n * (8 + 4 + 1) + n * bands * 4;
+  const size_t flags_at = tokens_at + up(tokens * 4);
+  const size_t rare_at = flags_at + up(tokens) + n * 8 + up(n * 4) + up(n) + up(n * bands * 4);
   ASSERT_LT(rare_at + n * rare_keys * 4, bytes.size());
   auto with_u32 = [&](size_t at, uint32_t v) {
     std::string b = bytes;
@@ -506,6 +543,66 @@ TEST(CorpusState, DecodeRejectsDamage) {
     EXPECT_FALSE(back.Decode(with_u32(rare_at + k * 4, 0xFFFFFFFEu)).ok()) << k;
     EXPECT_TRUE(back.Decode(with_u32(rare_at + k * 4, 0xFFFFFFFFu)).ok()) << k;  // unused
     EXPECT_TRUE(back.Decode(with_u32(rare_at + k * 4, w - 1)).ok()) << k;
+  }
+  // Padding and the reserved field are zeros.
+  EXPECT_FALSE(back.Decode(with_u32(60, 1)).ok()) << "reserved";
+  if (tokens % 8 != 0) {
+    std::string b = bytes;
+    b[flags_at + tokens] = 1;  // the flags' padding
+    EXPECT_FALSE(back.Decode(b).ok());
+  }
+  // In place: the same state, its arrays views of the bytes when they are aligned, copies
+  // when they are not; damage is rejected either way.
+  auto aligned = std::make_shared<std::string>(bytes);
+  ASSERT_EQ(reinterpret_cast<uintptr_t>(aligned->data()) % 8, 0u);
+  ASSERT_TRUE(back.Decode(*aligned, aligned).ok());
+  EXPECT_TRUE(back.in_place());
+  EXPECT_EQ(back.Encode(), bytes);
+  std::string joined_back;
+  std::vector<absl::string_view> viewed;
+  back.EncodeParts(&joined_back, &viewed);
+  EXPECT_TRUE(std::any_of(viewed.begin(), viewed.end(), [&](absl::string_view a) {
+    return a.data() >= aligned->data() && a.data() < aligned->data() + aligned->size();
+  })) << "arrays viewed in the decoded bytes";
+  aligned.reset();  // the state keeps them alive
+  EXPECT_EQ(back.Encode(), bytes);
+  auto shifted = std::make_shared<std::string>("....." + bytes);
+  const absl::string_view odd = absl::string_view(*shifted).substr(5);
+  ASSERT_TRUE(back.Decode(odd, shifted).ok());
+  {
+    std::string head;
+    std::vector<absl::string_view> parts;
+    back.EncodeParts(&head, &parts);
+    ASSERT_FALSE(parts.empty());
+    EXPECT_FALSE(parts[0].data() >= shifted->data() &&
+                 parts[0].data() < shifted->data() + shifted->size())
+        << "misaligned words are copied";
+  }
+  EXPECT_EQ(back.Encode(), bytes);
+  ASSERT_TRUE(back.Decode(bytes).ok());
+  EXPECT_FALSE(back.in_place()) << "no owner: copies";
+  for (const std::string& damaged : {with_u32(tokens_at, w), with_u32(rare_at, w), with_u32(60, 1),
+                                     bytes.substr(0, bytes.size() - 1)}) {
+    auto d = std::make_shared<std::string>(damaged);
+    EXPECT_FALSE(back.Decode(*d, d).ok());
+    EXPECT_TRUE(back.empty());
+  }
+  // A state that went through the in-place path serves DeduplicateAround as the original.
+  {
+    auto kept = std::make_shared<std::string>(bytes);
+    CorpusState viewed_state;
+    ASSERT_TRUE(viewed_state.Decode(*kept, kept).ok());
+    ASSERT_TRUE(viewed_state.in_place());
+    std::vector<int> same(items.size());
+    for (size_t i = 0; i < items.size(); ++i) same[i] = static_cast<int>(i);
+    const std::vector<int> focus = {0, 7, 13};
+    absl::StatusOr<DedupResult> plain = DeduplicateAround(items, focus, DedupOptions{});
+    absl::StatusOr<DedupResult> from =
+        DeduplicateAround(items, focus, DedupOptions{}, &viewed_state, same);
+    ASSERT_TRUE(plain.ok());
+    ASSERT_TRUE(from.ok());
+    EXPECT_LT(from->stats.items_read, static_cast<int64_t>(items.size())) << "state used";
+    EXPECT_EQ(ShowAll(from->clusters, &items), ShowAll(plain->clusters, &items));
   }
   // The default method without SimHash is the only one with a state.
   DedupOptions baseline;

@@ -176,6 +176,7 @@ Layout LayoutOf(absl::string_view bytes) {
   for (size_t i = 0; i < l.notes; ++i) l.encodings += u32(path_sizes + 4 * i);
   const size_t corpus_size = kBody + 8 + u64(kBody);
   l.corpus = corpus_size + 8;
+  if (u64(corpus_size) > 0) l.corpus = (l.corpus + 7) / 8 * 8;  // zeros up to a multiple of 8
   const size_t lines_size = l.corpus + u64(corpus_size);
   l.line_summaries = lines_size + 8;
   l.line_notes = u64(l.line_summaries);
@@ -230,6 +231,7 @@ TEST(FactIndex, LayoutIsAsDocumented) {
   EXPECT_EQ(l.spelling_text + l.spelling_bytes, l.claim_count);
   EXPECT_EQ(bytes.substr(l.line_summaries, l.claim_count - l.line_summaries),
             index.line_summaries().bytes());
+  EXPECT_EQ(l.corpus % 8, 0u) << "the corpus state is read in place";
   EXPECT_EQ(internal::LoadLe<uint32_t>(bytes.data() + l.lines), 5u) << "first bullet's line";
   EXPECT_EQ(internal::LoadLe<uint64_t>(bytes.data() + l.text_hashes),
             index.notes()[0].facts[0].text_hash);
@@ -459,6 +461,7 @@ TEST(FactIndex, EncodePartsViewTheFactsEncodings) {
   FactIndex decoded(vault.config.dedup);
   ASSERT_TRUE(decoded.Decode(joined).ok()) << "size and checksum computed over the parts";
   EXPECT_FALSE(decoded.corpus().empty());
+  EXPECT_TRUE(decoded.corpus().in_place()) << "its arrays aligned in the file, read in place";
   size_t facts = 0;
   std::set<const char*> encoding_parts;  // the parts that view encodings
   for (const IndexedNote& note : cold.next.notes()) {
