@@ -37,6 +37,14 @@
 namespace factdedup::provenance {
 namespace {
 
+// [begin, end) as a Span: offsets into a note, which is under 4 GiB (see ParseNoteOwned).
+Span ByteSpan(size_t begin, size_t end) {
+  return Span{static_cast<uint32_t>(begin), static_cast<uint32_t>(end)};
+}
+
+// A vault holds a Fact per fact and about 1.5 Blocks per fact for the whole run (note.h).
+static_assert(sizeof(Block) <= 24 && sizeof(Fact) <= 96, "a vault's per-fact records grew");
+
 struct Line {
   size_t begin = 0;     // first byte of the line
   size_t text_end = 0;  // end of the text, before the terminator
@@ -99,7 +107,7 @@ absl::string_view RTrim(absl::string_view s) {
 __attribute__((always_inline)) inline void AppendBlock(const std::vector<Line>& lines,
                                                        BlockKind kind, int a, int b, int fact,
                                                        std::vector<Block>& blocks) {
-  blocks.push_back(Block{kind, a + 1, b + 1, fact, Span{lines[a].begin, lines[b].end}});
+  blocks.push_back(Block{kind, a + 1, b + 1, fact, ByteSpan(lines[a].begin, lines[b].end)});
 }
 
 struct Fence {
@@ -401,7 +409,7 @@ class LinkScanner {
           inner = inner.substr(0, bar);
         }
         link.target = inner;
-        link.span = {i, close + 2};
+        link.span = ByteSpan(i, close + 2);
         return link;
       }
     }
@@ -526,7 +534,7 @@ class LinkScanner {
     link.alias = text_.substr(lb + 1, rb - lb - 1);
     link.kind = HasScheme(url) ? Link::Kind::kExternal : Link::Kind::kMarkdown;
     link.target = url;
-    link.span = {i, end + 1};
+    link.span = ByteSpan(i, end + 1);
     return link;
   }
 
@@ -1197,7 +1205,7 @@ Note ParseNoteOwned(absl::string_view path, std::string content) {
   }
   const int n = static_cast<int>(lines.size());
   blocks.reserve(lines.size());  // at most a block a line
-  auto line_span = [&](int a, int b) { return Span{lines[a].begin, lines[b].end}; };
+  auto line_span = [&](int a, int b) { return ByteSpan(lines[a].begin, lines[b].end); };
   // Lines a..b as a block (`fact`: its index in Note::facts, for a list item).
 
   int i = 0;
@@ -1235,7 +1243,7 @@ Note ParseNoteOwned(absl::string_view path, std::string content) {
         SplitTarget(key.value, &link);
         link.line = key.line;
         size_t lb = lines[key.line - 1].begin;
-        link.span = {lb, lines[key.line - 1].text_end};
+        link.span = ByteSpan(lb, lines[key.line - 1].text_end);
         note.links.push_back(std::move(link));
       }
     }
@@ -1359,7 +1367,7 @@ Note ParseNoteOwned(absl::string_view path, std::string content) {
         while (skip < first.size() && (first[skip] == ' ' || first[skip] == '\t')) ++skip;
         text_begin += skip;
       }
-      fact.text_span = {text_begin, std::max(text_begin, lines[z].text_end)};
+      fact.text_span = ByteSpan(text_begin, std::max(text_begin, lines[z].text_end));
       const absl::string_view raw(data.data() + fact.text_span.begin, fact.text_span.size());
       // Plain text (most facts) has no '<' of an ignore comment and no '[' of a link.
       const size_t markup = NotAsWrittenAt(raw);
@@ -1389,7 +1397,7 @@ Note ParseNoteOwned(absl::string_view path, std::string content) {
     std::stable_sort(note.links.begin(), note.links.end(), by_begin);
   }
   // A vault's notes stay in memory for the whole run: no growth slack in their lists (up to
-  // half of each; 1M facts take about 280 MB of Fact records alone).
+  // half of each; 1M facts take 96 MB of Fact records alone).
   note.facts.shrink_to_fit();
   note.links.shrink_to_fit();
   note.headings.shrink_to_fit();

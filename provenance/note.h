@@ -23,10 +23,11 @@
 
 namespace factdedup::provenance {
 
-// A half-open byte range [begin, end) into a note's bytes.
+// A half-open byte range [begin, end) into a note's bytes. 32-bit: a note is at most 4 GiB
+// (VaultConfig::max_file_size is at most 1 GiB), and a vault holds a Span or two per fact.
 struct Span {
-  size_t begin = 0;
-  size_t end = 0;
+  uint32_t begin = 0;
+  uint32_t end = 0;
   size_t size() const { return end - begin; }
   friend bool operator==(const Span&, const Span&) = default;
 };
@@ -102,7 +103,7 @@ enum class BlockKind {
 
 const char* BlockKindName(BlockKind kind);
 
-// (Fields ordered so that the record has no padding: 32 bytes, one per block of every note.)
+// (Fields ordered so that the record has no padding: 24 bytes, one per block of every note.)
 struct Block {
   BlockKind kind = BlockKind::kParagraph;
   int line_begin = 0;  // 1-based, inclusive
@@ -111,7 +112,7 @@ struct Block {
   Span span;           // whole lines, terminators included
 };
 
-// (Fields ordered so that the record has as little padding as it can: 112 bytes. The note's
+// (Fields ordered so that the record has as little padding as it can: 96 bytes. The note's
 // path, the section's heading text and the display text are the note's, not copied into every
 // fact: see Note::path, SectionOf and DisplayOf.)
 struct Fact {
