@@ -244,6 +244,7 @@ void LinesOfNote(const Vault& vault, int ni, LineTexts* out) {
 struct VaultLines {
   std::vector<LineText> lines;
   std::vector<std::deque<std::string>> owned;
+  size_t notes_read = 0;  // notes whose lines were read (FocusLines; LineConflicts::notes_read)
 };
 
 VaultLines JoinLines(std::vector<LineTexts> per_note) {
@@ -2044,6 +2045,7 @@ VaultLines FocusLines(const Vault& vault, const ConflictOptions& options,
                                    ? options.line_summaries
                                    : nullptr;
   std::vector<ptrdiff_t> saved_at(notes, -1);
+  std::atomic<size_t> notes_read{0};
   std::vector<uint32_t> second_keys;
   // Contiguous ranges of notes, one per thread, each with its own folder and memo.
   int threads = options.threads;
@@ -2162,6 +2164,7 @@ VaultLines FocusLines(const Vault& vault, const ConflictOptions& options,
         }
         if (!read) continue;
       }
+      notes_read.fetch_add(1, std::memory_order_relaxed);
       Selected& sel = per_note[ni];
       const std::vector<int>& focus = focus_lines[ni];
       size_t next_focus = 0;
@@ -2308,6 +2311,7 @@ VaultLines FocusLines(const Vault& vault, const ConflictOptions& options,
   for (WordFolder& f : folders) folder->Absorb(f);
   out.lines = std::move(kept.lines);
   out.owned.push_back(std::move(kept.owned));
+  out.notes_read = notes_read.load();
   return out;
 }
 
@@ -2735,10 +2739,13 @@ bool AtFocus(const absl::flat_hash_set<uint64_t>& focused, int note, int line) {
 
 void LineStages(const Vault& vault, const ConflictOptions& options, const LineSet* focus,
                 const absl::flat_hash_set<uint64_t>& focused, std::vector<Conflict>* out,
-                LineSummaries* summaries) {
+                LineSummaries* summaries, size_t* notes_read = nullptr) {
   WordFolder folder;
   const VaultLines vault_lines = focus != nullptr ? FocusLines(vault, options, focused, &folder)
                                                   : NoteLines(vault, options.threads);
+  if (notes_read != nullptr) {
+    *notes_read = focus != nullptr ? vault_lines.notes_read : vault.notes.size();
+  }
   const std::vector<LineText>& lines = vault_lines.lines;
   std::vector<char> line_focus;
   if (focus != nullptr) {
@@ -2763,7 +2770,8 @@ void LineStages(const Vault& vault, const ConflictOptions& options, const LineSe
 LineConflicts FindLineConflicts(const Vault& vault, const ConflictOptions& options,
                                 const LineSet* focus, LineSummaries* summaries) {
   LineConflicts out;
-  LineStages(vault, options, focus, FocusKeys(vault, focus), &out.conflicts, summaries);
+  LineStages(vault, options, focus, FocusKeys(vault, focus), &out.conflicts, summaries,
+             &out.notes_read);
   return out;
 }
 

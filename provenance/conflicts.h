@@ -259,6 +259,9 @@ absl::StatusOr<std::vector<Conflict>> FindConflicts(const Vault& vault, const Sc
 // are read) and focus. Without a focus, `summaries` (optional) gets the vault's LineSummaries.
 struct LineConflicts {
   std::vector<Conflict> conflicts;
+  // Notes whose lines were read: every note without a focus; with one, those that can give
+  // the focus a line or that options.line_summaries does not know (the others are skipped).
+  size_t notes_read = 0;
 };
 LineConflicts FindLineConflicts(const Vault& vault, const ConflictOptions& options,
                                 const LineSet* focus, LineSummaries* summaries = nullptr);

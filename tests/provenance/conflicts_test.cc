@@ -923,6 +923,11 @@ TEST(FindConflicts, FocusedWithTheBaseLineSummaries) {
         FindConflicts(*now, *scan, options, &focus, nullptr, nullptr, &lines);
     ASSERT_TRUE(got.ok()) << got.status();
     EXPECT_EQ(Full(*got), want) << threads << " threads";
+    // The summaries leave notes out ("Notes/c.md": no spelling of a variant pair, no focus
+    // acronym); without them every note is read.
+    EXPECT_LT(lines.notes_read, now->notes.size()) << threads << " threads";
+    options.line_summaries = nullptr;
+    EXPECT_EQ(FindLineConflicts(*now, options, &focus).notes_read, now->notes.size());
   }
 }
 
