@@ -2251,8 +2251,11 @@ VaultLines FocusLines(const Vault& vault, const ConflictOptions& options,
         }
       }
     };
-    for (const auto& [b, in_bucket] : focus_spellings) {
-      saved->ForEachInBucket(BucketKey(b), [&](absl::string_view y) { pair(in_bucket, y); });
+    // (No structured binding: Clang 15 cannot capture one in a lambda.)
+    for (const auto& bucket : focus_spellings) {
+      const auto& in_bucket = bucket.second;
+      saved->ForEachInBucket(BucketKey(bucket.first),
+                             [&](absl::string_view y) { pair(in_bucket, y); });
     }
     for (int t = 0; t < threads; ++t) {
       const Spellings& mine = spellings[t];
