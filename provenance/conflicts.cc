@@ -474,12 +474,6 @@ void ParallelChunks(int threads, int n, Fn fn) {
   for (std::thread& t : pool) t.join();
 }
 
-// Frees what the pair examination never reads of a fact's slots: the cleaned text, which only
-// its dates' offsets point into (texts are told apart by Slots::clean_hash).
-void DropUnread(PairSlots* s) {
-  if (s->dates.empty()) std::string().swap(s->clean);
-}
-
 // Per compared fact, its slots once extracted: every fact's in one array (a full pass, which
 // extracts them all), or only those extracted, by fact (a focused pass extracts a few hundred of
 // a vault's facts: an array of every fact's would cost more to build and free than they do).
@@ -534,7 +528,6 @@ struct FactContext {
   const ConflictOptions& options;
   std::vector<int> note_day;  // per note, yyyymmdd or 0
   std::vector<int> cluster_of;
-  std::vector<uint64_t> key;                               // per compared fact: ClaimKey
   std::vector<std::shared_ptr<const ClaimSummary>> claim;  // per compared fact
   // A focused pass reading a loaded cache by place (BuildContext): a fact whose `claim` is
   // null has its summary at place cached_at[i] of `cached`.
@@ -562,7 +555,6 @@ struct FactContext {
         if (s.ok()) {
           PairSlots& into = slots[i];
           into = static_cast<PairSlots&&>(*std::move(s));  // the summary (claim[i]) has the rest
-          DropUnread(&into);
         } else if (error.ok()) {
           error = s.status();
         }
@@ -607,7 +599,7 @@ absl::Status BuildContext(FactContext* ctx, const std::vector<char>* focus,
   const int n = static_cast<int>(ctx->scan.facts.size());
   ctx->note_day.resize(vault.notes.size());
   for (size_t i = 0; i < vault.notes.size(); ++i) ctx->note_day[i] = NoteDay(vault.notes[i]);
-  ctx->key.resize(n);
+  std::vector<uint64_t> key(n);  // per compared fact: ClaimKey (freed when this returns)
   ctx->claim.resize(n);
   ctx->slots.Reset(n, /*dense=*/focus == nullptr);
   ctx->has_slots.assign(n, 0);
@@ -629,14 +621,14 @@ absl::Status BuildContext(FactContext* ctx, const std::vector<char>* focus,
         ctx->has_slots[i] = 1;  // none
         continue;
       }
-      ctx->key[i] = ClaimKey(display, ctx->note_day[ctx->scan.facts[i].note]);
+      key[i] = ClaimKey(display, ctx->note_day[ctx->scan.facts[i].note]);
       if (by_place && !(*focus)[i]) {
-        if (const ptrdiff_t at = previous->Place(ctx->key[i]); at >= 0) {
+        if (const ptrdiff_t at = previous->Place(key[i]); at >= 0) {
           ctx->cached_at[i] = static_cast<uint32_t>(at);  // claim[i] stays null
           continue;
         }
       } else if (focus != nullptr && previous != nullptr && !(*focus)[i]) {
-        if (ClaimCache::Summary c = previous->Find(ctx->key[i])) {
+        if (ClaimCache::Summary c = previous->Find(key[i])) {
           ctx->claim[i] = std::move(c);
           continue;
         }
@@ -669,7 +661,6 @@ absl::Status BuildContext(FactContext* ctx, const std::vector<char>* focus,
       PairSlots& into = ctx->slots[i];
       into = static_cast<PairSlots&&>(*std::move(s));
       ctx->has_slots[i] = 1;
-      DropUnread(&into);
     }
   });
   for (const absl::Status& s : errors) {
@@ -678,7 +669,7 @@ absl::Status BuildContext(FactContext* ctx, const std::vector<char>* focus,
   if (next != nullptr) {
     next->reserve(next->size() + static_cast<size_t>(n));
     for (int i = 0; i < n; ++i) {
-      if (ctx->claim[i] != kNone) next->emplace(ctx->key[i], ctx->claim[i]);
+      if (ctx->claim[i] != kNone) next->emplace(key[i], ctx->claim[i]);
     }
   }
   ctx->cluster_of.assign(n, -1);
@@ -1154,17 +1145,13 @@ void ExaminePair(const FactContext& ctx, int a, int b, int count, uint8_t can_a,
     // differ too, they are two events ("buys $1B of CDN by 2025" / "$150M of Kubernetes by
     // 2026"), not one event dated two ways.
     // Each milestone role of `a` once, in order (no set per pair: this runs for most pairs).
-    absl::InlinedVector<const std::string*, 4> roles;
+    absl::InlinedVector<absl::string_view, 4> roles;
     for (const DateHit& h : sa.dates) {
-      if (IsMilestoneRole(h.role)) roles.push_back(&h.role);
+      if (IsMilestoneRole(h.role)) roles.push_back(h.role);
     }
-    std::sort(roles.begin(), roles.end(),
-              [](const std::string* x, const std::string* y) { return *x < *y; });
-    roles.erase(std::unique(roles.begin(), roles.end(),
-                            [](const std::string* x, const std::string* y) { return *x == *y; }),
-                roles.end());
-    for (const std::string* role_ptr : roles) {
-      const std::string& role = *role_ptr;
+    std::sort(roles.begin(), roles.end());
+    roles.erase(std::unique(roles.begin(), roles.end()), roles.end());
+    for (const absl::string_view& role : roles) {
       if (!value_conflict) {
         value_conflict = DatesDisagree(sa, sb, &role, /*by_year=*/!same_subject, &va, &vb);
       }
@@ -1513,52 +1500,36 @@ PairFindings FindPairFindings(const FactContext& ctx, const std::vector<char>* f
     }
     return false;
   };
-  // Each content token's IDF weight, per entry of the postings (in id order within a fact, so
-  // sums do not depend on how they are computed), and each fact's total: flat arrays, no
-  // allocation per fact. A full pass computes every fact's; a focused one those it reads
-  // (single-threaded there). `weight` is not cleared first (a fact's are written before they
-  // are read), so that its pages are first touched by the threads that fill them.
-  const std::unique_ptr<double[]> weight =
-      std::make_unique_for_overwrite<double[]>(postings.Entries());
+  // Each content token's IDF weight (by id: it depends only on the token's document
+  // frequency, so a table of tokens, not a double per entry of the postings) and each fact's
+  // total, summed in id order within the fact (so sums do not depend on how they are
+  // computed). A focused pass uses FocusedFindPairFindings; this one computes every fact's.
   std::vector<double> total(n, 0);
-  std::vector<char> has_weights(n, 0);
-  // The weight of a token of document frequency df (1 <= df <= n), computed once per df
-  // (a full pass: for every df a token has, before the facts' weights are filled in).
-  std::vector<double> weight_of_df;
-  auto idf = [&](int df) { return std::log(1.0 + n / static_cast<double>(df)); };
-  if (focus == nullptr) {
-    weight_of_df.assign(static_cast<size_t>(n) + 1, 0.0);
+  std::vector<double> token_weight(static_cast<size_t>(postings.Tokens()));
+  {
+    // The weight of a token of document frequency df (1 <= df <= n), computed once per df.
+    std::vector<double> weight_of_df(static_cast<size_t>(n) + 1, 0.0);
     std::vector<char> known(static_cast<size_t>(n) + 1, 0);
     for (int t = 0; t < postings.Tokens(); ++t) {
       const int df = postings.DocumentFrequency(t);
-      if (!known[df]) weight_of_df[df] = idf(df), known[df] = 1;
+      if (!known[df]) weight_of_df[df] = std::log(1.0 + n / static_cast<double>(df)), known[df] = 1;
+      token_weight[t] = weight_of_df[df];
     }
   }
-  auto fill_weights = [&](int i) {
-    double sum = 0;
-    size_t e = postings.Begin(i);
-    for (int t : postings.IdsOf(i)) {
-      const int df = postings.DocumentFrequency(t);
-      weight[e] = weight_of_df.empty() ? idf(df) : weight_of_df[df];
-      sum += weight[e++];
+  ParallelChunks(ctx.options.threads, n, [&](int first, int last) {
+    for (int i = first; i < last; ++i) {
+      double sum = 0;
+      for (int t : postings.IdsOf(i)) sum += token_weight[t];
+      total[i] = sum;
     }
-    total[i] = sum;
-    has_weights[i] = 1;
-  };
-  if (focus == nullptr) {
-    ParallelChunks(ctx.options.threads, n, [&](int first, int last) {
-      for (int i = first; i < last; ++i) fill_weights(i);
-    });
-  }
+  });
   // IDF-weighted share of the smaller fact's content found in the other.
   auto subject_overlap = [&](int a, int b) {
-    if (!has_weights[a]) fill_weights(a);
-    if (!has_weights[b]) fill_weights(b);
     const absl::Span<const int> ia = postings.IdsOf(a), ib = postings.IdsOf(b);
-    const double* wa = weight.get() + postings.Begin(a);
+    const double* const w = token_weight.data();
     double ws = 0;
     for (size_t i = 0, j = 0; i < ia.size() && j < ib.size();) {
-      if (ia[i] == ib[j]) ws += wa[i];
+      if (ia[i] == ib[j]) ws += w[ia[i]];
       const bool le = ia[i] <= ib[j], ge = ia[i] >= ib[j];
       i += le;
       j += ge;
@@ -2805,7 +2776,7 @@ absl::StatusOr<std::vector<Conflict>> FindConflicts(const Vault& vault, const Sc
     }
   }
   {
-    FactContext ctx{vault, scan, options, {}, {}, {}, {}, {}, {}, {}};
+    FactContext ctx{vault, scan, options, {}, {}, {}, {}, {}, {}};
     std::vector<char> fact_focus;
     if (focus != nullptr) {
       for (size_t i = 0; i < scan.facts.size(); ++i) {

@@ -8,6 +8,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <map>
+#include <mutex>
 #include <optional>
 
 #ifdef __SSE2__
@@ -17,6 +18,7 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/container/flat_hash_set.h"
 #include "absl/container/inlined_vector.h"
+#include "absl/container/node_hash_set.h"
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
@@ -244,7 +246,7 @@ void AssignRoles(absl::string_view text, const std::vector<Word>& w, bool bounde
         role = role_of(after + d);
       }
     }
-    h.role = std::string(role);
+    h.role = role;
   }
 }
 
@@ -653,9 +655,18 @@ std::vector<DateHit> ExtractDates(absl::string_view text, int ref) {
 
 namespace {
 
+// A DateHit of bytes [begin, end) (a text is under 4 GiB: a note is).
+DateHit Hit(Interval iv, size_t begin, size_t end, bool bare_month, int month) {
+  return {iv, static_cast<uint32_t>(begin), static_cast<uint32_t>(end), bare_month, month, {}};
+}
+
 // ExtractDatesIn; with `quick`, words that can start no date are passed at once.
+// Into `*out` (replacing what it held; its capacity is reused).
 template <bool quick>
-std::vector<DateHit> ExtractDatesWith(absl::string_view text, const std::vector<Word>& w, int ref) {
+void ExtractDatesWith(absl::string_view text, const std::vector<Word>& w, int ref,
+                      std::vector<DateHit>* out_dates) {
+  std::vector<DateHit>& out = *out_dates;
+  out.clear();
   absl::InlinedVector<DateHit, 4> hits;  // most texts have a date or two, if any
   auto between = [&](size_t a, size_t b) { return text.substr(a, b - a); };
   for (size_t i = 0; i < w.size(); ++i) {
@@ -687,7 +698,7 @@ std::vector<DateHit> ExtractDatesWith(absl::string_view text, const std::vector<
           skip = 2;
         }
         int idx = y * 12 + m - 1;
-        hits.push_back({{idx, idx}, w[i].begin, end, false, m});
+        hits.push_back(Hit({idx, idx}, w[i].begin, end, false, m));
         i += skip;
         continue;
       }
@@ -696,7 +707,7 @@ std::vector<DateHit> ExtractDatesWith(absl::string_view text, const std::vector<
     if (t.size() == 2 && (t[0] == 'Q' || t[0] == 'q') && t[1] >= '1' && t[1] <= '4' &&
         i + 1 < w.size() && IsYear(w[i + 1].text)) {
       int q = t[1] - '1', y = ParseInt(w[i + 1].text);
-      hits.push_back({{y * 12 + q * 3, y * 12 + q * 3 + 2}, w[i].begin, w[i + 1].end, false, 0});
+      hits.push_back(Hit({y * 12 + q * 3, y * 12 + q * 3 + 2}, w[i].begin, w[i + 1].end, false, 0));
       ++i;
       continue;
     }
@@ -706,7 +717,7 @@ std::vector<DateHit> ExtractDatesWith(absl::string_view text, const std::vector<
     if (ref > 0 && t.size() == 4 && (initial == 't' || initial == 'n' || initial == 'l') &&
         i + 1 < w.size() && between(w[i].end, w[i + 1].begin) == " ") {
       if (std::optional<Interval> iv = RelativePeriod(t, w[i + 1].text, ref)) {
-        hits.push_back({*iv, w[i].begin, w[i + 1].end, false, 0});
+        hits.push_back(Hit(*iv, w[i].begin, w[i + 1].end, false, 0));
         ++i;
         continue;
       }
@@ -725,23 +736,22 @@ std::vector<DateHit> ExtractDatesWith(absl::string_view text, const std::vector<
       }
       if (j < w.size() && IsYear(w[j].text) && w[j].begin - end <= 2) {
         int idx = ParseInt(w[j].text) * 12 + m - 1;
-        hits.push_back({{idx, idx}, w[i].begin, w[j].end, false, m});
+        hits.push_back(Hit({idx, idx}, w[i].begin, w[j].end, false, m));
         i = j;
         continue;
       }
       int idx = NearestMonthIndex(m, ref);
-      hits.push_back({{idx, idx}, w[i].begin, end, true, m});
+      hits.push_back(Hit({idx, idx}, w[i].begin, end, true, m));
       i = j - 1;
       continue;
     }
     if (IsYear(t)) {
       // Not part of a longer number ("1,2026") or a path-like token.
       int y = ParseInt(t);
-      hits.push_back({{y * 12, y * 12 + 11}, w[i].begin, w[i].end, false, 0});
+      hits.push_back(Hit({y * 12, y * 12 + 11}, w[i].begin, w[i].end, false, 0));
     }
   }
   // Merge ranges; a bare month on the left of a range takes the right side's year.
-  std::vector<DateHit> out;
   if (!hits.empty()) out.reserve(hits.size());
   for (size_t k = 0; k < hits.size(); ++k) {
     DateHit h = hits[k];
@@ -771,17 +781,20 @@ std::vector<DateHit> ExtractDatesWith(absl::string_view text, const std::vector<
     if (h.bare_month && ref <= 0) continue;
     out.push_back(h);
   }
-  return out;
 }
 
 }  // namespace
 
 std::vector<DateHit> ExtractDatesIn(absl::string_view text, const std::vector<Word>& w, int ref) {
-  return ExtractDatesWith<true>(text, w, ref);
+  std::vector<DateHit> out;
+  ExtractDatesWith<true>(text, w, ref, &out);
+  return out;
 }
 
 std::vector<DateHit> ExtractDatesEveryWord(absl::string_view text, int ref) {
-  return ExtractDatesWith<false>(text, Words(text), ref);
+  std::vector<DateHit> out;
+  ExtractDatesWith<false>(text, Words(text), ref, &out);
+  return out;
 }
 
 bool Overlap(const Interval& a, const Interval& b) { return a.lo <= b.hi && b.lo <= a.hi; }
@@ -898,6 +911,20 @@ bool MonthOrDayLookup(absl::string_view t) {
   return words->Find(t) != 0;
 }
 
+absl::string_view InternUnit(absl::string_view unit) {
+  // The units dedup::Normalizer writes (numbers.cc), found without a lock.
+  static constexpr absl::string_view kKnown[] = {"",    "%",   "$",   "\u20ac", "\u00a3", "byte",
+                                                 "x",   "10x", "bps", "hz",     "w",      "kib",
+                                                 "mib", "gib", "tib", "pib",    "eib"};
+  for (absl::string_view k : kKnown) {
+    if (k == unit) return k;
+  }
+  static std::mutex* mu = new std::mutex();
+  static auto* others = new absl::node_hash_set<std::string>();
+  std::lock_guard<std::mutex> lock(*mu);
+  return *others->insert(std::string(unit)).first;
+}
+
 absl::StatusOr<Slots> ExtractSlots(const dedup::Normalizer& n, absl::string_view display,
                                    int note_day, const dedup::NormalizedText* normalized,
                                    bool plain_clauses) {
@@ -909,9 +936,16 @@ absl::StatusOr<Slots> ExtractSlots(const dedup::Normalizer& n, absl::string_view
     normalized = &*normalized_here;
   }
   const dedup::NormalizedText* norm = normalized;
-  s.clean = norm->clean;
-  s.clean_hash = TokenHash(s.clean);
-  absl::string_view text = s.clean;
+  // The slots are gathered in vectors (the dates and amounts in vectors of the thread kept
+  // between calls), then fixed (PairSlots' FixedArrays) at the end.
+  const std::string& clean = norm->clean;
+  thread_local std::vector<DateHit> dates;
+  thread_local std::vector<Amount> amounts;
+  amounts.clear();
+  std::vector<Clause> clauses;
+  std::vector<Update> updates;
+  s.clean_hash = TokenHash(clean);
+  absl::string_view text = clean;
   // A leading record date ("2025-12-27: ...", "On 2025-10-28, ...") dates the statement and
   // is not a claim slot.
   size_t body = 0;
@@ -949,32 +983,35 @@ absl::StatusOr<Slots> ExtractSlots(const dedup::Normalizer& n, absl::string_view
   for (size_t i = 1; i < lower.size(); ++i) pairs.Add(lower[i - 1], lower[i]);
   std::vector<std::pair<size_t, size_t>> superseded = SupersededRegions(text, lower, pairs);
   for (const auto& [b, e] : superseded)
-    s.updates.push_back({std::string(absl::StripAsciiWhitespace(text.substr(b, e - b)))});
+    updates.push_back({std::string(absl::StripAsciiWhitespace(text.substr(b, e - b)))});
   // The words of `text`, in a vector of the thread kept between calls (no allocation per
   // fact; read only in this call).
   thread_local std::vector<Word> words_scratch;
   WordsInto(text, &words_scratch);
   const std::vector<Word>& words = words_scratch;
-  std::vector<DateHit> found = ExtractDatesIn(text, words, DayToMonthIndex(note_day));
+  // (In vectors of the thread kept between calls, as the words: the fact keeps a copy.)
+  thread_local std::vector<DateHit> found;
+  ExtractDatesWith<true>(text, words, DayToMonthIndex(note_day), &found);
   if (body == 0 && superseded.empty()) {
-    s.dates = std::move(found);  // most facts: every date is kept
+    std::swap(dates, found);  // most facts: every date is kept
   } else {
+    dates.clear();
     for (DateHit& h : found) {
       if (h.begin < body) continue;
       bool gone = false;
       for (size_t u = 0; u < superseded.size(); ++u) {
         if (h.begin >= superseded[u].first && h.begin < superseded[u].second) {
-          s.updates[u].dates.push_back(h.iv);
+          updates[u].dates.push_back(h.iv);
           gone = true;
         }
       }
-      if (!gone) s.dates.push_back(std::move(h));
+      if (!gone) dates.push_back(std::move(h));
     }
   }
-  // Most texts have no byte that bounds a clause (strcspn on s.clean, which ends in a NUL; a
+  // Most texts have no byte that bounds a clause (strcspn on `clean`, which ends in a NUL; a
   // NUL inside it counts as one).
-  const bool bounded = std::strcspn(s.clean.c_str(), ";():") < s.clean.size();
-  AssignRoles(text, words, bounded, &s.dates);
+  const bool bounded = std::strcspn(clean.c_str(), ";():") < clean.size();
+  AssignRoles(text, words, bounded, &dates);
   // The tokens of the one normalization give the body's content tokens (ContentTokensOf)
   // unless a date opens the text, or the text ends in a cut word (the normalizer drops it
   // from the tokens but keeps it in `clean`, where normalizing again finds it). Both lists
@@ -1008,7 +1045,7 @@ absl::StatusOr<Slots> ExtractSlots(const dedup::Normalizer& n, absl::string_view
     if (tok.kind == TokenKind::kMoney) {
       size_t d = 0;
       while (d < v.size() && !IsDigit(v[d])) ++d;
-      a.unit = std::string(v.substr(0, d));
+      a.unit = InternUnit(absl::string_view(v.data(), d));
       v = v.substr(d);
     } else if (tok.kind == TokenKind::kPercent) {
       a.unit = "%";
@@ -1016,7 +1053,7 @@ absl::StatusOr<Slots> ExtractSlots(const dedup::Normalizer& n, absl::string_view
     } else if (tok.kind == TokenKind::kNumber) {
       size_t colon = v.find(':');
       if (colon != std::string_view::npos) {
-        a.unit = std::string(v.substr(colon + 1));
+        a.unit = InternUnit(absl::string_view(v.data() + colon + 1, v.size() - colon - 1));
         v = v.substr(0, colon);
       }
     } else {
@@ -1027,10 +1064,10 @@ absl::StatusOr<Slots> ExtractSlots(const dedup::Normalizer& n, absl::string_view
     if (a.unit.empty() && a.value >= 1990 && a.value <= 2100 && a.value == std::floor(a.value)) {
       continue;
     }
-    s.amounts.push_back(a);
+    amounts.push_back(a);
   }
   // The qualifier of the fact's amounts (none without amounts: nothing reads it then).
-  if (!s.amounts.empty()) {
+  if (!amounts.empty()) {
     // (Arrays of constants: a braced list of literals would measure each one per call.)
     static constexpr absl::string_view kAtLeast[] = {
         "more than", "at least", "over $", "above", "exceeding", "+$", "b+", "m+", "k+", "t+"};
@@ -1088,7 +1125,7 @@ absl::StatusOr<Slots> ExtractSlots(const dedup::Normalizer& n, absl::string_view
     ClauseDraft cl;
     cl.text = t;
     bool in_superseded = false;
-    for (const Update& u : s.updates) in_superseded |= absl::StrContains(u.value, t);
+    for (const Update& u : updates) in_superseded |= absl::StrContains(u.value, t);
     for (size_t i = 0; i < lw.size() && !in_superseded; ++i) {
       if (!MayBeStateWord(lw[i])) continue;  // no state, no negation
       const uint8_t kind = StateWordKind(lw[i]);
@@ -1129,7 +1166,7 @@ absl::StatusOr<Slots> ExtractSlots(const dedup::Normalizer& n, absl::string_view
     // words).
     const absl::string_view rest = text.substr(body);
     // The next ';', '(' or ')' at or after `from`, or rest.size(): strcspn, since `rest` ends
-    // where s.clean does, at its terminating NUL (a NUL inside it is stepped over).
+    // where `clean` does, at its terminating NUL (a NUL inside it is stepped over).
     auto next_break = [&](size_t from) {
       // A text without a byte that bounds a clause (nor a NUL: `bounded`) has no break.
       if (!bounded) return rest.size();
@@ -1157,21 +1194,21 @@ absl::StatusOr<Slots> ExtractSlots(const dedup::Normalizer& n, absl::string_view
     }
     for (const ClauseDraft& d : drafts) polar |= d.polarity != Polarity::kNone;
     if (plain_clauses || polar) {
-      s.clauses.reserve(drafts.size());
+      clauses.reserve(drafts.size());
       for (const ClauseDraft& d : drafts) {
         Clause cl;
         cl.text = std::string(d.text);
         cl.polarity = d.polarity;
         cl.predicate = d.predicate;
         cl.object = d.object;
-        s.clauses.push_back(std::move(cl));
+        clauses.push_back(std::move(cl));
       }
     }
   }
   if (!plain_clauses && !polar) {
-    std::vector<Clause>().swap(s.clauses);
+    clauses.clear();
   } else {
-    for (Clause& cl : s.clauses) {
+    for (Clause& cl : clauses) {
       // A fact of one clause (most of them) has the body's own tokens: normalize it once.
       std::optional<absl::StatusOr<std::vector<uint64_t>>> own;
       if (cl.text != text.substr(body)) own = ContentTokens(n, cl.text);
@@ -1198,14 +1235,28 @@ absl::StatusOr<Slots> ExtractSlots(const dedup::Normalizer& n, absl::string_view
   absl::StatusOr<std::vector<uint64_t>>& content = BodyContent();
   if (!content.ok()) return content.status();
   s.content = *std::move(content);  // nothing reads the body's tokens after this
+  // The dates' bytes, one after the other (their offsets moved to match).
+  thread_local std::string kept;
+  kept.clear();
+  for (DateHit& h : dates) {
+    const uint32_t begin = static_cast<uint32_t>(kept.size());
+    kept.append(clean.data() + h.begin, h.end - h.begin);
+    h.begin = begin;
+    h.end = static_cast<uint32_t>(kept.size());
+  }
+  s.dates_written = FixedArray<char>(kept.data(), kept.size());
+  s.dates = FixedArray<DateHit>(dates.data(), dates.size());
+  s.amounts = FixedArray<Amount>(amounts.data(), amounts.size());
+  s.clauses = std::move(clauses);
+  s.updates = std::move(updates);
   return s;
 }
 
 // Whether the dates (of `role`, or all when role is null) disagree: both sides have some and
 // no interval of one overlaps an interval of the other; `by_year` widens every interval to
 // whole years first. *va/*vb get the dates as written.
-bool DatesDisagree(const PairSlots& a, const PairSlots& b, const std::string* role, bool by_year,
-                   std::string* va, std::string* vb) {
+bool DatesDisagree(const PairSlots& a, const PairSlots& b, const absl::string_view* role,
+                   bool by_year, std::string* va, std::string* vb) {
   if (a.dates.empty() || b.dates.empty()) return false;  // most pairs: nothing to gather
   absl::InlinedVector<const DateHit*, 8> xa, xb;         // no allocation per pair
   for (const DateHit& h : a.dates) {
@@ -1233,7 +1284,7 @@ bool DatesDisagree(const PairSlots& a, const PairSlots& b, const std::string* ro
   auto text = [](const PairSlots& s, absl::Span<const DateHit* const> hs) {
     std::vector<std::string> parts;
     for (const DateHit* h : hs) {
-      parts.push_back(std::string(absl::string_view(s.clean).substr(h->begin, h->end - h->begin)));
+      parts.push_back(std::string(s.dates_text().substr(h->begin, h->end - h->begin)));
     }
     return absl::StrJoin(parts, ", ");
   };
@@ -1249,7 +1300,7 @@ bool Counted(const Amount& x, bool plain_numbers) { return plain_numbers || !x.u
 
 using Values = absl::InlinedVector<double, 8>;  // a fact's values of one unit, in order
 
-std::string FormatValues(const std::string& unit, const Values& v, Qualifier q) {
+std::string FormatValues(absl::string_view unit, const Values& v, Qualifier q) {
   std::vector<std::string> p;
   for (double d : v) p.push_back(FormatAmount({unit, d}));
   const char* prefix = q == Qualifier::kAtLeast  ? "at least "
@@ -1268,10 +1319,10 @@ bool AmountsDisagree(const PairSlots& a, const PairSlots& b, bool plain_numbers,
   if (a.amounts.empty() || b.amounts.empty()) return false;  // most pairs
   // The units of `a`, smallest first, each once: the next is the smallest unit greater than
   // the last (a fact has few amounts; no map per pair).
-  const std::string* last = nullptr;
+  const absl::string_view* last = nullptr;
   Values xs, ys;
   while (true) {
-    const std::string* unit = nullptr;
+    const absl::string_view* unit = nullptr;
     for (const Amount& x : a.amounts) {
       if (!Counted(x, plain_numbers) || (last != nullptr && x.unit <= *last)) continue;
       if (unit == nullptr || x.unit < *unit) unit = &x.unit;

@@ -14,6 +14,7 @@
 #include <array>
 #include <cstddef>
 #include <cstdint>
+#include <new>
 #include <set>
 #include <string>
 #include <string_view>
@@ -69,6 +70,62 @@ inline int MonthOf(absl::string_view w) {
   return MonthLookup(w);
 }
 
+// An array fixed at its size when made: its elements in one allocation (none when empty)
+// behind an 8-byte handle. The conflict pass keeps every fact's PairSlots through the pair
+// examination: four std::vectors and a std::string there took 128 of its 144 bytes, and the
+// vectors kept their growth's spare capacity. Made from a std::vector (its elements moved).
+template <typename T>
+class FixedArray {
+ public:
+  FixedArray() = default;
+  FixedArray(std::vector<T>&& v) { Take(v); }  // NOLINT: implicit, as a vector is assigned
+  // A copy of [first, first + n).
+  FixedArray(const T* first, size_t n) {
+    if (n == 0) return;
+    p_ = ::operator new(kHeader + n * sizeof(T));
+    *static_cast<size_t*>(p_) = n;
+    T* out = data();
+    for (size_t i = 0; i < n; ++i) new (out++) T(first[i]);
+  }
+  FixedArray(const FixedArray& o) : FixedArray(o.begin(), o.size()) {}
+  FixedArray(FixedArray&& o) noexcept : p_(std::exchange(o.p_, nullptr)) {}
+  FixedArray& operator=(FixedArray o) noexcept {
+    std::swap(p_, o.p_);
+    return *this;
+  }
+  FixedArray& operator=(std::vector<T>&& v) { return *this = FixedArray(std::move(v)); }
+  ~FixedArray() {
+    if (p_ == nullptr) return;
+    for (T& x : *this) x.~T();
+    ::operator delete(p_);
+  }
+
+  size_t size() const { return p_ == nullptr ? 0 : *reinterpret_cast<const size_t*>(p_); }
+  bool empty() const { return p_ == nullptr; }
+  T* begin() { return data(); }
+  T* end() { return data() + size(); }
+  const T* begin() const { return data(); }
+  const T* end() const { return data() + size(); }
+  T& operator[](size_t i) { return data()[i]; }
+  const T& operator[](size_t i) const { return data()[i]; }
+
+ private:
+  static constexpr size_t kHeader = alignof(T) > sizeof(size_t) ? alignof(T) : sizeof(size_t);
+  static_assert(alignof(T) <= alignof(std::max_align_t));
+  T* data() const {
+    return p_ == nullptr ? nullptr : reinterpret_cast<T*>(static_cast<char*>(p_) + kHeader);
+  }
+  // Moves the elements of `v` in (this is empty).
+  void Take(std::vector<T>& v) {
+    if (v.empty()) return;
+    p_ = ::operator new(kHeader + v.size() * sizeof(T));
+    *static_cast<size_t*>(p_) = v.size();
+    T* out = data();
+    for (T& x : v) new (out++) T(std::move(x));
+  }
+  void* p_ = nullptr;  // the size (a size_t), then the elements
+};
+
 // A month interval [lo, hi], months counted as year * 12 + (month - 1).
 struct Interval {
   int lo = 0, hi = 0;
@@ -76,10 +133,12 @@ struct Interval {
 
 struct DateHit {
   Interval iv;
-  size_t begin = 0, end = 0;  // bytes in the text
-  bool bare_month = false;    // year guessed from the reference date
+  uint32_t begin = 0, end = 0;  // bytes in the text (a note is under 4 GiB)
+  bool bare_month = false;      // year guessed from the reference date
   int month = 0;
-  std::string role;  // the event the date belongs to ("deploy", "decide", ...), or ""
+  // The event the date belongs to ("deploy", "decide", ...), or "": a view of a static string
+  // (a fact's dates are kept by the conflict pass for the whole pair examination).
+  absl::string_view role;
 };
 
 // Dates and periods in `text`, ranges ("May to June 2026", "2026-01 - 2026-03") merged.
@@ -116,9 +175,15 @@ std::string DayString(int day);
 bool IsMilestoneRole(absl::string_view role);
 
 struct Amount {
-  std::string unit;  // "$", "%", "byte", ... ; "" for a plain number
+  // "$", "%", "byte", ... ; "" for a plain number. A view of a string that lives as long as
+  // the process (InternUnit): a fact's amounts are kept by the conflict pass.
+  absl::string_view unit;
   double value = 0;
 };
+
+// `unit` as a view that lives as long as the process: of a constant for the units
+// dedup::Normalizer writes, else of a string kept (once per distinct unit). Thread-safe.
+absl::string_view InternUnit(absl::string_view unit);
 
 // An amount for display: "$250B", "2EB", "15%", "10x", "3".
 std::string FormatAmount(const Amount& a);
@@ -149,18 +214,27 @@ struct Update {
 };
 
 // What the pair comparisons (DatesDisagree, AmountsDisagree, Supersedes, ClausesOppose) read
-// of a fact's slots: the conflict pass keeps this part of every fact's (144 bytes, not
-// Slots' 192).
+// of a fact's slots: the conflict pass keeps this part of every fact's (56 bytes, not Slots'
+// 104).
 struct PairSlots {
-  std::string clean;           // the normalizer's cleaned text; DateHit offsets point into it
-  uint64_t clean_hash = 0;     // TokenHash(clean): tells two facts' texts apart without it
-  std::vector<DateHit> dates;  // superseded ones removed
-  std::vector<Amount> amounts;
-  std::vector<Clause> clauses;
-  std::vector<Update> updates;
+  // The dates as written in the normalizer's cleaned text, one after the other (no
+  // separator): the `dates`' offsets point here, not into the whole text, which the pair
+  // comparisons never read.
+  FixedArray<char> dates_written;
+  // TokenHash of the whole cleaned text: tells two facts' texts apart.
+  uint64_t clean_hash = 0;
+  FixedArray<DateHit> dates;  // superseded ones removed
+  FixedArray<Amount> amounts;
+  FixedArray<Clause> clauses;
+  FixedArray<Update> updates;
   // Of the amounts ("more than", "up to", "about"); kNone when there are none.
   Qualifier qualifier = Qualifier::kNone;
   int fact_day = 0;  // the statement's own date (leading "On 2025-10-28," / "2025-12-27:")
+
+  // `dates_written` as a view: its substr(h.begin, h.end - h.begin) is date h as written.
+  absl::string_view dates_text() const {
+    return absl::string_view(dates_written.begin(), dates_written.size());
+  }
 };
 
 struct Slots : PairSlots {
@@ -343,8 +417,8 @@ absl::StatusOr<Slots> ExtractSlots(const dedup::Normalizer& n, absl::string_view
 // no interval of one overlaps an interval of the other; `by_year` widens every interval to
 // whole years first. A month whose year was guessed from the note's date agrees with the same
 // month of any year. *va/*vb get the dates as written.
-bool DatesDisagree(const PairSlots& a, const PairSlots& b, const std::string* role, bool by_year,
-                   std::string* va, std::string* vb);
+bool DatesDisagree(const PairSlots& a, const PairSlots& b, const absl::string_view* role,
+                   bool by_year, std::string* va, std::string* vb);
 
 // Amounts of one unit disagree: no pair compatible and neither side's range holds the other.
 // *va/*vb (either may be null: not wanted) get the amounts of that unit (FormatAmount).
