@@ -1130,7 +1130,10 @@ struct Sketched {
   size_t rare_keys = 0;                     // rare-word key slots per fact
   internal::OsVector<uint64_t> rare_words;  // rare_keys per fact; 0: no key in that slot
   // Each fact's token-weight summary, read by the full pass's verification before the
-  // features (RuledOut); empty elsewhere.
+  // features (RuledOut); empty elsewhere. SketchAll fills it when `summarize` is set, after
+  // the corpus pass's counts and case flags are gone (its 64 bytes per fact are not held
+  // with them, where a scan's memory peaked).
+  bool summarize = false;
   internal::OsVector<internal::OverlapSummary> summaries;
   // Exact copies are sketched once: facts with the same normalized tokens in the same order
   // *and* the same case, names, values, log date and truncation/mojibake flags (everything
@@ -1668,6 +1671,9 @@ absl::Status SketchAll(absl::Span<const Item> items, const DedupOptions& options
   for (const absl::Status& e : errors) {
     if (!e.ok()) return e;
   }
+  std::vector<absl::Status>().swap(errors);
+  std::vector<uint32_t>().swap(next_same);
+  std::vector<char>().swap(repeated);
   stats->seconds_normalize = Seconds(t0);
   stats->items_read = static_cast<int64_t>(n);
   if (baseline || options.simhash_distance > 0) capture = nullptr;  // no state for these
@@ -1789,9 +1795,6 @@ absl::Status SketchAll(absl::Span<const Item> items, const DedupOptions& options
             capture->own.flags[capture->own.token_start[i] + k] = cases[i].case_flags[k];
           }
         }
-        if (!s->summaries.empty()) {
-          s->summaries[i] = internal::Summarize(tokens, w, f.total_weight);
-        }
         hits.clear();
         CaseInfo& ci = cases[i];
         for (size_t k = 0; k < ci.caps.size(); ++k) {
@@ -1832,6 +1835,16 @@ absl::Status SketchAll(absl::Span<const Item> items, const DedupOptions& options
                 capture->own.tokens[capture->own.token_start[i] + at];
           }
         }
+      }
+    });
+  }
+  internal::OsVector<CaseInfo>().swap(cases);  // read: gone before the summaries are made
+  if (s->summarize) {  // every fact's weights are set: a shared block's by its owner
+    s->summaries.resize(n);
+    ParallelFor(n, threads, 1024, [&](size_t b, size_t e) {
+      for (size_t i = b; i < e; ++i) {
+        const Features& f = features[i];
+        s->summaries[i] = internal::Summarize(f.tokens(), f.weights(), f.total_weight);
       }
     });
   }
@@ -2382,7 +2395,7 @@ absl::StatusOr<VerificationAudit> AuditVerification(absl::Span<const Item> items
                                                     const DedupOptions& options) {
   DedupStats stats;
   Sketched s;
-  s.summaries.resize(items.size());
+  s.summarize = true;
   if (absl::Status st = SketchAll(items, options, 1, &stats, &s); !st.ok()) return st;
   VerificationAudit audit;
   for (size_t i = 0; i < items.size(); ++i) {
@@ -2418,7 +2431,7 @@ absl::StatusOr<DedupResult> Deduplicate(absl::Span<const Item> items, const Dedu
   };
   const bool baseline = options.method == Method::kMinHash;
   Sketched sketched;
-  if (!baseline) sketched.summaries.resize(n);
+  sketched.summarize = !baseline;
   CorpusState captured;
   CorpusState::Rep* capture = state != nullptr && !baseline && options.simhash_distance <= 0
                                   ? captured.mutable_rep()
