@@ -2476,9 +2476,58 @@ absl::StatusOr<DedupResult> Deduplicate(absl::Span<const Item> items, const Dedu
       dup_edges.push_back(PairKey(x, y));
     }
   };
+  // verify() over a batch of LSH pairs, what each test reads fetched a few pairs ahead (the
+  // facts are scattered over gigabytes, and at 1M facts the misses cost more than the tests):
+  // the summaries of every pair, then the features (the object, then its tokens and weights)
+  // of the pairs the summaries leave; the edges go in under one lock.
+  auto verify_batch = [&](absl::Span<const internal::BandTable::Pair> pairs) {
+    if (baseline) {
+      for (const auto& [x, y] : pairs) verify(x, y);
+      return;
+    }
+    constexpr size_t kAhead = 8;
+    const internal::OverlapSummary* summary = sketched.summaries.data();
+    internal::BandTable::Pair open[internal::BandTable::kPairBatch];  // not ruled out
+    size_t n_open = 0;
+    for (size_t k = 0; k < pairs.size(); ++k) {
+      if (k + kAhead < pairs.size()) {
+        __builtin_prefetch(summary + pairs[k + kAhead].first);
+        __builtin_prefetch(summary + pairs[k + kAhead].second);
+      }
+      const auto [x, y] = pairs[k];
+      if (!RuledOut(summary[x], summary[y], options)) open[n_open++] = pairs[k];
+    }
+    auto fetch_object = [&](uint32_t f) {
+      const char* at = reinterpret_cast<const char*>(&features[f]);
+      __builtin_prefetch(at);
+      __builtin_prefetch(at + sizeof(Features) - 1);
+    };
+    auto fetch_tokens = [&](uint32_t f) {
+      __builtin_prefetch(features[f].tokens().data());
+      __builtin_prefetch(features[f].weights().data());
+    };
+    uint64_t found[internal::BandTable::kPairBatch];
+    size_t n_found = 0;
+    for (size_t k = 0; k < n_open; ++k) {
+      if (k + 2 * kAhead < n_open) {
+        fetch_object(open[k + 2 * kAhead].first);
+        fetch_object(open[k + 2 * kAhead].second);
+      }
+      if (k + kAhead < n_open) {
+        fetch_tokens(open[k + kAhead].first);
+        fetch_tokens(open[k + kAhead].second);
+      }
+      const auto [x, y] = open[k];
+      if (VerifiedDuplicate(features[x], features[y], options)) found[n_found++] = PairKey(x, y);
+    }
+    if (n_found > 0) {
+      std::lock_guard<std::mutex> lock(edges_mu);
+      dup_edges.insert(dup_edges.end(), found, found + n_found);
+    }
+  };
   std::vector<uint32_t> oversized;
-  const uint64_t lsh_candidates = bands.ForEachPair(
-      threads, static_cast<size_t>(std::max(2, options.max_bucket_size)), verify, &oversized,
+  const uint64_t lsh_candidates = bands.ForEachPairBatch(
+      threads, static_cast<size_t>(std::max(2, options.max_bucket_size)), verify_batch, &oversized,
       [&](int band) { report("verify", band + 1, lsh_params.bands); });
   result.stats.minhash_candidates = static_cast<int64_t>(lsh_candidates);
   result.stats.candidates = result.stats.minhash_candidates;
