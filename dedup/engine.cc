@@ -2448,12 +2448,19 @@ absl::StatusOr<DedupResult> Deduplicate(absl::Span<const Item> items, const Dedu
   const size_t rare_keys = sketched.rare_keys;
   internal::OsVector<uint64_t>& rare_words = sketched.rare_words;
   // With a corpus state captured, its rare-word ids say what rare_words says (a word id's hash
-  // is capture->words[id]; kNoWord for 0): the hashes go during the LSH pairs (32 bytes per
-  // fact fewer where verification's memory peaks) and are read back for the rare-word pass.
+  // is capture->words[id]; kNoWord for 0): the hashes go before the LSH pairs (32 bytes per
+  // fact fewer where verification's memory peaks), and the rare-word pass reads them through
+  // the ids (rare_word) instead of a copy of them all.
   const size_t rare_slots = rare_words.size();
   const bool rare_from_state =
       capture != nullptr && rare_slots > 0 && capture->own.rare.size() == rare_slots;
   if (rare_from_state) internal::OsVector<uint64_t>().swap(rare_words);
+  // The word in a rare-word key slot (slot k of fact i: i * rare_keys + k), 0 for none.
+  auto rare_word = [&](size_t slot) -> uint64_t {
+    if (!rare_from_state) return rare_words[slot];
+    const uint32_t id = capture->own.rare[slot];
+    return id == kNoWord ? 0 : capture->own.words[id];
+  };
 
   // 3+4. Candidates: LSH bucket pairs, verified as they are found (each once, in its first
   // shared band; only duplicate edges are kept, so LSH's candidates take no memory), then the
@@ -2549,15 +2556,6 @@ absl::StatusOr<DedupResult> Deduplicate(absl::Span<const Item> items, const Dedu
       if (!bands.Collide(x, y)) extra.emplace_back(x, y);
     }
   }
-  if (rare_from_state) {
-    rare_words.resize(rare_slots);
-    ParallelFor(rare_slots, threads, 1 << 16, [&](size_t b, size_t e) {
-      for (size_t slot = b; slot < e; ++slot) {
-        const uint32_t id = capture->own.rare[slot];
-        rare_words[slot] = id == kNoWord ? 0 : capture->own.words[id];
-      }
-    });
-  }
   if (rare_keys > 0) {
     // Each fact's prefix words are probed against every fact that has the word anywhere
     // (a containment needs the shorter fact's rare words inside the longer one, not in the
@@ -2570,12 +2568,12 @@ absl::StatusOr<DedupResult> Deduplicate(absl::Span<const Item> items, const Dedu
     // its ids from base[part] on (ids only group the holders: their order is not read).
     const size_t parts = WordTables(threads, n);
     std::vector<absl::flat_hash_map<uint64_t, uint32_t>> probe(parts);  // word -> id - base
-    internal::OsVector<uint32_t> key_id(rare_words.size(), 0);
+    internal::OsVector<uint32_t> key_id(rare_slots, 0);
     ParallelFor(parts, static_cast<int>(parts), 1, [&](size_t b, size_t e) {
       for (size_t part = b; part < e; ++part) {
         absl::flat_hash_map<uint64_t, uint32_t>& m = probe[part];
-        for (size_t slot = 0; slot < rare_words.size(); ++slot) {
-          const uint64_t w = rare_words[slot];
+        for (size_t slot = 0; slot < rare_slots; ++slot) {
+          const uint64_t w = rare_word(slot);
           if (w == 0 || WordPart(w, parts) != part) continue;
           key_id[slot] = m.try_emplace(w, static_cast<uint32_t>(m.size())).first->second;
         }
@@ -2586,9 +2584,9 @@ absl::StatusOr<DedupResult> Deduplicate(absl::Span<const Item> items, const Dedu
       base[part + 1] = base[part] + static_cast<uint32_t>(probe[part].size());
     }
     const uint32_t words = base[parts];
-    ParallelFor(rare_words.size(), threads, 1 << 16, [&](size_t b, size_t e) {
+    ParallelFor(rare_slots, threads, 1 << 16, [&](size_t b, size_t e) {
       for (size_t slot = b; slot < e; ++slot) {
-        if (rare_words[slot] != 0) key_id[slot] += base[WordPart(rare_words[slot], parts)];
+        if (const uint64_t w = rare_word(slot); w != 0) key_id[slot] += base[WordPart(w, parts)];
       }
     });
     std::vector<std::pair<size_t, std::vector<std::pair<uint32_t, uint32_t>>>> chunks;
@@ -2640,9 +2638,10 @@ absl::StatusOr<DedupResult> Deduplicate(absl::Span<const Item> items, const Dedu
     // Whether a key of `f` among its first `keys` (a probed word) is a word `g` holds.
     auto finds = [&](uint32_t f, size_t keys, uint32_t g) {
       for (size_t k = 0; k < keys; ++k) {
-        const uint64_t w = rare_words[f * rare_keys + k];
+        const size_t slot = f * rare_keys + k;
+        const uint64_t w = rare_word(slot);
         if (w == 0) break;
-        if (probed(key_id[f * rare_keys + k]) && holds(g, w)) return true;
+        if (probed(key_id[slot]) && holds(g, w)) return true;
       }
       return false;
     };
@@ -2654,7 +2653,7 @@ absl::StatusOr<DedupResult> Deduplicate(absl::Span<const Item> items, const Dedu
         const auto x = static_cast<uint32_t>(i);
         found.clear();
         for (size_t k = 0; k < rare_keys; ++k) {
-          if (rare_words[i * rare_keys + k] == 0) break;
+          if (rare_word(i * rare_keys + k) == 0) break;
           const uint32_t id = key_id[i * rare_keys + k];
           if (!probed(id)) continue;
           for (uint32_t p = start[id]; p < start[id + 1]; ++p) {
