@@ -1130,7 +1130,10 @@ struct Sketched {
   size_t rare_keys = 0;                     // rare-word key slots per fact
   internal::OsVector<uint64_t> rare_words;  // rare_keys per fact; 0: no key in that slot
   // Each fact's token-weight summary, read by the full pass's verification before the
-  // features (RuledOut); empty elsewhere.
+  // features (RuledOut); empty elsewhere. SketchAll fills it when `summarize` is set, after
+  // the corpus pass's counts and case flags are gone (its 64 bytes per fact are not held
+  // with them, where a scan's memory peaked).
+  bool summarize = false;
   internal::OsVector<internal::OverlapSummary> summaries;
   // Exact copies are sketched once: facts with the same normalized tokens in the same order
   // *and* the same case, names, values, log date and truncation/mojibake flags (everything
@@ -1668,6 +1671,9 @@ absl::Status SketchAll(absl::Span<const Item> items, const DedupOptions& options
   for (const absl::Status& e : errors) {
     if (!e.ok()) return e;
   }
+  std::vector<absl::Status>().swap(errors);
+  std::vector<uint32_t>().swap(next_same);
+  std::vector<char>().swap(repeated);
   stats->seconds_normalize = Seconds(t0);
   stats->items_read = static_cast<int64_t>(n);
   if (baseline || options.simhash_distance > 0) capture = nullptr;  // no state for these
@@ -1789,9 +1795,6 @@ absl::Status SketchAll(absl::Span<const Item> items, const DedupOptions& options
             capture->own.flags[capture->own.token_start[i] + k] = cases[i].case_flags[k];
           }
         }
-        if (!s->summaries.empty()) {
-          s->summaries[i] = internal::Summarize(tokens, w, f.total_weight);
-        }
         hits.clear();
         CaseInfo& ci = cases[i];
         for (size_t k = 0; k < ci.caps.size(); ++k) {
@@ -1832,6 +1835,16 @@ absl::Status SketchAll(absl::Span<const Item> items, const DedupOptions& options
                 capture->own.tokens[capture->own.token_start[i] + at];
           }
         }
+      }
+    });
+  }
+  internal::OsVector<CaseInfo>().swap(cases);  // read: gone before the summaries are made
+  if (s->summarize) {  // every fact's weights are set: a shared block's by its owner
+    s->summaries.resize(n);
+    ParallelFor(n, threads, 1024, [&](size_t b, size_t e) {
+      for (size_t i = b; i < e; ++i) {
+        const Features& f = features[i];
+        s->summaries[i] = internal::Summarize(f.tokens(), f.weights(), f.total_weight);
       }
     });
   }
@@ -2382,7 +2395,7 @@ absl::StatusOr<VerificationAudit> AuditVerification(absl::Span<const Item> items
                                                     const DedupOptions& options) {
   DedupStats stats;
   Sketched s;
-  s.summaries.resize(items.size());
+  s.summarize = true;
   if (absl::Status st = SketchAll(items, options, 1, &stats, &s); !st.ok()) return st;
   VerificationAudit audit;
   for (size_t i = 0; i < items.size(); ++i) {
@@ -2418,7 +2431,7 @@ absl::StatusOr<DedupResult> Deduplicate(absl::Span<const Item> items, const Dedu
   };
   const bool baseline = options.method == Method::kMinHash;
   Sketched sketched;
-  if (!baseline) sketched.summaries.resize(n);
+  sketched.summarize = !baseline;
   CorpusState captured;
   CorpusState::Rep* capture = state != nullptr && !baseline && options.simhash_distance <= 0
                                   ? captured.mutable_rep()
@@ -2435,12 +2448,19 @@ absl::StatusOr<DedupResult> Deduplicate(absl::Span<const Item> items, const Dedu
   const size_t rare_keys = sketched.rare_keys;
   internal::OsVector<uint64_t>& rare_words = sketched.rare_words;
   // With a corpus state captured, its rare-word ids say what rare_words says (a word id's hash
-  // is capture->words[id]; kNoWord for 0): the hashes go during the LSH pairs (32 bytes per
-  // fact fewer where verification's memory peaks) and are read back for the rare-word pass.
+  // is capture->words[id]; kNoWord for 0): the hashes go before the LSH pairs (32 bytes per
+  // fact fewer where verification's memory peaks), and the rare-word pass reads them through
+  // the ids (rare_word) instead of a copy of them all.
   const size_t rare_slots = rare_words.size();
   const bool rare_from_state =
       capture != nullptr && rare_slots > 0 && capture->own.rare.size() == rare_slots;
   if (rare_from_state) internal::OsVector<uint64_t>().swap(rare_words);
+  // The word in a rare-word key slot (slot k of fact i: i * rare_keys + k), 0 for none.
+  auto rare_word = [&](size_t slot) -> uint64_t {
+    if (!rare_from_state) return rare_words[slot];
+    const uint32_t id = capture->own.rare[slot];
+    return id == kNoWord ? 0 : capture->own.words[id];
+  };
 
   // 3+4. Candidates: LSH bucket pairs, verified as they are found (each once, in its first
   // shared band; only duplicate edges are kept, so LSH's candidates take no memory), then the
@@ -2463,9 +2483,58 @@ absl::StatusOr<DedupResult> Deduplicate(absl::Span<const Item> items, const Dedu
       dup_edges.push_back(PairKey(x, y));
     }
   };
+  // verify() over a batch of LSH pairs, what each test reads fetched a few pairs ahead (the
+  // facts are scattered over gigabytes, and at 1M facts the misses cost more than the tests):
+  // the summaries of every pair, then the features (the object, then its tokens and weights)
+  // of the pairs the summaries leave; the edges go in under one lock.
+  auto verify_batch = [&](absl::Span<const internal::BandTable::Pair> pairs) {
+    if (baseline) {
+      for (const auto& [x, y] : pairs) verify(x, y);
+      return;
+    }
+    constexpr size_t kAhead = 8;
+    const internal::OverlapSummary* summary = sketched.summaries.data();
+    internal::BandTable::Pair open[internal::BandTable::kPairBatch];  // not ruled out
+    size_t n_open = 0;
+    for (size_t k = 0; k < pairs.size(); ++k) {
+      if (k + kAhead < pairs.size()) {
+        __builtin_prefetch(summary + pairs[k + kAhead].first);
+        __builtin_prefetch(summary + pairs[k + kAhead].second);
+      }
+      const auto [x, y] = pairs[k];
+      if (!RuledOut(summary[x], summary[y], options)) open[n_open++] = pairs[k];
+    }
+    auto fetch_object = [&](uint32_t f) {
+      const char* at = reinterpret_cast<const char*>(&features[f]);
+      __builtin_prefetch(at);
+      __builtin_prefetch(at + sizeof(Features) - 1);
+    };
+    auto fetch_tokens = [&](uint32_t f) {
+      __builtin_prefetch(features[f].tokens().data());
+      __builtin_prefetch(features[f].weights().data());
+    };
+    uint64_t found[internal::BandTable::kPairBatch];
+    size_t n_found = 0;
+    for (size_t k = 0; k < n_open; ++k) {
+      if (k + 2 * kAhead < n_open) {
+        fetch_object(open[k + 2 * kAhead].first);
+        fetch_object(open[k + 2 * kAhead].second);
+      }
+      if (k + kAhead < n_open) {
+        fetch_tokens(open[k + kAhead].first);
+        fetch_tokens(open[k + kAhead].second);
+      }
+      const auto [x, y] = open[k];
+      if (VerifiedDuplicate(features[x], features[y], options)) found[n_found++] = PairKey(x, y);
+    }
+    if (n_found > 0) {
+      std::lock_guard<std::mutex> lock(edges_mu);
+      dup_edges.insert(dup_edges.end(), found, found + n_found);
+    }
+  };
   std::vector<uint32_t> oversized;
-  const uint64_t lsh_candidates = bands.ForEachPair(
-      threads, static_cast<size_t>(std::max(2, options.max_bucket_size)), verify, &oversized,
+  const uint64_t lsh_candidates = bands.ForEachPairBatch(
+      threads, static_cast<size_t>(std::max(2, options.max_bucket_size)), verify_batch, &oversized,
       [&](int band) { report("verify", band + 1, lsh_params.bands); });
   result.stats.minhash_candidates = static_cast<int64_t>(lsh_candidates);
   result.stats.candidates = result.stats.minhash_candidates;
@@ -2487,15 +2556,6 @@ absl::StatusOr<DedupResult> Deduplicate(absl::Span<const Item> items, const Dedu
       if (!bands.Collide(x, y)) extra.emplace_back(x, y);
     }
   }
-  if (rare_from_state) {
-    rare_words.resize(rare_slots);
-    ParallelFor(rare_slots, threads, 1 << 16, [&](size_t b, size_t e) {
-      for (size_t slot = b; slot < e; ++slot) {
-        const uint32_t id = capture->own.rare[slot];
-        rare_words[slot] = id == kNoWord ? 0 : capture->own.words[id];
-      }
-    });
-  }
   if (rare_keys > 0) {
     // Each fact's prefix words are probed against every fact that has the word anywhere
     // (a containment needs the shorter fact's rare words inside the longer one, not in the
@@ -2508,12 +2568,12 @@ absl::StatusOr<DedupResult> Deduplicate(absl::Span<const Item> items, const Dedu
     // its ids from base[part] on (ids only group the holders: their order is not read).
     const size_t parts = WordTables(threads, n);
     std::vector<absl::flat_hash_map<uint64_t, uint32_t>> probe(parts);  // word -> id - base
-    internal::OsVector<uint32_t> key_id(rare_words.size(), 0);
+    internal::OsVector<uint32_t> key_id(rare_slots, 0);
     ParallelFor(parts, static_cast<int>(parts), 1, [&](size_t b, size_t e) {
       for (size_t part = b; part < e; ++part) {
         absl::flat_hash_map<uint64_t, uint32_t>& m = probe[part];
-        for (size_t slot = 0; slot < rare_words.size(); ++slot) {
-          const uint64_t w = rare_words[slot];
+        for (size_t slot = 0; slot < rare_slots; ++slot) {
+          const uint64_t w = rare_word(slot);
           if (w == 0 || WordPart(w, parts) != part) continue;
           key_id[slot] = m.try_emplace(w, static_cast<uint32_t>(m.size())).first->second;
         }
@@ -2524,9 +2584,9 @@ absl::StatusOr<DedupResult> Deduplicate(absl::Span<const Item> items, const Dedu
       base[part + 1] = base[part] + static_cast<uint32_t>(probe[part].size());
     }
     const uint32_t words = base[parts];
-    ParallelFor(rare_words.size(), threads, 1 << 16, [&](size_t b, size_t e) {
+    ParallelFor(rare_slots, threads, 1 << 16, [&](size_t b, size_t e) {
       for (size_t slot = b; slot < e; ++slot) {
-        if (rare_words[slot] != 0) key_id[slot] += base[WordPart(rare_words[slot], parts)];
+        if (const uint64_t w = rare_word(slot); w != 0) key_id[slot] += base[WordPart(w, parts)];
       }
     });
     std::vector<std::pair<size_t, std::vector<std::pair<uint32_t, uint32_t>>>> chunks;
@@ -2578,9 +2638,10 @@ absl::StatusOr<DedupResult> Deduplicate(absl::Span<const Item> items, const Dedu
     // Whether a key of `f` among its first `keys` (a probed word) is a word `g` holds.
     auto finds = [&](uint32_t f, size_t keys, uint32_t g) {
       for (size_t k = 0; k < keys; ++k) {
-        const uint64_t w = rare_words[f * rare_keys + k];
+        const size_t slot = f * rare_keys + k;
+        const uint64_t w = rare_word(slot);
         if (w == 0) break;
-        if (probed(key_id[f * rare_keys + k]) && holds(g, w)) return true;
+        if (probed(key_id[slot]) && holds(g, w)) return true;
       }
       return false;
     };
@@ -2592,7 +2653,7 @@ absl::StatusOr<DedupResult> Deduplicate(absl::Span<const Item> items, const Dedu
         const auto x = static_cast<uint32_t>(i);
         found.clear();
         for (size_t k = 0; k < rare_keys; ++k) {
-          if (rare_words[i * rare_keys + k] == 0) break;
+          if (rare_word(i * rare_keys + k) == 0) break;
           const uint32_t id = key_id[i * rare_keys + k];
           if (!probed(id)) continue;
           for (uint32_t p = start[id]; p < start[id + 1]; ++p) {

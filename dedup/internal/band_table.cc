@@ -183,10 +183,10 @@ int BandTable::FirstCollision(uint32_t i, uint32_t j, int limit) const {
   return FirstSharedBand(i, j, limit);
 }
 
-uint64_t BandTable::ForEachPair(int threads, size_t cap,
-                                const std::function<void(uint32_t, uint32_t)>& visit,
-                                std::vector<uint32_t>* oversized,
-                                const std::function<void(int)>& band_done) {
+uint64_t BandTable::ForEachPairBatch(int threads, size_t cap,
+                                     const std::function<void(absl::Span<const Pair>)>& visit,
+                                     std::vector<uint32_t>* oversized,
+                                     const std::function<void(int)>& band_done) {
   // One band's buckets: its entries sorted (key << 32 | id) and the [begin, end) runs of the
   // buckets with 2..cap ids. Appends the ids in oversized buckets to `big` (this band's from
   // `big_from` on), whose bits `mark` sets once no thread reads them.
@@ -244,18 +244,27 @@ uint64_t BandTable::ForEachPair(int threads, size_t cap,
     // (non-oversized) bucket together.
     ParallelFor(cur.runs.size(), threads, 64, [&](size_t rb, size_t re) {
       uint64_t count = 0;
+      Pair batch[kPairBatch];
+      size_t held = 0;
       for (size_t r = rb; r < re; ++r) {
-        for (size_t p = cur.runs[r].first; p < cur.runs[r].second; ++p) {
+        const auto [run_begin, run_end] = cur.runs[r];
+        for (size_t p = run_begin; p < run_end; ++p) {
           const auto i = static_cast<uint32_t>(cur.sorted[p]);
-          for (size_t q = p + 1; q < cur.runs[r].second; ++q) {
+          for (size_t q = p + 1; q < run_end; ++q) {
             const auto j = static_cast<uint32_t>(cur.sorted[q]);
             if (FirstSharedBand(i, j, band) == band) {
-              ++count;
-              visit(i, j);
+              batch[held++] = {i, j};
+              if (held == kPairBatch) {
+                visit(absl::MakeConstSpan(batch, held));
+                count += held;
+                held = 0;
+              }
             }
           }
         }
       }
+      if (held > 0) visit(absl::MakeConstSpan(batch, held));
+      count += held;
       visited.fetch_add(count, std::memory_order_relaxed);
     });
     if (ahead.joinable()) {

@@ -12,6 +12,7 @@
 //   BandTable table(n, params.bands);
 //   for (i...) table.SetKeys(i, sig, params.rows);          // thread-safe for distinct i
 //   table.ForEachPair(threads, cap, [&](uint32_t i, uint32_t j) { ... });  // i < j
+//   (or ForEachPairBatch: the same pairs, a span of them per call)
 #ifndef FACTDEDUP_DEDUP_INTERNAL_BAND_TABLE_H_
 #define FACTDEDUP_DEDUP_INTERNAL_BAND_TABLE_H_
 
@@ -19,6 +20,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <utility>
 #include <vector>
 
 #include "absl/types/span.h"
@@ -51,6 +53,10 @@ class BandTable {
   // Moves every key (items x bands) and empty flag out; the table is left with no items.
   void TakeKeys(OsVector<uint32_t>* keys, OsVector<uint8_t>* empty);
 
+  using Pair = std::pair<uint32_t, uint32_t>;
+  // Pairs handed to ForEachPairBatch's callback at a time, at most.
+  static constexpr size_t kPairBatch = 256;
+
   // Calls visit(i, j), i < j, once for every pair that shares a bucket of at most `cap` items
   // in some band, from up to `threads` threads concurrently. Pairs of one band are visited
   // before any pair of the next; within a band, in no particular order. Ids in buckets larger
@@ -61,7 +67,21 @@ class BandTable {
   uint64_t ForEachPair(int threads, size_t cap,
                        const std::function<void(uint32_t, uint32_t)>& visit,
                        std::vector<uint32_t>* oversized,
-                       const std::function<void(int)>& band_done = nullptr);
+                       const std::function<void(int)>& band_done = nullptr) {
+    return ForEachPairBatch(
+        threads, cap,
+        [&](absl::Span<const Pair> pairs) {
+          for (const auto& [i, j] : pairs) visit(i, j);
+        },
+        oversized, band_done);
+  }
+  // ForEachPair with the pairs handed over up to kPairBatch at a time (one call, not one per
+  // pair; the caller can fetch what it reads of the pairs ahead of testing them). Every pair
+  // of a batch is of the same band.
+  uint64_t ForEachPairBatch(int threads, size_t cap,
+                            const std::function<void(absl::Span<const Pair>)>& visit,
+                            std::vector<uint32_t>* oversized,
+                            const std::function<void(int)>& band_done = nullptr);
 
   // Whether i and j share a non-oversized bucket in any band, i.e. ForEachPair visited (or
   // will visit) them. Valid after ForEachPair.

@@ -165,6 +165,56 @@ TEST(BandTable, VisitsAndCollideMatchBruteForce) {
     }
 }
 
+// ForEachPairBatch hands over the pairs ForEachPair visits, each once, at most kPairBatch at
+// a time and each batch within one band (band_done comes between bands; no bucket is
+// oversized, so a pair's first equal key is its band): buckets of about 5
+// items give some hundreds of pairs per share of buckets, so full batches and the remainder
+// both occur.
+TEST(BandTable, BatchesHoldEveryPairOnceWithinOneBand) {
+  std::mt19937 rng(13);
+  const size_t n = 3000;
+  const int bands = 3;
+  BandTable t(n, bands);
+  std::vector<uint32_t> keys(bands);
+  for (size_t i = 0; i < n; ++i) {
+    for (int b = 0; b < bands; ++b) keys[b] = rng() % 600;
+    t.SetRaw(i, keys.data(), rng() % 50 == 0);
+  }
+  for (int threads : {1, 2}) {
+    BandTable single = t, batched = t;
+    const std::vector<std::pair<uint32_t, uint32_t>> want =
+        Visited(&single, threads, /*cap=*/64, nullptr);
+    ASSERT_GT(want.size(), 2 * BandTable::kPairBatch);
+    std::mutex mu;
+    std::vector<std::pair<uint32_t, uint32_t>> got;
+    size_t full = 0, partial = 0;
+    int band = 0;
+    bool mixed = false;
+    const uint64_t count = batched.ForEachPairBatch(
+        threads, /*cap=*/64,
+        [&](absl::Span<const BandTable::Pair> pairs) {
+          std::lock_guard<std::mutex> lock(mu);
+          ASSERT_FALSE(pairs.empty());
+          ASSERT_LE(pairs.size(), BandTable::kPairBatch);
+          (pairs.size() == BandTable::kPairBatch ? full : partial) += 1;
+          for (const auto& [i, j] : pairs) {
+            // A pair's first shared band is the one being visited.
+            int first = 0;
+            while (batched.key(i, first) != batched.key(j, first)) ++first;
+            mixed |= first != band;
+            got.emplace_back(i, j);
+          }
+        },
+        nullptr, [&](int b) { band = b + 1; });
+    EXPECT_FALSE(mixed);
+    EXPECT_EQ(count, got.size());
+    EXPECT_GT(full, 0u);
+    EXPECT_GT(partial, 0u);
+    std::sort(got.begin(), got.end());
+    EXPECT_EQ(got, want) << threads << " threads";
+  }
+}
+
 }  // namespace
 }  // namespace factdedup::dedup::internal
 
