@@ -76,7 +76,8 @@ int RunFacts(const ParsedArgs& args) {
         };
         if (f.task) j["task_state"] = std::string(1, f.task_state);
         nlohmann::json links = nlohmann::json::array();
-        for (const Link& l : f.links) links.push_back(LinkJson(*vault, resolver, note, l));
+        for (const Link& l : provenance::LinksOf(note, f))
+          links.push_back(LinkJson(*vault, resolver, note, l));
         j["links"] = std::move(links);
         std::cout << j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
       } else {

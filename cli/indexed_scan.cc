@@ -106,6 +106,7 @@ absl::StatusOr<ScannedVault> ScanAndFindConflicts(const provenance::Vault& vault
       scanner.previous_claims(), scanner.next_claims(), nullptr, scanner.next_line_summaries());
   if (!conflicts.ok()) return conflicts.status();
   out.conflicts = *std::move(conflicts);
+  scanner.DropNormalizations();
   progress->StageDone("conflicts", Progress::Since(t0));
   return out;
 }
@@ -154,6 +155,12 @@ size_t IndexedScanner::FreshFacts(size_t* facts) const {
     for (const provenance::IndexedFact& f : note.facts) fresh += !known.contains(f.text_hash);
   }
   return fresh;
+}
+
+void IndexedScanner::DropNormalizations() {
+  if (beginner_.joinable()) beginner_.join();
+  // Save() reads the notes only when it writes the whole index (no save begun).
+  if (corpus_on_disk_ || !MaySave()) next_.Clear();
 }
 
 void IndexedScanner::DropSave() {

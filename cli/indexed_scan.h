@@ -74,6 +74,10 @@ class IndexedScanner {
   // provenance::FindLineConflicts reads, with the loaded index's line summaries (this scanner
   // must outlive the options). Safe to call beside a scan.
   provenance::ConflictOptions LineConflictOptions(const dedup::DedupOptions& options) const;
+  // After the last conflict pass over the last Scan(): frees that scan's normalizations (the
+  // notes of the index Save() writes) unless Save() is still to write them. Later
+  // ConflictOptionsFor give no normalizations (the conflict pass normalizes the facts itself).
+  void DropNormalizations();
   // Writes the index of the last Scan(), if enabled and writable, unless the run's new facts
   // (by text within their note) plus new claim summaries number under 1% of its facts (then
   // rewriting it would cost more than it saves). Failures are ignored.

@@ -45,7 +45,7 @@ void CheckNote(absl::string_view input) {
     FUZZ_CHECK(uint64_t{f.display_begin} + f.display_size <= display_bytes.size())
         << "display outside its bytes";
     FUZZ_CHECK(f.parent < f.index);
-    for (const Link& l : f.links) CheckSpan(l.span, input.size(), "fact link span");
+    for (const Link& l : LinksOf(note, f)) CheckSpan(l.span, input.size(), "fact link span");
   }
   for (const Link& l : note.links) CheckSpan(l.span, input.size(), "link span");
   for (const Heading& h : note.headings) CheckSpan(h.span, input.size(), "heading span");

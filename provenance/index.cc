@@ -281,48 +281,74 @@ constexpr uint8_t kClaimDates = 1, kClaimAmounts = 2, kClaimPolar = 4;
 // does not depend on hash-map iteration), flags, content counts and name counts, then every
 // claim's content hashes followed by its name hashes, 8 fixed bytes each (a hash is random: a
 // varint of the difference from the one before takes as many bytes and decodes byte by byte).
-void PutClaims(const ClaimCache& claims, std::string* out) {
+// Bytes handed to a sink in pieces of about kSize (a whole section in one buffer took, at 1M
+// facts, about 100 MB beside the output).
+class ChunkedOut {
+ public:
+  static constexpr size_t kSize = size_t{1} << 20;
+  explicit ChunkedOut(const std::function<void(absl::string_view)>& sink) : sink_(sink) {
+    buf_.resize(kSize);
+  }
+  ~ChunkedOut() { Flush(); }
+  ChunkedOut(const ChunkedOut&) = delete;
+  ChunkedOut& operator=(const ChunkedOut&) = delete;
+  // Room for n bytes: write them at the pointer returned, then Commit(n).
+  char* Reserve(size_t n) {
+    if (n > buf_.size() - used_) {
+      Flush();
+      if (n > buf_.size()) buf_.resize(n);
+    }
+    return buf_.data() + used_;
+  }
+  void Commit(size_t n) { used_ += n; }
+  template <typename T>
+  void Put(T v) {
+    internal::StoreLe<T>(Reserve(sizeof(T)), v);
+    Commit(sizeof(T));
+  }
+  void Flush() {
+    if (used_ > 0) sink_(absl::string_view(buf_.data(), used_));
+    used_ = 0;
+  }
+
+ private:
+  const std::function<void(absl::string_view)>& sink_;
+  std::string buf_;
+  size_t used_ = 0;
+};
+
+// The claims section: the count, then columns of keys (strictly ascending, so that the file
+// does not depend on hash-map iteration), flags, content counts and name counts, then every
+// claim's content hashes followed by its name hashes, 8 fixed bytes each (a hash is random: a
+// varint of the difference from the one before takes as many bytes and decodes byte by byte).
+// Handed to `sink` in pieces, in order.
+void PutClaims(const ClaimCache& claims, const std::function<void(absl::string_view)>& sink) {
   // Sorted with their summaries (not looked up again by key: a million random probes).
   std::vector<std::pair<uint64_t, const ClaimSummary*>> by_key;
   by_key.reserve(claims.size());
-  size_t hashes = 0;
   claims.ForEach([&](uint64_t key, const ClaimCache::Summary& claim) {
     by_key.emplace_back(key, claim.get());
-    hashes += claim->content.size() + claim->names.size();
   });
   std::sort(by_key.begin(), by_key.end(),
             [](const auto& a, const auto& b) { return a.first < b.first; });
-  std::vector<uint64_t> keys(by_key.size());
-  std::vector<const ClaimSummary*> sorted(by_key.size());
-  for (size_t i = 0; i < by_key.size(); ++i) std::tie(keys[i], sorted[i]) = by_key[i];
-  const size_t at = out->size();
-  out->resize(at + 8 + keys.size() * (8 + 1 + 4 + 4) + hashes * 8);
-  char* p = out->data() + at;
-  internal::StoreLe<uint64_t>(p, keys.size());
-  p += 8;
-  for (uint64_t key : keys) {
-    internal::StoreLe(p, key);
-    p += 8;
+  ChunkedOut out(sink);
+  out.Put<uint64_t>(by_key.size());
+  for (const auto& [key, c] : by_key) out.Put<uint64_t>(key);
+  for (const auto& [key, c] : by_key) {
+    out.Put<uint8_t>((c->dates ? kClaimDates : 0) | (c->amounts ? kClaimAmounts : 0) |
+                     (c->polar ? kClaimPolar : 0));
   }
-  for (const ClaimSummary* c : sorted) {
-    *p++ = static_cast<char>((c->dates ? kClaimDates : 0) | (c->amounts ? kClaimAmounts : 0) |
-                             (c->polar ? kClaimPolar : 0));
-  }
-  for (const ClaimSummary* c : sorted) {
-    internal::StoreLe(p, static_cast<uint32_t>(c->content.size()));
-    p += 4;
-  }
-  for (const ClaimSummary* c : sorted) {
-    internal::StoreLe(p, static_cast<uint32_t>(c->names.size()));
-    p += 4;
-  }
-  for (const ClaimSummary* c : sorted) {
+  for (const auto& [key, c] : by_key) out.Put<uint32_t>(static_cast<uint32_t>(c->content.size()));
+  for (const auto& [key, c] : by_key) out.Put<uint32_t>(static_cast<uint32_t>(c->names.size()));
+  for (const auto& [key, c] : by_key) {
+    char* p = out.Reserve((c->content.size() + c->names.size()) * 8);
     for (const std::vector<uint64_t>* v : {&c->content, &c->names}) {
       for (uint64_t x : *v) {
         internal::StoreLe(p, x);
         p += 8;
       }
     }
+    out.Commit((c->content.size() + c->names.size()) * 8);
   }
 }
 
@@ -872,7 +898,8 @@ size_t CorpusPad(size_t at) { return (8 - at % 8) % 8; }
 // PutClaims's bytes in `*storage`.
 absl::string_view ClaimsBytes(const ClaimCache& claims, std::string* storage) {
   if (claims.section() != nullptr) return claims.section()->bytes;
-  PutClaims(claims, storage);
+  PutClaims(claims,
+            [storage](absl::string_view piece) { storage->append(piece.data(), piece.size()); });
   return *storage;
 }
 
@@ -1054,11 +1081,17 @@ absl::Status IndexWriter::Finish(const ClaimCache& claims, const LineSummaries& 
   if (file_ == nullptr) return absl::FailedPreconditionError("index already written");
   EncodedIndex tail;
   AddLineSummaries(lines, &tail);
-  std::string storage;
-  AddPart(&tail, ClaimsBytes(claims, &storage));
+  if (claims.section() != nullptr) AddPart(&tail, claims.section()->bytes);
   sum_->Add(tail.parts);
-  sum_->Seal(&header_);
   absl::Status s = file_->Append(tail.parts);
+  // Claims not loaded (a scan's) are written a piece at a time, never all in memory.
+  if (s.ok() && claims.section() == nullptr) {
+    PutClaims(claims, [&](absl::string_view piece) {
+      sum_->Add(absl::MakeConstSpan(&piece, 1));
+      if (s.ok()) s = file_->Append(absl::MakeConstSpan(&piece, 1));
+    });
+  }
+  sum_->Seal(&header_);
   if (s.ok()) s = file_->Overwrite(0, header_);
   if (s.ok()) s = file_->Commit();
   file_.reset();  // removes the temp file unless committed
@@ -1210,6 +1243,16 @@ const IndexedNote* FactIndex::FindByContent(uint64_t content_hash) const {
 const IndexedNote* FactIndex::FindByPath(absl::string_view path) const {
   auto it = by_path_.find(path);
   return it == by_path_.end() ? nullptr : &notes_[it->second];
+}
+
+void FactIndex::Clear() {
+  notes_ = {};
+  claims_ = ClaimCache();
+  lines_ = LineSummaries();
+  corpus_ = dedup::CorpusState();
+  first_record_ = {};
+  by_content_ = {};
+  by_path_ = {};
 }
 
 void FactIndex::Add(IndexedNote note) {

@@ -141,6 +141,9 @@ class FactIndex {
   void Add(IndexedNote note);
 
   const std::vector<IndexedNote>& notes() const { return notes_; }
+  // Empties the index (notes, claims, line summaries, corpus state) and frees its memory; its
+  // parameters stay.
+  void Clear();
   const IndexParams& params() const { return params_; }
 
   // The conflict pass's summary of each fact (FindConflicts), keyed by ClaimKey.

@@ -1384,9 +1384,13 @@ Note ParseNoteOwned(absl::string_view path, std::string content) {
         const bool links_complete = StripMarkupInto(raw, markup, 0, note.displays, &parts);
         fact.display_size = static_cast<uint32_t>(note.displays.size() - fact.display_begin);
         fact.ignored = absl::StrContains(raw, "<!-- factdedup:ignore -->");
-        fact.links = links_complete ? MaterializeLinks(raw, parts, fact.text_span.begin, fact.line)
-                                    : ExtractLinks(raw, fact.text_span.begin, fact.line);
-        note.links.insert(note.links.end(), fact.links.begin(), fact.links.end());
+        std::vector<Link> links =
+            links_complete ? MaterializeLinks(raw, parts, fact.text_span.begin, fact.line)
+                           : ExtractLinks(raw, fact.text_span.begin, fact.line);
+        fact.links_begin = static_cast<uint32_t>(note.links.size());
+        fact.links_size = static_cast<uint32_t>(links.size());
+        note.links.insert(note.links.end(), std::make_move_iterator(links.begin()),
+                          std::make_move_iterator(links.end()));
       }
     }
   }
@@ -1395,9 +1399,18 @@ Note ParseNoteOwned(absl::string_view path, std::string content) {
   auto by_begin = [](const Link& a, const Link& b) { return a.span.begin < b.span.begin; };
   if (!std::is_sorted(note.links.begin(), note.links.end(), by_begin)) {
     std::stable_sort(note.links.begin(), note.links.end(), by_begin);
+    // A fact's links lie within its text, in text order, and no other link does: still a run,
+    // now from the first link at or after its text's start.
+    for (Fact& fact : note.facts) {
+      if (fact.links_size == 0) continue;
+      fact.links_begin = static_cast<uint32_t>(
+          std::lower_bound(note.links.begin(), note.links.end(), fact.text_span.begin,
+                           [](const Link& l, uint32_t at) { return l.span.begin < at; }) -
+          note.links.begin());
+    }
   }
   // A vault's notes stay in memory for the whole run: no growth slack in their lists (up to
-  // half of each; 1M facts take 96 MB of Fact records alone).
+  // half of each; 1M facts take 76 MB of Fact records alone).
   note.facts.shrink_to_fit();
   note.links.shrink_to_fit();
   note.headings.shrink_to_fit();

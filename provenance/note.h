@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "absl/strings/string_view.h"
+#include "absl/types/span.h"
 
 namespace factdedup::provenance {
 
@@ -112,9 +113,9 @@ struct Block {
   Span span;           // whole lines, terminators included
 };
 
-// (Fields ordered so that the record has as little padding as it can: 96 bytes. The note's
-// path, the section's heading text and the display text are the note's, not copied into every
-// fact: see Note::path, SectionOf and DisplayOf.)
+// (Fields ordered so that the record has as little padding as it can: 76 bytes. The note's
+// path, the section's heading text, the display text and the links are the note's, not copied
+// into every fact: see Note::path, SectionOf, DisplayOf and LinksOf.)
 struct Fact {
   int index = 0;     // position in Note::facts
   int heading = -1;  // index in Note::headings of the innermost heading, -1 before the first
@@ -126,7 +127,9 @@ struct Fact {
   // facts is their text as written) or, when `display_in_content` is false, of Note::displays.
   uint32_t display_begin = 0;
   uint32_t display_size = 0;
-  std::vector<Link> links;
+  // The fact's links (LinksOf): Note::links[links_begin, links_begin + links_size).
+  uint32_t links_begin = 0;
+  uint32_t links_size = 0;
   int indent = 0;        // columns before the marker (tabs count to the next 4)
   int depth = 0;         // 0 for top-level items, 1 for their children, ...
   int parent = -1;       // index of the enclosing item, or -1
@@ -157,7 +160,9 @@ struct Note {
   std::vector<Block> blocks;  // tile `content` in order
   std::vector<Fact> facts;
   std::string displays;  // the facts' display texts that differ from their bytes, one after another
-  std::vector<Link> links;  // every link in the note, frontmatter source_ref included
+  // Every link in the note, frontmatter source_ref included, by place in the note (a fact's
+  // links are a run of them: LinksOf).
+  std::vector<Link> links;
   std::vector<Diagnostic> diagnostics;
   // Size/mtime/inode when read (set by LoadVault), so a rewrite can refuse a changed file.
   uint64_t read_size = 0;
@@ -170,6 +175,11 @@ struct Note {
 inline absl::string_view DisplayOf(const Note& note, const Fact& fact) {
   const std::string& bytes = fact.display_in_content ? note.content : note.displays;
   return absl::string_view(bytes.data() + fact.display_begin, fact.display_size);
+}
+
+// The links written in the fact's text, in text order. `fact` must be one of `note`'s facts.
+inline absl::Span<const Link> LinksOf(const Note& note, const Fact& fact) {
+  return absl::MakeConstSpan(note.links).subspan(fact.links_begin, fact.links_size);
 }
 
 // The fact's text as written: the bytes of its text_span in `note` (after the list marker and

@@ -295,7 +295,8 @@ TEST(FactIndex, EncodeDecodeRoundTripKeepsEveryField) {
 
 TEST(FactIndex, ALargeIndexEncodedInPiecesRoundTripsInOrder) {
   // More notes than one encoding piece holds (64), so that the pieces encoded on several
-  // threads are joined in order; and more claims than a few.
+  // threads are joined in order; and more claims than one piece of the claims written (1 MiB:
+  // 40000 claims take about 2 MB).
   const dedup::DedupOptions options;
   const dedup::Normalizer normalizer;
   FactIndex index(options);
@@ -316,7 +317,7 @@ TEST(FactIndex, ALargeIndexEncodedInPiecesRoundTripsInOrder) {
     index.Add(std::move(note));
   }
   ClaimCache claims;
-  for (uint64_t k = 0; k < 3000; ++k) {
+  for (uint64_t k = 0; k < 40000; ++k) {
     auto c = std::make_shared<ClaimSummary>();
     c->content = {k, k * 0x9e3779b97f4a7c15ULL | 1, ~uint64_t{0} - k};
     std::sort(c->content.begin(), c->content.end());
@@ -353,6 +354,11 @@ TEST(FactIndex, ALargeIndexEncodedInPiecesRoundTripsInOrder) {
   ASSERT_TRUE(serial.Decode(bytes).ok());
   EXPECT_EQ(serial.claims().size(), claims.size());
   EXPECT_EQ(serial.Encode(), bytes);
+  // Saved, the claims are written a piece at a time: the same bytes.
+  std::unique_ptr<FileSystem> fs = NewMemFileSystem();
+  ASSERT_TRUE(fs->MakeDirs("v").ok());
+  ASSERT_TRUE(SaveIndex(fs.get(), "v", index).ok());
+  EXPECT_TRUE(fs->ReadFile(JoinPath("v", kIndexFile), 1 << 30).value_or("") == bytes);
 }
 
 TEST(FactIndex, LoadedFactsStayBytesAndOneThatDoesNotDecodeIsNormalizedAgain) {

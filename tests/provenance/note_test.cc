@@ -190,7 +190,7 @@ TEST(ParseNote, NonFactBlocksAndInlineMarkdown) {
   EXPECT_EQ(kinds[BlockKind::kHtmlComment], 1);
   EXPECT_EQ(kinds[BlockKind::kQuote], 1);
   EXPECT_EQ(kinds[BlockKind::kRule], 1);
-  const std::vector<Link>& links = note.facts[0].links;
+  const absl::Span<const Link> links = LinksOf(note, note.facts[0]);
   ASSERT_EQ(links.size(), 5u);
   EXPECT_EQ(links[0].kind, Link::Kind::kWikilink);
   EXPECT_EQ(links[0].target, "Target Note");
@@ -290,18 +290,18 @@ TEST(ParseNote, PlainAndMarkedUpFacts) {
   Note note = ParseNote("p.md", bytes);
   ASSERT_EQ(note.facts.size(), 4u);
   EXPECT_EQ(DisplayOf(note, note.facts[0]), "plain fact with enough words to pass sixteen bytes");
-  EXPECT_TRUE(note.facts[0].links.empty());
+  EXPECT_TRUE(LinksOf(note, note.facts[0]).empty());
   EXPECT_FALSE(note.facts[0].ignored);
   EXPECT_EQ(DisplayOf(note, note.facts[1]), "fact with alias and bold");
   EXPECT_TRUE(note.facts[1].ignored);
-  ASSERT_EQ(note.facts[1].links.size(), 1u);
-  EXPECT_EQ(note.facts[1].links[0].target, "Link");
+  ASSERT_EQ(LinksOf(note, note.facts[1]).size(), 1u);
+  EXPECT_EQ(LinksOf(note, note.facts[1])[0].target, "Link");
   EXPECT_EQ(SectionOf(note, note.facts[1]), "Head H");
   EXPECT_EQ(DisplayOf(note, note.facts[2]), "another plain one");
   EXPECT_TRUE(note.facts[3].task);
   EXPECT_EQ(DisplayOf(note, note.facts[3]), "task with t");
-  ASSERT_EQ(note.facts[3].links.size(), 1u);
-  EXPECT_EQ(note.facts[3].links[0].target, "Notes/T.md");
+  ASSERT_EQ(LinksOf(note, note.facts[3]).size(), 1u);
+  EXPECT_EQ(LinksOf(note, note.facts[3])[0].target, "Notes/T.md");
   std::vector<std::string> targets;
   for (const Link& l : note.links) targets.push_back(l.target);
   EXPECT_THAT(targets, ElementsAre("H", "Link", "P", "Notes/T.md"));
@@ -324,6 +324,23 @@ TEST(ParseNoteOwned, SameAsParseNote) {
     }
     EXPECT_EQ(a.links.size(), b.links.size()) << f;
     EXPECT_EQ(a.blocks.size(), b.blocks.size()) << f;
+  }
+}
+
+// A fact's links (a run of its note's links) are those written in its text, in text order.
+TEST(ParseNote, FactLinksAreTheLinksOfItsText) {
+  for (const std::string& f : MarkdownFilesUnder(SourcePath("tests/data/adversarial"))) {
+    const Note note = ParseNote(f, ReadFileOrDie(f));
+    for (const Fact& fact : note.facts) {
+      const std::vector<Link> want =
+          ExtractLinks(RawText(note, fact), fact.text_span.begin, fact.line);
+      const absl::Span<const Link> links = LinksOf(note, fact);
+      ASSERT_EQ(links.size(), want.size()) << f << ":" << fact.line;
+      for (size_t i = 0; i < want.size(); ++i) {
+        EXPECT_EQ(links[i].span, want[i].span) << f << ":" << fact.line;
+        EXPECT_EQ(links[i].target, want[i].target) << f << ":" << fact.line;
+      }
+    }
   }
 }
 
@@ -433,8 +450,8 @@ TEST(ParseNote, ALinkOrDoubleSpaceAnywhereInALongFactIsSeen) {
       const Note link = ParseNote("p.md", "- " + LettersWith(n, at, "[[N]]") + "\n");
       ASSERT_EQ(link.facts.size(), 1u);
       EXPECT_EQ(DisplayOf(link, link.facts[0]), LettersWith(n, at, "N"));
-      ASSERT_EQ(link.facts[0].links.size(), 1u);
-      EXPECT_EQ(link.facts[0].links[0].target, "N");
+      ASSERT_EQ(LinksOf(link, link.facts[0]).size(), 1u);
+      EXPECT_EQ(LinksOf(link, link.facts[0])[0].target, "N");
       if (at == 0 || at == n) continue;  // a space at either end is no double space inside
       const Note spaces = ParseNote("p.md", "- " + LettersWith(n, at, "  ") + "\n");
       ASSERT_EQ(spaces.facts.size(), 1u);
@@ -558,15 +575,16 @@ TEST(ParseNote, FactLinksAndDisplayAreThoseOfItsText) {
         EXPECT_EQ(DisplayOf(note, f), StripMarkdown(raw));
         EXPECT_EQ(f.ignored, absl::StrContains(raw, "<!-- factdedup:ignore -->"));
         const std::vector<Link> want = ExtractLinks(raw, f.text_span.begin, f.line);
-        ASSERT_EQ(f.links.size(), want.size());
+        const absl::Span<const Link> links = LinksOf(note, f);
+        ASSERT_EQ(links.size(), want.size());
         for (size_t i = 0; i < want.size(); ++i) {
-          EXPECT_EQ(f.links[i].kind, want[i].kind) << i;
-          EXPECT_EQ(f.links[i].target, want[i].target) << i;
-          EXPECT_EQ(f.links[i].heading, want[i].heading) << i;
-          EXPECT_EQ(f.links[i].block, want[i].block) << i;
-          EXPECT_EQ(f.links[i].alias, want[i].alias) << i;
-          EXPECT_EQ(f.links[i].line, want[i].line) << i;
-          EXPECT_EQ(f.links[i].span, want[i].span) << i;
+          EXPECT_EQ(links[i].kind, want[i].kind) << i;
+          EXPECT_EQ(links[i].target, want[i].target) << i;
+          EXPECT_EQ(links[i].heading, want[i].heading) << i;
+          EXPECT_EQ(links[i].block, want[i].block) << i;
+          EXPECT_EQ(links[i].alias, want[i].alias) << i;
+          EXPECT_EQ(links[i].line, want[i].line) << i;
+          EXPECT_EQ(links[i].span, want[i].span) << i;
         }
       }
     }
