@@ -160,7 +160,10 @@ size_t IndexedScanner::FreshFacts(size_t* facts) const {
 void IndexedScanner::DropNormalizations() {
   if (beginner_.joinable()) beginner_.join();
   // Save() reads the notes only when it writes the whole index (no save begun).
-  if (corpus_on_disk_ || !MaySave()) next_.Clear();
+  if (corpus_on_disk_ || !MaySave()) {
+    next_.Clear();
+    dropped_ = true;
+  }
 }
 
 void IndexedScanner::DropSave() {
@@ -248,6 +251,9 @@ void IndexedScanner::Save() {
     writer_.reset();
     return;
   }
+  // The whole index is written from next_'s notes: never from notes DropNormalizations freed
+  // (an index without them would be written as if the vault were empty).
+  if (dropped_) return;
   // An index to which this run adds new facts and claim summaries numbering under 1% of its
   // facts is kept as it is: rewriting it (tens of MB at 100k facts) costs more than
   // normalizing those few facts again next time, which is all a stale entry costs (entries

@@ -115,6 +115,7 @@ class IndexedScanner {
   provenance::IndexStats stats_;
   bool writable_ = true;         // NeverSave() clears it
   bool corpus_on_disk_ = false;  // BeginSave began: next_'s corpus state goes to the file
+  bool dropped_ = false;         // DropNormalizations freed next_'s notes
   std::unique_ptr<provenance::IndexWriter> writer_;
   std::jthread beginner_;  // last: joined before the members it uses go
 };

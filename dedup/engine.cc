@@ -2488,7 +2488,9 @@ absl::StatusOr<DedupResult> Deduplicate(absl::Span<const Item> items, const Dedu
   // the summaries of every pair, then the features (the object, then its tokens and weights)
   // of the pairs the summaries leave; the edges go in under one lock.
   auto verify_batch = [&](absl::Span<const internal::BandTable::Pair> pairs) {
-    if (baseline) {
+    // The arrays below hold one batch: a longer one (never handed over by BandTable) is
+    // verified pair by pair rather than overrun them.
+    if (baseline || pairs.size() > internal::BandTable::kPairBatch) {
       for (const auto& [x, y] : pairs) verify(x, y);
       return;
     }

@@ -14,11 +14,13 @@
 #include <array>
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <new>
 #include <set>
 #include <string>
 #include <string_view>
 #include <thread>
+#include <type_traits>
 #include <utility>
 #include <vector>
 
@@ -82,10 +84,15 @@ class FixedArray {
   // A copy of [first, first + n).
   FixedArray(const T* first, size_t n) {
     if (n == 0) return;
-    p_ = ::operator new(kHeader + n * sizeof(T));
-    *static_cast<size_t*>(p_) = n;
-    T* out = data();
-    for (size_t i = 0; i < n; ++i) new (out++) T(first[i]);
+    void* p = ::operator new(kHeader + n * sizeof(T));
+    try {  // a throwing copy leaves nothing behind: the copies made so far and the block go
+      std::uninitialized_copy_n(first, n, Elements(p));
+    } catch (...) {
+      ::operator delete(p);
+      throw;
+    }
+    *static_cast<size_t*>(p) = n;
+    p_ = p;
   }
   FixedArray(const FixedArray& o) : FixedArray(o.begin(), o.size()) {}
   FixedArray(FixedArray&& o) noexcept : p_(std::exchange(o.p_, nullptr)) {}
@@ -117,11 +124,15 @@ class FixedArray {
   }
   // Moves the elements of `v` in (this is empty).
   void Take(std::vector<T>& v) {
+    static_assert(std::is_nothrow_move_constructible_v<T>, "Take moves without a rollback");
     if (v.empty()) return;
-    p_ = ::operator new(kHeader + v.size() * sizeof(T));
-    *static_cast<size_t*>(p_) = v.size();
-    T* out = data();
-    for (T& x : v) new (out++) T(std::move(x));
+    void* p = ::operator new(kHeader + v.size() * sizeof(T));
+    std::uninitialized_move(v.begin(), v.end(), Elements(p));
+    *static_cast<size_t*>(p) = v.size();
+    p_ = p;
+  }
+  static T* Elements(void* block) {
+    return reinterpret_cast<T*>(static_cast<char*>(block) + kHeader);
   }
   void* p_ = nullptr;  // the size (a size_t), then the elements
 };

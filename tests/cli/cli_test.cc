@@ -572,6 +572,26 @@ TEST(Cli, CheckKeepsAnIndexWithACorpusState) {
   std::system(("rm -rf " + q + " " + base).c_str());
 }
 
+// A scan without a corpus state (--method minhash) writes the whole index from the notes it
+// read, after the conflict pass; the normalizations freed after that pass must not be the
+// notes it writes: the next run finds every fact's normalization in the index.
+TEST(Cli, AnIndexWrittenWithoutACorpusStateKeepsEveryNote) {
+  char tmpl[] = "/tmp/factdedup-minhash-XXXXXX";
+  std::string dir = mkdtemp(tmpl);
+  ASSERT_EQ(
+      std::system(
+          ("cp -r " + Vault() + "/. '" + dir + "/' && rm -rf '" + dir + "/.factdedup'").c_str()),
+      0);
+  const std::string q = "'" + dir + "'";
+  ASSERT_EQ(RunCli("scan " + q + " --method minhash --quiet").code, 0);
+  const std::string err = dir + "/stderr.txt";
+  ASSERT_EQ(RunCli("scan " + q + " --method minhash --timings", err).code, 0);
+  std::ifstream in(err);
+  const std::string text(std::istreambuf_iterator<char>(in), {});
+  EXPECT_NE(text.find("(0 facts normalized"), std::string::npos) << text;
+  std::system(("rm -rf " + q).c_str());
+}
+
 TEST(Cli, ScanJsonIsIdenticalWithoutAColdOrAWarmOrADamagedIndex) {
   char tmpl[] = "/tmp/factdedup-index-XXXXXX";
   std::string dir = mkdtemp(tmpl);
