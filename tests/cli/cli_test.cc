@@ -49,6 +49,17 @@ Result RunCli(const std::string& args, const std::string& stderr_path = "/dev/nu
 
 std::string Vault() { return std::string("'") + FACTDEDUP_SOURCE_DIR + "/data/vault'"; }
 
+// A copy of the sample vault without its index, in a new folder under /tmp: the folder, or ""
+// when it could not be made.
+std::string CopyOfTheVault() {
+  char tmpl[] = "/tmp/factdedup-index-XXXXXX";
+  if (mkdtemp(tmpl) == nullptr) return "";
+  const std::string dir = tmpl;
+  const std::string copy =
+      "cp -r " + Vault() + "/. '" + dir + "/' && rm -rf '" + dir + "/.factdedup'";
+  return std::system(copy.c_str()) == 0 ? dir : "";
+}
+
 TEST(Cli, HelpVersionAndUsageErrors) {
   EXPECT_EQ(RunCli("--help").code, 0);
   EXPECT_THAT(RunCli("--help").out, HasSubstr("exit codes"));
@@ -576,12 +587,8 @@ TEST(Cli, CheckKeepsAnIndexWithACorpusState) {
 // read, after the conflict pass; the normalizations freed after that pass must not be the
 // notes it writes: the next run finds every fact's normalization in the index.
 TEST(Cli, AnIndexWrittenWithoutACorpusStateKeepsEveryNote) {
-  char tmpl[] = "/tmp/factdedup-minhash-XXXXXX";
-  std::string dir = mkdtemp(tmpl);
-  ASSERT_EQ(
-      std::system(
-          ("cp -r " + Vault() + "/. '" + dir + "/' && rm -rf '" + dir + "/.factdedup'").c_str()),
-      0);
+  const std::string dir = CopyOfTheVault();
+  ASSERT_FALSE(dir.empty());
   const std::string q = "'" + dir + "'";
   ASSERT_EQ(RunCli("scan " + q + " --method minhash --quiet").code, 0);
   const std::string err = dir + "/stderr.txt";
@@ -593,12 +600,8 @@ TEST(Cli, AnIndexWrittenWithoutACorpusStateKeepsEveryNote) {
 }
 
 TEST(Cli, ScanJsonIsIdenticalWithoutAColdOrAWarmOrADamagedIndex) {
-  char tmpl[] = "/tmp/factdedup-index-XXXXXX";
-  std::string dir = mkdtemp(tmpl);
-  ASSERT_EQ(
-      std::system(
-          ("cp -r " + Vault() + "/. '" + dir + "/' && rm -rf '" + dir + "/.factdedup'").c_str()),
-      0);
+  const std::string dir = CopyOfTheVault();
+  ASSERT_FALSE(dir.empty());
   const std::string q = "'" + dir + "'";
   Result none = RunCli("scan " + q + " --json --no-index");
   ASSERT_EQ(none.code, 0);
@@ -633,12 +636,8 @@ TEST(Cli, ScanJsonIsIdenticalWithoutAColdOrAWarmOrADamagedIndex) {
 // report reads and writes the index as scan does; clean reads it and never writes it (a dry
 // run writes nothing). Their outputs do not depend on it.
 TEST(Cli, ReportAndCleanAreIdenticalWithoutAColdOrAWarmIndex) {
-  char tmpl[] = "/tmp/factdedup-index-XXXXXX";
-  const std::string dir = mkdtemp(tmpl);
-  ASSERT_EQ(
-      std::system(
-          ("cp -r " + Vault() + "/. '" + dir + "/' && rm -rf '" + dir + "/.factdedup'").c_str()),
-      0);
+  const std::string dir = CopyOfTheVault();
+  ASSERT_FALSE(dir.empty());
   const std::string q = "'" + dir + "'";
   auto has_index = [&] {
     return std::system(("test -s " + q + "/.factdedup/index.bin").c_str()) == 0;
