@@ -6,15 +6,26 @@
 #   bench/rss_timeline.sh build/cli/factdedup /tmp/v1m/vault              # index written
 #   bench/rss_timeline.sh build/cli/factdedup /tmp/v1m/vault --no-index
 #
-# VAULT/.factdedup (the index) is DELETED before and after the run, so that every run starts
-# cold: use it on a generated vault (build/bench/gen_vault_tool), never on your own.
+# Every run starts cold: an index already in VAULT/.factdedup is moved aside for the run and put
+# back afterwards (also when the scan fails or the script is interrupted); the index the run
+# writes is removed. The peak is the kernel's VmHWM, so it holds even a peak shorter than the
+# 0.25 s between samples; the timeline can miss such a peak.
 set -euo pipefail
 [[ $# -ge 2 ]] || { echo "usage: $0 BIN VAULT [scan args]" >&2; exit 2; }
 BIN=$1 V=$2
 shift 2
 err=$(mktemp)
-trap 'rm -f "$err"' EXIT
-rm -rf "$V/.factdedup"
+saved=""
+if [[ -e "$V/.factdedup" ]]; then
+  saved=$(mktemp -d "$V/.factdedup-saved.XXXXXX")
+  mv "$V/.factdedup" "$saved/"
+fi
+restore() {
+  rm -f "$err"
+  rm -rf "$V/.factdedup"
+  if [[ -n $saved ]]; then mv "$saved/.factdedup" "$V/" && rmdir "$saved"; fi
+}
+trap restore EXIT
 "$BIN" scan "$V" --json --timings "$@" >/dev/null 2>"$err" &
 pid=$!
 t=0 line="" hwm=0
@@ -30,4 +41,3 @@ wait "$pid" || { echo "scan failed:" >&2; cat "$err" >&2; exit 1; }
 echo "RSS MB timeline:$line" | fold -w 100
 echo "peak (VmHWM) MB: $hwm"
 tail -1 "$err"
-rm -rf "$V/.factdedup"
