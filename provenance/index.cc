@@ -798,6 +798,18 @@ const IndexedFact* FactAtHint(const IndexedNote& note, size_t k, int line, uint6
              : nullptr;
 }
 
+// The saved fact of `note` at `line`, or nullptr; note.facts[k] is looked at first (as in
+// FactAtHint).
+const IndexedFact* FactAtLine(const IndexedNote& note, size_t k, int line) {
+  if (k < note.facts.size() && note.facts[k].line == line &&
+      (k == 0 || note.facts[k - 1].line < line)) {
+    return &note.facts[k];
+  }
+  auto it = std::lower_bound(note.facts.begin(), note.facts.end(), line,
+                             [](const IndexedFact& f, int l) { return f.line < l; });
+  return it != note.facts.end() && it->line == line ? &*it : nullptr;
+}
+
 // The saved fact of `note` at `line` if its text hash is `hash`, or nullptr.
 const IndexedFact* FactAt(const IndexedNote& note, int line, uint64_t hash) {
   auto it = std::lower_bound(note.facts.begin(), note.facts.end(), line,
@@ -1352,12 +1364,23 @@ absl::StatusOr<ScanResult> Scan(const Vault& vault, const dedup::DedupOptions& o
     const Fact& f = result.fact(vault, static_cast<int>(i));
     IndexedFact& fact = facts[i];
     fact.line = f.line;
-    fact.text_hash = dedup::Hash64(items[i].Text());
+    const absl::string_view display = DisplayOf(vault.notes[result.facts[i].note], f);
+    fact.compares_display =
+        items[i].text_view.data() == display.data() && items[i].text_view.size() == display.size();
     const IndexedNote* s = saved[result.facts[i].note];
     const IndexedFact* hit = nullptr;
-    if (s != nullptr) {
-      hit = FactAtHint(*s, place(i), f.line, fact.text_hash);
-      if (hit == nullptr) hit = FindFact(*s, f.line, fact.text_hash);
+    if (s != nullptr && by_content[result.facts[i].note]) {
+      // A note of the same bytes parses to the same facts: the saved fact at this line (if
+      // that scan compared it) has this fact's text, whose hash need not be computed again.
+      hit = FactAtLine(*s, place(i), f.line);
+      if (hit != nullptr) fact.text_hash = hit->text_hash;
+    }
+    if (hit == nullptr) {
+      fact.text_hash = dedup::Hash64(items[i].Text());
+      if (s != nullptr) {
+        hit = FactAtHint(*s, place(i), f.line, fact.text_hash);
+        if (hit == nullptr) hit = FindFact(*s, f.line, fact.text_hash);
+      }
     }
     if (hit == nullptr) return;
     if (hit->normalized != nullptr) {
@@ -1509,20 +1532,13 @@ std::function<const dedup::NormalizedText*(int, dedup::NormalizedText*)> Normali
     // k: the fact's place among its note's compared facts.
     for (size_t i = run_start[run], k = 0; i < run_start[run + 1]; ++i, ++k) {
       const Fact& f = scan.fact(vault, static_cast<int>(i));
-      const IndexedFact* e = nullptr;
-      if (ComparesDisplay(vault.notes[note_of], f)) {
-        if (k < note->facts.size() && note->facts[k].line == f.line &&
-            (k == 0 || note->facts[k - 1].line < f.line)) {
-          e = &note->facts[k];
-        } else {
-          auto it = std::lower_bound(note->facts.begin(), note->facts.end(), f.line,
-                                     [](const IndexedFact& x, int l) { return x.line < l; });
-          if (it != note->facts.end() && it->line == f.line) e = &*it;
-        }
+      const IndexedFact* at = FactAtLine(*note, k, f.line);
+      // The scan tells whether it compared the display as it is (worked out here otherwise).
+      if ((at != nullptr && at->compares_display) || ComparesDisplay(vault.notes[note_of], f)) {
+        (*entries)[i] = at;
       } else {
-        e = FindFact(*note, f.line, dedup::Hash64(DisplayOf(vault.notes[note_of], f)));
+        (*entries)[i] = FindFact(*note, f.line, dedup::Hash64(DisplayOf(vault.notes[note_of], f)));
       }
-      (*entries)[i] = e;
     }
   });
   const size_t found = static_cast<size_t>(

@@ -51,7 +51,10 @@ inline constexpr absl::string_view kIndexDir = ".factdedup";
 inline constexpr absl::string_view kIndexFile = ".factdedup/index.bin";
 
 struct IndexedFact {
-  int line = 0;            // 1-based line of the bullet
+  int line = 0;  // 1-based line of the bullet
+  // Set by a scan in the index it fills (`next`), never saved: the text compared is the fact's
+  // display as it is (ComparesDisplay), so NormalizedDisplays need not work it out again.
+  bool compares_display = false;
   uint64_t text_hash = 0;  // XXH3 of the text compared (dedup::Item::text)
   // The fact's normalization, as an object or as its bytes in the index format (a fraction
   // of the object's size). A loaded index holds bytes (checked when loaded); a scan decodes
@@ -226,7 +229,8 @@ struct IndexStats {
 
 // ScanVault, taking each fact's normalization from the first of `previous` that has its
 // note's content, else its note's path (a changed note), when the fact's text is there;
-// normalizing the others. Fills `next` (built
+// normalizing the others. (A note found by content has the saved note's texts: a fact
+// takes the saved text hash at its line instead of hashing its text.) Fills `next` (built
 // with the same options; may be null) with every note of the vault and adds to `stats`; with
 // `keep_corpus`, also with the pass's corpus state (about 200 bytes per fact). The result
 // equals ScanVault(vault, options).

@@ -660,8 +660,8 @@ namespace {
 
 // Validation of UTF-8 (well-formed sequences, no overlong forms, no surrogates, at most
 // U+10FFFF); with `kWhere`, the line and column (in code points) of the first bad byte.
-// Notes are almost all ASCII: sixteen (SSE2) or eight such bytes are checked at once, and the
-// position is only counted on a second pass over a text that failed.
+// Notes are almost all ASCII: sixty-four or sixteen (SSE2) or eight such bytes are checked at
+// once, and the position is only counted on a second pass over a text that failed.
 template <bool kWhere>
 bool Utf8Check(absl::string_view s, int* line, int* column) {
   int ln = 1, col = 1;
@@ -678,14 +678,17 @@ bool Utf8Check(absl::string_view s, int* line, int* column) {
         if (_mm_movemask_epi8(v) != 0) break;
         i += 64;
       }
-      if (i == s.size()) break;
-    }
-    if (!kWhere && i + 16 <= s.size()) {
-      const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(s.data() + i));
-      if (_mm_movemask_epi8(v) == 0) {
+      // Then sixteen at a time, up to the first byte that is not ASCII (its place in the
+      // sign-bit mask), so that the bytes before it are not looked at one by one.
+      while (i + 16 <= s.size()) {
+        const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(s.data() + i));
+        if (const int m = _mm_movemask_epi8(v); m != 0) {
+          i += static_cast<size_t>(std::countr_zero(static_cast<unsigned>(m)));
+          break;
+        }
         i += 16;
-        continue;
       }
+      if (i == s.size()) break;
     }
 #endif
     if (!kWhere && i + 8 <= s.size()) {

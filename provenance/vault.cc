@@ -50,7 +50,11 @@ struct Walker {
 
   bool Included(const std::string& rel) const {
     bool in = false;
-    for (const auto& g : options.include) in = in || GlobMatch(g, rel);
+    for (const auto& g : options.include) {
+      // The default, "**/*.md", matches the paths ending in ".md" (as written): said without
+      // the glob matcher, which tries the pattern's tail after every '/'.
+      in = in || (g == "**/*.md" ? absl::EndsWith(rel, ".md") : GlobMatch(g, rel));
+    }
     if (!in) return false;
     for (const auto& g : options.exclude) {
       if (GlobMatch(g, rel)) return false;

@@ -311,7 +311,8 @@ TEST(FactIndex, ALargeIndexEncodedInPiecesRoundTripsInOrder) {
           normalizer.Normalize(absl::StrCat("Account ", n, " bought ", f, " PB of storage."));
       ASSERT_TRUE(t.ok());
       auto object = std::make_shared<const dedup::NormalizedText>(*std::move(t));
-      note.facts.push_back({5 + f, dedup::Hash64(object->clean), object.get(), ""});
+      note.facts.push_back(
+          {.line = 5 + f, .text_hash = dedup::Hash64(object->clean), .normalized = object.get()});
       note.owners.push_back(std::move(object));
     }
     index.Add(std::move(note));
@@ -502,7 +503,7 @@ TEST(FactIndex, EncodePartsViewTheFactsEncodings) {
       const std::map<std::pair<std::string, int>, std::string> texts = TextsOf(vault);
       std::shared_ptr<const dedup::NormalizedText> object =
           NormalizedOf(f, texts.at({note.path, f.line}));
-      copy.facts.push_back({f.line, f.text_hash, object.get(), ""});
+      copy.facts.push_back({.line = f.line, .text_hash = f.text_hash, .normalized = object.get()});
       copy.owners.push_back(std::move(object));
     }
     objects.Add(std::move(copy));
@@ -724,12 +725,61 @@ TEST(ScanVaultIndexed, ColdWarmAndPlainScansAreIdentical) {
   EXPECT_EQ(warm.stats.notes_indexed, 0);
 }
 
+TEST(ScanVaultIndexed, ANoteFoundByContentTakesTheTextHashOfTheSavedFactAtEachLine) {
+  // The saved note (same bytes) was scanned with other fact sections: it has entries for the
+  // facts of "Other" only, at other places among its facts than this scan's. A fact takes the
+  // saved text hash at its own line, and is hashed where the saved note has none.
+  auto fs = MemVault();
+  ASSERT_TRUE(fs->WriteFileAtomic("v/Accounts/Mixed.md",
+                                  "# Mixed\n\n## Key Facts\n\n"
+                                  "- Contoso renewed its Fabrikam contract in May 2025.\n"
+                                  "- Fabrikam opened an office in Oslo.\n\n"
+                                  "## Other\n\n"
+                                  "- Ann Lee moved to the Oslo office in 2024.\n"
+                                  "- The Oslo office uses Azure Blob for backups.\n\n"
+                                  "## More\n\n"
+                                  "- Contoso and Fabrikam share a data center in Bergen.\n",
+                                  {})
+                  .ok());
+  Config narrow;
+  narrow.vault.fact_sections = {"Other"};
+  absl::StatusOr<Vault> before = LoadVault(fs.get(), "v", narrow);
+  ASSERT_TRUE(before.ok());
+  Scanned first = ScanWith(*before, FactIndex(narrow.dedup));
+  FactIndex saved(narrow.dedup);
+  ASSERT_TRUE(saved.Decode(first.next.Encode()).ok());
+  ASSERT_EQ(saved.FindByPath("Accounts/Mixed.md")->facts.size(), 2u);
+
+  const Vault vault = Load(fs.get());  // every section
+  Scanned warm = ScanWith(vault, saved);
+  absl::StatusOr<ScanResult> plain = ScanVault(vault, vault.config.dedup);
+  ASSERT_TRUE(plain.ok());
+  EXPECT_EQ(Describe(vault, warm.result), Describe(vault, *plain));
+  const auto texts = TextsOf(vault);
+  size_t checked = 0;
+  for (const IndexedNote& note : warm.next.notes()) {
+    for (const IndexedFact& f : note.facts) {
+      const auto it = texts.find({note.path, f.line});
+      ASSERT_NE(it, texts.end()) << note.path << ":" << f.line;
+      EXPECT_EQ(f.text_hash, dedup::Hash64(it->second)) << note.path << ":" << f.line;
+      ++checked;
+    }
+  }
+  EXPECT_EQ(checked, texts.size());
+  EXPECT_EQ(warm.next.FindByPath("Accounts/Mixed.md")->facts.size(), 5u);
+  // The two facts of "Other" (by content), and the other notes' (by content too).
+  EXPECT_EQ(warm.stats.facts_reused, static_cast<int64_t>(first.result.facts.size()));
+  EXPECT_EQ(warm.stats.notes_reused, 3);
+}
+
 TEST(NormalizedDisplays, GivesTheDefaultNormalizationOfEachDisplayTheScanCompared) {
   auto fs = MemVault();
   ASSERT_TRUE(fs->WriteFileAtomic("v/Accounts/Log.md",
                                   "# Log\n\n## Key Facts\n\n"
                                   "- 2025-11-12: Contoso moved its backups to Azure Blob.\n"
-                                  "- Contoso moved its backups to Azure Blob in 2025.\n",
+                                  "- Contoso moved its backups to Azure Blob in 2025.\n"
+                                  "- Contoso keeps its backups in West Europe (sources: "
+                                  "[[People/Ann Lee]])\n",
                                   {})
                   .ok());
   const Vault vault = Load(fs.get());
@@ -743,7 +793,7 @@ TEST(NormalizedDisplays, GivesTheDefaultNormalizationOfEachDisplayTheScanCompare
   for (Scanned* s : {&cold, &warm}) {
     auto given = NormalizedDisplays(s->next, vault, s->result, options);
     ASSERT_TRUE(given);
-    int logged = 0;
+    int logged = 0, sourced = 0;
     dedup::NormalizedText scratch;
     for (size_t i = 0; i < s->result.facts.size(); ++i) {
       const std::string display(s->result.display(vault, static_cast<int>(i)));
@@ -751,6 +801,11 @@ TEST(NormalizedDisplays, GivesTheDefaultNormalizationOfEachDisplayTheScanCompare
       if (absl::StartsWith(display, "2025-11-12: ")) {
         EXPECT_EQ(t, nullptr) << "the scan compared the text without its log date";
         ++logged;
+        continue;
+      }
+      if (absl::StrContains(display, "West Europe")) {
+        EXPECT_EQ(t, nullptr) << "the scan compared the text without its sources";
+        ++sourced;
         continue;
       }
       ASSERT_NE(t, nullptr) << display;
@@ -769,6 +824,7 @@ TEST(NormalizedDisplays, GivesTheDefaultNormalizationOfEachDisplayTheScanCompare
       }
     }
     EXPECT_EQ(logged, 1);
+    EXPECT_EQ(sourced, 1);
   }
   // Other normalize options: nothing given.
   dedup::DedupOptions other = options;

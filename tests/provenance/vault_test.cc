@@ -3,11 +3,13 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <map>
 #include <memory>
 #include <string>
 
+#include "absl/strings/match.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "tests/provenance/test_util.h"
@@ -249,6 +251,28 @@ TEST(ListNotes, IncludeExcludeGlobs) {
   options.include = {"Accounts/**"};
   notes = ListNotes(mem.get(), "v", options, &diags);
   EXPECT_EQ(*notes, (std::vector<std::string>{"Accounts/Archive/b.md", "Accounts/a.md"}));
+}
+
+TEST(ListNotes, TheDefaultIncludeListsWhatItsGlobMatches) {
+  // "**/*.md" is answered without the glob matcher: the notes listed are those it matches.
+  auto mem = NewMemFileSystem();
+  const std::vector<std::string> paths = {"a.md",     "b/c.md", "d/E.MD",     "d/F.Md",
+                                          "g/h/i.md", "j.mdx",  "k.md.md",    "l/m.txt",
+                                          "r/s t.md", "u/v.mD", "n/o.md/p.md"};
+  for (const std::string& p : paths) {
+    ASSERT_TRUE(mem->WriteFileAtomic("v/" + p, "- x\n", {}).ok());
+  }
+  std::vector<std::string> want;
+  for (const std::string& p : paths) {
+    if (GlobMatch("**/*.md", p) && absl::EndsWithIgnoreCase(p, ".md")) want.push_back(p);
+  }
+  std::sort(want.begin(), want.end());
+  std::vector<Diagnostic> diags;
+  auto notes = ListNotes(mem.get(), "v", VaultOptions{}, &diags);
+  ASSERT_TRUE(notes.ok());
+  EXPECT_EQ(*notes, want);
+  EXPECT_THAT(*notes, ::testing::Not(::testing::Contains("d/E.MD")));
+  EXPECT_THAT(*notes, ::testing::Contains("n/o.md/p.md"));
 }
 
 TEST(ListNotes, PathsInByteOrderWhateverTheWalkOrder) {
