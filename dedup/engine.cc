@@ -1119,6 +1119,9 @@ struct Keys {
   }
 };
 
+// A word id that names no word (an unused rare-word slot of a CorpusState).
+constexpr uint32_t kNoWord = 0xFFFFFFFFu;
+
 // Every fact's features and sketches: what the candidate stages share.
 struct Sketched {
   std::unique_ptr<BlockArena> arena = std::make_unique<BlockArena>();  // features' blocks
@@ -1149,6 +1152,39 @@ struct Sketched {
   // features only as needed: there a fact's are valid once it was read (it is, before it is
   // queried or compared).
   absl::Span<const uint64_t> Tokens(size_t i) const { return features[i].tokens(); }
+
+  // DeduplicateAround from a CorpusState (StateSketcher): `bands` and `rare_words` hold only
+  // the facts sketched again, fact i's in row[i]; a fact with row[i] < 0 (not a copy) keeps
+  // the sketches of its record in the state, record[i], read there instead of copied. Empty
+  // `row` elsewhere: fact i's sketches are in row i.
+  std::vector<int32_t> row;
+  absl::Span<const int> record;
+  const uint32_t* state_keys = nullptr;   // records x bands
+  const uint8_t* state_empty = nullptr;   // per record
+  const uint32_t* state_rare = nullptr;   // records x rare_keys word ids (kNoWord: unused)
+  const uint64_t* state_words = nullptr;  // by word id
+  // Whether fact i collides with nothing in the LSH bands (a copy, or no band keys).
+  bool BandEmpty(size_t i) const {
+    if (row.empty()) return bands.empty(i);
+    if (Copy(i)) return true;
+    return row[i] >= 0 ? bands.empty(static_cast<size_t>(row[i]))
+                       : state_empty[static_cast<size_t>(record[i])] != 0;
+  }
+  // Fact i's band keys, bands.bands() of them (meaningless when BandEmpty(i)).
+  const uint32_t* BandKeys(size_t i) const {
+    const auto width = static_cast<size_t>(bands.bands());
+    if (row.empty()) return bands.raw_keys() + i * width;
+    return row[i] >= 0 ? bands.raw_keys() + static_cast<size_t>(row[i]) * width
+                       : state_keys + static_cast<size_t>(record[i]) * width;
+  }
+  // Fact i's rare-word key in slot k (k < rare_keys), 0 for none.
+  uint64_t RareWord(size_t i, size_t k) const {
+    if (row.empty()) return rare_words[i * rare_keys + k];
+    if (Copy(i)) return 0;
+    if (row[i] >= 0) return rare_words[static_cast<size_t>(row[i]) * rare_keys + k];
+    const uint32_t id = state_rare[static_cast<size_t>(record[i]) * rare_keys + k];
+    return id == kNoWord ? 0 : state_words[id];
+  }
 };
 
 // A read-only array of a CorpusState: a pointer and a size, without absl::Span's check of
@@ -1171,9 +1207,6 @@ class Column {
   const T* data_ = nullptr;
   size_t size_ = 0;
 };
-
-// A word id that names no word (an unused rare-word slot of a CorpusState).
-constexpr uint32_t kNoWord = 0xFFFFFFFFu;
 
 }  // namespace
 
@@ -2200,13 +2233,13 @@ class CandidateFinder {
       for (size_t g = gb; g < ge; ++g) {
         const size_t first = bands_ * g / groups, last = bands_ * (g + 1) / groups;
         uint32_t* const heads = head_.data() + (first << bits_);
-        const uint32_t* keys = s.bands.raw_keys() + first;
         uint32_t* next = next_.get() + first;
         const int shift = shift_, bits = bits_;
         const size_t width = last - first;
         const size_t stride = size_t{1} << bits;
-        for (size_t i = 0; i < n; ++i, keys += bands_, next += bands_) {
-          if (s.bands.empty(i)) continue;
+        for (size_t i = 0; i < n; ++i, next += bands_) {
+          if (s.BandEmpty(i)) continue;
+          const uint32_t* keys = s.BandKeys(i) + first;
           const auto item = static_cast<uint32_t>(i);
           uint32_t* band_heads = heads;
           for (size_t band = 0; band < width; ++band, band_heads += stride) {
@@ -2242,15 +2275,15 @@ class CandidateFinder {
     if (auto it = copies_.find(i); it != copies_.end()) {
       out->insert(out->end(), it->second.begin(), it->second.end());
     }
-    if (!s_.bands.empty(i)) {
+    if (!s_.BandEmpty(i)) {
       std::vector<uint32_t> same;  // the items of i's bucket in this band
+      const uint32_t* keys = s_.BandKeys(i);
       for (size_t band = 0; band < bands_; ++band) {
-        const int b = static_cast<int>(band);
-        const uint32_t k = s_.bands.key(i, b);
+        const uint32_t k = keys[band];
         same.clear();
         for (uint32_t p = head_[(band << bits_) + (k >> shift_)]; p != kNoItem;
              p = next_[p * bands_ + band]) {
-          if (s_.bands.key(p, b) == k) same.push_back(p);
+          if (s_.BandKeys(p)[band] == k) same.push_back(p);
         }
         if (same.size() > lsh_cap_) continue;
         out->insert(out->end(), same.begin(), same.end());
@@ -2264,7 +2297,7 @@ class CandidateFinder {
       FindRare(i, out);
     } else {
       for (size_t k = 0; k < s_.rare_keys; ++k) {  // i's keys, in every fact holding them
-        const uint64_t w = s_.rare_words[i * s_.rare_keys + k];
+        const uint64_t w = s_.RareWord(i, k);
         if (w == 0) break;
         auto it = holders_.find(w);
         if (it != holders_.end()) out->insert(out->end(), it->second.begin(), it->second.end());
@@ -2284,7 +2317,7 @@ class CandidateFinder {
   void FindRare(uint32_t i, std::vector<uint32_t>* out) const {
     thread_local std::vector<uint32_t> holders, keyed;
     for (size_t k = 0; k < s_.rare_keys; ++k) {  // i's keys, in every fact holding them
-      const uint64_t w = s_.rare_words[i * s_.rare_keys + k];
+      const uint64_t w = s_.RareWord(i, k);
       if (w == 0) break;
       if (postings_->Holders(w, s_, rare_cap_, &holders) && holders.size() >= 2) {
         out->insert(out->end(), holders.begin(), holders.end());
@@ -2903,13 +2936,8 @@ class StateSketcher : public WordPostings {
       m.weight_change = change;
       moves_.push_back(m);
     }
-    // Per word id: whether its sketch_df is within common_df in the state (Unmoved counts them);
-    // per moved word: whether it crosses 2 or common_df, and whether its order by (sketch_df,
+    // Per moved word: whether it crosses 2 or common_df, and whether its order by (sketch_df,
     // word) can change against another word's.
-    under_common_.resize(st_.words.size());
-    for (size_t id = 0; id < st_.words.size(); ++id) {
-      under_common_[id] = st_.df[id] - st_.copy_df[id] <= st_.common_df ? 1 : 0;
-    }
     MarkReorders();
     // The weights of every word move with the item count; a rare-word choice within that
     // much (plus float rounding) of changing is made again.
@@ -2925,70 +2953,100 @@ class StateSketcher : public WordPostings {
       return !(static_cast<double>(st_.margin[r]) > bound);
     };
     s->lsh_params = lsh;
-    // Not cleared: every item's keys are set below, or it is marked empty.
-    s->bands = internal::BandTable(n, lsh.bands, /*clear_keys=*/false);
-    if (static_cast<uint32_t>(s->bands.bands()) != st_.bands) return false;
-    s->rare_keys = rare_keys;
-    s->rare_words.assign(n * rare_keys, 0);
+    if (static_cast<uint32_t>(std::max(1, lsh.bands)) != st_.bands) return false;
+    // Per word id: bit 1 when its counts changed by little (its weight by at most `small`, on
+    // the same side of 2 and of common_df, in the same order against every other word), bit
+    // 2 when they changed otherwise. A fact holding words of the first kind only keeps its
+    // sketches when its rare-word choice had a margin above twice `small` per word (the sum
+    // Unmoved bounds), without adding up its words' changes; any other fact holding a changed
+    // word is tested word by word (Unmoved).
+    const double rate = dn / std::max(1.0, std::min(n_, records_d));
+    const double small = std::max(rate, 1e-3);
+    code_.assign(st_.words.size(), 0);
+    for (size_t id = 0; id < st_.words.size(); ++id) {
+      if (moved_[id] < 0) continue;
+      const Move& m = moves_[static_cast<size_t>(moved_[id])];
+      code_[id] = m.crosses || m.reorders || m.weight_change > small ? 2 : 1;
+    }
+    // 1 + 1e-9: a sum of `len` terms of at most `small` each, rounded, stays under it.
+    const double per_word = 2 * small * (1 + 1e-9);
     redo_.assign(n, 0);
-    const MinHasher hasher(options_.minhash);
-    std::atomic<int64_t> sketched{0};
     ParallelFor(n, threads, 1024, [&](size_t b, size_t e) {
+      for (size_t i = b; i < e; ++i) {
+        if (s->Copy(i)) continue;  // sketched by the copy it is a candidate of
+        if (prev_[i] < 0 || touched[i] != 0) {
+          redo_[i] = 1;
+          continue;
+        }
+        const auto r = static_cast<size_t>(prev_[i]);
+        if (st_.copy_of[r] != r) {  // a copy in the state: it has no sketches there
+          redo_[i] = 1;
+          continue;
+        }
+        const uint32_t begin = st_.token_start[r], end = st_.token_start[r + 1];
+        uint8_t code = 0;
+        for (uint32_t k = begin; k < end; ++k) code |= code_[st_.tokens[k]];
+        if (code == 0) {
+          redo_[i] = unsure(r) ? 1 : 0;
+          continue;
+        }
+        const auto len = static_cast<double>(end - begin);
+        if (code == 1 &&
+            static_cast<double>(st_.margin[r]) > per_word * len + 1e-5 * (1 + len * log_n)) {
+          continue;
+        }
+        redo_[i] = Unmoved(r, records_d) ? 0 : 1;
+      }
+    });
+    // The facts sketched again get rows of their own; every other keeps its record's sketches
+    // (Sketched::row).
+    std::vector<uint32_t> redo;
+    for (size_t i = 0; i < n; ++i) {
+      if (redo_[i]) redo.push_back(static_cast<uint32_t>(i));
+    }
+    s->row.assign(n, -1);
+    for (size_t q = 0; q < redo.size(); ++q) s->row[redo[q]] = static_cast<int32_t>(q);
+    s->record = prev_;
+    s->state_keys = st_.band_keys.data();
+    s->state_empty = st_.band_empty.data();
+    s->state_rare = st_.rare.data();
+    s->state_words = st_.words.data();
+    // Not cleared: every row's keys are set below, or it is marked empty.
+    s->bands = internal::BandTable(redo.size(), lsh.bands, /*clear_keys=*/false);
+    s->rare_keys = rare_keys;
+    s->rare_words.assign(redo.size() * rare_keys, 0);
+    const MinHasher hasher(options_.minhash);
+    ParallelFor(redo.size(), threads, 64, [&](size_t b, size_t e) {
       SketchScratch scratch;
       std::vector<uint64_t> words;
-      int64_t count = 0;
-      for (size_t i = b; i < e; ++i) {
-        if (s->Copy(i)) {
-          s->bands.SetEmpty(i);
-          continue;
-        }
-        uint64_t* rare = s->rare_words.data() + i * rare_keys;
-        bool redo = prev_[i] < 0 || touched[i] != 0;
-        const auto r = static_cast<size_t>(std::max(0, prev_[i]));
-        if (!redo) {
-          bool moves = false;
-          for (uint32_t k = st_.token_start[r]; !moves && k < st_.token_start[r + 1]; ++k) {
-            moves = moved_[st_.tokens[k]] >= 0;
+      for (size_t q = b; q < e; ++q) {
+        const size_t i = redo[q];
+        // The fact's words (a record's from the state: it is not read) and its counts once
+        // (the sketch reads each several times).
+        absl::Span<const uint64_t> tokens;
+        if (prev_[i] < 0) {
+          tokens = s->Tokens(i);
+        } else {
+          const auto r = static_cast<size_t>(prev_[i]);
+          words.clear();
+          for (uint32_t k = st_.token_start[r]; k < st_.token_start[r + 1]; ++k) {
+            words.push_back(st_.words[st_.tokens[k]]);
           }
-          redo = st_.copy_of[r] != r || (moves ? !Unmoved(r, records_d) : unsure(r));
+          tokens = words;
         }
-        if (redo) {
-          redo_[i] = 1;
-          // The fact's words (a record's from the state: it is not read) and its counts once
-          // (the sketch reads each several times).
-          absl::Span<const uint64_t> tokens;
-          if (prev_[i] < 0) {
-            tokens = s->Tokens(i);
-          } else {
-            words.clear();
-            for (uint32_t k = st_.token_start[r]; k < st_.token_start[r + 1]; ++k) {
-              words.push_back(st_.words[st_.tokens[k]]);
-            }
-            tokens = words;
-          }
-          scratch.sketch_df.clear();
-          scratch.weight.clear();
-          for (uint64_t t : tokens) {
-            uint32_t sketch_df = 0, df = 0;
-            Counts(t, &sketch_df, &df);
-            scratch.sketch_df.push_back(sketch_df);
-            scratch.weight.push_back(IdfWeight(n_, df));
-          }
-          SketchFact(i, tokens, scratch.sketch_df, scratch.weight, st_.common_df, rare_keys,
-                     options_, hasher, lsh.rows, &s->bands, rare, &scratch);
-          ++count;
-          continue;
+        scratch.sketch_df.clear();
+        scratch.weight.clear();
+        for (uint64_t t : tokens) {
+          uint32_t sketch_df = 0, df = 0;
+          Counts(t, &sketch_df, &df);
+          scratch.sketch_df.push_back(sketch_df);
+          scratch.weight.push_back(IdfWeight(n_, df));
         }
-        s->bands.SetRaw(i, st_.band_keys.data() + r * st_.bands, st_.band_empty[r] != 0);
-        for (size_t k = 0; k < rare_keys; ++k) {
-          const uint32_t id = st_.rare[r * rare_keys + k];
-          if (id == kNoWord) break;
-          rare[k] = st_.words[id];
-        }
+        SketchFact(q, tokens, scratch.sketch_df, scratch.weight, st_.common_df, rare_keys, options_,
+                   hasher, lsh.rows, &s->bands, s->rare_words.data() + q * rare_keys, &scratch);
       }
-      sketched += count;
     });
-    resketched_ = sketched.load();
+    resketched_ = static_cast<int64_t>(redo.size());
     // New items are weighed now (their cases are at hand); the others when reached.
     for (size_t a = 0; a < added.size(); ++a) Weigh(&s->features[added[a]], &cases[a]);
     return IndexWords(added, *s);
@@ -3109,7 +3167,7 @@ class StateSketcher : public WordPostings {
     for (size_t i = 0; i < redo_.size(); ++i) {
       if (!redo_[i]) continue;
       for (size_t k = 0; k < s.rare_keys; ++k) {
-        const uint64_t w = s.rare_words[i * s.rare_keys + k];
+        const uint64_t w = s.RareWord(i, k);
         if (w == 0) break;
         new_keyed_[w].push_back(static_cast<uint32_t>(i));
       }
@@ -3138,7 +3196,7 @@ class StateSketcher : public WordPostings {
     double change = 0;  // bound on the sum of the words' weight changes
     for (uint32_t k = begin; k < end; ++k) {
       const uint32_t id = st_.tokens[k];
-      rare_before += under_common_[id];
+      rare_before += st_.df[id] - st_.copy_df[id] <= st_.common_df ? 1 : 0;
       if (moved_[id] < 0) {
         ++unmoved;
         continue;
@@ -3320,7 +3378,7 @@ class StateSketcher : public WordPostings {
     uint64_t key0 = 0, key1 = 0;  // OrderKey before and after the change
   };
   std::vector<Move> moves_;
-  std::vector<uint8_t> under_common_;  // per word id: sketch_df <= common_df in the state
+  std::vector<uint8_t> code_;  // per word id: how its counts changed (Sketch)
   absl::flat_hash_map<uint64_t, Delta> delta_;
   std::vector<char> ready_;  // per item: features read and weighed (written before read)
   std::vector<char> redo_;   // per item: sketched again (or new)
