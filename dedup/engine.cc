@@ -2260,8 +2260,16 @@ class CandidateFinder {
     }
     rare_cap_ = static_cast<size_t>(std::max(2, options.rare_word_bucket));
     if (s.rare_keys > 0 && postings_ == nullptr) IndexRareWords();
+    // Each sketched fact's copies, by a counting sort (a map of them cost several times more).
+    copy_start_.assign(n + 1, 0);
     for (size_t i = 0; i < n; ++i) {
-      if (s.Copy(i)) copies_[s.copy_of[i]].push_back(static_cast<uint32_t>(i));
+      if (s.Copy(i)) ++copy_start_[s.copy_of[i] + 1];
+    }
+    for (size_t i = 0; i < n; ++i) copy_start_[i + 1] += copy_start_[i];
+    copies_.resize(copy_start_[n]);
+    std::vector<uint32_t> at(copy_start_.begin(), copy_start_.end() - 1);
+    for (size_t i = 0; i < n; ++i) {
+      if (s.Copy(i)) copies_[at[s.copy_of[i]]++] = static_cast<uint32_t>(i);
     }
   }
 
@@ -2272,9 +2280,7 @@ class CandidateFinder {
       out->push_back(s_.copy_of[i]);
       return;
     }
-    if (auto it = copies_.find(i); it != copies_.end()) {
-      out->insert(out->end(), it->second.begin(), it->second.end());
-    }
+    out->insert(out->end(), copies_.begin() + copy_start_[i], copies_.begin() + copy_start_[i + 1]);
     if (!s_.BandEmpty(i)) {
       std::vector<uint32_t> same;  // the items of i's bucket in this band
       const uint32_t* keys = s_.BandKeys(i);
@@ -2376,8 +2382,9 @@ class CandidateFinder {
   bool use_simhash_ = false;
   SimHashIndex sim_index_;
   absl::flat_hash_map<uint64_t, std::vector<uint32_t>> holders_;  // probed word -> facts with it
-  absl::flat_hash_map<uint64_t, std::vector<uint32_t>> keyed_;   // probed word -> facts keyed by it
-  absl::flat_hash_map<uint32_t, std::vector<uint32_t>> copies_;  // sketched fact -> its copies
+  absl::flat_hash_map<uint64_t, std::vector<uint32_t>> keyed_;  // probed word -> facts keyed by it
+  // A sketched fact i's copies: copies_[copy_start_[i], copy_start_[i + 1]), ascending.
+  std::vector<uint32_t> copy_start_, copies_;
 };
 
 }  // namespace
