@@ -1187,8 +1187,12 @@ void ExaminePair(const FactContext& ctx, int a, int b, int count, uint8_t can_a,
 // orders tokens as TokenPostings' ids do (so that weights are summed in the same order); and each
 // name token's count of occurrences.
 class FocusTokens {
+  using Pending = internal::PendingTokens;
+
  public:
-  explicit FocusTokens(const FactContext& ctx) : ctx_(ctx) {}
+  explicit FocusTokens(const FactContext& ctx) : ctx_(ctx) {
+    if (ctx_.cached != nullptr) layout_ = ctx_.cached->AllPlaces();
+  }
 
   // Asks for fact i's name tokens, and its content tokens unless `names_only`.
   void Request(int i, bool names_only = false) {
@@ -1212,6 +1216,7 @@ class FocusTokens {
     pending_content_.Seal();
     pending_names_.Seal();
     const bool names = pending_names_.size() > 0;
+    const bool contents = pending_content_.size() > 0;
     const int n = ctx_.size();
     // Contiguous ranges of facts, one per thread, each counted on its own, then joined in
     // range order: the same counts, first occurrences and postings as one pass in fact order.
@@ -1219,39 +1224,38 @@ class FocusTokens {
                     std::vector<int>* into_counts) {
       const Pending::Filter content_filter = pending_content_.filter();
       const Pending::Filter names_filter = pending_names_.filter();
-      // Fact i's tokens: `count` of them, the k-th hash(k) (decoded or read in place).
-      auto count_content = [&](int i, size_t count, auto hash) {
-        for (size_t k = 0; k < count; ++k) {
-          const uint64_t t = hash(k);
-          if (!content_filter.MayHave(t)) continue;  // most tokens: one load tells
+      // Fact i's content tokens: `count` 8-byte hashes from `at` (decoded, or read in place
+      // as little-endian bytes). The loops keep their pointers in locals: they read every
+      // token of every fact, and most tokens are told apart by the filter alone.
+      auto count_content = [&](int i, const auto* at, size_t count) {
+        ForEachMaybe(at, count, content_filter, [&](size_t k, uint64_t t) {
           const int x = pending_content_.Find(t);
-          if (x < 0) continue;
+          if (x < 0) return;
           Content& info = (*into_found)[x];
           if (info.df++ == 0) info.first = uint64_t{static_cast<uint32_t>(i)} << 32 | k;
           if (info.facts.size() <= max_postings) info.facts.push_back(i);
-        }
+        });
       };
-      auto count_names = [&](size_t count, auto hash) {
-        for (size_t k = 0; k < count; ++k) {
-          const uint64_t t = hash(k);
-          if (!names_filter.MayHave(t)) continue;
+      auto count_names = [&](const auto* at, size_t count) {
+        ForEachMaybe(at, count, names_filter, [&](size_t, uint64_t t) {
           const int x = pending_names_.Find(t);
           if (x >= 0) ++(*into_counts)[x];
-        }
+        });
       };
+      const ClaimCache::Layout l = layout_;
+      const std::shared_ptr<const ClaimSummary>* const claim = ctx_.claim.data();
+      const uint32_t* const cached_at = ctx_.cached_at.data();
       for (int i = first; i < last; ++i) {
-        if (ctx_.claim[i] == nullptr) {  // read in place (BuildContext)
-          const ClaimCache::Hashes content = ctx_.cached->ContentAt(ctx_.cached_at[i]);
-          count_content(i, content.count, [&](size_t k) { return content.Hash(k); });
-          if (!names) continue;
-          const ClaimCache::Hashes in_names = ctx_.cached->NamesAt(ctx_.cached_at[i]);
-          count_names(in_names.count, [&](size_t k) { return in_names.Hash(k); });
+        if (claim[i] == nullptr) {  // read in place (BuildContext)
+          const uint32_t place = cached_at[i];
+          const size_t begin = l.Begin(place), names_at = begin + l.ContentCount(place);
+          if (contents) count_content(i, l.hashes.bytes + begin * 8, names_at - begin);
+          if (names) count_names(l.hashes.bytes + names_at * 8, l.Begin(place + 1) - names_at);
           continue;
         }
-        const ClaimSummary& c = *ctx_.claim[i];
-        count_content(i, c.content.size(), [&](size_t k) { return c.content[k]; });
-        if (!names) continue;
-        count_names(c.names.size(), [&](size_t k) { return c.names[k]; });
+        const ClaimSummary& c = *claim[i];
+        if (contents) count_content(i, c.content.data(), c.content.size());
+        if (names) count_names(c.names.data(), c.names.size());
       }
     };
     int threads = ctx_.options.threads;
@@ -1290,6 +1294,20 @@ class FocusTokens {
     pending_names_ = {};
   }
 
+  // The k-th hash from `at`: decoded, or in place (little-endian bytes).
+  static uint64_t Hash(const uint64_t* at, size_t k) { return at[k]; }
+  static uint64_t Hash(const char* at, size_t k) { return ClaimCache::Load(at, k); }
+  // fn(k, hash) for the hashes k < count from `at` that `filter` may have, in order (a check
+  // reads every token of every fact's summary, about 1.3 million at 100k facts, in each pass:
+  // most are told apart by the filter alone).
+  template <typename Hashes, typename Fn>
+  static void ForEachMaybe(const Hashes* at, size_t count, const Pending::Filter& filter, Fn fn) {
+    for (size_t k = 0; k < count; ++k) {
+      const uint64_t t = Hash(at, k);
+      if (filter.MayHave(t)) fn(k, t);
+    }
+  }
+
   struct Content {
     int df = 0;
     uint64_t first = 0;      // fact << 32 | position of its first occurrence
@@ -1301,10 +1319,8 @@ class FocusTokens {
   int NameCount(uint64_t t) const { return names_.at(t); }
 
  private:
- private:
-  using Pending = internal::PendingTokens;
-
   const FactContext& ctx_;
+  ClaimCache::Layout layout_;  // of ctx_.cached, read in place (empty without one)
   absl::flat_hash_map<uint64_t, Content> content_;
   absl::flat_hash_map<uint64_t, int> names_;
   Pending pending_content_, pending_names_;
@@ -2637,11 +2653,21 @@ void AcronymConflicts(const Vault& vault, const std::vector<LineText>& lines,
   }
 }
 
-// Frontmatter keys that differ between versions of one note (sync-conflict copies).
-void FrontmatterConflicts(const Vault& vault, std::vector<Conflict>* out) {
+// Frontmatter keys that differ between versions of one note (sync-conflict copies). With
+// `focused` (focus locations, FocusKeys), only the versions of the notes with a focus line:
+// a conflict's facts are lines of two versions of one note, so no other can touch the focus.
+void FrontmatterConflicts(const Vault& vault, const absl::flat_hash_set<uint64_t>* focused,
+                          std::vector<Conflict>* out) {
+  absl::flat_hash_set<std::string> focus_bases;
+  if (focused != nullptr) {
+    for (uint64_t k : *focused) focus_bases.insert(BaseNotePath(vault.notes[k >> 32].path));
+    if (focus_bases.empty()) return;
+  }
   std::map<std::string, std::vector<int>> versions;
   for (size_t i = 0; i < vault.notes.size(); ++i) {
-    versions[BaseNotePath(vault.notes[i].path)].push_back(static_cast<int>(i));
+    std::string base = BaseNotePath(vault.notes[i].path);
+    if (focused != nullptr && !focus_bases.contains(base)) continue;
+    versions[std::move(base)].push_back(static_cast<int>(i));
   }
   auto value_of = [](const FrontmatterKey& k) {
     return k.is_list ? absl::StrJoin(k.items, ", ") : Unquote(k.value);
@@ -2733,7 +2759,7 @@ void LineStages(const Vault& vault, const ConflictOptions& options, const LineSe
   SummaryKeys* summary_keys = keys ? &*keys : nullptr;
   NameConflicts(vault, lines, options, focus ? &line_focus : nullptr, folder, out, summary_keys);
   AcronymConflicts(vault, lines, focus ? &line_focus : nullptr, out, summary_keys);
-  FrontmatterConflicts(vault, out);
+  FrontmatterConflicts(vault, focus != nullptr ? &focused : nullptr, out);
   if (keys) {
     *summaries = MakeLineSummaries(vault, std::move(keys->note_keys), std::move(keys->spellings));
   }
@@ -2779,8 +2805,14 @@ absl::StatusOr<std::vector<Conflict>> FindConflicts(const Vault& vault, const Sc
     FactContext ctx{vault, scan, options, {}, {}, {}, {}, {}, {}};
     std::vector<char> fact_focus;
     if (focus != nullptr) {
+      // Only the facts of a note with a focus line are looked up.
+      std::vector<char> note_focused(vault.notes.size(), 0);
+      for (uint64_t k : focused) note_focused[k >> 32] = 1;
+      fact_focus.assign(scan.facts.size(), 0);
       for (size_t i = 0; i < scan.facts.size(); ++i) {
-        fact_focus.push_back(at(scan.facts[i].note, scan.fact(vault, static_cast<int>(i)).line));
+        const int note = scan.facts[i].note;
+        if (note_focused[note])
+          fact_focus[i] = at(note, scan.fact(vault, static_cast<int>(i)).line);
       }
     }
     if (absl::Status s = BuildContext(&ctx, focus ? &fact_focus : nullptr, previous, next);

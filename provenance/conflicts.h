@@ -195,15 +195,36 @@ class ClaimCache {
   struct Hashes {
     const char* bytes = nullptr;
     size_t count = 0;
-    uint64_t Hash(size_t k) const {
-      uint64_t v;
-      std::memcpy(&v, bytes + k * sizeof v, sizeof v);  // at any alignment
-      if constexpr (std::endian::native == std::endian::big) v = __builtin_bswap64(v);
+    uint64_t Hash(size_t k) const { return Load(bytes, k); }
+  };
+  // The k-th little-endian 8-byte value from `bytes` (at any alignment).
+  static uint64_t Load(const char* bytes, size_t k) {
+    uint64_t v;
+    std::memcpy(&v, bytes + k * sizeof v, sizeof v);
+    if constexpr (std::endian::native == std::endian::big) v = __builtin_bswap64(v);
+    return v;
+  }
+  Hashes ContentAt(size_t place) const;
+  Hashes NamesAt(size_t place) const;
+  // Every place's hashes at once, for a run that reads those of many places (ContentAt and
+  // NamesAt without a call per place): place p's content hashes are `hashes.Hash(k)` for k in
+  // [Begin(p), Begin(p) + ContentCount(p)), its name hashes follow up to Begin(p + 1). Valid
+  // while the cache is.
+  struct Layout {
+    Hashes hashes;
+    const uint64_t* first = nullptr;      // places + 1 values: where each place's hashes begin
+    const char* content_count = nullptr;  // per place, little-endian 4-byte values
+    size_t places = 0;
+    size_t Begin(size_t p) const { return first[p]; }
+    uint32_t ContentCount(size_t p) const {
+      uint32_t v;
+      std::memcpy(&v, content_count + p * sizeof v, sizeof v);
+      if constexpr (std::endian::native == std::endian::big) v = __builtin_bswap32(v);
       return v;
     }
   };
-  Hashes ContentAt(size_t place) const;
-  Hashes NamesAt(size_t place) const;
+  // The layout of a loaded cache (places == 0 when the cache is a map).
+  Layout AllPlaces() const;
 
  private:
   absl::flat_hash_map<uint64_t, Summary> map_;
@@ -254,9 +275,10 @@ absl::StatusOr<std::vector<Conflict>> FindConflicts(const Vault& vault, const Sc
                                                     const LineConflicts* lines = nullptr,
                                                     LineSummaries* summaries = nullptr);
 
-// FindConflicts's name, acronym and frontmatter conflicts, unsorted and unfiltered, for a
-// later FindConflicts call with the same vault, options (only `threads` and the name options
-// are read) and focus. Without a focus, `summaries` (optional) gets the vault's LineSummaries.
+// FindConflicts's name, acronym and frontmatter conflicts, unsorted and not filtered by the
+// focus (with a focus: at least those that touch it), for a later FindConflicts call with the
+// same vault, options (only `threads` and the name options are read) and focus. Without a focus,
+// `summaries` (optional) gets the vault's LineSummaries.
 struct LineConflicts {
   std::vector<Conflict> conflicts;
   // Notes whose lines were read: every note without a focus; with one, those that can give

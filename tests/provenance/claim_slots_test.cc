@@ -618,6 +618,9 @@ TEST(ExtractSlots, WithoutPlainClausesOnlyFactsWithAStatedStateKeepTheirClauses)
         EXPECT_EQ(some->clauses[k].object, all->clauses[k].object) << text;
       }
     }
+    EXPECT_EQ(some->clean_hash, all->clean_hash) << text;
+    EXPECT_EQ(some->qualifier, all->qualifier) << text;
+    EXPECT_EQ(some->fact_day, all->fact_day) << text;
     EXPECT_EQ(some->dates_text(), all->dates_text()) << text;
     EXPECT_EQ(some->dates.size(), all->dates.size()) << text;
     EXPECT_EQ(some->amounts.size(), all->amounts.size()) << text;

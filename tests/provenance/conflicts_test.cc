@@ -13,6 +13,7 @@
 #include "absl/strings/str_cat.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "provenance/index.h"
 #include "provenance/io.h"
 #include "tests/provenance/test_util.h"
 
@@ -929,6 +930,66 @@ TEST(FindConflicts, FocusedWithTheBaseLineSummaries) {
     options.line_summaries = nullptr;
     EXPECT_EQ(FindLineConflicts(*now, options, &focus).notes_read, now->notes.size());
   }
+}
+
+// A loaded cache finds each key's place by the bucket of its top bits (then a search of the
+// bucket), and a focused pass reads a place's hashes through AllPlaces: both as the cache's
+// summaries, for keys spread evenly, keys crowded into one bucket and keys at the extremes.
+TEST(ClaimCache, PlacesAndTheirLayoutAsTheSummaries) {
+  const std::vector<std::pair<std::string, std::vector<uint64_t>>> key_sets = [] {
+    std::vector<std::pair<std::string, std::vector<uint64_t>>> sets;
+    std::vector<uint64_t> spread, crowded, extremes = {0, 1, ~uint64_t{0}, ~uint64_t{0} - 1};
+    for (uint64_t k = 1; k <= 3000; ++k) spread.push_back(k * 0x9e3779b97f4a7c15ULL);
+    for (uint64_t k = 1; k <= 3000; ++k) crowded.push_back(k * 7);              // all in bucket 0
+    for (uint64_t k = 0; k < 40; ++k) crowded.push_back(~uint64_t{0} - k * 3);  // and the last
+    sets.push_back({"spread", spread});
+    sets.push_back({"crowded", crowded});
+    sets.push_back({"extremes", extremes});
+    sets.push_back({"one", {42}});
+    return sets;
+  }();
+  for (const auto& [name, keys] : key_sets) {
+    SCOPED_TRACE(name);
+    ClaimCache map;
+    for (size_t i = 0; i < keys.size(); ++i) {
+      auto c = std::make_shared<ClaimSummary>();
+      for (uint64_t t = 0; t < i % 7; ++t) c->content.push_back(keys[i] * 31 + t);
+      for (uint64_t t = 0; t < i % 3; ++t) c->names.push_back(keys[i] * 17 + t);
+      std::sort(c->content.begin(), c->content.end());
+      std::sort(c->names.begin(), c->names.end());
+      map.emplace(keys[i], std::move(c));
+    }
+    FactIndex saved{dedup::DedupOptions{}};
+    saved.set_claims(map);
+    FactIndex loaded{dedup::DedupOptions{}};
+    ASSERT_TRUE(loaded.Decode(saved.Encode()).ok());
+    const ClaimCache& cache = loaded.claims();
+    ASSERT_NE(cache.section(), nullptr);
+    const ClaimCache::Layout layout = cache.AllPlaces();
+    EXPECT_EQ(layout.places, keys.size());
+    std::set<ptrdiff_t> places;
+    for (uint64_t key : keys) {
+      const ptrdiff_t at = cache.Place(key);
+      ASSERT_GE(at, 0) << key;
+      places.insert(at);
+      const ClaimSummary& c = *map.Find(key);
+      const size_t p = static_cast<size_t>(at);
+      std::vector<uint64_t> content, names;
+      const size_t names_at = layout.Begin(p) + layout.ContentCount(p);
+      for (size_t k = layout.Begin(p); k < names_at; ++k) content.push_back(layout.hashes.Hash(k));
+      for (size_t k = names_at; k < layout.Begin(p + 1); ++k)
+        names.push_back(layout.hashes.Hash(k));
+      EXPECT_EQ(content, c.content) << key;
+      EXPECT_EQ(names, c.names) << key;
+    }
+    EXPECT_EQ(places.size(), keys.size());
+    for (uint64_t key : keys) {
+      for (uint64_t other : {key + 1, key - 1, key ^ (uint64_t{1} << 62)}) {
+        EXPECT_EQ(cache.Place(other) >= 0, map.contains(other)) << other;
+      }
+    }
+  }
+  EXPECT_EQ(ClaimCache().AllPlaces().places, 0u) << "a map has no places";
 }
 
 TEST(SampleVault, HandLabeledPrecisionAndRecallHaveAFloor) {
