@@ -2342,9 +2342,12 @@ class CandidateFinder {
   void IndexRareWords() {
     const size_t cap = rare_cap_;
     const size_t n = s_.features.size();
+    // Through RareWord: from a corpus state, rare_words holds only the re-sketched facts' rows.
     absl::flat_hash_set<uint64_t> probe;
-    for (uint64_t w : s_.rare_words) {
-      if (w != 0) probe.insert(w);
+    for (size_t i = 0; i < n; ++i) {
+      for (size_t k = 0; k < s_.rare_keys; ++k) {
+        if (const uint64_t w = s_.RareWord(i, k); w != 0) probe.insert(w);
+      }
     }
     for (size_t i = 0; i < n; ++i) {
       if (s_.Copy(i)) continue;
@@ -2362,7 +2365,7 @@ class CandidateFinder {
     }
     for (size_t i = 0; i < n; ++i) {
       for (size_t k = 0; k < s_.rare_keys; ++k) {
-        const uint64_t w = s_.rare_words[i * s_.rare_keys + k];
+        const uint64_t w = s_.RareWord(i, k);
         if (w == 0) break;
         if (holders_.contains(w)) keyed_[w].push_back(static_cast<uint32_t>(i));
       }

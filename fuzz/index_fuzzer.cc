@@ -26,13 +26,13 @@
 namespace factdedup::provenance {
 namespace {
 
-constexpr size_t kHeader = 72;  // docs/index-format.md: body size at 56, checksum at 64
+constexpr size_t kHeader = 76;  // docs/index-format.md: body size at 60, checksum at 68
 
 void Reseal(std::string* bytes) {
   const uint64_t body = bytes->size() - kHeader;
-  std::memcpy(bytes->data() + 56, &body, 8);  // little-endian machines only (as the format)
+  std::memcpy(bytes->data() + 60, &body, 8);  // little-endian machines only (as the format)
   const uint64_t sum = dedup::Hash64(absl::string_view(*bytes).substr(kHeader), 0);
-  std::memcpy(bytes->data() + 64, &sum, 8);
+  std::memcpy(bytes->data() + 68, &sum, 8);
 }
 
 void Run(const uint8_t* data, size_t size) {

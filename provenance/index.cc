@@ -56,13 +56,14 @@ void PutParams(const IndexParams& p, Writer* w) {
   w->PutU32(p.lsh_rows);
   w->PutU32(p.shingle_size);
   w->PutU32(p.claims_version);
+  w->PutU32(p.fact_text_version);
 }
 
 bool GetParams(Reader* r, IndexParams* p) {
   return r->GetU32(&p->normalizer_version) && r->GetU32(&p->normalize_flags) &&
          r->GetU64(&p->token_hash_seed) && r->GetU64(&p->minhash_seed) && r->GetU32(&p->num_perm) &&
          r->GetU32(&p->lsh_bands) && r->GetU32(&p->lsh_rows) && r->GetU32(&p->shingle_size) &&
-         r->GetU32(&p->claims_version);
+         r->GetU32(&p->claims_version) && r->GetU32(&p->fact_text_version);
 }
 
 bool SameToken(const dedup::Token& a, const dedup::Token& b) {
@@ -879,6 +880,7 @@ IndexParams ParamsFor(const dedup::DedupOptions& options) {
   p.lsh_rows = static_cast<uint32_t>(lsh.rows);
   p.shingle_size = kShingleSize;
   p.claims_version = kClaimsVersion;
+  p.fact_text_version = kFactTextVersion;
   return p;
 }
 
@@ -1174,7 +1176,7 @@ absl::Status FactIndex::Decode(absl::string_view bytes, std::shared_ptr<const vo
   if (!(saved == params_)) {
     return absl::FailedPreconditionError(
         "index built with other parameters (normalizer, hash seed, MinHash or LSH settings, "
-        "claim extraction)");
+        "claim extraction, fact texts)");
   }
   uint64_t size, checksum;
   absl::string_view body;

@@ -45,7 +45,7 @@
 namespace factdedup::provenance {
 
 // Bumped whenever the layout of index.bin changes.
-inline constexpr uint32_t kIndexFormatVersion = 7;
+inline constexpr uint32_t kIndexFormatVersion = 8;
 // The index file, relative to the vault root.
 inline constexpr absl::string_view kIndexDir = ".factdedup";
 inline constexpr absl::string_view kIndexFile = ".factdedup/index.bin";
@@ -100,7 +100,8 @@ struct IndexParams {
   uint32_t lsh_bands = 0;
   uint32_t lsh_rows = 0;
   uint32_t shingle_size = 0;
-  uint32_t claims_version = 0;  // kClaimsVersion (provenance/conflicts.h)
+  uint32_t claims_version = 0;     // kClaimsVersion (provenance/conflicts.h)
+  uint32_t fact_text_version = 0;  // kFactTextVersion (provenance/scan.h)
   friend bool operator==(const IndexParams&, const IndexParams&) = default;
 };
 

@@ -53,6 +53,13 @@ std::vector<FactRef> DedupFactsOf(const Vault& vault, absl::Span<const int> note
 // the items must not outlive `vault`, nor be used after it changes.
 std::vector<dedup::Item> DedupItems(const Vault& vault, const std::vector<FactRef>& facts);
 
+// The version of the texts a note's bytes give its facts (the note parser, and the text
+// DedupItems compares for each). The index records it (IndexParams::fact_text_version): a note
+// found there by its content takes its facts' saved text hashes and line summaries without
+// parsing them out again, so a change to those texts must bump this, and an index of another
+// version is rebuilt.
+inline constexpr uint32_t kFactTextVersion = 1;
+
 // Whether the text DedupItems compares for `fact` (one of `note`'s facts) is its display text
 // as it is: no sources suffix and no leading log date cut off.
 bool ComparesDisplay(const Note& note, const Fact& fact);

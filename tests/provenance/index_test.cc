@@ -134,7 +134,7 @@ Scanned ScanWith(const Vault& vault, const FactIndex& previous, bool keep_corpus
 
 // Changes an encoded index's body with `edit`, then makes its size and checksum match.
 void Reseal(std::string* bytes, const std::function<void(std::string*)>& edit) {
-  constexpr size_t kHeader = 72;  // magic 8, version 4, params 44, size 8, checksum 8
+  constexpr size_t kHeader = 76;  // magic 8, version 4, params 48, size 8, checksum 8
   std::string body = bytes->substr(kHeader);
   edit(&body);
   internal::Writer w;
@@ -161,7 +161,7 @@ Layout LayoutOf(absl::string_view bytes) {
   auto u32 = [&](size_t at) { return internal::LoadLe<uint32_t>(bytes.data() + at); };
   auto u64 = [&](size_t at) { return internal::LoadLe<uint64_t>(bytes.data() + at); };
   Layout l;
-  constexpr size_t kBody = 72;
+  constexpr size_t kBody = 76;
   l.note_count = kBody + 8;
   l.notes = u64(l.note_count);
   l.facts = u64(l.note_count + 8);
@@ -387,7 +387,7 @@ TEST(FactIndex, LoadedFactsStayBytesAndOneThatDoesNotDecodeIsNormalizedAgain) {
   const size_t clean_size = static_cast<uint8_t>(f.encoded[0]);
   ASSERT_LT(clean_size, 0x80u);  // one varint byte, then clean, flags, token count (one byte)
   const size_t kind_at = static_cast<size_t>(f.encoded.data() - bytes->data()) + 1 + clean_size + 2;
-  Reseal(bytes.get(), [&](std::string* body) { (*body)[kind_at - 72] = 0x3f; });
+  Reseal(bytes.get(), [&](std::string* body) { (*body)[kind_at - 76] = 0x3f; });
   FactIndex damaged(vault.config.dedup);
   ASSERT_TRUE(damaged.Decode(*bytes).ok());
   EXPECT_EQ(NormalizedOf(damaged.notes()[0].facts[0], text), nullptr);
@@ -934,12 +934,13 @@ TEST(LoadIndex, DamagedOrForeignIndexIsIgnoredAndResultsAreUnchanged) {
       {"version 3", [](std::string* b) { (*b)[8] = 3; },
        absl::StrCat("format version 3, expected ", kIndexFormatVersion)},
       {"params", [](std::string* b) { (*b)[16] ^= 1; }, "other parameters"},
+      {"fact text version", [](std::string* b) { (*b)[56] ^= 1; }, "other parameters"},
       {"checksum", [](std::string* b) { b->back() ^= 0x40; }, "checksum"},
       {"truncated", [](std::string* b) { b->resize(b->size() - 7); }, "truncated"},
       {"header only", [](std::string* b) { b->resize(20); }, "truncated"},
       {"empty", [](std::string* b) { b->clear(); }, "magic"},
       // A byte flipped in each section: the checksum catches it.
-      {"flipped notes section size", Flipped([](const Layout&) { return 72 + 6; }), "checksum"},
+      {"flipped notes section size", Flipped([](const Layout&) { return 76 + 6; }), "checksum"},
       {"flipped note count", Flipped([](const Layout& l) { return l.note_count; }), "checksum"},
       {"flipped content hash", Flipped([](const Layout& l) { return l.content_hashes + 3; }),
        "checksum"},
