@@ -84,10 +84,11 @@ class FileSystem {
   // ReadFile; the disk's file system reads it from the file it opens (no second lookup).
   virtual absl::StatusOr<std::string> ReadFileAndInfo(const std::string& path, uint64_t max_size,
                                                       FileInfo* info);
-  // ReadFile for a large file kept in memory while it is used (the incremental index): the
-  // bytes are read straight into memory of their own, not zero-filled or copied first. Fails
-  // as ReadFile does, and with kAborted when the file grows while it is read. The default
-  // implementation calls ReadFile.
+  // ReadFile for a large file kept in memory while it is used (the incremental index). The
+  // disk's file system maps the file read-only (its pages are the page cache's, neither
+  // zero-filled nor copied): the bytes stay as they were read when the file is replaced by a
+  // rename (as every writer of the index does), but a file truncated in place while mapped
+  // would fault. Fails as ReadFile does. The default implementation calls ReadFile.
   virtual absl::StatusOr<SharedBytes> ReadShared(const std::string& path, uint64_t max_size);
   // Whether the file at `path` holds exactly `bytes` (ReadFile(path, max_size) == bytes),
   // without keeping its bytes: the disk's file system compares them a block at a time as it
