@@ -22,6 +22,7 @@
 #include "cli/commands.h"
 #include "cli/indexed_scan.h"
 #include "cli/progress.h"
+#include "cli/subprocess.h"
 #include "provenance/check.h"
 #include "provenance/config.h"
 #include "provenance/conflicts.h"
@@ -43,29 +44,25 @@ std::string ShellQuote(absl::string_view s) {
   return out + "'";
 }
 
-absl::StatusOr<std::string> Capture(const std::string& cmd) {
-  FILE* p = popen(cmd.c_str(), "r");
-  if (p == nullptr) return absl::InternalError("cannot run: " + cmd);
-  std::string out;
-  std::array<char, 4096> buf;
-  size_t n;
-  while ((n = fread(buf.data(), 1, buf.size(), p)) > 0) out.append(buf.data(), n);
-  int rc = pclose(p);
-  if (rc != 0) return absl::FailedPreconditionError("command failed: " + cmd);
-  return out;
+// `git -C vault ARGS...` (no shell).
+std::vector<std::string> Git(const std::string& vault, std::initializer_list<std::string> args) {
+  std::vector<std::string> argv = {"git", "-C", vault};
+  argv.insert(argv.end(), args.begin(), args.end());
+  return argv;
 }
 
 // The vault's folder within its git work tree ("" at the top, else ending in "/") after
-// checking that `ref` names a commit.
+// checking that `ref` names a commit: one `git rev-parse`.
 absl::StatusOr<std::string> GitPrefix(const std::string& vault, const std::string& ref) {
-  const std::string git = "git -C " + ShellQuote(vault);
-  absl::StatusOr<std::string> prefix = Capture(git + " rev-parse --show-prefix 2>/dev/null");
-  if (!prefix.ok()) return absl::InvalidArgumentError(vault + ": not inside a git repository");
-  if (!Capture(git + " rev-parse --verify --quiet " + ShellQuote(ref + "^{commit}") + " >/dev/null")
-           .ok()) {
+  const Finished r =
+      Run(Git(vault, {"rev-parse", "--show-prefix", "--verify", "--quiet", ref + "^{commit}"}), "",
+          /*quiet=*/true);
+  // Exit 1 after the prefix: no such commit; anything else failing: no repository.
+  if (r.code == 1 && r.out.find('\n') != std::string::npos) {
     return absl::InvalidArgumentError("--base " + ref + ": no such commit");
   }
-  return std::string(absl::StripTrailingAsciiWhitespace(*prefix));
+  if (!r.ok()) return absl::InvalidArgumentError(vault + ": not inside a git repository");
+  return std::string(absl::StripTrailingAsciiWhitespace(r.out.substr(0, r.out.find('\n'))));
 }
 
 absl::StatusOr<std::string> MakeTempDir(std::string* tmpdir) {
@@ -82,17 +79,14 @@ absl::StatusOr<std::string> CheckoutBase(const std::string& vault, const std::st
   absl::StatusOr<std::string> p = GitPrefix(vault, ref);
   if (!p.ok()) return p.status();
   if (absl::StatusOr<std::string> t = MakeTempDir(tmpdir); !t.ok()) return t.status();
-  absl::StatusOr<std::string> top =
-      Capture("git -C " + ShellQuote(vault) + " rev-parse --show-toplevel");
-  if (!top.ok()) return top.status();
+  const Finished top = Run(Git(vault, {"rev-parse", "--show-toplevel"}));
+  if (!top.ok()) return absl::FailedPreconditionError("cannot find the top of " + vault);
   std::string base = *tmpdir + "/" + *p;
-  if (!p->empty() && !Capture("git -C " + ShellQuote(vault) + " cat-file -e " +
-                              ShellQuote(ref + ":./") + " 2>/dev/null")
-                          .ok()) {
+  if (!p->empty() && !Run(Git(vault, {"cat-file", "-e", ref + ":./"}), "", true).ok()) {
     ::mkdir(base.c_str(), 0755);  // the vault does not exist at the base: it is empty
     return base;
   }
-  std::string cmd = "git -C " + ShellQuote(absl::StripTrailingAsciiWhitespace(*top)) +
+  std::string cmd = "git -C " + ShellQuote(absl::StripTrailingAsciiWhitespace(top.out)) +
                     " archive --format=tar " + ShellQuote(ref) +
                     (p->empty() ? "" : " -- " + ShellQuote(*p)) + " | tar -x -C " +
                     ShellQuote(*tmpdir);
@@ -159,33 +153,41 @@ absl::StatusOr<ChangedBase> CheckoutChangedBase(const std::string& vault, const 
                                                 std::string* tmpdir) {
   absl::StatusOr<std::string> p = GitPrefix(vault, ref);
   if (!p.ok()) return p.status();
-  const std::string git = "git -C " + ShellQuote(vault);
   const auto unsure = [&](absl::string_view why) {
     return absl::UnimplementedError(absl::StrCat("not read from the changed files: ", why));
   };
-  // Paths relative to the vault folder, limited to it.
-  absl::StatusOr<std::string> diff = Capture(git + " diff-index --name-only -z --no-renames " +
-                                             "--relative " + ShellQuote(ref) + " -- 2>/dev/null");
-  absl::StatusOr<std::string> tree = Capture(git + " ls-tree -r -z " + ShellQuote(ref));
-  absl::StatusOr<std::string> tracked = Capture(git + " ls-files -v -z");
+  // Four independent questions, asked at once. Paths relative to the vault folder, limited to
+  // it.
+  absl::StatusOr<Child> diff_run = Child::Start(
+      Git(vault, {"diff-index", "--name-only", "-z", "--no-renames", "--relative", ref, "--"}), "",
+      /*quiet=*/true);
+  absl::StatusOr<Child> tree_run = Child::Start(Git(vault, {"ls-tree", "-r", "-z", ref}));
+  absl::StatusOr<Child> tracked_run = Child::Start(Git(vault, {"ls-files", "-v", "-z"}));
+  absl::StatusOr<Child> crlf_run = Child::Start(Git(vault, {"config", "--get", "core.autocrlf"}));
+  if (!diff_run.ok() || !tree_run.ok() || !tracked_run.ok() || !crlf_run.ok()) {
+    return absl::InternalError("cannot run git");
+  }
+  const Finished diff = diff_run->Finish();
+  const Finished tree = tree_run->Finish();
+  const Finished tracked = tracked_run->Finish();
+  const Finished crlf = crlf_run->Finish();
   if (!diff.ok() || !tree.ok() || !tracked.ok()) {
     return absl::InternalError("cannot read " + ref + " from git");
   }
-  for (absl::string_view entry : SplitZ(*tracked)) {  // "<tag> <path>"
+  for (absl::string_view entry : SplitZ(tracked.out)) {  // "<tag> <path>"
     if (!entry.empty() && (absl::ascii_islower(entry[0]) || entry[0] == 'S')) {
       return unsure("a file git assumes unchanged or skips");
     }
   }
-  if (absl::StatusOr<std::string> crlf = Capture(git + " config --get core.autocrlf");
-      crlf.ok() && absl::StripAsciiWhitespace(*crlf) != "false") {
+  if (crlf.ok() && absl::StripAsciiWhitespace(crlf.out) != "false") {
     return unsure("core.autocrlf");
   }
-  const std::vector<absl::string_view> changed_paths = SplitZ(*diff);
+  const std::vector<absl::string_view> changed_paths = SplitZ(diff.out);
   absl::flat_hash_set<absl::string_view> changed(changed_paths.begin(), changed_paths.end());
   ChangedBase out;
   std::string wanted;  // object ids for `git cat-file --batch`, one per line
   std::vector<absl::string_view> wanted_paths;
-  for (absl::string_view entry : SplitZ(*tree)) {
+  for (absl::string_view entry : SplitZ(tree.out)) {
     // "<mode> <type> <object>\t<path>"
     const size_t tab = entry.find('\t');
     if (tab == absl::string_view::npos) return absl::InternalError("unexpected git ls-tree output");
@@ -204,28 +206,29 @@ absl::StatusOr<ChangedBase> CheckoutChangedBase(const std::string& vault, const 
     wanted_paths.push_back(path);
   }
   if (absl::StatusOr<std::string> t = MakeTempDir(tmpdir); !t.ok()) return t.status();
-  // Attributes (from .gitattributes, info/attributes, core.attributesFile) on a file read.
-  if (!wanted_paths.empty()) {
-    std::string paths;
-    for (absl::string_view path : wanted_paths)
-      absl::StrAppend(&paths, path, absl::string_view("\0", 1));
-    if (!WriteUnder(*tmpdir, "paths", paths)) return absl::InternalError("cannot write " + *tmpdir);
-    absl::StatusOr<std::string> attrs =
-        Capture(git + " check-attr -a -z --stdin < " + ShellQuote(*tmpdir + "/paths"));
-    if (!attrs.ok()) return absl::InternalError("cannot read git attributes");
-    if (!attrs->empty()) return unsure("git attributes");
-  }
   out.root = *tmpdir + "/vault";
   ::mkdir(out.root.c_str(), 0755);
   if (!wanted_paths.empty()) {
-    const std::string request = *tmpdir + "/objects";
-    if (!WriteUnder(*tmpdir, "objects", wanted)) {
-      return absl::InternalError("cannot write " + request);
+    // Attributes (from .gitattributes, info/attributes, core.attributesFile) on a file read,
+    // asked beside the blobs themselves.
+    std::string paths;
+    for (absl::string_view path : wanted_paths)
+      absl::StrAppend(&paths, path, absl::string_view("\0", 1));
+    if (!WriteUnder(*tmpdir, "paths", paths) || !WriteUnder(*tmpdir, "objects", wanted)) {
+      return absl::InternalError("cannot write " + *tmpdir);
     }
-    absl::StatusOr<std::string> blobs = Capture(git + " cat-file --batch < " + ShellQuote(request));
+    absl::StatusOr<Child> attrs_run =
+        Child::Start(Git(vault, {"check-attr", "-a", "-z", "--stdin"}), *tmpdir + "/paths");
+    absl::StatusOr<Child> blobs_run =
+        Child::Start(Git(vault, {"cat-file", "--batch"}), *tmpdir + "/objects");
+    if (!attrs_run.ok() || !blobs_run.ok()) return absl::InternalError("cannot run git");
+    const Finished blobs = blobs_run->Finish();
+    const Finished attrs = attrs_run->Finish();
+    if (!attrs.ok()) return absl::InternalError("cannot read git attributes");
+    if (!attrs.out.empty()) return unsure("git attributes");
     if (!blobs.ok()) return absl::InternalError("cannot read " + ref + " from git");
     // Each: "<object> blob <size>\n<bytes>\n", in request order.
-    absl::string_view rest = *blobs;
+    absl::string_view rest = blobs.out;
     for (absl::string_view path : wanted_paths) {
       const size_t eol = rest.find('\n');
       const std::vector<absl::string_view> head = absl::StrSplit(rest.substr(0, eol), ' ');
@@ -354,7 +357,7 @@ int RunCheck(const ParsedArgs& args) {
   const bool use_index = !args.Has("no-index");
   std::string tmpdir, base_root = args.Get("base-dir");
   auto remove_tmpdir = [&] {
-    if (!tmpdir.empty()) std::system(("rm -rf " + ShellQuote(tmpdir)).c_str());
+    if (!tmpdir.empty()) RemoveTree(tmpdir);
     tmpdir.clear();
   };
   // With the index, a git base starts as only the files the change touched (ChangedBase),

@@ -60,6 +60,12 @@ std::string CopyOfTheVault() {
   return std::system(copy.c_str()) == 0 ? dir : "";
 }
 
+// The bytes of a file ("" if it cannot be read).
+std::string FileBytes(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  return std::string(std::istreambuf_iterator<char>(in), {});
+}
+
 TEST(Cli, HelpVersionAndUsageErrors) {
   EXPECT_EQ(RunCli("--help").code, 0);
   EXPECT_THAT(RunCli("--help").out, HasSubstr("exit codes"));
@@ -188,7 +194,16 @@ TEST(Cli, CheckAgainstAGitBaseReportsOnlyNewDuplicates) {
   EXPECT_GE(j["findings"][0]["line"].get<int>(), 4);
   // The working tree was not touched by reading the base.
   EXPECT_EQ(std::system(("test -z \"$(git -C " + q + " status --porcelain)\"").c_str()), 0);
-  EXPECT_EQ(RunCli("check " + q + "/vault --base no-such-ref").code, 2);
+  const std::string err = dir + "/err.txt";
+  EXPECT_EQ(RunCli("check " + q + "/vault --base no-such-ref", err).code, 2);
+  EXPECT_THAT(FileBytes(err), HasSubstr("--base no-such-ref: no such commit"));
+  EXPECT_EQ(RunCli("check " + q + "/vault --base no-such-ref --no-index", err).code, 2);
+  EXPECT_THAT(FileBytes(err), HasSubstr("--base no-such-ref: no such commit"));
+  // Outside any repository (the temp folder's vault copy has no .git above it).
+  const std::string outside = ::testing::TempDir() + "/factdedup-no-git";
+  ASSERT_EQ(std::system(("rm -rf '" + outside + "' && mkdir -p '" + outside + "'").c_str()), 0);
+  EXPECT_EQ(RunCli("check '" + outside + "' --base HEAD", err).code, 2);
+  EXPECT_THAT(FileBytes(err), HasSubstr("not inside a git repository"));
   std::system(("rm -rf " + q).c_str());
 }
 
@@ -492,12 +507,6 @@ TEST(Cli, ReportFormatsOutputFileAndErrors) {
   EXPECT_EQ(RunCli("report " + Vault() + " -o /nonexistent/dir/r.md").code, 2);
   EXPECT_EQ(RunCli("report " + Vault() + " -x").code, 2);
   EXPECT_THAT(RunCli("report --help").out, HasSubstr("-o, --output FILE"));
-}
-
-// The bytes of a file ("" if it cannot be read).
-std::string FileBytes(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  return std::string(std::istreambuf_iterator<char>(in), {});
 }
 
 // The index is rewritten when a run changed more than 1% of its facts, and kept otherwise.
