@@ -826,7 +826,7 @@ const IndexedFact* FactAtHint(const IndexedNote& note, size_t k, int line, uint6
 
 // The saved fact of `note` at `line`, or nullptr; note.facts[k] is looked at first (as in
 // FactAtHint).
-const IndexedFact* FactAtLine(const IndexedNote& note, size_t k, int line) {
+inline const IndexedFact* FactAtLine(const IndexedNote& note, size_t k, int line) {
   if (k < note.facts.size() && note.facts[k].line == line &&
       (k == 0 || note.facts[k - 1].line < line)) {
     return &note.facts[k];
@@ -1261,10 +1261,7 @@ absl::Status FactIndex::Decode(absl::string_view bytes, std::shared_ptr<const vo
     if (!sound) return mismatch();
   }
   if (!notes_ok || !claims_ok || !corpus_ok) return malformed();
-  notes_.reserve(notes.size());
-  first_record_.reserve(notes.size());
-  by_content_.reserve(notes.size());
-  by_path_.reserve(notes.size());
+  Reserve(notes.size());
   for (IndexedNote& note : notes) Add(std::move(note));
   claims_ = ClaimCache(std::move(claims));
   lines_ = LineSummaries(std::move(lines));
@@ -1292,6 +1289,13 @@ void FactIndex::Clear() {
   first_record_ = {};
   by_content_ = {};
   by_path_ = {};
+}
+
+void FactIndex::Reserve(size_t notes) {
+  notes_.reserve(notes);
+  first_record_.reserve(notes);
+  by_content_.reserve(notes);
+  by_path_.reserve(notes);
 }
 
 void FactIndex::Add(IndexedNote note) {
@@ -1344,38 +1348,101 @@ absl::StatusOr<ScanResult> Scan(const Vault& vault, const dedup::DedupOptions& o
   ScanResult result;
   result.facts = DedupFacts(vault);
   std::vector<dedup::Item> items = DedupItems(vault, result.facts);
-  // One entry per note; facts are filled in below, in item order.
-  // (The notes' bytes, hashed on every core: the vault's size in bytes.)
-  std::vector<IndexedNote> notes(vault.notes.size());
-  std::vector<const IndexedNote*> saved(vault.notes.size());
-  std::vector<char> by_content(vault.notes.size(), 0);
-  ForEachParallel(vault.notes.size(), options.threads, [&](size_t n) {
-    const Note& note = vault.notes[n];
-    notes[n] = {note.path, note.read_size, note.read_mtime_ns, NoteContentHash(note.content), {}};
-    for (const FactIndex* p : previous) {
-      if (saved[n] == nullptr) saved[n] = p->FindByContent(notes[n].content_hash);
-    }
-    by_content[n] = saved[n] != nullptr;
-    for (const FactIndex* p : previous) {
-      if (saved[n] == nullptr) saved[n] = p->FindByPath(note.path);
-    }
-  });
-  const auto notes_reused =
-      static_cast<int64_t>(std::count(by_content.begin(), by_content.end(), 1));
-  stats->notes_reused += notes_reused;
-  stats->notes_indexed += static_cast<int64_t>(vault.notes.size()) - notes_reused;
+  const size_t note_count = vault.notes.size();
   // Each note's compared facts come one after another (DedupFacts lists them note by note):
   // fact i's place among its note's (a hint for finding its saved entry) is its distance from
   // the note's first.
-  std::vector<uint32_t> first_item(vault.notes.size(), 0), per_note(vault.notes.size(), 0);
+  std::vector<uint32_t> first_item(note_count, 0), per_note(note_count, 0);
   for (size_t i = items.size(); i-- > 0;) {
     first_item[result.facts[i].note] = static_cast<uint32_t>(i);
     ++per_note[result.facts[i].note];
   }
   auto place = [&](size_t i) { return i - first_item[result.facts[i].note]; };
-  // Each fact's entry of the next index, in its note's list from the start (a list of all of
-  // them moved into the notes at the end held 64 bytes per fact twice).
-  for (size_t n = 0; n < notes.size(); ++n) notes[n].facts.resize(per_note[n]);
+  // Around a change, from the first previous index's corpus state if it has one: each fact
+  // at the same path and line with the same text is that state's item.
+  const FactIndex* from = in_focus == nullptr || previous.empty() || previous[0]->corpus().empty()
+                              ? nullptr
+                              : previous[0];
+  std::vector<int> previous_item;
+  if (from != nullptr) previous_item.assign(items.size(), -1);
+  // One entry per note, with each of its compared facts' entries in its list from the start
+  // (a list of all of them moved into the notes at the end held 64 bytes per fact twice);
+  // note after note, on every core. (The notes' bytes are hashed: the vault's size in bytes.)
+  std::vector<IndexedNote> notes(note_count);
+  std::vector<const IndexedNote*> saved(note_count);
+  std::atomic<int64_t> notes_reused{0}, reused{0};
+  ForEachParallel(note_count, options.threads, [&](size_t n) {
+    const Note& note = vault.notes[n];
+    IndexedNote& entry = notes[n];
+    entry = {note.path, note.read_size, note.read_mtime_ns, NoteContentHash(note.content), {}};
+    const IndexedNote*& s = saved[n];
+    for (const FactIndex* p : previous) {
+      if (s == nullptr) s = p->FindByContent(entry.content_hash);
+    }
+    const bool by_content = s != nullptr;
+    for (const FactIndex* p : previous) {
+      if (s == nullptr) s = p->FindByPath(note.path);
+    }
+    notes_reused += by_content;
+    const IndexedNote* const at_path = from != nullptr ? from->FindByPath(note.path) : nullptr;
+    // The corpus state's item of at_path's first fact.
+    const size_t first_record =
+        at_path != nullptr ? from->Record(static_cast<size_t>(at_path - from->notes().data()), 0)
+                           : 0;
+    entry.facts.resize(per_note[n]);
+    size_t found = 0;
+    for (size_t k = 0, i = first_item[n]; k < per_note[n]; ++k, ++i) {
+      const Fact& f = note.facts[result.facts[i].fact];
+      IndexedFact& fact = entry.facts[k];
+      fact.line = f.line;
+      const absl::string_view display = DisplayOf(note, f);
+      fact.compares_display = items[i].text_view.data() == display.data() &&
+                              items[i].text_view.size() == display.size();
+      const IndexedFact* hit = nullptr;
+      if (by_content) {
+        // A note of the same bytes parses to the same facts: the saved fact at this line (if
+        // that scan compared it) has this fact's text, whose hash need not be computed again.
+        hit = FactAtLine(*s, k, f.line);
+        if (hit != nullptr) fact.text_hash = hit->text_hash;
+      }
+      if (at_path != nullptr) {
+        // The corpus state's item: the first saved fact at this line, with this text hash.
+        // When the note found by content is the one at this path, that is `hit` itself.
+        const IndexedFact* item = nullptr;
+        if (hit != nullptr && at_path == s) {
+          item = hit;
+        } else {
+          if (hit == nullptr) fact.text_hash = dedup::Hash64(items[i].Text());
+          item = FactAtHint(*at_path, k, f.line, fact.text_hash);
+          if (item == nullptr) item = FactAt(*at_path, f.line, fact.text_hash);
+        }
+        if (item != nullptr) {
+          previous_item[i] =
+              static_cast<int>(first_record + static_cast<size_t>(item - at_path->facts.data()));
+        }
+      }
+      if (hit == nullptr) {
+        if (at_path == nullptr) fact.text_hash = dedup::Hash64(items[i].Text());
+        if (s != nullptr) {
+          hit = FactAtHint(*s, k, f.line, fact.text_hash);
+          if (hit == nullptr) hit = FindFact(*s, f.line, fact.text_hash);
+        }
+      }
+      if (hit == nullptr) continue;
+      if (hit->normalized != nullptr) {
+        fact.normalized = hit->normalized;
+        items[i].normalized = hit->normalized;
+      } else {
+        fact.encoded = hit->encoded;
+      }
+      ++found;
+    }
+    // A note that takes saved facts' normalizations takes what keeps them alive.
+    if (found > 0) entry.owners = s->owners;
+    reused += static_cast<int64_t>(found);
+  });
+  stats->notes_reused += notes_reused;
+  stats->notes_indexed += static_cast<int64_t>(note_count) - notes_reused;
   const struct {
     std::vector<IndexedNote>& notes;
     const ScanResult& result;
@@ -1384,49 +1451,7 @@ absl::StatusOr<ScanResult> Scan(const Vault& vault, const dedup::DedupOptions& o
       return notes[result.facts[i].note].facts[place_of(i)];
     }
   } facts{notes, result, place};
-  // Each fact's saved normalization: a shared object, or its bytes, which the engine decodes
-  // as it reads them (normalized_of), so that they never all live as objects at once.
-  std::vector<char> found(items.size(), 0);
-  ForEachParallel(items.size(), options.threads, [&](size_t i) {
-    const Fact& f = result.fact(vault, static_cast<int>(i));
-    IndexedFact& fact = facts[i];
-    fact.line = f.line;
-    const absl::string_view display = DisplayOf(vault.notes[result.facts[i].note], f);
-    fact.compares_display =
-        items[i].text_view.data() == display.data() && items[i].text_view.size() == display.size();
-    const IndexedNote* s = saved[result.facts[i].note];
-    const IndexedFact* hit = nullptr;
-    if (s != nullptr && by_content[result.facts[i].note]) {
-      // A note of the same bytes parses to the same facts: the saved fact at this line (if
-      // that scan compared it) has this fact's text, whose hash need not be computed again.
-      hit = FactAtLine(*s, place(i), f.line);
-      if (hit != nullptr) fact.text_hash = hit->text_hash;
-    }
-    if (hit == nullptr) {
-      fact.text_hash = dedup::Hash64(items[i].Text());
-      if (s != nullptr) {
-        hit = FactAtHint(*s, place(i), f.line, fact.text_hash);
-        if (hit == nullptr) hit = FindFact(*s, f.line, fact.text_hash);
-      }
-    }
-    if (hit == nullptr) return;
-    if (hit->normalized != nullptr) {
-      fact.normalized = hit->normalized;
-      items[i].normalized = hit->normalized;
-    } else {
-      fact.encoded = hit->encoded;
-    }
-    found[i] = 1;
-  });
-  const auto reused = static_cast<int64_t>(std::count(found.begin(), found.end(), 1));
-  // A note that takes saved facts' normalizations takes what keeps them alive.
-  for (size_t n = 0; reused > 0 && n < notes.size(); ++n) {
-    const auto first = found.begin() + first_item[n], end = first + per_note[n];
-    if (saved[n] != nullptr && std::find(first, end, 1) != end) notes[n].owners = saved[n]->owners;
-  }
   stats->facts_reused += reused;
-  // Not needed past here: freed before the engine's peak.
-  found = {};
   stats->facts_normalized += static_cast<int64_t>(items.size()) - reused;
   EncodedBlocks blocks;  // what this scan normalizes, as bytes
   dedup::DedupOptions run = options;
@@ -1467,29 +1492,7 @@ absl::StatusOr<ScanResult> Scan(const Vault& vault, const dedup::DedupOptions& o
                       result.fact(vault, static_cast<int>(i))))
         focus.push_back(static_cast<int>(i));
     }
-    // From the first previous index's corpus state, if it has one: each fact at the same
-    // path and line with the same text is that state's item.
-    const FactIndex* from = previous.empty() ? nullptr : previous[0];
-    std::vector<int> previous_item;
-    if (from != nullptr && !from->corpus().empty()) {
-      previous_item.assign(items.size(), -1);
-      std::vector<const IndexedNote*> at_path(vault.notes.size(), nullptr);
-      for (size_t n = 0; n < vault.notes.size(); ++n) {
-        at_path[n] = from->FindByPath(vault.notes[n].path);
-      }
-      for (size_t i = 0; i < items.size(); ++i) {
-        const IndexedNote* s = at_path[result.facts[i].note];
-        if (s == nullptr) continue;
-        const int line = result.fact(vault, static_cast<int>(i)).line;
-        const IndexedFact* hit = FactAtHint(*s, place(i), line, facts[i].text_hash);
-        if (hit == nullptr) hit = FactAt(*s, line, facts[i].text_hash);
-        if (hit == nullptr) continue;
-        previous_item[i] =
-            static_cast<int>(from->Record(static_cast<size_t>(s - from->notes().data()),
-                                          static_cast<size_t>(hit - s->facts.data())));
-      }
-    }
-    d = previous_item.empty()
+    d = from == nullptr
             ? dedup::DeduplicateAround(items, focus, run)
             : dedup::DeduplicateAround(items, focus, run, &from->corpus(), previous_item);
   }
@@ -1500,28 +1503,38 @@ absl::StatusOr<ScanResult> Scan(const Vault& vault, const dedup::DedupOptions& o
   if (next == nullptr) return result;
   // Every fact is in the next index, as an object or as bytes (the engine read each one; a
   // fact it did not read, which no path leaves, is normalized here).
+  // Note after note; the error of the first fact in vault order, if any, is returned.
   const dedup::Normalizer normalizer(options.normalize);
-  std::vector<absl::Status> errors(items.size());
-  ForEachParallel(items.size(), options.threads, [&](size_t i) {
-    IndexedFact& fact = facts[i];
-    if (fact.normalized != nullptr || !fact.encoded.empty()) return;
-    absl::StatusOr<dedup::NormalizedText> t = normalizer.Normalize(items[i].Text());
-    if (!t.ok()) {
-      errors[i] = t.status();
-      return;
+  std::mutex error_mu;
+  size_t error_at = items.size();
+  absl::Status error;
+  ForEachParallel(note_count, options.threads, [&](size_t n) {
+    std::vector<IndexedFact>& note_facts = notes[n].facts;
+    for (size_t k = 0; k < note_facts.size(); ++k) {
+      IndexedFact& fact = note_facts[k];
+      if (fact.normalized != nullptr || !fact.encoded.empty()) continue;
+      const size_t i = first_item[n] + k;
+      absl::StatusOr<dedup::NormalizedText> t = normalizer.Normalize(items[i].Text());
+      if (!t.ok()) {
+        std::lock_guard<std::mutex> lock(error_mu);
+        if (i < error_at) {
+          error_at = i;
+          error = t.status();
+        }
+        return;
+      }
+      thread_local Writer w;
+      w.Clear();
+      const absl::string_view text = items[i].Text();
+      PutNormalized(*t, &text, &w);
+      blocks.Store(w.data(), &fact);
     }
-    thread_local Writer w;
-    w.Clear();
-    const absl::string_view text = items[i].Text();
-    PutNormalized(*t, &text, &w);
-    blocks.Store(w.data(), &fact);
   });
-  for (const absl::Status& e : errors) {
-    if (!e.ok()) return e;
-  }
+  if (!error.ok()) return error;
   if (std::shared_ptr<const void> owner = blocks.Owner(); owner != nullptr) {
     for (IndexedNote& note : notes) note.owners.push_back(owner);
   }
+  next->Reserve(next->notes().size() + notes.size());
   for (IndexedNote& note : notes) next->Add(std::move(note));
   next->set_corpus(std::move(corpus));
   return result;
@@ -1539,43 +1552,48 @@ std::function<const dedup::NormalizedText*(int, dedup::NormalizedText*)> Normali
     const FactIndex& index, const Vault& vault, const ScanResult& scan,
     const dedup::DedupOptions& options) {
   if (NormalizeFlags(options.normalize) != NormalizeFlags(dedup::NormalizeOptions{})) return {};
-  // Each fact's entry, found once here: the entry of the text the scan compared, which is
-  // the display itself only when its hash is the display's.
-  // When the scan compared the display as it is, that entry is the one at the fact's line
-  // (the index is that scan's): its text hash is the display's, not computed again.
-  auto entries = std::make_shared<std::vector<const IndexedFact*>>(scan.facts.size(), nullptr);
+  if (index.notes().empty()) return {};
+  // A fact's entry is looked up when it is asked for (a check around a change asks for a few
+  // hundred of 100k facts): the entry of the text the scan compared, which is the display
+  // itself only when its hash is the display's. When the scan compared the display as it is,
+  // that entry is the one at the fact's line (the index is that scan's): its text hash is the
+  // display's, not computed again.
   // The index's facts of a note are the scan's, in order: the k-th compared fact of a note is
-  // looked for at its k-th entry first. The scan lists each note's facts together: each run of
-  // them is a task (on every core).
-  std::vector<size_t> run_start;
-  for (size_t i = 0; i < scan.facts.size(); ++i) {
-    if (i == 0 || scan.facts[i].note != scan.facts[i - 1].note) run_start.push_back(i);
+  // looked for at its k-th entry first. Per vault note: its first compared fact, and its
+  // entry in the index, looked up once (from any thread).
+  struct State {
+    std::vector<uint32_t> first;
+    std::unique_ptr<std::atomic<const IndexedNote*>[]> note;
+  };
+  auto state = std::make_shared<State>();
+  state->first.assign(vault.notes.size(), 0);
+  for (size_t i = scan.facts.size(); i-- > 0;) {
+    state->first[static_cast<size_t>(scan.facts[i].note)] = static_cast<uint32_t>(i);
   }
-  run_start.push_back(scan.facts.size());
-  ForEachParallel(run_start.size() - 1, options.threads, [&](size_t run) {
-    const int note_of = scan.facts[run_start[run]].note;  // the vault note of the run
-    const IndexedNote* note = index.FindByPath(vault.notes[note_of].path);
-    if (note == nullptr) return;
-    // k: the fact's place among its note's compared facts.
-    for (size_t i = run_start[run], k = 0; i < run_start[run + 1]; ++i, ++k) {
-      const Fact& f = scan.fact(vault, static_cast<int>(i));
-      const IndexedFact* at = FactAtLine(*note, k, f.line);
-      // The scan tells whether it compared the display as it is (worked out here otherwise).
-      if ((at != nullptr && at->compares_display) || ComparesDisplay(vault.notes[note_of], f)) {
-        (*entries)[i] = at;
-      } else {
-        (*entries)[i] = FindFact(*note, f.line, dedup::Hash64(DisplayOf(vault.notes[note_of], f)));
-      }
+  state->note = std::make_unique<std::atomic<const IndexedNote*>[]>(vault.notes.size());
+  // Not looked up yet (an address no entry has).
+  static const IndexedNote kUnknown;
+  for (size_t n = 0; n < vault.notes.size(); ++n) state->note[n].store(&kUnknown);
+  return [state, &index, &vault, &scan](
+             int i, dedup::NormalizedText* scratch) -> const dedup::NormalizedText* {
+    const size_t note_of = static_cast<size_t>(scan.facts[i].note);
+    const IndexedNote* note = state->note[note_of].load(std::memory_order_acquire);
+    if (note == &kUnknown) {
+      note = index.FindByPath(vault.notes[note_of].path);
+      state->note[note_of].store(note, std::memory_order_release);
     }
-  });
-  const size_t found = static_cast<size_t>(
-      std::count_if(entries->begin(), entries->end(), [](const IndexedFact* e) { return e; }));
-  if (found == 0) return {};
-  // Each entry's text is the fact's display (its hash is the display's).
-  return [entries, &vault, &scan](int i,
-                                  dedup::NormalizedText* scratch) -> const dedup::NormalizedText* {
-    const IndexedFact* e = (*entries)[i];
+    if (note == nullptr) return nullptr;
+    const Note& vault_note = vault.notes[note_of];
+    const Fact& f = scan.fact(vault, i);
+    // k: the fact's place among its note's compared facts.
+    const size_t k = static_cast<size_t>(i) - state->first[note_of];
+    const IndexedFact* e = FactAtLine(*note, k, f.line);
+    // The scan tells whether it compared the display as it is (worked out here otherwise).
+    if (!((e != nullptr && e->compares_display) || ComparesDisplay(vault_note, f))) {
+      e = FindFact(*note, f.line, dedup::Hash64(DisplayOf(vault_note, f)));
+    }
     if (e == nullptr) return nullptr;
+    // The entry's text is the fact's display (its hash is the display's).
     if (e->normalized != nullptr) return e->normalized;
     Reader r(e->encoded);
     if (!GetNormalized(&r, scan.display(vault, i), scratch, /*all_tokens=*/false) ||

@@ -143,6 +143,8 @@ class FactIndex {
   const IndexedNote* FindByPath(absl::string_view path) const;
   // Adds a note (a later note with the same content replaces the earlier in lookups).
   void Add(IndexedNote note);
+  // Makes room for `notes` notes in all (Add then does not reallocate until there are more).
+  void Reserve(size_t notes);
 
   const std::vector<IndexedNote>& notes() const { return notes_; }
   // Empties the index (notes, claims, line summaries, corpus state) and frees its memory; its
@@ -256,10 +258,12 @@ absl::StatusOr<ScanResult> ScanVaultIndexedAround(
 // flags and `tokens`; `all_tokens` left empty, which the pass does not read), from `index`
 // (the `next` of the scan that gave `scan` over `vault`) when the scan normalized exactly that
 // text with the default NormalizeOptions (not when it compared less than the display: a log
-// date or a sources suffix cut off). An empty function when `options` normalize otherwise.
-// `index` must be that scan's `next` (a fact that compared its display as it is takes the
-// entry at its note's path and line without checking its text hash); it, `vault` and `scan`
-// must outlive the function and not change meanwhile.
+// date or a sources suffix cut off). An empty function when `options` normalize otherwise or
+// `index` is empty. A fact's entry is looked up when the function is called for it (the
+// focused pass of a check asks for a few hundred of 100k facts). `index` must be that scan's
+// `next` (a fact that compared its display as it is takes the entry at its note's path and
+// line without checking its text hash); it, `vault` and `scan` must outlive the function and
+// not change meanwhile.
 std::function<const dedup::NormalizedText*(int, dedup::NormalizedText*)> NormalizedDisplays(
     const FactIndex& index, const Vault& vault, const ScanResult& scan,
     const dedup::DedupOptions& options);

@@ -250,7 +250,10 @@ absl::StatusOr<Vault> LoadVault(FileSystem* fs, const std::string& root, const C
       ListNotes(fs, root, config.vault, &vault.diagnostics, &vault.temp_files);
   if (!paths.ok()) return paths.status();
   const size_t n = paths->size();
-  std::vector<Note> notes(n);
+  // Read into their places in vault.notes, then the notes not read are closed up (no second
+  // list of every note to move them into).
+  std::vector<Note>& notes = vault.notes;
+  notes.resize(n);
   std::vector<std::vector<Diagnostic>> diags(n);
   std::vector<char> ok(n, 0), left_out(n, 0);
   int threads =
@@ -272,16 +275,21 @@ absl::StatusOr<Vault> LoadVault(FileSystem* fs, const std::string& root, const C
   for (int t = 1; t < threads; ++t) pool.emplace_back(work);
   work();
   for (auto& t : pool) t.join();
-  vault.notes.reserve(n);
+  size_t kept = 0;
   for (size_t i = 0; i < n; ++i) {
     for (Diagnostic& d : diags[i]) vault.diagnostics.push_back(std::move(d));
     if (ok[i]) {
-      vault.by_path[notes[i].path] = static_cast<int>(vault.notes.size());
-      vault.notes.push_back(std::move(notes[i]));
+      if (kept != i) notes[kept] = std::move(notes[i]);
+      ++kept;
     } else if (left_out[i]) {
       vault.left_out.push_back((*paths)[i]);  // in path order, as `paths`
     }
   }
+  notes.erase(notes.begin() + static_cast<std::ptrdiff_t>(kept), notes.end());
+  // A vault that left most notes out (a base beside its vault) keeps no room for them.
+  if (kept < n / 2) notes.shrink_to_fit();
+  vault.by_path.reserve(kept);
+  for (size_t i = 0; i < kept; ++i) vault.by_path[notes[i].path] = static_cast<int>(i);
   std::stable_sort(vault.diagnostics.begin(), vault.diagnostics.end(),
                    [](const Diagnostic& a, const Diagnostic& b) {
                      return std::tie(a.path, a.line) < std::tie(b.path, b.line);

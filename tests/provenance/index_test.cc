@@ -7,6 +7,7 @@
 #include <memory>
 #include <set>
 #include <string>
+#include <thread>
 #include <utility>
 #include <vector>
 
@@ -825,7 +826,31 @@ TEST(NormalizedDisplays, GivesTheDefaultNormalizationOfEachDisplayTheScanCompare
     }
     EXPECT_EQ(logged, 1);
     EXPECT_EQ(sourced, 1);
+    // Each fact's entry is looked up when it is asked for: asked in any order, from several
+    // threads at once, the answers are the same.
+    const size_t n = s->result.facts.size();
+    auto answers = [&](bool reverse) {
+      std::vector<std::string> out(n);
+      dedup::NormalizedText own;
+      for (size_t j = 0; j < n; ++j) {
+        const size_t i = reverse ? n - 1 - j : j;
+        const dedup::NormalizedText* t = given(static_cast<int>(i), &own);
+        out[i] = t == nullptr ? "(none)" : t->clean;
+      }
+      return out;
+    };
+    auto fresh = NormalizedDisplays(s->next, vault, s->result, options);
+    const std::vector<std::string> in_order = answers(false);
+    given = fresh;
+    std::vector<std::string> a, b;
+    std::thread other([&] { b = answers(true); });
+    a = answers(true);
+    other.join();
+    EXPECT_EQ(a, in_order);
+    EXPECT_EQ(b, in_order);
   }
+  // An empty index: nothing given.
+  EXPECT_FALSE(NormalizedDisplays(FactIndex(options), vault, cold.result, options));
   // Other normalize options: nothing given.
   dedup::DedupOptions other = options;
   other.normalize.stem = false;

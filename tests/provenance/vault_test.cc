@@ -136,6 +136,16 @@ TEST(LoadVault, BadInputsAreReportedAndTheRestIsRead) {
   ASSERT_TRUE(vault.ok()) << vault.status();
   ASSERT_GE(vault->FindNote("good.md"), 0) << "the rest of the vault must still be read";
   EXPECT_EQ(vault->notes[vault->FindNote("good.md")].facts.size(), 1u);
+  // The notes read are closed up over the skipped ones: in path order, each found at its place
+  // with its own bytes.
+  ASSERT_EQ(vault->notes.size(), 2u);
+  EXPECT_EQ(vault->notes[0].path, "good.md");
+  EXPECT_EQ(vault->notes[0].content, "## Key Facts\n- a good fact\n");
+  EXPECT_EQ(vault->notes[1].path, "malformed_yaml.md");
+  for (size_t i = 0; i < vault->notes.size(); ++i) {
+    EXPECT_EQ(vault->FindNote(vault->notes[i].path), static_cast<int>(i));
+    EXPECT_EQ(RenderNote(vault->notes[i]), vault->notes[i].content);
+  }
   EXPECT_TRUE(vault->has_errors());
   for (const BadInputCase& c : cases) {
     bool found = false;
