@@ -32,18 +32,6 @@
 namespace factdedup::cli {
 namespace {
 
-std::string ShellQuote(absl::string_view s) {
-  std::string out = "'";
-  for (char c : s) {
-    if (c == '\'') {
-      out += "'\\''";
-    } else {
-      out.push_back(c);
-    }
-  }
-  return out + "'";
-}
-
 // `git -C vault ARGS...` (no shell).
 std::vector<std::string> Git(const std::string& vault, std::initializer_list<std::string> args) {
   std::vector<std::string> argv = {"git", "-C", vault};
@@ -51,18 +39,29 @@ std::vector<std::string> Git(const std::string& vault, std::initializer_list<std
   return argv;
 }
 
-// The vault's folder within its git work tree ("" at the top, else ending in "/") after
-// checking that `ref` names a commit: one `git rev-parse`.
-absl::StatusOr<std::string> GitPrefix(const std::string& vault, const std::string& ref) {
+// Where the vault is in its git work tree and which commit a ref names, resolved once: every
+// later git call of the check reads that commit, so a ref that moves meanwhile (a fetch, a
+// commit) cannot give two calls two commits.
+struct GitBase {
+  std::string prefix;  // the vault's folder in the work tree: "" at the top, else ending in "/"
+  std::string commit;  // the full object id of the commit `ref` names
+};
+
+absl::StatusOr<GitBase> ResolveGitBase(const std::string& vault, const std::string& ref) {
+  // Not quiet: git says why it cannot read the repository (no repository, an unsafe owner).
   const Finished r =
-      Run(Git(vault, {"rev-parse", "--show-prefix", "--verify", "--quiet", ref + "^{commit}"}), "",
-          /*quiet=*/true);
+      Run(Git(vault, {"rev-parse", "--show-prefix", "--verify", "--quiet", ref + "^{commit}"}));
+  if (!r.started) return absl::FailedPreconditionError("cannot run git (is it installed?)");
+  const std::vector<absl::string_view> lines = absl::StrSplit(r.out, '\n');
   // Exit 1 after the prefix: no such commit; anything else failing: no repository.
-  if (r.code == 1 && r.out.find('\n') != std::string::npos) {
+  if (r.code == 1 && lines.size() >= 2) {
     return absl::InvalidArgumentError("--base " + ref + ": no such commit");
   }
   if (!r.ok()) return absl::InvalidArgumentError(vault + ": not inside a git repository");
-  return std::string(absl::StripTrailingAsciiWhitespace(r.out.substr(0, r.out.find('\n'))));
+  if (lines.size() < 3 || lines[1].empty()) {
+    return absl::InternalError("unexpected git rev-parse output");
+  }
+  return GitBase{std::string(lines[0]), std::string(lines[1])};
 }
 
 absl::StatusOr<std::string> MakeTempDir(std::string* tmpdir) {
@@ -76,23 +75,25 @@ absl::StatusOr<std::string> MakeTempDir(std::string* tmpdir) {
 // touching the working tree or the index. Returns the base vault's path.
 absl::StatusOr<std::string> CheckoutBase(const std::string& vault, const std::string& ref,
                                          std::string* tmpdir) {
-  absl::StatusOr<std::string> p = GitPrefix(vault, ref);
-  if (!p.ok()) return p.status();
+  absl::StatusOr<GitBase> g = ResolveGitBase(vault, ref);
+  if (!g.ok()) return g.status();
   if (absl::StatusOr<std::string> t = MakeTempDir(tmpdir); !t.ok()) return t.status();
   const Finished top = Run(Git(vault, {"rev-parse", "--show-toplevel"}));
   if (!top.ok()) return absl::FailedPreconditionError("cannot find the top of " + vault);
-  std::string base = *tmpdir + "/" + *p;
-  if (!p->empty() && !Run(Git(vault, {"cat-file", "-e", ref + ":./"}), "", true).ok()) {
+  std::string base = *tmpdir + "/" + g->prefix;
+  if (!g->prefix.empty() &&
+      !Run(Git(vault, {"cat-file", "-e", g->commit + ":./"}), "", true).ok()) {
     ::mkdir(base.c_str(), 0755);  // the vault does not exist at the base: it is empty
     return base;
   }
-  std::string cmd = "git -C " + ShellQuote(absl::StripTrailingAsciiWhitespace(top.out)) +
-                    " archive --format=tar " + ShellQuote(ref) +
-                    (p->empty() ? "" : " -- " + ShellQuote(*p)) + " | tar -x -C " +
-                    ShellQuote(*tmpdir);
-  if (std::system(cmd.c_str()) != 0) {
+  const std::string tar = *tmpdir + "/base.tar";
+  std::vector<std::string> archive = Git(std::string(absl::StripTrailingAsciiWhitespace(top.out)),
+                                         {"archive", "--format=tar", "-o", tar, g->commit});
+  if (!g->prefix.empty()) archive.insert(archive.end(), {"--", g->prefix});
+  if (!Run(archive).ok() || !Run({"tar", "-x", "-C", *tmpdir, "-f", tar}).ok()) {
     return absl::InternalError("cannot read " + ref + " from git");
   }
+  ::unlink(tar.c_str());
   ::mkdir(base.c_str(), 0755);
   return base;
 }
@@ -151,17 +152,19 @@ bool SafeRelativePath(absl::string_view path) {
 // the whole base with `git archive`.
 absl::StatusOr<ChangedBase> CheckoutChangedBase(const std::string& vault, const std::string& ref,
                                                 std::string* tmpdir) {
-  absl::StatusOr<std::string> p = GitPrefix(vault, ref);
-  if (!p.ok()) return p.status();
+  absl::StatusOr<GitBase> g = ResolveGitBase(vault, ref);
+  if (!g.ok()) return g.status();
+  const std::string& commit = g->commit;
   const auto unsure = [&](absl::string_view why) {
     return absl::UnimplementedError(absl::StrCat("not read from the changed files: ", why));
   };
   // Four independent questions, asked at once. Paths relative to the vault folder, limited to
   // it.
   absl::StatusOr<Child> diff_run = Child::Start(
-      Git(vault, {"diff-index", "--name-only", "-z", "--no-renames", "--relative", ref, "--"}), "",
+      Git(vault, {"diff-index", "--name-only", "-z", "--no-renames", "--relative", commit, "--"}),
+      "",
       /*quiet=*/true);
-  absl::StatusOr<Child> tree_run = Child::Start(Git(vault, {"ls-tree", "-r", "-z", ref}));
+  absl::StatusOr<Child> tree_run = Child::Start(Git(vault, {"ls-tree", "-r", "-z", commit}));
   absl::StatusOr<Child> tracked_run = Child::Start(Git(vault, {"ls-files", "-v", "-z"}));
   absl::StatusOr<Child> crlf_run = Child::Start(Git(vault, {"config", "--get", "core.autocrlf"}));
   if (!diff_run.ok() || !tree_run.ok() || !tracked_run.ok() || !crlf_run.ok()) {

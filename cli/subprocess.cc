@@ -2,12 +2,14 @@
 
 #include <fcntl.h>
 #include <ftw.h>
+#include <signal.h>
 #include <spawn.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <cstdio>
+#include <cstring>
 #include <utility>
 
 #include "absl/status/status.h"
@@ -44,25 +46,54 @@ void Child::Close() {
 
 absl::StatusOr<Child> Child::Start(const std::vector<std::string>& argv,
                                    const std::string& stdin_path, bool quiet) {
-  // Close-on-exec, so that programs started beside this one do not hold its pipe open.
+  if (argv.empty()) return absl::InvalidArgumentError("no program to run");
+  const auto failed = [&](int err) {
+    return absl::InternalError(absl::StrCat("cannot run ", argv[0], ": ", std::strerror(err)));
+  };
+  // Close-on-exec, so that programs started beside this one do not hold its pipe open; above
+  // 0-2, so that a process started with one of those closed still gives the child its own.
   int fds[2];
-  if (::pipe2(fds, O_CLOEXEC) != 0) return absl::InternalError("cannot create a pipe");
+  if (::pipe2(fds, O_CLOEXEC) != 0) return failed(errno);
+  for (int& fd : fds) {
+    if (fd > 2) continue;
+    const int moved = ::fcntl(fd, F_DUPFD_CLOEXEC, 3);
+    ::close(fd);
+    fd = moved;
+  }
+  if (fds[0] < 0 || fds[1] < 0) {
+    const int err = errno;
+    for (int fd : fds) {
+      if (fd >= 0) ::close(fd);
+    }
+    return failed(err);
+  }
   posix_spawn_file_actions_t actions;
+  posix_spawnattr_t attr;
   posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_addopen(
+  posix_spawnattr_init(&attr);
+  int rc = posix_spawn_file_actions_addopen(
       &actions, 0, stdin_path.empty() ? "/dev/null" : stdin_path.c_str(), O_RDONLY, 0);
-  posix_spawn_file_actions_adddup2(&actions, fds[1], 1);
-  if (quiet) posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0);
+  if (rc == 0) rc = posix_spawn_file_actions_adddup2(&actions, fds[1], 1);
+  if (rc == 0 && quiet)
+    rc = posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0);
+  // A child of a process that ignores SIGPIPE or blocks signals gets them back at default.
+  sigset_t none, all;
+  sigemptyset(&none);
+  sigfillset(&all);
+  if (rc == 0) rc = posix_spawnattr_setsigmask(&attr, &none);
+  if (rc == 0) rc = posix_spawnattr_setsigdefault(&attr, &all);
+  if (rc == 0) rc = posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
   std::vector<char*> args;
   for (const std::string& a : argv) args.push_back(const_cast<char*>(a.c_str()));
   args.push_back(nullptr);
   pid_t pid = -1;
-  const int rc = ::posix_spawnp(&pid, args[0], &actions, nullptr, args.data(), environ);
+  if (rc == 0) rc = ::posix_spawnp(&pid, args[0], &actions, &attr, args.data(), environ);
   posix_spawn_file_actions_destroy(&actions);
+  posix_spawnattr_destroy(&attr);
   ::close(fds[1]);
   if (rc != 0) {
     ::close(fds[0]);
-    return absl::InternalError(absl::StrCat("cannot run ", argv[0]));
+    return failed(rc);
   }
   Child child;
   child.pid_ = pid;
@@ -73,6 +104,7 @@ absl::StatusOr<Child> Child::Start(const std::vector<std::string>& argv,
 Finished Child::Finish() {
   Finished f;
   if (pid_ <= 0) return f;
+  f.started = true;
   char buf[1 << 16];
   while (true) {
     const ssize_t n = ::read(out_, buf, sizeof buf);

@@ -1,5 +1,5 @@
-// Programs run without a shell (the `git` calls of `check --base`): argv as given, looked up on
-// PATH, stdout through a pipe. Several may run at once; each is waited for.
+// Programs run without a shell (every `git` call of `check --base`, and `tar`): argv as given,
+// looked up on PATH, stdout through a pipe. Several may run at once; each is waited for.
 #ifndef FACTDEDUP_CLI_SUBPROCESS_H_
 #define FACTDEDUP_CLI_SUBPROCESS_H_
 
@@ -14,8 +14,9 @@ namespace factdedup::cli {
 
 // What a finished program printed and how it ended.
 struct Finished {
-  std::string out;  // its whole stdout
-  int code = -1;    // exit status; -1 when killed by a signal
+  bool started = false;  // false: the program could not be run (then `code` is -1)
+  std::string out;       // its whole stdout
+  int code = -1;         // exit status; -1 when killed by a signal
   bool ok() const { return code == 0; }
 };
 
@@ -31,7 +32,8 @@ class Child {
   ~Child();
 
   // Starts argv[0] (looked up on PATH) with stdin from `stdin_path` ("": /dev/null) and
-  // stderr to /dev/null when `quiet`, else this process's. Fails only when it cannot start.
+  // stderr to /dev/null when `quiet`, else this process's; signals at their defaults, none
+  // blocked. Fails (naming the program and why) only when it cannot start.
   static absl::StatusOr<Child> Start(const std::vector<std::string>& argv,
                                      const std::string& stdin_path = "", bool quiet = false);
   Finished Finish();
@@ -42,7 +44,7 @@ class Child {
   int out_ = -1;
 };
 
-// Start then Finish; a program that cannot start gives code -1 and no output.
+// Start then Finish; a program that cannot start gives `started` false.
 Finished Run(const std::vector<std::string>& argv, const std::string& stdin_path = "",
              bool quiet = false);
 

@@ -1318,15 +1318,26 @@ FactIndex LoadIndex(FileSystem* fs, const std::string& root, const dedup::DedupO
   const std::string path = JoinPath(root, kIndexFile);
   absl::StatusOr<FileInfo> info = fs->Stat(path, /*follow=*/true);
   if (!info.ok()) return index;  // no index yet
-  // Read once into memory of its own: the facts' encodings stay views into it.
+  // Mapped once (or read where it cannot be): the facts' encodings stay views into it.
   absl::StatusOr<SharedBytes> bytes = fs->ReadShared(path, uint64_t{4} << 30);
   if (!bytes.ok()) {
     *problem = absl::StrCat(path, ": cannot read the index (", bytes.status().message(),
                             "); rebuilding it");
     return index;
   }
+  const FileInfo read = bytes->info;
   if (absl::Status s = index.Decode(bytes->bytes, std::move(bytes->owner)); !s.ok()) {
     *problem = absl::StrCat(path, ": ", s.message(), "; rebuilding it");
+    return index;
+  }
+  // The bytes may be the file's own pages (ReadShared maps it): a file written in place while
+  // it was checked and decoded (never by factdedup) is not used. One replaced by a rename
+  // meanwhile (another run saving its index) is another file: the pages read stay as they were.
+  absl::StatusOr<FileInfo> after = fs->Stat(path, /*follow=*/true);
+  const bool same_file = after.ok() && after->inode == read.inode && after->device == read.device;
+  if (same_file && (after->size != read.size || after->mtime_ns != read.mtime_ns)) {
+    index.Clear();
+    *problem = absl::StrCat(path, ": changed while being read; rebuilding it");
   }
   return index;
 }

@@ -268,22 +268,41 @@ class PosixFileSystem final : public FileSystem {
 
   absl::StatusOr<SharedBytes> ReadShared(const std::string& path, uint64_t max_size) override {
     OpenFile file;
-    absl::StatusOr<uint64_t> opened = file.OpenRegular(path, max_size);
+    FileInfo info;
+    absl::StatusOr<uint64_t> opened = file.OpenRegular(path, max_size, &info);
     if (!opened.ok()) return opened.status();
     const uint64_t size = *opened;
     if (size == 0) {
       auto empty = std::make_shared<const char>('\0');
-      return SharedBytes{absl::string_view(empty.get(), 0), std::move(empty)};
+      return SharedBytes{absl::string_view(empty.get(), 0), std::move(empty), info};
     }
     // Mapped, not read: the pages are the page cache's own, neither zero-filled nor copied
     // (reading a 49 MB index into new memory spent more time in the kernel zeroing and copying
     // it than the rest of its load). MAP_POPULATE maps them all in one call instead of a fault
     // per page. The index is only ever replaced by a rename, which leaves this file as it was.
     void* map = ::mmap(nullptr, size, PROT_READ, MAP_PRIVATE | MAP_POPULATE, file.fd, 0);
-    if (map == MAP_FAILED) return ErrnoStatus(errno, "cannot map", path);
-    std::shared_ptr<const void> owner(
-        map, [size](const void* p) { ::munmap(const_cast<void*>(p), size); });
-    return SharedBytes{absl::string_view(static_cast<const char*>(map), size), std::move(owner)};
+    if (map != MAP_FAILED) {
+      std::shared_ptr<const void> owner(
+          map, [size](const void* p) { ::munmap(const_cast<void*>(p), size); });
+      return SharedBytes{absl::string_view(static_cast<const char*>(map), size), std::move(owner),
+                         info};
+    }
+    // A file system that cannot map it: read into memory of its own. One byte more than the
+    // file, to see it grow; not initialized (read fills it).
+    std::shared_ptr<char[]> buffer(new char[size + 1]);
+    size_t done = 0;
+    while (done <= size) {
+      ssize_t n = ::read(file.fd, buffer.get() + done, size + 1 - done);
+      if (n < 0) {
+        if (errno == EINTR) continue;
+        return ErrnoStatus(errno, "cannot read", path);
+      }
+      if (n == 0) break;
+      done += static_cast<size_t>(n);
+    }
+    if (done > size) return absl::AbortedError(absl::StrCat(path, ": grew while being read"));
+    const absl::string_view bytes(buffer.get(), done);
+    return SharedBytes{bytes, std::move(buffer), info};
   }
 
   absl::StatusOr<std::vector<DirEntry>> ListDir(const std::string& path) override {
@@ -623,11 +642,12 @@ absl::StatusOr<bool> FileSystem::HasBytes(const std::string& path, absl::string_
 }
 
 absl::StatusOr<SharedBytes> FileSystem::ReadShared(const std::string& path, uint64_t max_size) {
-  absl::StatusOr<std::string> bytes = ReadFile(path, max_size);
+  FileInfo info;
+  absl::StatusOr<std::string> bytes = ReadFileAndInfo(path, max_size, &info);
   if (!bytes.ok()) return bytes.status();
   auto owner = std::make_shared<const std::string>(*std::move(bytes));
   const absl::string_view view = *owner;
-  return SharedBytes{view, std::move(owner)};
+  return SharedBytes{view, std::move(owner), info};
 }
 
 absl::Status FileSystem::WriteCacheFileAtomic(const std::string& path,

@@ -52,6 +52,7 @@ class FileLock {
 struct SharedBytes {
   absl::string_view bytes;
   std::shared_ptr<const void> owner;
+  FileInfo info;  // of the file read (as ReadFileAndInfo gives it)
 };
 
 struct DirEntry {
@@ -86,9 +87,11 @@ class FileSystem {
                                                       FileInfo* info);
   // ReadFile for a large file kept in memory while it is used (the incremental index). The
   // disk's file system maps the file read-only (its pages are the page cache's, neither
-  // zero-filled nor copied): the bytes stay as they were read when the file is replaced by a
-  // rename (as every writer of the index does), but a file truncated in place while mapped
-  // would fault. Fails as ReadFile does. The default implementation calls ReadFile.
+  // zero-filled nor copied), and reads it into memory of its own where it cannot be mapped.
+  // Mapped bytes stay as they were when the file is replaced by a rename (as every writer of
+  // the index does); a file written or truncated in place while mapped changes them or makes
+  // reading them fault, so such a file must only ever be replaced. Fails as ReadFile does. The
+  // default implementation calls ReadFileAndInfo.
   virtual absl::StatusOr<SharedBytes> ReadShared(const std::string& path, uint64_t max_size);
   // Whether the file at `path` holds exactly `bytes` (ReadFile(path, max_size) == bytes),
   // without keeping its bytes: the disk's file system compares them a block at a time as it

@@ -199,11 +199,12 @@ TEST(Cli, CheckAgainstAGitBaseReportsOnlyNewDuplicates) {
   EXPECT_THAT(FileBytes(err), HasSubstr("--base no-such-ref: no such commit"));
   EXPECT_EQ(RunCli("check " + q + "/vault --base no-such-ref --no-index", err).code, 2);
   EXPECT_THAT(FileBytes(err), HasSubstr("--base no-such-ref: no such commit"));
-  // Outside any repository (the temp folder's vault copy has no .git above it).
-  const std::string outside = ::testing::TempDir() + "/factdedup-no-git";
-  ASSERT_EQ(std::system(("rm -rf '" + outside + "' && mkdir -p '" + outside + "'").c_str()), 0);
+  // Outside any repository: a new folder in /tmp, which is in none.
+  char no_git[] = "/tmp/factdedup-no-git-XXXXXX";
+  const std::string outside = mkdtemp(no_git);
   EXPECT_EQ(RunCli("check '" + outside + "' --base HEAD", err).code, 2);
   EXPECT_THAT(FileBytes(err), HasSubstr("not inside a git repository"));
+  std::system(("rm -rf '" + outside + "'").c_str());
   std::system(("rm -rf " + q).c_str());
 }
 
