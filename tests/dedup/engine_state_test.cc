@@ -125,6 +125,10 @@ std::vector<OptionCase> OptionCases() {
   share.lsh_common_min = 1;
   share.lsh_common_share = 0.05;
   cases.push_back({"common words by share", share});
+  DedupOptions few_bands;  // 3 LSH bands: fewer than the candidate finder chains at a time
+  few_bands.minhash.num_perm = 6;
+  few_bands.lsh_threshold = 0.5;
+  cases.push_back({"three bands", few_bands});
   DedupOptions simhash;  // no state is kept with SimHash
   simhash.simhash_distance = 8;
   cases.push_back({"with SimHash", simhash, false});
