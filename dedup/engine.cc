@@ -6,6 +6,9 @@
 #include <cmath>
 #include <cstring>
 #include <deque>
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 #include <iterator>
 #include <limits>
 #include <memory>
@@ -1341,6 +1344,29 @@ void ForEachArray(const CorpusState::Rep& r, const F& f) {
   bytes(r.band_empty), bytes(r.band_keys), bytes(r.rare), bytes(r.margin);
 }
 
+// Whether p[k] + add (wrapping) >= bound for some k < count: a check of every entry of a
+// state's largest arrays on each load, four entries per instruction where SSE2 is there
+// (unsigned order is signed order after flipping the top bit).
+bool AnyAtLeast(const uint32_t* p, size_t count, uint32_t add, uint32_t bound) {
+  if (bound == 0) return count > 0;
+  size_t k = 0;
+  bool any = false;
+#if defined(__SSE2__)
+  const __m128i flip = _mm_set1_epi32(static_cast<int>(0x80000000u));
+  const __m128i plus = _mm_set1_epi32(static_cast<int>(add));
+  const __m128i below = _mm_xor_si128(_mm_set1_epi32(static_cast<int>(bound - 1)), flip);
+  __m128i acc = _mm_setzero_si128();
+  for (; k + 4 <= count; k += 4) {
+    const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p + k));
+    acc = _mm_or_si128(acc, _mm_cmpgt_epi32(_mm_xor_si128(_mm_add_epi32(v, plus), flip), below));
+  }
+  any = _mm_movemask_epi8(acc) != 0;
+#endif
+  uint32_t largest = 0;
+  for (; k < count; ++k) largest = std::max(largest, p[k] + add);
+  return any || largest >= bound;
+}
+
 // Reads fixed-size values, and arrays of them each followed by its padding (host byte order,
 // as EncodeParts views them): in place when `in_place` and the array is aligned for its type
 // in memory, else copied.
@@ -1483,9 +1509,7 @@ absl::Status CorpusState::Decode(absl::string_view bytes, std::shared_ptr<const 
       return bad("inconsistent items");
     }
   }
-  // Without a branch per entry: the largest id, and every flag bit set.
-  uint32_t largest = 0;
-  for (uint32_t id : r->tokens) largest = std::max(largest, id);
+  // Without a branch per entry: ids out of range, and every flag bit set.
   uint64_t bits = 0;
   size_t k = 0;
   for (; k + 8 <= tokens; k += 8) {
@@ -1494,13 +1518,15 @@ absl::Status CorpusState::Decode(absl::string_view bytes, std::shared_ptr<const 
     bits |= eight;
   }
   for (; k < tokens; ++k) bits |= r->flags[k];
-  if ((tokens > 0 && largest >= words) ||
+  if (AnyAtLeast(r->tokens.data(), r->tokens.size(), 0, static_cast<uint32_t>(words)) ||
       (bits & ~(uint64_t{kSeenLowercase | kSeenName} * 0x0101010101010101ULL)) != 0) {
     return bad("word id out of range");
   }
-  largest = 0;  // the largest used id + 1 (an unused slot's kNoWord + 1 wraps to 0)
-  for (uint32_t id : r->rare) largest = std::max(largest, id + 1);
-  if (largest > words) return bad("word id out of range");
+  // A used id + 1 above the word count (an unused slot's kNoWord + 1 wraps to 0).
+  if (words < 0xFFFFFFFFu &&
+      AnyAtLeast(r->rare.data(), r->rare.size(), 1, static_cast<uint32_t>(words) + 1)) {
+    return bad("word id out of range");
+  }
   if (in.viewed()) {
     r->in_place = true;
     r->owner = std::move(owner);
@@ -2992,9 +3018,10 @@ class StateSketcher : public WordPostings {
     }
     // Per word id: its count changes (index into moves_), or -1.
     moved_.assign(st_.words.size(), -1);
-    for (const auto& [word, d] : delta_) {
+    for (auto& [word, d] : delta_) {
+      d.id = st_.Id(word);  // kept for Lookup
       if (d.df == 0 && d.copy_df == 0) continue;
-      const int64_t id = st_.Id(word);
+      const int64_t id = d.id;
       if (id < 0) continue;
       moved_[static_cast<size_t>(id)] = static_cast<int32_t>(moves_.size());
       // Its weight's change, once for every fact holding it (Unmoved adds it up).
@@ -3260,6 +3287,7 @@ class StateSketcher : public WordPostings {
  private:
   struct Delta {
     int64_t df = 0, copy_df = 0, lowercase = 0, name = 0;
+    int64_t id = -1;  // the word's id in the state, or -1 (set once the changes are known)
   };
   bool HasWords(size_t r) const { return st_.token_start[r + 1] > st_.token_start[r]; }
 
@@ -3362,11 +3390,22 @@ class StateSketcher : public WordPostings {
   }
 
   // The changed corpus's counts of a word.
+  // After Sketch's changes are known: the state's id of `word` (-1: none) and its change
+  // (nullptr: none), in one lookup of the change (whose entry keeps the id) when it changed,
+  // else a search of the words.
+  int64_t Lookup(uint64_t word, const Delta** change) const {
+    if (auto it = delta_.find(word); it != delta_.end()) {
+      *change = &it->second;
+      return it->second.id;
+    }
+    *change = nullptr;
+    return st_.Id(word);
+  }
   int64_t Count(uint64_t word, int64_t Delta::*field, const Column<uint32_t>& base) const {
-    const int64_t id = st_.Id(word);
+    const Delta* change = nullptr;
+    const int64_t id = Lookup(word, &change);
     int64_t c = id >= 0 ? base[static_cast<size_t>(id)] : 0;
-    auto it = delta_.find(word);
-    if (it != delta_.end()) c += it->second.*field;
+    if (change != nullptr) c += change->*field;
     return c;
   }
   uint32_t Df(uint64_t word) const {
@@ -3375,12 +3414,13 @@ class StateSketcher : public WordPostings {
   // A word's sketch_df (df less copy_df) and Df(word) in the changed corpus: one lookup of its
   // id and of its change.
   void Counts(uint64_t word, uint32_t* sketch_df, uint32_t* df) const {
-    const int64_t id = st_.Id(word);
+    const Delta* change = nullptr;
+    const int64_t id = Lookup(word, &change);
     int64_t d = id >= 0 ? st_.df[static_cast<size_t>(id)] : 0;
     int64_t c = id >= 0 ? st_.copy_df[static_cast<size_t>(id)] : 0;
-    if (auto it = delta_.find(word); it != delta_.end()) {
-      d += it->second.df;
-      c += it->second.copy_df;
+    if (change != nullptr) {
+      d += change->df;
+      c += change->copy_df;
     }
     *sketch_df = static_cast<uint32_t>(d - c);
     *df = static_cast<uint32_t>(std::max<int64_t>(1, d));
@@ -3388,9 +3428,17 @@ class StateSketcher : public WordPostings {
 
   double Weight(uint64_t word) const { return IdfWeight(n_, Df(word)); }
   bool IsName(uint64_t word) const {
+    const Delta* change = nullptr;
+    const int64_t id = Lookup(word, &change);
+    int64_t lowercase = id >= 0 ? st_.lowercase[static_cast<size_t>(id)] : 0;
+    int64_t name = id >= 0 ? st_.name[static_cast<size_t>(id)] : 0;
+    if (change != nullptr) {
+      lowercase += change->lowercase;
+      name += change->name;
+    }
     SeenCount c;
-    c.lowercase = static_cast<uint32_t>(Count(word, &Delta::lowercase, st_.lowercase));
-    c.name = static_cast<uint32_t>(Count(word, &Delta::name, st_.name));
+    c.lowercase = static_cast<uint32_t>(lowercase);
+    c.name = static_cast<uint32_t>(name);
     return c.IsName();
   }
 
