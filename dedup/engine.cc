@@ -1959,20 +1959,50 @@ absl::Status SketchAll(absl::Span<const Item> items, const DedupOptions& options
 
 // Each fact's verified-duplicate neighbours, in edge order (one array for all facts).
 struct Neighbors {
-  std::vector<uint32_t> start;  // per fact, n + 1
+  std::vector<uint32_t> start;  // per fact (per entry of `ids` when `dense`), + 1
   std::vector<int> list;
+  // Components(compact): the facts with a neighbour, ascending, which `start` follows (a search
+  // around a change has a few edges among many facts).
+  bool dense = false;
+  std::vector<uint32_t> ids;
   absl::Span<const int> of(int i) const {
-    return {list.data() + start[static_cast<size_t>(i)],
-            start[static_cast<size_t>(i) + 1] - start[static_cast<size_t>(i)]};
+    auto k = static_cast<size_t>(i);
+    if (dense) {
+      auto it = std::lower_bound(ids.begin(), ids.end(), static_cast<uint32_t>(i));
+      if (it == ids.end() || *it != static_cast<uint32_t>(i)) return {};
+      k = static_cast<size_t>(it - ids.begin());
+    }
+    return {list.data() + start[k], start[k + 1] - start[k]};
   }
 };
 
 // Components of the duplicate graph `edges` (sorted PairKeys, released here) with two or more
 // facts, each sorted by key and ordered by its first key; also each fact's neighbours (in
 // edge order), which clustering reads.
+// `compact`: arrays by the facts that have an edge (Neighbors::ids), not by all n facts.
 std::vector<std::vector<int>> Components(size_t n, std::vector<uint64_t>* edges, const Keys& key,
                                          Neighbors* neighbors, int64_t* duplicate_pairs,
-                                         int threads) {
+                                         int threads, bool compact = false) {
+  // Fact ids in the arrays below: dense places in `ids` when compact (in the same order, so
+  // every choice below is as it would be by fact), else the facts.
+  std::vector<uint32_t>& ids = neighbors->ids;
+  neighbors->dense = compact;
+  if (compact) {
+    ids.clear();
+    for (uint64_t edge : *edges) {
+      ids.push_back(static_cast<uint32_t>(edge >> 32));
+      ids.push_back(static_cast<uint32_t>(edge & 0xffffffffULL));
+    }
+    std::sort(ids.begin(), ids.end());
+    ids.erase(std::unique(ids.begin(), ids.end()), ids.end());
+    auto place = [&](uint64_t fact) {
+      return static_cast<uint64_t>(
+          std::lower_bound(ids.begin(), ids.end(), static_cast<uint32_t>(fact)) - ids.begin());
+    };
+    for (uint64_t& edge : *edges) edge = place(edge >> 32) << 32 | place(edge & 0xffffffffULL);
+    n = ids.size();
+  }
+  auto fact = [&](int d) { return compact ? static_cast<int>(ids[static_cast<size_t>(d)]) : d; };
   UnionFind uf(n);
   neighbors->start.assign(n + 1, 0);
   for (uint64_t edge : *edges) {
@@ -1986,8 +2016,8 @@ std::vector<std::vector<int>> Components(size_t n, std::vector<uint64_t>* edges,
     const int a = static_cast<int>(edge >> 32), b = static_cast<int>(edge & 0xffffffffULL);
     ++*duplicate_pairs;
     uf.Union(a, b);
-    neighbors->list[fill[static_cast<size_t>(a)]++] = b;
-    neighbors->list[fill[static_cast<size_t>(b)]++] = a;
+    neighbors->list[fill[static_cast<size_t>(a)]++] = fact(b);
+    neighbors->list[fill[static_cast<size_t>(b)]++] = fact(a);
   }
   std::vector<uint32_t>().swap(fill);
   std::vector<uint64_t>().swap(*edges);
@@ -2001,7 +2031,7 @@ std::vector<std::vector<int>> Components(size_t n, std::vector<uint64_t>* edges,
       comps.emplace_back();
     }
     comps[static_cast<size_t>(comp_of_root[static_cast<size_t>(root)])].push_back(
-        static_cast<int>(i));
+        fact(static_cast<int>(i)));
   }
   ParallelFor(comps.size(), threads, 256, [&](size_t b, size_t e) {
     for (size_t k = b; k < e; ++k) {
@@ -2907,25 +2937,33 @@ class StateSketcher : public WordPostings {
       return false;
     }
     item_of_.assign(records, -1);
-    for (size_t i = 0; i < n; ++i) {
-      const int r = prev_[i];
-      if (r < 0) continue;
-      if (static_cast<size_t>(r) >= records || item_of_[r] >= 0) return false;
-      item_of_[r] = static_cast<int>(i);
-    }
     // New items are read now: the counts need their words.
     std::vector<uint32_t> added;
     for (size_t i = 0; i < n; ++i) {
-      if (prev_[i] < 0) added.push_back(static_cast<uint32_t>(i));
+      const int r = prev_[i];
+      if (r < 0) {
+        added.push_back(static_cast<uint32_t>(i));
+        continue;
+      }
+      if (static_cast<size_t>(r) >= records || item_of_[r] >= 0) return false;
+      item_of_[r] = static_cast<int>(i);
     }
     s->sparse = true;
     s->read.Reset(n);
     ready_.assign(n, 0);
     std::vector<CaseInfo> cases(added.size());
     if (absl::Status e = ReadAll(added, threads, s, &cases); !e.ok()) return e;
+    // Copy groups the change touches: those of new items and of removed records.
+    struct Group {
+      uint32_t old_size = 0;          // records with the key, removed or not
+      int64_t old_record = -1;        // one of them (their words)
+      std::vector<uint32_t> members;  // the items with the key now
+    };
+    absl::flat_hash_map<uint64_t, Group> groups;
     // The counts' changes: removed records out, new items in.
     for (size_t r = 0; r < records; ++r) {
       if (item_of_[r] >= 0) continue;
+      if (HasWords(r)) groups.try_emplace(st_.copy_key[r]);
       for (uint32_t k = st_.token_start[r]; k < st_.token_start[r + 1]; ++k) {
         Delta& d = delta_[st_.words[st_.tokens[k]]];
         d.df -= 1;
@@ -2942,20 +2980,10 @@ class StateSketcher : public WordPostings {
         d.name += (cases[a].case_flags[k] & kSeenName) != 0 ? 1 : 0;
       }
     }
-    // Copy groups the change touches: those of new items and of removed records.
     const Keys key{items_};
-    struct Group {
-      uint32_t old_size = 0;          // records with the key, removed or not
-      int64_t old_record = -1;        // one of them (their words)
-      std::vector<uint32_t> members;  // the items with the key now
-    };
-    absl::flat_hash_map<uint64_t, Group> groups;
     for (size_t a = 0; a < added.size(); ++a) {
       if (s->read[added[a]].tokens().empty()) continue;
       groups[CopyKey(s->read[added[a]], cases[a])].members.push_back(added[a]);
-    }
-    for (size_t r = 0; r < records; ++r) {
-      if (item_of_[r] < 0 && HasWords(r)) groups.try_emplace(st_.copy_key[r]);
     }
     s->copy_of.resize(n);
     for (size_t i = 0; i < n; ++i) s->copy_of[i] = static_cast<uint32_t>(i);
@@ -3594,8 +3622,8 @@ absl::StatusOr<DedupResult> SearchAround(absl::Span<const Item> items, absl::Spa
 
   t0 = std::chrono::steady_clock::now();
   Neighbors neighbors;
-  const std::vector<std::vector<int>> comps =
-      Components(n, &edges, key, &neighbors, &result.stats.duplicate_pairs, threads);
+  const std::vector<std::vector<int>> comps = Components(
+      n, &edges, key, &neighbors, &result.stats.duplicate_pairs, threads, /*compact=*/true);
   result.clusters = ClusterAll(comps, features, sketched.copy_of, neighbors, key,
                                /*summaries=*/{}, options, threads);
   result.stats.seconds_cluster = Seconds(t0);
