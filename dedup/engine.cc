@@ -5,6 +5,10 @@
 #include <chrono>
 #include <cmath>
 #include <cstring>
+#include <deque>
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 #include <iterator>
 #include <limits>
 #include <memory>
@@ -1122,10 +1126,49 @@ struct Keys {
 // A word id that names no word (an unused rare-word slot of a CorpusState).
 constexpr uint32_t kNoWord = 0xFFFFFFFFu;
 
+// The features of some of many facts, by item: DeduplicateAround from a CorpusState reads
+// only the facts its search reaches (about 2,000 of 100,000), and a FeatureList's object for
+// every item (80 bytes each, written when made) cost more than reading them.
+class SparseFeatures {
+ public:
+  void Reset(size_t items) {
+    slot_.assign(items, 0);
+    read_.clear();
+  }
+  size_t size() const { return slot_.size(); }
+  // Item i's features, made (empty) if it has none yet. Not thread-safe; the object stays
+  // where it is as others are made.
+  Features& Make(size_t i) {
+    if (slot_[i] == 0) {
+      read_.emplace_back();
+      slot_[i] = static_cast<uint32_t>(read_.size());
+    }
+    return read_[slot_[i] - 1];
+  }
+  // Item i's features, which Make made. Thread-safe.
+  Features& At(size_t i) { return read_[slot_[i] - 1]; }
+  // Item i's features; an empty Features for an item that has none.
+  const Features& operator[](size_t i) const {
+    return slot_[i] == 0 ? Empty() : read_[slot_[i] - 1];
+  }
+
+ private:
+  static const Features& Empty() {
+    static const Features* const empty = new Features();
+    return *empty;
+  }
+  std::vector<uint32_t> slot_;  // per item: 1 + the index of its features in read_, or 0
+  std::deque<Features> read_;
+};
+
 // Every fact's features and sketches: what the candidate stages share.
 struct Sketched {
   std::unique_ptr<BlockArena> arena = std::make_unique<BlockArena>();  // features' blocks
-  FeatureList features;
+  FeatureList features;  // by item; empty when `sparse`
+  // DeduplicateAround from a CorpusState: the features of the facts read so far, by item,
+  // instead of `features`.
+  bool sparse = false;
+  SparseFeatures read;
   std::vector<MinHashSignature> sigs;  // the baseline's (it estimates Jaccard from them)
   LshParams lsh_params;
   internal::BandTable bands{0, 1};
@@ -1151,7 +1194,10 @@ struct Sketched {
   // Each fact's content tokens (Features::tokens). DeduplicateAround from a CorpusState reads
   // features only as needed: there a fact's are valid once it was read (it is, before it is
   // queried or compared).
-  absl::Span<const uint64_t> Tokens(size_t i) const { return features[i].tokens(); }
+  absl::Span<const uint64_t> Tokens(size_t i) const {
+    return sparse ? read[i].tokens() : features[i].tokens();
+  }
+  size_t items() const { return sparse ? read.size() : features.size(); }
 
   // DeduplicateAround from a CorpusState (StateSketcher): `bands` and `rare_words` hold only
   // the facts sketched again, fact i's in row[i]; a fact with row[i] < 0 (not a copy) keeps
@@ -1298,6 +1344,29 @@ void ForEachArray(const CorpusState::Rep& r, const F& f) {
   bytes(r.band_empty), bytes(r.band_keys), bytes(r.rare), bytes(r.margin);
 }
 
+// Whether p[k] + add (wrapping) >= bound for some k < count: a check of every entry of a
+// state's largest arrays on each load, four entries per instruction where SSE2 is there
+// (unsigned order is signed order after flipping the top bit).
+bool AnyAtLeast(const uint32_t* p, size_t count, uint32_t add, uint32_t bound) {
+  if (bound == 0) return count > 0;
+  size_t k = 0;
+  bool any = false;
+#if defined(__SSE2__)
+  const __m128i flip = _mm_set1_epi32(static_cast<int>(0x80000000u));
+  const __m128i plus = _mm_set1_epi32(static_cast<int>(add));
+  const __m128i below = _mm_xor_si128(_mm_set1_epi32(static_cast<int>(bound - 1)), flip);
+  __m128i acc = _mm_setzero_si128();
+  for (; k + 4 <= count; k += 4) {
+    const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p + k));
+    acc = _mm_or_si128(acc, _mm_cmpgt_epi32(_mm_xor_si128(_mm_add_epi32(v, plus), flip), below));
+  }
+  any = _mm_movemask_epi8(acc) != 0;
+#endif
+  uint32_t largest = 0;
+  for (; k < count; ++k) largest = std::max(largest, p[k] + add);
+  return any || largest >= bound;
+}
+
 // Reads fixed-size values, and arrays of them each followed by its padding (host byte order,
 // as EncodeParts views them): in place when `in_place` and the array is aligned for its type
 // in memory, else copied.
@@ -1440,9 +1509,7 @@ absl::Status CorpusState::Decode(absl::string_view bytes, std::shared_ptr<const 
       return bad("inconsistent items");
     }
   }
-  // Without a branch per entry: the largest id, and every flag bit set.
-  uint32_t largest = 0;
-  for (uint32_t id : r->tokens) largest = std::max(largest, id);
+  // Without a branch per entry: ids out of range, and every flag bit set.
   uint64_t bits = 0;
   size_t k = 0;
   for (; k + 8 <= tokens; k += 8) {
@@ -1451,13 +1518,15 @@ absl::Status CorpusState::Decode(absl::string_view bytes, std::shared_ptr<const 
     bits |= eight;
   }
   for (; k < tokens; ++k) bits |= r->flags[k];
-  if ((tokens > 0 && largest >= words) ||
+  if (AnyAtLeast(r->tokens.data(), r->tokens.size(), 0, static_cast<uint32_t>(words)) ||
       (bits & ~(uint64_t{kSeenLowercase | kSeenName} * 0x0101010101010101ULL)) != 0) {
     return bad("word id out of range");
   }
-  largest = 0;  // the largest used id + 1 (an unused slot's kNoWord + 1 wraps to 0)
-  for (uint32_t id : r->rare) largest = std::max(largest, id + 1);
-  if (largest > words) return bad("word id out of range");
+  // A used id + 1 above the word count (an unused slot's kNoWord + 1 wraps to 0).
+  if (words < 0xFFFFFFFFu &&
+      AnyAtLeast(r->rare.data(), r->rare.size(), 1, static_cast<uint32_t>(words) + 1)) {
+    return bad("word id out of range");
+  }
   if (in.viewed()) {
     r->in_place = true;
     r->owner = std::move(owner);
@@ -1890,20 +1959,50 @@ absl::Status SketchAll(absl::Span<const Item> items, const DedupOptions& options
 
 // Each fact's verified-duplicate neighbours, in edge order (one array for all facts).
 struct Neighbors {
-  std::vector<uint32_t> start;  // per fact, n + 1
+  std::vector<uint32_t> start;  // per fact (per entry of `ids` when `dense`), + 1
   std::vector<int> list;
+  // Components(compact): the facts with a neighbour, ascending, which `start` follows (a search
+  // around a change has a few edges among many facts).
+  bool dense = false;
+  std::vector<uint32_t> ids;
   absl::Span<const int> of(int i) const {
-    return {list.data() + start[static_cast<size_t>(i)],
-            start[static_cast<size_t>(i) + 1] - start[static_cast<size_t>(i)]};
+    auto k = static_cast<size_t>(i);
+    if (dense) {
+      auto it = std::lower_bound(ids.begin(), ids.end(), static_cast<uint32_t>(i));
+      if (it == ids.end() || *it != static_cast<uint32_t>(i)) return {};
+      k = static_cast<size_t>(it - ids.begin());
+    }
+    return {list.data() + start[k], start[k + 1] - start[k]};
   }
 };
 
 // Components of the duplicate graph `edges` (sorted PairKeys, released here) with two or more
 // facts, each sorted by key and ordered by its first key; also each fact's neighbours (in
 // edge order), which clustering reads.
+// `compact`: arrays by the facts that have an edge (Neighbors::ids), not by all n facts.
 std::vector<std::vector<int>> Components(size_t n, std::vector<uint64_t>* edges, const Keys& key,
                                          Neighbors* neighbors, int64_t* duplicate_pairs,
-                                         int threads) {
+                                         int threads, bool compact = false) {
+  // Fact ids in the arrays below: dense places in `ids` when compact (in the same order, so
+  // every choice below is as it would be by fact), else the facts.
+  std::vector<uint32_t>& ids = neighbors->ids;
+  neighbors->dense = compact;
+  if (compact) {
+    ids.clear();
+    for (uint64_t edge : *edges) {
+      ids.push_back(static_cast<uint32_t>(edge >> 32));
+      ids.push_back(static_cast<uint32_t>(edge & 0xffffffffULL));
+    }
+    std::sort(ids.begin(), ids.end());
+    ids.erase(std::unique(ids.begin(), ids.end()), ids.end());
+    auto place = [&](uint64_t fact) {
+      return static_cast<uint64_t>(
+          std::lower_bound(ids.begin(), ids.end(), static_cast<uint32_t>(fact)) - ids.begin());
+    };
+    for (uint64_t& edge : *edges) edge = place(edge >> 32) << 32 | place(edge & 0xffffffffULL);
+    n = ids.size();
+  }
+  auto fact = [&](int d) { return compact ? static_cast<int>(ids[static_cast<size_t>(d)]) : d; };
   UnionFind uf(n);
   neighbors->start.assign(n + 1, 0);
   for (uint64_t edge : *edges) {
@@ -1917,8 +2016,8 @@ std::vector<std::vector<int>> Components(size_t n, std::vector<uint64_t>* edges,
     const int a = static_cast<int>(edge >> 32), b = static_cast<int>(edge & 0xffffffffULL);
     ++*duplicate_pairs;
     uf.Union(a, b);
-    neighbors->list[fill[static_cast<size_t>(a)]++] = b;
-    neighbors->list[fill[static_cast<size_t>(b)]++] = a;
+    neighbors->list[fill[static_cast<size_t>(a)]++] = fact(b);
+    neighbors->list[fill[static_cast<size_t>(b)]++] = fact(a);
   }
   std::vector<uint32_t>().swap(fill);
   std::vector<uint64_t>().swap(*edges);
@@ -1932,7 +2031,7 @@ std::vector<std::vector<int>> Components(size_t n, std::vector<uint64_t>* edges,
       comps.emplace_back();
     }
     comps[static_cast<size_t>(comp_of_root[static_cast<size_t>(root)])].push_back(
-        static_cast<int>(i));
+        fact(static_cast<int>(i)));
   }
   ParallelFor(comps.size(), threads, 256, [&](size_t b, size_t e) {
     for (size_t k = b; k < e; ++k) {
@@ -1947,7 +2046,9 @@ std::vector<std::vector<int>> Components(size_t n, std::vector<uint64_t>* edges,
 
 // Non-chaining clusters of one component (sorted by key): repeatedly take the best remaining
 // fact as a canonical and give it every remaining fact that is a verified duplicate *of it*.
-std::vector<Cluster> ClusterComponent(const std::vector<int>& c, const FeatureList& features,
+// `features`: a FeatureList, or the SparseFeatures of the facts read (every member's).
+template <typename FeatureSource>
+std::vector<Cluster> ClusterComponent(const std::vector<int>& c, const FeatureSource& features,
                                       const internal::OsVector<uint32_t>& copy_of,
                                       const Neighbors& neighbors, const Keys& key,
                                       absl::Span<const internal::OverlapSummary> summaries,
@@ -2151,8 +2252,9 @@ std::vector<Cluster> ClusterComponent(const std::vector<int>& c, const FeatureLi
 }
 
 // Clusters of every component, ordered by canonical key.
+template <typename FeatureSource>
 std::vector<Cluster> ClusterAll(const std::vector<std::vector<int>>& comps,
-                                const FeatureList& features,
+                                const FeatureSource& features,
                                 const internal::OsVector<uint32_t>& copy_of,
                                 const Neighbors& neighbors, const Keys& key,
                                 absl::Span<const internal::OverlapSummary> summaries,
@@ -2213,7 +2315,7 @@ class CandidateFinder {
         postings_(postings),
         lsh_cap_(static_cast<size_t>(std::max(2, options.max_bucket_size))),
         sim_index_(options.simhash_distance, options.max_bucket_size) {
-    const size_t n = s.features.size();
+    const size_t n = s.items();
     // Per band, the items chained by the top `bits_` bits of their key (about eight items per
     // chain, so that every band's heads stay in cache; one pass over the items, reading their
     // keys in order), which Find walks for its key; only a few items are ever looked up, so
@@ -2242,7 +2344,24 @@ class CandidateFinder {
           const uint32_t* keys = s.BandKeys(i) + first;
           const auto item = static_cast<uint32_t>(i);
           uint32_t* band_heads = heads;
-          for (size_t band = 0; band < width; ++band, band_heads += stride) {
+          // Four bands at a time (a third fewer instructions than one: the loop's own count
+          // and pointer steps were as many as the chaining's).
+          size_t band = 0;
+          for (; band + 4 <= width; band += 4, band_heads += 4 * stride) {
+            uint32_t* const h0 = band_heads + (keys[band] >> shift);
+            uint32_t* const h1 = band_heads + stride + (keys[band + 1] >> shift);
+            uint32_t* const h2 = band_heads + 2 * stride + (keys[band + 2] >> shift);
+            uint32_t* const h3 = band_heads + 3 * stride + (keys[band + 3] >> shift);
+            next[band] = *h0;
+            *h0 = item;
+            next[band + 1] = *h1;
+            *h1 = item;
+            next[band + 2] = *h2;
+            *h2 = item;
+            next[band + 3] = *h3;
+            *h3 = item;
+          }
+          for (; band < width; ++band, band_heads += stride) {
             uint32_t* const head = band_heads + (keys[band] >> shift);
             next[band] = *head;
             *head = item;
@@ -2253,7 +2372,7 @@ class CandidateFinder {
     use_simhash_ = options.simhash_distance > 0;
     if (use_simhash_) {
       for (size_t i = 0; i < n; ++i) {
-        if (!s.features[i].tokens().empty() && !s.Copy(i)) {
+        if (!s.Tokens(i).empty() && !s.Copy(i)) {
           sim_index_.Add(static_cast<uint32_t>(i), s.simhashes[i]);
         }
       }
@@ -2295,7 +2414,7 @@ class CandidateFinder {
         out->insert(out->end(), same.begin(), same.end());
       }
     }
-    if (use_simhash_ && !s_.features[i].tokens().empty()) {
+    if (use_simhash_ && !s_.Tokens(i).empty()) {
       const std::vector<uint32_t> near = sim_index_.CandidatesOf(i, s_.simhashes[i]);
       out->insert(out->end(), near.begin(), near.end());
     }
@@ -2341,7 +2460,7 @@ class CandidateFinder {
   // As the full pass: a key word is probed when 2..rare_word_bucket facts hold it.
   void IndexRareWords() {
     const size_t cap = rare_cap_;
-    const size_t n = s_.features.size();
+    const size_t n = s_.items();
     // Through RareWord: from a corpus state, rare_words holds only the re-sketched facts' rows.
     absl::flat_hash_set<uint64_t> probe;
     for (size_t i = 0; i < n; ++i) {
@@ -2818,24 +2937,33 @@ class StateSketcher : public WordPostings {
       return false;
     }
     item_of_.assign(records, -1);
-    for (size_t i = 0; i < n; ++i) {
-      const int r = prev_[i];
-      if (r < 0) continue;
-      if (static_cast<size_t>(r) >= records || item_of_[r] >= 0) return false;
-      item_of_[r] = static_cast<int>(i);
-    }
     // New items are read now: the counts need their words.
     std::vector<uint32_t> added;
     for (size_t i = 0; i < n; ++i) {
-      if (prev_[i] < 0) added.push_back(static_cast<uint32_t>(i));
+      const int r = prev_[i];
+      if (r < 0) {
+        added.push_back(static_cast<uint32_t>(i));
+        continue;
+      }
+      if (static_cast<size_t>(r) >= records || item_of_[r] >= 0) return false;
+      item_of_[r] = static_cast<int>(i);
     }
-    s->features.resize(n);
+    s->sparse = true;
+    s->read.Reset(n);
     ready_.assign(n, 0);
     std::vector<CaseInfo> cases(added.size());
     if (absl::Status e = ReadAll(added, threads, s, &cases); !e.ok()) return e;
+    // Copy groups the change touches: those of new items and of removed records.
+    struct Group {
+      uint32_t old_size = 0;          // records with the key, removed or not
+      int64_t old_record = -1;        // one of them (their words)
+      std::vector<uint32_t> members;  // the items with the key now
+    };
+    absl::flat_hash_map<uint64_t, Group> groups;
     // The counts' changes: removed records out, new items in.
     for (size_t r = 0; r < records; ++r) {
       if (item_of_[r] >= 0) continue;
+      if (HasWords(r)) groups.try_emplace(st_.copy_key[r]);
       for (uint32_t k = st_.token_start[r]; k < st_.token_start[r + 1]; ++k) {
         Delta& d = delta_[st_.words[st_.tokens[k]]];
         d.df -= 1;
@@ -2844,7 +2972,7 @@ class StateSketcher : public WordPostings {
       }
     }
     for (size_t a = 0; a < added.size(); ++a) {
-      const absl::Span<const uint64_t> tokens = s->features[added[a]].tokens();
+      const absl::Span<const uint64_t> tokens = s->read[added[a]].tokens();
       for (size_t k = 0; k < tokens.size(); ++k) {
         Delta& d = delta_[tokens[k]];
         d.df += 1;
@@ -2852,20 +2980,10 @@ class StateSketcher : public WordPostings {
         d.name += (cases[a].case_flags[k] & kSeenName) != 0 ? 1 : 0;
       }
     }
-    // Copy groups the change touches: those of new items and of removed records.
     const Keys key{items_};
-    struct Group {
-      uint32_t old_size = 0;          // records with the key, removed or not
-      int64_t old_record = -1;        // one of them (their words)
-      std::vector<uint32_t> members;  // the items with the key now
-    };
-    absl::flat_hash_map<uint64_t, Group> groups;
     for (size_t a = 0; a < added.size(); ++a) {
-      if (s->features[added[a]].tokens().empty()) continue;
-      groups[CopyKey(s->features[added[a]], cases[a])].members.push_back(added[a]);
-    }
-    for (size_t r = 0; r < records; ++r) {
-      if (item_of_[r] < 0 && HasWords(r)) groups.try_emplace(st_.copy_key[r]);
+      if (s->read[added[a]].tokens().empty()) continue;
+      groups[CopyKey(s->read[added[a]], cases[a])].members.push_back(added[a]);
     }
     s->copy_of.resize(n);
     for (size_t i = 0; i < n; ++i) s->copy_of[i] = static_cast<uint32_t>(i);
@@ -2913,7 +3031,7 @@ class StateSketcher : public WordPostings {
             delta_[st_.words[st_.tokens[t]]].copy_df += extra;
           }
         } else {
-          for (uint64_t t : s->features[m].tokens()) delta_[t].copy_df += extra;
+          for (uint64_t t : s->read[m].tokens()) delta_[t].copy_df += extra;
         }
       }
     }
@@ -2928,9 +3046,10 @@ class StateSketcher : public WordPostings {
     }
     // Per word id: its count changes (index into moves_), or -1.
     moved_.assign(st_.words.size(), -1);
-    for (const auto& [word, d] : delta_) {
+    for (auto& [word, d] : delta_) {
+      d.id = st_.Id(word);  // kept for Lookup
       if (d.df == 0 && d.copy_df == 0) continue;
-      const int64_t id = st_.Id(word);
+      const int64_t id = d.id;
       if (id < 0) continue;
       moved_[static_cast<size_t>(id)] = static_cast<int32_t>(moves_.size());
       // Its weight's change, once for every fact holding it (Unmoved adds it up).
@@ -3058,7 +3177,7 @@ class StateSketcher : public WordPostings {
     });
     resketched_ = static_cast<int64_t>(redo.size());
     // New items are weighed now (their cases are at hand); the others when reached.
-    for (size_t a = 0; a < added.size(); ++a) Weigh(&s->features[added[a]], &cases[a]);
+    for (size_t a = 0; a < added.size(); ++a) Weigh(&s->read.At(added[a]), &cases[a]);
     return IndexWords(added, *s);
   }
 
@@ -3093,8 +3212,14 @@ class StateSketcher : public WordPostings {
       out->insert(out->end(), it->second.begin(), it->second.end());
     }
     if (id < 0) return;
-    for (uint32_t k = key_start_[id]; k < key_start_[id + 1]; ++k) {
-      const int i = item_of_[key_records_[k]];
+    // A record keyed by the word holds it: its records, those whose keys name it.
+    const size_t rare_keys = st_.rare_keys;
+    const auto word_id = static_cast<uint32_t>(id);
+    for (uint32_t k = word_start_[word_id]; k < word_start_[word_id + 1]; ++k) {
+      const uint32_t r = word_records_[k];
+      const uint32_t* keys = st_.rare.data() + size_t{r} * rare_keys;
+      if (std::find(keys, keys + rare_keys, word_id) == keys + rare_keys) continue;
+      const int i = item_of_[r];
       // A fact sketched again has new keys (in new_keyed_); a copy has none.
       if (i >= 0 && !redo_[static_cast<size_t>(i)] && !s.Copy(static_cast<size_t>(i))) {
         out->push_back(static_cast<uint32_t>(i));
@@ -3112,7 +3237,7 @@ class StateSketcher : public WordPostings {
     std::vector<CaseInfo> cases(todo.size());
     if (absl::Status e = ReadAll(todo, threads, s, &cases); !e.ok()) return e;
     ParallelFor(todo.size(), threads, 64, [&](size_t b, size_t e) {
-      for (size_t k = b; k < e; ++k) Weigh(&s->features[todo[k]], &cases[k]);
+      for (size_t k = b; k < e; ++k) Weigh(&s->read.At(todo[k]), &cases[k]);
     });
     return absl::OkStatus();
   }
@@ -3120,13 +3245,13 @@ class StateSketcher : public WordPostings {
   int64_t resketched() const { return resketched_; }
 
  private:
-  // The state's records holding each word and keyed by each word (by word id), for the words
-  // that can be probed (small_), and the words of the facts the state does not describe as
-  // they are now: new facts' words and the keys of facts sketched again. Holders and Keyed
-  // read them. A word held by more sketched facts than the rare-word bucket after the change
-  // (its sketch_df, as Counts gives it) is never probed, so its records are not listed: a
-  // pass over the records' words, not a sort of them. Returns false when the state's counts
-  // do not match its records.
+  // The state's records holding each word (by word id; Keyed finds those keyed by it among
+  // them, as a fact's keys are some of its words), for the words that can be probed (small_),
+  // and the words of the facts the state does not describe as they are now: new facts' words
+  // and the keys of facts sketched again. Holders and Keyed read them. A word held by more sketched
+  // facts than the rare-word bucket after the change (its sketch_df, as Counts gives it) is never
+  // probed, so its records are not listed: a pass over the records' words, not a sort of them.
+  // Returns false when the state's counts do not match its records.
   bool IndexWords(absl::Span<const uint32_t> added, const Sketched& s) {
     const size_t words = st_.words.size();
     const auto bar = static_cast<int64_t>(std::max(2, options_.rare_word_bucket));
@@ -3147,29 +3272,28 @@ class StateSketcher : public WordPostings {
     }
     word_records_.reset(new uint32_t[total]);
     std::vector<uint32_t> at(word_start_.begin(), word_start_.end() - 1);
-    for (size_t r = 0; r < st_.n; ++r) {
-      for (uint32_t k = st_.token_start[r]; k < st_.token_start[r + 1]; ++k) {
-        const uint32_t id = st_.tokens[k];
-        if (!small_[id]) continue;
-        if (at[id] == word_start_[id + 1]) return false;  // more records than its df
-        word_records_[at[id]++] = static_cast<uint32_t>(r);
+    {
+      // One pass over every record's words (the state's largest array): locals, so that the
+      // loop reloads nothing but the entries it reads.
+      const uint32_t* const tokens = st_.tokens.data();
+      const uint32_t* const starts = st_.token_start.data();
+      const uint8_t* const listed = small_.data();
+      const uint32_t* const ends = word_start_.data() + 1;
+      uint32_t* const fill = at.data();
+      uint32_t* const out = word_records_.get();
+      const auto records = static_cast<uint32_t>(st_.n);
+      for (uint32_t r = 0; r < records; ++r) {
+        const uint32_t end = starts[r + 1];
+        for (uint32_t k = starts[r]; k < end; ++k) {
+          const uint32_t id = tokens[k];
+          if (!listed[id]) continue;
+          if (fill[id] == ends[id]) return false;  // more records than its df
+          out[fill[id]++] = r;
+        }
       }
     }
     for (size_t id = 0; id < words; ++id) {
       if (at[id] != word_start_[id + 1]) return false;  // fewer
-    }
-    key_start_.assign(words + 1, 0);
-    for (uint32_t id : st_.rare) {
-      if (id != kNoWord && small_[id]) ++key_start_[id + 1];
-    }
-    for (size_t k = 1; k <= words; ++k) key_start_[k] += key_start_[k - 1];
-    key_records_.reset(new uint32_t[key_start_.back()]);  // every entry is written below
-    at.assign(key_start_.begin(), key_start_.end() - 1);
-    for (size_t r = 0; r < st_.n; ++r) {
-      for (size_t k = r * st_.rare_keys, end = k + st_.rare_keys; k < end; ++k) {
-        const uint32_t id = st_.rare[k];
-        if (id != kNoWord && small_[id]) key_records_[at[id]++] = static_cast<uint32_t>(r);
-      }
     }
     for (uint32_t i : added) {
       for (uint64_t tok : s.Tokens(i)) new_holders_[tok].push_back(i);
@@ -3191,6 +3315,7 @@ class StateSketcher : public WordPostings {
  private:
   struct Delta {
     int64_t df = 0, copy_df = 0, lowercase = 0, name = 0;
+    int64_t id = -1;  // the word's id in the state, or -1 (set once the changes are known)
   };
   bool HasWords(size_t r) const { return st_.token_start[r + 1] > st_.token_start[r]; }
 
@@ -3293,11 +3418,22 @@ class StateSketcher : public WordPostings {
   }
 
   // The changed corpus's counts of a word.
+  // After Sketch's changes are known: the state's id of `word` (-1: none) and its change
+  // (nullptr: none), in one lookup of the change (whose entry keeps the id) when it changed,
+  // else a search of the words.
+  int64_t Lookup(uint64_t word, const Delta** change) const {
+    if (auto it = delta_.find(word); it != delta_.end()) {
+      *change = &it->second;
+      return it->second.id;
+    }
+    *change = nullptr;
+    return st_.Id(word);
+  }
   int64_t Count(uint64_t word, int64_t Delta::*field, const Column<uint32_t>& base) const {
-    const int64_t id = st_.Id(word);
+    const Delta* change = nullptr;
+    const int64_t id = Lookup(word, &change);
     int64_t c = id >= 0 ? base[static_cast<size_t>(id)] : 0;
-    auto it = delta_.find(word);
-    if (it != delta_.end()) c += it->second.*field;
+    if (change != nullptr) c += change->*field;
     return c;
   }
   uint32_t Df(uint64_t word) const {
@@ -3306,12 +3442,13 @@ class StateSketcher : public WordPostings {
   // A word's sketch_df (df less copy_df) and Df(word) in the changed corpus: one lookup of its
   // id and of its change.
   void Counts(uint64_t word, uint32_t* sketch_df, uint32_t* df) const {
-    const int64_t id = st_.Id(word);
+    const Delta* change = nullptr;
+    const int64_t id = Lookup(word, &change);
     int64_t d = id >= 0 ? st_.df[static_cast<size_t>(id)] : 0;
     int64_t c = id >= 0 ? st_.copy_df[static_cast<size_t>(id)] : 0;
-    if (auto it = delta_.find(word); it != delta_.end()) {
-      d += it->second.df;
-      c += it->second.copy_df;
+    if (change != nullptr) {
+      d += change->df;
+      c += change->copy_df;
     }
     *sketch_df = static_cast<uint32_t>(d - c);
     *df = static_cast<uint32_t>(std::max<int64_t>(1, d));
@@ -3319,9 +3456,17 @@ class StateSketcher : public WordPostings {
 
   double Weight(uint64_t word) const { return IdfWeight(n_, Df(word)); }
   bool IsName(uint64_t word) const {
+    const Delta* change = nullptr;
+    const int64_t id = Lookup(word, &change);
+    int64_t lowercase = id >= 0 ? st_.lowercase[static_cast<size_t>(id)] : 0;
+    int64_t name = id >= 0 ? st_.name[static_cast<size_t>(id)] : 0;
+    if (change != nullptr) {
+      lowercase += change->lowercase;
+      name += change->name;
+    }
     SeenCount c;
-    c.lowercase = static_cast<uint32_t>(Count(word, &Delta::lowercase, st_.lowercase));
-    c.name = static_cast<uint32_t>(Count(word, &Delta::name, st_.name));
+    c.lowercase = static_cast<uint32_t>(lowercase);
+    c.name = static_cast<uint32_t>(name);
     return c.IsName();
   }
 
@@ -3329,6 +3474,8 @@ class StateSketcher : public WordPostings {
   absl::Status ReadAll(absl::Span<const uint32_t> ids, int threads, Sketched* s,
                        std::vector<CaseInfo>* cases) {
     std::vector<absl::Status> errors(ids.size());
+    std::vector<Features*> into(ids.size());  // made here: Make is not thread-safe
+    for (size_t k = 0; k < ids.size(); ++k) into[k] = &s->read.Make(ids[k]);
     ParallelFor(ids.size(), threads, 64, [&](size_t b, size_t e) {
       NormalizedText scratch;
       for (size_t k = b; k < e; ++k) {
@@ -3336,7 +3483,7 @@ class StateSketcher : public WordPostings {
         const NormalizedText* t =
             NormalizationOf(items_, i, options_, normalizer_, &scratch, &errors[k]);
         if (t == nullptr) continue;
-        ExtractInto(*t, &(*cases)[k], &s->features[i]);
+        ExtractInto(*t, &(*cases)[k], into[k]);
         if (options_.on_normalized && items_[i].normalized == nullptr) {
           options_.on_normalized(i, *t);
         }
@@ -3393,26 +3540,28 @@ class StateSketcher : public WordPostings {
   std::vector<char> ready_;  // per item: features read and weighed (written before read)
   std::vector<char> redo_;   // per item: sketched again (or new)
   int64_t resketched_ = 0;
-  // IndexWords's: by word id, CSR of the records holding it and keyed by it; by word hash, the
-  // new facts holding it and the facts sketched again keyed by it.
-  std::vector<uint32_t> word_start_, key_start_;
-  std::vector<uint8_t> small_;  // per word id: listed in word_start_ and key_start_ (IndexWords)
-  std::unique_ptr<uint32_t[]> word_records_, key_records_;
+  // IndexWords's: by word id, CSR of the records holding it (Keyed finds those keyed by it
+  // among them); by word hash, the new facts holding it and the facts sketched again keyed by
+  // it.
+  std::vector<uint32_t> word_start_;
+  std::vector<uint8_t> small_;  // per word id: listed in word_start_ (IndexWords)
+  std::unique_ptr<uint32_t[]> word_records_;
   absl::flat_hash_map<uint64_t, std::vector<uint32_t>> new_holders_, new_keyed_;
 };
 
 // DeduplicateAround's search over `sketched` (every fact's sketches, copies and tokens;
 // `ready(ids)` makes sure the features of facts `ids` are there before they are compared;
-// `postings`, when not null, answers the rare-word lookups).
-template <typename Ready>
+// `postings`, when not null, answers the rare-word lookups). `features`: sketched's features
+// (Sketched::features, or Sketched::read when sparse).
+template <typename Ready, typename FeatureSource>
 absl::StatusOr<DedupResult> SearchAround(absl::Span<const Item> items, absl::Span<const int> focus,
                                          const DedupOptions& options, int threads,
-                                         Sketched* sketched_in, DedupResult result,
-                                         const Ready& ready, const WordPostings* postings) {
+                                         Sketched* sketched_in, const FeatureSource& features,
+                                         DedupResult result, const Ready& ready,
+                                         const WordPostings* postings) {
   const size_t n = items.size();
   const Keys key{items};
   Sketched& sketched = *sketched_in;
-  const FeatureList& features = sketched.features;
 
   // Breadth-first from the focus: each fact reached is queried for its candidates, which are
   // verified as the full pass verifies them (smaller index first); a duplicate joins the next
@@ -3473,8 +3622,8 @@ absl::StatusOr<DedupResult> SearchAround(absl::Span<const Item> items, absl::Spa
 
   t0 = std::chrono::steady_clock::now();
   Neighbors neighbors;
-  const std::vector<std::vector<int>> comps =
-      Components(n, &edges, key, &neighbors, &result.stats.duplicate_pairs, threads);
+  const std::vector<std::vector<int>> comps = Components(
+      n, &edges, key, &neighbors, &result.stats.duplicate_pairs, threads, /*compact=*/true);
   result.clusters = ClusterAll(comps, features, sketched.copy_of, neighbors, key,
                                /*summaries=*/{}, options, threads);
   result.stats.seconds_cluster = Seconds(t0);
@@ -3529,7 +3678,7 @@ absl::StatusOr<DedupResult> DeduplicateAround(absl::Span<const Item> items,
     if (*used) {
       result.stats.seconds_sketch = Seconds(t0);
       absl::StatusOr<DedupResult> r = SearchAround(
-          items, focus, options, threads, &sketched, std::move(result),
+          items, focus, options, threads, &sketched, sketched.read, std::move(result),
           [&](absl::Span<const uint32_t> ids) { return from_state.Ready(ids, threads, &sketched); },
           &from_state);
       if (r.ok()) {
@@ -3544,7 +3693,7 @@ absl::StatusOr<DedupResult> DeduplicateAround(absl::Span<const Item> items,
     return s;
   }
   return SearchAround(
-      items, focus, options, threads, &sketched, std::move(result),
+      items, focus, options, threads, &sketched, sketched.features, std::move(result),
       [](absl::Span<const uint32_t>) { return absl::OkStatus(); }, nullptr);
 }
 

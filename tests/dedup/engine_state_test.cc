@@ -125,6 +125,10 @@ std::vector<OptionCase> OptionCases() {
   share.lsh_common_min = 1;
   share.lsh_common_share = 0.05;
   cases.push_back({"common words by share", share});
+  DedupOptions few_bands;  // 3 LSH bands: fewer than the candidate finder chains at a time
+  few_bands.minhash.num_perm = 6;
+  few_bands.lsh_threshold = 0.5;
+  cases.push_back({"three bands", few_bands});
   DedupOptions simhash;  // no state is kept with SimHash
   simhash.simhash_distance = 8;
   cases.push_back({"with SimHash", simhash, false});
@@ -511,8 +515,10 @@ TEST(CorpusState, DecodeRejectsDamage) {
   std::string bad_id = bytes;
   std::memset(bad_id.data() + tokens_at, 0xFF, 4);
   EXPECT_FALSE(back.Decode(bad_id).ok());
-  // Decode checks every id and flag without a branch per entry (the largest id, the flags'
-  // bits together): damage at the ends of the arrays, in the middle, and just out of range.
+  // Decode checks every id and flag without a branch per entry (ids four at a time, the
+  // flags' bits together): damage at the ends of the arrays (in each of the first and last
+  // four entries: every lane, and the entries after the last four), in the middle, and just
+  // out of range.
   uint64_t tokens = 0, n = items.size();
   uint32_t bands = 0, rare_keys = 0;
   std::memcpy(&tokens, bytes.data() + 52, sizeof(tokens));
@@ -529,7 +535,8 @@ TEST(CorpusState, DecodeRejectsDamage) {
     return b;
   };
   const auto w = static_cast<uint32_t>(words);
-  for (uint64_t k : {uint64_t{0}, tokens / 2, tokens - 1}) {
+  for (uint64_t k : {uint64_t{0}, uint64_t{1}, uint64_t{2}, uint64_t{3}, tokens / 2, tokens - 4,
+                     tokens - 3, tokens - 2, tokens - 1}) {
     EXPECT_FALSE(back.Decode(with_u32(tokens_at + k * 4, w)).ok()) << k;
     EXPECT_TRUE(back.Decode(with_u32(tokens_at + k * 4, w - 1)).ok()) << k;
     for (char flag : {'\x04', '\x80'}) {
@@ -538,7 +545,8 @@ TEST(CorpusState, DecodeRejectsDamage) {
       EXPECT_FALSE(back.Decode(b).ok()) << k << " " << int{flag};
     }
   }
-  for (uint64_t k : {uint64_t{0}, n * rare_keys - 1}) {
+  for (uint64_t k : {uint64_t{0}, uint64_t{1}, uint64_t{2}, uint64_t{3}, n * rare_keys - 4,
+                     n * rare_keys - 3, n * rare_keys - 2, n * rare_keys - 1}) {
     EXPECT_FALSE(back.Decode(with_u32(rare_at + k * 4, w)).ok()) << k;
     EXPECT_FALSE(back.Decode(with_u32(rare_at + k * 4, 0xFFFFFFFEu)).ok()) << k;
     EXPECT_TRUE(back.Decode(with_u32(rare_at + k * 4, 0xFFFFFFFFu)).ok()) << k;  // unused
