@@ -15,7 +15,6 @@
 #include <cmath>
 #include <cstdlib>
 #include <cstring>
-#include <deque>
 #include <iterator>
 #include <limits>
 #include <map>
@@ -116,10 +115,33 @@ struct LineText {
   absl::string_view text;
 };
 
-// Lines and the texts they own (a deque: its strings never move).
+// Strings that never move once added (views of them stay valid, a move of the whole keeps
+// them), in blocks allocated when a string is added: an empty one allocates nothing (a deque
+// allocates two blocks when made, and the focused line pass makes one per note).
+class StableStrings {
+ public:
+  // Adds `s`; the reference stays valid as long as this (or what it is moved to).
+  const std::string& Add(std::string s) {
+    if (blocks_.empty() || used_ == kBlock) {
+      blocks_.push_back(std::make_unique<std::string[]>(kBlock));
+      used_ = 0;
+    }
+    std::string& at = blocks_.back()[used_++];
+    at = std::move(s);
+    return at;
+  }
+  bool empty() const { return blocks_.empty(); }
+
+ private:
+  static constexpr size_t kBlock = 16;
+  std::vector<std::unique_ptr<std::string[]>> blocks_;
+  size_t used_ = 0;
+};
+
+// Lines and the texts they own.
 struct LineTexts {
   std::vector<LineText> lines;
-  std::deque<std::string> owned;
+  StableStrings owned;
 };
 
 bool HasMarkup(absl::string_view raw) {
@@ -163,8 +185,7 @@ void AddBodyLine(int ni, int line, absl::string_view raw, LineTexts* out,
   if (markup_free ? SpacedAsWritten(raw) : ReadsAsWritten(raw)) {
     AddLine(ni, line, raw, out);
   } else {
-    out->owned.push_back(StripMarkdown(raw));
-    AddLine(ni, line, out->owned.back(), out);
+    AddLine(ni, line, out->owned.Add(StripMarkdown(raw)), out);
   }
 }
 
@@ -244,7 +265,7 @@ void LinesOfNote(const Vault& vault, int ni, LineTexts* out) {
 // they own stay where they are).
 struct VaultLines {
   std::vector<LineText> lines;
-  std::vector<std::deque<std::string>> owned;
+  std::vector<StableStrings> owned;
   size_t notes_read = 0;  // notes whose lines were read (FocusLines; LineConflicts::notes_read)
 };
 
@@ -256,7 +277,7 @@ VaultLines JoinLines(std::vector<LineTexts> per_note) {
   out.owned.resize(per_note.size());
   for (size_t i = 0; i < per_note.size(); ++i) {
     out.lines.insert(out.lines.end(), per_note[i].lines.begin(), per_note[i].lines.end());
-    out.owned[i] = std::move(per_note[i].owned);  // moves the deque's blocks, not its strings
+    out.owned[i] = std::move(per_note[i].owned);  // moves the blocks, not their strings
   }
   return out;
 }
@@ -2216,7 +2237,8 @@ VaultLines FocusLines(const Vault& vault, const ConflictOptions& options,
     std::vector<int> ids;
     std::vector<uint32_t> ids_end;
   };
-  std::vector<Selected> per_note(notes);
+  // (Made for the notes read only: most are not, with line summaries.)
+  std::vector<std::unique_ptr<Selected>> per_note(notes);
   // A thread's spellings of the focus buckets, as folded (strings of its folder), and what it
   // found them by, kept from one pass to the next.
   struct Spellings {
@@ -2351,7 +2373,8 @@ VaultLines FocusLines(const Vault& vault, const ConflictOptions& options,
         if (!read) continue;
       }
       notes_read.fetch_add(1, std::memory_order_relaxed);
-      Selected& sel = per_note[ni];
+      per_note[ni] = std::make_unique<Selected>();  // a note is read in one pass, by one thread
+      Selected& sel = *per_note[ni];
       const std::vector<int>& focus = focus_lines[ni];
       size_t next_focus = 0;
       // Whether names_acronym may be true of `raw` (a line of the note, the lines asked about
@@ -2398,10 +2421,8 @@ VaultLines FocusLines(const Vault& vault, const ConflictOptions& options,
           if (!focus_line && !stripped_may_select(raw)) return;  // not selected
           std::string text = StripMarkdown(raw);
           collect(text);
-          select(focus_line || names_acronym(text), false, [&] {
-            sel.lines.owned.push_back(std::move(text));
-            AddLine(ni, line, sel.lines.owned.back(), &sel.lines);
-          });
+          select(focus_line || names_acronym(text), false,
+                 [&] { AddLine(ni, line, sel.lines.owned.Add(std::move(text)), &sel.lines); });
         } else {
           select(focus_line || (may_name_acronym(raw) && names_acronym(raw)), true, [&] {
             sel.lines.lines.push_back({ni, line, raw});
@@ -2470,19 +2491,21 @@ VaultLines FocusLines(const Vault& vault, const ConflictOptions& options,
     }
   }
   // The lines kept, in note order, in one LineTexts (the texts AddBodyLine makes are owned
-  // there); the notes' own texts stay in their deques, moved over (most notes keep none).
+  // there); the notes' own texts stay in their blocks, moved over (most notes keep none).
   LineTexts kept;
   VaultLines out;
-  // Room for every deque first: growing the vector would copy them (their move may throw).
   size_t owning = 1;
-  for (const Selected& sel : per_note) owning += !sel.lines.owned.empty();
+  for (const std::unique_ptr<Selected>& sel : per_note) {
+    owning += sel != nullptr && !sel->lines.owned.empty();
+  }
   out.owned.reserve(owning);
   for (int t = 0; t < threads; ++t) {
     const Spellings& mine = spellings[t];
     std::vector<char> wanted_id(mine.folded.size(), 0);
     for (size_t k = 0; k < wanted_id.size(); ++k) wanted_id[k] = wanted.contains(*mine.folded[k]);
     for (int ni = ranges[t].first; ni < ranges[t].second; ++ni) {
-      Selected& sel = per_note[ni];
+      if (per_note[ni] == nullptr) continue;  // not read
+      Selected& sel = *per_note[ni];
       if (!sel.lines.owned.empty()) out.owned.push_back(std::move(sel.lines.owned));
       for (size_t k = 0, id = 0; k < sel.lines.lines.size(); ++k) {
         bool keep = sel.always[k] != 0;
