@@ -371,12 +371,6 @@ class TokenCounts {
       if (x.key == t) return x.count;
     }
   }
-  // The count of `t`, which is there.
-  uint32_t& At(uint64_t t) {
-    size_t s = Home(t);
-    while (slots_[s].key != t || !slots_[s].used) s = (s + 1) & mask_;
-    return slots_[s].count;
-  }
   size_t size() const { return used_; }
   // fn(t) for each token, in no given order.
   template <typename Fn>
@@ -432,7 +426,7 @@ void PutPostings(size_t places, ListOf list_of, ChunkedOut& out) {
   for (uint64_t t : tokens) out.Put<uint64_t>(t);
   std::vector<uint32_t> begin(tokens.size() + 1, 0);  // where each token's list starts
   for (size_t k = 0; k < tokens.size(); ++k) {
-    uint32_t& count = at.At(tokens[k]);
+    uint32_t& count = at[tokens[k]];
     begin[k + 1] = begin[k] + count;
     count = begin[k];
     out.Put<uint32_t>(begin[k + 1]);
@@ -449,10 +443,9 @@ void PutPostings(size_t places, ListOf list_of, ChunkedOut& out) {
     const uint64_t lo = tokens[first], hi = tokens[last - 1];
     const uint32_t base = begin[first];
     lists.assign(begin[last] - base, 0);
-    const bool all = first == 0 && last == tokens.size();  // one range (most sections)
     for (size_t p = 0; p < places; ++p) {
       for (uint64_t t : list_of(p)) {
-        if (all || (t >= lo && t <= hi)) lists[at.At(t)++ - base] = static_cast<uint32_t>(p);
+        if (t >= lo && t <= hi) lists[at[t]++ - base] = static_cast<uint32_t>(p);
       }
     }
     for (size_t k = 0; k < lists.size(); k += 4096) {
