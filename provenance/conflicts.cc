@@ -16,7 +16,6 @@
 #include <cstdlib>
 #include <cstring>
 #include <iterator>
-#include <limits>
 #include <map>
 #include <numeric>
 #include <optional>
@@ -550,30 +549,18 @@ struct FactContext {
   const ConflictOptions& options;
   std::vector<int> note_day;  // per note, yyyymmdd or 0
   std::vector<int> cluster_of;
-  int facts = 0;                                           // compared
-  std::vector<std::shared_ptr<const ClaimSummary>> claim;  // per compared fact (not by place)
-  // A focused pass reading a loaded cache by place (BuildContext): fact i's summary is at
-  // place cached_at[i] of `cached`, or, when that is kOwnClaim, own_claim's (a few hundred
-  // facts: those of the focus and of changed notes; `claim` is left empty, an array of every
-  // fact's took 16 bytes a fact of fresh memory).
+  std::vector<std::shared_ptr<const ClaimSummary>> claim;  // per compared fact
+  // A focused pass reading a loaded cache by place (BuildContext): a fact whose `claim` is
+  // null has its summary at place cached_at[i] of `cached`.
   const ClaimCache* cached = nullptr;
   std::vector<uint32_t> cached_at;
-  static constexpr uint32_t kOwnClaim = 0xFFFFFFFF;
-  absl::flat_hash_map<int, std::shared_ptr<const ClaimSummary>> own_claim;
   mutable SlotStore slots;  // per compared fact, when extracted (has_slots)
   mutable std::vector<char> has_slots;
   mutable absl::Status error;  // the first failed extraction in SlotsOf (as the full pass fails)
 
-  int size() const { return facts; }
+  int size() const { return static_cast<int>(claim.size()); }
   const ClaimSummary& Claim(int i) const {
-    if (cached == nullptr) return *claim[i];
-    const uint32_t at = cached_at[i];
-    return at != kOwnClaim ? cached->SummaryAt(at) : *own_claim.find(i)->second;
-  }
-  // Fact i's summary when it is not read from `cached` by place, else null.
-  const ClaimSummary* OwnClaim(int i) const {
-    if (cached == nullptr) return claim[i].get();
-    return cached_at[i] == kOwnClaim ? own_claim.find(i)->second.get() : nullptr;
+    return claim[i] != nullptr ? *claim[i] : cached->SummaryAt(cached_at[i]);
   }
   // The fact's slots, extracted on first use. A fact too long to be a claim has none.
   const PairSlots& SlotsOf(int i) const {
@@ -588,7 +575,7 @@ struct FactContext {
                          options.normalized ? options.normalized(i, &scratch) : nullptr);
         if (s.ok()) {
           PairSlots& into = slots[i];
-          into = static_cast<PairSlots&&>(*std::move(s));  // the summary (Claim(i)) has the rest
+          into = static_cast<PairSlots&&>(*std::move(s));  // the summary (claim[i]) has the rest
         } else if (error.ok()) {
           error = s.status();
         }
@@ -633,45 +620,36 @@ absl::Status BuildContext(FactContext* ctx, const std::vector<char>* focus,
   const int n = static_cast<int>(ctx->scan.facts.size());
   ctx->note_day.resize(vault.notes.size());
   for (size_t i = 0; i < vault.notes.size(); ++i) ctx->note_day[i] = NoteDay(vault.notes[i]);
-  const bool by_place =
-      focus != nullptr && previous != nullptr && next == nullptr && previous->section() != nullptr;
-  // Per compared fact: ClaimKey, kept for `next` (freed when this returns).
-  std::vector<uint64_t> key(next != nullptr ? n : 0);
-  ctx->facts = n;
-  if (by_place) {
-    ctx->cached = previous;
-    ctx->cached_at.resize(n);
-  } else {
-    ctx->claim.resize(n);
-  }
+  std::vector<uint64_t> key(n);  // per compared fact: ClaimKey (freed when this returns)
+  ctx->claim.resize(n);
   ctx->slots.Reset(n, /*dense=*/focus == nullptr);
   ctx->has_slots.assign(n, 0);
   static const std::shared_ptr<const ClaimSummary> kNone = std::make_shared<ClaimSummary>();
   // Keys (a hash of every fact's text) and cached claims on the pass's threads; the facts
-  // to extract (1) or too long to be a claim (2, by place) listed after, in order.
+  // to extract listed after, in order.
   std::vector<char> to_extract(n, 0);
+  const bool by_place =
+      focus != nullptr && previous != nullptr && next == nullptr && previous->section() != nullptr;
+  if (by_place) {
+    ctx->cached = previous;
+    ctx->cached_at.resize(n);
+  }
   ParallelChunks(ctx->options.threads, n, [&](int first, int last) {
     for (int i = first; i < last; ++i) {
       const absl::string_view display = ctx->scan.display(vault, i);
-      if (by_place) ctx->cached_at[i] = FactContext::kOwnClaim;
       if (display.size() > FactContext::kMaxClaimBytes) {
-        if (by_place) {
-          to_extract[i] = 2;
-        } else {
-          ctx->claim[i] = kNone;
-        }
+        ctx->claim[i] = kNone;
         ctx->has_slots[i] = 1;  // none
         continue;
       }
-      const uint64_t k = ClaimKey(display, ctx->note_day[ctx->scan.facts[i].note]);
-      if (!key.empty()) key[i] = k;
+      key[i] = ClaimKey(display, ctx->note_day[ctx->scan.facts[i].note]);
       if (by_place && !(*focus)[i]) {
-        if (const ptrdiff_t at = previous->Place(k); at >= 0) {
-          ctx->cached_at[i] = static_cast<uint32_t>(at);
+        if (const ptrdiff_t at = previous->Place(key[i]); at >= 0) {
+          ctx->cached_at[i] = static_cast<uint32_t>(at);  // claim[i] stays null
           continue;
         }
       } else if (focus != nullptr && previous != nullptr && !(*focus)[i]) {
-        if (ClaimCache::Summary c = previous->Find(k)) {
+        if (ClaimCache::Summary c = previous->Find(key[i])) {
           ctx->claim[i] = std::move(c);
           continue;
         }
@@ -681,10 +659,8 @@ absl::Status BuildContext(FactContext* ctx, const std::vector<char>* focus,
   });
   std::vector<int> extract;
   for (int i = 0; i < n; ++i) {
-    if (to_extract[i] == 1) extract.push_back(i);
-    if (to_extract[i] == 2) ctx->own_claim.emplace(i, kNone);
+    if (to_extract[i]) extract.push_back(i);
   }
-  std::vector<std::shared_ptr<const ClaimSummary>> made(extract.size());
   for (int i : extract) ctx->slots[i];  // a sparse store's entries, made before the threads
   std::vector<absl::Status> errors(extract.size());
   dedup::Normalizer normalizer;
@@ -702,7 +678,7 @@ absl::Status BuildContext(FactContext* ctx, const std::vector<char>* focus,
         errors[k] = s.status();
         continue;
       }
-      made[k] = Summarize(*s);
+      ctx->claim[i] = Summarize(*s);
       PairSlots& into = ctx->slots[i];
       into = static_cast<PairSlots&&>(*std::move(s));
       ctx->has_slots[i] = 1;
@@ -710,13 +686,6 @@ absl::Status BuildContext(FactContext* ctx, const std::vector<char>* focus,
   });
   for (const absl::Status& s : errors) {
     if (!s.ok()) return s;
-  }
-  for (size_t k = 0; k < extract.size(); ++k) {
-    if (by_place) {
-      ctx->own_claim.emplace(extract[k], std::move(made[k]));
-    } else {
-      ctx->claim[extract[k]] = std::move(made[k]);
-    }
   }
   if (next != nullptr) {
     next->reserve(next->size() + static_cast<size_t>(n));
@@ -1242,16 +1211,8 @@ class FocusTokens {
   using Pending = internal::PendingTokens;
 
  public:
-  struct Content {
-    int df = 0;
-    uint64_t first = 0;      // fact << 32 | position of its first occurrence
-    std::vector<int> facts;  // ascending; complete when df <= max_postings
-  };
   explicit FocusTokens(const FactContext& ctx) : ctx_(ctx) {
-    if (ctx_.cached != nullptr) {
-      layout_ = ctx_.cached->AllPlaces();
-      by_postings_ = ctx_.cached->HasPostings();
-    }
+    if (ctx_.cached != nullptr) layout_ = ctx_.cached->AllPlaces();
   }
 
   // Asks for fact i's name tokens, and its content tokens unless `names_only`.
@@ -1267,8 +1228,7 @@ class FocusTokens {
     }
   }
 
-  // Finds what was asked since the last call: from the loaded cache's postings when it has
-  // them (ResolveByPostings), else in one pass over every fact.
+  // Finds what was asked since the last call, in one pass over every fact.
   void Resolve() {
     if (pending_content_.size() == 0 && pending_names_.size() == 0) return;
     const size_t max_postings = static_cast<size_t>(std::max(0, ctx_.options.max_postings));
@@ -1276,15 +1236,6 @@ class FocusTokens {
     std::vector<int> counts(pending_names_.size(), 0);
     pending_content_.Seal();
     pending_names_.Seal();
-    if (by_postings_ && ResolveByPostings(&found, &counts)) {
-      Keep(&found, counts);
-      return;
-    }
-    // A list not as saved (out of range or not ascending: not a sound index's): every fact's
-    // tokens are read, from now on.
-    by_postings_ = false;
-    found.assign(pending_content_.size(), Content());
-    counts.assign(pending_names_.size(), 0);
     const bool names = pending_names_.size() > 0;
     const bool contents = pending_content_.size() > 0;
     const int n = ctx_.size();
@@ -1313,17 +1264,17 @@ class FocusTokens {
         });
       };
       const ClaimCache::Layout l = layout_;
-      const bool by_place = ctx_.cached != nullptr;
+      const std::shared_ptr<const ClaimSummary>* const claim = ctx_.claim.data();
       const uint32_t* const cached_at = ctx_.cached_at.data();
       for (int i = first; i < last; ++i) {
-        if (by_place && cached_at[i] != FactContext::kOwnClaim) {  // read in place
+        if (claim[i] == nullptr) {  // read in place (BuildContext)
           const uint32_t place = cached_at[i];
           const size_t begin = l.Begin(place), names_at = begin + l.ContentCount(place);
           if (contents) count_content(i, l.hashes.bytes + begin * 8, names_at - begin);
           if (names) count_names(l.hashes.bytes + names_at * 8, l.Begin(place + 1) - names_at);
           continue;
         }
-        const ClaimSummary& c = ctx_.Claim(i);
+        const ClaimSummary& c = *claim[i];
         if (contents) count_content(i, c.content.data(), c.content.size());
         if (names) count_names(c.names.data(), c.names.size());
       }
@@ -1356,154 +1307,12 @@ class FocusTokens {
       }
       for (size_t x = 0; x < counts.size(); ++x) counts[x] += part_counts[t - 1][x];
     }
-    Keep(&found, counts);
-  }
-
-  // Keeps what was found for the tokens asked (pending, sealed), and asks for none.
-  void Keep(std::vector<Content>* found, const std::vector<int>& counts) {
-    for (size_t x = 0; x < found->size(); ++x) {
-      content_.emplace(pending_content_.key(x), std::move((*found)[x]));
+    for (size_t x = 0; x < found.size(); ++x) {
+      content_.emplace(pending_content_.key(x), std::move(found[x]));
     }
     for (size_t x = 0; x < counts.size(); ++x) names_.emplace(pending_names_.key(x), counts[x]);
     pending_content_ = {};
     pending_names_ = {};
-  }
-
-  // Resolve's tokens from the cache's postings: each token's places, and the facts read there
-  // (Inverse), with the facts whose summaries are not read from the cache (a few hundred:
-  // those of the focus and of changed notes), whose tokens are read. The same counts, first
-  // occurrences and lists as the pass over every fact. False, with `found` and `counts` in
-  // no given state, when a list is not sound.
-  bool ResolveByPostings(std::vector<Content>* found, std::vector<int>* counts) {
-    if (!inverse_made_) Inverse();
-    const size_t max_postings = static_cast<size_t>(std::max(0, ctx_.options.max_postings));
-    // The own facts holding each token asked: (token's number, fact), facts ascending.
-    std::vector<std::pair<int, int>> own_content, own_names;
-    for (int i : own_) {
-      const ClaimSummary& c = ctx_.Claim(i);
-      for (uint64_t t : c.content) {
-        const int x = pending_content_.size() > 0 ? pending_content_.Find(t) : -1;
-        if (x >= 0) own_content.emplace_back(x, i);
-      }
-      for (uint64_t t : c.names) {
-        const int x = pending_names_.size() > 0 ? pending_names_.Find(t) : -1;
-        if (x >= 0) own_names.emplace_back(x, i);
-      }
-    }
-    std::sort(own_content.begin(), own_content.end());
-    std::sort(own_names.begin(), own_names.end());
-    const uint32_t places = static_cast<uint32_t>(layout_.places);
-    const uint32_t* const head = head_.data();
-    const uint8_t* const count_at = count_.data();
-    // Over the places of `list`: the facts reading them (*df) and the first of those (*first,
-    // kNone when none). False when the list is not sound (a place out of range, or not
-    // ascending). The loop reads two small arrays per place: most lists asked for are those
-    // of common words (at 100k facts, about 63 tokens' lists held 266k places).
-    auto count = [&](const ClaimCache::Places& list, int* df, uint32_t* first) {
-      int64_t prev = -1;
-      int sum = 0;
-      uint32_t least = kNone;
-      for (size_t k = 0; k < list.count; ++k) {
-        const uint32_t p = list.At(k);
-        if (p >= places || p <= prev) return false;
-        prev = p;
-        least = std::min(least, head[p]);
-        sum += count_at[p];
-      }
-      if (many_) {  // a place read by kMany facts or more: counted again
-        for (size_t k = 0; k < list.count; ++k) {
-          const uint32_t p = list.At(k);
-          if (count_at[p] == kMany) sum += MoreAt(p) + 1 - kMany;
-        }
-      }
-      *df += sum;
-      *first = least;
-      return true;
-    };
-    for (size_t x = 0, o = 0; x < found->size(); ++x) {
-      const uint64_t t = pending_content_.key(x);
-      const ClaimCache::Places list = ctx_.cached->ContentPlaces(t);
-      Content& info = (*found)[x];
-      uint32_t first = kNone;
-      if (!count(list, &info.df, &first)) return false;
-      const size_t own_begin = o;
-      for (; o < own_content.size() && own_content[o].first == static_cast<int>(x); ++o) {
-        first = std::min(first, static_cast<uint32_t>(own_content[o].second));
-        ++info.df;
-      }
-      if (info.df == 0) continue;
-      if (static_cast<size_t>(info.df) <= max_postings) {  // the facts, in order
-        for (size_t k = 0; k < list.count; ++k) {
-          const uint32_t p = list.At(k);
-          if (head[p] == kNone) continue;
-          info.facts.push_back(static_cast<int>(head[p]));
-          if (count_at[p] > 1) {
-            auto it = std::lower_bound(more_.begin(), more_.end(), std::make_pair(p, 0));
-            for (; it != more_.end() && it->first == p; ++it) info.facts.push_back(it->second);
-          }
-        }
-        for (size_t k = own_begin; k < o; ++k) info.facts.push_back(own_content[k].second);
-        std::sort(info.facts.begin(), info.facts.end());
-      }
-      info.first = uint64_t{first} << 32 | PositionOf(static_cast<int>(first), t);
-    }
-    for (size_t x = 0, o = 0; x < counts->size(); ++x) {
-      const ClaimCache::Places list = ctx_.cached->NamePlaces(pending_names_.key(x));
-      uint32_t first;
-      if (!count(list, &(*counts)[x], &first)) return false;
-      for (; o < own_names.size() && own_names[o].first == static_cast<int>(x); ++o) {
-        ++(*counts)[x];
-      }
-    }
-    return true;
-  }
-
-  // How many facts but the first read place p's summary (more_).
-  int MoreAt(uint32_t p) const {
-    auto it = std::lower_bound(more_.begin(), more_.end(), std::make_pair(p, 0));
-    int more = 0;
-    for (; it != more_.end() && it->first == p; ++it) ++more;
-    return more;
-  }
-
-  // The facts read at each place of the cache (head_, more_), and those whose summaries are
-  // not read from it (own_): one pass over the facts.
-  void Inverse() {
-    inverse_made_ = true;
-    head_.assign(layout_.places, kNone);
-    count_.assign(layout_.places, 0);
-    for (int i = 0; i < ctx_.size(); ++i) {
-      const uint32_t p = ctx_.cached_at[i];
-      if (p == FactContext::kOwnClaim) {
-        own_.push_back(i);
-        continue;
-      }
-      if (count_[p] == 0) head_[p] = static_cast<uint32_t>(i);
-      if (count_[p] > 0) more_.emplace_back(p, i);
-      if (count_[p] < kMany) ++count_[p];
-      many_ |= count_[p] == kMany;
-    }
-    std::sort(more_.begin(), more_.end());
-  }
-
-  // Where token `t` is in fact i's content (sorted).
-  uint32_t PositionOf(int i, uint64_t t) const {
-    if (const ClaimSummary* own = ctx_.OwnClaim(i)) {
-      const std::vector<uint64_t>& c = own->content;
-      return static_cast<uint32_t>(std::lower_bound(c.begin(), c.end(), t) - c.begin());
-    }
-    const uint32_t place = ctx_.cached_at[i];
-    const size_t begin = layout_.Begin(place);
-    size_t lo = 0, hi = layout_.ContentCount(place);
-    while (lo < hi) {
-      const size_t mid = (lo + hi) / 2;
-      if (layout_.hashes.Hash(begin + mid) < t) {
-        lo = mid + 1;
-      } else {
-        hi = mid;
-      }
-    }
-    return static_cast<uint32_t>(lo);
   }
 
   // The k-th hash from `at`: decoded, or in place (little-endian bytes).
@@ -1520,6 +1329,11 @@ class FocusTokens {
     }
   }
 
+  struct Content {
+    int df = 0;
+    uint64_t first = 0;      // fact << 32 | position of its first occurrence
+    std::vector<int> facts;  // ascending; complete when df <= max_postings
+  };
   // A resolved content token.
   const Content& ContentOf(uint64_t t) const { return content_.at(t); }
   // How many times a resolved name token occurs in all facts' names.
@@ -1528,19 +1342,6 @@ class FocusTokens {
  private:
   const FactContext& ctx_;
   ClaimCache::Layout layout_;  // of ctx_.cached, read in place (empty without one)
-  bool by_postings_ = false;   // Resolve reads ctx_.cached's postings
-  // Per place of ctx_.cached, the first fact reading its summary (kNone: none) and how many
-  // do (kMany: that many or more); the others than the first as (place, fact), sorted; the
-  // facts with a summary of their own (ctx_.OwnClaim), ascending. Made on the first Resolve by
-  // postings.
-  static constexpr uint32_t kNone = 0xFFFFFFFF;
-  static constexpr uint8_t kMany = 255;
-  std::vector<uint32_t> head_;
-  std::vector<uint8_t> count_;
-  std::vector<std::pair<uint32_t, int>> more_;
-  std::vector<int> own_;
-  bool inverse_made_ = false;
-  bool many_ = false;  // some place has kMany
   absl::flat_hash_map<uint64_t, Content> content_;
   absl::flat_hash_map<uint64_t, int> names_;
   Pending pending_content_, pending_names_;

@@ -187,8 +187,7 @@ class ClaimCache {
   // every fact's summary but the whole summary of few (a check's focused conflict pass):
   // the place of `key`, or -1 when absent or when the cache is not loaded (a map).
   ptrdiff_t Place(uint64_t key) const;
-  // The summary at a place Place gave, decoded on first use and kept with the section (as
-  // Find's, but only those asked for: a run that asks for most should use Find).
+  // The summary at a place Place gave, decoded on first use (as Find's).
   const ClaimSummary& SummaryAt(size_t place) const;
   // Its content and name token hashes as saved, without decoding them: `count` little-endian
   // 8-byte values from `bytes` (Hash(k) reads the k-th); the same values, in the same order,
@@ -226,27 +225,6 @@ class ClaimCache {
   };
   // The layout of a loaded cache (places == 0 when the cache is a map).
   Layout AllPlaces() const;
-
-  // A loaded cache's token postings, for a run that asks which summaries hold a few tokens
-  // (a check's focused conflict pass): the places whose content (ContentPlaces) or names
-  // (NamePlaces) hold token `t`, `count` little-endian 4-byte values from `bytes`, ascending
-  // as saved. Read as saved, unchecked: a reader checks each place is below the cache's size
-  // and that they ascend, and reads the summaries' tokens instead when they do not (no
-  // sound index has such a list). Empty when no summary holds `t`.
-  struct Places {
-    const char* bytes = nullptr;
-    size_t count = 0;
-    uint32_t At(size_t k) const {
-      uint32_t v;
-      std::memcpy(&v, bytes + k * sizeof v, sizeof v);
-      if constexpr (std::endian::native == std::endian::big) v = __builtin_bswap32(v);
-      return v;
-    }
-  };
-  // Whether this is a loaded cache with postings (only then may the two below be called).
-  bool HasPostings() const;
-  Places ContentPlaces(uint64_t t) const;
-  Places NamePlaces(uint64_t t) const;
 
  private:
   absl::flat_hash_map<uint64_t, Summary> map_;

@@ -259,19 +259,6 @@ struct ClaimsSection {
   LeArray<uint64_t> hashes;
   std::vector<uint64_t> first_hash;  // per claim, where its hashes start; then their count
 
-  // The token postings after the hashes (see PutClaims): per distinct content (name) token,
-  // ascending, the claims whose content (names) hold it. The tables are checked when loaded;
-  // a list's entries when read (ClaimCache::ContentPlaces).
-  struct Postings {
-    LeArray<uint64_t> tokens;  // strictly ascending
-    LeArray<uint32_t> ends;    // end of each token's list among `places` (checked: ascending)
-    LeArray<uint32_t> places;
-    bool present = false;  // false: the section was written without them (PutPostings)
-    // Where `t`'s list is in `places`: [*begin, *end), or false when `t` has none.
-    bool Find(uint64_t t, size_t* begin, size_t* end) const;
-  };
-  Postings content_postings, name_postings;
-
   // Where each bucket's keys start in `keys`: bucket b holds the keys whose top bits (those
   // below `shift`) are b, [starts[b], starts[b + 1]). Keys are hashes, so a bucket holds one
   // or two: Locate searches those (a binary search over every key cost a check 14.6M
@@ -282,23 +269,11 @@ struct ClaimsSection {
   // Where `key` is in `keys`, or -1.
   ptrdiff_t Locate(uint64_t key) const;
   // Claim i's summary, decoded when first asked for (from any thread) and kept as long as
-  // the section, in an array of one per claim (made on the first call): for runs that look
-  // up most of them (ClaimCache::Find, ForEach), several facts may share one.
+  // the section: a check looks up most of them, each from a fact of the vault, several
+  // facts may share one.
   const ClaimSummary& Summary(size_t i) const;
-  // The same, kept in a map of those asked for: for a run that asks for a few thousand of a
-  // section's summaries (ClaimCache::SummaryAt: a check's focused conflict pass), where
-  // Summary's array (56 bytes a claim, 5.6 MB at 100k, of fresh memory) cost more than the
-  // summaries read. Several threads may ask at once.
-  const ClaimSummary& SummaryOfFew(size_t i) const;
 
  private:
-  void DecodeSummary(size_t i, ClaimSummary* c) const;
-
-  struct FewShard {
-    std::mutex mu;
-    absl::flat_hash_map<size_t, std::unique_ptr<ClaimSummary>> decoded;  // by claim
-  };
-  mutable FewShard few_[8];
   mutable std::once_flag made_;
   mutable std::unique_ptr<ClaimSummary[]> decoded_;
   mutable std::unique_ptr<std::atomic<uint8_t>[]> state_;  // 0 not decoded, 1 decoding, 2 done
@@ -350,119 +325,10 @@ class ChunkedOut {
   size_t used_ = 0;
 };
 
-// Token postings of `places` claims, whose lists of distinct tokens list_of(p) gives: the
-// count T of distinct tokens, the tokens (ascending), the end of each one's list (u32), then
-// the lists, each the places holding the token, ascending. Lists of more than 2^32 - 1
-// entries in all cannot be written: then T is 0 (none; a reader reads the claims' tokens).
-// Distinct token hashes with a 32-bit count each, for PutPostings: open addressing, at most
-// half full (an absl map's lookups took the postings about 100 instructions an entry).
-class TokenCounts {
- public:
-  // The count of `t`, made 0 when `t` is new.
-  uint32_t& operator[](uint64_t t) {
-    if (2 * (used_ + 1) > slots_.size()) Grow();
-    for (size_t s = Home(t);; s = (s + 1) & mask_) {
-      Slot& x = slots_[s];
-      if (!x.used) {
-        x = {t, 0, 1};
-        ++used_;
-        return x.count;
-      }
-      if (x.key == t) return x.count;
-    }
-  }
-  size_t size() const { return used_; }
-  // fn(t) for each token, in no given order.
-  template <typename Fn>
-  void ForEach(Fn fn) const {
-    for (const Slot& x : slots_) {
-      if (x.used) fn(x.key);
-    }
-  }
-
- private:
-  struct Slot {
-    uint64_t key = 0;
-    uint32_t count = 0;
-    uint32_t used = 0;
-  };
-  size_t Home(uint64_t t) const { return ((t ^ (t >> 29)) * 0xBF58476D1CE4E5B9ULL) >> shift_; }
-  void Grow() {
-    std::vector<Slot> old = std::move(slots_);
-    const size_t size = old.empty() ? 1024 : 2 * old.size();
-    slots_.assign(size, Slot());
-    mask_ = size - 1;
-    shift_ = 64 - std::countr_zero(size);
-    for (const Slot& x : old) {
-      if (!x.used) continue;
-      size_t s = Home(x.key);
-      while (slots_[s].used) s = (s + 1) & mask_;
-      slots_[s] = x;
-    }
-  }
-  std::vector<Slot> slots_;
-  size_t used_ = 0, mask_ = 0;
-  int shift_ = 64;
-};
-
-template <typename ListOf>
-void PutPostings(size_t places, ListOf list_of, ChunkedOut& out) {
-  // Each token's count, then where its next place goes.
-  TokenCounts at;
-  size_t entries = 0;
-  for (size_t p = 0; p < places; ++p) {
-    for (uint64_t t : list_of(p)) ++at[t];
-    entries += list_of(p).size();
-  }
-  if (entries > std::numeric_limits<uint32_t>::max()) {
-    out.Put<uint64_t>(0);
-    return;
-  }
-  std::vector<uint64_t> tokens;
-  tokens.reserve(at.size());
-  at.ForEach([&](uint64_t t) { tokens.push_back(t); });
-  std::sort(tokens.begin(), tokens.end());
-  out.Put<uint64_t>(tokens.size());
-  for (uint64_t t : tokens) out.Put<uint64_t>(t);
-  std::vector<uint32_t> begin(tokens.size() + 1, 0);  // where each token's list starts
-  for (size_t k = 0; k < tokens.size(); ++k) {
-    uint32_t& count = at[tokens[k]];
-    begin[k + 1] = begin[k] + count;
-    count = begin[k];
-    out.Put<uint32_t>(begin[k + 1]);
-  }
-  // The lists of a range of tokens at a time, about kBatch entries (4 MB; every list at once
-  // took 4 bytes an entry: at 1M facts, some 30 MB more at the end of a scan), each range
-  // filled by a pass over the places that looks up only its tokens (a range's are the sorted
-  // tokens between two values).
-  constexpr size_t kBatch = size_t{1} << 20;
-  std::vector<uint32_t> lists;
-  for (size_t first = 0, last; first < tokens.size(); first = last) {
-    last = first + 1;
-    while (last < tokens.size() && begin[last + 1] - begin[first] <= kBatch) ++last;
-    const uint64_t lo = tokens[first], hi = tokens[last - 1];
-    const uint32_t base = begin[first];
-    lists.assign(begin[last] - base, 0);
-    for (size_t p = 0; p < places; ++p) {
-      for (uint64_t t : list_of(p)) {
-        if (t >= lo && t <= hi) lists[at[t]++ - base] = static_cast<uint32_t>(p);
-      }
-    }
-    for (size_t k = 0; k < lists.size(); k += 4096) {
-      const size_t m = std::min<size_t>(4096, lists.size() - k);
-      char* o = out.Reserve(m * 4);
-      for (size_t j = 0; j < m; ++j) internal::StoreLe<uint32_t>(o + 4 * j, lists[k + j]);
-      out.Commit(m * 4);
-    }
-  }
-}
-
 // The claims section: the count, then columns of keys (strictly ascending, so that the file
 // does not depend on hash-map iteration), flags, content counts and name counts, then every
 // claim's content hashes followed by its name hashes, 8 fixed bytes each (a hash is random: a
-// varint of the difference from the one before takes as many bytes and decodes byte by byte),
-// then the content tokens' postings and the name tokens' (PutPostings), so that a focused
-// conflict pass finds the claims holding a token without reading every claim's tokens.
+// varint of the difference from the one before takes as many bytes and decodes byte by byte).
 // Handed to `sink` in pieces, in order.
 void PutClaims(const ClaimCache& claims, const std::function<void(absl::string_view)>& sink) {
   // Sorted with their summaries (not looked up again by key: a million random probes).
@@ -492,12 +358,6 @@ void PutClaims(const ClaimCache& claims, const std::function<void(absl::string_v
     }
     out.Commit((c->content.size() + c->names.size()) * 8);
   }
-  PutPostings(
-      by_key.size(),
-      [&](size_t p) -> const std::vector<uint64_t>& { return by_key[p].second->content; }, out);
-  PutPostings(
-      by_key.size(),
-      [&](size_t p) -> const std::vector<uint64_t>& { return by_key[p].second->names; }, out);
 }
 
 // Element i of a LeArray, as a random-access iterator: a vector assigned from two of them
@@ -545,25 +405,6 @@ class LeIterator {
   size_t i_;
 };
 
-// PutPostings's bytes for `entries` entries in all, from `r`: false unless the tables are
-// sound (tokens strictly ascending, ends ascending up to `entries`). A list's entries are
-// checked where they are read (ClaimCache::ContentPlaces). No postings (T = 0 for entries
-// there are) leave `p` empty.
-bool GetPostings(Reader* r, uint64_t entries, internal::ClaimsSection::Postings* p) {
-  uint64_t tokens;
-  if (!r->GetU64(&tokens)) return false;
-  if (tokens == 0 && entries > 0) return true;  // none written (p->present stays false)
-  if (!r->GetArray(tokens, &p->tokens) || !r->GetArray(tokens, &p->ends)) return false;
-  bool bad = false;
-  for (size_t i = 1; i < tokens; ++i) {
-    bad |= p->tokens[i] <= p->tokens[i - 1];
-    bad |= p->ends[i] < p->ends[i - 1];
-  }
-  if (bad || (tokens > 0 ? p->ends[tokens - 1] : 0) != entries) return false;
-  p->present = true;
-  return r->GetArray(entries, &p->places);
-}
-
 // A claims section (PutClaims's bytes) checked as GetClaims checks it: every column's size,
 // keys strictly ascending, flags in range, the counts adding up to the hashes there are, and
 // each claim's content and name hashes strictly ascending. nullptr if it is not sound.
@@ -579,14 +420,13 @@ std::shared_ptr<const internal::ClaimsSection> GetClaims(absl::string_view in,
   }
   // A scan over the fixed columns (no allocation but the offsets), then over the hashes.
   c.first_hash.resize(n + 1);
-  uint64_t total = 0, content = 0;
+  uint64_t total = 0;
   bool bad = false;
   for (size_t i = 0; i < n; ++i) {
     bad |= c.flags[i] > (kClaimDates | kClaimAmounts | kClaimPolar);
     bad |= i > 0 && c.keys[i] <= c.keys[i - 1];  // ascending: no key twice
     c.first_hash[i] = total;
     total += uint64_t{c.content_count[i]} + c.name_count[i];
-    content += c.content_count[i];
   }
   c.first_hash[n] = total;
   // Locate's buckets: about one per two keys (at least 2^4 of them).
@@ -598,9 +438,7 @@ std::shared_ptr<const internal::ClaimsSection> GetClaims(absl::string_view in,
     const size_t of = i < n ? static_cast<size_t>(c.keys[i] >> c.shift) : c.starts.size() - 1;
     while (b <= of && b < c.starts.size()) c.starts[b++] = static_cast<uint32_t>(i);
   }
-  if (bad || total > r.remaining() / 8 || !r.GetArray(total, &c.hashes) ||
-      !GetPostings(&r, content, &c.content_postings) ||
-      !GetPostings(&r, total - content, &c.name_postings) || r.remaining() != 0) {
+  if (bad || total != r.remaining() / 8 || !r.GetArray(total, &c.hashes) || r.remaining() != 0) {
     return nullptr;
   }
   for (size_t i = 0; i < n; ++i) {
@@ -635,21 +473,6 @@ ptrdiff_t ClaimsSection::Locate(uint64_t key) const {
   return keys[base] == key ? static_cast<ptrdiff_t>(base) : -1;
 }
 
-bool ClaimsSection::Postings::Find(uint64_t t, size_t* begin, size_t* end) const {
-  size_t base = 0, len = tokens.size();
-  if (len == 0) return false;
-  // A branch-free binary search (a check asks for a few thousand tokens): the last <= t.
-  while (len > 1) {
-    const size_t half = len / 2;
-    base = tokens[base + half] <= t ? base + half : base;
-    len -= half;
-  }
-  if (tokens[base] != t) return false;
-  *begin = base > 0 ? ends[base - 1] : 0;
-  *end = ends[base];
-  return true;
-}
-
 const ClaimSummary& ClaimsSection::Summary(size_t i) const {
   std::call_once(made_, [&] {
     decoded_.reset(new ClaimSummary[keys.size()]);
@@ -663,29 +486,14 @@ const ClaimSummary& ClaimsSection::Summary(size_t i) const {
     while (state.load(std::memory_order_acquire) != 2) std::this_thread::yield();
     return c;
   }
-  DecodeSummary(i, &c);
+  const size_t at = first_hash[i], names = at + content_count[i], end = first_hash[i + 1];
+  c.content.assign(LeIterator(&hashes, at), LeIterator(&hashes, names));
+  c.names.assign(LeIterator(&hashes, names), LeIterator(&hashes, end));
+  c.dates = flags[i] & kClaimDates;
+  c.amounts = flags[i] & kClaimAmounts;
+  c.polar = flags[i] & kClaimPolar;
   state.store(2, std::memory_order_release);
   return c;
-}
-
-const ClaimSummary& ClaimsSection::SummaryOfFew(size_t i) const {
-  FewShard& shard = few_[i % (sizeof few_ / sizeof few_[0])];
-  std::lock_guard<std::mutex> lock(shard.mu);
-  std::unique_ptr<ClaimSummary>& c = shard.decoded[i];
-  if (c == nullptr) {
-    c = std::make_unique<ClaimSummary>();
-    DecodeSummary(i, c.get());
-  }
-  return *c;
-}
-
-void ClaimsSection::DecodeSummary(size_t i, ClaimSummary* c) const {
-  const size_t at = first_hash[i], names = at + content_count[i], end = first_hash[i + 1];
-  c->content.assign(LeIterator(&hashes, at), LeIterator(&hashes, names));
-  c->names.assign(LeIterator(&hashes, names), LeIterator(&hashes, end));
-  c->dates = flags[i] & kClaimDates;
-  c->amounts = flags[i] & kClaimAmounts;
-  c->polar = flags[i] & kClaimPolar;
 }
 
 }  // namespace internal
@@ -893,9 +701,7 @@ ptrdiff_t ClaimCache::Place(uint64_t key) const {
   return section_ != nullptr ? section_->Locate(key) : -1;
 }
 
-const ClaimSummary& ClaimCache::SummaryAt(size_t place) const {
-  return section_->SummaryOfFew(place);
-}
+const ClaimSummary& ClaimCache::SummaryAt(size_t place) const { return section_->Summary(place); }
 
 ClaimCache::Hashes ClaimCache::ContentAt(size_t place) const {
   const size_t at = section_->first_hash[place];
@@ -905,29 +711,6 @@ ClaimCache::Hashes ClaimCache::ContentAt(size_t place) const {
 ClaimCache::Hashes ClaimCache::NamesAt(size_t place) const {
   const size_t at = section_->first_hash[place] + section_->content_count[place];
   return {section_->hashes.at(at), section_->first_hash[place + 1] - at};
-}
-
-bool ClaimCache::HasPostings() const {
-  return section_ != nullptr && section_->content_postings.present &&
-         section_->name_postings.present;
-}
-
-namespace {
-
-ClaimCache::Places PlacesOf(const internal::ClaimsSection::Postings& postings, uint64_t t) {
-  size_t begin, end;
-  if (!postings.Find(t, &begin, &end)) return {};
-  return {postings.places.at(begin), end - begin};
-}
-
-}  // namespace
-
-ClaimCache::Places ClaimCache::ContentPlaces(uint64_t t) const {
-  return PlacesOf(section_->content_postings, t);
-}
-
-ClaimCache::Places ClaimCache::NamePlaces(uint64_t t) const {
-  return PlacesOf(section_->name_postings, t);
 }
 
 ClaimCache::Layout ClaimCache::AllPlaces() const {

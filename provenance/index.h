@@ -45,7 +45,7 @@
 namespace factdedup::provenance {
 
 // Bumped whenever the layout of index.bin changes.
-inline constexpr uint32_t kIndexFormatVersion = 9;
+inline constexpr uint32_t kIndexFormatVersion = 8;
 // The index file, relative to the vault root.
 inline constexpr absl::string_view kIndexDir = ".factdedup";
 inline constexpr absl::string_view kIndexFile = ".factdedup/index.bin";

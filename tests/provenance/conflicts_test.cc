@@ -3,7 +3,6 @@
 #include "provenance/conflicts.h"
 
 #include <algorithm>
-#include <map>
 #include <memory>
 #include <set>
 #include <string>
@@ -933,69 +932,6 @@ TEST(FindConflicts, FocusedWithTheBaseLineSummaries) {
   }
 }
 
-// A focused pass with a loaded index's summaries (a check's) finds the tokens it asks about
-// through the index's postings: the places holding each, and the facts of the vault reading
-// each place. Those are not the vault's facts one for one: here the summaries are the base's,
-// two notes of the vault are copies of base notes (two facts read each of their places), a
-// base note is gone (its places are read by none), and the focus facts have summaries of
-// their own. With few facts per token counted (max_postings) and the default, each note's
-// lines as the focus give the full pass's conflicts that touch them.
-TEST(FindConflicts, FocusedWithTheIndexPostingsAsUnfocused) {
-  const Vault& sample = SampleVault().vault;
-  ASSERT_GE(sample.notes.size(), 5u);
-  std::unique_ptr<FileSystem> fs = NewMemFileSystem();
-  for (size_t i = 0; i < sample.notes.size(); ++i) {
-    const provenance::Note& n = sample.notes[i];
-    ASSERT_TRUE(fs->WriteFileAtomic("b/" + n.path, n.content, {}).ok());
-    if (i != 4) {
-      ASSERT_TRUE(fs->WriteFileAtomic("v/" + n.path, n.content, {}).ok());
-    }
-    if (i < 2) {
-      ASSERT_TRUE(fs->WriteFileAtomic("v/Copies/" + n.path, n.content, {}).ok());
-    }
-  }
-  absl::StatusOr<Vault> base = LoadVault(fs.get(), "b", sample.config);
-  ASSERT_TRUE(base.ok()) << base.status();
-  absl::StatusOr<Vault> now = LoadVault(fs.get(), "v", sample.config);
-  ASSERT_TRUE(now.ok()) << now.status();
-  ClaimCache base_claims;
-  {
-    absl::StatusOr<ScanResult> s = ScanVault(*base, base->config.dedup);
-    ASSERT_TRUE(s.ok()) << s.status();
-    ASSERT_TRUE(FindConflicts(*base, *s, {}, nullptr, nullptr, &base_claims).ok());
-  }
-  FactIndex saved{dedup::DedupOptions{}};
-  saved.set_claims(base_claims);
-  FactIndex loaded{dedup::DedupOptions{}};
-  ASSERT_TRUE(loaded.Decode(saved.Encode()).ok());
-  ASSERT_TRUE(loaded.claims().HasPostings());
-  absl::StatusOr<ScanResult> scan = ScanVault(*now, now->config.dedup);
-  ASSERT_TRUE(scan.ok()) << scan.status();
-  for (int max_postings : {1, 3, 200}) {
-    ConflictOptions options;
-    options.max_postings = max_postings;
-    absl::StatusOr<std::vector<Conflict>> all = FindConflicts(*now, *scan, options);
-    ASSERT_TRUE(all.ok()) << all.status();
-    ASSERT_FALSE(all->empty());
-    int touched = 0;
-    for (const provenance::Note& n : now->notes) {
-      const int lines = static_cast<int>(std::count(n.content.begin(), n.content.end(), '\n')) + 1;
-      LineSet focus;
-      for (int line = 1; line <= lines; ++line) focus.insert({n.path, line});
-      const std::string want = Full(Touching(*all, focus));
-      touched += !want.empty();
-      for (int threads : {1, 2}) {
-        options.threads = threads;
-        absl::StatusOr<std::vector<Conflict>> got =
-            FindConflicts(*now, *scan, options, &focus, &loaded.claims());
-        ASSERT_TRUE(got.ok()) << got.status();
-        EXPECT_EQ(Full(*got), want) << n.path << ", " << max_postings << ", " << threads;
-      }
-    }
-    EXPECT_GE(touched, 2) << max_postings;
-  }
-}
-
 // A loaded cache finds each key's place by the bucket of its top bits (then a search of the
 // bucket), and a focused pass reads a place's hashes through AllPlaces: both as the cache's
 // summaries, for keys spread evenly, keys crowded into one bucket and keys at the extremes.
@@ -1052,31 +988,8 @@ TEST(ClaimCache, PlacesAndTheirLayoutAsTheSummaries) {
         EXPECT_EQ(cache.Place(other) >= 0, map.contains(other)) << other;
       }
     }
-    // The postings: each token's places are those whose content (names) hold it, ascending.
-    ASSERT_TRUE(cache.HasPostings());
-    std::map<uint64_t, std::vector<uint32_t>> content_places, name_places;
-    for (uint64_t key : keys) {
-      const uint32_t p = static_cast<uint32_t>(cache.Place(key));
-      for (uint64_t t : map.Find(key)->content) content_places[t].push_back(p);
-      for (uint64_t t : map.Find(key)->names) name_places[t].push_back(p);
-    }
-    auto listed = [](const ClaimCache::Places& list) {
-      std::vector<uint32_t> out;
-      for (size_t k = 0; k < list.count; ++k) out.push_back(list.At(k));
-      return out;
-    };
-    for (auto& [t, want] : content_places) {
-      std::sort(want.begin(), want.end());
-      EXPECT_EQ(listed(cache.ContentPlaces(t)), want) << t;
-    }
-    for (auto& [t, want] : name_places) {
-      std::sort(want.begin(), want.end());
-      EXPECT_EQ(listed(cache.NamePlaces(t)), want) << t;
-    }
-    EXPECT_EQ(cache.ContentPlaces(0x5555555555555555ULL).count, 0u);
   }
   EXPECT_EQ(ClaimCache().AllPlaces().places, 0u) << "a map has no places";
-  EXPECT_FALSE(ClaimCache().HasPostings()) << "nor postings";
 }
 
 TEST(SampleVault, HandLabeledPrecisionAndRecallHaveAFloor) {

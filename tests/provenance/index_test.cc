@@ -152,11 +152,6 @@ struct Layout {
          encoded_sizes = 0, paths = 0, encodings = 0;
   size_t claim_count = 0, claim_keys = 0, claim_flags = 0, content_counts = 0, claim_hashes = 0,
          corpus = 0, end = 0;
-  // The claims' token postings: content then names, each its token count, tokens, list ends
-  // and lists (the places).
-  uint64_t content_entries = 0, name_entries = 0, content_tokens = 0, name_tokens = 0;  // counts
-  size_t content_postings = 0, content_token_keys = 0, content_ends = 0, content_places = 0,
-         name_postings = 0, name_token_keys = 0, name_ends = 0, name_places = 0;
   // The line summaries section (after its size) and its columns.
   uint64_t line_notes = 0, line_keys = 0, spellings = 0, spelling_bytes = 0;  // counts
   size_t line_summaries = 0, line_contents = 0, key_ends = 0, keys = 0, buckets = 0,
@@ -201,20 +196,6 @@ Layout LayoutOf(absl::string_view bytes) {
   l.claim_flags = l.claim_keys + 8 * l.claims;
   l.content_counts = l.claim_flags + l.claims;
   l.claim_hashes = l.content_counts + 8 * l.claims;
-  for (size_t i = 0; i < l.claims; ++i) {
-    l.content_entries += u32(l.content_counts + 4 * i);
-    l.name_entries += u32(l.content_counts + 4 * l.claims + 4 * i);
-  }
-  l.content_postings = l.claim_hashes + 8 * (l.content_entries + l.name_entries);
-  l.content_tokens = u64(l.content_postings);
-  l.content_token_keys = l.content_postings + 8;
-  l.content_ends = l.content_token_keys + 8 * l.content_tokens;
-  l.content_places = l.content_ends + 4 * l.content_tokens;
-  l.name_postings = l.content_places + 4 * l.content_entries;
-  l.name_tokens = u64(l.name_postings);
-  l.name_token_keys = l.name_postings + 8;
-  l.name_ends = l.name_token_keys + 8 * l.name_tokens;
-  l.name_places = l.name_ends + 4 * l.name_tokens;
   l.end = bytes.size();
   return l;
 }
@@ -252,40 +233,6 @@ TEST(FactIndex, LayoutIsAsDocumented) {
   EXPECT_EQ(bytes.substr(l.line_summaries, l.claim_count - l.line_summaries),
             index.line_summaries().bytes());
   EXPECT_EQ(l.corpus % 8, 0u) << "the corpus state is read in place";
-  // The postings end the file; each token's list holds the claims whose content (names) hold
-  // it.
-  EXPECT_EQ(l.name_places + 4 * l.name_entries, l.end);
-  ASSERT_GT(l.content_tokens, 0u);
-  ASSERT_GT(l.name_tokens, 0u);
-  const ClaimCache& claims = index.claims();
-  std::vector<std::pair<uint64_t, const ClaimSummary*>> by_key;
-  claims.ForEach([&](uint64_t key, const ClaimCache::Summary& c) {
-    by_key.push_back({key, c.get()});
-  });
-  std::sort(by_key.begin(), by_key.end());
-  for (const bool names : {false, true}) {
-    const size_t count = names ? l.name_tokens : l.content_tokens;
-    const size_t keys = names ? l.name_token_keys : l.content_token_keys;
-    const size_t ends = names ? l.name_ends : l.content_ends;
-    const size_t places = names ? l.name_places : l.content_places;
-    uint32_t begin = 0;
-    for (size_t k = 0; k < count; ++k) {
-      const uint64_t t = internal::LoadLe<uint64_t>(bytes.data() + keys + 8 * k);
-      const uint32_t end = internal::LoadLe<uint32_t>(bytes.data() + ends + 4 * k);
-      std::vector<uint32_t> got, want;
-      for (uint32_t e = begin; e < end; ++e) {
-        got.push_back(internal::LoadLe<uint32_t>(bytes.data() + places + 4 * e));
-      }
-      for (size_t p = 0; p < by_key.size(); ++p) {
-        const std::vector<uint64_t>& in =
-            names ? by_key[p].second->names : by_key[p].second->content;
-        if (std::find(in.begin(), in.end(), t) != in.end())
-          want.push_back(static_cast<uint32_t>(p));
-      }
-      EXPECT_EQ(got, want) << (names ? "name " : "content ") << k;
-      begin = end;
-    }
-  }
   EXPECT_EQ(internal::LoadLe<uint32_t>(bytes.data() + l.lines), 5u) << "first bullet's line";
   EXPECT_EQ(internal::LoadLe<uint64_t>(bytes.data() + l.text_hashes),
             index.notes()[0].facts[0].text_hash);
@@ -1104,32 +1051,6 @@ TEST(LoadIndex, DamagedOrForeignIndexIsIgnoredAndResultsAreUnchanged) {
          Set64(b, l.claim_hashes + 8, first);
        }),
        "malformed"},
-      {"flipped postings place", Flipped([](const Layout& l) { return l.content_places + 1; }),
-       "checksum"},
-      {"postings tokens out of order, matching checksum",
-       Resealed([](std::string* b, const Layout& l) {
-         ASSERT_GE(l.content_tokens, 2u);
-         const uint64_t first = Get64(*b, l.content_token_keys);
-         Set64(b, l.content_token_keys, Get64(*b, l.content_token_keys + 8));
-         Set64(b, l.content_token_keys + 8, first);
-       }),
-       "malformed"},
-      {"postings list ends past the places, matching checksum",
-       Resealed([](std::string* b, const Layout& l) {
-         const size_t last = l.name_ends + 4 * (l.name_tokens - 1);
-         Set32(b, last, Get32(*b, last) + 1);
-       }),
-       "malformed"},
-      {"postings list ends descending, matching checksum",
-       Resealed([](std::string* b, const Layout& l) {
-         ASSERT_GE(l.content_tokens, 2u);
-         Set32(b, l.content_ends, Get32(*b, l.content_ends + 4) + 1);
-       }),
-       "malformed"},
-      {"postings token count past the section, matching checksum",
-       Resealed(
-           [](std::string* b, const Layout& l) { Set64(b, l.name_postings, l.name_tokens + 1); }),
-       "malformed"},
       {"flipped line summary key", Flipped([](const Layout& l) { return l.keys + 1; }), "checksum"},
       {"flipped spelling", Flipped([](const Layout& l) { return l.spelling_text; }), "checksum"},
       {"line summaries section size past the body, matching checksum",
@@ -1195,91 +1116,6 @@ TEST(LoadIndex, DamagedOrForeignIndexIsIgnoredAndResultsAreUnchanged) {
       Scanned rebuilt = ScanWith(vault, loaded);
       EXPECT_EQ(rebuilt.stats.facts_reused, 0);
       EXPECT_EQ(Describe(vault, rebuilt.result), Describe(vault, ScanWith(vault, full).result));
-    }
-  }
-}
-
-// The conflicts of a call, one line each: type, then each fact's place and value.
-std::string Dump(const absl::StatusOr<std::vector<Conflict>>& conflicts) {
-  if (!conflicts.ok()) return conflicts.status().ToString();
-  std::string out;
-  for (const Conflict& c : *conflicts) {
-    out += c.type;
-    for (const ConflictFact& f : c.facts)
-      absl::StrAppend(&out, " ", f.path, ":", f.line, "=", f.value);
-    out += "\n";
-  }
-  return out;
-}
-
-// A focused conflict pass reads a loaded index's token postings only as far as they are
-// sound: a list not as written (a place out of range, or places not ascending, the checksum
-// matching) is not trusted, and the pass reads every summary's tokens instead. The file loads
-// (its tables are sound), and the conflicts are those of a pass without the index.
-TEST(LoadIndex, PostingsListsNotAsWrittenLeaveFocusedConflictsUnchanged) {
-  auto fs = std::make_unique<CountingFs>(NewMemFileSystem());
-  ASSERT_TRUE(
-      fs->WriteFileAtomic("v/Accounts/Contoso.md",
-                          "# Contoso\n\n## Key Facts\n\n"
-                          "- The Contoso storage migration go-live is planned for March 2026.\n"
-                          "- Ann Lee leads the Contoso account in Redmond.\n"
-                          "- Contoso signed a $2M storage deal with Fabrikam.\n",
-                          {})
-          .ok());
-  ASSERT_TRUE(
-      fs->WriteFileAtomic("v/Accounts/Fabrikam.md",
-                          "# Fabrikam\n\n## Key Facts\n\n"
-                          "- The Contoso storage migration go-live is planned for June 2026.\n"
-                          "- Ann Lee leads the Contoso account in Redmond.\n"
-                          "- Fabrikam and Contoso signed a storage deal in Redmond.\n",
-                          {})
-          .ok());
-  Vault vault = Load(fs.get());
-  const FactIndex full = FullIndex(vault);
-  const std::string bytes = full.Encode();
-  absl::StatusOr<ScanResult> scan = ScanVault(vault, vault.config.dedup);
-  ASSERT_TRUE(scan.ok()) << scan.status();
-  const LineSet focus = {
-      {"Accounts/Fabrikam.md", 5}, {"Accounts/Fabrikam.md", 6}, {"Accounts/Fabrikam.md", 7}};
-  const std::string want = Dump(FindConflicts(vault, *scan, {}, &focus));
-  ASSERT_THAT(want, HasSubstr("value")) << want;
-  FactIndex intact(vault.config.dedup);
-  ASSERT_TRUE(intact.Decode(bytes).ok());
-  ASSERT_TRUE(intact.claims().HasPostings());
-  EXPECT_EQ(Dump(FindConflicts(vault, *scan, {}, &focus, &intact.claims())), want);
-  const Layout l = LayoutOf(bytes);
-  // Every place out of range; the first two places of every list of two or more swapped.
-  std::string out_of_range = bytes, not_ascending = bytes;
-  for (const bool names : {false, true}) {
-    const size_t entries = names ? l.name_entries : l.content_entries;
-    const size_t places = names ? l.name_places : l.content_places;
-    for (size_t e = 0; e < entries; ++e) Set32(&out_of_range, places + 4 * e, 0xFFFFFFFFu);
-    const size_t tokens = names ? l.name_tokens : l.content_tokens;
-    const size_t ends = names ? l.name_ends : l.content_ends;
-    int swapped = 0;
-    for (size_t k = 0, begin = 0; k < tokens; ++k) {
-      const size_t end = Get32(bytes, ends + 4 * k);
-      if (end - begin >= 2) {
-        const size_t at = places + 4 * begin;
-        Set32(&not_ascending, at, Get32(bytes, at + 4));
-        Set32(&not_ascending, at + 4, Get32(bytes, at));
-        ++swapped;
-      }
-      begin = end;
-    }
-    EXPECT_GT(swapped, 0) << names;
-  }
-  Reseal(&out_of_range, [](std::string*) {});
-  Reseal(&not_ascending, [](std::string*) {});
-  for (const std::string* damaged : {&out_of_range, &not_ascending}) {
-    FactIndex loaded(vault.config.dedup);
-    ASSERT_TRUE(loaded.Decode(*damaged).ok());
-    ASSERT_TRUE(loaded.claims().HasPostings());
-    for (int threads : {1, 2}) {
-      ConflictOptions options;
-      options.threads = threads;
-      EXPECT_EQ(Dump(FindConflicts(vault, *scan, options, &focus, &loaded.claims())), want)
-          << (damaged == &out_of_range ? "out of range" : "not ascending") << ", " << threads;
     }
   }
 }
