@@ -3436,34 +3436,35 @@ class StateSketcher : public WordPostings {
     if (change != nullptr) c += change->*field;
     return c;
   }
+  // Two of a word's counts in the changed corpus (`a` then `b`), with one lookup.
+  std::pair<int64_t, int64_t> Counts2(uint64_t word, int64_t Delta::*a_field,
+                                      const Column<uint32_t>& a, int64_t Delta::*b_field,
+                                      const Column<uint32_t>& b) const {
+    const Delta* change = nullptr;
+    const int64_t id = Lookup(word, &change);
+    std::pair<int64_t, int64_t> c(id >= 0 ? a[static_cast<size_t>(id)] : 0,
+                                  id >= 0 ? b[static_cast<size_t>(id)] : 0);
+    if (change != nullptr) {
+      c.first += change->*a_field;
+      c.second += change->*b_field;
+    }
+    return c;
+  }
   uint32_t Df(uint64_t word) const {
     return static_cast<uint32_t>(std::max<int64_t>(1, Count(word, &Delta::df, st_.df)));
   }
   // A word's sketch_df (df less copy_df) and Df(word) in the changed corpus: one lookup of its
   // id and of its change.
   void Counts(uint64_t word, uint32_t* sketch_df, uint32_t* df) const {
-    const Delta* change = nullptr;
-    const int64_t id = Lookup(word, &change);
-    int64_t d = id >= 0 ? st_.df[static_cast<size_t>(id)] : 0;
-    int64_t c = id >= 0 ? st_.copy_df[static_cast<size_t>(id)] : 0;
-    if (change != nullptr) {
-      d += change->df;
-      c += change->copy_df;
-    }
+    const auto [d, c] = Counts2(word, &Delta::df, st_.df, &Delta::copy_df, st_.copy_df);
     *sketch_df = static_cast<uint32_t>(d - c);
     *df = static_cast<uint32_t>(std::max<int64_t>(1, d));
   }
 
   double Weight(uint64_t word) const { return IdfWeight(n_, Df(word)); }
   bool IsName(uint64_t word) const {
-    const Delta* change = nullptr;
-    const int64_t id = Lookup(word, &change);
-    int64_t lowercase = id >= 0 ? st_.lowercase[static_cast<size_t>(id)] : 0;
-    int64_t name = id >= 0 ? st_.name[static_cast<size_t>(id)] : 0;
-    if (change != nullptr) {
-      lowercase += change->lowercase;
-      name += change->name;
-    }
+    const auto [lowercase, name] =
+        Counts2(word, &Delta::lowercase, st_.lowercase, &Delta::name, st_.name);
     SeenCount c;
     c.lowercase = static_cast<uint32_t>(lowercase);
     c.name = static_cast<uint32_t>(name);
