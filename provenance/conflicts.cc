@@ -2193,10 +2193,14 @@ VaultLines FocusLines(const Vault& vault, const ConflictOptions& options,
         }
         return next_paren < raw.data() + raw.size();
       };
-      // Adds the line (its text set by add) when `always` or when `here` has a spelling.
+      // Adds the line (its text set by add) when `always` or when `here` has a spelling. A
+      // line add does not add (an empty text: AddLine, as NoteLines reads it) gets no entry:
+      // sel.always, raw and ids_end are one per line of sel.lines.
       auto select = [&](bool always, bool raw, auto add) {
         if (!always && here.empty()) return;
+        const size_t before = sel.lines.lines.size();
         add();
+        if (sel.lines.lines.size() == before) return;
         sel.always.push_back(always);
         sel.raw.push_back(raw);
         sel.ids.insert(sel.ids.end(), here.begin(), here.end());

@@ -255,6 +255,23 @@ TEST(Cli, CheckAroundTheChangePrintsWhatTheFullCheckPrints) {
   const Result warm = RunCli(args);
   EXPECT_EQ(warm.code, full.code);
   EXPECT_EQ(warm.out, full.out);
+  // Two notes that swap their bytes: every changed line of the one that now defines "Microsoft
+  // AI (MAI)" is an added line but its facts are not (the other note had them), among them a
+  // frontmatter key without a value ("participants:"); the acronym conflict lists every line
+  // that expands MAI, those facts too.
+  const std::string meetings = q + "/now/Meetings/";
+  ASSERT_EQ(std::system(("mv " + meetings + "'2025-11-12 - Microsoft AI capacity and VAST.md' " +
+                         meetings + "t.md && mv " + meetings +
+                         "'2025-12-16 - Prep for Microsoft AI talks.md' " + meetings +
+                         "'2025-11-12 - Microsoft AI capacity and VAST.md' && mv " + meetings +
+                         "t.md " + meetings + "'2025-12-16 - Prep for Microsoft AI talks.md'")
+                            .c_str()),
+            0);
+  const Result swapped_full = RunCli(args + " --no-index");
+  EXPECT_THAT(swapped_full.out, HasSubstr("5 facts in all; suggestion: 'Microsoft AI (MAI)'"));
+  const Result swapped = RunCli(args);
+  EXPECT_EQ(swapped.code, swapped_full.code);
+  EXPECT_EQ(swapped.out, swapped_full.out);
   std::system(("rm -rf " + q).c_str());
 }
 

@@ -870,6 +870,40 @@ TEST(FindConflicts, FocusedAsUnfocusedWithCurlyQuotesAndAcronyms) {
   ExpectFocusedAsUnfocused(*vault, 1);
 }
 
+// A focus line whose text is empty (a frontmatter key without a value, as "participants:" over
+// a list) gives the focused pass no line, and the note's later lines keep what FocusLines
+// found of each: the last line uses the acronym a focus line defines, after a line selected
+// only by a focus spelling ("Microsoft", with no variant); it was dropped when the empty line
+// shifted each later line onto the previous one's flags.
+TEST(FindConflicts, FocusedWithAFocusLineWithoutText) {
+  std::unique_ptr<FileSystem> fs = NewMemFileSystem();
+  const std::vector<std::pair<std::string, std::string>> files = {
+      {"Notes/a.md",
+       "---\ntitle: Prep\nparticipants:\n- Jonsi Stefanson\n---\n## Notes\n"
+       "- Microsoft AI (MAI) politics around the bake-off.\n"
+       "- Microsoft said nothing more.\n"
+       "- Microsoft AI (MAI) historically used the storage.\n"},
+      {"Notes/b.md", "## Notes\n- Microsoft AI Infrastructure (MAI) needs two exabytes.\n"},
+  };
+  for (const auto& [path, content] : files) {
+    ASSERT_TRUE(fs->WriteFileAtomic("v/" + path, content, {}).ok());
+  }
+  absl::StatusOr<Vault> vault = LoadVault(fs.get(), "v", Config{});
+  ASSERT_TRUE(vault.ok()) << vault.status();
+  absl::StatusOr<ScanResult> scan = ScanVault(*vault, vault->config.dedup);
+  ASSERT_TRUE(scan.ok()) << scan.status();
+  absl::StatusOr<std::vector<Conflict>> all = FindConflicts(*vault, *scan);
+  ASSERT_TRUE(all.ok()) << all.status();
+  const LineSet focus = {{"Notes/a.md", 3}, {"Notes/a.md", 7}};  // "participants:", a definition
+  const std::string want = Full(Touching(*all, focus));
+  EXPECT_THAT(want, HasSubstr("{Notes/a.md:9 "));
+  const LineConflicts lines = FindLineConflicts(*vault, {}, &focus);
+  absl::StatusOr<std::vector<Conflict>> got =
+      FindConflicts(*vault, *scan, {}, &focus, nullptr, nullptr, &lines);
+  ASSERT_TRUE(got.ok()) << got.status();
+  EXPECT_EQ(Full(*got), want);
+}
+
 // A change checked with the line summaries of its base (the changed and new notes unknown to
 // them, the others known): the focused line conflicts are those without summaries, for names
 // spelled in unchanged notes (with markup, links, frontmatter and accents), an acronym defined
